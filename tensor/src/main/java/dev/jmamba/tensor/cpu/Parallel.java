@@ -1,0 +1,110 @@
+package dev.jmamba.tensor.cpu;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * The CPU backend's thread pool: one {@link ForkJoinPool} sized to the cores (or to
+ * {@code -Djmamba.threads=N}, or {@link #setThreads}). Kernels split their outer loop with
+ * {@link #forRange}; work below a grain size runs on the calling thread.
+ */
+public final class Parallel {
+    private static volatile ForkJoinPool pool = newPool(defaultThreads());
+
+    private Parallel() {}
+
+    private static int defaultThreads() {
+        String p = System.getProperty("jmamba.threads");
+        int n = p == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(p.trim());
+        return Math.max(1, n);
+    }
+
+    private static ForkJoinPool newPool(int threads) {
+        return new ForkJoinPool(threads, pool -> {
+            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setDaemon(true);
+            t.setName("jmamba-cpu-" + t.getPoolIndex());
+            return t;
+        }, null, false);
+    }
+
+    /** Number of worker threads kernels may use. */
+    public static int threads() { return pool.getParallelism(); }
+
+    /** Replaces the pool (e.g. {@code bench gemm --threads T}). */
+    public static synchronized void setThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads == threads()) return;
+        ForkJoinPool old = pool;
+        pool = newPool(threads);
+        old.shutdown();
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every i in [0, n), split into at most {@code threads()}
+     * contiguous blocks (more when {@code n} is large), inline when n is small or when already on
+     * a worker thread of this pool.
+     */
+    public static void forRange(int n, IntConsumer body) {
+        forRange(n, 1, body);
+    }
+
+    /** As {@link #forRange(int, IntConsumer)} but never splits below {@code grain} iterations per task. */
+    public static void forRange(int n, int grain, IntConsumer body) {
+        if (n <= 0) return;
+        int threads = threads();
+        if (threads == 1 || n <= grain || ForkJoinTask.getPool() == pool) {
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
+        }
+        int tasks = Math.min(n / Math.max(1, grain), threads * 4);
+        tasks = Math.max(1, tasks);
+        pool.invoke(new Block(0, n, Math.ceilDiv(n, tasks), body));
+    }
+
+    /** Runs {@code body.run(start, end)} over blocks of [0, n), one block per task. */
+    public static void forBlocks(int n, int grain, RangeBody body) {
+        if (n <= 0) return;
+        int threads = threads();
+        if (threads == 1 || n <= grain || ForkJoinTask.getPool() == pool) {
+            body.run(0, n);
+            return;
+        }
+        int tasks = Math.max(1, Math.min(n / Math.max(1, grain), threads * 4));
+        int step = Math.ceilDiv(n, tasks);
+        pool.invoke(new RecursiveAction() {
+            @Override protected void compute() {
+                RecursiveAction[] parts = new RecursiveAction[Math.ceilDiv(n, step)];
+                for (int t = 0; t < parts.length; t++) {
+                    int s = t * step, e = Math.min(n, s + step);
+                    parts[t] = new RecursiveAction() { @Override protected void compute() { body.run(s, e); } };
+                }
+                invokeAll(parts);
+            }
+        });
+    }
+
+    /** A body over a half-open range of indices. */
+    @FunctionalInterface
+    public interface RangeBody { void run(int start, int end); }
+
+    private static final class Block extends RecursiveAction {
+        private final int start, end, step;
+        private final IntConsumer body;
+
+        Block(int start, int end, int step, IntConsumer body) {
+            this.start = start; this.end = end; this.step = step; this.body = body;
+        }
+
+        @Override protected void compute() {
+            if (end - start <= step) {
+                for (int i = start; i < end; i++) body.accept(i);
+                return;
+            }
+            int mid = start + Math.max(step, ((end - start) / step / 2) * step);
+            invokeAll(new Block(start, mid, step, body), new Block(mid, end, step, body));
+        }
+    }
+}
