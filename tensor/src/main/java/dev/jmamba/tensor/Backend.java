@@ -1,0 +1,96 @@
+package dev.jmamba.tensor;
+
+/**
+ * The primitive kernels every device implements. {@link Tensor} composes everything else from
+ * these (views, cat, pad, flip, var, ...). Inputs may be arbitrary strided views, including
+ * broadcast (stride 0) and negative strides; outputs are new contiguous tensors unless stated.
+ * Autograd never calls a backend directly; it works on {@link Tensor} ops.
+ */
+public interface Backend {
+
+    Device device();
+
+    /** A zero-filled storage of {@code size} elements. */
+    Storage allocate(DType dtype, int size);
+
+    /** Copies {@code src} into {@code dst} (same shape; dtype converted). {@code dst} may be a strided view. */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of the view {@code dst} to {@code value}. */
+    void fill(Tensor dst, double value);
+
+    /** Fills a contiguous tensor with counter-based random numbers (same numbers on every device). */
+    void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b);
+
+    /** {@code dst[i] = start + i * step} on a contiguous tensor. */
+    void arange(Tensor dst, double start, double step);
+
+    /** Element-wise {@code op(x)} with parameters (see {@link UnaryOp}). */
+    Tensor unary(UnaryOp op, Tensor x, double p0, double p1);
+
+    /** Element-wise {@code op(a, b)} with broadcasting; result dtype {@link DType#promote}. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** {@code cond != 0 ? a : b}, broadcasting all three. */
+    Tensor where(Tensor cond, Tensor a, Tensor b);
+
+    /** Reduces the axes flagged in {@code axes} (length = rank). */
+    Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim);
+
+    /** Index (I64) of the max ({@code max}) or min along {@code axis}; first index on ties. */
+    Tensor argReduce(boolean max, Tensor x, int axis, boolean keepdim);
+
+    /** Softmax or log-softmax along {@code axis}. */
+    Tensor softmax(Tensor x, int axis, boolean log);
+
+    /** (..., m, k) @ (..., k, n) → (..., m, n) with broadcast batch dims; both at least 2-D. */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /** x (N, C, H, W), w (O, C/groups, kh, kw), bias (O) or null → (N, O, OH, OW). */
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p);
+
+    /** Gradient of conv2d with respect to its input x of shape {@code xShape}, given gy (N, O, OH, OW). */
+    Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p);
+
+    /** Gradient of conv2d with respect to w of shape {@code wShape}, given gy and x. */
+    Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p);
+
+    /** Average pooling (count_include_pad = true): x (N, C, H, W) → (N, C, OH, OW). */
+    Tensor avgPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
+
+    /** Gradient of {@link #avgPool2d} with respect to x of shape {@code xShape}. */
+    Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
+
+    /** Adaptive average pooling: x (N, C, H, W) → (N, C, oh, ow) (PyTorch bin edges). */
+    Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow);
+
+    /** Gradient of {@link #adaptiveAvgPool2d}. */
+    Tensor adaptiveAvgPool2dBackward(Tensor gy, int[] xShape);
+
+    /** out[.., i, ..] = x[.., index[.., i, ..], ..] along {@code axis}; index (I32/I64) has x's rank. */
+    Tensor gather(Tensor x, int axis, Tensor index);
+
+    /** A copy of {@code target} with {@code src} added at {@code index} along {@code axis} (scatter-add). */
+    Tensor scatterAdd(Tensor target, int axis, Tensor index, Tensor src);
+
+    /** Selects entries of a 1-D index along {@code axis}. */
+    Tensor indexSelect(Tensor x, int axis, Tensor index);
+
+    /** A copy of {@code target} with slices of {@code src} added at the 1-D index along {@code axis}. */
+    Tensor indexAdd(Tensor target, int axis, Tensor index, Tensor src);
+
+    /** Resamples the last two dims of x (N, C, H, W) to {@code (outH, outW)}. */
+    Tensor interpolate(Tensor x, int outH, int outW, InterpolateMode mode, boolean alignCorners);
+
+    /** Gradient of {@link #interpolate} with respect to x of shape {@code xShape}. */
+    Tensor interpolateBackward(Tensor gy, int[] xShape, InterpolateMode mode, boolean alignCorners);
+
+    /**
+     * Layer norm over the last dim: returns {y, mean, rstd} with mean and rstd of shape x.shape[:-1].
+     * weight and bias (C) may be null.
+     */
+    Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps);
+
+    /** RMS norm over the last dim: returns {y, rstd}; weight (C) may be null. */
+    Tensor[] rmsNorm(Tensor x, Tensor weight, double eps);
+}

@@ -1,0 +1,4 @@
+package dev.jmamba.tensor;
+
+/** Reductions over a set of axes. */
+public enum ReduceOp { SUM, MEAN, MAX, MIN }

@@ -1,0 +1,80 @@
+package dev.jmamba.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Owns the storages created while it is the current scope of a thread; closing it releases them.
+ * Long-lived tensors (parameters, optimizer state) are created outside any scope or in an outer
+ * one; per-step temporaries live in a per-step scope:
+ *
+ * <pre>{@code
+ * try (Scope step = Scope.open()) {
+ *     Tensor loss = model.forward(x) ...;
+ *     double v = loss.item();
+ * }   // every temporary of the step is released here (device memory goes back to the allocator)
+ * }</pre>
+ *
+ * {@link #keep(Tensor)} moves a tensor's storage to the enclosing scope (or makes it unowned).
+ * On the CPU releasing only drops the array; on CUDA it returns the memory to the allocator.
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<ArrayDeque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final List<Storage> owned = new ArrayList<>();
+    private final Thread thread = Thread.currentThread();
+    private boolean closed;
+
+    private Scope() {}
+
+    /** Opens a scope and makes it current on this thread. */
+    public static Scope open() {
+        Scope s = new Scope();
+        STACK.get().push(s);
+        return s;
+    }
+
+    /** Runs {@code body} with no current scope (storages created there are unowned). */
+    public static <T> T unowned(java.util.function.Supplier<T> body) {
+        ArrayDeque<Scope> saved = STACK.get();
+        STACK.set(new ArrayDeque<>());
+        try {
+            return body.get();
+        } finally {
+            STACK.set(saved);
+        }
+    }
+
+    static void register(Storage s) {
+        Scope cur = STACK.get().peek();
+        if (cur != null) cur.owned.add(s);
+    }
+
+    /** Moves {@code t}'s storage out of this scope into the enclosing one (or unowned) and returns t. */
+    public Tensor keep(Tensor t) {
+        if (owned.remove(t.storage())) {
+            ArrayDeque<Scope> stack = STACK.get();
+            for (Scope outer : stack) {
+                if (outer != this && !outer.closed) {
+                    outer.owned.add(t.storage());
+                    break;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** Number of storages this scope owns. */
+    public int ownedCount() { return owned.size(); }
+
+    @Override public void close() {
+        if (closed) return;
+        if (Thread.currentThread() != thread) throw new IllegalStateException("a Scope must be closed on the thread that opened it");
+        closed = true;
+        ArrayDeque<Scope> stack = STACK.get();
+        stack.remove(this);
+        for (Storage s : owned) s.release();
+        owned.clear();
+    }
+}

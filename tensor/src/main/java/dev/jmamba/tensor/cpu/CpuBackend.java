@@ -1,0 +1,110 @@
+package dev.jmamba.tensor.cpu;
+
+import dev.jmamba.tensor.Backend;
+import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.Philox;
+import dev.jmamba.tensor.RandomKind;
+import dev.jmamba.tensor.ReduceOp;
+import dev.jmamba.tensor.Storage;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+import dev.jmamba.tensor.UnaryOp;
+
+/** The CPU backend: each primitive is a small kernel class in this package. */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    @Override public Device device() { return Device.CPU; }
+
+    @Override public Storage allocate(DType dtype, int size) { return CpuStorage.allocate(dtype, size); }
+
+    private static void alive(String op, Tensor... ts) {
+        for (Tensor t : ts) if (t != null) t.storage().checkAlive(op);
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        alive("copy", src, dst);
+        if (!java.util.Arrays.equals(src.shape(), dst.shape())) {
+            throw new TensorException.Shape("copy", java.util.Arrays.toString(dst.shape()), java.util.Arrays.toString(src.shape()));
+        }
+        ElementwiseCpu.copy(src, dst);
+    }
+
+    @Override public void fill(Tensor dst, double value) { alive("fill", dst); ElementwiseCpu.fill(dst, value); }
+
+    @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
+        alive("random", dst);
+        Object arr = ElementwiseCpu.arr(dst);
+        DType t = dst.dtype();
+        int off = dst.offset();
+        Parallel.forRange(dst.numel(), 4096, i -> {
+            double v = switch (kind) {
+                case UNIFORM -> a + (b - a) * Philox.uniform(seed, i);
+                case NORMAL -> a + b * Philox.normal(seed, i);
+                case TRUNC_NORMAL -> Philox.truncNormal(seed, i, a, b);
+            };
+            ElementwiseCpu.put(arr, t, off + i, v);
+        });
+    }
+
+    @Override public void arange(Tensor dst, double start, double step) {
+        Object arr = ElementwiseCpu.arr(dst);
+        for (int i = 0; i < dst.numel(); i++) ElementwiseCpu.put(arr, dst.dtype(), dst.offset() + i, start + i * step);
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) { alive("unary", x); return ElementwiseCpu.unary(op, x, p0, p1); }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { alive("binary", a, b); return ElementwiseCpu.binary(op, a, b); }
+
+    @Override public Tensor where(Tensor cond, Tensor a, Tensor b) { alive("where", cond, a, b); return ElementwiseCpu.where(cond, a, b); }
+
+    @Override public Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) { alive("reduce", x); return ReduceCpu.reduce(op, x, axes, keepdim); }
+
+    @Override public Tensor argReduce(boolean max, Tensor x, int axis, boolean keepdim) { alive("argmax", x); return ReduceCpu.argReduce(max, x, axis, keepdim); }
+
+    @Override public Tensor softmax(Tensor x, int axis, boolean log) { alive("softmax", x); return ReduceCpu.softmax(x, axis, log); }
+
+    @Override public Tensor matmul(Tensor a, Tensor b) { alive("matmul", a, b); return MatmulCpu.matmul(a, b); }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) { alive("conv2d", x, w, bias); return ConvCpu.conv2d(x, w, bias, p); }
+
+    @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { return ConvCpu.inputGrad(gy, w, xShape, p); }
+
+    @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { return ConvCpu.weightGrad(gy, x, wShape, p); }
+
+    @Override public Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) { return ResampleCpu.avgPool(x, kh, kw, sh, sw, ph, pw); }
+
+    @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return ResampleCpu.avgPoolBackward(gy, xShape, kh, kw, sh, sw, ph, pw);
+    }
+
+    @Override public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) { return ResampleCpu.adaptiveAvgPool(x, oh, ow); }
+
+    @Override public Tensor adaptiveAvgPool2dBackward(Tensor gy, int[] xShape) { return ResampleCpu.adaptiveAvgPoolBackward(gy, xShape); }
+
+    @Override public Tensor gather(Tensor x, int axis, Tensor index) { return IndexCpu.gather(x, axis, index); }
+
+    @Override public Tensor scatterAdd(Tensor target, int axis, Tensor index, Tensor src) { return IndexCpu.scatterAdd(target, axis, index, src); }
+
+    @Override public Tensor indexSelect(Tensor x, int axis, Tensor index) { return IndexCpu.indexSelect(x, axis, index); }
+
+    @Override public Tensor indexAdd(Tensor target, int axis, Tensor index, Tensor src) { return IndexCpu.indexAdd(target, axis, index, src); }
+
+    @Override public Tensor interpolate(Tensor x, int oh, int ow, InterpolateMode mode, boolean alignCorners) {
+        return ResampleCpu.interpolate(x, oh, ow, mode, alignCorners);
+    }
+
+    @Override public Tensor interpolateBackward(Tensor gy, int[] xShape, InterpolateMode mode, boolean alignCorners) {
+        return ResampleCpu.interpolateBackward(gy, xShape, mode, alignCorners);
+    }
+
+    @Override public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return NormCpu.layerNorm(x, weight, bias, eps); }
+
+    @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { return NormCpu.rmsNorm(x, weight, eps); }
+}

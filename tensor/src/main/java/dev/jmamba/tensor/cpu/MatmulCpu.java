@@ -1,0 +1,62 @@
+package dev.jmamba.tensor.cpu;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+
+/** Batched matmul with broadcast batch dims on the CPU; each matrix goes to {@link Sgemm} / {@link Dgemm}. */
+final class MatmulCpu {
+    private MatmulCpu() {}
+
+    /** How a 2-D matrix view is laid out: row-major (transposed = false) or column-major, with its leading dim. */
+    private record Layout(boolean transposed, int ld) {}
+
+    private static Layout layout(int rows, int cols, int rowStride, int colStride) {
+        if (colStride == 1 && (rowStride >= Math.max(1, cols) || rows == 1)) return new Layout(false, Math.max(rowStride, Math.max(1, cols)));
+        if (rowStride == 1 && (colStride >= Math.max(1, rows) || cols == 1)) return new Layout(true, Math.max(colStride, Math.max(1, rows)));
+        return null;
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        if (a.dtype() != DType.F32 && a.dtype() != DType.F64) {
+            throw new TensorException.DType("matmul", "F32 or F64 operands", a.dtype().toString());
+        }
+        int ra = a.rank(), rb = b.rank();
+        int m = a.size(-2), k = a.size(-1), n = b.size(-1);
+        int[] batchA = java.util.Arrays.copyOf(a.shape(), ra - 2), batchB = java.util.Arrays.copyOf(b.shape(), rb - 2);
+        int[] batch = Shapes.broadcast("matmul", batchA, batchB);
+        int[] outShape = java.util.Arrays.copyOf(batch, batch.length + 2);
+        outShape[batch.length] = m;
+        outShape[batch.length + 1] = n;
+        int[] ea = java.util.Arrays.copyOf(batch, batch.length + 2), eb = ea.clone();
+        ea[batch.length] = m; ea[batch.length + 1] = k;
+        eb[batch.length] = k; eb[batch.length + 1] = n;
+        Tensor ax = a.expand(ea), bx = b.expand(eb);
+        Layout la = layout(m, k, ax.strides()[ax.rank() - 2], ax.strides()[ax.rank() - 1]);
+        if (la == null) { ax = ax.contiguous(); la = new Layout(false, Math.max(1, k)); }
+        Layout lb = layout(k, n, bx.strides()[bx.rank() - 2], bx.strides()[bx.rank() - 1]);
+        if (lb == null) { bx = bx.contiguous(); lb = new Layout(false, Math.max(1, n)); }
+        Tensor out = ElementwiseCpu.newTensor(a.dtype(), outShape);
+        int batches = Shapes.numel(batch);
+        int[] bs = Shapes.contiguousStrides(batch);
+        int[] sa = ax.strides(), sb = bx.strides();
+        Object A = ElementwiseCpu.arr(ax), B = ElementwiseCpu.arr(bx), C = ElementwiseCpu.arr(out);
+        for (int t = 0; t < batches; t++) {
+            int oa = ax.offset(), ob = bx.offset(), rem = t;
+            for (int d = 0; d < batch.length; d++) {
+                int idx = rem / bs[d];
+                rem %= bs[d];
+                oa += idx * sa[d];
+                ob += idx * sb[d];
+            }
+            int oc = t * m * n;
+            if (A instanceof float[] fa) {
+                Sgemm.sgemm(la.transposed, lb.transposed, m, n, k, 1f, fa, oa, la.ld, (float[]) B, ob, lb.ld, 0f, (float[]) C, oc, Math.max(1, n));
+            } else {
+                Dgemm.dgemm(la.transposed, lb.transposed, m, n, k, 1.0, (double[]) A, oa, la.ld, (double[]) B, ob, lb.ld, 0.0, (double[]) C, oc, Math.max(1, n));
+            }
+        }
+        return out;
+    }
+}
