@@ -1,14 +1,15 @@
 package dev.jmamba.curves;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Registry of scan orders by name, with a thread-safe cache per (name, H, W).
+ * Registry of scan orders by name, with a thread-safe cache per (name, H, W) (least recently used
+ * entries are dropped beyond {@value #CACHE_CAPACITY} entries; orders are immutable, so sharing is safe).
  *
  * <p>Base names: {@code raster}, {@code column}, {@code snake}, {@code snake-col}, {@code zigzag},
  * {@code hilbert} (alias {@code gilbert}), {@code moore}, {@code peano}, {@code windowK} for any
@@ -31,7 +32,14 @@ public final class ScanOrders {
             "raster", "column", "snake", "snake-col", "zigzag", "hilbert", "moore", "peano", "window2", "window7");
 
     private static final Pattern WINDOW = Pattern.compile("window([0-9]{1,6})");
-    private static final Map<String, ScanOrder> CACHE = new ConcurrentHashMap<>();
+    /** Most (name, H, W) entries kept; the least recently used entry is dropped beyond this. */
+    static final int CACHE_CAPACITY = 512;
+    private static final Map<String, ScanOrder> CACHE = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, true) {
+                @Override protected boolean removeEldestEntry(Map.Entry<String, ScanOrder> eldest) {
+                    return size() > CACHE_CAPACITY;
+                }
+            });
 
     /**
      * The order called {@code name} on an h×w grid (cached; the returned object is immutable).
