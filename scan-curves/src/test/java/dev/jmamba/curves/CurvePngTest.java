@@ -39,6 +39,10 @@ class CurvePngTest {
         CurvePng.write(ScanOrders.of("hilbert", 14, 14), file);
         BufferedImage back = ImageIO.read(file.toFile());
         assertEquals(14 * 32 + 32, back.getWidth());
+        assertTrue(back.getColorModel() instanceof java.awt.image.IndexColorModel, "written with a palette");
+        // palette conversion keeps the markers black and the background white
+        assertEquals(0x000000, back.getRGB(16 + 16, 16 + 16) & 0xFFFFFF);
+        assertEquals(0xFFFFFF, back.getRGB(0, 0) & 0xFFFFFF);
         assertTrue(Files.size(file) < 40_000, "PNG too large: " + Files.size(file));
     }
 }
