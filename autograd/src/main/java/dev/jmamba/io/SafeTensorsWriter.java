@@ -139,7 +139,7 @@ final class SafeTensorsWriter {
     }
 
     private static void copyInto(FileChannel channel, MemorySegment source, ByteBuffer chunk) throws IOException {
-        MemorySegment chunkSegment = MemorySegment.ofBuffer(chunk);
+        MemorySegment chunkSegment = MemorySegment.ofArray(chunk.array()); // independent of position/limit
         for (long done = 0; done < source.byteSize(); ) {
             int length = (int) Math.min(chunk.capacity(), source.byteSize() - done);
             MemorySegment.copy(source, done, chunkSegment, 0, length);
