@@ -31,6 +31,10 @@ class SafeTensorsValidationTest {
                 Arguments.of("not JSON", "{\"a\":", 0, "not valid JSON"),
                 Arguments.of("top level array", "[1,2]", 0, "must be a JSON object but is ARRAY"),
                 Arguments.of("empty header", "", 0, "must be a JSON object but is empty"),
+                Arguments.of("deep nesting", "{\"__metadata__\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}", 0,
+                        "not valid JSON"),
+                Arguments.of("huge number literal", "{" + tensor("a", "\"U8\"", "[" + "9".repeat(5000) + "]", "[0,1]") + "}",
+                        1, "not valid JSON"),
                 Arguments.of("trailing tokens", "{} {}", 0, "not valid JSON"),
                 Arguments.of("duplicate key", "{" + tensor("a", "\"U8\"", "[1]", "[0,1]") + ","
                         + tensor("a", "\"U8\"", "[1]", "[0,1]") + "}", 1, "Duplicate field 'a'"),
