@@ -3,11 +3,12 @@ package dev.jmamba.io;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.Map;
  * An open, validated safetensors file, memory-mapped read-only. {@link #get} returns views into the
  * mapping without copying; they (and any {@link TensorBlob} holding them) become unusable after
  * {@link #close()}, which unmaps the file. The header was fully checked on open, so every view lies
- * inside the mapping. The channel is closed right after mapping; the mapping lives in a shared
+ * inside the mapping. The header is read and checked before anything is mapped, so a damaged file is
+ * never mapped. The channel is closed right after mapping; the mapping lives in a shared
  * {@link Arena}, so views may be read from any thread.
  *
  * <p>Known limit: if another process truncates the file while it is mapped, reading a view may fail with
@@ -24,9 +26,6 @@ import java.util.Map;
  * {@link SafeTensors#write}.
  */
 public final class SafeTensorFile implements AutoCloseable {
-
-    private static final ValueLayout.OfLong U64_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final Path file;
     private final Arena arena;
@@ -46,50 +45,60 @@ public final class SafeTensorFile implements AutoCloseable {
         this.metadata = header.metadata();
     }
 
-    /** Maps and validates {@code file}; see {@link SafeTensors#read}. */
+    /**
+     * Validates and maps {@code file}; see {@link SafeTensors#read}. The length prefix and the header are
+     * read with plain channel reads and fully checked first; only a valid file is mapped.
+     */
     static SafeTensorFile open(Path file) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < Long.BYTES) {
+                throw new CheckpointException(file, "file has " + size
+                        + " bytes, fewer than the 8-byte header length prefix");
+            }
+            long headerLength = readFully(file, channel, 0, Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            long available = size - Long.BYTES;
+            // an unsigned value >= 2^63 reads as negative: also far beyond the bound
+            if (headerLength < 0 || headerLength > SafeTensorsHeader.MAX_HEADER_BYTES) {
+                throw new CheckpointException(file, "header length " + Long.toUnsignedString(headerLength)
+                        + " exceeds the bound of " + SafeTensorsHeader.MAX_HEADER_BYTES + " bytes");
+            }
+            if (headerLength > available) {
+                throw new CheckpointException(file, "header length " + headerLength + " exceeds the "
+                        + available + " bytes that follow the length prefix");
+            }
+            byte[] headerBytes = readFully(file, channel, Long.BYTES, (int) headerLength).array();
+            SafeTensorsHeader header = SafeTensorsHeader.parse(file, headerBytes, available - headerLength);
+            return map(file, channel, size, Long.BYTES + headerLength, header);
+        } catch (IOException e) {
+            throw new CheckpointException(file, "cannot be read: " + e, e);
+        }
+    }
+
+    /** Maps the whole (validated) file into a fresh shared arena and keeps the data section. */
+    private static SafeTensorFile map(Path file, FileChannel channel, long size, long dataStart,
+                                      SafeTensorsHeader header) throws IOException {
         Arena arena = Arena.ofShared();
         try {
-            MemorySegment whole;
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-                long size = channel.size();
-                if (size < Long.BYTES) {
-                    throw new CheckpointException(file, "file has " + size
-                            + " bytes, fewer than the 8-byte header length prefix");
-                }
-                whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
-            }
-            SafeTensorsHeader header = readHeader(file, whole);
-            long dataStart = Long.BYTES + headerLength(whole);
-            MemorySegment data = whole.asSlice(dataStart);
-            return new SafeTensorFile(file, arena, data, header);
-        } catch (IOException e) {
-            arena.close();
-            throw new CheckpointException(file, "cannot be read: " + e, e);
-        } catch (RuntimeException | Error e) {
+            MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena).asReadOnly();
+            return new SafeTensorFile(file, arena, whole.asSlice(dataStart), header);
+        } catch (IOException | RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
-    private static long headerLength(MemorySegment whole) {
-        return whole.get(U64_LE, 0);
-    }
-
-    private static SafeTensorsHeader readHeader(Path file, MemorySegment whole) {
-        long headerLength = headerLength(whole);
-        long available = whole.byteSize() - Long.BYTES;
-        // an unsigned value >= 2^63 reads as negative: also far beyond any bound
-        if (headerLength < 0 || headerLength > SafeTensorsHeader.MAX_HEADER_BYTES) {
-            throw new CheckpointException(file, "header length " + Long.toUnsignedString(headerLength)
-                    + " exceeds the bound of " + SafeTensorsHeader.MAX_HEADER_BYTES + " bytes");
+    /** Exactly {@code length} bytes from {@code position}; the caller has checked they lie within the file. */
+    private static ByteBuffer readFully(Path file, FileChannel channel, long position, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        while (buffer.hasRemaining()) {
+            int read = channel.read(buffer, position + buffer.position());
+            if (read < 0) {
+                throw new CheckpointException(file, "ended after " + (position + buffer.position())
+                        + " bytes while reading the header (was it truncated while being read?)");
+            }
         }
-        if (headerLength > available) {
-            throw new CheckpointException(file, "header length " + headerLength + " exceeds the "
-                    + available + " bytes that follow the length prefix");
-        }
-        byte[] headerBytes = whole.asSlice(Long.BYTES, headerLength).toArray(ValueLayout.JAVA_BYTE);
-        return SafeTensorsHeader.parse(file, headerBytes, available - headerLength);
+        return buffer;
     }
 
     /** The file this was read from. */
@@ -109,7 +118,7 @@ public final class SafeTensorFile implements AutoCloseable {
 
     /** The {@code "__metadata__"} map (empty when the file has none), in header order. */
     public Map<String, String> metadata() {
-        return java.util.Collections.unmodifiableMap(metadata);
+        return Collections.unmodifiableMap(metadata);
     }
 
     /**

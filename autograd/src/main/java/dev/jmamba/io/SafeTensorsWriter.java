@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -123,8 +124,8 @@ final class SafeTensorsWriter {
             throw new CheckpointException(target, "header could not be encoded as JSON: " + e.getOriginalMessage(), e);
         }
         int padded = (json.length + 7) / 8 * 8;
-        byte[] header = java.util.Arrays.copyOf(json, padded);
-        java.util.Arrays.fill(header, json.length, padded, (byte) ' ');
+        byte[] header = Arrays.copyOf(json, padded);
+        Arrays.fill(header, json.length, padded, (byte) ' ');
         return header;
     }
 

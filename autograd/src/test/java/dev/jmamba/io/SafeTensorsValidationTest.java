@@ -112,6 +112,7 @@ class SafeTensorsValidationTest {
     @Test
     void missingFileIsRejected() {
         assertRejected(folder.resolve("absent.safetensors"), "cannot be read");
+        assertThrows(CheckpointException.class, () -> SafeTensors.read(folder).close(), "a folder is not a checkpoint");
     }
 
     private static void writeWithLength(Path file, long length, String header) throws Exception {
