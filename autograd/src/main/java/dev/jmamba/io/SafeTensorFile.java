@@ -16,9 +16,8 @@ import java.util.Map;
 /**
  * An open, validated safetensors file, memory-mapped read-only. {@link #get} returns views into the
  * mapping without copying; they (and any {@link TensorBlob} holding them) become unusable after
- * {@link #close()}, which unmaps the file. The header was fully checked on open, so every view lies
- * inside the mapping. The header is read and checked before anything is mapped, so a damaged file is
- * never mapped. The channel is closed right after mapping; the mapping lives in a shared
+ * {@link #close()}, which unmaps the file. The header is read and fully checked before anything is
+ * mapped (a damaged file is never mapped), so every view lies inside the mapping. The channel is closed right after mapping; the mapping lives in a shared
  * {@link Arena}, so views may be read from any thread.
  *
  * <p>Known limit: if another process truncates the file while it is mapped, reading a view may fail with
