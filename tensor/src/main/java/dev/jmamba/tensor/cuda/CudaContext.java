@@ -97,7 +97,7 @@ public final class CudaContext {
                         : "CUDA: the driver loaded but sees no device; using the CPU");
             } catch (Throwable why) {
                 result = false;
-                LOG.info("CUDA is not available (" + why.getMessage() + "); using the CPU");
+                LOG.info("CUDA is not available, using the CPU: " + why.getMessage());
             }
             available = result;
             return result;

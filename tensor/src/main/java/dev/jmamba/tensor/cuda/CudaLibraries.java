@@ -109,7 +109,7 @@ public final class CudaLibraries {
                 if (found != null) return found;
             }
         }
-        throw new CudaUnavailableException(what, what + " is not available: none of " + sonames
+        throw new CudaUnavailableException(what, Character.toUpperCase(what.charAt(0)) + what.substring(1) + " is not available: none of " + sonames
                 + " could be loaded through the system loader or from the folders " + folders
                 + " (set JMAMBA_CUDA_LIB_DIR or -Djmamba.cuda.libDir to the folder that holds it).");
     }

@@ -94,6 +94,14 @@ public final class KernelCache {
         return all;
     }
 
+    /** True when the options ask for a real architecture (sm_XY), so NVRTC can produce a CUBIN. */
+    static boolean targetsRealArchitecture(List<String> options) {
+        for (String option : options) {
+            if (option.startsWith("--gpu-architecture=sm_") || option.startsWith("-arch=sm_")) return true;
+        }
+        return false;
+    }
+
     /** The cache key: SHA-256 (hex) of source, architecture, options and compiler version, NUL-separated. */
     public static String key(String source, String architecture, List<String> options, String compilerVersion) {
         try {

@@ -51,14 +51,6 @@ public final class Nvrtc {
         }
     }
 
-    /** True when the options ask for a real architecture (sm_XY), so NVRTC can produce a CUBIN. */
-    static boolean targetsRealArchitecture(List<String> options) {
-        for (String option : options) {
-            if (option.startsWith("--gpu-architecture=sm_") || option.startsWith("-arch=sm_")) return true;
-        }
-        return false;
-    }
-
     /**
      * Compiles {@code source} (named {@code name} in messages) and returns the loadable image:
      * a CUBIN for a real architecture, otherwise NUL-terminated PTX.
@@ -77,7 +69,7 @@ public final class Nvrtc {
                     throw new CudaException("nvrtcCompileProgram", status, "NVRTC could not compile " + name + " with "
                             + options + ": " + CudaCheck.nvrtcErrorName(status) + "\n" + log(program, arena), null);
                 }
-                boolean cubin = targetsRealArchitecture(options);
+                boolean cubin = KernelCache.targetsRealArchitecture(options);
                 MemorySegment size = arena.allocate(JAVA_LONG);
                 CudaCheck.nvrtc(cubin ? (int) GET_CUBIN_SIZE.invokeExact(program, size) : (int) GET_PTX_SIZE.invokeExact(program, size),
                         cubin ? "nvrtcGetCUBINSize" : "nvrtcGetPTXSize");
