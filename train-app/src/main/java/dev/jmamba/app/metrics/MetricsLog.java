@@ -1,5 +1,6 @@
 package dev.jmamba.app.metrics;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedWriter;
@@ -108,9 +109,9 @@ public final class MetricsLog implements AutoCloseable {
             if (line.isEmpty()) continue;
             try {
                 records.add(JSON.readValue(line, new TypeReference<LinkedHashMap<String, Object>>() { }));
-            } catch (IOException e) {
+            } catch (JsonProcessingException e) {
                 if (i == lines.size() - 1) break; // partial last line of an interrupted run
-                throw new IllegalArgumentException(file + ": line " + (i + 1) + " is not a JSON object (" + e.getMessage() + ")", e);
+                throw new IllegalArgumentException(file + ": line " + (i + 1) + " is not a JSON object (" + e.getOriginalMessage() + ")", e);
             }
         }
         return records;
