@@ -1,0 +1,77 @@
+package dev.jmamba.app.metrics;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Draws {@code DIR/curves.png} from metrics records: on the left the loss against the step (train_loss of
+ * step records, val_loss of eval records), on the right the validation top-1 and top-5 accuracy against the
+ * step. Rendering is headless ({@code java.awt.headless=true}). Non-finite values are left out.
+ */
+public final class CurvesPlot {
+
+    /** File name inside the output folder. */
+    public static final String FILE_NAME = "curves.png";
+
+    private CurvesPlot() {
+    }
+
+    /** Reads {@code dir/metrics.jsonl} and writes {@code dir/curves.png}; returns the PNG path. */
+    public static Path write(Path dir) {
+        return write(MetricsLog.read(dir.resolve(MetricsLog.FILE_NAME)), dir.resolve(FILE_NAME));
+    }
+
+    /** Writes the curves of {@code records} to {@code png}; returns it. */
+    public static Path write(List<Map<String, Object>> records, Path png) {
+        System.setProperty("java.awt.headless", "true");
+        XYChart loss = chart("Loss", "loss");
+        addSeries(loss, "train_loss", records, "step", "train_loss");
+        addSeries(loss, "val_loss", records, "eval", "val_loss");
+        XYChart accuracy = chart("Validation accuracy", "accuracy");
+        addSeries(accuracy, "val_top1", records, "eval", "val_top1");
+        addSeries(accuracy, "val_top5", records, "eval", "val_top5");
+        try {
+            if (png.getParent() != null) Files.createDirectories(png.getParent());
+            String base = png.toString().endsWith(".png") ? png.toString().substring(0, png.toString().length() - 4) : png.toString();
+            BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, base, BitmapEncoder.BitmapFormat.PNG);
+        } catch (IOException e) {
+            throw new UncheckedIOException(png + ": cannot write curves (" + e.getMessage() + ")", e);
+        }
+        return png.toString().endsWith(".png") ? png : Path.of(png + ".png");
+    }
+
+    private static XYChart chart(String title, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(640).height(420).title(title).xAxisTitle("step").yAxisTitle(yTitle).build();
+        chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setLegendVisible(true);
+        return chart;
+    }
+
+    /** Adds the finite (step, key) points of records of {@code type} (records without a type count for both); no series when there are none. */
+    private static void addSeries(XYChart chart, String name, List<Map<String, Object>> records, String type, String key) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Map<String, Object> r : records) {
+            if (!type.equals(r.get("type")) && r.get("type") != null) continue;
+            double x = MetricsLog.number(r, "step");
+            double y = MetricsLog.number(r, key);
+            if (Double.isFinite(x) && Double.isFinite(y)) {
+                xs.add(x);
+                ys.add(y);
+            }
+        }
+        if (xs.isEmpty()) return;
+        XYSeries series = chart.addSeries(name, xs, ys);
+        series.setMarker(xs.size() > 50 ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+    }
+}

@@ -1,0 +1,82 @@
+package dev.jmamba.app.metrics;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetricsLogTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void writesOneParseableJsonObjectPerLineAndAppends() throws IOException {
+        try (MetricsLog log = new MetricsLog(dir.resolve("run"))) {
+            log.step(0, 10, 2.25, 1e-3, 512.5, Map.of("skipped_images", 2));
+            log.eval(0, 10, 2.0, 31.5, 80.25, null);
+        }
+        try (MetricsLog log = new MetricsLog(dir.resolve("run"))) { // a resumed run appends
+            log.step(1, 20, Double.NaN, 9e-4, 600, null);
+        }
+        List<String> lines = Files.readAllLines(dir.resolve("run/metrics.jsonl"));
+        assertEquals(3, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode step = json.readTree(lines.get(0));
+        assertEquals("step", step.get("type").asText());
+        assertEquals(10, step.get("step").asLong());
+        assertEquals(2.25, step.get("train_loss").asDouble());
+        assertEquals(1e-3, step.get("lr").asDouble());
+        assertEquals(512.5, step.get("img_per_s").asDouble());
+        assertEquals(2, step.get("skipped_images").asInt());
+        JsonNode eval = json.readTree(lines.get(1));
+        assertEquals(31.5, eval.get("val_top1").asDouble());
+        assertEquals(80.25, eval.get("val_top5").asDouble());
+        assertEquals(2.0, eval.get("val_loss").asDouble());
+
+        List<Map<String, Object>> records = MetricsLog.read(dir.resolve("run/metrics.jsonl"));
+        assertEquals(3, records.size());
+        assertTrue(Double.isNaN(MetricsLog.number(records.get(2), "train_loss")));
+        assertEquals(1, MetricsLog.number(records.get(2), "epoch"));
+    }
+
+    @Test
+    void partialLastLineIsIgnoredButABadMiddleLineIsNot() throws IOException {
+        Path file = dir.resolve("metrics.jsonl");
+        Files.writeString(file, "{\"type\":\"step\",\"step\":1,\"train_loss\":1.0}\n{\"type\":\"st");
+        assertEquals(1, MetricsLog.read(file).size());
+        Files.writeString(file, "{\"a\":1}\nnot json\n{\"a\":2}\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MetricsLog.read(file));
+        assertTrue(e.getMessage().contains("line 2"), e.getMessage());
+    }
+
+    @Test
+    void curvesPlotWritesAPng() throws IOException {
+        try (MetricsLog log = new MetricsLog(dir)) {
+            for (int s = 1; s <= 30; s++) log.step(s / 10, s, 2.3 / Math.sqrt(s), 1e-3, 100, null);
+            for (int e = 1; e <= 3; e++) log.eval(e, e * 10L, 2.0 / e, 20.0 * e, 50.0 + 10 * e, null);
+        }
+        Path png = CurvesPlot.write(dir);
+        assertEquals(dir.resolve("curves.png"), png);
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertNotNull(image, "curves.png decodes as an image");
+        assertEquals(1280, image.getWidth());
+        assertEquals(420, image.getHeight());
+    }
+
+    @Test
+    void curvesPlotWorksBeforeTheFirstEvaluation() throws IOException {
+        try (MetricsLog log = new MetricsLog(dir)) {
+            log.step(0, 1, 2.3, 1e-3, 100, null);
+        }
+        assertNotNull(ImageIO.read(CurvesPlot.write(dir).toFile()));
+    }
+}
