@@ -53,6 +53,7 @@ class TwoSpiralsTest {
             for (int i = 0; i < n; i++) if (pred[i] == labels[i]) correct++;
         }
         double acc = (double) correct / n;
+        System.out.println("two-spirals train accuracy after " + steps + " AdamW steps: " + acc);
         assertTrue(acc >= 0.95, "train accuracy " + acc);
     }
 }
