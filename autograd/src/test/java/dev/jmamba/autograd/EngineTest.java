@@ -129,15 +129,20 @@ class EngineTest {
         for (Node n : Engine.topologicalOrder(y.node)) assertNull(n.takePending());
     }
 
+    /** Gradient accumulation over micro-batches, each in its own Scope (also when a dtype conversion is involved). */
     @Test
     void leafGradientsOutliveTheStepScope() {
         Var w = Var.param(Tensor.of(new double[] {1, 2}, 2));
+        Var w32 = Var.param(Tensor.of(new float[] {1, 2}, 2));
         for (int step = 0; step < 2; step++) {
             try (Scope s = Scope.open()) {
-                w.mul(Var.of(Tensor.of(new double[] {3, 4}, 2))).sum().backward();
+                Var c = Var.of(Tensor.of(new double[] {3, 4}, 2));
+                w.mul(c).sum().backward();
+                w32.mul(c).sum().backward();                      // F64 gradient converted to F32
             }
         }
         assertArrayEquals(new double[] {6, 8}, w.grad().toDoubleArray());
+        assertArrayEquals(new float[] {6, 8}, w32.grad().toFloatArray());
     }
 
     @Test
