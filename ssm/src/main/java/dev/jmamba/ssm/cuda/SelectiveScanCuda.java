@@ -21,8 +21,7 @@ import java.util.List;
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
-    private static final int THREADS = 128;
-    private static final int STRUCT_BYTES = 40 + 20 * 8; // 9 ints padded to 40, then 20 pointers
+        private static final int STRUCT_BYTES = 40 + 20 * 8; // 9 ints padded to 40, then 20 pointers (struct ScanParams)
 
     private final CudaContext context;
     private final int chunk;
@@ -62,21 +61,42 @@ public final class SelectiveScanCuda {
     /** Lanes per (b, d): the next power of two at least N, at most 32. */
     static int lanes(int n) { return Math.min(32, Integer.highestOneBit(Math.max(1, n - 1)) << (n > 1 ? 1 : 0)); }
 
+    /** Largest divisor of the channels per group whose block (TD × lanes threads) has at most 128 threads. */
+    static int channelsPerBlock(ScanShape s) {
+        int np = lanes(s.state()), dpg = s.channelsPerGroup();
+        for (int td = Math.max(1, 128 / np); td > 1; td--) if (dpg % td == 0) return td;
+        return 1;
+    }
+
+    /** Dynamic shared memory of the forward (bwd = false) or backward kernel, in bytes. */
+    long sharedBytes(ScanShape s, boolean bwd) {
+        int n = s.state(), td = channelsPerBlock(s), tlp = chunk + 1, slices = s.state() <= 32 ? 1 : 8;
+        int threads = td * lanes(n);
+        long floats = bwd ? 4L * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
+                          : 2L * n * tlp + 4L * td * tlp;
+        return 4 * floats;
+    }
+
     private void fill(ScanShape s, boolean softplus, long[] ptrs) {
         if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
-        int np = lanes(s.state());
-        // warp-level reduction of dB/dC needs every warp's channels to share (batch, group)
-        boolean warpShare = s.channelsPerGroup() % (32 / np) == 0;
         MemorySegment st = args.slot(0);
-        int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), np, s.chunks(chunk), softplus ? 1 : 0, warpShare ? 1 : 0};
+        int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s.state()), s.chunks(chunk),
+                softplus ? 1 : 0, channelsPerBlock(s)};
         for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
         for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
     }
 
-    private void launch(ScanShape s, long function) {
-        long threads = (long) s.batch() * s.channels() * lanes(s.state());
-        int blocks = (int) ((threads + THREADS - 1) / THREADS);
-        CudaDriver.launchKernel(function, blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), args);
+    private final java.util.Map<Long, Long> optIn = new java.util.HashMap<>();
+
+    private void launch(ScanShape s, long function, boolean bwd) {
+        int td = channelsPerBlock(s);
+        long smem = sharedBytes(s, bwd);
+        if (smem > 48 * 1024 && optIn.getOrDefault(function, 0L) < smem) {
+            CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int) smem);
+            optIn.put(function, smem);
+        }
+        CudaDriver.launchKernel(function, s.channels() / td, s.batch(), 1, td * lanes(s.state()), 1, 1, (int) smem,
+                context.stream(), args);
     }
 
     /**
@@ -87,7 +107,7 @@ public final class SelectiveScanCuda {
                                      long dSkip, long z, long deltaBias, long out, long states, long lastState) {
         fill(s, softplus, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState,
                 0, 0, 0, 0, 0, 0, 0, 0, 0});
-        launch(s, s.state() <= 32 ? fwd1 : fwd8);
+        launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
     }
 
     /**
@@ -107,6 +127,6 @@ public final class SelectiveScanCuda {
         if (ddeltaBias != 0) CudaDriver.memsetD32Async(ddeltaBias, 0, s.channels(), stream);
         fill(s, softplus, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0});
-        launch(s, s.state() <= 32 ? bwd1 : bwd8);
+        launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
     }
 }

@@ -1,31 +1,37 @@
 // Selective scan (S6) forward and backward on the GPU. Reference: dev.jmamba.ssm.kernel.SelectiveScanReference
 // (the equations of spec/selective-scan.md §2–3); checked against it by SelectiveScanCudaGpuTest.
 //
-// Kernels come in two instantiations of the state-slice count S (lanes own S state indices each):
-// *_s1 for N <= 32 and *_s8 for N <= 256 (the reference kernel's limit). In *_s1 the backward keeps
-// exp(dt·A) and h of a chunk in registers between its two passes, so exp is issued once per
-// (b, d, l, n) in forward and once in backward. dB/dC are reduced across the channels of a warp with
-// shuffles before one atomic per warp when the warp's channels share (b, g).
+// Versions (llm.c's dev/cuda habit; numbers on an H100, Vim-T shape B=128 D=384 L=197 N=16, fwd / bwd ms):
+//   v1  one lane per (b, d, n) reading B, C, u, delta straight from global memory: 1.09 / 5.98 ms —
+//       slower than the reference (0.45 / 1.52): the 16 lanes of a (b, d) read 16 rows of B and C at
+//       one position, 32 L1 wavefronts per warp-step, and the backward kept its chunk in 251 registers.
+//   v3  (this file) one block per (b, tile of TD channels of one group); the block walks L in tiles of
+//       TL positions, staging B, C (N × TL) and u, delta, z, gout (TD × TL) through shared memory with
+//       coalesced loads, so global memory is read once per tile and lanes read shared memory without
+//       bank conflicts (rows padded to TL + 1). softplus is computed once per (b, d, l) while staging.
 //
-// Work split (the design of notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N,
-// capped at 32; lane n0 of a group owns state indices n0, n0 + NP, ... ("slices"). Every lane carries
-// its h in a register through L, so B·D·NP lanes run with no scan tree and no block barriers.
-// y = Σ_n C·h is an xor-shuffle reduction inside the NP-lane group.
+// Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
+// lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register
+// through L; y = Σ_n C·h is an xor-shuffle reduction inside the NP-lane group.
 //
-// Backward: forward saves h at the end of every chunk of K positions: states (B, D, nChunks, N).
-// Chunks are visited in reverse; each is recomputed forward from the previous chunk's saved state
-// into registers (hbuf, abuf), then the adjoint g_l = gy_l·C_l + a_{l+1}·g_{l+1} runs backwards.
+// Backward: forward saves h at the end of every tile: states (B, D, nTiles, N). Tiles are visited in
+// reverse; each is recomputed forward from the previous tile's state into shared memory (h and
+// a = exp(dt·A) per lane), then the adjoint g_l = gy_l·C_l + a_{l+1}·g_{l+1} runs backwards. dB and dC
+// are summed over the block's channels in shared memory (warp shuffles first, then shared atomics) and
+// added to global memory once per block and tile.
 
 #ifndef K_CHUNK
-#define K_CHUNK 16     // positions per saved state; the launcher passes -DK_CHUNK
+#define K_CHUNK 16     // TL: positions per tile (and per saved state); the launcher passes -DK_CHUNK
 #endif
+#define TL K_CHUNK
+#define TLP (K_CHUNK + 1)   // padded row length in shared memory
 
 struct ScanParams {
     int B, D, L, N, G;          // sizes
     int NP;                     // lanes per (b, d)
-    int nChunks;                // ceil(L / K_CHUNK)
+    int nChunks;                // ceil(L / TL)
     int softplus;               // dt = softplus(delta + bias)
-    int warpShare;              // 1 when every warp's groups share (b, g): dB/dC reduced across the warp
+    int TD;                     // channels per block (divides D / G)
     const float* u;             // (B, D, L)
     const float* delta;         // (B, D, L)
     const float* A;             // (D, N)
@@ -35,7 +41,7 @@ struct ScanParams {
     const float* z;             // (B, D, L) or null
     const float* deltaBias;     // (D) or null
     float* out;                 // (B, D, L)
-    float* states;              // (B, D, nChunks, N): h at the end of each chunk
+    float* states;              // (B, D, nChunks, N): h at the end of each tile
     float* lastState;           // (B, D, N) or null
     // backward
     const float* gout;          // (B, D, L)
@@ -53,210 +59,261 @@ __device__ __forceinline__ float softplus_f(float x) { return x <= 20.f ? log1pf
 __device__ __forceinline__ float sigmoid_f(float x) { return 1.f / (1.f + expf(-x)); }
 
 // Sum over the NP lanes of this lane's group (all of them get the sum).
-__device__ __forceinline__ float group_sum(float v, int NP, unsigned mask) {
+__device__ __forceinline__ float group_sum(float v, int NP) {
+    unsigned mask = NP == 32 ? 0xffffffffu : ((1u << NP) - 1u) << ((threadIdx.x & 31) & ~(NP - 1));
     for (int off = NP >> 1; off > 0; off >>= 1) v += __shfl_xor_sync(mask, v, off);
     return v;
 }
 
-// Mask of the lanes of this lane's NP-group inside the warp.
-__device__ __forceinline__ unsigned group_mask(int NP) {
-    if (NP == 32) return 0xffffffffu;
-    int lane = threadIdx.x & 31;
-    return ((1u << NP) - 1u) << (lane & ~(NP - 1));
-}
-
-// dt for position l of row bd.
-__device__ __forceinline__ float dt_at(const ScanParams& p, int bd, int d, int l) {
-    float x = p.delta[(size_t)bd * p.L + l] + (p.deltaBias ? p.deltaBias[d] : 0.f);
-    return p.softplus ? softplus_f(x) : x;
-}
-
-
-template <int S>
-__device__ void scan_fwd(const ScanParams& p) {
-    int NP = p.NP;
-    long tid = (long)blockIdx.x * blockDim.x + threadIdx.x;
-    int bd = (int)(tid / NP), n0 = (int)(tid % NP);
-    if (bd >= p.B * p.D) return;                       // whole groups exit together
-    unsigned mask = group_mask(NP);
-    int b = bd / p.D, d = bd % p.D, g = d / (p.D / p.G);
-    float h[S], Aval[S];
-    bool live[S];
-    #pragma unroll
-    for (int s = 0; s < S; s++) {
-        int n = n0 + s * NP;
-        live[s] = n < p.N;
-        h[s] = 0.f;
-        Aval[s] = live[s] ? p.A[d * p.N + n] : 0.f;
-    }
-    float dskip = p.Dskip ? p.Dskip[d] : 0.f;
-    size_t row = (size_t)bd * p.L;
-    size_t bcBase = (size_t)(b * p.G + g) * p.N * p.L;
-    #pragma unroll 4
-    for (int l = 0; l < p.L; l++) {
-        float dt = dt_at(p, bd, d, l);
-        float uv = p.u[row + l];
-        float acc = 0.f;
-        #pragma unroll
-        for (int s = 0; s < S; s++) {
-            if (live[s]) {
-                size_t bc = bcBase + (size_t)(n0 + s * NP) * p.L + l;
-                float a = expf(dt * Aval[s]);
-                h[s] = a * h[s] + dt * p.Bm[bc] * uv;
-                acc += p.Cm[bc] * h[s];
-            }
-        }
-        float y = group_sum(acc, NP, mask) + dskip * uv;
-        if (p.z) { float zv = p.z[row + l]; y *= zv * sigmoid_f(zv); }
-        if (n0 == 0) p.out[row + l] = y;
-        if ((l + 1) % K_CHUNK == 0 || l == p.L - 1) {
-            int c = l / K_CHUNK;
-            #pragma unroll
-            for (int s = 0; s < S; s++)
-                if (live[s]) p.states[((size_t)bd * p.nChunks + c) * p.N + n0 + s * NP] = h[s];
-        }
-    }
-    if (p.lastState) {
-        #pragma unroll
-        for (int s = 0; s < S; s++)
-            if (live[s]) p.lastState[(size_t)bd * p.N + n0 + s * NP] = h[s];
-    }
-}
-
-// Adds v into dst once per warp when all groups of the warp share the address (warpShare), else per lane.
-__device__ __forceinline__ void add_shared(float* dst, float v, int NP, int warpShare) {
-    if (warpShare) {
+// Adds v into the shared-memory cell dst, summed first over the lanes of this warp that own the same state
+// index (same n0, other channels) when the warp is full; partial warps (small blocks) add lane by lane.
+__device__ __forceinline__ void add_across_channels(float* dst, float v, int NP, bool live) {
+    bool fullWarp = blockDim.x - (threadIdx.x & ~31u) >= 32;
+    if (fullWarp) {
         for (int off = 16; off >= NP; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-        if ((threadIdx.x & 31) < NP) atomicAdd(dst, v);
-    } else {
+        if ((threadIdx.x & 31) < NP && live) atomicAdd(dst, v);
+    } else if (live) {
         atomicAdd(dst, v);
     }
 }
 
-// Recomputes h (and a = exp(dt·A)) of one state slice over chunk positions [0, len) from hstart.
-__device__ __forceinline__ void recompute_chunk(const ScanParams& p, size_t row, size_t bcRow, int l0, int len,
-                                                const float* dtb, float A, float hstart, float* hb, float* ab) {
-    float hv = hstart;
+// The block's view: batch b, channels d0 .. d0 + TD - 1 of group g; this thread is (dl, n0).
+struct Tile {
+    int b, d0, g, dl, n0, d;
+    size_t bcBase;   // offset of B/C row (b, g, 0, 0)
+};
+
+__device__ __forceinline__ Tile tile_of(const ScanParams& p) {
+    Tile t;
+    t.b = blockIdx.y;
+    t.d0 = blockIdx.x * p.TD;
+    t.g = t.d0 / (p.D / p.G);
+    t.dl = threadIdx.x / p.NP;
+    t.n0 = threadIdx.x % p.NP;
+    t.d = t.d0 + t.dl;
+    t.bcBase = (size_t)(t.b * p.G + t.g) * p.N * p.L;
+    return t;
+}
+
+// Stages B, C (N × TL) and the per-channel rows of this tile into shared memory (zero past len).
+__device__ __forceinline__ void stage_bc(const ScanParams& p, const Tile& t, int l0, int len, float* Bs, float* Cs) {
+    for (int i = threadIdx.x; i < p.N * TL; i += blockDim.x) {
+        int n = i / TL, j = i % TL;
+        size_t src = t.bcBase + (size_t)n * p.L + l0 + j;
+        Bs[n * TLP + j] = j < len ? p.Bm[src] : 0.f;
+        Cs[n * TLP + j] = j < len ? p.Cm[src] : 0.f;
+    }
+}
+
+// Rows (TD × TL) of a (B, D, L) tensor into shared memory.
+__device__ __forceinline__ void stage_rows(const ScanParams& p, const Tile& t, int l0, int len, const float* src, float* dst) {
+    for (int i = threadIdx.x; i < p.TD * TL; i += blockDim.x) {
+        int r = i / TL, j = i % TL;
+        dst[r * TLP + j] = j < len ? src[((size_t)t.b * p.D + t.d0 + r) * p.L + l0 + j] : 0.f;
+    }
+}
+
+template <int S>
+__device__ void scan_fwd(const ScanParams& p) {
+    extern __shared__ float sm[];
+    Tile t = tile_of(p);
+    int NP = p.NP;
+    float* Bs = sm;                       // (N, TLP)
+    float* Cs = Bs + p.N * TLP;           // (N, TLP)
+    float* us = Cs + p.N * TLP;           // (TD, TLP)
+    float* dts = us + p.TD * TLP;         // (TD, TLP)
+    float* zs = dts + p.TD * TLP;         // (TD, TLP)
+    float* ys = zs + p.TD * TLP;          // (TD, TLP)
+    float h[S], Aval[S];
+    bool live[S];
     #pragma unroll
-    for (int i = 0; i < K_CHUNK; i++) {
-        if (i < len) {
-            float a = expf(dtb[i] * A);
-            hv = a * hv + dtb[i] * p.Bm[bcRow + l0 + i] * p.u[row + l0 + i];
-            ab[i] = a;
-            hb[i] = hv;
+    for (int s = 0; s < S; s++) {
+        int n = t.n0 + s * NP;
+        live[s] = n < p.N;
+        h[s] = 0.f;
+        Aval[s] = live[s] ? p.A[t.d * p.N + n] : 0.f;
+    }
+    float dskip = p.Dskip ? p.Dskip[t.d] : 0.f;
+    size_t bd = (size_t)t.b * p.D + t.d;
+    for (int c = 0; c < p.nChunks; c++) {
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        stage_bc(p, t, l0, len, Bs, Cs);
+        stage_rows(p, t, l0, len, p.u, us);
+        stage_rows(p, t, l0, len, p.delta, dts);
+        if (p.z) stage_rows(p, t, l0, len, p.z, zs);
+        __syncthreads();
+        for (int i = threadIdx.x; i < p.TD * TL; i += blockDim.x) {       // dt = softplus(delta + bias), once per (b, d, l)
+            int r = i / TL, j = i % TL;
+            float x = dts[r * TLP + j] + (p.deltaBias ? p.deltaBias[t.d0 + r] : 0.f);
+            dts[r * TLP + j] = p.softplus ? softplus_f(x) : x;
         }
+        __syncthreads();
+        const float* urow = us + t.dl * TLP;
+        const float* dtrow = dts + t.dl * TLP;
+        for (int j = 0; j < len; j++) {
+            float dt = dtrow[j], uv = urow[j], acc = 0.f;
+            #pragma unroll
+            for (int s = 0; s < S; s++) {
+                if (live[s]) {
+                    int n = t.n0 + s * NP;
+                    float a = __expf(dt * Aval[s]);
+                    h[s] = a * h[s] + dt * Bs[n * TLP + j] * uv;
+                    acc += Cs[n * TLP + j] * h[s];
+                }
+            }
+            float y = group_sum(acc, NP) + dskip * uv;
+            if (p.z) { float zv = zs[t.dl * TLP + j]; y *= zv * sigmoid_f(zv); }
+            if (t.n0 == 0) ys[t.dl * TLP + j] = y;
+        }
+        #pragma unroll
+        for (int s = 0; s < S; s++)
+            if (live[s]) p.states[(bd * p.nChunks + c) * p.N + t.n0 + s * NP] = h[s];
+        __syncthreads();
+        for (int i = threadIdx.x; i < p.TD * TL; i += blockDim.x) {       // coalesced store of the outputs
+            int r = i / TL, j = i % TL;
+            if (j < len) p.out[((size_t)t.b * p.D + t.d0 + r) * p.L + l0 + j] = ys[r * TLP + j];
+        }
+        __syncthreads();
+    }
+    if (p.lastState) {
+        #pragma unroll
+        for (int s = 0; s < S; s++)
+            if (live[s]) p.lastState[bd * p.N + t.n0 + s * NP] = h[s];
     }
 }
 
 template <int S>
 __device__ void scan_bwd(const ScanParams& p) {
-    int NP = p.NP;
-    long tid = (long)blockIdx.x * blockDim.x + threadIdx.x;
-    int bd = (int)(tid / NP), n0 = (int)(tid % NP);
-    // warpShare is only set when no warp is partial, so this exit never splits a warp that shuffles.
-    if (bd >= p.B * p.D) return;
-    unsigned mask = group_mask(NP);
-    int b = bd / p.D, d = bd % p.D, g = d / (p.D / p.G);
-    float dskip = p.Dskip ? p.Dskip[d] : 0.f;
-    float bias = p.deltaBias ? p.deltaBias[d] : 0.f;
-    size_t row = (size_t)bd * p.L;
-    size_t bcBase = (size_t)(b * p.G + g) * p.N * p.L;
+    extern __shared__ float sm[];
+    Tile t = tile_of(p);
+    int NP = p.NP, T = blockDim.x;
+    float* Bs = sm;                       // (N, TLP)
+    float* Cs = Bs + p.N * TLP;
+    float* dBs = Cs + p.N * TLP;          // (N, TLP) block partial sums
+    float* dCs = dBs + p.N * TLP;
+    float* us = dCs + p.N * TLP;          // (TD, TLP) rows
+    float* xs = us + p.TD * TLP;          // delta + bias
+    float* dts = xs + p.TD * TLP;
+    float* zs = dts + p.TD * TLP;
+    float* gys = zs + p.TD * TLP;         // gout, then the gradient of the pre-gate output
+    float* y0s = gys + p.TD * TLP;        // Σ_n C·h (pre-gate output without the D term)
+    float* dus = y0s + p.TD * TLP;        // Σ_n g·B·dt
+    float* ddts = dus + p.TD * TLP;       // Σ_n g·(B·u + A·a·h_prev)
+    float* hs = ddts + p.TD * TLP;        // (S, TL, T) per-thread recomputed h
+    float* as = hs + S * TL * T;          // (S, TL, T) per-thread a = exp(dt·A)
+    float* dDs = as + S * TL * T;         // (TD)
+    float* dbs = dDs + p.TD;              // (TD)
     float gcarry[S], acarry[S], dAacc[S], Aval[S];
     bool live[S];
-    size_t bcRow[S];
     #pragma unroll
     for (int s = 0; s < S; s++) {
-        int n = n0 + s * NP;
+        int n = t.n0 + s * NP;
         live[s] = n < p.N;
-        bcRow[s] = bcBase + (size_t)(live[s] ? n : 0) * p.L;
         gcarry[s] = 0.f; acarry[s] = 0.f; dAacc[s] = 0.f;
-        Aval[s] = live[s] ? p.A[d * p.N + n] : 0.f;
+        Aval[s] = live[s] ? p.A[t.d * p.N + n] : 0.f;
     }
-    float dDacc = 0.f, dbiasAcc = 0.f;
+    for (int i = threadIdx.x; i < p.TD; i += T) { dDs[i] = 0.f; dbs[i] = 0.f; }
+    size_t bd = (size_t)t.b * p.D + t.d;
     for (int c = p.nChunks - 1; c >= 0; c--) {
-        int l0 = c * K_CHUNK, len = min(K_CHUNK, p.L - l0);
-        float dtb[K_CHUNK], gyb[K_CHUNK], hb[K_CHUNK], ab[K_CHUNK];
-        #pragma unroll
-        for (int i = 0; i < K_CHUNK; i++) if (i < len) dtb[i] = dt_at(p, bd, d, l0 + i);
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        stage_bc(p, t, l0, len, Bs, Cs);
+        for (int i = threadIdx.x; i < p.N * TLP; i += T) { dBs[i] = 0.f; dCs[i] = 0.f; }
+        stage_rows(p, t, l0, len, p.u, us);
+        stage_rows(p, t, l0, len, p.delta, xs);
+        stage_rows(p, t, l0, len, p.gout, gys);
+        if (p.z) stage_rows(p, t, l0, len, p.z, zs);
+        __syncthreads();
+        for (int i = threadIdx.x; i < p.TD * TL; i += T) {
+            int r = i / TL, j = i % TL, k = r * TLP + j;
+            float x = xs[k] + (p.deltaBias ? p.deltaBias[t.d0 + r] : 0.f);
+            xs[k] = x;
+            dts[k] = p.softplus ? softplus_f(x) : x;
+            y0s[k] = 0.f; dus[k] = 0.f; ddts[k] = 0.f;
+        }
+        __syncthreads();
+        // recompute h and a of this tile from the state saved at the end of the previous one
+        const float* urow = us + t.dl * TLP;
+        const float* dtrow = dts + t.dl * TLP;
         float hstart[S];
         #pragma unroll
-        for (int s = 0; s < S; s++)
-            hstart[s] = (c == 0 || !live[s]) ? 0.f : p.states[((size_t)bd * p.nChunks + c - 1) * p.N + n0 + s * NP];
-        // pass 1: the gated output's gradient gy (needs the pre-gate output y0 = Σ_n C·h + D·u when z is given)
-        float y0b[K_CHUNK];
-        #pragma unroll
-        for (int i = 0; i < K_CHUNK; i++) y0b[i] = 0.f;
-        if (p.z || S == 1) {
-            #pragma unroll
-            for (int s = 0; s < S; s++) {
-                if (!live[s]) continue;
-                recompute_chunk(p, row, bcRow[s], l0, len, dtb, Aval[s], hstart[s], hb, ab);
-                #pragma unroll
-                for (int i = 0; i < K_CHUNK; i++) if (i < len) y0b[i] += p.Cm[bcRow[s] + l0 + i] * hb[i];
+        for (int s = 0; s < S; s++) {
+            int n = t.n0 + s * NP;
+            hstart[s] = (c == 0 || !live[s]) ? 0.f : p.states[(bd * p.nChunks + c - 1) * p.N + n];
+            float hv = hstart[s];
+            for (int j = 0; j < len; j++) {
+                float a = live[s] ? __expf(dtrow[j] * Aval[s]) : 0.f;
+                hv = live[s] ? a * hv + dtrow[j] * Bs[n * TLP + j] * urow[j] : 0.f;
+                hs[(s * TL + j) * T + threadIdx.x] = hv;
+                as[(s * TL + j) * T + threadIdx.x] = a;
+                if (p.z) {
+                    float y = group_sum(live[s] ? Cs[n * TLP + j] * hv : 0.f, NP);
+                    if (t.n0 == 0) y0s[t.dl * TLP + j] += y;
+                }
             }
         }
-        #pragma unroll
-        for (int i = 0; i < K_CHUNK; i++) {
-            if (i >= len) continue;
-            float go = p.gout[row + l0 + i];
-            if (p.z) {
-                float y0 = group_sum(y0b[i], NP, mask) + dskip * p.u[row + l0 + i];
-                float zv = p.z[row + l0 + i], sg = sigmoid_f(zv);
-                if (n0 == 0) p.dz[row + l0 + i] = go * y0 * sg * (1.f + zv * (1.f - sg));
-                gyb[i] = go * zv * sg;
-            } else {
-                gyb[i] = go;
+        __syncthreads();
+        if (p.z) {   // gradient through the gate: dz, and gy = gout · silu(z)
+            for (int i = threadIdx.x; i < p.TD * TL; i += T) {
+                int r = i / TL, j = i % TL, k = r * TLP + j;
+                if (j >= len) continue;
+                float y0 = y0s[k] + (p.Dskip ? p.Dskip[t.d0 + r] : 0.f) * us[k];
+                float zv = zs[k], sg = sigmoid_f(zv), go = gys[k];
+                p.dz[((size_t)t.b * p.D + t.d0 + r) * p.L + l0 + j] = go * y0 * sg * (1.f + zv * (1.f - sg));
+                gys[k] = go * zv * sg;
             }
+            __syncthreads();
         }
-        float dub[K_CHUNK], ddtb[K_CHUNK];
-        #pragma unroll
-        for (int i = 0; i < K_CHUNK; i++) { dub[i] = 0.f; ddtb[i] = 0.f; }
-        // pass 2 per slice: h and a of the chunk (kept from pass 1 when S == 1), then the adjoint backwards
+        // the adjoint backwards through the tile
+        const float* gyrow = gys + t.dl * TLP;
         #pragma unroll
         for (int s = 0; s < S; s++) {
-            if (S > 1 && live[s]) recompute_chunk(p, row, bcRow[s], l0, len, dtb, Aval[s], hstart[s], hb, ab);
+            int n = t.n0 + s * NP, nn = live[s] ? n : 0;
             float gv = gcarry[s], anext = acarry[s];
-            #pragma unroll
-            for (int i = K_CHUNK - 1; i >= 0; i--) {
-                if (i >= len) continue;
-                size_t bc = bcRow[s] + l0 + i;
-                float Bv = live[s] ? p.Bm[bc] : 0.f, Cv = live[s] ? p.Cm[bc] : 0.f;
-                float uv = p.u[row + l0 + i];
-                gv = gyb[i] * Cv + anext * gv;                              // adjoint of h_l
-                float hprev = i == 0 ? hstart[s] : hb[i - 1];
-                float ahp = live[s] ? ab[i] * hprev : 0.f;                  // a_l·h_{l-1} = h_l - dt·B·u
-                add_shared(p.dC + bc, live[s] ? gyb[i] * hb[i] : 0.f, NP, p.warpShare);
-                add_shared(p.dB + bc, gv * dtb[i] * uv, NP, p.warpShare);
-                dub[i] += gv * Bv * dtb[i];
-                ddtb[i] += gv * (Bv * uv + Aval[s] * ahp);
-                dAacc[s] += gv * dtb[i] * ahp;
-                anext = live[s] ? ab[i] : 0.f;
+            for (int j = len - 1; j >= 0; j--) {
+                float Bv = live[s] ? Bs[nn * TLP + j] : 0.f, Cv = live[s] ? Cs[nn * TLP + j] : 0.f;
+                float dt = dtrow[j], uv = urow[j], gy = gyrow[j];
+                float hv = hs[(s * TL + j) * T + threadIdx.x], av = as[(s * TL + j) * T + threadIdx.x];
+                float hprev = j > 0 ? hs[(s * TL + j - 1) * T + threadIdx.x] : hstart[s];
+                gv = gy * Cv + anext * gv;                                   // adjoint of h_l
+                float ahp = av * hprev;                                      // h_l - dt·B·u
+                add_across_channels(dCs + nn * TLP + j, live[s] ? gy * hv : 0.f, NP, live[s]);
+                add_across_channels(dBs + nn * TLP + j, gv * dt * uv, NP, live[s]);
+                float du = group_sum(gv * Bv * dt, NP);
+                float ddt = group_sum(gv * (Bv * uv + Aval[s] * ahp), NP);
+                if (t.n0 == 0) { dus[t.dl * TLP + j] += du; ddts[t.dl * TLP + j] += ddt; }
+                dAacc[s] += gv * dt * ahp;
+                anext = av;
             }
             gcarry[s] = gv; acarry[s] = anext;
         }
-        // per-position outputs: reduce over the state lanes
-        #pragma unroll
-        for (int i = 0; i < K_CHUNK; i++) {
-            if (i >= len) continue;
-            float duv = group_sum(dub[i], NP, mask);
-            float ddt = group_sum(ddtb[i], NP, mask);
-            if (n0 == 0) {
-                float uv = p.u[row + l0 + i];
-                float x = p.delta[row + l0 + i] + bias;
-                float dd = (p.softplus && x <= 20.f) ? ddt * sigmoid_f(x) : ddt;
-                p.du[row + l0 + i] = duv + dskip * gyb[i];
-                p.ddelta[row + l0 + i] = dd;
-                dDacc += gyb[i] * uv;
-                dbiasAcc += dd;
-            }
+        __syncthreads();
+        for (int i = threadIdx.x; i < p.TD * TL; i += T) {               // coalesced per-position outputs
+            int r = i / TL, j = i % TL, k = r * TLP + j;
+            if (j >= len) continue;
+            size_t o = ((size_t)t.b * p.D + t.d0 + r) * p.L + l0 + j;
+            float dskip = p.Dskip ? p.Dskip[t.d0 + r] : 0.f;
+            float x = xs[k];
+            float dd = (p.softplus && x <= 20.f) ? ddts[k] * sigmoid_f(x) : ddts[k];
+            p.du[o] = dus[k] + dskip * gys[k];
+            p.ddelta[o] = dd;
+            if (p.dDskip) atomicAdd(dDs + r, gys[k] * us[k]);
+            if (p.ddeltaBias) atomicAdd(dbs + r, dd);
         }
+        for (int i = threadIdx.x; i < p.N * TL; i += T) {                 // one global add per block and tile
+            int n = i / TL, j = i % TL;
+            if (j >= len) continue;
+            size_t dst = t.bcBase + (size_t)n * p.L + l0 + j;
+            atomicAdd(p.dB + dst, dBs[n * TLP + j]);
+            atomicAdd(p.dC + dst, dCs[n * TLP + j]);
+        }
+        __syncthreads();
     }
     #pragma unroll
     for (int s = 0; s < S; s++)
-        if (live[s]) atomicAdd(p.dA + d * p.N + n0 + s * NP, dAacc[s]);
-    if (n0 == 0) {
-        if (p.dDskip) atomicAdd(p.dDskip + d, dDacc);
-        if (p.ddeltaBias) atomicAdd(p.ddeltaBias + d, dbiasAcc);
+        if (live[s]) atomicAdd(p.dA + t.d * p.N + t.n0 + s * NP, dAacc[s]);
+    for (int i = threadIdx.x; i < p.TD; i += T) {
+        if (p.dDskip) atomicAdd(p.dDskip + t.d0 + i, dDs[i]);
+        if (p.ddeltaBias) atomicAdd(p.ddeltaBias + t.d0 + i, dbs[i]);
     }
 }
 

@@ -74,6 +74,7 @@ public final class CudaDriver {
     private static final MethodHandle CU_MODULE_LOAD_DATA = h("cuModuleLoadData", ADDRESS, ADDRESS);
     private static final MethodHandle CU_MODULE_UNLOAD = h("cuModuleUnload", JAVA_LONG);
     private static final MethodHandle CU_MODULE_GET_FUNCTION = h("cuModuleGetFunction", ADDRESS, JAVA_LONG, ADDRESS);
+    private static final MethodHandle CU_FUNC_SET_ATTRIBUTE = h("cuFuncSetAttribute", JAVA_LONG, JAVA_INT, JAVA_INT);
     private static final MethodHandle CU_LAUNCH_KERNEL = h("cuLaunchKernel", JAVA_LONG,
             JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS);
     private static final MethodHandle CU_STREAM_BEGIN_CAPTURE = h("cuStreamBeginCapture_v2", JAVA_LONG, JAVA_INT);
@@ -356,6 +357,15 @@ public final class CudaDriver {
             }
             return out.get(JAVA_LONG, 0);
         } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES: opt-in above 48 KiB of dynamic shared memory. */
+    public static final int FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+
+    /** cuFuncSetAttribute (e.g. to allow more than 48 KiB of dynamic shared memory). */
+    public static void funcSetAttribute(long function, int attribute, int value) {
+        try { CudaCheck.driver((int) CU_FUNC_SET_ATTRIBUTE.invokeExact(function, attribute, value), "cuFuncSetAttribute"); }
+        catch (Throwable t) { throw rethrow(t); }
     }
 
     /**
