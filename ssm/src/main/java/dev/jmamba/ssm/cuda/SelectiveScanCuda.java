@@ -25,7 +25,7 @@ public final class SelectiveScanCuda {
 
     private final CudaContext context;
     private final int chunk;
-    private final long fwd1, fwd8, bwd1, bwd8;
+    private final long fwd1, fwd8, fwd16, bwd1, bwd8;
     private final KernelArgs args = new KernelArgs(STRUCT_BYTES);
 
     /** Compiles (or loads from the kernel cache) the scan kernels with {@code chunk} positions per saved state. */
@@ -39,6 +39,7 @@ public final class SelectiveScanCuda {
         KernelCache cache = context.kernels();
         fwd1 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s1");
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
+        fwd16 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s16");
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
     }
@@ -61,27 +62,35 @@ public final class SelectiveScanCuda {
     /** Lanes per (b, d): the next power of two at least N, at most 32. */
     static int lanes(int n) { return Math.min(32, Integer.highestOneBit(Math.max(1, n - 1)) << (n > 1 ? 1 : 0)); }
 
-    /** Largest divisor of the channels per group whose block (TD × lanes threads) has at most 128 threads. */
-    static int channelsPerBlock(ScanShape s) {
-        int np = lanes(s.state()), dpg = s.channelsPerGroup();
-        for (int td = Math.max(1, 128 / np); td > 1; td--) if (dpg % td == 0) return td;
+    /** Lanes per (b, d) of a launch: the forward runs one thread per (b, d) for N <= 16 (kernel scan_fwd_s16). */
+    static int lanes(ScanShape s, boolean bwd) { return !bwd && s.state() <= 16 ? 1 : lanes(s.state()); }
+
+    /**
+     * Largest divisor TD of the channels per group whose block (TD × lanes threads) has at most 128
+     * threads and whose kernel needs at most 160 KiB of shared memory (the H100 allows 227 KiB).
+     */
+    int channelsPerBlock(ScanShape s, boolean bwd) {
+        int np = lanes(s, bwd), dpg = s.channelsPerGroup();
+        for (int td = Math.max(1, 128 / np); td > 1; td--) {
+            if (dpg % td == 0 && sharedBytes(s, bwd, td) <= 160 * 1024) return td;
+        }
         return 1;
     }
 
-    /** Dynamic shared memory of the forward (bwd = false) or backward kernel, in bytes. */
-    long sharedBytes(ScanShape s, boolean bwd) {
-        int n = s.state(), td = channelsPerBlock(s), tlp = chunk + 1, slices = s.state() <= 32 ? 1 : 8;
-        int threads = td * lanes(n);
+    /** Dynamic shared memory of the forward or backward kernel with TD channels per block, in bytes. */
+    private long sharedBytes(ScanShape s, boolean bwd, int td) {
+        int n = s.state(), tlp = chunk + 1, slices = s.state() <= 32 ? 1 : 8;
+        int threads = td * lanes(s, bwd);
         long floats = bwd ? 4L * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
                           : 2L * n * tlp + 4L * td * tlp;
         return 4 * floats;
     }
 
-    private void fill(ScanShape s, boolean softplus, long[] ptrs) {
+    private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs) {
         if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
         MemorySegment st = args.slot(0);
-        int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s.state()), s.chunks(chunk),
-                softplus ? 1 : 0, channelsPerBlock(s)};
+        int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
+                softplus ? 1 : 0, channelsPerBlock(s, bwd)};
         for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
         for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
     }
@@ -89,13 +98,13 @@ public final class SelectiveScanCuda {
     private final java.util.Map<Long, Long> optIn = new java.util.HashMap<>();
 
     private void launch(ScanShape s, long function, boolean bwd) {
-        int td = channelsPerBlock(s);
-        long smem = sharedBytes(s, bwd);
+        int td = channelsPerBlock(s, bwd);
+        long smem = sharedBytes(s, bwd, td);
         if (smem > 48 * 1024 && optIn.getOrDefault(function, 0L) < smem) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, (int) smem);
             optIn.put(function, smem);
         }
-        CudaDriver.launchKernel(function, s.channels() / td, s.batch(), 1, td * lanes(s.state()), 1, 1, (int) smem,
+        CudaDriver.launchKernel(function, s.channels() / td, s.batch(), 1, td * lanes(s, bwd), 1, 1, (int) smem,
                 context.stream(), args);
     }
 
@@ -105,9 +114,9 @@ public final class SelectiveScanCuda {
      */
     public synchronized void forward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
                                      long dSkip, long z, long deltaBias, long out, long states, long lastState) {
-        fill(s, softplus, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState,
+        fill(s, softplus, false, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState,
                 0, 0, 0, 0, 0, 0, 0, 0, 0});
-        launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
+        launch(s, s.state() <= 16 ? fwd16 : s.state() <= 32 ? fwd1 : fwd8, false);
     }
 
     /**
@@ -125,7 +134,7 @@ public final class SelectiveScanCuda {
         CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
         if (dDskipOut != 0) CudaDriver.memsetD32Async(dDskipOut, 0, s.channels(), stream);
         if (ddeltaBias != 0) CudaDriver.memsetD32Async(ddeltaBias, 0, s.channels(), stream);
-        fill(s, softplus, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
+        fill(s, softplus, true, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0});
         launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
     }

@@ -9,6 +9,10 @@
 //       TL positions, staging B, C (N × TL) and u, delta, z, gout (TD × TL) through shared memory with
 //       coalesced loads, so global memory is read once per tile and lanes read shared memory without
 //       bank conflicts (rows padded to TL + 1). softplus is computed once per (b, d, l) while staging.
+//   v4  forward with one thread per (b, d) carrying all N <= 16 states (NP = 1, S = 16): no shuffles and
+//       no work repeated across state lanes (v3's forward was issue-bound at 86% of the SMs'
+//       instruction throughput, ~120 instructions per warp-step); staging loops unrolled so several
+//       global loads are in flight (a load-then-store loop serialises on memory latency).
 //
 // Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
 // lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register
@@ -97,6 +101,7 @@ __device__ __forceinline__ Tile tile_of(const ScanParams& p) {
 
 // Stages B, C (N × TL) and the per-channel rows of this tile into shared memory (zero past len).
 __device__ __forceinline__ void stage_bc(const ScanParams& p, const Tile& t, int l0, int len, float* Bs, float* Cs) {
+    #pragma unroll 8
     for (int i = threadIdx.x; i < p.N * TL; i += blockDim.x) {
         int n = i / TL, j = i % TL;
         size_t src = t.bcBase + (size_t)n * p.L + l0 + j;
@@ -107,6 +112,7 @@ __device__ __forceinline__ void stage_bc(const ScanParams& p, const Tile& t, int
 
 // Rows (TD × TL) of a (B, D, L) tensor into shared memory.
 __device__ __forceinline__ void stage_rows(const ScanParams& p, const Tile& t, int l0, int len, const float* src, float* dst) {
+    #pragma unroll 8
     for (int i = threadIdx.x; i < p.TD * TL; i += blockDim.x) {
         int r = i / TL, j = i % TL;
         dst[r * TLP + j] = j < len ? src[((size_t)t.b * p.D + t.d0 + r) * p.L + l0 + j] : 0.f;
@@ -318,6 +324,7 @@ __device__ void scan_bwd(const ScanParams& p) {
 }
 
 extern "C" __global__ void scan_fwd_s1(ScanParams p) { scan_fwd<1>(p); }
+extern "C" __global__ void scan_fwd_s16(ScanParams p) { scan_fwd<16>(p); }   // one thread per (b, d), N <= 16
 extern "C" __global__ void scan_fwd_s8(ScanParams p) { scan_fwd<8>(p); }
 extern "C" __global__ void scan_bwd_s1(ScanParams p) { scan_bwd<1>(p); }
 extern "C" __global__ void scan_bwd_s8(ScanParams p) { scan_bwd<8>(p); }
