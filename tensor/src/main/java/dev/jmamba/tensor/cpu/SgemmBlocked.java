@@ -39,8 +39,10 @@ final class SgemmBlocked {
         int kcMax = Math.min(KC, k);
         int ncMax = roundUp(Math.min(NC, n), nr);
         float[] bp = buffer(B_PACK, (long) kcMax * ncMax); // (nPanels, kc, nr), shared by the workers
-        int mc = Math.min(roundUp(MC, mr), roundUp(Math.ceilDiv(m, threads), mr));
-        int mBlocks = Math.ceilDiv(m, mc);
+        // M blocks of at most MC rows, their count a multiple of the threads so each gets equal work
+        int mBlocks = roundUp(Math.ceilDiv(m, MC), threads);
+        int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
+        mBlocks = Math.ceilDiv(m, mc);
 
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), nPanels = Math.ceilDiv(nc, nr);
