@@ -79,6 +79,19 @@ class SgemmTest {
     }
 
     @ParameterizedTest @MethodSource("cases")
+    void everySimdTileShapeMatchesEjml(Case cs) {
+        assumeTrue(SimdSupport.ENABLED, "Vector API not loaded");
+        for (int mr : new int[] {6, 8, 12}) {
+            SgemmKernel kernel = SgemmSimd.kernel(mr);
+            check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {
+                if (SgemmChecks.prologue(ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc)) {
+                    SgemmBlocked.sgemm(kernel, ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc);
+                }
+            });
+        }
+    }
+
+    @ParameterizedTest @MethodSource("cases")
     void directLoopMatchesEjml(Case cs) {
         if ((long) cs.m() * cs.n() * cs.k() <= 200_000) check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {
             if (m > 0 && n > 0) Sgemm.direct(ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc);
