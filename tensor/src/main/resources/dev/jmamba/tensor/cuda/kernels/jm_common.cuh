@@ -20,6 +20,9 @@ struct JmStrides {
     long long stride[JM_MAX_DIMS];
 };
 
+// +infinity as a double (NVRTC has no <math.h>, so no INFINITY macro)
+__device__ __forceinline__ double jm_inf() { return __longlong_as_double(0x7ff0000000000000LL); }
+
 __device__ __forceinline__ long long jm_thread_index() { return (long long)blockIdx.x * blockDim.x + threadIdx.x; }
 __device__ __forceinline__ long long jm_thread_count() { return (long long)gridDim.x * blockDim.x; }
 

@@ -8,7 +8,7 @@
 enum JmReduce { R_SUM, R_MEAN, R_MAX, R_MIN };
 
 __device__ __forceinline__ double jm_reduce_identity(int op) {
-    return op == R_MAX ? -INFINITY : (op == R_MIN ? INFINITY : 0.0);
+    return op == R_MAX ? -jm_inf() : (op == R_MIN ? jm_inf() : 0.0);
 }
 
 // NaN wins (and stays), as in the CPU loops.
@@ -110,7 +110,7 @@ __device__ void softmax_block(const T* x, T* y, int outer, int inner, int log_so
     if (row >= outer) return;
     const T* r = x + (long long)row * inner;
     T* w = y + (long long)row * inner;
-    double m = -INFINITY;
+    double m = -jm_inf();
     for (int i = threadIdx.x; i < inner; i += blockDim.x) m = jm_reduce_combine(R_MAX, m, (double)r[i]);
     m = jm_block_combine(R_MAX, m, shared);
     double s = 0;
