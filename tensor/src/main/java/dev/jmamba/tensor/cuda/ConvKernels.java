@@ -26,8 +26,10 @@ import java.lang.foreign.MemorySegment;
  */
 final class ConvKernels extends Launcher {
     static final String SOURCE = "conv.cu";
-    /** Most elements of one column buffer. */
+    /** Most elements of one column buffer (256 MiB of F32). */
     static final long COLS_LIMIT = 1L << 26;
+    /** The limit in force; tests lower it to exercise several chunks on small inputs. */
+    static volatile long colsLimit = COLS_LIMIT;
     /** Bytes of {@code struct JmConv}: 16 ints. */
     static final long CONV_BYTES = 64;
 
@@ -50,7 +52,7 @@ final class ConvKernels extends Launcher {
         int rows() { return cg() * kh * kw; }
         int ohw() { return oh * ow; }
         /** Images per chunk. */
-        int chunk() { return (int) Math.max(1, Math.min(n, COLS_LIMIT / Math.max(1L, (long) rows() * ohw()))); }
+        int chunk() { return (int) Math.max(1, Math.min(n, colsLimit / Math.max(1L, (long) rows() * ohw()))); }
 
         void pack(MemorySegment slot) {
             int[] v = {n, c, h, w, o, kh, kw, oh, ow, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.groups()};
