@@ -1,0 +1,170 @@
+package dev.jmamba.tensor.cuda;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * conv2d and its two gradients as im2col / col2im ({@code conv.cu}) plus GEMMs
+ * ({@link MatmulKernels#gemm}: cuBLAS for F32), per group and per chunk of images (a chunk's
+ * column buffer holds at most {@link #COLS_LIMIT} elements):
+ * <ul>
+ * <li>forward: {@code y[n, g] (Og, OH·OW) = W_g (Og, R) · cols_n (R, OH·OW)}, one strided-batched
+ *     GEMM over the chunk's images (W_g shared, stride 0), columns image-major;</li>
+ * <li>input grad: {@code dcols_n (R, OH·OW) = W_gᵀ · gy[n, g]}, batched the same way, then col2im
+ *     (a gather, no atomics) writes dx;</li>
+ * <li>weight grad: {@code dW_g (Og, R) += G_g (Og, nb·OH·OW) · colsᵀ} with the chunk's columns
+ *     laid out row-major (R, nb·OH·OW) and gy's chunk permuted to (O, nb, OH·OW): one GEMM per
+ *     group and chunk, accumulated with beta = 1 after the first chunk.</li>
+ * </ul>
+ * Here R = C/groups · kh · kw.
+ */
+final class ConvKernels extends Launcher {
+    static final String SOURCE = "conv.cu";
+    /** Most elements of one column buffer (256 MiB of F32). */
+    static final long COLS_LIMIT = 1L << 26;
+    /** The limit in force; tests lower it to exercise several chunks on small inputs. */
+    static volatile long colsLimit = COLS_LIMIT;
+    /** Bytes of {@code struct JmConv}: 16 ints. */
+    static final long CONV_BYTES = 64;
+
+    private final StridedKernels strided;
+    private final MatmulKernels matmul;
+    // (src, dst, JmConv, n0, nb, group, sb, sr)
+    private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
+
+    ConvKernels(CudaContext context, StridedKernels strided, MatmulKernels matmul) {
+        super(context, SOURCE);
+        this.strided = strided;
+        this.matmul = matmul;
+    }
+
+    /** Sizes of one convolution. */
+    private record Dims(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, ConvParams p) {
+        int groups() { return p.groups(); }
+        int cg() { return c / p.groups(); }
+        int og() { return o / p.groups(); }
+        int rows() { return cg() * kh * kw; }
+        int ohw() { return oh * ow; }
+        /** Images per chunk. */
+        int chunk() { return (int) Math.max(1, Math.min(n, colsLimit / Math.max(1L, (long) rows() * ohw()))); }
+
+        void pack(MemorySegment slot) {
+            int[] v = {n, c, h, w, o, kh, kw, oh, ow, p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(), p.dilationW(), p.groups()};
+            for (int i = 0; i < v.length; i++) slot.set(JAVA_INT, 4L * i, v[i]);
+        }
+    }
+
+    private static Dims dims(int[] xs, int[] ws, ConvParams p) {
+        int oh = ConvParams.outSize(xs[2], ws[2], p.strideH(), p.padH(), p.dilationH());
+        int ow = ConvParams.outSize(xs[3], ws[3], p.strideW(), p.padW(), p.dilationW());
+        return new Dims(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], oh, ow, p);
+    }
+
+    private static DType floating(String op, DType t) {
+        if (t != DType.F32 && t != DType.F64) throw new TensorException.DType(op, "F32 or F64 tensors on CUDA", t.toString());
+        return t;
+    }
+
+    /** Element address helper: {@code base + elements · dtype size}. */
+    private static long at(long base, long elements, DType dt) {
+        return base + elements * dt.bytes();
+    }
+
+    private synchronized void columns(String kernel, Tensor src, Tensor dst, Dims d, int n0, int nb, int group, long sb, long sr) {
+        colArgs.setLong(0, address(src)).setLong(1, address(dst)).setInt(3, n0).setInt(4, nb).setInt(5, group).setLong(6, sb).setLong(7, sr);
+        d.pack(colArgs.slot(2));
+        long work = kernel.startsWith("im2col") ? (long) nb * d.rows() * d.ohw() : (long) nb * d.cg() * d.h * d.w;
+        launch(kernel, work, colArgs);
+    }
+
+    Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        DType dt = floating("conv2d", x.dtype());
+        Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
+        Dims d = dims(x.shape(), w.shape(), p);
+        Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
+        if (d.n > 0) {
+            int nb = d.chunk();
+            long perImage = (long) d.rows() * d.ohw();
+            Tensor cols = strided.empty(dt, Math.toIntExact(nb * perImage));
+            for (int n0 = 0; n0 < d.n; n0 += nb) {
+                int count = Math.min(nb, d.n - n0);
+                for (int g = 0; g < d.groups(); g++) {
+                    columns("im2col_" + suffix(dt), xc, cols, d, n0, count, g, perImage, d.ohw());
+                    matmul.gemm(dt, false, false, d.og(), d.ohw(), d.rows(),
+                            at(address(wc), (long) g * d.og() * d.rows(), dt), 0, address(cols), perImage, 0,
+                            at(address(y), ((long) n0 * d.o + (long) g * d.og()) * d.ohw(), dt), (long) d.o * d.ohw(), count);
+                }
+            }
+            cols.storage().release();
+        }
+        if (bias == null) return y;
+        Tensor out = strided.binary(dev.jmamba.tensor.BinaryOp.ADD, y, strided.convert(bias, dt).reshape(1, d.o, 1, 1));
+        y.storage().release();
+        return out;
+    }
+
+    Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
+        DType dt = floating("conv2dInputGrad", gy.dtype());
+        Tensor gc = strided.contiguous(gy, dt), wc = strided.contiguous(w, dt);
+        Dims d = dims(xShape, w.shape(), p);
+        Tensor dx = strided.empty(dt, xShape);
+        if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
+        int nb = d.chunk();
+        long perImage = (long) d.rows() * d.ohw();
+        Tensor cols = strided.empty(dt, Math.toIntExact(nb * perImage));
+        for (int n0 = 0; n0 < d.n; n0 += nb) {
+            int count = Math.min(nb, d.n - n0);
+            for (int g = 0; g < d.groups(); g++) {
+                // dcols_n (R, OHW) = W_g^T (R, Og) @ gy[n, g] (Og, OHW); W_g is stored (Og, R)
+                matmul.gemm(dt, true, false, d.rows(), d.ohw(), d.og(),
+                        at(address(wc), (long) g * d.og() * d.rows(), dt), 0,
+                        at(address(gc), ((long) n0 * d.o + (long) g * d.og()) * d.ohw(), dt), (long) d.o * d.ohw(), 0,
+                        address(cols), perImage, count);
+                columns("col2im_" + suffix(dt), cols, dx, d, n0, count, g, perImage, d.ohw());
+            }
+        }
+        cols.storage().release();
+        return dx;
+    }
+
+    Tensor weightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
+        DType dt = floating("conv2dWeightGrad", gy.dtype());
+        Tensor gc = strided.contiguous(gy, dt), xc = strided.contiguous(x, dt);
+        Dims d = dims(x.shape(), wShape, p);
+        if (d.n == 0) return strided.zeros(dt, wShape);
+        Tensor dw = strided.empty(dt, wShape);
+        int nb = d.chunk();
+        int ohw = d.ohw();
+        Tensor cols = strided.empty(dt, Math.toIntExact((long) nb * d.rows() * ohw));
+        Tensor gbuf = strided.empty(dt, Math.toIntExact((long) d.o * nb * ohw));
+        for (int n0 = 0; n0 < d.n; n0 += nb) {
+            int count = Math.min(nb, d.n - n0);
+            long span = (long) count * ohw;
+            // G (O, count, OHW) = gy[n0 : n0 + count] (count, O, OHW) with its first two axes swapped
+            Tensor g3 = new Tensor(gbuf.storage(), new int[] {d.o, count, ohw}, new int[] {count * ohw, ohw, 1}, 0);
+            Tensor src = gc.narrow(0, n0, count).reshape(count, d.o, ohw).permute(1, 0, 2);
+            strided.copy(src, g3);
+            for (int g = 0; g < d.groups(); g++) {
+                columns("im2col_" + suffix(dt), xc, cols, d, n0, count, g, ohw, span);
+                // dW_g (Og, R) (+)= G_g (Og, span) @ cols^T, cols stored (R, span)
+                matmul.gemm(dt, false, true, d.og(), d.rows(), Math.toIntExact(span),
+                        at(address(gbuf), (long) g * d.og() * span, dt), 0, address(cols), 0, n0 == 0 ? 0 : 1,
+                        at(address(dw), (long) g * d.og() * d.rows(), dt), 0, 1);
+            }
+        }
+        cols.storage().release();
+        gbuf.storage().release();
+        return dw;
+    }
+
+    /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
+    static java.util.List<String> kernelNames() {
+        return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64");
+    }
+}

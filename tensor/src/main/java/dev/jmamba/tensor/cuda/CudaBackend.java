@@ -1,0 +1,177 @@
+package dev.jmamba.tensor.cuda;
+
+import dev.jmamba.tensor.Backend;
+import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.RandomKind;
+import dev.jmamba.tensor.ReduceOp;
+import dev.jmamba.tensor.Storage;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
+
+/**
+ * The {@link Backend} of one CUDA device. Each primitive is a kernel family in a small launcher
+ * class ({@link StridedKernels}, {@link ReduceKernels}, {@link MatmulKernels}, {@link ConvKernels},
+ * {@link ResampleKernels}, {@link IndexKernels}, {@link NormKernels}, {@link RandomKernels}) whose
+ * {@code .cu} source is compiled by NVRTC on first use and cached on disk. All work is queued on
+ * the context's one stream and nothing here waits for it: only reading values back to the host
+ * ({@link CudaTransfer}, reached through {@code Tensor.to(Device.CPU)}, {@code toFloatArray},
+ * {@code item}, ...) synchronises. Obtain it through {@code Backends.of(Device.cuda(i))}.
+ */
+public final class CudaBackend implements Backend {
+    /** The context last made current on each thread (cuCtxSetCurrent is per thread). */
+    private static final ThreadLocal<CudaContext> CURRENT = new ThreadLocal<>();
+
+    private final CudaContext context;
+    private final Device device;
+    private final DeviceErrors errors;
+    final StridedKernels strided;
+    private final ReduceKernels reduce;
+    private final MatmulKernels matmul;
+    private final ConvKernels conv;
+    private final ResampleKernels resample;
+    private final IndexKernels index;
+    private final NormKernels norm;
+    private final RandomKernels random;
+
+    CudaBackend(CudaContext context) {
+        this.context = context;
+        this.device = Device.cuda(context.index());
+        enter();
+        errors = new DeviceErrors(context);
+        strided = new StridedKernels(context);
+        reduce = new ReduceKernels(context, strided);
+        matmul = new MatmulKernels(context, strided);
+        conv = new ConvKernels(context, strided, matmul);
+        resample = new ResampleKernels(context, strided);
+        index = new IndexKernels(context, strided, errors);
+        norm = new NormKernels(context, strided);
+        random = new RandomKernels(context);
+    }
+
+    /** Makes this device's context current on the calling thread (once per thread). */
+    void enter() {
+        if (CURRENT.get() != context) {
+            context.makeCurrent();
+            CURRENT.set(context);
+        }
+    }
+
+    /** The device context (stream, allocator, kernels). */
+    public CudaContext context() { return context; }
+
+    DeviceErrors errors() { return errors; }
+
+    @Override public Device device() { return device; }
+
+    @Override public Storage allocate(DType dtype, int size) {
+        enter();
+        return CudaStorage.zeroed(context, dtype, size);
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        enter();
+        StridedKernels.checkCopyShapes(src, dst);
+        strided.copy(src, dst);
+    }
+
+    @Override public void fill(Tensor dst, double value) {
+        enter();
+        strided.fill(dst, value);
+    }
+
+    @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
+        enter();
+        if (dst.isContiguous()) {
+            random.fill(dst, kind, seed, a, b);
+            return;
+        }
+        Tensor tmp = strided.empty(dst.dtype(), dst.shape());
+        random.fill(tmp, kind, seed, a, b);
+        strided.copy(tmp, dst);
+        tmp.storage().release();
+    }
+
+    @Override public void arange(Tensor dst, double start, double step) {
+        enter();
+        if (dst.isContiguous()) {
+            strided.arange(dst, start, step);
+            return;
+        }
+        Tensor tmp = strided.empty(dst.dtype(), dst.shape());
+        strided.arange(tmp, start, step);
+        strided.copy(tmp, dst);
+        tmp.storage().release();
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) { enter(); return strided.unary(op, x, p0, p1); }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { enter(); return strided.binary(op, a, b); }
+
+    @Override public Tensor where(Tensor cond, Tensor a, Tensor b) { enter(); return strided.where(cond, a, b); }
+
+    @Override public Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) { enter(); return reduce.reduce(op, x, axes, keepdim); }
+
+    @Override public Tensor argReduce(boolean max, Tensor x, int axis, boolean keepdim) { enter(); return reduce.argReduce(max, x, axis, keepdim); }
+
+    @Override public Tensor softmax(Tensor x, int axis, boolean log) { enter(); return reduce.softmax(x, axis, log); }
+
+    @Override public Tensor matmul(Tensor a, Tensor b) { enter(); return matmul.matmul(a, b); }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) { enter(); return conv.conv2d(x, w, bias, p); }
+
+    @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { enter(); return conv.inputGrad(gy, w, xShape, p); }
+
+    @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { enter(); return conv.weightGrad(gy, x, wShape, p); }
+
+    @Override public Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
+        enter();
+        int h = x.size(2), w = x.size(3);
+        return resample.forward(x, ResampleKernels.pool(h, ResampleKernels.poolOut(h, kh, sh, ph), kh, sh, ph),
+                ResampleKernels.pool(w, ResampleKernels.poolOut(w, kw, sw, pw), kw, sw, pw));
+    }
+
+    @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kh, int kw, int sh, int sw, int ph, int pw) {
+        enter();
+        return resample.backward(gy, xShape, ResampleKernels.pool(xShape[2], gy.size(2), kh, sh, ph),
+                ResampleKernels.pool(xShape[3], gy.size(3), kw, sw, pw));
+    }
+
+    @Override public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        enter();
+        return resample.forward(x, ResampleKernels.adaptive(x.size(2), oh), ResampleKernels.adaptive(x.size(3), ow));
+    }
+
+    @Override public Tensor adaptiveAvgPool2dBackward(Tensor gy, int[] xShape) {
+        enter();
+        return resample.backward(gy, xShape, ResampleKernels.adaptive(xShape[2], gy.size(2)), ResampleKernels.adaptive(xShape[3], gy.size(3)));
+    }
+
+    @Override public Tensor interpolate(Tensor x, int oh, int ow, InterpolateMode mode, boolean alignCorners) {
+        enter();
+        return resample.forward(x, ResampleKernels.interp(x.size(2), oh, mode, alignCorners), ResampleKernels.interp(x.size(3), ow, mode, alignCorners));
+    }
+
+    @Override public Tensor interpolateBackward(Tensor gy, int[] xShape, InterpolateMode mode, boolean alignCorners) {
+        enter();
+        return resample.backward(gy, xShape, ResampleKernels.interp(xShape[2], gy.size(2), mode, alignCorners),
+                ResampleKernels.interp(xShape[3], gy.size(3), mode, alignCorners));
+    }
+
+    @Override public Tensor gather(Tensor x, int axis, Tensor index) { enter(); return this.index.gather(x, axis, index); }
+
+    @Override public Tensor scatterAdd(Tensor target, int axis, Tensor index, Tensor src) { enter(); return this.index.scatterAdd(target, axis, index, src); }
+
+    @Override public Tensor indexSelect(Tensor x, int axis, Tensor index) { enter(); return this.index.indexSelect(x, axis, index); }
+
+    @Override public Tensor indexAdd(Tensor target, int axis, Tensor index, Tensor src) { enter(); return this.index.indexAdd(target, axis, index, src); }
+
+    @Override public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { enter(); return norm.layerNorm(x, weight, bias, eps); }
+
+    @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { enter(); return norm.rmsNorm(x, weight, eps); }
+
+    @Override public String toString() { return "CudaBackend(" + context + ")"; }
+}

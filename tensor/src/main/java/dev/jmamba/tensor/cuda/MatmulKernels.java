@@ -1,0 +1,117 @@
+package dev.jmamba.tensor.cuda;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+import java.util.Arrays;
+
+/**
+ * Batched matrix products on the GPU: float32 through cuBLAS (sgemm, or strided-batched sgemm
+ * when there is a batch), float64 through the plain {@code gemm_f64} kernel of conv.cu (float64
+ * is for tests). Both take row-major dense matrices, optionally transposed, with one element
+ * stride between consecutive matrices of a batch ({@link #gemm}); {@link #matmul} turns
+ * arbitrary views with broadcast batch dims into that form, copying only when it must.
+ *
+ * <p>Row-major vs column-major: cuBLAS is column-major, and a row-major (r, c) matrix read as
+ * column-major is its transpose. {@link CuBlas#matmul} therefore asks cuBLAS for
+ * {@code Cᵀ = Bᵀ·Aᵀ} (operands swapped, m and n swapped), which lands C in row-major order with
+ * no copy; the transposed flags we pass describe how A and B are stored, not the swap.
+ */
+final class MatmulKernels extends Launcher {
+    static final String SOURCE = "conv.cu";
+
+    private final StridedKernels strided;
+    // (batch, m, n, k, a, a_bs, a_rs, a_cs, b, b_bs, b_rs, b_cs, c, c_bs, beta)
+    private final KernelArgs gemmArgs = new KernelArgs(4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8);
+
+    MatmulKernels(CudaContext context, StridedKernels strided) {
+        super(context, SOURCE);
+        this.strided = strided;
+    }
+
+    /**
+     * {@code batch} products {@code C_t (m, n) = op(A_t) · op(B_t) + beta · C_t}, all row-major and
+     * dense: A_t is stored (m, k), or (k, m) when {@code transposeA}; B_t (k, n), or (n, k) when
+     * {@code transposeB}; matrix t starts {@code t · stride} elements after the address (stride 0
+     * shares one matrix). Addresses are device pointers; m, n, k > 0.
+     */
+    synchronized void gemm(DType dtype, boolean transposeA, boolean transposeB, int m, int n, int k,
+                           long a, long strideA, long b, long strideB, double beta, long c, long strideC, int batch) {
+        if (dtype == DType.F32) {
+            CuBlas blas = context.cublas();
+            if (batch == 1) blas.matmul(transposeA, transposeB, m, n, k, 1f, a, b, (float) beta, c);
+            else blas.matmulBatched(transposeA, transposeB, m, n, k, 1f, a, strideA, b, strideB, (float) beta, c, strideC, batch);
+            return;
+        }
+        if (dtype != DType.F64) throw new TensorException.DType("matmul", "F32 or F64 operands", dtype.toString());
+        // element (i, p) of op(A) and (p, j) of op(B) in the stored dense layouts
+        long aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1;
+        long bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1;
+        gemmArgs.setInt(0, batch).setInt(1, m).setInt(2, n).setInt(3, k)
+                .setLong(4, a).setLong(5, strideA).setLong(6, aRow).setLong(7, aCol)
+                .setLong(8, b).setLong(9, strideB).setLong(10, bRow).setLong(11, bCol)
+                .setLong(12, c).setLong(13, strideC);
+        setDouble(gemmArgs, 14, beta);
+        launch("gemm_f64", (long) batch * m * n, gemmArgs);
+    }
+
+    /** How a (rows, cols) matrix view is stored: densely row-major, or densely as its transpose; null if neither. */
+    private static Boolean transposed(int rows, int cols, int rowStride, int colStride) {
+        if ((cols == 1 || colStride == 1) && (rows == 1 || rowStride == cols)) return false;
+        if ((rows == 1 || rowStride == 1) && (cols == 1 || colStride == rows)) return true;
+        return null;
+    }
+
+    /** One element stride between the matrices of t's batch dims, or -1 when they are not evenly spaced. */
+    private static long batchStride(Tensor t, int batchRank) {
+        int[] shape = Arrays.copyOf(t.shape(), batchRank), strides = Arrays.copyOf(t.strides(), batchRank);
+        if (Shapes.numel(shape) <= 1) return 0;
+        StridedLayout p = StridedLayout.plan("matmul", shape, new int[][] {strides}, new int[] {0});
+        return p.shape.length == 1 ? p.strides[0][0] : -1;
+    }
+
+    /** A dense form of one operand: the tensor, whether it is stored transposed, and its batch stride. */
+    private record Operand(Tensor t, boolean transposed, long stride) {}
+
+    private Operand operand(Tensor x, int batchRank) {
+        int r = x.rank();
+        Boolean tr = transposed(x.size(-2), x.size(-1), x.strides()[r - 2], x.strides()[r - 1]);
+        long stride = batchStride(x, batchRank);
+        if (tr == null || stride < 0) {
+            x = copyOf(x);  // dense row-major matrices, evenly spaced
+            tr = false;
+            stride = batchStride(x, batchRank);
+        }
+        return new Operand(x, tr, stride);
+    }
+
+    /** A fresh contiguous copy (an expanded view's contiguous copy materialises every matrix). */
+    private Tensor copyOf(Tensor x) {
+        Tensor out = strided.empty(x.dtype(), x.shape());
+        strided.copy(x, out);
+        return out;
+    }
+
+    /** (..., m, k) @ (..., k, n) -> (..., m, n) with broadcast batch dims; same dtype, F32 or F64. */
+    Tensor matmul(Tensor a, Tensor b) {
+        if (a.dtype() != DType.F32 && a.dtype() != DType.F64) {
+            throw new TensorException.DType("matmul", "F32 or F64 operands", a.dtype().toString());
+        }
+        int m = a.size(-2), k = a.size(-1), n = b.size(-1);
+        int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
+        int br = batch.length;
+        int[] outShape = Arrays.copyOf(batch, br + 2), ea = Arrays.copyOf(batch, br + 2), eb = Arrays.copyOf(batch, br + 2);
+        outShape[br] = m; outShape[br + 1] = n;
+        ea[br] = m; ea[br + 1] = k;
+        eb[br] = k; eb[br + 1] = n;
+        int batches = Shapes.numel(batch);
+        if (Shapes.numel(outShape) == 0) return strided.empty(a.dtype(), outShape);
+        if (k == 0) return strided.zeros(a.dtype(), outShape);
+        Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
+        Tensor out = strided.empty(a.dtype(), outShape);
+        gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,
+                0, address(out), (long) m * n, batches);
+        return out;
+    }
+}

@@ -1,0 +1,228 @@
+package dev.jmamba.tensor.cuda;
+
+import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+import dev.jmamba.tensor.UnaryOp;
+
+/**
+ * Launches {@code strided.cu}: copy (with dtype conversion), fill, arange, unary, binary and
+ * where over arbitrary strided views, and the helpers the other launchers build on (empty
+ * tensors, conversions, contiguous copies). Dtype rules follow the CPU backend: unary and binary
+ * ops compute in F32 or F64 and convert the result back where the CPU does.
+ */
+final class StridedKernels extends Launcher {
+    static final String SOURCE = "strided.cu";
+
+    // (src, JmStrides, dst, JmStrides, JmShape, n)
+    private final KernelArgs copyArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, StridedLayout.SHAPE_BYTES, 4);
+    // (src, dst, n)
+    private final KernelArgs copyContigArgs = new KernelArgs(8, 8, 4);
+    // (dst, JmStrides, JmShape, n, value)
+    private final KernelArgs fillArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, StridedLayout.SHAPE_BYTES, 4, 8);
+    // (dst, n, start, step)
+    private final KernelArgs arangeArgs = new KernelArgs(8, 4, 8, 8);
+    // (x, JmStrides, y, JmShape, n, op, p0, p1)
+    private final KernelArgs unaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
+    // (a, JmStrides, b, JmStrides, out, JmShape, n, op)
+    private final KernelArgs binaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4);
+    // (a, b, out, n, op)
+    private final KernelArgs contigArgs = new KernelArgs(8, 8, 8, 4, 4);
+    // (cond, JmStrides, a, JmStrides, b, JmStrides, out, JmShape, n)
+    private final KernelArgs whereArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
+            StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4);
+
+    StridedKernels(CudaContext context) {
+        super(context, SOURCE);
+    }
+
+    // ------------------------------------------------------------------ helpers for every launcher
+
+    /** A new contiguous tensor whose elements the caller's kernel will all write. shape: any. */
+    Tensor empty(DType dtype, int... shape) {
+        CudaStorage s = CudaStorage.uninitialized(context, dtype, Shapes.numel(shape));
+        return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
+    /** A new zero-filled contiguous tensor. */
+    Tensor zeros(DType dtype, int... shape) {
+        CudaStorage s = CudaStorage.zeroed(context, dtype, Shapes.numel(shape));
+        return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
+    /** {@code t} converted to {@code dtype} (t itself when it has it already). */
+    Tensor convert(Tensor t, DType dtype) {
+        if (t.dtype() == dtype) return t;
+        Tensor out = empty(dtype, t.shape());
+        copy(t, out);
+        return out;
+    }
+
+    /** {@code t} if contiguous, else a contiguous copy. */
+    Tensor contiguous(Tensor t) {
+        if (t.isContiguous()) return t;
+        Tensor out = empty(t.dtype(), t.shape());
+        copy(t, out);
+        return out;
+    }
+
+    /** {@code t} contiguous and of {@code dtype}, copied at most once. */
+    Tensor contiguous(Tensor t, DType dtype) {
+        if (t.dtype() == dtype) return contiguous(t);
+        return convert(t, dtype);  // convert writes a fresh contiguous tensor
+    }
+
+    // ------------------------------------------------------------------ copy / fill / arange
+
+    /** dst (shape) = src (shape, strides may be 0), converting dtypes. dst may be a strided view. */
+    synchronized void copy(Tensor src, Tensor dst) {
+        StridedLayout p = StridedLayout.plan("copy", dst.shape(), new int[][] {dst.strides(), src.strides()},
+                new int[] {dst.offset(), src.offset()});
+        if (p.numel == 0) return;
+        DType sd = src.dtype(), dd = dst.dtype();
+        if (sd == dd && p.contiguous(0) && p.contiguous(1)) {
+            long from = address(src), to = address(dst);
+            if (sd == DType.F32 && ((from | to) & 15) == 0) {
+                copyContigArgs.setLong(0, from).setLong(1, to).setInt(2, p.numel);
+                launch("copy_contig_f32", (p.numel + 3) / 4, copyContigArgs);
+            } else {
+                CudaDriver.memcpyDtoDAsync(to, from, (long) p.numel * sd.bytes(), context.stream());
+            }
+            return;
+        }
+        copyArgs.setLong(0, base(src)).setLong(2, base(dst)).setInt(5, p.numel);
+        p.packStrides(1, copyArgs.slot(1));
+        p.packStrides(0, copyArgs.slot(3));
+        p.packShape(copyArgs.slot(4));
+        String kernel = sd == dd ? "copy_b" + sd.bytes() : "copy_" + suffix(sd) + "_" + suffix(dd);
+        launch(kernel, p.numel, copyArgs);
+    }
+
+    /** Every element of the view dst = value (converted like a store of a double). */
+    synchronized void fill(Tensor dst, double value) {
+        StridedLayout p = StridedLayout.plan("fill", dst.shape(), new int[][] {dst.strides()}, new int[] {dst.offset()});
+        if (p.numel == 0) return;
+        fillArgs.setLong(0, base(dst)).setInt(3, p.numel);
+        p.packStrides(0, fillArgs.slot(1));
+        p.packShape(fillArgs.slot(2));
+        setDouble(fillArgs, 4, value);
+        launch("fill_" + suffix(dst.dtype()), p.numel, fillArgs);
+    }
+
+    /** dst[i] = start + i * step; dst contiguous. */
+    synchronized void arange(Tensor dst, double start, double step) {
+        int n = dst.numel();
+        if (n == 0) return;
+        arangeArgs.setLong(0, address(dst)).setInt(1, n);
+        setDouble(arangeArgs, 2, start);
+        setDouble(arangeArgs, 3, step);
+        launch("arange_" + suffix(dst.dtype()), n, arangeArgs);
+    }
+
+    // ------------------------------------------------------------------ unary / binary / where
+
+    /** Unary ops that keep an integer dtype (as in the CPU backend); others make integers F32. */
+    private static boolean keepsIntegers(UnaryOp op) {
+        return switch (op) {
+            case NEG, ABS, SIGN, CLAMP, SQUARE, RELU, AFFINE, NONFINITE -> true;
+            default -> false;
+        };
+    }
+
+    Tensor unary(UnaryOp op, Tensor x, double p0, double p1) {
+        DType in = x.dtype();
+        boolean integer = in == DType.I32 || in == DType.I64;
+        DType compute = in == DType.F64 || (integer && keepsIntegers(op)) ? DType.F64 : DType.F32;
+        Tensor xc = convert(x, compute);
+        Tensor out = empty(compute, x.shape());
+        unaryKernel(op, xc, out, p0, p1);
+        return integer && keepsIntegers(op) ? convert(out, in) : out;
+    }
+
+    private synchronized void unaryKernel(UnaryOp op, Tensor x, Tensor out, double p0, double p1) {
+        StridedLayout p = StridedLayout.plan("unary", x.shape(), new int[][] {x.strides()}, new int[] {x.offset()});
+        if (p.numel == 0) return;
+        unaryArgs.setLong(0, base(x)).setLong(2, address(out)).setInt(4, p.numel).setInt(5, op.ordinal());
+        p.packStrides(0, unaryArgs.slot(1));
+        p.packShape(unaryArgs.slot(3));
+        setDouble(unaryArgs, 6, p0);
+        setDouble(unaryArgs, 7, p1);
+        launch("unary_" + suffix(x.dtype()), p.numel, unaryArgs);
+    }
+
+    Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        String name = op.name().toLowerCase(java.util.Locale.ROOT);
+        int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
+        DType result = DType.promote(a.dtype(), b.dtype());
+        DType compute = result == DType.F32 ? DType.F32 : DType.F64;
+        Tensor ac = convert(a, compute), bc = convert(b, compute);
+        Tensor out = empty(compute, shape);
+        binaryKernel(name, op, ac, bc, out);
+        return result == compute ? out : convert(out, result);
+    }
+
+    private synchronized void binaryKernel(String name, BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape();
+        StridedLayout p = StridedLayout.plan(name, shape, new int[][] {StridedLayout.broadcastStrides(a, shape),
+                StridedLayout.broadcastStrides(b, shape)}, new int[] {a.offset(), b.offset()});
+        if (p.numel == 0) return;
+        if (a.dtype() == DType.F32 && p.contiguous(0) && p.contiguous(1)) {
+            contigArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out)).setInt(3, p.numel).setInt(4, op.ordinal());
+            launch("binary_contig_f32", (p.numel + 3) / 4, contigArgs);
+            return;
+        }
+        binaryArgs.setLong(0, base(a)).setLong(2, base(b)).setLong(4, address(out)).setInt(6, p.numel).setInt(7, op.ordinal());
+        p.packStrides(0, binaryArgs.slot(1));
+        p.packStrides(1, binaryArgs.slot(3));
+        p.packShape(binaryArgs.slot(5));
+        launch("binary_" + suffix(a.dtype()), p.numel, binaryArgs);
+    }
+
+    Tensor where(Tensor cond, Tensor a, Tensor b) {
+        int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape(), a.shape()), b.shape());
+        DType result = DType.promote(a.dtype(), b.dtype());
+        DType compute = result == DType.F32 ? DType.F32 : DType.F64;
+        // F64 conditions stay F64 (a tiny value must not round to 0); others convert exactly enough to T
+        DType condType = cond.dtype() == DType.F64 ? DType.F64 : compute;
+        Tensor cc = convert(cond, condType), ac = convert(a, compute), bc = convert(b, compute);
+        Tensor out = empty(compute, shape);
+        whereKernel(cc, ac, bc, out);
+        return result == compute ? out : convert(out, result);
+    }
+
+    private synchronized void whereKernel(Tensor cond, Tensor a, Tensor b, Tensor out) {
+        int[] shape = out.shape();
+        StridedLayout p = StridedLayout.plan("where", shape, new int[][] {StridedLayout.broadcastStrides(cond, shape),
+                StridedLayout.broadcastStrides(a, shape), StridedLayout.broadcastStrides(b, shape)},
+                new int[] {cond.offset(), a.offset(), b.offset()});
+        if (p.numel == 0) return;
+        whereArgs.setLong(0, base(cond)).setLong(2, base(a)).setLong(4, base(b)).setLong(6, address(out)).setInt(8, p.numel);
+        p.packStrides(0, whereArgs.slot(1));
+        p.packStrides(1, whereArgs.slot(3));
+        p.packStrides(2, whereArgs.slot(5));
+        p.packShape(whereArgs.slot(7));
+        launch("where_" + suffix(cond.dtype()) + "_" + suffix(a.dtype()), p.numel, whereArgs);
+    }
+
+    /** Checks a copy's shapes like the CPU backend. */
+    static void checkCopyShapes(Tensor src, Tensor dst) {
+        if (!Shapes.same(src.shape(), dst.shape())) {
+            throw new TensorException.Shape("copy", Shapes.str(dst.shape()), Shapes.str(src.shape()));
+        }
+    }
+
+    /** Every kernel name this launcher may use (checked against the compiled PTX by a test). */
+    static java.util.List<String> kernelNames() {
+        java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
+                "copy_contig_f32", "binary_contig_f32", "unary_f32", "unary_f64", "binary_f32", "binary_f64",
+                "where_f32_f32", "where_f64_f32", "where_f64_f64"));
+        for (DType s : DType.values()) {
+            names.add("fill_" + suffix(s));
+            names.add("arange_" + suffix(s));
+            for (DType d : DType.values()) if (s != d) names.add("copy_" + suffix(s) + "_" + suffix(d));
+        }
+        return names;
+    }
+}

@@ -1,0 +1,99 @@
+// Convolution helpers of the CUDA backend (ConvKernels.java): im2col and col2im for one group
+// of a chunk of images, and a plain float64 GEMM (float32 products go to cuBLAS; float64 is
+// only used by tests and references, so a simple kernel is enough).
+//
+// Column layout: element (b, r, q) of a chunk, with b the image in the chunk, r = (c, ky, kx)
+// the row of the unrolled kernel and q = (oy, ox) the output position, lives at
+// b * sb + r * sr + q. "Image-major" is sb = rows * ohw, sr = ohw (one (rows, ohw) matrix per
+// image); "row-major" is sb = ohw, sr = nb * ohw (one (rows, nb * ohw) matrix for the chunk).
+#include "jm_common.cuh"
+
+// Geometry of a conv2d, passed by value (64 bytes): x (n, c, h, w), w (o, c / groups, kh, kw),
+// y (n, o, oh, ow), stride (sh, sw), padding (ph, pw), dilation (dh, dw).
+struct JmConv {
+    int n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups;
+};
+
+// cols[b, r, q] = x[n0 + b, group * cg + c, oy * sh - ph + ky * dh, ox * sw - pw + kx * dw] or 0 outside.
+template <typename T>
+__device__ void im2col(const T* x, T* cols, JmConv g, int n0, int nb, int group, long long sb, long long sr) {
+    int cg = g.c / g.groups, ohw = g.oh * g.ow, kk = g.kh * g.kw, rows = cg * kk;
+    long long total = (long long)nb * rows * ohw;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int q = (int)(e % ohw);
+        long long br = e / ohw;
+        int r = (int)(br % rows), b = (int)(br / rows);
+        int c = r / kk, ky = (r / g.kw) % g.kh, kx = r % g.kw;
+        int oy = q / g.ow, ox = q % g.ow;
+        int iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+        T v = (T)0;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
+            v = x[(((long long)(n0 + b) * g.c + group * cg + c) * g.h + iy) * g.w + ix];
+        }
+        cols[b * sb + r * sr + q] = v;
+    }
+}
+
+// dx[n0 + b, group * cg + c, iy, ix] = sum of the cols entries that im2col read from there.
+// A gather over the input (each dx element written once), so no atomics and a fixed order.
+template <typename T>
+__device__ void col2im(const T* cols, T* dx, JmConv g, int n0, int nb, int group, long long sb, long long sr) {
+    int cg = g.c / g.groups, kk = g.kh * g.kw;
+    long long total = (long long)nb * cg * g.h * g.w;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int ix = (int)(e % g.w);
+        long long rest = e / g.w;
+        int iy = (int)(rest % g.h);
+        rest /= g.h;
+        int c = (int)(rest % cg), b = (int)(rest / cg);
+        double acc = 0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int ty = iy + g.ph - ky * g.dh;
+            if (ty < 0 || ty % g.sh != 0) continue;
+            int oy = ty / g.sh;
+            if (oy >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int tx = ix + g.pw - kx * g.dw;
+                if (tx < 0 || tx % g.sw != 0) continue;
+                int ox = tx / g.sw;
+                if (ox >= g.ow) continue;
+                int r = c * kk + ky * g.kw + kx;
+                acc += (double)cols[b * sb + r * sr + oy * g.ow + ox];
+            }
+        }
+        dx[(((long long)(n0 + b) * g.c + group * cg + c) * g.h + iy) * g.w + ix] = (T)acc;
+    }
+}
+
+#define JM_CONV(TN, T)                                                                                        \
+    extern "C" __global__ void im2col_##TN(const T* x, T* cols, JmConv g, int n0, int nb, int group,         \
+                                           long long sb, long long sr) {                                     \
+        im2col<T>(x, cols, g, n0, nb, group, sb, sr);                                                         \
+    }                                                                                                         \
+    extern "C" __global__ void col2im_##TN(const T* cols, T* dx, JmConv g, int n0, int nb, int group,        \
+                                           long long sb, long long sr) {                                     \
+        col2im<T>(cols, dx, g, n0, nb, group, sb, sr);                                                        \
+    }
+JM_CONV(f32, float)
+JM_CONV(f64, double)
+
+// c[t] (m, n, row-major, batch stride c_bs) = a[t] (m, k) @ b[t] (k, n) + beta * c[t], where
+// a[t][i][p] = a[t * a_bs + i * a_rs + p * a_cs] and likewise for b: any strides, so transposed
+// and broadcast operands need no copy. One thread per output element, k-loop in double.
+extern "C" __global__ void gemm_f64(int batch, int m, int n, int k,
+                                    const double* a, long long a_bs, long long a_rs, long long a_cs,
+                                    const double* b, long long b_bs, long long b_rs, long long b_cs,
+                                    double* c, long long c_bs, double beta) {
+    long long total = (long long)batch * m * n;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int j = (int)(e % n);
+        long long ti = e / n;
+        int i = (int)(ti % m), t = (int)(ti / m);
+        const double* ar = a + t * a_bs + i * a_rs;
+        const double* bc = b + t * b_bs + j * b_cs;
+        double acc = 0;
+        for (int p = 0; p < k; p++) acc += ar[p * a_cs] * bc[p * b_rs];
+        double* out = c + t * c_bs + (long long)i * n + j;
+        *out = beta == 0.0 ? acc : acc + beta * *out;
+    }
+}

@@ -1,0 +1,197 @@
+// Element-wise kernels of the CUDA backend over arbitrary strided views (StridedKernels.java):
+// copy with dtype conversion, fill, arange, unary, binary with broadcasting, where.
+// Every kernel is a 1-D grid-stride loop over the output's n elements; element i is decoded
+// into one offset per operand with jm_offset (shape and strides by value, at most 8 dims after
+// the Java side merged contiguous dims). Arithmetic is done in double, like the CPU reference
+// (UnaryOp.apply / BinaryOp.apply), except in the float4 contiguous float32 path.
+#include "jm_common.cuh"
+
+// Op codes are the ordinals of dev.jmamba.tensor.UnaryOp and BinaryOp.
+enum JmUnary { U_NEG, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_TANH, U_SIGMOID, U_SILU, U_GELU, U_GELU_TANH, U_SOFTPLUS,
+               U_ABS, U_SIGN, U_CLAMP, U_RELU, U_SQUARE, U_RECIPROCAL, U_POW, U_SIN, U_COS, U_LOG1P, U_EXPM1,
+               U_AFFINE, U_NONFINITE };
+enum JmBinary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAX, B_MIN, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE };
+
+__device__ __forceinline__ double jm_sigmoid(double x) {
+    if (x >= 0) return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+__device__ double jm_unary(int op, double x, double p0, double p1) {
+    switch (op) {
+        case U_NEG: return -x;
+        case U_EXP: return exp(x);
+        case U_LOG: return log(x);
+        case U_SQRT: return sqrt(x);
+        case U_RSQRT: return 1.0 / sqrt(x);
+        case U_TANH: return tanh(x);
+        case U_SIGMOID: return jm_sigmoid(x);
+        case U_SILU: return x * jm_sigmoid(x);
+        case U_GELU: return 0.5 * x * (1.0 + erf(x * 0.70710678118654752440));
+        case U_GELU_TANH: return 0.5 * x * (1.0 + tanh(0.79788456080286535588 * (x + 0.044715 * x * x * x)));
+        case U_SOFTPLUS: return (x * p0 > p1) ? x : log1p(exp(x * p0)) / p0;
+        case U_ABS: return fabs(x);
+        case U_SIGN: return x > 0 ? 1.0 : (x < 0 ? -1.0 : x);  // keeps 0, -0 and NaN, like Math.signum
+        case U_CLAMP: return isnan(x) ? x : fmin(fmax(x, p0), p1);
+        case U_RELU: return x > 0 ? x : 0.0;
+        case U_SQUARE: return x * x;
+        case U_RECIPROCAL: return 1.0 / x;
+        case U_POW: return pow(x, p0);
+        case U_SIN: return sin(x);
+        case U_COS: return cos(x);
+        case U_LOG1P: return log1p(x);
+        case U_EXPM1: return expm1(x);
+        case U_AFFINE: return x * p0 + p1;
+        default: return isfinite(x) ? 0.0 : 1.0;  // U_NONFINITE
+    }
+}
+
+__device__ double jm_binary(int op, double a, double b) {
+    switch (op) {
+        case B_ADD: return a + b;
+        case B_SUB: return a - b;
+        case B_MUL: return a * b;
+        case B_DIV: return a / b;
+        case B_POW: return pow(a, b);
+        case B_MAX: return (isnan(a) || isnan(b)) ? a + b : fmax(a, b);  // NaN propagates, like Math.max
+        case B_MIN: return (isnan(a) || isnan(b)) ? a + b : fmin(a, b);
+        case B_EQ: return a == b ? 1.0 : 0.0;
+        case B_NE: return a != b ? 1.0 : 0.0;
+        case B_LT: return a < b ? 1.0 : 0.0;
+        case B_LE: return a <= b ? 1.0 : 0.0;
+        case B_GT: return a > b ? 1.0 : 0.0;
+        default: return a >= b ? 1.0 : 0.0;  // B_GE
+    }
+}
+
+// float arithmetic for the contiguous float32 path (each op correctly rounded; POW via double)
+__device__ __forceinline__ float jm_binary_f(int op, float a, float b) {
+    switch (op) {
+        case B_ADD: return a + b;
+        case B_SUB: return a - b;
+        case B_MUL: return a * b;
+        case B_DIV: return a / b;
+        default: return (float)jm_binary(op, (double)a, (double)b);
+    }
+}
+
+// ---- copy ---------------------------------------------------------------------------------
+
+// Same dtype: moves raw words of 2, 4 or 8 bytes.
+template <typename W>
+__device__ void copy_same(const W* src, JmStrides ss, W* dst, JmStrides ds, JmShape shape, int n) {
+    for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {
+        dst[jm_offset(i, shape, ds)] = src[jm_offset(i, shape, ss)];
+    }
+}
+
+// Different dtypes: through double, with the CPU's rounding and truncation rules.
+template <typename S, typename D>
+__device__ void copy_convert(const S* src, JmStrides ss, D* dst, JmStrides ds, JmShape shape, int n) {
+    for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {
+        jm_store(dst + jm_offset(i, shape, ds), jm_load(src + jm_offset(i, shape, ss)));
+    }
+}
+
+#define JM_COPY_SAME(NAME, W)                                                                             \
+    extern "C" __global__ void NAME(const W* src, JmStrides ss, W* dst, JmStrides ds, JmShape shape, int n) { \
+        copy_same<W>(src, ss, dst, ds, shape, n);                                                         \
+    }
+JM_COPY_SAME(copy_b2, unsigned short)
+JM_COPY_SAME(copy_b4, unsigned int)
+JM_COPY_SAME(copy_b8, unsigned long long)
+
+#define JM_COPY(SN, S, DN, D)                                                                                    \
+    extern "C" __global__ void copy_##SN##_##DN(const S* src, JmStrides ss, D* dst, JmStrides ds, JmShape shape, \
+                                               int n) {                                                          \
+        copy_convert<S, D>(src, ss, dst, ds, shape, n);                                                          \
+    }
+#define JM_COPY_FROM(SN, S)                                       \
+    JM_COPY(SN, S, f32, float) JM_COPY(SN, S, f64, double)        \
+    JM_COPY(SN, S, i32, int) JM_COPY(SN, S, i64, long long)       \
+    JM_COPY(SN, S, bf16, jm_bf16)
+JM_COPY_FROM(f32, float)
+JM_COPY_FROM(f64, double)
+JM_COPY_FROM(i32, int)
+JM_COPY_FROM(i64, long long)
+JM_COPY_FROM(bf16, jm_bf16)
+
+// ---- fill and arange ----------------------------------------------------------------------
+
+#define JM_FILL(DN, D)                                                                                      \
+    extern "C" __global__ void fill_##DN(D* dst, JmStrides ds, JmShape shape, int n, double value) {        \
+        D v;                                                                                                \
+        jm_store(&v, value);                                                                                \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) dst[jm_offset(i, shape, ds)] = v; \
+    }                                                                                                       \
+    extern "C" __global__ void arange_##DN(D* dst, int n, double start, double step) {                     \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) jm_store(dst + i, start + i * step); \
+    }
+JM_FILL(f32, float)
+JM_FILL(f64, double)
+JM_FILL(i32, int)
+JM_FILL(i64, long long)
+JM_FILL(bf16, jm_bf16)
+
+// ---- unary, binary, where (compute types float and double; output contiguous) ---------------
+
+#define JM_ARITH(TN, T)                                                                                   \
+    extern "C" __global__ void unary_##TN(const T* x, JmStrides xs, T* y, JmShape shape, int n, int op,   \
+                                          double p0, double p1) {                                         \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count())                              \
+            y[i] = (T)jm_unary(op, (double)x[jm_offset(i, shape, xs)], p0, p1);                           \
+    }                                                                                                     \
+    extern "C" __global__ void binary_##TN(const T* a, JmStrides as, const T* b, JmStrides bs, T* out,    \
+                                           JmShape shape, int n, int op) {                                \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count())                              \
+            out[i] = (T)jm_binary(op, (double)a[jm_offset(i, shape, as)], (double)b[jm_offset(i, shape, bs)]); \
+    }
+JM_ARITH(f32, float)
+JM_ARITH(f64, double)
+
+// Contiguous float32 binary op, 16-byte float4 loads and stores when all three pointers are
+// 16-byte aligned (allocator blocks at offset 0 are), the tail one element at a time.
+// out may alias a or b (each index is read before it is written), so no __restrict__.
+extern "C" __global__ void binary_contig_f32(const float* a, const float* b, float* out, int n, int op) {
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    bool aligned = ((reinterpret_cast<unsigned long long>(a) | reinterpret_cast<unsigned long long>(b)
+                     | reinterpret_cast<unsigned long long>(out)) & 15ull) == 0;
+    if (aligned) {
+        long long n4 = n >> 2;
+        const float4* a4 = reinterpret_cast<const float4*>(a);
+        const float4* b4 = reinterpret_cast<const float4*>(b);
+        float4* o4 = reinterpret_cast<float4*>(out);
+        for (long long i = first; i < n4; i += step) {
+            float4 x = a4[i], y = b4[i], r;
+            r.x = jm_binary_f(op, x.x, y.x);
+            r.y = jm_binary_f(op, x.y, y.y);
+            r.z = jm_binary_f(op, x.z, y.z);
+            r.w = jm_binary_f(op, x.w, y.w);
+            o4[i] = r;
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) out[i] = jm_binary_f(op, a[i], b[i]);
+}
+
+// Contiguous float32 copy with float4 moves (used for dtype-preserving contiguous copies whose
+// pointers are 16-byte aligned; cuMemcpyDtoDAsync covers the others).
+extern "C" __global__ void copy_contig_f32(const float* src, float* dst, int n) {
+    long long first = jm_thread_index(), step = jm_thread_count();
+    long long n4 = n >> 2;
+    const float4* s4 = reinterpret_cast<const float4*>(src);
+    float4* d4 = reinterpret_cast<float4*>(dst);
+    for (long long i = first; i < n4; i += step) d4[i] = s4[i];
+    for (long long i = (n4 << 2) + first; i < n; i += step) dst[i] = src[i];
+}
+
+#define JM_WHERE(CN, C, TN, T)                                                                             \
+    extern "C" __global__ void where_##CN##_##TN(const C* cond, JmStrides cs, const T* a, JmStrides as,    \
+                                                 const T* b, JmStrides bs, T* out, JmShape shape, int n) { \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count())                               \
+            out[i] = cond[jm_offset(i, shape, cs)] != (C)0 ? a[jm_offset(i, shape, as)] : b[jm_offset(i, shape, bs)]; \
+    }
+JM_WHERE(f32, float, f32, float)
+JM_WHERE(f64, double, f32, float)
+JM_WHERE(f64, double, f64, double)

@@ -1,0 +1,87 @@
+package dev.jmamba.tensor.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The backend's kernel files as NVRTC will see them: each launcher's source, with jm_common.cuh
+ * pasted in by {@link Launcher#source}, compiles with {@code nvcc --ptx -arch=sm_90} on its own,
+ * defines every kernel the launcher names, and takes its by-value structs at the sizes the Java
+ * side packs. No GPU needed; skipped (with the reason shown) when nvcc is not installed.
+ */
+class CudaBackendSourcesTest {
+    /** Each kernel file and the kernels its launchers use. */
+    private static final Map<String, List<String>> KERNELS = Map.of(
+            StridedKernels.SOURCE, StridedKernels.kernelNames(),
+            ReduceKernels.SOURCE, ReduceKernels.kernelNames(),
+            ConvKernels.SOURCE, ConvKernels.kernelNames(),
+            ResampleKernels.SOURCE, ResampleKernels.kernelNames(),
+            IndexKernels.SOURCE, IndexKernels.kernelNames(),
+            NormKernels.SOURCE, NormKernels.kernelNames(),
+            RandomKernels.SOURCE, RandomKernels.kernelNames());
+
+    private static Path nvcc() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "nvcc");
+            if (Files.isExecutable(candidate)) return candidate;
+        }
+        Path standard = Path.of("/usr/local/cuda/bin/nvcc");
+        return Files.isExecutable(standard) ? standard : null;
+    }
+
+    private static String ptx(Path nvcc, Path source) throws Exception {
+        Path out = source.resolveSibling(source.getFileName() + ".ptx");
+        Process process = new ProcessBuilder(nvcc.toString(), "--ptx", "-arch=sm_90", "--std=c++17", "-o", out.toString(),
+                source.toString()).redirectErrorStream(true).start();
+        String log = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "nvcc did not finish within 180 s on " + source);
+        assertEquals(0, process.exitValue(), "nvcc --ptx failed on " + source + ":\n" + log);
+        return Files.readString(out);
+    }
+
+    /** The byte size of parameter {@code index} of {@code kernel} when it is a by-value struct. */
+    private static long structBytes(String ptx, String kernel, int index) {
+        Matcher m = Pattern.compile(Pattern.quote(kernel + "_param_" + index) + "\\[(\\d+)\\]").matcher(ptx);
+        assertTrue(m.find(), "no by-value struct parameter " + index + " in " + kernel);
+        return Long.parseLong(m.group(1));
+    }
+
+    @Test
+    void everyLauncherSourceCompilesAndDefinesItsKernels(@TempDir Path tmp) throws Exception {
+        Path nvcc = nvcc();
+        Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: kernel compile check skipped");
+        for (Map.Entry<String, List<String>> entry : KERNELS.entrySet()) {
+            String text = Launcher.source(entry.getKey());
+            assertFalse(text.contains("#include"), entry.getKey() + ": NVRTC gets no include path, so no #include may remain");
+            Path file = tmp.resolve(entry.getKey());
+            Files.writeString(file, text);
+            String ptx = ptx(nvcc, file);
+            for (String kernel : entry.getValue()) {
+                assertTrue(ptx.contains(".entry " + kernel + "("), entry.getKey() + " has no kernel " + kernel);
+            }
+            if (entry.getKey().equals(StridedKernels.SOURCE)) {
+                assertEquals(StridedLayout.STRIDES_BYTES, structBytes(ptx, "copy_f32_f64", 1), "JmStrides size");
+                assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "copy_f32_f64", 4), "JmShape size");
+                assertTrue(ptx.contains(".param .f64 fill_f32_param_4"), "fill's value is a double");
+            }
+            if (entry.getKey().equals(ConvKernels.SOURCE)) assertEquals(ConvKernels.CONV_BYTES, structBytes(ptx, "im2col_f32", 2), "JmConv size");
+            if (entry.getKey().equals(ResampleKernels.SOURCE)) {
+                assertEquals(ResampleKernels.AXIS_BYTES, structBytes(ptx, "resample_forward_f32", 3), "JmAxis size");
+            }
+            if (entry.getKey().equals(IndexKernels.SOURCE)) assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "gather_b4", 5));
+        }
+    }
+}
