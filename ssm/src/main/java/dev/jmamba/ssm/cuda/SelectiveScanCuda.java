@@ -25,7 +25,7 @@ public final class SelectiveScanCuda {
 
     private final CudaContext context;
     private final int chunk;
-    private final long fwd1, fwd8, fwd16, bwd1, bwd8;
+    private final long fwd1, fwd8, bwd1, bwd8;
     private final KernelArgs args = new KernelArgs(STRUCT_BYTES);
 
     /** Compiles (or loads from the kernel cache) the scan kernels with {@code chunk} positions per saved state. */
@@ -39,7 +39,6 @@ public final class SelectiveScanCuda {
         KernelCache cache = context.kernels();
         fwd1 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s1");
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
-        fwd16 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s16");
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
     }
@@ -62,8 +61,8 @@ public final class SelectiveScanCuda {
     /** Lanes per (b, d): the next power of two at least N, at most 32. */
     static int lanes(int n) { return Math.min(32, Integer.highestOneBit(Math.max(1, n - 1)) << (n > 1 ? 1 : 0)); }
 
-    /** Lanes per (b, d) of a launch: the forward runs one thread per (b, d) for N <= 16 (kernel scan_fwd_s16). */
-    static int lanes(ScanShape s, boolean bwd) { return !bwd && s.state() <= 16 ? 1 : lanes(s.state()); }
+    /** Lanes per (b, d) of a launch (the same for forward and backward). */
+    static int lanes(ScanShape s, boolean bwd) { return lanes(s.state()); }
 
     /**
      * Largest divisor TD of the channels per group whose block (TD × lanes threads) has at most 128
@@ -116,7 +115,7 @@ public final class SelectiveScanCuda {
                                      long dSkip, long z, long deltaBias, long out, long states, long lastState) {
         fill(s, softplus, false, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState,
                 0, 0, 0, 0, 0, 0, 0, 0, 0});
-        launch(s, s.state() <= 16 ? fwd16 : s.state() <= 32 ? fwd1 : fwd8, false);
+        launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
     }
 
     /**

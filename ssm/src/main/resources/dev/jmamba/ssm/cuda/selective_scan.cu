@@ -5,14 +5,18 @@
 //   v1  one lane per (b, d, n) reading B, C, u, delta straight from global memory: 1.09 / 5.98 ms —
 //       slower than the reference (0.45 / 1.52): the 16 lanes of a (b, d) read 16 rows of B and C at
 //       one position, 32 L1 wavefronts per warp-step, and the backward kept its chunk in 251 registers.
-//   v3  (this file) one block per (b, tile of TD channels of one group); the block walks L in tiles of
+//   v3  (this file; staging loops unrolled so several global loads are in flight) one block per (b, tile of TD channels of one group); the block walks L in tiles of
 //       TL positions, staging B, C (N × TL) and u, delta, z, gout (TD × TL) through shared memory with
 //       coalesced loads, so global memory is read once per tile and lanes read shared memory without
 //       bank conflicts (rows padded to TL + 1). softplus is computed once per (b, d, l) while staging.
-//   v4  forward with one thread per (b, d) carrying all N <= 16 states (NP = 1, S = 16): no shuffles and
-//       no work repeated across state lanes (v3's forward was issue-bound at 86% of the SMs'
-//       instruction throughput, ~120 instructions per warp-step); staging loops unrolled so several
-//       global loads are in flight (a load-then-store loop serialises on memory latency).
+//       Measured (K = 16): Vim-T 0.72 / 2.93 ms, VMamba-T stage 1 (N = 1) 4.7 / 26.7, long 16.5 / 60.6 —
+//       still slower than the reference. Nsight Compute on the Vim-T forward: issue-bound (86% of the SMs'
+//       instruction throughput, ~120 instructions per warp-step: dt, u, z and the gate are recomputed by
+//       all NP lanes of a channel, plus 4 shuffles per step). K = 8 halves the N = 1 backward (12.2 ms).
+//   v4  (tried, reverted) forward with one thread per (b, d) carrying all N <= 16 states: no shuffles or
+//       repeated work, but only B·D threads (12 warps per SM for Vim-T, 3 for the long shape) left it
+//       latency-bound: 0.78 ms Vim-T, 46 ms long. Next: split L across warps (chunked parallel scan with a
+//       carry pass) so thread-per-channel work has enough parallelism.
 //
 // Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
 // lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register
@@ -324,7 +328,6 @@ __device__ void scan_bwd(const ScanParams& p) {
 }
 
 extern "C" __global__ void scan_fwd_s1(ScanParams p) { scan_fwd<1>(p); }
-extern "C" __global__ void scan_fwd_s16(ScanParams p) { scan_fwd<16>(p); }   // one thread per (b, d), N <= 16
 extern "C" __global__ void scan_fwd_s8(ScanParams p) { scan_fwd<8>(p); }
 extern "C" __global__ void scan_bwd_s1(ScanParams p) { scan_bwd<1>(p); }
 extern "C" __global__ void scan_bwd_s8(ScanParams p) { scan_bwd<8>(p); }
