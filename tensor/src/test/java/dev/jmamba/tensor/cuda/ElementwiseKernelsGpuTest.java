@@ -153,6 +153,10 @@ class ElementwiseKernelsGpuTest {
             context.allocator().free(total);
         }
         context.allocator().free(out);
-        assertTrue(context.kernels().compilations() <= 1, "elementwise.cu compiled at most once per run");
+        // other suites in this JVM compile other sources through the same cache: what must hold is that
+        // loading elementwise.cu again compiles nothing
+        int before = context.kernels().compilations();
+        new CudaKernels(context);
+        assertTrue(context.kernels().compilations() == before, "elementwise.cu is compiled once, then served from the cache");
     }
 }
