@@ -43,6 +43,18 @@ public final class CostCounter {
         return this;
     }
 
+    /** FLOPs of applying an already counted linear layer again (shared weights): tokens·in·out. */
+    public CostCounter linearApply(long tokens, int in, int out) {
+        flops += tokens * in * out;
+        return this;
+    }
+
+    /** FLOPs of applying an already counted normalisation again over {@code elements} values. */
+    public CostCounter normApply(long elements) {
+        flops += 5 * elements;
+        return this;
+    }
+
     /** 2-D convolution with a square kernel producing an outH×outW map. */
     public CostCounter conv2d(int in, int out, int kernel, int groups, boolean bias, int outH, int outW) {
         long weights = (long) out * (in / groups) * kernel * kernel;
