@@ -40,10 +40,27 @@ final class ScanLoopsScalar implements ScanLoops {
     @Override
     public void recurrence(ScanWorkspace ws, int len, float[] u, int uOff, float[] Bt, float[] Ct, int bcOff,
                            boolean keepStates) {
+        if (ws.state == 1) {
+            recurrenceSingleState(ws, len, u, uOff, Bt, Ct, bcOff, keepStates);
+            return;
+        }
         for (int k = 0; k < len; k++) {
             ws.y[k] = 0f;
             recurrenceRow(ws, k, 0, u[uOff + k], Bt, Ct, bcOff, keepStates);
         }
+    }
+
+    /** N = 1 (VMamba): the state lives in a local variable; a dependent multiply-add chain along L. */
+    private static void recurrenceSingleState(ScanWorkspace ws, int len, float[] u, int uOff, float[] Bt, float[] Ct,
+                                              int bcOff, boolean keepStates) {
+        float h = ws.h[0];
+        float[] decay = ws.decay, dt = ws.dt, y = ws.y, states = ws.states;
+        for (int k = 0; k < len; k++) {
+            h = Math.fma(decay[k], h, dt[k] * u[uOff + k] * Bt[bcOff + k]);   // one fused op on the critical path
+            if (keepStates) states[k + 1] = h;
+            y[k] = Ct[bcOff + k] * h;
+        }
+        ws.h[0] = h;
     }
 
     /** One position k for states n0..N-1: updates ws.h (and ws.states), adds sum C·h into ws.y[k]. */
@@ -92,11 +109,36 @@ final class ScanLoopsScalar implements ScanLoops {
     @Override
     public void adjoint(ScanWorkspace ws, int len, float[] u, int uOff, float[] Bt, float[] Ct, int bcOff,
                         float[] A, int aOff, float[] dBt, float[] dCt, int dbcOff, float[] du) {
+        if (ws.state == 1) {
+            adjointSingleState(ws, len, u, uOff, Bt, Ct, bcOff, A[aOff], dBt, dCt, dbcOff, du);
+            return;
+        }
         for (int k = len - 1; k >= 0; k--) {
             du[uOff + k] = 0f;
             ws.ddt[k] = 0f;
             adjointRow(ws, k, 0, u[uOff + k], Bt, Ct, bcOff, A, aOff, dBt, dCt, dbcOff, du, uOff);
         }
+    }
+
+    /** N = 1: {@link #adjointRow} with the carry and dA in local variables. */
+    private static void adjointSingleState(ScanWorkspace ws, int len, float[] u, int uOff, float[] Bt, float[] Ct,
+                                           int bcOff, float a0, float[] dBt, float[] dCt, int dbcOff, float[] du) {
+        float carry = ws.carry[0], dA = ws.dA[0];
+        float[] decay = ws.decay, dt = ws.dt, gy = ws.gy, states = ws.states, ddt = ws.ddt;
+        for (int k = len - 1; k >= 0; k--) {
+            float uk = u[uOff + k], dtk = dt[k], gyk = gy[k];
+            float g = Math.fma(gyk, Ct[bcOff + k], carry);            // adjoint: the critical path
+            float q = g * decay[k] * states[k];                       // g · a · h[l-1]
+            dCt[dbcOff + k] += gyk * states[k + 1];
+            dBt[dbcOff + k] += g * dtk * uk;
+            float gb = g * Bt[bcOff + k];
+            du[uOff + k] = dtk * gb;
+            ddt[k] = uk * gb + a0 * q;
+            dA += dtk * q;
+            carry = decay[k] * g;
+        }
+        ws.carry[0] = carry;
+        ws.dA[0] = dA;
     }
 
     /**
