@@ -59,10 +59,10 @@ public class IsotropicNet extends Backbone {
      * @param depth     number of layers
      * @param dropPath  stochastic-depth rate (Vim schedule: layer i gets linspace(0, r, depth)[i−1], the final add r)
      * @param tokenizer images → tokens and layouts
-     * @param mixers    builds the mixer of each layer
+     * @param mixerFactory builds the mixer of each layer
      */
     protected IsotropicNet(BackboneConfig config, ModelSpec spec, int dim, int patch, int depth, double dropPath,
-                           Tokenizer tokenizer, Mixer.Factory mixers) {
+                           Tokenizer tokenizer, Mixer.Factory mixerFactory) {
         super(config, spec);
         this.dim = dim;
         this.tokenizer = tokenizer;
@@ -77,7 +77,7 @@ public class IsotropicNet extends Backbone {
         this.layers = register("layers", new ModuleList<>());
         double[] dpr = DropPaths.linear(dropPath, depth);
         for (int i = 0; i < depth; i++) {
-            Mixer m = mixers.create(i, Seeds.derive(seed, 100 + i));
+            Mixer m = mixerFactory.create(i, Seeds.derive(seed, 100 + i));
             mixers.add(m);
             layers.add(new Block(m.module(), dim));
             dropPaths.add(new DropPath(i == 0 ? 0 : dpr[i - 1], Seeds.derive(seed, 10_000 + i)));

@@ -48,7 +48,8 @@ public record GlobalMambaConfig(String name, int patch, int dim, int depth, int 
     public static final class GlobalMamba extends IsotropicNet {
         GlobalMamba(GlobalMambaConfig c, ModelSpec spec) {
             super(c, spec, c.dim, c.patch, c.depth, c.dropPath, new BandTokenizer(c.patch), (i, seed) -> {
-                MambaConfig mc = MambaConfig.of(c.dim, seed).withDState(c.dState).withExpand(c.expand);
+                MambaConfig mc = new MambaConfig(c.dim, c.dState, c.dConv, c.expand, MambaConfig.autoDtRank(c.dim),
+                        0.001, 0.1, 1e-4, 1.0, true, false, seed);
                 if (c.bidirectional) {
                     VimMixer m = new VimMixer(mc);
                     return Mixer.sequential(m, m::applyModelInit);

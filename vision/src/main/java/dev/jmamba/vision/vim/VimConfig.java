@@ -38,9 +38,9 @@ public record VimConfig(String name, int patch, int dim, int depth, int dState, 
     /** A small Vim for 28×28 / 32×32 inputs on a CPU. */
     public static VimConfig nano() { return new VimConfig("vim-nano", 4, 48, 4, 8, 2, 4, 0.0); }
 
-    /** The ssm block config of layer {@code i}. */
+    /** The ssm block config (mamba_ssm defaults for dt init, conv bias on, no projection biases). */
     MambaConfig mamba(long seed) {
-        return MambaConfig.of(dim, seed).withDState(dState).withExpand(expand);
+        return new MambaConfig(dim, dState, dConv, expand, MambaConfig.autoDtRank(dim), 0.001, 0.1, 1e-4, 1.0, true, false, seed);
     }
 
     @Override public Backbone build(ModelSpec spec) {
