@@ -49,9 +49,12 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
         return new FractalMambaConfig("fractalmamba-tiny", 80, new int[] {2, 2, 9, 2}, 1, 2.0, 4.0, 1.5, 0.1, HILBERT_PAIR);
     }
 
-    /** A small FractalMamba for 28×28 / 32×32 inputs on a CPU. */
+    /**
+     * A small FractalMamba for 28×28 / 32×32 inputs on a CPU: three levels (7×7, 4×4, 2×2 at 28), so
+     * the last level still scans more than one token.
+     */
     public static FractalMambaConfig nano() {
-        return new FractalMambaConfig("fractalmamba-nano", 24, new int[] {1, 1, 2, 1}, 1, 2.0, 2.0, 1.5, 0.0, HILBERT_PAIR);
+        return new FractalMambaConfig("fractalmamba-nano", 32, new int[] {1, 2, 1}, 1, 2.0, 2.0, 1.5, 0.0, HILBERT_PAIR);
     }
 
     /** The same with another pathway set. */

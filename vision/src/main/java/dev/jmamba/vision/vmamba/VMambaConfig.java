@@ -43,9 +43,12 @@ public record VMambaConfig(String name, int[] dims, int[] depths, int dState, do
         return new VMambaConfig("vmamba-tiny", new int[] {96, 192, 384, 768}, new int[] {2, 2, 8, 2}, 1, 1.0, 3, 4.0, 0.2);
     }
 
-    /** A small VMamba for 28×28 / 32×32 inputs on a CPU. */
+    /**
+     * A small VMamba for 28×28 / 32×32 inputs on a CPU: three stages (7×7, 4×4, 2×2 at 28), so the
+     * last stage still scans more than one token.
+     */
     public static VMambaConfig nano() {
-        return new VMambaConfig("vmamba-nano", new int[] {24, 48, 96, 192}, new int[] {1, 1, 2, 1}, 1, 1.0, 3, 2.0, 0.0);
+        return new VMambaConfig("vmamba-nano", new int[] {32, 64, 128}, new int[] {1, 2, 1}, 1, 1.0, 3, 2.0, 0.0);
     }
 
     @Override public Backbone build(ModelSpec spec) { return new VMamba(this, spec); }
