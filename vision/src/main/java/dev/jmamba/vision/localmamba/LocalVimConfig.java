@@ -54,7 +54,7 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
 
     /** A small LocalVim for 28×28 / 32×32 inputs: the first four searched layers. */
     public static LocalVimConfig nano() {
-        return new LocalVimConfig("localmamba-nano", 4, 48, 4, 8, 2, 4, 0.0, SEARCHED_TINY.subList(0, 4));
+        return new LocalVimConfig("localmamba-nano", 4, 32, 4, 8, 2, 4, 0.0, SEARCHED_TINY.subList(0, 4));
     }
 
     @Override public Backbone build(ModelSpec spec) { return new LocalVim(this, spec); }
