@@ -24,7 +24,8 @@ public final class BenchGemm implements Runnable {
     @Option(names = "--repeats", defaultValue = "10", description = "Timed runs (default ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup-ms", defaultValue = "1000", description = "Minimum warm-up time in ms (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup-ms", defaultValue = "2000",
+            description = "Minimum warm-up time in ms (default ${DEFAULT-VALUE}; C2 needs ~1 s to compile the SIMD kernel on a busy machine).")
     long warmupMs;
 
     @Option(names = "--json", description = "Print one JSON line instead of text.")

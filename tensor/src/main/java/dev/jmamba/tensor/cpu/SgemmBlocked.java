@@ -22,7 +22,7 @@ final class SgemmBlocked {
     static final int MC = Integer.getInteger("jmamba.gemm.mc", 192);
     static final int NC = Integer.getInteger("jmamba.gemm.nc", 4096);
     /** Below this many multiply-adds per call the work stays on the calling thread. */
-    private static final long PARALLEL_MIN_FMAS = 1L << 18;
+    private static final long PARALLEL_MIN_FMAS = 1L << 21; // 128^3; below it 2 threads lost to 1 (GEMM-NOTES.md item 6)
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
