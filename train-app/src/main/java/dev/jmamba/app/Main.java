@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmamba", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM training and inference for vision state-space models (Vim, VMamba, ...).",
-        subcommands = {CommandLine.HelpCommand.class, CurvesCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, CurvesCommand.class, BenchCommand.class, InfoCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
