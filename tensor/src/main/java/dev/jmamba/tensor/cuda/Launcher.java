@@ -52,9 +52,19 @@ abstract class Launcher {
         }
     }
 
-    /** The function handle of {@code kernel} (compiled on first use, then cached). */
+    private final java.util.Map<String, Long> functions = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The function handle of {@code kernel} (compiled on first use, then cached here: the kernel
+     * cache keys modules by a SHA-256 of the source, far too slow to compute on every launch).
+     */
     protected final long function(String kernel) {
-        return context.kernels().function(source, sourceName, KernelCache.standardOptions(), kernel);
+        Long f = functions.get(kernel);
+        if (f == null) {
+            f = context.kernels().function(source, sourceName, KernelCache.standardOptions(), kernel);
+            functions.put(kernel, f);
+        }
+        return f;
     }
 
     /** Blocks for a grid-stride launch over {@code work} items. */

@@ -153,7 +153,10 @@ JM_ARITH(f64, double)
 // Contiguous float32 binary op, 16-byte float4 loads and stores when all three pointers are
 // 16-byte aligned (allocator blocks at offset 0 are), the tail one element at a time.
 // out may alias a or b (each index is read before it is written), so no __restrict__.
-extern "C" __global__ void binary_contig_f32(const float* a, const float* b, float* out, int n, int op) {
+// OP >= 0 is a compile-time op (the switch folds away); OP < 0 reads the op at run time.
+template <int OP>
+__device__ __forceinline__ void binary_contig_loop(const float* a, const float* b, float* out, int n, int op) {
+    const int o = OP >= 0 ? OP : op;
     long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
     bool aligned = ((reinterpret_cast<unsigned long long>(a) | reinterpret_cast<unsigned long long>(b)
                      | reinterpret_cast<unsigned long long>(out)) & 15ull) == 0;
@@ -164,15 +167,25 @@ extern "C" __global__ void binary_contig_f32(const float* a, const float* b, flo
         float4* o4 = reinterpret_cast<float4*>(out);
         for (long long i = first; i < n4; i += step) {
             float4 x = a4[i], y = b4[i], r;
-            r.x = jm_binary_f(op, x.x, y.x);
-            r.y = jm_binary_f(op, x.y, y.y);
-            r.z = jm_binary_f(op, x.z, y.z);
-            r.w = jm_binary_f(op, x.w, y.w);
+            r.x = jm_binary_f(o, x.x, y.x);
+            r.y = jm_binary_f(o, x.y, y.y);
+            r.z = jm_binary_f(o, x.z, y.z);
+            r.w = jm_binary_f(o, x.w, y.w);
             o4[i] = r;
         }
         done = n4 << 2;
     }
-    for (long long i = done + first; i < n; i += step) out[i] = jm_binary_f(op, a[i], b[i]);
+    for (long long i = done + first; i < n; i += step) out[i] = jm_binary_f(o, a[i], b[i]);
+}
+
+extern "C" __global__ void binary_contig_f32(const float* a, const float* b, float* out, int n, int op) {
+    switch (op) {   // the four arithmetic ops get loops without a per-element switch
+        case B_ADD: binary_contig_loop<B_ADD>(a, b, out, n, op); return;
+        case B_SUB: binary_contig_loop<B_SUB>(a, b, out, n, op); return;
+        case B_MUL: binary_contig_loop<B_MUL>(a, b, out, n, op); return;
+        case B_DIV: binary_contig_loop<B_DIV>(a, b, out, n, op); return;
+        default: binary_contig_loop<-1>(a, b, out, n, op);
+    }
 }
 
 // Contiguous float32 copy with float4 moves (used for dtype-preserving contiguous copies whose
