@@ -61,7 +61,14 @@ public final class Var {
     /** The gradient accumulated into this leaf by backward calls, or null. */
     public Tensor grad() { return grad; }
 
-    public void zeroGrad() { grad = null; }
+    /**
+     * Drops the accumulated gradient and releases its memory at once (as PyTorch's
+     * {@code zero_grad(set_to_none=True)}): a tensor obtained from {@link #grad()} before is invalid.
+     */
+    public void zeroGrad() {
+        if (grad != null) grad.storage().release();
+        grad = null;
+    }
 
     public boolean requiresGrad() { return node != null || leafRequiresGrad; }
 
@@ -136,10 +143,12 @@ public final class Var {
         }
         // A leaf's gradient lives as long as the leaf: like parameters it is created outside any
         // per-step Scope, and it never aliases a tensor of the graph (a fresh copy or sum).
-        grad = Scope.unowned(() -> {
-            Tensor own = g.dtype() == value.dtype() ? g : g.to(value.dtype());
-            return grad == null ? (own == g ? g.copy() : own) : grad.add(own);
-        });
+        Tensor own = g.dtype() == value.dtype() ? g : g.to(value.dtype());
+        if (grad == null) {
+            grad = Scope.unowned(own == g ? g::copy : () -> own.copy());
+        } else {
+            grad.copyFrom(grad.add(own));   // in place: the sum is a temporary of the current scope
+        }
     }
 
     // ------------------------------------------------------------------ recording

@@ -1,0 +1,109 @@
+package dev.jmamba.app;
+
+import dev.jmamba.autograd.Autograd;
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.Losses;
+import dev.jmamba.optim.AdamW;
+import dev.jmamba.optim.ParamGroups;
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.RandomKind;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.Backbone;
+import dev.jmamba.vision.Backbones;
+import java.util.Arrays;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code jmamba bench train}: times whole training steps (forward, cross-entropy, backward, AdamW)
+ * of a registry model on random images, or inference (forward only) with {@code --inference}.
+ * Each step runs in its own {@link Scope}; reading the loss back to the host ends the step, so the
+ * time covers the device work. Reports the median step and images per second.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Time training steps (or inference) of a model on random data: median ms per step and img/s.")
+public final class BenchTrain implements Runnable {
+    @Option(names = "--model", defaultValue = "vim-tiny", description = "Registry model (default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--device", description = "cpu or cuda (default: cuda when present, else cpu).")
+    String device;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Images per step (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--resolution", defaultValue = "224", description = "Image side (default ${DEFAULT-VALUE}).")
+    int resolution;
+
+    @Option(names = "--classes", defaultValue = "1000", description = "Classifier outputs (default ${DEFAULT-VALUE}).")
+    int classes;
+
+    @Option(names = "--steps", defaultValue = "5", description = "Timed steps (default ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--inference", description = "Forward only, without gradients.")
+    boolean inference;
+
+    @Option(names = "--json", description = "Print one JSON line.")
+    boolean json;
+
+    @Override public void run() {
+        if (!Backbones.names().contains(model)) {
+            throw UserError.usage("unknown model '" + model + "'; choose one of " + String.join(", ", Backbones.names()));
+        }
+        if (batch < 1 || steps < 1 || warmup < 0 || resolution < 1) {
+            throw UserError.usage("--batch-size, --steps and --resolution must be >= 1 and --warmup >= 0");
+        }
+        Device dev;
+        try {
+            dev = device == null ? Backends.defaultDevice() : Device.parse(device);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+        if (!Backends.isAvailable(dev)) throw UserError.runtime("--device " + dev + " is not available on this machine");
+        Backbone net = Backbones.create(model, classes, resolution, 3, 0);
+        net.to(dev);
+        AdamW opt = new AdamW(ParamGroups.noDecayFor(net, 0.05), 1e-4);
+        Tensor images = Tensor.random(RandomKind.NORMAL, 1, 0, 1, DType.F32, dev, batch, 3, resolution, resolution);
+        long[] lab = new long[batch];
+        for (int i = 0; i < batch; i++) lab[i] = (i * 7L) % classes;
+        Tensor labels = Tensor.of(lab, batch).to(dev);
+        double[] ms = new double[steps];
+        for (int s = -warmup; s < steps; s++) {
+            long t0 = System.nanoTime();
+            try (Scope scope = Scope.open()) {
+                if (inference) {
+                    try (var g = Autograd.noGrad()) {
+                        net.forward(Var.of(images)).value().sum().item();
+                    }
+                } else {
+                    Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
+                    loss.backward();
+                    opt.step();
+                    opt.zeroGrad();
+                    loss.value().item();
+                }
+            }
+            if (s >= 0) ms[s] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
+        double imgPerS = batch / (median / 1e3);
+        String mode = inference ? "inference" : "train";
+        if (json) {
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f}",
+                    mode, model, dev, batch, resolution, median, imgPerS));
+        } else {
+            System.out.println(String.format(Locale.ROOT, "%s %s on %s, batch %d at %d: median %.1f ms per step, %.1f img/s",
+                    mode, model, dev, batch, resolution, median, imgPerS));
+        }
+    }
+}
