@@ -11,7 +11,7 @@ import java.util.SplittableRandom;
  * forward/backward ms (CUDA events, median of repeats), bytes moved, GB/s, the byte floor at
  * 2.93 TB/s (the device-to-device copy bandwidth measured on the H100) and the reference kernel's
  * time from the issue's table (state-spaces/mamba's CUDA kernel next to PyTorch 2.11 on an H100).
- * Usage: {@code ScanCudaBench [chunk] [repeats]}.
+ * Usage: {@code ScanCudaBench [chunk] [repeats] [case-name]}.
  */
 public final class ScanCudaBench {
     private static final double FLOOR_BYTES_PER_MS = 2.93e9;
@@ -31,7 +31,7 @@ public final class ScanCudaBench {
             new Case("vmamba-t-stage1", new ScanShape(128, 384, 3136, 1, 4), false, 1.677, 4.883),
             new Case("long", new ScanShape(8, 1536, 16384, 16, 1), true, 7.750, 16.995),
         };
-        for (Case c : cases) run(ctx, scan, c, repeats);
+        for (Case c : cases) if (args.length < 3 || c.name.equals(args[2])) run(ctx, scan, c, repeats);
     }
 
     private static long random(CudaContext ctx, long n, SplittableRandom r, double lo, double hi) {
