@@ -13,6 +13,10 @@
 //       still slower than the reference. Nsight Compute on the Vim-T forward: issue-bound (86% of the SMs'
 //       instruction throughput, ~120 instructions per warp-step: dt, u, z and the gate are recomputed by
 //       all NP lanes of a channel, plus 4 shuffles per step). K = 8 halves the N = 1 backward (12.2 ms).
+//   v5  (tried, reverted) L split into segments, one thread per (b, d, segment) with all N <= 16 states,
+//       reading u/delta/B/C straight from global memory: 1.59 ms Vim-T, 16.5 ms VMamba stage 1 — every warp
+//       load touches 32 rows (uncoalesced) and the streams thrash L1. Segments need the v3 shared-memory
+//       staging (block = 32 channels of one (b, segment), coalesced [32 × TL] tiles).
 //   v4  (tried, reverted) forward with one thread per (b, d) carrying all N <= 16 states: no shuffles or
 //       repeated work, but only B·D threads (12 warps per SM for Vim-T, 3 for the long shape) left it
 //       latency-bound: 0.78 ms Vim-T, 46 ms long. Next: split L across warps (chunked parallel scan with a
