@@ -63,8 +63,9 @@ public final class Profiler {
     }
 
     /**
-     * Records one host synchronisation (a device-to-host copy that waits for the device). Backends
-     * call it where they download; it is charged to the innermost open op, or, outside every op,
+     * Records one host synchronisation: a copy that makes the host wait for the device's queued
+     * work (device-to-host downloads; also the blocking {@code CudaContext.upload}). Backends call
+     * it where they wait; it is charged to the innermost open op, or, outside every op,
      * to a row named {@code "host read in Class.method"} after the first caller outside the tensor
      * package.
      */
