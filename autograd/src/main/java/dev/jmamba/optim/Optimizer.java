@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 
@@ -55,17 +56,19 @@ public abstract class Optimizer {
     /** Calls of {@link #step()} so far. */
     public long stepCount() { return steps; }
 
-    /** Updates every parameter that has a gradient, in place. */
+    /** Updates every parameter that has a gradient, in place (timed as {@code <Class>.step} by the {@link Profiler}). */
     public void step() {
         steps++;
-        for (ParamGroup g : groups) {
-            for (var e : g.params().entrySet()) {
-                Parameter p = e.getValue();
-                Tensor grad = p.grad();
-                if (grad == null) continue;
-                long t = paramSteps.merge(e.getKey(), 1L, Long::sum);
-                Tensor value = p.value();
-                update(e.getKey(), value, grad.to(value.dtype()), t, lr * g.lrScale(), g.weightDecay());
+        try (Profiler.Section s = Profiler.section(getClass().getSimpleName(), ".step")) {
+            for (ParamGroup g : groups) {
+                for (var e : g.params().entrySet()) {
+                    Parameter p = e.getValue();
+                    Tensor grad = p.grad();
+                    if (grad == null) continue;
+                    long t = paramSteps.merge(e.getKey(), 1L, Long::sum);
+                    Tensor value = p.value();
+                    update(e.getKey(), value, grad.to(value.dtype()), t, lr * g.lrScale(), g.weightDecay());
+                }
             }
         }
     }

@@ -10,6 +10,12 @@ public interface Backend {
 
     Device device();
 
+    /**
+     * Waits until all work queued on this device has finished. Backends that run synchronously
+     * (the CPU) have nothing to wait for; the {@link Profiler} calls it to time device work.
+     */
+    default void synchronize() {}
+
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
 

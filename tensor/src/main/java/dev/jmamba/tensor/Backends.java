@@ -30,8 +30,18 @@ public final class Backends {
         String unavailableReason();
     }
 
-    /** The backend for {@code device}; a clear exception when the device is unavailable. */
+    /**
+     * The backend for {@code device}; a clear exception when the device is unavailable. While the
+     * {@link Profiler} runs, this is a wrapper that times every call.
+     */
     public static Backend of(Device device) {
+        Backend raw = raw(device);
+        ProfileSession s = Profiler.session();
+        return s == null ? raw : s.wrap(raw);
+    }
+
+    /** The device's own backend, never the profiling wrapper (for code that needs its concrete type). */
+    public static Backend raw(Device device) {
         if (device instanceof Device.Cpu) return CpuBackend.INSTANCE;
         return CACHE.computeIfAbsent(device, d -> provider(d).backend(d));
     }
@@ -73,6 +83,10 @@ public final class Backends {
 
     static Tensor transfer(Tensor src, Device target) {
         Device gpu = target instanceof Device.Cpu ? src.device() : target;
-        return provider(gpu).transfer(src, target);
+        ProfileSession s = Profiler.session();
+        if (s == null) return provider(gpu).transfer(src, target);
+        try (var f = s.enter(target instanceof Device.Cpu ? "to_host" : "to_device", true)) {
+            return provider(gpu).transfer(src, target);
+        }
     }
 }

@@ -8,6 +8,8 @@ import dev.jmamba.optim.ParamGroups;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Profile;
+import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
@@ -22,7 +24,9 @@ import picocli.CommandLine.Option;
  * {@code jmamba bench train}: times whole training steps (forward, cross-entropy, backward, AdamW)
  * of a registry model on random images, or inference (forward only) with {@code --inference}.
  * Each step runs in its own {@link Scope}; reading the loss back to the host ends the step, so the
- * time covers the device work. Reports the median step and images per second.
+ * time covers the device work. Reports the median step and images per second; with
+ * {@code --profile}, one extra step runs under the {@link Profiler} and its per-op breakdown is
+ * printed ({@link ProfileReport}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Time training steps (or inference) of a model on random data: median ms per step and img/s.")
@@ -51,8 +55,12 @@ public final class BenchTrain implements Runnable {
     @Option(names = "--inference", description = "Forward only, without gradients.")
     boolean inference;
 
-    @Option(names = "--json", description = "Print one JSON line.")
+    @Option(names = "--json", description = "Print one JSON line (and with --profile one more per op).")
     boolean json;
+
+    @Option(names = "--profile", description = "After the timed steps, profile one more step and print a per-op table"
+            + " (calls, host ms, device ms, % of step, host syncs); on a GPU every op is synchronised to time it.")
+    boolean profile;
 
     @Override public void run() {
         if (!Backbones.names().contains(model)) {
@@ -78,19 +86,7 @@ public final class BenchTrain implements Runnable {
         double[] ms = new double[steps];
         for (int s = -warmup; s < steps; s++) {
             long t0 = System.nanoTime();
-            try (Scope scope = Scope.open()) {
-                if (inference) {
-                    try (var g = Autograd.noGrad()) {
-                        net.forward(Var.of(images)).value().sum().item();
-                    }
-                } else {
-                    Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
-                    loss.backward();
-                    opt.step();
-                    opt.zeroGrad();
-                    loss.value().item();
-                }
-            }
+            step(net, opt, images, labels);
             if (s >= 0) ms[s] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(ms);
@@ -104,6 +100,34 @@ public final class BenchTrain implements Runnable {
         } else {
             System.out.println(String.format(Locale.ROOT, "%s %s on %s, batch %d at %d: median %.1f ms per step, %.1f img/s",
                     mode, model, dev, batch, resolution, median, imgPerS));
+        }
+        if (profile) {
+            Profiler.start(!(dev instanceof Device.Cpu));
+            Profile p;
+            try {
+                step(net, opt, images, labels);
+            } finally {
+                p = Profiler.stop();
+            }
+            if (json) ProfileReport.json(p, System.out);
+            else ProfileReport.table(p, System.out);
+        }
+    }
+
+    /** One step in its own Scope; reading the loss (or output sum) back to the host ends it. */
+    private void step(Backbone net, AdamW opt, Tensor images, Tensor labels) {
+        try (Scope scope = Scope.open()) {
+            if (inference) {
+                try (var g = Autograd.noGrad()) {
+                    net.forward(Var.of(images)).value().sum().item();
+                }
+            } else {
+                Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
+                loss.backward();
+                opt.step();
+                opt.zeroGrad();
+                loss.value().item();
+            }
         }
     }
 }

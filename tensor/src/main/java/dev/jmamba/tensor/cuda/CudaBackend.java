@@ -67,6 +67,12 @@ public final class CudaBackend implements Backend {
 
     @Override public Device device() { return device; }
 
+    /** Waits for this device's stream (used by the profiler; ops themselves never wait). */
+    @Override public void synchronize() {
+        enter();
+        context.synchronize();
+    }
+
     @Override public Storage allocate(DType dtype, int size) {
         enter();
         return CudaStorage.zeroed(context, dtype, size);

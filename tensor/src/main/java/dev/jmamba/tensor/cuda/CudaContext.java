@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cuda;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+import dev.jmamba.tensor.Profiler;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
@@ -191,6 +192,7 @@ public final class CudaContext {
             MemorySegment staging = arena.allocate(JAVA_FLOAT, Math.max(1, values.length));
             MemorySegment.copy(values, 0, staging, JAVA_FLOAT, 0, values.length);
             CudaDriver.memcpyHtoDAsync(pointer, staging, 4L * values.length, stream);
+            Profiler.hostSync();
             synchronize();
         }
         return pointer;
@@ -202,6 +204,7 @@ public final class CudaContext {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment staging = arena.allocate(JAVA_FLOAT, Math.max(1, count));
             CudaDriver.memcpyDtoHAsync(staging, pointer, 4L * count, stream);
+            Profiler.hostSync();
             synchronize();
             MemorySegment.copy(staging, JAVA_FLOAT, 0, values, 0, count);
         }

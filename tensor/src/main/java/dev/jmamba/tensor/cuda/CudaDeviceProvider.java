@@ -68,7 +68,7 @@ public final class CudaDeviceProvider implements Backends.DeviceProvider {
     }
 
     private static CudaBackend backendOf(Device device) {
-        return (CudaBackend) Backends.of(device);
+        return (CudaBackend) Backends.raw(device);
     }
 
     @Override public String unavailableReason() {

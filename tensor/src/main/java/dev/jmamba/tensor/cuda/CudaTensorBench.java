@@ -27,7 +27,7 @@ public final class CudaTensorBench {
             System.out.println("{\"error\":\"no CUDA device: " + new CudaDeviceProvider().unavailableReason().replace('"', '\'') + "\"}");
             System.exit(1);
         }
-        CudaBackend backend = (CudaBackend) Backends.of(GPU);
+        CudaBackend backend = (CudaBackend) Backends.raw(GPU);
         CudaContext context = backend.context();
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"device\",\"name\":\"%s\",\"arch\":\"%s\",\"sms\":%d}",
                 context.name(), context.architecture(), context.multiprocessors()));

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cpu.CpuStorage;
 import java.lang.foreign.Arena;
@@ -64,6 +65,7 @@ final class CudaTransfer {
             MemorySegment flag = arena.allocate(DeviceErrors.BYTES, 16);
             if (n > 0) CudaDriver.memcpyDtoHAsync(staging, Launcher.address(src), bytes, context.stream());
             backend.errors().queueRead(flag);
+            Profiler.hostSync();
             context.synchronize();
             backend.errors().check(flag);
             if (n > 0) MemorySegment.copy(staging, layout(dtype), 0, storage.array(), 0, n);

@@ -1,0 +1,150 @@
+package dev.jmamba.tensor;
+
+import java.util.Locale;
+
+/**
+ * A {@link Backend} that forwards every call to the real one inside a {@link Profiler} frame.
+ * Names: unary and binary ops by their lower-case enum name ({@code exp}, {@code add}; the scalar
+ * power {@link UnaryOp#POW} is {@code pow_scalar}), reductions {@code sum}, {@code mean},
+ * {@code amax}, {@code amin}, the others in snake case after the method ({@code matmul},
+ * {@code layer_norm}, {@code conv2d_weight_grad}, {@code allocate}, {@code copy}, ...).
+ * It never changes a result.
+ */
+final class ProfilingBackend implements Backend {
+    private final Backend inner;
+    private final ProfileSession session;
+
+    ProfilingBackend(Backend inner, ProfileSession session) {
+        this.inner = inner;
+        this.session = session;
+    }
+
+    private ProfileSession.Frame op(String name) { return session.enter(name, false); }
+
+    static String unaryName(UnaryOp op) { return op == UnaryOp.POW ? "pow_scalar" : op.name().toLowerCase(Locale.ROOT); }
+
+    static String binaryName(BinaryOp op) { return op.name().toLowerCase(Locale.ROOT); }
+
+    static String reduceName(ReduceOp op) {
+        return switch (op) {
+            case SUM -> "sum";
+            case MEAN -> "mean";
+            case MAX -> "amax";
+            case MIN -> "amin";
+        };
+    }
+
+    @Override public Device device() { return inner.device(); }
+
+    @Override public void synchronize() { inner.synchronize(); }
+
+    @Override public Storage allocate(DType dtype, int size) {
+        try (var f = op("allocate")) { return inner.allocate(dtype, size); }
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        try (var f = op("copy")) { inner.copy(src, dst); }
+    }
+
+    @Override public void fill(Tensor dst, double value) {
+        try (var f = op("fill")) { inner.fill(dst, value); }
+    }
+
+    @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
+        try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seed, a, b); }
+    }
+
+    @Override public void arange(Tensor dst, double start, double step) {
+        try (var f = op("arange")) { inner.arange(dst, start, step); }
+    }
+
+    @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) {
+        try (var f = op(unaryName(op))) { return inner.unary(op, x, p0, p1); }
+    }
+
+    @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        try (var f = op(binaryName(op))) { return inner.binary(op, a, b); }
+    }
+
+    @Override public Tensor where(Tensor cond, Tensor a, Tensor b) {
+        try (var f = op("where")) { return inner.where(cond, a, b); }
+    }
+
+    @Override public Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
+        try (var f = op(reduceName(op))) { return inner.reduce(op, x, axes, keepdim); }
+    }
+
+    @Override public Tensor argReduce(boolean max, Tensor x, int axis, boolean keepdim) {
+        try (var f = op(max ? "argmax" : "argmin")) { return inner.argReduce(max, x, axis, keepdim); }
+    }
+
+    @Override public Tensor softmax(Tensor x, int axis, boolean log) {
+        try (var f = op(log ? "log_softmax" : "softmax")) { return inner.softmax(x, axis, log); }
+    }
+
+    @Override public Tensor matmul(Tensor a, Tensor b) {
+        try (var f = op("matmul")) { return inner.matmul(a, b); }
+    }
+
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        try (var f = op("conv2d")) { return inner.conv2d(x, w, bias, p); }
+    }
+
+    @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
+        try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGrad(gy, w, xShape, p); }
+    }
+
+    @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
+        try (var f = op("conv2d_weight_grad")) { return inner.conv2dWeightGrad(gy, x, wShape, p); }
+    }
+
+    @Override public Tensor avgPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        try (var f = op("avg_pool2d")) { return inner.avgPool2d(x, kernelH, kernelW, strideH, strideW, padH, padW); }
+    }
+
+    @Override public Tensor avgPool2dBackward(Tensor gy, int[] xShape, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) {
+        try (var f = op("avg_pool2d_backward")) {
+            return inner.avgPool2dBackward(gy, xShape, kernelH, kernelW, strideH, strideW, padH, padW);
+        }
+    }
+
+    @Override public Tensor adaptiveAvgPool2d(Tensor x, int oh, int ow) {
+        try (var f = op("adaptive_avg_pool2d")) { return inner.adaptiveAvgPool2d(x, oh, ow); }
+    }
+
+    @Override public Tensor adaptiveAvgPool2dBackward(Tensor gy, int[] xShape) {
+        try (var f = op("adaptive_avg_pool2d_backward")) { return inner.adaptiveAvgPool2dBackward(gy, xShape); }
+    }
+
+    @Override public Tensor gather(Tensor x, int axis, Tensor index) {
+        try (var f = op("gather")) { return inner.gather(x, axis, index); }
+    }
+
+    @Override public Tensor scatterAdd(Tensor target, int axis, Tensor index, Tensor src) {
+        try (var f = op("scatter_add")) { return inner.scatterAdd(target, axis, index, src); }
+    }
+
+    @Override public Tensor indexSelect(Tensor x, int axis, Tensor index) {
+        try (var f = op("index_select")) { return inner.indexSelect(x, axis, index); }
+    }
+
+    @Override public Tensor indexAdd(Tensor target, int axis, Tensor index, Tensor src) {
+        try (var f = op("index_add")) { return inner.indexAdd(target, axis, index, src); }
+    }
+
+    @Override public Tensor interpolate(Tensor x, int outH, int outW, InterpolateMode mode, boolean alignCorners) {
+        try (var f = op("interpolate")) { return inner.interpolate(x, outH, outW, mode, alignCorners); }
+    }
+
+    @Override public Tensor interpolateBackward(Tensor gy, int[] xShape, InterpolateMode mode, boolean alignCorners) {
+        try (var f = op("interpolate_backward")) { return inner.interpolateBackward(gy, xShape, mode, alignCorners); }
+    }
+
+    @Override public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        try (var f = op("layer_norm")) { return inner.layerNorm(x, weight, bias, eps); }
+    }
+
+    @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) {
+        try (var f = op("rms_norm")) { return inner.rmsNorm(x, weight, eps); }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.jmamba.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code jmamba bench train --profile} on a tiny Vim on the CPU. */
+class BenchTrainProfileTest {
+    private static final String[] TINY = {"bench", "train", "--device", "cpu", "--model", "vim-nano", "--resolution", "28",
+            "--classes", "10", "--batch-size", "2", "--steps", "1", "--warmup", "0", "--profile"};
+
+    private static String run(String... extra) {
+        String[] args = new String[TINY.length + extra.length];
+        System.arraycopy(TINY, 0, args, 0, TINY.length);
+        System.arraycopy(extra, 0, args, TINY.length, extra.length);
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            assertEquals(0, Main.run(args));
+        } finally {
+            System.setOut(oldOut);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test void tablePutsTheHeavyOpsOnTop() {
+        String out = run();
+        String[] lines = out.strip().split("\n");
+        assertTrue(lines[0].startsWith("train vim-nano on cpu"), out);
+        int header = -1;
+        for (int i = 0; i < lines.length; i++) if (lines[i].startsWith("op ")) header = i;
+        assertTrue(header > 0, "a table header: " + out);
+        List<String> top = new ArrayList<>();
+        for (int i = header + 1; i < Math.min(lines.length, header + 11); i++) top.add(lines[i].split("\\s+")[0]);
+        assertTrue(top.contains("matmul"), "matmul among the top ten ops: " + top);
+        assertTrue(top.stream().anyMatch(op -> op.startsWith("SelectiveScan")), "the selective scan among the top ten: " + top);
+        assertTrue(out.contains("AdamW.step"), out);
+        assertTrue(lines[lines.length - 1].startsWith(ProfileReport.OUTSIDE), out);
+    }
+
+    @Test void jsonHasTheSummaryThenOneLinePerOp() throws Exception {
+        String[] lines = run("--json").strip().split("\n");
+        ObjectMapper mapper = new ObjectMapper();
+        assertEquals("train", mapper.readTree(lines[0]).get("case").asText());
+        double pct = 0;
+        boolean matmul = false;
+        for (int i = 1; i < lines.length; i++) {
+            JsonNode op = mapper.readTree(lines[i]);
+            assertEquals("profile", op.get("case").asText());
+            assertTrue(op.get("host_ms").asDouble() >= 0 && op.get("calls").asLong() >= 0, lines[i]);
+            assertTrue(op.get("device_ms").isNull(), "no device time on the CPU: " + lines[i]);
+            assertEquals(0, op.get("syncs").asLong(), "no host syncs on the CPU");
+            matmul |= op.get("op").asText().equals("matmul") && op.get("calls").asLong() > 0;
+            pct += op.get("pct").asDouble();
+        }
+        assertTrue(matmul);
+        // self times plus the outside row add up to the step; each pct is rounded to 0.01
+        assertEquals(100, pct, 0.01 * lines.length);
+        assertFalse(lines[lines.length - 1].contains("\"calls\":1"), "the last line is the outside-ops row");
+    }
+}
