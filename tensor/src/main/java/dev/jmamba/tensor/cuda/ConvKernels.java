@@ -37,6 +37,8 @@ final class ConvKernels extends Launcher {
     private final MatmulKernels matmul;
     // (src, dst, JmConv, n0, nb, group, sb, sr)
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
+    // (a, b, out, JmConv) of the direct depthwise kernels
+    private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, CONV_BYTES);
 
     ConvKernels(CudaContext context, StridedKernels strided, MatmulKernels matmul) {
         super(context, SOURCE);
@@ -83,12 +85,25 @@ final class ConvKernels extends Launcher {
         launch(kernel, work, colArgs);
     }
 
+    /** Depthwise with one filter per channel (groups == c == o): the direct kernels apply. */
+    private static boolean depthwise(Dims d) { return d.groups() == d.c && d.o == d.c; }
+
+    /** A direct depthwise kernel: {@code work} items, or one block per (c, ky, kx) for the weight gradient. */
+    private synchronized void depthwiseKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long work, boolean perWeight) {
+        dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
+        d.pack(dwArgs.slot(3));
+        if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, 256, dwArgs);
+        else launch(kernel, work, dwArgs);
+    }
+
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         DType dt = floating("conv2d", x.dtype());
         Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
         Dims d = dims(x.shape(), w.shape(), p);
         Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
-        if (d.n > 0) {
+        if (d.n > 0 && depthwise(d)) {
+            depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
+        } else if (d.n > 0) {
             int nb = d.chunk();
             long perImage = (long) d.rows() * d.ohw();
             Tensor cols = strided.empty(dt, Math.toIntExact(nb * perImage));
@@ -115,6 +130,10 @@ final class ConvKernels extends Launcher {
         Dims d = dims(xShape, w.shape(), p);
         Tensor dx = strided.empty(dt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
+        if (depthwise(d)) {
+            depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
+            return dx;
+        }
         int nb = d.chunk();
         long perImage = (long) d.rows() * d.ohw();
         Tensor cols = strided.empty(dt, Math.toIntExact(nb * perImage));
@@ -139,6 +158,10 @@ final class ConvKernels extends Launcher {
         Dims d = dims(x.shape(), wShape, p);
         if (d.n == 0) return strided.zeros(dt, wShape);
         Tensor dw = strided.empty(dt, wShape);
+        if (depthwise(d)) {
+            depthwiseKernel("dw_weight_grad_" + suffix(dt), gc, xc, dw, d, 0, true);
+            return dw;
+        }
         int nb = d.chunk();
         int ohw = d.ohw();
         Tensor cols = strided.empty(dt, Math.toIntExact((long) nb * d.rows() * ohw));
@@ -165,6 +188,7 @@ final class ConvKernels extends Launcher {
 
     /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64");
+        return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
+                "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64");
     }
 }

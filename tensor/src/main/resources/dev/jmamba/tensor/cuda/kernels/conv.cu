@@ -77,6 +77,98 @@ __device__ void col2im(const T* cols, T* dx, JmConv g, int n0, int nb, int group
 JM_CONV(f32, float)
 JM_CONV(f64, double)
 
+// ---- depthwise (groups == c == o): direct kernels, no columns ---------------------------------
+
+// y[n, c, oy, ox] = Σ_{ky, kx} w[c, 0, ky, kx] · x[n, c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw]; one thread per output.
+template <typename T>
+__device__ void dw_forward(const T* x, const T* w, T* y, JmConv g) {
+    long long total = (long long)g.n * g.c * g.oh * g.ow;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int ox = (int)(e % g.ow);
+        long long rest = e / g.ow;
+        int oy = (int)(rest % g.oh);
+        long long nc = rest / g.oh;
+        int c = (int)(nc % g.c);
+        const T* xp = x + nc * g.h * g.w;
+        const T* wp = w + (long long)c * g.kh * g.kw;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int iy = oy * g.sh - g.ph + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int ix = ox * g.sw - g.pw + kx * g.dw;
+                if (ix >= 0 && ix < g.w) acc += wp[ky * g.kw + kx] * xp[iy * g.w + ix];
+            }
+        }
+        y[e] = acc;
+    }
+}
+
+// dx[n, c, iy, ix] = Σ over the outputs that read (iy, ix) of w · gy (a gather: each dx written once).
+template <typename T>
+__device__ void dw_input_grad(const T* gy, const T* w, T* dx, JmConv g) {
+    long long total = (long long)g.n * g.c * g.h * g.w;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int ix = (int)(e % g.w);
+        long long rest = e / g.w;
+        int iy = (int)(rest % g.h);
+        long long nc = rest / g.h;
+        int c = (int)(nc % g.c);
+        const T* gp = gy + nc * g.oh * g.ow;
+        const T* wp = w + (long long)c * g.kh * g.kw;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int ty = iy + g.ph - ky * g.dh;
+            if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int tx = ix + g.pw - kx * g.dw;
+                if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+                acc += wp[ky * g.kw + kx] * gp[(ty / g.sh) * g.ow + tx / g.sw];
+            }
+        }
+        dx[e] = acc;
+    }
+}
+
+// dw[c, 0, ky, kx] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, iy, ix]: one block per (c, ky, kx), summed in
+// double with a fixed tree (deterministic).
+template <typename T>
+__device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
+    __shared__ double part[256];
+    int ck = blockIdx.x, kk = g.kh * g.kw;
+    int c = ck / kk, ky = (ck % kk) / g.kw, kx = ck % g.kw;
+    long long total = (long long)g.n * g.oh * g.ow;
+    double acc = 0;
+    for (long long e = threadIdx.x; e < total; e += blockDim.x) {
+        int ox = (int)(e % g.ow);
+        long long rest = e / g.ow;
+        int oy = (int)(rest % g.oh);
+        long long n = rest / g.oh;
+        int iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+        long long nc = n * g.c + c;
+        acc += (double)gy[(nc * g.oh + oy) * g.ow + ox] * (double)x[(nc * g.h + iy) * g.w + ix];
+    }
+    part[threadIdx.x] = acc;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) dw[ck] = (T)part[0];
+}
+
+#define JM_DW(TN, T)                                                                                          \
+    extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \
+    extern "C" __global__ void dw_input_grad_##TN(const T* gy, const T* w, T* dx, JmConv g) {                 \
+        dw_input_grad<T>(gy, w, dx, g);                                                                       \
+    }                                                                                                         \
+    extern "C" __global__ void dw_weight_grad_##TN(const T* gy, const T* x, T* dw, JmConv g) {                \
+        dw_weight_grad<T>(gy, x, dw, g);                                                                      \
+    }
+JM_DW(f32, float)
+JM_DW(f64, double)
+
 // c[t] (m, n, row-major, batch stride c_bs) = a[t] (m, k) @ b[t] (k, n) + beta * c[t], where
 // a[t][i][p] = a[t * a_bs + i * a_rs + p * a_cs] and likewise for b: any strides, so transposed
 // and broadcast operands need no copy. One thread per output element, k-loop in double.
