@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * The non-hierarchical ("isotropic") Mamba classifier shared by Vim, GlobalMamba and LocalVim
  * (spec vim.md §1–2): tokens → (+ class token) → + pos_embed → depth × [add → RMSNorm → mixer]
- * → add → RMSNorm (norm_f) → class token or mean of tokens → head.
+ * → add → RMSNorm (norm_f) → class token or mean of tokens → head. Optionally (LocalVim) the 2-D
+ * rotary embedding rotates hidden states and residual before every layer ({@link #useRotaryEmbedding}).
  *
  * <p>Residual stream: Vim keeps it in fp32 ({@code residual_in_fp32=True}) while the mixer may run
  * in half precision; jmamba computes everything in the parameters' dtype (fp32 by default), so the
@@ -42,6 +43,7 @@ public class IsotropicNet extends Backbone {
     private final RMSNorm normF;
     private final Linear head;
     private final int dim;
+    private Rope2d rope;   // null unless the family uses rotary embeddings (LocalVim)
 
     /** One residual layer: {@code norm} then {@code mixer} (Vim's {@code Block}). */
     static final class Block extends Module {
@@ -91,6 +93,17 @@ public class IsotropicNet extends Backbone {
         for (int i = 0; i < depth; i++) this.mixers.get(i).init().apply(depth, Seeds.derive(seed, 30_000 + i));
     }
 
+    /**
+     * Turns on Vim's 2-D rotary embedding with {@code if_rope_residual} ({@link Rope2d}): before every
+     * layer both the hidden states and the residual stream are rotated. For subclass constructors.
+     */
+    protected final void useRotaryEmbedding() {
+        this.rope = new Rope2d(dim, builtLayout);
+    }
+
+    /** Whether the rotary embedding is on. */
+    public boolean usesRotaryEmbedding() { return rope != null; }
+
     /** The layout the stored pos_embed was built for (at the spec resolution). */
     public TokenLayout builtLayout() { return builtLayout; }
 
@@ -114,7 +127,12 @@ public class IsotropicNet extends Backbone {
         x = x.add(PosEmbeds.resample(posEmbed.var(), builtLayout, layout));         // broadcast (1, T, D)
         Var residual = null;
         Var hidden = x;
+        Rope2d.Tables ropeTables = rope == null ? null : rope.tables(layout, x);
         for (int i = 0; i < layers.size(); i++) {
+            if (ropeTables != null) {                                                // if_rope, if_rope_residual
+                hidden = rope.apply(hidden, ropeTables);
+                if (residual != null) residual = rope.apply(residual, ropeTables);
+            }
             residual = residual == null ? hidden : residual.add(dropPaths.get(i).forward(hidden));
             hidden = mixers.get(i).forward().apply(layers.get(i).norm.forward(residual), layout);
         }

@@ -44,6 +44,22 @@ class ParameterCountTest {
         assertNear("globalmamba-tiny", 6.42e6, 0.01);
     }
 
+    /**
+     * Our reading of FractalMamba-T (GrootV-T skeleton, spec fractalmamba.md §3) with GrootV Tree_SSM's
+     * z-gated in_proj and h_norm, K = 2 pathways: 30,456,200 = 26,828,040 (SS2D v05_noz mixers) + 3,609,600
+     * (in_proj C → 4C instead of 2C, Σ depth·2C² over the levels) + 18,560 (h_norm, Σ depth·4C). The
+     * README reports "30M" (rounded to 1M), so we check the exact value and that it is within 2% of 30M.
+     */
+    @Test
+    void fractalMambaTinyHasGrootVSize() {
+        long p = Backbones.cost("fractalmamba-tiny", 1000, 224, 3).params();
+        assertEquals(30_456_200L, p);
+        assertNear("fractalmamba-tiny", 30e6, 0.02);
+        long plain = ((dev.jmamba.vision.fractalmamba.FractalMambaConfig) Backbones.config("fractalmamba-tiny"))
+                .withExtras(dev.jmamba.ssm.block.MultiScanMixer.Extras.NONE).cost(new ModelSpec(1000, 224, 3, 0L)).params();
+        assertEquals(26_828_040L, plain, "without z gate and h_norm (SS2D v05_noz mixers)");
+    }
+
     private static void assertNear(String name, double reported, double tol) {
         long p = Backbones.cost(name, 1000, 224, 3).params();
         assertTrue(Math.abs(p - reported) <= tol * reported, name + ": " + p + " vs reported " + reported);

@@ -85,6 +85,38 @@ class StateDictTest {
         assertTrue(sd.keySet().stream().noneMatch(k -> k.startsWith("layers.3.downsample")), "no downsample after the last stage");
     }
 
+    /** GrootV names and Tree_SSM shapes (spec fractalmamba.md §3; mixer {@code op} instead of {@code TreeSSM}). */
+    @Test
+    void fractalMambaTinyKeysFollowGrootV() {
+        Map<String, Tensor> sd = Backbones.create("fractalmamba-tiny", 1000, 224, 3, 1L).stateDict();
+        assertKeys(sd, Map.ofEntries(
+                Map.entry("patch_embed.conv1.weight", new int[] {40, 3, 3, 3}),
+                Map.entry("patch_embed.norm2.1.weight", new int[] {80}),
+                Map.entry("levels.0.blocks.0.norm1.0.weight", new int[] {80}),
+                // z-gated in_proj: C -> 2·d_inner = 4C (x first, then z, as chunk(2) splits it)
+                Map.entry("levels.0.blocks.0.op.in_proj.weight", new int[] {320, 80}),
+                Map.entry("levels.0.blocks.0.op.conv2d.weight", new int[] {160, 1, 3, 3}),
+                Map.entry("levels.0.blocks.0.op.x_proj_weight", new int[] {2, 7, 160}),
+                Map.entry("levels.0.blocks.0.op.dt_projs_weight", new int[] {2, 160, 5}),
+                Map.entry("levels.0.blocks.0.op.A_logs", new int[] {320, 1}),
+                Map.entry("levels.0.blocks.0.op.Ds", new int[] {320}),
+                Map.entry("levels.0.blocks.0.op.h_norm.weight", new int[] {160}),
+                Map.entry("levels.0.blocks.0.op.h_norm.bias", new int[] {160}),
+                Map.entry("levels.0.blocks.0.op.out_norm.weight", new int[] {160}),
+                Map.entry("levels.0.blocks.0.op.out_proj.weight", new int[] {80, 160}),
+                Map.entry("levels.0.blocks.0.mlp.fc1.weight", new int[] {320, 80}),
+                Map.entry("levels.2.blocks.8.op.in_proj.weight", new int[] {1280, 320}),
+                Map.entry("levels.2.downsample.conv.weight", new int[] {640, 320, 3, 3}),
+                Map.entry("levels.3.blocks.1.op.h_norm.bias", new int[] {1280}),
+                Map.entry("levels.3.norm.0.weight", new int[] {640}),
+                Map.entry("conv_head.0.weight", new int[] {960, 640, 1, 1}),
+                Map.entry("conv_head.1.0.running_var", new int[] {960}),
+                Map.entry("head.weight", new int[] {1000, 960})));
+        assertTrue(sd.keySet().stream().noneMatch(k -> k.startsWith("levels.3.downsample")), "no downsample after the last level");
+        // per block 2 + 12 (mixer) + 2 + 4 tensors; stem 8, level norms 8, downsamples 3·3, head conv 1 + BN 5 + head 2
+        assertEquals(15 * 20 + 8 + 8 + 9 + 1 + 5 + 2, sd.size(), "no unexpected keys");
+    }
+
     @Test
     void otherFamiliesUseTheirOfficialNames() {
         Set<String> local = Backbones.create("localmamba-nano", 10, 28, 1, 1L).stateDict().keySet();

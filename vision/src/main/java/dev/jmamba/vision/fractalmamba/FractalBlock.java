@@ -15,7 +15,8 @@ import dev.jmamba.vision.Mlp;
  * One FractalMamba layer in GrootV's layout (spec fractalmamba.md §3), channels-last (B, H, W, C):
  * x = x + DropPath(op(norm1(x))); x = x + DropPath(mlp(norm2(x))). {@code op} is the Fractal
  * Fusion Pathway: ssm's {@link MultiScanMixer} scanning the K pathway orders of the current grid
- * (regenerated per grid) in one grouped selective scan and summing them back (cross-merge).
+ * (regenerated per grid) in one grouped selective scan and summing them back (cross-merge), with
+ * GrootV Tree_SSM's z gate and hidden-state norm when the config's extras ask for them.
  * Names: {@code norm1.0}, {@code op.*}, {@code norm2.0}, {@code mlp.fc1/fc2} (GrootV wraps its
  * norms in a Sequential; its mixer is called {@code TreeSSM}, ours {@code op} as in VMamba).
  */
@@ -30,7 +31,7 @@ final class FractalBlock extends Layer {
         this.norm1 = register("norm1", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
         SS2DConfig sc = new SS2DConfig(dim, c.dState(), c.ssmRatio(), Math.ceilDiv(dim, 16), 3, false, 0.001, 0.1, 1e-4,
                 Seeds.derive(seed, 0));
-        this.op = register("op", new MultiScanMixer(sc, c.pathways().size(), ScanOrderSet.named(c.pathways())));
+        this.op = register("op", new MultiScanMixer(sc, c.pathways().size(), ScanOrderSet.named(c.pathways()), c.extras()));
         op.applyModelInit(Seeds.derive(seed, 1));
         this.norm2 = register("norm2", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
         this.mlp = register("mlp", new Mlp(dim, (int) (c.mlpRatio() * dim), Seeds.derive(seed, 2)));

@@ -1,6 +1,7 @@
 package dev.jmamba.vision.fractalmamba;
 
 import dev.jmamba.curves.ScanOrders;
+import dev.jmamba.ssm.block.MultiScanMixer;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostCounter;
@@ -21,9 +22,12 @@ import java.util.List;
  * @param clsScale the 1×1 head conv widens C3 by this factor (1.5 → 960 for C3 = 640)
  * @param dropPath stochastic depth (linear over all blocks)
  * @param pathways scan-curves order names fused by every mixer (default hilbert, hilbert-t)
+ * @param extras   GrootV Tree_SSM parts of the mixer: z gate and hidden-state norm (both on in the presets;
+ *                 {@link MultiScanMixer.Extras#NONE} gives plain SS2D v05_noz mixers)
  */
 public record FractalMambaConfig(String name, int channels, int[] depths, int dState, double ssmRatio, double mlpRatio,
-                                 double clsScale, double dropPath, List<String> pathways) implements BackboneConfig {
+                                 double clsScale, double dropPath, List<String> pathways,
+                                 MultiScanMixer.Extras extras) implements BackboneConfig {
 
     static final double NORM_EPS = 1e-6;   // GrootV's build_norm_layer default
 
@@ -36,6 +40,10 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
     public FractalMambaConfig {
         depths = depths.clone();
         pathways = List.copyOf(pathways);
+        if (extras == null) throw new IllegalArgumentException(name + ": mixer extras must not be null (use Extras.NONE)");
+        if (extras.hiddenNorm() && dState != 1) {
+            throw new IllegalArgumentException(name + ": the hidden-state norm needs d_state 1, got " + dState);
+        }
         if (pathways.isEmpty()) throw new IllegalArgumentException(name + ": need at least one fractal pathway");
         for (String p : pathways) {
             if (!ScanOrders.isValidName(p)) throw new IllegalArgumentException(name + ": unknown scan order '" + p + "' in pathways");
@@ -46,7 +54,8 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
 
     /** FractalMamba-T as inferred: C0 80, depths 2/2/9/2, d_state 1, ssm_ratio 2, MLP 4, drop path 0.1. */
     public static FractalMambaConfig tiny() {
-        return new FractalMambaConfig("fractalmamba-tiny", 80, new int[] {2, 2, 9, 2}, 1, 2.0, 4.0, 1.5, 0.1, HILBERT_PAIR);
+        return new FractalMambaConfig("fractalmamba-tiny", 80, new int[] {2, 2, 9, 2}, 1, 2.0, 4.0, 1.5, 0.1, HILBERT_PAIR,
+                MultiScanMixer.Extras.GROOTV);
     }
 
     /**
@@ -54,12 +63,18 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
      * the last level still scans more than one token.
      */
     public static FractalMambaConfig nano() {
-        return new FractalMambaConfig("fractalmamba-nano", 32, new int[] {1, 2, 1}, 1, 2.0, 2.0, 1.5, 0.0, HILBERT_PAIR);
+        return new FractalMambaConfig("fractalmamba-nano", 32, new int[] {1, 2, 1}, 1, 2.0, 2.0, 1.5, 0.0, HILBERT_PAIR,
+                MultiScanMixer.Extras.GROOTV);
     }
 
     /** The same with another pathway set. */
     public FractalMambaConfig withPathways(List<String> names) {
-        return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, dropPath, names);
+        return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, dropPath, names, extras);
+    }
+
+    /** The same with other mixer extras ({@link MultiScanMixer.Extras#NONE}: no z gate, no h_norm). */
+    public FractalMambaConfig withExtras(MultiScanMixer.Extras e) {
+        return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, dropPath, pathways, e);
     }
 
     @Override public Backbone build(ModelSpec spec) { return new FractalMamba(this, spec); }
@@ -75,10 +90,11 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
             long l = (long) h * h;
             c.part("level " + i + " (" + h + "x" + h + ", " + depths[i] + " blocks)");
             for (int b = 0; b < depths[i]; b++) {
-                c.norm(ch, 2, l * ch).linear(l, ch, di, false).conv2d(di, di, 3, di, false, h, h);
+                c.norm(ch, 2, l * ch).linear(l, ch, extras.zGate() ? 2 * di : di, false).conv2d(di, di, 3, di, false, h, h);
                 c.linear(k * l, di, r + 2 * dState, false).params((long) (k - 1) * (r + 2 * dState) * di);
                 c.linear(k * l, r, di, false).params((long) (k - 1) * r * di + (long) k * di);
                 c.params((long) k * di * dState + (long) k * di).scan(k * di, l, dState, true, false);
+                if (extras.hiddenNorm()) c.norm(di, 2, k * l * di);                    // h_norm, shared by the K pathways
                 c.norm(di, 2, l * di).linear(l, di, ch, false);
                 c.norm(ch, 2, l * ch).linear(l, ch, hidden, true).linear(l, hidden, ch, true);
             }
@@ -100,13 +116,13 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
     @Override public boolean equals(Object o) {
         return o instanceof FractalMambaConfig f && name.equals(f.name) && channels == f.channels
                 && java.util.Arrays.equals(depths, f.depths) && dState == f.dState && ssmRatio == f.ssmRatio
-                && mlpRatio == f.mlpRatio && clsScale == f.clsScale && dropPath == f.dropPath && pathways.equals(f.pathways);
+                && mlpRatio == f.mlpRatio && clsScale == f.clsScale && dropPath == f.dropPath && pathways.equals(f.pathways) && extras.equals(f.extras);
     }
 
     @Override public int hashCode() { return name.hashCode(); }
 
     @Override public String toString() {
         return "FractalMambaConfig[" + name + ", C0 " + channels + ", depths " + java.util.Arrays.toString(depths)
-                + ", pathways " + pathways + "]";
+                + ", pathways " + pathways + ", " + extras + "]";
     }
 }

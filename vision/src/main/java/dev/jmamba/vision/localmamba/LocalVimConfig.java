@@ -15,14 +15,16 @@ import java.util.List;
  * LocalVim (spec localmamba.md §2–4): Vim's isotropic stack without class token (mean pooling),
  * with a {@link LocalMixer} per layer scanning the layer's searched directions.
  *
- * <p>Known gap: the released LocalVim-T also adds rotary position embeddings (RoPE,
- * {@code if_rope=True, if_rope_residual=True}); they are not implemented here — only the absolute
- * position embedding is used. RoPE has no parameters, so the parameter count is unaffected.
+ * <p>As released, LocalVim-T also uses the 2-D rotary position embedding ({@code if_rope=True,
+ * if_rope_residual=True}, {@link dev.jmamba.vision.Rope2d}): no parameters, so it does not change
+ * the parameter count (its cos/sin tables are official state-dict buffers {@code rope.freqs_cos/sin};
+ * we recompute them and do not store them).
  *
  * @param directions one list of direction names per layer (size = depth)
+ * @param rope       whether the rotary embedding is on (on in both presets)
  */
 public record LocalVimConfig(String name, int patch, int dim, int depth, int dState, int expand, int dConv,
-                             double dropPath, List<List<String>> directions) implements BackboneConfig {
+                             double dropPath, List<List<String>> directions, boolean rope) implements BackboneConfig {
 
     /** LocalMamba's eight candidate directions, in its canonical order. */
     public static final List<String> CANDIDATES = List.of("h", "h_flip", "v", "v_flip", "w2", "w2_flip", "w7", "w7_flip");
@@ -49,12 +51,17 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
 
     /** LocalVim-T: dim 192, depth 20, the searched directions, drop path 0.1. */
     public static LocalVimConfig tiny() {
-        return new LocalVimConfig("localmamba-tiny", 16, 192, 20, 16, 2, 4, 0.1, SEARCHED_TINY);
+        return new LocalVimConfig("localmamba-tiny", 16, 192, 20, 16, 2, 4, 0.1, SEARCHED_TINY, true);
     }
 
     /** A small LocalVim for 28×28 / 32×32 inputs: the first four searched layers. */
     public static LocalVimConfig nano() {
-        return new LocalVimConfig("localmamba-nano", 4, 32, 4, 8, 2, 4, 0.0, SEARCHED_TINY.subList(0, 4));
+        return new LocalVimConfig("localmamba-nano", 4, 32, 4, 8, 2, 4, 0.0, SEARCHED_TINY.subList(0, 4), true);
+    }
+
+    /** The same with the rotary embedding on or off. */
+    public LocalVimConfig withRope(boolean on) {
+        return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, dropPath, directions, on);
     }
 
     @Override public Backbone build(ModelSpec spec) { return new LocalVim(this, spec); }
@@ -81,6 +88,7 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
                 LocalMixer m = new LocalMixer(c.dim, c.dState, c.expand, c.dConv, c.directions.get(i), seed);
                 return new Mixer(m, m::forward, m::applyModelInit);
             });
+            if (c.rope) useRotaryEmbedding();
         }
     }
 }
