@@ -5,6 +5,8 @@ import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
 import dev.jmamba.tensor.cuda.KernelCache;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -29,6 +31,15 @@ final class Scan2dCuda {
     private final KernelArgs args = new KernelArgs(8, 8, 8, 4, 4, 4, 4);
 
     Scan2dCuda(CudaContext context) { this.context = context; }
+
+    /** The kernels of scan2d.cu this class launches. */
+    static List<String> kernelNames() {
+        List<String> names = new ArrayList<>();
+        for (String op : new String[] {"cross_scan_", "cross_merge_"})
+            for (String layout : new String[] {"cf_", "cl_"})
+                for (String type : new String[] {"f32", "f64"}) names.add(op + layout + type);
+        return names;
+    }
 
     /**
      * seq[b, k, c, l] = map[b, c, perms[k][l]].
