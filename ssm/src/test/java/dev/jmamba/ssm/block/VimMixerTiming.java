@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * Times VimMixer forward + backward on the CPU (Vim-T width: B = 2, L = 197, d_model = 192 by default):
- * warm-up, then the median of repeats. Not a test (no assertions); a main for before/after numbers:
+ * warm-up, then the median and minimum of repeats (the minimum is the steadier number on a shared machine). Not a test (no assertions); a main for before/after numbers:
  * {@code java -cp <test classpath> dev.jmamba.ssm.block.VimMixerTiming [B L dModel repeats]}.
  */
 public final class VimMixerTiming {
@@ -34,14 +34,16 @@ public final class VimMixerTiming {
             total[i] = (t2 - t0) / 1e6;
             mixer.zeroGrad();
         }
-        System.out.printf(Locale.ROOT, "VimMixer B=%d L=%d d_model=%d threads=%d: forward %.2f ms, forward+backward %.2f ms (medians of %d)%n",
-                b, l, dModel, Parallel.threads(), median(fwd), median(total), repeats);
+        System.out.printf(Locale.ROOT, "VimMixer B=%d L=%d d_model=%d threads=%d: forward %.2f ms, forward+backward %.2f ms (medians of %d; minima %.2f, %.2f)%n",
+                b, l, dModel, Parallel.threads(), median(fwd), median(total), repeats, min(fwd), min(total));
     }
 
     private static void step(VimMixer mixer, Tensor h, Tensor gy) {
         mixer.forward(Var.of(h)).backward(gy);
         mixer.zeroGrad();
     }
+
+    private static double min(double[] v) { return Arrays.stream(v).min().orElse(Double.NaN); }
 
     private static double median(double[] v) {
         double[] s = v.clone();
