@@ -5,11 +5,14 @@ import dev.jmamba.nn.Conv1d;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.ssm.SelectiveScan;
+import dev.jmamba.ssm.conv.CausalConv1d;
 
 /**
  * The per-direction core of a Mamba block, from the gate-split projections to the scan output:
  * causal depthwise conv1d → SiLU → x_proj → (dt, B, C) → dt_proj weight → selective scan with
- * z-gating, D skip, dt_proj bias as delta_bias and softplus. Not a module: the owning block
+ * z-gating, D skip, dt_proj bias as delta_bias and softplus. The conv1d (a {@code Conv1d.causalDepthwise},
+ * built by {@link MambaBlock#branch}) and the SiLU run as one fused op, {@link CausalConv1d}, on the
+ * Conv1d's own weight (D, 1, K) and bias (D). Not a module: the owning block
  * registers these parts under its own names (conv1d / conv1d_b, ...); read the Vars at every call
  * because a dtype change replaces them.
  */
@@ -21,7 +24,8 @@ record MambaBranch(Conv1d conv1d, Linear xProj, Linear dtProj, Parameter aLog, P
      * @return (B, d_inner, L) the gated scan output
      */
     Var forward(Var x, Var z) {
-        Var u = conv1d.forward(x).silu();                                   // (B, d_inner, L)
+        Parameter convBias = conv1d.bias();
+        Var u = CausalConv1d.apply(x, conv1d.weight().var(), convBias == null ? null : convBias.var(), true); // (B, d_inner, L)
         Var xDbl = xProj.forward(u.transpose(1, 2));                        // (B, L, R + 2N)
         Var[] parts = xDbl.split(2, dtRank, dState, dState);                // (B, L, R), (B, L, N), (B, L, N)
         Var delta = parts[0].matmul(dtProj.weight().var().transpose(0, 1)); // (B, L, d_inner), no bias here

@@ -1,0 +1,47 @@
+package dev.jmamba.ssm.conv;
+
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+
+import java.util.ServiceLoader;
+
+/**
+ * The kernels of {@link CausalConv1d} for one kind of device. {@link CpuCausalConvKernels} ships here;
+ * a GPU module registers its own in {@code META-INF/services/dev.jmamba.ssm.conv.CausalConvKernels}.
+ * All tensors are (B, D, L) inputs/outputs, weight (D, 1, K), bias (D) or null; shapes are checked by
+ * {@link CausalConv1d} before the kernels are called.
+ */
+public interface CausalConvKernels {
+
+    /** Whether this implementation handles tensors on {@code device}. */
+    boolean supports(Device device);
+
+    /**
+     * y[b, d, l] = act(bias[d] + Σ_k weight[d, 0, k] · x[b, d, l − K + 1 + k]), x = 0 left of l = 0,
+     * act = SiLU when {@code silu}, else the identity.
+     *
+     * @param x      (B, D, L)
+     * @param weight (D, 1, K)
+     * @param bias   (D) or null
+     * @return (B, D, L) in x's dtype
+     */
+    Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu);
+
+    /**
+     * Gradients of {@code sum(gradOut · y)} (the pre-activation is recomputed, not saved).
+     *
+     * @param gradOut (B, D, L)
+     * @return dx (B, D, L), dweight (D, 1, K), dbias (D) or null when bias is null, each in its input's dtype
+     */
+    Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut);
+
+    /** The implementation for {@code device}: the CPU one, else the first registered one that supports it. */
+    static CausalConvKernels forDevice(Device device) {
+        if (CpuCausalConvKernels.INSTANCE.supports(device)) return CpuCausalConvKernels.INSTANCE;
+        for (CausalConvKernels k : ServiceLoader.load(CausalConvKernels.class)) {
+            if (k.supports(device)) return k;
+        }
+        throw new UnsupportedOperationException("causal conv1d: no kernel for device " + device
+                + " (the CPU kernel is built in; GPU kernels register through META-INF/services/dev.jmamba.ssm.conv.CausalConvKernels)");
+    }
+}

@@ -1,0 +1,104 @@
+package dev.jmamba.ssm.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jmamba.autograd.GradCheck;
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.Conv1d;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.TensorAssert;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link CausalConv1d} on the CPU: finite-difference gradients in float64, agreement with the composed
+ * path it replaces ({@code Conv1d.causalDepthwise} then {@code silu}), a hand-computed case, bad inputs.
+ */
+class CausalConv1dTest {
+
+    static Tensor random(long seed, DType dtype, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int s : shape) n *= s;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
+        return Tensor.of(v, shape).to(dtype);
+    }
+
+    @Test void gradchecks() {
+        // (B, D, L, K): typical K = 4, K = 1, and K longer than the sequence
+        int[][] cases = {{2, 3, 7, 4}, {1, 2, 5, 1}, {2, 2, 3, 5}};
+        long seed = 1;
+        for (int[] c : cases) {
+            for (boolean silu : new boolean[] {true, false}) {
+                Tensor x = random(seed++, DType.F64, c[0], c[1], c[2]);
+                Tensor w = random(seed++, DType.F64, c[1], 1, c[3]);
+                Tensor bias = random(seed++, DType.F64, c[1]);
+                GradCheck.check(v -> CausalConv1d.apply(v[0], v[1], v[2], silu), x, w, bias);
+                GradCheck.check(v -> CausalConv1d.apply(v[0], v[1], null, silu), x, w);
+            }
+        }
+    }
+
+    @Test void equalsTheComposedConvAndSiluInFloat32() {
+        int b = 3, d = 6, l = 19, k = 4;
+        for (boolean withBias : new boolean[] {true, false}) {
+            for (boolean silu : new boolean[] {true, false}) {
+                Conv1d conv = Conv1d.causalDepthwise(d, k, withBias, 42);
+                Tensor x = random(7, DType.F32, b, d, l);
+                Tensor gy = random(8, DType.F32, b, d, l);
+                Var xa = Var.param(x.copy()), xb = Var.param(x.copy());
+                Var composed = conv.forward(xa);
+                if (silu) composed = composed.silu();
+                composed.backward(gy);
+                Tensor dwComposed = conv.weight().var().grad().copy(), dbComposed = withBias ? conv.bias().var().grad().copy() : null;
+                conv.zeroGrad();                                 // releases the gradients: copied above
+                Var fused = CausalConv1d.apply(xb, conv.weight().var(), withBias ? conv.bias().var() : null, silu);
+                fused.backward(gy);
+                String what = (withBias ? "bias" : "no bias") + (silu ? ", silu" : "");
+                // float32 (composed) against float64 (fused, rounded once): sums of K ≤ 4 products, and of
+                // B·L = 57 terms for dweight/dbias; a few float32 ulps of the largest magnitude
+                close(composed.value(), fused.value(), what + ": y");
+                close(xa.grad(), xb.grad(), what + ": dx");
+                close(dwComposed, conv.weight().var().grad(), what + ": dweight");
+                if (withBias) close(dbComposed, conv.bias().var().grad(), what + ": dbias");
+                assertEquals(DType.F32, fused.value().dtype());
+            }
+        }
+    }
+
+    @Test void handComputedCase() {
+        // x = [1, 2, 3], w = [10, 20] (K = 2), bias 0.5: y = [0.5 + 20·1, 0.5 + 10·1 + 20·2, 0.5 + 10·2 + 20·3]
+        Tensor x = Tensor.of(new double[] {1, 2, 3}, 1, 1, 3), w = Tensor.of(new double[] {10, 20}, 1, 1, 2);
+        Tensor bias = Tensor.of(new double[] {0.5}, 1);
+        double[] y = CausalConv1d.apply(Var.of(x), Var.of(w), Var.of(bias), false).value().toDoubleArray();
+        assertEquals(20.5, y[0]);
+        assertEquals(50.5, y[1]);
+        assertEquals(80.5, y[2]);
+        double[] ys = CausalConv1d.apply(Var.of(x), Var.of(w), Var.of(bias), true).value().toDoubleArray();
+        assertEquals(50.5 / (1 + Math.exp(-50.5)), ys[1], 1e-12);
+    }
+
+    @Test void badInputsAreNamed() {
+        Var x = Var.of(Tensor.zeros(2, 3, 5));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> CausalConv1d.apply(x, Var.of(Tensor.zeros(4, 1, 4)), null, true));
+        assertTrue(e.getMessage().contains("(D, 1, K)") && e.getMessage().contains("D = 3") && e.getMessage().contains("[4, 1, 4]"),
+                e.getMessage());
+        var bias = assertThrows(IllegalArgumentException.class,
+                () -> CausalConv1d.apply(x, Var.of(Tensor.zeros(3, 1, 4)), Var.of(Tensor.zeros(2)), true));
+        assertTrue(bias.getMessage().contains("bias") && bias.getMessage().contains("[2]"), bias.getMessage());
+        var rank = assertThrows(IllegalArgumentException.class,
+                () -> CausalConv1d.apply(Var.of(Tensor.zeros(3, 5)), Var.of(Tensor.zeros(3, 1, 4)), null, true));
+        assertTrue(rank.getMessage().contains("(B, D, L)") && rank.getMessage().contains("[3, 5]"), rank.getMessage());
+    }
+
+    private static void close(Tensor expected, Tensor actual, String what) {
+        double scale = 0;
+        for (double v : expected.toDoubleArray()) scale = Math.max(scale, Math.abs(v));
+        TensorAssert.assertClose(expected, actual, 1e-5 * Math.max(scale, 1e-6), 0, what);
+    }
+}
