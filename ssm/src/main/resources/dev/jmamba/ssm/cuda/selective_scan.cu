@@ -32,6 +32,9 @@
 // are summed over the block's channels in shared memory (warp shuffles first, then shared atomics) and
 // added to global memory once per block and tile.
 
+#ifndef SELECTIVE_SCAN_COMMON
+#define SELECTIVE_SCAN_COMMON   // selective_scan_v6.cu includes this file when compiled on its own
+
 #ifndef K_CHUNK
 #define K_CHUNK 16     // TL: positions per tile (and per saved state); the launcher passes -DK_CHUNK
 #endif
@@ -65,6 +68,11 @@ struct ScanParams {
     float* dDskip;              // (D) or null, accumulated (zeroed)
     float* dz;                  // (B, D, L) or null
     float* ddeltaBias;          // (D) or null, accumulated (zeroed)
+    // v6 segments (selective_scan_v6.cu)
+    float* segDt;               // (S, B, D): Σ dt over each segment
+    float* segState;            // (S, N, B, D): forward H (state from a zero start) or backward G (adjoint carry)
+    int S;                      // segments along L
+    int segChunks;              // chunks per segment (the last segment may have fewer)
 };
 
 __device__ __forceinline__ float softplus_f(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
@@ -335,3 +343,5 @@ extern "C" __global__ void scan_fwd_s1(ScanParams p) { scan_fwd<1>(p); }
 extern "C" __global__ void scan_fwd_s8(ScanParams p) { scan_fwd<8>(p); }
 extern "C" __global__ void scan_bwd_s1(ScanParams p) { scan_bwd<1>(p); }
 extern "C" __global__ void scan_bwd_s8(ScanParams p) { scan_bwd<8>(p); }
+
+#endif  // SELECTIVE_SCAN_COMMON

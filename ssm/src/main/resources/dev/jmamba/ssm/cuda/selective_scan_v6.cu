@@ -1,0 +1,433 @@
+// Selective scan v6: segments along L + shared-memory staging, one thread per (b, d, segment) carrying all
+// N <= 16 states. The launcher (SelectiveScanCuda) appends this file to selective_scan.cu (ScanParams, v3,
+// the version list); compiled on its own (nvcc syntax test) it includes that file.
+//
+// Layout: block = one warp = 32 consecutive channels d0 .. d0 + 31 of one (b, group g) and one segment
+// (grid: channel tiles × B × S). A segment is segChunks chunks of TL = K_CHUNK positions (the chunk of the
+// saved states), so chunk boundaries never straddle segments. Each chunk the warp stages [32 × TL] tiles of
+// u, delta, z, gout (thread t loads rows t / TL + i·(32 / TL) at column t % TL: 32-float runs, one pointer
+// increment per element) and the group's B, C rows [N × TL], read by all 32 channels as broadcasts. Rows
+// past the group's channels (D / G not a multiple of 32) and positions past L are staged as zeros, with
+// dt = 0 past L (so a = 1 and h passes through), which makes their contributions vanish without branches.
+// exp(dt·A) is ex2.approx(dt·(A·log2 e)) — __expf's accuracy, one multiply fewer.
+//
+// Forward, h_l = a_l·h_{l-1} + dt_l·B_l·u_l is affine in the state entering a segment:
+//   pass 1 (segments 0 .. S-2): P = Π a = exp(A·Σ dt) (stored as Σ dt) and H = the state at the segment
+//          end from a zero start;
+//   pass 2 (all segments): h_enter = fold over the earlier segments (h ← exp(A·Σdt_s)·h + H_s), then the
+//          segment is re-run writing y (through shared memory, coalesced) and the chunk states.
+//   S = 1 runs pass 2 alone (no summaries, nothing re-read).
+// Backward, the adjoint g_l = gy_l·C_l + a_{l+1}·g_{l+1}: with carry c = a_{l+1}·g_{l+1} entering a segment
+// from the right, the carry leaving its left end is G + exp(A·Σdt)·c with G the carry from c = 0:
+//   pass 1 (segments 1 .. S-1): Σ dt and G, walking the segment backwards (no h needed);
+//   pass 2: c_enter = fold over the later segments, then chunks in reverse; per chunk and per state n
+//          (n outer, so only TL-long register arrays): h recomputed forward from the saved chunk state,
+//          then the adjoint backwards; du, ddelta, dz accumulate per position in registers and leave through
+//          shared memory; dA, dDskip, ddeltaBias per thread, one atomic per thread at the end; dB, dC are
+//          summed over the warp's 32 channels by a transposing shuffle reduction (one shuffle per value)
+//          and added with one atomicAdd per (n, l) per block.
+// Templates: NS = 1 (VMamba's N = 1) or 16 (any N <= 16, the missing states staged as zeros with A = 0).
+// The backward keeps TL-long arrays in registers: v6 backward only for K_CHUNK <= 16 (v3 otherwise).
+
+#ifndef SELECTIVE_SCAN_COMMON
+#include "selective_scan.cu"
+#endif
+
+#define V6_T 32                        // threads = channels per block (one warp)
+#define V6_ROWSTEP (V6_T / TL)         // rows one staging step advances (TL divides 32)
+#define V6_RS (TL + 1)                 // row stride of per-channel rows (conflict-free column reads)
+#define V6_LOG2E 1.4426950408889634f
+#define V6_FULL 0xffffffffu
+
+__device__ __forceinline__ float v6_exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
+
+// Row stride of B/C staged as [TL][NS] (forward, backward pass 1): 16-byte aligned rows for float4 reads.
+template <int NS> struct V6 { static constexpr int BCS = NS == 1 ? 1 : NS + 4; };
+
+// The block's place: batch b, group g, channels d0 .. d0 + rows - 1, segment seg = chunks c0 .. c1 - 1.
+struct V6Block {
+    int b, g, d0, rows, seg, c0, c1, d;
+    bool live;        // this thread's channel exists
+    size_t bd;        // b·D + d
+    size_t BD;        // B·D
+    size_t bcBase;    // offset of B/C row (b, g, 0, 0)
+};
+
+__device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg) {
+    V6Block k;
+    int dpg = p.D / p.G, tilesPerGroup = (dpg + V6_T - 1) / V6_T;
+    k.g = blockIdx.x / tilesPerGroup;
+    int tile = blockIdx.x - k.g * tilesPerGroup;
+    k.d0 = k.g * dpg + tile * V6_T;
+    k.rows = min(V6_T, dpg - tile * V6_T);
+    k.b = blockIdx.y;
+    k.seg = seg;
+    k.c0 = seg * p.segChunks;
+    k.c1 = min(p.nChunks, k.c0 + p.segChunks);
+    k.live = threadIdx.x < k.rows;
+    k.d = k.d0 + threadIdx.x;
+    k.BD = (size_t)p.B * p.D;
+    k.bd = (size_t)k.b * p.D + k.d;
+    k.bcBase = (size_t)(k.b * p.G + k.g) * p.N * p.L;
+    return k;
+}
+
+// [32 × TL] tile of a (B, D, L) tensor at positions l0 .. l0 + len - 1 into rows of stride V6_RS.
+__device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, float* dst, const ScanParams& p,
+                                              const V6Block& k, int l0, int len) {
+    int j = threadIdx.x % TL, r = threadIdx.x / TL;
+    const float* ptr = src + ((size_t)k.b * p.D + k.d0 + r) * p.L + l0 + j;
+    size_t step = (size_t)V6_ROWSTEP * p.L;
+    bool colOk = j < len;
+    float v[TL];
+    #pragma unroll
+    for (int i = 0; i < TL; i++) {
+        v[i] = colOk && r + i * V6_ROWSTEP < k.rows ? __ldg(ptr) : 0.f;
+        ptr += step;
+    }
+    #pragma unroll
+    for (int i = 0; i < TL; i++) dst[(r + i * V6_ROWSTEP) * V6_RS + j] = v[i];
+}
+
+// The inverse: rows of stride V6_RS to a (B, D, L) tensor (only existing channels and positions).
+__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, const float* src, const ScanParams& p,
+                                              const V6Block& k, int l0, int len) {
+    int j = threadIdx.x % TL, r = threadIdx.x / TL;
+    float* ptr = dst + ((size_t)k.b * p.D + k.d0 + r) * p.L + l0 + j;
+    size_t step = (size_t)V6_ROWSTEP * p.L;
+    bool colOk = j < len;
+    #pragma unroll
+    for (int i = 0; i < TL; i++) {
+        if (colOk && r + i * V6_ROWSTEP < k.rows) *ptr = src[(r + i * V6_ROWSTEP) * V6_RS + j];
+        ptr += step;
+    }
+}
+
+// The group's B or C rows (N × TL, zero for n >= N or past L) as [TL][BCS] (transposed) or [NS][TL].
+template <int NS, bool TRANSPOSED>
+__device__ __forceinline__ void v6_stage_bc(const float* __restrict__ src, float* dst, const ScanParams& p,
+                                            const V6Block& k, int l0, int len) {
+    constexpr int PER = (NS * TL + V6_T - 1) / V6_T;
+    int j = threadIdx.x % TL, n0 = threadIdx.x / TL;
+    const float* ptr = src + k.bcBase + (size_t)n0 * p.L + l0 + j;
+    size_t step = (size_t)V6_ROWSTEP * p.L;
+    bool colOk = j < len;
+    float v[PER];
+    #pragma unroll
+    for (int i = 0; i < PER; i++) {
+        v[i] = colOk && n0 + i * V6_ROWSTEP < p.N ? __ldg(ptr) : 0.f;
+        ptr += step;
+    }
+    #pragma unroll
+    for (int i = 0; i < PER; i++) {
+        int n = n0 + i * V6_ROWSTEP;
+        if (n < NS) dst[TRANSPOSED ? j * V6<NS>::BCS + n : n * TL + j] = v[i];
+    }
+}
+
+// Reads the NS values of row j of a [TL][BCS] tile (float4 loads when NS is a multiple of 4).
+template <int NS>
+__device__ __forceinline__ void v6_row(const float* tile, int j, float (&out)[NS]) {
+    const float* row = tile + j * V6<NS>::BCS;
+    if constexpr (NS % 4 == 0) {
+        #pragma unroll
+        for (int q = 0; q < NS / 4; q++) {
+            float4 f = reinterpret_cast<const float4*>(row)[q];
+            out[4 * q] = f.x; out[4 * q + 1] = f.y; out[4 * q + 2] = f.z; out[4 * q + 3] = f.w;
+        }
+    } else {
+        #pragma unroll
+        for (int n = 0; n < NS; n++) out[n] = row[n];
+    }
+}
+
+__device__ __forceinline__ float v6_dt(const ScanParams& p, float x, bool inside) {
+    return inside ? (p.softplus ? softplus_f(x) : x) : 0.f;
+}
+
+// Sums v[j] (M values, M a power of two <= 32) over the warp's lanes for every j. Each halving step sends
+// half of the remaining values to the partner lane and adds the half it receives (one shuffle per value);
+// afterwards lane t holds the sum for column *j; the lanes whose low bits are zero (writer) store it.
+template <int M>
+__device__ __forceinline__ float v6_warp_transpose_sum(float (&v)[M], int& j, bool& writer) {
+    int lane = threadIdx.x & 31, off = 16;
+    j = 0;
+    #pragma unroll
+    for (int half = M / 2; half >= 1; half /= 2, off /= 2) {
+        bool upper = lane & off;
+        int m = upper ? -1 : 0;     // bitwise selects: a ternary on array elements becomes a local-memory address select
+        #pragma unroll
+        for (int i = 0; i < half; i++) {
+            int lo = __float_as_int(v[i]), hi = __float_as_int(v[i + half]);
+            float send = __int_as_float((lo & m) | (hi & ~m));
+            float keep = __int_as_float((hi & m) | (lo & ~m));
+            v[i] = keep + __shfl_xor_sync(V6_FULL, send, off);
+        }
+        if (upper) j += half;
+    }
+    float s = v[0];
+    writer = (lane & (2 * off - 1)) == 0;
+    #pragma unroll
+    for (; off >= 1; off /= 2) s += __shfl_xor_sync(V6_FULL, s, off);
+    return s;
+}
+
+// ---------------------------------------------------------------- forward
+
+// Pass 1 (segments 0 .. S-2): Σ dt and the segment's end state from a zero start.
+template <int NS>
+__device__ void v6_fwd_summary(const ScanParams& p) {
+    __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS];
+    __shared__ __align__(16) float Bs[TL * V6<NS>::BCS];
+    V6Block k = v6_block(p, blockIdx.z);
+    float A2[NS], h[NS];
+    #pragma unroll
+    for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
+    float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f, sumDt = 0.f;
+    const float* urow = us + threadIdx.x * V6_RS;
+    const float* xrow = xs + threadIdx.x * V6_RS;
+    for (int c = k.c0; c < k.c1; c++) {
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        v6_stage_rows(p.u, us, p, k, l0, len);
+        v6_stage_rows(p.delta, xs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Bm, Bs, p, k, l0, len);
+        __syncwarp();
+        for (int j = 0; j < TL; j++) {
+            float dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * urow[j], Bv[NS];
+            sumDt += dt;
+            v6_row<NS>(Bs, j, Bv);
+            #pragma unroll
+            for (int n = 0; n < NS; n++) h[n] = fmaf(v6_exp2(dt * A2[n]), h[n], dtu * Bv[n]);
+        }
+        __syncwarp();
+    }
+    if (!k.live) return;
+    p.segDt[k.seg * k.BD + k.bd] = sumDt;
+    #pragma unroll
+    for (int n = 0; n < NS; n++) if (n < p.N) p.segState[((size_t)k.seg * p.N + n) * k.BD + k.bd] = h[n];
+}
+
+// Pass 2: fold the earlier segments into the entering state, re-run the segment writing y and the states.
+template <int NS>
+__device__ void v6_fwd(const ScanParams& p) {
+    __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS], zs[V6_T * V6_RS];
+    __shared__ __align__(16) float Bs[TL * V6<NS>::BCS], Cs[TL * V6<NS>::BCS];
+    V6Block k = v6_block(p, blockIdx.z);
+    float A2[NS], h[NS];
+    #pragma unroll
+    for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
+    if (k.live) {
+        for (int s = 0; s < k.seg; s++) {
+            float sdt = p.segDt[s * k.BD + k.bd];
+            #pragma unroll
+            for (int n = 0; n < NS; n++)
+                if (n < p.N) h[n] = fmaf(v6_exp2(A2[n] * sdt), h[n], p.segState[((size_t)s * p.N + n) * k.BD + k.bd]);
+        }
+    }
+    float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f;
+    float dskip = k.live && p.Dskip ? p.Dskip[k.d] : 0.f;
+    float* urow = us + threadIdx.x * V6_RS;               // u, then y
+    const float* xrow = xs + threadIdx.x * V6_RS;
+    const float* zrow = zs + threadIdx.x * V6_RS;
+    for (int c = k.c0; c < k.c1; c++) {
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        v6_stage_rows(p.u, us, p, k, l0, len);
+        v6_stage_rows(p.delta, xs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Bm, Bs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Cm, Cs, p, k, l0, len);
+        __syncwarp();
+        for (int j = 0; j < TL; j++) {
+            float uv = urow[j], dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * uv, Bv[NS], Cv[NS], acc = 0.f;
+            v6_row<NS>(Bs, j, Bv);
+            v6_row<NS>(Cs, j, Cv);
+            #pragma unroll
+            for (int n = 0; n < NS; n++) {
+                h[n] = fmaf(v6_exp2(dt * A2[n]), h[n], dtu * Bv[n]);
+                acc = fmaf(Cv[n], h[n], acc);
+            }
+            float y = acc + dskip * uv;
+            if (p.z) { float zv = zrow[j]; y *= zv * sigmoid_f(zv); }
+            urow[j] = y;
+        }
+        if (k.live) {
+            float* st = p.states + (k.bd * p.nChunks + c) * p.N;
+            if (NS == 16 && p.N == 16) {
+                #pragma unroll
+                for (int q = 0; q < NS / 4; q++)
+                    reinterpret_cast<float4*>(st)[q] = make_float4(h[4 * q], h[4 * q + 1], h[4 * q + 2], h[4 * q + 3]);
+            } else {
+                #pragma unroll
+                for (int n = 0; n < NS; n++) if (n < p.N) st[n] = h[n];
+            }
+        }
+        __syncwarp();
+        v6_store_rows(p.out, us, p, k, l0, len);
+        __syncwarp();
+    }
+    if (p.lastState && k.live && k.c1 == p.nChunks) {
+        #pragma unroll
+        for (int n = 0; n < NS; n++) if (n < p.N) p.lastState[k.bd * p.N + n] = h[n];
+    }
+}
+
+// ---------------------------------------------------------------- backward
+
+// gy = gout·silu(z) (the gradient reaching the pre-gate output), or gout without z.
+__device__ __forceinline__ float v6_gy(const ScanParams& p, float go, float zv) {
+    return p.z ? go * zv * sigmoid_f(zv) : go;
+}
+
+// Pass 1 (segments 1 .. S-1): Σ dt and G, the adjoint carry leaving the segment's left end from a zero carry.
+template <int NS>
+__device__ void v6_bwd_summary(const ScanParams& p) {
+    __shared__ float gs[V6_T * V6_RS], xs[V6_T * V6_RS], zs[V6_T * V6_RS];
+    __shared__ __align__(16) float Cs[TL * V6<NS>::BCS];
+    V6Block k = v6_block(p, blockIdx.z + 1);
+    float A2[NS], carry[NS];
+    #pragma unroll
+    for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; carry[n] = 0.f; }
+    float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f, sumDt = 0.f;
+    const float* grow = gs + threadIdx.x * V6_RS;
+    const float* xrow = xs + threadIdx.x * V6_RS;
+    const float* zrow = zs + threadIdx.x * V6_RS;
+    for (int c = k.c1 - 1; c >= k.c0; c--) {
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        v6_stage_rows(p.gout, gs, p, k, l0, len);
+        v6_stage_rows(p.delta, xs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Cm, Cs, p, k, l0, len);
+        __syncwarp();
+        for (int j = TL - 1; j >= 0; j--) {
+            float dt = v6_dt(p, xrow[j] + bias, j < len), gy = v6_gy(p, grow[j], zrow[j]), Cv[NS];
+            sumDt += dt;
+            v6_row<NS>(Cs, j, Cv);
+            #pragma unroll
+            for (int n = 0; n < NS; n++) carry[n] = v6_exp2(dt * A2[n]) * fmaf(gy, Cv[n], carry[n]);
+        }
+        __syncwarp();
+    }
+    if (!k.live) return;
+    p.segDt[k.seg * k.BD + k.bd] = sumDt;
+    #pragma unroll
+    for (int n = 0; n < NS; n++) if (n < p.N) p.segState[((size_t)k.seg * p.N + n) * k.BD + k.bd] = carry[n];
+}
+
+// Adds the warp's sums of v[j] (over its 32 channels) to dst[l0 + j] (one row of a (B, G, N, L) gradient).
+__device__ __forceinline__ void v6_add_row(float* dst, float (&v)[TL], int len) {
+    int j;
+    bool writer;
+    float s = v6_warp_transpose_sum<TL>(v, j, writer);
+    if (writer && j < len) atomicAdd(dst + j, s);
+}
+
+// Pass 2: fold the later segments into the entering carry, then the segment's chunks in reverse.
+template <int NS>
+__device__ void v6_bwd(const ScanParams& p) {
+#if K_CHUNK <= 16
+    __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS], gs[V6_T * V6_RS], zs[V6_T * V6_RS];
+    __shared__ __align__(16) float Bs[NS * TL], Cs[NS * TL];
+    __shared__ float As[NS * V6_T], carrys[NS * V6_T], dAs[NS * V6_T], h0s[NS * V6_T];   // [n][thread]
+    V6Block k = v6_block(p, blockIdx.z);
+    int t = threadIdx.x, N = NS == 1 ? 1 : p.N;
+    for (int n = 0; n < N; n++) {
+        float A = k.live ? p.A[k.d * p.N + n] : 0.f, c = 0.f;
+        if (k.live) {
+            for (int s = p.S - 1; s > k.seg; s--)
+                c = fmaf(v6_exp2(A * V6_LOG2E * p.segDt[s * k.BD + k.bd]), c, p.segState[((size_t)s * p.N + n) * k.BD + k.bd]);
+        }
+        As[n * V6_T + t] = A; carrys[n * V6_T + t] = c; dAs[n * V6_T + t] = 0.f;
+    }
+    float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f;
+    float dskip = k.live && p.Dskip ? p.Dskip[k.d] : 0.f;
+    float dDacc = 0.f, dbacc = 0.f;
+    float* urow = us + t * V6_RS;      // u, then du
+    float* xrow = xs + t * V6_RS;      // delta, then ddelta
+    float* zrow = zs + t * V6_RS;      // z, then dz
+    const float* grow = gs + t * V6_RS;
+    for (int c = k.c1 - 1; c >= k.c0; c--) {
+        int l0 = c * TL, len = min(TL, p.L - l0);
+        v6_stage_rows(p.u, us, p, k, l0, len);
+        v6_stage_rows(p.delta, xs, p, k, l0, len);
+        v6_stage_rows(p.gout, gs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
+        v6_stage_bc<NS, false>(p.Bm, Bs, p, k, l0, len);
+        v6_stage_bc<NS, false>(p.Cm, Cs, p, k, l0, len);
+        for (int n = 0; n < N; n++)
+            h0s[n * V6_T + t] = c > 0 && k.live ? p.states[(k.bd * p.nChunks + c - 1) * p.N + n] : 0.f;
+        __syncwarp();
+        float dt[TL], dtu[TL], gy[TL], sgB[TL], sgAah[TL], y0[TL];
+        #pragma unroll
+        for (int j = 0; j < TL; j++) {
+            dt[j] = v6_dt(p, xrow[j] + bias, j < len);
+            dtu[j] = dt[j] * urow[j];
+            gy[j] = v6_gy(p, grow[j], zrow[j]);
+            sgB[j] = 0.f; sgAah[j] = 0.f; y0[j] = 0.f;
+        }
+        for (int n = 0; n < N; n++) {
+            float A = As[n * V6_T + t], A2 = A * V6_LOG2E, h0 = h0s[n * V6_T + t];
+            const float* Bn = Bs + n * TL;
+            const float* Cn = Cs + n * TL;
+            float a[TL], h[TL], dv[TL], hp = h0;
+            #pragma unroll
+            for (int j = 0; j < TL; j++) {                        // h over the chunk from the saved state
+                a[j] = v6_exp2(dt[j] * A2);
+                h[j] = fmaf(a[j], hp, dtu[j] * Bn[j]);
+                hp = h[j];
+                y0[j] = fmaf(Cn[j], h[j], y0[j]);
+                dv[j] = gy[j] * h[j];                             // dC
+            }
+            v6_add_row(p.dC + k.bcBase + (size_t)n * p.L + l0, dv, len);
+            float carry = carrys[n * V6_T + t], dA = 0.f;
+            #pragma unroll
+            for (int j = TL - 1; j >= 0; j--) {                   // the adjoint backwards
+                float g = fmaf(gy[j], Cn[j], carry);
+                float q = g * a[j] * (j > 0 ? h[j - 1] : h0);      // g·a·h_prev
+                dv[j] = g * dtu[j];                               // dB
+                sgB[j] = fmaf(g, Bn[j], sgB[j]);
+                sgAah[j] = fmaf(A, q, sgAah[j]);
+                dA = fmaf(dt[j], q, dA);
+                carry = a[j] * g;
+            }
+            v6_add_row(p.dB + k.bcBase + (size_t)n * p.L + l0, dv, len);
+            carrys[n * V6_T + t] = carry;
+            dAs[n * V6_T + t] += dA;
+        }
+        #pragma unroll
+        for (int j = 0; j < TL; j++) {                            // per-position gradients into the rows
+            float uv = urow[j], x = xrow[j] + bias;
+            float dd = uv * sgB[j] + sgAah[j];
+            if (p.softplus && x <= 20.f) dd *= sigmoid_f(x);
+            if (j < len) { dDacc = fmaf(gy[j], uv, dDacc); dbacc += dd; }
+            if (p.z) {
+                float zv = zrow[j], sg = sigmoid_f(zv), y = y0[j] + dskip * uv;
+                zrow[j] = grow[j] * y * sg * (1.f + zv * (1.f - sg));
+            }
+            urow[j] = fmaf(dt[j], sgB[j], dskip * gy[j]);
+            xrow[j] = dd;
+        }
+        __syncwarp();
+        v6_store_rows(p.du, us, p, k, l0, len);
+        v6_store_rows(p.ddelta, xs, p, k, l0, len);
+        if (p.z) v6_store_rows(p.dz, zs, p, k, l0, len);
+        __syncwarp();
+    }
+    if (!k.live) return;
+    for (int n = 0; n < N; n++) atomicAdd(p.dA + k.d * p.N + n, dAs[n * V6_T + t]);
+    if (p.dDskip) atomicAdd(p.dDskip + k.d, dDacc);
+    if (p.ddeltaBias) atomicAdd(p.ddeltaBias + k.d, dbacc);
+#endif
+}
+
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_summary_n1(ScanParams p) { v6_fwd_summary<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_summary_n16(ScanParams p) { v6_fwd_summary<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_n1(ScanParams p) { v6_fwd<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_n16(ScanParams p) { v6_fwd<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n1(ScanParams p) { v6_bwd_summary<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n16(ScanParams p) { v6_bwd_summary<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n1(ScanParams p) { v6_bwd<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n16(ScanParams p) { v6_bwd<16>(p); }
