@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * forward/backward ms (CUDA events, median of repeats), bytes moved, GB/s, the byte floor at
  * 2.93 TB/s (the device-to-device copy bandwidth measured on the H100) and the reference kernel's
  * time from the issue's table (state-spaces/mamba's CUDA kernel next to PyTorch 2.11 on an H100).
- * Usage: {@code ScanCudaBench [chunk] [repeats] [case-name]}.
+ * Usage: {@code ScanCudaBench [chunk] [repeats] [case-name]}; {@code -Djmamba.scan.v6=false} times the v3
+ * kernels, {@code -Djmamba.scan.threads=T} moves the v6 segment count (S ≈ T / (B·D)).
  */
 public final class ScanCudaBench {
     private static final double FLOOR_BYTES_PER_MS = 2.93e9;
@@ -61,10 +62,12 @@ public final class ScanCudaBench {
         long bwdBytes = 4 * (seq * (c.z ? 7 : 5) + 4 * grp);
         double floorF = fwdBytes / FLOOR_BYTES_PER_MS, floorB = bwdBytes / FLOOR_BYTES_PER_MS;
         System.out.println(String.format(Locale.ROOT,
-                "{\"case\":\"scan\",\"name\":\"%s\",\"shape\":[%d,%d,%d,%d,%d],\"z\":%b,\"chunk\":%d,\"fwd_ms\":%.4f,\"bwd_ms\":%.4f,"
+                "{\"case\":\"scan\",\"name\":\"%s\",\"shape\":[%d,%d,%d,%d,%d],\"z\":%b,\"chunk\":%d,"
+                        + "\"fwd_kernel\":\"%s\",\"bwd_kernel\":\"%s\",\"segments\":%d,\"fwd_ms\":%.4f,\"bwd_ms\":%.4f,"
                         + "\"fwd_gbps\":%.1f,\"bwd_gbps\":%.1f,\"floor_fwd_ms\":%.4f,\"floor_bwd_ms\":%.4f,"
                         + "\"ref_fwd_ms\":%.3f,\"ref_bwd_ms\":%.3f,\"speedup_fwd\":%.2f,\"speedup_bwd\":%.2f}",
-                c.name, s.batch(), s.channels(), s.length(), s.state(), s.groups(), c.z, scan.chunk(), fwdMs, bwdMs,
+                c.name, s.batch(), s.channels(), s.length(), s.state(), s.groups(), c.z, scan.chunk(),
+                scan.version(s, false), scan.version(s, true), Math.ceilDiv(s.chunks(scan.chunk()), scan.segmentChunks(s)), fwdMs, bwdMs,
                 fwdBytes / fwdMs / 1e6, bwdBytes / bwdMs / 1e6, floorF, floorB, c.refFwd, c.refBwd, c.refFwd / fwdMs, c.refBwd / bwdMs));
         for (long p : new long[] {u, delta, A, Bm, Cm, D, bias, z, gout, out, states, du, dd, dz, dA, dB, dC, dD, dbias}) if (p != 0) alloc.free(p);
     }

@@ -18,21 +18,42 @@ import java.util.List;
  * backward that recomputes states from the ones saved every {@link #chunk()} positions). Works on
  * raw device pointers with the layouts of {@link ScanShape}; optional inputs/outputs are 0.
  * The frozen reference is {@link dev.jmamba.ssm.kernel.SelectiveScanReference}.
+ *
+ * <p>Two kernel families: v6 ({@code selective_scan_v6.cu}: L split into segments, one thread per
+ * (b, d, segment)) for N <= 16 when the chunk divides 32 (forward) or 16 (backward); v3 (a lane per state)
+ * otherwise. System properties for experiments: {@code jmamba.scan.v6=false} forces v3,
+ * {@code jmamba.scan.threads} (default 2^18) is the B·D·S the segment count aims at.
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
-        private static final int STRUCT_BYTES = 40 + 20 * 8; // 9 ints padded to 40, then 20 pointers (struct ScanParams)
+    private static final String V6_SOURCE_NAME = "selective_scan_v6.cu";
+    /** struct ScanParams: 9 ints padded to 40, 22 pointers, then S and segChunks. */
+    private static final int STRUCT_BYTES = 40 + 22 * 8 + 8;
+    private static final int V6_CHANNELS = 32;   // channels (threads) per v6 block
 
     private final CudaContext context;
     private final int chunk;
     private final long fwd1, fwd8, bwd1, bwd8;
+    private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
+    private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
+    private final long v6Threads;
     private final KernelArgs args = new KernelArgs(STRUCT_BYTES);
 
     /** Compiles (or loads from the kernel cache) the scan kernels with {@code chunk} positions per saved state. */
     public SelectiveScanCuda(CudaContext context, int chunk) {
+        this(context, chunk, Long.getLong("jmamba.scan.threads", 1L << 18));
+    }
+
+    /**
+     * As {@link #SelectiveScanCuda(CudaContext, int)} with the v6 segment count aimed at
+     * {@code segmentThreads} = B·D·S threads (tests use it to get multi-chunk segments on small shapes).
+     */
+    public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads) {
         if (chunk < 1 || chunk > 64) throw new IllegalArgumentException("chunk must be in [1, 64], got " + chunk);
+        if (segmentThreads < 1) throw new IllegalArgumentException("segmentThreads must be >= 1, got " + segmentThreads);
         this.context = context;
         this.chunk = chunk;
+        this.v6Threads = segmentThreads;
         String source = source();
         List<String> options = new ArrayList<>(KernelCache.standardOptions());
         options.add("-DK_CHUNK=" + chunk);
@@ -41,6 +62,44 @@ public final class SelectiveScanCuda {
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
+        v6Fwd = new long[2];
+        v6FwdSummary = new long[2];
+        v6Bwd = new long[2];
+        v6BwdSummary = new long[2];
+        for (int i = 0; i < 2; i++) {
+            String n = i == 0 ? "_n1" : "_n16";
+            v6Fwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n);
+            v6FwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n);
+            v6Bwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n);
+            v6BwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n);
+        }
+    }
+
+    /** Kernel names of both families (for the nvcc syntax test). */
+    static List<String> kernelNames() {
+        List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8"));
+        for (String n : new String[] {"_n1", "_n16"})
+            for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n);
+        return names;
+    }
+
+    /** Which kernel family runs the forward ({@code bwd} false) or backward of shape s: "v6" or "v3". */
+    public String version(ScanShape s, boolean bwd) { return usesV6(s, bwd) ? "v6" : "v3"; }
+
+    private boolean usesV6(ScanShape s, boolean bwd) {
+        return v6Enabled && s.state() <= 16 && (bwd ? 16 % chunk == 0 : 32 % chunk == 0);
+    }
+
+    /**
+     * Chunks per v6 segment (public for tests and the benchmark): S = B·D·S threads closest to the target, at most one segment per chunk,
+     * then the chunks spread evenly (the last segment may be shorter).
+     */
+    public int segmentChunks(ScanShape s) {
+        long bd = (long) s.batch() * s.channels();
+        int chunks = s.chunks(chunk);
+        long aim = Math.max(1, Math.min(65535, Math.round((double) v6Threads / bd)));   // gridDim.z <= 65535
+        int segments = (int) Math.min(chunks, aim);
+        return Math.ceilDiv(chunks, segments);
     }
 
     /** Positions per saved state (the chunk of the backward recomputation). */
@@ -49,12 +108,15 @@ public final class SelectiveScanCuda {
     /** Elements of the saved-state buffer: (B, D, nChunks, N). */
     public long stateElements(ScanShape s) { return (long) s.batch() * s.channels() * s.chunks(chunk) * s.state(); }
 
-    static String source() {
-        try (InputStream in = SelectiveScanCuda.class.getResourceAsStream("/dev/jmamba/ssm/cuda/" + SOURCE_NAME)) {
-            if (in == null) throw new IllegalStateException("missing resource " + SOURCE_NAME);
+    /** selective_scan.cu followed by selective_scan_v6.cu (which then skips its include of the first). */
+    static String source() { return resource(SOURCE_NAME) + "\n" + resource(V6_SOURCE_NAME); }
+
+    private static String resource(String name) {
+        try (InputStream in = SelectiveScanCuda.class.getResourceAsStream("/dev/jmamba/ssm/cuda/" + name)) {
+            if (in == null) throw new IllegalStateException("missing resource " + name);
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + SOURCE_NAME, e);
+            throw new IllegalStateException("cannot read " + name, e);
         }
     }
 
@@ -85,13 +147,50 @@ public final class SelectiveScanCuda {
         return 4 * floats;
     }
 
-    private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs) {
+    /** Fills ScanParams; ptrs are the 20 tensor pointers, then segDt and segState (v6 only, else 0). */
+    private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks) {
         if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
         MemorySegment st = args.slot(0);
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};
         for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
         for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
+        st.set(ValueLayout.JAVA_INT, 40L + 8L * ptrs.length, segments);
+        st.set(ValueLayout.JAVA_INT, 44L + 8L * ptrs.length, segChunks);
+    }
+
+    /** The 22 pointers of ScanParams: the 20 of the call and the v6 segment summaries. */
+    private static long[] pointers(long[] call, long segDt, long segState) {
+        long[] all = java.util.Arrays.copyOf(call, 22);
+        all[20] = segDt;
+        all[21] = segState;
+        return all;
+    }
+
+    /**
+     * Runs a v6 pass pair: the summary kernel over segments 1 .. S-1 or 0 .. S-2 (none when S = 1) into a
+     * temporary (S, B, D) Σdt and (S, N, B, D) summary buffer, then the main kernel over all segments.
+     */
+    private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[] call) {
+        int segChunks = segmentChunks(s), segments = Math.ceilDiv(s.chunks(chunk), segChunks);
+        int which = s.state() == 1 ? 0 : 1;
+        long stream = context.stream();
+        long bd = (long) s.batch() * s.channels(), work = 0;
+        long segDt = 0, segState = 0;
+        if (segments > 1) {
+            work = context.allocator().allocate(4L * segments * bd * (1 + s.state()), stream);
+            segDt = work;
+            segState = work + 4L * segments * bd;
+        }
+        fill(s, softplus, bwd, pointers(call, segDt, segState), segments, segChunks);
+        int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS);
+        if (segments > 1) {
+            long summary = bwd ? v6BwdSummary[which] : v6FwdSummary[which];
+            CudaDriver.launchKernel(summary, tiles, s.batch(), segments - 1, V6_CHANNELS, 1, 1, 0, stream, args);
+        }
+        CudaDriver.launchKernel(bwd ? v6Bwd[which] : v6Fwd[which], tiles, s.batch(), segments, V6_CHANNELS, 1, 1, 0,
+                stream, args);
+        if (work != 0) context.allocator().free(work);   // stream-ordered: reused only by later work on this stream
     }
 
     private final java.util.Map<Long, Long> optIn = new java.util.HashMap<>();
@@ -113,9 +212,13 @@ public final class SelectiveScanCuda {
      */
     public synchronized void forward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
                                      long dSkip, long z, long deltaBias, long out, long states, long lastState) {
-        fill(s, softplus, false, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState,
-                0, 0, 0, 0, 0, 0, 0, 0, 0});
-        launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
+        long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        if (usesV6(s, false)) {
+            launchV6(s, softplus, false, call);
+        } else {
+            fill(s, softplus, false, pointers(call, 0, 0), 1, s.chunks(chunk));
+            launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
+        }
     }
 
     /**
@@ -133,8 +236,13 @@ public final class SelectiveScanCuda {
         CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
         if (dDskipOut != 0) CudaDriver.memsetD32Async(dDskipOut, 0, s.channels(), stream);
         if (ddeltaBias != 0) CudaDriver.memsetD32Async(ddeltaBias, 0, s.channels(), stream);
-        fill(s, softplus, true, new long[] {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
-                gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0});
-        launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
+        long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
+                gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0};
+        if (usesV6(s, true)) {
+            launchV6(s, softplus, true, call);
+        } else {
+            fill(s, softplus, true, pointers(call, 0, 0), 1, s.chunks(chunk));
+            launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
+        }
     }
 }

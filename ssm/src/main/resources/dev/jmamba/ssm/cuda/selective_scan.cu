@@ -5,7 +5,7 @@
 //   v1  one lane per (b, d, n) reading B, C, u, delta straight from global memory: 1.09 / 5.98 ms —
 //       slower than the reference (0.45 / 1.52): the 16 lanes of a (b, d) read 16 rows of B and C at
 //       one position, 32 L1 wavefronts per warp-step, and the backward kept its chunk in 251 registers.
-//   v3  (this file; staging loops unrolled so several global loads are in flight) one block per (b, tile of TD channels of one group); the block walks L in tiles of
+//   v3  (this file, the fallback; staging loops unrolled so several global loads are in flight) one block per (b, tile of TD channels of one group); the block walks L in tiles of
 //       TL positions, staging B, C (N × TL) and u, delta, z, gout (TD × TL) through shared memory with
 //       coalesced loads, so global memory is read once per tile and lanes read shared memory without
 //       bank conflicts (rows padded to TL + 1). softplus is computed once per (b, d, l) while staging.
@@ -21,6 +21,21 @@
 //       repeated work, but only B·D threads (12 warps per SM for Vim-T, 3 for the long shape) left it
 //       latency-bound: 0.78 ms Vim-T, 46 ms long. Next: split L across warps (chunked parallel scan with a
 //       carry pass) so thread-per-channel work has enough parallelism.
+//   v6  (selective_scan_v6.cu, used for N <= 16; v3 stays for N > 16 and for K_CHUNK not dividing 32
+//       (forward) or 16 (backward)) L split into S segments of whole chunks, S ≈ 2^18 / (B·D) (Vim-T 5,
+//       VMamba stage 1 5, long 21); block = one warp = 32 channels of one (b, g) and one segment, one thread
+//       per (b, d, segment) with all N states in registers; [32 × TL] tiles of u, delta, z, gout and the
+//       group's [N × TL] B, C staged through shared memory with coalesced loads (B, C read as broadcasts,
+//       float4); dt/softplus, the gate and u once per (b, d, l). Forward: a summary pass (Σdt, end state from
+//       zero) over segments 0 .. S-2, then the main pass folds the earlier summaries and re-runs its
+//       segment. Backward: a summary pass (Σdt, adjoint carry from zero) over segments 1 .. S-1, then per
+//       chunk in reverse and per state n: h recomputed from the saved chunk state into TL registers, the
+//       adjoint backwards; dB/dC summed over the warp by a transposing shuffle reduction, one atomicAdd
+//       per (n, l) per block. ptxas (sm_90, K = 16): fwd 96 registers, summaries 64–96, bwd 206 (N <= 16) /
+//       167 (N = 1), no spills. Expected: per warp-step (32 channels × one position) ~16 MUFU + ~90 other
+//       instructions for all 16 states (v3: ~120 for 2 channels), so the forward should move from
+//       issue-bound towards the SFU/memory limits (~0.1–0.2 ms Vim-T if it gets there); the N = 1 cases gain
+//       5× the threads of v3 (B·D·S) and lose the generic index arithmetic. Not yet measured on the H100.
 //
 // Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
 // lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register

@@ -170,7 +170,7 @@ __device__ __forceinline__ float v6_warp_transpose_sum(float (&v)[M], int& j, bo
         if (upper) j += half;
     }
     float s = v[0];
-    writer = (lane & (2 * off - 1)) == 0;
+    writer = (lane & (32 / M - 1)) == 0;
     #pragma unroll
     for (; off >= 1; off /= 2) s += __shfl_xor_sync(V6_FULL, s, off);
     return s;

@@ -75,8 +75,9 @@ class SsmNvccSyntaxTest {
             int expected = kernel.contains("_grad_x_") ? 7 : 9;             // the KernelArgs slot counts of CausalConvCuda
             assertEquals(expected, parameters(conv, kernel), "causal_conv1d.cu kernel " + kernel);
         }
-        String scan = compile(nvcc, KERNELS.resolve("selective_scan.cu"), tmp.resolve("scan.ptx"));
-        for (String kernel : new String[] {"scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8"}) {
+        // selective_scan_v6.cu includes selective_scan.cu: its PTX holds both kernel families
+        String scan = compile(nvcc, KERNELS.resolve("selective_scan_v6.cu"), tmp.resolve("scan.ptx"));
+        for (String kernel : SelectiveScanCuda.kernelNames()) {
             assertEquals(1, parameters(scan, kernel), "selective_scan.cu kernel " + kernel + " (one ScanParams struct)");
         }
     }

@@ -1,5 +1,6 @@
 package dev.jmamba.ssm.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jmamba.ssm.cuda.SelectiveScanCuda;
@@ -19,6 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The GPU selective scan against the float64 reference: outputs, the saved chunk states, the last
  * state and every gradient, with the same tolerance as {@link SelectiveScanCpuTest} (the GPU sums
  * in a different order but with the same fp32 error model: each result accumulates at most m terms).
+ * Covers both kernel families: v3 (N > 16, and the backward at K = 32) and v6 (N <= 16) with one-chunk
+ * and multi-chunk segments.
  */
 @Tag("gpu")
 class SelectiveScanCudaGpuTest {
@@ -33,22 +36,31 @@ class SelectiveScanCudaGpuTest {
                 {2, 4, 1, 16, 1}, {2, 4, 7, 3, 2}, {2, 4, 15, 16, 1}, {1, 3, 17, 17, 1}, {2, 64, 64, 16, 4},
                 {1, 2, 128, 16, 1}, {2, 4, 129, 2, 2}, {2, 96, 200, 1, 3}, {2, 64, 200, 16, 2}, {1, 4, 200, 17, 2},
                 {1, 5, 33, 33, 1}, {1, 64, 50, 64, 2}, {1, 2, 2049, 16, 1}, {1, 128, 300, 1, 4},
+                // v6 (N <= 16): B·D small and L long, channel tiles cut by D / G (40, 35, 2 channels per group)
+                {1, 3, 1000, 16, 1}, {3, 40, 300, 1, 1}, {2, 70, 150, 5, 2}, {1, 64, 1001, 16, 2}, {2, 8, 513, 2, 4},
         };
         Options[] options = {Options.ALL, Options.NONE, new Options(true, false, false, true), new Options(false, true, true, false)};
         List<Arguments> out = new ArrayList<>();
-        for (int chunk : new int[] {16, 32})
+        for (int chunk : new int[] {16, 32, 8})
             for (int i = 0; i < shapes.length; i++) {
                 int[] s = shapes[i];
-                out.add(Arguments.of(chunk, new ScanShape(s[0], s[1], s[2], s[3], s[4]), options[i % options.length]));
+                ScanShape shape = new ScanShape(s[0], s[1], s[2], s[3], s[4]);
+                // v6 segments: alternately the default target (here one chunk per segment: B·D is small) and
+                // about 3 segments of several chunks each (the last one shorter)
+                long threads = (i + chunk) % 2 == 0 ? 1L << 18 : 3L * s[0] * s[1];
+                out.add(Arguments.of(chunk, shape, options[i % options.length], threads));
             }
         return out.stream();
     }
 
-    @ParameterizedTest(name = "K={0} {1} {2}")
+    @ParameterizedTest(name = "K={0} {1} {2} threads={3}")
     @MethodSource("cases")
-    void matchesReference(int chunk, ScanShape s, Options o) {
+    void matchesReference(int chunk, ScanShape s, Options o, long segmentThreads) {
         CudaContext ctx = CudaContext.get(0);
-        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, chunk);
+        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, chunk, segmentThreads);
+        boolean v6 = s.state() <= 16 && !"false".equals(System.getProperty("jmamba.scan.v6"));   // -D...=false: v3 only
+        assertEquals(v6 ? "v6" : "v3", scan.version(s, false), "forward kernel family");
+        assertEquals(v6 && chunk <= 16 ? "v6" : "v3", scan.version(s, true), "backward kernel family");
         ScanArgs a = ScanTestData.random(s, o, s.hashCode() * 17L + o.hashCode());
         float[] gout = ScanTestData.normal(new SplittableRandom(5), s.sequenceSize(), 1.0);
         long u = ctx.upload(a.u()), delta = ctx.upload(a.delta()), A = ctx.upload(a.A());
