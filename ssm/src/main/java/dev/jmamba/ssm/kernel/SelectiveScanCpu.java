@@ -27,25 +27,27 @@ public final class SelectiveScanCpu {
     public static final int CHUNK = 64;
 
     private final ScanLoops loops;
+    /** The channel-block Vector API kernel, or null for the per-channel loops. */
+    private final ScanKernel blocks;
 
-    private SelectiveScanCpu(ScanLoops loops) { this.loops = loops; }
+    private SelectiveScanCpu(ScanLoops loops, ScanKernel blocks) { this.loops = loops; this.blocks = blocks; }
 
     /** The SIMD kernel when the Vector API is available, else the scalar one. */
     public static SelectiveScanCpu create() { return SimdSupport.ENABLED ? simd() : scalar(); }
 
     /** The plain-loop kernel (always available). */
-    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE); }
+    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE, null); }
 
     /** The Vector API kernel; throws when {@code jdk.incubator.vector} is not loaded. */
     public static SelectiveScanCpu simd() {
         if (!SimdSupport.ENABLED) {
             throw new IllegalStateException("SIMD scan needs --add-modules jdk.incubator.vector (SimdSupport.ENABLED is false)");
         }
-        return new SelectiveScanCpu(ScanLoopsSimd.create());
+        return new SelectiveScanCpu(null, ScanBlocksSimd.create());
     }
 
     /** Whether this instance runs the Vector API loops. */
-    public boolean usesSimd() { return loops != ScanLoopsScalar.INSTANCE; }
+    public boolean usesSimd() { return blocks != null; }
 
     /**
      * Runs the scan forward.
@@ -53,6 +55,7 @@ public final class SelectiveScanCpu {
      * @param wantLastState whether to return the (B, D, N) final state as well
      */
     public ScanForward forward(ScanArgs a, boolean wantLastState) {
+        if (blocks != null) return blocks.forward(a, wantLastState);
         ScanShape s = a.shape();
         int B = s.batch(), D = s.channels(), L = s.length(), N = s.state(), G = s.groups();
         int chunks = s.chunks(CHUNK);
@@ -100,6 +103,7 @@ public final class SelectiveScanCpu {
         ScanShape.requireLength("chunkStates", "(B, D, nChunks = ceil(L / " + CHUNK + "), N)",
                 ScanArgs.len(chunkStates), false, B, D, chunks, N);
         ScanShape.requireLength("gout", "(B, D, L)", ScanArgs.len(gout), false, B, D, L);
+        if (blocks != null) return blocks.backward(a, chunkStates, gout);
         int perGroup = s.channelsPerGroup();
         int slices = slicesPerGroup(s);
         int sliceWidth = Math.ceilDiv(perGroup, slices);
@@ -129,6 +133,22 @@ public final class SelectiveScanCpu {
                 }
             }
         });
+        return grads(a, du, ddelta, dAPerBatch, dSkipPerBatch, dBiasPerBatch,
+                stateMajor(dBt, slices, s), stateMajor(dCt, slices, s), dz);
+    }
+
+    /**
+     * The gradients from per-(b, d) partial results, summing dA, dDskip and ddelta_bias over b in a
+     * fixed order (deterministic whatever the thread split).
+     *
+     * @param dAPerBatch    (B, D, N)
+     * @param dSkipPerBatch (B, D) Σ_l gy·u
+     * @param dBiasPerBatch (B, D) Σ_l ddelta
+     */
+    static ScanGrads grads(ScanArgs a, float[] du, float[] ddelta, float[] dAPerBatch, double[] dSkipPerBatch,
+                           double[] dBiasPerBatch, float[] dB, float[] dC, float[] dz) {
+        ScanShape s = a.shape();
+        int B = s.batch(), D = s.channels(), N = s.state();
         float[] dA = new float[D * N];                              // (D, N) = sum over b
         float[] dDskip = a.dSkip() == null ? null : new float[D];   // (D)
         float[] ddeltaBias = a.deltaBias() == null ? null : new float[D];  // (D)
@@ -142,8 +162,7 @@ public final class SelectiveScanCpu {
             if (dDskip != null) dDskip[d] = (float) skip;
             if (ddeltaBias != null) ddeltaBias[d] = (float) bias;
         }
-        return new ScanGrads(du, ddelta, dA, stateMajor(dBt, slices, s), stateMajor(dCt, slices, s),
-                dDskip, dz, ddeltaBias);
+        return new ScanGrads(du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias);
     }
 
     /** Backward through one channel (b, d), chunks in reverse; leaves dA, Σ gy·u and Σ ddelta in ws. */
