@@ -26,28 +26,47 @@ public final class SelectiveScanCpu {
     /** K: positions per chunk; one saved state per chunk and the size of the recompute buffer. */
     public static final int CHUNK = 64;
 
-    private final ScanLoops loops;
-    /** The channel-block Vector API kernel, or null for the per-channel loops. */
-    private final ScanKernel blocks;
+    /** The SIMD kernel works across channels from this state size N on, across positions below it. */
+    static final int ACROSS_CHANNELS_FROM_N = 4;
 
-    private SelectiveScanCpu(ScanLoops loops, ScanKernel blocks) { this.loops = loops; this.blocks = blocks; }
+    private final ScanLoops loops;
+    /** The Vector API kernels (null for the plain loops): SIMD across positions, across channels. */
+    private final ScanKernel positions, blocks;
+
+    private SelectiveScanCpu(ScanLoops loops, ScanKernel positions, ScanKernel blocks) {
+        this.loops = loops;
+        this.positions = positions;
+        this.blocks = blocks;
+    }
 
     /** The SIMD kernel when the Vector API is available, else the scalar one. */
     public static SelectiveScanCpu create() { return SimdSupport.ENABLED ? simd() : scalar(); }
 
     /** The plain-loop kernel (always available). */
-    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE, null); }
+    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE, null, null); }
 
     /** The Vector API kernel; throws when {@code jdk.incubator.vector} is not loaded. */
     public static SelectiveScanCpu simd() {
         if (!SimdSupport.ENABLED) {
             throw new IllegalStateException("SIMD scan needs --add-modules jdk.incubator.vector (SimdSupport.ENABLED is false)");
         }
-        return new SelectiveScanCpu(null, ScanBlocksSimd.create());
+        return new SelectiveScanCpu(null, ScanPositionsSimd.create(), ScanBlocksSimd.create());
+    }
+
+    /** Only the Vector API kernel with SIMD across positions, whatever N (for tests and measurements). */
+    static SelectiveScanCpu simdAcrossPositions() { return new SelectiveScanCpu(null, simd().positions, null); }
+
+    /** Only the Vector API kernel with SIMD across channels, whatever N (for tests and measurements). */
+    static SelectiveScanCpu simdAcrossChannels() { return new SelectiveScanCpu(null, null, simd().blocks); }
+
+    /** The Vector API kernel for this shape, or null for the plain loops. */
+    private ScanKernel kernelFor(ScanShape s) {
+        if (positions == null || blocks == null) return positions != null ? positions : blocks;
+        return s.state() < ACROSS_CHANNELS_FROM_N ? positions : blocks;
     }
 
     /** Whether this instance runs the Vector API loops. */
-    public boolean usesSimd() { return blocks != null; }
+    public boolean usesSimd() { return positions != null || blocks != null; }
 
     /**
      * Runs the scan forward.
@@ -55,7 +74,8 @@ public final class SelectiveScanCpu {
      * @param wantLastState whether to return the (B, D, N) final state as well
      */
     public ScanForward forward(ScanArgs a, boolean wantLastState) {
-        if (blocks != null) return blocks.forward(a, wantLastState);
+        ScanKernel simd = kernelFor(a.shape());
+        if (simd != null) return simd.forward(a, wantLastState);
         ScanShape s = a.shape();
         int B = s.batch(), D = s.channels(), L = s.length(), N = s.state(), G = s.groups();
         int chunks = s.chunks(CHUNK);
@@ -103,7 +123,8 @@ public final class SelectiveScanCpu {
         ScanShape.requireLength("chunkStates", "(B, D, nChunks = ceil(L / " + CHUNK + "), N)",
                 ScanArgs.len(chunkStates), false, B, D, chunks, N);
         ScanShape.requireLength("gout", "(B, D, L)", ScanArgs.len(gout), false, B, D, L);
-        if (blocks != null) return blocks.backward(a, chunkStates, gout);
+        ScanKernel simd = kernelFor(s);
+        if (simd != null) return simd.backward(a, chunkStates, gout);
         int perGroup = s.channelsPerGroup();
         int slices = slicesPerGroup(s);
         int sliceWidth = Math.ceilDiv(perGroup, slices);

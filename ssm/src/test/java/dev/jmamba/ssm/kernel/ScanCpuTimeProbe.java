@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * reports the medians of thread CPU time (ThreadMXBean), which other processes on the machine
  * barely disturb. Usage (after {@code mvn -pl ssm -am test-compile}):
  * {@code java --add-modules jdk.incubator.vector -cp ssm/target/classes:ssm/target/test-classes:tensor/target/classes
- * dev.jmamba.ssm.kernel.ScanCpuTimeProbe 8,384,197,16,1 [--no-z] [--repeats R] [--ref-repeats R] [--scalar]}.
+ * dev.jmamba.ssm.kernel.ScanCpuTimeProbe 8,384,197,16,1 [--no-z] [--repeats R] [--ref-repeats R] [--kernel default|scalar|positions|channels]}.
  */
 final class ScanCpuTimeProbe {
 
@@ -21,12 +21,13 @@ final class ScanCpuTimeProbe {
 
     public static void main(String[] args) {
         ScanShape shape = ScanBench.parseShape(args[0]);
-        boolean z = true, scalar = false;
+        boolean z = true;
+        String kernel = "default";
         int repeats = 11, refRepeats = 3;
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--no-z" -> z = false;
-                case "--scalar" -> scalar = true;
+                case "--kernel" -> kernel = args[++i];
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--ref-repeats" -> refRepeats = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -37,7 +38,12 @@ final class ScanCpuTimeProbe {
         float[] gout = new float[shape.sequenceSize()];                       // (B, D, L)
         SplittableRandom r = new SplittableRandom(43);
         for (int i = 0; i < gout.length; i++) gout[i] = (float) r.nextGaussian();
-        SelectiveScanCpu fast = scalar ? SelectiveScanCpu.scalar() : SelectiveScanCpu.create();
+        SelectiveScanCpu fast = switch (kernel) {
+            case "scalar" -> SelectiveScanCpu.scalar();
+            case "positions" -> SelectiveScanCpu.simdAcrossPositions();
+            case "channels" -> SelectiveScanCpu.simdAcrossChannels();
+            default -> SelectiveScanCpu.create();
+        };
         float[] states = fast.forward(a, true).chunkStates();
         for (int i = 0; i < Math.max(5, repeats); i++) fast.backward(a, fast.forward(a, true).chunkStates(), gout);
         double fwd = cpuMedian(repeats, () -> fast.forward(a, true));
@@ -51,7 +57,7 @@ final class ScanCpuTimeProbe {
             refBwd = cpuMedian(refRepeats, () -> SelectiveScanReference.backward(ref, g64));
         }
         System.out.printf(Locale.ROOT, "%s z=%b %s 1 thread CPU ms: fast fwd %.2f bwd %.2f | ref fwd %.1f bwd %.1f"
-                        + " | speed-up fwd %.1fx bwd %.1fx%n", args[0], z, fast.usesSimd() ? "simd" : "scalar",
+                        + " | speed-up fwd %.1fx bwd %.1fx%n", args[0], z, kernel,
                 fwd, bwd, refFwd, refBwd, refFwd / fwd, refBwd / bwd);
     }
 

@@ -1,0 +1,151 @@
+package dev.jmamba.ssm.kernel;
+
+import dev.jmamba.tensor.cpu.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+import static dev.jmamba.ssm.kernel.LaneShiftSimd.STEPS;
+import static dev.jmamba.ssm.kernel.LaneShiftSimd.V;
+import static dev.jmamba.ssm.kernel.SelectiveScanCpu.CHUNK;
+
+/**
+ * The Vector API scan for small N (VMamba's N = 1), SIMD across positions: one vector holds V
+ * consecutive positions of one channel, read straight from the (B, D, L) arrays and the
+ * (B, G, N, L) rows of B and C (no transposes). The recurrence h_l = a_l·h_{l-1} + b_l inside a
+ * vector is a prefix scan of the pairs (a, b) under (a₁, b₁) then (a₂, b₂) = (a₂a₁, a₂b₁ + b₂)
+ * (spec §2, "parallel form"), log₂ V steps, then the state entering the vector is folded in.
+ * Each chunk is handled in row passes over per-thread buffers of {@link #ROW} positions (step
+ * sizes; one pass per state n; the gate), small loops that the JIT compiles without boxing.
+ * Positions past L get dt = 0 and u = 0 (a = 1, b = 0: the identity), masked loads and stores.
+ * This class is the forward and the shared row passes; {@link ScanPositionsBackwardSimd} the
+ * backward. Loaded only when {@code SimdSupport.ENABLED}.
+ */
+final class ScanPositionsSimd implements ScanKernel {
+
+    static final VectorSpecies<Float> S = LaneShiftSimd.S;
+    /** Length of the per-thread row buffers: a chunk plus one vector of slack for shifted reads. */
+    static final int ROW = CHUNK + V;
+
+    private ScanPositionsSimd() {}
+
+    /** Typed as the interface so callers never name (and so never load) this class's vector types. */
+    static ScanKernel create() { return new ScanPositionsSimd(); }
+
+    @Override
+    public ScanGrads backward(ScanArgs a, float[] chunkStates, float[] gout) {
+        return ScanPositionsBackwardSimd.backward(a, chunkStates, gout);
+    }
+
+    @Override
+    public ScanForward forward(ScanArgs a, boolean wantLastState) {
+        ScanShape s = a.shape();
+        int B = s.batch(), D = s.channels(), N = s.state(), chunks = s.chunks(CHUNK);
+        float[] out = new float[s.sequenceSize()];                  // (B, D, L)
+        float[] chunkStates = new float[B * D * chunks * N];        // (B, D, nChunks, N)
+        Parallel.forBlocks(B * D, 1, (start, end) -> {
+            float[] h = new float[N], dt = new float[ROW], u = new float[ROW], y = new float[ROW];
+            for (int bd = start; bd < end; bd++) forwardChannel(a, bd, h, dt, u, y, out, chunkStates);
+        });
+        float[] lastState = null;                                   // (B, D, N)
+        if (wantLastState) {
+            lastState = new float[B * D * N];
+            for (int bd = 0; bd < B * D; bd++)
+                System.arraycopy(chunkStates, (bd * chunks + chunks - 1) * N, lastState, bd * N, N);
+        }
+        return new ScanForward(out, lastState, chunkStates);
+    }
+
+    /** @param h (N) state; dt, u, y (ROW) row buffers */
+    private static void forwardChannel(ScanArgs a, int bd, float[] h, float[] dt, float[] u, float[] y,
+                                       float[] out, float[] chunkStates) {
+        ScanShape s = a.shape();
+        int D = s.channels(), L = s.length(), N = s.state(), chunks = s.chunks(CHUNK), d = bd % D;
+        int seq = bd * L, bc = (bd / D * s.groups() + s.groupOf(d)) * N * L;
+        float bias = a.deltaBias() == null ? 0f : a.deltaBias()[d];
+        float skip = a.dSkip() == null ? 0f : a.dSkip()[d];
+        Arrays.fill(h, 0f);
+        for (int c = 0; c < chunks; c++) {
+            int l0 = c * CHUNK, len = Math.min(CHUNK, L - l0);
+            stepSizes(a.delta(), seq + l0, len, bias, a.deltaSoftplus(), dt, null);
+            loadPadded(a.u(), seq + l0, len, u);
+            Arrays.fill(y, 0f);
+            for (int n = 0; n < N; n++)
+                h[n] = scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, h[n], y, null, null, 0);
+            gateForward(y, u, len, skip, a.z(), seq + l0, out);
+            System.arraycopy(h, 0, chunkStates, (bd * chunks + c) * N, N);
+        }
+    }
+
+    /** row[k] = src[off + k] for k < len, 0 up to the next multiple of V. */
+    static void loadPadded(float[] src, int off, int len, float[] row) {
+        for (int k = 0; k < len; k += V) FloatVector.fromArray(S, src, off + k, S.indexInRange(k, len)).intoArray(row, k);
+    }
+
+    /** dt[k] = softplus?(delta[off + k] + bias) (and dSoftplus[k] its derivative when non-null); dt = 0 past len. */
+    static void stepSizes(float[] delta, int off, int len, float bias, boolean softplus, float[] dt, float[] dSoftplus) {
+        for (int k = 0; k < len; k += V) {
+            VectorMask<Float> m = S.indexInRange(k, len);
+            FloatVector x = FloatVector.fromArray(S, delta, off + k, m).add(bias), step = x;
+            if (softplus) {
+                FloatVector t = ScanMathSimd.expNegAbs(x);
+                step = ScanMathSimd.softplus(x, t);
+                if (dSoftplus != null) ScanMathSimd.softplusGrad(x, t).intoArray(dSoftplus, k);
+            } else if (dSoftplus != null) {
+                FloatVector.broadcast(S, 1f).intoArray(dSoftplus, k);
+            }
+            FloatVector.zero(S).blend(step, m).intoArray(dt, k);
+        }
+    }
+
+    /**
+     * One state n through the chunk: a = exp(dt·A_n), h = a·h + dt·u·B_n, y += C_n·h, with the
+     * B and C row of the group starting at {@code bcOff}. Optionally keeps the decays in
+     * {@code decay[rowOff + k]} and the states in {@code states[rowOff + 1 + k]}.
+     *
+     * @return the state after the chunk
+     */
+    static float scanRow(float[] dt, float[] u, int len, float A, float[] Bm, float[] Cm, int bcOff, float hIn,
+                         float[] y, float[] decay, float[] states, int rowOff) {
+        float h = hIn;
+        for (int k = 0; k < len; k += V) {
+            VectorMask<Float> m = S.indexInRange(k, len);
+            FloatVector dtv = FloatVector.fromArray(S, dt, k);
+            FloatVector decayed = ScanMathSimd.exp(dtv.mul(A));
+            FloatVector b = dtv.mul(FloatVector.fromArray(S, u, k)).mul(FloatVector.fromArray(S, Bm, bcOff + k, m));
+            FloatVector hv = scan(decayed, b, h);
+            h = hv.lane(V - 1);                                      // past len: a = 1, b = 0 keeps h
+            hv.fma(FloatVector.fromArray(S, Cm, bcOff + k, m), FloatVector.fromArray(S, y, k)).intoArray(y, k);
+            if (decay != null) decayed.intoArray(decay, rowOff + k);
+            if (states != null) hv.intoArray(states, rowOff + 1 + k);
+        }
+        return h;
+    }
+
+    /**
+     * The states h of V consecutive positions from their decays {@code a}, inputs {@code b} and the
+     * state {@code hIn} entering the first one: h_i = a_i·h_{i-1} + b_i.
+     */
+    static FloatVector scan(FloatVector a, FloatVector b, float hIn) {
+        for (int st = 0; st < STEPS; st++) {                         // (a, b)_i ← (a, b)_{i-s} then (a, b)_i
+            b = a.fma(LaneShiftSimd.up(b, st, 0f), b);
+            a = a.mul(LaneShiftSimd.up(a, st, 1f));
+        }
+        return a.fma(FloatVector.broadcast(S, hIn), b);              // a_i = a_i ⋯ a_0; b_i = h_i when hIn = 0
+    }
+
+    /** out[off + k] = (y + Dskip·u) · silu(z) for k < len (no gate when z is null). */
+    private static void gateForward(float[] y, float[] u, int len, float skip, float[] z, int off, float[] out) {
+        for (int k = 0; k < len; k += V) {
+            VectorMask<Float> m = S.indexInRange(k, len);
+            FloatVector y0 = FloatVector.fromArray(S, u, k).fma(FloatVector.broadcast(S, skip), FloatVector.fromArray(S, y, k));
+            if (z != null) {
+                FloatVector zv = FloatVector.fromArray(S, z, off + k, m);
+                y0 = y0.mul(zv).mul(ScanMathSimd.sigmoid(zv));
+            }
+            y0.intoArray(out, off + k, m);
+        }
+    }
+}
