@@ -2,6 +2,7 @@ package dev.jmamba.ssm.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -19,6 +20,7 @@ final class LaneShiftSimd {
 
     private static final VectorShuffle<Float>[] UP = shuffles(-1), DOWN = shuffles(+1);
     private static final VectorMask<Float>[] UP_FILL = fills(-1), DOWN_FILL = fills(+1);
+    private static final VectorMask<Float>[] UP_KEEP = not(UP_FILL);
     /** Every lane takes lane V − 1 / lane 0. */
     private static final VectorShuffle<Float> LAST = VectorShuffle.fromOp(S, i -> V - 1), FIRST = VectorShuffle.fromOp(S, i -> 0);
 
@@ -26,6 +28,14 @@ final class LaneShiftSimd {
 
     /** Lane i takes lane i − 2^st; lanes i < 2^st take {@code fill}. */
     static FloatVector up(FloatVector v, int st, float fill) { return v.rearrange(UP[st]).blend(fill, UP_FILL[st]); }
+
+    /** Lane i takes lane i − 2^st; lanes i < 2^st are 0 (one zero-masked permute). */
+    static FloatVector upZero(FloatVector v, int st) { return v.rearrange(UP[st], UP_KEEP[st]); }
+
+    /** a_i · a_{i − 2^st} where that lane exists, a_i elsewhere (one permute, one masked multiply). */
+    static FloatVector mulUp(FloatVector a, int st) {
+        return a.lanewise(VectorOperators.MUL, a.rearrange(UP[st]), UP_KEEP[st]);
+    }
 
     /** Lane i takes lane i + 2^st; lanes i ≥ V − 2^st take {@code fill}. */
     static FloatVector down(FloatVector v, int st, float fill) { return v.rearrange(DOWN[st]).blend(fill, DOWN_FILL[st]); }
@@ -44,6 +54,13 @@ final class LaneShiftSimd {
             s[st] = VectorShuffle.fromOp(S, i -> Math.floorMod(i + shift, V));
         }
         return s;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static VectorMask<Float>[] not(VectorMask<Float>[] masks) {
+        VectorMask<Float>[] m = new VectorMask[masks.length];
+        for (int i = 0; i < masks.length; i++) m[i] = masks[i].not();
+        return m;
     }
 
     @SuppressWarnings("unchecked")

@@ -10,13 +10,13 @@ import java.util.Arrays;
 
 import static dev.jmamba.ssm.kernel.LaneShiftSimd.STEPS;
 import static dev.jmamba.ssm.kernel.LaneShiftSimd.V;
-import static dev.jmamba.ssm.kernel.ScanPositionsSimd.ROW;
 import static dev.jmamba.ssm.kernel.SelectiveScanCpu.CHUNK;
 
 /**
  * The backward of {@link ScanPositionsSimd}, SIMD across positions (spec §3, §4). Per channel,
- * chunks run last to first: the chunk's states are recomputed from the saved boundary state (the
- * decays exp(dt·A), one per (b, d, l, n), and the states are kept in per-thread rows), then the
+ * spans of whole chunks ({@link ScanPositionsSimd#span}) run last to first: the span's states are
+ * recomputed from the saved state of the chunk before it (the decays exp(dt·A), one per
+ * (b, d, l, n), and the states are kept in per-thread rows), then the
  * adjoint g_l = gy_l·C_l + a_{l+1}·g_{l+1} runs backwards, one vector of positions at a time, as a
  * suffix scan of the pairs (a_{l+1}, gy_l·C_l) with the carry a·g crossing from the later vector.
  * dB and dC rows are (B, G, N, L) with L contiguous, so each channel adds its terms with plain
@@ -73,10 +73,10 @@ final class ScanPositionsBackwardSimd {
     private static final class Channel {
         final ScanArgs a;
         final float[] chunkStates, gout, du, ddelta, dz;
-        final int N, L, chunks;
-        /** (N, ROW) decays of the chunk; (N, ROW) states with the entering state at column 0. */
+        final int N, L, chunks, span, row;
+        /** (N, row) decays of the span; (N, row) states with the entering state at column 0. */
         final float[] decay, states;
-        /** (ROW) dt, softplus', u, y, gradient into y0, Σ_n g·B and Σ_n A·g·a·h[l-1] of the chunk. */
+        /** (row) dt, softplus', u, y, gradient into y0, Σ_n g·B and Σ_n A·g·a·h[l-1] of the span. */
         final float[] dt, dSoftplus, u, y, gy, sumGB, sumGAH;
         /** (N) adjoint carry a·g into the previous position; (N, V) dA lanes; (N) dA of the channel. */
         final float[] carry, dALanes, dA;
@@ -87,9 +87,11 @@ final class ScanPositionsBackwardSimd {
         Channel(ScanArgs a, float[] chunkStates, float[] gout, float[] du, float[] ddelta, float[] dz) {
             this.a = a; this.chunkStates = chunkStates; this.gout = gout; this.du = du; this.ddelta = ddelta; this.dz = dz;
             N = a.shape().state(); L = a.shape().length(); chunks = a.shape().chunks(CHUNK);
-            decay = new float[N * ROW]; states = new float[N * ROW];
-            dt = new float[ROW]; dSoftplus = new float[ROW]; u = new float[ROW]; y = new float[ROW];
-            gy = new float[ROW]; sumGB = new float[ROW]; sumGAH = new float[ROW];
+            span = ScanPositionsSimd.span(a.shape());
+            row = span + V;                                          // one vector of slack for shifted reads
+            decay = new float[N * row]; states = new float[N * row];
+            dt = new float[row]; dSoftplus = new float[row]; u = new float[row]; y = new float[row];
+            gy = new float[row]; sumGB = new float[row]; sumGAH = new float[row];
             carry = new float[N]; dALanes = new float[N * V]; dA = new float[N];
         }
 
@@ -101,16 +103,17 @@ final class ScanPositionsBackwardSimd {
             Arrays.fill(carry, 0f);
             Arrays.fill(dALanes, 0f);
             Arrays.fill(sums, 0f);
-            for (int c = chunks - 1; c >= 0; c--) {
-                int l0 = c * CHUNK, len = Math.min(CHUNK, L - l0);
+            for (int l0 = (L - 1) / span * span; l0 >= 0; l0 -= span) {
+                int len = Math.min(span, L - l0);
                 ScanPositionsSimd.stepSizes(a.delta(), seq + l0, len, bias, a.deltaSoftplus(), dt, dSoftplus);
+                ScanPositionsSimd.softplusGrads(a.delta(), seq + l0, len, bias, a.deltaSoftplus(), dSoftplus);
                 ScanPositionsSimd.loadPadded(a.u(), seq + l0, len, u);
                 Arrays.fill(y, 0f);
                 for (int n = 0; n < N; n++) {                         // recompute, keeping decays and states
-                    float entering = c == 0 ? 0f : chunkStates[(bd * chunks + c - 1) * N + n];
-                    states[n * ROW] = entering;
+                    float entering = l0 == 0 ? 0f : chunkStates[(bd * chunks + l0 / CHUNK - 1) * N + n];
+                    states[n * row] = entering;
                     ScanPositionsSimd.scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, entering,
-                            y, decay, states, n * ROW);
+                            y, decay, states, n * row, null, 0, 0);
                 }
                 gateBackward(len, skip, seq + l0);
                 Arrays.fill(sumGB, 0f);
@@ -142,13 +145,13 @@ final class ScanPositionsBackwardSimd {
         }
 
         /**
-         * The adjoint of state n backwards through the chunk, one vector of positions at a time:
+         * The adjoint of state n backwards through the span, one vector of positions at a time:
          * g_i = gy_i·C_i + a_{i+1}·g_{i+1} as a suffix scan whose last lane takes the carry from the
          * later vector. Then dC += gy·h, dB += g·dt·u, dA += dt·g·a·h[l-1], and the per-position
          * sums Σ g·B and Σ A·g·a·h[l-1] for du and ddelta.
          */
         private void adjointRow(int n, int len, float A, int bcOff, int sliceOff, float[] dB, float[] dC) {
-            int row = n * ROW;
+            int row = n * this.row;
             float g1 = carry[n];
             FloatVector dALane = FloatVector.fromArray(S, dALanes, n * V);
             for (int k = Math.ceilDiv(len, V) * V - V; k >= 0; k -= V) {

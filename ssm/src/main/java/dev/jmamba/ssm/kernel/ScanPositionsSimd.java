@@ -26,8 +26,8 @@ import static dev.jmamba.ssm.kernel.SelectiveScanCpu.CHUNK;
 final class ScanPositionsSimd implements ScanKernel {
 
     static final VectorSpecies<Float> S = LaneShiftSimd.S;
-    /** Length of the per-thread row buffers: a chunk plus one vector of slack for shifted reads. */
-    static final int ROW = CHUNK + V;
+    /** Floats of one (N, span) buffer: the span is the largest multiple of CHUNK within it (at least one chunk). */
+    private static final int SPAN_FLOATS = 16384;
 
     private ScanPositionsSimd() {}
 
@@ -46,7 +46,8 @@ final class ScanPositionsSimd implements ScanKernel {
         float[] out = new float[s.sequenceSize()];                  // (B, D, L)
         float[] chunkStates = new float[B * D * chunks * N];        // (B, D, nChunks, N)
         Parallel.forBlocks(B * D, 1, (start, end) -> {
-            float[] h = new float[N], dt = new float[ROW], u = new float[ROW], y = new float[ROW];
+            int row = span(s) + V;
+            float[] h = new float[N], dt = new float[row], u = new float[row], y = new float[row];
             for (int bd = start; bd < end; bd++) forwardChannel(a, bd, h, dt, u, y, out, chunkStates);
         });
         float[] lastState = null;                                   // (B, D, N)
@@ -58,7 +59,17 @@ final class ScanPositionsSimd implements ScanKernel {
         return new ScanForward(out, lastState, chunkStates);
     }
 
-    /** @param h (N) state; dt, u, y (ROW) row buffers */
+    /**
+     * Positions per pass: whole multiples of CHUNK, as many as fit {@link #SPAN_FLOATS} for N states
+     * (VMamba's N = 1: 16384 positions, so one pass per channel). Long passes matter: a chunk of 64
+     * positions is only 4 vectors, and per-pass overheads dominated with one pass per chunk.
+     */
+    static int span(ScanShape s) {
+        int chunks = Math.max(1, Math.min(s.chunks(CHUNK), SPAN_FLOATS / (CHUNK * s.state())));
+        return chunks * CHUNK;
+    }
+
+    /** @param h (N) state; dt, u, y (span + V) row buffers */
     private static void forwardChannel(ScanArgs a, int bd, float[] h, float[] dt, float[] u, float[] y,
                                        float[] out, float[] chunkStates) {
         ScanShape s = a.shape();
@@ -67,15 +78,15 @@ final class ScanPositionsSimd implements ScanKernel {
         float bias = a.deltaBias() == null ? 0f : a.deltaBias()[d];
         float skip = a.dSkip() == null ? 0f : a.dSkip()[d];
         Arrays.fill(h, 0f);
-        for (int c = 0; c < chunks; c++) {
-            int l0 = c * CHUNK, len = Math.min(CHUNK, L - l0);
+        for (int l0 = 0, span = span(s); l0 < L; l0 += span) {
+            int len = Math.min(span, L - l0);
             stepSizes(a.delta(), seq + l0, len, bias, a.deltaSoftplus(), dt, null);
             loadPadded(a.u(), seq + l0, len, u);
             Arrays.fill(y, 0f);
             for (int n = 0; n < N; n++)
-                h[n] = scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, h[n], y, null, null, 0);
+                h[n] = scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, h[n], y, null, null, 0,
+                        chunkStates, (bd * chunks + l0 / CHUNK) * N + n, N);
             gateForward(y, u, len, skip, a.z(), seq + l0, out);
-            System.arraycopy(h, 0, chunkStates, (bd * chunks + c) * N, N);
         }
     }
 
@@ -84,56 +95,76 @@ final class ScanPositionsSimd implements ScanKernel {
         for (int k = 0; k < len; k += V) FloatVector.fromArray(S, src, off + k, S.indexInRange(k, len)).intoArray(row, k);
     }
 
-    /** dt[k] = softplus?(delta[off + k] + bias) (and dSoftplus[k] its derivative when non-null); dt = 0 past len. */
-    static void stepSizes(float[] delta, int off, int len, float bias, boolean softplus, float[] dt, float[] dSoftplus) {
+    /**
+     * dt[k] = softplus?(delta[off + k] + bias), 0 past len; with a non-null {@code expNegAbs} (and
+     * softplus) also keeps e^{-|x|} there for {@link #softplusGrads}.
+     */
+    static void stepSizes(float[] delta, int off, int len, float bias, boolean softplus, float[] dt, float[] expNegAbs) {
         for (int k = 0; k < len; k += V) {
             VectorMask<Float> m = S.indexInRange(k, len);
             FloatVector x = FloatVector.fromArray(S, delta, off + k, m).add(bias), step = x;
             if (softplus) {
                 FloatVector t = ScanMathSimd.expNegAbs(x);
                 step = ScanMathSimd.softplus(x, t);
-                if (dSoftplus != null) ScanMathSimd.softplusGrad(x, t).intoArray(dSoftplus, k);
-            } else if (dSoftplus != null) {
-                FloatVector.broadcast(S, 1f).intoArray(dSoftplus, k);
+                if (expNegAbs != null) t.intoArray(expNegAbs, k);
             }
             FloatVector.zero(S).blend(step, m).intoArray(dt, k);
         }
     }
 
     /**
+     * d dt / d delta = sigmoid(x) from x = delta + bias and t = e^{-|x|} (left in {@code grad} by
+     * {@link #stepSizes}), in place; 1 without softplus. A separate small loop: fused into
+     * stepSizes the JIT stopped inlining (NodeCountInliningCutoff) and boxed the vectors.
+     */
+    static void softplusGrads(float[] delta, int off, int len, float bias, boolean softplus, float[] grad) {
+        if (!softplus) {
+            Arrays.fill(grad, 1f);
+            return;
+        }
+        for (int k = 0; k < len; k += V) {
+            FloatVector x = FloatVector.fromArray(S, delta, off + k, S.indexInRange(k, len)).add(bias);
+            ScanMathSimd.softplusGrad(x, FloatVector.fromArray(S, grad, k)).intoArray(grad, k);
+        }
+    }
+
+    /**
      * One state n through the chunk: a = exp(dt·A_n), h = a·h + dt·u·B_n, y += C_n·h, with the
      * B and C row of the group starting at {@code bcOff}. Optionally keeps the decays in
-     * {@code decay[rowOff + k]} and the states in {@code states[rowOff + 1 + k]}.
+     * {@code decay[rowOff + k]} and the states in {@code states[rowOff + 1 + k]}, and the state at
+     * the end of every chunk of CHUNK positions in {@code chunkEnds[endsOff + chunk · endsStride]}.
      *
      * @return the state after the chunk
      */
     static float scanRow(float[] dt, float[] u, int len, float A, float[] Bm, float[] Cm, int bcOff, float hIn,
-                         float[] y, float[] decay, float[] states, int rowOff) {
-        float h = hIn;
+                         float[] y, float[] decay, float[] states, int rowOff,
+                         float[] chunkEnds, int endsOff, int endsStride) {
+        FloatVector h = FloatVector.broadcast(S, hIn);               // the state before position k, in every lane
         for (int k = 0; k < len; k += V) {
             VectorMask<Float> m = S.indexInRange(k, len);
             FloatVector dtv = FloatVector.fromArray(S, dt, k);
             FloatVector decayed = ScanMathSimd.exp(dtv.mul(A));
             FloatVector b = dtv.mul(FloatVector.fromArray(S, u, k)).mul(FloatVector.fromArray(S, Bm, bcOff + k, m));
             FloatVector hv = scan(decayed, b, h);
-            h = hv.lane(V - 1);                                      // past len: a = 1, b = 0 keeps h
+            h = LaneShiftSimd.broadcastLast(hv);                     // past len: a = 1, b = 0 keeps h
             hv.fma(FloatVector.fromArray(S, Cm, bcOff + k, m), FloatVector.fromArray(S, y, k)).intoArray(y, k);
             if (decay != null) decayed.intoArray(decay, rowOff + k);
             if (states != null) hv.intoArray(states, rowOff + 1 + k);
+            if (chunkEnds != null && ((k + V) % CHUNK == 0 || k + V >= len)) chunkEnds[endsOff + k / CHUNK * endsStride] = hv.lane(V - 1);
         }
-        return h;
+        return h.lane(0);
     }
 
     /**
      * The states h of V consecutive positions from their decays {@code a}, inputs {@code b} and the
-     * state {@code hIn} entering the first one: h_i = a_i·h_{i-1} + b_i.
+     * state {@code hIn} (in every lane) entering the first one: h_i = a_i·h_{i-1} + b_i.
      */
-    static FloatVector scan(FloatVector a, FloatVector b, float hIn) {
+    static FloatVector scan(FloatVector a, FloatVector b, FloatVector hIn) {
         for (int st = 0; st < STEPS; st++) {                         // (a, b)_i ← (a, b)_{i-s} then (a, b)_i
-            b = a.fma(LaneShiftSimd.up(b, st, 0f), b);
-            a = a.mul(LaneShiftSimd.up(a, st, 1f));
+            b = a.fma(LaneShiftSimd.upZero(b, st), b);
+            a = LaneShiftSimd.mulUp(a, st);
         }
-        return a.fma(FloatVector.broadcast(S, hIn), b);              // a_i = a_i ⋯ a_0; b_i = h_i when hIn = 0
+        return a.fma(hIn, b);                                        // a_i = a_i ⋯ a_0; b_i = h_i when hIn = 0
     }
 
     /** out[off + k] = (y + Dskip·u) · silu(z) for k < len (no gate when z is null). */
