@@ -112,7 +112,8 @@ final class ScanPositionsBackwardSimd {
                 for (int n = 0; n < N; n++) {                         // recompute, keeping decays and states
                     float entering = l0 == 0 ? 0f : chunkStates[(bd * chunks + l0 / CHUNK - 1) * N + n];
                     states[n * row] = entering;
-                    ScanPositionsSimd.scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, entering,
+                    ScanPositionsSimd.decays(dt, len, a.A()[d * N + n], decay, n * row);
+                    ScanPositionsSimd.scanRow(dt, u, len, a.Bm(), a.Cm(), bc + n * L + l0, entering,
                             y, decay, states, n * row, null, 0, 0);
                 }
                 gateBackward(len, skip, seq + l0);

@@ -47,8 +47,8 @@ final class ScanPositionsSimd implements ScanKernel {
         float[] chunkStates = new float[B * D * chunks * N];        // (B, D, nChunks, N)
         Parallel.forBlocks(B * D, 1, (start, end) -> {
             int row = span(s) + V;
-            float[] h = new float[N], dt = new float[row], u = new float[row], y = new float[row];
-            for (int bd = start; bd < end; bd++) forwardChannel(a, bd, h, dt, u, y, out, chunkStates);
+            float[] h = new float[N], dt = new float[row], u = new float[row], y = new float[row], decay = new float[row];
+            for (int bd = start; bd < end; bd++) forwardChannel(a, bd, h, dt, u, y, decay, out, chunkStates);
         });
         float[] lastState = null;                                   // (B, D, N)
         if (wantLastState) {
@@ -69,8 +69,8 @@ final class ScanPositionsSimd implements ScanKernel {
         return chunks * CHUNK;
     }
 
-    /** @param h (N) state; dt, u, y (span + V) row buffers */
-    private static void forwardChannel(ScanArgs a, int bd, float[] h, float[] dt, float[] u, float[] y,
+    /** @param h (N) state; dt, u, y, decay (span + V) row buffers */
+    private static void forwardChannel(ScanArgs a, int bd, float[] h, float[] dt, float[] u, float[] y, float[] decay,
                                        float[] out, float[] chunkStates) {
         ScanShape s = a.shape();
         int D = s.channels(), L = s.length(), N = s.state(), chunks = s.chunks(CHUNK), d = bd % D;
@@ -83,9 +83,11 @@ final class ScanPositionsSimd implements ScanKernel {
             stepSizes(a.delta(), seq + l0, len, bias, a.deltaSoftplus(), dt, null);
             loadPadded(a.u(), seq + l0, len, u);
             Arrays.fill(y, 0f);
-            for (int n = 0; n < N; n++)
-                h[n] = scanRow(dt, u, len, a.A()[d * N + n], a.Bm(), a.Cm(), bc + n * L + l0, h[n], y, null, null, 0,
+            for (int n = 0; n < N; n++) {
+                decays(dt, len, a.A()[d * N + n], decay, 0);
+                h[n] = scanRow(dt, u, len, a.Bm(), a.Cm(), bc + n * L + l0, h[n], y, decay, null, 0,
                         chunkStates, (bd * chunks + l0 / CHUNK) * N + n, N);
+            }
             gateForward(y, u, len, skip, a.z(), seq + l0, out);
         }
     }
@@ -128,27 +130,32 @@ final class ScanPositionsSimd implements ScanKernel {
         }
     }
 
+    /** decay[rowOff + k] = exp(dt[k]·A) for the positions of the pass (1 past len, where dt = 0). */
+    static void decays(float[] dt, int len, float A, float[] decay, int rowOff) {
+        for (int k = 0; k < len; k += V) ScanMathSimd.exp(FloatVector.fromArray(S, dt, k).mul(A)).intoArray(decay, rowOff + k);
+    }
+
     /**
-     * One state n through the chunk: a = exp(dt·A_n), h = a·h + dt·u·B_n, y += C_n·h, with the
-     * B and C row of the group starting at {@code bcOff}. Optionally keeps the decays in
-     * {@code decay[rowOff + k]} and the states in {@code states[rowOff + 1 + k]}, and the state at
+     * One state n through the pass: h = a·h + dt·u·B_n with a = decay[rowOff + k] from
+     * {@link #decays}, y += C_n·h, with the B and C row of the group starting at {@code bcOff}.
+     * A separate loop from the exp: together they outgrew the JIT's inlining budget (bounds checks
+     * became calls). Optionally keeps the states in {@code states[rowOff + 1 + k]}, and the state at
      * the end of every chunk of CHUNK positions in {@code chunkEnds[endsOff + chunk · endsStride]}.
      *
      * @return the state after the chunk
      */
-    static float scanRow(float[] dt, float[] u, int len, float A, float[] Bm, float[] Cm, int bcOff, float hIn,
+    static float scanRow(float[] dt, float[] u, int len, float[] Bm, float[] Cm, int bcOff, float hIn,
                          float[] y, float[] decay, float[] states, int rowOff,
                          float[] chunkEnds, int endsOff, int endsStride) {
         FloatVector h = FloatVector.broadcast(S, hIn);               // the state before position k, in every lane
         for (int k = 0; k < len; k += V) {
             VectorMask<Float> m = S.indexInRange(k, len);
             FloatVector dtv = FloatVector.fromArray(S, dt, k);
-            FloatVector decayed = ScanMathSimd.exp(dtv.mul(A));
+            FloatVector decayed = FloatVector.fromArray(S, decay, rowOff + k);
             FloatVector b = dtv.mul(FloatVector.fromArray(S, u, k)).mul(FloatVector.fromArray(S, Bm, bcOff + k, m));
             FloatVector hv = scan(decayed, b, h);
             h = LaneShiftSimd.broadcastLast(hv);                     // past len: a = 1, b = 0 keeps h
             hv.fma(FloatVector.fromArray(S, Cm, bcOff + k, m), FloatVector.fromArray(S, y, k)).intoArray(y, k);
-            if (decay != null) decayed.intoArray(decay, rowOff + k);
             if (states != null) hv.intoArray(states, rowOff + 1 + k);
             if (chunkEnds != null && ((k + V) % CHUNK == 0 || k + V >= len)) chunkEnds[endsOff + k / CHUNK * endsStride] = hv.lane(V - 1);
         }

@@ -8,6 +8,12 @@ import java.util.Arrays;
 /**
  * The fused float32 selective scan (S6) on the CPU, forward and hand-written backward.
  *
+ * <p>With the Vector API, {@link #create()} runs one of two SIMD kernels chosen by N: across
+ * positions ({@code ScanPositionsSimd}, an in-vector prefix scan; small N such as VMamba's N = 1)
+ * or across channels ({@code ScanBlocksSimd}, 16 channels of a group per vector; N ≥ 8 such as
+ * Vim's N = 16). Both keep the contract below (same chunk states, same results up to rounding).
+ * What follows describes the plain-loop kernel, {@link #scalar()}.
+ *
  * <p>Forward: parallel over the (b, d) channels; each walks L in chunks of {@link #CHUNK}
  * positions, computing dt, the decays exp(dt·A) (one exp per (b, d, l, n)), the recurrence and
  * the gated output, and saves the state at the end of every chunk, (B, D, nChunks, N), instead of
@@ -26,8 +32,12 @@ public final class SelectiveScanCpu {
     /** K: positions per chunk; one saved state per chunk and the size of the recompute buffer. */
     public static final int CHUNK = 64;
 
-    /** The SIMD kernel works across channels from this state size N on, across positions below it. */
-    static final int ACROSS_CHANNELS_FROM_N = 4;
+    /**
+     * The SIMD kernel works across channels from this state size N on, across positions below it
+     * (measured crossover, ssm/PERF-NOTES.md: positions win clearly at N = 2 and 4, tie at N = 8,
+     * channels win at N = 16).
+     */
+    static final int ACROSS_CHANNELS_FROM_N = 8;
 
     private final ScanLoops loops;
     /** The Vector API kernels (null for the plain loops): SIMD across positions, across channels. */
