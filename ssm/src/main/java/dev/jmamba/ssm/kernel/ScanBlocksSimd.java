@@ -89,19 +89,30 @@ final class ScanBlocksSimd implements ScanKernel {
         }
     }
 
-    /** ws.dt = softplus?(delta + bias) per lane; with {@code derivative} also ws.dSoftplus = d dt / d delta. */
+    /**
+     * ws.dt = softplus?(delta + bias) per lane; with {@code derivative} also ws.dSoftplus =
+     * d dt / d delta, in a second small loop (fused, the JIT stopped inlining and boxed vectors).
+     */
     static void stepSizes(ScanBlockWorkspace ws, int len, boolean softplus, boolean derivative) {
         FloatVector bias = FloatVector.fromArray(S, ws.bias, 0);
         for (int k = 0; k < len * W; k += W) {
             FloatVector x = FloatVector.fromArray(S, ws.delta, k).add(bias);
-            if (!softplus) {
+            if (softplus) {
+                FloatVector t = ScanMathSimd.expNegAbs(x);
+                ScanMathSimd.softplus(x, t).intoArray(ws.dt, k);
+                if (derivative) t.intoArray(ws.dSoftplus, k);                      // e^{-|x|}, for below
+            } else {
                 x.intoArray(ws.dt, k);
-                if (derivative) FloatVector.broadcast(S, 1f).intoArray(ws.dSoftplus, k);
-                continue;
             }
-            FloatVector t = ScanMathSimd.expNegAbs(x);
-            ScanMathSimd.softplus(x, t).intoArray(ws.dt, k);
-            if (derivative) ScanMathSimd.softplusGrad(x, t).intoArray(ws.dSoftplus, k);
+        }
+        if (!derivative) return;
+        if (!softplus) {
+            java.util.Arrays.fill(ws.dSoftplus, 0, len * W, 1f);
+            return;
+        }
+        for (int k = 0; k < len * W; k += W) {
+            FloatVector x = FloatVector.fromArray(S, ws.delta, k).add(bias);
+            ScanMathSimd.softplusGrad(x, FloatVector.fromArray(S, ws.dSoftplus, k)).intoArray(ws.dSoftplus, k);
         }
     }
 

@@ -162,8 +162,8 @@ final class ScanPositionsBackwardSimd {
                 FloatVector c = gyv.mul(FloatVector.fromArray(S, a.Cm(), bcn, m));
                 FloatVector next = FloatVector.fromArray(S, decay, row + k + 1).withLane(V - 1, 1f);   // a_{i+1}
                 for (int st = 0; st < STEPS; st++) {
-                    c = next.fma(LaneShiftSimd.down(c, st, 0f), c);
-                    next = next.mul(LaneShiftSimd.down(next, st, 1f));
+                    c = next.fma(LaneShiftSimd.downZero(c, st), c);
+                    next = LaneShiftSimd.mulDown(next, st);
                 }
                 FloatVector g = next.fma(FloatVector.broadcast(S, g1), c);
                 FloatVector decayed = FloatVector.fromArray(S, decay, row + k);
