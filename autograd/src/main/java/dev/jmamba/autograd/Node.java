@@ -1,0 +1,54 @@
+package dev.jmamba.autograd;
+
+import dev.jmamba.autograd.rules.Rule;
+import dev.jmamba.tensor.Tensor;
+
+/**
+ * One recorded op in the graph: its backward function, the inputs that want gradients, and,
+ * while {@link Engine#backward} runs, the gradients summed so far for each of its outputs.
+ */
+final class Node {
+    /** d(loss)/d(outputs) (null entries: no gradient) → d(loss)/d(inputs) (null where not needed). */
+    interface Backward {
+        Tensor[] apply(Tensor[] gradOutputs, boolean[] needsInputGrad);
+    }
+
+    final String op;
+    final Var[] inputs;      // inputs that require a gradient; null where absent or not needed
+    final boolean[] needs;   // needs[i] == (inputs[i] != null)
+    final int outputs;
+    private final Backward backward;
+    private Tensor[] pending; // summed output gradients; null until one arrives
+
+    Node(String op, int outputs, Backward backward, Var... inputs) {
+        this.op = op;
+        this.outputs = outputs;
+        this.backward = backward;
+        this.inputs = new Var[inputs.length];
+        this.needs = new boolean[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            needs[i] = inputs[i] != null && inputs[i].requiresGrad();
+            this.inputs[i] = needs[i] ? inputs[i] : null;
+        }
+    }
+
+    /** A node for a single-output op with a {@link Rule}. */
+    static Node of(String op, Rule rule, Var... inputs) {
+        return new Node(op, 1, (gys, needs) -> rule.backward(gys[0], needs), inputs);
+    }
+
+    /** Adds {@code g} to the gradient of output {@code slot}. */
+    void accumulate(int slot, Tensor g) {
+        if (pending == null) pending = new Tensor[outputs];
+        pending[slot] = pending[slot] == null ? g : pending[slot].add(g);
+    }
+
+    /** Hands out the summed output gradients (null if none arrived) and forgets them. */
+    Tensor[] takePending() {
+        Tensor[] p = pending;
+        pending = null;
+        return p;
+    }
+
+    Tensor[] runBackward(Tensor[] gradOutputs) { return backward.apply(gradOutputs, needs.clone()); }
+}

@@ -1,0 +1,375 @@
+package dev.jmamba.autograd;
+
+import dev.jmamba.autograd.rules.BinaryRules;
+import dev.jmamba.autograd.rules.IndexRules;
+import dev.jmamba.autograd.rules.LinearRules;
+import dev.jmamba.autograd.rules.NormRules;
+import dev.jmamba.autograd.rules.ReduceRules;
+import dev.jmamba.autograd.rules.ResampleRules;
+import dev.jmamba.autograd.rules.Rule;
+import dev.jmamba.autograd.rules.UnaryRules;
+import dev.jmamba.autograd.rules.ViewRules;
+import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import java.util.function.Supplier;
+
+/**
+ * A differentiable value: a {@link Tensor} plus, when it requires a gradient, the node that made it.
+ *
+ * <p>How reverse-mode autograd works here:
+ * <ol>
+ * <li>Every op computes its value with ordinary {@link Tensor} ops. If grad mode is on
+ *     ({@link Autograd}) and some input requires a gradient, it also records a node: the op's
+ *     backward {@link Rule} (which keeps only what it needs, e.g. the output of exp) and the
+ *     inputs that want gradients. Otherwise the result is a constant and nothing is kept.</li>
+ * <li>{@link #backward()} seeds d(out)/d(out) = 1, orders the reachable nodes topologically
+ *     (with an explicit stack, so a graph may be any depth) and visits them from the output
+ *     back. Each node's rule turns the summed gradient of its output into gradients of its
+ *     inputs; these are added into the input's node, or into {@link #grad()} for leaves.</li>
+ * <li>Broadcasting ops sum gradients back to each input's shape; gradients are plain tensors
+ *     (no higher-order derivatives). The graph is kept, so backward may run again.</li>
+ * </ol>
+ * Autograd only calls {@link Tensor} ops, so it runs wherever the tensors live.
+ */
+public final class Var {
+    private Tensor value;
+    private Tensor grad;                 // leaves only
+    private boolean leafRequiresGrad;
+    final Node node;                     // null for leaves and constants
+    final int slot;                      // which output of node this is
+
+    Var(Tensor value, Node node, int slot) {
+        if (value == null) throw new IllegalArgumentException("Var: expected a tensor, got null");
+        this.value = value;
+        this.node = node;
+        this.slot = slot;
+    }
+
+    /** A constant: no gradient flows into it. */
+    public static Var of(Tensor value) { return new Var(value, null, 0); }
+
+    /** A leaf that requires a gradient (a parameter or an input to differentiate by). */
+    public static Var param(Tensor value) { return of(value).requiresGrad(true); }
+
+    public Tensor value() { return value; }
+
+    /** The gradient accumulated into this leaf by backward calls, or null. */
+    public Tensor grad() { return grad; }
+
+    public void zeroGrad() { grad = null; }
+
+    public boolean requiresGrad() { return node != null || leafRequiresGrad; }
+
+    /** Marks a leaf as requiring (or not) a gradient; returns this. */
+    public Var requiresGrad(boolean on) {
+        if (node != null) throw new IllegalStateException("requiresGrad: expected a leaf Var, got the output of '" + node.op + "'");
+        if (on && !value.dtype().isFloating()) {
+            throw new IllegalArgumentException("requiresGrad: expected a floating-point tensor, got " + value.dtype());
+        }
+        leafRequiresGrad = on;
+        return this;
+    }
+
+    /** The same value as a constant, cut off from the graph. */
+    public Var detach() { return of(value); }
+
+    /** Replaces a leaf's data (optimizers, checkpoint loading); the shape must stay, the dtype is kept. */
+    public void setValue(Tensor t) {
+        if (node != null) throw new IllegalStateException("setValue: expected a leaf Var, got the output of '" + node.op + "'");
+        if (!Shapes.same(t.shape(), value.shape())) {
+            throw new IllegalArgumentException("setValue: expected shape " + Shapes.str(value.shape()) + ", got " + Shapes.str(t.shape()));
+        }
+        if (!t.device().equals(value.device())) {
+            throw new IllegalArgumentException("setValue: expected a tensor on " + value.device() + ", got " + t.device());
+        }
+        value = t.to(value.dtype());
+    }
+
+    public int[] shape() { return value.shape(); }
+    public int rank() { return value.rank(); }
+    public int size(int dim) { return value.size(dim); }
+    public DType dtype() { return value.dtype(); }
+    public Device device() { return value.device(); }
+
+    @Override public String toString() {
+        return "Var" + Shapes.str(value.shape()) + " " + value.dtype() + (node != null ? " <- " + node.op : leafRequiresGrad ? " param" : "");
+    }
+
+    // ------------------------------------------------------------------ backward
+
+    /** Backward from a one-element output, seeding its gradient with 1. */
+    public void backward() {
+        if (value.numel() != 1) {
+            throw new IllegalArgumentException("backward: expected a one-element output (or pass its gradient), got shape "
+                    + Shapes.str(value.shape()));
+        }
+        backward(Tensor.full(1, value.dtype(), value.device(), value.shape()));
+    }
+
+    /** Backward seeded with d(loss)/d(this) = {@code gradOutput} (this Var's shape). */
+    public void backward(Tensor gradOutput) {
+        if (!requiresGrad()) {
+            throw new IllegalStateException("backward: expected a Var that requires a gradient, got a constant "
+                    + "(no input requires grad, or it was computed under Autograd.noGrad())");
+        }
+        if (!Shapes.same(gradOutput.shape(), value.shape())) {
+            throw new IllegalArgumentException("backward: expected a gradient of shape " + Shapes.str(value.shape())
+                    + ", got " + Shapes.str(gradOutput.shape()));
+        }
+        Engine.backward(this, gradOutput);
+    }
+
+    /** Adds {@code g} (this Var's shape) to the gradient flowing into this Var. */
+    void accumulate(Tensor g) {
+        Tensor gt = g.dtype() == value.dtype() ? g : g.to(value.dtype());
+        if (node != null) {
+            node.accumulate(slot, gt);
+            return;
+        }
+        // Leaf gradients live as long as the parameter, like it outside any per-step Scope,
+        // and never alias a tensor of the graph (g.copy()).
+        grad = Scope.unowned(() -> grad == null ? (gt == g ? g.copy() : gt) : grad.add(gt));
+    }
+
+    // ------------------------------------------------------------------ recording
+
+    /** The result of an op: records a node only when grad mode is on and an input requires grad. */
+    private static Var record(String op, Tensor y, Supplier<Rule> rule, Var... inputs) {
+        if (!Autograd.isGradEnabled()) return of(y);
+        for (Var in : inputs) {
+            if (in != null && in.requiresGrad()) return new Var(y, Node.of(op, rule.get(), inputs), 0);
+        }
+        return of(y);
+    }
+
+    private Var unary(String op, Tensor y, Supplier<Rule> rule) { return record(op, y, rule, this); }
+
+    // ------------------------------------------------------------------ element-wise
+
+    public Var add(Var o) { return record("add", value.add(o.value), () -> BinaryRules.add(value.shape(), o.value.shape()), this, o); }
+    public Var sub(Var o) { return record("sub", value.sub(o.value), () -> BinaryRules.sub(value.shape(), o.value.shape()), this, o); }
+    public Var mul(Var o) { return record("mul", value.mul(o.value), () -> BinaryRules.mul(value, o.value), this, o); }
+    public Var div(Var o) { return record("div", value.div(o.value), () -> BinaryRules.div(value, o.value), this, o); }
+    /** Element-wise a^b with broadcasting. */
+    public Var pow(Var o) {
+        Tensor y = value.pow(o.value);
+        return record("pow", y, () -> BinaryRules.pow(value, o.value, y), this, o);
+    }
+    /** Element-wise max; where the two tie each gets half the gradient. */
+    public Var maximum(Var o) { return record("maximum", value.maximum(o.value), () -> BinaryRules.maximum(value, o.value, true), this, o); }
+    /** Element-wise min; where the two tie each gets half the gradient. */
+    public Var minimum(Var o) { return record("minimum", value.minimum(o.value), () -> BinaryRules.maximum(value, o.value, false), this, o); }
+
+    public Var add(double s) { return unary("add", value.add(s), () -> UnaryRules.affine(1)); }
+    public Var sub(double s) { return unary("sub", value.sub(s), () -> UnaryRules.affine(1)); }
+    public Var mul(double s) { return unary("mul", value.mul(s), () -> UnaryRules.affine(s)); }
+    public Var div(double s) { return unary("div", value.div(s), () -> UnaryRules.affine(1.0 / s)); }
+
+    public Var neg() { return unary("neg", value.neg(), UnaryRules::neg); }
+    public Var exp() { Tensor y = value.exp(); return unary("exp", y, () -> UnaryRules.exp(y)); }
+    public Var log() { return unary("log", value.log(), () -> UnaryRules.log(value)); }
+    public Var sqrt() { Tensor y = value.sqrt(); return unary("sqrt", y, () -> UnaryRules.sqrt(y)); }
+    public Var rsqrt() { Tensor y = value.rsqrt(); return unary("rsqrt", y, () -> UnaryRules.rsqrt(y)); }
+    public Var tanh() { Tensor y = value.tanh(); return unary("tanh", y, () -> UnaryRules.tanh(y)); }
+    public Var sigmoid() { Tensor y = value.sigmoid(); return unary("sigmoid", y, () -> UnaryRules.sigmoid(y)); }
+    public Var silu() { return unary("silu", value.silu(), () -> UnaryRules.silu(value)); }
+    /** Exact (erf) GELU. */
+    public Var gelu() { return unary("gelu", value.gelu(), () -> UnaryRules.gelu(value)); }
+    /** GELU, tanh approximation. */
+    public Var geluTanh() { return unary("geluTanh", value.geluTanh(), () -> UnaryRules.geluTanh(value)); }
+    /** softplus with beta 1 and threshold 20. */
+    public Var softplus() { return softplus(1, 20); }
+    public Var softplus(double beta, double threshold) {
+        return unary("softplus", value.softplus(beta, threshold), () -> UnaryRules.softplus(value, beta, threshold));
+    }
+    /** |x|; the gradient at 0 is 0. */
+    public Var abs() { return unary("abs", value.abs(), () -> UnaryRules.abs(value)); }
+    /** Clamp to [min, max]; the gradient passes where min <= x <= max. */
+    public Var clamp(double min, double max) { return unary("clamp", value.clamp(min, max), () -> UnaryRules.clamp(value, min, max)); }
+    public Var relu() { return unary("relu", value.relu(), () -> UnaryRules.relu(value)); }
+    public Var square() { return unary("square", value.square(), () -> UnaryRules.square(value)); }
+    public Var pow(double p) { return unary("pow", value.pow(p), () -> UnaryRules.pow(value, p)); }
+    public Var reciprocal() { Tensor y = value.reciprocal(); return unary("reciprocal", y, () -> UnaryRules.reciprocal(y)); }
+    public Var sin() { return unary("sin", value.sin(), () -> UnaryRules.sin(value)); }
+    public Var cos() { return unary("cos", value.cos(), () -> UnaryRules.cos(value)); }
+    public Var log1p() { return unary("log1p", value.log1p(), () -> UnaryRules.log1p(value)); }
+    public Var expm1() { Tensor y = value.expm1(); return unary("expm1", y, () -> UnaryRules.expm1(y)); }
+
+    /** {@code cond != 0 ? a : b} with broadcasting; cond is a constant mask. */
+    public static Var where(Tensor cond, Var a, Var b) {
+        return record("where", Tensor.where(cond, a.value, b.value), () -> BinaryRules.where(cond, a.value.shape(), b.value.shape()), a, b);
+    }
+
+    // ------------------------------------------------------------------ reductions
+
+    public Var sum(boolean keepdim, int... axes) { return unary("sum", value.sum(keepdim, axes), () -> ReduceRules.sum(value.shape(), axes)); }
+    public Var sum() { return sum(false); }
+    public Var mean(boolean keepdim, int... axes) { return unary("mean", value.mean(keepdim, axes), () -> ReduceRules.mean(value.shape(), axes)); }
+    public Var mean() { return mean(false); }
+    /** Max over axes; tied maxima share the gradient equally. */
+    public Var max(boolean keepdim, int... axes) {
+        Tensor y = value.max(keepdim, axes);
+        return unary("max", y, () -> ReduceRules.extreme(value, y, axes));
+    }
+    /** Min over axes; tied minima share the gradient equally. */
+    public Var min(boolean keepdim, int... axes) {
+        Tensor y = value.min(keepdim, axes);
+        return unary("min", y, () -> ReduceRules.extreme(value, y, axes));
+    }
+    public Var var(boolean unbiased, boolean keepdim, int... axes) {
+        return unary("var", value.var(unbiased, keepdim, axes), () -> ReduceRules.var(value, unbiased, axes));
+    }
+    public Var softmax(int axis) { Tensor y = value.softmax(axis); return unary("softmax", y, () -> ReduceRules.softmax(y, axis)); }
+    public Var logSoftmax(int axis) { Tensor y = value.logSoftmax(axis); return unary("logSoftmax", y, () -> ReduceRules.logSoftmax(y, axis)); }
+
+    // ------------------------------------------------------------------ views and data movement
+
+    private Var reshaped(String op, Tensor y) { return unary(op, y, () -> ViewRules.reshape(value.shape())); }
+
+    public Var reshape(int... shape) { return reshaped("reshape", value.reshape(shape)); }
+    public Var view(int... shape) { return reshaped("view", value.view(shape)); }
+    public Var squeeze(int dim) { return reshaped("squeeze", value.squeeze(dim)); }
+    public Var unsqueeze(int dim) { return reshaped("unsqueeze", value.unsqueeze(dim)); }
+    public Var contiguous() { return reshaped("contiguous", value.contiguous()); }
+    public Var permute(int... dims) { return unary("permute", value.permute(dims), () -> ViewRules.permute(value.rank(), dims)); }
+    public Var transpose(int a, int b) {
+        int[] dims = new int[value.rank()];
+        for (int i = 0; i < dims.length; i++) dims[i] = i;
+        int x = Shapes.axis("transpose", a, dims.length), z = Shapes.axis("transpose", b, dims.length);
+        dims[x] = z;
+        dims[z] = x;
+        return permute(dims);
+    }
+    public Var narrow(int dim, int start, int length) {
+        return unary("narrow", value.narrow(dim, start, length), () -> ViewRules.embed(value.shape(), t -> t.narrow(dim, start, length)));
+    }
+    public Var slice(int dim, int start, int end, int step) {
+        return unary("slice", value.slice(dim, start, end, step), () -> ViewRules.embed(value.shape(), t -> t.slice(dim, start, end, step)));
+    }
+    public Var select(int dim, int index) {
+        return unary("select", value.select(dim, index), () -> ViewRules.embed(value.shape(), t -> t.select(dim, index)));
+    }
+    public Var expand(int... shape) { return unary("expand", value.expand(shape), () -> ViewRules.expand(value.shape())); }
+    public Var flip(int... dims) { return unary("flip", value.flip(dims), () -> ViewRules.flip(dims)); }
+    /** Constant padding; pads are (before, after) pairs from the last dim, as {@link Tensor#pad}. */
+    public Var pad(double padValue, int... pads) { return unary("pad", value.pad(padValue, pads), () -> ViewRules.pad(pads)); }
+
+    public static Var cat(int axis, Var... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("cat: expected at least one Var, got none");
+        Tensor[] values = new Tensor[parts.length];
+        for (int i = 0; i < parts.length; i++) values[i] = parts[i].value;
+        Tensor y = Tensor.cat(axis, values);
+        int a = Shapes.axis("cat", axis, values[0].rank());
+        return record("cat", y, () -> {
+            int[] sizes = new int[values.length];
+            for (int i = 0; i < sizes.length; i++) sizes[i] = values[i].size(a);
+            return ViewRules.cat(a, sizes);
+        }, parts);
+    }
+
+    /** Stacks equal-shaped Vars along a new dim (unsqueeze each, then cat). */
+    public static Var stack(int axis, Var... parts) {
+        if (parts.length == 0) throw new IllegalArgumentException("stack: expected at least one Var, got none");
+        int a = Shapes.axis("stack", axis, parts[0].rank() + 1);
+        Var[] u = new Var[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            if (!Shapes.same(parts[i].shape(), parts[0].shape())) {
+                throw new IllegalArgumentException("stack: expected equal shapes, got " + Shapes.str(parts[0].shape())
+                        + " and " + Shapes.str(parts[i].shape()));
+            }
+            u[i] = parts[i].unsqueeze(a);
+        }
+        return cat(a, u);
+    }
+
+    /** Pieces of the given sizes along {@code axis} (each a narrow of this Var). */
+    public Var[] split(int axis, int... sizes) {
+        Tensor[] pieces = value.split(axis, sizes); // checks the sizes
+        int a = Shapes.axis("split", axis, rank());
+        Var[] out = new Var[pieces.length];
+        for (int i = 0, at = 0; i < pieces.length; at += sizes[i], i++) out[i] = narrow(a, at, sizes[i]);
+        return out;
+    }
+
+    /** {@code chunks} pieces along {@code axis} (the last may be smaller), as {@link Tensor#chunk}. */
+    public Var[] chunk(int chunks, int axis) {
+        Tensor[] pieces = value.chunk(chunks, axis);
+        int[] sizes = new int[pieces.length];
+        int a = Shapes.axis("chunk", axis, rank());
+        for (int i = 0; i < sizes.length; i++) sizes[i] = pieces[i].size(a);
+        return split(a, sizes);
+    }
+
+    // ------------------------------------------------------------------ indexing
+
+    /** out[.., i, ..] = this[.., index[.., i, ..], ..] along axis; index (I32/I64) is a constant. */
+    public Var gather(int axis, Tensor index) {
+        int a = Shapes.axis("gather", axis, rank());
+        return unary("gather", value.gather(a, index), () -> IndexRules.gather(value.shape(), a, index));
+    }
+    /** A copy of this with src added at index along axis. */
+    public Var scatterAdd(int axis, Tensor index, Var src) {
+        int a = Shapes.axis("scatterAdd", axis, rank());
+        return record("scatterAdd", value.scatterAdd(a, index, src.value), () -> IndexRules.scatterAdd(a, index), this, src);
+    }
+    public Var indexSelect(int axis, Tensor index) {
+        int a = Shapes.axis("indexSelect", axis, rank());
+        return unary("indexSelect", value.indexSelect(a, index), () -> IndexRules.indexSelect(value.shape(), a, index));
+    }
+    /** A copy of this with slices of src added at the 1-D index along axis. */
+    public Var indexAdd(int axis, Tensor index, Var src) {
+        int a = Shapes.axis("indexAdd", axis, rank());
+        return record("indexAdd", value.indexAdd(a, index, src.value), () -> IndexRules.indexAdd(a, index), this, src);
+    }
+
+    // ------------------------------------------------------------------ linear algebra and nn primitives
+
+    /** Matrix product with NumPy semantics (batch dims broadcast, 1-D operands promoted). */
+    public Var matmul(Var o) { return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value), this, o); }
+
+    /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */
+    public Var conv2d(Var weight, Var bias, ConvParams p) {
+        Tensor y = value.conv2d(weight.value, bias == null ? null : bias.value, p);
+        return record("conv2d", y, () -> LinearRules.conv2d(value, weight.value, p), this, weight, bias);
+    }
+
+    /** this (N, C, L), weight (O, C/groups, k), bias (O) or null; recorded as a conv2d on (N, C, 1, L). */
+    public Var conv1d(Var weight, Var bias, int stride, int padding, int dilation, int groups) {
+        if (rank() != 3 || weight.rank() != 3) {
+            throw new IllegalArgumentException("conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
+                    + Shapes.str(shape()) + " and " + Shapes.str(weight.shape()));
+        }
+        ConvParams p = new ConvParams(1, stride, 0, padding, 1, dilation, groups);
+        return unsqueeze(2).conv2d(weight.unsqueeze(2), bias, p).squeeze(2);
+    }
+
+    public Var avgPool2d(int kernel, int stride, int padding) {
+        return unary("avgPool2d", value.avgPool2d(kernel, stride, padding), () -> ResampleRules.avgPool2d(value.shape(), kernel, stride, padding));
+    }
+    public Var adaptiveAvgPool2d(int oh, int ow) {
+        return unary("adaptiveAvgPool2d", value.adaptiveAvgPool2d(oh, ow), () -> ResampleRules.adaptiveAvgPool2d(value.shape()));
+    }
+    public Var interpolate(int outH, int outW, InterpolateMode mode, boolean alignCorners) {
+        return unary("interpolate", value.interpolate(outH, outW, mode, alignCorners),
+                () -> ResampleRules.interpolate(value.shape(), mode, alignCorners));
+    }
+
+    /** Layer norm over the last dim; weight and bias (C) may be null. */
+    public Var layerNorm(Var weight, Var bias, double eps) {
+        Tensor w = weight == null ? null : weight.value;
+        Tensor[] r = value.backend().layerNorm(value, w, bias == null ? null : bias.value, eps); // {y, mean, rstd}
+        return record("layerNorm", r[0], () -> NormRules.layerNorm(value, w, r[1], r[2]), this, weight, bias);
+    }
+
+    /** RMS norm over the last dim; weight (C) may be null. */
+    public Var rmsNorm(Var weight, double eps) {
+        Tensor w = weight == null ? null : weight.value;
+        Tensor[] r = value.backend().rmsNorm(value, w, eps); // {y, rstd}
+        return record("rmsNorm", r[0], () -> NormRules.rmsNorm(value, w, r[1]), this, weight);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.jmamba.nn;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.RandomKind;
+import dev.jmamba.tensor.Tensor;
+
+/**
+ * Stochastic depth on a residual branch, x (B, ...) → same shape: in training each sample of the
+ * batch is dropped entirely with probability {@code rate} and kept samples are scaled by
+ * 1/(1−rate) (timm's {@code DropPath}, scale_by_keep). Identity in eval or when rate = 0.
+ *
+ * <p>Reproducible like {@link Dropout}: call i draws its (B) uniforms with seed
+ * {@code Seeds.derive(seed, i)}.
+ */
+public final class DropPath extends Layer {
+    private final double rate;
+    private final long seed;
+    private long calls;
+
+    public DropPath(double rate, long seed) {
+        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("DropPath: rate must be in [0, 1), got " + rate);
+        this.rate = rate;
+        this.seed = seed;
+    }
+
+    public double rate() { return rate; }
+
+    /** x (B, ...) → (B, ...). */
+    @Override public Var forward(Var x) {
+        if (!isTraining() || rate == 0) return x;
+        if (x.rank() < 1) throw new IllegalArgumentException("DropPath: expected input (B, ...), got a scalar");
+        int[] maskShape = new int[x.rank()];                                  // (B, 1, ..., 1)
+        java.util.Arrays.fill(maskShape, 1);
+        maskShape[0] = x.size(0);
+        double keep = 1 - rate;
+        Tensor u = Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, calls++), 0, 1, x.dtype(), x.device(), maskShape);
+        Tensor scaledMask = u.lt(Tensor.scalar(keep, x.dtype(), x.device())).mul(1 / keep).to(x.dtype()); // 0 or 1/keep
+        return x.mul(Var.of(scaledMask));
+    }
+}

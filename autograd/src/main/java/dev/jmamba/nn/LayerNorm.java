@@ -1,0 +1,39 @@
+package dev.jmamba.nn;
+
+import dev.jmamba.autograd.Var;
+
+import java.util.Arrays;
+
+/**
+ * Layer normalisation over the last dim: (..., C) → (..., C), y = (x − mean)/sqrt(var + eps)·w + b
+ * (biased variance). Weight initialised to 1 and bias to 0, both (C) and flagged no-weight-decay.
+ */
+public final class LayerNorm extends Layer {
+    private final int channels;
+    private final double eps;
+    private final Parameter weight; // (C) or null
+    private final Parameter bias;   // (C) or null
+
+    /** With affine weight and bias, eps 1e-5 (PyTorch's default). */
+    public LayerNorm(int channels) { this(channels, 1e-5, true, true); }
+
+    public LayerNorm(int channels, double eps, boolean affine, boolean bias) {
+        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("LayerNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        this.channels = channels;
+        this.eps = eps;
+        this.weight = affine ? param("weight", Init.constant(1, channels)).noWeightDecay(true) : null;
+        this.bias = affine && bias ? param("bias", Init.constant(0, channels)).noWeightDecay(true) : null;
+    }
+
+    public Parameter weight() { return weight; }
+
+    public Parameter bias() { return bias; }
+
+    /** x (..., C) → (..., C). */
+    @Override public Var forward(Var x) {
+        if (x.rank() < 1 || x.size(-1) != channels) {
+            throw new IllegalArgumentException("LayerNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
+        }
+        return x.layerNorm(weight == null ? null : weight.var(), bias == null ? null : bias.var(), eps);
+    }
+}

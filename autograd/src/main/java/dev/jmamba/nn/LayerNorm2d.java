@@ -1,0 +1,42 @@
+package dev.jmamba.nn;
+
+import dev.jmamba.autograd.Var;
+
+import java.util.Arrays;
+
+/**
+ * Layer normalisation over the channels of a channels-first map (N, C, H, W) → (N, C, H, W):
+ * permute to (N, H, W, C), normalise the last dim as {@link LayerNorm}, permute back. Parameter
+ * names ({@code weight}, {@code bias}) match VMamba's {@code LayerNorm2d}.
+ */
+public final class LayerNorm2d extends Layer {
+    private final int channels;
+    private final double eps;
+    private final Parameter weight; // (C)
+    private final Parameter bias;   // (C)
+
+    /** Affine, eps 1e-6 (VMamba's default for its 2-D norm). */
+    public LayerNorm2d(int channels) { this(channels, 1e-6); }
+
+    public LayerNorm2d(int channels, double eps) {
+        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("LayerNorm2d: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        this.channels = channels;
+        this.eps = eps;
+        this.weight = param("weight", Init.constant(1, channels)).noWeightDecay(true);
+        this.bias = param("bias", Init.constant(0, channels)).noWeightDecay(true);
+    }
+
+    public Parameter weight() { return weight; }
+
+    public Parameter bias() { return bias; }
+
+    /** x (N, C, H, W) → (N, C, H, W). */
+    @Override public Var forward(Var x) {
+        if (x.rank() != 4 || x.size(1) != channels) {
+            throw new IllegalArgumentException("LayerNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
+        }
+        Var channelsLast = x.permute(0, 2, 3, 1);                              // (N, H, W, C)
+        Var normed = channelsLast.layerNorm(weight.var(), bias.var(), eps);     // (N, H, W, C)
+        return normed.permute(0, 3, 1, 2);                                      // (N, C, H, W)
+    }
+}

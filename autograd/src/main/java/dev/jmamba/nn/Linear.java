@@ -1,0 +1,41 @@
+package dev.jmamba.nn;
+
+import dev.jmamba.autograd.Var;
+
+/**
+ * y = x·Wᵀ + b. Input (..., in) → output (..., out). Weight (out, in), bias (out) or none.
+ * Initialised as PyTorch's {@code nn.Linear}: W and b ~ U(±1/sqrt(in)).
+ */
+public final class Linear extends Layer {
+    private final int in, out;
+    private final Parameter weight; // (out, in)
+    private final Parameter bias;   // (out) or null
+
+    /** A Linear layer whose weight and bias are drawn from streams 0 and 1 of {@code seed}. */
+    public Linear(int in, int out, boolean bias, long seed) {
+        if (in < 1 || out < 1) throw new IllegalArgumentException("Linear: in and out must be >= 1, got in " + in + ", out " + out);
+        this.in = in;
+        this.out = out;
+        this.weight = param("weight", Init.torchDefaultWeight(Seeds.derive(seed, 0), out, in));
+        this.bias = bias ? param("bias", Init.torchDefaultBias(Seeds.derive(seed, 1), in, out)) : null;
+    }
+
+    public Parameter weight() { return weight; }
+
+    /** The bias, or null when built without one. */
+    public Parameter bias() { return bias; }
+
+    public int inFeatures() { return in; }
+
+    public int outFeatures() { return out; }
+
+    /** x (..., in) → (..., out). */
+    @Override public Var forward(Var x) {
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new IllegalArgumentException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        Var y = x.matmul(weight.var().transpose(0, 1)); // (..., out)
+        return bias == null ? y : y.add(bias.var());
+    }
+}

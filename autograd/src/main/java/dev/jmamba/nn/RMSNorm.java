@@ -1,0 +1,35 @@
+package dev.jmamba.nn;
+
+import dev.jmamba.autograd.Var;
+
+import java.util.Arrays;
+
+/**
+ * RMS normalisation over the last dim: (..., C) → (..., C), y = x / sqrt(mean(x²) + eps) · w.
+ * Weight (C) initialised to 1 and flagged no-weight-decay; no bias (Mamba's {@code RMSNorm}).
+ */
+public final class RMSNorm extends Layer {
+    private final int channels;
+    private final double eps;
+    private final Parameter weight; // (C)
+
+    /** eps 1e-5 as in Mamba/Vim. */
+    public RMSNorm(int channels) { this(channels, 1e-5); }
+
+    public RMSNorm(int channels, double eps) {
+        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("RMSNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        this.channels = channels;
+        this.eps = eps;
+        this.weight = param("weight", Init.constant(1, channels)).noWeightDecay(true);
+    }
+
+    public Parameter weight() { return weight; }
+
+    /** x (..., C) → (..., C). */
+    @Override public Var forward(Var x) {
+        if (x.rank() < 1 || x.size(-1) != channels) {
+            throw new IllegalArgumentException("RMSNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
+        }
+        return x.rmsNorm(weight.var(), eps);
+    }
+}

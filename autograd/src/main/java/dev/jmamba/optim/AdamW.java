@@ -1,0 +1,46 @@
+package dev.jmamba.optim;
+
+import dev.jmamba.tensor.Tensor;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Adam with decoupled weight decay, as PyTorch's {@code torch.optim.AdamW}. For the t-th update
+ * of a parameter p with gradient g:
+ * <pre>
+ *   p = p · (1 − lr·wd)                          (decay first, decoupled from the gradient)
+ *   m = β1·m + (1 − β1)·g
+ *   v = β2·v + (1 − β2)·g²
+ *   p = p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
+ * </pre>
+ * State: {@code exp_avg.<name>} (m) and {@code exp_avg_sq.<name>} (v).
+ */
+public final class AdamW extends Optimizer {
+    private final double beta1, beta2, eps;
+
+    /** β1 0.9, β2 0.999, eps 1e-8 (PyTorch defaults). */
+    public AdamW(List<ParamGroup> groups, double lr) { this(groups, lr, 0.9, 0.999, 1e-8); }
+
+    public AdamW(List<ParamGroup> groups, double lr, double beta1, double beta2, double eps) {
+        super(groups, lr);
+        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0)) {
+            throw new IllegalArgumentException("AdamW: need betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
+        }
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    @Override protected void update(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay) {
+        Tensor m = state("exp_avg", name, value), v = state("exp_avg_sq", name, value);
+        if (weightDecay != 0) value.copyFrom(value.mul(1 - lr * weightDecay));
+        m.copyFrom(m.mul(beta1).add(grad.mul(1 - beta1)));
+        v.copyFrom(v.mul(beta2).add(grad.square().mul(1 - beta2)));
+        double bias1 = 1 - Math.pow(beta1, t), bias2 = 1 - Math.pow(beta2, t);
+        Tensor denom = v.sqrt().div(Math.sqrt(bias2)).add(eps);
+        value.copyFrom(value.sub(m.div(denom).mul(lr / bias1)));
+    }
+
+    @Override protected Set<String> stateKinds() { return Set.of("exp_avg", "exp_avg_sq"); }
+}

@@ -1,0 +1,40 @@
+package dev.jmamba.optim;
+
+import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Tensor;
+
+import java.util.List;
+
+/** Gradient clipping by the global L2 norm (PyTorch's {@code clip_grad_norm_}). */
+public final class GradClip {
+    private GradClip() {}
+
+    /**
+     * Computes the L2 norm of all gradients together (parameters without a gradient are skipped) and,
+     * when it exceeds {@code maxNorm}, scales every gradient in place by maxNorm / (norm + 1e-6).
+     * Returns the norm before clipping. A non-finite norm is returned without touching the gradients
+     * (the caller should skip the step).
+     */
+    public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
+        if (!(maxNorm > 0)) throw new IllegalArgumentException("clipGlobalNorm: maxNorm must be > 0, got " + maxNorm);
+        Tensor sumSquares = null; // () F64
+        for (Parameter p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            Tensor s = g.to(DType.F64).square().sum();
+            sumSquares = sumSquares == null ? s : sumSquares.add(s.to(sumSquares.device()));
+        }
+        if (sumSquares == null) return 0;
+        double total = Math.sqrt(sumSquares.item());
+        if (!Double.isFinite(total)) return total;
+        double coef = maxNorm / (total + 1e-6);
+        if (coef < 1) {
+            for (Parameter p : params) {
+                Tensor g = p.grad();
+                if (g != null) g.copyFrom(g.mul(coef));
+            }
+        }
+        return total;
+    }
+}

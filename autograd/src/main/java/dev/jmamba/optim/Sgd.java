@@ -1,0 +1,41 @@
+package dev.jmamba.optim;
+
+import dev.jmamba.tensor.Tensor;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Stochastic gradient descent as PyTorch's {@code torch.optim.SGD} with dampening 0:
+ * <pre>
+ *   d = g + wd·p                      (coupled weight decay, when wd > 0)
+ *   buf = μ·buf + d                   (buf starts at 0, so the first buf is d; when μ > 0)
+ *   d = nesterov ? d + μ·buf : buf    (when μ > 0)
+ *   p = p − lr·d
+ * </pre>
+ * State: {@code momentum_buffer.<name>}.
+ */
+public final class Sgd extends Optimizer {
+    private final double momentum;
+    private final boolean nesterov;
+
+    public Sgd(List<ParamGroup> groups, double lr, double momentum, boolean nesterov) {
+        super(groups, lr);
+        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);
+        if (nesterov && momentum == 0) throw new IllegalArgumentException("Sgd: Nesterov needs momentum > 0");
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+    }
+
+    @Override protected void update(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay) {
+        Tensor d = weightDecay == 0 ? grad : grad.add(value.mul(weightDecay));
+        if (momentum > 0) {
+            Tensor buf = state("momentum_buffer", name, value);
+            buf.copyFrom(buf.mul(momentum).add(d));
+            d = nesterov ? d.add(buf.mul(momentum)) : buf;
+        }
+        value.copyFrom(value.sub(d.mul(lr)));
+    }
+
+    @Override protected Set<String> stateKinds() { return Set.of("momentum_buffer"); }
+}
