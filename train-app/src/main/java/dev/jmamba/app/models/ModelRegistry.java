@@ -1,0 +1,51 @@
+package dev.jmamba.app.models;
+
+import dev.jmamba.nn.Layer;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The image classifiers {@code jmamba train --model NAME} can build. Each maps an input (B, C, H, W)
+ * to logits (B, K). Built-ins: {@code small-cnn} (the fast default for 28×28 / 32×32 data),
+ * {@code small-cnn-wide} and {@code tiny-cnn} (for tests and smoke runs).
+ */
+public final class ModelRegistry {
+    private ModelRegistry() {}
+
+    /** What a model needs to be built: its name, K, C, the input side R, drop-path rate and init seed. */
+    public record ModelSpec(String name, int numClasses, int inChannels, int resolution, double dropPath, long seed) {}
+
+    private interface Builder {
+        Layer build(ModelSpec spec);
+    }
+
+    private static final Map<String, Builder> BUILDERS = new LinkedHashMap<>();
+
+    static {
+        BUILDERS.put("small-cnn", s -> new SmallConvNet(s.inChannels(), 32, s.numClasses(), s.seed()));
+        BUILDERS.put("small-cnn-wide", s -> new SmallConvNet(s.inChannels(), 48, s.numClasses(), s.seed()));
+        BUILDERS.put("tiny-cnn", s -> new SmallConvNet(s.inChannels(), 4, s.numClasses(), s.seed()));
+    }
+
+    /** Every model name, in a stable order. */
+    public static List<String> names() { return List.copyOf(BUILDERS.keySet()); }
+
+    /** True when {@code name} is a known model. */
+    public static boolean contains(String name) { return BUILDERS.containsKey(name); }
+
+    /**
+     * Builds the model of {@code spec}. Throws {@link IllegalArgumentException} for an unknown name
+     * (listing the known ones) or a setting the model does not support.
+     */
+    public static Layer create(ModelSpec spec) {
+        Builder b = BUILDERS.get(spec.name());
+        if (b == null) throw new IllegalArgumentException("unknown model '" + spec.name() + "'; known models: " + String.join(", ", names()));
+        if (spec.name().contains("cnn")) {
+            if (spec.dropPath() > 0) throw new IllegalArgumentException("model " + spec.name() + " has no drop-path layers; leave --drop-path at 0");
+            if (spec.resolution() % 4 != 0) throw new IllegalArgumentException("model " + spec.name() + " needs a resolution divisible by 4, got " + spec.resolution());
+        }
+        return b.build(spec);
+    }
+}
