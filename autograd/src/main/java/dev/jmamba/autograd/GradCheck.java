@@ -60,9 +60,9 @@ public final class GradCheck {
                 double minus = project(f, inputs, r);
                 element.fill(original[j]);
                 double numeric = (plus - minus) / (2 * eps);
-                double abs = Math.abs(analytic[j] - numeric), rel = abs / Math.max(Math.abs(numeric), 1e-300);
+                double abs = Math.abs(analytic[j] - numeric);
                 maxAbs = Math.max(maxAbs, abs);
-                if (abs > atol) maxRel = Math.max(maxRel, rel);
+                maxRel = Math.max(maxRel, abs / Math.max(Math.abs(numeric), atol)); // relative, floored at atol
                 if (!(abs <= atol + rtol * Math.abs(numeric)) && failures.size() < 10) {
                     failures.add(String.format("  input %d %s element %s: analytic %.10g, numeric %.10g, abs err %.3g",
                             i, Shapes.str(shape), Shapes.str(unravel(shape, j)), analytic[j], numeric, abs));

@@ -78,7 +78,10 @@ public final class Var {
     /** The same value as a constant, cut off from the graph. */
     public Var detach() { return of(value); }
 
-    /** Replaces a leaf's data (optimizers, checkpoint loading); the shape must stay, the dtype is kept. */
+    /**
+     * Replaces a leaf's data (optimizers, checkpoint loading): the shape must stay, and t is
+     * converted to this Var's dtype. The caller decides t's lifetime (create it outside per-step scopes).
+     */
     public void setValue(Tensor t) {
         if (node != null) throw new IllegalStateException("setValue: expected a leaf Var, got the output of '" + node.op + "'");
         if (!Shapes.same(t.shape(), value.shape())) {
@@ -87,7 +90,8 @@ public final class Var {
         if (!t.device().equals(value.device())) {
             throw new IllegalArgumentException("setValue: expected a tensor on " + value.device() + ", got " + t.device());
         }
-        value = t.to(value.dtype());
+        DType dtype = value.dtype();
+        value = t.dtype() == dtype ? t : Scope.unowned(() -> t.to(dtype));
     }
 
     public int[] shape() { return value.shape(); }
@@ -126,14 +130,16 @@ public final class Var {
 
     /** Adds {@code g} (this Var's shape) to the gradient flowing into this Var. */
     void accumulate(Tensor g) {
-        Tensor gt = g.dtype() == value.dtype() ? g : g.to(value.dtype());
         if (node != null) {
-            node.accumulate(slot, gt);
+            node.accumulate(slot, g.dtype() == value.dtype() ? g : g.to(value.dtype()));
             return;
         }
-        // Leaf gradients live as long as the parameter, like it outside any per-step Scope,
-        // and never alias a tensor of the graph (g.copy()).
-        grad = Scope.unowned(() -> grad == null ? (gt == g ? g.copy() : gt) : grad.add(gt));
+        // A leaf's gradient lives as long as the leaf: like parameters it is created outside any
+        // per-step Scope, and it never aliases a tensor of the graph (a fresh copy or sum).
+        grad = Scope.unowned(() -> {
+            Tensor own = g.dtype() == value.dtype() ? g : g.to(value.dtype());
+            return grad == null ? (own == g ? g.copy() : own) : grad.add(own);
+        });
     }
 
     // ------------------------------------------------------------------ recording

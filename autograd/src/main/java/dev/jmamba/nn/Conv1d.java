@@ -13,7 +13,7 @@ import java.util.Arrays;
  * l−k+1 … l. This equals PyTorch's {@code Conv1d(padding=k-1)} followed by {@code [..., :L]}.
  */
 public final class Conv1d extends Layer {
-    private final int inChannels, outChannels, kernel, stride, padding, dilation, groups;
+    private final int inChannels, kernel, stride, padding, dilation, groups;
     private final boolean causal;
     private final Parameter weight; // (O, C/groups, k)
     private final Parameter bias;   // (O) or null
@@ -33,7 +33,6 @@ public final class Conv1d extends Layer {
                     + padding + ", dilation " + dilation + ", groups " + groups);
         }
         this.inChannels = inChannels;
-        this.outChannels = outChannels;
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;

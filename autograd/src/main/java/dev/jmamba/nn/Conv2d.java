@@ -11,7 +11,7 @@ import java.util.Arrays;
  * U(±1/sqrt(C/groups·k²)). Patch embeddings are {@code Conv2d(3, D, p, stride p, padding 0)}.
  */
 public final class Conv2d extends Layer {
-    private final int inChannels, outChannels, kernel;
+    private final int inChannels;
     private final ConvParams params;
     private final Parameter weight; // (O, C/groups, k, k)
     private final Parameter bias;   // (O) or null
@@ -24,8 +24,6 @@ public final class Conv2d extends Layer {
                     + inChannels + ", out " + outChannels + ", kernel " + kernel + ", groups " + groups);
         }
         this.inChannels = inChannels;
-        this.outChannels = outChannels;
-        this.kernel = kernel;
         this.params = ConvParams.of(stride, padding, dilation, groups);
         int fanIn = inChannels / groups * kernel * kernel;
         this.weight = param("weight", Init.torchDefaultWeight(Seeds.derive(seed, 0), outChannels, inChannels / groups, kernel, kernel));

@@ -38,13 +38,13 @@ public final class Init {
      * N(mean, std²) conditioned on [lo, hi] (rejection: out-of-range elements are redrawn from
      * fresh streams of the seed until none is left), as {@code torch.nn.init.trunc_normal_}.
      */
-    public static Tensor truncNormal(long seed, double mean, double std, double lo, double hi, int... shape) {
-        if (!(lo < hi) || !(std > 0)) throw new IllegalArgumentException("truncNormal: need std > 0 and lo < hi, got std " + std + ", [" + lo + ", " + hi + "]");
+    public static Tensor truncNormalBetween(long seed, double mean, double std, double lo, double hi, int... shape) {
+        if (!(lo < hi) || !(std > 0)) throw new IllegalArgumentException("truncNormalBetween: need std > 0 and lo < hi, got std " + std + ", [" + lo + ", " + hi + "]");
         Tensor x = normal(seed, mean, std, shape);
         for (int round = 1; ; round++) {
             Tensor outside = x.lt(Tensor.scalar(lo, DType.F32, Device.CPU)).add(x.gt(Tensor.scalar(hi, DType.F32, Device.CPU)));
             if (outside.sum().item() == 0) return x;
-            if (round > 1000) throw new IllegalStateException("truncNormal: [" + lo + ", " + hi + "] holds almost no mass of N(" + mean + ", " + std + "²)");
+            if (round > 1000) throw new IllegalStateException("truncNormalBetween: [" + lo + ", " + hi + "] holds almost no mass of N(" + mean + ", " + std + "²)");
             x = Tensor.where(outside, normal(Seeds.derive(seed, round), mean, std, shape), x);
         }
     }
@@ -54,7 +54,7 @@ public final class Init {
      * so practically a plain normal).
      */
     public static Tensor truncNormal(long seed, double std, int... shape) {
-        return truncNormal(seed, 0, std, -TIMM_TRUNC_BOUND, TIMM_TRUNC_BOUND, shape);
+        return truncNormalBetween(seed, 0, std, -TIMM_TRUNC_BOUND, TIMM_TRUNC_BOUND, shape);
     }
 
     /**

@@ -41,12 +41,12 @@ class InitTest {
 
     @Test void truncNormalStaysInBoundsAndRedraws() {
         // bounds at ±1σ force many redraws (about 32 % of the first draw is outside)
-        Tensor t = Init.truncNormal(3, 0, 1, -1, 1, 20000);
+        Tensor t = Init.truncNormalBetween(3, 0, 1, -1, 1, 20000);
         double[] m = moments(t);
         assertTrue(m[2] >= -1 && m[3] <= 1, "within [-1, 1]: " + m[2] + ", " + m[3]);
         // std of N(0,1) truncated to ±1 is 0.5380; 20,000 samples give ~0.3 % error, allow 2 %.
         assertEquals(0.5380, m[1], 0.011);
-        assertArrayEquals(t.toFloatArray(), Init.truncNormal(3, 0, 1, -1, 1, 20000).toFloatArray(), "seeded");
+        assertArrayEquals(t.toFloatArray(), Init.truncNormalBetween(3, 0, 1, -1, 1, 20000).toFloatArray(), "seeded");
         // timm default: std 0.02 with ±2 absolute bounds is a plain normal
         assertEquals(0.02, moments(Init.truncNormal(4, 0.02, 20000))[1], 0.02 * 0.03);
     }

@@ -1,0 +1,61 @@
+package dev.jmamba.ssm;
+
+import dev.jmamba.autograd.CustomOps;
+import dev.jmamba.autograd.Var;
+
+/**
+ * The selective scan (S6, {@code selective_scan_fn} of mamba_ssm) as a differentiable op:
+ * <pre>
+ *   dt[b,d,l]  = softplus(delta[b,d,l] + deltaBias[d])         (or without softplus / bias)
+ *   h[b,d,l,n] = exp(dt·A[d,n]) · h[b,d,l-1,n] + dt · B[b,g(d),n,l] · u[b,d,l]
+ *   y[b,d,l]   = Σ_n C[b,g(d),n,l] · h[b,d,l,n] + D[d] · u[b,d,l]
+ *   out        = y · SiLU(z)                                   (when z is given)
+ * </pre>
+ * One autograd node whose forward and backward are the fused kernels of the tensors' device
+ * ({@link ScanKernels}); on the CPU, float64 inputs go through the float64 reference (for gradient
+ * checks) and everything else through the fused float32 kernel. Gradients flow to every input
+ * that requires one.
+ */
+public final class SelectiveScan {
+    private SelectiveScan() {}
+
+    /** The output and the final hidden state of a scan. */
+    public record Result(Var out, Var lastState) {}
+
+    /**
+     * Runs the scan.
+     *
+     * @param u         (B, D, L) input
+     * @param delta     (B, D, L) raw step size
+     * @param A         (D, N) state matrix diagonal
+     * @param B         (B, N, L) or (B, G, N, L); channel d reads group d / (D / G)
+     * @param C         same shape as B
+     * @param D         (D) skip weight, or null
+     * @param z         (B, D, L) gate, or null
+     * @param deltaBias (D) step-size bias, or null
+     * @param softplus  whether dt = softplus(delta + deltaBias)
+     * @return out (B, D, L)
+     */
+    public static Var scan(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus) {
+        check(u, delta, A, B, C, D, z, deltaBias, softplus);
+        return CustomOps.apply(new SelectiveScanFunction(softplus, false), u, delta, A, B, C, D, z, deltaBias)[0];
+    }
+
+    /**
+     * As {@link #scan}, also returning the (B, D, N) hidden state after the last position. The state is
+     * detached (a constant for inference caches, as in mamba_ssm where its gradient is ignored).
+     */
+    public static Result scanWithLastState(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias,
+                                           boolean softplus) {
+        check(u, delta, A, B, C, D, z, deltaBias, softplus);
+        Var[] outs = CustomOps.apply(new SelectiveScanFunction(softplus, true), u, delta, A, B, C, D, z, deltaBias);
+        return new Result(outs[0], outs[1].detach());
+    }
+
+    /** Validates shapes before any node is recorded, so the error names the argument. */
+    private static void check(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus) {
+        new ScanTensors(value(u), value(delta), value(A), value(B), value(C), value(D), value(z), value(deltaBias), softplus);
+    }
+
+    private static dev.jmamba.tensor.Tensor value(Var v) { return v == null ? null : v.value(); }
+}

@@ -1,0 +1,46 @@
+package dev.jmamba.ssm;
+
+import dev.jmamba.autograd.CustomFunction;
+import dev.jmamba.autograd.FunctionContext;
+import dev.jmamba.tensor.Tensor;
+
+/**
+ * The selective scan as one autograd node. Inputs in {@link ScanTensors#toArray()} order
+ * (u, delta, A, B, C, D, z, deltaBias; the last three may be null); outputs: out (B, D, L) and, when
+ * asked for, the last state (B, D, N), which is not differentiable.
+ */
+final class SelectiveScanFunction implements CustomFunction {
+    private final boolean softplus;
+    private final boolean wantLastState;
+
+    SelectiveScanFunction(boolean softplus, boolean wantLastState) {
+        this.softplus = softplus;
+        this.wantLastState = wantLastState;
+    }
+
+    @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
+        ScanTensors tensors = new ScanTensors(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], softplus);
+        ScanKernels kernels = ScanKernels.forDevice(in[0].device());
+        ScanKernels.Forward f = kernels.forward(tensors, wantLastState);
+        ctx.put("tensors", tensors);
+        ctx.put("kernels", kernels);
+        ctx.put("saved", f.saved());
+        return wantLastState ? new Tensor[] {f.out(), f.lastState()} : new Tensor[] {f.out()};
+    }
+
+    @Override public Tensor[] backward(FunctionContext ctx, Tensor... gradOutputs) {
+        if (gradOutputs.length > 1 && gradOutputs[1] != null) {
+            throw new UnsupportedOperationException("selective scan: the last state is not differentiable "
+                    + "(use it for inference caches only; detach it before using it in a loss)");
+        }
+        ScanTensors tensors = (ScanTensors) ctx.get("tensors");
+        Tensor gradOut = gradOutputs[0];
+        if (gradOut == null) gradOut = Tensor.zeros(tensors.u().dtype(), tensors.u().device(), tensors.u().shape());
+        ScanKernels kernels = (ScanKernels) ctx.get("kernels");
+        Tensor[] grads = kernels.backward(tensors, ctx.get("saved"), gradOut);
+        for (int i = 0; i < grads.length; i++) {
+            if (!ctx.needsInputGrad(i)) grads[i] = null;
+        }
+        return grads;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.jmamba.ssm.block;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.Linear;
+import dev.jmamba.nn.Seeds;
+
+/**
+ * Vim's bidirectional mixer: mamba_ssm {@code Mamba} with {@code bimamba_type="v2"} and
+ * {@code if_divide_out=True} (spec vim.md §3), input (B, L, d_model) → (B, L, d_model):
+ * <pre>
+ *   x, z  = split(in_proj(h))                                    shared projection
+ *   out_f = branch(x, z)                  conv1d,   x_proj,   dt_proj,   A_log,   D
+ *   out_b = branch(flip_L(x), flip_L(z))  conv1d_b, x_proj_b, dt_proj_b, A_b_log, D_b
+ *   out   = out_proj((out_f + flip_L(out_b)) / 2)
+ * </pre>
+ * The backward branch is gated by the flipped z, so after flipping back each token is gated by its own z.
+ *
+ * <p>Initialisation quirk of the official code, reproduced: {@code dt_proj_b} is a plain
+ * {@code nn.Linear}, so its weight keeps PyTorch's default U(±1/sqrt(dt_rank)) and its bias is a
+ * default-initialised bias not flagged "no re-init"; the model-level re-init
+ * ({@link #applyModelInit}, which the vision model must call with its depth) then zeroes it, so the
+ * initial backward-branch step is softplus(0) = ln 2 where the forward branch gets dt in [1e-3, 0.1].
+ */
+public final class VimMixer extends Layer {
+    private final MambaConfig config;
+    private final Linear inProj;
+    private final MambaBranch forwardBranch;
+    private final MambaBranch backwardBranch;
+    private final Linear outProj;
+
+    /** Builds the mixer with the initialisation of mamba_simple.py (before the model-level re-init). */
+    public VimMixer(MambaConfig config) {
+        this.config = config;
+        int dm = config.dModel(), di = config.dInner();
+        long seed = config.seed();
+        BlockRegistrar reg = new BlockRegistrar(this::register, this::param);
+        this.inProj = register("in_proj", new Linear(dm, 2 * di, config.bias(), Seeds.derive(seed, 0)));
+        this.forwardBranch = MambaBlock.branch(reg, config, "", Seeds.derive(seed, 1), true);
+        this.backwardBranch = MambaBlock.branch(reg, config, "_b", Seeds.derive(seed, 3), false);
+        this.outProj = register("out_proj", new Linear(di, dm, config.bias(), Seeds.derive(seed, 2)));
+    }
+
+    /** (B, L, d_model) → (B, L, d_model). */
+    @Override public Var forward(Var h) {
+        MambaBlock.checkInput(h, config.dModel(), "VimMixer");
+        int di = config.dInner();
+        Var[] xz = inProj.forward(h).split(2, di, di);                      // (B, L, d_inner) x 2
+        Var x = xz[0].transpose(1, 2), z = xz[1].transpose(1, 2);           // (B, d_inner, L)
+        Var outF = forwardBranch.forward(x, z);                                   // (B, d_inner, L)
+        Var outB = backwardBranch.forward(x.flip(2), z.flip(2));                  // (B, d_inner, L), reversed order
+        Var y = outF.add(outB.flip(2)).mul(0.5);                            // if_divide_out
+        return outProj.forward(y.transpose(1, 2));                          // (B, L, d_model)
+    }
+
+    /**
+     * The model-level re-init of Vim ({@code _init_weights(n_layer)}) for this mixer: every Linear bias
+     * not flagged no-reinit is zeroed (dt_proj_b.bias, and in_proj/out_proj biases when present;
+     * dt_proj.bias keeps its inverse-softplus value), and out_proj.weight is redrawn
+     * U(±1/sqrt(d_inner)) / sqrt(nLayer).
+     */
+    public void applyModelInit(int nLayer, long seed) {
+        ModelInit.zeroBias(inProj);
+        ModelInit.zeroBias(backwardBranch.dtProj());
+        ModelInit.zeroBias(outProj);
+        ModelInit.rescaleOutProj(outProj, nLayer, seed);
+    }
+
+    public MambaConfig config() { return config; }
+}

@@ -1,0 +1,36 @@
+package dev.jmamba.ssm.kernel;
+
+/**
+ * The inputs of one float64 selective scan (used by {@link SelectiveScanReference}); the same
+ * fields, shapes and checks as {@link ScanArgs}.
+ *
+ * @param shape         the sizes B, D, L, N, G
+ * @param u             (B, D, L) input sequence
+ * @param delta         (B, D, L) raw step size, before bias and softplus
+ * @param A             (D, N) state matrix diagonal
+ * @param Bm            (B, G, N, L) input-dependent B
+ * @param Cm            (B, G, N, L) input-dependent C
+ * @param dSkip         (D) skip weight, or null
+ * @param z             (B, D, L) gate input, or null
+ * @param deltaBias     (D) bias of delta, or null
+ * @param deltaSoftplus whether dt = softplus(delta + bias)
+ */
+public record ScanArgsF64(ScanShape shape, double[] u, double[] delta, double[] A, double[] Bm, double[] Cm,
+                          double[] dSkip, double[] z, double[] deltaBias, boolean deltaSoftplus) {
+
+    /** Checks every array against the shape; throws naming the first array that does not fit. */
+    public ScanArgsF64 {
+        if (shape == null) throw new IllegalArgumentException("shape must not be null");
+        int b = shape.batch(), d = shape.channels(), l = shape.length(), n = shape.state(), g = shape.groups();
+        ScanShape.requireLength("u", "(B, D, L)", len(u), false, b, d, l);
+        ScanShape.requireLength("delta", "(B, D, L)", len(delta), false, b, d, l);
+        ScanShape.requireLength("A", "(D, N)", len(A), false, d, n);
+        ScanShape.requireLength("Bm", "(B, G, N, L)", len(Bm), false, b, g, n, l);
+        ScanShape.requireLength("Cm", "(B, G, N, L)", len(Cm), false, b, g, n, l);
+        ScanShape.requireLength("dSkip", "(D)", len(dSkip), true, d);
+        ScanShape.requireLength("z", "(B, D, L)", len(z), true, b, d, l);
+        ScanShape.requireLength("deltaBias", "(D)", len(deltaBias), true, d);
+    }
+
+    static int len(double[] array) { return array == null ? -1 : array.length; }
+}

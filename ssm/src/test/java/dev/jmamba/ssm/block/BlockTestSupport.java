@@ -1,0 +1,45 @@
+package dev.jmamba.ssm.block;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jmamba.nn.Module;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/** Helpers shared by the block tests. */
+final class BlockTestSupport {
+    private BlockTestSupport() {}
+
+    static Tensor randomF64(long seed, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int s : shape) n *= s;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
+    /** Asserts the state dict has exactly these keys (any order) with these shapes. */
+    static void assertKeysAndShapes(Module m, Map<String, int[]> expected) {
+        Map<String, Tensor> state = m.stateDict();
+        assertEquals(new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(state.keySet()));
+        for (Map.Entry<String, int[]> e : expected.entrySet()) {
+            assertArrayEquals(e.getValue(), state.get(e.getKey()).shape(), e.getKey());
+        }
+    }
+
+    /** name → shape, in the order given: ("a", new int[]{1}), ... */
+    static Map<String, int[]> shapes(Object... pairs) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put((String) pairs[i], (int[]) pairs[i + 1]);
+        return m;
+    }
+
+    static double softplus(double x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+
+    static Module f64(Module m) { return m.to(DType.F64); }
+}

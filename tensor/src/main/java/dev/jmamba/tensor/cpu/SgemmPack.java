@@ -1,0 +1,64 @@
+package dev.jmamba.tensor.cpu;
+
+import java.util.Arrays;
+
+/**
+ * Packing for the blocked GEMM: copies a block of op(A) or op(B) into the contiguous,
+ * zero-padded panel layout that {@link SgemmKernel} reads, so the kernel streams memory with
+ * unit stride regardless of transposes and leading dimensions. alpha is folded into A here.
+ */
+final class SgemmPack {
+    private SgemmPack() {}
+
+    /**
+     * Packs op(A)(i0 : i0+rows, p0 : p0+kc) into panels of {@code mr} rows, each panel (kc, mr)
+     * at {@code ap[panel * kc * mr]}, rows past {@code rows} zero.
+     *
+     * @param a  A as stored: (m, k) row stride lda, or (k, m) if transA
+     * @param ap destination (ceil(rows / mr) * kc * mr)
+     */
+    static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
+                      float alpha, float[] ap, int mr) {
+        for (int panel = 0; panel * mr < rows; panel++) {
+            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = panel * kc * mr;
+            if (!transA) {
+                for (int r = 0; r < live; r++) {
+                    int src = aOff + (i0 + r0 + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) ap[dst + p * mr + r] = alpha * a[src + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    int src = aOff + (p0 + p) * lda + i0 + r0;
+                    for (int r = 0; r < live; r++) ap[dst + p * mr + r] = alpha * a[src + r];
+                }
+            }
+            if (live < mr) {
+                for (int p = 0; p < kc; p++) Arrays.fill(ap, dst + p * mr + live, dst + (p + 1) * mr, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs op(B)(p0 : p0+kc, j0 : j0+cols) (cols &lt;= nr) as one panel (kc, nr) at
+     * {@code bp[dst]}, columns past {@code cols} zero.
+     *
+     * @param b  B as stored: (k, n) row stride ldb, or (n, k) if transB
+     * @param bp destination, kc * nr floats from dst
+     */
+    static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols,
+                           float[] bp, int dst, int nr) {
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                System.arraycopy(b, bOff + (p0 + p) * ldb + j0, bp, dst + p * nr, cols);
+            }
+        } else {
+            for (int j = 0; j < cols; j++) {
+                int src = bOff + (j0 + j) * ldb + p0;
+                for (int p = 0; p < kc; p++) bp[dst + p * nr + j] = b[src + p];
+            }
+        }
+        if (cols < nr) {
+            for (int p = 0; p < kc; p++) Arrays.fill(bp, dst + p * nr + cols, dst + (p + 1) * nr, 0f);
+        }
+    }
+}

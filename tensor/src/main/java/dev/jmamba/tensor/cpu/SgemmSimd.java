@@ -1,0 +1,225 @@
+package dev.jmamba.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API register-tile kernels: an (MR, 2V) tile of C, V = lanes of the preferred species
+ * (8 on AVX2, 16 on AVX-512), held in 2*MR accumulator vectors. Each step p loads two vectors of the
+ * packed B row, broadcasts the MR packed A values one at a time and issues 2*MR fused multiply-adds.
+ * MR = 6 on 256-bit vectors (12 accumulators + 2 B + 1 broadcast = 15 of AVX2's 16 registers);
+ * MR = MR_WIDE rows on 512-bit vectors, where AVX-512 has 32 registers.
+ * {@code -Djmamba.gemm.vbits=256} and {@code -Djmamba.gemm.mr=6|8|12} override (for tuning).
+ * The tile methods are written out by hand: accumulators must stay in local variables.
+ * Loaded only when {@link SimdSupport#ENABLED}.
+ */
+final class SgemmSimd implements SgemmKernel {
+    private static final VectorSpecies<Float> S = species();
+    private static final int L = S.length();
+    private static final int NR = 2 * L;
+    private static final int MR_WIDE = 8;
+    private static final SgemmSimd DEFAULT = new SgemmSimd(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : 6));
+
+    private final int mr;
+
+    private SgemmSimd(int mr) {
+        if (mr != 6 && mr != 8 && mr != 12) throw new IllegalArgumentException("SgemmSimd: mr must be 6, 8 or 12, got " + mr);
+        this.mr = mr;
+    }
+
+    /** The kernel (typed as the interface so callers need not load this class eagerly). */
+    static SgemmKernel kernel() { return DEFAULT; }
+
+    /** A kernel with {@code mr} rows (6, 8 or 12), for tests of every tile shape. */
+    static SgemmKernel kernel(int mr) { return new SgemmSimd(mr); }
+
+    private static VectorSpecies<Float> species() {
+        int bits = Integer.getInteger("jmamba.gemm.vbits", 0);
+        if (bits == 256) return FloatVector.SPECIES_256;
+        if (bits == 128) return FloatVector.SPECIES_128;
+        return FloatVector.SPECIES_PREFERRED;
+    }
+
+    @Override public int mr() { return mr; }
+
+    @Override public int nr() { return NR; }
+
+    @Override
+    public void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        switch (mr) {
+            case 6 -> tile6(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+            case 8 -> tile8(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+            case 12 -> tile12(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+            default -> throw new IllegalStateException("unreachable: mr = " + mr);
+        }
+    }
+
+    /** The (6, 2V) tile: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers. */
+    private static void tile6(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = apOff + p * 6, bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+        }
+        // Written out (no helper taking vectors): a non-inlined call would box the accumulators.
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc).fma(bv, c50); c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L).fma(bv, c51);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L);
+    }
+
+    /** The (8, 2V) tile: 16 accumulators + 2 B vectors + 1 broadcast = 19 registers. */
+    private static void tile8(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = apOff + p * 8, bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        // Written out (no helper taking vectors): a non-inlined call would box the accumulators.
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc).fma(bv, c50); c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L).fma(bv, c51);
+            c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc).fma(bv, c60); c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L).fma(bv, c61);
+            c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc).fma(bv, c70); c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L).fma(bv, c71);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + L);
+    }
+
+    /** The (12, 2V) tile: 24 accumulators + 2 B vectors + 1 broadcast = 27 registers. */
+    private static void tile12(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        FloatVector c80 = FloatVector.zero(S), c81 = FloatVector.zero(S);
+        FloatVector c90 = FloatVector.zero(S), c91 = FloatVector.zero(S);
+        FloatVector c100 = FloatVector.zero(S), c101 = FloatVector.zero(S);
+        FloatVector c110 = FloatVector.zero(S), c111 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = apOff + p * 12, bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, ap[ai + 8]);
+            c80 = av.fma(b0, c80); c81 = av.fma(b1, c81);
+            av = FloatVector.broadcast(S, ap[ai + 9]);
+            c90 = av.fma(b0, c90); c91 = av.fma(b1, c91);
+            av = FloatVector.broadcast(S, ap[ai + 10]);
+            c100 = av.fma(b0, c100); c101 = av.fma(b1, c101);
+            av = FloatVector.broadcast(S, ap[ai + 11]);
+            c110 = av.fma(b0, c110); c111 = av.fma(b1, c111);
+        }
+        // Written out (no helper taking vectors): a non-inlined call would box the accumulators.
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc).fma(bv, c50); c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L).fma(bv, c51);
+            c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc).fma(bv, c60); c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L).fma(bv, c61);
+            c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc).fma(bv, c70); c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L).fma(bv, c71);
+            c80 = FloatVector.fromArray(S, c, cOff + 8 * ldc).fma(bv, c80); c81 = FloatVector.fromArray(S, c, cOff + 8 * ldc + L).fma(bv, c81);
+            c90 = FloatVector.fromArray(S, c, cOff + 9 * ldc).fma(bv, c90); c91 = FloatVector.fromArray(S, c, cOff + 9 * ldc + L).fma(bv, c91);
+            c100 = FloatVector.fromArray(S, c, cOff + 10 * ldc).fma(bv, c100); c101 = FloatVector.fromArray(S, c, cOff + 10 * ldc + L).fma(bv, c101);
+            c110 = FloatVector.fromArray(S, c, cOff + 11 * ldc).fma(bv, c110); c111 = FloatVector.fromArray(S, c, cOff + 11 * ldc + L).fma(bv, c111);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + L);
+        c80.intoArray(c, cOff + 8 * ldc); c81.intoArray(c, cOff + 8 * ldc + L);
+        c90.intoArray(c, cOff + 9 * ldc); c91.intoArray(c, cOff + 9 * ldc + L);
+        c100.intoArray(c, cOff + 10 * ldc); c101.intoArray(c, cOff + 10 * ldc + L);
+        c110.intoArray(c, cOff + 11 * ldc); c111.intoArray(c, cOff + 11 * ldc + L);
+    }
+}
