@@ -24,8 +24,8 @@ public final class ModelRegistry {
     private static final Map<String, Builder> BUILDERS = new LinkedHashMap<>();
 
     static {
-        BUILDERS.put("small-cnn", s -> new SmallConvNet(s.inChannels(), 32, s.numClasses(), s.seed()));
-        BUILDERS.put("small-cnn-wide", s -> new SmallConvNet(s.inChannels(), 48, s.numClasses(), s.seed()));
+        BUILDERS.put("small-cnn", s -> new SmallConvNet(s.inChannels(), 16, s.numClasses(), s.seed()));
+        BUILDERS.put("small-cnn-wide", s -> new SmallConvNet(s.inChannels(), 32, s.numClasses(), s.seed()));
         BUILDERS.put("tiny-cnn", s -> new SmallConvNet(s.inChannels(), 4, s.numClasses(), s.seed()));
     }
 
