@@ -287,7 +287,9 @@ public final class Trainer {
         return s;
     }
 
+    /** Writes a checkpoint, unless the latest steps were non-finite (then the last good one stays). */
     private void checkpoint() {
+        if (consecutiveNonfinite > 0) return;
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
                 data.skippedImages(), trainSeconds);
