@@ -4,7 +4,7 @@ import dev.jmamba.app.train.CheckpointStore;
 import dev.jmamba.app.train.RunConfig;
 import dev.jmamba.app.models.ModelRegistry;
 import dev.jmamba.io.CheckpointException;
-import dev.jmamba.nn.Layer;
+import dev.jmamba.app.models.Classifier;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
@@ -16,7 +16,7 @@ import java.util.Map;
  * and the model (or its EMA weights) on a device, in eval mode. Every defect of the checkpoint
  * becomes one {@link UserError} naming the file.
  */
-record CheckpointModel(Path dir, RunConfig config, Layer model) {
+record CheckpointModel(Path dir, RunConfig config, Classifier model) {
 
     static CheckpointModel load(Path given, Device device, boolean useEma) {
         try {
@@ -28,19 +28,19 @@ record CheckpointModel(Path dir, RunConfig config, Layer model) {
                 file = c.dir().resolve(CheckpointStore.EMA);
                 weights = dev.jmamba.app.train.TensorBlobs.read(file);
             }
-            Layer model;
+            Classifier model;
             try {
                 model = ModelRegistry.create(c.config().model());
             } catch (IllegalArgumentException e) {
                 throw UserError.runtime(c.dir().resolve(CheckpointStore.CONFIG) + ": " + e.getMessage());
             }
-            model.to(device);
+            model.module().to(device);
             try {
-                model.loadStateDict(weights, true);
+                model.module().loadStateDict(weights, true);
             } catch (IllegalArgumentException e) {
                 throw UserError.runtime(file + ": does not fit model " + c.config().model().name() + " (" + e.getMessage() + ")");
             }
-            model.train(false);
+            model.module().train(false);
             return new CheckpointModel(c.dir(), c.config(), model);
         } catch (CheckpointException e) {
             throw UserError.runtime(e.getMessage());

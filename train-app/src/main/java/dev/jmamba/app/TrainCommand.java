@@ -224,7 +224,7 @@ public final class TrainCommand implements Runnable {
     }
 
     private static String paramCount(RunConfig cfg, Device dev) {
-        long n = ModelRegistry.create(cfg.model()).numParameters();
+        long n = ModelRegistry.create(cfg.model()).module().numParameters();
         return String.format("%,d parameters", n);
     }
 

@@ -1,6 +1,5 @@
 package dev.jmamba.app.models;
 
-import dev.jmamba.nn.Layer;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,15 +17,20 @@ public final class ModelRegistry {
     public record ModelSpec(String name, int numClasses, int inChannels, int resolution, double dropPath, long seed) {}
 
     private interface Builder {
-        Layer build(ModelSpec spec);
+        Classifier build(ModelSpec spec);
     }
 
     private static final Map<String, Builder> BUILDERS = new LinkedHashMap<>();
 
     static {
-        BUILDERS.put("small-cnn", s -> new SmallConvNet(s.inChannels(), 16, s.numClasses(), s.seed()));
-        BUILDERS.put("small-cnn-wide", s -> new SmallConvNet(s.inChannels(), 32, s.numClasses(), s.seed()));
-        BUILDERS.put("tiny-cnn", s -> new SmallConvNet(s.inChannels(), 4, s.numClasses(), s.seed()));
+        BUILDERS.put("small-cnn", s -> cnn(s, 16));
+        BUILDERS.put("small-cnn-wide", s -> cnn(s, 32));
+        BUILDERS.put("tiny-cnn", s -> cnn(s, 4));
+    }
+
+    private static Classifier cnn(ModelSpec s, int width) {
+        SmallConvNet net = new SmallConvNet(s.inChannels(), s.resolution(), width, s.numClasses(), s.seed());
+        return new Classifier(net, net::forward);
     }
 
     /** Every model name, in a stable order. */
@@ -39,7 +43,7 @@ public final class ModelRegistry {
      * Builds the model of {@code spec}. Throws {@link IllegalArgumentException} for an unknown name
      * (listing the known ones) or a setting the model does not support.
      */
-    public static Layer create(ModelSpec spec) {
+    public static Classifier create(ModelSpec spec) {
         Builder b = BUILDERS.get(spec.name());
         if (b == null) throw new IllegalArgumentException("unknown model '" + spec.name() + "'; known models: " + String.join(", ", names()));
         if (spec.name().contains("cnn")) {

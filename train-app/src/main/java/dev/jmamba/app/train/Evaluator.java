@@ -4,7 +4,7 @@ import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
-import dev.jmamba.nn.Layer;
+import dev.jmamba.app.models.Classifier;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Scope;
@@ -21,8 +21,8 @@ public final class Evaluator {
     public record Result(double loss, double top1, double top5, int images) {}
 
     /** Evaluates {@code model} on all batches of {@code loader}; the model is left in eval mode. */
-    public static Result evaluate(Layer model, DataLoader loader, Device device) {
-        model.train(false);
+    public static Result evaluate(Classifier model, DataLoader loader, Device device) {
+        model.module().train(false);
         double lossSum = 0;
         long hit1 = 0, hit5 = 0;
         int count = 0;

@@ -8,7 +8,7 @@ import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.app.models.ModelRegistry;
 import dev.jmamba.autograd.Var;
-import dev.jmamba.nn.Layer;
+import dev.jmamba.app.models.Classifier;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.optim.AdamW;
@@ -60,8 +60,8 @@ public final class Trainer {
     private final Options opt;
     private final PrintWriter out;
     private final RunConfig.Recipe recipe;
-    private final Layer model;
-    private final Layer emaModel;
+    private final Classifier model;
+    private final Classifier emaModel;
     private final List<Parameter> params;
     private final AdamW optimizer;
     private final LrSchedule schedule;
@@ -85,11 +85,11 @@ public final class Trainer {
         this.data = RunData.open(cfg.data());
         this.model = buildModel(cfg, opt.device());
         if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
-        this.params = model.parameters();
-        this.optimizer = new AdamW(ParamGroups.noDecayFor(model, recipe.weightDecay()), recipe.lr());
+        this.params = model.module().parameters();
+        this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
         long warmup = Math.min(recipe.warmupSteps(), recipe.totalSteps() - 1);
         this.schedule = LrSchedule.warmupCosine(recipe.lr(), warmup, recipe.totalSteps(), recipe.warmupStartLr(), recipe.minLr());
-        this.ema = recipe.emaDecay() > 0 ? new Ema(model, recipe.emaDecay()) : null;
+        this.ema = recipe.emaDecay() > 0 ? new Ema(model.module(), recipe.emaDecay()) : null;
         this.emaModel = ema == null ? null : buildModel(cfg, opt.device());
         this.mixing = recipe.mixup() > 0 || recipe.cutmix() > 0
                 ? new MixupCutmix(recipe.mixup(), recipe.cutmix(), 1.0, 0.5, recipe.labelSmoothing(), numClasses) : null;
@@ -102,21 +102,21 @@ public final class Trainer {
     }
 
     /** Builds the model of {@code cfg} on {@code device}; unsupported settings become user errors. */
-    static Layer buildModel(RunConfig cfg, Device device) {
-        Layer m;
+    static Classifier buildModel(RunConfig cfg, Device device) {
+        Classifier m;
         try {
             m = ModelRegistry.create(cfg.model());
         } catch (IllegalArgumentException e) {
             throw UserError.usage(e.getMessage());
         }
-        m.to(device);
+        m.module().to(device);
         return m;
     }
 
     /** Loads a model state dict strictly; a mismatch names the file. */
-    static void loadModel(Layer model, Map<String, Tensor> state, Path file) {
+    static void loadModel(Classifier model, Map<String, Tensor> state, Path file) {
         try {
-            model.loadStateDict(state, true);
+            model.module().loadStateDict(state, true);
         } catch (IllegalArgumentException e) {
             throw UserError.runtime(file + ": does not fit the model (" + e.getMessage() + ")");
         }
@@ -178,6 +178,7 @@ public final class Trainer {
                             window.reset();
                         }
                         if (consecutiveNonfinite >= opt.maxNonfinite()) {
+                            if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
                             progress.endEpoch();
                             throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
                                     + " steps in a row (up to step " + step + "); the last good checkpoint is left in "
@@ -219,10 +220,10 @@ public final class Trainer {
 
     /** One optimisation step on {@code batch}; returns the loss (NaN or infinite when the step was skipped). */
     private double trainStep(Batch batch, double lr) {
-        model.train(true);
+        model.module().train(true);
         try (Scope scope = Scope.open()) {
             Map<String, Tensor> buffers = new LinkedHashMap<>();
-            for (var e : model.namedBuffers().entrySet()) buffers.put(e.getKey(), e.getValue().copy());
+            for (var e : model.module().namedBuffers().entrySet()) buffers.put(e.getKey(), e.getValue().copy());
             Tensor x = Tensor.wrap(batch.images(), batch.shape()).to(opt.device());        // (B, C, H, W)
             Var logits = model.forward(Var.of(x));                                         // (B, K)
             Var loss = batch.softTargets() != null
@@ -238,10 +239,10 @@ public final class Trainer {
             if (ok) {
                 optimizer.setLr(lr);
                 optimizer.step();
-                if (ema != null) ema.update(model);
+                if (ema != null) ema.update(model.module());
                 consecutiveNonfinite = 0;
             } else {
-                Map<String, Tensor> live = model.namedBuffers();
+                Map<String, Tensor> live = model.module().namedBuffers();
                 for (var e : buffers.entrySet()) live.get(e.getKey()).copyFrom(e.getValue());
                 nonfinite++;
                 consecutiveNonfinite++;
@@ -254,12 +255,12 @@ public final class Trainer {
 
     private Evaluator.Result evaluate(DataLoader valLoader) {
         Evaluator.Result r = Evaluator.evaluate(model, valLoader, opt.device());
-        model.train(true);
+        model.module().train(true);
         return r;
     }
 
     private Evaluator.Result evaluateEma(DataLoader valLoader) {
-        ema.copyTo(emaModel);
+        ema.copyTo(emaModel.module());
         return Evaluator.evaluate(emaModel, valLoader, opt.device());
     }
 
@@ -293,7 +294,7 @@ public final class Trainer {
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
                 data.skippedImages(), trainSeconds);
-        CheckpointStore.write(opt.outDir(), cfg, state, model.stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
+        CheckpointStore.write(opt.outDir(), cfg, state, model.module().stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
     }
 
     /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */

@@ -73,9 +73,10 @@ class ChannelsLastLayersTest {
     }
 
     @Test void smallConvNetMapsImagesToLogits() {
-        SmallConvNet net = new SmallConvNet(1, 4, 10, 1);
+        SmallConvNet net = new SmallConvNet(1, 28, 4, 10, 1);
         Var logits = net.forward(Var.of(Tensor.randn(2, 3, 1, 28, 28)));
         assertArrayEquals(new int[] {3, 10}, logits.shape());
-        assertEquals(4 * 9 + 8 * 36 + 16 * 72 + 3 * (2 * 4 + 2 * 8 + 2 * 16) / 3 + 16 * 10 + 10, net.numParameters());
+        // conv 9·1·4 and 9·4·8, BatchNorm weight + bias 2·4 and 2·8, head (7·7·8)·10 + 10
+        assertEquals(9 * 4 + 9 * 4 * 8 + 2 * 4 + 2 * 8 + 7 * 7 * 8 * 10 + 10, net.numParameters());
     }
 }

@@ -43,7 +43,7 @@ class KillTest {
             CheckpointStore.Loaded c = CheckpointStore.load(run, true);
             assertTrue(c.state().step() > lastStep, "checkpoint step " + c.state().step() + " after kill " + kill + " is not past " + lastStep);
             lastStep = c.state().step();
-            assertEquals(20, c.model().size(), "tiny-cnn state dict entries: 3 convs, 3 x 5 BatchNorm, head weight and bias");
+            assertEquals(14, c.model().size(), "tiny-cnn state dict entries: 2 convs, 2 x 5 BatchNorm, head weight and bias");
             AppRun.Result r = AppRun.run("eval", "--checkpoint", run.toString(), "--device", "cpu", "--workers", "1");
             assertEquals(0, r.exitCode(), r.err());
             assertTrue(r.out().contains("top-1"), r.out());
