@@ -84,7 +84,7 @@ public final class RunData {
     public static SamplePipeline trainPipeline(Dataset data, RunConfig.DataSpec spec, int resolution, double erasing) {
         if (spec.augment().equals("none")) {
             SamplePipeline eval = evalPipeline(data, resolution);
-            if (erasing > 0) throw UserError.usage("--random-erasing needs augmentation (drop --augment none)");
+            if (erasing > 0) throw UserError.usage("--random-erasing needs augmentation: use --augment light (or leave --augment out)");
             return eval;
         }
         return data.nativeSize().isPresent()

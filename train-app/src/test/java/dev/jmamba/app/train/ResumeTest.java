@@ -27,7 +27,7 @@ class ResumeTest {
     private static final String[] RECIPE = {"train", "--data", "synthetic", "--model", "tiny-cnn", "--max-steps", "40",
             "--batch-size", "16", "--train-limit", "400", "--val-limit", "32", "--device", "cpu", "--seed", "11",
             "--mixup", "0.8", "--cutmix", "1.0", "--label-smoothing", "0.1", "--random-erasing", "0.25",
-            "--ema", "0.9", "--clip-grad", "1.0", "--warmup-steps", "5", "--workers", "2", "--checkpoint-every", "7"};
+            "--ema", "0.9", "--clip-grad", "1.0", "--warmup-steps", "5", "--workers", "2", "--checkpoint-every", "7", "--augment", "light"};
 
     private static String[] with(String... extra) {
         List<String> all = new ArrayList<>(List.of(RECIPE));
