@@ -1,0 +1,16 @@
+package dev.jmamba.vision;
+
+/**
+ * A model family's hyper-parameters (one record per family) that can build the model and count
+ * its cost without building it.
+ */
+public interface BackboneConfig {
+    /** Registry name, e.g. {@code vim-tiny}. */
+    String name();
+
+    /** Builds a freshly initialised model. */
+    Backbone build(ModelSpec spec);
+
+    /** Parameters and FLOPs per part, analytically (must agree with {@link Backbone#numParameters()}). */
+    CostReport cost(ModelSpec spec);
+}

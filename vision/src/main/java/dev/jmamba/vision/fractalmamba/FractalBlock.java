@@ -1,0 +1,45 @@
+package dev.jmamba.vision.fractalmamba;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.DropPath;
+import dev.jmamba.nn.LayerNorm;
+import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.Seeds;
+import dev.jmamba.nn.Sequential;
+import dev.jmamba.ssm.block.MultiScanMixer;
+import dev.jmamba.ssm.block.SS2DConfig;
+import dev.jmamba.ssm.block.ScanOrderSet;
+import dev.jmamba.vision.Mlp;
+
+/**
+ * One FractalMamba layer in GrootV's layout (spec fractalmamba.md §3), channels-last (B, H, W, C):
+ * x = x + DropPath(op(norm1(x))); x = x + DropPath(mlp(norm2(x))). {@code op} is the Fractal
+ * Fusion Pathway: ssm's {@link MultiScanMixer} scanning the K pathway orders of the current grid
+ * (regenerated per grid) in one grouped selective scan and summing them back (cross-merge).
+ * Names: {@code norm1.0}, {@code op.*}, {@code norm2.0}, {@code mlp.fc1/fc2} (GrootV wraps its
+ * norms in a Sequential; its mixer is called {@code TreeSSM}, ours {@code op} as in VMamba).
+ */
+final class FractalBlock extends Layer {
+    private final Sequential norm1;
+    private final MultiScanMixer op;
+    private final Sequential norm2;
+    private final Mlp mlp;
+    private final DropPath dropPath;
+
+    FractalBlock(int dim, FractalMambaConfig c, double dropPathRate, long seed) {
+        this.norm1 = register("norm1", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
+        SS2DConfig sc = new SS2DConfig(dim, c.dState(), c.ssmRatio(), Math.ceilDiv(dim, 16), 3, false, 0.001, 0.1, 1e-4,
+                Seeds.derive(seed, 0));
+        this.op = register("op", new MultiScanMixer(sc, c.pathways().size(), ScanOrderSet.named(c.pathways())));
+        op.applyModelInit(Seeds.derive(seed, 1));
+        this.norm2 = register("norm2", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
+        this.mlp = register("mlp", new Mlp(dim, (int) (c.mlpRatio() * dim), Seeds.derive(seed, 2)));
+        this.dropPath = register("drop_path", new DropPath(dropPathRate, Seeds.derive(seed, 3)));
+    }
+
+    /** (B, H, W, C) → (B, H, W, C). */
+    @Override public Var forward(Var x) {
+        x = x.add(dropPath.forward(op.forward(norm1.forward(x))));
+        return x.add(dropPath.forward(mlp.forward(norm2.forward(x))));
+    }
+}

@@ -1,0 +1,46 @@
+package dev.jmamba.vision.localmamba;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.LayerNorm;
+import dev.jmamba.nn.Linear;
+import dev.jmamba.nn.Module;
+import dev.jmamba.nn.Seeds;
+
+/**
+ * LocalMamba's channel gate (spec localmamba.md §2, {@code BiAttn} with only its channel part
+ * active): g = sigmoid(channel_select(GELU(global_reduce(mean_L(LayerNorm(x)))))), out = x · g.
+ * Names: {@code norm}, {@code global_reduce} (C → C/8), {@code channel_select} (C/8 → C).
+ *
+ * <p>The gate depends on the mean over tokens of a per-token normalisation, which does not depend
+ * on the token order — so it can be applied to a direction's output before that output is put
+ * back into row-major order (what {@link LocalMixer} does), with the same result.
+ */
+public final class BiAttn extends Module {
+    private final LayerNorm norm;
+    private final Linear globalReduce;
+    private final Linear channelSelect;
+
+    public BiAttn(int channels, long seed) {
+        int reduced = (int) (channels * 0.125);
+        if (reduced < 1) throw new IllegalArgumentException("BiAttn: need at least 8 channels, got " + channels);
+        this.norm = register("norm", new LayerNorm(channels));
+        this.globalReduce = register("global_reduce", new Linear(channels, reduced, true, Seeds.derive(seed, 0)));
+        this.channelSelect = register("channel_select", new Linear(reduced, channels, true, Seeds.derive(seed, 1)));
+    }
+
+    /**
+     * @param x (B, L, C) in any token order
+     * @return (B, L, C) x scaled per sample and channel
+     */
+    public Var forward(Var x) {
+        Var g = norm.forward(x).mean(true, 1);                   // (B, 1, C)
+        g = channelSelect.forward(globalReduce.forward(g).gelu()).sigmoid();
+        return x.mul(g);
+    }
+
+    /** Zeroes both biases (Vim's {@code _init_weights} zeroes every Linear bias). */
+    void zeroBiases() {
+        globalReduce.bias().set(globalReduce.bias().value().mul(0.0));
+        channelSelect.bias().set(channelSelect.bias().value().mul(0.0));
+    }
+}

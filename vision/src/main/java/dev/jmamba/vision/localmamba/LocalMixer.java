@@ -1,0 +1,125 @@
+package dev.jmamba.vision.localmamba;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.curves.ScanOrders;
+import dev.jmamba.nn.Conv1d;
+import dev.jmamba.nn.Init;
+import dev.jmamba.nn.Linear;
+import dev.jmamba.nn.Module;
+import dev.jmamba.nn.Parameter;
+import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.SelectiveScan;
+import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.ssm.scan2d.CrossMerge;
+import dev.jmamba.ssm.scan2d.CrossScan;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.TokenLayout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * LocalVim's multi-direction Mamba mixer ({@code MultiMamba}, spec localmamba.md §2), tokens
+ * (B, L, D) on an h×w grid → (B, L, D):
+ * <pre>
+ *   xz  = in_proj(x)                                  shared, (B, h, w, 2·d_inner)
+ *   s_k = cross_scan(xz, order_k)                     x and z serialised together
+ *   o_k = BiAttn(MambaCore_k(s_k))                    conv1d_k, x_proj_k, dt_proj_k, A_log_k, D_k; z-gated scan
+ *   out = out_proj(Σ_k reverse_k(o_k))                cross_merge puts each back and sums
+ * </pre>
+ * Directions use LocalMamba's names (h, h_flip, v, v_flip, w2, w2_flip, w7, w7_flip) and the
+ * orders of scan-curves ({@link ScanOrders#localMambaCandidates}), regenerated for every grid.
+ * Window orders there skip the padding cells instead of scanning zeros (a documented difference
+ * from the official padded Triton scan on grids not divisible by the window).
+ *
+ * <p>Parameter names as the official module: {@code in_proj.weight}, {@code A_log_k},
+ * {@code conv1d_k.weight/bias}, {@code x_proj_k.weight}, {@code dt_proj_k.weight/bias},
+ * {@code D_k}, {@code out_proj.weight}, {@code attn.*}.
+ */
+public final class LocalMixer extends Module {
+    private final List<String> directions;
+    private final int dim, dInner, dState, dtRank;
+    private final Linear inProj;
+    private final List<Conv1d> convs = new ArrayList<>();
+    private final List<Linear> xProjs = new ArrayList<>();
+    private final List<Linear> dtProjs = new ArrayList<>();
+    private final List<Parameter> aLogs = new ArrayList<>();
+    private final List<Parameter> ds = new ArrayList<>();
+    private final Linear outProj;
+    private final BiAttn attn;
+
+    public LocalMixer(int dim, int dState, int expand, int dConv, List<String> directions, long seed) {
+        for (String d : directions) {
+            if (!LocalVimConfig.CANDIDATES.contains(d)) {
+                throw new IllegalArgumentException("LocalMixer: unknown direction '" + d + "', expected one of " + LocalVimConfig.CANDIDATES);
+            }
+        }
+        this.directions = List.copyOf(directions);
+        this.dim = dim;
+        this.dInner = expand * dim;
+        this.dState = dState;
+        this.dtRank = Math.ceilDiv(dim, 16);
+        this.inProj = register("in_proj", new Linear(dim, 2 * dInner, false, Seeds.derive(seed, 0)));
+        for (int k = 0; k < directions.size(); k++) {
+            long s = Seeds.derive(seed, 10 + k);
+            aLogs.add(param("A_log_" + k, MambaInit.aLogS4dReal(dInner, dState)).noWeightDecay(true));
+            convs.add(register("conv1d_" + k, Conv1d.causalDepthwise(dInner, dConv, true, Seeds.derive(s, 0))));
+            xProjs.add(register("x_proj_" + k, new Linear(dInner, dtRank + 2 * dState, false, Seeds.derive(s, 1))));
+            Linear dt = register("dt_proj_" + k, new Linear(dtRank, dInner, true, Seeds.derive(s, 2)));
+            dt.weight().set(MambaInit.dtProjWeight(Seeds.derive(s, 3), dtRank, 1.0, dInner, dtRank));
+            dt.bias().set(MambaInit.dtBias(Seeds.derive(s, 4), 0.001, 0.1, 1e-4, dInner));
+            dtProjs.add(dt);
+            ds.add(param("D_" + k, Tensor.ones(dInner)).noWeightDecay(true));
+        }
+        this.outProj = register("out_proj", new Linear(dInner, dim, false, Seeds.derive(seed, 1)));
+        this.attn = register("attn", new BiAttn(dInner, Seeds.derive(seed, 2)));
+    }
+
+    public List<String> directions() { return directions; }
+
+    /**
+     * @param x (B, L, D) tokens of a one-grid layout without class token
+     * @return (B, L, D)
+     */
+    public Var forward(Var x, TokenLayout layout) {
+        if (layout.hasCls() || layout.grids().size() != 1) {
+            throw new IllegalArgumentException("LocalMixer: expected one token grid without class token, got " + layout);
+        }
+        int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w;
+        Map<String, ScanOrder> all = ScanOrders.localMambaCandidates(h, w);
+        List<ScanOrder> orders = directions.stream().map(all::get).toList();
+        Var xz = inProj.forward(x).reshape(b, h, w, 2 * dInner);              // (B, h, w, 2·d_inner)
+        Var seqs = CrossScan.applyChannelsLast(xz, orders);                   // (B, K, 2·d_inner, L)
+        Var[] outs = new Var[orders.size()];
+        for (int k = 0; k < orders.size(); k++) {
+            Var s = seqs.select(1, k);                                        // (B, 2·d_inner, L)
+            Var[] parts = s.split(1, dInner, dInner);
+            Var y = core(k, parts[0], parts[1]);                              // (B, d_inner, L) in scan order
+            outs[k] = attn.forward(y.transpose(1, 2)).transpose(1, 2);        // gate is order-independent
+        }
+        Var merged = CrossMerge.applyChannelsLast(Var.stack(1, outs), orders, h, w); // (B, h, w, d_inner)
+        return outProj.forward(merged.reshape(b, l, dInner));                 // (B, L, D)
+    }
+
+    /** conv1d → SiLU → x_proj → dt/B/C → z-gated selective scan of direction k; (B, d_inner, L) each. */
+    private Var core(int k, Var xs, Var z) {
+        Var u = convs.get(k).forward(xs).silu();                               // (B, d_inner, L)
+        Var[] dbc = xProjs.get(k).forward(u.transpose(1, 2)).split(2, dtRank, dState, dState); // (B, L, R|N|N)
+        Linear dt = dtProjs.get(k);
+        Var delta = dbc[0].matmul(dt.weight().var().transpose(0, 1));          // (B, L, d_inner)
+        Var a = aLogs.get(k).var().exp().neg();                                // (d_inner, N)
+        return SelectiveScan.scan(u, delta.transpose(1, 2), a, dbc[1].transpose(1, 2), dbc[2].transpose(1, 2),
+                ds.get(k).var(), z, dt.bias().var(), true);
+    }
+
+    /**
+     * LocalVim's {@code _init_weights(n_layer)}: Linear biases zeroed except the dt_proj ones
+     * (flagged no-reinit), out_proj.weight redrawn U(±1/sqrt(d_inner)) / sqrt(nLayer).
+     */
+    public void applyModelInit(int nLayer, long seed) {
+        attn.zeroBiases();
+        outProj.weight().set(Init.kaimingUniform(seed, Math.sqrt(5), dim, dInner).div(Math.sqrt(nLayer)));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.jmamba.vision.vmamba;
+
+import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.DropPath;
+import dev.jmamba.nn.LayerNorm;
+import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.block.SS2D;
+import dev.jmamba.ssm.block.SS2DConfig;
+import dev.jmamba.vision.Mlp;
+
+/**
+ * VMamba's VSS block (spec vmamba.md §3), channels-last (B, H, W, C):
+ * x = x + DropPath(SS2D(norm(x))); x = x + DropPath(mlp(norm2(x))).
+ * Names {@code norm}, {@code op} (ssm's SS2D), {@code norm2}, {@code mlp.fc1/fc2}.
+ */
+final class VssBlock extends Layer {
+    private final LayerNorm norm;
+    private final SS2D op;
+    private final LayerNorm norm2;
+    private final Mlp mlp;
+    private final DropPath dropPath;
+
+    VssBlock(int dim, VMambaConfig c, double dropPathRate, long seed) {
+        this.norm = register("norm", new LayerNorm(dim, VMambaConfig.NORM_EPS, true, true));
+        SS2DConfig sc = new SS2DConfig(dim, c.dState(), c.ssmRatio(), Math.ceilDiv(dim, 16), c.dConv(), false,
+                0.001, 0.1, 1e-4, Seeds.derive(seed, 0));
+        this.op = register("op", new SS2D(sc));
+        op.applyModelInit(Seeds.derive(seed, 1));
+        this.norm2 = register("norm2", new LayerNorm(dim, VMambaConfig.NORM_EPS, true, true));
+        this.mlp = register("mlp", new Mlp(dim, (int) (c.mlpRatio() * dim), Seeds.derive(seed, 2)));
+        this.dropPath = register("drop_path", new DropPath(dropPathRate, Seeds.derive(seed, 3)));
+    }
+
+    /** (B, H, W, C) → (B, H, W, C). */
+    @Override public Var forward(Var x) {
+        x = x.add(dropPath.forward(op.forward(norm.forward(x))));
+        return x.add(dropPath.forward(mlp.forward(norm2.forward(x))));
+    }
+}
