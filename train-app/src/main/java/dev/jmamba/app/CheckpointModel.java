@@ -16,11 +16,16 @@ import java.util.Map;
  * and the model (or its EMA weights) on a device, in eval mode. Every defect of the checkpoint
  * becomes one {@link UserError} naming the file.
  */
-record CheckpointModel(Path dir, RunConfig config, Classifier model) {
+record CheckpointModel(Path dir, RunConfig config, Classifier model, Device device) {
 
-    static CheckpointModel load(Path given, Device device, boolean useEma) {
+    /**
+     * Reads the checkpoint under {@code given} first (so file problems are reported before anything
+     * else), then picks the device ({@code --device} text, null = default) and builds the model there.
+     */
+    static CheckpointModel load(Path given, String deviceText, boolean useEma) {
         try {
             CheckpointStore.Loaded c = CheckpointStore.load(given, false);
+            Device device = DeviceOption.parse(deviceText);
             Map<String, Tensor> weights = c.model();
             Path file = c.dir().resolve(CheckpointStore.MODEL);
             if (useEma) {
@@ -41,7 +46,7 @@ record CheckpointModel(Path dir, RunConfig config, Classifier model) {
                 throw UserError.runtime(file + ": does not fit model " + c.config().model().name() + " (" + e.getMessage() + ")");
             }
             model.module().train(false);
-            return new CheckpointModel(c.dir(), c.config(), model);
+            return new CheckpointModel(c.dir(), c.config(), model, device);
         } catch (CheckpointException e) {
             throw UserError.runtime(e.getMessage());
         }

@@ -45,8 +45,8 @@ public final class EvalCommand implements Runnable {
         if (valLimit != null && valLimit < 1) throw UserError.usage("--val-limit must be >= 1, got " + valLimit);
         int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
-        Device dev = DeviceOption.parse(device);
-        CheckpointModel cm = CheckpointModel.load(checkpoint, dev, ema);
+        CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
+        Device dev = cm.device();
         RunConfig.DataSpec ds = cm.config().data();
         String[] kp = data == null ? new String[] {ds.kind(), ds.path()} : RunData.kindAndPath(data);
         int limit = valLimit != null ? valLimit : data == null ? ds.valLimit() : 0;

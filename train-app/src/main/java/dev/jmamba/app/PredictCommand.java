@@ -45,8 +45,8 @@ public final class PredictCommand implements Runnable {
 
     @Override public void run() {
         if (top < 1) throw UserError.usage("--top must be >= 1, got " + top);
-        Device dev = DeviceOption.parse(device);
-        CheckpointModel cm = CheckpointModel.load(checkpoint, dev, ema);
+        CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
+        Device dev = cm.device();
         RunConfig cfg = cm.config();
         ImageTransform prepare = evalTransform(cfg);
         PrintWriter o = spec.commandLine().getOut();

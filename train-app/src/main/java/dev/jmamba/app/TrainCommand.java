@@ -112,19 +112,21 @@ public final class TrainCommand implements Runnable {
         if (logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
         int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
-        Device dev = DeviceOption.parse(device);
         try {
             RunConfig cfg;
+            Device dev;
             CheckpointStore.Loaded loaded = null;
             Path runDir;
             if (resume != null) {
                 rejectRunOptionsOnResume();
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
+                dev = DeviceOption.parse(device);
                 runDir = loaded.dir().toAbsolutePath().getParent();
                 o.printf("resuming %s from step %d (epoch %d, batch %d)%n", runDir, loaded.state().step(), loaded.state().epoch() + 1, loaded.state().batchInEpoch());
             } else {
                 cfg = newRun(o);
+                dev = DeviceOption.parse(device);
                 runDir = out != null ? out : defaultRunDir();
                 if (Files.isDirectory(runDir.resolve(CheckpointStore.DIR_NAME))) {
                     throw UserError.usage(runDir + " already holds a run; continue it with --resume " + runDir + " or choose another --out");
