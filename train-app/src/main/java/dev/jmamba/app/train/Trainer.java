@@ -159,7 +159,8 @@ public final class Trainer {
             if (step > 0) log.write(Map.of("type", "resume", "step", step, "epoch", epoch), null);
             Window window = new Window();
             while (step < recipe.totalSteps() && !stopRequested()) {
-                progress.startEpoch(epoch, recipe.epochs(), batchInEpoch, recipe.stepsPerEpoch());
+                progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
+                        (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
                 try (DataLoader.EpochIterator it = trainLoader.epoch(epoch, batchInEpoch)) {
                     while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
                         long t0 = System.nanoTime();
