@@ -44,13 +44,12 @@ public final class AppRun {
     }
 
     /**
-     * Starts {@code jmamba args} in a child JVM with this test's class path and the scalar CPU
-     * kernels ({@code -Djmamba.simd=false}: their results do not depend on JIT state, see ResumeTest),
-     * output appended to {@code log}.
+     * Starts {@code jmamba args} in a child JVM with this test's class path and the same JVM flags as
+     * the launcher (Vector API kernels on, full JIT), output appended to {@code log}.
      */
     public static Process startChild(Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djmamba.simd=false", "-Xss8m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }

@@ -1,8 +1,8 @@
 package dev.jmamba.ssm.kernel;
 
 import dev.jmamba.tensor.cpu.Parallel;
+import dev.jmamba.tensor.cpu.VectorMathSimd;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -121,8 +121,8 @@ final class ScanBlocksBackwardSimd {
                 for (int n = 0; n < N; n++)                          // Σ over lanes, once per (l, n)
                     for (int k = 0; k < len; k++) {
                         int i = sliceOff + bc + n * L + l0 + k, lane = (k * N + n) * W;
-                        dB[i] = FloatVector.fromArray(S, ws.dBLanes, lane).reduceLanes(VectorOperators.ADD);
-                        dC[i] = FloatVector.fromArray(S, ws.dCLanes, lane).reduceLanes(VectorOperators.ADD);
+                        dB[i] = VectorMathSimd.sumLanes(FloatVector.fromArray(S, ws.dBLanes, lane));
+                        dC[i] = VectorMathSimd.sumLanes(FloatVector.fromArray(S, ws.dCLanes, lane));
                     }
             }
         }

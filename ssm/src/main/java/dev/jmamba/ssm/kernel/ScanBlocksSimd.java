@@ -2,7 +2,6 @@ package dev.jmamba.ssm.kernel;
 
 import dev.jmamba.tensor.cpu.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.jmamba.ssm.kernel.SelectiveScanCpu.CHUNK;

@@ -1,9 +1,9 @@
 package dev.jmamba.ssm.kernel;
 
 import dev.jmamba.tensor.cpu.Parallel;
+import dev.jmamba.tensor.cpu.VectorMathSimd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -123,9 +123,9 @@ final class ScanPositionsBackwardSimd {
                     adjointRow(n, len, a.A()[d * N + n], bc + n * L + l0, sliceOff, dB, dC);
                 finishChunk(len, skip, seq + l0);
             }
-            for (int n = 0; n < N; n++) dA[n] = FloatVector.fromArray(S, dALanes, n * V).reduceLanes(VectorOperators.ADD);
-            sumSkip = FloatVector.fromArray(S, sums, 0).reduceLanes(VectorOperators.ADD);
-            sumBias = FloatVector.fromArray(S, sums, V).reduceLanes(VectorOperators.ADD);
+            for (int n = 0; n < N; n++) dA[n] = VectorMathSimd.sumLanes(FloatVector.fromArray(S, dALanes, n * V));
+            sumSkip = VectorMathSimd.sumLanes(FloatVector.fromArray(S, sums, 0));
+            sumBias = VectorMathSimd.sumLanes(FloatVector.fromArray(S, sums, V));
         }
 
         /** gy (and dz) from gout, with y0 = y + Dskip·u. */

@@ -16,10 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * 40 straight steps and 20 steps + resume to 40 give byte-identical checkpoints (model, optimizer,
  * EMA), with every recipe switch that draws random numbers or keeps state turned on.
  *
- * <p>The runs use child JVMs with the scalar CPU kernels: with the Vector API kernels, even two
- * straight runs differ in the last bits, because the SIMD results depend on whether the JIT has
- * compiled a kernel yet (intrinsic and fallback paths round differently), which is a property of
- * the kernels and not of resuming.
+ * <p>The runs use child JVMs with the launcher's flags (Vector API kernels, full JIT). The SIMD
+ * kernels only use operations that round the same before and after JIT compilation
+ * ({@code VectorMathSimd}), so results do not depend on when a kernel gets compiled.
  */
 class ResumeTest {
     @TempDir Path tmp;
