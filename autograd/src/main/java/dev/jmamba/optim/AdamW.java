@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
 
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,8 @@ import java.util.Set;
  *   v = β2·v + (1 − β2)·g²
  *   p = p − (lr / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + eps)
  * </pre>
- * State: {@code exp_avg.<name>} (m) and {@code exp_avg_sq.<name>} (v).
+ * State: {@code exp_avg.<name>} (m) and {@code exp_avg_sq.<name>} (v). Each parameter is updated by
+ * one fused pass ({@link Updates#adamw}); its comment gives the exact order of the rounded operations.
  */
 public final class AdamW extends Optimizer {
     private final double beta1, beta2, eps;
@@ -34,12 +36,9 @@ public final class AdamW extends Optimizer {
 
     @Override protected void update(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay) {
         Tensor m = state("exp_avg", name, value), v = state("exp_avg_sq", name, value);
-        if (weightDecay != 0) value.copyFrom(value.mul(1 - lr * weightDecay));
-        m.copyFrom(m.mul(beta1).add(grad.mul(1 - beta1)));
-        v.copyFrom(v.mul(beta2).add(grad.square().mul(1 - beta2)));
-        double bias1 = 1 - Math.pow(beta1, t), bias2 = 1 - Math.pow(beta2, t);
-        Tensor denom = v.sqrt().div(Math.sqrt(bias2)).add(eps);
-        value.copyFrom(value.sub(m.div(denom).mul(lr / bias1)));
+        Tensor target = value.isContiguous() ? value : value.contiguous();
+        Updates.adamw(target, grad.contiguous(), m, v, lr, beta1, beta2, eps, weightDecay, 1 - Math.pow(beta1, t), 1 - Math.pow(beta2, t));
+        if (target != value) value.copyFrom(target);
     }
 
     @Override protected Set<String> stateKinds() { return Set.of("exp_avg", "exp_avg_sq"); }

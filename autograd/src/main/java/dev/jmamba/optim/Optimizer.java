@@ -88,6 +88,11 @@ public abstract class Optimizer {
                 k -> Scope.unowned(() -> Tensor.zeros(like.dtype(), like.device(), like.shape())));
     }
 
+    /** True when state tensor {@code kind} of parameter {@code name} exists (created by an update or loaded). */
+    protected boolean hasState(String kind, String name) {
+        return state.containsKey(kind + "." + name);
+    }
+
     /** Drops the gradients of every parameter of every group. */
     public void zeroGrad() {
         for (Parameter p : byName.values()) p.var().zeroGrad();

@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
 
 import java.util.List;
 import java.util.Set;
@@ -13,7 +14,7 @@ import java.util.Set;
  *   d = nesterov ? d + μ·buf : buf    (when μ > 0)
  *   p = p − lr·d
  * </pre>
- * State: {@code momentum_buffer.<name>}.
+ * State: {@code momentum_buffer.<name>}. Each parameter is updated by one fused pass ({@link Updates#sgd}).
  */
 public final class Sgd extends Optimizer {
     private final double momentum;
@@ -28,13 +29,11 @@ public final class Sgd extends Optimizer {
     }
 
     @Override protected void update(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay) {
-        Tensor d = weightDecay == 0 ? grad : grad.add(value.mul(weightDecay));
-        if (momentum > 0) {
-            Tensor buf = state("momentum_buffer", name, value);
-            buf.copyFrom(buf.mul(momentum).add(d));
-            d = nesterov ? d.add(buf.mul(momentum)) : buf;
-        }
-        value.copyFrom(value.sub(d.mul(lr)));
+        boolean first = momentum > 0 && !hasState("momentum_buffer", name);
+        Tensor buf = momentum > 0 ? state("momentum_buffer", name, value) : null;
+        Tensor target = value.isContiguous() ? value : value.contiguous();
+        Updates.sgd(target, grad.contiguous(), buf, lr, momentum, 0, weightDecay, nesterov, first);
+        if (target != value) value.copyFrom(target);
     }
 
     @Override protected Set<String> stateKinds() { return Set.of("momentum_buffer"); }

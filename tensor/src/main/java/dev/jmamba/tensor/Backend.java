@@ -99,4 +99,34 @@ public interface Backend {
 
     /** RMS norm over the last dim: returns {y, rstd}; weight (C) may be null. */
     Tensor[] rmsNorm(Tensor x, Tensor weight, double eps);
+
+    /**
+     * One AdamW step (PyTorch {@code torch.optim.AdamW}) in place, element by element:
+     * <pre>
+     *   p = p · (1 − lr·wd)                       (skipped when wd = 0)
+     *   m = m·β1 + g·(1 − β1)
+     *   v = v·β2 + (g·g)·(1 − β2)
+     *   p = p − (m / (sqrt(v) · (1 / sqrt(bc2)) + eps)) · (lr / bc1)
+     * </pre>
+     * with bc1 = 1 − β1^t and bc2 = 1 − β2^t ({@code biasCorrection1/2}). The scalar factors are
+     * computed in double, then rounded once to the dtype; each operation rounds to the dtype
+     * (no fused multiply-add), in exactly this order, so every device gives the same bits.
+     * param, grad, expAvg (m) and expAvgSq (v): same shape (any), contiguous, F32 or F64, one dtype.
+     */
+    void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
+                     double eps, double weightDecay, double biasCorrection1, double biasCorrection2);
+
+    /**
+     * One SGD step (PyTorch {@code torch.optim.SGD}) in place, element by element:
+     * <pre>
+     *   d = g + p·wd                                       (d = g when wd = 0)
+     *   buf = firstStep ? d : buf·μ + d·(1 − dampening)    (when momentumBuf is not null)
+     *   d = nesterov ? d + buf·μ : buf                     (when momentumBuf is not null)
+     *   p = p − d·lr
+     * </pre>
+     * Rounding as {@link #adamwUpdate}. momentumBuf may be null only when momentum is 0.
+     * param, grad, momentumBuf: same shape (any), contiguous, F32 or F64, one dtype.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
+                   double weightDecay, boolean nesterov, boolean firstStep);
 }

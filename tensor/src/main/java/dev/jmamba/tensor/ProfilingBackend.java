@@ -147,4 +147,18 @@ final class ProfilingBackend implements Backend {
     @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) {
         try (var f = op("rms_norm")) { return inner.rmsNorm(x, weight, eps); }
     }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
+                                      double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
+        try (var f = op("adamw_update")) {
+            inner.adamwUpdate(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2);
+        }
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
+                                    double weightDecay, boolean nesterov, boolean firstStep) {
+        try (var f = op("sgd_update")) {
+            inner.sgdUpdate(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        }
+    }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmark compute kernels (prints medians; --json for one machine-readable line).",
-        subcommands = {BenchGemm.class, BenchScan.class, BenchTrain.class})
+        subcommands = {BenchGemm.class, BenchScan.class, BenchTrain.class, BenchLoader.class})
 public final class BenchCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmamba", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM training and inference for vision state-space models (Vim, VMamba, ...).",
-        subcommands = {CommandLine.HelpCommand.class, CurvesCommand.class, BenchCommand.class, InfoCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, InfoCommand.class, CurvesCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -26,14 +26,23 @@ public final class Main implements Runnable {
     /** Runs the command line and returns the exit code (used by tests). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, params) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + ex.getMessage() + " (see '" + name + " --help')");
+            cmd.getErr().flush();
+            return 2;
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             Throwable root = ex;
             if (root instanceof UserError ue) {
                 cmd.getErr().println("jmamba " + cmd.getCommandName() + ": " + ue.getMessage());
+                cmd.getErr().flush();
                 return ue.exitCode();
             }
             cmd.getErr().println("jmamba " + cmd.getCommandName() + ": " + describe(root));
             if (System.getenv("JMAMBA_DEBUG") != null) root.printStackTrace(cmd.getErr());
+            cmd.getErr().flush();
             return 1;
         });
         return cl.execute(args);

@@ -40,10 +40,18 @@ class BenchTrainProfileTest {
         int header = -1;
         for (int i = 0; i < lines.length; i++) if (lines[i].startsWith("op ")) header = i;
         assertTrue(header > 0, "a table header: " + out);
-        List<String> top = new ArrayList<>();
-        for (int i = header + 1; i < Math.min(lines.length, header + 11); i++) top.add(lines[i].split("\\s+")[0]);
-        assertTrue(top.contains("matmul"), "matmul among the top ten ops: " + top);
-        assertTrue(top.stream().anyMatch(op -> op.startsWith("SelectiveScan")), "the selective scan among the top ten: " + top);
+        // which ops rank highest depends on timing (a shared machine); what must hold is that the
+        // model's known primitives are listed and the rows are sorted by host time
+        List<String> ops = new ArrayList<>();
+        List<Double> ms = new ArrayList<>();
+        for (int i = header + 1; i < lines.length - 1; i++) {
+            String[] f = lines[i].trim().split("\\s+");
+            ops.add(f[0]);
+            ms.add(Double.parseDouble(f[2]));
+        }
+        assertTrue(ops.contains("matmul"), "matmul is listed: " + ops);
+        assertTrue(ops.stream().anyMatch(op -> op.startsWith("SelectiveScan")), "the selective scan is listed: " + ops);
+        for (int i = 1; i < ms.size(); i++) assertTrue(ms.get(i - 1) >= ms.get(i), "rows sorted by host ms: " + out);
         assertTrue(out.contains("AdamW.step"), out);
         assertTrue(lines[lines.length - 1].startsWith(ProfileReport.OUTSIDE), out);
     }

@@ -2,8 +2,8 @@ package dev.jmamba.ssm.kernel;
 
 /**
  * The inner loops of {@link SelectiveScanCpu} over one chunk (len ≤ K positions) of one (b, d)
- * channel. Two implementations: {@link ScanLoopsScalar} (plain loops) and {@code ScanLoopsSimd}
- * (Vector API, SIMD over N or over positions, scalar tails).
+ * channel, for the plain-loop kernel {@link SelectiveScanCpu#scalar()}: {@link ScanLoopsScalar}.
+ * (The Vector API kernels are whole-call {@link ScanKernel}s with their own data layouts.)
  *
  * <p>Offsets: {@code off} / {@code uOff} index position 0 of the chunk in a (B, D, L) array;
  * {@code bcOff} / {@code dbcOff} index (position 0, n = 0) of the chunk in a length-major

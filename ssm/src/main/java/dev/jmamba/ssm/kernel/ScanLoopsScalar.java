@@ -1,8 +1,9 @@
 package dev.jmamba.ssm.kernel;
 
 /**
- * Plain-loop {@link ScanLoops}: the fallback when the Vector API is absent, and the tails of
- * {@code ScanLoopsSimd} (the per-row helpers take a first state index {@code n0}).
+ * Plain-loop {@link ScanLoops}: the kernel when the Vector API is absent (and the readable
+ * statement of the fused chunked algorithm). The row helpers take a first index ({@code k0},
+ * {@code n0}) from the time they also served as SIMD tails; they are called with 0.
  */
 final class ScanLoopsScalar implements ScanLoops {
 

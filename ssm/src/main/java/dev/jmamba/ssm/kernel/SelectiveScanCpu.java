@@ -8,6 +8,12 @@ import java.util.Arrays;
 /**
  * The fused float32 selective scan (S6) on the CPU, forward and hand-written backward.
  *
+ * <p>With the Vector API, {@link #create()} runs one of two SIMD kernels chosen by N: across
+ * positions ({@code ScanPositionsSimd}, an in-vector prefix scan; small N such as VMamba's N = 1)
+ * or across channels ({@code ScanBlocksSimd}, 16 channels of a group per vector; N ≥ 8 such as
+ * Vim's N = 16). Both keep the contract below (same chunk states, same results up to rounding).
+ * What follows describes the plain-loop kernel, {@link #scalar()}.
+ *
  * <p>Forward: parallel over the (b, d) channels; each walks L in chunks of {@link #CHUNK}
  * positions, computing dt, the decays exp(dt·A) (one exp per (b, d, l, n)), the recurrence and
  * the gated output, and saves the state at the end of every chunk, (B, D, nChunks, N), instead of
@@ -26,26 +32,51 @@ public final class SelectiveScanCpu {
     /** K: positions per chunk; one saved state per chunk and the size of the recompute buffer. */
     public static final int CHUNK = 64;
 
-    private final ScanLoops loops;
+    /**
+     * The SIMD kernel works across channels from this state size N on, across positions below it
+     * (measured crossover, ssm/PERF-NOTES.md: positions win clearly at N = 2 and 4, tie at N = 8,
+     * channels win at N = 16).
+     */
+    static final int ACROSS_CHANNELS_FROM_N = 8;
 
-    private SelectiveScanCpu(ScanLoops loops) { this.loops = loops; }
+    private final ScanLoops loops;
+    /** The Vector API kernels (null for the plain loops): SIMD across positions, across channels. */
+    private final ScanKernel positions, blocks;
+
+    private SelectiveScanCpu(ScanLoops loops, ScanKernel positions, ScanKernel blocks) {
+        this.loops = loops;
+        this.positions = positions;
+        this.blocks = blocks;
+    }
 
     /** The SIMD kernel when the Vector API is available, else the scalar one. */
     public static SelectiveScanCpu create() { return SimdSupport.ENABLED ? simd() : scalar(); }
 
     /** The plain-loop kernel (always available). */
-    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE); }
+    public static SelectiveScanCpu scalar() { return new SelectiveScanCpu(ScanLoopsScalar.INSTANCE, null, null); }
 
     /** The Vector API kernel; throws when {@code jdk.incubator.vector} is not loaded. */
     public static SelectiveScanCpu simd() {
         if (!SimdSupport.ENABLED) {
             throw new IllegalStateException("SIMD scan needs --add-modules jdk.incubator.vector (SimdSupport.ENABLED is false)");
         }
-        return new SelectiveScanCpu(ScanLoopsSimd.create());
+        return new SelectiveScanCpu(null, ScanPositionsSimd.create(), ScanBlocksSimd.create());
+    }
+
+    /** Only the Vector API kernel with SIMD across positions, whatever N (for tests and measurements). */
+    static SelectiveScanCpu simdAcrossPositions() { return new SelectiveScanCpu(null, simd().positions, null); }
+
+    /** Only the Vector API kernel with SIMD across channels, whatever N (for tests and measurements). */
+    static SelectiveScanCpu simdAcrossChannels() { return new SelectiveScanCpu(null, null, simd().blocks); }
+
+    /** The Vector API kernel for this shape, or null for the plain loops. */
+    private ScanKernel kernelFor(ScanShape s) {
+        if (positions == null || blocks == null) return positions != null ? positions : blocks;
+        return s.state() < ACROSS_CHANNELS_FROM_N ? positions : blocks;
     }
 
     /** Whether this instance runs the Vector API loops. */
-    public boolean usesSimd() { return loops != ScanLoopsScalar.INSTANCE; }
+    public boolean usesSimd() { return positions != null || blocks != null; }
 
     /**
      * Runs the scan forward.
@@ -53,6 +84,8 @@ public final class SelectiveScanCpu {
      * @param wantLastState whether to return the (B, D, N) final state as well
      */
     public ScanForward forward(ScanArgs a, boolean wantLastState) {
+        ScanKernel simd = kernelFor(a.shape());
+        if (simd != null) return simd.forward(a, wantLastState);
         ScanShape s = a.shape();
         int B = s.batch(), D = s.channels(), L = s.length(), N = s.state(), G = s.groups();
         int chunks = s.chunks(CHUNK);
@@ -100,6 +133,8 @@ public final class SelectiveScanCpu {
         ScanShape.requireLength("chunkStates", "(B, D, nChunks = ceil(L / " + CHUNK + "), N)",
                 ScanArgs.len(chunkStates), false, B, D, chunks, N);
         ScanShape.requireLength("gout", "(B, D, L)", ScanArgs.len(gout), false, B, D, L);
+        ScanKernel simd = kernelFor(s);
+        if (simd != null) return simd.backward(a, chunkStates, gout);
         int perGroup = s.channelsPerGroup();
         int slices = slicesPerGroup(s);
         int sliceWidth = Math.ceilDiv(perGroup, slices);
@@ -129,6 +164,22 @@ public final class SelectiveScanCpu {
                 }
             }
         });
+        return grads(a, du, ddelta, dAPerBatch, dSkipPerBatch, dBiasPerBatch,
+                stateMajor(dBt, slices, s), stateMajor(dCt, slices, s), dz);
+    }
+
+    /**
+     * The gradients from per-(b, d) partial results, summing dA, dDskip and ddelta_bias over b in a
+     * fixed order (deterministic whatever the thread split).
+     *
+     * @param dAPerBatch    (B, D, N)
+     * @param dSkipPerBatch (B, D) Σ_l gy·u
+     * @param dBiasPerBatch (B, D) Σ_l ddelta
+     */
+    static ScanGrads grads(ScanArgs a, float[] du, float[] ddelta, float[] dAPerBatch, double[] dSkipPerBatch,
+                           double[] dBiasPerBatch, float[] dB, float[] dC, float[] dz) {
+        ScanShape s = a.shape();
+        int B = s.batch(), D = s.channels(), N = s.state();
         float[] dA = new float[D * N];                              // (D, N) = sum over b
         float[] dDskip = a.dSkip() == null ? null : new float[D];   // (D)
         float[] ddeltaBias = a.deltaBias() == null ? null : new float[D];  // (D)
@@ -142,8 +193,7 @@ public final class SelectiveScanCpu {
             if (dDskip != null) dDskip[d] = (float) skip;
             if (ddeltaBias != null) ddeltaBias[d] = (float) bias;
         }
-        return new ScanGrads(du, ddelta, dA, stateMajor(dBt, slices, s), stateMajor(dCt, slices, s),
-                dDskip, dz, ddeltaBias);
+        return new ScanGrads(du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias);
     }
 
     /** Backward through one channel (b, d), chunks in reverse; leaves dA, Σ gy·u and Σ ddelta in ws. */

@@ -13,6 +13,7 @@ import dev.jmamba.tensor.Storage;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.TensorException;
 import dev.jmamba.tensor.UnaryOp;
+import dev.jmamba.tensor.Updates;
 
 /** The CPU backend: each primitive is a small kernel class in this package. */
 public final class CpuBackend implements Backend {
@@ -107,4 +108,17 @@ public final class CpuBackend implements Backend {
     @Override public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { return NormCpu.layerNorm(x, weight, bias, eps); }
 
     @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { return NormCpu.rmsNorm(x, weight, eps); }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
+                                      double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
+        Updates.AdamwFactors f = Updates.AdamwFactors.of(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay,
+                biasCorrection1, biasCorrection2);
+        OptimCpu.adamw(param, grad, expAvg, expAvgSq, f);
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
+                                    double weightDecay, boolean nesterov, boolean firstStep) {
+        Updates.SgdFactors f = Updates.SgdFactors.of(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        OptimCpu.sgd(param, grad, momentumBuf, f);
+    }
 }

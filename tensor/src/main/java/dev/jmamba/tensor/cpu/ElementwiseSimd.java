@@ -3,10 +3,13 @@ package dev.jmamba.tensor.cpu;
 import dev.jmamba.tensor.BinaryOp;
 import dev.jmamba.tensor.UnaryOp;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
-/** Vector API versions of the contiguous F32 element-wise loops (loaded only when SIMD is on). */
+/**
+ * Vector API versions of the contiguous F32 element-wise loops (loaded only when SIMD is on). Only
+ * ops whose vector form is bit-identical before and after JIT compilation are here (see
+ * {@link VectorMathSimd}); log and tanh stay scalar for that reason.
+ */
 final class ElementwiseSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
@@ -21,7 +24,7 @@ final class ElementwiseSimd {
 
     static boolean supports(UnaryOp op) {
         return switch (op) {
-            case NEG, EXP, TANH, SIGMOID, SILU, AFFINE, SQUARE, RELU, SQRT, LOG, ABS, RECIPROCAL, RSQRT -> true;
+            case NEG, EXP, SIGMOID, SILU, AFFINE, SQUARE, RELU, SQRT, ABS, RECIPROCAL, RSQRT -> true;
             default -> false;
         };
     }
@@ -55,15 +58,13 @@ final class ElementwiseSimd {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
             FloatVector r = switch (op) {
                 case NEG -> v.neg();
-                case EXP -> v.lanewise(VectorOperators.EXP);
-                case TANH -> v.lanewise(VectorOperators.TANH);
-                case SIGMOID -> one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
-                case SILU -> v.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+                case EXP -> VectorMathSimd.exp(v);
+                case SIGMOID -> VectorMathSimd.sigmoid(v);
+                case SILU -> v.div(one.add(VectorMathSimd.exp(v.neg())));
                 case AFFINE -> v.fma(FloatVector.broadcast(S, p0), FloatVector.broadcast(S, p1));
                 case SQUARE -> v.mul(v);
                 case RELU -> v.max(0f);
                 case SQRT -> v.sqrt();
-                case LOG -> v.lanewise(VectorOperators.LOG);
                 case ABS -> v.abs();
                 case RECIPROCAL -> one.div(v);
                 case RSQRT -> one.div(v.sqrt());
@@ -84,7 +85,7 @@ final class ElementwiseSimd {
         while (i < upper) {
             int end = Math.min(upper, i + block);
             for (; i < end; i += S.length()) acc = acc.add(FloatVector.fromArray(S, a, ao + i));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += VectorMathSimd.sumLanes(acc);
             acc = FloatVector.zero(S);
         }
         for (; i < n; i++) total += a[ao + i];

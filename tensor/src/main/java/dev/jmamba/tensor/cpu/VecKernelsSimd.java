@@ -1,7 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,7 +50,7 @@ public final class VecKernelsSimd {
                 s0 = s0.add(FloatVector.fromArray(S, a, off + j));
                 s1 = s1.add(FloatVector.fromArray(S, a, off + j + L));
             }
-            total += s0.add(s1).reduceLanes(VectorOperators.ADD);
+            total += VectorMathSimd.sumLanes(s0.add(s1));
         }
         for (; i < n; i++) total += a[off + i];
         return total;

@@ -11,11 +11,13 @@ import dev.jmamba.tensor.ReduceOp;
 import dev.jmamba.tensor.Storage;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.UnaryOp;
+import dev.jmamba.tensor.Updates;
 
 /**
  * The {@link Backend} of one CUDA device. Each primitive is a kernel family in a small launcher
  * class ({@link StridedKernels}, {@link ReduceKernels}, {@link MatmulKernels}, {@link ConvKernels},
- * {@link ResampleKernels}, {@link IndexKernels}, {@link NormKernels}, {@link RandomKernels}) whose
+ * {@link ResampleKernels}, {@link IndexKernels}, {@link NormKernels}, {@link RandomKernels},
+ * {@link OptimKernels}) whose
  * {@code .cu} source is compiled by NVRTC on first use and cached on disk. All work is queued on
  * the context's one stream and nothing here waits for it: only reading values back to the host
  * ({@link CudaTransfer}, reached through {@code Tensor.to(Device.CPU)}, {@code toFloatArray},
@@ -36,6 +38,7 @@ public final class CudaBackend implements Backend {
     private final IndexKernels index;
     private final NormKernels norm;
     private final RandomKernels random;
+    private final OptimKernels optim;
 
     CudaBackend(CudaContext context) {
         this.context = context;
@@ -50,6 +53,7 @@ public final class CudaBackend implements Backend {
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
         random = new RandomKernels(context);
+        optim = new OptimKernels(context);
     }
 
     /** Makes this device's context current on the calling thread (once per thread). */
@@ -178,6 +182,21 @@ public final class CudaBackend implements Backend {
     @Override public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { enter(); return norm.layerNorm(x, weight, bias, eps); }
 
     @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { enter(); return norm.rmsNorm(x, weight, eps); }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
+                                      double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
+        enter();
+        Updates.AdamwFactors f = Updates.AdamwFactors.of(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay,
+                biasCorrection1, biasCorrection2);
+        optim.adamw(param, grad, expAvg, expAvgSq, f);
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
+                                    double weightDecay, boolean nesterov, boolean firstStep) {
+        enter();
+        Updates.SgdFactors f = Updates.SgdFactors.of(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+        optim.sgd(param, grad, momentumBuf, f);
+    }
 
     @Override public String toString() { return "CudaBackend(" + context + ")"; }
 }

@@ -31,7 +31,8 @@ class CudaBackendSourcesTest {
             ResampleKernels.SOURCE, ResampleKernels.kernelNames(),
             IndexKernels.SOURCE, IndexKernels.kernelNames(),
             NormKernels.SOURCE, NormKernels.kernelNames(),
-            RandomKernels.SOURCE, RandomKernels.kernelNames());
+            RandomKernels.SOURCE, RandomKernels.kernelNames(),
+            OptimKernels.SOURCE, OptimKernels.kernelNames());
 
     private static Path nvcc() {
         for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
@@ -80,6 +81,11 @@ class CudaBackendSourcesTest {
             if (entry.getKey().equals(ConvKernels.SOURCE)) assertEquals(ConvKernels.CONV_BYTES, structBytes(ptx, "im2col_f32", 2), "JmConv size");
             if (entry.getKey().equals(ResampleKernels.SOURCE)) {
                 assertEquals(ResampleKernels.AXIS_BYTES, structBytes(ptx, "resample_forward_f32", 3), "JmAxis size");
+            }
+            if (entry.getKey().equals(OptimKernels.SOURCE)) {
+                assertTrue(ptx.contains(".param .u32 adamw_update_f32_param_4"), "adamw_update's n is a 4-byte int");
+                assertTrue(ptx.contains(".param .f64 adamw_update_f32_param_12"), "adamw_update's factors are doubles");
+                assertTrue(ptx.contains(".param .u32 sgd_update_f64_param_8"), "sgd_update's flags are a 4-byte int");
             }
             if (entry.getKey().equals(IndexKernels.SOURCE)) assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "gather_b4", 5));
         }

@@ -59,7 +59,7 @@ public final class MetricsLog implements AutoCloseable {
         write(r, extra);
     }
 
-    /** Logs an evaluation record; accuracies are fractions or percentages as the caller chooses (we use percent). */
+    /** Logs an evaluation record; accuracies are fractions in [0, 1] (the trainer and eval command write fractions). */
     public void eval(int epoch, long step, double valLoss, double top1, double top5, Map<String, ?> extra) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("type", "eval");

@@ -1,0 +1,55 @@
+package dev.jmamba.tensor.cuda;
+
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates.AdamwFactors;
+import dev.jmamba.tensor.Updates.SgdFactors;
+import java.util.List;
+
+/**
+ * Launches {@code optim.cu}: the fused in-place AdamW and SGD updates, one grid-stride kernel
+ * per parameter over contiguous F32 or F64 tensors (checked by the factor records). The
+ * kernels round exactly as the CPU backend does, so both give the same bits.
+ */
+final class OptimKernels extends Launcher {
+    static final String SOURCE = "optim.cu";
+    /** Flag bits of sgd_update (JM_SGD_* in optim.cu). */
+    static final int SGD_DECAYED = 1, SGD_NESTEROV = 2, SGD_FIRST = 4;
+
+    // (p, g, m, v, n, decay, beta1, 1-beta1, beta2, 1-beta2, 1/sqrt(bc2), eps, lr/bc1)
+    private final KernelArgs adamwArgs = new KernelArgs(8, 8, 8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8);
+    // (p, g, buf or 0, n, lr, momentum, 1-dampening, weight decay, flags)
+    private final KernelArgs sgdArgs = new KernelArgs(8, 8, 8, 4, 8, 8, 8, 8, 4);
+
+    OptimKernels(CudaContext context) {
+        super(context, SOURCE);
+    }
+
+    /** param, grad, m, v: (any) contiguous, one dtype (F32/F64). */
+    synchronized void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, AdamwFactors f) {
+        int n = param.numel();
+        if (n == 0) return;
+        adamwArgs.setLong(0, address(param)).setLong(1, address(grad)).setLong(2, address(m)).setLong(3, address(v)).setInt(4, n);
+        double[] factors = {f.decay(), f.beta1(), f.oneMinusBeta1(), f.beta2(), f.oneMinusBeta2(), f.invSqrtBias2(), f.eps(), f.stepSize()};
+        for (int i = 0; i < factors.length; i++) setDouble(adamwArgs, 5 + i, factors[i]);
+        launch("adamw_update_" + suffix(param.dtype()), n, adamwArgs);
+    }
+
+    /** param, grad, buf (or null): (any) contiguous, one dtype (F32/F64). */
+    synchronized void sgd(Tensor param, Tensor grad, Tensor buf, SgdFactors f) {
+        int n = param.numel();
+        if (n == 0) return;
+        int flags = (f.decayed() ? SGD_DECAYED : 0) | (f.nesterov() ? SGD_NESTEROV : 0) | (f.firstStep() ? SGD_FIRST : 0);
+        sgdArgs.setLong(0, address(param)).setLong(1, address(grad)).setLong(2, buf == null ? 0 : address(buf)).setInt(3, n);
+        setDouble(sgdArgs, 4, f.lr());
+        setDouble(sgdArgs, 5, f.momentum());
+        setDouble(sgdArgs, 6, f.oneMinusDampening());
+        setDouble(sgdArgs, 7, f.weightDecay());
+        sgdArgs.setInt(8, flags);
+        launch("sgd_update_" + suffix(param.dtype()), n, sgdArgs);
+    }
+
+    /** Every kernel name this launcher may use. */
+    static List<String> kernelNames() {
+        return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64");
+    }
+}

@@ -1,0 +1,94 @@
+package dev.jmamba.tensor.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
+import dev.jmamba.tensor.testing.RandomTensors;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fused optimizer kernels of {@code optim.cu} against the CPU backend on the same inputs.
+ * Tolerance 0, bit for bit: both round the factors once from double, then do the same correctly
+ * rounded operations (mul, add, sub, div, sqrt) in the same order with no fused multiply-add
+ * (the kernels use the {@code __f*_rn} / {@code __d*_rn} intrinsics, which are never contracted).
+ */
+@Tag("gpu")
+class OptimKernelsGpuTest {
+    private static final Device GPU = Device.cuda(0);
+    /** Odd and larger than one grid-stride pass of a small GPU, so threads loop. */
+    private static final int N = 1_000_003;
+
+    @BeforeAll
+    static void requireCuda() {
+        Assumptions.assumeTrue(Backends.isAvailable(GPU), () -> "no CUDA device: " + new CudaDeviceProvider().unavailableReason());
+    }
+
+    /** Seeded values in [low, high) of {@code dtype} on the CPU, as a 1-D view starting at element {@code offset} of its storage. */
+    private static Tensor values(long seed, int offset, double low, double high, DType dtype) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] v = new double[N + offset];
+        for (int i = 0; i < v.length; i++) v[i] = low + (high - low) * random.nextDouble();
+        return RandomTensors.tensor(v, dtype, Device.CPU, N + offset).narrow(0, offset, N);
+    }
+
+    /** A GPU copy of a CPU tensor at a storage offset (narrowed out of a longer GPU tensor). */
+    private static Tensor onGpu(Tensor cpu, int offset) {
+        Tensor longer = Tensor.zeros(cpu.dtype(), GPU, N + offset).narrow(0, offset, N);
+        longer.copyFrom(cpu.to(GPU));
+        return longer;
+    }
+
+    private static void assertSameBits(Tensor cpu, Tensor gpu, String what) {
+        if (cpu.dtype() == DType.F32) assertArrayEquals(cpu.toFloatArray(), gpu.to(Device.CPU).toFloatArray(), what);
+        else assertArrayEquals(cpu.toDoubleArray(), gpu.to(Device.CPU).toDoubleArray(), what);
+    }
+
+    @Test
+    void adamwEqualsTheCpuBitForBit() {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            for (double wd : new double[] {0, 0.05}) {
+                String what = dtype + " wd=" + wd;
+                Tensor p = values(1, 0, -1, 1, dtype), g = values(2, 1, -1, 1, dtype), m = values(3, 0, -0.1, 0.1, dtype), v = values(4, 0, 0, 1, dtype);
+                Tensor gp = onGpu(p, 1), gg = onGpu(g, 0), gm = onGpu(m, 3), gv = onGpu(v, 0);
+                for (long t = 1; t <= 3; t++) {
+                    double bc1 = 1 - Math.pow(0.9, t), bc2 = 1 - Math.pow(0.999, t);
+                    Updates.adamw(p, g, m, v, 1e-3, 0.9, 0.999, 1e-8, wd, bc1, bc2);
+                    Updates.adamw(gp, gg, gm, gv, 1e-3, 0.9, 0.999, 1e-8, wd, bc1, bc2);
+                }
+                assertSameBits(m, gm, what + " exp_avg");
+                assertSameBits(v, gv, what + " exp_avg_sq");
+                assertSameBits(p, gp, what + " param");
+            }
+        }
+    }
+
+    @Test
+    void sgdEqualsTheCpuBitForBit() {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            for (double wd : new double[] {0, 0.01}) {
+                for (int variant = 0; variant < 4; variant++) {  // 0: no momentum; 1: momentum; 2: Nesterov; 3: momentum with dampening
+                    String what = dtype + " wd=" + wd + " variant " + variant;
+                    double momentum = variant == 0 ? 0 : 0.9, dampening = variant == 3 ? 0.25 : 0;
+                    boolean nesterov = variant == 2;
+                    Tensor p = values(5, 0, -1, 1, dtype), g = values(6, 2, -1, 1, dtype);
+                    Tensor buf = variant == 0 ? null : values(7, 0, -1, 1, dtype);
+                    Tensor gp = onGpu(p, 0), gg = onGpu(g, 1), gbuf = buf == null ? null : onGpu(buf, 2);
+                    for (int step = 0; step < 3; step++) {
+                        Updates.sgd(p, g, buf, 0.05, momentum, dampening, wd, nesterov, step == 0 && buf != null);
+                        Updates.sgd(gp, gg, gbuf, 0.05, momentum, dampening, wd, nesterov, step == 0 && buf != null);
+                    }
+                    assertSameBits(p, gp, what + " param");
+                    if (buf != null) assertSameBits(buf, gbuf, what + " momentum_buffer");
+                }
+            }
+        }
+    }
+}

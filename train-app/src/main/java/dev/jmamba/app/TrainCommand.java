@@ -1,0 +1,280 @@
+package dev.jmamba.app;
+
+import dev.jmamba.app.data.DataException;
+import dev.jmamba.app.data.Dataset;
+import dev.jmamba.app.data.SamplePipeline;
+import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.app.models.ModelRegistry.ModelSpec;
+import dev.jmamba.app.train.CheckpointStore;
+import dev.jmamba.app.train.Evaluator;
+import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.app.train.RunData;
+import dev.jmamba.app.train.Trainer;
+import dev.jmamba.io.CheckpointException;
+import dev.jmamba.tensor.Device;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code jmamba train}: trains an image classifier and writes metrics, checkpoints and curves into
+ * a run folder. Run-defining options are null when not given, so a resumed run can refuse them
+ * (its settings come from the checkpoint) and a fresh run can pick defaults that suit the data.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train an image classifier (default: small-cnn on Fashion-MNIST, or on synthetic data when Fashion-MNIST is not installed).",
+                "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png."})
+public final class TrainCommand implements Runnable {
+    /**
+     * Defaults chosen so that the plain {@code jmamba train} reaches >= 90% top-1 on Fashion-MNIST
+     * within 5 minutes on 2 shared CPU cores (measured: 90.5% after 2 epochs, 247 s of training).
+     */
+    static final String DEFAULT_MODEL = "small-cnn";
+    static final int DEFAULT_BATCH = 64, DEFAULT_EPOCHS = 2;
+    static final double DEFAULT_LR = 2e-3, DEFAULT_WEIGHT_DECAY = 0.05;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--model", paramLabel = "M", description = "Model name (default small-cnn). Known: ${COMPLETION-CANDIDATES}.", completionCandidates = ModelNames.class)
+    String model;
+    @Option(names = "--data", paramLabel = "D", description = "fashion-mnist, synthetic, or a folder (IDX files or train/ and val/ class folders). Default: fashion-mnist when installed, else synthetic.")
+    String data;
+    @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present, else cpu).")
+    String device;
+    @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
+    Integer epochs;
+    @Option(names = "--max-steps", paramLabel = "S", description = "Stop after S steps (the schedule spans S steps).")
+    Long maxSteps;
+    @Option(names = "--batch-size", paramLabel = "B", description = "Images per step (default " + DEFAULT_BATCH + ").")
+    Integer batchSize;
+    @Option(names = "--lr", paramLabel = "X", description = "Peak learning rate of AdamW (default " + DEFAULT_LR + ").")
+    Double lr;
+    @Option(names = "--seed", paramLabel = "K", description = "Seed of model init, data order and augmentation (default 0).")
+    Long seed;
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default runs/<date-time>).")
+    Path out;
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR (or DIR/checkpoint) exactly where its checkpoint left off.")
+    Path resume;
+    @Option(names = "--checkpoint-every", paramLabel = "S", description = "Steps between checkpoints (default 100; 0 = only per epoch and at the end).")
+    long checkpointEvery = 100;
+    @Option(names = "--workers", paramLabel = "W", description = "Data loader threads (default: number of cores, at most 4).")
+    Integer workers;
+    @Option(names = "--resolution", paramLabel = "R", description = "Input side in pixels (default: the data's own size, 224 for folders).")
+    Integer resolution;
+    @Option(names = "--warmup-steps", paramLabel = "S", description = "Linear warm-up steps (default 5% of the run).")
+    Long warmupSteps;
+    @Option(names = "--warmup-epochs", paramLabel = "E", description = "Warm-up in epochs (instead of --warmup-steps).")
+    Double warmupEpochs;
+    @Option(names = "--weight-decay", paramLabel = "WD", description = "Decoupled weight decay (default " + DEFAULT_WEIGHT_DECAY + ").")
+    Double weightDecay;
+    @Option(names = "--label-smoothing", paramLabel = "E", description = "Label smoothing (default 0; recipe 0.1).")
+    Double labelSmoothing;
+    @Option(names = "--mixup", paramLabel = "A", description = "Mixup alpha (default 0 = off; recipe 0.8).")
+    Double mixup;
+    @Option(names = "--cutmix", paramLabel = "A", description = "Cutmix alpha (default 0 = off; recipe 1.0).")
+    Double cutmix;
+    @Option(names = "--random-erasing", paramLabel = "P", description = "Random-erasing probability (default 0; recipe 0.25).")
+    Double randomErasing;
+    @Option(names = "--drop-path", paramLabel = "R", description = "Drop-path rate for models that have it (default 0).")
+    Double dropPath;
+    @Option(names = "--ema", arity = "0..1", fallbackValue = "0.9999", paramLabel = "DECAY", description = "Keep an EMA of the weights (decay default 0.9999) and evaluate it too.")
+    Double ema;
+    @Option(names = "--clip-grad", paramLabel = "N", description = "Clip the global gradient norm at N (default off).")
+    Double clipGrad;
+    @Option(names = "--augment", paramLabel = "A", description = "light (pad-crop or resized-crop, and flip) or none. Default: none for fixed-size small data (short runs learn faster), light for image folders or with --random-erasing.")
+    String augment;
+    @Option(names = "--train-limit", paramLabel = "N", description = "Use only N evenly spaced training images.")
+    Integer trainLimit;
+    @Option(names = "--val-limit", paramLabel = "N", description = "Use only N evenly spaced validation images.")
+    Integer valLimit;
+    @Option(names = "--stop-at-step", paramLabel = "S", description = "Stop with a checkpoint after step S (the schedule still spans the whole run); continue with --resume.")
+    long stopAtStep;
+    @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default 10).")
+    int logEvery = 10;
+
+    /** Model names for the help text. */
+    static final class ModelNames implements Iterable<String> {
+        @Override public java.util.Iterator<String> iterator() { return ModelRegistry.names().iterator(); }
+    }
+
+    @Override public void run() {
+        PrintWriter o = spec.commandLine().getOut();
+        if (checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        if (stopAtStep < 0) throw UserError.usage("--stop-at-step must be >= 0, got " + stopAtStep);
+        if (logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
+        int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
+        if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
+        try {
+            RunConfig cfg;
+            Device dev;
+            CheckpointStore.Loaded loaded = null;
+            Path runDir;
+            if (resume != null) {
+                rejectRunOptionsOnResume();
+                loaded = CheckpointStore.load(resume, true);
+                cfg = loaded.config();
+                dev = DeviceOption.parse(device);
+                runDir = loaded.dir().toAbsolutePath().getParent();
+                o.printf("resuming %s from step %d (epoch %d, batch %d)%n", runDir, loaded.state().step(), loaded.state().epoch() + 1, loaded.state().batchInEpoch());
+            } else {
+                cfg = newRun(o);
+                dev = DeviceOption.parse(device);
+                runDir = out != null ? out : defaultRunDir();
+                if (Files.isDirectory(runDir.resolve(CheckpointStore.DIR_NAME))) {
+                    throw UserError.usage(runDir + " already holds a run; continue it with --resume " + runDir + " or choose another --out");
+                }
+                o.printf("model %s (%s), data %s, %d epochs x %d steps of %d images, device %s%n", cfg.model().name(),
+                        paramCount(cfg, dev), describe(cfg.data()), cfg.recipe().epochs(), cfg.recipe().stepsPerEpoch(), cfg.recipe().batchSize(), dev);
+            }
+            o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
+            o.flush();
+            long t0 = System.nanoTime();
+            Trainer.Outcome outcome = Trainer.run(cfg, loaded,
+                    new Trainer.Options(runDir, dev, w, checkpointEvery, stopAtStep, logEvery, System.console() != null, 5), o);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            summary(o, runDir, outcome, cfg, seconds);
+        } catch (CheckpointException | DataException e) {
+            throw UserError.runtime(e.getMessage());
+        }
+    }
+
+    private void summary(PrintWriter o, Path runDir, Trainer.Outcome outcome, RunConfig cfg, double seconds) {
+        String verb = outcome.finished() ? "done" : "stopped";
+        o.printf("%s: %d of %d steps, %.1f s", verb, outcome.step(), cfg.recipe().totalSteps(), seconds);
+        Evaluator.Result r = outcome.lastEval();
+        if (r != null) o.printf("; val top-1 %.2f%%, top-5 %.2f%%, loss %.4f", 100 * r.top1(), 100 * r.top5(), r.loss());
+        if (outcome.lastEmaEval() != null) o.printf("; EMA top-1 %.2f%%", 100 * outcome.lastEmaEval().top1());
+        o.println();
+        o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
+        o.flush();
+    }
+
+    private void rejectRunOptionsOnResume() {
+        List<String> given = new ArrayList<>();
+        Object[][] opts = {{"--model", model}, {"--data", data}, {"--epochs", epochs}, {"--max-steps", maxSteps}, {"--batch-size", batchSize},
+                {"--lr", lr}, {"--seed", seed}, {"--out", out}, {"--resolution", resolution}, {"--warmup-steps", warmupSteps},
+                {"--warmup-epochs", warmupEpochs}, {"--weight-decay", weightDecay}, {"--label-smoothing", labelSmoothing},
+                {"--mixup", mixup}, {"--cutmix", cutmix}, {"--random-erasing", randomErasing}, {"--drop-path", dropPath},
+                {"--ema", ema}, {"--clip-grad", clipGrad}, {"--augment", augment}, {"--train-limit", trainLimit}, {"--val-limit", valLimit}};
+        for (Object[] opt : opts) if (opt[1] != null) given.add((String) opt[0]);
+        if (!given.isEmpty()) {
+            throw UserError.usage(String.join(", ", given) + " cannot be used with --resume: a resumed run keeps the settings in its checkpoint's config.json");
+        }
+    }
+
+    /** The configuration of a fresh run from the options and the data's defaults. */
+    private RunConfig newRun(PrintWriter o) {
+        String m = model == null ? DEFAULT_MODEL : model;
+        if (!ModelRegistry.contains(m)) throw UserError.usage("unknown model '" + m + "'; known models: " + String.join(", ", ModelRegistry.names()));
+        String[] kp = RunData.kindAndPath(data);
+        if (data == null && kp[0].equals("synthetic")) {
+            o.println("Fashion-MNIST is not installed, so training on the synthetic data set; for Fashion-MNIST run 'apt-get install dataset-fashion-mnist'.");
+        }
+        boolean erasing = randomErasing != null && randomErasing > 0;
+        String aug = augment != null ? augment : kp[0].equals("folder") || erasing ? "light" : "none";
+        if (!aug.equals("light") && !aug.equals("none")) throw UserError.usage("bad --augment '" + augment + "': expected light or none");
+        int tl = positiveOrZero("--train-limit", trainLimit), vl = positiveOrZero("--val-limit", valLimit);
+        RunData full = RunData.open(kp[0], kp[1]);
+        Dataset train = full.train();
+        int res = resolution == null ? RunData.defaultResolution(train) : positive("--resolution", resolution);
+        int b = batchSize == null ? DEFAULT_BATCH : positive("--batch-size", batchSize);
+        int trainSize = tl > 0 ? Math.min(tl, train.size()) : train.size();
+        int stepsPerEpoch = trainSize / b;
+        if (stepsPerEpoch < 1) throw UserError.usage("--batch-size " + b + " is larger than the " + trainSize + " training images");
+        if (epochs != null && maxSteps != null) throw UserError.usage("give --epochs or --max-steps, not both");
+        long total;
+        int ep;
+        if (maxSteps != null) {
+            if (maxSteps < 1) throw UserError.usage("--max-steps must be >= 1, got " + maxSteps);
+            total = maxSteps;
+            ep = (int) Math.ceilDiv(total, stepsPerEpoch);
+        } else {
+            ep = epochs == null ? DEFAULT_EPOCHS : positive("--epochs", epochs);
+            total = (long) ep * stepsPerEpoch;
+        }
+        if (warmupSteps != null && warmupEpochs != null) throw UserError.usage("give --warmup-steps or --warmup-epochs, not both");
+        long warm = warmupSteps != null ? nonNegative("--warmup-steps", warmupSteps)
+                : warmupEpochs != null ? Math.round(nonNegative("--warmup-epochs", warmupEpochs) * stepsPerEpoch) : total / 20;
+        if (warm >= total) throw UserError.usage("the warm-up (" + warm + " steps) must be shorter than the run (" + total + " steps)");
+        double rate = lr == null ? DEFAULT_LR : positive("--lr", lr);
+        double ls = fraction("--label-smoothing", labelSmoothing, 0);
+        double er = fraction("--random-erasing", randomErasing, 0);
+        double dp = fraction("--drop-path", dropPath, 0);
+        double emaDecay = ema == null ? 0 : ema;
+        if (ema != null && !(ema > 0 && ema < 1)) throw UserError.usage("--ema decay must be in (0, 1), got " + ema);
+        long s = seed == null ? 0 : seed;
+        ModelSpec ms = new ModelSpec(m, train.numClasses(), train.channels(), res, dp, s);
+        RunConfig.DataSpec ds = new RunConfig.DataSpec(kp[0], kp[1], tl, vl, train.classNames(), train.channels(),
+                train.normalization().mean(), train.normalization().std(), aug);
+        RunConfig.Recipe recipe = new RunConfig.Recipe(b, ep, stepsPerEpoch, total, rate, warm, Math.min(1e-6, rate), Math.min(1e-5, rate),
+                nonNegative("--weight-decay", weightDecay == null ? DEFAULT_WEIGHT_DECAY : weightDecay), ls,
+                nonNegative("--mixup", mixup == null ? 0 : mixup), nonNegative("--cutmix", cutmix == null ? 0 : cutmix), er, emaDecay,
+                nonNegative("--clip-grad", clipGrad == null ? 0 : clipGrad), s);
+        RunConfig cfg = new RunConfig(ms, ds, recipe);
+        try {
+            ModelRegistry.create(ms);
+            SamplePipeline p = RunData.trainPipeline(train, ds, res, er);
+            if (p.channels() != train.channels()) throw UserError.usage("the pipeline changes the channel count");
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+        return cfg;
+    }
+
+    private static String paramCount(RunConfig cfg, Device dev) {
+        long n = ModelRegistry.create(cfg.model()).module().numParameters();
+        return String.format("%,d parameters", n);
+    }
+
+    private static String describe(RunConfig.DataSpec d) {
+        return d.kind() + (d.path() == null || d.kind().equals("fashion-mnist") && d.path().equals(dev.jmamba.app.data.FashionMnist.DEFAULT_DIR.toString())
+                ? "" : " (" + d.path() + ")");
+    }
+
+    private static Path defaultRunDir() {
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = Path.of("runs", stamp);
+        for (int i = 2; Files.exists(dir); i++) dir = Path.of("runs", stamp + "-" + i);
+        return dir;
+    }
+
+    private static int positive(String name, int v) {
+        if (v < 1) throw UserError.usage(name + " must be >= 1, got " + v);
+        return v;
+    }
+
+    private static double positive(String name, double v) {
+        if (!(v > 0) || Double.isInfinite(v)) throw UserError.usage(name + " must be a positive number, got " + v);
+        return v;
+    }
+
+    private static int positiveOrZero(String name, Integer v) {
+        if (v == null) return 0;
+        if (v < 1) throw UserError.usage(name + " must be >= 1, got " + v);
+        return v;
+    }
+
+    private static long nonNegative(String name, long v) {
+        if (v < 0) throw UserError.usage(name + " must be >= 0, got " + v);
+        return v;
+    }
+
+    private static double nonNegative(String name, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) throw UserError.usage(name + " must be a number >= 0, got " + v);
+        return v;
+    }
+
+    private static double fraction(String name, Double v, double dflt) {
+        if (v == null) return dflt;
+        if (!(v >= 0 && v < 1)) throw UserError.usage(name + " must be in [0, 1), got " + v);
+        return v;
+    }
+}

@@ -1,0 +1,328 @@
+package dev.jmamba.app.train;
+
+import dev.jmamba.app.UserError;
+import dev.jmamba.app.data.Batch;
+import dev.jmamba.app.data.DataLoader;
+import dev.jmamba.app.data.MixupCutmix;
+import dev.jmamba.app.metrics.CurvesPlot;
+import dev.jmamba.app.metrics.MetricsLog;
+import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.autograd.Var;
+import dev.jmamba.app.models.Classifier;
+import dev.jmamba.nn.Losses;
+import dev.jmamba.nn.Parameter;
+import dev.jmamba.optim.AdamW;
+import dev.jmamba.optim.Ema;
+import dev.jmamba.optim.GradClip;
+import dev.jmamba.optim.LrSchedule;
+import dev.jmamba.optim.ParamGroups;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Tensor;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The training loop: AdamW with a warm-up + cosine schedule per step, optional mixup / cutmix, label
+ * smoothing, gradient clipping and EMA; one evaluation per epoch and at the end; metrics in
+ * {@code metrics.jsonl}; checkpoints every {@code checkpointEvery} steps, per epoch and at the end.
+ *
+ * <p>A step whose loss or gradient norm is not finite changes nothing (no update, BatchNorm running
+ * statistics restored) and is counted; {@code maxNonfinite} such steps in a row stop the run with the
+ * last checkpoint left as it was. Resuming from a checkpoint continues bit for bit: the data position,
+ * schedule position, optimizer state, model buffers and EMA all come from the checkpoint.
+ */
+public final class Trainer {
+
+    /**
+     * Settings that do not change the result of a run.
+     *
+     * @param outDir          run folder
+     * @param device          where the model runs
+     * @param workers         data loader threads
+     * @param checkpointEvery steps between checkpoints (0 = only per epoch and at the end)
+     * @param stopAtStep      stop (with a checkpoint) once this many steps are done, 0 = run to the end
+     * @param logEvery        steps per metrics record
+     * @param terminal        show a progress bar instead of plain lines
+     * @param maxNonfinite    non-finite steps in a row that stop the run
+     */
+    public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
+                          boolean terminal, int maxNonfinite) {}
+
+    /** How the run ended: steps done, the last evaluation (null if none) and whether the whole run is done. */
+    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished) {}
+
+    private final RunConfig cfg;
+    private final Options opt;
+    private final PrintWriter out;
+    private final RunConfig.Recipe recipe;
+    private final Classifier model;
+    private final Classifier emaModel;
+    private final List<Parameter> params;
+    private final AdamW optimizer;
+    private final LrSchedule schedule;
+    private final Ema ema;
+    private final RunData data;
+    private final MixupCutmix mixing;
+    private final int numClasses;
+
+    private long step;
+    private int epoch, batchInEpoch;
+    private long nonfinite;
+    private int consecutiveNonfinite;
+    private double trainSeconds;
+
+    private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
+        this.cfg = cfg;
+        this.opt = opt;
+        this.out = out;
+        this.recipe = cfg.recipe();
+        this.numClasses = cfg.model().numClasses();
+        this.data = RunData.open(cfg.data());
+        this.model = buildModel(cfg, opt.device());
+        if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
+        this.params = model.module().parameters();
+        this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
+        long warmup = Math.min(recipe.warmupSteps(), recipe.totalSteps() - 1);
+        this.schedule = LrSchedule.warmupCosine(recipe.lr(), warmup, recipe.totalSteps(), recipe.warmupStartLr(), recipe.minLr());
+        this.ema = recipe.emaDecay() > 0 ? new Ema(model.module(), recipe.emaDecay()) : null;
+        this.emaModel = ema == null ? null : buildModel(cfg, opt.device());
+        this.mixing = recipe.mixup() > 0 || recipe.cutmix() > 0
+                ? new MixupCutmix(recipe.mixup(), recipe.cutmix(), 1.0, 0.5, recipe.labelSmoothing(), numClasses) : null;
+        if (resume != null) restore(resume);
+    }
+
+    /** Runs (or continues, when {@code resume} is not null) the run {@code cfg}. */
+    public static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
+        return new Trainer(cfg, resume, opt, out).loop();
+    }
+
+    /** Builds the model of {@code cfg} on {@code device}; unsupported settings become user errors. */
+    static Classifier buildModel(RunConfig cfg, Device device) {
+        Classifier m;
+        try {
+            m = ModelRegistry.create(cfg.model());
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+        m.module().to(device);
+        return m;
+    }
+
+    /** Loads a model state dict strictly; a mismatch names the file. */
+    static void loadModel(Classifier model, Map<String, Tensor> state, Path file) {
+        try {
+            model.module().loadStateDict(state, true);
+        } catch (IllegalArgumentException e) {
+            throw UserError.runtime(file + ": does not fit the model (" + e.getMessage() + ")");
+        }
+    }
+
+    private void restore(CheckpointStore.Loaded resume) {
+        TrainerState s = resume.state();
+        try {
+            optimizer.loadStateDict(resume.optimizer());
+            if (ema != null) {
+                if (resume.ema() == null) throw new IllegalArgumentException("the run uses EMA but the checkpoint has no " + CheckpointStore.EMA);
+                ema.loadStateDict(resume.ema());
+            }
+        } catch (IllegalArgumentException e) {
+            throw UserError.runtime(resume.dir() + ": optimizer or EMA state does not fit the model (" + e.getMessage() + ")");
+        }
+        step = s.step();
+        epoch = s.epoch();
+        batchInEpoch = s.batchInEpoch();
+        nonfinite = s.nonfiniteSteps();
+        consecutiveNonfinite = s.consecutiveNonfinite();
+        trainSeconds = s.trainSeconds();
+    }
+
+    private Outcome loop() {
+        int workers = opt.workers();
+        Progress progress = Progress.create(opt.terminal(), out, 10);
+        Evaluator.Result lastEval = null, lastEmaEval = null;
+        long lastEvalStep = -1;
+        try (MetricsLog log = new MetricsLog(opt.outDir());
+             DataLoader trainLoader = new DataLoader(data.train(),
+                     RunData.trainPipeline(data.train(), cfg.data(), cfg.model().resolution(), recipe.randomErasing()), mixing,
+                     DataLoader.Options.training(recipe.batchSize(), workers, recipe.seed()));
+             DataLoader valLoader = new DataLoader(data.val(), RunData.evalPipeline(data.val(), cfg.model().resolution()), null,
+                     DataLoader.Options.evaluation(Math.max(recipe.batchSize(), 256), workers))) {
+            if (trainLoader.batchesPerEpoch() != recipe.stepsPerEpoch()) {
+                throw UserError.runtime("the training data now give " + trainLoader.batchesPerEpoch() + " batches per epoch but the run was set up with "
+                        + recipe.stepsPerEpoch() + "; the data changed since the checkpoint was written");
+            }
+            if (step > 0) log.write(Map.of("type", "resume", "step", step, "epoch", epoch), null);
+            Window window = new Window();
+            while (step < recipe.totalSteps() && !stopRequested()) {
+                progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
+                        (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
+                try (DataLoader.EpochIterator it = trainLoader.epoch(epoch, batchInEpoch)) {
+                    while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
+                        long t0 = System.nanoTime();
+                        Batch batch = it.next();
+                        double lr = schedule.lr(step);
+                        double loss = trainStep(batch, lr);
+                        step++;
+                        batchInEpoch++;
+                        double seconds = (System.nanoTime() - t0) / 1e9;
+                        trainSeconds += seconds;
+                        window.add(loss, batch.size(), seconds);
+                        progress.step(batchInEpoch, step, window.smoothed, batch.size() / Math.max(seconds, 1e-9), lr);
+                        boolean epochEnd = batchInEpoch == recipe.stepsPerEpoch();
+                        if (step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps()) {
+                            log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                            window.reset();
+                        }
+                        if (consecutiveNonfinite >= opt.maxNonfinite()) {
+                            if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                            progress.endEpoch();
+                            throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
+                                    + " steps in a row (up to step " + step + "); the last good checkpoint is left in "
+                                    + opt.outDir().resolve(CheckpointStore.DIR_NAME) + "; try a lower --lr or --clip-grad 1");
+                        }
+                        if (epochEnd) {
+                            epoch++;
+                            batchInEpoch = 0;
+                        }
+                        if (!epochEnd && opt.checkpointEvery() > 0 && step % opt.checkpointEvery() == 0) checkpoint();
+                        if (epochEnd) break;
+                    }
+                }
+                progress.endEpoch();
+                if (batchInEpoch == 0 || step == recipe.totalSteps()) {
+                    lastEval = evaluate(valLoader);
+                    lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
+                    lastEvalStep = step;
+                    log.eval(epoch - (batchInEpoch == 0 ? 1 : 0), step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
+                    progress.line(evalLine(lastEval, lastEmaEval));
+                }
+                checkpoint();
+            }
+            if (lastEvalStep != step && step >= recipe.totalSteps()) {
+                lastEval = evaluate(valLoader);
+                lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
+                log.eval(epoch, step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
+                progress.line(evalLine(lastEval, lastEmaEval));
+            }
+        }
+        boolean finished = step >= recipe.totalSteps();
+        CurvesPlot.write(opt.outDir());
+        return new Outcome(step, lastEval, lastEmaEval, finished);
+    }
+
+    private boolean stopRequested() {
+        return opt.stopAtStep() > 0 && step >= opt.stopAtStep();
+    }
+
+    /** One optimisation step on {@code batch}; returns the loss (NaN or infinite when the step was skipped). */
+    private double trainStep(Batch batch, double lr) {
+        model.module().train(true);
+        try (Scope scope = Scope.open()) {
+            Map<String, Tensor> buffers = new LinkedHashMap<>();
+            for (var e : model.module().namedBuffers().entrySet()) buffers.put(e.getKey(), e.getValue().copy());
+            Tensor x = Tensor.wrap(batch.images(), batch.shape()).to(opt.device());        // (B, C, H, W)
+            Var logits = model.forward(Var.of(x));                                         // (B, K)
+            Var loss = batch.softTargets() != null
+                    ? Losses.softCrossEntropy(logits, Tensor.wrap(batch.softTargets(), batch.size(), numClasses))
+                    : Losses.crossEntropy(logits, batch.labels(), recipe.labelSmoothing());
+            double value = loss.value().item();
+            boolean ok = Double.isFinite(value);
+            if (ok) {
+                loss.backward();
+                double norm = GradClip.clipGlobalNorm(params, recipe.clipGrad() > 0 ? recipe.clipGrad() : Double.POSITIVE_INFINITY);
+                ok = Double.isFinite(norm);
+            }
+            if (ok) {
+                optimizer.setLr(lr);
+                optimizer.step();
+                if (ema != null) ema.update(model.module());
+                consecutiveNonfinite = 0;
+            } else {
+                Map<String, Tensor> live = model.module().namedBuffers();
+                for (var e : buffers.entrySet()) live.get(e.getKey()).copyFrom(e.getValue());
+                nonfinite++;
+                consecutiveNonfinite++;
+                if (Double.isFinite(value)) value = Double.NaN; // finite loss but non-finite gradient: report NaN
+            }
+            optimizer.zeroGrad();
+            return value;
+        }
+    }
+
+    private Evaluator.Result evaluate(DataLoader valLoader) {
+        Evaluator.Result r = Evaluator.evaluate(model, valLoader, opt.device());
+        model.module().train(true);
+        return r;
+    }
+
+    private Evaluator.Result evaluateEma(DataLoader valLoader) {
+        ema.copyTo(emaModel.module());
+        return Evaluator.evaluate(emaModel, valLoader, opt.device());
+    }
+
+    private Map<String, Object> counters() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("skipped_images", data.skippedImages());
+        m.put("nonfinite_steps", nonfinite);
+        return m;
+    }
+
+    private Map<String, Object> evalExtra(Evaluator.Result emaEval) {
+        Map<String, Object> m = counters();
+        if (emaEval != null) {
+            m.put("ema_val_loss", emaEval.loss());
+            m.put("ema_val_top1", emaEval.top1());
+            m.put("ema_val_top5", emaEval.top5());
+        }
+        return m;
+    }
+
+    private String evalLine(Evaluator.Result r, Evaluator.Result emaEval) {
+        String s = String.format("eval after step %d (epoch %d): val loss %.4f, top-1 %.2f%%, top-5 %.2f%% (%d images)",
+                step, Math.max(1, epoch + (batchInEpoch == 0 ? 0 : 1)), r.loss(), 100 * r.top1(), 100 * r.top5(), r.images());
+        if (emaEval != null) s += String.format("; EMA top-1 %.2f%%", 100 * emaEval.top1());
+        return s;
+    }
+
+    /** Writes a checkpoint, unless the latest steps were non-finite (then the last good one stays). */
+    private void checkpoint() {
+        if (consecutiveNonfinite > 0) return;
+        TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
+                schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
+                data.skippedImages(), trainSeconds);
+        CheckpointStore.write(opt.outDir(), cfg, state, model.module().stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
+    }
+
+    /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */
+    private static final class Window {
+        double lossSum, seconds, smoothed = Double.NaN;
+        int finiteSteps;
+        long images;
+
+        void add(double loss, int batchImages, double stepSeconds) {
+            if (Double.isFinite(loss)) {
+                lossSum += loss;
+                finiteSteps++;
+                smoothed = Double.isNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
+            }
+            images += batchImages;
+            seconds += stepSeconds;
+        }
+
+        double meanLoss() { return finiteSteps == 0 ? Double.NaN : lossSum / finiteSteps; }
+
+        double imagesPerSecond() { return seconds > 0 ? images / seconds : 0; }
+
+        void reset() {
+            lossSum = 0;
+            seconds = 0;
+            finiteSteps = 0;
+            images = 0;
+        }
+    }
+}
