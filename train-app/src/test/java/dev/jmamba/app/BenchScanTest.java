@@ -36,8 +36,12 @@ class BenchScanTest {
         assertEquals("scan", node.get("case").asText());
         assertEquals(8, node.get("D").asInt());
         assertEquals(2, node.get("G").asInt());
-        for (String key : new String[] {"fwdMs", "bwdMs", "refFwdMs", "refBwdMs", "fwdGBs", "bwdGBs", "fwdSpeedup", "bwdSpeedup"}) {
+        // times are positive; the derived rates are printed rounded (a cold, tiny run can show 0.000)
+        for (String key : new String[] {"fwdMs", "bwdMs", "refFwdMs", "refBwdMs"}) {
             assertTrue(node.get(key).asDouble() > 0, key + " in " + lines[0]);
+        }
+        for (String key : new String[] {"fwdGBs", "bwdGBs", "fwdSpeedup", "bwdSpeedup"}) {
+            assertTrue(node.get(key).isNumber() && node.get(key).asDouble() >= 0, key + " in " + lines[0]);
         }
         // byte floor of PERFORMANCE.md §2: forward u, delta, z, out (4 x B·D·L) + B, C (2 x B·G·N·L), 4 bytes each
         assertEquals(4L * (4 * 8 * 70 + 2 * 2 * 4 * 70), node.get("fwdBytes").asLong());
