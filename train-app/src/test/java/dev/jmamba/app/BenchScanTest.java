@@ -5,33 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** {@code jmamba bench scan} through {@link Main#run}: one JSON line with the measured fields, usage errors. */
 class BenchScanTest {
 
-    private static String[] run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new String[] {Integer.toString(code), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test void jsonIsOneLineWithTimesBytesAndSpeedups() throws Exception {
-        String[] r = run("bench", "scan", "--shape", "1,8,70,4,2", "--repeats", "1", "--ref-repeats", "1", "--json");
-        assertEquals("0", r[0], r[2]);
-        String[] lines = r[1].strip().split("\\R");
-        assertEquals(1, lines.length, r[1]);
+        AppRun.Result r = AppRun.run("bench", "scan", "--shape", "1,8,70,4,2", "--repeats", "1", "--ref-repeats", "1", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(1, lines.length, r.out());
         JsonNode node = new ObjectMapper().readTree(lines[0]);
         assertEquals("scan", node.get("case").asText());
         assertEquals(8, node.get("D").asInt());
@@ -48,11 +31,11 @@ class BenchScanTest {
     }
 
     @Test void badShapeIsAUsageError() {
-        String[] r = run("bench", "scan", "--shape", "2,96,x,16");
-        assertEquals("2", r[0]);
-        assertTrue(r[2].contains("--shape"), r[2]);
-        String[] g = run("bench", "scan", "--shape", "1,6,10,4,4");
-        assertEquals("2", g[0]);
-        assertTrue(g[2].contains("multiple of groups"), g[2]);
+        AppRun.Result r = AppRun.run("bench", "scan", "--shape", "2,96,x,16");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--shape"), r.err());
+        AppRun.Result g = AppRun.run("bench", "scan", "--shape", "1,6,10,4,4");
+        assertEquals(2, g.exitCode());
+        assertTrue(g.err().contains("multiple of groups"), g.err());
     }
 }

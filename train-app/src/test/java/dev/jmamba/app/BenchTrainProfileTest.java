@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,15 +19,9 @@ class BenchTrainProfileTest {
         String[] args = new String[TINY.length + extra.length];
         System.arraycopy(TINY, 0, args, 0, TINY.length);
         System.arraycopy(extra, 0, args, TINY.length, extra.length);
-        PrintStream oldOut = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            assertEquals(0, Main.run(args));
-        } finally {
-            System.setOut(oldOut);
-        }
-        return out.toString(StandardCharsets.UTF_8);
+        AppRun.Result r = AppRun.run(args);
+        assertEquals(0, r.exitCode(), r.err());
+        return r.out();
     }
 
     @Test void tablePutsTheHeavyOpsOnTop() {

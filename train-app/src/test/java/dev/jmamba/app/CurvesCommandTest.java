@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jmamba.curves.ScanOrders;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,25 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code jmamba curves} through {@link Main#run}: JSON output, text grid, PNG, stats, and exit codes. */
 class CurvesCommandTest {
 
-    /** Exit code plus captured stdout and stderr of one run. */
-    record Result(int exitCode, String out, String err) {}
-
-    private static Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.run(args);
-            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test void jsonPrintsExactlyOneObjectLineWithThePermutation() throws Exception {
-        Result r = run("curves", "--order", "hilbert-t-rev", "--size", "5x8", "--json");
+        AppRun.Result r = AppRun.run("curves", "--order", "hilbert-t-rev", "--size", "5x8", "--json");
         assertEquals(0, r.exitCode(), r.err());
         String[] lines = r.out().strip().split("\\R");
         assertEquals(1, lines.length, r.out());
@@ -51,13 +31,13 @@ class CurvesCommandTest {
     }
 
     @Test void textGridShowsTheStepOfEachCell() {
-        Result r = run("curves", "--order", "snake", "--size", "2x3");
+        AppRun.Result r = AppRun.run("curves", "--order", "snake", "--size", "2x3");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains(" 0 1 2" + System.lineSeparator() + " 5 4 3"), r.out());
     }
 
     @Test void unknownNameIsAUsageErrorOnOneLine() {
-        Result r = run("curves", "--order", "hilbret", "--size", "14x14", "--json");
+        AppRun.Result r = AppRun.run("curves", "--order", "hilbret", "--size", "14x14", "--json");
         assertEquals(2, r.exitCode());
         assertEquals("", r.out());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -66,14 +46,14 @@ class CurvesCommandTest {
 
     @Test void badSizeIsAUsageError() {
         for (String bad : new String[] {"14by14", "0x5", "x3", "-4x4"}) {
-            Result r = run("curves", "--order", "raster", "--size", bad);
+            AppRun.Result r = AppRun.run("curves", "--order", "raster", "--size", bad);
             assertEquals(2, r.exitCode(), bad + ": " + r.err());
             assertTrue(r.err().contains("--size"), r.err());
         }
     }
 
     @Test void curveUndefinedForTheSizeIsARuntimeError() {
-        Result r = run("curves", "--order", "peano", "--size", "14x14", "--json");
+        AppRun.Result r = AppRun.run("curves", "--order", "peano", "--size", "14x14", "--json");
         assertEquals(1, r.exitCode());
         assertEquals("", r.out());
         assertTrue(r.err().contains("peano") && r.err().contains("14x14") && r.err().contains("3^k"), r.err());
@@ -81,7 +61,7 @@ class CurvesCommandTest {
 
     @Test void pngIsWritten(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("moore.png");
-        Result r = run("curves", "--order", "moore", "--size", "8x8", "--png", file.toString());
+        AppRun.Result r = AppRun.run("curves", "--order", "moore", "--size", "8x8", "--png", file.toString());
         assertEquals(0, r.exitCode(), r.err());
         byte[] head = Files.readAllBytes(file);
         assertEquals((byte) 0x89, head[0]);
@@ -90,7 +70,7 @@ class CurvesCommandTest {
     }
 
     @Test void statsPrintsTheTableForTheGivenSize() {
-        Result r = run("curves", "--stats", "--size", "16x16");
+        AppRun.Result r = AppRun.run("curves", "--stats", "--size", "16x16");
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.out().contains("| 16x16 | hilbert | 1.000 | 1.992 | 1 | 0.700 | 1.700 | 4.481 | 0 |"), r.out());
         assertTrue(r.out().contains("| 16x16 | moore |"), r.out());

@@ -3,10 +3,10 @@ package dev.jmamba.vision;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
 import dev.jmamba.vision.localmamba.LocalVimConfig;
 import org.junit.jupiter.api.Test;
 
-import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -17,12 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class Rope2dTest {
 
     private static Tensor random(long seed, int... shape) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int n = 1;
-        for (int s : shape) n *= s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
-        return Tensor.of(v, shape);
+        return RandomTensors.gaussian(seed, shape);
     }
 
     /**

@@ -4,10 +4,7 @@ import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
-import dev.jmamba.tensor.cuda.KernelCache;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Launches {@code causal_conv1d.cu} on raw device pointers of one context: the fused causal depthwise
@@ -16,22 +13,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class CausalConvCuda {
     private static final String SOURCE_NAME = "causal_conv1d.cu";
-    /** Threads per block of every kernel (a multiple of 32, as block_sum needs). */
-    private static final int THREADS = 256;
-    /** Most blocks of a grid-stride launch (the kernels loop over the rest). */
-    private static final int MAX_BLOCKS = 1 << 16;
     /** (b, l) positions summed by one block of the dweight/dbias kernel. */
     private static final int WEIGHT_CHUNK = 4096;
 
     private final CudaContext context;
-    private final String source = KernelSource.read(SOURCE_NAME);
-    private final Map<String, Long> functions = new ConcurrentHashMap<>();
+    private final KernelFile kernels;
     private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 4);      // x, w, bias, y, B, D, L, K, silu
     private final KernelArgs preArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4, 4);      // x, w, bias, gy, gs, B, D, L, K
     private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 4);             // gs, w, dx, B, D, L, K
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 4);       // gs, x, dw, dbias, B, D, L, K, chunk
 
-    CausalConvCuda(CudaContext context) { this.context = context; }
+    CausalConvCuda(CudaContext context) {
+        this.context = context;
+        this.kernels = new KernelFile(context, SOURCE_NAME);
+    }
 
     /** The kernels of causal_conv1d.cu this class launches, for each suffix (f32, f64). */
     static List<String> kernelNames() {
@@ -43,7 +38,7 @@ final class CausalConvCuda {
     synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int l, int k, boolean silu) {
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
                 .setInt(4, b).setInt(5, d).setInt(6, l).setInt(7, k).setInt(8, silu ? 1 : 0);
-        launchFlat("causal_conv_fwd_" + suffix(dtype), (long) b * d * l, fwdArgs);
+        kernels.launchFlat("causal_conv_fwd_" + KernelFile.suffix(dtype, "causal conv1d"), (long) b * d * l, fwdArgs);
     }
 
     /**
@@ -53,17 +48,17 @@ final class CausalConvCuda {
      */
     synchronized void backward(DType dtype, long x, long w, long bias, long gy, long gs, long dx, long dw, long dbias,
                                int b, int d, int l, int k, boolean silu) {
-        String sfx = suffix(dtype);
+        String sfx = KernelFile.suffix(dtype, "causal conv1d");
         long n = (long) b * d * l, stream = context.stream();
         long preGrad = gy;
         if (silu) {
             preArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, gs)
                     .setInt(5, b).setInt(6, d).setInt(7, l).setInt(8, k);
-            launchFlat("causal_conv_grad_pre_" + sfx, n, preArgs);
+            kernels.launchFlat("causal_conv_grad_pre_" + sfx, n, preArgs);
             preGrad = gs;
         }
         dxArgs.setLong(0, preGrad).setLong(1, w).setLong(2, dx).setInt(3, b).setInt(4, d).setInt(5, l).setInt(6, k);
-        launchFlat("causal_conv_grad_x_" + sfx, n, dxArgs);
+        kernels.launchFlat("causal_conv_grad_x_" + sfx, n, dxArgs);
         CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
         if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
         long positions = (long) b * l;
@@ -74,25 +69,6 @@ final class CausalConvCuda {
         }
         dwArgs.setLong(0, preGrad).setLong(1, x).setLong(2, dw).setLong(3, dbias)
                 .setInt(4, b).setInt(5, d).setInt(6, l).setInt(7, k).setInt(8, WEIGHT_CHUNK);
-        CudaDriver.launchKernel(function("causal_conv_grad_w_" + sfx), d, (int) chunks, 1, THREADS, 1, 1, 0, stream, dwArgs);
-    }
-
-    private void launchFlat(String kernel, long work, KernelArgs args) {
-        if (work == 0) return;
-        int blocks = (int) Math.min(MAX_BLOCKS, (work + THREADS - 1) / THREADS);
-        CudaDriver.launchKernel(function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), args);
-    }
-
-    private long function(String kernel) {
-        return functions.computeIfAbsent(kernel,
-                name -> context.kernels().function(source, SOURCE_NAME, KernelCache.standardOptions(), name));
-    }
-
-    private static String suffix(DType dtype) {
-        return switch (dtype) {
-            case F32 -> "f32";
-            case F64 -> "f64";
-            default -> throw new IllegalArgumentException("causal conv1d on CUDA computes in F32 or F64, got " + dtype);
-        };
+        CudaDriver.launchKernel(kernels.function("causal_conv_grad_w_" + sfx), d, (int) chunks, 1, KernelFile.THREADS, 1, 1, 0, stream, dwArgs);
     }
 }

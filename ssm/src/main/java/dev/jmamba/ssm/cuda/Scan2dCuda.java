@@ -4,11 +4,8 @@ import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
-import dev.jmamba.tensor.cuda.KernelCache;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Launches {@code scan2d.cu}: cross scan (gather through K permutations) and cross merge (gather-and-sum
@@ -18,19 +15,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Scan2dCuda {
     private static final String SOURCE_NAME = "scan2d.cu";
-    /** Threads per block of the channels-first (grid-stride) kernels. */
-    private static final int THREADS = 256;
     /** Tile edge and rows of the channels-last kernels (TILE and TILE_ROWS in scan2d.cu). */
     private static final int TILE = 32, TILE_ROWS = 8;
-    /** Most blocks of a grid-stride launch (the kernels loop over the rest). */
-    private static final int MAX_BLOCKS = 1 << 16;
 
     private final CudaContext context;
-    private final String source = KernelSource.read(SOURCE_NAME);
-    private final Map<String, Long> functions = new ConcurrentHashMap<>();
+    private final KernelFile kernels;
     private final KernelArgs args = new KernelArgs(8, 8, 8, 4, 4, 4, 4);
 
-    Scan2dCuda(CudaContext context) { this.context = context; }
+    Scan2dCuda(CudaContext context) {
+        this.context = context;
+        this.kernels = new KernelFile(context, SOURCE_NAME);
+    }
 
     /** The kernels of scan2d.cu this class launches. */
     static List<String> kernelNames() {
@@ -50,9 +45,9 @@ final class Scan2dCuda {
      */
     synchronized void scan(DType dtype, boolean channelsLast, long map, long perms, long seq, int b, int k, int c, int l) {
         fill(map, perms, seq, b, k, c, l);
-        String kernel = "cross_scan_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
+        String kernel = "cross_scan_" + (channelsLast ? "cl_" : "cf_") + KernelFile.suffix(dtype, "cross scan/merge");
         if (channelsLast) launchTiles(kernel, l, c, b * k);
-        else launchFlat(kernel, (long) b * k * c * l);
+        else kernels.launchFlat(kernel, (long) b * k * c * l, args);
     }
 
     /**
@@ -64,19 +59,13 @@ final class Scan2dCuda {
      */
     synchronized void merge(DType dtype, boolean channelsLast, long seq, long inverses, long map, int b, int k, int c, int l) {
         fill(seq, inverses, map, b, k, c, l);
-        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
+        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + KernelFile.suffix(dtype, "cross scan/merge");
         if (channelsLast) launchTiles(kernel, l, c, b);
-        else launchFlat(kernel, (long) b * c * l);
+        else kernels.launchFlat(kernel, (long) b * c * l, args);
     }
 
     private void fill(long in, long table, long out, int b, int k, int c, int l) {
         args.setLong(0, in).setLong(1, table).setLong(2, out).setInt(3, b).setInt(4, k).setInt(5, c).setInt(6, l);
-    }
-
-    private void launchFlat(String kernel, long work) {
-        if (work == 0) return;
-        int blocks = (int) Math.min(MAX_BLOCKS, (work + THREADS - 1) / THREADS);
-        CudaDriver.launchKernel(function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), args);
     }
 
     /** Grid (ceil(L / 32), ceil(C / 32), planes), block (32, 8). */
@@ -86,20 +75,7 @@ final class Scan2dCuda {
             throw new IllegalArgumentException("cross scan/merge on CUDA: channels-last grids support B·K <= 65535 and C <= "
                     + 65_535 * TILE + ", got B·K (or B) = " + planes + ", C = " + channels);
         }
-        CudaDriver.launchKernel(function(kernel), (length + TILE - 1) / TILE, (channels + TILE - 1) / TILE, planes,
+        CudaDriver.launchKernel(kernels.function(kernel), (length + TILE - 1) / TILE, (channels + TILE - 1) / TILE, planes,
                 TILE, TILE_ROWS, 1, 0, context.stream(), args);
-    }
-
-    private long function(String kernel) {
-        return functions.computeIfAbsent(kernel,
-                name -> context.kernels().function(source, SOURCE_NAME, KernelCache.standardOptions(), name));
-    }
-
-    private static String suffix(DType dtype) {
-        return switch (dtype) {
-            case F32 -> "f32";
-            case F64 -> "f64";
-            default -> throw new IllegalArgumentException("cross scan/merge on CUDA computes in F32 or F64, got " + dtype);
-        };
     }
 }

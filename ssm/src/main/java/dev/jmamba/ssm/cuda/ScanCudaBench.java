@@ -2,7 +2,7 @@ package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
 import dev.jmamba.tensor.cuda.CudaContext;
-import dev.jmamba.tensor.cuda.CudaDriver;
+import dev.jmamba.tensor.cuda.DeviceTiming;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -57,7 +57,7 @@ public final class ScanCudaBench {
         long dD = alloc.allocate(4L * s.channels(), stream), dbias = alloc.allocate(4L * s.channels(), stream);
         Runnable fwd = () -> scan.forward(s, true, u, delta, A, Bm, Cm, D, z, bias, out, states, 0);
         Runnable bwd = () -> scan.backward(s, true, u, delta, A, Bm, Cm, D, z, bias, states, gout, du, dd, dA, dB, dC, dD, dz, dbias);
-        double fwdMs = median(ctx, fwd, repeats), bwdMs = median(ctx, bwd, repeats);
+        double fwdMs = DeviceTiming.medianMillis(ctx, 3, repeats, fwd), bwdMs = DeviceTiming.medianMillis(ctx, 3, repeats, bwd);
         long fwdBytes = 4 * (seq * (c.z ? 4 : 3) + 2 * grp);
         long bwdBytes = 4 * (seq * (c.z ? 7 : 5) + 4 * grp);
         double floorF = fwdBytes / FLOOR_BYTES_PER_MS, floorB = bwdBytes / FLOOR_BYTES_PER_MS;
@@ -70,24 +70,5 @@ public final class ScanCudaBench {
                 scan.version(s, false), scan.version(s, true), Math.ceilDiv(s.chunks(scan.chunk()), scan.segmentChunks(s)), fwdMs, bwdMs,
                 fwdBytes / fwdMs / 1e6, bwdBytes / bwdMs / 1e6, floorF, floorB, c.refFwd, c.refBwd, c.refFwd / fwdMs, c.refBwd / bwdMs));
         for (long p : new long[] {u, delta, A, Bm, Cm, D, bias, z, gout, out, states, du, dd, dz, dA, dB, dC, dD, dbias}) if (p != 0) alloc.free(p);
-    }
-
-    /** Median device milliseconds of {@code work} over {@code repeats} timed runs after 3 warm-ups. */
-    static double median(CudaContext ctx, Runnable work, int repeats) {
-        long stream = ctx.stream();
-        long start = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT), end = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT);
-        for (int i = 0; i < 3; i++) work.run();
-        double[] ms = new double[repeats];
-        for (int i = 0; i < repeats; i++) {
-            CudaDriver.eventRecord(start, stream);
-            work.run();
-            CudaDriver.eventRecord(end, stream);
-            CudaDriver.eventSynchronize(end);
-            ms[i] = CudaDriver.eventElapsedMillis(start, end);
-        }
-        CudaDriver.eventDestroy(start);
-        CudaDriver.eventDestroy(end);
-        java.util.Arrays.sort(ms);
-        return ms[repeats / 2];
     }
 }

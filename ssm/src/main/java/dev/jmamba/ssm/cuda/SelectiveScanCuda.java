@@ -5,11 +5,8 @@ import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
 import dev.jmamba.tensor.cuda.KernelCache;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -109,16 +106,7 @@ public final class SelectiveScanCuda {
     public long stateElements(ScanShape s) { return (long) s.batch() * s.channels() * s.chunks(chunk) * s.state(); }
 
     /** selective_scan.cu followed by selective_scan_v6.cu (which then skips its include of the first). */
-    static String source() { return resource(SOURCE_NAME) + "\n" + resource(V6_SOURCE_NAME); }
-
-    private static String resource(String name) {
-        try (InputStream in = SelectiveScanCuda.class.getResourceAsStream("/dev/jmamba/ssm/cuda/" + name)) {
-            if (in == null) throw new IllegalStateException("missing resource " + name);
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + name, e);
-        }
-    }
+    static String source() { return KernelSource.read(SOURCE_NAME) + "\n" + KernelSource.read(V6_SOURCE_NAME); }
 
     /** Lanes per (b, d): the next power of two at least N, at most 32. */
     static int lanes(int n) { return Math.min(32, Integer.highestOneBit(Math.max(1, n - 1)) << (n > 1 ? 1 : 0)); }

@@ -21,15 +21,7 @@ public record ScanArgsF64(ScanShape shape, double[] u, double[] delta, double[] 
     /** Checks every array against the shape; throws naming the first array that does not fit. */
     public ScanArgsF64 {
         if (shape == null) throw new IllegalArgumentException("shape must not be null");
-        int b = shape.batch(), d = shape.channels(), l = shape.length(), n = shape.state(), g = shape.groups();
-        ScanShape.requireLength("u", "(B, D, L)", len(u), false, b, d, l);
-        ScanShape.requireLength("delta", "(B, D, L)", len(delta), false, b, d, l);
-        ScanShape.requireLength("A", "(D, N)", len(A), false, d, n);
-        ScanShape.requireLength("Bm", "(B, G, N, L)", len(Bm), false, b, g, n, l);
-        ScanShape.requireLength("Cm", "(B, G, N, L)", len(Cm), false, b, g, n, l);
-        ScanShape.requireLength("dSkip", "(D)", len(dSkip), true, d);
-        ScanShape.requireLength("z", "(B, D, L)", len(z), true, b, d, l);
-        ScanShape.requireLength("deltaBias", "(D)", len(deltaBias), true, d);
+        shape.requireInputLengths(len(u), len(delta), len(A), len(Bm), len(Cm), len(dSkip), len(z), len(deltaBias));
     }
 
     static int len(double[] array) { return array == null ? -1 : array.length; }

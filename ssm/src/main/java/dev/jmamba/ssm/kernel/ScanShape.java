@@ -48,6 +48,23 @@ public record ScanShape(int batch, int channels, int length, int state, int grou
     }
 
     /**
+     * Checks the lengths of one scan's inputs against this shape, -1 standing for a null array:
+     * u, delta (B, D, L); A (D, N); Bm, Cm (B, G, N, L); and the optional dSkip (D), z (B, D, L),
+     * deltaBias (D). Throws naming the first array that does not fit.
+     */
+    void requireInputLengths(int u, int delta, int A, int Bm, int Cm, int dSkip, int z, int deltaBias) {
+        int b = batch, d = channels, l = length, n = state, g = groups;
+        requireLength("u", "(B, D, L)", u, false, b, d, l);
+        requireLength("delta", "(B, D, L)", delta, false, b, d, l);
+        requireLength("A", "(D, N)", A, false, d, n);
+        requireLength("Bm", "(B, G, N, L)", Bm, false, b, g, n, l);
+        requireLength("Cm", "(B, G, N, L)", Cm, false, b, g, n, l);
+        requireLength("dSkip", "(D)", dSkip, true, d);
+        requireLength("z", "(B, D, L)", z, true, b, d, l);
+        requireLength("deltaBias", "(D)", deltaBias, true, d);
+    }
+
+    /**
      * Throws unless {@code array} is non-null (or {@code optional}) and holds exactly the product of
      * {@code dims} elements. The message names the array, its symbolic and numeric shape and what arrived.
      *

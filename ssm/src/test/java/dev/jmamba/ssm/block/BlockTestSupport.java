@@ -6,21 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.jmamba.nn.Module;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /** Helpers shared by the block tests. */
 final class BlockTestSupport {
     private BlockTestSupport() {}
 
     static Tensor randomF64(long seed, int... shape) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int n = 1;
-        for (int s : shape) n *= s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
-        return Tensor.of(v, shape);
+        return RandomTensors.gaussian(seed, shape);
     }
 
     /** Asserts the state dict has exactly these keys (any order) with these shapes. */

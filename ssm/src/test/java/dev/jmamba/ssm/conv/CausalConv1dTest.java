@@ -9,8 +9,8 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Conv1d;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
 import dev.jmamba.tensor.testing.TensorAssert;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,12 +20,7 @@ import org.junit.jupiter.api.Test;
 class CausalConv1dTest {
 
     static Tensor random(long seed, DType dtype, int... shape) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int n = 1;
-        for (int s : shape) n *= s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
-        return Tensor.of(v, shape).to(dtype);
+        return RandomTensors.gaussian(seed, shape).to(dtype);
     }
 
     @Test void gradchecks() {

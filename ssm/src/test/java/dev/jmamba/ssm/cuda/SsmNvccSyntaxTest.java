@@ -1,18 +1,12 @@
 package dev.jmamba.ssm.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.nio.file.Files;
+import dev.jmamba.tensor.testing.Nvcc;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,24 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SsmNvccSyntaxTest {
     private static final Path KERNELS = Path.of("src/main/resources/dev/jmamba/ssm/cuda");
 
-    private static Path nvcc() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, "nvcc");
-            if (Files.isExecutable(candidate)) return candidate;
-        }
-        Path standard = Path.of("/usr/local/cuda/bin/nvcc");
-        return Files.isExecutable(standard) ? standard : null;
-    }
-
-    private static String compile(Path nvcc, Path source, Path out) throws Exception {
-        Process process = new ProcessBuilder(nvcc.toString(), "--ptx", "-arch=sm_90", "--std=c++17", "-o", out.toString(),
-                source.toString()).redirectErrorStream(true).start();
-        String log = new String(process.getInputStream().readAllBytes());
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "nvcc did not finish within 120 s on " + source);
-        assertEquals(0, process.exitValue(), "nvcc --ptx failed on " + source + ":\n" + log);
-        return Files.readString(out);
-    }
-
     /** Number of parameters of {@code .entry kernel(...)} in the PTX, or -1 when it is missing. */
     private static int parameters(String ptx, String kernel) {
         Matcher m = Pattern.compile("\\.entry " + kernel + "\\(([^)]*)\\)").matcher(ptx);
@@ -50,33 +26,26 @@ class SsmNvccSyntaxTest {
     }
 
     @Test void everyKernelSourceCompiles(@TempDir Path tmp) throws Exception {
-        Path nvcc = nvcc();
-        Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: .cu syntax check skipped");
-        List<Path> sources;
-        try (Stream<Path> files = Files.list(KERNELS)) {
-            sources = files.filter(p -> p.toString().endsWith(".cu")).sorted().toList();
-        }
-        assertFalse(sources.isEmpty(), "no .cu files under " + KERNELS.toAbsolutePath());
-        for (Path source : sources) {
-            String ptx = compile(nvcc, source, tmp.resolve(source.getFileName() + ".ptx"));
+        Path nvcc = Nvcc.require(".cu syntax check");
+        for (Path source : Nvcc.cuSources(KERNELS)) {
+            String ptx = Nvcc.ptx(nvcc, source, tmp.resolve(source.getFileName() + ".ptx"));
             assertTrue(ptx.contains(".entry"), source + " produced no kernels");
         }
     }
 
     @Test void launchedKernelsExistWithTheirParameterCounts(@TempDir Path tmp) throws Exception {
-        Path nvcc = nvcc();
-        Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: .cu syntax check skipped");
-        String scan2d = compile(nvcc, KERNELS.resolve("scan2d.cu"), tmp.resolve("scan2d.ptx"));
+        Path nvcc = Nvcc.require(".cu syntax check");
+        String scan2d = Nvcc.ptx(nvcc, KERNELS.resolve("scan2d.cu"), tmp.resolve("scan2d.ptx"));
         for (String kernel : Scan2dCuda.kernelNames()) {
             assertEquals(7, parameters(scan2d, kernel), "scan2d.cu kernel " + kernel + " (in, table, out, B, K, C, L)");
         }
-        String conv = compile(nvcc, KERNELS.resolve("causal_conv1d.cu"), tmp.resolve("conv.ptx"));
+        String conv = Nvcc.ptx(nvcc, KERNELS.resolve("causal_conv1d.cu"), tmp.resolve("conv.ptx"));
         for (String kernel : CausalConvCuda.kernelNames()) {
             int expected = kernel.contains("_grad_x_") ? 7 : 9;             // the KernelArgs slot counts of CausalConvCuda
             assertEquals(expected, parameters(conv, kernel), "causal_conv1d.cu kernel " + kernel);
         }
         // selective_scan_v6.cu includes selective_scan.cu: its PTX holds both kernel families
-        String scan = compile(nvcc, KERNELS.resolve("selective_scan_v6.cu"), tmp.resolve("scan.ptx"));
+        String scan = Nvcc.ptx(nvcc, KERNELS.resolve("selective_scan_v6.cu"), tmp.resolve("scan.ptx"));
         for (String kernel : SelectiveScanCuda.kernelNames()) {
             assertEquals(1, parameters(scan, kernel), "selective_scan.cu kernel " + kernel + " (one ScanParams struct)");
         }

@@ -84,14 +84,7 @@ class SelectiveScanCpuTest {
 
         ScanGrads g = kernel.backward(args, fast.chunkStates(), gout);
         ScanGradsF64 r = SelectiveScanReference.backward(ref, ScanArgs.widen(gout));
-        assertClose("du", r.du(), g.du(), m);
-        assertClose("ddelta", r.ddelta(), g.ddelta(), m);
-        assertClose("dA", r.dA(), g.dA(), m);
-        assertClose("dB", r.dB(), g.dB(), m);
-        assertClose("dC", r.dC(), g.dC(), m);
-        assertClose("dDskip", r.dDskip(), g.dDskip(), m);
-        assertClose("dz", r.dz(), g.dz(), m);
-        assertClose("ddeltaBias", r.ddeltaBias(), g.ddeltaBias(), m);
+        assertGradsClose(r, g, m);
     }
 
     @Test
@@ -117,6 +110,18 @@ class SelectiveScanCpuTest {
                 System.arraycopy(states, (bd * L + last) * N, ends, (bd * chunks + c) * N, N);
             }
         return ends;
+    }
+
+    /** Every gradient of the fast kernel against the float64 reference, each with {@link #assertClose}. */
+    static void assertGradsClose(ScanGradsF64 r, ScanGrads g, int m) {
+        assertClose("du", r.du(), g.du(), m);
+        assertClose("ddelta", r.ddelta(), g.ddelta(), m);
+        assertClose("dA", r.dA(), g.dA(), m);
+        assertClose("dB", r.dB(), g.dB(), m);
+        assertClose("dC", r.dC(), g.dC(), m);
+        assertClose("dDskip", r.dDskip(), g.dDskip(), m);
+        assertClose("dz", r.dz(), g.dz(), m);
+        assertClose("ddeltaBias", r.ddeltaBias(), g.ddeltaBias(), m);
     }
 
     static void assertClose(String name, double[] ref, float[] got, int terms) {

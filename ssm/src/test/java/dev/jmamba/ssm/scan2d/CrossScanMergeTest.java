@@ -11,21 +11,16 @@ import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.curves.ScanOrders;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
 import java.util.Collections;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** {@link CrossScan} and {@link CrossMerge}: gradients, agreement with per-order gathers, adjointness, VMamba's four directions. */
 class CrossScanMergeTest {
 
     static Tensor random(long seed, DType dtype, int... shape) {
-        SplittableRandom r = new SplittableRandom(seed);
-        int n = 1;
-        for (int s : shape) n *= s;
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
-        return Tensor.of(v, shape).to(dtype);
+        return RandomTensors.gaussian(seed, shape).to(dtype);
     }
 
     static List<ScanOrder> mixed(int h, int w) {

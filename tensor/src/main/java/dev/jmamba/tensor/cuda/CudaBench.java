@@ -29,21 +29,6 @@ public final class CudaBench {
         graphVersusEager(context, kernels);
     }
 
-    /** Milliseconds of device time per run of {@code work}, averaged over {@code iterations} after warm-up. */
-    private static double deviceMillis(CudaContext context, int warmup, int iterations, Runnable work) {
-        for (int i = 0; i < warmup; i++) work.run();
-        long start = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT);
-        long end = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT);
-        CudaDriver.eventRecord(start, context.stream());
-        for (int i = 0; i < iterations; i++) work.run();
-        CudaDriver.eventRecord(end, context.stream());
-        CudaDriver.eventSynchronize(end);
-        double ms = CudaDriver.eventElapsedMillis(start, end) / iterations;
-        CudaDriver.eventDestroy(start);
-        CudaDriver.eventDestroy(end);
-        return ms;
-    }
-
     private static void addAndCopy(CudaContext context, CudaKernels kernels) {
         long n = 1L << 26;
         CachingAllocator allocator = context.allocator();
@@ -52,8 +37,8 @@ public final class CudaBench {
         long c = allocator.allocate(4 * n, context.stream());
         kernels.fill(a, n, 1f);
         kernels.fill(b, n, 2f);
-        double addMs = deviceMillis(context, 5, 50, () -> kernels.binary(CudaKernels.BinaryOp.ADD, a, b, c, n));
-        double copyMs = deviceMillis(context, 5, 50, () -> CudaDriver.memcpyDtoDAsync(c, a, 4 * n, context.stream()));
+        double addMs = DeviceTiming.meanMillis(context, 5, 50, () -> kernels.binary(CudaKernels.BinaryOp.ADD, a, b, c, n));
+        double copyMs = DeviceTiming.meanMillis(context, 5, 50, () -> CudaDriver.memcpyDtoDAsync(c, a, 4 * n, context.stream()));
         // bytes moved: add reads 2 and writes 1 array; a copy reads 1 and writes 1
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"add\",\"n\":%d,\"ms\":%.4f,\"gbps\":%.1f}", n, addMs, 12.0 * n / addMs / 1e6));
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"copy_dtod\",\"bytes\":%d,\"ms\":%.4f,\"gbps\":%.1f}", 4 * n, copyMs, 8.0 * n / copyMs / 1e6));
@@ -73,7 +58,7 @@ public final class CudaBench {
         kernels.fill(b, (long) n * n, 0.25f);
         CuBlas blas = context.cublas();
         blas.setTf32(false);
-        double ms = deviceMillis(context, 3, 20, () -> blas.matmul(false, false, n, n, n, 1f, a, b, 0f, c));
+        double ms = DeviceTiming.meanMillis(context, 3, 20, () -> blas.matmul(false, false, n, n, n, 1f, a, b, 0f, c));
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"sgemm\",\"n\":%d,\"tf32\":false,\"ms\":%.3f,\"tflops\":%.2f}",
                 n, ms, 2.0 * n * n * n / ms / 1e9));
         allocator.free(a);
@@ -105,19 +90,9 @@ public final class CudaBench {
             for (int i = 0; i < kernelsPerPass; i++) kernels.binary(CudaKernels.BinaryOp.ADD, x, y, x, n);
         };
         int passes = 20;
-        pass.run();
-        context.synchronize();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < passes; i++) pass.run();
-        context.synchronize();
-        double eagerMs = (System.nanoTime() - t0) / 1e6 / passes;
+        double eagerMs = DeviceTiming.hostMillis(context, passes, pass);
         try (CudaGraph graph = CudaGraph.capture(context, pass)) {
-            graph.launch();
-            context.synchronize();
-            long t1 = System.nanoTime();
-            for (int i = 0; i < passes; i++) graph.launch();
-            context.synchronize();
-            double graphMs = (System.nanoTime() - t1) / 1e6 / passes;
+            double graphMs = DeviceTiming.hostMillis(context, passes, graph::launch);
             System.out.println(String.format(Locale.ROOT,
                     "{\"case\":\"graph_vs_eager\",\"kernels\":%d,\"eager_ms\":%.3f,\"graph_ms\":%.3f,\"speedup\":%.2f}",
                     kernelsPerPass, eagerMs, graphMs, eagerMs / graphMs));

@@ -37,29 +37,15 @@ public final class CudaTensorBench {
         graphVersusEager(context);
     }
 
-    /** Milliseconds of device time per run of {@code work}, after warm-up. */
-    static double deviceMillis(CudaContext context, int warmup, int iterations, Runnable work) {
-        for (int i = 0; i < warmup; i++) work.run();
-        long start = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT), end = CudaDriver.eventCreate(CudaDriver.EVENT_DEFAULT);
-        CudaDriver.eventRecord(start, context.stream());
-        for (int i = 0; i < iterations; i++) work.run();
-        CudaDriver.eventRecord(end, context.stream());
-        CudaDriver.eventSynchronize(end);
-        double ms = CudaDriver.eventElapsedMillis(start, end) / iterations;
-        CudaDriver.eventDestroy(start);
-        CudaDriver.eventDestroy(end);
-        return ms;
-    }
-
     private static void addAndCopy(CudaContext context) {
         int n = 1 << 26;
         Tensor a = Tensor.random(RandomKind.UNIFORM, 1, 0, 1, DType.F32, GPU, n);
         Tensor b = Tensor.random(RandomKind.UNIFORM, 2, 0, 1, DType.F32, GPU, n);
         Tensor c = Tensor.zeros(DType.F32, GPU, n);
         // each result goes back to the allocator at once, so every iteration reuses one block
-        double addMs = deviceMillis(context, 5, 50, () -> a.add(b).storage().release());
-        double copyMs = deviceMillis(context, 5, 50, () -> c.copyFrom(a));
-        double rawMs = deviceMillis(context, 5, 50, () -> CudaDriver.memcpyDtoDAsync(CudaStorage.of(c).pointer(),
+        double addMs = DeviceTiming.meanMillis(context, 5, 50, () -> a.add(b).storage().release());
+        double copyMs = DeviceTiming.meanMillis(context, 5, 50, () -> c.copyFrom(a));
+        double rawMs = DeviceTiming.meanMillis(context, 5, 50, () -> CudaDriver.memcpyDtoDAsync(CudaStorage.of(c).pointer(),
                 CudaStorage.of(a).pointer(), 4L * n, context.stream()));
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"tensor_add\",\"n\":%d,\"ms\":%.4f,\"gbps\":%.1f}", n, addMs, 12.0 * n / addMs / 1e6));
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"tensor_copy\",\"n\":%d,\"ms\":%.4f,\"gbps\":%.1f}", n, copyMs, 8.0 * n / copyMs / 1e6));
@@ -72,7 +58,7 @@ public final class CudaTensorBench {
         Tensor a = Tensor.random(RandomKind.NORMAL, 3, 0, 1, DType.F32, GPU, n, n);
         Tensor b = Tensor.random(RandomKind.NORMAL, 4, 0, 1, DType.F32, GPU, n, n);
         context.cublas().setTf32(false);
-        double ms = deviceMillis(context, 3, 20, () -> a.matmul(b).storage().release());
+        double ms = DeviceTiming.meanMillis(context, 3, 20, () -> a.matmul(b).storage().release());
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"tensor_matmul\",\"n\":%d,\"tf32\":false,\"ms\":%.3f,\"tflops\":%.2f}",
                 n, ms, 2.0 * n * n * n / ms / 1e9));
         a.storage().release();
@@ -106,19 +92,9 @@ public final class CudaTensorBench {
             }
         };
         int passes = 20;
-        pass.run();
-        context.synchronize();
-        long t0 = System.nanoTime();
-        for (int i = 0; i < passes; i++) pass.run();
-        context.synchronize();
-        double eagerMs = (System.nanoTime() - t0) / 1e6 / passes;
+        double eagerMs = DeviceTiming.hostMillis(context, passes, pass);
         try (CudaGraph graph = CudaGraph.capture(context, pass)) {
-            graph.launch();
-            context.synchronize();
-            long t1 = System.nanoTime();
-            for (int i = 0; i < passes; i++) graph.launch();
-            context.synchronize();
-            double graphMs = (System.nanoTime() - t1) / 1e6 / passes;
+            double graphMs = DeviceTiming.hostMillis(context, passes, graph::launch);
             System.out.println(String.format(Locale.ROOT,
                     "{\"case\":\"tensor_graph_vs_eager\",\"ops\":%d,\"eager_ms\":%.3f,\"graph_ms\":%.3f,\"speedup\":%.2f,\"check\":%.4f}",
                     ops, eagerMs, graphMs, eagerMs / graphMs, out.toFloatArray()[0]));

@@ -4,15 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import dev.jmamba.tensor.testing.Nvcc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,25 +32,6 @@ class CudaBackendSourcesTest {
             RandomKernels.SOURCE, RandomKernels.kernelNames(),
             OptimKernels.SOURCE, OptimKernels.kernelNames());
 
-    private static Path nvcc() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, "nvcc");
-            if (Files.isExecutable(candidate)) return candidate;
-        }
-        Path standard = Path.of("/usr/local/cuda/bin/nvcc");
-        return Files.isExecutable(standard) ? standard : null;
-    }
-
-    private static String ptx(Path nvcc, Path source) throws Exception {
-        Path out = source.resolveSibling(source.getFileName() + ".ptx");
-        Process process = new ProcessBuilder(nvcc.toString(), "--ptx", "-arch=sm_90", "--std=c++17", "-o", out.toString(),
-                source.toString()).redirectErrorStream(true).start();
-        String log = new String(process.getInputStream().readAllBytes());
-        assertTrue(process.waitFor(180, TimeUnit.SECONDS), "nvcc did not finish within 180 s on " + source);
-        assertEquals(0, process.exitValue(), "nvcc --ptx failed on " + source + ":\n" + log);
-        return Files.readString(out);
-    }
-
     /** The byte size of parameter {@code index} of {@code kernel} when it is a by-value struct. */
     private static long structBytes(String ptx, String kernel, int index) {
         Matcher m = Pattern.compile(Pattern.quote(kernel + "_param_" + index) + "\\[(\\d+)\\]").matcher(ptx);
@@ -62,14 +41,13 @@ class CudaBackendSourcesTest {
 
     @Test
     void everyLauncherSourceCompilesAndDefinesItsKernels(@TempDir Path tmp) throws Exception {
-        Path nvcc = nvcc();
-        Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: kernel compile check skipped");
+        Path nvcc = Nvcc.require("kernel compile check");
         for (Map.Entry<String, List<String>> entry : KERNELS.entrySet()) {
             String text = Launcher.source(entry.getKey());
             assertFalse(text.contains("#include"), entry.getKey() + ": NVRTC gets no include path, so no #include may remain");
             Path file = tmp.resolve(entry.getKey());
             Files.writeString(file, text);
-            String ptx = ptx(nvcc, file);
+            String ptx = Nvcc.ptx(nvcc, file, tmp.resolve(entry.getKey() + ".ptx"));
             for (String kernel : entry.getValue()) {
                 assertTrue(ptx.contains(".entry " + kernel + "("), entry.getKey() + " has no kernel " + kernel);
             }

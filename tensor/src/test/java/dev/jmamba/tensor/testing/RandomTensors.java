@@ -22,6 +22,16 @@ public final class RandomTensors {
         return v;
     }
 
+    /** (shape) float64 CPU tensor of standard-normal values drawn from a fresh {@code SplittableRandom(seed)}. */
+    public static Tensor gaussian(long seed, int... shape) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int n = 1;
+        for (int s : shape) n *= s;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = r.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
     /** A contiguous tensor of {@code dtype} on {@code device} holding {@code values}. */
     public static Tensor tensor(double[] values, DType dtype, Device device, int... shape) {
         return Tensor.of(values, shape).to(dtype).to(device);

@@ -1,0 +1,60 @@
+package dev.jmamba.tensor.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The {@code nvcc} compiler for the kernel-source tests: finds it (PATH, then /usr/local/cuda/bin),
+ * skips the calling test when it is missing, and compiles one {@code .cu} file to PTX for sm_90
+ * (no GPU needed) so the test can inspect the kernels and their parameters.
+ */
+public final class Nvcc {
+    private static final int TIMEOUT_SECONDS = 180;
+
+    private Nvcc() {}
+
+    /** The nvcc executable; skips the calling test (naming {@code check}) when it is not installed. */
+    public static Path require(String check) {
+        Path nvcc = find();
+        Assumptions.assumeTrue(nvcc != null, "nvcc is not on the PATH: " + check + " skipped");
+        return nvcc;
+    }
+
+    private static Path find() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path candidate = Path.of(dir, "nvcc");
+            if (Files.isExecutable(candidate)) return candidate;
+        }
+        Path standard = Path.of("/usr/local/cuda/bin/nvcc");
+        return Files.isExecutable(standard) ? standard : null;
+    }
+
+    /** Compiles {@code source} with {@code nvcc --ptx -arch=sm_90 --std=c++17} into {@code out} and returns the PTX text. */
+    public static String ptx(Path nvcc, Path source, Path out) throws Exception {
+        Process process = new ProcessBuilder(nvcc.toString(), "--ptx", "-arch=sm_90", "--std=c++17", "-o", out.toString(),
+                source.toString()).redirectErrorStream(true).start();
+        String log = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "nvcc did not finish within " + TIMEOUT_SECONDS + " s on " + source);
+        assertEquals(0, process.exitValue(), "nvcc --ptx failed on " + source + ":\n" + log);
+        return Files.readString(out);
+    }
+
+    /** The {@code .cu} files directly under {@code dir}, sorted; fails when there are none. */
+    public static List<Path> cuSources(Path dir) throws Exception {
+        List<Path> sources;
+        try (Stream<Path> files = Files.list(dir)) {
+            sources = files.filter(p -> p.toString().endsWith(".cu")).sorted().toList();
+        }
+        assertFalse(sources.isEmpty(), "no .cu files under " + dir.toAbsolutePath());
+        return sources;
+    }
+}
