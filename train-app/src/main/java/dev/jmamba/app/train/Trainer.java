@@ -211,8 +211,21 @@ public final class Trainer {
             }
         }
         boolean finished = step >= recipe.totalSteps();
-        CurvesPlot.write(opt.outDir());
+        writeCurves(progress);
         return new Outcome(step, lastEval, lastEmaEval, finished);
+    }
+
+    /**
+     * curves.png is a convenience: on a server without fonts AWT cannot draw text (e.g. "Fontconfig
+     * head is null"), which must not turn a finished run into a failure — metrics.jsonl has the data.
+     */
+    private void writeCurves(Progress progress) {
+        try {
+            CurvesPlot.write(opt.outDir());
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError vme && !(e instanceof InternalError)) throw vme;
+            progress.line("note: curves.png was not written (" + e.getMessage() + "); metrics.jsonl holds the same numbers");
+        }
     }
 
     private boolean stopRequested() {
