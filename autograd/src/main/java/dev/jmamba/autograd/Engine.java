@@ -1,17 +1,35 @@
 package dev.jmamba.autograd;
 
+import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Storage;
 import dev.jmamba.tensor.Tensor;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
-/** The backward pass: a topological sort of the graph, then one visit per node, output first. */
+/**
+ * The backward pass: a topological sort of the graph, then one visit per node, output first.
+ *
+ * <p>Intermediate gradients are freed as soon as nothing needs them (as PyTorch does): the engine
+ * counts, per storage, the pending gradient slots that hold it, and after each node releases the
+ * storages of the gradients it consumed or summed away that no slot holds any more. Without this,
+ * every intermediate gradient of a step would stay allocated until the step's {@code Scope} closes
+ * (on the GPU, the peak memory of a step would be all activations plus all backward temporaries).
+ * Never released: the seed (the caller's tensor) and leaf gradients (leaves keep their own copies).
+ * Each rule also runs in its own {@link Scope}: the temporaries it makes (e.g. a broadcast gradient
+ * before it is summed down) are freed when it returns; only its results move to the caller's scope.
+ */
 final class Engine {
-    private Engine() {}
+    private final Map<Storage, Integer> holders = new IdentityHashMap<>();
+    private final List<Tensor> consumed = new ArrayList<>();
+    private final Storage seedStorage;
+
+    private Engine(Tensor seed) { this.seedStorage = seed.storage(); }
 
     /** Propagates {@code seed} = d(loss)/d(root) to every leaf that requires a gradient. */
     static void backward(Var root, Tensor seed) {
@@ -19,23 +37,57 @@ final class Engine {
             root.accumulate(seed);
             return;
         }
+        new Engine(seed).run(root, seed);
+    }
+
+    private void run(Var root, Tensor seed) {
         List<Node> order = topologicalOrder(root.node);
         try {
-            root.node.accumulate(root.slot, seed);
+            put(root.node, root.slot, seed);
             for (int k = order.size() - 1; k >= 0; k--) {
                 Node node = order.get(k);
                 Tensor[] gradOutputs = node.takePending();
                 if (gradOutputs == null) continue;   // nothing flowed into this node
-                Tensor[] gradInputs = node.runBackward(gradOutputs);
+                for (Tensor g : gradOutputs) if (g != null) { drop(g); consumed.add(g); }
+                Tensor[] gradInputs;
+                try (Scope ruleScope = Scope.open()) {   // a rule's temporaries die with it; its results move out
+                    gradInputs = node.runBackward(gradOutputs);
+                    if (gradInputs != null) for (Tensor g : gradInputs) if (g != null) ruleScope.keep(g);
+                }
                 gradOutputs = null;                  // drop the reference early
                 deliver(node, gradInputs);
+                releaseUnheld();
             }
         } finally {
             for (Node n : order) n.takePending(); // leave no gradients behind after an exception
         }
     }
 
-    private static void deliver(Node node, Tensor[] gradInputs) {
+    /** Adds {@code g} to output {@code slot} of {@code node}, counting the slot's holder. */
+    private void put(Node node, int slot, Tensor g) {
+        Tensor old = node.accumulate(slot, g);
+        hold(node.pendingAt(slot));
+        if (old != null) {                   // summed: the old sum and g are no longer held by this slot
+            drop(old);
+            consumed.add(old);
+            consumed.add(g);
+        }
+    }
+
+    private void hold(Tensor t) { holders.merge(t.storage(), 1, Integer::sum); }
+
+    private void drop(Tensor t) { holders.computeIfPresent(t.storage(), (s, n) -> n == 1 ? null : n - 1); }
+
+    /** Frees the consumed gradients whose storage no pending slot holds (never the seed's). */
+    private void releaseUnheld() {
+        for (Tensor t : consumed) {
+            Storage s = t.storage();
+            if (s != seedStorage && !holders.containsKey(s)) s.release();
+        }
+        consumed.clear();
+    }
+
+    private void deliver(Node node, Tensor[] gradInputs) {
         if (gradInputs == null || gradInputs.length != node.inputs.length) {
             throw new IllegalStateException("backward of '" + node.op + "': expected " + node.inputs.length
                     + " input gradients, got " + (gradInputs == null ? "null" : String.valueOf(gradInputs.length)));
@@ -48,7 +100,12 @@ final class Engine {
                 throw new IllegalStateException("backward of '" + node.op + "': expected a gradient of shape "
                         + Shapes.str(input.shape()) + " for input " + i + ", got " + Shapes.str(g.shape()));
             }
-            input.accumulate(g);
+            if (input.node != null) {
+                put(input.node, input.slot, g.dtype() == input.value().dtype() ? g : g.to(input.value().dtype()));
+            } else {
+                input.accumulate(g);         // a leaf copies or sums into its own gradient
+                consumed.add(g);
+            }
         }
     }
 

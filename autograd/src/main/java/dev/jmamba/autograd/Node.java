@@ -37,11 +37,16 @@ final class Node {
         return new Node(op, 1, (gys, needs) -> rule.backward(gys[0], needs), inputs);
     }
 
-    /** Adds {@code g} to the gradient of output {@code slot}. */
-    void accumulate(int slot, Tensor g) {
+    /** Adds {@code g} to the gradient of output {@code slot}; returns the gradient it replaced (or null). */
+    Tensor accumulate(int slot, Tensor g) {
         if (pending == null) pending = new Tensor[outputs];
-        pending[slot] = pending[slot] == null ? g : pending[slot].add(g);
+        Tensor old = pending[slot];
+        pending[slot] = old == null ? g : old.add(g);
+        return old;
     }
+
+    /** The gradient summed so far for output {@code slot}, or null. */
+    Tensor pendingAt(int slot) { return pending == null ? null : pending[slot]; }
 
     /** Hands out the summed output gradients (null if none arrived) and forgets them. */
     Tensor[] takePending() {

@@ -135,20 +135,20 @@ public final class Var {
         Engine.backward(this, gradOutput);
     }
 
-    /** Adds {@code g} (this Var's shape) to the gradient flowing into this Var. */
+    /** Adds {@code g} (this leaf's shape) to its gradient (the engine routes non-leaf gradients itself). */
     void accumulate(Tensor g) {
-        if (node != null) {
-            node.accumulate(slot, g.dtype() == value.dtype() ? g : g.to(value.dtype()));
-            return;
-        }
+        if (node != null) throw new IllegalStateException("accumulate: expected a leaf, got the output of '" + node.op + "'");
         // A leaf's gradient lives as long as the leaf: like parameters it is created outside any
         // per-step Scope, and it never aliases a tensor of the graph (a fresh copy or sum).
         Tensor own = g.dtype() == value.dtype() ? g : g.to(value.dtype());
         if (grad == null) {
             grad = Scope.unowned(own == g ? g::copy : () -> own.copy());
         } else {
-            grad.copyFrom(grad.add(own));   // in place: the sum is a temporary of the current scope
+            Tensor sum = grad.add(own);     // in place: the sum is a temporary, freed at once
+            grad.copyFrom(sum);
+            sum.storage().release();
         }
+        if (own != g) own.storage().release();
     }
 
     // ------------------------------------------------------------------ recording

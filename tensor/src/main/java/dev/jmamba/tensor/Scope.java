@@ -68,6 +68,13 @@ public final class Scope implements AutoCloseable {
     /** Number of storages this scope owns. */
     public int ownedCount() { return owned.size(); }
 
+    /** Number of storages this scope owns that are not released yet (a memory diagnostic). */
+    public int liveCount() {
+        int n = 0;
+        for (Storage s : owned) if (!s.isReleased()) n++;
+        return n;
+    }
+
     @Override public void close() {
         if (closed) return;
         if (Thread.currentThread() != thread) throw new IllegalStateException("a Scope must be closed on the thread that opened it");
