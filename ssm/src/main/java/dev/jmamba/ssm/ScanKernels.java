@@ -3,7 +3,6 @@ package dev.jmamba.ssm;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
-import java.util.ServiceLoader;
 
 /**
  * Where a selective scan runs: one implementation per kind of device. {@link CpuScanKernels} ships
@@ -44,11 +43,6 @@ public interface ScanKernels {
 
     /** The implementation for {@code device}: the CPU one, else the first registered one that supports it. */
     static ScanKernels forDevice(Device device) {
-        if (CpuScanKernels.INSTANCE.supports(device)) return CpuScanKernels.INSTANCE;
-        for (ScanKernels k : ServiceLoader.load(ScanKernels.class)) {
-            if (k.supports(device)) return k;
-        }
-        throw new UnsupportedOperationException("selective scan: no kernel for device " + device
-                + " (the CPU kernel is built in; GPU kernels register through META-INF/services/dev.jmamba.ssm.ScanKernels)");
+        return dev.jmamba.ssm.DeviceSlot.find(ScanKernels.class, CpuScanKernels.INSTANCE, ScanKernels::supports, device, "selective scan");
     }
 }

@@ -3,7 +3,6 @@ package dev.jmamba.ssm.conv;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
-import java.util.ServiceLoader;
 
 /**
  * The kernels of {@link CausalConv1d} for one kind of device. {@link CpuCausalConvKernels} ships here;
@@ -37,11 +36,6 @@ public interface CausalConvKernels {
 
     /** The implementation for {@code device}: the CPU one, else the first registered one that supports it. */
     static CausalConvKernels forDevice(Device device) {
-        if (CpuCausalConvKernels.INSTANCE.supports(device)) return CpuCausalConvKernels.INSTANCE;
-        for (CausalConvKernels k : ServiceLoader.load(CausalConvKernels.class)) {
-            if (k.supports(device)) return k;
-        }
-        throw new UnsupportedOperationException("causal conv1d: no kernel for device " + device
-                + " (the CPU kernel is built in; GPU kernels register through META-INF/services/dev.jmamba.ssm.conv.CausalConvKernels)");
+        return dev.jmamba.ssm.DeviceSlot.find(CausalConvKernels.class, CpuCausalConvKernels.INSTANCE, CausalConvKernels::supports, device, "causal conv1d");
     }
 }

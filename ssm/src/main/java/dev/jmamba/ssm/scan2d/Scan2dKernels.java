@@ -3,7 +3,6 @@ package dev.jmamba.ssm.scan2d;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
-import java.util.ServiceLoader;
 
 /**
  * The gather (cross scan) and gather-and-sum (cross merge) kernels of one kind of device.
@@ -33,10 +32,6 @@ public interface Scan2dKernels {
 
     /** The implementation for {@code device}. */
     static Scan2dKernels forDevice(Device device) {
-        if (CpuScan2dKernels.INSTANCE.supports(device)) return CpuScan2dKernels.INSTANCE;
-        for (Scan2dKernels k : ServiceLoader.load(Scan2dKernels.class)) {
-            if (k.supports(device)) return k;
-        }
-        throw new UnsupportedOperationException("cross scan/merge: no kernel for device " + device);
+        return dev.jmamba.ssm.DeviceSlot.find(Scan2dKernels.class, CpuScan2dKernels.INSTANCE, Scan2dKernels::supports, device, "cross scan/merge");
     }
 }
