@@ -4,7 +4,8 @@ package dev.jmamba.tensor;
  * The primitive kernels every device implements. {@link Tensor} composes everything else from
  * these (views, cat, pad, flip, var, ...). Inputs may be arbitrary strided views, including
  * broadcast (stride 0) and negative strides; outputs are new contiguous tensors unless stated.
- * Autograd never calls a backend directly; it works on {@link Tensor} ops.
+ * Autograd never looks at the device: it works on {@link Tensor} ops and reaches the gradient
+ * primitives (conv2dInputGrad, interpolateBackward, ...) through {@code tensor.backend()}.
  */
 public interface Backend {
 
