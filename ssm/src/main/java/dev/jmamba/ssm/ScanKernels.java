@@ -33,6 +33,25 @@ public interface ScanKernels {
     Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut);
 
     /**
+     * The forward with options: {@code reverse} scans positions L-1 .. 0 (out equals the scan of the
+     * L-flipped inputs, flipped back); {@code willBackward} false lets an implementation skip what only
+     * the backward needs. This default runs {@link #forward(ScanTensors, boolean)} on flipped copies.
+     */
+    default Forward forward(ScanTensors in, boolean wantLastState, boolean reverse, boolean willBackward) {
+        if (!reverse) return forward(in, wantLastState);
+        ScanTensors flipped = Reversal.flip(in);
+        Forward f = forward(flipped, wantLastState);
+        return new Forward(f.out().flip(2), f.lastState(), new Reversal.Saved(flipped, f.saved()));
+    }
+
+    /** The backward of {@link #forward(ScanTensors, boolean, boolean, boolean)}; this default undoes its flips. */
+    default Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut, boolean reverse) {
+        if (!reverse) return backward(in, saved, gradOut);
+        Reversal.Saved sv = (Reversal.Saved) saved;
+        return Reversal.unflipGrads(backward(sv.flipped(), sv.inner(), gradOut.flip(2)));
+    }
+
+    /**
      * The forward result.
      *
      * @param out       (B, D, L)

@@ -37,8 +37,18 @@ public final class SelectiveScan {
      * @return out (B, D, L)
      */
     public static Var scan(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus) {
+        return scan(u, delta, A, B, C, D, z, deltaBias, softplus, false);
+    }
+
+    /**
+     * As {@link #scan}; with {@code reverse} the recurrence runs over positions L-1 .. 0, which equals
+     * {@code scan(flip(u), flip(delta), A, flip(B), flip(C), D, flip(z), ...)} flipped back along L (the
+     * backward direction of Vim) without the flip copies on devices whose kernel reads backwards.
+     */
+    public static Var scan(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus,
+                           boolean reverse) {
         check(u, delta, A, B, C, D, z, deltaBias, softplus);
-        return CustomOps.apply(new SelectiveScanFunction(softplus, false), u, delta, A, B, C, D, z, deltaBias)[0];
+        return CustomOps.apply(new SelectiveScanFunction(softplus, false, reverse), u, delta, A, B, C, D, z, deltaBias)[0];
     }
 
     /**
@@ -48,7 +58,7 @@ public final class SelectiveScan {
     public static Result scanWithLastState(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias,
                                            boolean softplus) {
         check(u, delta, A, B, C, D, z, deltaBias, softplus);
-        Var[] outs = CustomOps.apply(new SelectiveScanFunction(softplus, true), u, delta, A, B, C, D, z, deltaBias);
+        Var[] outs = CustomOps.apply(new SelectiveScanFunction(softplus, true, false), u, delta, A, B, C, D, z, deltaBias);
         return new Result(outs[0], outs[1].detach());
     }
 

@@ -12,16 +12,20 @@ import dev.jmamba.tensor.Tensor;
 final class SelectiveScanFunction implements CustomFunction {
     private final boolean softplus;
     private final boolean wantLastState;
+    private final boolean reverse;
 
-    SelectiveScanFunction(boolean softplus, boolean wantLastState) {
+    SelectiveScanFunction(boolean softplus, boolean wantLastState, boolean reverse) {
         this.softplus = softplus;
         this.wantLastState = wantLastState;
+        this.reverse = reverse;
     }
 
     @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
         ScanTensors tensors = new ScanTensors(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], softplus);
         ScanKernels kernels = ScanKernels.forDevice(in[0].device());
-        ScanKernels.Forward f = kernels.forward(tensors, wantLastState);
+        boolean willBackward = false;
+        for (int i = 0; i < in.length; i++) willBackward |= ctx.needsInputGrad(i);
+        ScanKernels.Forward f = kernels.forward(tensors, wantLastState, reverse, willBackward);
         ctx.put("tensors", tensors);
         ctx.put("kernels", kernels);
         ctx.put("saved", f.saved());
@@ -37,7 +41,7 @@ final class SelectiveScanFunction implements CustomFunction {
         Tensor gradOut = gradOutputs[0];
         if (gradOut == null) gradOut = Tensor.zeros(tensors.u().dtype(), tensors.u().device(), tensors.u().shape());
         ScanKernels kernels = (ScanKernels) ctx.get("kernels");
-        Tensor[] grads = kernels.backward(tensors, ctx.get("saved"), gradOut);
+        Tensor[] grads = kernels.backward(tensors, ctx.get("saved"), gradOut, reverse);
         for (int i = 0; i < grads.length; i++) {
             if (!ctx.needsInputGrad(i)) grads[i] = null;
         }

@@ -42,6 +42,54 @@ class SelectiveScanOpGpuTest {
         for (int i = 0; i < 8; i++) check("d" + names[i], cpu[i].grad(), cuda[i].grad().to(Device.CPU));
     }
 
+    /**
+     * Channel-major inputs — u, delta, z as (B, D, L) views of (D, B·L) matrices, B and C as views of
+     * (G·N, B·L) rows — read in place by the v6 kernels, forwards and reversed, against the CPU op on
+     * contiguous copies (whose reverse flips). N = 16 and N = 1 run v6; N = 17 runs v3, which copies and flips.
+     */
+    @Test void rowLayoutsAndReverseMatchCpu() {
+        Device gpu = Device.cuda(0);
+        assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
+        int[][] cases = {{2, 64, 37, 16, 1}, {3, 40, 70, 1, 4}, {2, 8, 19, 17, 1}};   // (B, D, L, N, G)
+        long seed = 100;
+        for (int[] c : cases) {
+            int b = c[0], d = c[1], l = c[2], n = c[3], g = c[4];
+            for (boolean reverse : new boolean[] {false, true}) {
+                Tensor[] values = {
+                    Tensor.randn(seed++, d, b * l), Tensor.randn(seed++, d, b * l).mul(0.5), Tensor.rand(seed++, d, n).mul(-1.5).sub(0.1),
+                    Tensor.randn(seed++, g * n, b * l), Tensor.randn(seed++, g * n, b * l), Tensor.randn(seed++, d),
+                    Tensor.randn(seed++, d, b * l), Tensor.randn(seed++, d),
+                };
+                Tensor gout = Tensor.randn(seed++, b, d, l);
+                Var[] cpu = new Var[8], cuda = new Var[8];
+                for (int i = 0; i < 8; i++) {
+                    cpu[i] = Var.param(values[i].copy());
+                    cuda[i] = Var.param(values[i].to(gpu));
+                }
+                Var yc = scanOfRows(cpu, b, l, n, g, reverse), yg = scanOfRows(cuda, b, l, n, g, reverse);
+                if (n <= 16) {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {l, b * l, 1}, yg.value().strides(),
+                            "v6 output keeps u's (D, B·L) layout");
+                }
+                yc.backward(gout);
+                yg.backward(gout.to(gpu));
+                String what = java.util.Arrays.toString(c) + (reverse ? " reverse" : "") + ": ";
+                check(what + "out", yc.value(), yg.value().to(Device.CPU));
+                String[] names = {"u", "delta", "A", "B", "C", "D", "z", "deltaBias"};
+                for (int i = 0; i < 8; i++) check(what + "d" + names[i], cpu[i].grad(), cuda[i].grad().to(Device.CPU));
+            }
+        }
+    }
+
+    /** The scan of (D, B·L) / (G·N, B·L) row matrices viewed as (B, D, L) / (B, G, N, L). */
+    private static Var scanOfRows(Var[] v, int b, int l, int n, int g, boolean reverse) {
+        int d = v[0].size(0);
+        java.util.function.Function<Var, Var> seq = m -> m.reshape(d, b, l).permute(1, 0, 2);
+        java.util.function.Function<Var, Var> bc = m -> m.reshape(g, n, b, l).permute(2, 0, 1, 3);
+        return SelectiveScan.scan(seq.apply(v[0]), seq.apply(v[1]), v[2], bc.apply(v[3]), bc.apply(v[4]), v[5],
+                seq.apply(v[6]), v[7], true, reverse);
+    }
+
     private static void check(String what, Tensor expected, Tensor actual) {
         double scale = 0;
         for (double v : expected.toDoubleArray()) scale = Math.max(scale, Math.abs(v));

@@ -20,6 +20,12 @@ public interface Backend {
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
 
+    /**
+     * A storage of {@code size} elements whose contents are unspecified, for results that the caller
+     * overwrites completely (a device backend skips the zero fill). Default: {@link #allocate}.
+     */
+    default Storage allocateUninitialized(DType dtype, int size) { return allocate(dtype, size); }
+
     /** Copies {@code src} into {@code dst} (same shape; dtype converted). {@code dst} may be a strided view. */
     void copy(Tensor src, Tensor dst);
 

@@ -42,6 +42,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("allocate")) { return inner.allocate(dtype, size); }
     }
 
+    @Override public Storage allocateUninitialized(DType dtype, int size) {
+        try (var f = op("allocate_uninitialized")) { return inner.allocateUninitialized(dtype, size); }
+    }
+
     @Override public void copy(Tensor src, Tensor dst) {
         try (var f = op("copy")) { inner.copy(src, dst); }
     }

@@ -63,6 +63,38 @@ public final class Tensor {
         return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
     }
 
+    /** A tensor whose every element the caller will write (contents unspecified; the GPU skips the zero fill). */
+    public static Tensor empty(DType dtype, Device device, int... shape) {
+        Storage s = Backends.of(device).allocateUninitialized(dtype, Shapes.numel(shape));
+        return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
+    }
+
+    /**
+     * A dense tensor of {@code like}'s shape, dtype and device whose dims lie in memory in the order of
+     * like's strides (PyTorch's {@code empty_like} with preserve_format): a (B, D, L) view of a (D, B·L)
+     * matrix gets a new (D, B·L) matrix. Contents unspecified.
+     */
+    public static Tensor emptyLike(Tensor like) {
+        Storage s = Backends.of(like.device()).allocateUninitialized(like.dtype(), Shapes.numel(like.shape));
+        return new Tensor(s, like.shape.clone(), denseStridesLike(like), 0);
+    }
+
+    /** The strides {@link #emptyLike} gives: dense, dims ordered in memory as in {@code like}. */
+    public static int[] denseStridesLike(Tensor like) {
+        int[] st = like.strides, sh = like.shape, strides = new int[like.rank()];
+        // the dims of size > 1, outermost (largest |stride|) first; ties keep dim order
+        int[] order = java.util.stream.IntStream.range(0, sh.length).filter(i -> sh[i] != 1).boxed()
+                .sorted((a, b) -> Long.compare(Math.abs((long) st[b]), Math.abs((long) st[a])))
+                .mapToInt(Integer::intValue).toArray();
+        int step = 1;
+        for (int i = order.length - 1; i >= 0; i--) {
+            strides[order[i]] = step;
+            step *= sh[order[i]];
+        }
+        for (int i = 0; i < sh.length; i++) if (sh[i] == 1) strides[i] = step;
+        return strides;
+    }
+
     /** A zero F32 tensor on the CPU. */
     public static Tensor zeros(int... shape) { return zeros(DType.F32, Device.CPU, shape); }
 
@@ -137,7 +169,7 @@ public final class Tensor {
     /** A copy converted to {@code dtype} (this tensor when it already has it). */
     public Tensor to(DType dtype) {
         if (dtype == dtype()) return this;
-        Tensor out = zeros(dtype, device(), shape);
+        Tensor out = empty(dtype, device(), shape);
         backend().copy(this, out);
         return out;
     }
@@ -156,7 +188,7 @@ public final class Tensor {
 
     /** A contiguous copy that does not share storage. */
     public Tensor copy() {
-        Tensor out = zeros(dtype(), device(), shape);
+        Tensor out = empty(dtype(), device(), shape);
         backend().copy(this, out);
         return out;
     }

@@ -21,10 +21,23 @@ public final class LinearRules {
             Tensor g = gy;
             if (vb) g = g.unsqueeze(g.rank());        // (..., m, 1)
             if (va) g = g.unsqueeze(g.rank() - 1);    // (..., 1, n)
+            if (a.rank() == 2 && b.rank() == 2) {
+                // each gradient in its operand's layout: a transposed operand gets (op(...)ᵀ)ᵀ, free in cuBLAS,
+                // so the gradient that flows on through the transpose view is contiguous again
+                Tensor ga = !needs[0] ? null : storedTransposed(a) ? b.matmul(g.transpose(0, 1)).transpose(0, 1) : g.matmul(b.transpose(0, 1));
+                Tensor gb = !needs[1] ? null : storedTransposed(b) ? g.transpose(0, 1).matmul(a).transpose(0, 1) : a.transpose(0, 1).matmul(g);
+                return new Tensor[] {ga, gb};
+            }
             Tensor ga = needs[0] ? g.matmul(b2.transpose(-1, -2)).sumTo(a2.shape()).reshape(a.shape()) : null;
             Tensor gb = needs[1] ? a2.transpose(-1, -2).matmul(g).sumTo(b2.shape()).reshape(b.shape()) : null;
             return new Tensor[] {ga, gb};
         };
+    }
+
+    /** Whether a (r, c) matrix view is the transpose of a dense row-major (c, r) matrix (and not itself contiguous). */
+    private static boolean storedTransposed(Tensor m) {
+        int r = m.size(0), c = m.size(1);
+        return r > 1 && c > 1 && m.strides()[0] == 1 && m.strides()[1] == r;
     }
 
     /**

@@ -33,4 +33,41 @@ record MambaBranch(Conv1d conv1d, Linear xProj, Linear dtProj, Parameter aLog, P
         return SelectiveScan.scan(u, delta.transpose(1, 2), a, parts[1].transpose(1, 2), parts[2].transpose(1, 2),
                 d.var(), z, dtProj.bias().var(), true);
     }
+
+    /**
+     * The same branch on channel-major matrices, the layout of mamba_ssm's fast path: every channel is one
+     * row holding all B·L tokens (batch-major), so the projections are single GEMMs (weight @ rows) and the
+     * conv and scan read rows as (B, D, L) views with strides (L, B·L, 1) — no transposing copies.
+     * With {@code reverse} the conv and the scan run over positions L-1 .. 0 of each sequence (Vim's backward
+     * direction) and the result is already in token order.
+     *
+     * @param x (d_inner, B·L) the x rows of in_proj's output
+     * @param z (d_inner, B·L) the z rows (gate)
+     * @return (d_inner, B·L) the gated scan output
+     */
+    Var forwardRows(Var x, Var z, int batch, int length, boolean reverse) {
+        Parameter convBias = conv1d.bias();
+        Var u = CausalConv1d.apply(sequences(x, batch, length), conv1d.weight().var(),
+                convBias == null ? null : convBias.var(), true, reverse);       // (B, d_inner, L), rows layout
+        Var uRows = rows(u);                                                    // (d_inner, B·L)
+        Var xDbl = xProj.weight().var().matmul(uRows);                          // (R + 2N, B·L)
+        if (xProj.bias() != null) xDbl = xDbl.add(xProj.bias().var().unsqueeze(1));
+        Var[] parts = xDbl.split(0, dtRank, dState, dState);                    // (R, B·L), (N, B·L), (N, B·L)
+        Var delta = dtProj.weight().var().matmul(parts[0]);                     // (d_inner, B·L), bias in the scan
+        Var a = aLog.var().exp().neg();                                         // (d_inner, N)
+        Var out = SelectiveScan.scan(sequences(uRows, batch, length), sequences(delta, batch, length), a,
+                sequences(parts[1], batch, length), sequences(parts[2], batch, length), d.var(),
+                sequences(z, batch, length), dtProj.bias().var(), true, reverse);  // (B, d_inner, L), rows layout
+        return rows(out);
+    }
+
+    /** (C, B·L) rows → (B, C, L) view with strides (L, B·L, 1). */
+    static Var sequences(Var rows, int batch, int length) {
+        return rows.reshape(rows.size(0), batch, length).permute(1, 0, 2);
+    }
+
+    /** (B, C, L) → (C, B·L): a view when the tensor has the rows layout (a copy otherwise). */
+    static Var rows(Var seq) {
+        return seq.permute(1, 0, 2).reshape(seq.size(1), seq.size(0) * seq.size(2));
+    }
 }

@@ -41,8 +41,34 @@ public final class VimMixer extends Layer {
         this.outProj = register("out_proj", new Linear(di, dm, config.bias(), Seeds.derive(seed, 2)));
     }
 
-    /** (B, L, d_model) → (B, L, d_model). */
+    /**
+     * (B, L, d_model) → (B, L, d_model), computed on channel-major rows (see {@link MambaBranch#forwardRows}):
+     * x and z come from two GEMMs with the halves of in_proj.weight (the same numbers as one GEMM and a
+     * split, without a split's gradient copies), the backward direction scans each sequence from its end
+     * instead of flipping, and out_proj reads the averaged rows transposed.
+     */
     @Override public Var forward(Var h) {
+        MambaBlock.checkInput(h, config.dModel(), "VimMixer");
+        int batch = h.size(0), length = h.size(1), dm = config.dModel(), di = config.dInner();
+        Var tokensT = h.reshape(batch * length, dm).transpose(0, 1);               // (d_model, B·L)
+        Var w = inProj.weight().var();                                              // (2·d_inner, d_model)
+        Var x = w.narrow(0, 0, di).matmul(tokensT);                                 // (d_inner, B·L)
+        Var z = w.narrow(0, di, di).matmul(tokensT);                                // (d_inner, B·L)
+        if (inProj.bias() != null) {
+            Var[] bias = inProj.bias().var().unsqueeze(1).split(0, di, di);
+            x = x.add(bias[0]);
+            z = z.add(bias[1]);
+        }
+        Var outF = forwardBranch.forwardRows(x, z, batch, length, false);           // (d_inner, B·L)
+        Var outB = backwardBranch.forwardRows(x, z, batch, length, true);           // (d_inner, B·L), token order
+        Var y = outF.add(outB).mul(0.5);                                            // if_divide_out
+        Var out = y.transpose(0, 1).matmul(outProj.weight().var().transpose(0, 1));  // (B·L, d_model)
+        if (outProj.bias() != null) out = out.add(outProj.bias().var());
+        return out.reshape(batch, length, dm);
+    }
+
+    /** The formulation of the spec (token-major, flips), kept as the readable reference the tests compare with. */
+    Var forwardReference(Var h) {
         MambaBlock.checkInput(h, config.dModel(), "VimMixer");
         int di = config.dInner();
         Var[] xz = inProj.forward(h).split(2, di, di);                      // (B, L, d_inner) x 2

@@ -30,8 +30,17 @@ public final class CausalConv1d {
      * @return (B, D, L)
      */
     public static Var apply(Var x, Var weight, Var bias, boolean silu) {
+        return apply(x, weight, bias, silu, false);
+    }
+
+    /**
+     * As {@link #apply(Var, Var, Var, boolean)}; with {@code reverse} the conv runs over the L-flipped
+     * sequence and the result is flipped back — y[l] = act(bias + Σ_k w[k]·x[l + K − 1 − k]), the short
+     * conv of Vim's backward direction — without flip copies on devices whose kernel reads backwards.
+     */
+    public static Var apply(Var x, Var weight, Var bias, boolean silu, boolean reverse) {
         check(x, weight, bias);
-        return CustomOps.apply(new Function(silu), x, weight, bias)[0];
+        return CustomOps.apply(new Function(silu, reverse), x, weight, bias)[0];
     }
 
     private static void check(Var x, Var weight, Var bias) {
@@ -55,17 +64,17 @@ public final class CausalConv1d {
     }
 
     /** The node: inputs (x, weight, bias); forward and backward run on the inputs' device. */
-    private record Function(boolean silu) implements CustomFunction {
+    private record Function(boolean silu, boolean reverse) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
             ctx.save(in[0], in[1], in[2]);
-            return new Tensor[] {CausalConvKernels.forDevice(in[0].device()).forward(in[0], in[1], in[2], silu)};
+            return new Tensor[] {CausalConvKernels.forDevice(in[0].device()).forward(in[0], in[1], in[2], silu, reverse)};
         }
 
         @Override public Tensor[] backward(FunctionContext ctx, Tensor... gradOutputs) {
             Tensor[] s = ctx.saved();                                     // x (B, D, L), weight (D, 1, K), bias (D) or null
             Tensor g = gradOutputs[0];                                    // (B, D, L)
             if (g == null) return new Tensor[3];
-            Tensor[] grads = CausalConvKernels.forDevice(g.device()).backward(s[0], s[1], s[2], silu, g);
+            Tensor[] grads = CausalConvKernels.forDevice(g.device()).backward(s[0], s[1], s[2], silu, g, reverse);
             for (int i = 0; i < grads.length; i++) {
                 if (!ctx.needsInputGrad(i)) grads[i] = null;
             }

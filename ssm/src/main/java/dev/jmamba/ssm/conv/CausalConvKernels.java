@@ -34,6 +34,22 @@ public interface CausalConvKernels {
      */
     Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut);
 
+    /**
+     * With {@code reverse}, the conv of the L-flipped x, flipped back (an anti-causal conv:
+     * y[l] = act(bias + Σ_k w[k]·x[l + K − 1 − k])). This default flips copies around {@link #forward}.
+     */
+    default Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu, boolean reverse) {
+        return reverse ? forward(x.flip(2), weight, bias, silu).flip(2) : forward(x, weight, bias, silu);
+    }
+
+    /** The backward of {@link #forward(Tensor, Tensor, Tensor, boolean, boolean)}; this default flips copies. */
+    default Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut, boolean reverse) {
+        if (!reverse) return backward(x, weight, bias, silu, gradOut);
+        Tensor[] g = backward(x.flip(2), weight, bias, silu, gradOut.flip(2));
+        g[0] = g[0].flip(2);
+        return g;
+    }
+
     /** The implementation for {@code device}: the CPU one, else the first registered one that supports it. */
     static CausalConvKernels forDevice(Device device) {
         return dev.jmamba.ssm.DeviceSlot.find(CausalConvKernels.class, CpuCausalConvKernels.INSTANCE, CausalConvKernels::supports, device, "causal conv1d");

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Launches {@code causal_conv1d.cu} on raw device pointers of one context: the fused causal depthwise
- * conv1d (+ SiLU) forward and its backward. x, y, gy, dx: (B, D, L); w, dw: (D, K); bias, dbias: (D) or 0.
+ * conv1d (+ SiLU) forward and its backward. x, y, gy, dx: (B, D, L) in a {@link Rows} layout; w, dw: (D, K);
+ * bias, dbias: (D) or 0.
  * Launches are asynchronous on the context's stream. T is float or double ({@code dtype} F32 or F64).
  */
 final class CausalConvCuda {
@@ -18,10 +19,26 @@ final class CausalConvCuda {
 
     private final CudaContext context;
     private final KernelFile kernels;
-    private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 4);      // x, w, bias, y, B, D, L, K, silu
-    private final KernelArgs preArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4, 4);      // x, w, bias, gy, gs, B, D, L, K
-    private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 4);             // gs, w, dx, B, D, L, K
-    private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 4);       // gs, x, dw, dbias, B, D, L, K, chunk
+    private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);     // x, w, bias, y, B, D, K, silu, rows
+    private final KernelArgs preArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4, 24);     // x, w, bias, gy, gs, B, D, K, rows
+    private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 24);            // gs, w, dx, B, D, K, rows
+    private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);      // gs, x, dw, dbias, B, D, K, chunk, rows
+
+    /**
+     * How the (B, D, L) tensors of a call lie: element strides of batch and channel (positions contiguous)
+     * and whether logical position l is stored at column L-1-l (struct ConvRows of causal_conv1d.cu).
+     */
+    record Rows(long batchStride, long channelStride, int length, boolean reverse) {
+        static Rows contiguous(int d, int l) { return new Rows((long) d * l, l, l, false); }
+    }
+
+    private static void setRows(KernelArgs args, int slot, Rows r) {
+        var m = args.slot(slot);
+        m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, r.batchStride());
+        m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, r.channelStride());
+        m.set(java.lang.foreign.ValueLayout.JAVA_INT, 16, r.length());
+        m.set(java.lang.foreign.ValueLayout.JAVA_INT, 20, r.reverse() ? 1 : 0);
+    }
 
     CausalConvCuda(CudaContext context) {
         this.context = context;
@@ -34,30 +51,34 @@ final class CausalConvCuda {
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64");
     }
 
-    /** y = act(bias + causal depthwise conv of x with w). */
-    synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int l, int k, boolean silu) {
+    /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
+    synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int k, boolean silu, Rows rows) {
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
-                .setInt(4, b).setInt(5, d).setInt(6, l).setInt(7, k).setInt(8, silu ? 1 : 0);
-        kernels.launchFlat("causal_conv_fwd_" + KernelFile.suffix(dtype, "causal conv1d"), (long) b * d * l, fwdArgs);
+                .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, silu ? 1 : 0);
+        setRows(fwdArgs, 8, rows);
+        kernels.launchFlat("causal_conv_fwd_" + KernelFile.suffix(dtype, "causal conv1d"), (long) b * d * rows.length(), fwdArgs);
     }
 
     /**
      * Backward. {@code gs} is a (B, D, L) scratch buffer for the gradient of the pre-activation (only
      * written with SiLU; without it gy is used directly). Writes dx; zeroes then accumulates dw and dbias
-     * (dbias may be 0 when there is no bias).
+     * (dbias may be 0 when there is no bias). x, gy, gs, dx share the layout {@code rows}.
      */
     synchronized void backward(DType dtype, long x, long w, long bias, long gy, long gs, long dx, long dw, long dbias,
-                               int b, int d, int l, int k, boolean silu) {
+                               int b, int d, int k, boolean silu, Rows rows) {
         String sfx = KernelFile.suffix(dtype, "causal conv1d");
+        int l = rows.length();
         long n = (long) b * d * l, stream = context.stream();
         long preGrad = gy;
         if (silu) {
             preArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, gs)
-                    .setInt(5, b).setInt(6, d).setInt(7, l).setInt(8, k);
+                    .setInt(5, b).setInt(6, d).setInt(7, k);
+            setRows(preArgs, 8, rows);
             kernels.launchFlat("causal_conv_grad_pre_" + sfx, n, preArgs);
             preGrad = gs;
         }
-        dxArgs.setLong(0, preGrad).setLong(1, w).setLong(2, dx).setInt(3, b).setInt(4, d).setInt(5, l).setInt(6, k);
+        dxArgs.setLong(0, preGrad).setLong(1, w).setLong(2, dx).setInt(3, b).setInt(4, d).setInt(5, k);
+        setRows(dxArgs, 6, rows);
         kernels.launchFlat("causal_conv_grad_x_" + sfx, n, dxArgs);
         CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
         if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
@@ -68,7 +89,8 @@ final class CausalConvCuda {
             throw new IllegalArgumentException("causal conv1d on CUDA: B·L must be at most " + 65_535L * WEIGHT_CHUNK + ", got " + positions);
         }
         dwArgs.setLong(0, preGrad).setLong(1, x).setLong(2, dw).setLong(3, dbias)
-                .setInt(4, b).setInt(5, d).setInt(6, l).setInt(7, k).setInt(8, WEIGHT_CHUNK);
+                .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, WEIGHT_CHUNK);
+        setRows(dwArgs, 8, rows);
         CudaDriver.launchKernel(kernels.function("causal_conv_grad_w_" + sfx), d, (int) chunks, 1, KernelFile.THREADS, 1, 1, 0, stream, dwArgs);
     }
 }

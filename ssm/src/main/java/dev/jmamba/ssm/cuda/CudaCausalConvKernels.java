@@ -25,26 +25,57 @@ public final class CudaCausalConvKernels implements CausalConvKernels {
     }
 
     @Override public Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu) {
+        return forward(x, weight, bias, silu, false);
+    }
+
+    @Override public Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu, boolean reverse) {
         int[] s = x.shape();
         DType type = computeType(x.dtype());
-        Tensor xc = as(x, type), wc = as(weight, type), bc = as(bias, type);
-        Tensor y = Tensor.zeros(type, x.device(), s);                                    // (B, D, L)
-        launcher(x.device()).forward(type, ptr(xc), ptr(wc), ptr(bc), ptr(y), s[0], s[1], s[2], weight.size(2), silu);
+        Tensor xc = rows(x, type), wc = as(weight, type), bc = as(bias, type);
+        Tensor y = Tensor.emptyLike(xc);                                                 // (B, D, L), x's layout
+        launcher(x.device()).forward(type, ptr(xc), ptr(wc), ptr(bc), ptr(y), s[0], s[1], weight.size(2), silu, layout(xc, reverse));
         return y.to(x.dtype());
     }
 
     @Override public Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut) {
+        return backward(x, weight, bias, silu, gradOut, false);
+    }
+
+    @Override public Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut, boolean reverse) {
         int[] s = x.shape();
         Device dev = x.device();
         DType type = computeType(x.dtype());
-        Tensor xc = as(x, type), wc = as(weight, type), bc = as(bias, type), gy = as(gradOut, type);
-        Tensor gs = silu ? Tensor.zeros(type, dev, s) : null;                            // (B, D, L) scratch
-        Tensor dx = Tensor.zeros(type, dev, s);                                          // (B, D, L)
-        Tensor dw = Tensor.zeros(type, dev, weight.shape());                             // (D, 1, K)
-        Tensor db = bias == null ? null : Tensor.zeros(type, dev, s[1]);                 // (D)
+        Tensor xc = rows(x, type), wc = as(weight, type), bc = as(bias, type);
+        Tensor gy = inLayoutOf(gradOut.to(type), xc);                                   // (B, D, L), x's layout
+        Tensor gs = silu ? Tensor.emptyLike(xc) : null;                                 // (B, D, L) scratch
+        Tensor dx = Tensor.emptyLike(xc);                                               // (B, D, L)
+        Tensor dw = Tensor.empty(type, dev, weight.shape());                            // (D, 1, K), zeroed by the launcher
+        Tensor db = bias == null ? null : Tensor.empty(type, dev, s[1]);                // (D), zeroed by the launcher
         launcher(dev).backward(type, ptr(xc), ptr(wc), ptr(bc), ptr(gy), ptr(gs), ptr(dx), ptr(dw), ptr(db),
-                s[0], s[1], s[2], weight.size(2), silu);
+                s[0], s[1], weight.size(2), silu, layout(xc, reverse));
         return new Tensor[] {dx.to(x.dtype()), dw.to(weight.dtype()), db == null ? null : db.to(bias.dtype())};
+    }
+
+    /**
+     * x in {@code type}, dense with contiguous positions (as is when it already is, e.g. a (B, D, L) view of
+     * a (D, B·L) matrix; else a contiguous copy), so that y, gs and dx allocated like it share its strides.
+     */
+    private static Tensor rows(Tensor x, DType type) {
+        Tensor t = x.to(type);
+        boolean dense = java.util.Arrays.equals(t.strides(), Tensor.denseStridesLike(t));
+        return dense && (t.size(2) == 1 || t.strides()[2] == 1) ? t : t.contiguous();
+    }
+
+    /** g itself when its strides equal x's, else a copy of g laid out like x. */
+    private static Tensor inLayoutOf(Tensor g, Tensor x) {
+        if (java.util.Arrays.equals(g.strides(), x.strides())) return g;
+        Tensor out = Tensor.emptyLike(x);
+        out.copyFrom(g);
+        return out;
+    }
+
+    private static CausalConvCuda.Rows layout(Tensor x, boolean reverse) {
+        return new CausalConvCuda.Rows(x.strides()[0], x.strides()[1], x.size(2), reverse);
     }
 
     private static DType computeType(DType dtype) { return dtype == DType.F64 ? DType.F64 : DType.F32; }

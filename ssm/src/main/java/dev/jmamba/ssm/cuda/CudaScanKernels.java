@@ -13,9 +13,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The selective scan for tensors on a CUDA device: {@link SelectiveScanCuda} behind the
- * {@link ScanKernels} slot of the autograd op (registered in META-INF/services). Inputs are read as
- * contiguous float32 (the scan computes in float32 whatever the input dtype, like the CPU kernel);
- * results come back in each input's dtype.
+ * {@link ScanKernels} slot of the autograd op (registered in META-INF/services). The scan computes in
+ * float32 whatever the input dtype, like the CPU kernel; results come back in each input's dtype.
+ *
+ * <p>When the v6 kernels run the shape, float32 inputs are read where they lie as long as positions are
+ * contiguous ({@link ScanLayout}): a (B, D, L) view of a (D, B·L) matrix costs no copy, outputs and
+ * gradients are allocated in their input's layout ({@link Tensor#emptyLike}), reverse scans read
+ * positions from the end, and a forward that no backward will follow saves no chunk states. Otherwise
+ * (v3 kernels) every tensor is made a contiguous float32 copy and reverse scans go through flips.
  */
 public final class CudaScanKernels implements ScanKernels {
     /** Positions per saved state of the backward. */
@@ -23,7 +28,7 @@ public final class CudaScanKernels implements ScanKernels {
 
     private final Map<Integer, SelectiveScanCuda> kernels = new ConcurrentHashMap<>();
 
-    /** What the backward needs: the float32 inputs and the saved chunk states. */
+    /** What the backward needs: the float32 inputs as the kernel read them and the saved chunk states. */
     private record Saved(Tensor[] inputs, Tensor states) {}
 
     @Override public boolean supports(Device device) {
@@ -35,29 +40,127 @@ public final class CudaScanKernels implements ScanKernels {
         return kernels.computeIfAbsent(index, i -> new SelectiveScanCuda(CudaContext.get(i), CHUNK));
     }
 
-    /** Device address of element 0 of a contiguous float32 tensor, or 0 for null. */
+    /** Device address of element 0 of a float32 tensor, or 0 for null. */
     private static long ptr(Tensor t) {
         return t == null ? 0 : ((CudaStorage) t.storage()).pointer() + 4L * t.offset();
     }
 
     private static Tensor f32(Tensor t) { return t == null ? null : t.to(DType.F32).contiguous(); }
 
+    /** t as float32 with contiguous positions (its last dim), copying only when it must. */
+    private static Tensor rows(Tensor t) {
+        if (t == null) return null;
+        Tensor f = t.to(DType.F32);
+        return f.size(-1) == 1 || f.strides()[f.rank() - 1] == 1 ? f : f.contiguous();
+    }
+
+    /** B or C as (B, G, N, L) float32 whose G and N dims merge into one row dim, copying only when they don't. */
+    private static Tensor groupRows(Tensor t) {
+        Tensor f = rows(t.rank() == 3 ? t.unsqueeze(1) : t);
+        int g = f.size(1), n = f.size(2);
+        boolean merges = g == 1 || n == 1 || f.strides()[1] == n * f.strides()[2];
+        return merges ? f : f.contiguous();
+    }
+
+    /** {batch, channel} strides of a (B, D, L) tensor with contiguous positions. */
+    private static long[] seqStrides(Tensor t) {
+        return t == null ? new long[] {0, 0} : new long[] {t.strides()[0], t.strides()[1]};
+    }
+
+    /** {batch, row} strides of a (B, G, N, L) tensor whose G and N merge. */
+    private static long[] bcStrides(Tensor t) {
+        int g = t.size(1), n = t.size(2);
+        long row = n == 1 && g > 1 ? t.strides()[1] : t.strides()[2];
+        return new long[] {t.strides()[0], row};
+    }
+
     @Override public Forward forward(ScanTensors in, boolean wantLastState) {
+        return forward(in, wantLastState, false, true);
+    }
+
+    @Override public Forward forward(ScanTensors in, boolean wantLastState, boolean reverse, boolean willBackward) {
         ScanShape s = in.shape();
+        SelectiveScanCuda k = kernel(in.u().device());
+        if (!k.supportsLayouts(s)) {
+            return reverse ? ScanKernels.super.forward(in, wantLastState, true, willBackward) : contiguousForward(in, wantLastState);
+        }
         Device dev = in.u().device();
-        SelectiveScanCuda k = kernel(dev);
         Tensor[] x = in.toArray();
-        for (int i = 0; i < x.length; i++) x[i] = f32(x[i]);
-        Tensor out = Tensor.zeros(DType.F32, dev, s.batch(), s.channels(), s.length());               // (B, D, L)
-        Tensor states = Tensor.zeros(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state());
-        Tensor last = wantLastState ? Tensor.zeros(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
-        k.forward(s, in.softplus(), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]), ptr(x[5]), ptr(x[6]), ptr(x[7]),
-                ptr(out), ptr(states), ptr(last));
+        for (int i : new int[] {0, 1, 6}) x[i] = rows(x[i]);
+        for (int i : new int[] {2, 5, 7}) x[i] = f32(x[i]);
+        x[3] = groupRows(x[3]);
+        x[4] = groupRows(x[4]);
+        Tensor out = Tensor.emptyLike(x[0]);                                                      // (B, D, L), u's layout
+        Tensor states = willBackward ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state()) : null;
+        Tensor last = wantLastState ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
+        long[][] seq = new long[8][], bc = new long[4][];
+        java.util.Arrays.fill(seq, new long[] {0, 0});
+        seq[ScanLayout.U] = seqStrides(x[0]);
+        seq[ScanLayout.DELTA] = seqStrides(x[1]);
+        seq[ScanLayout.Z] = seqStrides(x[6]);
+        seq[ScanLayout.OUT] = seqStrides(out);
+        bc[ScanLayout.B] = bcStrides(x[3]);
+        bc[ScanLayout.C] = bcStrides(x[4]);
+        bc[ScanLayout.DB] = bc[ScanLayout.B];
+        bc[ScanLayout.DC] = bc[ScanLayout.C];
+        k.forward(s, in.softplus(), new ScanLayout(seq, bc, reverse), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]),
+                ptr(x[5]), ptr(x[6]), ptr(x[7]), ptr(out), ptr(states), ptr(last));
         DType outType = in.u().dtype();
         return new Forward(out.to(outType), last == null ? null : last.to(outType), new Saved(x, states));
     }
 
     @Override public Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut) {
+        return backward(in, saved, gradOut, false);
+    }
+
+    @Override public Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut, boolean reverse) {
+        ScanShape s = in.shape();
+        SelectiveScanCuda k = kernel(in.u().device());
+        if (!k.supportsLayouts(s)) {
+            return reverse ? ScanKernels.super.backward(in, saved, gradOut, true) : contiguousBackward(in, saved, gradOut);
+        }
+        if (!(saved instanceof Saved sv) || sv.states == null) {
+            throw new IllegalArgumentException("CudaScanKernels.backward: 'saved' must come from a forward that expected a backward");
+        }
+        Tensor[] x = sv.inputs;
+        Tensor g = rows(gradOut);
+        Tensor[] grads = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) if (x[i] != null) grads[i] = Tensor.emptyLike(x[i]);   // each in its input's layout
+        long[][] seq = new long[8][], bc = new long[4][];
+        java.util.Arrays.fill(seq, new long[] {0, 0});
+        seq[ScanLayout.U] = seqStrides(x[0]);
+        seq[ScanLayout.DELTA] = seqStrides(x[1]);
+        seq[ScanLayout.Z] = seqStrides(x[6]);
+        seq[ScanLayout.GOUT] = seqStrides(g);
+        seq[ScanLayout.DU] = seqStrides(grads[0]);
+        seq[ScanLayout.DDELTA] = seqStrides(grads[1]);
+        seq[ScanLayout.DZ] = seqStrides(grads[6]);
+        bc[ScanLayout.B] = bcStrides(x[3]);
+        bc[ScanLayout.C] = bcStrides(x[4]);
+        bc[ScanLayout.DB] = bcStrides(grads[3]);
+        bc[ScanLayout.DC] = bcStrides(grads[4]);
+        k.backward(s, in.softplus(), new ScanLayout(seq, bc, reverse), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]),
+                ptr(x[5]), ptr(x[6]), ptr(x[7]), ptr(sv.states), ptr(g), ptr(grads[0]), ptr(grads[1]), ptr(grads[2]),
+                ptr(grads[3]), ptr(grads[4]), ptr(grads[5]), ptr(grads[6]), ptr(grads[7]));
+        return toInputTypes(in, grads);
+    }
+
+    /** The v3 path: contiguous float32 copies of everything. */
+    private Forward contiguousForward(ScanTensors in, boolean wantLastState) {
+        ScanShape s = in.shape();
+        Device dev = in.u().device();
+        Tensor[] x = in.toArray();
+        for (int i = 0; i < x.length; i++) x[i] = f32(x[i]);
+        Tensor out = Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.length());               // (B, D, L)
+        Tensor states = Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state());
+        Tensor last = wantLastState ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
+        kernel(dev).forward(s, in.softplus(), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]), ptr(x[5]), ptr(x[6]),
+                ptr(x[7]), ptr(out), ptr(states), ptr(last));
+        DType outType = in.u().dtype();
+        return new Forward(out.to(outType), last == null ? null : last.to(outType), new Saved(x, states));
+    }
+
+    private Tensor[] contiguousBackward(ScanTensors in, Object saved, Tensor gradOut) {
         if (!(saved instanceof Saved sv)) {
             throw new IllegalArgumentException("CudaScanKernels.backward: 'saved' must come from CudaScanKernels.forward");
         }
@@ -70,8 +173,18 @@ public final class CudaScanKernels implements ScanKernels {
         kernel(dev).backward(s, in.softplus(), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]), ptr(x[5]), ptr(x[6]),
                 ptr(x[7]), ptr(sv.states), ptr(g), ptr(grads[0]), ptr(grads[1]), ptr(grads[2]), ptr(grads[3]), ptr(grads[4]),
                 ptr(grads[5]), ptr(grads[6]), ptr(grads[7]));
+        return toInputTypes(in, grads);
+    }
+
+    /** Each gradient in its input's dtype (B and C grads back to (B, N, L) when given so). */
+    private static Tensor[] toInputTypes(ScanTensors in, Tensor[] grads) {
         Tensor[] inputs = in.toArray();
-        for (int i = 0; i < grads.length; i++) if (grads[i] != null) grads[i] = grads[i].to(inputs[i].dtype());
+        for (int i = 0; i < grads.length; i++) {
+            if (grads[i] == null) continue;
+            Tensor gi = grads[i];
+            if (gi.rank() != inputs[i].rank()) gi = gi.squeeze(1);   // (B, 1, N, L) -> (B, N, L)
+            grads[i] = gi.to(inputs[i].dtype());
+        }
         return grads;
     }
 }

@@ -24,8 +24,9 @@ import java.util.List;
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
     private static final String V6_SOURCE_NAME = "selective_scan_v6.cu";
-    /** struct ScanParams: 9 ints padded to 40, 22 pointers, then S and segChunks. */
-    private static final int STRUCT_BYTES = 40 + 22 * 8 + 8;
+    /** struct ScanParams: 9 ints padded to 40, 22 pointers, S and segChunks, 12 stride pairs, reverse (padded to 8). */
+    private static final int STRUCT_BYTES = 40 + 22 * 8 + 8 + 12 * 16 + 8;
+    private static final long STRIDES_AT = 40 + 22 * 8 + 8;
     private static final int V6_CHANNELS = 32;   // channels (threads) per v6 block
 
     private final CudaContext context;
@@ -83,6 +84,15 @@ public final class SelectiveScanCuda {
     /** Which kernel family runs the forward ({@code bwd} false) or backward of shape s: "v6" or "v3". */
     public String version(ScanShape s, boolean bwd) { return usesV6(s, bwd) ? "v6" : "v3"; }
 
+    /** Whether forward and backward of s run the v6 kernels, which read any {@link ScanLayout} (v3: contiguous only). */
+    public boolean supportsLayouts(ScanShape s) { return usesV6(s, false) && usesV6(s, true); }
+
+    private static void requireContiguous(ScanShape s, ScanLayout layout, long states) {
+        if (!layout.isContiguous(s) || states == 0) {
+            throw new IllegalArgumentException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
+        }
+    }
+
     private boolean usesV6(ScanShape s, boolean bwd) {
         return v6Enabled && s.state() <= 16 && (bwd ? 16 % chunk == 0 : 32 % chunk == 0);
     }
@@ -136,7 +146,7 @@ public final class SelectiveScanCuda {
     }
 
     /** Fills ScanParams; ptrs are the 20 tensor pointers, then segDt and segState (v6 only, else 0). */
-    private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks) {
+    private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks, ScanLayout layout) {
         if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
         MemorySegment st = args.slot(0);
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
@@ -145,6 +155,10 @@ public final class SelectiveScanCuda {
         for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
         st.set(ValueLayout.JAVA_INT, 40L + 8L * ptrs.length, segments);
         st.set(ValueLayout.JAVA_INT, 44L + 8L * ptrs.length, segChunks);
+        long at = STRIDES_AT;
+        for (long[] pair : layout.seq()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
+        for (long[] pair : layout.bc()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
+        st.set(ValueLayout.JAVA_INT, at, layout.reverse() ? 1 : 0);
     }
 
     /** The 22 pointers of ScanParams: the 20 of the call and the v6 segment summaries. */
@@ -159,7 +173,7 @@ public final class SelectiveScanCuda {
      * Runs a v6 pass pair: the summary kernel over segments 1 .. S-1 or 0 .. S-2 (none when S = 1) into a
      * temporary (S, B, D) Σdt and (S, N, B, D) summary buffer, then the main kernel over all segments.
      */
-    private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[] call) {
+    private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[] call, ScanLayout layout) {
         int segChunks = segmentChunks(s), segments = Math.ceilDiv(s.chunks(chunk), segChunks);
         int which = s.state() == 1 ? 0 : 1;
         long stream = context.stream();
@@ -170,7 +184,7 @@ public final class SelectiveScanCuda {
             segDt = work;
             segState = work + 4L * segments * bd;
         }
-        fill(s, softplus, bwd, pointers(call, segDt, segState), segments, segChunks);
+        fill(s, softplus, bwd, pointers(call, segDt, segState), segments, segChunks, layout);
         int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS);
         if (segments > 1) {
             long summary = bwd ? v6BwdSummary[which] : v6FwdSummary[which];
@@ -198,13 +212,23 @@ public final class SelectiveScanCuda {
      * Forward. u, delta, z, out: (B, D, L); A: (D, N); Bm, Cm: (B, G, N, L); dSkip, deltaBias: (D);
      * states: (B, D, nChunks, N) written for the backward; lastState: (B, D, N) or 0.
      */
-    public synchronized void forward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
-                                     long dSkip, long z, long deltaBias, long out, long states, long lastState) {
+    public void forward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
+                        long dSkip, long z, long deltaBias, long out, long states, long lastState) {
+        forward(s, softplus, ScanLayout.contiguous(s, false), u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState);
+    }
+
+    /**
+     * {@link #forward} with tensors in {@code layout} (v6 only: see {@link #supportsLayouts}); states may be 0
+     * when no backward will run.
+     */
+    public synchronized void forward(ScanShape s, boolean softplus, ScanLayout layout, long u, long delta, long A, long Bm,
+                                     long Cm, long dSkip, long z, long deltaBias, long out, long states, long lastState) {
         long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         if (usesV6(s, false)) {
-            launchV6(s, softplus, false, call);
+            launchV6(s, softplus, false, call, layout);
         } else {
-            fill(s, softplus, false, pointers(call, 0, 0), 1, s.chunks(chunk));
+            requireContiguous(s, layout, states);
+            fill(s, softplus, false, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
         }
     }
@@ -214,8 +238,19 @@ public final class SelectiveScanCuda {
      * (B, D, L) and accumulates into dA (D, N), dB, dC (B, G, N, L), dDskip, ddeltaBias (D), which
      * this method zeroes first. dz, dDskip, ddeltaBias may be 0 when z, dSkip, deltaBias are absent.
      */
-    public synchronized void backward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
-                                      long dSkip, long z, long deltaBias, long states, long gout,
+    public void backward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
+                         long dSkip, long z, long deltaBias, long states, long gout,
+                         long du, long ddelta, long dA, long dB, long dC, long dDskipOut, long dz, long ddeltaBias) {
+        backward(s, softplus, ScanLayout.contiguous(s, false), u, delta, A, Bm, Cm, dSkip, z, deltaBias, states, gout,
+                du, ddelta, dA, dB, dC, dDskipOut, dz, ddeltaBias);
+    }
+
+    /**
+     * {@link #backward} with tensors in {@code layout} (v6 only: see {@link #supportsLayouts}); dB and dC must
+     * be dense (their {@code groupedSize} elements from the pointer on are zeroed before accumulation).
+     */
+    public synchronized void backward(ScanShape s, boolean softplus, ScanLayout layout, long u, long delta, long A, long Bm,
+                                      long Cm, long dSkip, long z, long deltaBias, long states, long gout,
                                       long du, long ddelta, long dA, long dB, long dC, long dDskipOut, long dz,
                                       long ddeltaBias) {
         long stream = context.stream();
@@ -227,9 +262,10 @@ public final class SelectiveScanCuda {
         long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0};
         if (usesV6(s, true)) {
-            launchV6(s, softplus, true, call);
+            launchV6(s, softplus, true, call, layout);
         } else {
-            fill(s, softplus, true, pointers(call, 0, 0), 1, s.chunks(chunk));
+            requireContiguous(s, layout, states);
+            fill(s, softplus, true, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
         }
     }

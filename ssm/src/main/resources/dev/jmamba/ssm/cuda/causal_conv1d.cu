@@ -12,56 +12,74 @@
 //                   grid (D, chunks of B·L): each block sums its chunk for every k (and the bias) with a
 //                   block reduction, then thread 0 adds it with one atomicAdd (dw, dbias zeroed by the launcher).
 //
-// x, y, gy, gs, dx: (B, D, L); w, dw: (D, K) (the (D, 1, K) weight); bias, dbias: (D) or null.
+// x, y, gy, gs, dx: (B, D, L) in the layout below; w, dw: (D, K) (the (D, 1, K) weight); bias, dbias: (D) or null.
 // T is float or double; the element-wise kernels are grid-stride with l fastest (coalesced).
 
 __device__ __forceinline__ float exp_t(float v) { return expf(v); }
 __device__ __forceinline__ double exp_t(double v) { return exp(v); }
 
+// Layout: every (B, D, L) tensor of one call (x, y, gy, gs, dx) has element strides sB (batch) and sD
+// (channel) with contiguous positions, so a (B, D, L) view of a (D, B·L) matrix needs no copy. With
+// `reverse` the logical position l lives at memory column L-1-l: the conv of the flipped sequence
+// (Vim's backward direction), flipped back, without either flip — an anti-causal conv in memory order.
+struct ConvRows {
+    long long sB, sD;
+    int L, reverse;
+    // pointer to logical position 0 of row (b, d) and the step between logical positions (+1 or -1)
+    __device__ __forceinline__ long long row(int b, int d) const { return b * sB + d * sD + (reverse ? L - 1 : 0); }
+    __device__ __forceinline__ int dir() const { return reverse ? -1 : 1; }
+};
+
 template <typename T>
-__device__ __forceinline__ T pre_activation(const T* xrow, const T* wrow, T bias, int l, int K) {
+__device__ __forceinline__ T pre_activation(const T* xrow, int dir, const T* wrow, T bias, int l, int K) {
     T acc = bias;
-    for (int k = max(0, K - 1 - l); k < K; k++) acc += wrow[k] * xrow[l - K + 1 + k];
+    for (int k = max(0, K - 1 - l); k < K; k++) acc += wrow[k] * xrow[dir * (l - K + 1 + k)];
     return acc;
 }
 
 template <typename T>
-__device__ void conv_fwd(const T* x, const T* w, const T* bias, T* y, int B, int D, int L, int K, int silu) {
+__device__ void conv_fwd(const T* x, const T* w, const T* bias, T* y, int B, int D, int K, int silu, ConvRows r) {
+    int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         int l = (int)(i % L);
-        size_t row = i / L;                  // (b, d)
-        int d = (int)(row % D);
-        T pre = pre_activation(x + row * L, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
-        y[i] = silu ? pre / ((T)1 + exp_t(-pre)) : pre;
+        size_t bd = i / L;
+        int d = (int)(bd % D), b = (int)(bd / D);
+        long long row = r.row(b, d);
+        T pre = pre_activation(x + row, dir, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
+        y[row + dir * l] = silu ? pre / ((T)1 + exp_t(-pre)) : pre;
     }
 }
 
 template <typename T>
-__device__ void conv_grad_pre(const T* x, const T* w, const T* bias, const T* gy, T* gs, int B, int D, int L, int K) {
+__device__ void conv_grad_pre(const T* x, const T* w, const T* bias, const T* gy, T* gs, int B, int D, int K, ConvRows r) {
+    int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         int l = (int)(i % L);
-        size_t row = i / L;
-        int d = (int)(row % D);
-        T pre = pre_activation(x + row * L, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
+        size_t bd = i / L;
+        int d = (int)(bd % D), b = (int)(bd / D);
+        long long row = r.row(b, d);
+        T pre = pre_activation(x + row, dir, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
         T sig = (T)1 / ((T)1 + exp_t(-pre));
-        gs[i] = gy[i] * sig * ((T)1 + pre * ((T)1 - sig));
+        gs[row + dir * l] = gy[row + dir * l] * sig * ((T)1 + pre * ((T)1 - sig));
     }
 }
 
 template <typename T>
-__device__ void conv_grad_x(const T* gs, const T* w, T* dx, int B, int D, int L, int K) {
+__device__ void conv_grad_x(const T* gs, const T* w, T* dx, int B, int D, int K, ConvRows r) {
+    int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         int l = (int)(i % L);
-        size_t row = i / L;
-        int d = (int)(row % D);
-        const T* grow = gs + row * L;
+        size_t bd = i / L;
+        int d = (int)(bd % D), b = (int)(bd / D);
+        long long row = r.row(b, d);
+        const T* grow = gs + row;
         const T* wrow = w + (size_t)d * K;
         T acc = 0;
-        for (int k = max(0, l + K - L); k < K; k++) acc += wrow[k] * grow[l + K - 1 - k];
-        dx[i] = acc;
+        for (int k = max(0, l + K - L); k < K; k++) acc += wrow[k] * grow[dir * (l + K - 1 - k)];
+        dx[row + dir * l] = acc;
     }
 }
 
@@ -81,9 +99,9 @@ __device__ T block_sum(T v, T* partials) {
 
 // grid (D, ceil(B·L / chunk)); block: a multiple of 32 threads
 template <typename T>
-__device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int D, int L, int K, int chunk) {
+__device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int D, int K, int chunk, ConvRows r) {
     __shared__ T partials[32];
-    int d = blockIdx.x;
+    int d = blockIdx.x, L = r.L, dir = r.dir();
     size_t total = (size_t)B * L, begin = (size_t)blockIdx.y * chunk;
     size_t end = begin + chunk < total ? begin + chunk : total;
     for (int k = 0; k <= K; k++) {           // k == K: the bias
@@ -91,9 +109,9 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
         T acc = 0;
         for (size_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
             int b = (int)(i / L), l = (int)(i % L);
-            size_t row = ((size_t)b * D + d) * L;
-            if (k == K) acc += gs[row + l];
-            else if (l - K + 1 + k >= 0) acc += gs[row + l] * x[row + l - K + 1 + k];
+            long long row = r.row(b, d);
+            if (k == K) acc += gs[row + dir * l];
+            else if (l - K + 1 + k >= 0) acc += gs[row + dir * l] * x[row + dir * (l - K + 1 + k)];
         }
         T sum = block_sum(acc, partials);
         if (threadIdx.x == 0) atomicAdd(k == K ? dbias + d : dw + (size_t)d * K + k, sum);
@@ -102,16 +120,17 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
 
 #define CONV_KERNELS(T, SUFFIX)                                                                                    \
     extern "C" __global__ void causal_conv_fwd_##SUFFIX(const T* x, const T* w, const T* bias, T* y,                \
-                                                         int B, int D, int L, int K, int silu)                      \
-    { conv_fwd<T>(x, w, bias, y, B, D, L, K, silu); }                                                               \
+                                                         int B, int D, int K, int silu, ConvRows r)                 \
+    { conv_fwd<T>(x, w, bias, y, B, D, K, silu, r); }                                                               \
     extern "C" __global__ void causal_conv_grad_pre_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,   \
-                                                              T* gs, int B, int D, int L, int K)                    \
-    { conv_grad_pre<T>(x, w, bias, gy, gs, B, D, L, K); }                                                           \
-    extern "C" __global__ void causal_conv_grad_x_##SUFFIX(const T* gs, const T* w, T* dx, int B, int D, int L, int K) \
-    { conv_grad_x<T>(gs, w, dx, B, D, L, K); }                                                                      \
+                                                              T* gs, int B, int D, int K, ConvRows r)               \
+    { conv_grad_pre<T>(x, w, bias, gy, gs, B, D, K, r); }                                                           \
+    extern "C" __global__ void causal_conv_grad_x_##SUFFIX(const T* gs, const T* w, T* dx, int B, int D, int K,    \
+                                                            ConvRows r)                                             \
+    { conv_grad_x<T>(gs, w, dx, B, D, K, r); }                                                                      \
     extern "C" __global__ void causal_conv_grad_w_##SUFFIX(const T* gs, const T* x, T* dw, T* dbias,               \
-                                                            int B, int D, int L, int K, int chunk)                  \
-    { conv_grad_w<T>(gs, x, dw, dbias, B, D, L, K, chunk); }
+                                                            int B, int D, int K, int chunk, ConvRows r)             \
+    { conv_grad_w<T>(gs, x, dw, dbias, B, D, K, chunk, r); }
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)

@@ -88,7 +88,25 @@ struct ScanParams {
     float* segState;            // (S, N, B, D): forward H (state from a zero start) or backward G (adjoint carry)
     int S;                      // segments along L
     int segChunks;              // chunks per segment (the last segment may have fewer)
+    // v6 layouts: positions are contiguous (stride 1); these are the element strides of the batch and
+    // channel dims of the (B, D, L) tensors and of the batch and row (g·N + n) dims of the (B, G, N, L) ones,
+    // so views such as a (D, B·L) matrix read as (B, D, L) need no copy. v3 assumes contiguous tensors.
+    long long seqStride[8][2];  // SEQ_U .. SEQ_DZ: {batch, channel}
+    long long bcStride[4][2];   // BC_B .. BC_DC: {batch, row}
+    int reverse;                // v6: scan positions L-1 .. 0 (a flipped sequence without the flip copies)
 };
+#define SEQ_U 0
+#define SEQ_DELTA 1
+#define SEQ_Z 2
+#define SEQ_OUT 3
+#define SEQ_GOUT 4
+#define SEQ_DU 5
+#define SEQ_DDELTA 6
+#define SEQ_DZ 7
+#define BC_B 0
+#define BC_C 1
+#define BC_DB 2
+#define BC_DC 3
 
 __device__ __forceinline__ float softplus_f(float x) { return x <= 20.f ? log1pf(expf(x)) : x; }
 __device__ __forceinline__ float sigmoid_f(float x) { return 1.f / (1.f + expf(-x)); }

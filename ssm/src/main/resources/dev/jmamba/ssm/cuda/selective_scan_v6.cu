@@ -38,6 +38,8 @@
 #define V6_RS (TL + 1)                 // row stride of per-channel rows (conflict-free column reads)
 #define V6_LOG2E 1.4426950408889634f
 #define V6_FULL 0xffffffffu
+#define V6_FWD_MIN_BLOCKS 20           // forward: at most 96 registers, 20 one-warp blocks per SM (without the
+                                       // bound the 64-bit layout strides take it to 124 registers, 16 blocks)
 
 __device__ __forceinline__ float v6_exp2(float x) {
     float y;
@@ -52,9 +54,8 @@ template <int NS> struct V6 { static constexpr int BCS = NS == 1 ? 1 : NS + 4; }
 struct V6Block {
     int b, g, d0, rows, seg, c0, c1, d;
     bool live;        // this thread's channel exists
-    size_t bd;        // b·D + d
+    size_t bd;        // b·D + d (index of the per-channel summaries and saved states)
     size_t BD;        // B·D
-    size_t bcBase;    // offset of B/C row (b, g, 0, 0)
 };
 
 __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg) {
@@ -72,17 +73,20 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg) {
     k.d = k.d0 + threadIdx.x;
     k.BD = (size_t)p.B * p.D;
     k.bd = (size_t)k.b * p.D + k.d;
-    k.bcBase = (size_t)(k.b * p.G + k.g) * p.N * p.L;
     return k;
 }
 
-// [32 × TL] tile of a (B, D, L) tensor at positions l0 .. l0 + len - 1 into rows of stride V6_RS.
-__device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, float* dst, const ScanParams& p,
+// Memory column of scan position l (reverse scans read and write positions from the end).
+__device__ __forceinline__ int v6_col(const ScanParams& p, int l) { return p.reverse ? p.L - 1 - l : l; }
+
+// [32 × TL] tile of (B, D, L) tensor `which` (SEQ_*) at scan positions l0 .. l0 + len - 1 into rows of stride V6_RS.
+__device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
                                               const V6Block& k, int l0, int len) {
     int j = threadIdx.x % TL, r = threadIdx.x / TL;
-    const float* ptr = src + ((size_t)k.b * p.D + k.d0 + r) * p.L + l0 + j;
-    size_t step = (size_t)V6_ROWSTEP * p.L;
     bool colOk = j < len;
+    long long rowStride = p.seqStride[which][1];
+    const float* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = V6_ROWSTEP * rowStride;
     float v[TL];
     #pragma unroll
     for (int i = 0; i < TL; i++) {
@@ -93,13 +97,14 @@ __device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, flo
     for (int i = 0; i < TL; i++) dst[(r + i * V6_ROWSTEP) * V6_RS + j] = v[i];
 }
 
-// The inverse: rows of stride V6_RS to a (B, D, L) tensor (only existing channels and positions).
-__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, const float* src, const ScanParams& p,
+// The inverse: rows of stride V6_RS to (B, D, L) tensor `which` (only existing channels and positions).
+__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
                                               const V6Block& k, int l0, int len) {
     int j = threadIdx.x % TL, r = threadIdx.x / TL;
-    float* ptr = dst + ((size_t)k.b * p.D + k.d0 + r) * p.L + l0 + j;
-    size_t step = (size_t)V6_ROWSTEP * p.L;
     bool colOk = j < len;
+    long long rowStride = p.seqStride[which][1];
+    float* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = V6_ROWSTEP * rowStride;
     #pragma unroll
     for (int i = 0; i < TL; i++) {
         if (colOk && r + i * V6_ROWSTEP < k.rows) *ptr = src[(r + i * V6_ROWSTEP) * V6_RS + j];
@@ -107,15 +112,20 @@ __device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, const flo
     }
 }
 
+// Element offset of row (b, g, n) of (B, G, N, L) tensor `which` (BC_*).
+__device__ __forceinline__ long long v6_bc_row(const ScanParams& p, int which, const V6Block& k, int n) {
+    return k.b * p.bcStride[which][0] + (long long)(k.g * p.N + n) * p.bcStride[which][1];
+}
+
 // The group's B or C rows (N × TL, zero for n >= N or past L) as [TL][BCS] (transposed) or [NS][TL].
 template <int NS, bool TRANSPOSED>
-__device__ __forceinline__ void v6_stage_bc(const float* __restrict__ src, float* dst, const ScanParams& p,
+__device__ __forceinline__ void v6_stage_bc(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
                                             const V6Block& k, int l0, int len) {
     constexpr int PER = (NS * TL + V6_T - 1) / V6_T;
     int j = threadIdx.x % TL, n0 = threadIdx.x / TL;
-    const float* ptr = src + k.bcBase + (size_t)n0 * p.L + l0 + j;
-    size_t step = (size_t)V6_ROWSTEP * p.L;
     bool colOk = j < len;
+    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = V6_ROWSTEP * p.bcStride[which][1];
     float v[PER];
     #pragma unroll
     for (int i = 0; i < PER; i++) {
@@ -192,9 +202,9 @@ __device__ void v6_fwd_summary(const ScanParams& p) {
     const float* xrow = xs + threadIdx.x * V6_RS;
     for (int c = k.c0; c < k.c1; c++) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, us, p, k, l0, len);
-        v6_stage_rows(p.delta, xs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Bm, Bs, p, k, l0, len);
+        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
+        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Bm, BC_B, Bs, p, k, l0, len);
         __syncwarp();
         for (int j = 0; j < TL; j++) {
             float dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * urow[j], Bv[NS];
@@ -235,11 +245,11 @@ __device__ void v6_fwd(const ScanParams& p) {
     const float* zrow = zs + threadIdx.x * V6_RS;
     for (int c = k.c0; c < k.c1; c++) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, us, p, k, l0, len);
-        v6_stage_rows(p.delta, xs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Bm, Bs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Cm, Cs, p, k, l0, len);
+        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
+        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Bm, BC_B, Bs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Cm, BC_C, Cs, p, k, l0, len);
         __syncwarp();
         for (int j = 0; j < TL; j++) {
             float uv = urow[j], dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * uv, Bv[NS], Cv[NS], acc = 0.f;
@@ -254,7 +264,7 @@ __device__ void v6_fwd(const ScanParams& p) {
             if (p.z) { float zv = zrow[j]; y *= zv * sigmoid_f(zv); }
             urow[j] = y;
         }
-        if (k.live) {
+        if (k.live && p.states) {                      // no states when no backward will run
             float* st = p.states + (k.bd * p.nChunks + c) * p.N;
             if (NS == 16 && p.N == 16) {
                 #pragma unroll
@@ -266,7 +276,7 @@ __device__ void v6_fwd(const ScanParams& p) {
             }
         }
         __syncwarp();
-        v6_store_rows(p.out, us, p, k, l0, len);
+        v6_store_rows(p.out, SEQ_OUT, us, p, k, l0, len);
         __syncwarp();
     }
     if (p.lastState && k.live && k.c1 == p.nChunks) {
@@ -297,10 +307,10 @@ __device__ void v6_bwd_summary(const ScanParams& p) {
     const float* zrow = zs + threadIdx.x * V6_RS;
     for (int c = k.c1 - 1; c >= k.c0; c--) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.gout, gs, p, k, l0, len);
-        v6_stage_rows(p.delta, xs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Cm, Cs, p, k, l0, len);
+        v6_stage_rows(p.gout, SEQ_GOUT, gs, p, k, l0, len);
+        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
+        v6_stage_bc<NS, true>(p.Cm, BC_C, Cs, p, k, l0, len);
         __syncwarp();
         for (int j = TL - 1; j >= 0; j--) {
             float dt = v6_dt(p, xrow[j] + bias, j < len), gy = v6_gy(p, grow[j], zrow[j]), Cv[NS];
@@ -317,12 +327,12 @@ __device__ void v6_bwd_summary(const ScanParams& p) {
     for (int n = 0; n < NS; n++) if (n < p.N) p.segState[((size_t)k.seg * p.N + n) * k.BD + k.bd] = carry[n];
 }
 
-// Adds the warp's sums of v[j] (over its 32 channels) to dst[l0 + j] (one row of a (B, G, N, L) gradient).
-__device__ __forceinline__ void v6_add_row(float* dst, float (&v)[TL], int len) {
+// Adds the warp's sums of v[j] (over its 32 channels) to row[col(l0 + j)] (one row of a (B, G, N, L) gradient).
+__device__ __forceinline__ void v6_add_row(float* row, const ScanParams& p, int l0, float (&v)[TL], int len) {
     int j;
     bool writer;
     float s = v6_warp_transpose_sum<TL>(v, j, writer);
-    if (writer && j < len) atomicAdd(dst + j, s);
+    if (writer && j < len) atomicAdd(row + v6_col(p, l0 + j), s);
 }
 
 // Pass 2: fold the later segments into the entering carry, then the segment's chunks in reverse.
@@ -351,12 +361,12 @@ __device__ void v6_bwd(const ScanParams& p) {
     const float* grow = gs + t * V6_RS;
     for (int c = k.c1 - 1; c >= k.c0; c--) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, us, p, k, l0, len);
-        v6_stage_rows(p.delta, xs, p, k, l0, len);
-        v6_stage_rows(p.gout, gs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, zs, p, k, l0, len);
-        v6_stage_bc<NS, false>(p.Bm, Bs, p, k, l0, len);
-        v6_stage_bc<NS, false>(p.Cm, Cs, p, k, l0, len);
+        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
+        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
+        v6_stage_rows(p.gout, SEQ_GOUT, gs, p, k, l0, len);
+        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
+        v6_stage_bc<NS, false>(p.Bm, BC_B, Bs, p, k, l0, len);
+        v6_stage_bc<NS, false>(p.Cm, BC_C, Cs, p, k, l0, len);
         for (int n = 0; n < N; n++)
             h0s[n * V6_T + t] = c > 0 && k.live ? p.states[(k.bd * p.nChunks + c - 1) * p.N + n] : 0.f;
         __syncwarp();
@@ -381,7 +391,7 @@ __device__ void v6_bwd(const ScanParams& p) {
                 y0[j] = fmaf(Cn[j], h[j], y0[j]);
                 dv[j] = gy[j] * h[j];                             // dC
             }
-            v6_add_row(p.dC + k.bcBase + (size_t)n * p.L + l0, dv, len);
+            v6_add_row(p.dC + v6_bc_row(p, BC_DC, k, n), p, l0, dv, len);
             float carry = carrys[n * V6_T + t], dA = 0.f;
             #pragma unroll
             for (int j = TL - 1; j >= 0; j--) {                   // the adjoint backwards
@@ -393,7 +403,7 @@ __device__ void v6_bwd(const ScanParams& p) {
                 dA = fmaf(dt[j], q, dA);
                 carry = a[j] * g;
             }
-            v6_add_row(p.dB + k.bcBase + (size_t)n * p.L + l0, dv, len);
+            v6_add_row(p.dB + v6_bc_row(p, BC_DB, k, n), p, l0, dv, len);
             carrys[n * V6_T + t] = carry;
             dAs[n * V6_T + t] += dA;
         }
@@ -411,9 +421,9 @@ __device__ void v6_bwd(const ScanParams& p) {
             xrow[j] = dd;
         }
         __syncwarp();
-        v6_store_rows(p.du, us, p, k, l0, len);
-        v6_store_rows(p.ddelta, xs, p, k, l0, len);
-        if (p.z) v6_store_rows(p.dz, zs, p, k, l0, len);
+        v6_store_rows(p.du, SEQ_DU, us, p, k, l0, len);
+        v6_store_rows(p.ddelta, SEQ_DDELTA, xs, p, k, l0, len);
+        if (p.z) v6_store_rows(p.dz, SEQ_DZ, zs, p, k, l0, len);
         __syncwarp();
     }
     if (!k.live) return;
@@ -423,10 +433,10 @@ __device__ void v6_bwd(const ScanParams& p) {
 #endif
 }
 
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_summary_n1(ScanParams p) { v6_fwd_summary<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_summary_n16(ScanParams p) { v6_fwd_summary<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_n1(ScanParams p) { v6_fwd<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_fwd_n16(ScanParams p) { v6_fwd<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_summary_n1(ScanParams p) { v6_fwd_summary<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_summary_n16(ScanParams p) { v6_fwd_summary<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n1(ScanParams p) { v6_fwd<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n16(ScanParams p) { v6_fwd<16>(p); }
 extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n1(ScanParams p) { v6_bwd_summary<1>(p); }
 extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n16(ScanParams p) { v6_bwd_summary<16>(p); }
 extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n1(ScanParams p) { v6_bwd<1>(p); }

@@ -21,6 +21,33 @@ class VimMixerTest {
         ModuleGradCheck.check(mixer, mixer::forward, randomF64(4, 2, 5, 4));
     }
 
+    @Test void rowLayoutForwardEqualsTheFlipFormulation() {
+        // forward (channel-major rows, reverse conv/scan) vs forwardReference (spec: token-major, explicit flips),
+        // float64 on the CPU: equal to rounding (1e-10 of each result's largest magnitude: same sums, other orders)
+        for (int[] c : new int[][] {{2, 7, 8, 3}, {3, 5, 12, 16}}) {     // (B, L, d_model, d_state)
+            VimMixer mixer = new VimMixer(MambaConfig.of(c[2], 31).withDState(c[3]));
+            BlockTestSupport.f64(mixer);
+            Tensor h = randomF64(32, c[0], c[1], c[2]), gout = randomF64(33, c[0], c[1], c[2]);
+            Var h1 = Var.param(h.copy()), h2 = Var.param(h.copy());
+            Var y1 = mixer.forward(h1);
+            y1.backward(gout);
+            Map<String, Tensor> g1 = new java.util.HashMap<>();
+            mixer.namedParameters().forEach((k, p) -> g1.put(k, p.var().grad().copy()));
+            mixer.zeroGrad();
+            Var y2 = mixer.forwardReference(h2);
+            y2.backward(gout);
+            close("out", y2.value(), y1.value());
+            close("dh", h2.grad(), h1.grad());
+            mixer.namedParameters().forEach((k, p) -> close("d" + k, p.var().grad(), g1.get(k)));
+        }
+    }
+
+    private static void close(String what, Tensor expected, Tensor actual) {
+        double scale = 0;
+        for (double v : expected.toDoubleArray()) scale = Math.max(scale, Math.abs(v));
+        dev.jmamba.tensor.testing.TensorAssert.assertClose(expected, actual, 1e-10 * Math.max(scale, 1e-12), 0, what);
+    }
+
     @Test void vimTinyLayerNamesShapesAndCount() {
         VimMixer mixer = new VimMixer(MambaConfig.of(192, 1));
         BlockTestSupport.assertKeysAndShapes(mixer, shapes(

@@ -70,6 +70,36 @@ class CausalConv1dGpuTest {
         check("transposed input", cpu, onGpu, 1e-5);
     }
 
+    /**
+     * x as a (B, D, L) view of a (D, B·L) matrix (read in place, y and dx in that layout) and the reverse
+     * (anti-causal) conv, against the CPU op (contiguous copies, reverse through flips).
+     */
+    @Test void rowLayoutAndReverseMatchCpu() {
+        Device gpu = Device.cuda(0);
+        assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
+        int[][] cases = {{2, 8, 37, 4}, {3, 5, 3, 5}, {24, 6, 197, 4}};                 // (B, D, L, K)
+        long seed = 500;
+        for (int[] c : cases) {
+            int b = c[0], d = c[1], l = c[2];
+            for (boolean reverse : new boolean[] {false, true}) {
+                Tensor rows = Tensor.randn(seed++, d, b * l), w = Tensor.randn(seed++, d, 1, c[3]).mul(0.5), bias = Tensor.randn(seed++, d);
+                Tensor gy = Tensor.randn(seed++, b, d, l);
+                Var xc = Var.param(rows.copy()), wc = Var.param(w.copy()), bc = Var.param(bias.copy());
+                Var xg = Var.param(rows.to(gpu)), wg = Var.param(w.to(gpu)), bg = Var.param(bias.to(gpu));
+                Var yc = CausalConv1d.apply(xc.reshape(d, b, l).permute(1, 0, 2), wc, bc, true, reverse);
+                Var yg = CausalConv1d.apply(xg.reshape(d, b, l).permute(1, 0, 2), wg, bg, true, reverse);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {l, b * l, 1}, yg.value().strides(), "y keeps x's layout");
+                yc.backward(gy);
+                yg.backward(gy.to(gpu));
+                String what = java.util.Arrays.toString(c) + (reverse ? " reverse" : "");
+                check(what + ": y", yc.value(), yg.value(), 1e-5);
+                check(what + ": dx", xc.grad(), xg.grad(), 1e-5);
+                check(what + ": dweight", wc.grad(), wg.grad(), 1e-4);
+                check(what + ": dbias", bc.grad(), bg.grad(), 1e-4);
+            }
+        }
+    }
+
     private static void check(String what, Tensor expected, Tensor actual, double relative) {
         double scale = 0;
         for (double v : expected.toDoubleArray()) scale = Math.max(scale, Math.abs(v));

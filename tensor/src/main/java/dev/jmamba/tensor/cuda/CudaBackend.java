@@ -82,6 +82,11 @@ public final class CudaBackend implements Backend {
         return CudaStorage.zeroed(context, dtype, size);
     }
 
+    @Override public Storage allocateUninitialized(DType dtype, int size) {
+        enter();
+        return CudaStorage.uninitialized(context, dtype, size);
+    }
+
     @Override public void copy(Tensor src, Tensor dst) {
         enter();
         StridedKernels.checkCopyShapes(src, dst);
