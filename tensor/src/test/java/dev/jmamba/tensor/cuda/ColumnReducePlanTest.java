@@ -233,6 +233,12 @@ class ColumnReducePlanTest {
     }
 
     @Test
+    void sharedLaneArrayHoldsTheLargestBlock() {
+        assertTrue(Launcher.source(ReduceKernels.SOURCE).contains("#define JM_COLUMN_THREADS " + ColumnReducePlan.THREADS),
+                "reduce.cu's lane array must hold ColumnReducePlan.THREADS doubles");
+    }
+
+    @Test
     void ceilPow2() {
         assertEquals(1, ColumnReducePlan.ceilPow2(1));
         assertEquals(2, ColumnReducePlan.ceilPow2(2));
