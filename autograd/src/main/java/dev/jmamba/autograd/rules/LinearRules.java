@@ -11,7 +11,8 @@ public final class LinearRules {
      * y = a @ b with NumPy semantics. Working on the promoted operands a2 (..., m, k) and
      * b2 (..., k, n): da2 = dy @ b2ᵀ and db2 = a2ᵀ @ dy, each summed over broadcast batch dims
      * back to its operand's shape; 1-D operands are promoted (a: (k) → (1, k), b: (k) → (k, 1))
-     * and dy gets the matching size-1 dims.
+     * and dy gets the matching size-1 dims. When b is a 2-D weight applied to a batched a, db
+     * is one matmul over the flattened batch (see {@link #weightGrad}).
      */
     public static Rule matmul(Tensor a, Tensor b) {
         boolean va = a.rank() == 1, vb = b.rank() == 1;
@@ -29,7 +30,7 @@ public final class LinearRules {
                 return new Tensor[] {ga, gb};
             }
             Tensor ga = needs[0] ? g.matmul(b2.transpose(-1, -2)).sumTo(a2.shape()).reshape(a.shape()) : null;
-            Tensor gb = needs[1] ? a2.transpose(-1, -2).matmul(g).sumTo(b2.shape()).reshape(b.shape()) : null;
+            Tensor gb = needs[1] ? (b2.rank() == 2 ? weightGrad(a2, g) : batchedWeightGrad(a2, g, b2.shape())).reshape(b.shape()) : null;
             return new Tensor[] {ga, gb};
         };
     }
@@ -38,6 +39,41 @@ public final class LinearRules {
     private static boolean storedTransposed(Tensor m) {
         int r = m.size(0), c = m.size(1);
         return r > 1 && c > 1 && m.strides()[0] == 1 && m.strides()[1] == r;
+    }
+
+    /**
+     * The gradient (k, n) of a 2-D b in y = a2 @ b: Σ over a2's batch dims of a2ᵀ @ g. When a2
+     * (..., m, k) has batch dims and they merge with m into one dim without a copy (see
+     * {@link #leadingDimsMerge}), this is a single matmul a_flatᵀ (k, M) @ g_flat (M, n) with
+     * M = prod(...)·m, instead of a batched matmul writing (..., k, n) and a sum over the batch.
+     * Otherwise (a2 2-D, empty, or with batch strides that do not merge) the batched path.
+     * g (..., m, n) is reshaped, which copies only when g itself is not mergeable.
+     */
+    static Tensor weightGrad(Tensor a2, Tensor g) {
+        int r = a2.rank(), k = a2.size(-1), n = g.size(-1);
+        if (r <= 2 || a2.numel() == 0 || !leadingDimsMerge(a2)) return batchedWeightGrad(a2, g, new int[] {k, g.size(-1)});
+        int rows = a2.numel() / k;
+        return a2.view(rows, k).transpose(0, 1).matmul(g.reshape(rows, n));
+    }
+
+    /** Σ over broadcast batch dims of a2ᵀ @ g: a2 (..., m, k), g (..., m, n), summed to {@code target} (..., k, n). */
+    static Tensor batchedWeightGrad(Tensor a2, Tensor g, int[] target) {
+        return a2.transpose(-1, -2).matmul(g).sumTo(target);
+    }
+
+    /**
+     * True when dims 0 .. rank-2 of t (its batch dims and m) can be viewed as one dim without a
+     * copy: each dim of size > 1 steps by the size × stride of the next such dim.
+     */
+    static boolean leadingDimsMerge(Tensor t) {
+        int[] shape = t.shape(), strides = t.strides();
+        long inner = -1;  // stride × size of the nearest dim of size > 1 to the right, -1 before the first
+        for (int d = t.rank() - 2; d >= 0; d--) {
+            if (shape[d] == 1) continue;
+            if (inner >= 0 && strides[d] != inner) return false;
+            inner = (long) strides[d] * shape[d];
+        }
+        return true;
     }
 
     /**

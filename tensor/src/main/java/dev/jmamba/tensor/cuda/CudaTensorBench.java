@@ -13,7 +13,8 @@ import java.util.Locale;
  * element-wise add of 2^26 floats ({@code Tensor.add}) next to a device-to-device copy
  * ({@code Tensor.copyFrom}, and the raw cuMemcpyDtoDAsync) in the same run; {@code Tensor.matmul}
  * 4096³ fp32 (TF32 off); host time per small Tensor op; 1000 small ops eager against the same ops
- * captured in a CUDA graph and replayed. Device times from CUDA events, host times from
+ * captured in a CUDA graph and replayed; sums over leading axes (column kernel) next to the old
+ * route of the same sum (transposing copy, then row reduction). Device times from CUDA events, host times from
  * System.nanoTime. Run (packed runtime): {@code .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.CudaTensorBench}.
  */
 public final class CudaTensorBench {
@@ -33,6 +34,7 @@ public final class CudaTensorBench {
                 context.name(), context.architecture(), context.multiprocessors()));
         addAndCopy(context);
         matmul(context);
+        leadingAxisSums(context);
         hostOverhead(context);
         graphVersusEager(context);
     }
@@ -63,6 +65,35 @@ public final class CudaTensorBench {
                 n, ms, 2.0 * n * n * n / ms / 1e9));
         a.storage().release();
         b.storage().release();
+    }
+
+    /** Vim-T backward shapes: x (B, L, C) over (B, L) and a batched weight gradient (B, k, n) over B. */
+    private static void leadingAxisSums(CudaContext context) {
+        int[][] shapes = {{128, 196, 192}, {128, 192, 768}};
+        int[][] axes = {{0, 1}, {0}};
+        for (int c = 0; c < shapes.length; c++) {
+            int[] shape = shapes[c], reduced = axes[c];
+            Tensor x = Tensor.random(RandomKind.UNIFORM, 5, -1, 1, DType.F32, GPU, shape);
+            int[] last = new int[shape.length];  // the kept axes first, the reduced ones last
+            int k = 0;
+            for (int d = 0; d < shape.length; d++) if (java.util.Arrays.binarySearch(reduced, d) < 0) last[k++] = d;
+            for (int d : reduced) last[k++] = d;
+            int[] lastAxes = new int[reduced.length];
+            for (int i = 0; i < reduced.length; i++) lastAxes[i] = shape.length - reduced.length + i;
+            double columnMs = DeviceTiming.meanMillis(context, 5, 50, () -> x.sum(false, reduced).storage().release());
+            double oldMs = DeviceTiming.meanMillis(context, 5, 50, () -> {
+                Tensor t = x.permute(last).contiguous();
+                t.sum(false, lastAxes).storage().release();
+                t.storage().release();
+            });
+            double max = 0;
+            float[] a = x.sum(false, reduced).toFloatArray(), b = x.permute(last).contiguous().sum(false, lastAxes).toFloatArray();
+            for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+            System.out.println(String.format(Locale.ROOT,
+                    "{\"case\":\"sum_leading_axes\",\"shape\":\"%s\",\"axes\":\"%s\",\"column_ms\":%.4f,\"copy_then_rows_ms\":%.4f,\"gbps\":%.1f,\"max_abs_diff\":%.3g}",
+                    java.util.Arrays.toString(shape), java.util.Arrays.toString(reduced), columnMs, oldMs, 4.0 * x.numel() / columnMs / 1e6, max));
+            x.storage().release();
+        }
     }
 
     private static void hostOverhead(CudaContext context) {

@@ -83,6 +83,11 @@ abstract class Launcher {
         CudaDriver.launchKernel(function(kernel), rows, 1, 1, threads, 1, 1, 0, context.stream(), args);
     }
 
+    /** A 2-D launch: a (gridX, gridY) grid of (blockX, blockY) blocks (gridY at most 65535). */
+    protected final void launchGrid(String kernel, int gridX, int gridY, int blockX, int blockY, KernelArgs args) {
+        CudaDriver.launchKernel(function(kernel), gridX, gridY, 1, blockX, blockY, 1, 0, context.stream(), args);
+    }
+
     /** Threads per block for a row of {@code length} elements: a multiple of 32 from 32 to 256. */
     static int rowThreads(int length) {
         int t = 32;

@@ -2,13 +2,16 @@ package dev.jmamba.tensor.cuda;
 
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.ReduceOp;
+import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
 
 /**
  * Launches {@code reduce.cu}: sum / mean / max / min over flagged axes, arg max / arg min and
- * softmax. The reduced axes are moved last with a permuted view and made contiguous by the
- * strided copy kernel, so each kernel reduces (outer, inner) rows. Dtype rules follow the CPU:
- * F32 computes in F32 storage (double accumulators), everything else in F64.
+ * softmax. When the reduced axes form one group followed by contiguous kept axes (a sum over
+ * leading or middle axes; see {@link ColumnReducePlan}) sum / mean / max / min read x in place
+ * with the column kernel. Otherwise the reduced axes are moved last with a permuted view and made
+ * contiguous by the strided copy kernel, so each kernel reduces (outer, inner) rows. Dtype rules
+ * follow the CPU: F32 computes in F32 storage (double accumulators), everything else in F64.
  */
 final class ReduceKernels extends Launcher {
     static final String SOURCE = "reduce.cu";
@@ -18,6 +21,10 @@ final class ReduceKernels extends Launcher {
     private final StridedKernels strided;
     // (x, out, outer, inner, op|max|log)
     private final KernelArgs rowArgs = new KernelArgs(8, 8, 4, 4, 4);
+    // (x, out, partial, outer, rows, inner, outerStride, rowStride, rowsPerSplit, tiles, op)
+    private final KernelArgs columnArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 8, 8, 4, 4, 4);
+    // (partial, out, count, splits, rows, op)
+    private final KernelArgs splitArgs = new KernelArgs(8, 8, 4, 4, 4, 4);
 
     ReduceKernels(CudaContext context, StridedKernels strided) {
         super(context, SOURCE);
@@ -51,13 +58,51 @@ final class ReduceKernels extends Launcher {
         DType in = x.dtype();
         DType result = in.isFloating() ? in.computeType() : (op == ReduceOp.MEAN ? DType.F32 : in);
         DType compute = in == DType.F32 ? DType.F32 : DType.F64;
-        Rows rw = rows(x, axes, compute);
         Tensor out = strided.empty(compute, outShape(x.shape(), axes, keepdim));
+        // a conversion to the compute dtype writes a contiguous copy: plan with its strides
+        int[] strides = in == compute ? x.strides() : Shapes.contiguousStrides(x.shape());
+        ColumnReducePlan plan = x.numel() == 0 ? null : ColumnReducePlan.of(x.shape(), strides, axes);
+        if (plan != null) {
+            Tensor source = strided.convert(x, compute);
+            columns(plan, source, out, op);
+            if (source != x) source.storage().release();
+            return convertAndRelease(out, result);
+        }
+        Rows rw = rows(x, axes, compute);
         if (rw.outer > 0) {
             boolean perThread = rw.inner <= THREAD_PER_ROW_MAX;
             rowKernel((perThread ? "reduce_thread_" : "reduce_block_") + suffix(compute), perThread, rw, out, op.ordinal());
         }
         return strided.convert(out, result);
+    }
+
+    /** {@code out} in {@code dtype}; when that needs a conversion, {@code out} is released. */
+    private Tensor convertAndRelease(Tensor out, DType dtype) {
+        Tensor converted = strided.convert(out, dtype);
+        if (converted != out) out.storage().release();
+        return converted;
+    }
+
+    /**
+     * reduce_columns over x (compute dtype) into out (O, I contiguous); with more than one split,
+     * through a (splits, O, I) double buffer that reduce_splits combines in split order.
+     */
+    private synchronized void columns(ColumnReducePlan plan, Tensor x, Tensor out, ReduceOp op) {
+        long targetThreads = (long) BLOCKS_PER_SM * THREADS * Math.max(1, context.multiprocessors());
+        ColumnReducePlan.Splits splits = plan.splits(targetThreads);
+        int count = out.numel();  // O * I
+        Tensor partial = splits.count() == 1 ? null : strided.empty(DType.F64, Math.multiplyExact(splits.count(), count));
+        columnArgs.setLong(0, address(x)).setLong(1, address(out)).setLong(2, partial == null ? 0 : address(partial))
+                .setInt(3, plan.outer()).setInt(4, plan.rows()).setInt(5, plan.inner())
+                .setLong(6, plan.outerStride()).setLong(7, plan.rowStride())
+                .setInt(8, splits.rowsPerSplit()).setInt(9, plan.tiles()).setInt(10, op.ordinal());
+        String t = suffix(x.dtype());
+        launchGrid("reduce_columns_" + t, plan.blocks(), splits.count(), plan.columnsPerBlock(), plan.rowLanes(), columnArgs);
+        if (partial == null) return;
+        splitArgs.setLong(0, address(partial)).setLong(1, address(out))
+                .setInt(2, count).setInt(3, splits.count()).setInt(4, plan.rows()).setInt(5, op.ordinal());
+        launch("reduce_splits_" + t, count, splitArgs);
+        partial.storage().release();  // stream-ordered: the allocator reuses it only for later work
     }
 
     Tensor argReduce(boolean max, Tensor x, int axis, boolean keepdim) {
@@ -95,7 +140,9 @@ final class ReduceKernels extends Launcher {
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>();
         for (String t : new String[] {"f32", "f64"}) {
-            for (String k : new String[] {"reduce_block_", "reduce_thread_", "arg_block_", "softmax_block_"}) names.add(k + t);
+            for (String k : new String[] {"reduce_block_", "reduce_thread_", "arg_block_", "softmax_block_", "reduce_columns_", "reduce_splits_"}) {
+                names.add(k + t);
+            }
         }
         return names;
     }

@@ -65,6 +65,16 @@ class CudaBackendSourcesTest {
                 assertTrue(ptx.contains(".param .f64 adamw_update_f32_param_12"), "adamw_update's factors are doubles");
                 assertTrue(ptx.contains(".param .u32 sgd_update_f64_param_8"), "sgd_update's flags are a 4-byte int");
             }
+            if (entry.getKey().equals(ReduceKernels.SOURCE)) {
+                // ReduceKernels' columnArgs: (ptr, ptr, ptr, int, int, int, long long, long long, int, int, int)
+                String[] columns = {"u64", "u64", "u64", "u32", "u32", "u32", "u64", "u64", "u32", "u32", "u32"};
+                for (int i = 0; i < columns.length; i++) {
+                    assertTrue(Pattern.compile("\\.param \\." + columns[i] + " reduce_columns_f32_param_" + i + "\\b").matcher(ptx).find(),
+                            "reduce_columns parameter " + i + " is ." + columns[i]);
+                }
+                assertFalse(ptx.contains("reduce_columns_f32_param_" + columns.length), "reduce_columns takes " + columns.length + " parameters");
+                assertTrue(ptx.contains(".param .u32 reduce_splits_f64_param_5") && !ptx.contains("reduce_splits_f64_param_6"), "reduce_splits takes 6 parameters");
+            }
             if (entry.getKey().equals(IndexKernels.SOURCE)) assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "gather_b4", 5));
         }
     }

@@ -1,7 +1,10 @@
-// Row reductions of the CUDA backend (ReduceKernels.java). The Java side moves the reduced axes
-// last and makes the input contiguous, so every kernel sees (outer, inner) rows: one block per
-// row (blockDim a multiple of 32), or one thread per row for short rows. Accumulation is in
-// double; the order of a block's partial sums is fixed, so results are deterministic.
+// Reductions of the CUDA backend (ReduceKernels.java). Two layouts:
+//  - rows: the Java side moves the reduced axes last and makes the input contiguous, so the
+//    kernel sees (outer, inner) rows: one block per row (blockDim a multiple of 32), or one
+//    thread per row for short rows;
+//  - columns: x read in place as (outer, rows, inner) with the inner dim contiguous and the rows
+//    reduced (a sum over leading or middle axes, no transposing copy); see reduce_columns.
+// Accumulation is in double; every combining order is fixed, so results are deterministic.
 #include "jm_common.cuh"
 
 // Op codes are the ordinals of dev.jmamba.tensor.ReduceOp.
@@ -52,6 +55,65 @@ __device__ void reduce_thread(const T* x, T* out, int outer, int inner, int op) 
         double acc = jm_reduce_identity(op);
         for (int i = 0; i < inner; i++) acc = jm_reduce_combine(op, acc, (double)r[i]);
         out[row] = (T)(op == R_MEAN ? acc / inner : acc);
+    }
+}
+
+// ---- columns: x (outer, rows, inner), the rows reduced, inner contiguous ------------------------
+
+// Threads per block of reduce_columns: blockDim.x * blockDim.y, both powers of two (the Java side's
+// ColumnReducePlan.THREADS).
+#define JM_COLUMN_THREADS 256
+
+// Element (o, r, c) of x sits at o * outer_stride + r * row_stride + c. blockIdx.x = o * tiles +
+// tile covers columns [tile * blockDim.x, + blockDim.x) of outer index o (consecutive threads own
+// consecutive columns, so loads coalesce); blockIdx.y = split covers rows [split * rows_per_split,
+// + rows_per_split). Thread (cx, ry) combines rows r0 + ry, r0 + ry + blockDim.y, ... of its column
+// in double, then the blockDim.y row lanes are combined by a fixed tree in shared memory. With one
+// split (gridDim.y == 1) the block writes the result (mean divided) into out (outer, inner);
+// otherwise its partial into partial (splits, outer, inner), which reduce_splits combines in split
+// order. Every order is fixed, so results are identical run to run.
+template <typename T>
+__device__ void reduce_columns(const T* x, T* out, double* partial, int outer, int rows, int inner,
+                               long long outer_stride, long long row_stride, int rows_per_split, int tiles, int op) {
+    __shared__ double lanes[JM_COLUMN_THREADS];
+    int o = blockIdx.x / tiles, tile = blockIdx.x - o * tiles;
+    int c = tile * blockDim.x + threadIdx.x;
+    long long r0 = (long long)blockIdx.y * rows_per_split;
+    long long r1 = min((long long)rows, r0 + rows_per_split);
+    double acc = jm_reduce_identity(op);
+    if (c < inner) {
+        const T* column = x + (long long)o * outer_stride + c;
+        long long step = blockDim.y;
+        long long r = r0 + threadIdx.y;
+        for (; r + 3 * step < r1; r += 4 * step) {  // four independent loads in flight, combined in row order
+            double a = (double)column[r * row_stride], b = (double)column[(r + step) * row_stride];
+            double d = (double)column[(r + 2 * step) * row_stride], e = (double)column[(r + 3 * step) * row_stride];
+            acc = jm_reduce_combine(op, jm_reduce_combine(op, jm_reduce_combine(op, jm_reduce_combine(op, acc, a), b), d), e);
+        }
+        for (; r < r1; r += step) acc = jm_reduce_combine(op, acc, (double)column[r * row_stride]);
+    }
+    int lane = threadIdx.y * blockDim.x + threadIdx.x;
+    lanes[lane] = acc;
+    __syncthreads();
+    for (int s = blockDim.y >> 1; s > 0; s >>= 1) {
+        if (threadIdx.y < s) lanes[lane] = jm_reduce_combine(op, lanes[lane], lanes[lane + s * blockDim.x]);
+        __syncthreads();
+    }
+    if (threadIdx.y == 0 && c < inner) {
+        double v = lanes[threadIdx.x];
+        long long at = (long long)o * inner + c;
+        if (gridDim.y == 1) out[at] = (T)(op == R_MEAN ? v / rows : v);
+        else partial[(long long)blockIdx.y * outer * inner + at] = v;
+    }
+}
+
+// out[i] = the combination of partial[0][i], partial[1][i], ... in split order (mean divided by rows).
+template <typename T>
+__device__ void reduce_splits(const double* partial, T* out, int count, int splits, int rows, int op) {
+    for (long long i = jm_thread_index(); i < count; i += jm_thread_count()) {
+        double acc = partial[i];
+        for (int s = 1; s < splits; s++) acc = jm_reduce_combine(op, acc, partial[(long long)s * count + i]);
+        out[i] = (T)(op == R_MEAN ? acc / rows : acc);
     }
 }
 
@@ -135,6 +197,14 @@ __device__ void softmax_block(const T* x, T* y, int outer, int inner, int log_so
     }                                                                                                       \
     extern "C" __global__ void softmax_block_##TN(const T* x, T* y, int outer, int inner, int log_softmax) { \
         softmax_block<T>(x, y, outer, inner, log_softmax);                                                  \
+    }                                                                                                       \
+    extern "C" __global__ void reduce_columns_##TN(const T* x, T* out, double* partial, int outer, int rows, \
+            int inner, long long outer_stride, long long row_stride, int rows_per_split, int tiles, int op) { \
+        reduce_columns<T>(x, out, partial, outer, rows, inner, outer_stride, row_stride, rows_per_split, tiles, op); \
+    }                                                                                                       \
+    extern "C" __global__ void reduce_splits_##TN(const double* partial, T* out, int count, int splits,      \
+            int rows, int op) {                                                                             \
+        reduce_splits<T>(partial, out, count, splits, rows, op);                                            \
     }
 JM_REDUCE(f32, float)
 JM_REDUCE(f64, double)
