@@ -139,6 +139,51 @@ __device__ __forceinline__ void v6_stage_bc(const float* __restrict__ src, int w
     }
 }
 
+// ---- asynchronous staging (forward): cp.async copies global → shared without registers, so the next
+// chunk's tiles load while the current chunk computes (two buffers per tile). Elements outside the tensor
+// (channels past the group, positions past L, states n >= N) are zero-filled (source size 0).
+__device__ __forceinline__ void v6_cp4(float* dst, const float* src, bool valid) {
+    unsigned d = (unsigned)__cvta_generic_to_shared(dst);
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" :: "r"(d), "l"(src), "r"(valid ? 4 : 0));
+}
+__device__ __forceinline__ void v6_cp_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int PENDING>
+__device__ __forceinline__ void v6_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(PENDING)); }
+
+// v6_stage_rows with cp.async (the source pointer of a zero-filled element stays inside the tensor).
+__device__ __forceinline__ void v6_stage_rows_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
+                                                    const V6Block& k, int l0, int len) {
+    int j = threadIdx.x % TL, r = threadIdx.x / TL;
+    bool colOk = j < len;
+    long long rowStride = p.seqStride[which][1];
+    const float* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = V6_ROWSTEP * rowStride;
+    #pragma unroll
+    for (int i = 0; i < TL; i++) {
+        bool ok = colOk && r + i * V6_ROWSTEP < k.rows;
+        v6_cp4(dst + (r + i * V6_ROWSTEP) * V6_RS + j, ok ? ptr : src, ok);
+        ptr += step;
+    }
+}
+
+// v6_stage_bc (transposed [TL][BCS] layout) with cp.async.
+template <int NS>
+__device__ __forceinline__ void v6_stage_bc_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
+                                                  const V6Block& k, int l0, int len) {
+    constexpr int PER = (NS * TL + V6_T - 1) / V6_T;
+    int j = threadIdx.x % TL, n0 = threadIdx.x / TL;
+    bool colOk = j < len;
+    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = V6_ROWSTEP * p.bcStride[which][1];
+    #pragma unroll
+    for (int i = 0; i < PER; i++) {
+        int n = n0 + i * V6_ROWSTEP;
+        bool ok = colOk && n < p.N;
+        if (n < NS) v6_cp4(dst + j * V6<NS>::BCS + n, ok ? ptr : src, ok);
+        ptr += step;
+    }
+}
+
 // Reads the NS values of row j of a [TL][BCS] tile (float4 loads when NS is a multiple of 4).
 template <int NS>
 __device__ __forceinline__ void v6_row(const float* tile, int j, float (&out)[NS]) {
@@ -188,32 +233,62 @@ __device__ __forceinline__ float v6_warp_transpose_sum(float (&v)[M], int& j, bo
 
 // ---------------------------------------------------------------- forward
 
+// The forward's shared tiles of one chunk (two of them: the chunk being computed and the next one loading).
+template <int NS>
+struct V6FwdTiles {
+    float u[V6_T * V6_RS], x[V6_T * V6_RS], z[V6_T * V6_RS];   // u (then y), delta, z: one row per channel
+    __align__(16) float B[TL * V6<NS>::BCS], C[TL * V6<NS>::BCS];
+};
+
+// Queues the loads of chunk c into tiles t (C and z only for the main pass) and commits them as one group.
+template <int NS>
+__device__ __forceinline__ void v6_fwd_stage(const ScanParams& p, const V6Block& k, V6FwdTiles<NS>& t, int c, bool main) {
+    int l0 = c * TL, len = min(TL, p.L - l0);
+    v6_stage_rows_async(p.u, SEQ_U, t.u, p, k, l0, len);
+    v6_stage_rows_async(p.delta, SEQ_DELTA, t.x, p, k, l0, len);
+    v6_stage_bc_async<NS>(p.Bm, BC_B, t.B, p, k, l0, len);
+    if (main) {
+        if (p.z) v6_stage_rows_async(p.z, SEQ_Z, t.z, p, k, l0, len);
+        v6_stage_bc_async<NS>(p.Cm, BC_C, t.C, p, k, l0, len);
+    }
+    v6_cp_commit();
+}
+
+// Starts the loads of chunk c + 1 (if any) into the other tiles, then waits for chunk c's.
+template <int NS>
+__device__ __forceinline__ void v6_fwd_next(const ScanParams& p, const V6Block& k, V6FwdTiles<NS>* tiles, int c, int buf, bool main) {
+    if (c + 1 < k.c1) {
+        v6_fwd_stage<NS>(p, k, tiles[buf ^ 1], c + 1, main);
+        v6_cp_wait<1>();
+    } else {
+        v6_cp_wait<0>();
+    }
+    __syncwarp();
+}
+
 // Pass 1 (segments 0 .. S-2): Σ dt and the segment's end state from a zero start.
 template <int NS>
 __device__ void v6_fwd_summary(const ScanParams& p) {
-    __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS];
-    __shared__ __align__(16) float Bs[TL * V6<NS>::BCS];
+    __shared__ V6FwdTiles<NS> tiles[2];
     V6Block k = v6_block(p, blockIdx.z);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
     float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f, sumDt = 0.f;
-    const float* urow = us + threadIdx.x * V6_RS;
-    const float* xrow = xs + threadIdx.x * V6_RS;
-    for (int c = k.c0; c < k.c1; c++) {
-        int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
-        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Bm, BC_B, Bs, p, k, l0, len);
-        __syncwarp();
+    v6_fwd_stage<NS>(p, k, tiles[0], k.c0, false);
+    for (int c = k.c0, buf = 0; c < k.c1; c++, buf ^= 1) {
+        int len = min(TL, p.L - c * TL);
+        v6_fwd_next<NS>(p, k, tiles, c, buf, false);
+        const float* urow = tiles[buf].u + threadIdx.x * V6_RS;
+        const float* xrow = tiles[buf].x + threadIdx.x * V6_RS;
         for (int j = 0; j < TL; j++) {
             float dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * urow[j], Bv[NS];
             sumDt += dt;
-            v6_row<NS>(Bs, j, Bv);
+            v6_row<NS>(tiles[buf].B, j, Bv);
             #pragma unroll
             for (int n = 0; n < NS; n++) h[n] = fmaf(v6_exp2(dt * A2[n]), h[n], dtu * Bv[n]);
         }
-        __syncwarp();
+        __syncwarp();                                  // tiles[buf] is refilled next iteration
     }
     if (!k.live) return;
     p.segDt[k.seg * k.BD + k.bd] = sumDt;
@@ -224,12 +299,12 @@ __device__ void v6_fwd_summary(const ScanParams& p) {
 // Pass 2: fold the earlier segments into the entering state, re-run the segment writing y and the states.
 template <int NS>
 __device__ void v6_fwd(const ScanParams& p) {
-    __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS], zs[V6_T * V6_RS];
-    __shared__ __align__(16) float Bs[TL * V6<NS>::BCS], Cs[TL * V6<NS>::BCS];
+    __shared__ V6FwdTiles<NS> tiles[2];
     V6Block k = v6_block(p, blockIdx.z);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
+    v6_fwd_stage<NS>(p, k, tiles[0], k.c0, true);     // the first chunk loads while the summaries fold
     if (k.live) {
         for (int s = 0; s < k.seg; s++) {
             float sdt = p.segDt[s * k.BD + k.bd];
@@ -240,21 +315,17 @@ __device__ void v6_fwd(const ScanParams& p) {
     }
     float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f;
     float dskip = k.live && p.Dskip ? p.Dskip[k.d] : 0.f;
-    float* urow = us + threadIdx.x * V6_RS;               // u, then y
-    const float* xrow = xs + threadIdx.x * V6_RS;
-    const float* zrow = zs + threadIdx.x * V6_RS;
-    for (int c = k.c0; c < k.c1; c++) {
+    for (int c = k.c0, buf = 0; c < k.c1; c++, buf ^= 1) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
-        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Bm, BC_B, Bs, p, k, l0, len);
-        v6_stage_bc<NS, true>(p.Cm, BC_C, Cs, p, k, l0, len);
-        __syncwarp();
+        v6_fwd_next<NS>(p, k, tiles, c, buf, true);
+        V6FwdTiles<NS>& t = tiles[buf];
+        float* urow = t.u + threadIdx.x * V6_RS;            // u, then y
+        const float* xrow = t.x + threadIdx.x * V6_RS;
+        const float* zrow = t.z + threadIdx.x * V6_RS;
         for (int j = 0; j < TL; j++) {
             float uv = urow[j], dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * uv, Bv[NS], Cv[NS], acc = 0.f;
-            v6_row<NS>(Bs, j, Bv);
-            v6_row<NS>(Cs, j, Cv);
+            v6_row<NS>(t.B, j, Bv);
+            v6_row<NS>(t.C, j, Cv);
             #pragma unroll
             for (int n = 0; n < NS; n++) {
                 h[n] = fmaf(v6_exp2(dt * A2[n]), h[n], dtu * Bv[n]);
@@ -276,8 +347,8 @@ __device__ void v6_fwd(const ScanParams& p) {
             }
         }
         __syncwarp();
-        v6_store_rows(p.out, SEQ_OUT, us, p, k, l0, len);
-        __syncwarp();
+        v6_store_rows(p.out, SEQ_OUT, t.u, p, k, l0, len);
+        __syncwarp();                                  // tiles[buf] is refilled next iteration
     }
     if (p.lastState && k.live && k.c1 == p.nChunks) {
         #pragma unroll
