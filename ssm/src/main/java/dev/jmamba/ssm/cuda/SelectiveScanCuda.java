@@ -19,7 +19,7 @@ import java.util.List;
  * <p>Two kernel families: v6 ({@code selective_scan_v6.cu}: L split into segments, one thread per
  * (b, d, segment)) for N <= 16 when the chunk divides 32 (forward) or 16 (backward); v3 (a lane per state)
  * otherwise. System properties for experiments: {@code jmamba.scan.v6=false} forces v3,
- * {@code jmamba.scan.threads} (default 2^18) is the B·D·S the segment count aims at.
+ * {@code jmamba.scan.threads} (default: the rule of {@link #segmentChunks}) is the B·D·S the segment count aims at.
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
@@ -34,12 +34,19 @@ public final class SelectiveScanCuda {
     private final long fwd1, fwd8, bwd1, bwd8;
     private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
     private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
-    private final long v6Threads;
+    private final long v6Threads;   // 0: the default rule of segmentChunks
+    /**
+     * Default segment rule, measured on the H100 with the double-buffered forward (ScanCudaBench, 2026-11-25):
+     * B·D ≥ WIDE channels fill the GPU with one warp per 32 channels (Vim-T and VMamba-T stage 1, B·D = 49152:
+     * S = 1 forward 0.27 / 1.33 ms vs S = 3: 0.38 / 2.09 ms), so the summary pass is skipped; narrower calls aim
+     * at DEFAULT_SEGMENT_THREADS threads (the long case B·D = 12288: S = 11, 4.44 ms vs S = 5 4.87, S = 21 4.45).
+     */
+    private static final long WIDE = 32_768, DEFAULT_SEGMENT_THREADS = 1L << 17;
     private final KernelArgs args = new KernelArgs(STRUCT_BYTES);
 
     /** Compiles (or loads from the kernel cache) the scan kernels with {@code chunk} positions per saved state. */
     public SelectiveScanCuda(CudaContext context, int chunk) {
-        this(context, chunk, Long.getLong("jmamba.scan.threads", 1L << 18));
+        this(context, chunk, Long.getLong("jmamba.scan.threads", 0L));
     }
 
     /**
@@ -48,7 +55,7 @@ public final class SelectiveScanCuda {
      */
     public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads) {
         if (chunk < 1 || chunk > 64) throw new IllegalArgumentException("chunk must be in [1, 64], got " + chunk);
-        if (segmentThreads < 1) throw new IllegalArgumentException("segmentThreads must be >= 1, got " + segmentThreads);
+        if (segmentThreads < 0) throw new IllegalArgumentException("segmentThreads must be >= 0, got " + segmentThreads);
         this.context = context;
         this.chunk = chunk;
         this.v6Threads = segmentThreads;
@@ -104,7 +111,9 @@ public final class SelectiveScanCuda {
     public int segmentChunks(ScanShape s) {
         long bd = (long) s.batch() * s.channels();
         int chunks = s.chunks(chunk);
-        long aim = Math.max(1, Math.min(65535, Math.round((double) v6Threads / bd)));   // gridDim.z <= 65535
+        if (v6Threads == 0 && bd >= WIDE) return chunks;
+        long target = v6Threads == 0 ? DEFAULT_SEGMENT_THREADS : v6Threads;
+        long aim = Math.max(1, Math.min(65535, Math.round((double) target / bd)));   // gridDim.z <= 65535
         int segments = (int) Math.min(chunks, aim);
         return Math.ceilDiv(chunks, segments);
     }
@@ -186,13 +195,26 @@ public final class SelectiveScanCuda {
         }
         fill(s, softplus, bwd, pointers(call, segDt, segState), segments, segChunks, layout);
         int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS);
+        boolean hasZ = call[6] != 0;
         if (segments > 1) {
             long summary = bwd ? v6BwdSummary[which] : v6FwdSummary[which];
-            CudaDriver.launchKernel(summary, tiles, s.batch(), segments - 1, V6_CHANNELS, 1, 1, 0, stream, args);
+            int smem = bwd ? 0 : forwardSharedBytes(which == 0, false, hasZ);
+            CudaDriver.launchKernel(summary, tiles, s.batch(), segments - 1, V6_CHANNELS, 1, 1, smem, stream, args);
         }
-        CudaDriver.launchKernel(bwd ? v6Bwd[which] : v6Fwd[which], tiles, s.batch(), segments, V6_CHANNELS, 1, 1, 0,
-                stream, args);
+        CudaDriver.launchKernel(bwd ? v6Bwd[which] : v6Fwd[which], tiles, s.batch(), segments, V6_CHANNELS, 1, 1,
+                bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, args);
         if (work != 0) context.allocator().free(work);   // stream-ordered: reused only by later work on this stream
+    }
+
+    /**
+     * Dynamic shared memory of a v6 forward kernel (mirrors V6Fwd / V6FwdTiles of selective_scan_v6.cu): STAGES
+     * stages of u, delta, [z] rows [32 × (W + 1)] and B, [C] tiles [W × BCS]; the summary pass stages no z and no C.
+     */
+    int forwardSharedBytes(boolean stateOne, boolean main, boolean hasZ) {
+        int w = stateOne ? 32 : Math.max(chunk, 16), stages = 2, bcs = stateOne ? 1 : 16 + 4;
+        int rowFloats = V6_CHANNELS * (w + 1), bcFloats = w * bcs;
+        int perStage = (hasZ && main ? 3 : 2) * rowFloats + (main ? 2 : 1) * bcFloats;
+        return 4 * stages * perStage;
     }
 
     private final java.util.Map<Long, Long> optIn = new java.util.HashMap<>();

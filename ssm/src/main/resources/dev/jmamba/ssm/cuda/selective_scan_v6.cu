@@ -112,6 +112,23 @@ __device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, int which
     }
 }
 
+// v6_store_rows for a [32 × W] tile with rows of stride W + 1.
+template <int W>
+__device__ __forceinline__ void v6_store_rows_w(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
+                                                const V6Block& k, int l0, int len) {
+    constexpr int ROWSTEP = V6_T / W;
+    int j = threadIdx.x % W, r = threadIdx.x / W;
+    bool colOk = j < len;
+    long long rowStride = p.seqStride[which][1];
+    float* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = ROWSTEP * rowStride;
+    #pragma unroll
+    for (int i = 0; i < W; i++) {
+        if (colOk && r + i * ROWSTEP < k.rows) *ptr = src[(r + i * ROWSTEP) * (W + 1) + j];
+        ptr += step;
+    }
+}
+
 // Element offset of row (b, g, n) of (B, G, N, L) tensor `which` (BC_*).
 __device__ __forceinline__ long long v6_bc_row(const ScanParams& p, int which, const V6Block& k, int n) {
     return k.b * p.bcStride[which][0] + (long long)(k.g * p.N + n) * p.bcStride[which][1];
@@ -150,34 +167,38 @@ __device__ __forceinline__ void v6_cp_commit() { asm volatile("cp.async.commit_g
 template <int PENDING>
 __device__ __forceinline__ void v6_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(PENDING)); }
 
-// v6_stage_rows with cp.async (the source pointer of a zero-filled element stays inside the tensor).
+// [32 × W] tile of (B, D, L) tensor `which` at scan positions l0 .. l0 + len - 1 into rows of stride W + 1, with
+// cp.async (thread t copies column t % W of rows t / W, t / W + 32 / W, ...; the source pointer of a zero-filled
+// element stays inside the tensor).
+template <int W>
 __device__ __forceinline__ void v6_stage_rows_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
                                                     const V6Block& k, int l0, int len) {
-    int j = threadIdx.x % TL, r = threadIdx.x / TL;
+    constexpr int ROWSTEP = V6_T / W;
+    int j = threadIdx.x % W, r = threadIdx.x / W;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
     const float* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
-    long long step = V6_ROWSTEP * rowStride;
+    long long step = ROWSTEP * rowStride;
     #pragma unroll
-    for (int i = 0; i < TL; i++) {
-        bool ok = colOk && r + i * V6_ROWSTEP < k.rows;
-        v6_cp4(dst + (r + i * V6_ROWSTEP) * V6_RS + j, ok ? ptr : src, ok);
+    for (int i = 0; i < W; i++) {
+        bool ok = colOk && r + i * ROWSTEP < k.rows;
+        v6_cp4(dst + (r + i * ROWSTEP) * (W + 1) + j, ok ? ptr : src, ok);
         ptr += step;
     }
 }
 
-// v6_stage_bc (transposed [TL][BCS] layout) with cp.async.
-template <int NS>
+// The group's B or C rows at l0 .. l0 + len - 1 (zero for n >= N) as [W][BCS] with cp.async.
+template <int NS, int W>
 __device__ __forceinline__ void v6_stage_bc_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
                                                   const V6Block& k, int l0, int len) {
-    constexpr int PER = (NS * TL + V6_T - 1) / V6_T;
-    int j = threadIdx.x % TL, n0 = threadIdx.x / TL;
+    constexpr int ROWSTEP = V6_T / W, PER = (NS * W + V6_T - 1) / V6_T;
+    int j = threadIdx.x % W, n0 = threadIdx.x / W;
     bool colOk = j < len;
     const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, l0 + j) : 0);
-    long long step = V6_ROWSTEP * p.bcStride[which][1];
+    long long step = ROWSTEP * p.bcStride[which][1];
     #pragma unroll
     for (int i = 0; i < PER; i++) {
-        int n = n0 + i * V6_ROWSTEP;
+        int n = n0 + i * ROWSTEP;
         bool ok = colOk && n < p.N;
         if (n < NS) v6_cp4(dst + j * V6<NS>::BCS + n, ok ? ptr : src, ok);
         ptr += step;
@@ -233,78 +254,127 @@ __device__ __forceinline__ float v6_warp_transpose_sum(float (&v)[M], int& j, bo
 
 // ---------------------------------------------------------------- forward
 
-// The forward's shared tiles of one chunk (two of them: the chunk being computed and the next one loading).
-template <int NS>
-struct V6FwdTiles {
-    float u[V6_T * V6_RS], x[V6_T * V6_RS], z[V6_T * V6_RS];   // u (then y), delta, z: one row per channel
-    __align__(16) float B[TL * V6<NS>::BCS], C[TL * V6<NS>::BCS];
+// The forward stages W positions (a whole number of chunks) per tile, STAGES tiles in flight: N = 1 (VMamba) does
+// little arithmetic per byte, so it stages 32 positions (128-byte row runs, whole DRAM bursts); N = 16 stages one
+// 16-position chunk. Two stages each: more would cut the blocks per SM below one wave of the Vim-T/VMamba grids
+// (12 blocks of ~18 KB per SM for 1536 blocks).
+template <int NS> struct V6Fwd {
+    static constexpr int W = NS == 1 ? 32 : (TL > 16 ? TL : 16);
+    static constexpr int STAGES = 2;
+    static constexpr int ROW_FLOATS = V6_T * (W + 1);             // one [32 × W] tile, padded rows
+    static constexpr int BC_FLOATS = W * V6<NS>::BCS;             // one [W][BCS] tile
 };
 
-// Queues the loads of chunk c into tiles t (C and z only for the main pass) and commits them as one group.
+// One stage's tiles inside the dynamic shared memory: u (then y), delta, [z], B, [C]. The launcher sizes the
+// memory as STAGES × (2 or 3 row tiles + 1 or 2 B/C tiles) floats (SelectiveScanCuda.forwardSharedBytes).
 template <int NS>
-__device__ __forceinline__ void v6_fwd_stage(const ScanParams& p, const V6Block& k, V6FwdTiles<NS>& t, int c, bool main) {
-    int l0 = c * TL, len = min(TL, p.L - l0);
-    v6_stage_rows_async(p.u, SEQ_U, t.u, p, k, l0, len);
-    v6_stage_rows_async(p.delta, SEQ_DELTA, t.x, p, k, l0, len);
-    v6_stage_bc_async<NS>(p.Bm, BC_B, t.B, p, k, l0, len);
-    if (main) {
-        if (p.z) v6_stage_rows_async(p.z, SEQ_Z, t.z, p, k, l0, len);
-        v6_stage_bc_async<NS>(p.Cm, BC_C, t.C, p, k, l0, len);
+struct V6FwdTiles {
+    float *u, *x, *z, *B, *C;
+    __device__ __forceinline__ V6FwdTiles(float* smem, int stage, bool hasZ, bool main) {
+        constexpr int R = V6Fwd<NS>::ROW_FLOATS, BC = V6Fwd<NS>::BC_FLOATS;
+        int per = (hasZ && main ? 3 : 2) * R + (main ? 2 : 1) * BC;
+        u = smem + stage * per;
+        x = u + R;
+        z = hasZ && main ? x + R : x;
+        B = (hasZ && main ? z : x) + R;
+        C = main ? B + BC : B;
+    }
+};
+
+// Queues the loads of the stage starting at chunk c (until chunk cEnd) into its tiles (C and z only for the
+// main pass) and commits them as one group; c >= cEnd commits an empty group (keeps the wait count uniform).
+template <int NS>
+__device__ __forceinline__ void v6_fwd_stage(const ScanParams& p, const V6Block& k, float* smem, int c, bool main) {
+    constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
+    if (c < k.c1) {
+        V6FwdTiles<NS> t(smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, main);
+        int l0 = c * TL, len = min(min(c + CPS, k.c1) * TL, p.L) - l0;
+        v6_stage_rows_async<W>(p.u, SEQ_U, t.u, p, k, l0, len);
+        v6_stage_rows_async<W>(p.delta, SEQ_DELTA, t.x, p, k, l0, len);
+        v6_stage_bc_async<NS, W>(p.Bm, BC_B, t.B, p, k, l0, len);
+        if (main) {
+            if (p.z) v6_stage_rows_async<W>(p.z, SEQ_Z, t.z, p, k, l0, len);
+            v6_stage_bc_async<NS, W>(p.Cm, BC_C, t.C, p, k, l0, len);
+        }
     }
     v6_cp_commit();
 }
 
-// Starts the loads of chunk c + 1 (if any) into the other tiles, then waits for chunk c's.
+// Queues the stages ahead of the first one.
 template <int NS>
-__device__ __forceinline__ void v6_fwd_next(const ScanParams& p, const V6Block& k, V6FwdTiles<NS>* tiles, int c, int buf, bool main) {
-    if (c + 1 < k.c1) {
-        v6_fwd_stage<NS>(p, k, tiles[buf ^ 1], c + 1, main);
-        v6_cp_wait<1>();
-    } else {
-        v6_cp_wait<0>();
-    }
+__device__ __forceinline__ void v6_fwd_prologue(const ScanParams& p, const V6Block& k, float* smem, bool main) {
+    constexpr int CPS = V6Fwd<NS>::W / TL;
+    #pragma unroll
+    for (int i = 0; i < V6Fwd<NS>::STAGES - 1; i++) v6_fwd_stage<NS>(p, k, smem, k.c0 + i * CPS, main);
+}
+
+// At the stage starting at chunk c: queues the stage STAGES-1 ahead (into the tiles the previous stage used),
+// then waits for this stage's tiles.
+template <int NS>
+__device__ __forceinline__ void v6_fwd_advance(const ScanParams& p, const V6Block& k, float* smem, int c, bool main) {
+    constexpr int CPS = V6Fwd<NS>::W / TL;
+    v6_fwd_stage<NS>(p, k, smem, c + (V6Fwd<NS>::STAGES - 1) * CPS, main);
+    v6_cp_wait<V6Fwd<NS>::STAGES - 1>();
     __syncwarp();
 }
 
 // Pass 1 (segments 0 .. S-2): Σ dt and the segment's end state from a zero start.
 template <int NS>
 __device__ void v6_fwd_summary(const ScanParams& p) {
-    __shared__ V6FwdTiles<NS> tiles[2];
+    extern __shared__ __align__(16) float v6_smem[];
+    constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
     V6Block k = v6_block(p, blockIdx.z);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
     float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f, sumDt = 0.f;
-    v6_fwd_stage<NS>(p, k, tiles[0], k.c0, false);
-    for (int c = k.c0, buf = 0; c < k.c1; c++, buf ^= 1) {
-        int len = min(TL, p.L - c * TL);
-        v6_fwd_next<NS>(p, k, tiles, c, buf, false);
-        const float* urow = tiles[buf].u + threadIdx.x * V6_RS;
-        const float* xrow = tiles[buf].x + threadIdx.x * V6_RS;
-        for (int j = 0; j < TL; j++) {
+    v6_fwd_prologue<NS>(p, k, v6_smem, false);
+    for (int c = k.c0; c < k.c1; c += CPS) {
+        int len = min(min(c + CPS, k.c1) * TL, p.L) - c * TL;
+        v6_fwd_advance<NS>(p, k, v6_smem, c, false);
+        V6FwdTiles<NS> t(v6_smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, false);
+        const float* urow = t.u + threadIdx.x * (W + 1);
+        const float* xrow = t.x + threadIdx.x * (W + 1);
+        for (int j = 0; j < W; j++) {
             float dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * urow[j], Bv[NS];
             sumDt += dt;
-            v6_row<NS>(tiles[buf].B, j, Bv);
+            v6_row<NS>(t.B, j, Bv);
             #pragma unroll
             for (int n = 0; n < NS; n++) h[n] = fmaf(v6_exp2(dt * A2[n]), h[n], dtu * Bv[n]);
         }
-        __syncwarp();                                  // tiles[buf] is refilled next iteration
+        __syncwarp();                                  // these tiles are refilled by the next advance
     }
+    v6_cp_wait<0>();
     if (!k.live) return;
     p.segDt[k.seg * k.BD + k.bd] = sumDt;
     #pragma unroll
     for (int n = 0; n < NS; n++) if (n < p.N) p.segState[((size_t)k.seg * p.N + n) * k.BD + k.bd] = h[n];
 }
 
+// Writes h as the saved state of chunk c.
+template <int NS>
+__device__ __forceinline__ void v6_save_state(const ScanParams& p, const V6Block& k, int c, const float (&h)[NS]) {
+    float* st = p.states + (k.bd * p.nChunks + c) * p.N;
+    if (NS == 16 && p.N == 16) {
+        #pragma unroll
+        for (int q = 0; q < NS / 4; q++)
+            reinterpret_cast<float4*>(st)[q] = make_float4(h[4 * q], h[4 * q + 1], h[4 * q + 2], h[4 * q + 3]);
+    } else {
+        #pragma unroll
+        for (int n = 0; n < NS; n++) if (n < p.N) st[n] = h[n];
+    }
+}
+
 // Pass 2: fold the earlier segments into the entering state, re-run the segment writing y and the states.
 template <int NS>
 __device__ void v6_fwd(const ScanParams& p) {
-    __shared__ V6FwdTiles<NS> tiles[2];
+    extern __shared__ __align__(16) float v6_smem[];
+    constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
     V6Block k = v6_block(p, blockIdx.z);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
-    v6_fwd_stage<NS>(p, k, tiles[0], k.c0, true);     // the first chunk loads while the summaries fold
+    v6_fwd_prologue<NS>(p, k, v6_smem, true);         // the first tiles load while the summaries fold
     if (k.live) {
         for (int s = 0; s < k.seg; s++) {
             float sdt = p.segDt[s * k.BD + k.bd];
@@ -315,14 +385,15 @@ __device__ void v6_fwd(const ScanParams& p) {
     }
     float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f;
     float dskip = k.live && p.Dskip ? p.Dskip[k.d] : 0.f;
-    for (int c = k.c0, buf = 0; c < k.c1; c++, buf ^= 1) {
-        int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_fwd_next<NS>(p, k, tiles, c, buf, true);
-        V6FwdTiles<NS>& t = tiles[buf];
-        float* urow = t.u + threadIdx.x * V6_RS;            // u, then y
-        const float* xrow = t.x + threadIdx.x * V6_RS;
-        const float* zrow = t.z + threadIdx.x * V6_RS;
-        for (int j = 0; j < TL; j++) {
+    bool saveStates = k.live && p.states;              // no states when no backward will run
+    for (int c = k.c0; c < k.c1; c += CPS) {
+        int l0 = c * TL, cEnd = min(c + CPS, k.c1), len = min(cEnd * TL, p.L) - l0;
+        v6_fwd_advance<NS>(p, k, v6_smem, c, true);
+        V6FwdTiles<NS> t(v6_smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, true);
+        float* urow = t.u + threadIdx.x * (W + 1);            // u, then y
+        const float* xrow = t.x + threadIdx.x * (W + 1);
+        const float* zrow = t.z + threadIdx.x * (W + 1);
+        for (int j = 0; j < W; j++) {
             float uv = urow[j], dt = v6_dt(p, xrow[j] + bias, j < len), dtu = dt * uv, Bv[NS], Cv[NS], acc = 0.f;
             v6_row<NS>(t.B, j, Bv);
             v6_row<NS>(t.C, j, Cv);
@@ -334,22 +405,13 @@ __device__ void v6_fwd(const ScanParams& p) {
             float y = acc + dskip * uv;
             if (p.z) { float zv = zrow[j]; y *= zv * sigmoid_f(zv); }
             urow[j] = y;
-        }
-        if (k.live && p.states) {                      // no states when no backward will run
-            float* st = p.states + (k.bd * p.nChunks + c) * p.N;
-            if (NS == 16 && p.N == 16) {
-                #pragma unroll
-                for (int q = 0; q < NS / 4; q++)
-                    reinterpret_cast<float4*>(st)[q] = make_float4(h[4 * q], h[4 * q + 1], h[4 * q + 2], h[4 * q + 3]);
-            } else {
-                #pragma unroll
-                for (int n = 0; n < NS; n++) if (n < p.N) st[n] = h[n];
-            }
+            if ((j + 1) % TL == 0 && saveStates && c + j / TL < cEnd) v6_save_state<NS>(p, k, c + j / TL, h);
         }
         __syncwarp();
-        v6_store_rows(p.out, SEQ_OUT, t.u, p, k, l0, len);
-        __syncwarp();                                  // tiles[buf] is refilled next iteration
+        v6_store_rows_w<W>(p.out, SEQ_OUT, t.u, p, k, l0, len);
+        __syncwarp();                                  // these tiles are refilled by the next advance
     }
+    v6_cp_wait<0>();
     if (p.lastState && k.live && k.c1 == p.nChunks) {
         #pragma unroll
         for (int n = 0; n < NS; n++) if (n < p.N) p.lastState[k.bd * p.N + n] = h[n];
