@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -28,10 +29,12 @@ public final class Losses {
                 throw new IllegalArgumentException("crossEntropy: label " + i + " must be in [0, " + k + "), got " + labels[i]);
             }
         }
-        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
-        }
-        Tensor index = Tensor.of(labels, labels.length, 1).to(logits.device()); // (B, 1) I32
+        checkSmoothing(labelSmoothing);
+        return crossEntropyAt(logits, Tensor.of(labels, labels.length, 1).to(logits.device()), labelSmoothing); // (B, 1) I32
+    }
+
+    /** Cross-entropy with {@code index} (B, 1) integer labels on the logits' device. */
+    private static Var crossEntropyAt(Var logits, Tensor index, double labelSmoothing) {
         Var logp = logits.logSoftmax(1);                                        // (B, K)
         Var nll = logp.gather(1, index).mean().neg();                           // ()
         if (labelSmoothing == 0) return nll;
@@ -39,12 +42,32 @@ public final class Losses {
         return nll.mul(1 - labelSmoothing).add(uniform.mul(labelSmoothing));
     }
 
-    /** {@link #crossEntropy(Var, int[], double)} with labels given as an integer tensor (B). */
+    /**
+     * {@link #crossEntropy(Var, int[], double)} with labels given as an integer tensor (B). Labels on
+     * a GPU that holds the logits too are used where they are, without a read to the host (so a CUDA
+     * graph can capture the loss); a label out of range is then reported by the gather kernel's
+     * device-side check at the next host read instead of here.
+     */
     public static Var crossEntropy(Var logits, Tensor labels, double labelSmoothing) {
         if (labels.rank() != 1 || labels.dtype().isFloating()) {
             throw new IllegalArgumentException("crossEntropy: expected integer labels of shape (B), got " + labels);
         }
-        return crossEntropy(logits, labels.toIntArray(), labelSmoothing);
+        if (labels.device() instanceof Device.Cpu || !labels.device().equals(logits.device())) {
+            return crossEntropy(logits, labels.toIntArray(), labelSmoothing);
+        }
+        checkLogits("crossEntropy", logits);
+        if (labels.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException("crossEntropy: expected " + logits.size(0) + " labels for logits "
+                    + Arrays.toString(logits.shape()) + ", got " + labels.size(0));
+        }
+        checkSmoothing(labelSmoothing);
+        return crossEntropyAt(logits, labels.reshape(labels.size(0), 1), labelSmoothing);
+    }
+
+    private static void checkSmoothing(double labelSmoothing) {
+        if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+        }
     }
 
     /**

@@ -41,5 +41,19 @@ public final class AdamW extends Optimizer {
         if (target != value) value.copyFrom(target);
     }
 
+    @Override protected int factorCount() { return Updates.AdamwFactors.COUNT; }
+
+    @Override protected void writeFactors(double[] out, int offset, long t, double lr, double weightDecay) {
+        double[] f = Updates.AdamwFactors.derive(lr, beta1, beta2, eps, weightDecay, 1 - Math.pow(beta1, t), 1 - Math.pow(beta2, t)).values();
+        System.arraycopy(f, 0, out, offset, f.length);
+    }
+
+    @Override protected void update(String name, Tensor value, Tensor grad, Tensor factors, double weightDecay) {
+        Tensor m = state("exp_avg", name, value), v = state("exp_avg_sq", name, value);
+        Tensor target = value.isContiguous() ? value : value.contiguous();
+        Updates.adamw(target, grad.contiguous(), m, v, factors);
+        if (target != value) value.copyFrom(target);
+    }
+
     @Override protected Set<String> stateKinds() { return Set.of("exp_avg", "exp_avg_sq"); }
 }

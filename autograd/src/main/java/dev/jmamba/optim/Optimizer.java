@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
@@ -21,19 +22,36 @@ import java.util.Set;
  *
  * <p>State dict: {@code step} (I64 scalar: calls of {@link #step()}), {@code param_step.<name>}
  * (I64 scalar: updates of that parameter) and every state tensor.
+ *
+ * <p><b>Factors on the device</b> (for a replayed CUDA graph, see {@link GraphedStep}). A graph
+ * replays its kernels with the arguments they were captured with, so the per-step scalars (lr
+ * from a schedule, bias corrections 1 − β^t) cannot be kernel arguments. After
+ * {@link #useDeviceFactors()}, {@link #step()} only queues updates that read their factors from a
+ * (P, K) F64 table on the device (row per parameter), and {@link #writeDeviceFactors()} advances
+ * the step counters and uploads the next step's factors into it: one host-to-device copy on the
+ * stream, queued before each replay (outside the graph). The factors are the same doubles the
+ * eager step derives, so both modes give the same bits.
  */
 public abstract class Optimizer {
     private final List<ParamGroup> groups;
     private final Map<String, Parameter> byName = new LinkedHashMap<>();
     private final LinkedHashMap<String, Tensor> state = new LinkedHashMap<>();
     private final Map<String, Long> paramSteps = new HashMap<>();
+    private final Map<String, ParamGroup> groupOf = new HashMap<>();
+    /** Names of the parameters the latest eager step updated (those with a gradient). */
+    private final List<String> lastUpdated = new ArrayList<>();
     private double lr;
     private long steps;
+    /** Device-factor mode: parameter name → row of {@link #factorTable}; null in eager mode. */
+    private Map<String, Integer> factorRows;
+    private Tensor factorTable;     // (P, K) F64 on the parameters' device
+    private double[] hostFactors;   // (P·K) the next step's factors before upload
 
     protected Optimizer(List<ParamGroup> groups, double lr) {
         this.groups = List.copyOf(groups);
         for (ParamGroup g : this.groups) {
             for (var e : g.params().entrySet()) {
+                groupOf.put(e.getKey(), g);
                 if (byName.put(e.getKey(), e.getValue()) != null) {
                     throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + e.getKey() + "' is in more than one group");
                 }
@@ -56,9 +74,18 @@ public abstract class Optimizer {
     /** Calls of {@link #step()} so far. */
     public long stepCount() { return steps; }
 
-    /** Updates every parameter that has a gradient, in place (timed as {@code <Class>.step} by the {@link Profiler}). */
+    /**
+     * Updates every parameter that has a gradient, in place (timed as {@code <Class>.step} by the
+     * {@link Profiler}). In device-factor mode it only queues the updates, reading the factors that
+     * {@link #writeDeviceFactors()} uploaded, and leaves the step counters to that method.
+     */
     public void step() {
+        if (factorRows != null) {
+            stepFromDeviceFactors();
+            return;
+        }
         steps++;
+        lastUpdated.clear();
         try (Profiler.Section s = Profiler.section(getClass().getSimpleName(), ".step")) {
             for (ParamGroup g : groups) {
                 for (var e : g.params().entrySet()) {
@@ -66,10 +93,83 @@ public abstract class Optimizer {
                     Tensor grad = p.grad();
                     if (grad == null) continue;
                     long t = paramSteps.merge(e.getKey(), 1L, Long::sum);
+                    lastUpdated.add(e.getKey());
                     Tensor value = p.value();
                     update(e.getKey(), value, grad.to(value.dtype()), t, lr * g.lrScale(), g.weightDecay());
                 }
             }
+        }
+    }
+
+    private void stepFromDeviceFactors() {
+        try (Profiler.Section s = Profiler.section(getClass().getSimpleName(), ".step")) {
+            for (ParamGroup g : groups) {
+                for (var e : g.params().entrySet()) {
+                    String name = e.getKey();
+                    Tensor grad = e.getValue().grad();
+                    Integer row = factorRows.get(name);
+                    if ((grad == null) != (row == null)) {
+                        throw new IllegalStateException(getClass().getSimpleName() + ".step (device factors): parameter '" + name + "' "
+                                + (grad == null ? "has no gradient, but" : "has a gradient, but was not") + " updated by the eager step "
+                                + "before useDeviceFactors(); every step must update the same parameters");
+                    }
+                    if (grad == null) continue;
+                    Tensor value = e.getValue().value();
+                    update(name, value, grad.to(value.dtype()), factorTable.select(0, row), g.weightDecay());
+                }
+            }
+        }
+    }
+
+    /**
+     * Switches to device-factor mode (see the class comment): from now on {@link #step()} updates
+     * the parameters that the latest eager step updated, with factors read from the device, and
+     * {@link #writeDeviceFactors()} must run before each step. Needs at least one eager step first:
+     * it creates the optimizer state, which a captured step must not create.
+     */
+    public void useDeviceFactors() {
+        if (factorRows != null) throw new IllegalStateException(getClass().getSimpleName() + ": device factors are already in use");
+        if (lastUpdated.isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".useDeviceFactors: expected at least one eager step() "
+                    + "that updated parameters first (it creates the optimizer state), got none");
+        }
+        Map<String, Integer> rows = new LinkedHashMap<>();
+        for (String name : lastUpdated) rows.put(name, rows.size());
+        Tensor first = byName.get(lastUpdated.get(0)).value();
+        int k = factorCount();
+        factorTable = Scope.unowned(() -> Tensor.zeros(DType.F64, first.device(), rows.size(), k));
+        hostFactors = new double[rows.size() * k];
+        factorRows = rows;
+    }
+
+    /** Back to eager mode; frees the factor table (nothing that reads it may still be queued or replayed). */
+    public void useHostFactors() {
+        if (factorRows == null) return;
+        factorTable.storage().release();
+        factorTable = null;
+        hostFactors = null;
+        factorRows = null;
+    }
+
+    /** True in device-factor mode. */
+    public boolean usesDeviceFactors() { return factorRows != null; }
+
+    /**
+     * Device-factor mode: advances the step counters as an eager {@link #step()} would and uploads
+     * the factors of that step (current lr, new bias corrections) into the device table, queued
+     * on the device's stream ahead of the step's updates (or the graph replay that holds them).
+     */
+    public void writeDeviceFactors() {
+        if (factorRows == null) throw new IllegalStateException(getClass().getSimpleName() + ".writeDeviceFactors: call useDeviceFactors() first");
+        steps++;
+        int k = factorCount();
+        for (var e : factorRows.entrySet()) {
+            ParamGroup g = groupOf.get(e.getKey());
+            long t = paramSteps.merge(e.getKey(), 1L, Long::sum);
+            writeFactors(hostFactors, e.getValue() * k, t, lr * g.lrScale(), g.weightDecay());
+        }
+        try (Scope upload = Scope.open()) {   // the host tensor and its device copy are temporaries
+            factorTable.copyFrom(Tensor.of(hostFactors, factorRows.size(), k).to(factorTable.device()));
         }
     }
 
@@ -79,11 +179,28 @@ public abstract class Optimizer {
      */
     protected abstract void update(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay);
 
+    /** Number of factors per parameter in device-factor mode (K of the (P, K) table). */
+    protected abstract int factorCount();
+
+    /**
+     * The device-mode factors of the update {@link #update(String, Tensor, Tensor, long, double, double)}
+     * would make with these arguments, into {@code out[offset .. offset + K)}: the same doubles.
+     */
+    protected abstract void writeFactors(double[] out, int offset, long t, double lr, double weightDecay);
+
+    /** Updates {@code value} in place from {@code grad}, the factors read from {@code factors} (K) F64 on its device. */
+    protected abstract void update(String name, Tensor value, Tensor grad, Tensor factors, double weightDecay);
+
     /** The state kinds this optimizer keeps per parameter (e.g. {@code exp_avg}, {@code exp_avg_sq}). */
     protected abstract Set<String> stateKinds();
 
     /** State tensor {@code kind} of parameter {@code name}, created as zeros like {@code like} on first use. */
     protected Tensor state(String kind, String name, Tensor like) {
+        if (factorRows != null && !state.containsKey(kind + "." + name)) {
+            // created inside a captured step, its zero fill would be replayed every step
+            throw new IllegalStateException(getClass().getSimpleName() + ": state '" + kind + "." + name
+                    + "' does not exist in device-factor mode; an eager step must create it first");
+        }
         return state.computeIfAbsent(kind + "." + name,
                 k -> Scope.unowned(() -> Tensor.zeros(like.dtype(), like.device(), like.shape())));
     }

@@ -36,5 +36,23 @@ public final class Sgd extends Optimizer {
         if (target != value) value.copyFrom(target);
     }
 
+    @Override protected int factorCount() { return Updates.SgdFactors.COUNT; }
+
+    /** (lr, momentum, 1 − dampening, weight decay): dampening is 0, as {@link #update} passes it. */
+    @Override protected void writeFactors(double[] out, int offset, long t, double lr, double weightDecay) {
+        out[offset] = lr;
+        out[offset + 1] = momentum;
+        out[offset + 2] = 1 - 0.0;
+        out[offset + 3] = weightDecay;
+    }
+
+    @Override protected void update(String name, Tensor value, Tensor grad, Tensor factors, double weightDecay) {
+        boolean first = momentum > 0 && !hasState("momentum_buffer", name);
+        Tensor buf = momentum > 0 ? state("momentum_buffer", name, value) : null;
+        Tensor target = value.isContiguous() ? value : value.contiguous();
+        Updates.sgd(target, grad.contiguous(), buf, factors, weightDecay != 0, nesterov, first);
+        if (target != value) value.copyFrom(target);
+    }
+
     @Override protected Set<String> stateKinds() { return Set.of("momentum_buffer"); }
 }

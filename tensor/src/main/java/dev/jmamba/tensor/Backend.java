@@ -136,4 +136,16 @@ public interface Backend {
      */
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
                    double weightDecay, boolean nesterov, boolean firstStep);
+
+    /**
+     * {@link #adamwUpdate} with its factors read from {@code factors} (8) F64 on param's device,
+     * in {@link Updates.AdamwFactors#values()} order; the same factors give the same bits.
+     */
+    void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors);
+
+    /**
+     * {@link #sgdUpdate} with lr, momentum, 1 − dampening and weight decay read from {@code factors}
+     * (4) F64 on param's device ({@link Updates.SgdFactors#values()} order); {@code decayed}: wd ≠ 0.
+     */
+    void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
 }

@@ -165,4 +165,13 @@ final class ProfilingBackend implements Backend {
             inner.sgdUpdate(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
         }
     }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
+        try (var f = op("adamw_update")) { inner.adamwUpdate(param, grad, expAvg, expAvgSq, factors); }
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
+                                    boolean firstStep) {
+        try (var f = op("sgd_update")) { inner.sgdUpdate(param, grad, momentumBuf, factors, decayed, nesterov, firstStep); }
+    }
 }

@@ -5,6 +5,13 @@ package dev.jmamba.tensor;
  * chain of element-wise ops. {@link #adamw} and {@link #sgd} dispatch to the parameter's
  * {@link Backend}; the factor records hold the scalars every backend derives from the
  * hyper-parameters, so that all devices round them identically (in double, then once to the dtype).
+ *
+ * <p><b>Factors in a tensor.</b> The overloads that take a {@code factors} tensor read the same
+ * scalars ({@link AdamwFactors#values()}, {@link SgdFactors#values()}) from a small F64 tensor on
+ * the parameter's device instead of host arguments. A captured CUDA graph replays its kernels with
+ * fixed arguments; writing each step's factors (new lr, new bias corrections) into that tensor
+ * before a replay lets the replayed update follow a schedule. Same factors, same bits as the
+ * host-argument form on every backend.
  */
 public final class Updates {
     private Updates() {}
@@ -29,6 +36,38 @@ public final class Updates {
     }
 
     /**
+     * {@link #adamw} with its factors read from {@code factors}: (8) F64, contiguous, on param's
+     * device, holding {@link AdamwFactors#values()} (written by the caller, e.g. before a graph replay).
+     */
+    public static void adamw(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
+        param.backend().adamwUpdate(param, grad, expAvg, expAvgSq, factors);
+    }
+
+    /**
+     * {@link #sgd} with lr, momentum, 1 − dampening and weight decay read from {@code factors}:
+     * (4) F64, contiguous, on param's device, holding {@link SgdFactors#values()}. {@code decayed}
+     * (weight decay ≠ 0) and the other flags stay host arguments; without a buffer momentum is unused.
+     */
+    public static void sgd(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
+                           boolean firstStep) {
+        param.backend().sgdUpdate(param, grad, momentumBuf, factors, decayed, nesterov, firstStep);
+    }
+
+    /** Checks a factors tensor: {@code count} contiguous F64 values on param's device. */
+    public static void checkFactors(String op, Tensor param, Tensor factors, int count) {
+        if (factors == null) throw new TensorException(op, "a factors tensor", "null");
+        factors.storage().checkAlive(op);
+        if (factors.dtype() != DType.F64) throw new TensorException.DType(op, "factors of dtype F64", factors.dtype().toString());
+        if (factors.rank() != 1 || factors.size(0) != count || !factors.isContiguous()) {
+            throw new TensorException.Shape(op, "contiguous factors of shape (" + count + ")",
+                    Shapes.str(factors.shapeRef()) + (factors.isContiguous() ? "" : " (not contiguous)"));
+        }
+        if (!factors.device().equals(param.device())) {
+            throw new TensorException.Device(op, "factors on param's device " + param.device(), "factors on " + factors.device());
+        }
+    }
+
+    /**
      * The scalars of one AdamW step, in double; kernels round each once to the dtype. {@code decay}
      * is {@code 1 − lr·wd}, or exactly 1 when wd = 0 (multiplying by 1 changes no bit, so no branch).
      */
@@ -39,11 +78,31 @@ public final class Updates {
         public static AdamwFactors of(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
                                       double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
             Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
+            return derive(lr, beta1, beta2, eps, weightDecay, biasCorrection1, biasCorrection2);
+        }
+
+        /** The factors of one step from the hyper-parameters (no operands to check). */
+        public static AdamwFactors derive(double lr, double beta1, double beta2, double eps, double weightDecay,
+                                          double biasCorrection1, double biasCorrection2) {
             if (!(biasCorrection1 > 0 && biasCorrection2 > 0)) {
                 throw new TensorException("adamwUpdate", "bias corrections 1 − β^t > 0", biasCorrection1 + " and " + biasCorrection2);
             }
             return new AdamwFactors(weightDecay == 0 ? 1.0 : 1 - lr * weightDecay, beta1, 1 - beta1, beta2, 1 - beta2,
                     1.0 / Math.sqrt(biasCorrection2), eps, lr / biasCorrection1);
+        }
+
+        /** The {@value #COUNT} factors in record order, as a factors tensor holds them. */
+        public double[] values() {
+            return new double[] {decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2, invSqrtBias2, eps, stepSize};
+        }
+
+        /** Number of values of a factors tensor. */
+        public static final int COUNT = 8;
+
+        /** The factors read back from {@link #values()} order: v (8). */
+        public static AdamwFactors fromValues(double[] v) {
+            if (v.length != COUNT) throw new IllegalArgumentException("AdamwFactors: expected " + COUNT + " values, got " + v.length);
+            return new AdamwFactors(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
         }
     }
 
@@ -57,14 +116,36 @@ public final class Updates {
         /** Checks the operands and hyper-parameters, then derives the factors. */
         public static SgdFactors of(Tensor param, Tensor grad, Tensor momentumBuf, double lr, double momentum, double dampening,
                                     double weightDecay, boolean nesterov, boolean firstStep) {
+            if (momentumBuf == null && momentum != 0) {
+                Checks.updateOperands("sgdUpdate", param, new String[] {"grad"}, grad);
+                throw new TensorException("sgdUpdate", "a momentumBuf when momentum ≠ 0", "null with momentum " + momentum);
+            }
+            checkOperands(param, grad, momentumBuf, nesterov);
+            return new SgdFactors(lr, momentum, 1 - dampening, weightDecay, weightDecay != 0, momentumBuf != null, nesterov, firstStep);
+        }
+
+        /** Checks param, grad and momentumBuf (all contiguous, one shape, dtype and device; null: no momentum, so no Nesterov). */
+        public static void checkOperands(Tensor param, Tensor grad, Tensor momentumBuf, boolean nesterov) {
             if (momentumBuf == null) {
                 Checks.updateOperands("sgdUpdate", param, new String[] {"grad"}, grad);
-                if (momentum != 0) throw new TensorException("sgdUpdate", "a momentumBuf when momentum ≠ 0", "null with momentum " + momentum);
                 if (nesterov) throw new TensorException("sgdUpdate", "a momentumBuf for Nesterov momentum", "null");
             } else {
                 Checks.updateOperands("sgdUpdate", param, new String[] {"grad", "momentumBuf"}, grad, momentumBuf);
             }
-            return new SgdFactors(lr, momentum, 1 - dampening, weightDecay, weightDecay != 0, momentumBuf != null, nesterov, firstStep);
+        }
+
+        /** Number of values of a factors tensor. */
+        public static final int COUNT = 4;
+
+        /** The {@value #COUNT} numeric factors (lr, momentum, 1 − dampening, weight decay), as a factors tensor holds them. */
+        public double[] values() {
+            return new double[] {lr, momentum, oneMinusDampening, weightDecay};
+        }
+
+        /** The factors from {@link #values()} order (v (4)) and the host-side flags. */
+        public static SgdFactors fromValues(double[] v, boolean decayed, boolean hasBuffer, boolean nesterov, boolean firstStep) {
+            if (v.length != COUNT) throw new IllegalArgumentException("SgdFactors: expected " + COUNT + " values, got " + v.length);
+            return new SgdFactors(v[0], v[1], v[2], v[3], decayed, hasBuffer, nesterov, firstStep);
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.optim.AdamW;
+import dev.jmamba.optim.GraphedStep;
 import dev.jmamba.optim.ParamGroups;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
@@ -16,6 +17,7 @@ import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.Backbones;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +28,9 @@ import picocli.CommandLine.Option;
  * Each step runs in its own {@link Scope}; reading the loss back to the host ends the step, so the
  * time covers the device work. Reports the median step and images per second; with
  * {@code --profile}, one extra step runs under the {@link Profiler} and its per-op breakdown is
- * printed ({@link ProfileReport}).
+ * printed ({@link ProfileReport}). With {@code --graph} (CUDA only) the warm-up steps run eagerly,
+ * then one step is captured in a CUDA graph ({@link GraphedStep}) and the timed steps are its
+ * replays, each ended by reading the loss back.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Time training steps (or inference) of a model on random data: median ms per step and img/s.")
@@ -55,6 +59,10 @@ public final class BenchTrain implements Runnable {
     @Option(names = "--inference", description = "Forward only, without gradients.")
     boolean inference;
 
+    @Option(names = "--graph", description = "Capture one training step in a CUDA graph after the warm-up and time its"
+            + " replays (CUDA only; needs --warmup >= 1).")
+    boolean graph;
+
     @Option(names = "--json", description = "Print one JSON line (and with --profile one more per op).")
     boolean json;
 
@@ -76,6 +84,12 @@ public final class BenchTrain implements Runnable {
             throw UserError.usage(e.getMessage());
         }
         if (!Backends.isAvailable(dev)) throw UserError.runtime("--device " + dev + " is not available on this machine");
+        if (graph && !(dev instanceof Device.Cuda)) {
+            throw UserError.runtime("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
+        }
+        if (graph && (inference || warmup < 1)) {
+            throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");
+        }
         Backbone net = Backbones.create(model, classes, resolution, 3, 0);
         net.to(dev);
         AdamW opt = new AdamW(ParamGroups.noDecayFor(net, 0.05), 1e-4);
@@ -83,23 +97,18 @@ public final class BenchTrain implements Runnable {
         long[] lab = new long[batch];
         for (int i = 0; i < batch; i++) lab[i] = (i * 7L) % classes;
         Tensor labels = Tensor.of(lab, batch).to(dev);
-        double[] ms = new double[steps];
-        for (int s = -warmup; s < steps; s++) {
-            long t0 = System.nanoTime();
-            step(net, opt, images, labels);
-            if (s >= 0) ms[s] = (System.nanoTime() - t0) / 1e6;
-        }
+        double[] ms = graph ? timeReplays(net, opt, images, labels) : timeEager(net, opt, images, labels);
         Arrays.sort(ms);
         double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
         double imgPerS = batch / (median / 1e3);
         String mode = inference ? "inference" : "train";
         if (json) {
             System.out.println(String.format(Locale.ROOT,
-                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f}",
-                    mode, model, dev, batch, resolution, median, imgPerS));
+                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f%s}",
+                    mode, model, dev, batch, resolution, median, imgPerS, graph ? ",\"graph\":true" : ""));
         } else {
-            System.out.println(String.format(Locale.ROOT, "%s %s on %s, batch %d at %d: median %.1f ms per step, %.1f img/s",
-                    mode, model, dev, batch, resolution, median, imgPerS));
+            System.out.println(String.format(Locale.ROOT, "%s %s on %s%s, batch %d at %d: median %.1f ms per step, %.1f img/s",
+                    mode, model, dev, graph ? " (CUDA graph replays)" : "", batch, resolution, median, imgPerS));
         }
         if (profile) {
             Profiler.start(!(dev instanceof Device.Cpu));
@@ -114,6 +123,39 @@ public final class BenchTrain implements Runnable {
         }
     }
 
+    /** Milliseconds of each timed eager step, after the warm-up steps. */
+    private double[] timeEager(Backbone net, AdamW opt, Tensor images, Tensor labels) {
+        double[] ms = new double[steps];
+        for (int s = -warmup; s < steps; s++) {
+            long t0 = System.nanoTime();
+            step(net, opt, images, labels);
+            if (s >= 0) ms[s] = (System.nanoTime() - t0) / 1e6;
+        }
+        return ms;
+    }
+
+    /** Milliseconds of each timed replay of the captured step (the warm-up steps run eagerly inside capture). */
+    private double[] timeReplays(Backbone net, AdamW opt, Tensor images, Tensor labels) {
+        double[] ms = new double[steps];
+        GraphedStep graphed;
+        try {
+            graphed = GraphedStep.capture(opt, List.of(images, labels), warmup, () -> trainStep(net, opt, images, labels));
+        } catch (IllegalStateException e) {
+            throw UserError.runtime("could not capture a training step of " + model + " in a CUDA graph: " + e.getMessage());
+        }
+        try (graphed) {
+            graphed.replay();                      // untimed: the first launch also uploads the graph to the device
+            graphed.loss().item();
+            for (int s = 0; s < steps; s++) {
+                long t0 = System.nanoTime();
+                graphed.replay();
+                graphed.loss().item();
+                ms[s] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return ms;
+    }
+
     /** One step in its own Scope; reading the loss (or output sum) back to the host ends it. */
     private void step(Backbone net, AdamW opt, Tensor images, Tensor labels) {
         try (Scope scope = Scope.open()) {
@@ -122,12 +164,17 @@ public final class BenchTrain implements Runnable {
                     net.forward(Var.of(images)).value().sum().item();
                 }
             } else {
-                Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
-                loss.backward();
-                opt.step();
-                opt.zeroGrad();
-                loss.value().item();
+                trainStep(net, opt, images, labels).item();
             }
         }
+    }
+
+    /** Forward, cross-entropy, backward, AdamW step, zeroGrad; returns the loss (), still on the device. */
+    private static Tensor trainStep(Backbone net, AdamW opt, Tensor images, Tensor labels) {
+        Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+        return loss.value();
     }
 }

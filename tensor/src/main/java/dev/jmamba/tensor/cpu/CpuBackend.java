@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cpu;
 
 import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
@@ -120,5 +121,19 @@ public final class CpuBackend implements Backend {
                                     double weightDecay, boolean nesterov, boolean firstStep) {
         Updates.SgdFactors f = Updates.SgdFactors.of(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
         OptimCpu.sgd(param, grad, momentumBuf, f);
+    }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
+        Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
+        Updates.checkFactors("adamwUpdate", param, factors, Updates.AdamwFactors.COUNT);
+        OptimCpu.adamw(param, grad, expAvg, expAvgSq, Updates.AdamwFactors.fromValues(factors.toDoubleArray()));
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
+                                    boolean firstStep) {
+        Updates.SgdFactors.checkOperands(param, grad, momentumBuf, nesterov);
+        Updates.checkFactors("sgdUpdate", param, factors, Updates.SgdFactors.COUNT);
+        OptimCpu.sgd(param, grad, momentumBuf,
+                Updates.SgdFactors.fromValues(factors.toDoubleArray(), decayed, momentumBuf != null, nesterov, firstStep));
     }
 }

@@ -176,6 +176,11 @@ public final class CachingAllocator implements AutoCloseable {
         freedDuringCapture = new ArrayList<>();
     }
 
+    /** True between {@link #beginCapture()} and {@link #endCapture()}. */
+    public synchronized boolean isCapturing() {
+        return freedDuringCapture != null;
+    }
+
     /** Ends the capture; the returned blocks must be given to {@link #releaseCaptured} once the graph is destroyed. */
     public synchronized CapturedBlocks endCapture() {
         if (freedDuringCapture == null) throw new IllegalStateException("endCapture without beginCapture");

@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cuda;
 
 import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
@@ -201,6 +202,21 @@ public final class CudaBackend implements Backend {
         enter();
         Updates.SgdFactors f = Updates.SgdFactors.of(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
         optim.sgd(param, grad, momentumBuf, f);
+    }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
+        enter();
+        Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
+        Updates.checkFactors("adamwUpdate", param, factors, Updates.AdamwFactors.COUNT);
+        optim.adamw(param, grad, expAvg, expAvgSq, factors);
+    }
+
+    @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
+                                    boolean firstStep) {
+        enter();
+        Updates.SgdFactors.checkOperands(param, grad, momentumBuf, nesterov);
+        Updates.checkFactors("sgdUpdate", param, factors, Updates.SgdFactors.COUNT);
+        optim.sgd(param, grad, momentumBuf, factors, decayed, nesterov, firstStep);
     }
 
     @Override public String toString() { return "CudaBackend(" + context + ")"; }

@@ -20,6 +20,10 @@ import java.lang.foreign.ValueLayout;
  * by the driver before cuMemcpyHtoDAsync returns), so nothing waits for queued kernels;
  * device-to-host waits for the stream — the one place the backend synchronises — and then
  * reports any error a kernel recorded ({@link DeviceErrors}).
+ *
+ * <p>Neither may run while a {@link CudaGraph} is being captured: a read to the host would wait for
+ * kernels that were only recorded, and a captured upload would replay from a staging buffer that
+ * is gone. Both throw an {@link IllegalStateException} naming the copy instead.
  */
 final class CudaTransfer {
     private CudaTransfer() {}
@@ -38,6 +42,7 @@ final class CudaTransfer {
     /** A CUDA copy of the contiguous CPU tensor {@code src}. */
     static Tensor toDevice(Tensor src, CudaBackend backend) {
         backend.enter();
+        refuseDuringCapture(backend, "a host-to-device copy (Tensor.to(cuda))");
         DType dtype = src.dtype();
         int n = src.numel();
         Tensor out = backend.strided.empty(dtype, src.shape());
@@ -55,6 +60,7 @@ final class CudaTransfer {
     /** A CPU copy of the contiguous CUDA tensor {@code src}, after all queued work. */
     static Tensor toHost(Tensor src, CudaBackend backend) {
         backend.enter();
+        refuseDuringCapture(backend, "a device-to-host read (item(), toArray(), Tensor.to(cpu))");
         DType dtype = src.dtype();
         int n = src.numel();
         CpuStorage storage = CpuStorage.allocate(dtype, n);
@@ -71,5 +77,13 @@ final class CudaTransfer {
             if (n > 0) MemorySegment.copy(staging, layout(dtype), 0, storage.array(), 0, n);
         }
         return new Tensor(storage, src.shape(), dev.jmamba.tensor.Shapes.contiguousStrides(src.shape()), 0);
+    }
+
+    private static void refuseDuringCapture(CudaBackend backend, String what) {
+        if (backend.context().allocator().isCapturing()) {
+            throw new IllegalStateException(what + " cannot run while a CUDA graph is being captured on "
+                    + backend.context() + ": keep host reads and uploads out of the captured work "
+                    + "(copy inputs into static device tensors before a replay, read results after it)");
+        }
     }
 }

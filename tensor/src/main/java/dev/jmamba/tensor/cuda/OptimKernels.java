@@ -8,7 +8,10 @@ import java.util.List;
 /**
  * Launches {@code optim.cu}: the fused in-place AdamW and SGD updates, one grid-stride kernel
  * per parameter over contiguous F32 or F64 tensors (checked by the factor records). The
- * kernels round exactly as the CPU backend does, so both give the same bits.
+ * kernels round exactly as the CPU backend does, so both give the same bits. The {@code _dev}
+ * variants read their per-step factors from a small F64 device tensor instead of by-value
+ * arguments, so that a captured CUDA graph can replay them with new learning rates and bias
+ * corrections written there before each replay.
  */
 final class OptimKernels extends Launcher {
     static final String SOURCE = "optim.cu";
@@ -19,6 +22,10 @@ final class OptimKernels extends Launcher {
     private final KernelArgs adamwArgs = new KernelArgs(8, 8, 8, 8, 4, 8, 8, 8, 8, 8, 8, 8, 8);
     // (p, g, buf or 0, n, lr, momentum, 1-dampening, weight decay, flags)
     private final KernelArgs sgdArgs = new KernelArgs(8, 8, 8, 4, 8, 8, 8, 8, 4);
+    // (p, g, m, v, n, factors pointer)
+    private final KernelArgs adamwDeviceArgs = new KernelArgs(8, 8, 8, 8, 4, 8);
+    // (p, g, buf or 0, n, factors pointer, flags)
+    private final KernelArgs sgdDeviceArgs = new KernelArgs(8, 8, 8, 4, 8, 4);
 
     OptimKernels(CudaContext context) {
         super(context, SOURCE);
@@ -48,8 +55,28 @@ final class OptimKernels extends Launcher {
         launch("sgd_update_" + suffix(param.dtype()), n, sgdArgs);
     }
 
+    /** As {@link #adamw}, the factors read by the kernel from {@code factors}: (8) F64 contiguous, in {@link AdamwFactors} order. */
+    synchronized void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor factors) {
+        int n = param.numel();
+        if (n == 0) return;
+        adamwDeviceArgs.setLong(0, address(param)).setLong(1, address(grad)).setLong(2, address(m)).setLong(3, address(v))
+                .setInt(4, n).setLong(5, address(factors));
+        launch("adamw_update_dev_" + suffix(param.dtype()), n, adamwDeviceArgs);
+    }
+
+    /** As {@link #sgd}, lr, momentum, 1 − dampening and weight decay read by the kernel from {@code factors}: (4) F64 contiguous. */
+    synchronized void sgd(Tensor param, Tensor grad, Tensor buf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep) {
+        int n = param.numel();
+        if (n == 0) return;
+        int flags = (decayed ? SGD_DECAYED : 0) | (nesterov ? SGD_NESTEROV : 0) | (firstStep ? SGD_FIRST : 0);
+        sgdDeviceArgs.setLong(0, address(param)).setLong(1, address(grad)).setLong(2, buf == null ? 0 : address(buf)).setInt(3, n)
+                .setLong(4, address(factors)).setInt(5, flags);
+        launch("sgd_update_dev_" + suffix(param.dtype()), n, sgdDeviceArgs);
+    }
+
     /** Every kernel name this launcher may use. */
     static List<String> kernelNames() {
-        return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64");
+        return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64",
+                "adamw_update_dev_f32", "adamw_update_dev_f64", "sgd_update_dev_f32", "sgd_update_dev_f64");
     }
 }

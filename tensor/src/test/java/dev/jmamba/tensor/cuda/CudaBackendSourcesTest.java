@@ -64,6 +64,9 @@ class CudaBackendSourcesTest {
                 assertTrue(ptx.contains(".param .u32 adamw_update_f32_param_4"), "adamw_update's n is a 4-byte int");
                 assertTrue(ptx.contains(".param .f64 adamw_update_f32_param_12"), "adamw_update's factors are doubles");
                 assertTrue(ptx.contains(".param .u32 sgd_update_f64_param_8"), "sgd_update's flags are a 4-byte int");
+                assertTrue(ptx.contains(".param .u64 adamw_update_dev_f32_param_5"), "adamw_update_dev's factors are a pointer");
+                assertTrue(ptx.contains(".param .u64 sgd_update_dev_f64_param_4"), "sgd_update_dev's factors are a pointer");
+                assertTrue(ptx.contains(".param .u32 sgd_update_dev_f64_param_5"), "sgd_update_dev's flags are a 4-byte int");
             }
             if (entry.getKey().equals(ReduceKernels.SOURCE)) {
                 // ReduceKernels' columnArgs: (ptr, ptr, ptr, int, int, int, long long, long long, int, int, int)

@@ -91,4 +91,34 @@ class OptimKernelsGpuTest {
             }
         }
     }
+
+    /** The {@code _dev} kernels (factors read from a device tensor, as a replayed graph does) against the CPU's host-argument form. */
+    @Test
+    void factorsFromADeviceTensorEqualTheCpuBitForBit() {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            String what = dtype.toString();
+            Tensor p = values(11, 0, -1, 1, dtype), g = values(12, 1, -1, 1, dtype), m = values(13, 0, -0.1, 0.1, dtype), v = values(14, 0, 0, 1, dtype);
+            Tensor gp = onGpu(p, 1), gg = onGpu(g, 0), gm = onGpu(m, 3), gv = onGpu(v, 0);
+            Tensor sp = values(15, 0, -1, 1, dtype), buf = values(16, 0, -1, 1, dtype);
+            Tensor gsp = onGpu(sp, 0), gbuf = onGpu(buf, 1);
+            Tensor table = Tensor.zeros(DType.F64, GPU, 2, Updates.AdamwFactors.COUNT);  // row 1 is used: a non-zero offset
+            Tensor sgdTable = Tensor.zeros(DType.F64, GPU, Updates.SgdFactors.COUNT);
+            for (long t = 1; t <= 3; t++) {
+                double lr = 1e-3 * t, bc1 = 1 - Math.pow(0.9, t), bc2 = 1 - Math.pow(0.999, t);
+                Updates.adamw(p, g, m, v, lr, 0.9, 0.999, 1e-8, 0.05, bc1, bc2);
+                double[] f = Updates.AdamwFactors.derive(lr, 0.9, 0.999, 1e-8, 0.05, bc1, bc2).values();
+                table.select(0, 1).copyFrom(Tensor.of(f, f.length).to(GPU));
+                Updates.adamw(gp, gg, gm, gv, table.select(0, 1));
+                Updates.sgd(sp, g, buf, lr, 0.9, 0, 0.01, true, false);
+                double[] sf = Updates.SgdFactors.of(sp, g, buf, lr, 0.9, 0, 0.01, true, false).values();
+                sgdTable.copyFrom(Tensor.of(sf, sf.length).to(GPU));
+                Updates.sgd(gsp, gg, gbuf, sgdTable, true, true, false);
+            }
+            assertSameBits(m, gm, what + " exp_avg");
+            assertSameBits(v, gv, what + " exp_avg_sq");
+            assertSameBits(p, gp, what + " adamw param");
+            assertSameBits(sp, gsp, what + " sgd param");
+            assertSameBits(buf, gbuf, what + " momentum_buffer");
+        }
+    }
 }

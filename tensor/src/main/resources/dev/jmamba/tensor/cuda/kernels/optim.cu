@@ -46,6 +46,17 @@ extern "C" __global__ void adamw_update_f64(double* p, const double* g, double* 
     jm_adamw<double>(p, g, m, v, n, decay, beta1, one_minus_beta1, beta2, one_minus_beta2, inv_sqrt_bias2, eps, step_size);
 }
 
+// The same AdamW step with its eight factors read from device memory, f = (decay, beta1, 1-beta1, beta2,
+// 1-beta2, inv_sqrt_bias2, eps, step_size) in double: a CUDA graph replays fixed kernel arguments, so
+// per-step values (lr, bias corrections) are written into f before each replay instead.
+extern "C" __global__ void adamw_update_dev_f32(float* p, const float* g, float* m, float* v, int n, const double* f) {
+    jm_adamw<float>(p, g, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+}
+
+extern "C" __global__ void adamw_update_dev_f64(double* p, const double* g, double* m, double* v, int n, const double* f) {
+    jm_adamw<double>(p, g, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+}
+
 // Flags of sgd_update (OptimKernels.java packs them the same way).
 #define JM_SGD_DECAYED 1
 #define JM_SGD_NESTEROV 2
@@ -78,4 +89,13 @@ extern "C" __global__ void sgd_update_f32(float* p, const float* g, float* buf, 
 extern "C" __global__ void sgd_update_f64(double* p, const double* g, double* buf, int n, double lr, double momentum,
                                           double one_minus_dampening, double weight_decay, int flags) {
     jm_sgd<double>(p, g, buf, n, lr, momentum, one_minus_dampening, weight_decay, flags);
+}
+
+// The same SGD step with its four factors read from device memory, f = (lr, momentum, 1-dampening, weight decay).
+extern "C" __global__ void sgd_update_dev_f32(float* p, const float* g, float* buf, int n, const double* f, int flags) {
+    jm_sgd<float>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
+}
+
+extern "C" __global__ void sgd_update_dev_f64(double* p, const double* g, double* buf, int n, const double* f, int flags) {
+    jm_sgd<double>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
 }

@@ -1,0 +1,165 @@
+package dev.jmamba.optim;
+
+import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Shapes;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.cuda.CudaBackend;
+import dev.jmamba.tensor.cuda.CudaGraph;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A whole training step (forward, backward, optimizer step, zeroGrad) captured once in a CUDA
+ * graph and replayed per batch for the cost of one launch.
+ *
+ * <p>How: {@link #capture} runs the step eagerly {@code warmupSteps} times (compiling kernels,
+ * creating the optimizer state, filling the allocator's cache), switches the optimizer to device
+ * factors ({@link Optimizer#useDeviceFactors()}), then records one step on the device's stream.
+ * {@link #replay} copies the batch into the static input tensors the step reads, uploads the
+ * step's optimizer factors ({@link Optimizer#writeDeviceFactors()}: current lr, next bias
+ * corrections) and launches the graph; the step's loss lands in the static tensor {@link #loss()},
+ * read only when asked. Everything is queued on one stream, so the copies of replay k+1 wait for
+ * replay k.
+ *
+ * <p>What the step must do: read its inputs only from the static tensors given to capture, end
+ * with {@code optimizer.zeroGrad()} (gradients then live inside the step: allocated and freed
+ * while capturing, their blocks are held for the graph by the allocator), make no host reads
+ * ({@code item()}, {@code toArray}) and no uploads ({@code Tensor.to(cuda)}) — the CUDA backend
+ * refuses both during a capture — and draw no fresh random numbers (a replay repeats the captured
+ * seeds, so dropout and drop path would repeat their masks). Parameters, optimizer state and the
+ * static inputs keep their storage, so the graph updates them in place.
+ */
+public final class GraphedStep implements AutoCloseable {
+    /** One training step on the static inputs; returns its loss (any shape, usually ()). */
+    @FunctionalInterface
+    public interface Body {
+        Tensor run();
+    }
+
+    private final Optimizer optimizer;
+    private final List<Tensor> inputs;
+    private final CudaGraph graph;
+    private final Tensor loss;
+    private boolean closed;
+
+    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, CudaGraph graph, Tensor loss) {
+        this.optimizer = optimizer;
+        this.inputs = inputs;
+        this.graph = graph;
+        this.loss = loss;
+    }
+
+    /**
+     * Warms up with {@code warmupSteps} (≥ 1) eager steps at the optimizer's current lr, then
+     * captures one step. {@code staticInputs}: the device tensors {@code body} reads (any shapes);
+     * the parameters must be on a CUDA device.
+     */
+    public static GraphedStep capture(Optimizer optimizer, List<Tensor> staticInputs, int warmupSteps, Body body) {
+        if (warmupSteps < 1) {
+            throw new IllegalArgumentException("GraphedStep: expected at least 1 warm-up step (it creates the optimizer state), got " + warmupSteps);
+        }
+        if (optimizer.usesDeviceFactors()) throw new IllegalStateException("GraphedStep: the optimizer is already used by a graphed step");
+        Device device = deviceOf(optimizer);
+        if (!(Backends.raw(device) instanceof CudaBackend cuda)) {
+            throw new IllegalArgumentException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
+        }
+        for (Tensor t : staticInputs) {
+            if (!t.device().equals(device)) {
+                throw new IllegalArgumentException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
+            }
+        }
+        for (int i = 0; i < warmupSteps; i++) {
+            try (Scope step = Scope.open()) {
+                body.run();
+            }
+            requireNoGradients(optimizer, "after a warm-up step");
+        }
+        cuda.synchronize();
+        optimizer.useDeviceFactors();
+        Tensor[] loss = new Tensor[1];
+        CudaGraph graph;
+        try {
+            graph = CudaGraph.capture(cuda.context(), () -> {
+                try (Scope step = Scope.open()) {
+                    Tensor stepLoss = body.run();
+                    loss[0] = Scope.unowned(stepLoss::copy);   // allocated while capturing, kept until close()
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            optimizer.useHostFactors();
+            if (loss[0] != null) loss[0].storage().release();
+            throw e;
+        }
+        GraphedStep graphed = new GraphedStep(optimizer, List.copyOf(staticInputs), graph, loss[0]);
+        try {
+            requireNoGradients(optimizer, "after the captured step");
+        } catch (IllegalStateException e) {
+            graphed.close();
+            throw e;
+        }
+        return graphed;
+    }
+
+    private static Device deviceOf(Optimizer optimizer) {
+        for (ParamGroup g : optimizer.groups()) {
+            for (Parameter p : g.params().values()) return p.value().device();
+        }
+        throw new IllegalArgumentException("GraphedStep: the optimizer has no parameters");
+    }
+
+    /** A gradient that outlives the step would be written by every replay behind the Var's back. */
+    private static void requireNoGradients(Optimizer optimizer, String when) {
+        List<String> kept = new ArrayList<>();
+        for (ParamGroup g : optimizer.groups()) {
+            for (var e : g.params().entrySet()) if (e.getValue().grad() != null) kept.add(e.getKey());
+        }
+        if (!kept.isEmpty()) {
+            throw new IllegalStateException("GraphedStep: the step must end with optimizer.zeroGrad(); " + kept.size()
+                    + " parameters still have a gradient " + when + " (first: '" + kept.get(0) + "')");
+        }
+    }
+
+    /**
+     * Queues one step on {@code batch}: one tensor per static input, same shapes (any device; a
+     * host tensor is uploaded). Asynchronous: read {@link #loss()} to wait for it.
+     */
+    public void replay(Tensor... batch) {
+        if (closed) throw new IllegalStateException("GraphedStep: replay after close()");
+        if (batch.length != inputs.size()) {
+            throw new IllegalArgumentException("GraphedStep.replay: expected " + inputs.size() + " batch tensors, got " + batch.length);
+        }
+        try (Scope copies = Scope.open()) {
+            for (int i = 0; i < batch.length; i++) {
+                Tensor target = inputs.get(i);
+                if (!Shapes.same(batch[i].shape(), target.shape()) || batch[i].dtype() != target.dtype()) {
+                    throw new IllegalArgumentException("GraphedStep.replay: batch tensor " + i + " must be " + Shapes.str(target.shape())
+                            + " " + target.dtype() + " like its static input, got " + Shapes.str(batch[i].shape()) + " " + batch[i].dtype());
+                }
+                if (batch[i] != target) target.copyFrom(batch[i].to(target.device()));
+            }
+        }
+        replay();
+    }
+
+    /** Queues one step on what the static inputs hold now. */
+    public void replay() {
+        if (closed) throw new IllegalStateException("GraphedStep: replay after close()");
+        optimizer.writeDeviceFactors();
+        graph.launch();
+    }
+
+    /** The loss of the latest replay: a device tensor that each replay overwrites (undefined before the first). */
+    public Tensor loss() { return loss; }
+
+    /** Waits for queued replays, destroys the graph and puts the optimizer back in eager mode. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        graph.close();
+        loss.storage().release();
+        optimizer.useHostFactors();
+    }
+}
