@@ -38,13 +38,6 @@
 #define V6_RS (TL + 1)                 // row stride of per-channel rows (conflict-free column reads)
 #define V6_LOG2E 1.4426950408889634f
 #define V6_FULL 0xffffffffu
-// Backward register caps (measured: Nsight Compute on the long case showed the runtime-compiled bwd at 8 one-warp
-// blocks per SM, limited by registers, 0.53 instructions issued per cycle): 11 blocks match the shared-memory limit
-// of bwd_n16 (18.9 KB); ptxas (sm_90, K = 16) then keeps ~184 registers without spills; N = 1 and the summaries
-// spill nothing at 12 and 16 blocks.
-#define V6_BWD_MIN_BLOCKS 11
-#define V6_BWD_N1_MIN_BLOCKS 12
-#define V6_BWD_SUMMARY_MIN_BLOCKS 16
 #define V6_FWD_MIN_BLOCKS 20           // forward: at most 96 registers, 20 one-warp blocks per SM (without the
                                        // bound the 64-bit layout strides take it to 124 registers, 16 blocks)
 
@@ -577,7 +570,7 @@ extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_
 extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_summary_n16(ScanParams p) { v6_fwd_summary<16>(p); }
 extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n1(ScanParams p) { v6_fwd<1>(p); }
 extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n16(ScanParams p) { v6_fwd<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_BWD_SUMMARY_MIN_BLOCKS) scan6_bwd_summary_n1(ScanParams p) { v6_bwd_summary<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_BWD_SUMMARY_MIN_BLOCKS) scan6_bwd_summary_n16(ScanParams p) { v6_bwd_summary<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_BWD_N1_MIN_BLOCKS) scan6_bwd_n1(ScanParams p) { v6_bwd<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_BWD_MIN_BLOCKS) scan6_bwd_n16(ScanParams p) { v6_bwd<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n1(ScanParams p) { v6_bwd_summary<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n16(ScanParams p) { v6_bwd_summary<16>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n1(ScanParams p) { v6_bwd<1>(p); }
+extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n16(ScanParams p) { v6_bwd<16>(p); }
