@@ -37,6 +37,20 @@
 //       issue-bound towards the SFU/memory limits (~0.1–0.2 ms Vim-T if it gets there); the N = 1 cases gain
 //       5× the threads of v3 (B·D·S) and lose the generic index arithmetic. Not yet measured on the H100.
 //
+//   v6 update (2026-11-25, session 2), measured with ScanCudaBench 16 20 on the H100 (fwd / bwd ms, speed-up over the
+//       reference kernel): (1) layouts: every (B, D, L) and (B, G, N, L) tensor has its own batch and channel/row
+//       strides (ScanLayout), positions contiguous, so Vim's (D, B·L) projection rows are scanned in place; a reverse
+//       flag reads positions from the end (Vim's backward direction without flips); no chunk states are written
+//       when no backward follows. The 64-bit strides cost ~3% (Vim-T 0.378 → 0.388 fwd). (2) forward staging with
+//       cp.async into two shared-memory stages (the next tile loads while the current one computes), 32-position
+//       tiles for N = 1 (128-byte row runs), and S = 1 segments when B·D >= 32768 (no summary pass):
+//       Vim-T 0.388 → 0.275 (1.64×), VMamba-T stage 1 2.047 → 1.080 (1.55×), long 4.589 → 4.250 (1.82×, S = 11).
+//       Backward unchanged: Vim-T 0.944 (1.61×), VMamba 2.946 (1.66×), long 13.89 (1.22×). Nsight Compute on the
+//       long backward: 0.53 instructions issued per cycle per scheduler, ~63 warp-instructions per (warp, l, n),
+//       top stall a fixed-latency dependency; capping registers to 11–12 blocks per SM raised active warps to
+//       2.66 per scheduler but not the issue rate (13.61 ms, reverted). The next step for the backward is fewer
+//       instructions per (l, n) (the transposing dB/dC reduction and the per-n shared-memory traffic), not occupancy.
+//
 // Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
 // lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register
 // through L; y = Σ_n C·h is an xor-shuffle reduction inside the NP-lane group.

@@ -38,8 +38,8 @@
 #define V6_RS (TL + 1)                 // row stride of per-channel rows (conflict-free column reads)
 #define V6_LOG2E 1.4426950408889634f
 #define V6_FULL 0xffffffffu
-#define V6_FWD_MIN_BLOCKS 20           // forward: at most 96 registers, 20 one-warp blocks per SM (without the
-                                       // bound the 64-bit layout strides take it to 124 registers, 16 blocks)
+#define V6_FWD_MIN_BLOCKS 20           // forward: at most 96 registers (without the bound the 64-bit layout strides take
+                                       // it to 124); the double-buffered tiles (~18 KB) then limit it to 12 blocks per SM
 
 __device__ __forceinline__ float v6_exp2(float x) {
     float y;
