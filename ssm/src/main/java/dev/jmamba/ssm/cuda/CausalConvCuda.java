@@ -24,6 +24,14 @@ final class CausalConvCuda {
     private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 24);            // gs, w, dx, B, D, K, rows
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);      // gs, x, dw, dbias, B, D, K, chunk, rows
 
+    private final KernelArgs rowFwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 24);          // x, w, bias, y, D, K, silu, rows
+    private final KernelArgs rowBwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 24); // x, w, bias, gy, dx, dw, dbias, D, K, silu, rows
+    /** Largest K of the row kernels (CONV_ROW_MAX_K of causal_conv1d.cu); longer filters take the general kernels. */
+    static final int ROW_MAX_K = 8;
+
+    /** Threads per row block: the row length rounded up to whole warps, at most 256. */
+    private static int rowThreads(int l) { return Math.min(256, Math.max(32, (l + 31) / 32 * 32)); }
+
     /**
      * How the (B, D, L) tensors of a call lie: element strides of batch and channel (positions contiguous)
      * and whether logical position l is stored at column L-1-l (struct ConvRows of causal_conv1d.cu).
@@ -48,11 +56,22 @@ final class CausalConvCuda {
     /** The kernels of causal_conv1d.cu this class launches, for each suffix (f32, f64). */
     static List<String> kernelNames() {
         return List.of("causal_conv_fwd_f32", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
-                "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64");
+                "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
+                "causal_conv_row_fwd_f32", "causal_conv_row_bwd_f32", "causal_conv_row_fwd_f64", "causal_conv_row_bwd_f64");
     }
 
     /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
     synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int k, boolean silu, Rows rows) {
+        if (k <= ROW_MAX_K) {
+            if ((long) b * d * rows.length() == 0) return;
+            int threads = rowThreads(rows.length());
+            rowFwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y).setInt(4, d).setInt(5, k).setInt(6, silu ? 1 : 0);
+            setRows(rowFwdArgs, 7, rows);
+            int smem = (threads + k - 1) * dtype.bytes();
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_fwd_" + KernelFile.suffix(dtype, "causal conv1d")),
+                    b * d, 1, 1, threads, 1, 1, smem, context.stream(), rowFwdArgs);
+            return;
+        }
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
                 .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, silu ? 1 : 0);
         setRows(fwdArgs, 8, rows);
@@ -69,6 +88,18 @@ final class CausalConvCuda {
         String sfx = KernelFile.suffix(dtype, "causal conv1d");
         int l = rows.length();
         long n = (long) b * d * l, stream = context.stream();
+        if (k <= ROW_MAX_K) {
+            CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
+            if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
+            if (n == 0) return;
+            int threads = rowThreads(l);
+            rowBwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, dx).setLong(5, dw).setLong(6, dbias)
+                    .setInt(7, d).setInt(8, k).setInt(9, silu ? 1 : 0);
+            setRows(rowBwdArgs, 10, rows);
+            int smem = (2 * threads + 3 * (k - 1)) * dtype.bytes();
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), b * d, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
+            return;
+        }
         long preGrad = gy;
         if (silu) {
             preArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, gs)

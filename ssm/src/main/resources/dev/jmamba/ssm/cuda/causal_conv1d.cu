@@ -5,7 +5,7 @@
 //   pre[b, d, l] = bias[d] + Σ_{k=0..K-1} w[d, k] · x[b, d, l − K + 1 + k]      (x = 0 left of l = 0)
 //   y            = silu(pre) or pre
 //
-// Backward (three launches):
+// Backward, rows path (K <= CONV_ROW_MAX_K, below): one launch. General path (three launches):
 //   conv_grad_pre : gs = gy · silu'(pre), pre recomputed (skipped without SiLU: gs = gy)
 //   conv_grad_x   : dx[b, d, i] = Σ_k w[d, k] · gs[b, d, i + K − 1 − k]  (a correlation; i + K − 1 − k < L)
 //   conv_grad_w   : dw[d, k] = Σ_{b, l} gs[b, d, l] · x[b, d, l − K + 1 + k], dbias[d] = Σ_{b, l} gs[b, d, l];
@@ -118,6 +118,106 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
     }
 }
 
+// ---- row kernels (K <= CONV_ROW_MAX_K, the path the launcher takes): one block per row (b, d), the row walked in
+// tiles of blockDim positions staged in shared memory with their halo, no per-element index division.
+//   conv_row_fwd : y for the row.
+//   conv_row_bwd : gs (SiLU derivative, pre recomputed) for the tile and its right halo into shared memory, then
+//                  dx from it, and the row's dweight/dbias partial sums in registers (K + 1 per thread), reduced
+//                  over the block and added with one atomicAdd per (d, k) per row (dw, dbias zeroed by the launcher).
+// Shared memory (dynamic, set by the launcher): x tile [K-1 + blockDim + K-1] and gs tile [blockDim + K-1] of T.
+#define CONV_ROW_MAX_K 8
+
+template <typename T>
+__device__ __forceinline__ T conv_at(const T* row, int dir, int l, int L) { return l >= 0 && l < L ? row[dir * l] : (T)0; }
+
+template <typename T>
+__device__ void conv_row_fwd(const T* x, const T* w, const T* bias, T* y, int D, int K, int silu, ConvRows r) {
+    extern __shared__ __align__(16) unsigned char conv_smem[];
+    T* xs = reinterpret_cast<T*>(conv_smem);                     // positions l0 - K + 1 .. l0 + blockDim - 1
+    int L = r.L, dir = r.dir(), tile = blockDim.x;
+    int b = blockIdx.x / D, d = blockIdx.x - b * D;
+    long long row = r.row(b, d);
+    const T* xr = x + row;
+    T wk[CONV_ROW_MAX_K];
+    #pragma unroll
+    for (int k = 0; k < CONV_ROW_MAX_K; k++) wk[k] = k < K ? w[(size_t)d * K + k] : (T)0;
+    T bv = bias ? bias[d] : (T)0;
+    for (int l0 = 0; l0 < L; l0 += tile) {
+        for (int i = threadIdx.x; i < tile + K - 1; i += tile) xs[i] = conv_at(xr, dir, l0 - K + 1 + i, L);
+        __syncthreads();
+        int l = l0 + threadIdx.x;
+        if (l < L) {
+            T pre = bv;
+            #pragma unroll
+            for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K) pre += wk[k] * xs[threadIdx.x + k];
+            y[row + dir * l] = silu ? pre / ((T)1 + exp_t(-pre)) : pre;
+        }
+        __syncthreads();
+    }
+}
+
+template <typename T>
+__device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias,
+                             int D, int K, int silu, ConvRows r) {
+    extern __shared__ __align__(16) unsigned char conv_smem[];
+    int L = r.L, dir = r.dir(), tile = blockDim.x;
+    T* xs = reinterpret_cast<T*>(conv_smem);                     // positions l0 - K + 1 .. l0 + tile + K - 2
+    T* gs = xs + tile + 2 * (K - 1);                             // positions l0 .. l0 + tile + K - 2
+    int b = blockIdx.x / D, d = blockIdx.x - b * D;
+    long long row = r.row(b, d);
+    const T* xr = x + row;
+    const T* gr = gy + row;
+    T wk[CONV_ROW_MAX_K], acc[CONV_ROW_MAX_K + 1];
+    #pragma unroll
+    for (int k = 0; k < CONV_ROW_MAX_K; k++) { wk[k] = k < K ? w[(size_t)d * K + k] : (T)0; acc[k] = 0; }
+    acc[CONV_ROW_MAX_K] = 0;
+    T bv = bias ? bias[d] : (T)0;
+    for (int l0 = 0; l0 < L; l0 += tile) {
+        for (int i = threadIdx.x; i < tile + 2 * (K - 1); i += tile) xs[i] = conv_at(xr, dir, l0 - K + 1 + i, L);
+        __syncthreads();
+        for (int i = threadIdx.x; i < tile + K - 1; i += tile) {  // gs at l0 + i (zero past L)
+            int l = l0 + i;
+            T g = 0;
+            if (l < L) {
+                g = gr[dir * l];
+                if (silu) {
+                    T pre = bv;
+                    #pragma unroll
+                    for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K) pre += wk[k] * xs[i + k];
+                    T sig = (T)1 / ((T)1 + exp_t(-pre));
+                    g *= sig * ((T)1 + pre * ((T)1 - sig));
+                }
+            }
+            gs[i] = g;
+        }
+        __syncthreads();
+        int i = threadIdx.x, l = l0 + i;
+        if (l < L) {
+            T acc_x = 0, g = gs[i];
+            #pragma unroll
+            for (int k = 0; k < CONV_ROW_MAX_K; k++) {
+                if (k < K) {
+                    acc_x += wk[k] * gs[i + K - 1 - k];          // dx[l] = Σ_k w[k] · gs[l + K − 1 − k]
+                    acc[k] += g * xs[i + k];                       // dw[k] += gs[l] · x[l − K + 1 + k]
+                }
+            }
+            acc[CONV_ROW_MAX_K] += g;
+            dx[row + dir * l] = acc_x;
+        }
+        __syncthreads();
+    }
+    __shared__ T partials[32];
+    #pragma unroll
+    for (int k = 0; k <= CONV_ROW_MAX_K; k++) {                   // slot CONV_ROW_MAX_K holds the bias sum
+        if (k >= K && k < CONV_ROW_MAX_K) continue;                // uniform: the whole block skips it
+        T total = block_sum(acc[k], partials);
+        if (threadIdx.x == 0) {
+            if (k < CONV_ROW_MAX_K) atomicAdd(dw + (size_t)d * K + k, total);
+            else if (dbias) atomicAdd(dbias + d, total);
+        }
+    }
+}
+
 #define CONV_KERNELS(T, SUFFIX)                                                                                    \
     extern "C" __global__ void causal_conv_fwd_##SUFFIX(const T* x, const T* w, const T* bias, T* y,                \
                                                          int B, int D, int K, int silu, ConvRows r)                 \
@@ -130,7 +230,14 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
     { conv_grad_x<T>(gs, w, dx, B, D, K, r); }                                                                      \
     extern "C" __global__ void causal_conv_grad_w_##SUFFIX(const T* gs, const T* x, T* dw, T* dbias,               \
                                                             int B, int D, int K, int chunk, ConvRows r)             \
-    { conv_grad_w<T>(gs, x, dw, dbias, B, D, K, chunk, r); }
+    { conv_grad_w<T>(gs, x, dw, dbias, B, D, K, chunk, r); }                                                        \
+    extern "C" __global__ void causal_conv_row_fwd_##SUFFIX(const T* x, const T* w, const T* bias, T* y,            \
+                                                             int D, int K, int silu, ConvRows r)                    \
+    { conv_row_fwd<T>(x, w, bias, y, D, K, silu, r); }                                                              \
+    extern "C" __global__ void causal_conv_row_bwd_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,    \
+                                                             T* dx, T* dw, T* dbias, int D, int K, int silu,        \
+                                                             ConvRows r)                                            \
+    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, D, K, silu, r); }
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)

@@ -30,7 +30,8 @@ class CausalConv1dGpuTest {
         Device gpu = Device.cuda(0);
         assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
         // (B, D, L, K)
-        int[][] cases = {{2, 8, 37, 4}, {3, 5, 11, 1}, {2, 3, 3, 5}, {24, 6, 197, 4}};
+        // K <= 8 runs the row kernels (L = 600 > 256: several tiles per row, halos across tiles); K = 9, 12 the general ones
+        int[][] cases = {{2, 8, 37, 4}, {3, 5, 11, 1}, {2, 3, 3, 5}, {24, 6, 197, 4}, {2, 4, 600, 8}, {2, 3, 40, 9}, {1, 2, 300, 12}};
         long seed = 1;
         for (int[] c : cases) {
             for (DType dtype : new DType[] {DType.F32, DType.F64}) {
@@ -77,7 +78,7 @@ class CausalConv1dGpuTest {
     @Test void rowLayoutAndReverseMatchCpu() {
         Device gpu = Device.cuda(0);
         assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
-        int[][] cases = {{2, 8, 37, 4}, {3, 5, 3, 5}, {24, 6, 197, 4}};                 // (B, D, L, K)
+        int[][] cases = {{2, 8, 37, 4}, {3, 5, 3, 5}, {24, 6, 197, 4}, {2, 3, 530, 4}, {2, 3, 50, 10}};  // (B, D, L, K)
         long seed = 500;
         for (int[] c : cases) {
             int b = c[0], d = c[1], l = c[2];

@@ -41,7 +41,8 @@ class SsmNvccSyntaxTest {
         }
         String conv = Nvcc.ptx(nvcc, KERNELS.resolve("causal_conv1d.cu"), tmp.resolve("conv.ptx"));
         for (String kernel : CausalConvCuda.kernelNames()) {
-            int expected = kernel.contains("_grad_x_") ? 7 : 9;             // the KernelArgs slot counts of CausalConvCuda
+            // the KernelArgs slot counts of CausalConvCuda
+            int expected = kernel.contains("_grad_x_") ? 7 : kernel.contains("_row_fwd_") ? 8 : kernel.contains("_row_bwd_") ? 11 : 9;
             assertEquals(expected, parameters(conv, kernel), "causal_conv1d.cu kernel " + kernel);
         }
         // selective_scan_v6.cu includes selective_scan.cu: its PTX holds both kernel families
