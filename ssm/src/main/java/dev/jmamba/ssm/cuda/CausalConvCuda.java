@@ -24,8 +24,10 @@ final class CausalConvCuda {
     private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 24);            // gs, w, dx, B, D, K, rows
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);      // gs, x, dw, dbias, B, D, K, chunk, rows
 
-    private final KernelArgs rowFwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 24);          // x, w, bias, y, D, K, silu, rows
-    private final KernelArgs rowBwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 24); // x, w, bias, gy, dx, dw, dbias, D, K, silu, rows
+    // x, w, bias, gy, dx, dw, dbias, B, D, K, silu, rowsPerBlock, rows
+    private final KernelArgs rowBwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4, 24);
+    /** Blocks the backward row kernel aims at (rows per block = B·D / this, at least 1): ~8 waves of 4 blocks per SM on an H100. */
+    private static final int ROW_BLOCKS_TARGET = 4096;
     /** Largest K of the row kernels (CONV_ROW_MAX_K of causal_conv1d.cu); longer filters take the general kernels. */
     static final int ROW_MAX_K = 8;
 
@@ -57,21 +59,11 @@ final class CausalConvCuda {
     static List<String> kernelNames() {
         return List.of("causal_conv_fwd_f32", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
-                "causal_conv_row_fwd_f32", "causal_conv_row_bwd_f32", "causal_conv_row_fwd_f64", "causal_conv_row_bwd_f64");
+                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64");
     }
 
     /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
     synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int k, boolean silu, Rows rows) {
-        if (k <= ROW_MAX_K) {
-            if ((long) b * d * rows.length() == 0) return;
-            int threads = rowThreads(rows.length());
-            rowFwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y).setInt(4, d).setInt(5, k).setInt(6, silu ? 1 : 0);
-            setRows(rowFwdArgs, 7, rows);
-            int smem = (threads + k - 1) * dtype.bytes();
-            CudaDriver.launchKernel(kernels.function("causal_conv_row_fwd_" + KernelFile.suffix(dtype, "causal conv1d")),
-                    b * d, 1, 1, threads, 1, 1, smem, context.stream(), rowFwdArgs);
-            return;
-        }
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
                 .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, silu ? 1 : 0);
         setRows(fwdArgs, 8, rows);
@@ -93,11 +85,13 @@ final class CausalConvCuda {
             if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
             if (n == 0) return;
             int threads = rowThreads(l);
+            int rowsPerBlock = (int) Math.max(1, (long) b * d / ROW_BLOCKS_TARGET);
+            int blocks = d * Math.ceilDiv(b, rowsPerBlock);
             rowBwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, dx).setLong(5, dw).setLong(6, dbias)
-                    .setInt(7, d).setInt(8, k).setInt(9, silu ? 1 : 0);
-            setRows(rowBwdArgs, 10, rows);
+                    .setInt(7, b).setInt(8, d).setInt(9, k).setInt(10, silu ? 1 : 0).setInt(11, rowsPerBlock);
+            setRows(rowBwdArgs, 12, rows);
             int smem = (2 * threads + 3 * (k - 1)) * dtype.bytes();
-            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), b * d, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), blocks, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
             return;
         }
         long preGrad = gy;

@@ -30,6 +30,22 @@ struct ConvRows {
     __device__ __forceinline__ int dir() const { return reverse ? -1 : 1; }
 };
 
+// Flat index i of the (b, d, l) loops → b, d, l; 32-bit division when i fits (the common case; 64-bit division costs
+// several times more per element).
+__device__ __forceinline__ void conv_split(size_t i, int L, int D, int& b, int& d, int& l) {
+    if (i <= 0xffffffffu) {
+        unsigned u = (unsigned)i, q = u / (unsigned)L, bq = q / (unsigned)D;
+        l = (int)(u - q * (unsigned)L);
+        b = (int)bq;
+        d = (int)(q - bq * (unsigned)D);
+    } else {
+        size_t q = i / L;
+        l = (int)(i - q * L);
+        b = (int)(q / D);
+        d = (int)(q - (size_t)b * D);
+    }
+}
+
 template <typename T>
 __device__ __forceinline__ T pre_activation(const T* xrow, int dir, const T* wrow, T bias, int l, int K) {
     T acc = bias;
@@ -42,9 +58,8 @@ __device__ void conv_fwd(const T* x, const T* w, const T* bias, T* y, int B, int
     int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        int l = (int)(i % L);
-        size_t bd = i / L;
-        int d = (int)(bd % D), b = (int)(bd / D);
+        int b, d, l;
+        conv_split(i, L, D, b, d, l);
         long long row = r.row(b, d);
         T pre = pre_activation(x + row, dir, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
         y[row + dir * l] = silu ? pre / ((T)1 + exp_t(-pre)) : pre;
@@ -56,9 +71,8 @@ __device__ void conv_grad_pre(const T* x, const T* w, const T* bias, const T* gy
     int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        int l = (int)(i % L);
-        size_t bd = i / L;
-        int d = (int)(bd % D), b = (int)(bd / D);
+        int b, d, l;
+        conv_split(i, L, D, b, d, l);
         long long row = r.row(b, d);
         T pre = pre_activation(x + row, dir, w + (size_t)d * K, bias ? bias[d] : (T)0, l, K);
         T sig = (T)1 / ((T)1 + exp_t(-pre));
@@ -71,9 +85,8 @@ __device__ void conv_grad_x(const T* gs, const T* w, T* dx, int B, int D, int K,
     int L = r.L, dir = r.dir();
     size_t n = (size_t)B * D * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-        int l = (int)(i % L);
-        size_t bd = i / L;
-        int d = (int)(bd % D), b = (int)(bd / D);
+        int b, d, l;
+        conv_split(i, L, D, b, d, l);
         long long row = r.row(b, d);
         const T* grow = gs + row;
         const T* wrow = w + (size_t)d * K;
@@ -108,7 +121,9 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
         if (k == K && !dbias) break;
         T acc = 0;
         for (size_t i = begin + threadIdx.x; i < end; i += blockDim.x) {
-            int b = (int)(i / L), l = (int)(i % L);
+            int b, l;
+            if (i <= 0xffffffffu) { unsigned q = (unsigned)i / (unsigned)L; b = (int)q; l = (int)((unsigned)i - q * (unsigned)L); }
+            else { b = (int)(i / L); l = (int)(i - (size_t)b * L); }
             long long row = r.row(b, d);
             if (k == K) acc += gs[row + dir * l];
             else if (l - K + 1 + k >= 0) acc += gs[row + dir * l] * x[row + dir * (l - K + 1 + k)];
@@ -118,12 +133,14 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
     }
 }
 
-// ---- row kernels (K <= CONV_ROW_MAX_K, the path the launcher takes): one block per row (b, d), the row walked in
-// tiles of blockDim positions staged in shared memory with their halo, no per-element index division.
-//   conv_row_fwd : y for the row.
-//   conv_row_bwd : gs (SiLU derivative, pre recomputed) for the tile and its right halo into shared memory, then
-//                  dx from it, and the row's dweight/dbias partial sums in registers (K + 1 per thread), reduced
-//                  over the block and added with one atomicAdd per (d, k) per row (dw, dbias zeroed by the launcher).
+// ---- backward row kernel (K <= CONV_ROW_MAX_K, the path the launcher takes): one block per channel d and group
+// of rowsPerBlock batches, each row (b, d) walked in tiles of blockDim positions staged in shared memory with
+// their halos: gs (SiLU derivative, pre recomputed) for the tile and its right halo, then dx from it, and the
+// dweight/dbias partial sums in registers (K + 1 per thread) over all the block's rows, reduced over the block at
+// the end and added with one atomicAdd per (d, k) per block (dw, dbias zeroed by the launcher). One launch instead
+// of three, no gs round trip through global memory. (Measured on the H100, Vim-T batch 128: one block per row was
+// slower than the three general kernels — 0.41 vs 0.32 ms — its K + 1 block reductions and atomics per 197-long
+// row dominated; hence the batch groups.)
 // Shared memory (dynamic, set by the launcher): x tile [K-1 + blockDim + K-1] and gs tile [blockDim + K-1] of T.
 #define CONV_ROW_MAX_K 8
 
@@ -131,48 +148,23 @@ template <typename T>
 __device__ __forceinline__ T conv_at(const T* row, int dir, int l, int L) { return l >= 0 && l < L ? row[dir * l] : (T)0; }
 
 template <typename T>
-__device__ void conv_row_fwd(const T* x, const T* w, const T* bias, T* y, int D, int K, int silu, ConvRows r) {
-    extern __shared__ __align__(16) unsigned char conv_smem[];
-    T* xs = reinterpret_cast<T*>(conv_smem);                     // positions l0 - K + 1 .. l0 + blockDim - 1
-    int L = r.L, dir = r.dir(), tile = blockDim.x;
-    int b = blockIdx.x / D, d = blockIdx.x - b * D;
-    long long row = r.row(b, d);
-    const T* xr = x + row;
-    T wk[CONV_ROW_MAX_K];
-    #pragma unroll
-    for (int k = 0; k < CONV_ROW_MAX_K; k++) wk[k] = k < K ? w[(size_t)d * K + k] : (T)0;
-    T bv = bias ? bias[d] : (T)0;
-    for (int l0 = 0; l0 < L; l0 += tile) {
-        for (int i = threadIdx.x; i < tile + K - 1; i += tile) xs[i] = conv_at(xr, dir, l0 - K + 1 + i, L);
-        __syncthreads();
-        int l = l0 + threadIdx.x;
-        if (l < L) {
-            T pre = bv;
-            #pragma unroll
-            for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K) pre += wk[k] * xs[threadIdx.x + k];
-            y[row + dir * l] = silu ? pre / ((T)1 + exp_t(-pre)) : pre;
-        }
-        __syncthreads();
-    }
-}
-
-template <typename T>
 __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias,
-                             int D, int K, int silu, ConvRows r) {
+                             int B, int D, int K, int silu, int rowsPerBlock, ConvRows r) {
     extern __shared__ __align__(16) unsigned char conv_smem[];
     int L = r.L, dir = r.dir(), tile = blockDim.x;
     T* xs = reinterpret_cast<T*>(conv_smem);                     // positions l0 - K + 1 .. l0 + tile + K - 2
     T* gs = xs + tile + 2 * (K - 1);                             // positions l0 .. l0 + tile + K - 2
-    int b = blockIdx.x / D, d = blockIdx.x - b * D;
-    long long row = r.row(b, d);
-    const T* xr = x + row;
-    const T* gr = gy + row;
+    int d = blockIdx.x % D, b0 = (blockIdx.x / D) * rowsPerBlock, b1 = min(B, b0 + rowsPerBlock);
     T wk[CONV_ROW_MAX_K], acc[CONV_ROW_MAX_K + 1];
     #pragma unroll
     for (int k = 0; k < CONV_ROW_MAX_K; k++) { wk[k] = k < K ? w[(size_t)d * K + k] : (T)0; acc[k] = 0; }
     acc[CONV_ROW_MAX_K] = 0;
     T bv = bias ? bias[d] : (T)0;
+    for (int b = b0; b < b1; b++)
     for (int l0 = 0; l0 < L; l0 += tile) {
+        long long row = r.row(b, d);
+        const T* xr = x + row;
+        const T* gr = gy + row;
         for (int i = threadIdx.x; i < tile + 2 * (K - 1); i += tile) xs[i] = conv_at(xr, dir, l0 - K + 1 + i, L);
         __syncthreads();
         for (int i = threadIdx.x; i < tile + K - 1; i += tile) {  // gs at l0 + i (zero past L)
@@ -231,13 +223,10 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
     extern "C" __global__ void causal_conv_grad_w_##SUFFIX(const T* gs, const T* x, T* dw, T* dbias,               \
                                                             int B, int D, int K, int chunk, ConvRows r)             \
     { conv_grad_w<T>(gs, x, dw, dbias, B, D, K, chunk, r); }                                                        \
-    extern "C" __global__ void causal_conv_row_fwd_##SUFFIX(const T* x, const T* w, const T* bias, T* y,            \
-                                                             int D, int K, int silu, ConvRows r)                    \
-    { conv_row_fwd<T>(x, w, bias, y, D, K, silu, r); }                                                              \
     extern "C" __global__ void causal_conv_row_bwd_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,    \
-                                                             T* dx, T* dw, T* dbias, int D, int K, int silu,        \
-                                                             ConvRows r)                                            \
-    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, D, K, silu, r); }
+                                                             T* dx, T* dw, T* dbias, int B, int D, int K, int silu, \
+                                                             int rowsPerBlock, ConvRows r)                          \
+    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, B, D, K, silu, rowsPerBlock, r); }
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)
