@@ -31,6 +31,17 @@ import picocli.CommandLine.Option;
  * printed ({@link ProfileReport}). With {@code --graph} (CUDA only) the warm-up steps run eagerly,
  * then one step is captured in a CUDA graph ({@link GraphedStep}) and the timed steps are its
  * replays, each ended by reading the loss back.
+ *
+ * <p>Compute rate: the model's forward cost per image comes from the vision module's analytic
+ * counter ({@link Backbones#cost}, as {@code jmamba info} prints it: multiply-adds counted once, the
+ * fvcore convention of the papers). A training step counts 3 forward costs (forward, plus twice that
+ * for the backward: gradients of inputs and of weights), inference 1. The achieved TFLOP/s reported
+ * count 2 FLOPs per multiply-add, the GEMM convention, so that they compare with the ceiling: right
+ * after the timed steps a float32 matmul of (n, n) by (n, n) runs on the same device
+ * ({@link SgemmCeiling}, 2·n³ FLOPs, median of 5 after 2 warm-ups) and the step's fraction of it is
+ * reported. Text and JSON carry the same numbers; the JSON fields are {@code gmacs_per_image}
+ * (forward, per image), {@code flop_passes} (3 or 1), {@code tflops}, {@code sgemm_n},
+ * {@code sgemm_ms}, {@code sgemm_tflops} and {@code fraction_of_sgemm} = tflops / sgemm_tflops.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Time training steps (or inference) of a model on random data: median ms per step and img/s.")
@@ -63,7 +74,14 @@ public final class BenchTrain implements Runnable {
             + " replays (CUDA only; needs --warmup >= 1).")
     boolean graph;
 
-    @Option(names = "--json", description = "Print one JSON line (and with --profile one more per op).")
+    @Option(names = "--sgemm-n", description = "Side n of the float32 (n, n) x (n, n) matmul timed after the steps as the"
+            + " compute ceiling (default 4096 on a GPU, 1024 on the CPU).")
+    Integer sgemmN;
+
+    @Option(names = "--json", description = "Print one JSON line (and with --profile one more per op). Besides ms and img_per_s:"
+            + " gmacs_per_image (forward multiply-adds per image, fvcore convention as in 'jmamba info'), flop_passes"
+            + " (3 for a training step: forward + 2x for the backward; 1 for --inference), tflops (achieved, counting"
+            + " 2 FLOPs per multiply-add), sgemm_n, sgemm_ms, sgemm_tflops (the matmul ceiling) and fraction_of_sgemm.")
     boolean json;
 
     @Option(names = "--profile", description = "After the timed steps, profile one more step and print a per-op table"
@@ -77,6 +95,7 @@ public final class BenchTrain implements Runnable {
         if (batch < 1 || steps < 1 || warmup < 0 || resolution < 1) {
             throw UserError.usage("--batch-size, --steps and --resolution must be >= 1 and --warmup >= 0");
         }
+        if (sgemmN != null && sgemmN < 1) throw UserError.usage("--sgemm-n must be >= 1, got " + sgemmN);
         Device dev;
         try {
             dev = device == null ? Backends.defaultDevice() : Device.parse(device);
@@ -90,6 +109,12 @@ public final class BenchTrain implements Runnable {
         if (graph && (inference || warmup < 1)) {
             throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");
         }
+        long macsPerImage;
+        try {
+            macsPerImage = Backbones.cost(model, classes, resolution, 3).flops();
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(model + " at " + resolution + ": " + e.getMessage());
+        }
         Backbone net = Backbones.create(model, classes, resolution, 3, 0);
         net.to(dev);
         AdamW opt = new AdamW(ParamGroups.noDecayFor(net, 0.05), 1e-4);
@@ -101,14 +126,23 @@ public final class BenchTrain implements Runnable {
         Arrays.sort(ms);
         double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
         double imgPerS = batch / (median / 1e3);
+        int passes = inference ? 1 : 3;
+        double tflops = 2.0 * passes * macsPerImage * batch / (median * 1e-3) / 1e12;   // 2 FLOPs per multiply-add
+        SgemmCeiling.Result ceiling = SgemmCeiling.measure(dev, sgemmN != null ? sgemmN : SgemmCeiling.defaultSize(dev), 2, 5);
+        double fraction = tflops / ceiling.tflops();
         String mode = inference ? "inference" : "train";
         if (json) {
             System.out.println(String.format(Locale.ROOT,
-                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f%s}",
-                    mode, model, dev, batch, resolution, median, imgPerS, graph ? ",\"graph\":true" : ""));
+                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f%s,"
+                            + "\"gmacs_per_image\":%.6g,\"flop_passes\":%d,\"tflops\":%.6g,\"sgemm_n\":%d,\"sgemm_ms\":%.4f,"
+                            + "\"sgemm_tflops\":%.6g,\"fraction_of_sgemm\":%.6g}",
+                    mode, model, dev, batch, resolution, median, imgPerS, graph ? ",\"graph\":true" : "",
+                    macsPerImage / 1e9, passes, tflops, ceiling.n(), ceiling.ms(), ceiling.tflops(), fraction));
         } else {
-            System.out.println(String.format(Locale.ROOT, "%s %s on %s%s, batch %d at %d: median %.1f ms per step, %.1f img/s",
-                    mode, model, dev, graph ? " (CUDA graph replays)" : "", batch, resolution, median, imgPerS));
+            System.out.println(String.format(Locale.ROOT, "%s %s on %s%s, batch %d at %d: median %.1f ms per step, %.1f img/s,"
+                            + " %.4g TFLOP/s (%d x %.4g GMACs/img, 2 FLOPs per MAC) = %.3g of the sgemm ceiling %.4g TFLOP/s (n=%d, %.3f ms)",
+                    mode, model, dev, graph ? " (CUDA graph replays)" : "", batch, resolution, median, imgPerS,
+                    tflops, passes, macsPerImage / 1e9, fraction, ceiling.tflops(), ceiling.n(), ceiling.ms()));
         }
         if (profile) {
             Profiler.start(!(dev instanceof Device.Cpu));

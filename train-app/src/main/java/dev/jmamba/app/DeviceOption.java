@@ -15,11 +15,20 @@ final class DeviceOption {
     /** The device named by {@code text}, or the default device (CUDA when present, else the CPU) when null. */
     static Device parse(String text) {
         if (text == null) return Backends.defaultDevice();
+        return requireAvailable(syntax(text), text);
+    }
+
+    /** The device {@code text} names (cpu, cuda or cuda:N), without checking that it exists; a usage error otherwise. */
+    static Device syntax(String text) {
         String t = text.strip().toLowerCase(java.util.Locale.ROOT);
         if (t.equals("cpu")) return Device.CPU;
         Matcher m = CUDA.matcher(t);
         if (!m.matches()) throw UserError.usage("bad --device '" + text + "': expected cpu, cuda or cuda:N");
-        Device d = Device.cuda(m.group(1) == null ? 0 : Integer.parseInt(m.group(1)));
+        return Device.cuda(m.group(1) == null ? 0 : Integer.parseInt(m.group(1)));
+    }
+
+    /** {@code d} when it can be used; a runtime error (exit 1) naming {@code text} when it cannot. */
+    static Device requireAvailable(Device d, String text) {
         if (!Backends.isAvailable(d)) {
             throw UserError.runtime("--device " + text + ": no usable CUDA GPU was found on this machine (needs an NVIDIA driver and the jmamba CUDA backend); use --device cpu");
         }
