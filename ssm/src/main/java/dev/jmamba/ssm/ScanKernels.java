@@ -52,6 +52,20 @@ public interface ScanKernels {
     }
 
     /**
+     * Two scans of the same shape at once (Vim's two directions: one kernel launch on the GPU). Returns the
+     * two forwards (no last states). This default runs them one after the other.
+     */
+    default Forward[] forwardPair(ScanTensors a, boolean reverseA, ScanTensors b, boolean reverseB, boolean willBackward) {
+        return new Forward[] {forward(a, false, reverseA, willBackward), forward(b, false, reverseB, willBackward)};
+    }
+
+    /** The backward of {@link #forwardPair}: the gradients of each call, as {@link #backward} returns them. */
+    default Tensor[][] backwardPair(ScanTensors a, Object savedA, Tensor gradA, boolean reverseA,
+                                    ScanTensors b, Object savedB, Tensor gradB, boolean reverseB) {
+        return new Tensor[][] {backward(a, savedA, gradA, reverseA), backward(b, savedB, gradB, reverseB)};
+    }
+
+    /**
      * The forward result.
      *
      * @param out       (B, D, L)

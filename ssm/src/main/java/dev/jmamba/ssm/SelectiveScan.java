@@ -62,6 +62,24 @@ public final class SelectiveScan {
         return new Result(outs[0], outs[1].detach());
     }
 
+    /**
+     * Two scans of the same shape as one node — Vim's two directions, run together (one kernel launch per pass
+     * on the GPU). Each array holds one call's eight inputs in {@link #scan} order (u, delta, A, B, C, D, z,
+     * deltaBias; D, z and deltaBias may be null); {@code reverseA}/{@code reverseB} as {@link #scan}'s reverse.
+     * Equal to two {@link #scan} calls.
+     *
+     * @return the two outputs (B, D, L)
+     */
+    public static Var[] scanPair(Var[] a, boolean reverseA, Var[] b, boolean reverseB, boolean softplus) {
+        if (a.length != 8 || b.length != 8) throw new IllegalArgumentException("scanPair: each call has 8 inputs, got " + a.length + " and " + b.length);
+        check(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], softplus);
+        check(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], softplus);
+        Var[] all = new Var[16];
+        System.arraycopy(a, 0, all, 0, 8);
+        System.arraycopy(b, 0, all, 8, 8);
+        return CustomOps.apply(new ScanPairFunction(softplus, reverseA, reverseB), all);
+    }
+
     /** Validates shapes before any node is recorded, so the error names the argument. */
     private static void check(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus) {
         new ScanTensors(value(u), value(delta), value(A), value(B), value(C), value(D), value(z), value(deltaBias), softplus);

@@ -81,6 +81,38 @@ class SelectiveScanOpGpuTest {
         }
     }
 
+    /**
+     * scanPair (one launch per pass for both calls, second reversed) against two single scans on the GPU:
+     * outputs and all 16 gradients. Same kernels and arithmetic, so equal up to the order of the dA/dB/dC/dD
+     * atomics (tolerance as above).
+     */
+    @Test void pairEqualsTwoSingleScans() {
+        Device gpu = Device.cuda(0);
+        assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
+        int b = 3, d = 64, l = 41, n = 16;
+        long seed = 900;
+        Var[] pa = new Var[8], pb = new Var[8], sa = new Var[8], sb = new Var[8];
+        for (int i = 0; i < 8; i++) {
+            int[] shape = i == 2 ? new int[] {d, n} : i == 3 || i == 4 ? new int[] {b, n, l} : i == 5 || i == 7 ? new int[] {d} : new int[] {b, d, l};
+            Tensor ta = Tensor.randn(seed++, shape), tb = Tensor.randn(seed++, shape);
+            if (i == 2) { ta = ta.abs().neg().sub(0.1); tb = tb.abs().neg().sub(0.1); }
+            pa[i] = Var.param(ta.to(gpu)); sa[i] = Var.param(ta.to(gpu));
+            pb[i] = Var.param(tb.to(gpu)); sb[i] = Var.param(tb.to(gpu));
+        }
+        Tensor ga = Tensor.randn(seed++, b, d, l).to(gpu), gb = Tensor.randn(seed++, b, d, l).to(gpu);
+        Var[] pair = SelectiveScan.scanPair(pa, false, pb, true, true);
+        Var ya = SelectiveScan.scan(sa[0], sa[1], sa[2], sa[3], sa[4], sa[5], sa[6], sa[7], true, false);
+        Var yb = SelectiveScan.scan(sb[0], sb[1], sb[2], sb[3], sb[4], sb[5], sb[6], sb[7], true, true);
+        pair[0].mul(Var.of(ga)).add(pair[1].mul(Var.of(gb))).sum().backward();
+        ya.mul(Var.of(ga)).add(yb.mul(Var.of(gb))).sum().backward();
+        check("out a", ya.value().to(Device.CPU), pair[0].value().to(Device.CPU));
+        check("out b", yb.value().to(Device.CPU), pair[1].value().to(Device.CPU));
+        for (int i = 0; i < 8; i++) {
+            check("a grad " + i, sa[i].grad().to(Device.CPU), pa[i].grad().to(Device.CPU));
+            check("b grad " + i, sb[i].grad().to(Device.CPU), pb[i].grad().to(Device.CPU));
+        }
+    }
+
     /** The scan of (D, B·L) / (G·N, B·L) row matrices viewed as (B, D, L) / (B, G, N, L). */
     private static Var scanOfRows(Var[] v, int b, int l, int n, int g, boolean reverse) {
         int d = v[0].size(0);

@@ -55,6 +55,23 @@ class SelectiveScanOpTest {
         GradCheck.check(v -> scan(v, false), in);
     }
 
+    @Test void gradcheckReverseScan() {
+        // reverse = the scan of the flipped sequence, flipped back: gradients through the flip path (CPU)
+        GradCheck.check(v -> SelectiveScan.scan(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], true, true), inputs(4, 2, 3, 5, 2, 1));
+    }
+
+    @Test void gradcheckPairOfScans() {
+        // scanPair (Vim's two directions as one node): all 16 inputs, second call reversed, the sum of both outputs
+        Tensor[] a = inputs(5, 2, 3, 4, 2, 0), b = inputs(6, 2, 3, 4, 2, 0);
+        Tensor[] all = new Tensor[16];
+        System.arraycopy(a, 0, all, 0, 8);
+        System.arraycopy(b, 0, all, 8, 8);
+        GradCheck.check(v -> {
+            Var[] out = SelectiveScan.scanPair(java.util.Arrays.copyOfRange(v, 0, 8), false, java.util.Arrays.copyOfRange(v, 8, 16), true, true);
+            return out[0].add(out[1].mul(0.7));
+        }, all);
+    }
+
     @Test void gradcheckWithoutOptionalInputs() {
         Tensor[] in = inputs(3, 2, 2, 4, 2, 1);
         GradCheck.check(v -> SelectiveScan.scan(v[0], v[1], v[2], v[3], v[4], null, null, null, true),

@@ -46,6 +46,15 @@ record MambaBranch(Conv1d conv1d, Linear xProj, Linear dtProj, Parameter aLog, P
      * @return (d_inner, B·L) the gated scan output
      */
     Var forwardRows(Var x, Var z, int batch, int length, boolean reverse) {
+        Var[] in = scanInputs(x, z, batch, length, reverse);
+        return rows(SelectiveScan.scan(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], true, reverse));  // (d_inner, B·L)
+    }
+
+    /**
+     * Everything {@link #forwardRows} does before the scan: the scan's eight inputs (u, delta, A, B, C, D, z,
+     * delta_bias) as (B, ·, L) views of channel-major rows, for callers that run two branches' scans together.
+     */
+    Var[] scanInputs(Var x, Var z, int batch, int length, boolean reverse) {
         Parameter convBias = conv1d.bias();
         Var u = CausalConv1d.apply(sequences(x, batch, length), conv1d.weight().var(),
                 convBias == null ? null : convBias.var(), true, reverse);       // (B, d_inner, L), rows layout
@@ -55,10 +64,9 @@ record MambaBranch(Conv1d conv1d, Linear xProj, Linear dtProj, Parameter aLog, P
         Var[] parts = xDbl.split(0, dtRank, dState, dState);                    // (R, B·L), (N, B·L), (N, B·L)
         Var delta = dtProj.weight().var().matmul(parts[0]);                     // (d_inner, B·L), bias in the scan
         Var a = aLog.var().exp().neg();                                         // (d_inner, N)
-        Var out = SelectiveScan.scan(sequences(uRows, batch, length), sequences(delta, batch, length), a,
+        return new Var[] {sequences(uRows, batch, length), sequences(delta, batch, length), a,
                 sequences(parts[1], batch, length), sequences(parts[2], batch, length), d.var(),
-                sequences(z, batch, length), dtProj.bias().var(), true, reverse);  // (B, d_inner, L), rows layout
-        return rows(out);
+                sequences(z, batch, length), dtProj.bias().var()};
     }
 
     /** (C, B·L) rows → (B, C, L) view with strides (L, B·L, 1). */

@@ -4,6 +4,7 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.SelectiveScan;
 
 /**
  * Vim's bidirectional mixer: mamba_ssm {@code Mamba} with {@code bimamba_type="v2"} and
@@ -45,7 +46,8 @@ public final class VimMixer extends Layer {
      * (B, L, d_model) → (B, L, d_model), computed on channel-major rows (see {@link MambaBranch#forwardRows}):
      * x and z come from two GEMMs with the halves of in_proj.weight (the same numbers as one GEMM and a
      * split, without a split's gradient copies), the backward direction scans each sequence from its end
-     * instead of flipping, and out_proj reads the averaged rows transposed.
+     * instead of flipping, both directions' scans run as one node ({@link SelectiveScan#scanPair}: one kernel
+     * launch per pass on the GPU), and out_proj reads the averaged rows transposed.
      */
     @Override public Var forward(Var h) {
         MambaBlock.checkInput(h, config.dModel(), "VimMixer");
@@ -59,9 +61,10 @@ public final class VimMixer extends Layer {
             x = x.add(bias[0]);
             z = z.add(bias[1]);
         }
-        Var outF = forwardBranch.forwardRows(x, z, batch, length, false);           // (d_inner, B·L)
-        Var outB = backwardBranch.forwardRows(x, z, batch, length, true);           // (d_inner, B·L), token order
-        Var y = outF.add(outB).mul(0.5);                                            // if_divide_out
+        Var[] scans = SelectiveScan.scanPair(                                        // both directions in one launch
+                forwardBranch.scanInputs(x, z, batch, length, false), false,
+                backwardBranch.scanInputs(x, z, batch, length, true), true, true);   // (B, d_inner, L) x 2, token order
+        Var y = MambaBranch.rows(scans[0]).add(MambaBranch.rows(scans[1])).mul(0.5);  // (d_inner, B·L), if_divide_out
         Var out = y.transpose(0, 1).matmul(outProj.weight().var().transpose(0, 1));  // (B·L, d_model)
         if (outProj.bias() != null) out = out.add(outProj.bias().var());
         return out.reshape(batch, length, dm);

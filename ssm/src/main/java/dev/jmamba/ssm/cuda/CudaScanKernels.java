@@ -84,6 +84,39 @@ public final class CudaScanKernels implements ScanKernels {
         if (!k.supportsLayouts(s)) {
             return reverse ? ScanKernels.super.forward(in, wantLastState, true, willBackward) : contiguousForward(in, wantLastState);
         }
+        ForwardCall c = prepareForward(in, wantLastState, reverse, willBackward);
+        long[] p = c.pointers();
+        k.forward(s, in.softplus(), c.layout, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+        return c.result(in);
+    }
+
+    @Override public Forward[] forwardPair(ScanTensors a, boolean reverseA, ScanTensors b, boolean reverseB, boolean willBackward) {
+        ScanShape s = a.shape();
+        SelectiveScanCuda k = kernel(a.u().device());
+        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsLayouts(s) || 2L * s.batch() > 65_535) {
+            return ScanKernels.super.forwardPair(a, reverseA, b, reverseB, willBackward);
+        }
+        ForwardCall ca = prepareForward(a, false, reverseA, willBackward), cb = prepareForward(b, false, reverseB, willBackward);
+        k.forwardPair(s, a.softplus(), ca.layout, ca.pointers(), cb.layout, cb.pointers());
+        return new Forward[] {ca.result(a), cb.result(b)};
+    }
+
+    /** One v6 forward call: the float32 inputs as the kernel reads them, the outputs, and their layout. */
+    private record ForwardCall(Tensor[] x, Tensor out, Tensor states, Tensor last, ScanLayout layout) {
+        /** {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState}. */
+        long[] pointers() {
+            return new long[] {ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]), ptr(x[5]), ptr(x[6]), ptr(x[7]),
+                    ptr(out), ptr(states), ptr(last)};
+        }
+
+        Forward result(ScanTensors in) {
+            DType outType = in.u().dtype();
+            return new Forward(out.to(outType), last == null ? null : last.to(outType), new Saved(x, states));
+        }
+    }
+
+    private static ForwardCall prepareForward(ScanTensors in, boolean wantLastState, boolean reverse, boolean willBackward) {
+        ScanShape s = in.shape();
         Device dev = in.u().device();
         Tensor[] x = in.toArray();
         for (int i : new int[] {0, 1, 6}) x[i] = rows(x[i]);
@@ -103,10 +136,7 @@ public final class CudaScanKernels implements ScanKernels {
         bc[ScanLayout.C] = bcStrides(x[4]);
         bc[ScanLayout.DB] = bc[ScanLayout.B];
         bc[ScanLayout.DC] = bc[ScanLayout.C];
-        k.forward(s, in.softplus(), new ScanLayout(seq, bc, reverse), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]),
-                ptr(x[5]), ptr(x[6]), ptr(x[7]), ptr(out), ptr(states), ptr(last));
-        DType outType = in.u().dtype();
-        return new Forward(out.to(outType), last == null ? null : last.to(outType), new Saved(x, states));
+        return new ForwardCall(x, out, states, last, new ScanLayout(seq, bc, reverse));
     }
 
     @Override public Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut) {
@@ -119,6 +149,36 @@ public final class CudaScanKernels implements ScanKernels {
         if (!k.supportsLayouts(s)) {
             return reverse ? ScanKernels.super.backward(in, saved, gradOut, true) : contiguousBackward(in, saved, gradOut);
         }
+        BackwardCall c = prepareBackward(saved, gradOut, reverse);
+        long[] p = c.pointers();
+        k.backward(s, in.softplus(), c.layout, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12],
+                p[13], p[14], p[15], p[16], p[17]);
+        return toInputTypes(in, c.grads);
+    }
+
+    @Override public Tensor[][] backwardPair(ScanTensors a, Object savedA, Tensor gradA, boolean reverseA,
+                                             ScanTensors b, Object savedB, Tensor gradB, boolean reverseB) {
+        ScanShape s = a.shape();
+        SelectiveScanCuda k = kernel(a.u().device());
+        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsLayouts(s) || 2L * s.batch() > 65_535) {
+            return ScanKernels.super.backwardPair(a, savedA, gradA, reverseA, b, savedB, gradB, reverseB);
+        }
+        BackwardCall ca = prepareBackward(savedA, gradA, reverseA), cb = prepareBackward(savedB, gradB, reverseB);
+        k.backwardPair(s, a.softplus(), ca.layout, ca.pointers(), cb.layout, cb.pointers());
+        return new Tensor[][] {toInputTypes(a, ca.grads), toInputTypes(b, cb.grads)};
+    }
+
+    /** One v6 backward call: the saved inputs, the incoming gradient, the gradients to fill and their layout. */
+    private record BackwardCall(Tensor[] x, Tensor states, Tensor g, Tensor[] grads, ScanLayout layout) {
+        /** {u, delta, A, Bm, Cm, dSkip, z, deltaBias, states, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias}. */
+        long[] pointers() {
+            return new long[] {ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]), ptr(x[5]), ptr(x[6]), ptr(x[7]),
+                    ptr(states), ptr(g), ptr(grads[0]), ptr(grads[1]), ptr(grads[2]), ptr(grads[3]), ptr(grads[4]),
+                    ptr(grads[5]), ptr(grads[6]), ptr(grads[7])};
+        }
+    }
+
+    private static BackwardCall prepareBackward(Object saved, Tensor gradOut, boolean reverse) {
         if (!(saved instanceof Saved sv) || sv.states == null) {
             throw new IllegalArgumentException("CudaScanKernels.backward: 'saved' must come from a forward that expected a backward");
         }
@@ -139,10 +199,7 @@ public final class CudaScanKernels implements ScanKernels {
         bc[ScanLayout.C] = bcStrides(x[4]);
         bc[ScanLayout.DB] = bcStrides(grads[3]);
         bc[ScanLayout.DC] = bcStrides(grads[4]);
-        k.backward(s, in.softplus(), new ScanLayout(seq, bc, reverse), ptr(x[0]), ptr(x[1]), ptr(x[2]), ptr(x[3]), ptr(x[4]),
-                ptr(x[5]), ptr(x[6]), ptr(x[7]), ptr(sv.states), ptr(g), ptr(grads[0]), ptr(grads[1]), ptr(grads[2]),
-                ptr(grads[3]), ptr(grads[4]), ptr(grads[5]), ptr(grads[6]), ptr(grads[7]));
-        return toInputTypes(in, grads);
+        return new BackwardCall(x, sv.states, g, grads, new ScanLayout(seq, bc, reverse));
     }
 
     /** The v3 path: contiguous float32 copies of everything. */

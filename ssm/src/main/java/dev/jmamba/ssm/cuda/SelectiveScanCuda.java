@@ -33,6 +33,7 @@ public final class SelectiveScanCuda {
     private final int chunk;
     private final long fwd1, fwd8, bwd1, bwd8;
     private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
+    private final long[] v6FwdPair, v6FwdSummaryPair, v6BwdPair, v6BwdSummaryPair;   // two calls per launch
     private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
     private final long v6Threads;   // 0: the default rule of segmentChunks
     /**
@@ -43,6 +44,7 @@ public final class SelectiveScanCuda {
      */
     private static final long WIDE = 32_768, DEFAULT_SEGMENT_THREADS = 1L << 17;
     private final KernelArgs args = new KernelArgs(STRUCT_BYTES);
+    private final KernelArgs pairArgs = new KernelArgs(STRUCT_BYTES, STRUCT_BYTES);
 
     /** Compiles (or loads from the kernel cache) the scan kernels with {@code chunk} positions per saved state. */
     public SelectiveScanCuda(CudaContext context, int chunk) {
@@ -71,13 +73,29 @@ public final class SelectiveScanCuda {
         v6FwdSummary = new long[2];
         v6Bwd = new long[2];
         v6BwdSummary = new long[2];
+        v6FwdPair = new long[2];
+        v6FwdSummaryPair = new long[2];
+        v6BwdPair = new long[2];
+        v6BwdSummaryPair = new long[2];
         for (int i = 0; i < 2; i++) {
             String n = i == 0 ? "_n1" : "_n16";
             v6Fwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n);
             v6FwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n);
             v6Bwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n);
             v6BwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n);
+            v6FwdPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n + "_pair");
+            v6FwdSummaryPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n + "_pair");
+            v6BwdPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n + "_pair");
+            v6BwdSummaryPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n + "_pair");
         }
+    }
+
+    /** Kernel names of the two-call (pair) variants, each taking two ScanParams (for the nvcc syntax test). */
+    static List<String> pairKernelNames() {
+        List<String> names = new ArrayList<>();
+        for (String n : new String[] {"_n1", "_n16"})
+            for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n + "_pair");
+        return names;
     }
 
     /** Kernel names of both families (for the nvcc syntax test). */
@@ -156,8 +174,12 @@ public final class SelectiveScanCuda {
 
     /** Fills ScanParams; ptrs are the 20 tensor pointers, then segDt and segState (v6 only, else 0). */
     private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks, ScanLayout layout) {
+        fill(args.slot(0), s, softplus, bwd, ptrs, segments, segChunks, layout);
+    }
+
+    private void fill(MemorySegment st, ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks,
+                      ScanLayout layout) {
         if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
-        MemorySegment st = args.slot(0);
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};
         for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
@@ -179,30 +201,32 @@ public final class SelectiveScanCuda {
     }
 
     /**
-     * Runs a v6 pass pair: the summary kernel over segments 1 .. S-1 or 0 .. S-2 (none when S = 1) into a
-     * temporary (S, B, D) Σdt and (S, N, B, D) summary buffer, then the main kernel over all segments.
+     * Runs the v6 passes of one call, or of two calls of the same shape in one launch per pass (calls.length 2,
+     * the *_pair kernels: grid y = 2·B): the summary kernel over segments 1 .. S-1 or 0 .. S-2 (none when S = 1)
+     * into a temporary (S, B, D) Σdt and (S, N, B, D) summary buffer per call, then the main kernel over all segments.
      */
-    private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[] call, ScanLayout layout) {
+    private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[][] calls, ScanLayout[] layouts) {
         int segChunks = segmentChunks(s), segments = Math.ceilDiv(s.chunks(chunk), segChunks);
-        int which = s.state() == 1 ? 0 : 1;
+        int which = s.state() == 1 ? 0 : 1, count = calls.length;
         long stream = context.stream();
-        long bd = (long) s.batch() * s.channels(), work = 0;
-        long segDt = 0, segState = 0;
-        if (segments > 1) {
-            work = context.allocator().allocate(4L * segments * bd * (1 + s.state()), stream);
-            segDt = work;
-            segState = work + 4L * segments * bd;
+        long bd = (long) s.batch() * s.channels(), work = 0, perCall = 4L * segments * bd * (1 + s.state());
+        if (segments > 1) work = context.allocator().allocate(count * perCall, stream);
+        KernelArgs target = count == 1 ? args : pairArgs;
+        boolean hasZ = false;
+        for (int c = 0; c < count; c++) {
+            long segDt = segments > 1 ? work + c * perCall : 0, segState = segments > 1 ? segDt + 4L * segments * bd : 0;
+            fill(target.slot(c), s, softplus, bwd, pointers(calls[c], segDt, segState), segments, segChunks, layouts[c]);
+            hasZ |= calls[c][6] != 0;
         }
-        fill(s, softplus, bwd, pointers(call, segDt, segState), segments, segChunks, layout);
-        int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS);
-        boolean hasZ = call[6] != 0;
+        int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS), rows = count * s.batch();
         if (segments > 1) {
-            long summary = bwd ? v6BwdSummary[which] : v6FwdSummary[which];
+            long summary = count == 1 ? (bwd ? v6BwdSummary : v6FwdSummary)[which] : (bwd ? v6BwdSummaryPair : v6FwdSummaryPair)[which];
             int smem = bwd ? 0 : forwardSharedBytes(which == 0, false, hasZ);
-            CudaDriver.launchKernel(summary, tiles, s.batch(), segments - 1, V6_CHANNELS, 1, 1, smem, stream, args);
+            CudaDriver.launchKernel(summary, tiles, rows, segments - 1, V6_CHANNELS, 1, 1, smem, stream, target);
         }
-        CudaDriver.launchKernel(bwd ? v6Bwd[which] : v6Fwd[which], tiles, s.batch(), segments, V6_CHANNELS, 1, 1,
-                bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, args);
+        long main = count == 1 ? (bwd ? v6Bwd : v6Fwd)[which] : (bwd ? v6BwdPair : v6FwdPair)[which];
+        CudaDriver.launchKernel(main, tiles, rows, segments, V6_CHANNELS, 1, 1,
+                bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, target);
         if (work != 0) context.allocator().free(work);   // stream-ordered: reused only by later work on this stream
     }
 
@@ -247,7 +271,7 @@ public final class SelectiveScanCuda {
                                      long Cm, long dSkip, long z, long deltaBias, long out, long states, long lastState) {
         long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         if (usesV6(s, false)) {
-            launchV6(s, softplus, false, call, layout);
+            launchV6(s, softplus, false, new long[][] {call}, new ScanLayout[] {layout});
         } else {
             requireContiguous(s, layout, states);
             fill(s, softplus, false, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
@@ -284,11 +308,55 @@ public final class SelectiveScanCuda {
         long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0};
         if (usesV6(s, true)) {
-            launchV6(s, softplus, true, call, layout);
+            launchV6(s, softplus, true, new long[][] {call}, new ScanLayout[] {layout});
         } else {
             requireContiguous(s, layout, states);
             fill(s, softplus, true, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
         }
+    }
+
+    /**
+     * Two forward calls of the same shape in one launch per pass (Vim's two directions), v6 only
+     * ({@link #supportsLayouts}). Each call: {u, delta, A, Bm, Cm, dSkip, z, deltaBias, out, states, lastState}
+     * as in {@link #forward(ScanShape, boolean, ScanLayout, long, long, long, long, long, long, long, long, long, long, long)}.
+     */
+    public synchronized void forwardPair(ScanShape s, boolean softplus, ScanLayout layoutA, long[] callA, ScanLayout layoutB, long[] callB) {
+        if (!supportsLayouts(s)) throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16), got N = " + s.state());
+        if (2L * s.batch() > 65_535) throw new IllegalArgumentException("selective scan pairs need 2·B <= 65535, got B = " + s.batch());
+        long[][] calls = new long[2][];
+        long[][] given = {callA, callB};
+        for (int c = 0; c < 2; c++) {
+            if (given[c].length != 11) throw new IllegalArgumentException("forwardPair: a call has 11 pointers, got " + given[c].length);
+            calls[c] = java.util.Arrays.copyOf(given[c], 20);
+        }
+        launchV6(s, softplus, false, calls, new ScanLayout[] {layoutA, layoutB});
+    }
+
+    /**
+     * Two backward calls of the same shape in one launch per pass, v6 only. Each call: {u, delta, A, Bm, Cm, dSkip,
+     * z, deltaBias, states, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias} as in {@link #backward}; dA, dB,
+     * dC, dDskip, ddeltaBias are zeroed here first.
+     */
+    public synchronized void backwardPair(ScanShape s, boolean softplus, ScanLayout layoutA, long[] callA, ScanLayout layoutB, long[] callB) {
+        if (!supportsLayouts(s)) throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16), got N = " + s.state());
+        if (2L * s.batch() > 65_535) throw new IllegalArgumentException("selective scan pairs need 2·B <= 65535, got B = " + s.batch());
+        long stream = context.stream();
+        long[][] calls = new long[2][];
+        long[][] given = {callA, callB};
+        for (int c = 0; c < 2; c++) {
+            long[] g = given[c];
+            if (g.length != 18) throw new IllegalArgumentException("backwardPair: a call has 18 pointers, got " + g.length);
+            long dA = g[12], dB = g[13], dC = g[14], dD = g[15], ddb = g[17];
+            CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
+            CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);
+            CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
+            if (g[5] != 0 && dD != 0) CudaDriver.memsetD32Async(dD, 0, s.channels(), stream);
+            if (g[7] != 0 && ddb != 0) CudaDriver.memsetD32Async(ddb, 0, s.channels(), stream);
+            // ScanParams order: u, delta, A, Bm, Cm, Dskip, z, deltaBias, out, states, lastState, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias
+            calls[c] = new long[] {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], 0, g[8], 0,
+                    g[9], g[10], g[11], dA, dB, dC, g[5] != 0 ? dD : 0, g[6] != 0 ? g[16] : 0, g[7] != 0 ? ddb : 0};
+        }
+        launchV6(s, softplus, true, calls, new ScanLayout[] {layoutA, layoutB});
     }
 }

@@ -58,14 +58,14 @@ struct V6Block {
     size_t BD;        // B·D
 };
 
-__device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg) {
+__device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b) {
     V6Block k;
     int dpg = p.D / p.G, tilesPerGroup = (dpg + V6_T - 1) / V6_T;
     k.g = blockIdx.x / tilesPerGroup;
     int tile = blockIdx.x - k.g * tilesPerGroup;
     k.d0 = k.g * dpg + tile * V6_T;
     k.rows = min(V6_T, dpg - tile * V6_T);
-    k.b = blockIdx.y;
+    k.b = b;
     k.seg = seg;
     k.c0 = seg * p.segChunks;
     k.c1 = min(p.nChunks, k.c0 + p.segChunks);
@@ -320,10 +320,10 @@ __device__ __forceinline__ void v6_fwd_advance(const ScanParams& p, const V6Bloc
 
 // Pass 1 (segments 0 .. S-2): Σ dt and the segment's end state from a zero start.
 template <int NS>
-__device__ void v6_fwd_summary(const ScanParams& p) {
+__device__ void v6_fwd_summary(const ScanParams& p, int b) {
     extern __shared__ __align__(16) float v6_smem[];
     constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
-    V6Block k = v6_block(p, blockIdx.z);
+    V6Block k = v6_block(p, blockIdx.z, b);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
@@ -367,10 +367,10 @@ __device__ __forceinline__ void v6_save_state(const ScanParams& p, const V6Block
 
 // Pass 2: fold the earlier segments into the entering state, re-run the segment writing y and the states.
 template <int NS>
-__device__ void v6_fwd(const ScanParams& p) {
+__device__ void v6_fwd(const ScanParams& p, int b) {
     extern __shared__ __align__(16) float v6_smem[];
     constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
-    V6Block k = v6_block(p, blockIdx.z);
+    V6Block k = v6_block(p, blockIdx.z, b);
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
@@ -427,10 +427,10 @@ __device__ __forceinline__ float v6_gy(const ScanParams& p, float go, float zv) 
 
 // Pass 1 (segments 1 .. S-1): Σ dt and G, the adjoint carry leaving the segment's left end from a zero carry.
 template <int NS>
-__device__ void v6_bwd_summary(const ScanParams& p) {
+__device__ void v6_bwd_summary(const ScanParams& p, int b) {
     __shared__ float gs[V6_T * V6_RS], xs[V6_T * V6_RS], zs[V6_T * V6_RS];
     __shared__ __align__(16) float Cs[TL * V6<NS>::BCS];
-    V6Block k = v6_block(p, blockIdx.z + 1);
+    V6Block k = v6_block(p, blockIdx.z + 1, b);
     float A2[NS], carry[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; carry[n] = 0.f; }
@@ -470,12 +470,12 @@ __device__ __forceinline__ void v6_add_row(float* row, const ScanParams& p, int 
 
 // Pass 2: fold the later segments into the entering carry, then the segment's chunks in reverse.
 template <int NS>
-__device__ void v6_bwd(const ScanParams& p) {
+__device__ void v6_bwd(const ScanParams& p, int b) {
 #if K_CHUNK <= 16
     __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS], gs[V6_T * V6_RS], zs[V6_T * V6_RS];
     __shared__ __align__(16) float Bs[NS * TL], Cs[NS * TL];
     __shared__ float As[NS * V6_T], carrys[NS * V6_T], dAs[NS * V6_T], h0s[NS * V6_T];   // [n][thread]
-    V6Block k = v6_block(p, blockIdx.z);
+    V6Block k = v6_block(p, blockIdx.z, b);
     int t = threadIdx.x, N = NS == 1 ? 1 : p.N;
     for (int n = 0; n < N; n++) {
         float A = k.live ? p.A[k.d * p.N + n] : 0.f, c = 0.f;
@@ -566,11 +566,19 @@ __device__ void v6_bwd(const ScanParams& p) {
 #endif
 }
 
-extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_summary_n1(ScanParams p) { v6_fwd_summary<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_summary_n16(ScanParams p) { v6_fwd_summary<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n1(ScanParams p) { v6_fwd<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS) scan6_fwd_n16(ScanParams p) { v6_fwd<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n1(ScanParams p) { v6_bwd_summary<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_summary_n16(ScanParams p) { v6_bwd_summary<16>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n1(ScanParams p) { v6_bwd<1>(p); }
-extern "C" __global__ void __launch_bounds__(V6_T) scan6_bwd_n16(ScanParams p) { v6_bwd<16>(p); }
+// Single calls: grid (channel tiles, B, segments). Pairs (Vim's two directions in one launch): grid (channel
+// tiles, 2·B, segments), batches B .. 2B-1 run the second call (same shape, own tensors, layout and direction); one
+// launch instead of two, and twice the blocks, which fills the last wave of the backward better.
+#define V6_KERNELS(NAME, FN, NS, BOUNDS)                                                                             \
+    extern "C" __global__ void BOUNDS scan6_##NAME(ScanParams p) { FN<NS>(p, blockIdx.y); }                         \
+    extern "C" __global__ void BOUNDS scan6_##NAME##_pair(ScanParams p, ScanParams q) {                            \
+        if ((int)blockIdx.y < p.B) FN<NS>(p, blockIdx.y); else FN<NS>(q, blockIdx.y - p.B);                        \
+    }
+V6_KERNELS(fwd_summary_n1, v6_fwd_summary, 1, __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS))
+V6_KERNELS(fwd_summary_n16, v6_fwd_summary, 16, __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS))
+V6_KERNELS(fwd_n1, v6_fwd, 1, __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS))
+V6_KERNELS(fwd_n16, v6_fwd, 16, __launch_bounds__(V6_T, V6_FWD_MIN_BLOCKS))
+V6_KERNELS(bwd_summary_n1, v6_bwd_summary, 1, __launch_bounds__(V6_T))
+V6_KERNELS(bwd_summary_n16, v6_bwd_summary, 16, __launch_bounds__(V6_T))
+V6_KERNELS(bwd_n1, v6_bwd, 1, __launch_bounds__(V6_T))
+V6_KERNELS(bwd_n16, v6_bwd, 16, __launch_bounds__(V6_T))

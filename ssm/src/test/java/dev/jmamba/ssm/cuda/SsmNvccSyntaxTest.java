@@ -50,5 +50,8 @@ class SsmNvccSyntaxTest {
         for (String kernel : SelectiveScanCuda.kernelNames()) {
             assertEquals(1, parameters(scan, kernel), "selective_scan.cu kernel " + kernel + " (one ScanParams struct)");
         }
+        for (String kernel : SelectiveScanCuda.pairKernelNames()) {
+            assertEquals(2, parameters(scan, kernel), "selective_scan_v6.cu kernel " + kernel + " (two ScanParams structs)");
+        }
     }
 }
