@@ -7,8 +7,8 @@ import java.util.Arrays;
 
 /**
  * Residual add + RMS norm over the last dim, forward and backward, each one pass over the rows
- * ({@link dev.jmamba.tensor.Backend#addRmsNorm}). Rows run in parallel; row statistics are in
- * double. The weight gradient is summed per fixed chunk of {@value #ROWS_PER_CHUNK} rows, then
+ * ({@link dev.jmamba.tensor.Backend#addRmsNorm}). Rows run in parallel; each row is loaded into
+ * double arrays, computed there and stored back, so one code path serves F32 and F64. The weight gradient is summed per fixed chunk of {@value #ROWS_PER_CHUNK} rows, then
  * over the chunks in order, so it does not depend on the thread count.
  */
 final class AddRmsNormCpu {
@@ -30,22 +30,24 @@ final class AddRmsNormCpu {
         Object X = ElementwiseCpu.arr(xc), R = rc == null ? null : ElementwiseCpu.arr(rc);
         Object Y = ElementwiseCpu.arr(y), S = ElementwiseCpu.arr(sum);
         int xo = xc.offset(), ro = rc == null ? 0 : rc.offset();
-        Parallel.forRange(rows, Math.max(1, 1024 / Math.max(1, c)), r -> {
-            int at = r * c;
-            double ss = 0;
-            for (int i = 0; i < c; i++) {
-                double v = ElementwiseCpu.get(X, t, xo + at + i);
-                if (R != null) v += ElementwiseCpu.get(R, t, ro + at + i);
-                ElementwiseCpu.put(S, t, at + i, v);
-                double s = ElementwiseCpu.get(S, t, at + i);   // rounded to t, as the unfused add
-                ss += s * s;
-            }
-            double rs = 1.0 / Math.sqrt(ss / c + eps);
-            rstd[r] = rs;
-            for (int i = 0; i < c; i++) {
-                double o = ElementwiseCpu.get(S, t, at + i) * rs;
-                if (w != null) o *= w[i];
-                ElementwiseCpu.put(Y, t, at + i, o);
+        boolean f32 = t == DType.F32;
+        Parallel.forBlocks(rows, Math.max(1, 4096 / Math.max(1, c)), (first, end) -> {
+            double[] s = new double[c], other = new double[c];                  // one row, in double
+            for (int r = first; r < end; r++) {
+                int at = r * c;
+                load(X, xo + at, s, c);
+                if (R != null) {
+                    load(R, ro + at, other, c);
+                    for (int i = 0; i < c; i++) s[i] += other[i];
+                }
+                if (f32) for (int i = 0; i < c; i++) s[i] = (float) s[i];   // rounded as the unfused F32 add
+                store(s, S, at, c);
+                double ss = 0;
+                for (int i = 0; i < c; i++) ss += s[i] * s[i];
+                double rs = 1.0 / Math.sqrt(ss / c + eps);
+                rstd[r] = rs;
+                for (int i = 0; i < c; i++) other[i] = w == null ? s[i] * rs : s[i] * rs * w[i];
+                store(other, Y, at, c);
             }
         });
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
@@ -69,24 +71,24 @@ final class AddRmsNormCpu {
         Object GX = ElementwiseCpu.arr(gx);
         int so = sc.offset(), gyo = gyc.offset(), gso = gsc == null ? 0 : gsc.offset();
         Parallel.forRange(chunks, Math.max(1, 4096 / Math.max(1, ROWS_PER_CHUNK * c)), k -> {
+            double[] xhat = new double[c], g = new double[c], extra = new double[c];   // one row, in double
             int end = Math.min(rows, (k + 1) * ROWS_PER_CHUNK);
             for (int r = k * ROWS_PER_CHUNK; r < end; r++) {
                 int at = r * c;
                 double rr = rs[r], dot = 0;
-                for (int i = 0; i < c; i++) {
-                    double g = ElementwiseCpu.get(GY, t, gyo + at + i), xhat = ElementwiseCpu.get(S, t, so + at + i) * rr;
-                    if (partial != null) partial[k * c + i] += g * xhat;
-                    if (w != null) g *= w[i];
-                    dot += g * xhat;
-                }
+                load(S, so + at, xhat, c);
+                load(GY, gyo + at, g, c);
+                for (int i = 0; i < c; i++) xhat[i] *= rr;
+                if (partial != null) for (int i = 0; i < c; i++) partial[k * c + i] += g[i] * xhat[i];
+                if (w != null) for (int i = 0; i < c; i++) g[i] *= w[i];
+                for (int i = 0; i < c; i++) dot += g[i] * xhat[i];
                 double mean = dot / c;
-                for (int i = 0; i < c; i++) {
-                    double g = ElementwiseCpu.get(GY, t, gyo + at + i), xhat = ElementwiseCpu.get(S, t, so + at + i) * rr;
-                    if (w != null) g *= w[i];
-                    double o = rr * (g - xhat * mean);
-                    if (GS != null) o += ElementwiseCpu.get(GS, t, gso + at + i);
-                    ElementwiseCpu.put(GX, t, at + i, o);
+                for (int i = 0; i < c; i++) g[i] = rr * (g[i] - xhat[i] * mean);
+                if (GS != null) {
+                    load(GS, gso + at, extra, c);
+                    for (int i = 0; i < c; i++) g[i] += extra[i];
                 }
+                store(g, GX, at, c);
             }
         });
         Tensor gw = null;
@@ -96,5 +98,17 @@ final class AddRmsNormCpu {
             gw = Tensor.of(total, c).to(t);
         }
         return new Tensor[] {gx, gw};
+    }
+
+    /** dst[0, n) = src[off, off + n) of an F32 or F64 array. */
+    private static void load(Object src, int off, double[] dst, int n) {
+        if (src instanceof float[] f) for (int i = 0; i < n; i++) dst[i] = f[off + i];
+        else System.arraycopy((double[]) src, off, dst, 0, n);
+    }
+
+    /** dst[off, off + n) = src[0, n), rounded to the F32 or F64 array. */
+    private static void store(double[] src, Object dst, int off, int n) {
+        if (dst instanceof float[] f) for (int i = 0; i < n; i++) f[off + i] = (float) src[i];
+        else System.arraycopy(src, 0, (double[]) dst, off, n);
     }
 }
