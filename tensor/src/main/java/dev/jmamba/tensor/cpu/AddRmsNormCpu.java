@@ -30,24 +30,14 @@ final class AddRmsNormCpu {
         Object X = ElementwiseCpu.arr(xc), R = rc == null ? null : ElementwiseCpu.arr(rc);
         Object Y = ElementwiseCpu.arr(y), S = ElementwiseCpu.arr(sum);
         int xo = xc.offset(), ro = rc == null ? 0 : rc.offset();
-        boolean f32 = t == DType.F32;
         Parallel.forBlocks(rows, Math.max(1, 4096 / Math.max(1, c)), (first, end) -> {
-            double[] s = new double[c], other = new double[c];                  // one row, in double
+            double[] s = new double[c];                                          // one row of the sum, in double
             for (int r = first; r < end; r++) {
                 int at = r * c;
-                load(X, xo + at, s, c);
-                if (R != null) {
-                    load(R, ro + at, other, c);
-                    for (int i = 0; i < c; i++) s[i] += other[i];
-                }
-                if (f32) for (int i = 0; i < c; i++) s[i] = (float) s[i];   // rounded as the unfused F32 add
-                store(s, S, at, c);
-                double ss = 0;
-                for (int i = 0; i < c; i++) ss += s[i] * s[i];
+                double ss = addRow(X, xo + at, R, ro + at, S, at, s, c);
                 double rs = 1.0 / Math.sqrt(ss / c + eps);
                 rstd[r] = rs;
-                for (int i = 0; i < c; i++) other[i] = w == null ? s[i] * rs : s[i] * rs * w[i];
-                store(other, Y, at, c);
+                normRow(s, rs, w, Y, at, c);
             }
         });
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
@@ -98,6 +88,42 @@ final class AddRmsNormCpu {
             gw = Tensor.of(total, c).to(t);
         }
         return new Tensor[] {gx, gw};
+    }
+
+    /**
+     * One row of the sum: S[so, so + n) = X[xo, ..) + R[ro, ..) (R null: X) in the arrays' dtype (an
+     * F32 add rounds as the unfused add does), the same values as doubles in s[0, n); returns Σ s².
+     */
+    private static double addRow(Object X, int xo, Object R, int ro, Object S, int so, double[] s, int n) {
+        double ss = 0;
+        if (S instanceof float[] sf) {
+            float[] xf = (float[]) X, rf = (float[]) R;
+            for (int i = 0; i < n; i++) {
+                float v = rf == null ? xf[xo + i] : xf[xo + i] + rf[ro + i];
+                sf[so + i] = v;
+                s[i] = v;
+                ss += (double) v * v;
+            }
+        } else {
+            double[] xd = (double[]) X, rd = (double[]) R, sd = (double[]) S;
+            for (int i = 0; i < n; i++) {
+                double v = rd == null ? xd[xo + i] : xd[xo + i] + rd[ro + i];
+                sd[so + i] = v;
+                s[i] = v;
+                ss += v * v;
+            }
+        }
+        return ss;
+    }
+
+    /** Y[yo, yo + n) = s · rs · w (w null: s · rs), rounded to Y's dtype (F32 or F64). */
+    private static void normRow(double[] s, double rs, double[] w, Object Y, int yo, int n) {
+        if (Y instanceof float[] yf) {
+            for (int i = 0; i < n; i++) yf[yo + i] = (float) (w == null ? s[i] * rs : s[i] * rs * w[i]);
+        } else {
+            double[] yd = (double[]) Y;
+            for (int i = 0; i < n; i++) yd[yo + i] = w == null ? s[i] * rs : s[i] * rs * w[i];
+        }
     }
 
     /** dst[0, n) = src[off, off + n) of an F32 or F64 array. */
