@@ -114,8 +114,8 @@ final class NormKernels extends Launcher {
         int rows = c == 0 ? 0 : sc.numel() / c;
         Tensor gx = strided.empty(dt, sum.shape());
         boolean wantWeight = weightGrad && weight != null;
-        Tensor gw = wantWeight ? strided.zeros(dt, c) : null;
-        if (rows == 0) return new Tensor[] {gx, gw};
+        if (rows == 0) return new Tensor[] {gx, wantWeight ? strided.zeros(dt, c) : null};
+        Tensor gw = wantWeight ? strided.empty(dt, c) : null;   // column_sum writes every entry
         int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor partial = wantWeight ? strided.empty(DType.F64, blocks, c) : null;   // (blocks, C)
         boolean shared = wantWeight && c <= MAX_SHARED_PARTIAL_COLUMNS;
