@@ -7,9 +7,11 @@ import java.util.Arrays;
 
 /**
  * Residual add + RMS norm over the last dim, forward and backward, each one pass over the rows
- * ({@link dev.jmamba.tensor.Backend#addRmsNorm}). Rows run in parallel; each row is loaded into
- * double arrays, computed there and stored back, so one code path serves F32 and F64. The weight gradient is summed per fixed chunk of {@value #ROWS_PER_CHUNK} rows, then
- * over the chunks in order, so it does not depend on the thread count.
+ * ({@link dev.jmamba.tensor.Backend#addRmsNorm}). Rows run in parallel, each in two loops that
+ * read the F32 or F64 arrays, compute in double (a scratch row keeps what the second loop needs)
+ * and write rounded results. The weight gradient is summed per fixed chunk of
+ * {@value #ROWS_PER_CHUNK} rows, then over the chunks in order, so it does not depend on the
+ * thread count.
  */
 final class AddRmsNormCpu {
     /** Rows whose weight-gradient contributions share one partial sum. */
@@ -61,25 +63,15 @@ final class AddRmsNormCpu {
         Object GX = ElementwiseCpu.arr(gx);
         int so = sc.offset(), gyo = gyc.offset(), gso = gsc == null ? 0 : gsc.offset();
         Parallel.forRange(chunks, Math.max(1, 4096 / Math.max(1, ROWS_PER_CHUNK * c)), k -> {
-            double[] xhat = new double[c], g = new double[c], extra = new double[c];   // one row, in double
+            double[] xhat = new double[c], g = new double[c];   // one row, in double
+            double[] part = partial == null ? null : new double[c];
             int end = Math.min(rows, (k + 1) * ROWS_PER_CHUNK);
             for (int r = k * ROWS_PER_CHUNK; r < end; r++) {
                 int at = r * c;
-                double rr = rs[r], dot = 0;
-                load(S, so + at, xhat, c);
-                load(GY, gyo + at, g, c);
-                for (int i = 0; i < c; i++) xhat[i] *= rr;
-                if (partial != null) for (int i = 0; i < c; i++) partial[k * c + i] += g[i] * xhat[i];
-                if (w != null) for (int i = 0; i < c; i++) g[i] *= w[i];
-                for (int i = 0; i < c; i++) dot += g[i] * xhat[i];
-                double mean = dot / c;
-                for (int i = 0; i < c; i++) g[i] = rr * (g[i] - xhat[i] * mean);
-                if (GS != null) {
-                    load(GS, gso + at, extra, c);
-                    for (int i = 0; i < c; i++) g[i] += extra[i];
-                }
-                store(g, GX, at, c);
+                double dot = scaledRow(S, so + at, GY, gyo + at, rs[r], w, xhat, g, part, c);
+                gradRow(xhat, g, rs[r], dot / c, GS, gso + at, GX, at, c);
             }
+            if (part != null) System.arraycopy(part, 0, partial, k * c, c);
         });
         Tensor gw = null;
         if (wantWeight) {
@@ -126,15 +118,32 @@ final class AddRmsNormCpu {
         }
     }
 
-    /** dst[0, n) = src[off, off + n) of an F32 or F64 array. */
-    private static void load(Object src, int off, double[] dst, int n) {
-        if (src instanceof float[] f) for (int i = 0; i < n; i++) dst[i] = f[off + i];
-        else System.arraycopy((double[]) src, off, dst, 0, n);
+    /**
+     * First pass of one backward row: xhat = S[so, ..) · rstd and g = GY[gyo, ..) · w (w null: GY)
+     * into xhat[0, n) and g[0, n); part (or null) += GY · xhat. Returns Σ g · xhat.
+     */
+    private static double scaledRow(Object S, int so, Object GY, int gyo, double rstd, double[] w, double[] xhat, double[] g,
+                                    double[] part, int n) {
+        double dot = 0;
+        for (int i = 0; i < n; i++) {
+            double xh = (S instanceof float[] sf ? sf[so + i] : ((double[]) S)[so + i]) * rstd;
+            double gy = GY instanceof float[] gf ? gf[gyo + i] : ((double[]) GY)[gyo + i];
+            if (part != null) part[i] += gy * xh;
+            double gi = w == null ? gy : gy * w[i];
+            xhat[i] = xh;
+            g[i] = gi;
+            dot += gi * xh;
+        }
+        return dot;
     }
 
-    /** dst[off, off + n) = src[0, n), rounded to the F32 or F64 array. */
-    private static void store(double[] src, Object dst, int off, int n) {
-        if (dst instanceof float[] f) for (int i = 0; i < n; i++) f[off + i] = (float) src[i];
-        else System.arraycopy(src, 0, (double[]) dst, off, n);
+    /** Second pass: GX[gxo, gxo + n) = rstd · (g − xhat · mean) + GS[gso, ..) (GS null: no term), rounded to GX's dtype. */
+    private static void gradRow(double[] xhat, double[] g, double rstd, double mean, Object GS, int gso, Object GX, int gxo, int n) {
+        for (int i = 0; i < n; i++) {
+            double o = rstd * (g[i] - xhat[i] * mean);
+            if (GS != null) o += GS instanceof float[] sf ? sf[gso + i] : ((double[]) GS)[gso + i];
+            if (GX instanceof float[] xf) xf[gxo + i] = (float) o;
+            else ((double[]) GX)[gxo + i] = o;
+        }
     }
 }
