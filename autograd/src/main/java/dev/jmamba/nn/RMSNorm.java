@@ -1,5 +1,6 @@
 package dev.jmamba.nn;
 
+import dev.jmamba.autograd.Norms;
 import dev.jmamba.autograd.Var;
 
 import java.util.Arrays;
@@ -27,9 +28,27 @@ public final class RMSNorm extends Layer {
 
     /** x (..., C) → (..., C). */
     @Override public Var forward(Var x) {
+        checkInput(x);
+        return x.rmsNorm(weight.var(), eps);
+    }
+
+    /**
+     * The residual step of a Mamba/Vim block, fused ({@link Norms#addRmsNorm}): sum = x + residual
+     * (residual null: sum = x) and normed = this norm of sum. x and residual (..., C) of one shape;
+     * returns both, numerically {@code forward(x.add(residual))} and the sum.
+     */
+    public Norms.AddNorm forwardWithResidual(Var x, Var residual) {
+        checkInput(x);
+        if (residual != null && !Arrays.equals(residual.shape(), x.shape())) {
+            throw new IllegalArgumentException("RMSNorm(" + channels + "): expected a residual of the input's shape "
+                    + Arrays.toString(x.shape()) + ", got " + Arrays.toString(residual.shape()));
+        }
+        return Norms.addRmsNorm(x, residual, weight.var(), eps);
+    }
+
+    private void checkInput(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {
             throw new IllegalArgumentException("RMSNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
         }
-        return x.rmsNorm(weight.var(), eps);
     }
 }

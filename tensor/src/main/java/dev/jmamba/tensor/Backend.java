@@ -108,6 +108,31 @@ public interface Backend {
     Tensor[] rmsNorm(Tensor x, Tensor weight, double eps);
 
     /**
+     * Residual add fused with RMS norm over the last dim (Mamba's {@code fused_add_norm}): with
+     * sum = x + residual (residual null: sum = x) rounded to the compute dtype, returns
+     * {y, sum, rstd} where y = sum · rstd · weight and rstd = 1 / sqrt(mean(sum²) + eps), of shape
+     * x.shape[:-1]. x and residual (..., C) have one shape; weight (C) may be null. F64 inputs
+     * compute in F64, everything else in F32; y equals {@code rmsNorm(x.add(residual))} up to the
+     * order of the row sum.
+     */
+    Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps);
+
+    /**
+     * Backward of {@link #addRmsNorm}, one pass over the rows. With x̂ = sum · rstd and
+     * g = gy · weight (or gy):
+     * <pre>
+     *   gSumTotal = rstd · (g − x̂ · mean(g · x̂)) + gSum      (the gradient of both x and residual)
+     *   gWeight   = Σ gy · x̂  over every row                   (C)
+     * </pre>
+     * gy and sum (..., C); gSum (..., C) is the gradient reaching the sum output from elsewhere
+     * (null: none); rstd (sum.shape[:-1]) and sum as returned by the forward; weight (C) or null.
+     * Returns {gSumTotal, gWeight}; gWeight is null when {@code weightGrad} is false or weight is
+     * null. gWeight sums per-block partial sums in a fixed order (no atomics), so it is the same
+     * on every run.
+     */
+    Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad);
+
+    /**
      * One AdamW step (PyTorch {@code torch.optim.AdamW}) in place, element by element:
      * <pre>
      *   p = p · (1 − lr·wd)                       (skipped when wd = 0)

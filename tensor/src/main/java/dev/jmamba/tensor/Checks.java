@@ -55,6 +55,62 @@ public final class Checks {
         }
     }
 
+    /**
+     * Operands of {@link Backend#addRmsNorm}: x (..., C) at least 1-D and floating, residual
+     * (x's shape, floating) or null, weight (C) or null, all on x's device. Returns the compute
+     * dtype: F64 when x or residual is F64, else F32.
+     */
+    public static DType addRmsNorm(Tensor x, Tensor residual, Tensor weight) {
+        String op = "addRmsNorm";
+        if (x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", Shapes.str(x.shapeRef()));
+        floating(op, x);
+        int c = x.size(-1);
+        if (residual != null) {
+            sameDevice(op, x, residual);
+            floating(op, residual);
+            if (!Shapes.same(residual.shapeRef(), x.shapeRef())) {
+                throw new TensorException.Shape(op, "residual of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(residual.shapeRef()));
+            }
+        }
+        channelVector(op, "weight", weight, x, c);
+        return x.dtype() == DType.F64 || (residual != null && residual.dtype() == DType.F64) ? DType.F64 : DType.F32;
+    }
+
+    /**
+     * Operands of {@link Backend#addRmsNormBackward}: sum (..., C) F32 or F64; gy and gSum (or
+     * null) of sum's shape; rstd of shape sum.shape[:-1]; weight (C) or null; all on sum's device.
+     */
+    public static void addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight) {
+        String op = "addRmsNormBackward";
+        if (sum.rank() < 1) throw new TensorException.Shape(op, "sum of at least 1 dim (..., C)", Shapes.str(sum.shapeRef()));
+        if (sum.dtype() != DType.F32 && sum.dtype() != DType.F64) {
+            throw new TensorException.DType(op, "sum of dtype F32 or F64 (as the forward returns it)", sum.dtype().toString());
+        }
+        if (gy == null) throw new TensorException(op, "a gy tensor", "null");
+        for (Tensor g : new Tensor[] {gy, gSum}) {
+            if (g == null) continue;
+            sameDevice(op, sum, g);
+            floating(op, g);
+            if (!Shapes.same(g.shapeRef(), sum.shapeRef())) {
+                throw new TensorException.Shape(op, (g == gy ? "gy" : "gSum") + " of sum's shape " + Shapes.str(sum.shapeRef()),
+                        Shapes.str(g.shapeRef()));
+            }
+        }
+        int[] rows = java.util.Arrays.copyOf(sum.shapeRef(), sum.rank() - 1);
+        sameDevice(op, sum, rstd);
+        if (!Shapes.same(rstd.shapeRef(), rows)) {
+            throw new TensorException.Shape(op, "rstd of shape " + Shapes.str(rows) + " (sum.shape[:-1])", Shapes.str(rstd.shapeRef()));
+        }
+        channelVector(op, "weight", weight, sum, sum.size(-1));
+    }
+
+    /** A (C) parameter of a norm over the last dim, on like's device, or null. */
+    private static void channelVector(String op, String name, Tensor v, Tensor like, int c) {
+        if (v == null) return;
+        sameDevice(op, like, v);
+        if (v.rank() != 1 || v.size(0) != c) throw new TensorException.Shape(op, name + " of shape (" + c + ")", Shapes.str(v.shapeRef()));
+    }
+
     private static void checkUpdateOperand(String op, String name, Tensor t) {
         t.storage().checkAlive(op);
         if (!t.isContiguous()) {

@@ -152,6 +152,14 @@ final class ProfilingBackend implements Backend {
         try (var f = op("rms_norm")) { return inner.rmsNorm(x, weight, eps); }
     }
 
+    @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
+        try (var f = op("add_rms_norm")) { return inner.addRmsNorm(x, residual, weight, eps); }
+    }
+
+    @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
+        try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
+    }
+
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
                                       double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
         try (var f = op("adamw_update")) {

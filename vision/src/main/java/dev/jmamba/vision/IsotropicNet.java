@@ -1,5 +1,6 @@
 package dev.jmamba.vision;
 
+import dev.jmamba.autograd.Norms;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.DropPath;
 import dev.jmamba.nn.Init;
@@ -19,8 +20,10 @@ import java.util.Map;
 /**
  * The non-hierarchical ("isotropic") Mamba classifier shared by Vim, GlobalMamba and LocalVim
  * (spec vim.md §1–2): tokens → (+ class token) → + pos_embed → depth × [add → RMSNorm → mixer]
- * → add → RMSNorm (norm_f) → class token or mean of tokens → head. Optionally (LocalVim) the 2-D
- * rotary embedding rotates hidden states and residual before every layer ({@link #useRotaryEmbedding}).
+ * → add → RMSNorm (norm_f) → class token or mean of tokens → head. Each add → RMSNorm is one
+ * fused op ({@link RMSNorm#forwardWithResidual}) returning the new residual and its norm.
+ * Optionally (LocalVim) the 2-D rotary embedding rotates hidden states and residual before every
+ * layer ({@link #useRotaryEmbedding}).
  *
  * <p>Residual stream: Vim keeps it in fp32 ({@code residual_in_fp32=True}) while the mixer may run
  * in half precision; jmamba computes everything in the parameters' dtype (fp32 by default), so the
@@ -44,6 +47,8 @@ public class IsotropicNet extends Backbone {
     private final Linear head;
     private final int dim;
     private Rope2d rope;   // null unless the family uses rotary embeddings (LocalVim)
+    /** add → RMSNorm as one fused op (the default) or as add, then RMSNorm: the reference tests compare with. */
+    boolean fusedResidualNorm = true;
 
     /** One residual layer: {@code norm} then {@code mixer} (Vim's {@code Block}). */
     static final class Block extends Module {
@@ -133,12 +138,21 @@ public class IsotropicNet extends Backbone {
                 hidden = rope.apply(hidden, ropeTables);
                 if (residual != null) residual = rope.apply(residual, ropeTables);
             }
-            residual = residual == null ? hidden : residual.add(dropPaths.get(i).forward(hidden));
-            hidden = mixers.get(i).forward().apply(layers.get(i).norm.forward(residual), layout);
+            // residual = residual + drop_path(hidden) (layer 0: residual = hidden); hidden = norm(residual): one fused op
+            Var branch = residual == null ? hidden : dropPaths.get(i).forward(hidden);
+            Norms.AddNorm added = addNorm(layers.get(i).norm, branch, residual);
+            residual = added.sum();
+            hidden = mixers.get(i).forward().apply(added.normed(), layout);
         }
-        residual = residual.add(finalDropPath.forward(hidden));
-        Var out = normF.forward(residual);                                           // (B, T, D)
+        Var out = addNorm(normF, finalDropPath.forward(hidden), residual).normed();   // (B, T, D)
         return layout.hasCls() ? out.select(1, layout.clsIndex()) : out.mean(false, 1);
+    }
+
+    /** sum = residual + branch (residual null: sum = branch) and norm(sum); branch, residual (B, T, D). */
+    private Norms.AddNorm addNorm(RMSNorm norm, Var branch, Var residual) {
+        if (fusedResidualNorm) return norm.forwardWithResidual(branch, residual);
+        Var sum = residual == null ? branch : residual.add(branch);
+        return new Norms.AddNorm(norm.forward(sum), sum);
     }
 
     private Var insertCls(Var tokens, int index, int batch) {

@@ -110,6 +110,16 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { return NormCpu.rmsNorm(x, weight, eps); }
 
+    @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
+        alive("addRmsNorm", x, residual, weight);
+        return AddRmsNormCpu.forward(x, residual, weight, eps);
+    }
+
+    @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
+        alive("addRmsNormBackward", gy, gSum, sum, rstd, weight);
+        return AddRmsNormCpu.backward(gy, gSum, sum, rstd, weight, weightGrad);
+    }
+
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
                                       double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
         Updates.AdamwFactors f = Updates.AdamwFactors.of(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay,

@@ -189,6 +189,16 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) { enter(); return norm.rmsNorm(x, weight, eps); }
 
+    @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
+        enter();
+        return norm.addRmsNorm(x, residual, weight, eps);
+    }
+
+    @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
+        enter();
+        return norm.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad);
+    }
+
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, double lr, double beta1, double beta2,
                                       double eps, double weightDecay, double biasCorrection1, double biasCorrection2) {
         enter();

@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
@@ -7,8 +8,9 @@ import dev.jmamba.tensor.TensorException;
 import java.util.Arrays;
 
 /**
- * Layer norm {y, mean, rstd} and RMS norm {y, rstd} over the last dim ({@code norm.cu}): one
- * block per row, statistics in double. F64 inputs compute in F64, everything else in F32.
+ * Layer norm {y, mean, rstd}, RMS norm {y, rstd} and residual add + RMS norm {y, sum, rstd} with
+ * its backward over the last dim ({@code norm.cu}): one block per row (the backward: per block
+ * of rows), statistics in double. F64 inputs compute in F64, everything else in F32.
  */
 final class NormKernels extends Launcher {
     static final String SOURCE = "norm.cu";
@@ -18,6 +20,20 @@ final class NormKernels extends Launcher {
     private final KernelArgs layerArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 8);
     // (x, weight, y, rstd, rows, c, eps)
     private final KernelArgs rmsArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 8);
+
+    // (x, residual, weight, y, sum, rstd, rows, c, eps)
+    private final KernelArgs addRmsArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 8);
+    // (gy, gsum, sum, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared)
+    private final KernelArgs addRmsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    // (partial, out, blocks, c)
+    private final KernelArgs columnSumArgs = new KernelArgs(8, 8, 4, 4);
+
+    /** Most blocks of the add + RMS norm backward: the number of weight-gradient partial sums per column. */
+    static final int MAX_BACKWARD_BLOCKS = 1024;
+    /** Widest row whose weight-gradient partials stay in shared memory (c doubles; 32 KiB). */
+    static final int MAX_SHARED_PARTIAL_COLUMNS = 4096;
+    /** Threads per column of column_sum (JM_COLUMN_SUM_ROWS). */
+    static final int COLUMN_SUM_ROWS = 16;
 
     NormKernels(CudaContext context, StridedKernels strided) {
         super(context, SOURCE);
@@ -66,8 +82,68 @@ final class NormKernels extends Launcher {
         return new Tensor[] {y, rstd};
     }
 
+    synchronized Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
+        DType dt = Checks.addRmsNorm(x, residual, weight);
+        int c = x.size(-1);
+        Tensor xc = strided.contiguous(x, dt), rc = residual == null ? null : strided.contiguous(residual, dt);
+        Tensor w = vector(weight, c, dt, "addRmsNorm");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        Tensor y = strided.empty(dt, x.shape()), sum = strided.empty(dt, x.shape());
+        Tensor rstd = strided.empty(dt, Arrays.copyOf(x.shape(), x.rank() - 1));
+        if (rows > 0) {
+            addRmsArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(rc)).setLong(2, pointerOrNull(w)).setLong(3, address(y))
+                    .setLong(4, address(sum)).setLong(5, address(rstd)).setInt(6, rows).setInt(7, c);
+            setDouble(addRmsArgs, 8, eps);
+            launchRows("add_rms_norm_" + suffix(dt), rows, rowThreads(c), addRmsArgs);
+        }
+        return new Tensor[] {y, sum, rstd};
+    }
+
+    /**
+     * One backward kernel over blocks of {@link #rowsPerBackwardBlock} rows, then (for the weight
+     * gradient) column_sum over the blocks' partial sums: a fixed grid and a fixed summation
+     * order, so the result is the same on every run and every device.
+     */
+    synchronized Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
+        Checks.addRmsNormBackward(gy, gSum, sum, rstd, weight);
+        DType dt = sum.dtype();
+        int c = sum.size(-1);
+        Tensor sc = strided.contiguous(sum, dt), gyc = strided.contiguous(gy, dt);
+        Tensor gsc = gSum == null ? null : strided.contiguous(gSum, dt), rc = strided.contiguous(rstd, dt);
+        Tensor w = vector(weight, c, dt, "addRmsNormBackward");
+        int rows = c == 0 ? 0 : sc.numel() / c;
+        Tensor gx = strided.empty(dt, sum.shape());
+        boolean wantWeight = weightGrad && weight != null;
+        if (rows == 0) return new Tensor[] {gx, wantWeight ? strided.zeros(dt, c) : null};
+        Tensor gw = wantWeight ? strided.empty(dt, c) : null;   // column_sum writes every entry
+        int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
+        Tensor partial = wantWeight ? strided.empty(DType.F64, blocks, c) : null;   // (blocks, C)
+        boolean shared = wantWeight && c <= MAX_SHARED_PARTIAL_COLUMNS;
+        addRmsBackwardArgs.setLong(0, address(gyc)).setLong(1, pointerOrNull(gsc)).setLong(2, address(sc)).setLong(3, address(rc))
+                .setLong(4, pointerOrNull(w)).setLong(5, address(gx)).setLong(6, pointerOrNull(partial)).setInt(7, rows).setInt(8, c)
+                .setInt(9, perBlock).setInt(10, shared ? 1 : 0);
+        CudaDriver.launchKernel(function("add_rms_norm_backward_" + suffix(dt)), blocks, 1, 1, rowThreads(c), 1, 1,
+                shared ? c * Double.BYTES : 0, context.stream(), addRmsBackwardArgs);
+        if (wantWeight) {
+            columnSumArgs.setLong(0, address(partial)).setLong(1, address(gw)).setInt(2, blocks).setInt(3, c);
+            CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+                    context.stream(), columnSumArgs);
+            partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
+        }
+        return new Tensor[] {gx, gw};
+    }
+
+    /**
+     * Rows per block of the backward: as few as keep the grid at most {@link #MAX_BACKWARD_BLOCKS}
+     * blocks. Depends on the row count only, never on the device.
+     */
+    static int rowsPerBackwardBlock(int rows) {
+        return Math.max(1, Math.ceilDiv(rows, MAX_BACKWARD_BLOCKS));
+    }
+
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64");
+        return java.util.List.of("layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
+                "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "column_sum_f32", "column_sum_f64");
     }
 }

@@ -1,6 +1,6 @@
-// Layer norm and RMS norm over the last dim (NormKernels.java): one block per row of a
-// contiguous (rows, c) input, statistics in double with a fixed reduction order (two passes
-// over the row for the variance, like the CPU). weight and bias may be null.
+// Layer norm, RMS norm and residual add + RMS norm over the last dim (NormKernels.java): one
+// block per row of a contiguous (rows, c) input, statistics in double with a fixed reduction
+// order (two passes over the row for the variance, like the CPU). weight and bias may be null.
 #include "jm_common.cuh"
 
 template <typename T>
@@ -53,6 +53,92 @@ __device__ void rms_norm(const T* x, const T* weight, T* y, T* rstd_out, int row
     if (threadIdx.x == 0) rstd_out[row] = (T)rs;
 }
 
+// Residual add + RMS norm (Mamba's fused_add_norm), one block per row: sum = x + residual is
+// rounded to T and stored, and the row is normalised from the stored (rounded) values, so y equals
+// rms_norm(x + residual). The second loop reads back only what the same thread stored in the first.
+template <typename T>
+__device__ void add_rms_norm(const T* x, const T* residual, const T* weight, T* y, T* sum, T* rstd_out, int rows,
+                             int c, double eps) {
+    __shared__ double shared[32];
+    int row = blockIdx.x;
+    if (row >= rows) return;
+    long long base = (long long)row * c;
+    double ss = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double v = (double)x[base + i];
+        if (residual) v += (double)residual[base + i];
+        T s = (T)v;
+        sum[base + i] = s;
+        ss += (double)s * (double)s;
+    }
+    double rs = 1.0 / sqrt(jm_block_sum(ss, shared) / c + eps);
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double o = (double)sum[base + i] * rs;
+        if (weight) o *= (double)weight[i];
+        y[base + i] = (T)o;
+    }
+    if (threadIdx.x == 0) rstd_out[row] = (T)rs;
+}
+
+// Backward of add_rms_norm. Block b handles rows [b * rows_per_block, (b + 1) * rows_per_block):
+//   gx = rstd (g - xhat mean(g xhat)) + gsum      with xhat = sum rstd, g = gy weight
+// and, when partial is not null, adds gy xhat of its rows into partial[b, :] (blocks, c) in row
+// order. Column i is only ever touched by thread i % blockDim.x, so the partial sums need neither
+// atomics nor barriers; they live in dynamic shared memory (c doubles) when use_shared is set,
+// else directly in partial. column_sum then adds the blocks' partials in a fixed order.
+template <typename T>
+__device__ void add_rms_norm_backward(const T* gy, const T* gsum, const T* sum, const T* rstd, const T* weight, T* gx,
+                                      double* partial, int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * c;
+    if (acc)
+        for (int i = threadIdx.x; i < c; i += blockDim.x) acc[i] = 0.0;
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c;
+        double r = (double)rstd[row];
+        double dot = 0;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double g = (double)gy[base + i], xhat = (double)sum[base + i] * r;
+            if (acc) acc[i] += g * xhat;
+            if (weight) g *= (double)weight[i];
+            dot += g * xhat;
+        }
+        double mean = jm_block_sum(dot, shared) / c;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double g = (double)gy[base + i], xhat = (double)sum[base + i] * r;
+            if (weight) g *= (double)weight[i];
+            double o = r * (g - xhat * mean);
+            if (gsum) o += (double)gsum[base + i];
+            gx[base + i] = (T)o;
+        }
+    }
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < c; i += blockDim.x) partial[(long long)blockIdx.x * c + i] = acc[i];
+}
+
+// out[i] = sum over b of partial[b, i] (blocks, c) in a fixed order. A block of (32, ROWS) threads
+// covers 32 columns: thread (tx, ty) adds rows b = ty, ty + ROWS, ... in order, then thread (tx, 0)
+// adds the ROWS lane sums in order.
+#define JM_COLUMN_SUM_ROWS 16
+template <typename T>
+__device__ void column_sum(const double* partial, T* out, int blocks, int c) {
+    __shared__ double lanes[JM_COLUMN_SUM_ROWS][32];
+    int i = blockIdx.x * 32 + threadIdx.x;
+    double s = 0;
+    if (i < c)
+        for (int b = threadIdx.y; b < blocks; b += JM_COLUMN_SUM_ROWS) s += partial[(long long)b * c + i];
+    lanes[threadIdx.y][threadIdx.x] = s;
+    __syncthreads();
+    if (threadIdx.y == 0 && i < c) {
+        double total = 0;
+        for (int k = 0; k < JM_COLUMN_SUM_ROWS; ++k) total += lanes[k][threadIdx.x];
+        out[i] = (T)total;
+    }
+}
+
 #define JM_NORM(TN, T)                                                                                     \
     extern "C" __global__ void layer_norm_##TN(const T* x, const T* weight, const T* bias, T* y, T* mean,  \
                                                T* rstd, int rows, int c, double eps) {                     \
@@ -61,6 +147,20 @@ __device__ void rms_norm(const T* x, const T* weight, T* y, T* rstd_out, int row
     extern "C" __global__ void rms_norm_##TN(const T* x, const T* weight, T* y, T* rstd, int rows, int c,  \
                                              double eps) {                                                 \
         rms_norm<T>(x, weight, y, rstd, rows, c, eps);                                                     \
+    }                                                                                                      \
+    extern "C" __global__ void add_rms_norm_##TN(const T* x, const T* residual, const T* weight, T* y,     \
+                                                 T* sum, T* rstd, int rows, int c, double eps) {           \
+        add_rms_norm<T>(x, residual, weight, y, sum, rstd, rows, c, eps);                                  \
+    }                                                                                                      \
+    extern "C" __global__ void add_rms_norm_backward_##TN(const T* gy, const T* gsum, const T* sum,        \
+                                                          const T* rstd, const T* weight, T* gx,           \
+                                                          double* partial, int rows, int c,                \
+                                                          int rows_per_block, int use_shared) {            \
+        add_rms_norm_backward<T>(gy, gsum, sum, rstd, weight, gx, partial, rows, c, rows_per_block,       \
+                                 use_shared);                                                              \
+    }                                                                                                      \
+    extern "C" __global__ void column_sum_##TN(const double* partial, T* out, int blocks, int c) {         \
+        column_sum<T>(partial, out, blocks, c);                                                            \
     }
 JM_NORM(f32, float)
 JM_NORM(f64, double)
