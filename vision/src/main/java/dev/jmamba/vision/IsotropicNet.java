@@ -48,7 +48,7 @@ public class IsotropicNet extends Backbone {
     private final int dim;
     private Rope2d rope;   // null unless the family uses rotary embeddings (LocalVim)
     /** add → RMSNorm as one fused op (the default) or as add, then RMSNorm: the reference tests compare with. */
-    boolean fusedResidualNorm = true;
+    boolean fusedResidualNorm = !Boolean.getBoolean("jmamba.unfusedResidualNorm");   // the property: for before/after timings
 
     /** One residual layer: {@code norm} then {@code mixer} (Vim's {@code Block}). */
     static final class Block extends Module {
