@@ -48,8 +48,13 @@
 //       Backward unchanged: Vim-T 0.944 (1.61×), VMamba 2.946 (1.66×), long 13.89 (1.22×). Nsight Compute on the
 //       long backward: 0.53 instructions issued per cycle per scheduler, ~63 warp-instructions per (warp, l, n),
 //       top stall a fixed-latency dependency; capping registers to 11–12 blocks per SM raised active warps to
-//       2.66 per scheduler but not the issue rate (13.61 ms, reverted). The next step for the backward is fewer
-//       instructions per (l, n) (the transposing dB/dC reduction and the per-n shared-memory traffic), not occupancy.
+//       2.66 per scheduler but not the issue rate (13.61 ms, reverted). The SASS (cuobjdump of the runtime-compiled
+//       kernel) showed why: 627 instructions per state per chunk, the first level of the dB/dC transposing warp sum
+//       compiled as a runtime loop with predicated register moves. (3) Template-recursive transpose sum (compile-time
+//       trip counts; N = 1 keeps the compact loop, fewer registers): backward Vim-T 0.944 → 0.719 (2.12×),
+//       long 13.89 → 10.53 (1.61×), VMamba-T stage 1 unchanged 2.95 (1.66×). (4) Pairs: two calls of one shape in
+//       one launch (grid y = 2B; Vim's two directions): the Vim-T backward's 1536 one-warp blocks left a 2nd wave of
+//       a few blocks at 8 blocks per SM; 3072 blocks fill it (Vim-T step profile: scan backward 49.2 → 38.9 ms).
 //
 // Work split (notes/PERFORMANCE.md §3): NP = lanes per (b, d) = next power of two >= N, capped at 32;
 // lane n0 owns states n0, n0 + NP, ... ("slices", S of them). Every lane carries h in a register

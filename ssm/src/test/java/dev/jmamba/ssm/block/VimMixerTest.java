@@ -19,17 +19,19 @@ class VimMixerTest {
         VimMixer mixer = new VimMixer(MambaConfig.of(4, 21).withDState(2));
         BlockTestSupport.f64(mixer);
         ModuleGradCheck.check(mixer, mixer::forward, randomF64(4, 2, 5, 4));
+        mixer.zeroGrad();                                                   // the check above left its gradients
+        ModuleGradCheck.check(mixer, mixer::forwardRows, randomF64(5, 2, 5, 4));
     }
 
     @Test void rowLayoutForwardEqualsTheFlipFormulation() {
-        // forward (channel-major rows, reverse conv/scan) vs forwardReference (spec: token-major, explicit flips),
+        // forwardRows (channel-major rows, reverse conv/scan, scanPair; the GPU path) vs forwardReference (spec: token-major, explicit flips),
         // float64 on the CPU: equal to rounding (1e-10 of each result's largest magnitude: same sums, other orders)
         for (int[] c : new int[][] {{2, 7, 8, 3}, {3, 5, 12, 16}}) {     // (B, L, d_model, d_state)
             VimMixer mixer = new VimMixer(MambaConfig.of(c[2], 31).withDState(c[3]));
             BlockTestSupport.f64(mixer);
             Tensor h = randomF64(32, c[0], c[1], c[2]), gout = randomF64(33, c[0], c[1], c[2]);
             Var h1 = Var.param(h.copy()), h2 = Var.param(h.copy());
-            Var y1 = mixer.forward(h1);
+            Var y1 = mixer.forwardRows(h1);
             y1.backward(gout);
             Map<String, Tensor> g1 = new java.util.HashMap<>();
             mixer.namedParameters().forEach((k, p) -> g1.put(k, p.var().grad().copy()));
