@@ -10,6 +10,10 @@
 // past the group's channels (D / G not a multiple of 32) and positions past L are staged as zeros, with
 // dt = 0 past L (so a = 1 and h passes through), which makes their contributions vanish without branches.
 // exp(dt·A) is ex2.approx(dt·(A·log2 e)) — __expf's accuracy, one multiply fewer.
+// The forward stages W positions per tile (32 for N = 1, else one chunk) with cp.async into two buffers, so the
+// next tile loads while the current one computes; the backward stages one chunk at a time with plain loads.
+// Every tensor has its own batch and channel (or B/C row) strides (ScanLayout; positions contiguous), `reverse`
+// maps scan position l to column L-1-l, and the *_pair kernels run two calls of one shape (grid y = 2B).
 //
 // Forward, h_l = a_l·h_{l-1} + dt_l·B_l·u_l is affine in the state entering a segment:
 //   pass 1 (segments 0 .. S-2): P = Π a = exp(A·Σ dt) (stored as Σ dt) and H = the state at the segment
@@ -97,24 +101,10 @@ __device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, int
     for (int i = 0; i < TL; i++) dst[(r + i * V6_ROWSTEP) * V6_RS + j] = v[i];
 }
 
-// The inverse: rows of stride V6_RS to (B, D, L) tensor `which` (only existing channels and positions).
-__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
-                                              const V6Block& k, int l0, int len) {
-    int j = threadIdx.x % TL, r = threadIdx.x / TL;
-    bool colOk = j < len;
-    long long rowStride = p.seqStride[which][1];
-    float* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
-    long long step = V6_ROWSTEP * rowStride;
-    #pragma unroll
-    for (int i = 0; i < TL; i++) {
-        if (colOk && r + i * V6_ROWSTEP < k.rows) *ptr = src[(r + i * V6_ROWSTEP) * V6_RS + j];
-        ptr += step;
-    }
-}
-
-// v6_store_rows for a [32 × W] tile with rows of stride W + 1.
+// The inverse of the staging: a [32 × W] tile with rows of stride W + 1 to (B, D, L) tensor `which` (only existing
+// channels and positions).
 template <int W>
-__device__ __forceinline__ void v6_store_rows_w(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
+__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
                                                 const V6Block& k, int l0, int len) {
     constexpr int ROWSTEP = V6_T / W;
     int j = threadIdx.x % W, r = threadIdx.x / W;
@@ -443,7 +433,7 @@ __device__ void v6_fwd(const ScanParams& p, int b) {
             if ((j + 1) % TL == 0 && saveStates && c + j / TL < cEnd) v6_save_state<NS>(p, k, c + j / TL, h);
         }
         __syncwarp();
-        v6_store_rows_w<W>(p.out, SEQ_OUT, t.u, p, k, l0, len);
+        v6_store_rows<W>(p.out, SEQ_OUT, t.u, p, k, l0, len);
         __syncwarp();                                  // these tiles are refilled by the next advance
     }
     v6_cp_wait<0>();
@@ -590,9 +580,9 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
             xrow[j] = dd;
         }
         __syncwarp();
-        v6_store_rows(p.du, SEQ_DU, us, p, k, l0, len);
-        v6_store_rows(p.ddelta, SEQ_DDELTA, xs, p, k, l0, len);
-        if (p.z) v6_store_rows(p.dz, SEQ_DZ, zs, p, k, l0, len);
+        v6_store_rows<TL>(p.du, SEQ_DU, us, p, k, l0, len);
+        v6_store_rows<TL>(p.ddelta, SEQ_DDELTA, xs, p, k, l0, len);
+        if (p.z) v6_store_rows<TL>(p.dz, SEQ_DZ, zs, p, k, l0, len);
         __syncwarp();
     }
     if (!k.live) return;
