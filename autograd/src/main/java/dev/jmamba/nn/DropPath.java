@@ -12,7 +12,7 @@ import dev.jmamba.tensor.Tensor;
  * <p>Reproducible like {@link Dropout}: call i draws its (B) uniforms with seed
  * {@code Seeds.derive(seed, i)}.
  */
-public final class DropPath extends Layer {
+public final class DropPath extends Layer implements RandomLayer {
     private final double rate;
     private final long seed;
     private long calls;
@@ -24,6 +24,14 @@ public final class DropPath extends Layer {
     }
 
     public double rate() { return rate; }
+
+    /** Number of training-mode calls so far (the stream index of the next mask). */
+    @Override public long calls() { return calls; }
+
+    @Override public void seek(long position) {
+        if (position < 0) throw new IllegalArgumentException("DropPath.seek: position must be >= 0, got " + position);
+        calls = position;
+    }
 
     /** x (B, ...) → (B, ...). */
     @Override public Var forward(Var x) {

@@ -12,7 +12,7 @@ import dev.jmamba.tensor.Tensor;
  * counter-based generator with seed {@code Seeds.derive(seed, i)}, so two modules with the same seed
  * give the same masks for the same call sequence on any device.
  */
-public final class Dropout extends Layer {
+public final class Dropout extends Layer implements RandomLayer {
     private final double p;
     private final long seed;
     private long calls;
@@ -24,7 +24,12 @@ public final class Dropout extends Layer {
     }
 
     /** Number of training-mode calls so far (the stream index of the next mask). */
-    public long calls() { return calls; }
+    @Override public long calls() { return calls; }
+
+    @Override public void seek(long position) {
+        if (position < 0) throw new IllegalArgumentException("Dropout.seek: position must be >= 0, got " + position);
+        calls = position;
+    }
 
     /** x (any shape) → same shape. */
     @Override public Var forward(Var x) {

@@ -9,6 +9,7 @@ import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.app.models.ModelRegistry;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.app.models.Classifier;
+import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.optim.AdamW;
@@ -235,6 +236,7 @@ public final class Trainer {
     /** One optimisation step on {@code batch}; returns the loss (NaN or infinite when the step was skipped). */
     private double trainStep(Batch batch, double lr) {
         model.module().train(true);
+        RandomLayer.seekAll(model.module(), step);   // dropout / drop-path masks a function of (seed, step): resume-exact
         try (Scope scope = Scope.open()) {
             Map<String, Tensor> buffers = new LinkedHashMap<>();
             for (var e : model.module().namedBuffers().entrySet()) buffers.put(e.getKey(), e.getValue().copy());
