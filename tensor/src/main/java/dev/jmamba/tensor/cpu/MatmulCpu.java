@@ -39,6 +39,18 @@ final class MatmulCpu {
         if (lb == null) { bx = bx.contiguous(); lb = new Layout(false, Math.max(1, n)); }
         Tensor out = ElementwiseCpu.newTensor(a.dtype(), outShape);
         int batches = Shapes.numel(batch);
+        if (batches > 1 && Shapes.numel(batchB) == 1 && Shapes.numel(batchA) == batches && a.isContiguous()) {
+            // a (..., m, k) contiguous @ one (k, n) matrix: one GEMM over the (batches·m, k) rows instead of
+            // batches small ones (each packing b again)
+            Object A = ElementwiseCpu.arr(a), B = ElementwiseCpu.arr(bx), C = ElementwiseCpu.arr(out);
+            int ob = bx.offset(), rows = batches * m;
+            if (A instanceof float[] fa) {
+                Sgemm.sgemm(false, lb.transposed, rows, n, k, 1f, fa, a.offset(), Math.max(1, k), (float[]) B, ob, lb.ld, 0f, (float[]) C, 0, Math.max(1, n));
+            } else {
+                Dgemm.dgemm(false, lb.transposed, rows, n, k, 1.0, (double[]) A, a.offset(), Math.max(1, k), (double[]) B, ob, lb.ld, 0.0, (double[]) C, 0, Math.max(1, n));
+            }
+            return out;
+        }
         int[] bs = Shapes.contiguousStrides(batch);
         int[] sa = ax.strides(), sb = bx.strides();
         Object A = ElementwiseCpu.arr(ax), B = ElementwiseCpu.arr(bx), C = ElementwiseCpu.arr(out);

@@ -108,6 +108,15 @@ final class MatmulKernels extends Launcher {
         int batches = Shapes.numel(batch);
         if (Shapes.numel(outShape) == 0) return strided.empty(a.dtype(), outShape);
         if (k == 0) return strided.zeros(a.dtype(), outShape);
+        if (batches > 1 && Shapes.numel(Arrays.copyOf(b.shape(), Math.max(0, b.rank() - 2))) == 1 && a.rank() > 2
+                && a.isContiguous() && Shapes.numel(Arrays.copyOf(a.shape(), a.rank() - 2)) == batches) {
+            // a (..., m, k) contiguous @ one (k, n) matrix: one GEMM over the (batches·m, k) rows (a Linear on
+            // (B, H, W, C) would otherwise be B·H small GEMMs of W rows)
+            Operand ob = operand(b.rank() > 2 ? b.reshape(k, n) : b, 0);
+            Tensor out = strided.empty(a.dtype(), outShape);
+            gemm(a.dtype(), false, ob.transposed, batches * m, n, k, address(a), 0, address(ob.t), 0, 0, address(out), 0, 1);
+            return out;
+        }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
         Tensor out = strided.empty(a.dtype(), outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,

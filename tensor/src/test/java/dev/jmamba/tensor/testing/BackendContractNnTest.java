@@ -55,6 +55,17 @@ public abstract class BackendContractNnTest {
                     System.arraycopy(Ref.matmul(ai, bj, m, k, n), 0, exp, (i * 3 + j) * m * n, m * n);
                 }
             assertClose(exp, new int[] {2, 3, m, n}, out, tol, 0, "batched broadcast " + dt);
+            // (2, 3, m, k) @ one (k, n) weight, as given and as a transposed (n, k) view, and as (1, k, n):
+            // the rows of a fold into one product on backends that can (same result as per-matrix products)
+            double[] a4 = rnd.values(2, 3, m, k), w = rnd.values(n, k);
+            double[] wT = new double[k * n];
+            for (int i = 0; i < n; i++) for (int j = 0; j < k; j++) wT[j * n + i] = w[i * k + j];
+            double[] exp4 = Ref.matmul(a4, wT, 6 * m, k, n);
+            Tensor a4t = t(a4, dt, 2, 3, m, k);
+            assertClose(exp4, new int[] {2, 3, m, n}, a4t.matmul(t(wT, dt, k, n)), tol, 0, "rank-4 @ 2-D " + dt);
+            assertClose(exp4, new int[] {2, 3, m, n}, a4t.matmul(t(w, dt, n, k).transpose(0, 1)), tol, 0, "rank-4 @ transposed 2-D " + dt);
+            assertClose(exp4, new int[] {2, 3, m, n}, a4t.matmul(t(wT, dt, 1, k, n)), tol, 0, "rank-4 @ (1, k, n) " + dt);
+            assertClose(exp4, new int[] {2, 3, m, n}, RandomTensors.nonContiguous(a4t).matmul(t(wT, dt, k, n)), tol, 0, "non-contiguous rank-4 @ 2-D " + dt);
         }
         assertEquals(0, Tensor.zeros(DType.F32, device(), 0, 3).matmul(Tensor.zeros(DType.F32, device(), 3, 2)).numel());
         assertArrayEquals(new float[] {0, 0, 0, 0}, Tensor.zeros(DType.F32, device(), 2, 0).matmul(Tensor.zeros(DType.F32, device(), 0, 2)).toFloatArray(), "k = 0 gives zeros");
