@@ -95,4 +95,18 @@ class PartsTest {
         assertEquals(r.params(), r.parts().stream().mapToLong(CostReport.Part::params).sum());
         assertTrue(r.flops() > Backbones.cost("vmamba-tiny", 1000, 112, 3).flops() * 3, "FLOPs grow with the resolution");
     }
+
+    @Test void dctBasisCachedInsideAScopeOutlivesIt() {
+        // the first call of a size inside a training step's Scope must not tie the cached basis to that scope
+        // (found by bench train --model globalmamba-tiny: the second step read a released tensor)
+        int n = 12;                                          // a size no other test caches first
+        Tensor img = Tensor.randn(3, 1, 2, n, n);
+        double[] first;
+        try (dev.jmamba.tensor.Scope scope = dev.jmamba.tensor.Scope.open()) {
+            first = DctBands.bands(Var.of(img)).get(0).value().toDoubleArray();
+        }
+        try (dev.jmamba.tensor.Scope scope = dev.jmamba.tensor.Scope.open()) {
+            assertArrayEquals(first, DctBands.bands(Var.of(img)).get(0).value().toDoubleArray(), 0.0);
+        }
+    }
 }

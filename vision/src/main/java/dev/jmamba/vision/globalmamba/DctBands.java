@@ -30,16 +30,19 @@ public final class DctBands {
 
     private static final Map<Integer, Tensor> BASIS = new ConcurrentHashMap<>();
 
-    /** The orthonormal DCT-II matrix (N, N), float64-computed, float32 stored; cached per N. */
+    /**
+     * The orthonormal DCT-II matrix (N, N), float64-computed, float32 stored; cached per N, outside any
+     * {@link dev.jmamba.tensor.Scope} (a training step's scope would otherwise free the cached matrix).
+     */
     public static Tensor basis(int n) {
-        return BASIS.computeIfAbsent(n, size -> {
+        return BASIS.computeIfAbsent(n, size -> dev.jmamba.tensor.Scope.unowned(() -> {
             float[] d = new float[size * size];
             for (int k = 0; k < size; k++) {
                 double alpha = k == 0 ? Math.sqrt(1.0 / size) : Math.sqrt(2.0 / size);
                 for (int i = 0; i < size; i++) d[k * size + i] = (float) (alpha * Math.cos(Math.PI * (2 * i + 1) * k / (2.0 * size)));
             }
             return Tensor.wrap(d, size, size);
-        });
+        }));
     }
 
     /** Side s_i of the triangle of band i (i = 0, 1, 2) for an N×N image: N / 2^(2−i). */
