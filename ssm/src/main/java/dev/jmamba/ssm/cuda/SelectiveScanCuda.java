@@ -16,14 +16,15 @@ import java.util.List;
  * raw device pointers with the layouts of {@link ScanShape}; optional inputs/outputs are 0.
  * The frozen reference is {@link dev.jmamba.ssm.kernel.SelectiveScanReference}.
  *
- * <p>Two kernel families: v6 ({@code selective_scan_v6.cu}: L split into segments, one thread per
+ * <p>Two kernel families: v6 ({@code selective_scan_v6.cu}, {@code _fwd.cu}, {@code _bwd.cu}: L split into segments, one thread per
  * (b, d, segment)) for N <= 16 when the chunk divides 32 (forward) or 16 (backward); v3 (a lane per state)
  * otherwise. System properties for experiments: {@code jmamba.scan.v6=false} forces v3,
  * {@code jmamba.scan.threads} (default: the rule of {@link #segmentChunks}) is the B·D·S the segment count aims at.
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
-    private static final String V6_SOURCE_NAME = "selective_scan_v6.cu";
+    /** The v6 family: shared parts, forward pass, backward pass (each pass file includes the first on its own). */
+    private static final String[] V6_SOURCE_NAMES = {"selective_scan_v6.cu", "selective_scan_v6_fwd.cu", "selective_scan_v6_bwd.cu"};
     /** struct ScanParams: 9 ints padded to 40, 22 pointers, S and segChunks, 12 stride pairs, reverse (padded to 8). */
     private static final int STRUCT_BYTES = 40 + 22 * 8 + 8 + 12 * 16 + 8;
     private static final long STRIDES_AT = 40 + 22 * 8 + 8;
@@ -142,8 +143,12 @@ public final class SelectiveScanCuda {
     /** Elements of the saved-state buffer: (B, D, nChunks, N). */
     public long stateElements(ScanShape s) { return (long) s.batch() * s.channels() * s.chunks(chunk) * s.state(); }
 
-    /** selective_scan.cu followed by selective_scan_v6.cu (which then skips its include of the first). */
-    static String source() { return KernelSource.read(SOURCE_NAME) + "\n" + KernelSource.read(V6_SOURCE_NAME); }
+    /** selective_scan.cu followed by the v6 files (whose include guards then skip their includes). */
+    static String source() {
+        StringBuilder all = new StringBuilder(KernelSource.read(SOURCE_NAME));
+        for (String name : V6_SOURCE_NAMES) all.append('\n').append(KernelSource.read(name));
+        return all.toString();
+    }
 
     /** Lanes per (b, d): the next power of two at least N, at most 32. */
     static int lanes(int n) { return Math.min(32, Integer.highestOneBit(Math.max(1, n - 1)) << (n > 1 ? 1 : 0)); }
@@ -231,7 +236,7 @@ public final class SelectiveScanCuda {
     }
 
     /**
-     * Dynamic shared memory of a v6 forward kernel (mirrors V6Fwd / V6FwdTiles of selective_scan_v6.cu): STAGES
+     * Dynamic shared memory of a v6 forward kernel (mirrors V6Fwd / V6FwdTiles of selective_scan_v6_fwd.cu): STAGES
      * stages of u, delta, [z] rows [32 × (W + 1)] and B, [C] tiles [W × BCS]; the summary pass stages no z and no C.
      */
     int forwardSharedBytes(boolean stateOne, boolean main, boolean hasZ) {

@@ -21,7 +21,7 @@
 //       repeated work, but only B·D threads (12 warps per SM for Vim-T, 3 for the long shape) left it
 //       latency-bound: 0.78 ms Vim-T, 46 ms long. Next: split L across warps (chunked parallel scan with a
 //       carry pass) so thread-per-channel work has enough parallelism.
-//   v6  (selective_scan_v6.cu, used for N <= 16; v3 stays for N > 16 and for K_CHUNK not dividing 32
+//   v6  (selective_scan_v6*.cu, used for N <= 16; v3 stays for N > 16 and for K_CHUNK not dividing 32
 //       (forward) or 16 (backward)) L split into S segments of whole chunks, S ≈ 2^18 / (B·D) (Vim-T 5,
 //       VMamba stage 1 5, long 21); block = one warp = 32 channels of one (b, g) and one segment, one thread
 //       per (b, d, segment) with all N states in registers; [32 × TL] tiles of u, delta, z, gout and the

@@ -45,13 +45,14 @@ class SsmNvccSyntaxTest {
             int expected = kernel.contains("_grad_x_") ? 7 : kernel.contains("_row_bwd_") ? 13 : 9;
             assertEquals(expected, parameters(conv, kernel), "causal_conv1d.cu kernel " + kernel);
         }
-        // selective_scan_v6.cu includes selective_scan.cu: its PTX holds both kernel families
-        String scan = Nvcc.ptx(nvcc, KERNELS.resolve("selective_scan_v6.cu"), tmp.resolve("scan.ptx"));
+        // the v6 pass files include selective_scan_v6.cu, which includes selective_scan.cu: their PTX holds both families
+        String scan = Nvcc.ptx(nvcc, KERNELS.resolve("selective_scan_v6_fwd.cu"), tmp.resolve("scan_fwd.ptx"))
+                + Nvcc.ptx(nvcc, KERNELS.resolve("selective_scan_v6_bwd.cu"), tmp.resolve("scan_bwd.ptx"));
         for (String kernel : SelectiveScanCuda.kernelNames()) {
             assertEquals(1, parameters(scan, kernel), "selective_scan.cu kernel " + kernel + " (one ScanParams struct)");
         }
         for (String kernel : SelectiveScanCuda.pairKernelNames()) {
-            assertEquals(2, parameters(scan, kernel), "selective_scan_v6.cu kernel " + kernel + " (two ScanParams structs)");
+            assertEquals(2, parameters(scan, kernel), "v6 kernel " + kernel + " (two ScanParams structs)");
         }
     }
 }
