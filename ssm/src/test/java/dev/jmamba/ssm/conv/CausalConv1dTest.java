@@ -34,7 +34,24 @@ class CausalConv1dTest {
                 Tensor bias = random(seed++, DType.F64, c[1]);
                 GradCheck.check(v -> CausalConv1d.apply(v[0], v[1], v[2], silu), x, w, bias);
                 GradCheck.check(v -> CausalConv1d.apply(v[0], v[1], null, silu), x, w);
+                GradCheck.check(v -> CausalConv1d.apply(v[0], v[1], v[2], silu, true), x, w, bias);   // reverse (anti-causal)
             }
+        }
+    }
+
+    @Test void reverseIsTheAntiCausalConv() {
+        // y[b,d,l] = silu(bias[d] + Σ_k w[d,k]·x[b,d,l + K − 1 − k]) (x = 0 past L), plain float64 loops
+        int bn = 2, dn = 3, ln = 9, kn = 4;
+        Tensor x = random(11, DType.F64, bn, dn, ln), w = random(12, DType.F64, dn, 1, kn), bias = random(13, DType.F64, dn);
+        double[] xs = x.toDoubleArray(), ws = w.toDoubleArray(), bs = bias.toDoubleArray();
+        double[] y = CausalConv1d.apply(Var.of(x), Var.of(w), Var.of(bias), true, true).value().toDoubleArray();
+        for (int b = 0; b < bn; b++) for (int d = 0; d < dn; d++) for (int l = 0; l < ln; l++) {
+            double pre = bs[d];
+            for (int k = 0; k < kn; k++) {
+                int at = l + kn - 1 - k;
+                if (at < ln) pre += ws[d * kn + k] * xs[(b * dn + d) * ln + at];
+            }
+            assertEquals(pre / (1 + Math.exp(-pre)), y[(b * dn + d) * ln + l], 1e-14, "(b, d, l) = " + b + ", " + d + ", " + l);
         }
     }
 
