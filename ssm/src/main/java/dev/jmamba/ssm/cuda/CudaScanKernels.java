@@ -62,7 +62,28 @@ public final class CudaScanKernels implements ScanKernels {
         return merges ? f : f.contiguous();
     }
 
-    /** {batch, channel} strides of a (B, D, L) tensor with contiguous positions. */
+    /**
+     * The layout of one call: inputs x (ScanTensors order, as the kernel reads them), and either the forward's
+     * out or the backward's gout and gradients (the others null; unused slots get zero strides).
+     */
+    private static ScanLayout layout(Tensor[] x, Tensor out, Tensor gout, Tensor[] grads, boolean reverse) {
+        long[][] seq = new long[8][], bc = new long[4][];
+        seq[ScanLayout.U] = seqStrides(x[0]);
+        seq[ScanLayout.DELTA] = seqStrides(x[1]);
+        seq[ScanLayout.Z] = seqStrides(x[6]);
+        seq[ScanLayout.OUT] = seqStrides(out);
+        seq[ScanLayout.GOUT] = seqStrides(gout);
+        seq[ScanLayout.DU] = seqStrides(grads == null ? null : grads[0]);
+        seq[ScanLayout.DDELTA] = seqStrides(grads == null ? null : grads[1]);
+        seq[ScanLayout.DZ] = seqStrides(grads == null ? null : grads[6]);
+        bc[ScanLayout.B] = bcStrides(x[3]);
+        bc[ScanLayout.C] = bcStrides(x[4]);
+        bc[ScanLayout.DB] = grads == null ? bc[ScanLayout.B] : bcStrides(grads[3]);
+        bc[ScanLayout.DC] = grads == null ? bc[ScanLayout.C] : bcStrides(grads[4]);
+        return new ScanLayout(seq, bc, reverse);
+    }
+
+    /** {batch, channel} strides of a (B, D, L) tensor with contiguous positions ({0, 0} for null). */
     private static long[] seqStrides(Tensor t) {
         return t == null ? new long[] {0, 0} : new long[] {t.strides()[0], t.strides()[1]};
     }
@@ -93,7 +114,7 @@ public final class CudaScanKernels implements ScanKernels {
     @Override public Forward[] forwardPair(ScanTensors a, boolean reverseA, ScanTensors b, boolean reverseB, boolean willBackward) {
         ScanShape s = a.shape();
         SelectiveScanCuda k = kernel(a.u().device());
-        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsLayouts(s) || 2L * s.batch() > 65_535) {
+        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsPairs(s)) {
             return ScanKernels.super.forwardPair(a, reverseA, b, reverseB, willBackward);
         }
         ForwardCall ca = prepareForward(a, false, reverseA, willBackward), cb = prepareForward(b, false, reverseB, willBackward);
@@ -126,17 +147,7 @@ public final class CudaScanKernels implements ScanKernels {
         Tensor out = Tensor.emptyLike(x[0]);                                                      // (B, D, L), u's layout
         Tensor states = willBackward ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state()) : null;
         Tensor last = wantLastState ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
-        long[][] seq = new long[8][], bc = new long[4][];
-        java.util.Arrays.fill(seq, new long[] {0, 0});
-        seq[ScanLayout.U] = seqStrides(x[0]);
-        seq[ScanLayout.DELTA] = seqStrides(x[1]);
-        seq[ScanLayout.Z] = seqStrides(x[6]);
-        seq[ScanLayout.OUT] = seqStrides(out);
-        bc[ScanLayout.B] = bcStrides(x[3]);
-        bc[ScanLayout.C] = bcStrides(x[4]);
-        bc[ScanLayout.DB] = bc[ScanLayout.B];
-        bc[ScanLayout.DC] = bc[ScanLayout.C];
-        return new ForwardCall(x, out, states, last, new ScanLayout(seq, bc, reverse));
+        return new ForwardCall(x, out, states, last, layout(x, out, null, null, reverse));
     }
 
     @Override public Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut) {
@@ -160,7 +171,7 @@ public final class CudaScanKernels implements ScanKernels {
                                              ScanTensors b, Object savedB, Tensor gradB, boolean reverseB) {
         ScanShape s = a.shape();
         SelectiveScanCuda k = kernel(a.u().device());
-        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsLayouts(s) || 2L * s.batch() > 65_535) {
+        if (!s.equals(b.shape()) || a.softplus() != b.softplus() || !k.supportsPairs(s)) {
             return ScanKernels.super.backwardPair(a, savedA, gradA, reverseA, b, savedB, gradB, reverseB);
         }
         BackwardCall ca = prepareBackward(savedA, gradA, reverseA), cb = prepareBackward(savedB, gradB, reverseB);
@@ -186,20 +197,7 @@ public final class CudaScanKernels implements ScanKernels {
         Tensor g = rows(gradOut);
         Tensor[] grads = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) if (x[i] != null) grads[i] = Tensor.emptyLike(x[i]);   // each in its input's layout
-        long[][] seq = new long[8][], bc = new long[4][];
-        java.util.Arrays.fill(seq, new long[] {0, 0});
-        seq[ScanLayout.U] = seqStrides(x[0]);
-        seq[ScanLayout.DELTA] = seqStrides(x[1]);
-        seq[ScanLayout.Z] = seqStrides(x[6]);
-        seq[ScanLayout.GOUT] = seqStrides(g);
-        seq[ScanLayout.DU] = seqStrides(grads[0]);
-        seq[ScanLayout.DDELTA] = seqStrides(grads[1]);
-        seq[ScanLayout.DZ] = seqStrides(grads[6]);
-        bc[ScanLayout.B] = bcStrides(x[3]);
-        bc[ScanLayout.C] = bcStrides(x[4]);
-        bc[ScanLayout.DB] = bcStrides(grads[3]);
-        bc[ScanLayout.DC] = bcStrides(grads[4]);
-        return new BackwardCall(x, sv.states, g, grads, new ScanLayout(seq, bc, reverse));
+        return new BackwardCall(x, sv.states, g, grads, layout(x, null, g, grads, reverse));
     }
 
     /** The v3 path: contiguous float32 copies of everything. */

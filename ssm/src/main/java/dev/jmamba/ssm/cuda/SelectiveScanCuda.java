@@ -327,8 +327,7 @@ public final class SelectiveScanCuda {
      * as in {@link #forward(ScanShape, boolean, ScanLayout, long, long, long, long, long, long, long, long, long, long, long)}.
      */
     public synchronized void forwardPair(ScanShape s, boolean softplus, ScanLayout layoutA, long[] callA, ScanLayout layoutB, long[] callB) {
-        if (!supportsLayouts(s)) throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16), got N = " + s.state());
-        if (2L * s.batch() > 65_535) throw new IllegalArgumentException("selective scan pairs need 2·B <= 65535, got B = " + s.batch());
+        requirePairable(s);
         long[][] calls = new long[2][];
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
@@ -338,14 +337,23 @@ public final class SelectiveScanCuda {
         launchV6(s, softplus, false, calls, new ScanLayout[] {layoutA, layoutB});
     }
 
+    /** Whether two calls of shape s can share one launch (v6 kernels, grid y = 2·B within the CUDA limit). */
+    public boolean supportsPairs(ScanShape s) { return supportsLayouts(s) && 2L * s.batch() <= 65_535; }
+
+    private void requirePairable(ScanShape s) {
+        if (!supportsPairs(s)) {
+            throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16) and 2·B <= 65535, got N = "
+                    + s.state() + ", B = " + s.batch());
+        }
+    }
+
     /**
      * Two backward calls of the same shape in one launch per pass, v6 only. Each call: {u, delta, A, Bm, Cm, dSkip,
      * z, deltaBias, states, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias} as in {@link #backward}; dA, dB,
      * dC, dDskip, ddeltaBias are zeroed here first.
      */
     public synchronized void backwardPair(ScanShape s, boolean softplus, ScanLayout layoutA, long[] callA, ScanLayout layoutB, long[] callB) {
-        if (!supportsLayouts(s)) throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16), got N = " + s.state());
-        if (2L * s.batch() > 65_535) throw new IllegalArgumentException("selective scan pairs need 2·B <= 65535, got B = " + s.batch());
+        requirePairable(s);
         long stream = context.stream();
         long[][] calls = new long[2][];
         long[][] given = {callA, callB};
