@@ -7,9 +7,10 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API register-tile kernels: an (MR, 2V) tile of C, V = lanes of the preferred species
  * (8 on AVX2, 16 on AVX-512), held in 2*MR accumulator vectors. Each step p loads two vectors of the
  * packed B row, broadcasts the MR packed A values one at a time and issues 2*MR fused multiply-adds.
- * MR = 6 on 256-bit vectors (12 accumulators + 2 B + 1 broadcast = 15 of AVX2's 16 registers);
+ * MR = 4 on 256-bit vectors (8 accumulators: the 6-row tile would need 15 of AVX2's 16 registers
+ * and C2 spills one of them, see {@code tile4});
  * MR = MR_WIDE rows on 512-bit vectors, where AVX-512 has 32 registers.
- * {@code -Djmamba.gemm.vbits=256} and {@code -Djmamba.gemm.mr=6|8|12} override (for tuning).
+ * {@code -Djmamba.gemm.vbits=256} and {@code -Djmamba.gemm.mr=4|6|8|12} override (for tuning).
  * The tile methods are written out by hand: accumulators must stay in local variables.
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
@@ -18,12 +19,15 @@ final class SgemmSimd implements SgemmKernel {
     private static final int L = S.length();
     private static final int NR = 2 * L;
     private static final int MR_WIDE = 8;
-    private static final SgemmSimd DEFAULT = new SgemmSimd(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : 6));
+    private static final int MR_AVX2 = 4;
+    private static final SgemmSimd DEFAULT = new SgemmSimd(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : MR_AVX2));
 
     private final int mr;
 
     private SgemmSimd(int mr) {
-        if (mr != 6 && mr != 8 && mr != 12) throw new IllegalArgumentException("SgemmSimd: mr must be 6, 8 or 12, got " + mr);
+        if (mr != 4 && mr != 6 && mr != 8 && mr != 12) {
+            throw new IllegalArgumentException("SgemmSimd: mr must be 4, 6, 8 or 12, got " + mr);
+        }
         this.mr = mr;
     }
 
@@ -47,11 +51,51 @@ final class SgemmSimd implements SgemmKernel {
     @Override
     public void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         switch (mr) {
+            case 4 -> tile4(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 6 -> tile6(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 8 -> tile8(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 12 -> tile12(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             default -> throw new IllegalStateException("unreachable: mr = " + mr);
         }
+    }
+
+    /**
+     * The (4, 2V) tile: 8 accumulators + 2 B vectors + 1 broadcast = 11 registers. On AVX2 this is
+     * the shape C2 compiles without spilling: the (6, 2V) tile needs 15 of the 16 ymm registers and
+     * C2 hoists broadcasts into extra registers, spilling one accumulator to the stack, a
+     * store-to-load round trip in its FMA chain every step (measured 43 against 97 GFLOP/s on one
+     * Zen 3 core, data in L1; GEMM-NOTES.md item 9).
+     */
+    private static void tile4(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = apOff + p * 4, bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+        }
+        // Written out (no helper taking vectors): a non-inlined call would box the accumulators.
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
     }
 
     /** The (6, 2V) tile: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers. */
