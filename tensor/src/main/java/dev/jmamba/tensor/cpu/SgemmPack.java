@@ -11,16 +11,16 @@ final class SgemmPack {
     private SgemmPack() {}
 
     /**
-     * Packs op(A)(i0 : i0+rows, p0 : p0+kc) into panels of {@code mr} rows, each panel (kc, mr)
-     * at {@code ap[panel * kc * mr]}, rows past {@code rows} zero.
+     * Packs alpha * op(A)(i0 : i0+rows, p0 : p0+kc) into panels of {@code mr} rows, each panel
+     * (kc, mr) at {@code ap[apOff + panel * kc * mr]}, rows past {@code rows} zero.
      *
      * @param a  A as stored: (m, k) row stride lda, or (k, m) if transA
-     * @param ap destination (ceil(rows / mr) * kc * mr)
+     * @param ap destination (ceil(rows / mr) * kc * mr floats from apOff)
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
-                      float alpha, float[] ap, int mr) {
+                      float alpha, float[] ap, int apOff, int mr) {
         for (int panel = 0; panel * mr < rows; panel++) {
-            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = panel * kc * mr;
+            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = apOff + panel * kc * mr;
             if (!transA) {
                 for (int r = 0; r < live; r++) {
                     int src = aOff + (i0 + r0 + r) * lda + p0;

@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -16,6 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SgemmSimd implements SgemmKernel {
     private static final VectorSpecies<Float> S = species();
+    /** Species of 4 and 8 lanes, for copying one step of a 4- or 8-row A panel (transposed A). */
+    private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final int L = S.length();
     private static final int NR = 2 * L;
     private static final int MR_WIDE = 8;
@@ -47,6 +50,75 @@ final class SgemmSimd implements SgemmKernel {
     @Override public int mr() { return mr; }
 
     @Override public int nr() { return NR; }
+
+    @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 8; }
+
+    @Override
+    public void tileRows(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        switch (mr) {
+            case 4 -> tileRows4(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+            case 8 -> tileRows8(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+            default -> throw new UnsupportedOperationException("SgemmSimd: no direct-rows tile for mr = " + mr);
+        }
+    }
+
+    /**
+     * Packs B with vector copies when B is not transposed and the panel is full (two vectors per
+     * step), else with the plain loops.
+     */
+    @Override
+    public void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp, int dst) {
+        if (!transB && cols == NR) {
+            int src = bOff + p0 * ldb + j0;
+            for (int p = 0; p < kc; p++, src += ldb) {
+                int d = dst + p * NR;
+                FloatVector.fromArray(S, b, src).intoArray(bp, d);
+                FloatVector.fromArray(S, b, src + L).intoArray(bp, d + L);
+            }
+        } else if (transB) {
+            // column j of the panel is row j0 + j of the stored (n, k) matrix: contiguous in p
+            for (int j = 0; j < cols; j++) {
+                int src = bOff + (j0 + j) * ldb + p0, d = dst + j;
+                for (int p = 0; p < kc; p++, d += NR) bp[d] = b[src + p];
+            }
+            if (cols < NR) {
+                for (int p = 0; p < kc; p++) Arrays.fill(bp, dst + p * NR + cols, dst + (p + 1) * NR, 0f);
+            }
+        } else {
+            SgemmPack.packBPanel(false, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
+        }
+    }
+
+    /**
+     * Packs A panels: a transposed A has each step's mr values contiguous, copied as one 4- or
+     * 8-lane vector; an untransposed A with mr = 4 is interleaved from four row streams.
+     */
+    @Override
+    public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc, float alpha, float[] ap, int apOff) {
+        int full = rows / mr * mr;
+        for (int r0 = 0; r0 < full; r0 += mr) {
+            int dst = apOff + r0 * kc;
+            if (transA && mr == 4) {
+                int src = aOff + p0 * lda + i0 + r0;
+                for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S4, a, src).mul(alpha).intoArray(ap, dst + p * 4);
+            } else if (transA && mr == 8 && S.length() >= 8) {
+                int src = aOff + p0 * lda + i0 + r0;
+                for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S8, a, src).mul(alpha).intoArray(ap, dst + p * 8);
+            } else if (!transA && mr == 4) {
+                int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                for (int p = 0; p < kc; p++) {
+                    int d = dst + p * 4;
+                    ap[d] = alpha * a[s0 + p];
+                    ap[d + 1] = alpha * a[s1 + p];
+                    ap[d + 2] = alpha * a[s2 + p];
+                    ap[d + 3] = alpha * a[s3 + p];
+                }
+            } else {
+                SgemmPack.packA(transA, a, aOff, lda, i0 + r0, mr, p0, kc, alpha, ap, dst, mr);
+            }
+        }
+        if (full < rows) SgemmPack.packA(transA, a, aOff, lda, i0 + full, rows - full, p0, kc, alpha, ap, apOff + full * kc, mr);
+    }
 
     @Override
     public void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
@@ -96,6 +168,92 @@ final class SgemmSimd implements SgemmKernel {
         c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
         c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
         c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+    }
+
+    /** {@link #tile4} reading the four A rows unpacked: row r at {@code a[aOff + r*lda + p]}. */
+    private static void tileRows4(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+        }
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+    }
+
+    /** {@link #tile8} reading the eight A rows unpacked: row r at {@code a[aOff + r*lda + p]}. */
+    private static void tileRows8(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda, a7 = a6 + lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[a5 + p]);
+            c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[a6 + p]);
+            c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[a7 + p]);
+            c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+            c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc).fma(bv, c50); c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + L).fma(bv, c51);
+            c60 = FloatVector.fromArray(S, c, cOff + 6 * ldc).fma(bv, c60); c61 = FloatVector.fromArray(S, c, cOff + 6 * ldc + L).fma(bv, c61);
+            c70 = FloatVector.fromArray(S, c, cOff + 7 * ldc).fma(bv, c70); c71 = FloatVector.fromArray(S, c, cOff + 7 * ldc + L).fma(bv, c71);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+        c50.intoArray(c, cOff + 5 * ldc); c51.intoArray(c, cOff + 5 * ldc + L);
+        c60.intoArray(c, cOff + 6 * ldc); c61.intoArray(c, cOff + 6 * ldc + L);
+        c70.intoArray(c, cOff + 7 * ldc); c71.intoArray(c, cOff + 7 * ldc + L);
     }
 
     /** The (6, 2V) tile: 12 accumulators + 2 B vectors + 1 broadcast = 15 registers. */
