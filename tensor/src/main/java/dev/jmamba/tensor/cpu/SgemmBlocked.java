@@ -21,7 +21,7 @@ package dev.jmamba.tensor.cpu;
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  */
 final class SgemmBlocked {
-    static final int KC = Integer.getInteger("jmamba.gemm.kc", 256);
+    static final int KC = Integer.getInteger("jmamba.gemm.kc", 384);
     static final int MC = Integer.getInteger("jmamba.gemm.mc", 192);
     /** Packed B of one column block holds at most this many floats (16 MiB). */
     private static final long B_PACK_MAX = 1L << 22;

@@ -77,12 +77,14 @@ final class SgemmSimd implements SgemmKernel {
             }
         } else if (transB) {
             // column j of the panel is row j0 + j of the stored (n, k) matrix: contiguous in p
-            for (int j = 0; j < cols; j++) {
-                int src = bOff + (j0 + j) * ldb + p0, d = dst + j;
-                for (int p = 0; p < kc; p++, d += NR) bp[d] = b[src + p];
-            }
-            if (cols < NR) {
-                for (int p = 0; p < kc; p++) Arrays.fill(bp, dst + p * NR + cols, dst + (p + 1) * NR, 0f);
+            // in blocks of 64 steps, so the destination lines being filled stay in L1
+            if (cols < NR) Arrays.fill(bp, dst, dst + kc * NR, 0f);
+            for (int pb = 0; pb < kc; pb += 64) {
+                int pe = Math.min(kc, pb + 64);
+                for (int j = 0; j < cols; j++) {
+                    int src = bOff + (j0 + j) * ldb + p0, d = dst + pb * NR + j;
+                    for (int p = pb; p < pe; p++, d += NR) bp[d] = b[src + p];
+                }
             }
         } else {
             SgemmPack.packBPanel(false, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
@@ -96,12 +98,22 @@ final class SgemmSimd implements SgemmKernel {
     @Override
     public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc, float alpha, float[] ap, int apOff) {
         int full = rows / mr * mr;
+        if (transA && mr == 4) { // four panels (16 rows: one cache line of each stored row) per pass over p
+            for (int r0 = 0; r0 < full; r0 += 16) {
+                int groups = Math.min(4, (full - r0) / 4), dst = apOff + r0 * kc;
+                int src = aOff + p0 * lda + i0 + r0;
+                for (int p = 0; p < kc; p++, src += lda) {
+                    for (int g = 0; g < groups; g++) {
+                        FloatVector.fromArray(S4, a, src + 4 * g).mul(alpha).intoArray(ap, dst + g * 4 * kc + p * 4);
+                    }
+                }
+            }
+            if (full < rows) SgemmPack.packA(true, a, aOff, lda, i0 + full, rows - full, p0, kc, alpha, ap, apOff + full * kc, mr);
+            return;
+        }
         for (int r0 = 0; r0 < full; r0 += mr) {
             int dst = apOff + r0 * kc;
-            if (transA && mr == 4) {
-                int src = aOff + p0 * lda + i0 + r0;
-                for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S4, a, src).mul(alpha).intoArray(ap, dst + p * 4);
-            } else if (transA && mr == 8 && S.length() >= 8) {
+            if (transA && mr == 8 && S.length() >= 8) {
                 int src = aOff + p0 * lda + i0 + r0;
                 for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S8, a, src).mul(alpha).intoArray(ap, dst + p * 8);
             } else if (!transA && mr == 4) {
