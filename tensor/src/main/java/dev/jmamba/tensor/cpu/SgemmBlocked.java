@@ -106,6 +106,18 @@ final class SgemmBlocked {
         }
     }
 
+    /** The blocking and policies in force, for benchmark reports. */
+    static String describe(SgemmKernel kernel) {
+        return kernel.describe() + "; KC " + KC + " (K split in equal blocks), MC " + MC + " (min " + MC_MIN
+                + " for parallel chunks), B packed whole per column block (<= " + B_PACK_MAX + " floats); A "
+                + switch (DEFAULT_POLICY) {
+                    case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
+                    case PACKED -> "always packed";
+                    case IN_PLACE -> "read in place when untransposed and alpha = 1";
+                }
+                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads";
+    }
+
     /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
     private static boolean directA(SgemmKernel kernel, APolicy policy, boolean transA, float alpha, int nPanels) {
         if (transA || alpha != 1f || !kernel.readsRowsDirectly() || policy == APolicy.PACKED) return false;

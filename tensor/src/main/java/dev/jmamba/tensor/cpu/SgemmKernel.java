@@ -17,6 +17,9 @@ interface SgemmKernel {
     /** Columns of the register tile (columns of B per packed panel). */
     int nr();
 
+    /** A short name for benchmark reports, e.g. {@code "Vector API 256-bit, tile 4x16"}. */
+    String describe();
+
     /**
      * {@code C(mr, nr) = acc + beta * C} where {@code acc = sum_p Apanel(p, :)^T Bpanel(p, :)}.
      * {@code beta == 0} means C is not read. C's tile starts at {@code c[cOff]} with row stride

@@ -51,6 +51,10 @@ final class SgemmSimd implements SgemmKernel {
 
     @Override public int nr() { return NR; }
 
+    @Override public String describe() {
+        return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "");
+    }
+
     @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 8; }
 
     @Override
