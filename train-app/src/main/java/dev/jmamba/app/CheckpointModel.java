@@ -1,10 +1,10 @@
 package dev.jmamba.app;
 
-import dev.jmamba.app.train.CheckpointStore;
-import dev.jmamba.app.train.RunConfig;
-import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.io.CheckpointException;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
@@ -31,7 +31,7 @@ record CheckpointModel(Path dir, RunConfig config, Classifier model, Device devi
             if (useEma) {
                 if (!c.state().ema()) throw UserError.usage(c.dir() + " has no EMA weights (the run was trained without --ema)");
                 file = c.dir().resolve(CheckpointStore.EMA);
-                weights = dev.jmamba.app.train.TensorBlobs.read(file);
+                weights = dev.jmamba.io.TensorBlobs.read(file);
             }
             Classifier model;
             try {

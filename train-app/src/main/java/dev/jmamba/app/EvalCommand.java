@@ -5,7 +5,7 @@ import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;

@@ -6,7 +6,7 @@ import dev.jmamba.app.data.ImageTransform;
 import dev.jmamba.app.data.Normalization;
 import dev.jmamba.app.data.Resampler;
 import dev.jmamba.app.data.ResizeCenterCrop;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.Device;

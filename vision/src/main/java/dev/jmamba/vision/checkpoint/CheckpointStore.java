@@ -1,9 +1,10 @@
-package dev.jmamba.app.train;
+package dev.jmamba.vision.checkpoint;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jmamba.io.CheckpointException;
+import dev.jmamba.io.TensorBlobs;
 import dev.jmamba.tensor.Tensor;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package dev.jmamba.app.train;
+package dev.jmamba.vision.checkpoint;
 
-import dev.jmamba.app.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.jmamba.app.train;
+package dev.jmamba.vision.checkpoint;
 
 /**
  * Where a run stands, saved last in every checkpoint as {@code trainer.json} (its presence marks the

@@ -1,4 +1,4 @@
-package dev.jmamba.app.models;
+package dev.jmamba.vision.models;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Init;

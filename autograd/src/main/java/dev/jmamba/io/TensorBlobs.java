@@ -1,4 +1,4 @@
-package dev.jmamba.app.train;
+package dev.jmamba.io;
 
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.io.SafeTensorFile;
