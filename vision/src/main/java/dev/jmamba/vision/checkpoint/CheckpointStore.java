@@ -49,7 +49,11 @@ public final class CheckpointStore {
     public record Loaded(Path dir, RunConfig config, TrainerState state, Map<String, Tensor> model,
                          Map<String, Tensor> optimizer, Map<String, Tensor> ema) {}
 
-    /** Writes a complete checkpoint of the run in {@code runDir}, replacing the previous one atomically. */
+    /**
+     * Writes a complete checkpoint of the run in {@code runDir}, replacing the previous one atomically.
+     * {@code optimizer} may be null for a checkpoint that is only for inference (imported weights); such a
+     * checkpoint cannot be resumed.
+     */
     public static void write(Path runDir, RunConfig config, TrainerState state, Map<String, Tensor> model,
                              Map<String, Tensor> optimizer, Map<String, Tensor> ema) {
         Path current = runDir.resolve(DIR_NAME), tmp = runDir.resolve(DIR_NAME + TMP_SUFFIX), old = runDir.resolve(DIR_NAME + OLD_SUFFIX);
@@ -58,7 +62,7 @@ public final class CheckpointStore {
             deleteTree(tmp);
             Files.createDirectories(tmp);
             TensorBlobs.write(tmp.resolve(MODEL), model);
-            TensorBlobs.write(tmp.resolve(OPTIMIZER), optimizer);
+            if (optimizer != null) TensorBlobs.write(tmp.resolve(OPTIMIZER), optimizer);
             if (ema != null) TensorBlobs.write(tmp.resolve(EMA), ema);
             writeJson(tmp.resolve(CONFIG), config);
             writeJson(tmp.resolve(TRAINER), state);
@@ -112,6 +116,9 @@ public final class CheckpointStore {
     /** Reads the checkpoint under {@code given} (see {@link #resolve}); optimizer and EMA tensors only if {@code full}. */
     public static Loaded load(Path given, boolean full) {
         Path dir = resolve(given);
+        if (full && !Files.isRegularFile(dir.resolve(OPTIMIZER))) {
+            throw new CheckpointException(dir, "holds no optimizer state (written by jmamba import, for inference only), so it cannot be resumed");
+        }
         RunConfig config = readJson(dir.resolve(CONFIG), RunConfig.class);
         TrainerState state = readJson(dir.resolve(TRAINER), TrainerState.class);
         Map<String, Tensor> model = TensorBlobs.read(dir.resolve(MODEL));

@@ -1,4 +1,4 @@
-package dev.jmamba.app.data;
+package dev.jmamba.vision.image;
 
 /**
  * Resizes a rectangle of a (C, H, W) image to a new size by separable convolution, the way PIL's

@@ -1,4 +1,4 @@
-package dev.jmamba.app.data;
+package dev.jmamba.vision.image;
 
 import java.util.SplittableRandom;
 

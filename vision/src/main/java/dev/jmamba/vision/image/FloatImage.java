@@ -1,4 +1,4 @@
-package dev.jmamba.app.data;
+package dev.jmamba.vision.image;
 
 /**
  * An image as planar floats: {@code data} is laid out (C, H, W), row-major, so pixel (c, y, x) lives at

@@ -1,10 +1,10 @@
-package dev.jmamba.app.data;
+package dev.jmamba.vision.image;
 
 import java.util.SplittableRandom;
 
 /**
  * One step of the per-sample pipeline. A transform draws all its random choices from {@code rng}, the
- * sample's own stream (see {@link Seeds#forSample}), so its output depends only on (seed, epoch, index).
+ * sample's own stream (the training loader derives it from (seed, epoch, index)), so its output depends only on those.
  * A transform may modify and return its input; callers must not reuse the input afterwards.
  */
 @FunctionalInterface

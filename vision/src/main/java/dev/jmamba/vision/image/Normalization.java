@@ -1,4 +1,4 @@
-package dev.jmamba.app.data;
+package dev.jmamba.vision.image;
 
 /**
  * Per-channel mean and standard deviation used to normalise inputs: {@code (x - mean[c]) / std[c]}.
