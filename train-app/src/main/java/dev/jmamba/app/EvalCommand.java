@@ -6,6 +6,7 @@ import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.train.Evaluator;
 import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainedModel;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;
@@ -48,6 +49,9 @@ public final class EvalCommand implements Runnable {
         CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
         Device dev = cm.device();
         RunConfig.DataSpec ds = cm.config().data();
+        if (data == null && ds.kind().equals(TrainedModel.NO_DATA)) {
+            throw UserError.usage(cm.dir() + " was imported and names no data set; pass --data DIR (an ImageNet-layout folder)");
+        }
         String[] kp = data == null ? new String[] {ds.kind(), ds.path()} : RunData.kindAndPath(data);
         int limit = valLimit != null ? valLimit : data == null ? ds.valLimit() : 0;
         try {
