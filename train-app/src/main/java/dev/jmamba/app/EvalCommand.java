@@ -30,6 +30,9 @@ public final class EvalCommand implements Runnable {
     String data;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
+
     @Option(names = "--batch-size", paramLabel = "B", description = "Images per batch (default 256).")
     int batchSize = 256;
     @Option(names = "--workers", paramLabel = "W", description = "Data loader threads (default: cores, at most 4).")
@@ -48,6 +51,7 @@ public final class EvalCommand implements Runnable {
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
         CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
         Device dev = cm.device();
+        PrecisionOption.apply(precision, dev);
         RunConfig.DataSpec ds = cm.config().data();
         if (data == null && ds.kind().equals(TrainedModel.NO_DATA)) {
             throw UserError.usage(cm.dir() + " was imported and names no data set; pass --data DIR (an ImageNet-layout folder)");

@@ -26,6 +26,8 @@ public final class PredictCommand implements Runnable {
     Path checkpoint;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
     @Option(names = "--top", paramLabel = "K", description = "Labels per image (default 5).")
     int top = 5;
     @Option(names = "--ema", description = "Use the EMA weights (runs trained with --ema).")
@@ -39,6 +41,7 @@ public final class PredictCommand implements Runnable {
         PrintWriter err = spec.commandLine().getErr();
         int ok = 0;
         try (ImageClassifier classifier = load()) {
+            PrecisionOption.apply(precision, classifier.device());
             for (Path file : images) {
                 List<ImageClassifier.Prediction> best;
                 try {
