@@ -32,7 +32,8 @@ public final class CustomOps {
             throw new IllegalStateException("CustomOps.apply: expected " + name + ".forward to return at least one tensor, got none");
         }
         Var[] out = new Var[outputs.length];
-        Node node = record ? new Node(name, outputs.length, (gys, n) -> backward(f, ctx, gys, name), inputs) : null;
+        Node node = record ? new Node(name, outputs.length, (gys, n) -> backward(f, ctx, gys, name),
+                Activations.tensorsIn(ctx.tensors(), f), inputs) : null;
         for (int k = 0; k < outputs.length; k++) out[k] = new Var(outputs[k], node, k);
         return out;
     }

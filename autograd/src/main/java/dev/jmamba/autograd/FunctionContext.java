@@ -24,6 +24,9 @@ public final class FunctionContext {
     @SuppressWarnings("unchecked")
     public <T> T get(String key) { return (T) values.get(key); }
 
+    /** Every tensor saved or stored here (inside arrays, records, collections): what backward may read. */
+    Tensor[] tensors() { return Activations.tensorsIn(saved, values); }
+
     /** Whether input {@code i} wants a gradient (false for constants and absent inputs). */
     public boolean needsInputGrad(int i) {
         if (i < 0 || i >= needsInputGrad.length) {

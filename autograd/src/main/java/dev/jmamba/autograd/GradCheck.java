@@ -19,6 +19,10 @@ import java.util.function.Function;
  * restored exactly, so non-contiguous inputs (transposed, sliced) keep their layout; broadcast
  * (stride-0) inputs and inputs sharing storage are rejected, since an element of them is not
  * one independent variable.
+ *
+ * <p>The analytic pass runs {@code f} inside an {@link Activations#region}, which frees every
+ * tensor of the forward pass that no recorded node declared as saved: a rule that reads an
+ * undeclared tensor fails its gradient check with "expected a live tensor".
  */
 public final class GradCheck {
     private GradCheck() {}
@@ -38,7 +42,7 @@ public final class GradCheck {
         validate(inputs);
         Var[] vars = new Var[inputs.length];
         for (int i = 0; i < inputs.length; i++) vars[i] = inputs[i].dtype().isFloating() ? Var.param(inputs[i]) : Var.of(inputs[i]);
-        Var out = f.apply(vars);
+        Var out = Activations.region(() -> f.apply(vars));
         if (!out.requiresGrad()) throw new AssertionError("GradCheck: the output does not depend on any floating-point input");
         Tensor projection = Tensor.random(RandomKind.NORMAL, PROJECTION_SEED, 0, 1, DType.F64, out.device(), out.shape());
         double[] r = projection.toDoubleArray();

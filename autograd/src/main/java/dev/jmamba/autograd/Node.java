@@ -14,14 +14,17 @@ final class Node {
     }
 
     final String op;
+    /** The tensors the backward reads (nulls allowed): what {@link Activations} keeps alive and counts. */
+    final Tensor[] saved;
     final Var[] inputs;      // inputs that require a gradient; null where absent or not needed
     final boolean[] needs;   // needs[i] == (inputs[i] != null)
     final int outputs;
     private final Backward backward;
     private Tensor[] pending; // summed output gradients; null until one arrives
 
-    Node(String op, int outputs, Backward backward, Var... inputs) {
+    Node(String op, int outputs, Backward backward, Tensor[] saved, Var... inputs) {
         this.op = op;
+        this.saved = saved;
         this.outputs = outputs;
         this.backward = backward;
         this.inputs = new Var[inputs.length];
@@ -30,11 +33,12 @@ final class Node {
             needs[i] = inputs[i] != null && inputs[i].requiresGrad();
             this.inputs[i] = needs[i] ? inputs[i] : null;
         }
+        Activations.recordSaved(saved);
     }
 
-    /** A node for a single-output op with a {@link Rule}. */
-    static Node of(String op, Rule rule, Var... inputs) {
-        return new Node(op, 1, (gys, needs) -> rule.backward(gys[0], needs), inputs);
+    /** A node for a single-output op with a {@link Rule} that reads the tensors {@code saved}. */
+    static Node of(String op, Rule rule, Tensor[] saved, Var... inputs) {
+        return new Node(op, 1, (gys, needs) -> rule.backward(gys[0], needs), saved, inputs);
     }
 
     /** Adds {@code g} to the gradient of output {@code slot}; returns the gradient it replaced (or null). */

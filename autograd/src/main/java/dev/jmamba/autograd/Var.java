@@ -135,6 +135,26 @@ public final class Var {
         Engine.backward(this, gradOutput);
     }
 
+    /**
+     * Backward from several outputs at once, {@code roots[i]} seeded with {@code gradOutputs[i]} (its
+     * shape), as {@code torch.autograd.backward(tensors, grad_tensors)}: one pass, every node once.
+     */
+    public static void backward(Var[] roots, Tensor[] gradOutputs) {
+        if (roots.length != gradOutputs.length) {
+            throw new IllegalArgumentException("backward: expected one gradient per root (" + roots.length + "), got " + gradOutputs.length);
+        }
+        for (int i = 0; i < roots.length; i++) {
+            if (!roots[i].requiresGrad()) {
+                throw new IllegalStateException("backward: root " + i + " is a constant (no input requires grad, or it was computed under Autograd.noGrad())");
+            }
+            if (!Shapes.same(gradOutputs[i].shape(), roots[i].value.shape())) {
+                throw new IllegalArgumentException("backward: expected a gradient of shape " + Shapes.str(roots[i].value.shape())
+                        + " for root " + i + ", got " + Shapes.str(gradOutputs[i].shape()));
+            }
+        }
+        Engine.backward(roots, gradOutputs);
+    }
+
     /** Adds {@code g} (this leaf's shape) to its gradient (the engine routes non-leaf gradients itself). */
     void accumulate(Tensor g) {
         if (node != null) throw new IllegalStateException("accumulate: expected a leaf, got the output of '" + node.op + "'");
@@ -153,32 +173,52 @@ public final class Var {
 
     // ------------------------------------------------------------------ recording
 
-    /** The result of an op: records a node only when grad mode is on and an input requires grad. */
-    private static Var record(String op, Tensor y, Supplier<Rule> rule, Var... inputs) {
+    /**
+     * The result of an op: records a node only when grad mode is on and an input requires grad.
+     * {@code saved} lists every tensor the rule reads in backward (nothing else survives an
+     * {@link Activations#region}); nulls are allowed.
+     */
+    private static Var record(String op, Tensor y, Supplier<Rule> rule, Tensor[] saved, Var... inputs) {
         if (!Autograd.isGradEnabled()) return of(y);
         for (Var in : inputs) {
-            if (in != null && in.requiresGrad()) return new Var(y, Node.of(op, rule.get(), inputs), 0);
+            if (in != null && in.requiresGrad()) return new Var(y, Node.of(op, rule.get(), saved, inputs), 0);
         }
         return of(y);
     }
 
-    private Var unary(String op, Tensor y, Supplier<Rule> rule) { return record(op, y, rule, this); }
+    private static final Tensor[] NOTHING = new Tensor[0];
+
+    /** The tensors a rule reads (see {@link #record}). */
+    private static Tensor[] saves(Tensor... tensors) { return tensors; }
+
+    private Var unary(String op, Tensor y, Supplier<Rule> rule, Tensor... saved) { return record(op, y, rule, saved, this); }
+
+    /** Whether this Var wants a gradient (its partner in a binary op then needs to be saved). */
+    private static boolean wants(Var v) { return v != null && v.requiresGrad() && Autograd.isGradEnabled(); }
 
     // ------------------------------------------------------------------ element-wise
 
-    public Var add(Var o) { return record("add", value.add(o.value), () -> BinaryRules.add(value.shape(), o.value.shape()), this, o); }
-    public Var sub(Var o) { return record("sub", value.sub(o.value), () -> BinaryRules.sub(value.shape(), o.value.shape()), this, o); }
-    public Var mul(Var o) { return record("mul", value.mul(o.value), () -> BinaryRules.mul(value, o.value), this, o); }
-    public Var div(Var o) { return record("div", value.div(o.value), () -> BinaryRules.div(value, o.value), this, o); }
+    public Var add(Var o) { return record("add", value.add(o.value), () -> BinaryRules.add(value.shape(), o.value.shape()), NOTHING, this, o); }
+    public Var sub(Var o) { return record("sub", value.sub(o.value), () -> BinaryRules.sub(value.shape(), o.value.shape()), NOTHING, this, o); }
+    /** da = dy·b needs b only when a wants a gradient, and db = dy·a needs a only when b does. */
+    public Var mul(Var o) {
+        return record("mul", value.mul(o.value), () -> BinaryRules.mul(value, o.value),
+                saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
+    }
+    public Var div(Var o) { return record("div", value.div(o.value), () -> BinaryRules.div(value, o.value), saves(value, o.value), this, o); }
     /** Element-wise a^b with broadcasting. */
     public Var pow(Var o) {
         Tensor y = value.pow(o.value);
-        return record("pow", y, () -> BinaryRules.pow(value, o.value, y), this, o);
+        return record("pow", y, () -> BinaryRules.pow(value, o.value, y), saves(value, o.value, y), this, o);
     }
     /** Element-wise max; where the two tie each gets half the gradient. */
-    public Var maximum(Var o) { return record("maximum", value.maximum(o.value), () -> BinaryRules.maximum(value, o.value, true), this, o); }
+    public Var maximum(Var o) {
+        return record("maximum", value.maximum(o.value), () -> BinaryRules.maximum(value, o.value, true), saves(value, o.value), this, o);
+    }
     /** Element-wise min; where the two tie each gets half the gradient. */
-    public Var minimum(Var o) { return record("minimum", value.minimum(o.value), () -> BinaryRules.maximum(value, o.value, false), this, o); }
+    public Var minimum(Var o) {
+        return record("minimum", value.minimum(o.value), () -> BinaryRules.maximum(value, o.value, false), saves(value, o.value), this, o);
+    }
 
     public Var add(double s) { return unary("add", value.add(s), () -> UnaryRules.affine(1)); }
     public Var sub(double s) { return unary("sub", value.sub(s), () -> UnaryRules.affine(1)); }
@@ -186,38 +226,39 @@ public final class Var {
     public Var div(double s) { return unary("div", value.div(s), () -> UnaryRules.affine(1.0 / s)); }
 
     public Var neg() { return unary("neg", value.neg(), UnaryRules::neg); }
-    public Var exp() { Tensor y = value.exp(); return unary("exp", y, () -> UnaryRules.exp(y)); }
-    public Var log() { return unary("log", value.log(), () -> UnaryRules.log(value)); }
-    public Var sqrt() { Tensor y = value.sqrt(); return unary("sqrt", y, () -> UnaryRules.sqrt(y)); }
-    public Var rsqrt() { Tensor y = value.rsqrt(); return unary("rsqrt", y, () -> UnaryRules.rsqrt(y)); }
-    public Var tanh() { Tensor y = value.tanh(); return unary("tanh", y, () -> UnaryRules.tanh(y)); }
-    public Var sigmoid() { Tensor y = value.sigmoid(); return unary("sigmoid", y, () -> UnaryRules.sigmoid(y)); }
-    public Var silu() { return unary("silu", value.silu(), () -> UnaryRules.silu(value)); }
+    public Var exp() { Tensor y = value.exp(); return unary("exp", y, () -> UnaryRules.exp(y), y); }
+    public Var log() { return unary("log", value.log(), () -> UnaryRules.log(value), value); }
+    public Var sqrt() { Tensor y = value.sqrt(); return unary("sqrt", y, () -> UnaryRules.sqrt(y), y); }
+    public Var rsqrt() { Tensor y = value.rsqrt(); return unary("rsqrt", y, () -> UnaryRules.rsqrt(y), y); }
+    public Var tanh() { Tensor y = value.tanh(); return unary("tanh", y, () -> UnaryRules.tanh(y), y); }
+    public Var sigmoid() { Tensor y = value.sigmoid(); return unary("sigmoid", y, () -> UnaryRules.sigmoid(y), y); }
+    public Var silu() { return unary("silu", value.silu(), () -> UnaryRules.silu(value), value); }
     /** Exact (erf) GELU. */
-    public Var gelu() { return unary("gelu", value.gelu(), () -> UnaryRules.gelu(value)); }
+    public Var gelu() { return unary("gelu", value.gelu(), () -> UnaryRules.gelu(value), value); }
     /** GELU, tanh approximation. */
-    public Var geluTanh() { return unary("geluTanh", value.geluTanh(), () -> UnaryRules.geluTanh(value)); }
+    public Var geluTanh() { return unary("geluTanh", value.geluTanh(), () -> UnaryRules.geluTanh(value), value); }
     /** softplus with beta 1 and threshold 20. */
     public Var softplus() { return softplus(1, 20); }
     public Var softplus(double beta, double threshold) {
-        return unary("softplus", value.softplus(beta, threshold), () -> UnaryRules.softplus(value, beta, threshold));
+        return unary("softplus", value.softplus(beta, threshold), () -> UnaryRules.softplus(value, beta, threshold), value);
     }
     /** |x|; the gradient at 0 is 0. */
-    public Var abs() { return unary("abs", value.abs(), () -> UnaryRules.abs(value)); }
+    public Var abs() { return unary("abs", value.abs(), () -> UnaryRules.abs(value), value); }
     /** Clamp to [min, max]; the gradient passes where min <= x <= max. */
-    public Var clamp(double min, double max) { return unary("clamp", value.clamp(min, max), () -> UnaryRules.clamp(value, min, max)); }
-    public Var relu() { return unary("relu", value.relu(), () -> UnaryRules.relu(value)); }
-    public Var square() { return unary("square", value.square(), () -> UnaryRules.square(value)); }
-    public Var pow(double p) { return unary("pow", value.pow(p), () -> UnaryRules.pow(value, p)); }
-    public Var reciprocal() { Tensor y = value.reciprocal(); return unary("reciprocal", y, () -> UnaryRules.reciprocal(y)); }
-    public Var sin() { return unary("sin", value.sin(), () -> UnaryRules.sin(value)); }
-    public Var cos() { return unary("cos", value.cos(), () -> UnaryRules.cos(value)); }
-    public Var log1p() { return unary("log1p", value.log1p(), () -> UnaryRules.log1p(value)); }
-    public Var expm1() { Tensor y = value.expm1(); return unary("expm1", y, () -> UnaryRules.expm1(y)); }
+    public Var clamp(double min, double max) { return unary("clamp", value.clamp(min, max), () -> UnaryRules.clamp(value, min, max), value); }
+    public Var relu() { return unary("relu", value.relu(), () -> UnaryRules.relu(value), value); }
+    public Var square() { return unary("square", value.square(), () -> UnaryRules.square(value), value); }
+    public Var pow(double p) { return unary("pow", value.pow(p), () -> UnaryRules.pow(value, p), value); }
+    public Var reciprocal() { Tensor y = value.reciprocal(); return unary("reciprocal", y, () -> UnaryRules.reciprocal(y), y); }
+    public Var sin() { return unary("sin", value.sin(), () -> UnaryRules.sin(value), value); }
+    public Var cos() { return unary("cos", value.cos(), () -> UnaryRules.cos(value), value); }
+    public Var log1p() { return unary("log1p", value.log1p(), () -> UnaryRules.log1p(value), value); }
+    public Var expm1() { Tensor y = value.expm1(); return unary("expm1", y, () -> UnaryRules.expm1(y), y); }
 
     /** {@code cond != 0 ? a : b} with broadcasting; cond is a constant mask. */
     public static Var where(Tensor cond, Var a, Var b) {
-        return record("where", Tensor.where(cond, a.value, b.value), () -> BinaryRules.where(cond, a.value.shape(), b.value.shape()), a, b);
+        return record("where", Tensor.where(cond, a.value, b.value), () -> BinaryRules.where(cond, a.value.shape(), b.value.shape()),
+                saves(cond), a, b);
     }
 
     // ------------------------------------------------------------------ reductions
@@ -229,18 +270,18 @@ public final class Var {
     /** Max over axes; tied maxima share the gradient equally. */
     public Var max(boolean keepdim, int... axes) {
         Tensor y = value.max(keepdim, axes);
-        return unary("max", y, () -> ReduceRules.extreme(value, y, axes));
+        return unary("max", y, () -> ReduceRules.extreme(value, y, axes), value, y);
     }
     /** Min over axes; tied minima share the gradient equally. */
     public Var min(boolean keepdim, int... axes) {
         Tensor y = value.min(keepdim, axes);
-        return unary("min", y, () -> ReduceRules.extreme(value, y, axes));
+        return unary("min", y, () -> ReduceRules.extreme(value, y, axes), value, y);
     }
     public Var var(boolean unbiased, boolean keepdim, int... axes) {
-        return unary("var", value.var(unbiased, keepdim, axes), () -> ReduceRules.var(value, unbiased, axes));
+        return unary("var", value.var(unbiased, keepdim, axes), () -> ReduceRules.var(value, unbiased, axes), value);
     }
-    public Var softmax(int axis) { Tensor y = value.softmax(axis); return unary("softmax", y, () -> ReduceRules.softmax(y, axis)); }
-    public Var logSoftmax(int axis) { Tensor y = value.logSoftmax(axis); return unary("logSoftmax", y, () -> ReduceRules.logSoftmax(y, axis)); }
+    public Var softmax(int axis) { Tensor y = value.softmax(axis); return unary("softmax", y, () -> ReduceRules.softmax(y, axis), y); }
+    public Var logSoftmax(int axis) { Tensor y = value.logSoftmax(axis); return unary("logSoftmax", y, () -> ReduceRules.logSoftmax(y, axis), y); }
 
     // ------------------------------------------------------------------ views and data movement
 
@@ -284,7 +325,7 @@ public final class Var {
             int[] sizes = new int[values.length];
             for (int i = 0; i < sizes.length; i++) sizes[i] = values[i].size(a);
             return ViewRules.cat(a, sizes);
-        }, parts);
+        }, NOTHING, parts);
     }
 
     /** Stacks equal-shaped Vars along a new dim (unsqueeze each, then cat). */
@@ -325,32 +366,37 @@ public final class Var {
     /** out[.., i, ..] = this[.., index[.., i, ..], ..] along axis; index (I32/I64) is a constant. */
     public Var gather(int axis, Tensor index) {
         int a = Shapes.axis("gather", axis, rank());
-        return unary("gather", value.gather(a, index), () -> IndexRules.gather(value.shape(), a, index));
+        return unary("gather", value.gather(a, index), () -> IndexRules.gather(value.shape(), a, index), index);
     }
     /** A copy of this with src added at index along axis. */
     public Var scatterAdd(int axis, Tensor index, Var src) {
         int a = Shapes.axis("scatterAdd", axis, rank());
-        return record("scatterAdd", value.scatterAdd(a, index, src.value), () -> IndexRules.scatterAdd(a, index), this, src);
+        return record("scatterAdd", value.scatterAdd(a, index, src.value), () -> IndexRules.scatterAdd(a, index), saves(index), this, src);
     }
     public Var indexSelect(int axis, Tensor index) {
         int a = Shapes.axis("indexSelect", axis, rank());
-        return unary("indexSelect", value.indexSelect(a, index), () -> IndexRules.indexSelect(value.shape(), a, index));
+        return unary("indexSelect", value.indexSelect(a, index), () -> IndexRules.indexSelect(value.shape(), a, index), index);
     }
     /** A copy of this with slices of src added at the 1-D index along axis. */
     public Var indexAdd(int axis, Tensor index, Var src) {
         int a = Shapes.axis("indexAdd", axis, rank());
-        return record("indexAdd", value.indexAdd(a, index, src.value), () -> IndexRules.indexAdd(a, index), this, src);
+        return record("indexAdd", value.indexAdd(a, index, src.value), () -> IndexRules.indexAdd(a, index), saves(index), this, src);
     }
 
     // ------------------------------------------------------------------ linear algebra and nn primitives
 
     /** Matrix product with NumPy semantics (batch dims broadcast, 1-D operands promoted). */
-    public Var matmul(Var o) { return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value), this, o); }
+    /** ga = gy·bᵀ needs b only when a wants a gradient, and gb = aᵀ·gy needs a only when b does. */
+    public Var matmul(Var o) {
+        return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value),
+                saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
+    }
 
     /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */
     public Var conv2d(Var weight, Var bias, ConvParams p) {
         Tensor y = value.conv2d(weight.value, bias == null ? null : bias.value, p);
-        return record("conv2d", y, () -> LinearRules.conv2d(value, weight.value, p), this, weight, bias);
+        return record("conv2d", y, () -> LinearRules.conv2d(value, weight.value, p),
+                saves(wants(weight) ? value : null, wants(this) ? weight.value : null), this, weight, bias);
     }
 
     /** this (N, C, L), weight (O, C/groups, k), bias (O) or null; recorded as a conv2d on (N, C, 1, L). */
@@ -364,27 +410,27 @@ public final class Var {
     }
 
     public Var avgPool2d(int kernel, int stride, int padding) {
-        return unary("avgPool2d", value.avgPool2d(kernel, stride, padding), () -> ResampleRules.avgPool2d(value.shape(), kernel, stride, padding));
+        return unary("avgPool2d", value.avgPool2d(kernel, stride, padding), () -> ResampleRules.avgPool2d(value.shape(), kernel, stride, padding), NOTHING);
     }
     public Var adaptiveAvgPool2d(int oh, int ow) {
-        return unary("adaptiveAvgPool2d", value.adaptiveAvgPool2d(oh, ow), () -> ResampleRules.adaptiveAvgPool2d(value.shape()));
+        return unary("adaptiveAvgPool2d", value.adaptiveAvgPool2d(oh, ow), () -> ResampleRules.adaptiveAvgPool2d(value.shape()), NOTHING);
     }
     public Var interpolate(int outH, int outW, InterpolateMode mode, boolean alignCorners) {
         return unary("interpolate", value.interpolate(outH, outW, mode, alignCorners),
-                () -> ResampleRules.interpolate(value.shape(), mode, alignCorners));
+                () -> ResampleRules.interpolate(value.shape(), mode, alignCorners), NOTHING);
     }
 
     /** Layer norm over the last dim; weight and bias (C) may be null. */
     public Var layerNorm(Var weight, Var bias, double eps) {
         Tensor w = weight == null ? null : weight.value;
         Tensor[] r = value.backend().layerNorm(value, w, bias == null ? null : bias.value, eps); // {y, mean, rstd}
-        return record("layerNorm", r[0], () -> NormRules.layerNorm(value, w, r[1], r[2]), this, weight, bias);
+        return record("layerNorm", r[0], () -> NormRules.layerNorm(value, w, r[1], r[2]), saves(value, w, r[1], r[2]), this, weight, bias);
     }
 
     /** RMS norm over the last dim; weight (C) may be null. */
     public Var rmsNorm(Var weight, double eps) {
         Tensor w = weight == null ? null : weight.value;
         Tensor[] r = value.backend().rmsNorm(value, w, eps); // {y, rstd}
-        return record("rmsNorm", r[0], () -> NormRules.rmsNorm(value, w, r[1]), this, weight);
+        return record("rmsNorm", r[0], () -> NormRules.rmsNorm(value, w, r[1]), saves(value, w, r[1]), this, weight);
     }
 }

@@ -1,8 +1,8 @@
 package dev.jmamba.tensor;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Owns the storages created while it is the current scope of a thread; closing it releases them.
@@ -22,7 +22,7 @@ import java.util.List;
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<ArrayDeque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
 
-    private final List<Storage> owned = new ArrayList<>();
+    private final Set<Storage> owned = new LinkedHashSet<>();   // storages compare by identity
     private final Thread thread = Thread.currentThread();
     private boolean closed;
 
@@ -53,16 +53,21 @@ public final class Scope implements AutoCloseable {
 
     /** Moves {@code t}'s storage out of this scope into the enclosing one (or unowned) and returns t. */
     public Tensor keep(Tensor t) {
-        if (owned.remove(t.storage())) {
+        keep(t.storage());
+        return t;
+    }
+
+    /** Moves {@code s} out of this scope into the enclosing one (or unowned); nothing if this scope does not own it. */
+    public void keep(Storage s) {
+        if (owned.remove(s)) {
             ArrayDeque<Scope> stack = STACK.get();
             for (Scope outer : stack) {
                 if (outer != this && !outer.closed) {
-                    outer.owned.add(t.storage());
+                    outer.owned.add(s);
                     break;
                 }
             }
         }
-        return t;
     }
 
     /** Number of storages this scope owns. */
