@@ -5,17 +5,19 @@ package dev.jmamba.tensor.cpu;
  *
  * <pre>
  * for jc in N by NC:                         (one block unless k * n is huge)
- *   pack op(B)(:, jc) into K blocks of NR-column panels          (once, by the caller)
  *   parallel over chunks = (M blocks of MC rows) x (N splits):   (claimed dynamically)
  *     for pc in K by KC:
  *       pack alpha*op(A)(ic, pc) into MR-row panels, or read A's rows in place
  *       for jr over the chunk's B panels:                      (one B panel lives in L1)
+ *         pack op(B)(pc, jr) unless another chunk has           (once per GEMM)
  *         for ir over the A panels: kernel -> C tile (MR, NR)
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
  * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks}); each chunk owns
- * a rectangle of C for all of K, so the chunks need no barrier. An untransposed A with alpha = 1 is
+ * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
+ * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
+ * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
  * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
@@ -71,45 +73,87 @@ final class SgemmBlocked {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
             boolean direct = directA(kernel, policy, transA, alpha, nPanels);
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
-            for (int pb = 0; pb < kBlocks; pb++) {
-                int p0 = pb * kc, kcb = Math.min(kc, k - p0), base = p0 * nPanels * nr;
-                for (int q = 0; q < nPanels; q++) {
-                    int j0 = jc + q * nr;
-                    kernel.packBPanel(transB, b, bOff, ldb, p0, kcb, j0, Math.min(nr, n - j0), bp, base + q * kcb * nr);
-                }
-            }
             int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
             int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
+            BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp, threads > 1);
             int jcF = jc;
             Parallel.forChunks(mBlocksF * nSplits, t -> {
-                int ic = (t / nSplits) * mc, rows = Math.min(mc, m - ic);
-                int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit);
-                if (q0 >= q1) return;
+                int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
+                int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
+                if (span <= 0) return;
+                // chunks sharing these panels start at different ones, so each packs its own first
+                int rotate = (int) ((long) mb * span / mBlocksF);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[mr * nr];
+                int full = rows / mr * mr;
                 for (int pb = 0; pb < kBlocks; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
                     float betaNow = pb == 0 ? beta : 1f;
-                    int bBase = p0 * nPanels * nr;
-                    if (direct) {
-                        int full = rows / mr * mr;
-                        if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
-                        macroKernel(kernel, kcb, a, aOff + ic * lda + p0, lda, ap, rows, bp, bBase, q0, q1, jcF, n,
-                                betaNow, c, cOff + ic * ldc, ldc, scratch);
-                    } else {
-                        kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
-                        macroKernel(kernel, kcb, null, 0, 0, ap, rows, bp, bBase, q0, q1, jcF, n,
-                                betaNow, c, cOff + ic * ldc, ldc, scratch);
+                    if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
+                    else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
+                    for (int i = 0; i < span; i++) {
+                        int q = q0 + (i + rotate) % span;
+                        int bpOff = panels.ready(pb, q);
+                        panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
+                                jcF + q * nr, n, betaNow, c, cOff + ic * ldc, ldc, scratch);
                     }
                 }
             });
         }
     }
 
+    /**
+     * The packed B panels of one column block, each packed by the first chunk that needs it (others
+     * wait for it: state 0 = not packed, 1 = being packed, 2 = ready; the volatile state write
+     * publishes the panel's floats).
+     */
+    private static final class BPanels {
+        private final SgemmKernel kernel;
+        private final boolean transB;
+        private final float[] b, bp;
+        private final int bOff, ldb, jc, n, k, kc, nPanels;
+        private final java.util.concurrent.atomic.AtomicIntegerArray state; // null: one thread, plain flags
+        private final boolean[] packed;
+
+        BPanels(SgemmKernel kernel, boolean transB, float[] b, int bOff, int ldb, int jc, int n, int k, int kc,
+                int nPanels, float[] bp, boolean shared) {
+            this.kernel = kernel; this.transB = transB; this.b = b; this.bOff = bOff; this.ldb = ldb;
+            this.jc = jc; this.n = n; this.k = k; this.kc = kc; this.nPanels = nPanels; this.bp = bp;
+            int count = Math.ceilDiv(k, kc) * nPanels;
+            this.state = shared ? new java.util.concurrent.atomic.AtomicIntegerArray(count) : null;
+            this.packed = shared ? null : new boolean[count];
+        }
+
+        /** Offset in bp of panel q of K block pb, packing it first if no chunk has. */
+        int ready(int pb, int q) {
+            int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
+            int off = p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
+            if (state == null) {
+                if (!packed[id]) {
+                    pack(p0, kcb, q, off);
+                    packed[id] = true;
+                }
+            } else if (state.get(id) != 2) {
+                if (state.compareAndSet(id, 0, 1)) {
+                    pack(p0, kcb, q, off);
+                    state.set(id, 2);
+                } else {
+                    while (state.get(id) != 2) Thread.onSpinWait();
+                }
+            }
+            return off;
+        }
+
+        private void pack(int p0, int kcb, int q, int off) {
+            int nr = kernel.nr(), j0 = jc + q * nr;
+            kernel.packBPanel(transB, b, bOff, ldb, p0, kcb, j0, Math.min(nr, n - j0), bp, off);
+        }
+    }
+
     /** The blocking and policies in force, for benchmark reports. */
     static String describe(SgemmKernel kernel) {
         return kernel.describe() + "; KC " + KC + " (K split in equal blocks), MC " + MC + " (min " + MC_MIN
-                + " for parallel chunks), B packed whole per column block (<= " + B_PACK_MAX + " floats); A "
+                + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
                     case PACKED -> "always packed";
@@ -125,35 +169,31 @@ final class SgemmBlocked {
     }
 
     /**
-     * Runs every (A panel, B panel q in [q0, q1)) tile of one block into C rows from cOff. With
+     * Runs every A panel against one packed B panel (columns j0 ..) into C rows from cOff. With
      * {@code a != null} the full A panels are read in place (row r at {@code a[aRow0 + r*lda]}) and
      * only a short last panel is packed, at {@code ap[0]}; else all A panels are packed in ap.
      */
-    private static void macroKernel(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,
-                                    float[] bp, int bBase, int q0, int q1, int jc, int n,
-                                    float beta, float[] c, int cOff, int ldc, float[] scratch) {
+    private static void panelTiles(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,
+                                   float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
-        int full = rows / mr * mr;
-        for (int q = q0; q < q1; q++) {
-            int j0 = jc + q * nr, cols = Math.min(nr, n - j0), bpOff = bBase + q * kc * nr;
-            for (int r0 = 0; r0 < rows; r0 += mr) {
-                int live = Math.min(mr, rows - r0);
-                int cTile = cOff + r0 * ldc + j0;
-                boolean inPlace = a != null && r0 < full;
-                int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-                if (live == mr && cols == nr) {
-                    if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, beta, c, cTile, ldc);
-                    else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
-                } else {
-                    if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, 0f, scratch, 0, nr);
-                    else kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
-                    for (int r = 0; r < live; r++) {
-                        int ci = cTile + r * ldc, si = r * nr;
-                        if (beta == 0f) {
-                            System.arraycopy(scratch, si, c, ci, cols);
-                        } else {
-                            for (int j = 0; j < cols; j++) c[ci + j] = scratch[si + j] + beta * c[ci + j];
-                        }
+        int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        for (int r0 = 0; r0 < rows; r0 += mr) {
+            int live = Math.min(mr, rows - r0);
+            int cTile = cOff + r0 * ldc + j0;
+            boolean inPlace = a != null && r0 < full;
+            int apOff = a == null ? (r0 / mr) * kc * mr : 0;
+            if (live == mr && cols == nr) {
+                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, beta, c, cTile, ldc);
+                else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+            } else {
+                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, 0f, scratch, 0, nr);
+                else kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
+                for (int r = 0; r < live; r++) {
+                    int ci = cTile + r * ldc, si = r * nr;
+                    if (beta == 0f) {
+                        System.arraycopy(scratch, si, c, ci, cols);
+                    } else {
+                        for (int j = 0; j < cols; j++) c[ci + j] = scratch[si + j] + beta * c[ci + j];
                     }
                 }
             }

@@ -81,11 +81,21 @@ final class SgemmSimd implements SgemmKernel {
             }
         } else if (transB) {
             // column j of the panel is row j0 + j of the stored (n, k) matrix: contiguous in p
-            // in blocks of 64 steps, so the destination lines being filled stay in L1
+            // four source rows at a time, in blocks of 128 steps so the destination lines being
+            // filled stay in L1 (0.46 -> 0.36 ns per float against one row at a time, 64 steps)
             if (cols < NR) Arrays.fill(bp, dst, dst + kc * NR, 0f);
-            for (int pb = 0; pb < kc; pb += 64) {
-                int pe = Math.min(kc, pb + 64);
-                for (int j = 0; j < cols; j++) {
+            for (int pb = 0; pb < kc; pb += 128) {
+                int pe = Math.min(kc, pb + 128), j = 0;
+                for (; j + 4 <= cols; j += 4) {
+                    int s0 = bOff + (j0 + j) * ldb + p0, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb, d = dst + pb * NR + j;
+                    for (int p = pb; p < pe; p++, d += NR) {
+                        bp[d] = b[s0 + p];
+                        bp[d + 1] = b[s1 + p];
+                        bp[d + 2] = b[s2 + p];
+                        bp[d + 3] = b[s3 + p];
+                    }
+                }
+                for (; j < cols; j++) {
                     int src = bOff + (j0 + j) * ldb + p0, d = dst + pb * NR + j;
                     for (int p = pb; p < pe; p++, d += NR) bp[d] = b[src + p];
                 }
