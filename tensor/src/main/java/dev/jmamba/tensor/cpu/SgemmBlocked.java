@@ -138,7 +138,11 @@ final class SgemmBlocked {
                     pack(p0, kcb, q, off);
                     state.set(id, 2);
                 } else {
-                    while (state.get(id) != 2) Thread.onSpinWait();
+                    // rare: chunks start at different panels; yield now and then on a busy machine
+                    for (int spins = 1; state.get(id) != 2; spins++) {
+                        if ((spins & 1023) == 0) Thread.yield();
+                        else Thread.onSpinWait();
+                    }
                 }
             }
             return off;
