@@ -50,6 +50,6 @@ for s in $shapes; do
   k=$s; [ "$(tr -cd ',' <<<"$s" | wc -c)" = 2 ] && k="$s,0,0"
   a=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | median); b=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | median)
   c=$(tr ' ' '\n' <<<"${jc[$k]:-}" | grep . | median); d=$(tr ' ' '\n' <<<"${nc[$k]:-}" | grep . | median)
-  printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print b > 0 ? a / b : 0}')" \
-    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print b > 0 ? a / b : 0}')"
+  printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
+    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')"
 done
