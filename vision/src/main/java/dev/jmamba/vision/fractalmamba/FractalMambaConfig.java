@@ -1,12 +1,12 @@
 package dev.jmamba.vision.fractalmamba;
 
 import dev.jmamba.curves.ScanOrders;
-import dev.jmamba.ssm.block.MultiScanMixer;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostCounter;
 import dev.jmamba.vision.CostReport;
 import dev.jmamba.vision.ModelSpec;
+import dev.jmamba.vision.mixer.MultiScanMixer;
 
 import java.util.List;
 

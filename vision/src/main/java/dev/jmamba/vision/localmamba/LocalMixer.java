@@ -11,10 +11,10 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
-import dev.jmamba.ssm.scan2d.CrossMerge;
-import dev.jmamba.ssm.scan2d.CrossScan;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.TokenLayout;
+import dev.jmamba.vision.scan2d.CrossMerge;
+import dev.jmamba.vision.scan2d.CrossScan;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.vision.mixer;
 
 /**
  * VMamba's SS2D operator: a {@link MultiScanMixer} over the four cross-scan directions

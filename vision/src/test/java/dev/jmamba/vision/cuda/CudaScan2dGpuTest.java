@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.cuda;
+package dev.jmamba.vision.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.curves.ScanOrders;
-import dev.jmamba.ssm.scan2d.CrossMerge;
-import dev.jmamba.ssm.scan2d.CrossScan;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.testing.TensorAssert;
+import dev.jmamba.vision.scan2d.CrossMerge;
+import dev.jmamba.vision.scan2d.CrossScan;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;

@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.ssm.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,15 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Helpers shared by the block tests. */
-final class BlockTestSupport {
+public final class BlockTestSupport {
     private BlockTestSupport() {}
 
-    static Tensor randomF64(long seed, int... shape) {
+    public static Tensor randomF64(long seed, int... shape) {
         return RandomTensors.gaussian(seed, shape);
     }
 
     /** Asserts the state dict has exactly these keys (any order) with these shapes. */
-    static void assertKeysAndShapes(Module m, Map<String, int[]> expected) {
+    public static void assertKeysAndShapes(Module m, Map<String, int[]> expected) {
         Map<String, Tensor> state = m.stateDict();
         assertEquals(new java.util.TreeSet<>(expected.keySet()), new java.util.TreeSet<>(state.keySet()));
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
@@ -28,13 +28,13 @@ final class BlockTestSupport {
     }
 
     /** name → shape, in the order given: ("a", new int[]{1}), ... */
-    static Map<String, int[]> shapes(Object... pairs) {
+    public static Map<String, int[]> shapes(Object... pairs) {
         Map<String, int[]> m = new LinkedHashMap<>();
         for (int i = 0; i < pairs.length; i += 2) m.put((String) pairs[i], (int[]) pairs[i + 1]);
         return m;
     }
 
-    static double softplus(double x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
+    public static double softplus(double x) { return x > 20 ? x : Math.log1p(Math.exp(x)); }
 
-    static Module f64(Module m) { return m.to(DType.F64); }
+    public static Module f64(Module m) { return m.to(DType.F64); }
 }

@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.vision.mixer;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
@@ -10,9 +10,10 @@ import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
-import dev.jmamba.ssm.scan2d.CrossMerge;
-import dev.jmamba.ssm.scan2d.CrossScan;
+import dev.jmamba.ssm.block.MambaInit;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.scan2d.CrossMerge;
+import dev.jmamba.vision.scan2d.CrossScan;
 
 import java.util.Arrays;
 import java.util.List;

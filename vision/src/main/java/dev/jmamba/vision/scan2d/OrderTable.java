@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.scan2d;
+package dev.jmamba.vision.scan2d;
 
 import dev.jmamba.curves.ScanOrder;
 

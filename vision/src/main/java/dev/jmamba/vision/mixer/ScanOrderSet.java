@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.vision.mixer;
 
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.curves.ScanOrders;

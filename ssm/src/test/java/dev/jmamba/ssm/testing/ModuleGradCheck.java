@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.ssm.testing;
 
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
@@ -20,10 +20,10 @@ import java.util.function.Function;
  * difference quotient errs by ~1e-10·|L| (rounding) + ε²·|L'''| (truncation), far below that,
  * while a wrong backward rule is off by O(1).
  */
-final class ModuleGradCheck {
+public final class ModuleGradCheck {
     private ModuleGradCheck() {}
 
-    static void check(Module module, Function<Var, Var> forward, Tensor x) {
+    public static void check(Module module, Function<Var, Var> forward, Tensor x) {
         Var input = Var.param(x);
         Var out = forward.apply(input);
         Tensor r = Tensor.random(RandomKind.NORMAL, 77, 0, 1, DType.F64, out.device(), out.shape());

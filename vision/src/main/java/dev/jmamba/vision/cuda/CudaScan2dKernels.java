@@ -1,14 +1,14 @@
-package dev.jmamba.ssm.cuda;
+package dev.jmamba.vision.cuda;
 
-import dev.jmamba.ssm.scan2d.Layout;
-import dev.jmamba.ssm.scan2d.OrderTable;
-import dev.jmamba.ssm.scan2d.Scan2dKernels;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaStorage;
+import dev.jmamba.vision.scan2d.Layout;
+import dev.jmamba.vision.scan2d.OrderTable;
+import dev.jmamba.vision.scan2d.Scan2dKernels;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Cross scan and merge for tensors on a CUDA device ({@code scan2d.cu} through {@link Scan2dCuda}),
- * registered in META-INF/services/dev.jmamba.ssm.scan2d.Scan2dKernels. F32 and F64 run in their own
+ * registered in META-INF/services/dev.jmamba.vision.scan2d.Scan2dKernels. F32 and F64 run in their own
  * type; other dtypes (BF16) are read as F32 and the result converted back. Merge sums the K orders in
- * k order, like {@link dev.jmamba.ssm.scan2d.CpuScan2dKernels}.
+ * k order, like {@link dev.jmamba.vision.scan2d.CpuScan2dKernels}.
  *
  * <p>The permutation table of a set of orders, (2, K, L) int32 = perms then inverses, is uploaded once
  * per (device, H, W, orders) and kept on the device (outside any {@link Scope}), the last

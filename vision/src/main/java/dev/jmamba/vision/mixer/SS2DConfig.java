@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.vision.mixer;
 
 /**
  * Hyper-parameters of VMamba's SS2D operator in its "v05_noz" form (spec vmamba.md §2): no z gate,

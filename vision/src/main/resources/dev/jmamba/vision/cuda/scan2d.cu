@@ -1,6 +1,6 @@
 // Cross scan (a gather through K permutations) and cross merge (its adjoint, a gather-and-sum
 // through the K inverse permutations, so no atomics) on the GPU.
-// Reference: dev.jmamba.ssm.scan2d.CpuScan2dKernels; checked against it by CudaScan2dGpuTest.
+// Reference: dev.jmamba.vision.scan2d.CpuScan2dKernels; checked against it by CudaScan2dGpuTest.
 //
 //   scan:  seq[b, k, c, l]  = map[b, c, perms[k][l]]                    seq (B, K, C, L)
 //   merge: map[b, c, p]     = Σ_{k = 0..K-1} seq[b, k, c, inverses[k][p]]  (summed in k order, like the CPU)

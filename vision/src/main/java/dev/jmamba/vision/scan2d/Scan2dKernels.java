@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.scan2d;
+package dev.jmamba.vision.scan2d;
 
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
@@ -7,7 +7,7 @@ import dev.jmamba.tensor.Tensor;
 /**
  * The gather (cross scan) and gather-and-sum (cross merge) kernels of one kind of device.
  * {@link CpuScan2dKernels} ships here; a GPU module registers its own in
- * {@code META-INF/services/dev.jmamba.ssm.scan2d.Scan2dKernels}.
+ * {@code META-INF/services/dev.jmamba.vision.scan2d.Scan2dKernels}.
  */
 public interface Scan2dKernels {
 

@@ -1,5 +1,6 @@
-package dev.jmamba.ssm.cuda;
+package dev.jmamba.vision.cuda;
 
+import dev.jmamba.ssm.cuda.KernelFile;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
@@ -14,7 +15,8 @@ import java.util.List;
  * Launches are asynchronous on the context's stream.
  */
 final class Scan2dCuda {
-    private static final String SOURCE_NAME = "scan2d.cu";
+    /** Classpath folder of the vision module's kernel sources, and this launcher's file in it. */
+    static final String FOLDER = "/dev/jmamba/vision/cuda/", SOURCE_NAME = "scan2d.cu";
     /** Tile edge and rows of the channels-last kernels (TILE and TILE_ROWS in scan2d.cu). */
     private static final int TILE = 32, TILE_ROWS = 8;
 
@@ -24,7 +26,7 @@ final class Scan2dCuda {
 
     Scan2dCuda(CudaContext context) {
         this.context = context;
-        this.kernels = new KernelFile(context, SOURCE_NAME);
+        this.kernels = new KernelFile(context, FOLDER, SOURCE_NAME);
     }
 
     /** The kernels of scan2d.cu this class launches. */

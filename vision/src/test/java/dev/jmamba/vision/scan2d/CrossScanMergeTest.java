@@ -1,4 +1,4 @@
-package dev.jmamba.ssm.scan2d;
+package dev.jmamba.vision.scan2d;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,8 +1,8 @@
-package dev.jmamba.ssm.block;
+package dev.jmamba.vision.mixer;
 
-import static dev.jmamba.ssm.block.BlockTestSupport.randomF64;
-import static dev.jmamba.ssm.block.BlockTestSupport.shapes;
-import static dev.jmamba.ssm.block.BlockTestSupport.softplus;
+import static dev.jmamba.ssm.testing.BlockTestSupport.randomF64;
+import static dev.jmamba.ssm.testing.BlockTestSupport.shapes;
+import static dev.jmamba.ssm.testing.BlockTestSupport.softplus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,8 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.curves.ScanOrders;
 import dev.jmamba.nn.Layer;
+import dev.jmamba.ssm.testing.BlockTestSupport;
+import dev.jmamba.ssm.testing.ModuleGradCheck;
 import dev.jmamba.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
