@@ -3,6 +3,7 @@ package dev.jmamba.optim;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
@@ -59,16 +60,16 @@ public final class GraphedStep implements AutoCloseable {
      */
     public static GraphedStep capture(Optimizer optimizer, List<Tensor> staticInputs, int warmupSteps, Body body) {
         if (warmupSteps < 1) {
-            throw new IllegalArgumentException("GraphedStep: expected at least 1 warm-up step (it creates the optimizer state), got " + warmupSteps);
+            throw new JmambaException("GraphedStep: expected at least 1 warm-up step (it creates the optimizer state), got " + warmupSteps);
         }
         if (optimizer.usesDeviceFactors()) throw new IllegalStateException("GraphedStep: the optimizer is already used by a graphed step");
         Device device = deviceOf(optimizer);
         if (!(Backends.raw(device) instanceof CudaBackend cuda)) {
-            throw new IllegalArgumentException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
+            throw new JmambaException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
         }
         for (Tensor t : staticInputs) {
             if (!t.device().equals(device)) {
-                throw new IllegalArgumentException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
+                throw new JmambaException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
             }
         }
         for (int i = 0; i < warmupSteps; i++) {
@@ -107,7 +108,7 @@ public final class GraphedStep implements AutoCloseable {
         for (ParamGroup g : optimizer.groups()) {
             for (Parameter p : g.params().values()) return p.value().device();
         }
-        throw new IllegalArgumentException("GraphedStep: the optimizer has no parameters");
+        throw new JmambaException("GraphedStep: the optimizer has no parameters");
     }
 
     /** A gradient that outlives the step would be written by every replay behind the Var's back. */
@@ -129,13 +130,13 @@ public final class GraphedStep implements AutoCloseable {
     public void replay(Tensor... batch) {
         if (closed) throw new IllegalStateException("GraphedStep: replay after close()");
         if (batch.length != inputs.size()) {
-            throw new IllegalArgumentException("GraphedStep.replay: expected " + inputs.size() + " batch tensors, got " + batch.length);
+            throw new JmambaException("GraphedStep.replay: expected " + inputs.size() + " batch tensors, got " + batch.length);
         }
         try (Scope copies = Scope.open()) {
             for (int i = 0; i < batch.length; i++) {
                 Tensor target = inputs.get(i);
                 if (!Shapes.same(batch[i].shape(), target.shape()) || batch[i].dtype() != target.dtype()) {
-                    throw new IllegalArgumentException("GraphedStep.replay: batch tensor " + i + " must be " + Shapes.str(target.shape())
+                    throw new JmambaException("GraphedStep.replay: batch tensor " + i + " must be " + Shapes.str(target.shape())
                             + " " + target.dtype() + " like its static input, got " + Shapes.str(batch[i].shape()) + " " + batch[i].dtype());
                 }
                 if (batch[i] != target) target.copyFrom(batch[i].to(target.device()));

@@ -6,6 +6,7 @@ import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -84,7 +85,7 @@ public final class MambaBlock extends Layer {
 
     static void checkInput(Var h, int dModel, String who) {
         if (h == null || h.rank() != 3 || h.size(2) != dModel) {
-            throw new IllegalArgumentException(who + ": input must have shape (B, L, " + dModel + "), got "
+            throw new JmambaException(who + ": input must have shape (B, L, " + dModel + "), got "
                     + (h == null ? "null" : Arrays.toString(h.shape())));
         }
     }

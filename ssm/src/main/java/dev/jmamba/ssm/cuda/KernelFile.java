@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
@@ -54,7 +55,7 @@ public final class KernelFile {
         return switch (dtype) {
             case F32 -> "f32";
             case F64 -> "f64";
-            default -> throw new IllegalArgumentException(op + " on CUDA computes in F32 or F64, got " + dtype);
+            default -> throw new JmambaException(op + " on CUDA computes in F32 or F64, got " + dtype);
         };
     }
 }

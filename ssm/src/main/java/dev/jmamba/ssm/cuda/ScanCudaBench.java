@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.DeviceTiming;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class ScanCudaBench {
 
     /** As {@link #measure(CudaContext, ScanShape, boolean, int)} with the given kernels (any chunk). */
     public static ScanCudaResult measure(SelectiveScanCuda scan, CudaContext ctx, ScanShape s, boolean z, int repeats) {
-        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
+        if (repeats < 1) throw new JmambaException("repeats must be >= 1, got " + repeats);
         SplittableRandom r = new SplittableRandom(1);
         long seq = s.sequenceSize(), grp = s.groupedSize(), dn = (long) s.channels() * s.state();
         var alloc = ctx.allocator();

@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
@@ -57,8 +58,8 @@ public final class SelectiveScanCuda {
      * {@code segmentThreads} = B·D·S threads (tests use it to get multi-chunk segments on small shapes).
      */
     public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads) {
-        if (chunk < 1 || chunk > 64) throw new IllegalArgumentException("chunk must be in [1, 64], got " + chunk);
-        if (segmentThreads < 0) throw new IllegalArgumentException("segmentThreads must be >= 0, got " + segmentThreads);
+        if (chunk < 1 || chunk > 64) throw new JmambaException("chunk must be in [1, 64], got " + chunk);
+        if (segmentThreads < 0) throw new JmambaException("segmentThreads must be >= 0, got " + segmentThreads);
         this.context = context;
         this.chunk = chunk;
         this.v6Threads = segmentThreads;
@@ -115,7 +116,7 @@ public final class SelectiveScanCuda {
 
     private static void requireContiguous(ScanShape s, ScanLayout layout, long states) {
         if (!layout.isContiguous(s) || states == 0) {
-            throw new IllegalArgumentException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
+            throw new JmambaException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
         }
     }
 
@@ -184,7 +185,7 @@ public final class SelectiveScanCuda {
 
     private void fill(MemorySegment st, ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks,
                       ScanLayout layout) {
-        if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
+        if (s.state() > 256) throw new JmambaException("the GPU scan supports N <= 256, got " + s.state());
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};
         for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
@@ -331,7 +332,7 @@ public final class SelectiveScanCuda {
         long[][] calls = new long[2][];
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
-            if (given[c].length != 11) throw new IllegalArgumentException("forwardPair: a call has 11 pointers, got " + given[c].length);
+            if (given[c].length != 11) throw new JmambaException("forwardPair: a call has 11 pointers, got " + given[c].length);
             calls[c] = java.util.Arrays.copyOf(given[c], 20);
         }
         launchV6(s, softplus, false, calls, new ScanLayout[] {layoutA, layoutB});
@@ -342,7 +343,7 @@ public final class SelectiveScanCuda {
 
     private void requirePairable(ScanShape s) {
         if (!supportsPairs(s)) {
-            throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16) and 2·B <= 65535, got N = "
+            throw new JmambaException("selective scan pairs need the v6 kernels (N <= 16) and 2·B <= 65535, got N = "
                     + s.state() + ", B = " + s.batch());
         }
     }
@@ -359,7 +360,7 @@ public final class SelectiveScanCuda {
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
             long[] g = given[c];
-            if (g.length != 18) throw new IllegalArgumentException("backwardPair: a call has 18 pointers, got " + g.length);
+            if (g.length != 18) throw new JmambaException("backwardPair: a call has 18 pointers, got " + g.length);
             long dA = g[12], dB = g[13], dC = g[14], dD = g[15], ddb = g[17];
             CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
             CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);

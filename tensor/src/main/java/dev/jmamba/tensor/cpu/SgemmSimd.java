@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -23,7 +24,7 @@ final class SgemmSimd implements SgemmKernel {
     private final int mr;
 
     private SgemmSimd(int mr) {
-        if (mr != 6 && mr != 8 && mr != 12) throw new IllegalArgumentException("SgemmSimd: mr must be 6, 8 or 12, got " + mr);
+        if (mr != 6 && mr != 8 && mr != 12) throw new JmambaException("SgemmSimd: mr must be 6, 8 or 12, got " + mr);
         this.mr = mr;
     }
 

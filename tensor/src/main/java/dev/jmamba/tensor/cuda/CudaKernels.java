@@ -3,6 +3,7 @@ package dev.jmamba.tensor.cuda;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.jmamba.tensor.JmambaException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -160,17 +161,17 @@ public final class CudaKernels {
      */
     static long packShape(MemorySegment slot, long[] shape, long[] stridesA, long[] stridesB) {
         int ndim = shape.length;
-        if (ndim > MAX_DIMS) throw new IllegalArgumentException("strided ops take at most " + MAX_DIMS + " dimensions; got " + ndim);
+        if (ndim > MAX_DIMS) throw new JmambaException("strided ops take at most " + MAX_DIMS + " dimensions; got " + ndim);
         if (stridesA.length != ndim || stridesB.length != ndim) {
-            throw new IllegalArgumentException("shape has " + ndim + " dimensions but the strides of a and b have "
+            throw new JmambaException("shape has " + ndim + " dimensions but the strides of a and b have "
                     + stridesA.length + " and " + stridesB.length);
         }
-        if (slot.byteSize() < SHAPE_BYTES) throw new IllegalArgumentException("shape slot holds " + slot.byteSize() + " bytes; needs " + SHAPE_BYTES);
+        if (slot.byteSize() < SHAPE_BYTES) throw new JmambaException("shape slot holds " + slot.byteSize() + " bytes; needs " + SHAPE_BYTES);
         long n = 1;
         slot.fill((byte) 0);
         slot.set(JAVA_INT, 0, ndim);
         for (int d = 0; d < ndim; d++) {
-            if (shape[d] < 0) throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " has a negative size");
+            if (shape[d] < 0) throw new JmambaException("shape " + java.util.Arrays.toString(shape) + " has a negative size");
             n = Math.multiplyExact(n, shape[d]);
             slot.set(JAVA_LONG, 8 + 8L * d, shape[d]);
             slot.set(JAVA_LONG, 8 + 8L * (MAX_DIMS + d), stridesA[d]);

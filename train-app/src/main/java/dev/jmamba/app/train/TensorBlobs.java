@@ -67,6 +67,8 @@ public final class TensorBlobs {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         try (SafeTensorFile f = SafeTensors.read(file)) {
             for (String name : f.names()) out.put(name, toTensor(f.get(name)));
+        } catch (CheckpointException e) {
+            throw e;                                                  // already names the file
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(file, e.getMessage(), e);
         }

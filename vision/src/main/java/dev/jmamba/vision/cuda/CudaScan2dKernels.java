@@ -2,6 +2,7 @@ package dev.jmamba.vision.cuda;
 
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cuda.CudaContext;
@@ -42,7 +43,7 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         int[] s = map.shape();
         boolean last = layout == Layout.CHANNELS_LAST;
         if (s.length != 4 || s[last ? 1 : 2] != orders.h() || s[last ? 2 : 3] != orders.w()) {
-            throw new IllegalArgumentException("cross scan (CUDA): map must be " + (last ? "(B, H, W, C)" : "(B, C, H, W)")
+            throw new JmambaException("cross scan (CUDA): map must be " + (last ? "(B, H, W, C)" : "(B, C, H, W)")
                     + " with H x W = " + orders.h() + "x" + orders.w() + ", got " + Arrays.toString(s));
         }
         int b = s[0], c = last ? s[3] : s[1], k = orders.directions(), l = orders.length();
@@ -58,7 +59,7 @@ public final class CudaScan2dKernels implements Scan2dKernels {
     @Override public Tensor merge(Tensor seq, OrderTable orders, Layout layout) {
         int[] s = seq.shape();
         if (s.length != 4 || s[1] != orders.directions() || s[3] != orders.length()) {
-            throw new IllegalArgumentException("cross merge (CUDA): seq must be (B, K, C, L) with K = " + orders.directions()
+            throw new JmambaException("cross merge (CUDA): seq must be (B, K, C, L) with K = " + orders.directions()
                     + " and L = " + orders.length() + ", got " + Arrays.toString(s));
         }
         boolean last = layout == Layout.CHANNELS_LAST;

@@ -2,6 +2,7 @@ package dev.jmamba.vision.cuda;
 
 import dev.jmamba.ssm.cuda.KernelFile;
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
@@ -74,7 +75,7 @@ final class Scan2dCuda {
     private void launchTiles(String kernel, int length, int channels, int planes) {
         if (length == 0 || channels == 0 || planes == 0) return;
         if (planes > 65_535 || (channels + TILE - 1) / TILE > 65_535) {
-            throw new IllegalArgumentException("cross scan/merge on CUDA: channels-last grids support B·K <= 65535 and C <= "
+            throw new JmambaException("cross scan/merge on CUDA: channels-last grids support B·K <= 65535 and C <= "
                     + 65_535 * TILE + ", got B·K (or B) = " + planes + ", C = " + channels);
         }
         CudaDriver.launchKernel(kernels.function(kernel), (length + TILE - 1) / TILE, (channels + TILE - 1) / TILE, planes,

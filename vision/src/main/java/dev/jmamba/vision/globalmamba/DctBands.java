@@ -1,6 +1,7 @@
 package dev.jmamba.vision.globalmamba;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.List;
@@ -62,7 +63,7 @@ public final class DctBands {
     public static List<Var> bands(Var images) {
         int[] s = images.shape();
         if (s.length != 4 || s[2] != s[3]) {
-            throw new IllegalArgumentException("GlobalMamba DCT bands: expected square images (B, C, N, N), got " + java.util.Arrays.toString(s));
+            throw new JmambaException("GlobalMamba DCT bands: expected square images (B, C, N, N), got " + java.util.Arrays.toString(s));
         }
         int n = s[2];
         Tensor d = basis(n).to(images.device()).to(images.dtype());              // (N, N)
@@ -72,7 +73,7 @@ public final class DctBands {
         Var[] out = new Var[BANDS];
         for (int i = 0; i < BANDS - 1; i++) {
             int side = triangleSide(n, i);
-            if (side < 1) throw new IllegalArgumentException("GlobalMamba DCT bands: image side " + n + " is too small (need >= 4)");
+            if (side < 1) throw new JmambaException("GlobalMamba DCT bands: image side " + n + " is too small (need >= 4)");
             Var z = coeffT.narrow(2, 0, side).narrow(3, 0, side)
                     .mul(Var.of(triangle(side).to(images.device()).to(images.dtype())));         // (B, C, s, s)
             Var dHead = Var.of(d.narrow(0, 0, side).contiguous());                // (s, N) = D[:s]

@@ -11,6 +11,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.TokenLayout;
 import dev.jmamba.vision.scan2d.CrossMerge;
@@ -53,7 +54,7 @@ public final class LocalMixer extends Module {
     public LocalMixer(int dim, int dState, int expand, int dConv, List<String> directions, long seed) {
         for (String d : directions) {
             if (!LocalVimConfig.CANDIDATES.contains(d)) {
-                throw new IllegalArgumentException("LocalMixer: unknown direction '" + d + "', expected one of " + LocalVimConfig.CANDIDATES);
+                throw new JmambaException("LocalMixer: unknown direction '" + d + "', expected one of " + LocalVimConfig.CANDIDATES);
             }
         }
         this.directions = List.copyOf(directions);
@@ -85,7 +86,7 @@ public final class LocalMixer extends Module {
      */
     public Var forward(Var x, TokenLayout layout) {
         if (layout.hasCls() || layout.grids().size() != 1) {
-            throw new IllegalArgumentException("LocalMixer: expected one token grid without class token, got " + layout);
+            throw new JmambaException("LocalMixer: expected one token grid without class token, got " + layout);
         }
         int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w;
         Map<String, ScanOrder> all = ScanOrders.localMambaCandidates(h, w);

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.localmamba;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostReport;
@@ -45,7 +46,7 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
     public LocalVimConfig {
         directions = directions.stream().map(List::copyOf).toList();
         if (directions.size() != depth) {
-            throw new IllegalArgumentException(name + ": need one direction list per layer (" + depth + "), got " + directions.size());
+            throw new JmambaException(name + ": need one direction list per layer (" + depth + "), got " + directions.size());
         }
     }
 

@@ -11,6 +11,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.scan2d.CrossMerge;
 import dev.jmamba.vision.scan2d.CrossScan;
@@ -75,11 +76,11 @@ public class MultiScanMixer extends Layer {
     /** As {@link #MultiScanMixer(SS2DConfig, int, ScanOrderSet)} with the optional GrootV parts {@code extras}. */
     public MultiScanMixer(SS2DConfig config, int directions, ScanOrderSet orderSet, Extras extras) {
         if (directions < 1 || orderSet == null || extras == null) {
-            throw new IllegalArgumentException("MultiScanMixer: need at least one direction, an order set and extras, got "
+            throw new JmambaException("MultiScanMixer: need at least one direction, an order set and extras, got "
                     + directions + ", " + orderSet + ", " + extras);
         }
         if (extras.hiddenNorm() && config.dState() != 1) {
-            throw new IllegalArgumentException("MultiScanMixer: the hidden-state norm needs d_state 1 (C is then one scalar per token), got d_state "
+            throw new JmambaException("MultiScanMixer: the hidden-state norm needs d_state 1 (C is then one scalar per token), got d_state "
                     + config.dState());
         }
         this.config = config;
@@ -106,7 +107,7 @@ public class MultiScanMixer extends Layer {
     /** (B, H, W, C) → (B, H, W, C). */
     @Override public Var forward(Var x) {
         if (x == null || x.rank() != 4 || x.size(3) != config.dModel()) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": input must have shape (B, H, W, " + config.dModel()
+            throw new JmambaException(getClass().getSimpleName() + ": input must have shape (B, H, W, " + config.dModel()
                     + "), got " + (x == null ? "null" : Arrays.toString(x.shape())));
         }
         int b = x.size(0), h = x.size(1), w = x.size(2), l = h * w;

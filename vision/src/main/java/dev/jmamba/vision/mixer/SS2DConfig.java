@@ -1,5 +1,7 @@
 package dev.jmamba.vision.mixer;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Hyper-parameters of VMamba's SS2D operator in its "v05_noz" form (spec vmamba.md §2): no z gate,
  * depthwise Conv2d, grouped scan over K directions, LayerNorm on the merged output.
@@ -21,11 +23,11 @@ public record SS2DConfig(int dModel, int dState, double ssmRatio, int dtRank, in
     /** Checks sizes and ranges. */
     public SS2DConfig {
         if (dModel < 1 || dState < 1 || dtRank < 1 || dConv < 1 || dConv % 2 == 0 || !(ssmRatio > 0)) {
-            throw new IllegalArgumentException("SS2DConfig: need d_model, d_state, dt_rank >= 1, an odd d_conv and ssm_ratio > 0, got "
+            throw new JmambaException("SS2DConfig: need d_model, d_state, dt_rank >= 1, an odd d_conv and ssm_ratio > 0, got "
                     + dModel + ", " + dState + ", " + dtRank + ", " + dConv + ", " + ssmRatio);
         }
         if (!(dtMin > 0 && dtMin <= dtMax && dtInitFloor >= 0)) {
-            throw new IllegalArgumentException("SS2DConfig: need 0 < dt_min <= dt_max and dt_init_floor >= 0, got "
+            throw new JmambaException("SS2DConfig: need 0 < dt_min <= dt_max and dt_init_floor >= 0, got "
                     + dtMin + ", " + dtMax + ", " + dtInitFloor);
         }
     }

@@ -2,6 +2,7 @@ package dev.jmamba.vision.mixer;
 
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.curves.ScanOrders;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.List;
 
@@ -19,7 +20,7 @@ public interface ScanOrderSet {
     static ScanOrderSet named(List<String> names) {
         List<String> copy = List.copyOf(names);
         for (String n : copy) {
-            if (!ScanOrders.isValidName(n)) throw new IllegalArgumentException("scan order set: unknown order name '" + n + "'");
+            if (!ScanOrders.isValidName(n)) throw new JmambaException("scan order set: unknown order name '" + n + "'");
         }
         return (h, w) -> copy.stream().map(n -> ScanOrders.of(n, h, w)).toList();
     }

@@ -3,6 +3,7 @@ package dev.jmamba.vision.scan2d;
 import dev.jmamba.ssm.CpuArrays;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cpu.Parallel;
 
@@ -28,7 +29,7 @@ public final class CpuScan2dKernels implements Scan2dKernels {
 
     @Override public Tensor scan(Tensor map, OrderTable orders, Layout layout) {
         int[] s = map.shape();
-        if (s.length != 4) throw new IllegalArgumentException("cross scan: map must be rank 4, got " + Arrays.toString(s));
+        if (s.length != 4) throw new JmambaException("cross scan: map must be rank 4, got " + Arrays.toString(s));
         boolean last = layout == Layout.CHANNELS_LAST;
         int b = s[0], c = last ? s[3] : s[1], k = orders.directions(), l = orders.length();
         Rows rows = new Rows(b, k, c, l, last);
@@ -57,7 +58,7 @@ public final class CpuScan2dKernels implements Scan2dKernels {
 
     @Override public Tensor merge(Tensor seq, OrderTable orders, Layout layout) {
         int[] s = seq.shape();
-        if (s.length != 4) throw new IllegalArgumentException("cross merge: seq must be rank 4, got " + Arrays.toString(s));
+        if (s.length != 4) throw new JmambaException("cross merge: seq must be rank 4, got " + Arrays.toString(s));
         boolean last = layout == Layout.CHANNELS_LAST;
         int b = s[0], k = s[1], c = s[2], l = s[3];
         Rows rows = new Rows(b, k, c, l, last);

@@ -5,6 +5,7 @@ import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.FunctionContext;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -39,7 +40,7 @@ public final class CrossMerge {
     private static Var apply(Var seq, List<ScanOrder> orders, int h, int w, Layout layout) {
         OrderTable table = OrderTable.of(orders, h, w);
         if (seq == null || seq.rank() != 4 || seq.size(1) != table.directions() || seq.size(3) != table.length()) {
-            throw new IllegalArgumentException("cross merge: seq must have shape (B, K, C, L) with K = " + table.directions()
+            throw new JmambaException("cross merge: seq must have shape (B, K, C, L) with K = " + table.directions()
                     + " orders and L = " + h + "*" + w + " = " + table.length() + ", got "
                     + (seq == null ? "null" : Arrays.toString(seq.shape())));
         }

@@ -5,6 +5,7 @@ import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.FunctionContext;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -34,7 +35,7 @@ public final class CrossScan {
 
     private static Var apply(Var x, List<ScanOrder> orders, Layout layout) {
         if (x == null || x.rank() != 4) {
-            throw new IllegalArgumentException("cross scan: x must have shape " + shapeName(layout) + ", got "
+            throw new JmambaException("cross scan: x must have shape " + shapeName(layout) + ", got "
                     + (x == null ? "null" : Arrays.toString(x.shape())));
         }
         boolean last = layout == Layout.CHANNELS_LAST;

@@ -1,6 +1,7 @@
 package dev.jmamba.vision.scan2d;
 
 import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.List;
 
@@ -23,14 +24,14 @@ public record OrderTable(int h, int w, int[][] perms, int[][] inverses) {
     /** Builds the table; throws unless there is at least one order and all share {@code h}×{@code w}. */
     public static OrderTable of(List<ScanOrder> orders, int h, int w) {
         if (orders == null || orders.isEmpty()) {
-            throw new IllegalArgumentException("cross scan: need at least one scan order, got " + (orders == null ? "null" : "none"));
+            throw new JmambaException("cross scan: need at least one scan order, got " + (orders == null ? "null" : "none"));
         }
         int k = orders.size();
         int[][] perms = new int[k][], inverses = new int[k][];
         for (int i = 0; i < k; i++) {
             ScanOrder o = orders.get(i);
             if (o.h() != h || o.w() != w) {
-                throw new IllegalArgumentException("cross scan: order " + i + " ('" + o.name() + "') is for a " + o.h() + "x"
+                throw new JmambaException("cross scan: order " + i + " ('" + o.name() + "') is for a " + o.h() + "x"
                         + o.w() + " grid, but the feature map is " + h + "x" + w);
             }
             perms[i] = o.perm();
