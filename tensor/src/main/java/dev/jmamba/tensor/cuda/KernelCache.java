@@ -117,7 +117,7 @@ public final class KernelCache {
         }
     }
 
-    /** Reads a kernel source shipped as a resource under {@link #KERNEL_RESOURCES}, e.g. "elementwise.cu". */
+    /** Reads a kernel source shipped as a resource under {@link #KERNEL_RESOURCES}, e.g. "strided.cu". */
     public static String resource(String fileName) {
         try (InputStream in = KernelCache.class.getResourceAsStream(KERNEL_RESOURCES + fileName)) {
             if (in == null) throw new JmambaException("no kernel source " + KERNEL_RESOURCES + fileName + " on the classpath");

@@ -13,9 +13,11 @@ import java.util.Locale;
  * element-wise add of 2^26 floats ({@code Tensor.add}) next to a device-to-device copy
  * ({@code Tensor.copyFrom}, and the raw cuMemcpyDtoDAsync) in the same run; {@code Tensor.matmul}
  * 4096³ fp32 (TF32 off); host time per small Tensor op; 1000 small ops eager against the same ops
- * captured in a CUDA graph and replayed; sums over leading axes (column kernel) next to the old
- * route of the same sum (transposing copy, then row reduction). Device times from CUDA events, host times from
- * System.nanoTime. Run (packed runtime): {@code .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.CudaTensorBench}.
+ * captured in a CUDA graph and replayed; sums over leading axes (column kernel) next to the same sum
+ * computed as a transposing copy, then a row reduction. Device times from CUDA events, host times from
+ * System.nanoTime. A lab, not a test: it lives in the test sources so it does not ship in the library jar.
+ * Run (packed runtime, whose lib holds tensor-tests.jar):
+ * {@code .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.CudaTensorBench}.
  */
 public final class CudaTensorBench {
     private static final Device GPU = Device.cuda(0);
