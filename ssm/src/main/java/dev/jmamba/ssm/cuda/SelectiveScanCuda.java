@@ -26,9 +26,8 @@ public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
     /** The v6 family: shared parts, forward pass, backward pass (each pass file includes the first on its own). */
     private static final String[] V6_SOURCE_NAMES = {"selective_scan_v6.cu", "selective_scan_v6_fwd.cu", "selective_scan_v6_bwd.cu"};
-    /** struct ScanParams: 9 ints padded to 40, 22 pointers, S and segChunks, 12 stride pairs, reverse (padded to 8). */
-    private static final int STRUCT_BYTES = 40 + 22 * 8 + 8 + 12 * 16 + 8;
-    private static final long STRIDES_AT = 40 + 22 * 8 + 8;
+    /** sizeof(struct ScanParams); the field offsets are in {@link ScanParamsLayout}. */
+    private static final int STRUCT_BYTES = ScanParamsLayout.BYTES;
     private static final int V6_CHANNELS = 32;   // channels (threads) per v6 block
 
     private final CudaContext context;
@@ -178,7 +177,7 @@ public final class SelectiveScanCuda {
         return 4 * floats;
     }
 
-    /** Fills ScanParams; ptrs are the 20 tensor pointers, then segDt and segState (v6 only, else 0). */
+    /** Fills ScanParams; ptrs are the 20 tensor pointers ({@link ScanParamsLayout#POINTER_FIELDS} order), then segDt and segState (v6 only, else 0). */
     private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks, ScanLayout layout) {
         fill(args.slot(0), s, softplus, bwd, ptrs, segments, segChunks, layout);
     }
@@ -188,21 +187,22 @@ public final class SelectiveScanCuda {
         if (s.state() > 256) throw new JmambaException("the GPU scan supports N <= 256, got " + s.state());
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};
-        for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
-        for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
-        st.set(ValueLayout.JAVA_INT, 40L + 8L * ptrs.length, segments);
-        st.set(ValueLayout.JAVA_INT, 44L + 8L * ptrs.length, segChunks);
-        long at = STRIDES_AT;
+        for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, ScanParamsLayout.intAt(i), ints[i]);
+        for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, ScanParamsLayout.pointerAt(i), ptrs[i]);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.SEGMENTS_AT, segments);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.SEG_CHUNKS_AT, segChunks);
+        long at = ScanParamsLayout.SEQ_STRIDES_AT;
         for (long[] pair : layout.seq()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
+        at = ScanParamsLayout.BC_STRIDES_AT;
         for (long[] pair : layout.bc()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
-        st.set(ValueLayout.JAVA_INT, at, layout.reverse() ? 1 : 0);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.REVERSE_AT, layout.reverse() ? 1 : 0);
     }
 
     /** The 22 pointers of ScanParams: the 20 of the call and the v6 segment summaries. */
     private static long[] pointers(long[] call, long segDt, long segState) {
-        long[] all = java.util.Arrays.copyOf(call, 22);
-        all[20] = segDt;
-        all[21] = segState;
+        long[] all = java.util.Arrays.copyOf(call, ScanParamsLayout.POINTER_FIELDS.size());
+        all[ScanParamsLayout.CALL_POINTERS] = segDt;
+        all[ScanParamsLayout.CALL_POINTERS + 1] = segState;
         return all;
     }
 

@@ -26,6 +26,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class ConvKernels extends Launcher {
     static final String SOURCE = "conv.cu";
+    /** Threads per block of the depthwise weight gradient: JM_DW_WEIGHT_THREADS of conv.cu, the size of its shared tree. */
+    static final int DW_WEIGHT_THREADS = 256;
     /** Most elements of one column buffer (256 MiB of F32). */
     static final long COLS_LIMIT = 1L << 26;
     /** The limit in force; tests lower it to exercise several chunks on small inputs. */
@@ -92,7 +94,7 @@ final class ConvKernels extends Launcher {
     private synchronized void depthwiseKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long work, boolean perWeight) {
         dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
         d.pack(dwArgs.slot(3));
-        if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, 256, dwArgs);
+        if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, DW_WEIGHT_THREADS, dwArgs);
         else launch(kernel, work, dwArgs);
     }
 

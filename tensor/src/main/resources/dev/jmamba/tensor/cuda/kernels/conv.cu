@@ -130,11 +130,15 @@ __device__ void dw_input_grad(const T* gy, const T* w, T* dx, JmConv g) {
     }
 }
 
-// dw[c, 0, ky, kx] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, iy, ix]: one block per (c, ky, kx), summed in
-// double with a fixed tree (deterministic).
+// Threads per block of dw_weight_grad (a power of two: the tree below halves it); ConvKernels.DW_WEIGHT_THREADS
+// launches exactly this many (KernelConstantsTest checks the two agree).
+#define JM_DW_WEIGHT_THREADS 256
+
+// dw[c, 0, ky, kx] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, iy, ix]: one block of JM_DW_WEIGHT_THREADS per
+// (c, ky, kx), summed in double with a fixed tree (deterministic).
 template <typename T>
 __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
-    __shared__ double part[256];
+    __shared__ double part[JM_DW_WEIGHT_THREADS];
     int ck = blockIdx.x, kk = g.kh * g.kw;
     int c = ck / kk, ky = (ck % kk) / g.kw, kx = ck % g.kw;
     long long total = (long long)g.n * g.oh * g.ow;
