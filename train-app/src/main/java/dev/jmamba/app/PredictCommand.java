@@ -36,6 +36,8 @@ public final class PredictCommand implements Runnable {
     Path checkpoint;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
     @Option(names = "--top", paramLabel = "K", description = "Labels per image (default 5).")
     int top = 5;
     @Option(names = "--ema", description = "Use the EMA weights (runs trained with --ema).")
@@ -47,6 +49,7 @@ public final class PredictCommand implements Runnable {
         if (top < 1) throw UserError.usage("--top must be >= 1, got " + top);
         CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
         Device dev = cm.device();
+        PrecisionOption.apply(precision, dev);
         RunConfig cfg = cm.config();
         ImageTransform prepare = evalTransform(cfg);
         PrintWriter o = spec.commandLine().getOut();

@@ -196,6 +196,12 @@ public final class CachingAllocator implements AutoCloseable {
         held.blocks.clear();
     }
 
+    /** Starts the peaks again from the current allocated and reserved bytes. */
+    public synchronized void resetPeaks() {
+        peakAllocatedBytes = allocatedBytes;
+        peakReservedBytes = reservedBytes;
+    }
+
     /** A snapshot of the counters. */
     public synchronized Stats stats() {
         return statsLocked();

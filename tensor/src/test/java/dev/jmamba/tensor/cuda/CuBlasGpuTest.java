@@ -1,7 +1,9 @@
 package dev.jmamba.tensor.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jmamba.tensor.MatmulPrecision;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -94,13 +96,31 @@ class CuBlasGpuTest {
         long dc = context.allocator().allocate(4L * M * N, context.stream());
         double[] expected = reference(a, b, M, N, K, false, false);
         try {
-            blas.setTf32(true);
+            blas.setPrecision(MatmulPrecision.TF32);
             blas.matmul(false, false, M, N, K, 1f, da, db, 0f, dc);
             // TF32 keeps 10 mantissa bits: each product is off by ≲ 2·2^-11 relative: 1e-3 per unit, summed over k
             assertClose(expected, context.download(dc, M * N), 1e-3, "TF32");
+            blas.setPrecision(MatmulPrecision.BF16);
+            blas.matmul(false, false, M, N, K, 1f, da, db, 0f, dc);
+            // bf16 keeps 7 mantissa bits: ≲ 2·2^-8 relative per product
+            assertClose(expected, context.download(dc, M * N), 8e-3, "matmul at BF16");
+            float[] bt = new float[K * N];                       // B stored transposed (N, K), batched twice with a shared A
+            for (int r = 0; r < K; r++) for (int c = 0; c < N; c++) bt[c * K + r] = b[r * N + c];
+            long dbt = context.upload(bt);
+            long dc2 = context.allocator().allocate(8L * M * N, context.stream());
+            blas.matmulBatched(false, true, M, N, K, 1f, da, 0, dbt, 0, 0f, dc2, (long) M * N, 2);
+            float[] got = context.download(dc2, 2 * M * N);
+            assertClose(expected, java.util.Arrays.copyOfRange(got, 0, M * N), 8e-3, "batched (B transposed) at BF16, matrix 0");
+            assertClose(expected, java.util.Arrays.copyOfRange(got, M * N, 2 * M * N), 8e-3, "batched at BF16, matrix 1");
+            boolean rounded = false;                             // bf16 must actually round: not the fp32 answer to 1e-6
+            for (int i = 0; i < M * N && !rounded; i++) rounded = Math.abs(got[i] - expected[i]) > 1e-5 * (1 + Math.abs(expected[i]));
+            assertTrue(rounded, "BF16 products equal the float32 ones: the precision setting had no effect");
+            context.allocator().free(dbt);
+            context.allocator().free(dc2);
         } finally {
-            blas.setTf32(false);
+            blas.setPrecision(MatmulPrecision.FP32);
         }
+        assertEquals(MatmulPrecision.FP32, blas.precision());
         blas.matmulEx(CuBlas.Precision.FP32, M, N, K, 1f, da, db, 0f, dc);
         assertClose(expected, context.download(dc, M * N), 1e-5, "GemmEx fp32");
         blas.matmulEx(CuBlas.Precision.BF16, M, N, K, 1f, da, db, 0f, dc);
