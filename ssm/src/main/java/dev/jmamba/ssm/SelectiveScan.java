@@ -5,7 +5,8 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.JmambaException;
 
 /**
- * The selective scan (S6, {@code selective_scan_fn} of mamba_ssm) as a differentiable op:
+ * The selective scan (S6 of [Mamba] Algorithm 2, {@code selective_scan_fn} of mamba_ssm; docs/REFERENCES.md)
+ * as a differentiable op:
  * <pre>
  *   dt[b,d,l]  = softplus(delta[b,d,l] + deltaBias[d])         (or without softplus / bias)
  *   h[b,d,l,n] = exp(dt·A[d,n]) · h[b,d,l-1,n] + dt · B[b,g(d),n,l] · u[b,d,l]

@@ -12,7 +12,7 @@ import dev.jmamba.tensor.Tensor;
 import java.util.Arrays;
 
 /**
- * The Mamba-1 block (mamba_ssm {@code mamba_simple.Mamba}, spec selective-scan.md §5), input
+ * The Mamba-1 block ([Mamba] §3.4; mamba_ssm {@code mamba_simple.Mamba}, spec selective-scan.md §5), input
  * (B, L, d_model) → output (B, L, d_model):
  * <pre>
  *   x, z = split(in_proj(h))                            (B, d_inner, L) each

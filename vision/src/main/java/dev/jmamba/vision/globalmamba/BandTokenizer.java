@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * GlobalMamba's frequency-ordered tokenisation (spec globalmamba.md §2.2): the four
+ * GlobalMamba's frequency-ordered tokenisation ([GlobalMamba], docs/REFERENCES.md; spec globalmamba.md §2.2): the four
  * {@link DctBands} images go through ONE shared patch-embedding convolution, band i's map is
  * resized (bilinear, align_corners = false) to r_i × r_i with r_i = (N / 2^(3−i)) / p (1, 3, 7, 14
  * at N = 224, p = 16), flattened row-major, and the groups are concatenated low → high frequency

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LocalVim's multi-direction Mamba mixer ({@code MultiMamba}, spec localmamba.md §2), tokens
+ * LocalVim's multi-direction Mamba mixer ([LocalMamba], docs/REFERENCES.md; {@code MultiMamba}, spec localmamba.md §2), tokens
  * (B, L, D) on an h×w grid → (B, L, D):
  * <pre>
  *   xz  = in_proj(x)                                  shared, (B, h, w, 2·d_inner)

@@ -20,7 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * VMamba's SS2D ("v05_noz", spec vmamba.md §2) over any K scan orders, channels-last
+ * VMamba's SS2D ([VMamba], docs/REFERENCES.md; "v05_noz", spec vmamba.md §2) over any K scan orders, channels-last
  * (B, H, W, C) → (B, H, W, C):
  * <pre>
  *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W)
