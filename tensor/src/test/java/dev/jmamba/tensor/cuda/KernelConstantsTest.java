@@ -45,6 +45,23 @@ class KernelConstantsTest {
         assertMirrors(RandomKind.class, RandomKernels.SOURCE, "JmRandom", "RK_");
     }
 
+    /**
+     * Every op of the element-wise kernels is handled after the enum: a {@code case U_X:} or the {@code default:}'s
+     * {@code // U_X} comment (the default branch computes the last op, so a new constant without its case would
+     * silently compute that one).
+     */
+    @Test void everyElementwiseOpHasItsCase() {
+        String source = Launcher.source(StridedKernels.SOURCE);
+        String afterEnums = source.substring(source.indexOf("enum JmBinary"));
+        afterEnums = afterEnums.substring(afterEnums.indexOf(';'));
+        for (UnaryOp op : UnaryOp.values()) {
+            assertTrue(Pattern.compile("\\bU_" + op.name() + "\\b").matcher(afterEnums).find(), "strided.cu does not handle U_" + op.name());
+        }
+        for (BinaryOp op : BinaryOp.values()) {
+            assertTrue(Pattern.compile("\\bB_" + op.name() + "\\b").matcher(afterEnums).find(), "strided.cu does not handle B_" + op.name());
+        }
+    }
+
     @Test void resampleTapKindsMatchTheLauncherCodes() {
         List<String> kinds = cEnum(ResampleKernels.SOURCE, "JmTapKind", "K_");
         assertEquals(List.of("NEAREST", "BILINEAR", "BICUBIC", "AVGPOOL", "ADAPTIVE"), kinds);
