@@ -1,14 +1,13 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
-import dev.jmamba.tensor.cuda.CudaBackend;
-import dev.jmamba.tensor.cuda.CudaGraph;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,11 +41,11 @@ public final class GraphedStep implements AutoCloseable {
 
     private final Optimizer optimizer;
     private final List<Tensor> inputs;
-    private final CudaGraph graph;
+    private final Backend.Graph graph;
     private final Tensor loss;
     private boolean closed;
 
-    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, CudaGraph graph, Tensor loss) {
+    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, Backend.Graph graph, Tensor loss) {
         this.optimizer = optimizer;
         this.inputs = inputs;
         this.graph = graph;
@@ -64,7 +63,8 @@ public final class GraphedStep implements AutoCloseable {
         }
         if (optimizer.usesDeviceFactors()) throw new IllegalStateException("GraphedStep: the optimizer is already used by a graphed step");
         Device device = deviceOf(optimizer);
-        if (!(Backends.raw(device) instanceof CudaBackend cuda)) {
+        Backend backend = Backends.raw(device);
+        if (!backend.supportsGraphs()) {
             throw new JmambaException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
         }
         for (Tensor t : staticInputs) {
@@ -78,12 +78,12 @@ public final class GraphedStep implements AutoCloseable {
             }
             requireNoGradients(optimizer, "after a warm-up step");
         }
-        cuda.synchronize();
+        backend.synchronize();
         optimizer.useDeviceFactors();
         Tensor[] loss = new Tensor[1];
-        CudaGraph graph;
+        Backend.Graph graph;
         try {
-            graph = CudaGraph.capture(cuda.context(), () -> {
+            graph = backend.captureGraph(() -> {
                 try (Scope step = Scope.open()) {
                     Tensor stepLoss = body.run();
                     loss[0] = Scope.unowned(stepLoss::copy);   // allocated while capturing, kept until close()

@@ -111,6 +111,23 @@ class CodebaseRulesTest {
         assertTrue(broken.isEmpty(), "links that leave the repository or lead nowhere: " + broken);
     }
 
+    /**
+     * The layering: only a module's {@code cuda} package (and the app's benchmark commands) may use the CUDA
+     * classes of {@code dev.jmamba.tensor.cuda}; everything else reaches the GPU through {@code Backend}
+     * (graph capture included), so autograd, the blocks and the models never know the device.
+     */
+    @Test void onlyCudaPackagesImportTheCudaBackend() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (String module : ALL_MODULES) {
+            for (Path file : mainSources(module)) {
+                String path = file.toString().replace('\\', '/');
+                boolean allowed = path.contains("/cuda/") || path.contains("/dev/jmamba/app/Bench");
+                if (!allowed && Files.readString(file).contains("import dev.jmamba.tensor.cuda.")) offenders.add(path);
+            }
+        }
+        assertTrue(offenders.isEmpty(), "go through Backend instead of importing dev.jmamba.tensor.cuda: " + offenders);
+    }
+
     @Test void everyUserFacingExceptionIsAJmambaException() {
         for (Class<?> c : List.of(TensorException.class, TensorException.Shape.class, TensorException.DType.class,
                 TensorException.Device.class, TensorException.OutOfMemory.class, CudaException.class,
