@@ -20,7 +20,9 @@ public final class Examples {
             new Entry("curves-gallery", "PNGs of every scan order on a few grids, with locality statistics",
                     CurvesGallery::run),
             new Entry("tiny-vim", "Vim from jmamba's parts (patch embed, VimMixer, RMSNorm) trained on synthetic strokes",
-                    TinyVim::run));
+                    TinyVim::run),
+            new Entry("classify-image", "the embedding API: ImageClassifier.load(checkpoint).predict(image, 5); self-check without arguments",
+                    ClassifyImage::run));
 
     /** The entry called {@code name}; an error listing the names otherwise. */
     public static Entry find(String name) {

@@ -57,7 +57,7 @@ class ExamplesTest {
     }
 
     @Test void everyExampleIsListedOnceAndFoundByName() {
-        assertEquals(4, Examples.ALL.size());
+        assertEquals(5, Examples.ALL.size());
         for (Examples.Entry e : Examples.ALL) assertEquals(e, Examples.find(e.name()));
         JmambaException unknown = assertThrows(JmambaException.class, () -> Examples.find("nope"));
         assertTrue(unknown.getMessage().contains("scan-by-hand"), unknown.getMessage());

@@ -5,7 +5,8 @@ import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainedModel;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;
@@ -52,6 +53,9 @@ public final class EvalCommand implements Runnable {
         Device dev = cm.device();
         PrecisionOption.apply(precision, dev);
         RunConfig.DataSpec ds = cm.config().data();
+        if (data == null && ds.kind().equals(TrainedModel.NO_DATA)) {
+            throw UserError.usage(cm.dir() + " was imported and names no data set; pass --data DIR (an ImageNet-layout folder)");
+        }
         String[] kp = data == null ? new String[] {ds.kind(), ds.path()} : RunData.kindAndPath(data);
         int limit = valLimit != null ? valLimit : data == null ? ds.valLimit() : 0;
         try {

@@ -11,7 +11,7 @@ class ExampleCommandTest {
     @Test void withoutANameListsTheExamples() {
         AppRun.Result r = AppRun.run("example");
         assertEquals(0, r.exitCode(), r.err());
-        for (String name : new String[] {"scan-by-hand", "autograd-by-hand", "curves-gallery", "tiny-vim"}) {
+        for (String name : new String[] {"scan-by-hand", "autograd-by-hand", "curves-gallery", "tiny-vim", "classify-image"}) {
             assertTrue(r.out().contains(name), r.out());
         }
     }

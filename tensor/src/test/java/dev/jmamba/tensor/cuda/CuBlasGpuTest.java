@@ -112,11 +112,21 @@ class CuBlasGpuTest {
             float[] got = context.download(dc2, 2 * M * N);
             assertClose(expected, java.util.Arrays.copyOfRange(got, 0, M * N), 8e-3, "batched (B transposed) at BF16, matrix 0");
             assertClose(expected, java.util.Arrays.copyOfRange(got, M * N, 2 * M * N), 8e-3, "batched at BF16, matrix 1");
-            boolean rounded = false;                             // bf16 must actually round: not the fp32 answer to 1e-6
-            for (int i = 0; i < M * N && !rounded; i++) rounded = Math.abs(got[i] - expected[i]) > 1e-5 * (1 + Math.abs(expected[i]));
-            assertTrue(rounded, "BF16 products equal the float32 ones: the precision setting had no effect");
             context.allocator().free(dbt);
             context.allocator().free(dc2);
+            // rounding must really happen: on tensor-core-friendly sizes (multiples of 16) bf16 inputs
+            // give a different answer than fp32 ones (cuBLAS may keep fp32 for odd sizes, which is allowed)
+            int s = 64;
+            float[] a2 = GpuTests.uniform(51, s * s, -1, 1), b2 = GpuTests.uniform(52, s * s, -1, 1);
+            long da2 = context.upload(a2), db2 = context.upload(b2), dc3 = context.allocator().allocate(4L * s * s, context.stream());
+            double[] exact = reference(a2, b2, s, s, s, false, false);
+            blas.matmul(false, false, s, s, s, 1f, da2, db2, 0f, dc3);
+            float[] bf = context.download(dc3, s * s);
+            assertClose(exact, bf, 8e-3, "matmul 64^3 at BF16");
+            double worst = 0;
+            for (int i = 0; i < s * s; i++) worst = Math.max(worst, Math.abs(bf[i] - exact[i]));
+            assertTrue(worst > 1e-5, "64^3 BF16 products match float32 to " + worst + ": the precision setting had no effect");
+            for (long p : new long[] {da2, db2, dc3}) context.allocator().free(p);
         } finally {
             blas.setPrecision(MatmulPrecision.FP32);
         }

@@ -1,5 +1,8 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
@@ -7,9 +10,9 @@ import dev.jmamba.app.data.MixupCutmix;
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.nn.ActivationCheckpointing;
-import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.autograd.Var;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.nn.Parameter;

@@ -133,8 +133,12 @@ __device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, cons
     int first = blockIdx.x * rows_per_block;
     int last = min(rows, first + rows_per_block);
     double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    // acc[c + i] is zeroed and written out by thread (c + i) % blockDim.x but summed by thread
+    // i % blockDim.x: barriers after the zeroing and before the write-out (gx == 0 skips the
+    // row reductions, whose barriers would otherwise separate them)
     if (acc)
         for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
     for (int row = first; row < last; ++row) {
         long long base = (long long)row * c;
         double m = (double)mean[row], r = (double)rstd[row];
@@ -158,6 +162,7 @@ __device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, cons
             gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
         }
     }
+    __syncthreads();
     if (acc && use_shared)
         for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
 }
