@@ -90,7 +90,7 @@ public final class TrainCommand implements Runnable {
     Double cutmix;
     @Option(names = "--random-erasing", paramLabel = "P", description = "Random-erasing probability (default 0; recipe 0.25).")
     Double randomErasing;
-    @Option(names = "--drop-path", paramLabel = "R", description = "Drop-path rate for models that have it (default 0).")
+    @Option(names = "--drop-path", paramLabel = "R", description = "Drop-path (stochastic depth) rate of the Mamba models, replacing the preset's; 0 (the default) keeps the preset's rate. The CNNs have none.")
     Double dropPath;
     @Option(names = "--ema", arity = "0..1", fallbackValue = "0.9999", paramLabel = "DECAY", description = "Keep an EMA of the weights (decay default 0.9999) and evaluate it too.")
     Double ema;

@@ -8,6 +8,9 @@ public interface BackboneConfig {
     /** Registry name, e.g. {@code vim-tiny}. */
     String name();
 
+    /** The same model with stochastic-depth (drop-path) rate {@code rate}, spread over the blocks as the family does. */
+    BackboneConfig withDropPath(double rate);
+
     /** Builds a freshly initialised model. */
     Backbone build(ModelSpec spec);
 

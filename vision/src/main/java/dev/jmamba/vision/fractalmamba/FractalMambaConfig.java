@@ -78,6 +78,8 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
         return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, dropPath, pathways, e);
     }
 
+    @Override public FractalMambaConfig withDropPath(double rate) { return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, rate, pathways, extras); }
+
     @Override public Backbone build(ModelSpec spec) { return new FractalMamba(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {

@@ -37,6 +37,8 @@ public record GlobalMambaConfig(String name, int patch, int dim, int depth, int 
         return new GlobalMambaConfig(name, patch, dim, depth, dState, expand, dConv, dropPath, on);
     }
 
+    @Override public GlobalMambaConfig withDropPath(double rate) { return new GlobalMambaConfig(name, patch, dim, depth, dState, expand, dConv, rate, bidirectional); }
+
     @Override public Backbone build(ModelSpec spec) { return new GlobalMamba(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {

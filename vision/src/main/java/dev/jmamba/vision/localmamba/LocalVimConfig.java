@@ -65,6 +65,8 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
         return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, dropPath, directions, on);
     }
 
+    @Override public LocalVimConfig withDropPath(double rate) { return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, rate, directions, rope); }
+
     @Override public Backbone build(ModelSpec spec) { return new LocalVim(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {

@@ -3,6 +3,7 @@ package dev.jmamba.vision.models;
 
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.Backbone;
+import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.Backbones;
 
 import java.util.LinkedHashMap;
@@ -14,7 +15,7 @@ import java.util.Map;
  * to logits (B, K). Built-ins: {@code small-cnn} (the fast default for 28×28 / 32×32 data),
  * {@code small-cnn-wide} and {@code tiny-cnn} (for tests and smoke runs); then every backbone of the
  * vision registry ({@link Backbones}: Vim, VMamba, LocalVim, GlobalMamba, FractalMamba, each as
- * {@code -tiny} and {@code -nano}). Vision presets fix their own drop-path rates.
+ * {@code -tiny} and {@code -nano}). A positive drop-path rate replaces a vision preset's own rate; 0 keeps it.
  */
 public final class ModelRegistry {
     private ModelRegistry() {}
@@ -34,7 +35,9 @@ public final class ModelRegistry {
         BUILDERS.put("tiny-cnn", s -> cnn(s, 4));
         for (String name : Backbones.names()) {
             BUILDERS.put(name, s -> {
-                Backbone b = Backbones.create(s.name(), s.numClasses(), s.resolution(), s.inChannels(), s.seed());
+                BackboneConfig config = Backbones.config(s.name());
+                if (s.dropPath() > 0) config = config.withDropPath(s.dropPath());            // else the preset's rate
+                Backbone b = config.build(new dev.jmamba.vision.ModelSpec(s.numClasses(), s.resolution(), s.inChannels(), s.seed()));
                 return new Classifier(b, b::forward);
             });
         }
@@ -58,10 +61,11 @@ public final class ModelRegistry {
     public static Classifier create(ModelSpec spec) {
         Builder b = BUILDERS.get(spec.name());
         if (b == null) throw new JmambaException("unknown model '" + spec.name() + "'; known models: " + String.join(", ", names()));
-        if (spec.dropPath() > 0) {
-            throw new JmambaException(spec.name().contains("cnn")
-                    ? "model " + spec.name() + " has no drop-path layers; leave --drop-path at 0"
-                    : "model " + spec.name() + " uses the drop-path rates of its preset; --drop-path cannot change them yet");
+        if (spec.dropPath() > 0 && spec.name().contains("cnn")) {
+            throw new JmambaException("model " + spec.name() + " has no drop-path layers; leave --drop-path at 0");
+        }
+        if (!(spec.dropPath() >= 0 && spec.dropPath() < 1)) {
+            throw new JmambaException("drop-path rate must be in [0, 1), got " + spec.dropPath());
         }
         if (spec.name().contains("cnn") && spec.resolution() % 4 != 0) {
             throw new JmambaException("model " + spec.name() + " needs a resolution divisible by 4, got " + spec.resolution());

@@ -43,6 +43,8 @@ public record VimConfig(String name, int patch, int dim, int depth, int dState, 
         return new MambaConfig(dim, dState, dConv, expand, MambaConfig.autoDtRank(dim), 0.001, 0.1, 1e-4, 1.0, true, false, seed);
     }
 
+    @Override public VimConfig withDropPath(double rate) { return new VimConfig(name, patch, dim, depth, dState, expand, dConv, rate); }
+
     @Override public Backbone build(ModelSpec spec) {
         return new Vim(this, spec);
     }

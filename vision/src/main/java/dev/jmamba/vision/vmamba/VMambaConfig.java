@@ -52,6 +52,8 @@ public record VMambaConfig(String name, int[] dims, int[] depths, int dState, do
         return new VMambaConfig("vmamba-nano", new int[] {32, 64, 128}, new int[] {1, 2, 1}, 1, 1.0, 3, 2.0, 0.0);
     }
 
+    @Override public VMambaConfig withDropPath(double rate) { return new VMambaConfig(name, dims, depths, dState, ssmRatio, dConv, mlpRatio, rate); }
+
     @Override public Backbone build(ModelSpec spec) { return new VMamba(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {
