@@ -68,7 +68,7 @@ public final class ClassifyImage {
     static void selfCheck(PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("classify-image");
         List<String> names = List.of("tee", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot");
-        ModelRegistry.ModelSpec spec = new ModelRegistry.ModelSpec("tiny-cnn", 10, 1, 28, 0, 16);
+        ModelRegistry.ModelChoice spec = new ModelRegistry.ModelChoice("tiny-cnn", 10, 1, 28, 0, 16);
         Classifier model = ModelRegistry.create(spec);
         RunConfig config = new RunConfig(spec, new RunConfig.DataSpec("fashion-mnist", null, 0, 0, names, 1,
                 new float[] {0.286f}, new float[] {0.353f}, "none"), null);

@@ -81,7 +81,7 @@ public final class InfoCommand implements Runnable {
     private void builtCount() {
         Classifier c;
         try {
-            c = ModelRegistry.create(new ModelRegistry.ModelSpec(model, classes, inChannels, resolution, 0, 0));
+            c = ModelRegistry.create(new ModelRegistry.ModelChoice(model, classes, inChannels, resolution, 0, 0));
         } catch (IllegalArgumentException e) {
             throw UserError.usage(model + " at " + resolution + ": " + e.getMessage());
         }

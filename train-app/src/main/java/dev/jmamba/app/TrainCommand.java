@@ -3,15 +3,15 @@ package dev.jmamba.app;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
-import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
-import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.Trainer;
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.models.ModelRegistry;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -220,7 +220,7 @@ public final class TrainCommand implements Runnable {
         double emaDecay = ema == null ? 0 : ema;
         if (ema != null && !(ema > 0 && ema < 1)) throw UserError.usage("--ema decay must be in (0, 1), got " + ema);
         long s = seed == null ? 0 : seed;
-        ModelSpec ms = new ModelSpec(m, train.numClasses(), train.channels(), res, dp, s);
+        ModelChoice ms = new ModelChoice(m, train.numClasses(), train.channels(), res, dp, s);
         RunConfig.DataSpec ds = new RunConfig.DataSpec(kp[0], kp[1], tl, vl, train.classNames(), train.channels(),
                 train.normalization().mean(), train.normalization().std(), aug);
         RunConfig.Recipe recipe = new RunConfig.Recipe(b, ep, stepsPerEpoch, total, rate, warm, Math.min(1e-6, rate), Math.min(1e-5, rate),

@@ -37,7 +37,7 @@ class InfoCommandTest {
         assertEquals("small-cnn", last.get("model").asText());
         assertEquals(parts, last.get("params").asLong(), "the parts add up to the total");
         long built = dev.jmamba.vision.models.ModelRegistry.create(
-                new dev.jmamba.vision.models.ModelRegistry.ModelSpec("small-cnn", 10, 1, 28, 0, 0)).module().numParameters();
+                new dev.jmamba.vision.models.ModelRegistry.ModelChoice("small-cnn", 10, 1, 28, 0, 0)).module().numParameters();
         assertEquals(built, last.get("params").asLong());
         assertTrue(last.get("flops").isNull(), r.out());
         AppRun.Result text = AppRun.run("info", "--model", "tiny-cnn", "--resolution", "28");

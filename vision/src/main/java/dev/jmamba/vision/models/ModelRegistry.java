@@ -20,11 +20,14 @@ import java.util.Map;
 public final class ModelRegistry {
     private ModelRegistry() {}
 
-    /** What a model needs to be built: its name, K, C, the input side R, drop-path rate and init seed. */
-    public record ModelSpec(String name, int numClasses, int inChannels, int resolution, double dropPath, long seed) {}
+    /**
+     * Which model to build and how: its registry name, K classes, C input channels, the input side R, drop-path rate and
+     * init seed (the backbone families then get a {@link dev.jmamba.vision.ModelSpec} of the last four).
+     */
+    public record ModelChoice(String name, int numClasses, int inChannels, int resolution, double dropPath, long seed) {}
 
     private interface Builder {
-        Classifier build(ModelSpec spec);
+        Classifier build(ModelChoice spec);
     }
 
     private static final Map<String, Builder> BUILDERS = new LinkedHashMap<>();
@@ -43,7 +46,7 @@ public final class ModelRegistry {
         }
     }
 
-    private static Classifier cnn(ModelSpec s, int width) {
+    private static Classifier cnn(ModelChoice s, int width) {
         SmallConvNet net = new SmallConvNet(s.inChannels(), s.resolution(), width, s.numClasses(), s.seed());
         return new Classifier(net, net::forward);
     }
@@ -58,7 +61,7 @@ public final class ModelRegistry {
      * Builds the model of {@code spec}. Throws {@link IllegalArgumentException} for an unknown name
      * (listing the known ones) or a setting the model does not support.
      */
-    public static Classifier create(ModelSpec spec) {
+    public static Classifier create(ModelChoice spec) {
         Builder b = BUILDERS.get(spec.name());
         if (b == null) throw new JmambaException("unknown model '" + spec.name() + "'; known models: " + String.join(", ", names()));
         if (spec.dropPath() > 0 && spec.name().contains("cnn")) {

@@ -15,7 +15,7 @@ import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.vision.image.Normalization;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -67,7 +67,7 @@ public final class OfficialWeights {
      * @param entry the checkpoint entry the state dict came from ("" for a bare state dict)
      * @param notes what was changed on the way (dropped buffers, resampled position embeddings)
      */
-    public record Imported(ModelSpec spec, Classifier model, Path file, String entry, List<String> notes) {
+    public record Imported(ModelChoice spec, Classifier model, Path file, String entry, List<String> notes) {
 
         /**
          * Writes a checkpoint folder {@code dir/checkpoint} that {@code ImageClassifier}, {@code eval} and
@@ -98,7 +98,7 @@ public final class OfficialWeights {
         int classes = options.classes() != null ? options.classes() : inferClasses(file, state);
         int channels = options.inChannels() != null ? options.inChannels() : inferChannels(file, state);
         int resolution = options.resolution() != null ? options.resolution() : defaultResolution(name);
-        ModelSpec spec = new ModelSpec(name, classes, channels, resolution, 0, 0);
+        ModelChoice spec = new ModelChoice(name, classes, channels, resolution, 0, 0);
         Classifier model = ModelRegistry.create(spec);
         if (name.startsWith("globalmamba") && model.module() instanceof IsotropicNet net && state.get("pos_embed") != null
                 && state.get("pos_embed").size(1) == net.builtLayout().length() + 1) {
@@ -113,7 +113,7 @@ public final class OfficialWeights {
             if (tokens != net.builtLayout().length()) {             // build at the resolution the weights were trained at
                 int r = sideFor(net, tokens);
                 if (r > 0) {
-                    spec = new ModelSpec(name, classes, channels, r, 0, 0);
+                    spec = new ModelChoice(name, classes, channels, r, 0, 0);
                     model = ModelRegistry.create(spec);
                 }
             }

@@ -24,22 +24,22 @@ class ModelRegistryDropPathTest {
     @Test void aPositiveRateReplacesThePresetsAndZeroKeepsIt() throws Exception {
         for (String name : Backbones.names()) {
             if (!name.endsWith("-nano")) continue;
-            Classifier built = ModelRegistry.create(new ModelRegistry.ModelSpec(name, 10, 1, 28, 0.2, 3));
+            Classifier built = ModelRegistry.create(new ModelRegistry.ModelChoice(name, 10, 1, 28, 0.2, 3));
             BackboneConfig config = ((Backbone) built.module()).config();
             assertEquals(0.2, dropPathOf(config), name);
             // everything else is the preset's: the same config once the rate is put back
             assertEquals(Backbones.config(name), config.withDropPath(dropPathOf(Backbones.config(name))), name);
-            Classifier preset = ModelRegistry.create(new ModelRegistry.ModelSpec(name, 10, 1, 28, 0, 3));
+            Classifier preset = ModelRegistry.create(new ModelRegistry.ModelChoice(name, 10, 1, 28, 0, 3));
             assertEquals(dropPathOf(Backbones.config(name)), dropPathOf(((Backbone) preset.module()).config()), name);
         }
     }
 
     @Test void cnnsAndRatesOutsideTheUnitIntervalAreRefused() {
         JmambaException cnn = assertThrows(JmambaException.class,
-                () -> ModelRegistry.create(new ModelRegistry.ModelSpec("tiny-cnn", 10, 1, 28, 0.1, 0)));
+                () -> ModelRegistry.create(new ModelRegistry.ModelChoice("tiny-cnn", 10, 1, 28, 0.1, 0)));
         assertTrue(cnn.getMessage().contains("no drop-path layers"), cnn.getMessage());
         JmambaException one = assertThrows(JmambaException.class,
-                () -> ModelRegistry.create(new ModelRegistry.ModelSpec("vim-nano", 10, 1, 28, 1.0, 0)));
+                () -> ModelRegistry.create(new ModelRegistry.ModelChoice("vim-nano", 10, 1, 28, 1.0, 0)));
         assertTrue(one.getMessage().contains("[0, 1)"), one.getMessage());
     }
 }
