@@ -6,9 +6,13 @@ import dev.jmamba.io.SafeTensors;
 import dev.jmamba.io.TensorBlob;
 import dev.jmamba.tensor.Tensor;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -28,12 +32,12 @@ record ParityFixture(String name, Map<String, Tensor> params, Map<String, Tensor
     static ParityFixture load(String name) {
         URL url = ParityFixture.class.getResource("/parity/" + name + ".safetensors");
         if (url == null) throw new IllegalStateException("parity fixture " + name + ".safetensors is missing from the test resources");
-        Path file;
-        try {
-            file = Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException("bad resource URL " + url, e);
-        }
+        return load(url, name);
+    }
+
+    /** Reads the fixture at {@code url} (a file, or an entry of a jar). */
+    static ParityFixture load(URL url, String name) {
+        Path file = asFile(url, name);
         Map<String, Tensor> params = new LinkedHashMap<>(), tensors = new LinkedHashMap<>();
         try (SafeTensorFile f = SafeTensors.read(file)) {
             for (String key : f.names()) {
@@ -43,6 +47,24 @@ record ParityFixture(String name, Map<String, Tensor> params, Map<String, Tensor
             }
         }
         return new ParityFixture(name, params, tensors);
+    }
+
+    /**
+     * The resource as a file: itself when the test classes are a directory (Maven), else a temporary copy
+     * (inside the test jar, as on a GPU machine running the packed jars).
+     */
+    private static Path asFile(URL url, String name) {
+        try {
+            if ("file".equals(url.getProtocol())) return Path.of(url.toURI());
+            Path copy = Files.createTempFile("parity-" + name + "-", ".safetensors");
+            copy.toFile().deleteOnExit();
+            try (InputStream in = url.openStream()) {
+                Files.copy(in, copy, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return copy;
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot read parity fixture " + url + ": " + e.getMessage(), e);
+        }
     }
 
     private static Tensor toTensor(TensorBlob blob) {
