@@ -32,10 +32,11 @@ def scan_states(u, delta, A, B, delta_bias=None, softplus=True):
     B = B.repeat_interleave(d // groups, dim=1)  # (Bt, D, N, L)
     decay = torch.exp(delta.unsqueeze(2) * A[None, :, :, None])  # (Bt, D, N, L)
     drive = delta.unsqueeze(2) * B * u.unsqueeze(2)
+    decay, drive = decay.permute(3, 0, 1, 2).contiguous(), drive.permute(3, 0, 1, 2).contiguous()  # (L, Bt, D, N)
     h = torch.zeros(bt, d, A.shape[1], dtype=u.dtype)
     states = []
     for l in range(length):
-        h = decay[..., l] * h + drive[..., l]
+        h = decay[l] * h + drive[l]
         states.append(h)
     return torch.stack(states, dim=-1)
 
