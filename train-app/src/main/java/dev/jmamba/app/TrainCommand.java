@@ -3,11 +3,11 @@ package dev.jmamba.app;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
-import dev.jmamba.app.models.ModelRegistry;
-import dev.jmamba.app.models.ModelRegistry.ModelSpec;
-import dev.jmamba.app.train.CheckpointStore;
+import dev.jmamba.vision.models.ModelRegistry;
+import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.Trainer;
 import dev.jmamba.io.CheckpointException;
@@ -49,6 +49,13 @@ public final class TrainCommand implements Runnable {
     String data;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present, else cpu).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
+
+    @Option(names = "--checkpoint-activations", description = "Recompute each block's activations in backward instead of keeping them:"
+            + " less device memory for about one more forward pass of compute (the gradients are the same).")
+    boolean checkpointActivations;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
     Integer epochs;
     @Option(names = "--max-steps", paramLabel = "S", description = "Stop after S steps (the schedule spans S steps).")
@@ -122,11 +129,13 @@ public final class TrainCommand implements Runnable {
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
                 dev = DeviceOption.parse(device);
+                PrecisionOption.apply(precision, dev);
                 runDir = loaded.dir().toAbsolutePath().getParent();
                 o.printf("resuming %s from step %d (epoch %d, batch %d)%n", runDir, loaded.state().step(), loaded.state().epoch() + 1, loaded.state().batchInEpoch());
             } else {
                 cfg = newRun(o);
                 dev = DeviceOption.parse(device);
+                PrecisionOption.apply(precision, dev);
                 runDir = out != null ? out : defaultRunDir();
                 if (Files.isDirectory(runDir.resolve(CheckpointStore.DIR_NAME))) {
                     throw UserError.usage(runDir + " already holds a run; continue it with --resume " + runDir + " or choose another --out");
@@ -138,7 +147,7 @@ public final class TrainCommand implements Runnable {
             o.flush();
             long t0 = System.nanoTime();
             Trainer.Outcome outcome = Trainer.run(cfg, loaded,
-                    new Trainer.Options(runDir, dev, w, checkpointEvery, stopAtStep, logEvery, System.console() != null, 5), o);
+                    new Trainer.Options(runDir, dev, w, checkpointEvery, stopAtStep, logEvery, System.console() != null, 5, checkpointActivations), o);
             double seconds = (System.nanoTime() - t0) / 1e9;
             summary(o, runDir, outcome, cfg, seconds);
         } catch (CheckpointException | DataException e) {
