@@ -45,6 +45,8 @@ final class ConvKernels extends Launcher {
     private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
     /** Taps the chunked depthwise weight gradient keeps in registers (JM_DW_TAPS in conv.cu). */
     static final int DW_CHUNK_TAPS = 9;
+    /** Most bytes of one (n, c) plane the shared-memory depthwise kernels stage (the default 48 KiB per block). */
+    static final int DW_PLANE_BYTES = 48 * 1024;
     /** Outputs of one channel per block of the chunked depthwise weight gradient (about). */
     static final int DW_OUTPUTS_PER_BLOCK = 8192;
 
@@ -96,6 +98,19 @@ final class ConvKernels extends Launcher {
     /** Depthwise with one filter per channel (groups == c == o): the direct kernels apply. */
     private static boolean depthwise(Dims d) { return d.groups() == d.c && d.o == d.c; }
 
+    /**
+     * A depthwise kernel with one (n, c) plane per block staged in shared memory ({@code planeValues}
+     * values of dt); false (nothing launched) when the plane does not fit.
+     */
+    private synchronized boolean depthwisePlaneKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long planeValues, DType dt) {
+        long bytes = planeValues * (dt == DType.F64 ? 8 : 4);
+        if (bytes > DW_PLANE_BYTES || (long) d.n * d.c > Integer.MAX_VALUE) return false;
+        dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
+        d.pack(dwArgs.slot(3));
+        CudaDriver.launchKernel(function(kernel), d.n * d.c, 1, 1, 256, 1, 1, (int) bytes, context.stream(), dwArgs);
+        return true;
+    }
+
     /** A direct depthwise kernel: {@code work} items, or one block per (c, ky, kx) for the weight gradient. */
     private synchronized void depthwiseKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long work, boolean perWeight) {
         dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
@@ -129,7 +144,9 @@ final class ConvKernels extends Launcher {
         Dims d = dims(x.shape(), w.shape(), p);
         Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
         if (d.n > 0 && depthwise(d)) {
-            depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
+            if (!depthwisePlaneKernel("dw_forward_plane_" + suffix(dt), xc, wc, y, d, (long) d.h * d.w, dt)) {
+                depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
+            }
         } else if (d.n > 0) {
             int nb = d.chunk();
             long perImage = (long) d.rows() * d.ohw();
@@ -158,7 +175,9 @@ final class ConvKernels extends Launcher {
         Tensor dx = strided.empty(dt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
         if (depthwise(d)) {
-            depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
+            if (!depthwisePlaneKernel("dw_input_grad_plane_" + suffix(dt), gc, wc, dx, d, (long) d.ohw(), dt)) {
+                depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
+            }
             return dx;
         }
         int nb = d.chunk();
@@ -221,6 +240,7 @@ final class ConvKernels extends Launcher {
     static java.util.List<String> kernelNames() {
         return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
-                "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64");
+                "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
+                "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64");
     }
 }

@@ -158,6 +158,63 @@ __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
     if (threadIdx.x == 0) dw[ck] = (T)part[0];
 }
 
+// Depthwise forward and input gradient with the whole (n, c) plane in shared memory: one block per
+// plane stages its input (forward: x, h·w values; input gradient: gy, oh·ow values) with coalesced
+// loads, then every output reads its kh·kw taps from shared memory instead of global memory. Used
+// when the plane fits (ConvKernels.DW_PLANE_LIMIT values); the per-output kernels above otherwise.
+template <typename T>
+__device__ void dw_forward_plane(const T* x, const T* w, T* y, JmConv g) {
+    extern __shared__ unsigned char dw_shared_bytes[];
+    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
+    long long nc = blockIdx.x;
+    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const T* xp = x + nc * hw;
+    for (int i = threadIdx.x; i < hw; i += blockDim.x) plane[i] = xp[i];
+    __syncthreads();
+    const T* wp = w + (long long)c * g.kh * g.kw;
+    T* yp = y + nc * ohw;
+    for (int e = threadIdx.x; e < ohw; e += blockDim.x) {
+        int oy = e / g.ow, ox = e % g.ow;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int iy = oy * g.sh - g.ph + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int ix = ox * g.sw - g.pw + kx * g.dw;
+                if (ix >= 0 && ix < g.w) acc += wp[ky * g.kw + kx] * plane[iy * g.w + ix];
+            }
+        }
+        yp[e] = acc;
+    }
+}
+
+template <typename T>
+__device__ void dw_input_grad_plane(const T* gy, const T* w, T* dx, JmConv g) {
+    extern __shared__ unsigned char dw_shared_bytes[];
+    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
+    long long nc = blockIdx.x;
+    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const T* gp = gy + nc * ohw;
+    for (int i = threadIdx.x; i < ohw; i += blockDim.x) plane[i] = gp[i];
+    __syncthreads();
+    const T* wp = w + (long long)c * g.kh * g.kw;
+    T* dp = dx + nc * hw;
+    for (int e = threadIdx.x; e < hw; e += blockDim.x) {
+        int iy = e / g.w, ix = e % g.w;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int ty = iy + g.ph - ky * g.dh;
+            if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int tx = ix + g.pw - kx * g.dw;
+                if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+                acc += wp[ky * g.kw + kx] * plane[(ty / g.sh) * g.ow + tx / g.sw];
+            }
+        }
+        dp[e] = acc;
+    }
+}
+
 // dw by chunks, for kernels of at most JM_DW_TAPS taps: block (c, chunk) reads its share of the
 // n·oh·ow outputs of channel c once and accumulates every tap (kh·kw) in registers, in double; the
 // block's per-tap sums go to partial[(c · chunks + chunk) · kk + tap]. dw_tap_sum then adds the
@@ -222,6 +279,12 @@ __device__ void dw_tap_sum(const double* partial, T* dw, int weights, int kk, in
     extern "C" __global__ void dw_weight_grad_chunks_##TN(const T* gy, const T* x, double* partial, JmConv g,  \
                                                           int chunks) {                                       \
         dw_weight_grad_chunks<T>(gy, x, partial, g, chunks);                                                  \
+    }                                                                                                         \
+    extern "C" __global__ void dw_forward_plane_##TN(const T* x, const T* w, T* y, JmConv g) {               \
+        dw_forward_plane<T>(x, w, y, g);                                                                      \
+    }                                                                                                         \
+    extern "C" __global__ void dw_input_grad_plane_##TN(const T* gy, const T* w, T* dx, JmConv g) {           \
+        dw_input_grad_plane<T>(gy, w, dx, g);                                                                 \
     }                                                                                                         \
     extern "C" __global__ void dw_tap_sum_##TN(const double* partial, T* dw, int weights, int kk, int chunks) { \
         dw_tap_sum<T>(partial, dw, weights, kk, chunks);                                                      \
