@@ -85,7 +85,7 @@ public final class BenchTrain implements Runnable {
     boolean json;
 
     @Option(names = "--profile", description = "After the timed steps, profile one more step and print a per-op table"
-            + " (calls, host ms, device ms, % of step, host syncs); on a GPU every op is synchronised to time it.")
+            + " (calls, host ms, device ms, %% of step, host syncs); on a GPU every op is synchronised to time it.")
     boolean profile;
 
     @Override public void run() {
@@ -104,7 +104,7 @@ public final class BenchTrain implements Runnable {
         }
         if (!Backends.isAvailable(dev)) throw UserError.runtime("--device " + dev + " is not available on this machine");
         if (graph && !(dev instanceof Device.Cuda)) {
-            throw UserError.runtime("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
+            throw UserError.usage("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
         }
         if (graph && (inference || warmup < 1)) {
             throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");

@@ -69,7 +69,7 @@ public final class TrainCommand implements Runnable {
     Integer workers;
     @Option(names = "--resolution", paramLabel = "R", description = "Input side in pixels (default: the data's own size, 224 for folders).")
     Integer resolution;
-    @Option(names = "--warmup-steps", paramLabel = "S", description = "Linear warm-up steps (default 5% of the run).")
+    @Option(names = "--warmup-steps", paramLabel = "S", description = "Linear warm-up steps (default 5%% of the run).")
     Long warmupSteps;
     @Option(names = "--warmup-epochs", paramLabel = "E", description = "Warm-up in epochs (instead of --warmup-steps).")
     Double warmupEpochs;
