@@ -53,14 +53,15 @@ public final class PredictCommand implements Runnable {
         PrintWriter err = spec.commandLine().getErr();
         int ok = 0;
         for (Path file : images) {
-            FloatImage rgb;
-            try {
-                rgb = ImageDecoding.readRgb(file);
-            } catch (IOException e) {
-                err.println("jmamba predict: skipping " + file + ": not a readable image (" + e.getMessage() + ")");
+            FloatImage x;
+            try {   // a bad file is reported and skipped; the other images are still classified
+                FloatImage rgb = ImageDecoding.readRgb(file);
+                x = prepare.apply(cfg.model().inChannels() == 1 ? toGray(rgb) : rgb, new SplittableRandom(0));
+            } catch (IOException | RuntimeException e) {
+                err.println("jmamba predict: skipping " + file + ": " + e.getMessage());
+                err.flush();
                 continue;
             }
-            FloatImage x = prepare.apply(cfg.model().inChannels() == 1 ? toGray(rgb) : rgb, new SplittableRandom(0));
             float[] probs;
             try (var noGrad = Autograd.noGrad()) {
                 Tensor input = Tensor.wrap(x.data(), 1, x.channels(), x.height(), x.width()).to(dev);   // (1, C, R, R)

@@ -153,6 +153,10 @@ public final class TrainCommand implements Runnable {
         if (r != null) o.printf("; val top-1 %.2f%%, top-5 %.2f%%, loss %.4f", 100 * r.top1(), 100 * r.top5(), r.loss());
         if (outcome.lastEmaEval() != null) o.printf("; EMA top-1 %.2f%%", 100 * outcome.lastEmaEval().top1());
         o.println();
+        if (outcome.skippedImages() > 0) {
+            o.println(outcome.skippedImages() + " unreadable image" + (outcome.skippedImages() == 1 ? " was" : "s were")
+                    + " skipped (named in the warnings above; counted as skipped_images in metrics.jsonl)");
+        }
         o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
         o.flush();
     }

@@ -18,19 +18,17 @@ public final class ImageDecoding {
     }
 
     /**
-     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats.
+     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats, within the {@link ImageLimits#DEFAULT} limits.
      *
-     * @throws IOException when the file cannot be read or no decoder accepts it
+     * @throws IOException when the file cannot be read, no decoder accepts it, it is too large, truncated or damaged
      */
     public static FloatImage readRgb(Path file) throws IOException {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (RuntimeException e) { // some ImageIO plugins throw unchecked exceptions on corrupt data
-            throw new IOException("decoder failed: " + e, e);
-        }
-        if (image == null) throw new IOException("no image decoder recognises the file");
-        return toRgb(image);
+        return readRgb(file, ImageLimits.DEFAULT);
+    }
+
+    /** As {@link #readRgb(Path)}: the size is checked from the header, large images are decoded subsampled (see {@link ImageLimits}). */
+    public static FloatImage readRgb(Path file, ImageLimits limits) throws IOException {
+        return toRgb(BoundedImageReader.read(file, limits));
     }
 
     /**
@@ -40,6 +38,9 @@ public final class ImageDecoding {
     public static FloatImage toRgb(BufferedImage image) {
         int h = image.getHeight();
         int w = image.getWidth();
+        if (3L * h * w > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a " + w + "x" + h + " image does not fit in one float array (at most about 715 million pixels)");
+        }
         int plane = h * w;
         float[] out = new float[3 * plane];
         int type = image.getType();

@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * files with an image extension (jpg, jpeg, png, bmp, gif; any case), sorted by class then by name, and
  * are decoded to RGB with javax.imageio on every {@link #load}.
  *
- * <p><b>Corrupt images.</b> An image that cannot be decoded never stops a run: {@link #load} logs one
+ * <p><b>Corrupt images.</b> An image that cannot be decoded (unreadable, not an image, truncated,
+ * damaged, or larger than {@link ImageLimits} allow, which is checked from its header) never stops a run: {@link #load} logs one
  * warning naming the file (once per file), counts it in {@link #skippedImages()} (distinct files), and
  * returns the next readable image instead, i.e. index + 1, + 2, ... wrapping at the end, together with
  * that image's own label. The substitute is therefore deterministic. A file once found bad is remembered
@@ -153,11 +154,11 @@ public final class ImageFolder implements Dataset {
             if (badFiles.contains(file)) continue;
             try {
                 return new Sample(ImageDecoding.readRgb(file), labels[i]);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
                 if (badFiles.add(file)) {
                     skipped.incrementAndGet();
-                    LOG.log(Level.WARNING, "skipping unreadable image " + file + " (" + e.getMessage()
-                            + "); the next readable image of the split is used in its place");
+                    LOG.log(Level.WARNING, "skipping unreadable image " + file + ": " + e.getMessage()
+                            + "; the next readable image of the split is used in its place");
                 }
             }
         }

@@ -54,8 +54,16 @@ public final class Trainer {
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
                           boolean terminal, int maxNonfinite) {}
 
-    /** How the run ended: steps done, the last evaluation (null if none) and whether the whole run is done. */
-    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished) {}
+    /**
+     * How the run ended.
+     *
+     * @param step          steps done
+     * @param lastEval      the last evaluation, null if none
+     * @param lastEmaEval   the last evaluation of the EMA weights, null if none
+     * @param finished      whether the whole run is done
+     * @param skippedImages unreadable images skipped so far (distinct files)
+     */
+    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished, long skippedImages) {}
 
     private final RunConfig cfg;
     private final Options opt;
@@ -213,7 +221,7 @@ public final class Trainer {
         }
         boolean finished = step >= recipe.totalSteps();
         writeCurves(progress);
-        return new Outcome(step, lastEval, lastEmaEval, finished);
+        return new Outcome(step, lastEval, lastEmaEval, finished, data.skippedImages());
     }
 
     /**
