@@ -9,7 +9,10 @@ import dev.jmamba.app.train.CheckpointStore;
 import dev.jmamba.app.train.Evaluator;
 import dev.jmamba.app.train.RunConfig;
 import dev.jmamba.app.train.RunData;
+import dev.jmamba.app.train.RunFolder;
+import dev.jmamba.app.train.RunLock;
 import dev.jmamba.app.train.Trainer;
+import dev.jmamba.app.train.TrainerState;
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;
@@ -31,7 +34,7 @@ import java.util.List;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an image classifier (default: small-cnn on Fashion-MNIST, or on synthetic data when Fashion-MNIST is not installed).",
-                "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png."})
+                "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png; OUT/run.lock keeps a second trainer out while it runs."})
 public final class TrainCommand implements Runnable {
     /**
      * Defaults chosen so that the plain {@code jmamba train} reaches >= 90% top-1 on Fashion-MNIST
@@ -40,6 +43,8 @@ public final class TrainCommand implements Runnable {
     static final String DEFAULT_MODEL = "small-cnn";
     static final int DEFAULT_BATCH = 64, DEFAULT_EPOCHS = 2;
     static final double DEFAULT_LR = 2e-3, DEFAULT_WEIGHT_DECAY = 0.05;
+    static final long DEFAULT_CHECKPOINT_EVERY = 100;
+    static final int DEFAULT_LOG_EVERY = 10;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -63,8 +68,10 @@ public final class TrainCommand implements Runnable {
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR (or DIR/checkpoint) exactly where its checkpoint left off.")
     Path resume;
-    @Option(names = "--checkpoint-every", paramLabel = "S", description = "Steps between checkpoints (default 100; 0 = only per epoch and at the end).")
-    long checkpointEvery = 100;
+    @Option(names = "--overwrite", description = "Start a fresh run in an --out folder that holds an earlier run or its remains, deleting that run's files (checkpoint*, metrics.jsonl, curves.png).")
+    boolean overwrite;
+    @Option(names = "--checkpoint-every", paramLabel = "S", description = "Steps between checkpoints (default " + DEFAULT_CHECKPOINT_EVERY + "; 0 = only per epoch and at the end; --resume keeps the run's value).")
+    Long checkpointEvery;
     @Option(names = "--workers", paramLabel = "W", description = "Data loader threads (default: number of cores, at most 4).")
     Integer workers;
     @Option(names = "--resolution", paramLabel = "R", description = "Input side in pixels (default: the data's own size, 224 for folders).")
@@ -97,8 +104,8 @@ public final class TrainCommand implements Runnable {
     Integer valLimit;
     @Option(names = "--stop-at-step", paramLabel = "S", description = "Stop with a checkpoint after step S (the schedule still spans the whole run); continue with --resume.")
     long stopAtStep;
-    @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default 10).")
-    int logEvery = 10;
+    @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default " + DEFAULT_LOG_EVERY + "; --resume keeps the run's value).")
+    Integer logEvery;
 
     /** Model names for the help text. */
     static final class ModelNames implements Iterable<String> {
@@ -107,9 +114,10 @@ public final class TrainCommand implements Runnable {
 
     @Override public void run() {
         PrintWriter o = spec.commandLine().getOut();
-        if (checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        if (checkpointEvery != null && checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAtStep < 0) throw UserError.usage("--stop-at-step must be >= 0, got " + stopAtStep);
-        if (logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
+        if (logEvery != null && logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
+        if (overwrite && resume != null) throw UserError.usage("--overwrite starts a fresh run and cannot be used with --resume");
         int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
         try {
@@ -117,33 +125,84 @@ public final class TrainCommand implements Runnable {
             Device dev;
             CheckpointStore.Loaded loaded = null;
             Path runDir;
+            long ckEvery;
+            int lgEvery;
             if (resume != null) {
                 rejectRunOptionsOnResume();
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
                 dev = DeviceOption.parse(device);
                 runDir = loaded.dir().toAbsolutePath().getParent();
-                o.printf("resuming %s from step %d (epoch %d, batch %d)%n", runDir, loaded.state().step(), loaded.state().epoch() + 1, loaded.state().batchInEpoch());
+                TrainerState st = loaded.state();
+                ckEvery = checkpointEvery != null ? checkpointEvery : st.checkpointEvery() != null ? st.checkpointEvery() : DEFAULT_CHECKPOINT_EVERY;
+                lgEvery = logEvery != null ? logEvery : st.logEvery() != null ? st.logEvery() : DEFAULT_LOG_EVERY;
+                o.printf("resuming %s from step %d (epoch %d, batch %d); checkpoint every %d steps, log every %d%s%n", runDir, st.step(),
+                        st.epoch() + 1, st.batchInEpoch(), ckEvery, lgEvery,
+                        checkpointEvery == null && logEvery == null ? " (the run's settings)" : "");
             } else {
+                runDir = out != null ? out : defaultRunDir();
+                checkOutFolder(runDir);
                 cfg = newRun(o);
                 dev = DeviceOption.parse(device);
-                runDir = out != null ? out : defaultRunDir();
-                if (Files.isDirectory(runDir.resolve(CheckpointStore.DIR_NAME))) {
-                    throw UserError.usage(runDir + " already holds a run; continue it with --resume " + runDir + " or choose another --out");
-                }
-                o.printf("model %s (%s), data %s, %d epochs x %d steps of %d images, device %s%n", cfg.model().name(),
-                        paramCount(cfg, dev), describe(cfg.data()), cfg.recipe().epochs(), cfg.recipe().stepsPerEpoch(), cfg.recipe().batchSize(), dev);
+                ckEvery = checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY;
+                lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
-            o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
-            o.flush();
-            long t0 = System.nanoTime();
-            Trainer.Outcome outcome = Trainer.run(cfg, loaded,
-                    new Trainer.Options(runDir, dev, w, checkpointEvery, stopAtStep, logEvery, System.console() != null, 5), o);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            summary(o, runDir, outcome, cfg, seconds);
+            try (RunLock lock = lockRunFolder(runDir, o)) {
+                if (loaded == null) {
+                    checkOutFolder(runDir);   // again, now that no other trainer can be starting here
+                    o.printf("model %s (%s), data %s, %d epochs x %d steps of %d images, device %s%n", cfg.model().name(),
+                            paramCount(cfg, dev), describe(cfg.data()), cfg.recipe().epochs(), cfg.recipe().stepsPerEpoch(), cfg.recipe().batchSize(), dev);
+                }
+                o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
+                o.flush();
+                long t0 = System.nanoTime();
+                Trainer.Outcome outcome = Trainer.run(cfg, loaded,
+                        new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5), o);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                summary(o, runDir, outcome, cfg, seconds);
+            }
         } catch (CheckpointException | DataException e) {
             throw UserError.runtime(e.getMessage());
         }
+    }
+
+    /**
+     * A fresh run's folder: not a file, not the empty path, and without an earlier run's files unless
+     * {@code --overwrite} (which deletes them; called again under the lock, where the deleting happens).
+     */
+    private void checkOutFolder(Path runDir) {
+        if (runDir.toString().isBlank()) throw UserError.usage("--out must name a folder, got an empty path");
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) throw UserError.usage("--out " + runDir + " is a file, not a folder");
+        if (!Files.isDirectory(runDir)) return;
+        List<String> found = RunFolder.runFiles(runDir);
+        if (found.isEmpty()) return;
+        if (!overwrite) {
+            throw UserError.usage(runDir + " " + RunFolder.describe(runDir, found) + "; continue it with --resume " + runDir
+                    + ", replace it with --overwrite, or choose another --out");
+        }
+    }
+
+    /** Takes the run folder's lock (creating the folder), and with --overwrite clears the earlier run under it. */
+    private RunLock lockRunFolder(Path runDir, PrintWriter o) {
+        RunLock lock;
+        try {
+            lock = RunLock.acquire(runDir);
+        } catch (RunLock.HeldException e) {
+            throw UserError.runtime(e.getMessage());
+        } catch (java.io.IOException e) {
+            throw UserError.runtime(runDir + ": cannot use it as the run folder (" + IoMessages.reason(e) + ")");
+        }
+        if (lock.staleOwner() != null) o.println("note: took over the lock left by a jmamba process that is no longer running (" + lock.staleOwner() + ")");
+        if (resume == null && overwrite && !RunFolder.runFiles(runDir).isEmpty()) {
+            try {
+                RunFolder.clear(runDir);
+            } catch (java.io.UncheckedIOException e) {
+                lock.close();
+                throw UserError.runtime(e.getMessage());
+            }
+            o.println("--overwrite: deleted the earlier run's files in " + runDir);
+        }
+        return lock;
     }
 
     private void summary(PrintWriter o, Path runDir, Trainer.Outcome outcome, RunConfig cfg, double seconds) {
@@ -168,6 +227,7 @@ public final class TrainCommand implements Runnable {
                 {"--warmup-epochs", warmupEpochs}, {"--weight-decay", weightDecay}, {"--label-smoothing", labelSmoothing},
                 {"--mixup", mixup}, {"--cutmix", cutmix}, {"--random-erasing", randomErasing}, {"--drop-path", dropPath},
                 {"--ema", ema}, {"--clip-grad", clipGrad}, {"--augment", augment}, {"--train-limit", trainLimit}, {"--val-limit", valLimit}};
+        // --overwrite is refused separately (it contradicts --resume rather than being a run setting)
         for (Object[] opt : opts) if (opt[1] != null) given.add((String) opt[0]);
         if (!given.isEmpty()) {
             throw UserError.usage(String.join(", ", given) + " cannot be used with --resume: a resumed run keeps the settings in its checkpoint's config.json");

@@ -119,6 +119,11 @@ public final class CheckpointStore {
         return new Loaded(dir, config, state, model, optimizer, ema);
     }
 
+    /** The {@link TrainerState} of the checkpoint under {@code given} (see {@link #resolve}), without reading any tensors. */
+    public static TrainerState readState(Path given) {
+        return readJson(resolve(given).resolve(TRAINER), TrainerState.class);
+    }
+
     /** Writes {@code value} as JSON to {@code file} through a temporary file and an atomic rename. */
     static void writeJson(Path file, Object value) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".part");

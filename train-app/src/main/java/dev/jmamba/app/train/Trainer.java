@@ -317,7 +317,7 @@ public final class Trainer {
         if (consecutiveNonfinite > 0) return;
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
-                data.skippedImages(), trainSeconds);
+                data.skippedImages(), trainSeconds, opt.checkpointEvery(), opt.logEvery());
         CheckpointStore.write(opt.outDir(), cfg, state, model.module().stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
     }
 

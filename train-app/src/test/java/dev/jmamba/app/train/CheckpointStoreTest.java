@@ -27,7 +27,7 @@ class CheckpointStoreTest {
             new RunConfig.Recipe(8, 1, 10, 10, 1e-3, 1, 1e-6, 1e-5, 0.05, 0, 0, 0, 0, 0, 0, 1));
 
     private static TrainerState state(long step) {
-        return new TrainerState(step, 0, (int) step, 1, 1e-3, false, 0, 0, 0, 1.5);
+        return new TrainerState(step, 0, (int) step, 1, 1e-3, false, 0, 0, 0, 1.5, 100L, 10);
     }
 
     private static Map<String, Tensor> tensors(long seed) {
