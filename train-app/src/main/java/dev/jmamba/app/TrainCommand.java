@@ -11,6 +11,7 @@ import dev.jmamba.app.train.RunConfig;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.RunFolder;
 import dev.jmamba.app.train.RunLock;
+import dev.jmamba.app.train.StopSignal;
 import dev.jmamba.app.train.Trainer;
 import dev.jmamba.app.train.TrainerState;
 import dev.jmamba.io.CheckpointException;
@@ -35,7 +36,7 @@ import java.util.List;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an image classifier (default: small-cnn on Fashion-MNIST, or on synthetic data when Fashion-MNIST is not installed).",
                 "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png; OUT/run.lock keeps a second trainer out while it runs."})
-public final class TrainCommand implements Runnable {
+public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     /**
      * Defaults chosen so that the plain {@code jmamba train} reaches >= 90% top-1 on Fashion-MNIST
      * within 5 minutes on 2 shared CPU cores (measured: 90.5% after 2 epochs, 247 s of training).
@@ -112,7 +113,8 @@ public final class TrainCommand implements Runnable {
         @Override public java.util.Iterator<String> iterator() { return ModelRegistry.names().iterator(); }
     }
 
-    @Override public void run() {
+    /** Runs the command; the exit code is 0, or 128 + the signal number after a graceful stop on SIGINT / SIGTERM. */
+    @Override public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         if (checkpointEvery != null && checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAtStep < 0) throw UserError.usage("--stop-at-step must be >= 0, got " + stopAtStep);
@@ -156,13 +158,22 @@ public final class TrainCommand implements Runnable {
                 o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
                 o.flush();
                 long t0 = System.nanoTime();
-                Trainer.Outcome outcome = Trainer.run(cfg, loaded,
-                        new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5), o);
+                StopSignal stop = new StopSignal();
+                Trainer.Outcome outcome;
+                try (AutoCloseable signals = stop.install("train", System.err)) {
+                    outcome = Trainer.run(cfg, loaded,
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, stop), o);
+                }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 summary(o, runDir, outcome, cfg, seconds);
+                return outcome.stoppedBy() == null ? 0 : StopSignal.exitCode(outcome.stoppedBy());
             }
         } catch (CheckpointException | DataException e) {
             throw UserError.runtime(e.getMessage());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) { // from closing the signal handlers: never thrown in practice
+            throw new IllegalStateException(e);
         }
     }
 
@@ -206,7 +217,7 @@ public final class TrainCommand implements Runnable {
     }
 
     private void summary(PrintWriter o, Path runDir, Trainer.Outcome outcome, RunConfig cfg, double seconds) {
-        String verb = outcome.finished() ? "done" : "stopped";
+        String verb = outcome.finished() ? "done" : outcome.stoppedBy() != null ? "stopped by SIG" + outcome.stoppedBy() : "stopped";
         o.printf("%s: %d of %d steps, %.1f s", verb, outcome.step(), cfg.recipe().totalSteps(), seconds);
         Evaluator.Result r = outcome.lastEval();
         if (r != null) o.printf("; val top-1 %.2f%%, top-5 %.2f%%, loss %.4f", 100 * r.top1(), 100 * r.top5(), r.loss());
@@ -216,7 +227,12 @@ public final class TrainCommand implements Runnable {
             o.println(outcome.skippedImages() + " unreadable image" + (outcome.skippedImages() == 1 ? " was" : "s were")
                     + " skipped (named in the warnings above; counted as skipped_images in metrics.jsonl)");
         }
-        o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
+        if (outcome.lastCheckpointStep() < 0) {
+            o.println("no checkpoint was written (the run stopped before its first one)");
+        } else {
+            o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + " at step " + outcome.lastCheckpointStep()
+                    + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
+        }
         o.flush();
     }
 
