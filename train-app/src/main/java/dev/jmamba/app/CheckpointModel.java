@@ -40,6 +40,7 @@ record CheckpointModel(Path dir, RunConfig config, Classifier model, Device devi
                 throw UserError.runtime(c.dir().resolve(CheckpointStore.CONFIG) + ": " + e.getMessage());
             }
             model.module().to(device);
+            CheckpointStore.checkTypes(file, weights, model.module().stateDict());
             try {
                 model.module().loadStateDict(weights, true);
             } catch (IllegalArgumentException e) {

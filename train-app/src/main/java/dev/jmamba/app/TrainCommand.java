@@ -1,5 +1,6 @@
 package dev.jmamba.app;
 
+import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
@@ -264,6 +265,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         int tl = positiveOrZero("--train-limit", trainLimit), vl = positiveOrZero("--val-limit", valLimit);
         RunData full = RunData.open(kp[0], kp[1]);
         Dataset train = full.train();
+        if (train.numClasses() < 2) {
+            throw UserError.runtime("the training data have only " + train.numClasses() + " class (" + String.join(", ", train.classNames())
+                    + "); a classifier needs at least 2 (one sub-folder of train/ per class)");
+        }
         int res = resolution == null ? RunData.defaultResolution(train) : positive("--resolution", resolution);
         int b = batchSize == null ? DEFAULT_BATCH : positive("--batch-size", batchSize);
         int trainSize = tl > 0 ? Math.min(tl, train.size()) : train.size();
@@ -305,6 +310,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             if (p.channels() != train.channels()) throw UserError.usage("the pipeline changes the channel count");
         } catch (IllegalArgumentException e) {
             throw UserError.usage(e.getMessage());
+        } catch (dev.jmamba.tensor.TensorException e) {
+            throw UserError.usage("model " + m + " cannot be built at --resolution " + res + " (" + e.getMessage() + ")");
         }
         return cfg;
     }

@@ -76,7 +76,7 @@ public final class ImageFolder implements Dataset {
         try (Stream<Path> children = Files.list(splitDir)) {
             children.filter(Files::isDirectory).forEach(p -> names.add(p.getFileName().toString()));
         } catch (IOException e) {
-            throw new DataException(splitDir + ": cannot list folder (" + e.getMessage() + ")", e);
+            throw new DataException(splitDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
         }
         if (names.isEmpty()) throw new DataException(splitDir + ": no class sub-folders found");
         names.sort(null);
@@ -95,9 +95,9 @@ public final class ImageFolder implements Dataset {
             try (Stream<Path> children = Files.list(classDir)) {
                 images = children.filter(ImageFolder::isImageFile).sorted().toList();
             } catch (IOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
             } catch (UncheckedIOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getCause().getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e.getCause()) + ")", e);
             }
             for (Path p : images) {
                 files.add(p);

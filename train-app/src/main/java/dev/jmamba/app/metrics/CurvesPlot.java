@@ -1,6 +1,6 @@
 package dev.jmamba.app.metrics;
 
-import dev.jmamba.app.IoMessages;
+import dev.jmamba.io.IoMessages;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;

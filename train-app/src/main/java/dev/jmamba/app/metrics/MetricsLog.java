@@ -3,7 +3,7 @@ package dev.jmamba.app.metrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.jmamba.app.IoMessages;
+import dev.jmamba.io.IoMessages;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package dev.jmamba.app.train;
 
 import dev.jmamba.app.metrics.CurvesPlot;
-import dev.jmamba.app.IoMessages;
+import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.metrics.MetricsLog;
 
 import java.io.IOException;

@@ -138,6 +138,11 @@ public final class Trainer {
     /** Loads a model state dict strictly; a mismatch names the file. */
     static void loadModel(Classifier model, Map<String, Tensor> state, Path file) {
         try {
+            CheckpointStore.checkTypes(file, state, model.module().stateDict());
+        } catch (dev.jmamba.io.CheckpointException e) {
+            throw UserError.runtime(e.getMessage());
+        }
+        try {
             model.module().loadStateDict(state, true);
         } catch (IllegalArgumentException e) {
             throw UserError.runtime(file + ": does not fit the model (" + e.getMessage() + ")");

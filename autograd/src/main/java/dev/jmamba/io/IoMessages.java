@@ -1,4 +1,4 @@
-package dev.jmamba.app;
+package dev.jmamba.io;
 
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
