@@ -37,6 +37,14 @@ record ErrorReport(String message, int exitCode) {
         return new ErrorReport(describe(t), 1);
     }
 
+    /** True when {@code t} or one of its causes is running out of memory (heap or GPU). */
+    static boolean isOutOfMemory(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof OutOfMemoryError || isDeviceOutOfMemory(c)) return true;
+        }
+        return false;
+    }
+
     /** True for the GPU allocator's out-of-memory failures. */
     static boolean isDeviceOutOfMemory(Throwable t) {
         return t instanceof TensorException.OutOfMemory || t instanceof CudaException ce && ce.isOutOfMemory();

@@ -164,6 +164,9 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 try (AutoCloseable signals = stop.install("train", System.err)) {
                     outcome = Trainer.run(cfg, loaded,
                             new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, stop), o);
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    if (!ErrorReport.isOutOfMemory(e)) throw e;
+                    throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));
                 }
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 summary(o, runDir, outcome, cfg, seconds);
@@ -175,6 +178,16 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             throw e;
         } catch (Exception e) { // from closing the signal handlers: never thrown in practice
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Where the run can continue from after a failure: the checkpoint on disk, or that there is none. */
+    private static String checkpointNote(Path runDir) {
+        try {
+            return "the last checkpoint (step " + CheckpointStore.readState(runDir).step() + ") is in " + runDir.resolve(CheckpointStore.DIR_NAME)
+                    + " (--resume " + runDir + " continues it, with the run's batch size)";
+        } catch (RuntimeException e) {
+            return "no checkpoint was written before that";
         }
     }
 

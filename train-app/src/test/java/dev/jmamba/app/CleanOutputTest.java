@@ -68,6 +68,7 @@ class CleanOutputTest {
                 "--batch-size", "4096", "--max-steps", "2", "--device", "cpu", "--workers", "1", "--out", tmp.resolve("run").toString());
         assertEquals(1, trainCode, read(trainLog));
         assertOneOutOfMemoryLine(read(trainLog), "jmamba train: out of memory (", "--batch-size");
+        assertTrue(read(trainLog).contains("; no checkpoint was written before that"), read(trainLog));
     }
 
     private static void assertOneOutOfMemoryLine(String log, String start, String hint) {
