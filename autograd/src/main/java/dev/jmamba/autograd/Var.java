@@ -135,6 +135,26 @@ public final class Var {
         Engine.backward(this, gradOutput);
     }
 
+    /**
+     * Backward from several outputs at once, {@code roots[i]} seeded with {@code gradOutputs[i]} (its
+     * shape), as {@code torch.autograd.backward(tensors, grad_tensors)}: one pass, every node once.
+     */
+    public static void backward(Var[] roots, Tensor[] gradOutputs) {
+        if (roots.length != gradOutputs.length) {
+            throw new IllegalArgumentException("backward: expected one gradient per root (" + roots.length + "), got " + gradOutputs.length);
+        }
+        for (int i = 0; i < roots.length; i++) {
+            if (!roots[i].requiresGrad()) {
+                throw new IllegalStateException("backward: root " + i + " is a constant (no input requires grad, or it was computed under Autograd.noGrad())");
+            }
+            if (!Shapes.same(gradOutputs[i].shape(), roots[i].value.shape())) {
+                throw new IllegalArgumentException("backward: expected a gradient of shape " + Shapes.str(roots[i].value.shape())
+                        + " for root " + i + ", got " + Shapes.str(gradOutputs[i].shape()));
+            }
+        }
+        Engine.backward(roots, gradOutputs);
+    }
+
     /** Adds {@code g} (this leaf's shape) to its gradient (the engine routes non-leaf gradients itself). */
     void accumulate(Tensor g) {
         if (node != null) throw new IllegalStateException("accumulate: expected a leaf, got the output of '" + node.op + "'");

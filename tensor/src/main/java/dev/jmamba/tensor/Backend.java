@@ -17,6 +17,25 @@ public interface Backend {
      */
     default void synchronize() {}
 
+    /** Bytes held by this device's tensors now and at their peak (see {@link MemoryStats}). */
+    MemoryStats memoryStats();
+
+    /** Starts the peaks of {@link #memoryStats()} again from the current values. */
+    void resetPeakMemory();
+
+    /**
+     * Sets how float32 matrix products round their inputs ({@link MatmulPrecision}); a backend
+     * without reduced-precision GEMMs (the CPU) accepts only FP32 and throws for the others.
+     */
+    default void setMatmulPrecision(MatmulPrecision precision) {
+        if (precision != MatmulPrecision.FP32) {
+            throw new TensorException("matmul precision", "fp32 on " + device(), precision.toString());
+        }
+    }
+
+    /** The current {@link #setMatmulPrecision}. */
+    default MatmulPrecision matmulPrecision() { return MatmulPrecision.FP32; }
+
     /** A zero-filled storage of {@code size} elements. */
     Storage allocate(DType dtype, int size);
 
@@ -40,6 +59,13 @@ public interface Backend {
 
     /** Element-wise {@code op(x)} with parameters (see {@link UnaryOp}). */
     Tensor unary(UnaryOp op, Tensor x, double p0, double p1);
+
+    /**
+     * The backward of an activation in one pass: {@code gy · op'(x)} element-wise
+     * ({@link UnaryOp#derivative}; only ops with {@link UnaryOp#hasFusedGradient()}). x and gy have
+     * the same shape (any strides); the result is contiguous, of x's dtype, computed in double.
+     */
+    Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1);
 
     /** Element-wise {@code op(a, b)} with broadcasting; result dtype {@link DType#promote}. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
@@ -131,6 +157,19 @@ public interface Backend {
      * on every run.
      */
     Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad);
+
+    /**
+     * Backward of {@link #layerNorm}, one pass over the rows. With x̂ = (x − mean) · rstd and
+     * g = gy · weight (or gy):
+     * <pre>
+     *   gx      = rstd · (g − mean(g) − x̂ · mean(g · x̂))      (means over the row)
+     *   gWeight = Σ gy · x̂,   gBias = Σ gy                     over every row, (C) each
+     * </pre>
+     * gy and x (..., C); mean and rstd (x.shape[:-1]) as the forward returned them; weight (C) or
+     * null. Returns {gx or null when {@code inputGrad} is false, gWeight, gBias} (both null when
+     * {@code paramGrads} is false). The column sums add per-block partial sums in a fixed order.
+     */
+    Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads);
 
     /**
      * One AdamW step (PyTorch {@code torch.optim.AdamW}) in place, element by element:

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
  */
 @Command(name = "jmamba", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM training and inference for vision state-space models (Vim, VMamba, ...).",
-        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, InfoCommand.class, CurvesCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ImportCommand.class, InfoCommand.class, CurvesCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -4,17 +4,17 @@ import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
-import dev.jmamba.app.models.ModelRegistry;
-import dev.jmamba.app.models.ModelRegistry.ModelSpec;
-import dev.jmamba.app.train.CheckpointStore;
+import dev.jmamba.vision.models.ModelRegistry;
+import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.RunFolder;
 import dev.jmamba.app.train.RunLock;
 import dev.jmamba.app.train.StopSignal;
 import dev.jmamba.app.train.Trainer;
-import dev.jmamba.app.train.TrainerState;
+import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;
@@ -56,6 +56,13 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     String data;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present, else cpu).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
+
+    @Option(names = "--checkpoint-activations", description = "Recompute each block's activations in backward instead of keeping them:"
+            + " less device memory for about one more forward pass of compute (the gradients are the same).")
+    boolean checkpointActivations;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
     Integer epochs;
     @Option(names = "--max-steps", paramLabel = "S", description = "Stop after S steps (the schedule spans S steps).")
@@ -135,6 +142,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
                 dev = DeviceOption.parse(device);
+                PrecisionOption.apply(precision, dev);
                 runDir = loaded.dir().toAbsolutePath().getParent();
                 TrainerState st = loaded.state();
                 ckEvery = checkpointEvery != null ? checkpointEvery : st.checkpointEvery() != null ? st.checkpointEvery() : DEFAULT_CHECKPOINT_EVERY;
@@ -147,6 +155,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 checkOutFolder(runDir);
                 cfg = newRun(o);
                 dev = DeviceOption.parse(device);
+                PrecisionOption.apply(precision, dev);
                 ckEvery = checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY;
                 lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
@@ -163,7 +172,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 Trainer.Outcome outcome;
                 try (AutoCloseable signals = stop.install("train", System.err)) {
                     outcome = Trainer.run(cfg, loaded,
-                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, stop), o);
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop), o);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     if (!ErrorReport.isOutOfMemory(e)) throw e;
                     throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));

@@ -57,7 +57,7 @@ public final class CudaBench {
         kernels.fill(a, (long) n * n, 0.5f);
         kernels.fill(b, (long) n * n, 0.25f);
         CuBlas blas = context.cublas();
-        blas.setTf32(false);
+        blas.setPrecision(dev.jmamba.tensor.MatmulPrecision.FP32);
         double ms = DeviceTiming.meanMillis(context, 3, 20, () -> blas.matmul(false, false, n, n, n, 1f, a, b, 0f, c));
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"sgemm\",\"n\":%d,\"tf32\":false,\"ms\":%.3f,\"tflops\":%.2f}",
                 n, ms, 2.0 * n * n * n / ms / 1e9));

@@ -59,7 +59,7 @@ public final class CudaTensorBench {
         int n = 4096;
         Tensor a = Tensor.random(RandomKind.NORMAL, 3, 0, 1, DType.F32, GPU, n, n);
         Tensor b = Tensor.random(RandomKind.NORMAL, 4, 0, 1, DType.F32, GPU, n, n);
-        context.cublas().setTf32(false);
+        context.cublas().setPrecision(dev.jmamba.tensor.MatmulPrecision.FP32);
         double ms = DeviceTiming.meanMillis(context, 3, 20, () -> a.matmul(b).storage().release());
         System.out.println(String.format(Locale.ROOT, "{\"case\":\"tensor_matmul\",\"n\":%d,\"tf32\":false,\"ms\":%.3f,\"tflops\":%.2f}",
                 n, ms, 2.0 * n * n * n / ms / 1e9));

@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.FashionMnist;

@@ -2,6 +2,7 @@ package dev.jmamba.app.train;
 
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.io.IoMessages;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.metrics.MetricsLog;
 
 import java.io.IOException;

@@ -1,14 +1,18 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.MixupCutmix;
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
-import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.nn.ActivationCheckpointing;
+import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.autograd.Var;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.nn.Parameter;
@@ -17,7 +21,9 @@ import dev.jmamba.optim.Ema;
 import dev.jmamba.optim.GradClip;
 import dev.jmamba.optim.LrSchedule;
 import dev.jmamba.optim.ParamGroups;
+import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 
@@ -50,16 +56,17 @@ public final class Trainer {
      * @param logEvery        steps per metrics record
      * @param terminal        show a progress bar instead of plain lines
      * @param maxNonfinite    non-finite steps in a row that stop the run
+     * @param checkpointActivations recompute each block's activations in backward (less memory, more compute)
      * @param stop            a graceful stop (SIGINT / SIGTERM): polled between steps; when requested the run
      *                        writes a checkpoint after the current step and ends (no evaluation); null = none
      */
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
-                          boolean terminal, int maxNonfinite, StopSignal stop) {
+                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop) {
 
         /** Options without a stop signal. */
         public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
                        boolean terminal, int maxNonfinite) {
-            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, null);
+            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, false, null);
         }
     }
 
@@ -106,6 +113,9 @@ public final class Trainer {
         this.numClasses = cfg.model().numClasses();
         this.data = RunData.open(cfg.data());
         this.model = buildModel(cfg, opt.device());
+        if (opt.checkpointActivations() && ActivationCheckpointing.enable(model.module(), true) == 0) {
+            throw UserError.usage("--checkpoint-activations: model " + cfg.model().name() + " has no block stages to checkpoint");
+        }
         if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
         this.params = model.module().parameters();
         this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
@@ -321,6 +331,9 @@ public final class Trainer {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("skipped_images", data.skippedImages());
         m.put("nonfinite_steps", nonfinite);
+        MemoryStats mem = Backends.of(opt.device()).memoryStats();    // a host-side counter: no device sync
+        m.put("peak_allocated_gib", Math.round(MemoryStats.gib(mem.peakAllocatedBytes()) * 1000) / 1000.0);
+        m.put("peak_reserved_gib", Math.round(MemoryStats.gib(mem.peakReservedBytes()) * 1000) / 1000.0);
         return m;
     }
 

@@ -1,5 +1,8 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.BoundedImageReader;
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageLimits;
 import org.junit.jupiter.api.Test;
 
 import javax.imageio.stream.ImageInputStream;

@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.AppRun;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.tensor.Backends;

@@ -1,5 +1,7 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.io.TensorBlobs;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jmamba.app.AppRun;
@@ -65,7 +67,7 @@ class MessagesTest {
     @Test void aConfigWithoutItsModelNamesTheFileAndTheField() throws Exception {
         Path run = edit("no-model", "config.json", n -> n.remove("model"));
         assertRuntimeError(AppRun.run("eval", "--checkpoint", run.toString(), "--device", "cpu"),
-                run.resolve("checkpoint/config.json") + ": has no \"model\" object");
+                run.resolve("checkpoint/config.json") + ": has no \"model\" entry");
     }
 
     @Test void classNamesMissingOrTooFewAreNamed() throws Exception {
@@ -76,7 +78,7 @@ class MessagesTest {
                 "config.json: data.classNames is missing");
         Path few = edit("few-names", "config.json", n -> ((ObjectNode) n.get("data")).putArray("classNames").add("a").add("b").add("c"));
         assertRuntimeError(AppRun.run("predict", "--checkpoint", few.toString(), "--device", "cpu", png.toString()),
-                "config.json: data.classNames has 3 names but the model has");
+                "config.json: data.classNames must list the model's 10 classes, got 3");
     }
 
     @Test void trainerStateOutsideTheRunIsRefusedOnResume() throws Exception {

@@ -1,5 +1,7 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.io.TensorBlobs;
 import dev.jmamba.app.AppRun;
 import dev.jmamba.app.metrics.MetricsLog;
 import org.junit.jupiter.api.Assumptions;

@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jmamba.app.AppRun;
