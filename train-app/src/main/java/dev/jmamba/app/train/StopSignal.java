@@ -56,8 +56,8 @@ public final class StopSignal {
                 sun.misc.Signal sig = new sun.misc.Signal(name);
                 sun.misc.SignalHandler previous = sun.misc.Signal.handle(sig, s -> onSignal(name, command, err));
                 restore.add(() -> sun.misc.Signal.handle(sig, previous));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                // the signal is reserved here (e.g. -Xrs); it keeps its default action
+            } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+                // the signal is reserved here (e.g. -Xrs), or a runtime without jdk.unsupported: default action
             }
         }
         return () -> {
