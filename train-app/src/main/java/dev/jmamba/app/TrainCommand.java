@@ -162,8 +162,12 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             try (RunLock lock = lockRunFolder(runDir, o)) {
                 if (loaded == null) {
                     checkOutFolder(runDir);   // again, now that no other trainer can be starting here
-                    o.printf("model %s (%s), data %s, %d epochs x %d steps of %d images, device %s%n", cfg.model().name(),
-                            paramCount(cfg, dev), describe(cfg.data()), cfg.recipe().epochs(), cfg.recipe().stepsPerEpoch(), cfg.recipe().batchSize(), dev);
+                    RunConfig.Recipe rc = cfg.recipe();
+                    String steps = rc.totalSteps() == (long) rc.epochs() * rc.stepsPerEpoch()
+                            ? rc.epochs() + " epochs x " + rc.stepsPerEpoch() + " steps"
+                            : rc.totalSteps() + " steps (" + rc.stepsPerEpoch() + " per epoch)";
+                    o.printf("model %s (%s), data %s, %s of %d images, device %s%n", cfg.model().name(),
+                            paramCount(cfg, dev), describe(cfg.data()), steps, rc.batchSize(), dev);
                 }
                 o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
                 o.flush();

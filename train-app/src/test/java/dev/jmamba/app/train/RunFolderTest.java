@@ -57,6 +57,7 @@ class RunFolderTest {
 
         AppRun.Result o = AppRun.run(tiny(run, "--max-steps", "2", "--overwrite"));
         assertEquals(0, o.exitCode(), o.err());
+        assertTrue(o.out().contains("data synthetic, 2 steps (64 per epoch) of 8 images"), "the header gives the run's steps: " + o.out());
         assertTrue(o.out().contains("--overwrite: deleted the earlier run's files in " + run), o.out());
         assertEquals("keep me", Files.readString(run.resolve("notes.txt")));
         List<Map<String, Object>> records = MetricsLog.read(run.resolve("metrics.jsonl"));
