@@ -16,6 +16,7 @@ import dev.jmamba.tensor.InterpolateMode;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
 import java.util.function.Supplier;
 
 /**
@@ -390,6 +391,27 @@ public final class Var {
     public Var matmul(Var o) {
         return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value),
                 saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
+    }
+
+    /**
+     * {@code act(this) @ w} without keeping {@code act(this)} for backward: the node saves this
+     * (and w when this wants a gradient) and recomputes the activation for w's gradient — one
+     * element-wise pass instead of an activation-sized tensor held until backward (a Linear after
+     * a GELU: the MLP's widest tensor). Gradients equal those of {@code act().matmul(w)} exactly.
+     * this (..., k), w as in {@link #matmul}; act one of TANH, SIGMOID, SILU, GELU, GELU_TANH.
+     */
+    public Var matmulAfter(UnaryOp act, Var w) {
+        if (!act.hasFusedGradient() || act == UnaryOp.SOFTPLUS) {
+            throw new IllegalArgumentException("matmulAfter: expected tanh, sigmoid, silu, gelu or gelu_tanh, got " + act);
+        }
+        Tensor y = value.backend().unary(act, value, 0, 0).matmul(w.value);
+        return record("matmulAfter", y, () -> (gy, needs) -> {
+            // the activation is recomputed only for w's gradient; for this's gradient the rule reads w alone
+            Tensor a = needs[1] ? value.backend().unary(act, value, 0, 0) : value;
+            Tensor[] g = LinearRules.matmul(a, w.value).backward(gy, needs);
+            Tensor gx = g[0] == null ? null : value.backend().unaryGrad(act, value, g[0], 0, 0);
+            return new Tensor[] {gx, g[1]};
+        }, saves(value, wants(this) ? w.value : null), this, w);
     }
 
     /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */

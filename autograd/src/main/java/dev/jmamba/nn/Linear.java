@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.UnaryOp;
 
 /**
  * y = x·Wᵀ + b. Input (..., in) → output (..., out). Weight (out, in), bias (out) or none.
@@ -36,6 +37,19 @@ public final class Linear extends Layer {
                     + java.util.Arrays.toString(x.shape()));
         }
         Var y = x.matmul(weight.var().transpose(0, 1)); // (..., out)
+        return bias == null ? y : y.add(bias.var());
+    }
+
+    /**
+     * {@code forward(act(x))} without keeping act(x) for backward ({@link Var#matmulAfter}): the same
+     * values and gradients, one activation-sized tensor less per call held until backward.
+     */
+    public Var forwardAfter(UnaryOp act, Var x) {
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new IllegalArgumentException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        Var y = x.matmulAfter(act, weight.var().transpose(0, 1)); // (..., out)
         return bias == null ? y : y.add(bias.var());
     }
 }

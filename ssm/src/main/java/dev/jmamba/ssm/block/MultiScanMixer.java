@@ -1,5 +1,6 @@
 package dev.jmamba.ssm.block;
 
+import dev.jmamba.autograd.Recompute;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.nn.Conv2d;
@@ -116,11 +117,11 @@ public class MultiScanMixer extends Layer {
                     + " orders for " + h + "x" + w + ", expected " + k);
         }
         Var t = inProj.forward(x);                                            // (B, H, W, d_inner or 2·d_inner)
-        Var z = null;
+        Var zPre = null;                                                      // the gate before its SiLU
         if (extras.zGate()) {
             Var[] xz = t.split(3, di, di);
             t = xz[0];
-            z = xz[1].silu();                                                 // (B, H, W, d_inner)
+            zPre = xz[1];                                                     // (B, H, W, d_inner)
         }
         t = conv2d.forward(t.permute(0, 3, 1, 2)).silu();                     // (B, d_inner, H, W)
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
@@ -132,8 +133,13 @@ public class MultiScanMixer extends Layer {
                 ? SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, parts[1], parts[2],
                         ds.var(), null, dtProjsBias.var().reshape(k * di), true).reshape(b, k, di, l)
                 : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
-        Var merged = outNorm.forward(CrossMerge.applyChannelsLast(y, orders, h, w)); // (B, H, W, d_inner)
-        return outProj.forward(z == null ? merged : merged.mul(z));          // (B, H, W, C)
+        Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
+        if (zPre == null) return outProj.forward(outNorm.forward(merged));   // (B, H, W, C)
+        // out_norm(merged) · SiLU(z) is recomputed in backward from merged and z (cheap element-wise
+        // work), so neither the normed tensor nor the gate's SiLU is kept: two (B, H, W, d_inner) tensors less
+        Var gated = Recompute.applyAll(new Var[] {merged, zPre},
+                in -> new Var[] {outNorm.forward(in[0]).mul(in[1].silu())}, null)[0];
+        return outProj.forward(gated);                                        // (B, H, W, C)
     }
 
     /**
@@ -152,8 +158,10 @@ public class MultiScanMixer extends Layer {
         Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
         Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
                 null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
-        Var normed = hNorm.forward(hidden.reshape(b, k, di, l).permute(0, 1, 3, 2)); // (B, K, L, d_inner)
-        Var read = normed.mul(cs.permute(0, 1, 3, 2)).permute(0, 1, 3, 2);   // (B, K, d_inner, L)
+        // h_norm(h) · C is recomputed in backward from h and C: the normed (B, K, L, d_inner) is not kept
+        Var read = Recompute.applyAll(new Var[] {hidden, cs}, in -> new Var[] {
+                hNorm.forward(in[0].reshape(b, k, di, l).permute(0, 1, 3, 2))      // (B, K, L, d_inner)
+                        .mul(in[1].permute(0, 1, 3, 2)).permute(0, 1, 3, 2)}, null)[0]; // (B, K, d_inner, L)
         return read.add(xs.mul(ds.var().reshape(1, k, di, 1)));
     }
 

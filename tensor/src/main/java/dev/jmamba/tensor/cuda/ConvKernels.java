@@ -39,6 +39,14 @@ final class ConvKernels extends Launcher {
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
     // (a, b, out, JmConv) of the direct depthwise kernels
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, CONV_BYTES);
+    /** dw_weight_grad_chunks(gy, x, partial, JmConv, chunks). */
+    private final KernelArgs dwChunkArgs = new KernelArgs(8, 8, 8, CONV_BYTES, 4);
+    /** dw_tap_sum(partial, dw, weights, kk, chunks). */
+    private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
+    /** Taps the chunked depthwise weight gradient keeps in registers (JM_DW_TAPS in conv.cu). */
+    static final int DW_CHUNK_TAPS = 9;
+    /** Outputs of one channel per block of the chunked depthwise weight gradient (about). */
+    static final int DW_OUTPUTS_PER_BLOCK = 8192;
 
     ConvKernels(CudaContext context, StridedKernels strided, MatmulKernels matmul) {
         super(context, SOURCE);
@@ -94,6 +102,25 @@ final class ConvKernels extends Launcher {
         d.pack(dwArgs.slot(3));
         if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, 256, dwArgs);
         else launch(kernel, work, dwArgs);
+    }
+
+    /**
+     * The depthwise weight gradient in two passes: blocks of (channel, chunk of its outputs) sum every
+     * tap at once (each gy and x element read about once), then the chunks are added in order.
+     * Chunks per channel depend only on the sizes, so the result is the same on every run and device.
+     */
+    private synchronized void depthwiseWeightGradChunks(Tensor gy, Tensor x, Tensor dw, Dims d, DType dt) {
+        long outputs = (long) d.n * d.ohw();
+        int chunks = (int) Math.max(1, Math.min(1024, Math.ceilDiv(outputs, DW_OUTPUTS_PER_BLOCK)));
+        int kk = d.kh * d.kw;
+        Tensor partial = strided.empty(DType.F64, d.c, chunks, kk);
+        dwChunkArgs.setLong(0, address(gy)).setLong(1, address(x)).setLong(2, address(partial));
+        d.pack(dwChunkArgs.slot(3));
+        dwChunkArgs.setInt(4, chunks);
+        launchRows("dw_weight_grad_chunks_" + suffix(dt), d.c * chunks, 256, dwChunkArgs);
+        dwSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * kk).setInt(3, kk).setInt(4, chunks);
+        launch("dw_tap_sum_" + suffix(dt), (long) d.c * kk, dwSumArgs);
+        partial.storage().release();   // stream-ordered: the next user of the block runs after dw_tap_sum
     }
 
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
@@ -158,6 +185,10 @@ final class ConvKernels extends Launcher {
         Dims d = dims(x.shape(), wShape, p);
         if (d.n == 0) return strided.zeros(dt, wShape);
         Tensor dw = strided.empty(dt, wShape);
+        if (depthwise(d) && d.kh * d.kw <= DW_CHUNK_TAPS) {
+            depthwiseWeightGradChunks(gc, xc, dw, d, dt);
+            return dw;
+        }
         if (depthwise(d)) {
             depthwiseKernel("dw_weight_grad_" + suffix(dt), gc, xc, dw, d, 0, true);
             return dw;
@@ -189,6 +220,7 @@ final class ConvKernels extends Launcher {
     /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
-                "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64");
+                "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
+                "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64");
     }
 }

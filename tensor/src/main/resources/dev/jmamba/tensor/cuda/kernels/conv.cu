@@ -158,6 +158,59 @@ __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
     if (threadIdx.x == 0) dw[ck] = (T)part[0];
 }
 
+// dw by chunks, for kernels of at most JM_DW_TAPS taps: block (c, chunk) reads its share of the
+// n·oh·ow outputs of channel c once and accumulates every tap (kh·kw) in registers, in double; the
+// block's per-tap sums go to partial[(c · chunks + chunk) · kk + tap]. dw_tap_sum then adds the
+// chunks in order (deterministic). Each gy and x element is read from memory about once, instead
+// of once per tap as in dw_weight_grad.
+#define JM_DW_TAPS 9
+template <typename T>
+__device__ void dw_weight_grad_chunks(const T* gy, const T* x, double* partial, JmConv g, int chunks) {
+    __shared__ double part[256];
+    int c = blockIdx.x / chunks, chunk = blockIdx.x % chunks, kk = g.kh * g.kw;
+    long long total = (long long)g.n * g.oh * g.ow;
+    long long per = (total + chunks - 1) / chunks, first = (long long)chunk * per;
+    long long last = first + per < total ? first + per : total;
+    double acc[JM_DW_TAPS];
+    for (int t = 0; t < JM_DW_TAPS; t++) acc[t] = 0;
+    for (long long e = first + threadIdx.x; e < last; e += blockDim.x) {
+        int ox = (int)(e % g.ow);
+        long long rest = e / g.ow;
+        int oy = (int)(rest % g.oh);
+        long long nc = (rest / g.oh) * g.c + c;
+        double gv = (double)gy[(nc * g.oh + oy) * g.ow + ox];
+        const T* xp = x + nc * g.h * g.w;
+#pragma unroll
+        for (int t = 0; t < JM_DW_TAPS; t++) {
+            if (t >= kk) break;
+            int ky = t / g.kw, kx = t % g.kw;
+            int iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+            if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) acc[t] += gv * (double)xp[iy * g.w + ix];
+        }
+    }
+    for (int t = 0; t < kk; t++) {
+        part[threadIdx.x] = acc[t];
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) partial[((long long)c * chunks + chunk) * kk + t] = part[0];
+        __syncthreads();
+    }
+}
+
+// dw[c · kk + t] = Σ_chunk partial[(c · chunks + chunk) · kk + t], chunks in order; one thread per weight.
+template <typename T>
+__device__ void dw_tap_sum(const double* partial, T* dw, int weights, int kk, int chunks) {
+    for (long long i = jm_thread_index(); i < weights; i += jm_thread_count()) {
+        int c = (int)(i / kk), t = (int)(i % kk);
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += partial[((long long)c * chunks + k) * kk + t];
+        dw[i] = (T)s;
+    }
+}
+
 #define JM_DW(TN, T)                                                                                          \
     extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \
     extern "C" __global__ void dw_input_grad_##TN(const T* gy, const T* w, T* dx, JmConv g) {                 \
@@ -165,6 +218,13 @@ __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
     }                                                                                                         \
     extern "C" __global__ void dw_weight_grad_##TN(const T* gy, const T* x, T* dw, JmConv g) {                \
         dw_weight_grad<T>(gy, x, dw, g);                                                                      \
+    }                                                                                                         \
+    extern "C" __global__ void dw_weight_grad_chunks_##TN(const T* gy, const T* x, double* partial, JmConv g,  \
+                                                          int chunks) {                                       \
+        dw_weight_grad_chunks<T>(gy, x, partial, g, chunks);                                                  \
+    }                                                                                                         \
+    extern "C" __global__ void dw_tap_sum_##TN(const double* partial, T* dw, int weights, int kk, int chunks) { \
+        dw_tap_sum<T>(partial, dw, weights, kk, chunks);                                                      \
     }
 JM_DW(f32, float)
 JM_DW(f64, double)
