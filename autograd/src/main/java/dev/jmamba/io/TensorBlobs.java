@@ -67,7 +67,7 @@ public final class TensorBlobs {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         try (SafeTensorFile f = SafeTensors.read(file)) {
             for (String name : f.names()) out.put(name, toTensor(f.get(name)));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CheckpointException(file, e.getMessage(), e);
         }
         return out;
