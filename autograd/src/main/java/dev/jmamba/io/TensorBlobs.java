@@ -70,7 +70,7 @@ public final class TensorBlobs {
             for (String name : f.names()) out.put(name, toTensor(f.get(name)));
         } catch (CheckpointException e) {
             throw e;                                                  // already names the file
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CheckpointException(file, e.getMessage(), e);
         }
         return out;

@@ -33,6 +33,7 @@ public final class BenchGemm implements Runnable {
 
     @Override public void run() {
         if (n < 1) throw UserError.usage("--n must be >= 1, got " + n);
+        if ((long) n * n > Integer.MAX_VALUE - 8) throw UserError.usage("--n must be at most 46340 (an (n, n) float matrix is one Java array), got " + n);
         if (repeats < 1) throw UserError.usage("--repeats must be >= 1, got " + repeats);
         if (threads != null) {
             if (threads < 1) throw UserError.usage("--threads must be >= 1, got " + threads);

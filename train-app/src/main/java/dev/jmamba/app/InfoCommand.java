@@ -54,6 +54,7 @@ public final class InfoCommand implements Runnable {
         }
         CostReport r;
         try {
+            dev.jmamba.vision.models.ModelRegistry.checkResolution(model, resolution);
             r = Backbones.cost(model, classes, resolution, inChannels);
         } catch (IllegalArgumentException e) {
             throw UserError.usage(model + " at " + resolution + ": " + e.getMessage());

@@ -16,4 +16,13 @@ public interface BackboneConfig {
 
     /** Parameters and FLOPs per part, analytically (must agree with {@link Backbone#numParameters()}). */
     CostReport cost(ModelSpec spec);
+
+    /**
+     * The input side must be a multiple of this: a patch embedding with stride p silently drops the
+     * last {@code side % p} rows and columns, which a caller should refuse rather than train on. 1 for
+     * families whose stem pads instead.
+     */
+    default int inputMultiple() {
+        return 1;
+    }
 }

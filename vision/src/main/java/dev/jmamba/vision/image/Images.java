@@ -18,6 +18,9 @@ public final class Images {
     public static FloatImage toRgb(BufferedImage image) {
         int h = image.getHeight();
         int w = image.getWidth();
+        if (3L * h * w > Integer.MAX_VALUE - 8) {
+            throw new JmambaException("a " + w + "x" + h + " image does not fit in one float array (at most about 715 million pixels)");
+        }
         int plane = h * w;
         float[] out = new float[3 * plane];
         int type = image.getType();

@@ -10,6 +10,8 @@ import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.checkpoint.TrainedModel;
 import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.BoundedImageReader;
+import dev.jmamba.vision.image.ImageLimits;
 import dev.jmamba.vision.image.Images;
 import dev.jmamba.vision.image.Preprocessing;
 
@@ -19,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.imageio.ImageIO;
 
 /**
  * An image classifier loaded from a jmamba checkpoint folder (a training run, its {@code checkpoint/},
@@ -102,15 +103,18 @@ public final class ImageClassifier implements AutoCloseable {
         return out;
     }
 
-    /** Reads an image file (PNG, JPEG, BMP, GIF) and predicts it; an {@link IOException} when it cannot be decoded. */
+    /**
+     * Reads an image file (PNG, JPEG, BMP, GIF) and predicts it; an {@link IOException} "FILE: reason" when
+     * it cannot be used: unreadable, not an image, truncated, damaged, or larger than {@link ImageLimits#DEFAULT}
+     * allows (checked from its header before decoding; large images are decoded subsampled).
+     */
     public List<Prediction> predict(Path imageFile, int k) throws IOException {
         BufferedImage image;
         try {
-            image = ImageIO.read(imageFile.toFile());
-        } catch (RuntimeException e) {
-            throw new IOException(imageFile + ": the image decoder failed (" + e + ")", e);
+            image = BoundedImageReader.read(imageFile, ImageLimits.DEFAULT);
+        } catch (IOException e) {
+            throw new IOException(imageFile + ": " + e.getMessage(), e);
         }
-        if (image == null) throw new IOException(imageFile + ": no image decoder recognises the file");
         return predict(image, k);
     }
 

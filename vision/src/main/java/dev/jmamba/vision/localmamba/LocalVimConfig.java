@@ -67,6 +67,9 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
 
     @Override public LocalVimConfig withDropPath(double rate) { return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, rate, directions, rope); }
 
+    /** The patch embedding's stride: other sides would lose their last rows and columns. */
+    @Override public int inputMultiple() { return patch; }
+
     @Override public Backbone build(ModelSpec spec) { return new LocalVim(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {

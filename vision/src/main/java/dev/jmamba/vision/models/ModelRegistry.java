@@ -70,9 +70,26 @@ public final class ModelRegistry {
         if (!(spec.dropPath() >= 0 && spec.dropPath() < 1)) {
             throw new JmambaException("drop-path rate must be in [0, 1), got " + spec.dropPath());
         }
-        if (spec.name().contains("cnn") && spec.resolution() % 4 != 0) {
-            throw new JmambaException("model " + spec.name() + " needs a resolution divisible by 4, got " + spec.resolution());
-        }
+        checkResolution(spec.name(), spec.resolution());
         return b.build(spec);
+    }
+
+    /** Largest input side accepted (a 8192 x 8192 input already needs gigabytes per image in the first layer). */
+    public static final int MAX_RESOLUTION = 8192;
+
+    /**
+     * Throws {@link IllegalArgumentException} when model {@code name} cannot take square inputs of side
+     * {@code resolution}: outside [1, {@link #MAX_RESOLUTION}], or not a multiple of what its first layer
+     * divides by (4 for the CNNs, the patch size for the isotropic models, which would otherwise drop pixels).
+     */
+    public static void checkResolution(String name, int resolution) {
+        if (resolution < 1 || resolution > MAX_RESOLUTION) {
+            throw new JmambaException("--resolution must be between 1 and " + MAX_RESOLUTION + ", got " + resolution);
+        }
+        int multiple = name.contains("cnn") ? 4 : Backbones.names().contains(name) ? Backbones.config(name).inputMultiple() : 1;
+        if (resolution % multiple != 0) {
+            throw new JmambaException("model " + name + " needs a resolution divisible by " + multiple
+                    + (name.contains("cnn") ? "" : " (its patch size; the remaining pixels would be dropped)") + ", got " + resolution);
+        }
     }
 }
