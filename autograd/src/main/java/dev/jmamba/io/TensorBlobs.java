@@ -5,6 +5,7 @@ import dev.jmamba.io.SafeTensorFile;
 import dev.jmamba.io.SafeTensors;
 import dev.jmamba.io.TensorBlob;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public final class TensorBlobs {
         long[] dims = blob.shape();
         int[] shape = new int[dims.length];
         for (int i = 0; i < dims.length; i++) {
-            if (dims[i] > Integer.MAX_VALUE) throw new IllegalArgumentException("dimension " + dims[i] + " of " + blob + " is too large for a tensor");
+            if (dims[i] > Integer.MAX_VALUE) throw new JmambaException("dimension " + dims[i] + " of " + blob + " is too large for a tensor");
             shape[i] = (int) dims[i];
         }
         return switch (blob.dtype()) {
@@ -67,7 +68,9 @@ public final class TensorBlobs {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
         try (SafeTensorFile f = SafeTensors.read(file)) {
             for (String name : f.names()) out.put(name, toTensor(f.get(name)));
-        } catch (IllegalArgumentException e) {
+        } catch (CheckpointException e) {
+            throw e;                                                  // already names the file
+        } catch (IllegalArgumentException | IllegalStateException e) {
             throw new CheckpointException(file, e.getMessage(), e);
         }
         return out;

@@ -10,12 +10,17 @@ import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.vision.models.ModelRegistry;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Classifies images with a jmamba checkpoint through the embedding API ({@link ImageClassifier}):
+ * <b>How to run:</b> {@code ./jmamba example classify-image [CHECKPOINT_DIR IMAGE...]}
+ *
+ * <p>Classifies images with a jmamba checkpoint through the embedding API ({@link ImageClassifier}):
  * <pre>
  *   ClassifyImage CHECKPOINT_DIR IMAGE...     top-5 labels of each image
  *   ClassifyImage                             self-check: writes a small checkpoint, classifies a
@@ -27,31 +32,43 @@ public final class ClassifyImage {
     private ClassifyImage() {}
 
     /** Top-5 of each image file with the checkpoint in {@code checkpoint}. */
-    static void classify(Path checkpoint, List<Path> images) throws Exception {
+    static void classify(Path checkpoint, List<Path> images, PrintStream out) throws Exception {
         try (ImageClassifier classifier = ImageClassifier.load(checkpoint)) {       // GPU when present, else CPU
             for (Path image : images) {
                 List<ImageClassifier.Prediction> top5 = classifier.predict(image, 5);
-                System.out.println(image + ": " + top5);
+                out.println(image + ": " + top5);
             }
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length >= 2) {
-            classify(Path.of(args[0]), java.util.Arrays.stream(args).skip(1).map(Path::of).toList());
-        } else if (args.length == 0) {
-            selfCheck();
-        } else {
-            System.err.println("usage: ClassifyImage [CHECKPOINT_DIR IMAGE...]");
-            System.exit(2);
+    public static void main(String[] args) {
+        run(System.out, args);
+    }
+
+    /** Classifies (two or more arguments) or runs the self-check (none); throws {@link ExampleFailure} when a check fails. */
+    public static void run(PrintStream out, String... args) {
+        try {
+            if (args.length >= 2) {
+                classify(Path.of(args[0]), java.util.Arrays.stream(args).skip(1).map(Path::of).toList(), out);
+            } else if (args.length == 0) {
+                selfCheck(out);
+            } else {
+                throw new ExampleArgs.BadOption("classify-image: expected CHECKPOINT_DIR IMAGE... or nothing (the self-check)");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("classify-image: " + e.getMessage(), e);
         }
     }
 
     /** Writes a tiny-cnn checkpoint, classifies a drawn picture, and checks the API against the logits. */
-    static void selfCheck() throws Exception {
+    static void selfCheck(PrintStream out) throws Exception {
         Path dir = Files.createTempDirectory("classify-image");
         List<String> names = List.of("tee", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "boot");
-        ModelRegistry.ModelSpec spec = new ModelRegistry.ModelSpec("tiny-cnn", 10, 1, 28, 0, 16);
+        ModelRegistry.ModelChoice spec = new ModelRegistry.ModelChoice("tiny-cnn", 10, 1, 28, 0, 16);
         Classifier model = ModelRegistry.create(spec);
         RunConfig config = new RunConfig(spec, new RunConfig.DataSpec("fashion-mnist", null, 0, 0, names, 1,
                 new float[] {0.286f}, new float[] {0.353f}, "none"), null);
@@ -61,7 +78,7 @@ public final class ClassifyImage {
         for (int y = 6; y < 22; y++) for (int x = 9; x < 19; x++) picture.setRGB(x, y, 0xffffff);   // a white bar
         Path png = dir.resolve("bar.png");
         javax.imageio.ImageIO.write(picture, "png", png.toFile());
-        classify(dir, List.of(png));
+        classify(dir, List.of(png), out);
 
         try (ImageClassifier c = ImageClassifier.load(dir, Device.CPU)) {
             List<ImageClassifier.Prediction> all = c.predict(picture, 10);
@@ -70,16 +87,11 @@ public final class ClassifyImage {
             int best = 0;
             for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
             double sum = all.stream().mapToDouble(ImageClassifier.Prediction::probability).sum();
-            check(all.getFirst().index() == best, "top-1 is the largest logit");
-            check(all.getFirst().label().equals(names.get(best)), "labels come from the checkpoint");
-            check(Math.abs(sum - 1) < 1e-5, "probabilities sum to 1 (" + sum + ")");
-            check(all.equals(c.predict(png, 10)), "a file and the decoded picture give the same answer");
+            Checks.that(out, "top-1 is the largest logit", all.getFirst().index() == best, "class " + best);
+            Checks.that(out, "labels come from the checkpoint", all.getFirst().label().equals(names.get(best)), all.getFirst().label());
+            Checks.close(out, "probabilities sum to 1", 1, sum, 1e-5);   // float32 softmax over 10 classes
+            Checks.that(out, "a file and the decoded picture give the same answer", all.equals(c.predict(png, 10)), "top-10 equal");
         }
-        System.out.println("ClassifyImage self-check passed");
-    }
-
-    private static void check(boolean ok, String what) {
-        if (!ok) throw new IllegalStateException("ClassifyImage self-check failed: " + what);
-        System.out.println("ok: " + what);
+        out.println("ClassifyImage self-check passed");
     }
 }

@@ -17,6 +17,26 @@ public interface Backend {
      */
     default void synchronize() {}
 
+    /** Recorded device work that replays for the cost of about one launch (a CUDA graph); close it to free it. */
+    interface Graph extends AutoCloseable {
+        /** Queues one replay of the recorded work. */
+        void launch();
+
+        @Override void close();
+    }
+
+    /** Whether {@link #captureGraph} works on this device. */
+    default boolean supportsGraphs() { return false; }
+
+    /**
+     * Records what {@code work} queues on this device, without running it, as a replayable {@link Graph}.
+     * Only devices with queued work can (CUDA); the others throw. While capturing, the work may not read
+     * back to the host or upload; memory freed during the capture is held until the graph is closed.
+     */
+    default Graph captureGraph(Runnable work) {
+        throw new TensorException.Device("captureGraph", "graph capture needs a CUDA device, got " + device());
+    }
+
     /** Bytes held by this device's tensors now and at their peak (see {@link MemoryStats}). */
     MemoryStats memoryStats();
 

@@ -31,7 +31,7 @@ public enum MatmulPrecision {
         try {
             return valueOf(text.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("unknown precision '" + text + "': expected fp32, tf32 or bf16");
+            throw new JmambaException("unknown precision '" + text + "': expected fp32, tf32 or bf16");
         }
     }
 

@@ -37,6 +37,8 @@ final class ProfilingBackend implements Backend {
     @Override public Device device() { return inner.device(); }
 
     @Override public void synchronize() { inner.synchronize(); }
+    @Override public boolean supportsGraphs() { return inner.supportsGraphs(); }
+    @Override public Graph captureGraph(Runnable work) { return inner.captureGraph(work); }
 
     @Override public MemoryStats memoryStats() { return inner.memoryStats(); }
 

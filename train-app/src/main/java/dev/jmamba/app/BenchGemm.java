@@ -83,6 +83,7 @@ public final class BenchGemm implements Runnable {
             return;
         }
         if (n < 1) throw UserError.usage("--n must be >= 1, got " + n);
+        if ((long) n * n > Integer.MAX_VALUE - 8) throw UserError.usage("--n must be at most 46340 (an (n, n) float matrix is one Java array), got " + n);
         if (repeats < 1) throw UserError.usage("--repeats must be >= 1, got " + repeats);
         if (warmupMs < 0) throw UserError.usage("--warmup-ms must be >= 0, got " + warmupMs);
         if (threads != null) {

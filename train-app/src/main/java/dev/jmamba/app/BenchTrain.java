@@ -124,7 +124,7 @@ public final class BenchTrain implements Runnable {
         if (!Backends.isAvailable(dev)) throw UserError.runtime("--device " + dev + " is not available on this machine");
         MatmulPrecision gemmPrecision = PrecisionOption.apply(precision, dev);
         if (graph && !(dev instanceof Device.Cuda)) {
-            throw UserError.runtime("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
+            throw UserError.usage("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
         }
         if (graph && (inference || warmup < 1)) {
             throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");

@@ -44,10 +44,15 @@ public final class PredictCommand implements Runnable {
             PrecisionOption.apply(precision, classifier.device());
             for (Path file : images) {
                 List<ImageClassifier.Prediction> best;
-                try {
+                try {   // a bad file is reported and skipped; the other images are still classified
                     best = classifier.predict(file, top);
                 } catch (IOException e) {
-                    err.println("jmamba predict: skipping " + file + ": not a readable image (" + e.getMessage() + ")");
+                    err.println("jmamba predict: skipping " + e.getMessage());  // "FILE: reason"
+                    err.flush();
+                    continue;
+                } catch (IllegalArgumentException e) {
+                    err.println("jmamba predict: skipping " + file + ": " + e.getMessage());
+                    err.flush();
                     continue;
                 }
                 StringBuilder line = new StringBuilder(file.toString()).append(":");

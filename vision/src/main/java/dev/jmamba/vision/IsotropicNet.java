@@ -52,7 +52,7 @@ public class IsotropicNet extends Backbone implements ActivationCheckpointing {
     private boolean checkpoint;
     private Rope2d rope;   // null unless the family uses rotary embeddings (LocalVim)
     /** add → RMSNorm as one fused op (the default) or as add, then RMSNorm: the reference tests compare with. */
-    boolean fusedResidualNorm = !Boolean.getBoolean("jmamba.unfusedResidualNorm");   // the property: for before/after timings
+    boolean fusedResidualNorm = true;   // FusedResidualNormTest switches it off to compare with the reference
 
     /** One residual layer: {@code norm} then {@code mixer} (Vim's {@code Block}). */
     static final class Block extends Module {

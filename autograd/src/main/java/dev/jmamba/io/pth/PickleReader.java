@@ -1,5 +1,6 @@
 package dev.jmamba.io.pth;
 
+import dev.jmamba.tensor.JmambaException;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -52,7 +53,7 @@ public final class PickleReader {
         try {
             return new PickleReader(pickle, persistentLoad).run();
         } catch (PickleException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw new JmambaException(e.getMessage(), e);
         }
     }
 

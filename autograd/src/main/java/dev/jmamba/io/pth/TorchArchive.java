@@ -2,6 +2,7 @@ package dev.jmamba.io.pth;
 
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.io.TensorBlob;
+import dev.jmamba.tensor.JmambaException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -160,16 +161,16 @@ public final class TorchArchive implements AutoCloseable {
     /** A persistent id {@code ('storage', torch.XStorage, key, location, numel)} → its storage. */
     static TorchStorage storage(Object pid) {
         if (!(pid instanceof PyTuple t) || t.size() != 5 || !"storage".equals(t.get(0))) {
-            throw new IllegalArgumentException("persistent id " + PickleReader.describe(pid) + " is not ('storage', type, key, location, numel)");
+            throw new JmambaException("persistent id " + PickleReader.describe(pid) + " is not ('storage', type, key, location, numel)");
         }
         TorchDType type = PickleGlobals.storageType(t.get(1));
-        if (type == null) throw new IllegalArgumentException("persistent id names " + t.get(1) + ", not a torch storage class");
+        if (type == null) throw new JmambaException("persistent id names " + t.get(1) + ", not a torch storage class");
         if (!(t.get(2) instanceof String key) || key.isEmpty() || key.contains("/") || key.contains("..")) {
-            throw new IllegalArgumentException("storage key must be a plain name");
+            throw new JmambaException("storage key must be a plain name");
         }
-        if (!(t.get(3) instanceof String location)) throw new IllegalArgumentException("storage location must be a string");
+        if (!(t.get(3) instanceof String location)) throw new JmambaException("storage location must be a string");
         if (!(t.get(4) instanceof Long numel) || numel < 0 || numel > Long.MAX_VALUE / 8) {
-            throw new IllegalArgumentException("storage element count must be a non-negative integer");
+            throw new JmambaException("storage element count must be a non-negative integer");
         }
         return new TorchStorage(key, type, location, numel);
     }

@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
@@ -35,7 +36,7 @@ public final class Parallel {
 
     /** Replaces the pool (e.g. {@code bench gemm --threads T}). */
     public static synchronized void setThreads(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads < 1) throw new JmambaException("threads must be >= 1, got " + threads);
         if (threads == threads()) return;
         ForkJoinPool old = pool;
         pool = newPool(threads);

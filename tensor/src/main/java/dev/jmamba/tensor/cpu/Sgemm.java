@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Single-precision general matrix multiply for the CPU backend:
  * {@code C = alpha * op(A) * op(B) + beta * C}, row-major, optionally transposed operands.
@@ -28,7 +30,7 @@ public final class Sgemm {
      * @param a A as stored: (m, k) with row stride lda, or (k, m) if transA
      * @param b B as stored: (k, n) with row stride ldb, or (n, k) if transB
      * @param c C (m, n) with row stride ldc
-     * @throws IllegalArgumentException for negative sizes, short leading dimensions or arrays too
+     * @throws dev.jmamba.tensor.JmambaException for negative sizes, short leading dimensions or arrays too
      *                                  small for the described matrices
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -51,7 +53,7 @@ public final class Sgemm {
     public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                     float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb, long strideB,
                                     float beta, float[] c, int cOff, int ldc, long strideC, int batch) {
-        if (batch < 0) throw new IllegalArgumentException("sgemmBatched: batch must be >= 0, got " + batch);
+        if (batch < 0) throw new JmambaException("sgemmBatched: batch must be >= 0, got " + batch);
         for (int t = 0; t < batch; t++) {
             sgemm(transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + t * strideA), lda,
                     b, Math.toIntExact(bOff + t * strideB), ldb, beta, c, Math.toIntExact(cOff + t * strideC), ldc);

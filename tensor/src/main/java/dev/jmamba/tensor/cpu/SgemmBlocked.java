@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * The cache-blocked GEMM driver (the GotoBLAS/BLIS loop nest) around a {@link SgemmKernel}:
  *
@@ -208,7 +210,7 @@ final class SgemmBlocked {
     private static float[] buffer(ThreadLocal<float[][]> holder, long size) {
         float[][] box = holder.get();
         if (box[0].length < size) {
-            if (size > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("sgemm: packing buffer of " + size + " floats is too large");
+            if (size > Integer.MAX_VALUE - 8) throw new JmambaException("sgemm: packing buffer of " + size + " floats is too large");
             box[0] = new float[(int) size];
         }
         return box[0];

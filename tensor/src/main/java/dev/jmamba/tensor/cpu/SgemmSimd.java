@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,7 +30,7 @@ final class SgemmSimd implements SgemmKernel {
 
     private SgemmSimd(int mr) {
         if (mr != 4 && mr != 6 && mr != 8 && mr != 12) {
-            throw new IllegalArgumentException("SgemmSimd: mr must be 4, 6, 8 or 12, got " + mr);
+            throw new JmambaException("SgemmSimd: mr must be 4, 6, 8 or 12, got " + mr);
         }
         this.mr = mr;
     }

@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -116,10 +117,10 @@ public final class CachingAllocator implements AutoCloseable {
 
     /** The size class of a request: the number of bytes actually reserved for it. */
     public static long roundSize(long bytes) {
-        if (bytes <= 0) throw new IllegalArgumentException("device allocation size must be positive; got " + bytes + " bytes");
+        if (bytes <= 0) throw new JmambaException("device allocation size must be positive; got " + bytes + " bytes");
         long unit = bytes < SMALL_LIMIT ? SMALL_ROUNDING : LARGE_ROUNDING;
         if (bytes > Long.MAX_VALUE - unit) {
-            throw new IllegalArgumentException("device allocation size " + bytes + " bytes is too large to round up");
+            throw new JmambaException("device allocation size " + bytes + " bytes is too large to round up");
         }
         return (bytes + unit - 1) / unit * unit;
     }
@@ -204,7 +205,7 @@ public final class CachingAllocator implements AutoCloseable {
     public synchronized void free(long pointer) {
         Block block = live.remove(pointer);
         if (block == null) {
-            throw new IllegalArgumentException("device pointer 0x" + Long.toHexString(pointer)
+            throw new JmambaException("device pointer 0x" + Long.toHexString(pointer)
                     + " was not allocated by this allocator or was already freed");
         }
         allocatedBytes -= block.bytes;

@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.MatmulPrecision;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -164,7 +165,7 @@ public final class CuBlas implements AutoCloseable {
     public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, float alpha,
                               long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
         checkDims(m, n, k);
-        if (batch <= 0) throw new IllegalArgumentException("batch count must be positive; got " + batch);
+        if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
         int ldb = transposeB ? k : n;
         int lda = transposeA ? m : k;
         scalars.set(JAVA_FLOAT, 0, alpha);
@@ -200,7 +201,7 @@ public final class CuBlas implements AutoCloseable {
 
     private static void checkDims(int m, int n, int k) {
         if (m <= 0 || n <= 0 || k <= 0) {
-            throw new IllegalArgumentException("matmul sizes must be positive; got m=" + m + ", n=" + n + ", k=" + k);
+            throw new JmambaException("matmul sizes must be positive; got m=" + m + ", n=" + n + ", k=" + k);
         }
     }
 

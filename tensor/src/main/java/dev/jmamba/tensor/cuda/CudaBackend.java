@@ -75,6 +75,10 @@ public final class CudaBackend implements Backend {
     @Override public Device device() { return device; }
 
     /** Waits for this device's stream (used by the profiler; ops themselves never wait). */
+    @Override public boolean supportsGraphs() { return true; }
+
+    @Override public Graph captureGraph(Runnable work) { return CudaGraph.capture(context, work); }
+
     @Override public void synchronize() {
         enter();
         context.synchronize();

@@ -1,6 +1,8 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.BoundedImageReader;
 import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageLimits;
 import dev.jmamba.vision.image.Images;
 
 import java.awt.image.BufferedImage;
@@ -18,19 +20,17 @@ public final class ImageDecoding {
     }
 
     /**
-     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats.
+     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats, within the {@link ImageLimits#DEFAULT} limits.
      *
-     * @throws IOException when the file cannot be read or no decoder accepts it
+     * @throws IOException when the file cannot be read, no decoder accepts it, it is too large, truncated or damaged
      */
     public static FloatImage readRgb(Path file) throws IOException {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (RuntimeException e) { // some ImageIO plugins throw unchecked exceptions on corrupt data
-            throw new IOException("decoder failed: " + e, e);
-        }
-        if (image == null) throw new IOException("no image decoder recognises the file");
-        return toRgb(image);
+        return readRgb(file, ImageLimits.DEFAULT);
+    }
+
+    /** As {@link #readRgb(Path)}: the size is checked from the header, large images are decoded subsampled (see {@link ImageLimits}). */
+    public static FloatImage readRgb(Path file, ImageLimits limits) throws IOException {
+        return toRgb(BoundedImageReader.read(file, limits));
     }
 
     /** {@link Images#toRgb}: (3, H, W) RGB floats in [0, 1]. */

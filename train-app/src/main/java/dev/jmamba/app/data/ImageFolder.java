@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * files with an image extension (jpg, jpeg, png, bmp, gif; any case), sorted by class then by name, and
  * are decoded to RGB with javax.imageio on every {@link #load}.
  *
- * <p><b>Corrupt images.</b> An image that cannot be decoded never stops a run: {@link #load} logs one
+ * <p><b>Corrupt images.</b> An image that cannot be decoded (unreadable, not an image, truncated,
+ * damaged, or larger than {@link ImageLimits} allow, which is checked from its header) never stops a run: {@link #load} logs one
  * warning naming the file (once per file), counts it in {@link #skippedImages()} (distinct files), and
  * returns the next readable image instead, i.e. index + 1, + 2, ... wrapping at the end, together with
  * that image's own label. The substitute is therefore deterministic. A file once found bad is remembered
@@ -75,7 +76,7 @@ public final class ImageFolder implements Dataset {
         try (Stream<Path> children = Files.list(splitDir)) {
             children.filter(Files::isDirectory).forEach(p -> names.add(p.getFileName().toString()));
         } catch (IOException e) {
-            throw new DataException(splitDir + ": cannot list folder (" + e.getMessage() + ")", e);
+            throw new DataException(splitDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
         }
         if (names.isEmpty()) throw new DataException(splitDir + ": no class sub-folders found");
         names.sort(null);
@@ -94,9 +95,9 @@ public final class ImageFolder implements Dataset {
             try (Stream<Path> children = Files.list(classDir)) {
                 images = children.filter(ImageFolder::isImageFile).sorted().toList();
             } catch (IOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
             } catch (UncheckedIOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getCause().getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e.getCause()) + ")", e);
             }
             for (Path p : images) {
                 files.add(p);
@@ -153,11 +154,11 @@ public final class ImageFolder implements Dataset {
             if (badFiles.contains(file)) continue;
             try {
                 return new Sample(ImageDecoding.readRgb(file), labels[i]);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
                 if (badFiles.add(file)) {
                     skipped.incrementAndGet();
-                    LOG.log(Level.WARNING, "skipping unreadable image " + file + " (" + e.getMessage()
-                            + "); the next readable image of the split is used in its place");
+                    LOG.log(Level.WARNING, "skipping unreadable image " + file + ": " + e.getMessage()
+                            + "; the next readable image of the split is used in its place");
                 }
             }
         }

@@ -51,6 +51,9 @@ public final class RunData {
             throw UserError.runtime("--data " + data + ": folder not found (expected fashion-mnist, synthetic, or a folder with "
                     + "Fashion-MNIST IDX files or an ImageNet layout train/<class>/*, val/<class>/*)");
         }
+        if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+            throw UserError.runtime("--data " + data + ": permission denied (the folder cannot be listed by this user)");
+        }
         Path abs = dir.toAbsolutePath().normalize();
         if (FashionMnist.isPresent(dir)) return new String[] {"fashion-mnist", abs.toString()};
         if (ImageFolder.looksLikeImageFolder(dir)) return new String[] {"folder", abs.toString()};

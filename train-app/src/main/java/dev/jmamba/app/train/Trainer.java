@@ -57,12 +57,32 @@ public final class Trainer {
      * @param terminal        show a progress bar instead of plain lines
      * @param maxNonfinite    non-finite steps in a row that stop the run
      * @param checkpointActivations recompute each block's activations in backward (less memory, more compute)
+     * @param stop            a graceful stop (SIGINT / SIGTERM): polled between steps; when requested the run
+     *                        writes a checkpoint after the current step and ends (no evaluation); null = none
      */
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
-                          boolean terminal, int maxNonfinite, boolean checkpointActivations) {}
+                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop) {
 
-    /** How the run ended: steps done, the last evaluation (null if none) and whether the whole run is done. */
-    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished) {}
+        /** Options without a stop signal. */
+        public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
+                       boolean terminal, int maxNonfinite) {
+            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, false, null);
+        }
+    }
+
+    /**
+     * How the run ended.
+     *
+     * @param step          steps done
+     * @param lastEval      the last evaluation, null if none
+     * @param lastEmaEval   the last evaluation of the EMA weights, null if none
+     * @param finished      whether the whole run is done
+     * @param skippedImages unreadable images skipped so far (distinct files)
+     * @param lastCheckpointStep the step of the checkpoint now on disk, -1 when there is none
+     * @param stoppedBy     the signal that stopped the run early ("INT", "TERM"), or null
+     */
+    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished, long skippedImages,
+                          long lastCheckpointStep, String stoppedBy) {}
 
     private final RunConfig cfg;
     private final Options opt;
@@ -83,6 +103,7 @@ public final class Trainer {
     private long nonfinite;
     private int consecutiveNonfinite;
     private double trainSeconds;
+    private long lastCheckpointStep = -1;
 
     private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
         this.cfg = cfg;
@@ -127,6 +148,11 @@ public final class Trainer {
     /** Loads a model state dict strictly; a mismatch names the file. */
     static void loadModel(Classifier model, Map<String, Tensor> state, Path file) {
         try {
+            CheckpointStore.checkTypes(file, state, model.module().stateDict());
+        } catch (dev.jmamba.io.CheckpointException e) {
+            throw UserError.runtime(e.getMessage());
+        }
+        try {
             model.module().loadStateDict(state, true);
         } catch (IllegalArgumentException e) {
             throw UserError.runtime(file + ": does not fit the model (" + e.getMessage() + ")");
@@ -150,6 +176,7 @@ public final class Trainer {
         nonfinite = s.nonfiniteSteps();
         consecutiveNonfinite = s.consecutiveNonfinite();
         trainSeconds = s.trainSeconds();
+        lastCheckpointStep = s.step();
     }
 
     private Outcome loop() {
@@ -193,8 +220,14 @@ public final class Trainer {
                             if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
                             progress.endEpoch();
                             throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
-                                    + " steps in a row (up to step " + step + "); the last good checkpoint is left in "
-                                    + opt.outDir().resolve(CheckpointStore.DIR_NAME) + "; try a lower --lr or --clip-grad 1");
+                                    + " steps in a row (up to step " + step + "); " + (lastCheckpointStep >= 0
+                                    ? "the last good checkpoint (step " + lastCheckpointStep + ") is left in " + opt.outDir().resolve(CheckpointStore.DIR_NAME)
+                                    : "no checkpoint was written before that (the run writes one every --checkpoint-every steps and at each epoch end)")
+                                    + "; try a lower --lr or --clip-grad 1");
+                        }
+                        if (window.images > 0 && signalled() && !(step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps())) {
+                            log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                            window.reset();
                         }
                         if (epochEnd) {
                             epoch++;
@@ -205,7 +238,7 @@ public final class Trainer {
                     }
                 }
                 progress.endEpoch();
-                if (batchInEpoch == 0 || step == recipe.totalSteps()) {
+                if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled()) {
                     lastEval = evaluate(valLoader);
                     lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                     lastEvalStep = step;
@@ -214,7 +247,7 @@ public final class Trainer {
                 }
                 checkpoint();
             }
-            if (lastEvalStep != step && step >= recipe.totalSteps()) {
+            if (lastEvalStep != step && step >= recipe.totalSteps() && !signalled()) {
                 lastEval = evaluate(valLoader);
                 lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                 log.eval(epoch, step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
@@ -223,7 +256,7 @@ public final class Trainer {
         }
         boolean finished = step >= recipe.totalSteps();
         writeCurves(progress);
-        return new Outcome(step, lastEval, lastEmaEval, finished);
+        return new Outcome(step, lastEval, lastEmaEval, finished, data.skippedImages(), lastCheckpointStep, signalled() ? opt.stop().signal() : null);
     }
 
     /**
@@ -240,7 +273,11 @@ public final class Trainer {
     }
 
     private boolean stopRequested() {
-        return opt.stopAtStep() > 0 && step >= opt.stopAtStep();
+        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || signalled();
+    }
+
+    private boolean signalled() {
+        return opt.stop() != null && opt.stop().requested();
     }
 
     /** One optimisation step on {@code batch}; returns the loss (NaN or infinite when the step was skipped). */
@@ -322,8 +359,9 @@ public final class Trainer {
         if (consecutiveNonfinite > 0) return;
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
-                data.skippedImages(), trainSeconds);
+                data.skippedImages(), trainSeconds, opt.checkpointEvery(), opt.logEvery());
         CheckpointStore.write(opt.outDir(), cfg, state, model.module().stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
+        lastCheckpointStep = step;
     }
 
     /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */

@@ -120,11 +120,26 @@ public final class CheckpointStore {
             throw new CheckpointException(dir, "holds no optimizer state (written by jmamba import, for inference only), so it cannot be resumed");
         }
         RunConfig config = readJson(dir.resolve(CONFIG), RunConfig.class);
+        CheckpointCheck.config(dir.resolve(CONFIG), config);
         TrainerState state = readJson(dir.resolve(TRAINER), TrainerState.class);
+        CheckpointCheck.state(dir.resolve(TRAINER), state, config);
         Map<String, Tensor> model = TensorBlobs.read(dir.resolve(MODEL));
         Map<String, Tensor> optimizer = full ? TensorBlobs.read(dir.resolve(OPTIMIZER)) : null;
         Map<String, Tensor> ema = full && state.ema() ? TensorBlobs.read(dir.resolve(EMA)) : null;
         return new Loaded(dir, config, state, model, optimizer, ema);
+    }
+
+    /** The {@link TrainerState} of the checkpoint under {@code given} (see {@link #resolve}), without reading any tensors. */
+    public static TrainerState readState(Path given) {
+        return readJson(resolve(given).resolve(TRAINER), TrainerState.class);
+    }
+
+    /**
+     * Checks that the tensors read from {@code file} have the model's kinds of types (floating or
+     * integer) key by key; a {@link CheckpointException} naming the file and the tensor otherwise.
+     */
+    public static void checkTypes(Path file, Map<String, Tensor> state, Map<String, Tensor> model) {
+        CheckpointCheck.dtypes(file, state, model);
     }
 
     /** Writes {@code value} as JSON to {@code file} through a temporary file and an atomic rename. */

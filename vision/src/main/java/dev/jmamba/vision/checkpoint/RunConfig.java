@@ -1,6 +1,6 @@
 package dev.jmamba.vision.checkpoint;
 
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 
 import java.util.List;
 
@@ -10,7 +10,7 @@ import java.util.List;
  * recipe. A resumed run takes all of it from the checkpoint, so the schedule and the data order
  * continue exactly.
  */
-public record RunConfig(ModelSpec model, DataSpec data, Recipe recipe) {
+public record RunConfig(ModelChoice model, DataSpec data, Recipe recipe) {
 
     /**
      * Where the data come from and how images are prepared.

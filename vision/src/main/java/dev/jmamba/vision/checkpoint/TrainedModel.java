@@ -55,6 +55,7 @@ public record TrainedModel(Path dir, RunConfig config, Classifier model, Device 
             throw new CheckpointException(configFile, e.getMessage(), e);
         }
         model.module().to(device);
+        CheckpointStore.checkTypes(file, weights, model.module().stateDict());
         try {
             model.module().loadStateDict(weights, true);
         } catch (IllegalArgumentException e) {
@@ -84,22 +85,8 @@ public record TrainedModel(Path dir, RunConfig config, Classifier model, Device 
                 : Preprocessing.resize(c, r, norm);
     }
 
-    /** Checks the parts of config.json that inference needs; one message naming the file. */
+    /** Checks config.json (see {@link CheckpointCheck#config}); one message naming the file and the field. */
     static void validate(RunConfig cfg, Path file) {
-        if (cfg.model() == null) throw new CheckpointException(file, "has no \"model\" entry");
-        if (cfg.model().name() == null) throw new CheckpointException(file, "\"model\" has no \"name\"");
-        if (cfg.data() == null) throw new CheckpointException(file, "has no \"data\" entry");
-        RunConfig.DataSpec d = cfg.data();
-        int k = cfg.model().numClasses(), c = cfg.model().inChannels();
-        if (d.kind() == null) throw new CheckpointException(file, "\"data\" has no \"kind\"");
-        if (d.classNames() == null || d.classNames().size() != k) {
-            throw new CheckpointException(file, "\"data.classNames\" must list the model's " + k + " classes, got "
-                    + (d.classNames() == null ? "none" : d.classNames().size()));
-        }
-        if (d.mean() == null || d.std() == null || d.mean().length != c || d.std().length != c) {
-            throw new CheckpointException(file, "\"data.mean\" and \"data.std\" need one value per input channel (" + c + ")");
-        }
-        for (float s : d.std()) if (!(s > 0)) throw new CheckpointException(file, "\"data.std\" values must be positive, got " + s);
-        if (cfg.model().resolution() < 1) throw new CheckpointException(file, "\"model.resolution\" must be >= 1");
+        CheckpointCheck.config(file, cfg);
     }
 }

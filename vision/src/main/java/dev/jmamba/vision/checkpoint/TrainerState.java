@@ -17,6 +17,17 @@ package dev.jmamba.vision.checkpoint;
  * @param consecutiveNonfinite non-finite steps in a row at the end
  * @param skippedImages        unreadable images replaced so far
  * @param trainSeconds         training wall time so far (excluding evaluation)
+ * @param checkpointEvery      the run's {@code --checkpoint-every}, kept by {@code --resume} unless given again; null in
+ *                             checkpoints written before it was recorded
+ * @param logEvery             the run's {@code --log-every}, likewise
  */
 public record TrainerState(long step, int epoch, int batchInEpoch, long seed, double nextLr, boolean ema,
-                           long nonfiniteSteps, int consecutiveNonfinite, long skippedImages, double trainSeconds) {}
+                           long nonfiniteSteps, int consecutiveNonfinite, long skippedImages, double trainSeconds,
+                           Long checkpointEvery, Integer logEvery) {
+
+    /** A state without a recorded cadence (imported checkpoints; --resume then uses the defaults). */
+    public TrainerState(long step, int epoch, int batchInEpoch, long seed, double nextLr, boolean ema,
+                        long nonfiniteSteps, int consecutiveNonfinite, long skippedImages, double trainSeconds) {
+        this(step, epoch, batchInEpoch, seed, nextLr, ema, nonfiniteSteps, consecutiveNonfinite, skippedImages, trainSeconds, null, null);
+    }
+}

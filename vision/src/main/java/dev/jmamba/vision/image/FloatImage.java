@@ -1,5 +1,7 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * An image as planar floats: {@code data} is laid out (C, H, W), row-major, so pixel (c, y, x) lives at
  * {@code (c * height + y) * width + x}. Decoded images hold values in [0, 1]; after normalisation any value.
@@ -10,10 +12,10 @@ public record FloatImage(int channels, int height, int width, float[] data) {
 
     public FloatImage {
         if (channels <= 0 || height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("image shape must be positive, got (" + channels + ", " + height + ", " + width + ")");
+            throw new JmambaException("image shape must be positive, got (" + channels + ", " + height + ", " + width + ")");
         }
         if (data.length != (long) channels * height * width) {
-            throw new IllegalArgumentException("image data of shape (" + channels + ", " + height + ", " + width
+            throw new JmambaException("image data of shape (" + channels + ", " + height + ", " + width
                     + ") needs " + (long) channels * height * width + " floats, got " + data.length);
         }
     }

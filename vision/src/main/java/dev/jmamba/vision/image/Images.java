@@ -1,5 +1,6 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
@@ -17,6 +18,9 @@ public final class Images {
     public static FloatImage toRgb(BufferedImage image) {
         int h = image.getHeight();
         int w = image.getWidth();
+        if (3L * h * w > Integer.MAX_VALUE - 8) {
+            throw new JmambaException("a " + w + "x" + h + " image does not fit in one float array (at most about 715 million pixels)");
+        }
         int plane = h * w;
         float[] out = new float[3 * plane];
         int type = image.getType();
@@ -74,7 +78,7 @@ public final class Images {
 
     /** ITU-R BT.601 luma of an RGB image: (3, H, W) → (1, H, W). */
     public static FloatImage toGray(FloatImage rgb) {
-        if (rgb.channels() != 3) throw new IllegalArgumentException("toGray needs a (3, H, W) image, got " + rgb.shapeText());
+        if (rgb.channels() != 3) throw new JmambaException("toGray needs a (3, H, W) image, got " + rgb.shapeText());
         int plane = rgb.height() * rgb.width();
         float[] d = rgb.data(), g = new float[plane];
         for (int i = 0; i < plane; i++) g[i] = 0.299f * d[i] + 0.587f * d[plane + i] + 0.114f * d[2 * plane + i];

@@ -1,5 +1,7 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Per-channel mean and standard deviation used to normalise inputs: {@code (x - mean[c]) / std[c]}.
  *
@@ -20,10 +22,10 @@ public record Normalization(float[] mean, float[] std) {
 
     public Normalization {
         if (mean.length != std.length || mean.length == 0) {
-            throw new IllegalArgumentException("mean and std need one value per channel, got " + mean.length + " and " + std.length);
+            throw new JmambaException("mean and std need one value per channel, got " + mean.length + " and " + std.length);
         }
         for (float s : std) {
-            if (!(s > 0)) throw new IllegalArgumentException("std must be positive, got " + s);
+            if (!(s > 0)) throw new JmambaException("std must be positive, got " + s);
         }
         mean = mean.clone();
         std = std.clone();
@@ -51,7 +53,7 @@ public record Normalization(float[] mean, float[] std) {
     /** Normalises {@code image} in place. */
     void applyInPlace(FloatImage image) {
         if (image.channels() != mean.length) {
-            throw new IllegalArgumentException("normalisation has " + mean.length + " channels but the image is " + image.shapeText());
+            throw new JmambaException("normalisation has " + mean.length + " channels but the image is " + image.shapeText());
         }
         float[] d = image.data();
         int plane = image.height() * image.width();

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
 import java.awt.image.BufferedImage;
 import java.util.SplittableRandom;
 
@@ -24,12 +25,12 @@ import java.util.SplittableRandom;
 public record Preprocessing(int channels, int size, boolean centerCrop, double cropFraction, Resampler.Filter filter, Normalization norm) {
 
     public Preprocessing {
-        if (channels != 1 && channels != 3) throw new IllegalArgumentException("preprocessing supports 1 or 3 channels, got " + channels);
-        if (size < 1) throw new IllegalArgumentException("input size must be >= 1, got " + size);
+        if (channels != 1 && channels != 3) throw new JmambaException("preprocessing supports 1 or 3 channels, got " + channels);
+        if (size < 1) throw new JmambaException("input size must be >= 1, got " + size);
         if (norm.channels() != channels) {
-            throw new IllegalArgumentException("normalisation has " + norm.channels() + " channels but the model takes " + channels);
+            throw new JmambaException("normalisation has " + norm.channels() + " channels but the model takes " + channels);
         }
-        if (centerCrop && !(cropFraction > 0 && cropFraction <= 1)) throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropFraction);
+        if (centerCrop && !(cropFraction > 0 && cropFraction <= 1)) throw new JmambaException("crop fraction must be in (0, 1], got " + cropFraction);
     }
 
     /** ImageNet evaluation: resize to R / 0.875, centre crop R, bicubic, ImageNet mean/std (timm's defaults). */
@@ -52,7 +53,7 @@ public record Preprocessing(int channels, int size, boolean centerCrop, double c
         FloatImage x = image;
         if (channels == 1 && x.channels() == 3) x = Images.toGray(x);
         else if (channels == 3 && x.channels() == 1) x = ImageTransform.grayToRgb().apply(x, null);
-        else if (x.channels() != channels) throw new IllegalArgumentException("cannot turn a " + x.shapeText() + " image into " + channels + " channels");
+        else if (x.channels() != channels) throw new JmambaException("cannot turn a " + x.shapeText() + " image into " + channels + " channels");
         if (x == image) x = new FloatImage(x.channels(), x.height(), x.width(), x.data().clone());
         ImageTransform size = centerCrop
                 ? new ResizeCenterCrop(this.size, cropFraction, filter)

@@ -1,5 +1,7 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Resizes a rectangle of a (C, H, W) image to a new size by separable convolution, the way PIL's
  * {@code Image.resize} does (which torchvision and timm call for ImageNet data): each output pixel centre
@@ -47,10 +49,10 @@ public final class Resampler {
      */
     public static FloatImage resizeRegion(FloatImage src, int top, int left, int boxH, int boxW, int outH, int outW, Filter filter) {
         if (top < 0 || left < 0 || boxH <= 0 || boxW <= 0 || top + boxH > src.height() || left + boxW > src.width()) {
-            throw new IllegalArgumentException("crop box (top " + top + ", left " + left + ", " + boxH + "×" + boxW
+            throw new JmambaException("crop box (top " + top + ", left " + left + ", " + boxH + "×" + boxW
                     + ") does not fit the image " + src.shapeText());
         }
-        if (outH <= 0 || outW <= 0) throw new IllegalArgumentException("output size must be positive, got " + outH + "×" + outW);
+        if (outH <= 0 || outW <= 0) throw new JmambaException("output size must be positive, got " + outH + "×" + outW);
         Taps horizontal = Taps.of(boxW, outW, filter);
         Taps vertical = Taps.of(boxH, outH, filter);
         int channels = src.channels();

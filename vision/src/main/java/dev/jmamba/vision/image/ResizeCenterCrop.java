@@ -1,5 +1,6 @@
 package dev.jmamba.vision.image;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.SplittableRandom;
 
 /**
@@ -13,8 +14,8 @@ public record ResizeCenterCrop(int size, double cropFraction, Resampler.Filter f
     public static final double DEFAULT_CROP_FRACTION = 0.875;
 
     public ResizeCenterCrop {
-        if (size <= 0) throw new IllegalArgumentException("crop size must be positive, got " + size);
-        if (!(cropFraction > 0 && cropFraction <= 1)) throw new IllegalArgumentException("crop fraction must be in (0, 1], got " + cropFraction);
+        if (size <= 0) throw new JmambaException("crop size must be positive, got " + size);
+        if (!(cropFraction > 0 && cropFraction <= 1)) throw new JmambaException("crop fraction must be in (0, 1], got " + cropFraction);
     }
 
     @Override public FloatImage apply(FloatImage image, SplittableRandom rng) {
@@ -39,7 +40,7 @@ public record ResizeCenterCrop(int size, double cropFraction, Resampler.Filter f
     /** Copies rows [top, top + h) × columns [left, left + w) of {@code src}. */
     static FloatImage crop(FloatImage src, int top, int left, int h, int w) {
         if (top < 0 || left < 0 || top + h > src.height() || left + w > src.width()) {
-            throw new IllegalArgumentException("crop (top " + top + ", left " + left + ", " + h + "×" + w + ") does not fit " + src.shapeText());
+            throw new JmambaException("crop (top " + top + ", left " + left + ", " + h + "×" + w + ") does not fit " + src.shapeText());
         }
         float[] out = new float[src.channels() * h * w];
         for (int c = 0; c < src.channels(); c++) {

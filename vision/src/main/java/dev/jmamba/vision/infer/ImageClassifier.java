@@ -5,10 +5,13 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.checkpoint.TrainedModel;
 import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.BoundedImageReader;
+import dev.jmamba.vision.image.ImageLimits;
 import dev.jmamba.vision.image.Images;
 import dev.jmamba.vision.image.Preprocessing;
 
@@ -18,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.imageio.ImageIO;
 
 /**
  * An image classifier loaded from a jmamba checkpoint folder (a training run, its {@code checkpoint/},
@@ -80,7 +82,7 @@ public final class ImageClassifier implements AutoCloseable {
 
     /** Loads the checkpoint in {@code dir} onto {@code device}; {@code ema}: its EMA weights (runs trained with --ema). */
     public static ImageClassifier load(Path dir, Device device, boolean ema) {
-        if (!Backends.isAvailable(device)) throw new IllegalArgumentException("device " + device + " is not usable on this machine");
+        if (!Backends.isAvailable(device)) throw new JmambaException("device " + device + " is not usable on this machine");
         return new ImageClassifier(TrainedModel.load(dir, device, ema));
     }
 
@@ -101,15 +103,18 @@ public final class ImageClassifier implements AutoCloseable {
         return out;
     }
 
-    /** Reads an image file (PNG, JPEG, BMP, GIF) and predicts it; an {@link IOException} when it cannot be decoded. */
+    /**
+     * Reads an image file (PNG, JPEG, BMP, GIF) and predicts it; an {@link IOException} "FILE: reason" when
+     * it cannot be used: unreadable, not an image, truncated, damaged, or larger than {@link ImageLimits#DEFAULT}
+     * allows (checked from its header before decoding; large images are decoded subsampled).
+     */
     public List<Prediction> predict(Path imageFile, int k) throws IOException {
         BufferedImage image;
         try {
-            image = ImageIO.read(imageFile.toFile());
-        } catch (RuntimeException e) {
-            throw new IOException(imageFile + ": the image decoder failed (" + e + ")", e);
+            image = BoundedImageReader.read(imageFile, ImageLimits.DEFAULT);
+        } catch (IOException e) {
+            throw new IOException(imageFile + ": " + e.getMessage(), e);
         }
-        if (image == null) throw new IOException(imageFile + ": no image decoder recognises the file");
         return predict(image, k);
     }
 
@@ -119,10 +124,10 @@ public final class ImageClassifier implements AutoCloseable {
      */
     public float[] logits(float[] chw, int channels, int height, int width) {
         if (channels < 1 || height < 1 || width < 1 || (long) channels * height * width != chw.length) {
-            throw new IllegalArgumentException("logits: " + chw.length + " floats do not make an image of (" + channels + ", " + height + ", " + width + ")");
+            throw new JmambaException("logits: " + chw.length + " floats do not make an image of (" + channels + ", " + height + ", " + width + ")");
         }
         if (channels != preprocessing.channels()) {
-            throw new IllegalArgumentException("logits: the model takes " + preprocessing.channels() + " channels, got " + channels);
+            throw new JmambaException("logits: the model takes " + preprocessing.channels() + " channels, got " + channels);
         }
         return forward(List.of(new FloatImage(channels, height, width, chw.clone())))[0];
     }
@@ -199,7 +204,7 @@ public final class ImageClassifier implements AutoCloseable {
     }
 
     private static void checkK(int k) {
-        if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+        if (k < 1) throw new JmambaException("k must be >= 1, got " + k);
     }
 
     /** Releases the model; later calls fail. Waits for a forward pass in progress. */

@@ -6,6 +6,7 @@ import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -23,7 +24,7 @@ public final class ChannelsLastBatchNorm extends Layer {
     private final Parameter bias;   // (C)
 
     public ChannelsLastBatchNorm(int channels) {
-        if (channels < 1) throw new IllegalArgumentException("ChannelsLastBatchNorm: channels must be >= 1, got " + channels);
+        if (channels < 1) throw new JmambaException("ChannelsLastBatchNorm: channels must be >= 1, got " + channels);
         this.channels = channels;
         this.weight = param("weight", Init.constant(1, channels)).noWeightDecay(true);
         this.bias = param("bias", Init.constant(0, channels)).noWeightDecay(true);
@@ -35,12 +36,12 @@ public final class ChannelsLastBatchNorm extends Layer {
     /** x (B, H, W, C) → (B, H, W, C). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(3) != channels) {
-            throw new IllegalArgumentException("ChannelsLastBatchNorm(" + channels + "): expected input (B, H, W, " + channels + "), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("ChannelsLastBatchNorm(" + channels + "): expected input (B, H, W, " + channels + "), got " + Arrays.toString(x.shape()));
         }
         Var mean, var;                                                   // (1, 1, 1, C) each
         if (isTraining()) {
             long n = (long) x.size(0) * x.size(1) * x.size(2);
-            if (n < 2) throw new IllegalArgumentException("ChannelsLastBatchNorm: training needs more than one value per channel, got " + Arrays.toString(x.shape()));
+            if (n < 2) throw new JmambaException("ChannelsLastBatchNorm: training needs more than one value per channel, got " + Arrays.toString(x.shape()));
             mean = x.mean(true, 0, 1, 2);
             var = x.var(false, true, 0, 1, 2);
             updateRunningStats(mean.value(), var.value(), n);

@@ -4,6 +4,7 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Init;
 import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -20,7 +21,7 @@ public final class ChannelsLastConv3x3 extends Layer {
     private final Parameter weight; // (9·C, O)
 
     public ChannelsLastConv3x3(int in, int out, long seed) {
-        if (in < 1 || out < 1) throw new IllegalArgumentException("ChannelsLastConv3x3: channels must be >= 1, got " + in + " → " + out);
+        if (in < 1 || out < 1) throw new JmambaException("ChannelsLastConv3x3: channels must be >= 1, got " + in + " → " + out);
         this.in = in;
         this.out = out;
         this.weight = param("weight", Init.torchDefaultWeight(seed, out, 9 * in).transpose(0, 1).contiguous());
@@ -31,7 +32,7 @@ public final class ChannelsLastConv3x3 extends Layer {
     /** x (B, H, W, C) → (B, H, W, O). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(3) != in) {
-            throw new IllegalArgumentException("ChannelsLastConv3x3: expected input (B, H, W, " + in + "), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("ChannelsLastConv3x3: expected input (B, H, W, " + in + "), got " + Arrays.toString(x.shape()));
         }
         int b = x.size(0), h = x.size(1), w = x.size(2);
         Var padded = x.pad(0, 0, 0, 1, 1, 1, 1);                                  // (B, H+2, W+2, C)

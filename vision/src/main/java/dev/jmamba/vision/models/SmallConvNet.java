@@ -4,6 +4,7 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -36,7 +37,7 @@ public final class SmallConvNet extends Layer {
      */
     public SmallConvNet(int inChannels, int resolution, int width, int numClasses, long seed) {
         if (inChannels < 1 || width < 1 || numClasses < 2 || resolution < 4 || resolution % 4 != 0) {
-            throw new IllegalArgumentException("SmallConvNet: need inChannels >= 1, a resolution that is a positive multiple of 4, width >= 1 and numClasses >= 2, got "
+            throw new JmambaException("SmallConvNet: need inChannels >= 1, a resolution that is a positive multiple of 4, width >= 1 and numClasses >= 2, got "
                     + inChannels + ", " + resolution + ", " + width + ", " + numClasses);
         }
         this.inChannels = inChannels;
@@ -52,7 +53,7 @@ public final class SmallConvNet extends Layer {
     /** x (B, C, R, R) → logits (B, K). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(1) != inChannels || x.size(2) != resolution || x.size(3) != resolution) {
-            throw new IllegalArgumentException("SmallConvNet: expected input (B, " + inChannels + ", " + resolution + ", " + resolution
+            throw new JmambaException("SmallConvNet: expected input (B, " + inChannels + ", " + resolution + ", " + resolution
                     + "), got " + Arrays.toString(x.shape()));
         }
         int b = x.size(0);

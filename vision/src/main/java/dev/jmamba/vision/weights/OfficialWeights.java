@@ -4,6 +4,7 @@ import dev.jmamba.io.CheckpointException;
 import dev.jmamba.io.TensorBlobs;
 import dev.jmamba.io.WeightFiles;
 import dev.jmamba.nn.StateDictException;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.IsotropicNet;
@@ -14,7 +15,7 @@ import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.vision.image.Normalization;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class OfficialWeights {
      * @param entry the checkpoint entry the state dict came from ("" for a bare state dict)
      * @param notes what was changed on the way (dropped buffers, resampled position embeddings)
      */
-    public record Imported(ModelSpec spec, Classifier model, Path file, String entry, List<String> notes) {
+    public record Imported(ModelChoice spec, Classifier model, Path file, String entry, List<String> notes) {
 
         /**
          * Writes a checkpoint folder {@code dir/checkpoint} that {@code ImageClassifier}, {@code eval} and
@@ -77,7 +78,7 @@ public final class OfficialWeights {
         public void writeCheckpoint(Path dir, List<String> classNames) {
             List<String> names = classNames != null ? classNames : defaultClassNames(spec.numClasses());
             if (names.size() != spec.numClasses()) {
-                throw new IllegalArgumentException(names.size() + " class names for a model with " + spec.numClasses() + " classes");
+                throw new JmambaException(names.size() + " class names for a model with " + spec.numClasses() + " classes");
             }
             Normalization norm = spec.inChannels() == 3 ? Normalization.IMAGENET : Normalization.half(spec.inChannels());
             RunConfig cfg = new RunConfig(spec, new RunConfig.DataSpec(TrainedModel.NO_DATA, null, 0, 0, names, spec.inChannels(),
@@ -88,7 +89,7 @@ public final class OfficialWeights {
 
     /** Reads {@code file} and builds registry model {@code name} with its weights. */
     public static Imported load(String name, Path file, Options options) {
-        if (!ModelRegistry.contains(name)) throw new IllegalArgumentException("unknown model '" + name + "'; known models: " + String.join(", ", ModelRegistry.names()));
+        if (!ModelRegistry.contains(name)) throw new JmambaException("unknown model '" + name + "'; known models: " + String.join(", ", ModelRegistry.names()));
         WeightFiles.StateDict read = WeightFiles.read(file, options.entry());
         List<String> notes = new ArrayList<>();
         Map<String, Tensor> state = new LinkedHashMap<>();
@@ -97,7 +98,7 @@ public final class OfficialWeights {
         int classes = options.classes() != null ? options.classes() : inferClasses(file, state);
         int channels = options.inChannels() != null ? options.inChannels() : inferChannels(file, state);
         int resolution = options.resolution() != null ? options.resolution() : defaultResolution(name);
-        ModelSpec spec = new ModelSpec(name, classes, channels, resolution, 0, 0);
+        ModelChoice spec = new ModelChoice(name, classes, channels, resolution, 0, 0);
         Classifier model = ModelRegistry.create(spec);
         if (name.startsWith("globalmamba") && model.module() instanceof IsotropicNet net && state.get("pos_embed") != null
                 && state.get("pos_embed").size(1) == net.builtLayout().length() + 1) {
@@ -112,7 +113,7 @@ public final class OfficialWeights {
             if (tokens != net.builtLayout().length()) {             // build at the resolution the weights were trained at
                 int r = sideFor(net, tokens);
                 if (r > 0) {
-                    spec = new ModelSpec(name, classes, channels, r, 0, 0);
+                    spec = new ModelChoice(name, classes, channels, r, 0, 0);
                     model = ModelRegistry.create(spec);
                 }
             }

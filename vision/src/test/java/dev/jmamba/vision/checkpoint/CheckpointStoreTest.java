@@ -1,9 +1,9 @@
 package dev.jmamba.vision.checkpoint;
 
-import dev.jmamba.io.TensorBlobs;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
 import dev.jmamba.io.CheckpointException;
+import dev.jmamba.io.TensorBlobs;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,12 +22,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class CheckpointStoreTest {
     @TempDir Path tmp;
 
-    private static final RunConfig CONFIG = new RunConfig(new ModelSpec("tiny-cnn", 10, 1, 28, 0, 1),
+    private static final RunConfig CONFIG = new RunConfig(new ModelChoice("tiny-cnn", 2, 1, 28, 0, 1),
             new RunConfig.DataSpec("synthetic", null, 0, 0, List.of("a", "b"), 1, new float[] {0.5f}, new float[] {0.5f}, "light"),
-            new RunConfig.Recipe(8, 1, 10, 10, 1e-3, 1, 1e-6, 1e-5, 0.05, 0, 0, 0, 0, 0, 0, 1));
+            new RunConfig.Recipe(8, 2, 10, 20, 1e-3, 1, 1e-6, 1e-5, 0.05, 0, 0, 0, 0, 0, 0, 1));
 
     private static TrainerState state(long step) {
-        return new TrainerState(step, 0, (int) step, 1, 1e-3, false, 0, 0, 0, 1.5);
+        return new TrainerState(step, (int) (step / 10), (int) (step % 10), 1, 1e-3, false, 0, 0, 0, 1.5, 100L, 10);
     }
 
     private static Map<String, Tensor> tensors(long seed) {

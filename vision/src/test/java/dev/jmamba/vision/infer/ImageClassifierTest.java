@@ -12,7 +12,7 @@ import dev.jmamba.vision.image.FloatImage;
 import dev.jmamba.vision.image.Images;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +38,7 @@ class ImageClassifierTest {
     static final List<String> NAMES = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine");
 
     /** Writes a checkpoint of a freshly initialised model; returns the model (eval mode, CPU). */
-    static Classifier writeCheckpoint(Path runDir, ModelSpec spec, String kind, float[] mean, float[] std) {
+    static Classifier writeCheckpoint(Path runDir, ModelChoice spec, String kind, float[] mean, float[] std) {
         Classifier m = ModelRegistry.create(spec);
         RunConfig cfg = new RunConfig(spec, new RunConfig.DataSpec(kind, null, 0, 0, NAMES, spec.inChannels(), mean, std, "none"), null);
         CheckpointStore.write(runDir, cfg, new TrainerState(0, 0, 0, spec.seed(), 0, false, 0, 0, 0, 0), m.module().stateDict(), null, null);
@@ -61,7 +61,7 @@ class ImageClassifierTest {
 
     @Test
     void predictionsAreTheSoftmaxOfTheModelsLogitsOnThePreprocessedImage() throws Exception {
-        Classifier m = writeCheckpoint(dir, new ModelSpec("tiny-cnn", 10, 1, 28, 0, 3), "synthetic", new float[] {0.3f}, new float[] {0.4f});
+        Classifier m = writeCheckpoint(dir, new ModelChoice("tiny-cnn", 10, 1, 28, 0, 3), "synthetic", new float[] {0.3f}, new float[] {0.4f});
         try (ImageClassifier c = ImageClassifier.load(dir, Device.CPU)) {
             assertEquals(NAMES, c.labels());
             assertEquals("tiny-cnn", c.modelName());
@@ -96,7 +96,7 @@ class ImageClassifierTest {
 
     @Test
     void batchesAndConcurrentCallsAgreeWithSingleCalls() throws Exception {
-        writeCheckpoint(dir, new ModelSpec("vim-nano", 10, 3, 32, 0, 5), "folder", new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
+        writeCheckpoint(dir, new ModelChoice("vim-nano", 10, 3, 32, 0, 5), "folder", new float[] {0.5f, 0.4f, 0.3f}, new float[] {0.2f, 0.25f, 0.3f});
         List<BufferedImage> images = new ArrayList<>();
         for (int i = 0; i < 6; i++) images.add(randomImage(10 + i, 30 + 7 * i, 45 - 3 * i));
         try (ImageClassifier c = ImageClassifier.load(dir, Device.CPU)) {
@@ -125,7 +125,7 @@ class ImageClassifierTest {
     @Test
     void badUseAndBadCheckpointsGiveOneClearMessage() throws Exception {
         Path run = dir.resolve("run");
-        writeCheckpoint(run, new ModelSpec("tiny-cnn", 10, 1, 28, 0, 3), "synthetic", new float[] {0.3f}, new float[] {0.4f});
+        writeCheckpoint(run, new ModelChoice("tiny-cnn", 10, 1, 28, 0, 3), "synthetic", new float[] {0.3f}, new float[] {0.4f});
         ImageClassifier c = ImageClassifier.load(run, Device.CPU);
         assertThrows(IllegalArgumentException.class, () -> c.predict(randomImage(1, 8, 8), 0));
         var wrongSize = assertThrows(IllegalArgumentException.class, () -> c.logits(new float[10], 1, 28, 28));

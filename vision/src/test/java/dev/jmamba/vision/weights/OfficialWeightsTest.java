@@ -13,7 +13,7 @@ import dev.jmamba.vision.PosEmbeds;
 import dev.jmamba.vision.infer.ImageClassifier;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,7 +82,7 @@ class OfficialWeightsTest {
         Path file = resource("vim-nano-training.pth");
         OfficialWeights.Imported imp = OfficialWeights.load("vim-nano", file, OfficialWeights.Options.DEFAULTS);
         assertEquals("model", imp.entry());
-        assertEquals(new ModelSpec("vim-nano", 10, 1, 28, 0, 0), imp.spec(), "classes, channels and resolution from the weights");
+        assertEquals(new ModelChoice("vim-nano", 10, 1, 28, 0, 0), imp.spec(), "classes, channels and resolution from the weights");
         Map<String, Tensor> expected = roundedToHalf(stateOf("vim-nano"));
         assertSameState(expected, imp.model().module().stateDict());
 

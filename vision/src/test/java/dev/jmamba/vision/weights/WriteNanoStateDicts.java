@@ -2,7 +2,7 @@ package dev.jmamba.vision.weights;
 
 import dev.jmamba.io.TensorBlobs;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.vision.models.ModelRegistry.ModelSpec;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +20,8 @@ public final class WriteNanoStateDicts {
     static final String[] MODELS = {"vim-nano"};
     static final long SEED = 7;
 
-    static ModelSpec spec(String model) {
-        return new ModelSpec(model, 10, 1, 28, 0, SEED);
+    static ModelChoice spec(String model) {
+        return new ModelChoice(model, 10, 1, 28, 0, SEED);
     }
 
     public static void main(String[] args) throws Exception {
