@@ -61,6 +61,20 @@ public final class ImageFolder implements Dataset {
         return new ImageFolder(root, split, classNames, files, labels, badFiles, skipped, decoder);
     }
 
+    /** The first {@code n} of {@code n} evenly spaced images (index i · size / n), or this split when n ≥ size. */
+    public ImageFolder evenlySpaced(int n) {
+        if (n < 1) throw new IllegalArgumentException("expected at least 1 image, got " + n);
+        if (n >= files.length) return this;
+        Path[] f = new Path[n];
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) {
+            int j = (int) ((long) i * files.length / n);
+            f[i] = files[j];
+            l[i] = labels[j];
+        }
+        return new ImageFolder(root, split, classNames, f, l, badFiles, skipped, decoder);
+    }
+
     /** The JPEG decoder choice. */
     public ImageDecoding.Decoder decoder() {
         return decoder;
