@@ -5,6 +5,7 @@ import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -172,6 +173,35 @@ public abstract class Optimizer {
             factorTable.copyFrom(Tensor.of(hostFactors, factorRows.size(), k).to(factorTable.device()));
         }
     }
+
+    /**
+     * Device-factor mode: calls off the step queued next unless {@code keep} (a () tensor on the
+     * parameters' device, any dtype; non-zero = keep) says otherwise, without a host read: the
+     * factor {@link #gateFactor()} of every row becomes NaN where keep is 0, which the update
+     * kernels read as "leave the parameter and its state as they are" ({@link Updates}). Call it
+     * after {@link #writeDeviceFactors()} and before {@link #step()}. The step counters advance
+     * either way (they were advanced by writeDeviceFactors, before anything was known).
+     */
+    public void gateDeviceStep(Tensor keep) {
+        requireDeviceFactors("gateDeviceStep");
+        if (keep.numel() != 1) throw new IllegalArgumentException(getClass().getSimpleName() + ".gateDeviceStep: keep must be a single value, got shape "
+                + Arrays.toString(keep.shape()));
+        Tensor column = factorTable.narrow(1, gateFactor(), 1);                                   // (P, 1)
+        column.copyFrom(Tensor.where(keep.reshape(), column, Tensor.scalar(Double.NaN, DType.F64, column.device())));
+    }
+
+    /** The device factor table (P, K) F64 in device-factor mode (rows: parameters updated by the eager step, in group order). */
+    protected Tensor deviceFactorTable(String op) {
+        requireDeviceFactors(op);
+        return factorTable;
+    }
+
+    private void requireDeviceFactors(String op) {
+        if (factorRows == null) throw new IllegalStateException(getClass().getSimpleName() + "." + op + ": call useDeviceFactors() first");
+    }
+
+    /** Index of the factor whose NaN calls an update off (the step size, or the lr). */
+    protected abstract int gateFactor();
 
     /**
      * Updates {@code value} in place from {@code grad} (both the parameter's shape and dtype).
