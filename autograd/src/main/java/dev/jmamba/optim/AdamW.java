@@ -58,6 +58,12 @@ public final class AdamW extends Optimizer {
 
     @Override protected Set<String> stateKinds() { return Set.of("exp_avg", "exp_avg_sq"); }
 
+    /** Zero moments, as the first update creates them. */
+    @Override protected void prepareState(String name, Tensor value) {
+        state("exp_avg", name, value);
+        state("exp_avg_sq", name, value);
+    }
+
     @Override protected int gateFactor() { return Updates.AdamwFactors.STEP_SIZE; }
 
     /**

@@ -143,6 +143,34 @@ public abstract class Optimizer {
         factorRows = rows;
     }
 
+    /**
+     * Switches to device-factor mode without an eager step first: the rows are the parameters that
+     * have a gradient now (call it after the first backward), and their optimizer state is created
+     * as an eager first update would create it ({@link #prepareState}). The updates that follow are
+     * those of eager steps bit for bit. Optimizers whose first update initialises state from the
+     * gradient (SGD's momentum buffer) refuse: they need {@link #useDeviceFactors()} after an eager step.
+     */
+    public void useDeviceFactorsForGradients() {
+        if (factorRows != null) throw new IllegalStateException(getClass().getSimpleName() + ": device factors are already in use");
+        List<String> names = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            for (var e : g.params().entrySet()) if (e.getValue().grad() != null) names.add(e.getKey());
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".useDeviceFactorsForGradients: no parameter has a gradient (call it after backward())");
+        }
+        for (String name : names) prepareState(name, byName.get(name).value());
+        lastUpdated.clear();
+        lastUpdated.addAll(names);
+        useDeviceFactors();
+    }
+
+    /** Creates the state of parameter {@code name} that its first update would create (see {@link #useDeviceFactorsForGradients}). */
+    protected void prepareState(String name, Tensor value) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + ": its first update sets state from the gradient; "
+                + "use useDeviceFactors() after one eager step instead");
+    }
+
     /** Back to eager mode; frees the factor table (nothing that reads it may still be queued or replayed). */
     public void useHostFactors() {
         if (factorRows == null) return;

@@ -153,4 +153,29 @@ class DeviceGateTest {
         assertThrows(IllegalStateException.class, () -> opt.gateDeviceStep(Tensor.scalar(1, DType.F64, Device.CPU)));
         assertThrows(IllegalStateException.class, () -> opt.scaleGradientsOnDevice(Tensor.scalar(1, DType.F64, Device.CPU)));
     }
+
+    @Test
+    void deviceFactorsFromTheFirstStepEqualEagerStepsBitForBit() {
+        Sequential a = net(), b = net();
+        AdamW oa = new AdamW(ParamGroups.noDecayFor(a, 0.05), 1e-2), ob = new AdamW(ParamGroups.noDecayFor(b, 0.05), 1e-2);
+        for (int s = 0; s < 4; s++) {
+            forwardBackward(a, s);
+            oa.setLr(1e-2 / (s + 1));
+            oa.step();
+            oa.zeroGrad();
+            forwardBackward(b, s);
+            if (!ob.usesDeviceFactors()) ob.useDeviceFactorsForGradients();
+            ob.setLr(1e-2 / (s + 1));
+            ob.writeDeviceFactors();
+            ob.step();
+            ob.zeroGrad();
+        }
+        Map<String, double[]> ga = snapshot(a, oa), gb = snapshot(b, ob);
+        for (String k : ga.keySet()) assertArrayEquals(ga.get(k), gb.get(k), k);
+        assertEquals(oa.stateDict().get("param_step.0.weight").item(), ob.stateDict().get("param_step.0.weight").item());
+        Sgd sgd = new Sgd(ParamGroups.all(a, 0), 0.1, 0.9, false);
+        forwardBackward(a, 9);
+        assertThrows(UnsupportedOperationException.class, sgd::useDeviceFactorsForGradients);
+        assertThrows(IllegalStateException.class, () -> new AdamW(ParamGroups.all(net(), 0), 1e-3).useDeviceFactorsForGradients());
+    }
 }

@@ -94,6 +94,11 @@ public final class DataLoader implements AutoCloseable {
         return options;
     }
 
+    /** The (C, H, W) shape of every image of a batch. */
+    public int[] pipelineShape() {
+        return new int[] {pipeline.channels(), pipeline.height(), pipeline.width()};
+    }
+
     /** Batches per epoch: N / B rounded down with dropLast, else up. */
     public int batchesPerEpoch() {
         int n = dataset.size();
