@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for dev.jmamba.tensor.cuda.CudaBench: the same cases, one JSON line each.
+"""PyTorch reference for dev.jmamba.tensor.cuda.CudaTensorBench (tensor test sources): the same cases, one JSON line each.
 
 Cases: torch.add at 2^26 floats and a device-to-device copy (GB/s, bytes read + written),
 torch.mm 4096^3 fp32 with TF32 disabled (TFLOP/s), host cost per tiny launch, and a CUDA graph

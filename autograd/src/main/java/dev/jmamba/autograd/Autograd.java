@@ -25,7 +25,14 @@ public final class Autograd {
         return g;
     }
 
-    /** Restores the grad mode that was active when {@link #noGrad()} was called. */
+    /** Turns recording on on this thread until the returned handle is closed (the inverse of {@link #noGrad()}). */
+    public static NoGrad enableGrad() {
+        NoGrad g = new NoGrad(ENABLED.get());
+        ENABLED.set(Boolean.TRUE);
+        return g;
+    }
+
+    /** Restores the grad mode that was active when {@link #noGrad()} or {@link #enableGrad()} was called. */
     public static final class NoGrad implements AutoCloseable {
         private final boolean previous;
         private boolean closed;

@@ -27,9 +27,9 @@ import java.util.Set;
 final class Engine {
     private final Map<Storage, Integer> holders = new IdentityHashMap<>();
     private final List<Tensor> consumed = new ArrayList<>();
-    private final Storage seedStorage;
+    private final Set<Storage> seedStorages = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    private Engine(Tensor seed) { this.seedStorage = seed.storage(); }
+    private Engine(Tensor... seeds) { for (Tensor s : seeds) seedStorages.add(s.storage()); }
 
     /** Propagates {@code seed} = d(loss)/d(root) to every leaf that requires a gradient. */
     static void backward(Var root, Tensor seed) {
@@ -37,13 +37,34 @@ final class Engine {
             root.accumulate(seed);
             return;
         }
-        new Engine(seed).run(root, seed);
+        new Engine(seed).run(new Var[] {root}, new Tensor[] {seed});
     }
 
-    private void run(Var root, Tensor seed) {
-        List<Node> order = topologicalOrder(root.node);
+    /**
+     * Propagates {@code seeds[i]} = d(loss)/d(roots[i]) for every i in one pass (each node runs once,
+     * with the gradients of all roots summed), as {@code torch.autograd.backward(tensors, grads)}.
+     */
+    static void backward(Var[] roots, Tensor[] seeds) {
+        List<Var> graphRoots = new ArrayList<>();
+        List<Tensor> graphSeeds = new ArrayList<>();
+        for (int i = 0; i < roots.length; i++) {
+            if (roots[i].node == null) roots[i].accumulate(seeds[i]);
+            else {
+                graphRoots.add(roots[i]);
+                graphSeeds.add(seeds[i]);
+            }
+        }
+        if (graphRoots.isEmpty()) return;
+        Tensor[] s = graphSeeds.toArray(new Tensor[0]);
+        new Engine(s).run(graphRoots.toArray(new Var[0]), s);
+    }
+
+    private void run(Var[] roots, Tensor[] seeds) {
+        List<Node> rootNodes = new ArrayList<>();
+        for (Var r : roots) rootNodes.add(r.node);
+        List<Node> order = topologicalOrder(rootNodes);
         try {
-            put(root.node, root.slot, seed);
+            for (int i = 0; i < roots.length; i++) put(roots[i].node, roots[i].slot, seeds[i]);
             for (int k = order.size() - 1; k >= 0; k--) {
                 Node node = order.get(k);
                 Tensor[] gradOutputs = node.takePending();
@@ -82,7 +103,7 @@ final class Engine {
     private void releaseUnheld() {
         for (Tensor t : consumed) {
             Storage s = t.storage();
-            if (s != seedStorage && !holders.containsKey(s)) s.release();
+            if (!seedStorages.contains(s) && !holders.containsKey(s)) s.release();
         }
         consumed.clear();
     }
@@ -113,14 +134,24 @@ final class Engine {
      * Nodes reachable from {@code root}, every node after all the nodes it consumes (inputs
      * first). An explicit stack replaces recursion, so graph depth is limited only by memory.
      */
-    static List<Node> topologicalOrder(Node root) {
+    static List<Node> topologicalOrder(Node root) { return topologicalOrder(List.of(root)); }
+
+    /** {@link #topologicalOrder(Node)} for several roots: one order over the union of their graphs. */
+    static List<Node> topologicalOrder(List<Node> roots) {
         List<Node> order = new ArrayList<>();
         Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Node> stack = new ArrayDeque<>();
         ArrayDeque<Integer> nextInput = new ArrayDeque<>(); // per stack entry: next input to visit
-        stack.push(root);
-        nextInput.push(0);
-        seen.add(root);
+        for (Node root : roots) {
+            if (!seen.add(root)) continue;
+            stack.push(root);
+            nextInput.push(0);
+            depthFirst(stack, nextInput, seen, order);
+        }
+        return order;
+    }
+
+    private static void depthFirst(ArrayDeque<Node> stack, ArrayDeque<Integer> nextInput, Set<Node> seen, List<Node> order) {
         while (!stack.isEmpty()) {
             Node node = stack.peek();
             int i = nextInput.pop();
@@ -136,6 +167,5 @@ final class Engine {
                 nextInput.push(0);
             }
         }
-        return order;
     }
 }

@@ -1,6 +1,7 @@
 package dev.jmamba.autograd;
 
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
@@ -112,18 +113,18 @@ public final class GradCheck {
         for (int i = 0; i < inputs.length; i++) {
             Tensor x = inputs[i];
             if (x.dtype().isFloating() && x.dtype() != DType.F64) {
-                throw new IllegalArgumentException("GradCheck: expected F64 (or index) inputs, got " + x.dtype() + " for input " + i);
+                throw new JmambaException("GradCheck: expected F64 (or index) inputs, got " + x.dtype() + " for input " + i);
             }
             int[] s = x.shape(), st = x.strides();
             for (int d = 0; d < s.length; d++) {
                 if (s[d] > 1 && st[d] == 0) {
-                    throw new IllegalArgumentException("GradCheck: expected inputs without broadcast (stride-0) dims, got strides "
+                    throw new JmambaException("GradCheck: expected inputs without broadcast (stride-0) dims, got strides "
                             + Shapes.str(st) + " for input " + i + " of shape " + Shapes.str(s));
                 }
             }
             for (int k = 0; k < i; k++) {
                 if (x.dtype().isFloating() && inputs[k].storage() == x.storage()) {
-                    throw new IllegalArgumentException("GradCheck: inputs " + k + " and " + i + " share storage; pass copies");
+                    throw new JmambaException("GradCheck: inputs " + k + " and " + i + " share storage; pass copies");
                 }
             }
         }

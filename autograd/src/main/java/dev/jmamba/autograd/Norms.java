@@ -1,5 +1,6 @@
 package dev.jmamba.autograd;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 /**
@@ -24,7 +25,7 @@ public final class Norms {
      * gradients may flow into either output or both.
      */
     public static AddNorm addRmsNorm(Var x, Var residual, Var weight, double eps) {
-        if (x == null) throw new IllegalArgumentException("addRmsNorm: expected an input x, got null");
+        if (x == null) throw new JmambaException("addRmsNorm: expected an input x, got null");
         Var[] out = CustomOps.apply(new AddRmsNorm(eps), x, residual, weight);
         return new AddNorm(out[0], out[1]);
     }

@@ -13,9 +13,11 @@ import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
 import java.util.function.Supplier;
 
 /**
@@ -44,7 +46,7 @@ public final class Var {
     final int slot;                      // which output of node this is
 
     Var(Tensor value, Node node, int slot) {
-        if (value == null) throw new IllegalArgumentException("Var: expected a tensor, got null");
+        if (value == null) throw new JmambaException("Var: expected a tensor, got null");
         this.value = value;
         this.node = node;
         this.slot = slot;
@@ -76,7 +78,7 @@ public final class Var {
     public Var requiresGrad(boolean on) {
         if (node != null) throw new IllegalStateException("requiresGrad: expected a leaf Var, got the output of '" + node.op + "'");
         if (on && !value.dtype().isFloating()) {
-            throw new IllegalArgumentException("requiresGrad: expected a floating-point tensor, got " + value.dtype());
+            throw new JmambaException("requiresGrad: expected a floating-point tensor, got " + value.dtype());
         }
         leafRequiresGrad = on;
         return this;
@@ -92,10 +94,10 @@ public final class Var {
     public void setValue(Tensor t) {
         if (node != null) throw new IllegalStateException("setValue: expected a leaf Var, got the output of '" + node.op + "'");
         if (!Shapes.same(t.shape(), value.shape())) {
-            throw new IllegalArgumentException("setValue: expected shape " + Shapes.str(value.shape()) + ", got " + Shapes.str(t.shape()));
+            throw new JmambaException("setValue: expected shape " + Shapes.str(value.shape()) + ", got " + Shapes.str(t.shape()));
         }
         if (!t.device().equals(value.device())) {
-            throw new IllegalArgumentException("setValue: expected a tensor on " + value.device() + ", got " + t.device());
+            throw new JmambaException("setValue: expected a tensor on " + value.device() + ", got " + t.device());
         }
         DType dtype = value.dtype();
         value = t.dtype() == dtype ? t : Scope.unowned(() -> t.to(dtype));
@@ -116,7 +118,7 @@ public final class Var {
     /** Backward from a one-element output, seeding its gradient with 1. */
     public void backward() {
         if (value.numel() != 1) {
-            throw new IllegalArgumentException("backward: expected a one-element output (or pass its gradient), got shape "
+            throw new JmambaException("backward: expected a one-element output (or pass its gradient), got shape "
                     + Shapes.str(value.shape()));
         }
         backward(Tensor.full(1, value.dtype(), value.device(), value.shape()));
@@ -129,10 +131,30 @@ public final class Var {
                     + "(no input requires grad, or it was computed under Autograd.noGrad())");
         }
         if (!Shapes.same(gradOutput.shape(), value.shape())) {
-            throw new IllegalArgumentException("backward: expected a gradient of shape " + Shapes.str(value.shape())
+            throw new JmambaException("backward: expected a gradient of shape " + Shapes.str(value.shape())
                     + ", got " + Shapes.str(gradOutput.shape()));
         }
         Engine.backward(this, gradOutput);
+    }
+
+    /**
+     * Backward from several outputs at once, {@code roots[i]} seeded with {@code gradOutputs[i]} (its
+     * shape), as {@code torch.autograd.backward(tensors, grad_tensors)}: one pass, every node once.
+     */
+    public static void backward(Var[] roots, Tensor[] gradOutputs) {
+        if (roots.length != gradOutputs.length) {
+            throw new JmambaException("backward: expected one gradient per root (" + roots.length + "), got " + gradOutputs.length);
+        }
+        for (int i = 0; i < roots.length; i++) {
+            if (!roots[i].requiresGrad()) {
+                throw new IllegalStateException("backward: root " + i + " is a constant (no input requires grad, or it was computed under Autograd.noGrad())");
+            }
+            if (!Shapes.same(gradOutputs[i].shape(), roots[i].value.shape())) {
+                throw new JmambaException("backward: expected a gradient of shape " + Shapes.str(roots[i].value.shape())
+                        + " for root " + i + ", got " + Shapes.str(gradOutputs[i].shape()));
+            }
+        }
+        Engine.backward(roots, gradOutputs);
     }
 
     /** Adds {@code g} (this leaf's shape) to its gradient (the engine routes non-leaf gradients itself). */
@@ -296,7 +318,7 @@ public final class Var {
     public Var pad(double padValue, int... pads) { return unary("pad", value.pad(padValue, pads), () -> ViewRules.pad(pads)); }
 
     public static Var cat(int axis, Var... parts) {
-        if (parts.length == 0) throw new IllegalArgumentException("cat: expected at least one Var, got none");
+        if (parts.length == 0) throw new JmambaException("cat: expected at least one Var, got none");
         Tensor[] values = new Tensor[parts.length];
         for (int i = 0; i < parts.length; i++) values[i] = parts[i].value;
         Tensor y = Tensor.cat(axis, values);
@@ -310,12 +332,12 @@ public final class Var {
 
     /** Stacks equal-shaped Vars along a new dim (unsqueeze each, then cat). */
     public static Var stack(int axis, Var... parts) {
-        if (parts.length == 0) throw new IllegalArgumentException("stack: expected at least one Var, got none");
+        if (parts.length == 0) throw new JmambaException("stack: expected at least one Var, got none");
         int a = Shapes.axis("stack", axis, parts[0].rank() + 1);
         Var[] u = new Var[parts.length];
         for (int i = 0; i < parts.length; i++) {
             if (!Shapes.same(parts[i].shape(), parts[0].shape())) {
-                throw new IllegalArgumentException("stack: expected equal shapes, got " + Shapes.str(parts[0].shape())
+                throw new JmambaException("stack: expected equal shapes, got " + Shapes.str(parts[0].shape())
                         + " and " + Shapes.str(parts[i].shape()));
             }
             u[i] = parts[i].unsqueeze(a);
@@ -372,6 +394,27 @@ public final class Var {
                 saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
     }
 
+    /**
+     * {@code act(this) @ w} without keeping {@code act(this)} for backward: the node saves this
+     * (and w when this wants a gradient) and recomputes the activation for w's gradient — one
+     * element-wise pass instead of an activation-sized tensor held until backward (a Linear after
+     * a GELU: the MLP's widest tensor). Gradients equal those of {@code act().matmul(w)} exactly.
+     * this (..., k), w as in {@link #matmul}; act one of TANH, SIGMOID, SILU, GELU, GELU_TANH.
+     */
+    public Var matmulAfter(UnaryOp act, Var w) {
+        if (!act.hasFusedGradient() || act == UnaryOp.SOFTPLUS) {
+            throw new JmambaException("matmulAfter: expected tanh, sigmoid, silu, gelu or gelu_tanh, got " + act);
+        }
+        Tensor y = value.backend().unary(act, value, 0, 0).matmul(w.value);
+        return record("matmulAfter", y, () -> (gy, needs) -> {
+            // the activation is recomputed only for w's gradient; for this's gradient the rule reads w alone
+            Tensor a = needs[1] ? value.backend().unary(act, value, 0, 0) : value;
+            Tensor[] g = LinearRules.matmul(a, w.value).backward(gy, needs);
+            Tensor gx = g[0] == null ? null : value.backend().unaryGrad(act, value, g[0], 0, 0);
+            return new Tensor[] {gx, g[1]};
+        }, saves(value, wants(this) ? w.value : null), this, w);
+    }
+
     /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */
     public Var conv2d(Var weight, Var bias, ConvParams p) {
         Tensor y = value.conv2d(weight.value, bias == null ? null : bias.value, p);
@@ -382,7 +425,7 @@ public final class Var {
     /** this (N, C, L), weight (O, C/groups, k), bias (O) or null; recorded as a conv2d on (N, C, 1, L). */
     public Var conv1d(Var weight, Var bias, int stride, int padding, int dilation, int groups) {
         if (rank() != 3 || weight.rank() != 3) {
-            throw new IllegalArgumentException("conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
+            throw new JmambaException("conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
                     + Shapes.str(shape()) + " and " + Shapes.str(weight.shape()));
         }
         ConvParams p = new ConvParams(1, stride, 0, padding, 1, dilation, groups);

@@ -70,7 +70,7 @@ public final class SafeTensorFile implements AutoCloseable {
             SafeTensorsHeader header = SafeTensorsHeader.parse(file, headerBytes, available - headerLength);
             return map(file, channel, size, Long.BYTES + headerLength, header);
         } catch (IOException e) {
-            throw new CheckpointException(file, "cannot be read: " + e, e);
+            throw new CheckpointException(file, "cannot be read (" + IoMessages.reason(e) + ")", e);
         }
     }
 

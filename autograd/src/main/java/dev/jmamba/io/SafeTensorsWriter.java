@@ -66,7 +66,8 @@ final class SafeTensorsWriter {
             forceFolder(folder);
         } catch (IOException | RuntimeException e) {
             throw new CheckpointException(absolute, (moved ? "was replaced but its folder could not be synced: "
-                    : "could not be written (the previous file, if any, is untouched): ") + e, e);
+                    : "could not be written (the previous file, if any, is untouched): ")
+                    + (e instanceof IOException io ? IoMessages.reason(io) : String.valueOf(e.getMessage())), e);
         } finally {
             if (!moved) {
                 deleteQuietly(temp);

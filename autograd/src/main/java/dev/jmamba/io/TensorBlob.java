@@ -1,5 +1,6 @@
 package dev.jmamba.io;
 
+import dev.jmamba.tensor.JmambaException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -33,7 +34,7 @@ public record TensorBlob(SafeDType dtype, long[] shape, MemorySegment data) {
     /** Checks that the bytes match the shape; copies the shape. */
     public TensorBlob {
         if (dtype == null || shape == null || data == null) {
-            throw new IllegalArgumentException("TensorBlob needs a dtype, a shape and data; got dtype=" + dtype
+            throw new JmambaException("TensorBlob needs a dtype, a shape and data; got dtype=" + dtype
                     + ", shape=" + Arrays.toString(shape) + ", data=" + data);
         }
         shape = shape.clone();
@@ -41,11 +42,11 @@ public record TensorBlob(SafeDType dtype, long[] shape, MemorySegment data) {
         try {
             expectedBytes = Math.multiplyExact(elementCount(shape), dtype.byteSize());
         } catch (ArithmeticException overflow) {
-            throw new IllegalArgumentException("TensorBlob shape " + Arrays.toString(shape)
+            throw new JmambaException("TensorBlob shape " + Arrays.toString(shape)
                     + " of " + dtype + " has more bytes than a long can count");
         }
         if (data.byteSize() != expectedBytes) {
-            throw new IllegalArgumentException("TensorBlob of " + dtype + " with shape " + Arrays.toString(shape)
+            throw new JmambaException("TensorBlob of " + dtype + " with shape " + Arrays.toString(shape)
                     + " needs " + expectedBytes + " bytes of data but got " + data.byteSize());
         }
     }
@@ -62,14 +63,14 @@ public record TensorBlob(SafeDType dtype, long[] shape, MemorySegment data) {
     }
 
     /**
-     * Product of {@code shape}; throws {@link IllegalArgumentException} for a negative dimension and
+     * Product of {@code shape}; throws {@link JmambaException} for a negative dimension and
      * {@link ArithmeticException} when the product overflows a long.
      */
     static long elementCount(long[] shape) {
         long count = 1;
         for (long dim : shape) {
             if (dim < 0) {
-                throw new IllegalArgumentException("TensorBlob shape " + Arrays.toString(shape)
+                throw new JmambaException("TensorBlob shape " + Arrays.toString(shape)
                         + " has a negative dimension");
             }
             count = Math.multiplyExact(count, dim);
@@ -147,7 +148,7 @@ public record TensorBlob(SafeDType dtype, long[] shape, MemorySegment data) {
     private static MemorySegment heapBytes(long[] shape, int valueCount, SafeDType dtype) {
         long expected = elementCount(shape);
         if (expected != valueCount) {
-            throw new IllegalArgumentException("TensorBlob shape " + Arrays.toString(shape) + " needs "
+            throw new JmambaException("TensorBlob shape " + Arrays.toString(shape) + " needs "
                     + expected + " values but got " + valueCount);
         }
         long byteCount = (long) valueCount * dtype.byteSize();

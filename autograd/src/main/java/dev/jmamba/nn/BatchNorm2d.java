@@ -3,6 +3,7 @@ package dev.jmamba.nn;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -26,7 +27,7 @@ public final class BatchNorm2d extends Layer {
 
     public BatchNorm2d(int channels, double eps, double momentum) {
         if (channels < 1 || !(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
-            throw new IllegalArgumentException("BatchNorm2d: need channels >= 1, eps > 0, momentum in [0, 1], got "
+            throw new JmambaException("BatchNorm2d: need channels >= 1, eps > 0, momentum in [0, 1], got "
                     + channels + ", " + eps + ", " + momentum);
         }
         this.channels = channels;
@@ -52,12 +53,12 @@ public final class BatchNorm2d extends Layer {
     /** x (N, C, H, W) → (N, C, H, W). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(1) != channels) {
-            throw new IllegalArgumentException("BatchNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("BatchNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
         }
         Var mean, var;                                   // (1, C, 1, 1) each
         if (isTraining()) {
             long n = (long) x.size(0) * x.size(2) * x.size(3);
-            if (n < 2) throw new IllegalArgumentException("BatchNorm2d: training needs more than one value per channel, got input " + Arrays.toString(x.shape()));
+            if (n < 2) throw new JmambaException("BatchNorm2d: training needs more than one value per channel, got input " + Arrays.toString(x.shape()));
             mean = x.mean(true, 0, 2, 3);
             var = x.var(false, true, 0, 2, 3);
             updateRunningStats(mean.value(), var.value(), n);

@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -28,7 +29,7 @@ public final class Conv1d extends Layer {
                    boolean bias, boolean causal, long seed) {
         if (inChannels < 1 || outChannels < 1 || kernel < 1 || stride < 1 || dilation < 1 || padding < 0 || groups < 1
                 || inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("Conv1d: need positive sizes with channels divisible by groups, got in "
+            throw new JmambaException("Conv1d: need positive sizes with channels divisible by groups, got in "
                     + inChannels + ", out " + outChannels + ", kernel " + kernel + ", stride " + stride + ", padding "
                     + padding + ", dilation " + dilation + ", groups " + groups);
         }
@@ -57,7 +58,7 @@ public final class Conv1d extends Layer {
     /** x (N, C, L) → (N, O, L') (L' = L for the causal form). */
     @Override public Var forward(Var x) {
         if (x.rank() != 3 || x.size(1) != inChannels) {
-            throw new IllegalArgumentException("Conv1d: expected input (N, " + inChannels + ", L), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("Conv1d: expected input (N, " + inChannels + ", L), got " + Arrays.toString(x.shape()));
         }
         Var b = bias == null ? null : bias.var();
         if (causal) {

@@ -2,6 +2,7 @@ package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -20,7 +21,7 @@ public final class Conv2d extends Layer {
     public Conv2d(int inChannels, int outChannels, int kernel, int stride, int padding, int dilation, int groups,
                   boolean bias, long seed) {
         if (inChannels < 1 || outChannels < 1 || kernel < 1 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0) {
-            throw new IllegalArgumentException("Conv2d: need positive sizes with channels divisible by groups, got in "
+            throw new JmambaException("Conv2d: need positive sizes with channels divisible by groups, got in "
                     + inChannels + ", out " + outChannels + ", kernel " + kernel + ", groups " + groups);
         }
         this.inChannels = inChannels;
@@ -38,7 +39,7 @@ public final class Conv2d extends Layer {
     /** x (N, C, H, W) → (N, O, H', W'). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(1) != inChannels) {
-            throw new IllegalArgumentException("Conv2d: expected input (N, " + inChannels + ", H, W), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("Conv2d: expected input (N, " + inChannels + ", H, W), got " + Arrays.toString(x.shape()));
         }
         return x.conv2d(weight.var(), bias == null ? null : bias.var(), params);
     }

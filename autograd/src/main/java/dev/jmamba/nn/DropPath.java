@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.Tensor;
 
@@ -18,7 +19,7 @@ public final class DropPath extends Layer implements RandomLayer {
     private long calls;
 
     public DropPath(double rate, long seed) {
-        if (!(rate >= 0 && rate < 1)) throw new IllegalArgumentException("DropPath: rate must be in [0, 1), got " + rate);
+        if (!(rate >= 0 && rate < 1)) throw new JmambaException("DropPath: rate must be in [0, 1), got " + rate);
         this.rate = rate;
         this.seed = seed;
     }
@@ -29,14 +30,14 @@ public final class DropPath extends Layer implements RandomLayer {
     @Override public long calls() { return calls; }
 
     @Override public void seek(long position) {
-        if (position < 0) throw new IllegalArgumentException("DropPath.seek: position must be >= 0, got " + position);
+        if (position < 0) throw new JmambaException("DropPath.seek: position must be >= 0, got " + position);
         calls = position;
     }
 
     /** x (B, ...) → (B, ...). */
     @Override public Var forward(Var x) {
         if (!isTraining() || rate == 0) return x;
-        if (x.rank() < 1) throw new IllegalArgumentException("DropPath: expected input (B, ...), got a scalar");
+        if (x.rank() < 1) throw new JmambaException("DropPath: expected input (B, ...), got a scalar");
         int[] maskShape = new int[x.rank()];                                  // (B, 1, ..., 1)
         java.util.Arrays.fill(maskShape, 1);
         maskShape[0] = x.size(0);

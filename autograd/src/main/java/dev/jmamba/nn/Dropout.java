@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.Tensor;
 
@@ -18,7 +19,7 @@ public final class Dropout extends Layer implements RandomLayer {
     private long calls;
 
     public Dropout(double p, long seed) {
-        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
+        if (!(p >= 0 && p < 1)) throw new JmambaException("Dropout: p must be in [0, 1), got " + p);
         this.p = p;
         this.seed = seed;
     }
@@ -27,7 +28,7 @@ public final class Dropout extends Layer implements RandomLayer {
     @Override public long calls() { return calls; }
 
     @Override public void seek(long position) {
-        if (position < 0) throw new IllegalArgumentException("Dropout.seek: position must be >= 0, got " + position);
+        if (position < 0) throw new JmambaException("Dropout.seek: position must be >= 0, got " + position);
         calls = position;
     }
 

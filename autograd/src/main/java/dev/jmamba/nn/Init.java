@@ -2,6 +2,7 @@ package dev.jmamba.nn;
 
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.Tensor;
 
@@ -39,7 +40,7 @@ public final class Init {
      * fresh streams of the seed until none is left), as {@code torch.nn.init.trunc_normal_}.
      */
     public static Tensor truncNormalBetween(long seed, double mean, double std, double lo, double hi, int... shape) {
-        if (!(lo < hi) || !(std > 0)) throw new IllegalArgumentException("truncNormalBetween: need std > 0 and lo < hi, got std " + std + ", [" + lo + ", " + hi + "]");
+        if (!(lo < hi) || !(std > 0)) throw new JmambaException("truncNormalBetween: need std > 0 and lo < hi, got std " + std + ", [" + lo + ", " + hi + "]");
         Tensor x = normal(seed, mean, std, shape);
         for (int round = 1; ; round++) {
             Tensor outside = x.lt(Tensor.scalar(lo, DType.F32, Device.CPU)).add(x.gt(Tensor.scalar(hi, DType.F32, Device.CPU)));
@@ -96,14 +97,14 @@ public final class Init {
 
     /** Input fan of a weight shape (out, in, k...): in·∏k; a 1-D shape gives its size. */
     public static int fanIn(int... shape) {
-        if (shape.length == 0) throw new IllegalArgumentException("fanIn: need a shape of rank >= 1, got a scalar");
+        if (shape.length == 0) throw new JmambaException("fanIn: need a shape of rank >= 1, got a scalar");
         if (shape.length == 1) return shape[0];
         return shape[1] * receptive(shape);
     }
 
     /** Output fan of a weight shape (out, in, k...): out·∏k; a 1-D shape gives its size. */
     public static int fanOut(int... shape) {
-        if (shape.length == 0) throw new IllegalArgumentException("fanOut: need a shape of rank >= 1, got a scalar");
+        if (shape.length == 0) throw new JmambaException("fanOut: need a shape of rank >= 1, got a scalar");
         if (shape.length == 1) return shape[0];
         return shape[0] * receptive(shape);
     }

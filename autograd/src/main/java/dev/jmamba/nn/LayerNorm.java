@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -18,7 +19,7 @@ public final class LayerNorm extends Layer {
     public LayerNorm(int channels) { this(channels, 1e-5, true, true); }
 
     public LayerNorm(int channels, double eps, boolean affine, boolean bias) {
-        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("LayerNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        if (channels < 1 || !(eps > 0)) throw new JmambaException("LayerNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
         this.channels = channels;
         this.eps = eps;
         this.weight = affine ? param("weight", Init.constant(1, channels)).noWeightDecay(true) : null;
@@ -32,7 +33,7 @@ public final class LayerNorm extends Layer {
     /** x (..., C) → (..., C). */
     @Override public Var forward(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {
-            throw new IllegalArgumentException("LayerNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("LayerNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
         }
         return x.layerNorm(weight == null ? null : weight.var(), bias == null ? null : bias.var(), eps);
     }

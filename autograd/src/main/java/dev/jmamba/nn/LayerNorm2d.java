@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -19,7 +20,7 @@ public final class LayerNorm2d extends Layer {
     public LayerNorm2d(int channels) { this(channels, 1e-6); }
 
     public LayerNorm2d(int channels, double eps) {
-        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("LayerNorm2d: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        if (channels < 1 || !(eps > 0)) throw new JmambaException("LayerNorm2d: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
         this.channels = channels;
         this.eps = eps;
         this.weight = param("weight", Init.constant(1, channels)).noWeightDecay(true);
@@ -33,7 +34,7 @@ public final class LayerNorm2d extends Layer {
     /** x (N, C, H, W) → (N, C, H, W). */
     @Override public Var forward(Var x) {
         if (x.rank() != 4 || x.size(1) != channels) {
-            throw new IllegalArgumentException("LayerNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("LayerNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
         }
         Var channelsLast = x.permute(0, 2, 3, 1);                              // (N, H, W, C)
         Var normed = channelsLast.layerNorm(weight.var(), bias.var(), eps);     // (N, H, W, C)

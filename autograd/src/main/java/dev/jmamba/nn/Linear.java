@@ -1,6 +1,8 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.tensor.UnaryOp;
 
 /**
  * y = x·Wᵀ + b. Input (..., in) → output (..., out). Weight (out, in), bias (out) or none.
@@ -13,7 +15,7 @@ public final class Linear extends Layer {
 
     /** A Linear layer whose weight and bias are drawn from streams 0 and 1 of {@code seed}. */
     public Linear(int in, int out, boolean bias, long seed) {
-        if (in < 1 || out < 1) throw new IllegalArgumentException("Linear: in and out must be >= 1, got in " + in + ", out " + out);
+        if (in < 1 || out < 1) throw new JmambaException("Linear: in and out must be >= 1, got in " + in + ", out " + out);
         this.in = in;
         this.out = out;
         this.weight = param("weight", Init.torchDefaultWeight(Seeds.derive(seed, 0), out, in));
@@ -32,10 +34,23 @@ public final class Linear extends Layer {
     /** x (..., in) → (..., out). */
     @Override public Var forward(Var x) {
         if (x.rank() < 1 || x.size(-1) != in) {
-            throw new IllegalArgumentException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+            throw new JmambaException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
                     + java.util.Arrays.toString(x.shape()));
         }
         Var y = x.matmul(weight.var().transpose(0, 1)); // (..., out)
+        return bias == null ? y : y.add(bias.var());
+    }
+
+    /**
+     * {@code forward(act(x))} without keeping act(x) for backward ({@link Var#matmulAfter}): the same
+     * values and gradients, one activation-sized tensor less per call held until backward.
+     */
+    public Var forwardAfter(UnaryOp act, Var x) {
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new JmambaException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        Var y = x.matmulAfter(act, weight.var().transpose(0, 1)); // (..., out)
         return bias == null ? y : y.add(bias.var());
     }
 }

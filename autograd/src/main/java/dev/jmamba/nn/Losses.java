@@ -2,6 +2,7 @@ package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -20,13 +21,13 @@ public final class Losses {
     public static Var crossEntropy(Var logits, int[] labels, double labelSmoothing) {
         checkLogits("crossEntropy", logits);
         if (labels.length != logits.size(0)) {
-            throw new IllegalArgumentException("crossEntropy: expected " + logits.size(0) + " labels for logits "
+            throw new JmambaException("crossEntropy: expected " + logits.size(0) + " labels for logits "
                     + Arrays.toString(logits.shape()) + ", got " + labels.length);
         }
         int k = logits.size(1);
         for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= k) {
-                throw new IllegalArgumentException("crossEntropy: label " + i + " must be in [0, " + k + "), got " + labels[i]);
+                throw new JmambaException("crossEntropy: label " + i + " must be in [0, " + k + "), got " + labels[i]);
             }
         }
         checkSmoothing(labelSmoothing);
@@ -50,14 +51,14 @@ public final class Losses {
      */
     public static Var crossEntropy(Var logits, Tensor labels, double labelSmoothing) {
         if (labels.rank() != 1 || labels.dtype().isFloating()) {
-            throw new IllegalArgumentException("crossEntropy: expected integer labels of shape (B), got " + labels);
+            throw new JmambaException("crossEntropy: expected integer labels of shape (B), got " + labels);
         }
         if (labels.device() instanceof Device.Cpu || !labels.device().equals(logits.device())) {
             return crossEntropy(logits, labels.toIntArray(), labelSmoothing);
         }
         checkLogits("crossEntropy", logits);
         if (labels.size(0) != logits.size(0)) {
-            throw new IllegalArgumentException("crossEntropy: expected " + logits.size(0) + " labels for logits "
+            throw new JmambaException("crossEntropy: expected " + logits.size(0) + " labels for logits "
                     + Arrays.toString(logits.shape()) + ", got " + labels.size(0));
         }
         checkSmoothing(labelSmoothing);
@@ -66,7 +67,7 @@ public final class Losses {
 
     private static void checkSmoothing(double labelSmoothing) {
         if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
-            throw new IllegalArgumentException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
+            throw new JmambaException("crossEntropy: label smoothing must be in [0, 1], got " + labelSmoothing);
         }
     }
 
@@ -77,7 +78,7 @@ public final class Losses {
     public static Var softCrossEntropy(Var logits, Tensor targets) {
         checkLogits("softCrossEntropy", logits);
         if (!Arrays.equals(targets.shape(), logits.shape())) {
-            throw new IllegalArgumentException("softCrossEntropy: targets must have the logits' shape "
+            throw new JmambaException("softCrossEntropy: targets must have the logits' shape "
                     + Arrays.toString(logits.shape()) + ", got " + Arrays.toString(targets.shape()));
         }
         Var logp = logits.logSoftmax(1);                                          // (B, K)
@@ -87,7 +88,7 @@ public final class Losses {
 
     private static void checkLogits(String op, Var logits) {
         if (logits.rank() != 2 || logits.size(0) < 1 || logits.size(1) < 1 || !logits.dtype().isFloating()) {
-            throw new IllegalArgumentException(op + ": expected floating logits of shape (B, K), got "
+            throw new JmambaException(op + ": expected floating logits of shape (B, K), got "
                     + Arrays.toString(logits.shape()) + " " + logits.dtype());
         }
     }

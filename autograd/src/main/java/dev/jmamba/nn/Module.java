@@ -2,6 +2,7 @@ package dev.jmamba.nn;
 
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -33,7 +34,7 @@ public abstract class Module {
     /** Registers a child module under {@code name} (the field name, as in PyTorch) and returns it. */
     protected <T extends Module> T register(String name, T child) {
         checkName(name);
-        if (child == null) throw new IllegalArgumentException(getClass().getSimpleName() + ": child '" + name + "' is null");
+        if (child == null) throw new JmambaException(getClass().getSimpleName() + ": child '" + name + "' is null");
         children.put(name, child);
         return child;
     }
@@ -56,16 +57,16 @@ public abstract class Module {
     /** The current tensor of own buffer {@code name}. */
     protected Tensor buffer(String name) {
         Tensor t = buffers.get(name);
-        if (t == null) throw new IllegalArgumentException(getClass().getSimpleName() + " has no buffer '" + name + "'");
+        if (t == null) throw new JmambaException(getClass().getSimpleName() + " has no buffer '" + name + "'");
         return t;
     }
 
     private void checkName(String name) {
         if (name == null || name.isEmpty() || name.contains(".")) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": a name must be non-empty without dots, got '" + name + "'");
+            throw new JmambaException(getClass().getSimpleName() + ": a name must be non-empty without dots, got '" + name + "'");
         }
         if (params.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + ": name '" + name + "' is already registered");
+            throw new JmambaException(getClass().getSimpleName() + ": name '" + name + "' is already registered");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 /**
@@ -53,7 +54,7 @@ public final class Parameter {
     public void set(Tensor src) {
         Tensor v = var.value();
         if (!v.sameShape(src)) {
-            throw new IllegalArgumentException("Parameter '" + name + "': expected a value of shape "
+            throw new JmambaException("Parameter '" + name + "': expected a value of shape "
                     + java.util.Arrays.toString(v.shape()) + ", got " + java.util.Arrays.toString(src.shape()));
         }
         v.copyFrom(src.to(v.device()).to(v.dtype()));

@@ -2,6 +2,7 @@ package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Norms;
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Arrays;
 
@@ -18,7 +19,7 @@ public final class RMSNorm extends Layer {
     public RMSNorm(int channels) { this(channels, 1e-5); }
 
     public RMSNorm(int channels, double eps) {
-        if (channels < 1 || !(eps > 0)) throw new IllegalArgumentException("RMSNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
+        if (channels < 1 || !(eps > 0)) throw new JmambaException("RMSNorm: need channels >= 1 and eps > 0, got " + channels + ", " + eps);
         this.channels = channels;
         this.eps = eps;
         this.weight = param("weight", Init.constant(1, channels)).noWeightDecay(true);
@@ -40,7 +41,7 @@ public final class RMSNorm extends Layer {
     public Norms.AddNorm forwardWithResidual(Var x, Var residual) {
         checkInput(x);
         if (residual != null && !Arrays.equals(residual.shape(), x.shape())) {
-            throw new IllegalArgumentException("RMSNorm(" + channels + "): expected a residual of the input's shape "
+            throw new JmambaException("RMSNorm(" + channels + "): expected a residual of the input's shape "
                     + Arrays.toString(x.shape()) + ", got " + Arrays.toString(residual.shape()));
         }
         return Norms.addRmsNorm(x, residual, weight.var(), eps);
@@ -48,7 +49,7 @@ public final class RMSNorm extends Layer {
 
     private void checkInput(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {
-            throw new IllegalArgumentException("RMSNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
+            throw new JmambaException("RMSNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
         }
     }
 }

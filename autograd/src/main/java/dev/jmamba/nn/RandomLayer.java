@@ -1,5 +1,7 @@
 package dev.jmamba.nn;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * A layer that draws random numbers in training (Dropout, DropPath): call i of its forward uses the
  * counter-based generator with seed {@code Seeds.derive(seed, i)}. A trainer that wants the masks to
@@ -18,7 +20,7 @@ public interface RandomLayer {
 
     /** Moves every random layer under {@code root} to {@code step · CALLS_PER_STEP}. */
     static void seekAll(Module root, long step) {
-        if (step < 0) throw new IllegalArgumentException("RandomLayer.seekAll: step must be >= 0, got " + step);
+        if (step < 0) throw new JmambaException("RandomLayer.seekAll: step must be >= 0, got " + step);
         for (Module m : root.namedModules().values()) {
             if (m instanceof RandomLayer r) r.seek(Math.multiplyExact(step, CALLS_PER_STEP));
         }

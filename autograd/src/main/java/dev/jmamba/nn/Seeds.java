@@ -9,7 +9,11 @@ public final class Seeds {
 
     /** A seed for stream {@code stream} of {@code seed}; different streams give unrelated seeds. */
     public static long derive(long seed, long stream) {
-        long z = seed + 0x9E3779B97F4A7C15L * (stream + 1);
+        return mix(seed + 0x9E3779B97F4A7C15L * (stream + 1));
+    }
+
+    /** The SplitMix64 finaliser: a bijective 64-bit mix with good avalanche (the one copy in jmamba). */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

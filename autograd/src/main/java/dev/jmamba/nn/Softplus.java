@@ -1,6 +1,7 @@
 package dev.jmamba.nn;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 /** log(1 + exp(beta·x)) / beta, linear above {@code threshold} (PyTorch defaults beta 1, threshold 20). */
 public final class Softplus extends Layer {
@@ -9,7 +10,7 @@ public final class Softplus extends Layer {
     public Softplus() { this(1, 20); }
 
     public Softplus(double beta, double threshold) {
-        if (!(beta > 0)) throw new IllegalArgumentException("Softplus: beta must be > 0, got " + beta);
+        if (!(beta > 0)) throw new JmambaException("Softplus: beta must be > 0, got " + beta);
         this.beta = beta;
         this.threshold = threshold;
     }

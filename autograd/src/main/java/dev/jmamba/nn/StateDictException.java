@@ -1,7 +1,9 @@
 package dev.jmamba.nn;
 
+import dev.jmamba.tensor.JmambaException;
+
 /** Thrown by a strict {@link Module#loadStateDict}: one exception listing every problem found. */
-public final class StateDictException extends IllegalArgumentException {
+public final class StateDictException extends JmambaException {
     private final transient LoadResult result;
 
     public StateDictException(String owner, LoadResult result) {

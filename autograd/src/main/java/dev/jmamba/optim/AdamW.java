@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.Updates;
 
@@ -28,7 +29,7 @@ public final class AdamW extends Optimizer {
     public AdamW(List<ParamGroup> groups, double lr, double beta1, double beta2, double eps) {
         super(groups, lr);
         if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && eps > 0)) {
-            throw new IllegalArgumentException("AdamW: need betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
+            throw new JmambaException("AdamW: need betas in [0, 1) and eps > 0, got " + beta1 + ", " + beta2 + ", " + eps);
         }
         this.beta1 = beta1;
         this.beta2 = beta2;

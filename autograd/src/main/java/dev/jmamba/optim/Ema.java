@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Module;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 
@@ -21,7 +22,7 @@ public final class Ema {
 
     /** Starts the shadow as a copy of {@code model}'s current parameters and buffers. */
     public Ema(Module model, double decay) {
-        if (!(decay >= 0 && decay <= 1)) throw new IllegalArgumentException("Ema: decay must be in [0, 1], got " + decay);
+        if (!(decay >= 0 && decay <= 1)) throw new JmambaException("Ema: decay must be in [0, 1], got " + decay);
         this.decay = decay;
         this.paramNames = java.util.Set.copyOf(model.namedParameters().keySet());
         Scope.unowned(() -> {
@@ -36,7 +37,7 @@ public final class Ema {
     public void update(Module model) {
         Map<String, Tensor> current = model.stateDict();
         if (!current.keySet().equals(shadow.keySet())) {
-            throw new IllegalArgumentException("Ema.update: the model's state keys differ from the shadow's: model "
+            throw new JmambaException("Ema.update: the model's state keys differ from the shadow's: model "
                     + current.keySet() + ", shadow " + shadow.keySet());
         }
         for (var e : shadow.entrySet()) {
@@ -87,7 +88,7 @@ public final class Ema {
                     + ", expected " + java.util.Arrays.toString(shadow.get(k).shape()));
         }
         for (String k : dict.keySet()) if (!shadow.containsKey(k)) problems.add("unexpected '" + k + "'");
-        if (!problems.isEmpty()) throw new IllegalArgumentException("Ema.loadStateDict: " + String.join("; ", problems));
+        if (!problems.isEmpty()) throw new JmambaException("Ema.loadStateDict: " + String.join("; ", problems));
         for (var e : shadow.entrySet()) e.getValue().copyFrom(dict.get(e.getKey()).to(e.getValue().dtype()));
     }
 }

@@ -2,6 +2,7 @@ package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.List;
@@ -17,7 +18,7 @@ public final class GradClip {
      * (the caller should skip the step).
      */
     public static double clipGlobalNorm(List<Parameter> params, double maxNorm) {
-        if (!(maxNorm > 0)) throw new IllegalArgumentException("clipGlobalNorm: maxNorm must be > 0, got " + maxNorm);
+        if (!(maxNorm > 0)) throw new JmambaException("clipGlobalNorm: maxNorm must be > 0, got " + maxNorm);
         Tensor sumSquares = null; // () F64
         for (Parameter p : params) {
             Tensor g = p.grad();

@@ -1,13 +1,13 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
-import dev.jmamba.tensor.cuda.CudaBackend;
-import dev.jmamba.tensor.cuda.CudaGraph;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,11 +41,11 @@ public final class GraphedStep implements AutoCloseable {
 
     private final Optimizer optimizer;
     private final List<Tensor> inputs;
-    private final CudaGraph graph;
+    private final Backend.Graph graph;
     private final Tensor loss;
     private boolean closed;
 
-    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, CudaGraph graph, Tensor loss) {
+    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, Backend.Graph graph, Tensor loss) {
         this.optimizer = optimizer;
         this.inputs = inputs;
         this.graph = graph;
@@ -59,16 +59,17 @@ public final class GraphedStep implements AutoCloseable {
      */
     public static GraphedStep capture(Optimizer optimizer, List<Tensor> staticInputs, int warmupSteps, Body body) {
         if (warmupSteps < 1) {
-            throw new IllegalArgumentException("GraphedStep: expected at least 1 warm-up step (it creates the optimizer state), got " + warmupSteps);
+            throw new JmambaException("GraphedStep: expected at least 1 warm-up step (it creates the optimizer state), got " + warmupSteps);
         }
         if (optimizer.usesDeviceFactors()) throw new IllegalStateException("GraphedStep: the optimizer is already used by a graphed step");
         Device device = deviceOf(optimizer);
-        if (!(Backends.raw(device) instanceof CudaBackend cuda)) {
-            throw new IllegalArgumentException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
+        Backend backend = Backends.raw(device);
+        if (!backend.supportsGraphs()) {
+            throw new JmambaException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
         }
         for (Tensor t : staticInputs) {
             if (!t.device().equals(device)) {
-                throw new IllegalArgumentException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
+                throw new JmambaException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
             }
         }
         for (int i = 0; i < warmupSteps; i++) {
@@ -77,12 +78,12 @@ public final class GraphedStep implements AutoCloseable {
             }
             requireNoGradients(optimizer, "after a warm-up step");
         }
-        cuda.synchronize();
+        backend.synchronize();
         optimizer.useDeviceFactors();
         Tensor[] loss = new Tensor[1];
-        CudaGraph graph;
+        Backend.Graph graph;
         try {
-            graph = CudaGraph.capture(cuda.context(), () -> {
+            graph = backend.captureGraph(() -> {
                 try (Scope step = Scope.open()) {
                     Tensor stepLoss = body.run();
                     loss[0] = Scope.unowned(stepLoss::copy);   // allocated while capturing, kept until close()
@@ -107,7 +108,7 @@ public final class GraphedStep implements AutoCloseable {
         for (ParamGroup g : optimizer.groups()) {
             for (Parameter p : g.params().values()) return p.value().device();
         }
-        throw new IllegalArgumentException("GraphedStep: the optimizer has no parameters");
+        throw new JmambaException("GraphedStep: the optimizer has no parameters");
     }
 
     /** A gradient that outlives the step would be written by every replay behind the Var's back. */
@@ -129,13 +130,13 @@ public final class GraphedStep implements AutoCloseable {
     public void replay(Tensor... batch) {
         if (closed) throw new IllegalStateException("GraphedStep: replay after close()");
         if (batch.length != inputs.size()) {
-            throw new IllegalArgumentException("GraphedStep.replay: expected " + inputs.size() + " batch tensors, got " + batch.length);
+            throw new JmambaException("GraphedStep.replay: expected " + inputs.size() + " batch tensors, got " + batch.length);
         }
         try (Scope copies = Scope.open()) {
             for (int i = 0; i < batch.length; i++) {
                 Tensor target = inputs.get(i);
                 if (!Shapes.same(batch[i].shape(), target.shape()) || batch[i].dtype() != target.dtype()) {
-                    throw new IllegalArgumentException("GraphedStep.replay: batch tensor " + i + " must be " + Shapes.str(target.shape())
+                    throw new JmambaException("GraphedStep.replay: batch tensor " + i + " must be " + Shapes.str(target.shape())
                             + " " + target.dtype() + " like its static input, got " + Shapes.str(batch[i].shape()) + " " + batch[i].dtype());
                 }
                 if (batch[i] != target) target.copyFrom(batch[i].to(target.device()));

@@ -1,5 +1,7 @@
 package dev.jmamba.optim;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * A learning rate per optimizer step (0-based). Call {@code optimizer.setLr(schedule.lr(step))}
  * before each {@code optimizer.step()}.
@@ -22,10 +24,10 @@ public interface LrSchedule {
      */
     static LrSchedule warmupCosine(double base, long warmupSteps, long totalSteps, double warmupStart, double min) {
         if (warmupSteps < 0 || totalSteps <= warmupSteps) {
-            throw new IllegalArgumentException("warmupCosine: need 0 <= warmupSteps < totalSteps, got " + warmupSteps + ", " + totalSteps);
+            throw new JmambaException("warmupCosine: need 0 <= warmupSteps < totalSteps, got " + warmupSteps + ", " + totalSteps);
         }
         return step -> {
-            if (step < 0) throw new IllegalArgumentException("LrSchedule: step must be >= 0, got " + step);
+            if (step < 0) throw new JmambaException("LrSchedule: step must be >= 0, got " + step);
             if (step < warmupSteps) return warmupStart + (base - warmupStart) * step / warmupSteps;
             if (step >= totalSteps) return min;
             double progress = (double) (step - warmupSteps) / (totalSteps - warmupSteps);

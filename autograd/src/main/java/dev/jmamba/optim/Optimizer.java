@@ -2,6 +2,7 @@ package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
@@ -54,7 +55,7 @@ public abstract class Optimizer {
             for (var e : g.params().entrySet()) {
                 groupOf.put(e.getKey(), g);
                 if (byName.put(e.getKey(), e.getValue()) != null) {
-                    throw new IllegalArgumentException(getClass().getSimpleName() + ": parameter '" + e.getKey() + "' is in more than one group");
+                    throw new JmambaException(getClass().getSimpleName() + ": parameter '" + e.getKey() + "' is in more than one group");
                 }
             }
         }
@@ -66,7 +67,7 @@ public abstract class Optimizer {
 
     /** Sets the base learning rate (schedules call this before each step). */
     public void setLr(double lr) {
-        if (!(lr >= 0)) throw new IllegalArgumentException(getClass().getSimpleName() + ": lr must be >= 0, got " + lr);
+        if (!(lr >= 0)) throw new JmambaException(getClass().getSimpleName() + ": lr must be >= 0, got " + lr);
         this.lr = lr;
     }
 
@@ -306,7 +307,7 @@ public abstract class Optimizer {
                 problems.add("'" + key + "': expected shape " + Arrays.toString(p.shape()) + ", got " + Arrays.toString(e.getValue().shape()));
             }
         }
-        if (!problems.isEmpty()) throw new IllegalArgumentException(getClass().getSimpleName() + ".loadStateDict: " + String.join("; ", problems));
+        if (!problems.isEmpty()) throw new JmambaException(getClass().getSimpleName() + ".loadStateDict: " + String.join("; ", problems));
         state.clear();
         paramSteps.clear();
         steps = (long) dict.get("step").item();

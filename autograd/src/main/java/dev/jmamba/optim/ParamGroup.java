@@ -1,6 +1,7 @@
 package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -14,7 +15,7 @@ import java.util.Map;
 public record ParamGroup(Map<String, Parameter> params, double lrScale, double weightDecay) {
     public ParamGroup {
         if (!(lrScale >= 0) || !(weightDecay >= 0)) {
-            throw new IllegalArgumentException("ParamGroup: lrScale and weightDecay must be >= 0, got " + lrScale + ", " + weightDecay);
+            throw new JmambaException("ParamGroup: lrScale and weightDecay must be >= 0, got " + lrScale + ", " + weightDecay);
         }
         params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }

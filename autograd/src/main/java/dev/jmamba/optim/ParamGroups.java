@@ -2,6 +2,7 @@ package dev.jmamba.optim;
 
 import dev.jmamba.nn.Module;
 import dev.jmamba.nn.Parameter;
+import dev.jmamba.tensor.JmambaException;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class ParamGroups {
         if (used.size() != excluded.size()) {
             var unmatched = new java.util.TreeSet<>(excluded);
             unmatched.removeAll(used);
-            throw new IllegalArgumentException("ParamGroups.noDecayFor: excluded names match no parameter: " + unmatched);
+            throw new JmambaException("ParamGroups.noDecayFor: excluded names match no parameter: " + unmatched);
         }
         return List.of(ParamGroup.of(decay, weightDecay), ParamGroup.of(noDecay, 0));
     }

@@ -1,5 +1,6 @@
 package dev.jmamba.optim;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.Updates;
 
@@ -22,8 +23,8 @@ public final class Sgd extends Optimizer {
 
     public Sgd(List<ParamGroup> groups, double lr, double momentum, boolean nesterov) {
         super(groups, lr);
-        if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("Sgd: momentum must be in [0, 1), got " + momentum);
-        if (nesterov && momentum == 0) throw new IllegalArgumentException("Sgd: Nesterov needs momentum > 0");
+        if (!(momentum >= 0 && momentum < 1)) throw new JmambaException("Sgd: momentum must be in [0, 1), got " + momentum);
+        if (nesterov && momentum == 0) throw new JmambaException("Sgd: Nesterov needs momentum > 0");
         this.momentum = momentum;
         this.nesterov = nesterov;
     }

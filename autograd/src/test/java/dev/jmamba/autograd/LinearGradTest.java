@@ -4,6 +4,7 @@ import static dev.jmamba.autograd.Fixtures.randn;
 import static dev.jmamba.autograd.Fixtures.transposed;
 
 import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
 /** Gradchecks of matmul (all rank cases, broadcast batch dims) and of conv2d / conv1d. */
@@ -56,5 +57,32 @@ class LinearGradTest {
         // causal depthwise conv as in Mamba: padding k-1, groups = channels
         GradCheck.check(v -> v[0].conv1d(v[1], v[2], 1, 3, 1, 4), randn(29, 2, 4, 7), randn(30, 4, 1, 4), randn(31, 4));
         GradCheck.check(v -> v[0].conv1d(v[1], null, 2, 1, 2, 1), randn(32, 7, 3, 2).permute(2, 1, 0), randn(33, 5, 3, 2)); // x (2, 3, 7) non-contiguous
+    }
+
+    @Test
+    void matmulAfterAnActivationGradchecks() {
+        for (dev.jmamba.tensor.UnaryOp act : new dev.jmamba.tensor.UnaryOp[] {
+                dev.jmamba.tensor.UnaryOp.GELU, dev.jmamba.tensor.UnaryOp.SILU, dev.jmamba.tensor.UnaryOp.TANH}) {
+            GradCheck.check(v -> v[0].matmulAfter(act, v[1]), randn(40, 2, 3, 5), randn(41, 5, 4));
+            GradCheck.check(v -> v[0].matmulAfter(act, v[1].transpose(0, 1)), randn(42, 3, 5), randn(43, 4, 5));
+        }
+    }
+
+    /** The fused node recomputes exactly what the two-node graph keeps: bit-identical values and gradients. */
+    @Test
+    void matmulAfterEqualsActivationThenMatmulExactly() {
+        Tensor x0 = randn(44, 2, 6, 8), w0 = randn(45, 8, 3), gy = randn(46, 2, 6, 3);
+        Var x1 = Var.param(x0.copy()), w1 = Var.param(w0.copy());
+        Var y1 = x1.gelu().matmul(w1);
+        y1.backward(gy);
+        Var x2 = Var.param(x0.copy()), w2 = Var.param(w0.copy());
+        Var y2 = Activations.region(() -> x2.matmulAfter(dev.jmamba.tensor.UnaryOp.GELU, w2));
+        y2.backward(gy);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(y1.value().toDoubleArray(), y2.value().toDoubleArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x1.grad().toDoubleArray(), x2.grad().toDoubleArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w1.grad().toDoubleArray(), w2.grad().toDoubleArray());
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> x2.matmulAfter(dev.jmamba.tensor.UnaryOp.EXP, w2));
+        org.junit.jupiter.api.Assertions.assertTrue(bad.getMessage().contains("matmulAfter"), bad.getMessage());
     }
 }

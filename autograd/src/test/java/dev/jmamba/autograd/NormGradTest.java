@@ -23,6 +23,25 @@ class NormGradTest {
         GradCheck.check(v -> v[0].layerNorm(v[1], null, 1e-3), transposed(5, 5, 4), randn(6, 4));
     }
 
+    /** The fused backward (one backend pass) equals the rule composed of tensor ops, in float64. */
+    @Test
+    void fusedLayerNormBackwardEqualsTheComposedRule() {
+        Tensor x = randn(20, 3, 5, 12).mul(3).add(0.5), w = randn(21, 12), b = randn(22, 12), gy = randn(23, 3, 5, 12);
+        Tensor[] fwd = x.backend().layerNorm(x, w, b, 1e-5);
+        for (boolean[] needs : new boolean[][] {{true, true, true}, {true, false, false}, {false, true, true}}) {
+            Tensor[] fused = dev.jmamba.autograd.rules.NormRules.layerNorm(x, w, fwd[1], fwd[2]).backward(gy, needs);
+            Tensor[] composed = dev.jmamba.autograd.rules.NormRules.layerNormComposite(x, w, fwd[1], fwd[2]).backward(gy, needs);
+            for (int i = 0; i < 3; i++) {
+                if (!needs[i]) continue;
+                double[] a = fused[i].toDoubleArray(), c = composed[i].toDoubleArray();
+                for (int k = 0; k < a.length; k++) {
+                    assertTrue(Math.abs(a[k] - c[k]) <= 1e-12 * (1 + Math.abs(c[k])),   // float64, summation order only
+                            "input " + i + " element " + k + ": fused " + a[k] + ", composed " + c[k]);
+                }
+            }
+        }
+    }
+
     @Test
     void rmsNorm() {
         GradCheck.check(v -> v[0].rmsNorm(v[1], 1e-5), randn(7, 2, 3, 6), randn(8, 6));

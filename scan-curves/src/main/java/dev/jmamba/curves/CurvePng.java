@@ -10,8 +10,11 @@ import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -78,14 +81,23 @@ public final class CurvePng {
         return image;
     }
 
-    /** Renders the order and writes it as a PNG file (parent folders are created). */
+    /**
+     * Renders the order and writes it as a PNG file (parent folders are created). The file is opened
+     * here, not by ImageIO (whose file output prints a stack trace of its own when the path is a
+     * folder or not writable), so a failure is one message with the reason.
+     */
     public static void write(ScanOrder order, Path file) {
         try {
+            if (Files.isDirectory(file)) throw new IOException("it is a folder; give a file name such as " + file.resolve(order.name() + ".png"));
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            if (!ImageIO.write(toPalette(render(order)), "png", file.toFile())) {
-                throw new IOException("no PNG writer available in this JDK");
+            try (OutputStream out = Files.newOutputStream(file)) {
+                if (!ImageIO.write(toPalette(render(order)), "png", out)) throw new IOException("no PNG writer available in this JDK");
             }
+        } catch (AccessDeniedException e) {
+            throw new UncheckedIOException("cannot write PNG " + file + ": permission denied", e);
+        } catch (FileSystemException e) {
+            throw new UncheckedIOException("cannot write PNG " + file + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write PNG " + file + ": " + e.getMessage(), e);
         }

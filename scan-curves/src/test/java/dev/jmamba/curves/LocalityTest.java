@@ -53,7 +53,7 @@ class LocalityTest {
 
     @Test void singleCellIsAllZeros() {
         Locality m = Locality.of(ScanOrders.of("hilbert", 1, 1));
-        assertEquals(new Locality(0, 0, 0, 0, 0, 0, 0), m);
+        assertEquals(new Locality(0, 0, 0, 0, 0, 0, 0, true), m);
     }
 
     @Test void tableHasOneRowPerOrder() {

@@ -10,6 +10,7 @@ import dev.jmamba.ssm.kernel.SelectiveScanCpu;
 import dev.jmamba.ssm.kernel.SelectiveScanReference;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 /**
@@ -65,7 +66,7 @@ public final class CpuScanKernels implements ScanKernels {
                 if (inputs[i] != null) grads[i] = CpuArrays.tensor(arrays[i], inputs[i].dtype(), inputs[i].shape());
             }
         } else {
-            throw new IllegalArgumentException("CpuScanKernels.backward: 'saved' must come from CpuScanKernels.forward, got "
+            throw new JmambaException("CpuScanKernels.backward: 'saved' must come from CpuScanKernels.forward, got "
                     + (saved == null ? "null" : saved.getClass().getName()));
         }
         return grads;

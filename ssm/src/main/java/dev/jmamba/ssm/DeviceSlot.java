@@ -1,6 +1,7 @@
 package dev.jmamba.ssm;
 
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.TensorException;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -31,7 +32,7 @@ public final class DeviceSlot {
                 return k;
             }
         }
-        throw new UnsupportedOperationException(what + ": no kernel for device " + device
+        throw new TensorException.Device(what, "no kernel for device " + device
                 + " (the CPU kernel is built in; GPU kernels register through META-INF/services/" + type.getName() + ")");
     }
 }

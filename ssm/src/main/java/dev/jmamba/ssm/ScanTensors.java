@@ -1,6 +1,7 @@
 package dev.jmamba.ssm;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -34,7 +35,7 @@ public record ScanTensors(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, 
         require("C", C != null && Arrays.equals(C.shape(), B.shape()), "the shape of B " + Arrays.toString(B.shape()), C);
         int g = B.rank() == 4 ? B.size(1) : 1;
         if (g < 1 || d % g != 0) {
-            throw new IllegalArgumentException("selective scan: B has G = " + g + " groups but D = " + d
+            throw new JmambaException("selective scan: B has G = " + g + " groups but D = " + d
                     + " channels is not a multiple of G");
         }
         if (D != null) require("D", D.rank() == 1 && D.size(0) == d, "(D) = (" + d + ")", D);
@@ -53,7 +54,7 @@ public record ScanTensors(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, 
 
     private static void require(String name, boolean ok, String expected, Tensor actual) {
         if (!ok) {
-            throw new IllegalArgumentException("selective scan: " + name + " must have shape " + expected + ", got "
+            throw new JmambaException("selective scan: " + name + " must have shape " + expected + ", got "
                     + (actual == null ? "null" : Arrays.toString(actual.shape())));
         }
     }

@@ -2,9 +2,11 @@ package dev.jmamba.ssm;
 
 import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 /**
- * The selective scan (S6, {@code selective_scan_fn} of mamba_ssm) as a differentiable op:
+ * The selective scan (S6 of [Mamba] Algorithm 2, {@code selective_scan_fn} of mamba_ssm; docs/REFERENCES.md)
+ * as a differentiable op:
  * <pre>
  *   dt[b,d,l]  = softplus(delta[b,d,l] + deltaBias[d])         (or without softplus / bias)
  *   h[b,d,l,n] = exp(dt·A[d,n]) · h[b,d,l-1,n] + dt · B[b,g(d),n,l] · u[b,d,l]
@@ -71,7 +73,7 @@ public final class SelectiveScan {
      * @return the two outputs (B, D, L)
      */
     public static Var[] scanPair(Var[] a, boolean reverseA, Var[] b, boolean reverseB, boolean softplus) {
-        if (a.length != 8 || b.length != 8) throw new IllegalArgumentException("scanPair: each call has 8 inputs, got " + a.length + " and " + b.length);
+        if (a.length != 8 || b.length != 8) throw new JmambaException("scanPair: each call has 8 inputs, got " + a.length + " and " + b.length);
         check(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], softplus);
         check(b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], softplus);
         Var[] all = new Var[16];

@@ -104,6 +104,44 @@ public final class Checks {
         channelVector(op, "weight", weight, sum, sum.size(-1));
     }
 
+    /**
+     * Operands of {@link Backend#layerNormBackward}: x (..., C) F32 or F64; gy of x's shape; mean
+     * and rstd of shape x.shape[:-1]; weight (C) or null; all on x's device.
+     */
+    public static void layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight) {
+        String op = "layerNormBackward";
+        if (x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", Shapes.str(x.shapeRef()));
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (gy == null) throw new TensorException(op, "a gy tensor", "null");
+        sameDevice(op, x, gy);
+        floating(op, gy);
+        if (!Shapes.same(gy.shapeRef(), x.shapeRef())) {
+            throw new TensorException.Shape(op, "gy of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(gy.shapeRef()));
+        }
+        int[] rows = java.util.Arrays.copyOf(x.shapeRef(), x.rank() - 1);
+        for (Tensor stat : new Tensor[] {mean, rstd}) {
+            sameDevice(op, x, stat);
+            if (!Shapes.same(stat.shapeRef(), rows)) {
+                throw new TensorException.Shape(op, (stat == mean ? "mean" : "rstd") + " of shape " + Shapes.str(rows) + " (x.shape[:-1])",
+                        Shapes.str(stat.shapeRef()));
+            }
+        }
+        channelVector(op, "weight", weight, x, x.size(-1));
+    }
+
+    /** Operands of {@link Backend#unaryGrad}: an op with a fused gradient, x F32 or F64, gy of x's shape on x's device. */
+    public static void unaryGrad(UnaryOp op, Tensor x, Tensor gy) {
+        String name = "unaryGrad";
+        if (!op.hasFusedGradient()) throw new TensorException(name, "tanh, sigmoid, silu, gelu, gelu_tanh or softplus", op.name());
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(name, "x of dtype F32 or F64", x.dtype().toString());
+        if (gy == null) throw new TensorException(name, "a gy tensor", "null");
+        sameDevice(name, x, gy);
+        floating(name, gy);
+        if (!Shapes.same(x.shapeRef(), gy.shapeRef())) {
+            throw new TensorException.Shape(name, "gy of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(gy.shapeRef()));
+        }
+    }
+
     /** A (C) parameter of a norm over the last dim, on like's device, or null. */
     private static void channelVector(String op, String name, Tensor v, Tensor like, int c) {
         if (v == null) return;

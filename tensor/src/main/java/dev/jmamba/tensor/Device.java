@@ -22,7 +22,7 @@ public sealed interface Device permits Device.Cpu, Device.Cuda {
                 return cuda(Integer.parseInt(t.substring(5)));
             } catch (NumberFormatException e) { /* fall through */ }
         }
-        throw new IllegalArgumentException("unknown device '" + s + "': expected cpu, cuda or cuda:N");
+        throw new JmambaException("unknown device '" + s + "': expected cpu, cuda or cuda:N");
     }
 
     /** The CPU. */

@@ -37,6 +37,16 @@ final class ProfilingBackend implements Backend {
     @Override public Device device() { return inner.device(); }
 
     @Override public void synchronize() { inner.synchronize(); }
+    @Override public boolean supportsGraphs() { return inner.supportsGraphs(); }
+    @Override public Graph captureGraph(Runnable work) { return inner.captureGraph(work); }
+
+    @Override public MemoryStats memoryStats() { return inner.memoryStats(); }
+
+    @Override public void resetPeakMemory() { inner.resetPeakMemory(); }
+
+    @Override public void setMatmulPrecision(MatmulPrecision precision) { inner.setMatmulPrecision(precision); }
+
+    @Override public MatmulPrecision matmulPrecision() { return inner.matmulPrecision(); }
 
     @Override public Storage allocate(DType dtype, int size) {
         try (var f = op("allocate")) { return inner.allocate(dtype, size); }
@@ -64,6 +74,10 @@ final class ProfilingBackend implements Backend {
 
     @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) {
         try (var f = op(unaryName(op))) { return inner.unary(op, x, p0, p1); }
+    }
+
+    @Override public Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1) {
+        try (var f = op(op.name().toLowerCase(java.util.Locale.ROOT) + "_backward")) { return inner.unaryGrad(op, x, gy, p0, p1); }
     }
 
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
@@ -154,6 +168,11 @@ final class ProfilingBackend implements Backend {
 
     @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
         try (var f = op("add_rms_norm")) { return inner.addRmsNorm(x, residual, weight, eps); }
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
+                                                boolean paramGrads) {
+        try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

@@ -1,10 +1,10 @@
 package dev.jmamba.tensor;
 
 /**
- * The one exception family of jmamba's tensor layer. Every message names the op, what was
+ * The tensor layer's branch of the {@link JmambaException} family. Every message names the op, what was
  * expected and what arrived, e.g. {@code matmul: expected inner dims to match, got (2, 3) @ (4, 5)}.
  */
-public class TensorException extends RuntimeException {
+public class TensorException extends JmambaException {
     private final String op;
 
     public TensorException(String op, String message) {

@@ -44,6 +44,44 @@ public enum UnaryOp {
         };
     }
 
+    /** The ops {@link #derivative} and {@code Backend.unaryGrad} cover: the smooth activations. */
+    public boolean hasFusedGradient() {
+        return switch (this) {
+            case TANH, SIGMOID, SILU, GELU, GELU_TANH, SOFTPLUS -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * d op(x) / dx in double precision, for the ops where {@link #hasFusedGradient()} (the reference
+     * of the fused activation backward): tanh 1 − tanh²; sigmoid s(1 − s); silu s(1 + x(1 − s));
+     * gelu Φ(x) + x φ(x); gelu-tanh ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²); softplus
+     * sigmoid(p0·x) below the threshold p1 (in units of p0·x), 1 above.
+     */
+    public double derivative(double x, double p0, double p1) {
+        return switch (this) {
+            case TANH -> {
+                double t = Math.tanh(x);
+                yield 1 - t * t;
+            }
+            case SIGMOID -> {
+                double s = sigmoid(x);
+                yield s * (1 - s);
+            }
+            case SILU -> {
+                double s = sigmoid(x);
+                yield s * (1 + x * (1 - s));
+            }
+            case GELU -> 0.5 * (1.0 + Erf.erf(x / Math.sqrt(2.0))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            case GELU_TANH -> {
+                double t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x));
+                yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+            }
+            case SOFTPLUS -> x * p0 > p1 ? 1.0 : sigmoid(x * p0);
+            default -> throw new TensorException("unaryGrad", "tanh, sigmoid, silu, gelu, gelu_tanh or softplus", name());
+        };
+    }
+
     /** Logistic sigmoid, stable for large |x|. */
     public static double sigmoid(double x) {
         if (x >= 0) return 1.0 / (1.0 + Math.exp(-x));

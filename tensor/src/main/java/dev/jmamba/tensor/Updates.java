@@ -110,7 +110,7 @@ public final class Updates {
 
         /** The factors read back from {@link #values()} order: v (8). */
         public static AdamwFactors fromValues(double[] v) {
-            if (v.length != COUNT) throw new IllegalArgumentException("AdamwFactors: expected " + COUNT + " values, got " + v.length);
+            if (v.length != COUNT) throw new JmambaException("AdamwFactors: expected " + COUNT + " values, got " + v.length);
             return new AdamwFactors(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
         }
     }
@@ -155,7 +155,7 @@ public final class Updates {
 
         /** The factors from {@link #values()} order (v (4)) and the host-side flags. */
         public static SgdFactors fromValues(double[] v, boolean decayed, boolean hasBuffer, boolean nesterov, boolean firstStep) {
-            if (v.length != COUNT) throw new IllegalArgumentException("SgdFactors: expected " + COUNT + " values, got " + v.length);
+            if (v.length != COUNT) throw new JmambaException("SgdFactors: expected " + COUNT + " values, got " + v.length);
             return new SgdFactors(v[0], v[1], v[2], v[3], decayed, hasBuffer, nesterov, firstStep);
         }
     }

@@ -1,9 +1,9 @@
 package dev.jmamba.app;
 
+import dev.jmamba.vision.image.Resampler;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.ImageFolder;
 import dev.jmamba.app.data.LoaderBench;
-import dev.jmamba.app.data.Resampler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

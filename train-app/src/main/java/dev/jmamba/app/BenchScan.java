@@ -15,14 +15,15 @@ import picocli.CommandLine.Option;
  * it times the fused float32 selective scan, forward and backward, against the float64 reference in
  * the same run ({@link ScanBench}) and prints the medians, the bytes moved, GB/s and the speed-up over
  * the reference. On a CUDA device it times the GPU scan with {@link ScanCudaBench#measure} (CUDA
- * events, median of {@code --repeats}) and prints ms, GB/s, the byte floor at 2.93 TB/s and the
- * fraction of it reached, plus the reference kernel's times when the shape is one of the GPU issue's
- * table. {@code --threads} and {@code --ref-repeats} concern the CPU run only: with a CUDA device they
+ * events, median of {@code --repeats}) and prints ms, GB/s, the byte floor at the device-to-device copy
+ * bandwidth measured in the same run and the fraction of it reached, plus mamba_ssm's times when the shape
+ * is one of {@link ScanCudaBench#REFERENCES} — with speed-ups only on the GPU those were measured on. {@code --threads} and {@code --ref-repeats} concern the CPU run only: with a CUDA device they
  * are usage errors rather than silently ignored.
  */
 @Command(name = "scan", mixinStandardHelpOptions = true,
         description = "Time the selective scan (forward and backward): on the CPU against the float64 reference,"
-                + " on a GPU against the byte floor (2.93 TB/s) and the reference CUDA kernel's times.")
+                + " on a GPU against the byte floor (the copy bandwidth measured in the same run) and, for three shapes,"
+                + " mamba_ssm's kernel times measured on an H100 (speed-ups printed only on an H100).")
 public final class BenchScan implements Runnable {
     private static final int DEFAULT_REF_REPEATS = 3;
 
@@ -43,7 +44,7 @@ public final class BenchScan implements Runnable {
     int repeats;
 
     @Option(names = "--ref-repeats", description = "Timed runs of the float64 reference (default " + DEFAULT_REF_REPEATS
-            + "; CPU only: on a GPU the reference times are the issue table's).")
+            + "; CPU only: on a GPU the reference times are mamba_ssm's, measured on an H100).")
     Integer refRepeats;
 
     @Option(names = "--json", description = "Print one JSON line instead of text.")
@@ -76,7 +77,7 @@ public final class BenchScan implements Runnable {
         if (threads != null) throw UserError.usage("--threads sets the CPU worker threads and cannot be used with --device " + cuda);
         if (refRepeats != null) {
             throw UserError.usage("--ref-repeats times the CPU float64 reference and cannot be used with --device " + cuda
-                    + " (the GPU reference times are the issue table's)");
+                    + " (the GPU reference times are mamba_ssm's, measured on an H100)");
         }
         DeviceOption.requireAvailable(cuda, device);
         ScanCudaResult result = ScanCudaBench.measure(CudaContext.get(cuda.index()), parsed, !noZ, repeats);

@@ -2,13 +2,17 @@ package dev.jmamba.app;
 
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.ActivationCheckpointing;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.optim.AdamW;
 import dev.jmamba.optim.GraphedStep;
 import dev.jmamba.optim.ParamGroups;
+import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.MatmulPrecision;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.Profile;
 import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.RandomKind;
@@ -37,11 +41,18 @@ import picocli.CommandLine.Option;
  * fvcore convention of the papers). A training step counts 3 forward costs (forward, plus twice that
  * for the backward: gradients of inputs and of weights), inference 1. The achieved TFLOP/s reported
  * count 2 FLOPs per multiply-add, the GEMM convention, so that they compare with the ceiling: right
- * after the timed steps a float32 matmul of (n, n) by (n, n) runs on the same device
+ * after the timed steps a float32 matmul of (n, n) by (n, n) runs on the same device, in the same
+ * {@code --precision} (so a bf16 step is compared with a bf16-rounded GEMM)
  * ({@link SgemmCeiling}, 2·n³ FLOPs, median of 5 after 2 warm-ups) and the step's fraction of it is
  * reported. Text and JSON carry the same numbers; the JSON fields are {@code gmacs_per_image}
  * (forward, per image), {@code flop_passes} (3 or 1), {@code tflops}, {@code sgemm_n},
  * {@code sgemm_ms}, {@code sgemm_tflops} and {@code fraction_of_sgemm} = tflops / sgemm_tflops.
+ *
+ * <p>Memory: {@code peak_allocated_gib} is the most memory the device's tensors held at once during
+ * the warm-up and timed steps, {@code peak_reserved_gib} what the backend held to serve them (the
+ * CUDA caching allocator's blocks, cached ones included; the CUDA context and cuBLAS's own
+ * workspace are outside both). With {@code --profile}, a training step is also broken down by
+ * {@link MemoryReport}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Time training steps (or inference) of a model on random data: median ms per step and img/s.")
@@ -51,6 +62,10 @@ public final class BenchTrain implements Runnable {
 
     @Option(names = "--device", description = "cpu or cuda (default: cuda when present, else cpu).")
     String device;
+
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION
+            + " The ceiling matmul runs in the same precision.")
+    String precision;
 
     @Option(names = "--batch-size", defaultValue = "8", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batch;
@@ -74,6 +89,10 @@ public final class BenchTrain implements Runnable {
             + " replays (CUDA only; needs --warmup >= 1).")
     boolean graph;
 
+    @Option(names = "--checkpoint-activations", description = "Recompute each block's activations in backward instead of keeping"
+            + " them (less memory, about one more forward pass).")
+    boolean checkpointActivations;
+
     @Option(names = "--sgemm-n", description = "Side n of the float32 (n, n) x (n, n) matmul timed after the steps as the"
             + " compute ceiling (default 4096 on a GPU, 1024 on the CPU).")
     Integer sgemmN;
@@ -85,7 +104,7 @@ public final class BenchTrain implements Runnable {
     boolean json;
 
     @Option(names = "--profile", description = "After the timed steps, profile one more step and print a per-op table"
-            + " (calls, host ms, device ms, % of step, host syncs); on a GPU every op is synchronised to time it.")
+            + " (calls, host ms, device ms, %% of step, host syncs); on a GPU every op is synchronised to time it.")
     boolean profile;
 
     @Override public void run() {
@@ -103,8 +122,9 @@ public final class BenchTrain implements Runnable {
             throw UserError.usage(e.getMessage());
         }
         if (!Backends.isAvailable(dev)) throw UserError.runtime("--device " + dev + " is not available on this machine");
+        MatmulPrecision gemmPrecision = PrecisionOption.apply(precision, dev);
         if (graph && !(dev instanceof Device.Cuda)) {
-            throw UserError.runtime("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
+            throw UserError.usage("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
         }
         if (graph && (inference || warmup < 1)) {
             throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");
@@ -117,12 +137,18 @@ public final class BenchTrain implements Runnable {
         }
         Backbone net = Backbones.create(model, classes, resolution, 3, 0);
         net.to(dev);
+        if (checkpointActivations && ActivationCheckpointing.enable(net, true) == 0) {
+            throw UserError.usage("--checkpoint-activations: model " + model + " has no block stages to checkpoint");
+        }
         AdamW opt = new AdamW(ParamGroups.noDecayFor(net, 0.05), 1e-4);
         Tensor images = Tensor.random(RandomKind.NORMAL, 1, 0, 1, DType.F32, dev, batch, 3, resolution, resolution);
         long[] lab = new long[batch];
         for (int i = 0; i < batch; i++) lab[i] = (i * 7L) % classes;
         Tensor labels = Tensor.of(lab, batch).to(dev);
+        Backend backend = Backends.of(dev);
+        backend.resetPeakMemory();
         double[] ms = graph ? timeReplays(net, opt, images, labels) : timeEager(net, opt, images, labels);
+        MemoryStats memory = backend.memoryStats();
         Arrays.sort(ms);
         double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
         double imgPerS = batch / (median / 1e3);
@@ -133,27 +159,36 @@ public final class BenchTrain implements Runnable {
         String mode = inference ? "inference" : "train";
         if (json) {
             System.out.println(String.format(Locale.ROOT,
-                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f%s,"
+                    "{\"case\":\"%s\",\"model\":\"%s\",\"device\":\"%s\",\"precision\":\"%s\",\"batch\":%d,\"resolution\":%d,\"ms\":%.2f,\"img_per_s\":%.1f%s,"
                             + "\"gmacs_per_image\":%.6g,\"flop_passes\":%d,\"tflops\":%.6g,\"sgemm_n\":%d,\"sgemm_ms\":%.4f,"
-                            + "\"sgemm_tflops\":%.6g,\"fraction_of_sgemm\":%.6g}",
-                    mode, model, dev, batch, resolution, median, imgPerS, graph ? ",\"graph\":true" : "",
-                    macsPerImage / 1e9, passes, tflops, ceiling.n(), ceiling.ms(), ceiling.tflops(), fraction));
+                            + "\"sgemm_tflops\":%.6g,\"fraction_of_sgemm\":%.6g,\"peak_allocated_gib\":%.3f,\"peak_reserved_gib\":%.3f}",
+                    mode, model, dev, gemmPrecision, batch, resolution, median, imgPerS, (graph ? ",\"graph\":true" : "") + (checkpointActivations ? ",\"checkpoint_activations\":true" : ""),
+                    macsPerImage / 1e9, passes, tflops, ceiling.n(), ceiling.ms(), ceiling.tflops(), fraction,
+                    MemoryStats.gib(memory.peakAllocatedBytes()), MemoryStats.gib(memory.peakReservedBytes())));
         } else {
-            System.out.println(String.format(Locale.ROOT, "%s %s on %s%s, batch %d at %d: median %.1f ms per step, %.1f img/s,"
-                            + " %.4g TFLOP/s (%d x %.4g GMACs/img, 2 FLOPs per MAC) = %.3g of the sgemm ceiling %.4g TFLOP/s (n=%d, %.3f ms)",
-                    mode, model, dev, graph ? " (CUDA graph replays)" : "", batch, resolution, median, imgPerS,
+            System.out.println(String.format(Locale.ROOT, "%s %s on %s (%s matmuls)%s, batch %d at %d: median %.1f ms per step, %.1f img/s,"
+                            + " %.4g TFLOP/s (%d x %.4g GMACs/img, 2 FLOPs per MAC) = %.3g of the matmul ceiling %.4g TFLOP/s (n=%d, %.3f ms)",
+                    mode, model, dev, gemmPrecision, graph ? " (CUDA graph replays)" : "", batch, resolution, median, imgPerS,
                     tflops, passes, macsPerImage / 1e9, fraction, ceiling.tflops(), ceiling.n(), ceiling.ms()));
+            System.out.println(String.format(Locale.ROOT, "peak device memory of the steps: %.3f GiB allocated by tensors, %.3f GiB reserved"
+                    + " by the allocator", MemoryStats.gib(memory.peakAllocatedBytes()), MemoryStats.gib(memory.peakReservedBytes())));
         }
         if (profile) {
+            MemoryReport memoryReport = inference ? null : MemoryReport.begin(backend, net, opt);
             Profiler.start(!(dev instanceof Device.Cpu));
             Profile p;
             try {
-                step(net, opt, images, labels);
+                if (inference) step(net, opt, images, labels);
+                else profiledTrainStep(net, opt, images, labels, memoryReport);
             } finally {
                 p = Profiler.stop();
             }
             if (json) ProfileReport.json(p, System.out);
             else ProfileReport.table(p, System.out);
+            if (memoryReport != null) {
+                if (json) memoryReport.json(System.out);
+                else memoryReport.print(System.out);
+            }
         }
     }
 
@@ -200,6 +235,19 @@ public final class BenchTrain implements Runnable {
             } else {
                 trainStep(net, opt, images, labels).item();
             }
+        }
+    }
+
+    /** {@link #trainStep} in its own Scope, telling {@code report} what the graph saved and what the step held. */
+    private static void profiledTrainStep(Backbone net, AdamW opt, Tensor images, Tensor labels, MemoryReport report) {
+        try (Scope scope = Scope.open()) {
+            Var loss = Losses.crossEntropy(net.forward(Var.of(images)), labels, 0);
+            report.afterForward(loss);
+            loss.backward();
+            opt.step();
+            report.afterStep();
+            opt.zeroGrad();
+            loss.value().item();
         }
     }
 

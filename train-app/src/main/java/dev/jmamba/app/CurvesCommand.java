@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
                 "Names: raster column snake snake-col zigzag hilbert moore peano window2 window7 windowK,",
                 "each optionally followed by suffixes -rev -t -hflip -vflip (e.g. hilbert-t-rev)."})
 public final class CurvesCommand implements Runnable {
-    private static final Pattern SIZE = Pattern.compile("([0-9]{1,5})(?:[xX]([0-9]{1,5}))?");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})(?:[xX]([0-9]{1,9}))?");
+    /** Largest grid of --stats: the metrics cost about O(L log L) and take about 10 s for all orders at 1024x1024. */
+    static final long MAX_STATS_CELLS = 1L << 20;
     /** Largest grid side printed as a text grid. */
     private static final int MAX_TEXT_SIDE = 32;
 
@@ -48,7 +50,7 @@ public final class CurvesCommand implements Runnable {
     @Option(names = "--png", paramLabel = "FILE", description = "Write a picture of the path to FILE.")
     Path png;
 
-    @Option(names = "--stats", description = "Print the locality table of the main orders (for --size, or 14x14 and 56x56).")
+    @Option(names = "--stats", description = "Print the locality table of the main orders (for --size up to 1024x1024 cells, or 14x14 and 56x56). GL marked >= is a lower bound (its search hit its work bound).")
     boolean stats;
 
     @Override public void run() {
@@ -136,6 +138,11 @@ public final class CurvesCommand implements Runnable {
 
     private void printStats(PrintWriter out) {
         List<int[]> sizes = size == null ? List.of(new int[] {14, 14}, new int[] {56, 56}) : List.of(parseSize(size));
+        for (int[] hw : sizes) {
+            if ((long) hw[0] * hw[1] > MAX_STATS_CELLS) {
+                throw UserError.usage("--stats works on grids of at most " + MAX_STATS_CELLS + " cells (e.g. 1024x1024), got " + hw[0] + "x" + hw[1]);
+            }
+        }
         List<String> names = new ArrayList<>(ScanOrders.MAIN_ORDERS);
         if (order != null && !names.contains(order)) names.add(order);
         for (int[] hw : sizes) {

@@ -5,7 +5,8 @@ import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainedModel;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.tensor.Device;
 import picocli.CommandLine;
@@ -29,6 +30,9 @@ public final class EvalCommand implements Runnable {
     String data;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
+
     @Option(names = "--batch-size", paramLabel = "B", description = "Images per batch (default 256).")
     int batchSize = 256;
     @Option(names = "--workers", paramLabel = "W", description = "Data loader threads (default: cores, at most 4).")
@@ -47,7 +51,11 @@ public final class EvalCommand implements Runnable {
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
         CheckpointModel cm = CheckpointModel.load(checkpoint, device, ema);
         Device dev = cm.device();
+        PrecisionOption.apply(precision, dev);
         RunConfig.DataSpec ds = cm.config().data();
+        if (data == null && ds.kind().equals(TrainedModel.NO_DATA)) {
+            throw UserError.usage(cm.dir() + " was imported and names no data set; pass --data DIR (an ImageNet-layout folder)");
+        }
         String[] kp = data == null ? new String[] {ds.kind(), ds.path()} : RunData.kindAndPath(data);
         int limit = valLimit != null ? valLimit : data == null ? ds.valLimit() : 0;
         try {

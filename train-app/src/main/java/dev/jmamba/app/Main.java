@@ -2,6 +2,9 @@ package dev.jmamba.app;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
 
 /**
  * The {@code jmamba} command line. Each subcommand is its own class; this one only wires them
@@ -10,22 +13,37 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "jmamba", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM training and inference for vision state-space models (Vim, VMamba, ...).",
-        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, InfoCommand.class, CurvesCommand.class, BenchCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, ImportCommand.class, InfoCommand.class, CurvesCommand.class, BenchCommand.class, ExampleCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Print the stack trace of a failure (also with JMAMBA_DEBUG=1).")
+    boolean debug;
+
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show information log records too (device choice, backend details).")
+    boolean verbose;
 
     @Override public void run() {
         spec.commandLine().usage(System.out);
     }
 
     public static void main(String[] args) {
+        StderrRestore.apply();
         System.exit(run(args));
     }
 
-    /** Runs the command line and returns the exit code (used by tests). */
+    /**
+     * Runs the command line and returns the exit code (used by tests). Nothing escapes as a stack
+     * trace: every failure, {@link Error}s such as {@link OutOfMemoryError} included, becomes one
+     * line (see {@link ErrorReport}); {@code --debug} adds the trace.
+     */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        boolean[] debug = {System.getenv("JMAMBA_DEBUG") != null};
+        Logging.configure(false);
         cl.setParameterExceptionHandler((ex, params) -> {
             CommandLine cmd = ex.getCommandLine();
             String name = cmd.getCommandSpec().qualifiedName();
@@ -33,25 +51,32 @@ public final class Main implements Runnable {
             cmd.getErr().flush();
             return 2;
         });
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            Throwable root = ex;
-            if (root instanceof UserError ue) {
-                cmd.getErr().println("jmamba " + cmd.getCommandName() + ": " + ue.getMessage());
-                cmd.getErr().flush();
-                return ue.exitCode();
+        cl.setExecutionStrategy(parsed -> {
+            boolean verbose = false;
+            for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+                debug[0] |= p.hasMatchedOption("--debug");
+                verbose |= p.hasMatchedOption("--verbose");
             }
-            cmd.getErr().println("jmamba " + cmd.getCommandName() + ": " + describe(root));
-            if (System.getenv("JMAMBA_DEBUG") != null) root.printStackTrace(cmd.getErr());
-            cmd.getErr().flush();
-            return 1;
+            Logging.configure(verbose);
+            return new CommandLine.RunLast().execute(parsed);
         });
-        return cl.execute(args);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getCommandSpec().qualifiedName(" ").replaceFirst("^jmamba ", ""), cmd.getErr(), debug[0]));
+        try {
+            return cl.execute(args);
+        } catch (Throwable t) { // Errors (out of memory, stack overflow) pass picocli by
+            String command = args.length == 0 ? "" : args[0];
+            if (args.length > 1 && args[0].equals("bench")) command += " " + args[1];
+            return report(t, command, cl.getErr(), debug[0]);
+        }
     }
 
-    /** One line for an unexpected failure: the exception's own message, or its type. */
-    static String describe(Throwable t) {
-        String msg = t.getMessage();
-        return (msg == null || msg.isBlank()) ? t.getClass().getSimpleName() + " (set JMAMBA_DEBUG=1 for the stack trace)" : msg;
+    /** Prints the one-line report of {@code t} (and its stack trace when {@code debug}); returns the exit code. */
+    private static int report(Throwable t, String command, PrintWriter err, boolean debug) {
+        ErrorReport r = ErrorReport.of(t, command);
+        err.println("jmamba " + command + ": " + r.message());
+        if (debug) t.printStackTrace(err);
+        err.flush();
+        return r.exitCode();
     }
 
     /** Version from the jar manifest. */

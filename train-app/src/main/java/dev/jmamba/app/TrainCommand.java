@@ -1,17 +1,22 @@
 package dev.jmamba.app;
 
+import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
-import dev.jmamba.app.models.ModelRegistry;
-import dev.jmamba.app.models.ModelRegistry.ModelSpec;
-import dev.jmamba.app.train.CheckpointStore;
 import dev.jmamba.app.train.Evaluator;
-import dev.jmamba.app.train.RunConfig;
 import dev.jmamba.app.train.RunData;
+import dev.jmamba.app.train.RunFolder;
+import dev.jmamba.app.train.RunLock;
+import dev.jmamba.app.train.StopSignal;
 import dev.jmamba.app.train.Trainer;
+import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.io.CheckpointException;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.models.ModelRegistry;
+import dev.jmamba.vision.models.ModelRegistry.ModelChoice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,8 +36,8 @@ import java.util.List;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train an image classifier (default: small-cnn on Fashion-MNIST, or on synthetic data when Fashion-MNIST is not installed).",
-                "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png."})
-public final class TrainCommand implements Runnable {
+                "Writes OUT/metrics.jsonl, OUT/checkpoint/ and OUT/curves.png; OUT/run.lock keeps a second trainer out while it runs."})
+public final class TrainCommand implements java.util.concurrent.Callable<Integer> {
     /**
      * Defaults chosen so that the plain {@code jmamba train} reaches >= 90% top-1 on Fashion-MNIST
      * within 5 minutes on 2 shared CPU cores (measured: 90.5% after 2 epochs, 247 s of training).
@@ -40,6 +45,8 @@ public final class TrainCommand implements Runnable {
     static final String DEFAULT_MODEL = "small-cnn";
     static final int DEFAULT_BATCH = 64, DEFAULT_EPOCHS = 2;
     static final double DEFAULT_LR = 2e-3, DEFAULT_WEIGHT_DECAY = 0.05;
+    static final long DEFAULT_CHECKPOINT_EVERY = 100;
+    static final int DEFAULT_LOG_EVERY = 10;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -49,6 +56,13 @@ public final class TrainCommand implements Runnable {
     String data;
     @Option(names = "--device", paramLabel = "DEV", description = "cpu or cuda[:N] (default: cuda when present, else cpu).")
     String device;
+    @Option(names = "--precision", paramLabel = "P", description = PrecisionOption.DESCRIPTION)
+    String precision;
+
+    @Option(names = "--checkpoint-activations", description = "Recompute each block's activations in backward instead of keeping them:"
+            + " less device memory for about one more forward pass of compute (the gradients are the same).")
+    boolean checkpointActivations;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
     Integer epochs;
     @Option(names = "--max-steps", paramLabel = "S", description = "Stop after S steps (the schedule spans S steps).")
@@ -63,13 +77,15 @@ public final class TrainCommand implements Runnable {
     Path out;
     @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR (or DIR/checkpoint) exactly where its checkpoint left off.")
     Path resume;
-    @Option(names = "--checkpoint-every", paramLabel = "S", description = "Steps between checkpoints (default 100; 0 = only per epoch and at the end).")
-    long checkpointEvery = 100;
+    @Option(names = "--overwrite", description = "Start a fresh run in an --out folder that holds an earlier run or its remains, deleting that run's files (checkpoint*, metrics.jsonl, curves.png).")
+    boolean overwrite;
+    @Option(names = "--checkpoint-every", paramLabel = "S", description = "Steps between checkpoints (default " + DEFAULT_CHECKPOINT_EVERY + "; 0 = only per epoch and at the end; --resume keeps the run's value).")
+    Long checkpointEvery;
     @Option(names = "--workers", paramLabel = "W", description = "Data loader threads (default: number of cores, at most 4).")
     Integer workers;
     @Option(names = "--resolution", paramLabel = "R", description = "Input side in pixels (default: the data's own size, 224 for folders).")
     Integer resolution;
-    @Option(names = "--warmup-steps", paramLabel = "S", description = "Linear warm-up steps (default 5% of the run).")
+    @Option(names = "--warmup-steps", paramLabel = "S", description = "Linear warm-up steps (default 5%% of the run).")
     Long warmupSteps;
     @Option(names = "--warmup-epochs", paramLabel = "E", description = "Warm-up in epochs (instead of --warmup-steps).")
     Double warmupEpochs;
@@ -83,7 +99,7 @@ public final class TrainCommand implements Runnable {
     Double cutmix;
     @Option(names = "--random-erasing", paramLabel = "P", description = "Random-erasing probability (default 0; recipe 0.25).")
     Double randomErasing;
-    @Option(names = "--drop-path", paramLabel = "R", description = "Drop-path rate for models that have it (default 0).")
+    @Option(names = "--drop-path", paramLabel = "R", description = "Drop-path (stochastic depth) rate of the Mamba models, replacing the preset's; 0 (the default) keeps the preset's rate. The CNNs have none.")
     Double dropPath;
     @Option(names = "--ema", arity = "0..1", fallbackValue = "0.9999", paramLabel = "DECAY", description = "Keep an EMA of the weights (decay default 0.9999) and evaluate it too.")
     Double ema;
@@ -97,19 +113,21 @@ public final class TrainCommand implements Runnable {
     Integer valLimit;
     @Option(names = "--stop-at-step", paramLabel = "S", description = "Stop with a checkpoint after step S (the schedule still spans the whole run); continue with --resume.")
     long stopAtStep;
-    @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default 10).")
-    int logEvery = 10;
+    @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default " + DEFAULT_LOG_EVERY + "; --resume keeps the run's value).")
+    Integer logEvery;
 
     /** Model names for the help text. */
     static final class ModelNames implements Iterable<String> {
         @Override public java.util.Iterator<String> iterator() { return ModelRegistry.names().iterator(); }
     }
 
-    @Override public void run() {
+    /** Runs the command; the exit code is 0, or 128 + the signal number after a graceful stop on SIGINT / SIGTERM. */
+    @Override public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
-        if (checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
+        if (checkpointEvery != null && checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAtStep < 0) throw UserError.usage("--stop-at-step must be >= 0, got " + stopAtStep);
-        if (logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
+        if (logEvery != null && logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
+        if (overwrite && resume != null) throw UserError.usage("--overwrite starts a fresh run and cannot be used with --resume");
         int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
         try {
@@ -117,43 +135,131 @@ public final class TrainCommand implements Runnable {
             Device dev;
             CheckpointStore.Loaded loaded = null;
             Path runDir;
+            long ckEvery;
+            int lgEvery;
             if (resume != null) {
                 rejectRunOptionsOnResume();
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
                 dev = DeviceOption.parse(device);
+                PrecisionOption.apply(precision, dev);
                 runDir = loaded.dir().toAbsolutePath().getParent();
-                o.printf("resuming %s from step %d (epoch %d, batch %d)%n", runDir, loaded.state().step(), loaded.state().epoch() + 1, loaded.state().batchInEpoch());
+                TrainerState st = loaded.state();
+                ckEvery = checkpointEvery != null ? checkpointEvery : st.checkpointEvery() != null ? st.checkpointEvery() : DEFAULT_CHECKPOINT_EVERY;
+                lgEvery = logEvery != null ? logEvery : st.logEvery() != null ? st.logEvery() : DEFAULT_LOG_EVERY;
+                o.printf("resuming %s from step %d (epoch %d, batch %d); checkpoint every %d steps, log every %d%s%n", runDir, st.step(),
+                        st.epoch() + 1, st.batchInEpoch(), ckEvery, lgEvery,
+                        checkpointEvery == null && logEvery == null ? " (the run's settings)" : "");
             } else {
+                runDir = out != null ? out : defaultRunDir();
+                checkOutFolder(runDir);
                 cfg = newRun(o);
                 dev = DeviceOption.parse(device);
-                runDir = out != null ? out : defaultRunDir();
-                if (Files.isDirectory(runDir.resolve(CheckpointStore.DIR_NAME))) {
-                    throw UserError.usage(runDir + " already holds a run; continue it with --resume " + runDir + " or choose another --out");
-                }
-                o.printf("model %s (%s), data %s, %d epochs x %d steps of %d images, device %s%n", cfg.model().name(),
-                        paramCount(cfg, dev), describe(cfg.data()), cfg.recipe().epochs(), cfg.recipe().stepsPerEpoch(), cfg.recipe().batchSize(), dev);
+                PrecisionOption.apply(precision, dev);
+                ckEvery = checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY;
+                lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
-            o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
-            o.flush();
-            long t0 = System.nanoTime();
-            Trainer.Outcome outcome = Trainer.run(cfg, loaded,
-                    new Trainer.Options(runDir, dev, w, checkpointEvery, stopAtStep, logEvery, System.console() != null, 5), o);
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            summary(o, runDir, outcome, cfg, seconds);
+            try (RunLock lock = lockRunFolder(runDir, o)) {
+                if (loaded == null) {
+                    checkOutFolder(runDir);   // again, now that no other trainer can be starting here
+                    RunConfig.Recipe rc = cfg.recipe();
+                    String steps = rc.totalSteps() == (long) rc.epochs() * rc.stepsPerEpoch()
+                            ? rc.epochs() + " epochs x " + rc.stepsPerEpoch() + " steps"
+                            : rc.totalSteps() + " steps (" + rc.stepsPerEpoch() + " per epoch)";
+                    o.printf("model %s (%s), data %s, %s of %d images, device %s%n", cfg.model().name(),
+                            paramCount(cfg, dev), describe(cfg.data()), steps, rc.batchSize(), dev);
+                }
+                o.println("writing to " + runDir.toAbsolutePath().normalize() + " (metrics.jsonl, checkpoint/, curves.png)");
+                o.flush();
+                long t0 = System.nanoTime();
+                StopSignal stop = new StopSignal();
+                Trainer.Outcome outcome;
+                try (AutoCloseable signals = stop.install("train", System.err)) {
+                    outcome = Trainer.run(cfg, loaded,
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop), o);
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    if (!ErrorReport.isOutOfMemory(e)) throw e;
+                    throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                summary(o, runDir, outcome, cfg, seconds);
+                return outcome.stoppedBy() == null ? 0 : StopSignal.exitCode(outcome.stoppedBy());
+            }
         } catch (CheckpointException | DataException e) {
             throw UserError.runtime(e.getMessage());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) { // from closing the signal handlers: never thrown in practice
+            throw new IllegalStateException(e);
         }
     }
 
+    /** Where the run can continue from after a failure: the checkpoint on disk, or that there is none. */
+    private static String checkpointNote(Path runDir) {
+        try {
+            return "the last checkpoint (step " + CheckpointStore.readState(runDir).step() + ") is in " + runDir.resolve(CheckpointStore.DIR_NAME)
+                    + " (--resume " + runDir + " continues it, with the run's batch size)";
+        } catch (RuntimeException e) {
+            return "no checkpoint was written before that";
+        }
+    }
+
+    /**
+     * A fresh run's folder: not a file, not the empty path, and without an earlier run's files unless
+     * {@code --overwrite} (which deletes them; called again under the lock, where the deleting happens).
+     */
+    private void checkOutFolder(Path runDir) {
+        if (runDir.toString().isBlank()) throw UserError.usage("--out must name a folder, got an empty path");
+        if (Files.exists(runDir) && !Files.isDirectory(runDir)) throw UserError.usage("--out " + runDir + " is a file, not a folder");
+        if (!Files.isDirectory(runDir)) return;
+        List<String> found = RunFolder.runFiles(runDir);
+        if (found.isEmpty()) return;
+        if (!overwrite) {
+            throw UserError.usage(runDir + " " + RunFolder.describe(runDir, found) + "; continue it with --resume " + runDir
+                    + ", replace it with --overwrite, or choose another --out");
+        }
+    }
+
+    /** Takes the run folder's lock (creating the folder), and with --overwrite clears the earlier run under it. */
+    private RunLock lockRunFolder(Path runDir, PrintWriter o) {
+        RunLock lock;
+        try {
+            lock = RunLock.acquire(runDir);
+        } catch (RunLock.HeldException e) {
+            throw UserError.runtime(e.getMessage());
+        } catch (java.io.IOException e) {
+            throw UserError.runtime(runDir + ": cannot use it as the run folder (" + IoMessages.reason(e) + ")");
+        }
+        if (lock.staleOwner() != null) o.println("note: took over the lock left by a jmamba process that is no longer running (" + lock.staleOwner() + ")");
+        if (resume == null && overwrite && !RunFolder.runFiles(runDir).isEmpty()) {
+            try {
+                RunFolder.clear(runDir);
+            } catch (java.io.UncheckedIOException e) {
+                lock.close();
+                throw UserError.runtime(e.getMessage());
+            }
+            o.println("--overwrite: deleted the earlier run's files in " + runDir);
+        }
+        return lock;
+    }
+
     private void summary(PrintWriter o, Path runDir, Trainer.Outcome outcome, RunConfig cfg, double seconds) {
-        String verb = outcome.finished() ? "done" : "stopped";
+        String verb = outcome.finished() ? "done" : outcome.stoppedBy() != null ? "stopped by SIG" + outcome.stoppedBy() : "stopped";
         o.printf("%s: %d of %d steps, %.1f s", verb, outcome.step(), cfg.recipe().totalSteps(), seconds);
         Evaluator.Result r = outcome.lastEval();
         if (r != null) o.printf("; val top-1 %.2f%%, top-5 %.2f%%, loss %.4f", 100 * r.top1(), 100 * r.top5(), r.loss());
         if (outcome.lastEmaEval() != null) o.printf("; EMA top-1 %.2f%%", 100 * outcome.lastEmaEval().top1());
         o.println();
-        o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
+        if (outcome.skippedImages() > 0) {
+            o.println(outcome.skippedImages() + " unreadable image" + (outcome.skippedImages() == 1 ? " was" : "s were")
+                    + " skipped (named in the warnings above; counted as skipped_images in metrics.jsonl)");
+        }
+        if (outcome.lastCheckpointStep() < 0) {
+            o.println("no checkpoint was written (the run stopped before its first one)");
+        } else {
+            o.println("checkpoint: " + runDir.resolve(CheckpointStore.DIR_NAME) + " at step " + outcome.lastCheckpointStep()
+                    + (outcome.finished() ? "" : " (continue with --resume " + runDir + ")"));
+        }
         o.flush();
     }
 
@@ -164,6 +270,7 @@ public final class TrainCommand implements Runnable {
                 {"--warmup-epochs", warmupEpochs}, {"--weight-decay", weightDecay}, {"--label-smoothing", labelSmoothing},
                 {"--mixup", mixup}, {"--cutmix", cutmix}, {"--random-erasing", randomErasing}, {"--drop-path", dropPath},
                 {"--ema", ema}, {"--clip-grad", clipGrad}, {"--augment", augment}, {"--train-limit", trainLimit}, {"--val-limit", valLimit}};
+        // --overwrite is refused separately (it contradicts --resume rather than being a run setting)
         for (Object[] opt : opts) if (opt[1] != null) given.add((String) opt[0]);
         if (!given.isEmpty()) {
             throw UserError.usage(String.join(", ", given) + " cannot be used with --resume: a resumed run keeps the settings in its checkpoint's config.json");
@@ -184,6 +291,10 @@ public final class TrainCommand implements Runnable {
         int tl = positiveOrZero("--train-limit", trainLimit), vl = positiveOrZero("--val-limit", valLimit);
         RunData full = RunData.open(kp[0], kp[1]);
         Dataset train = full.train();
+        if (train.numClasses() < 2) {
+            throw UserError.runtime("the training data have only " + train.numClasses() + " class (" + String.join(", ", train.classNames())
+                    + "); a classifier needs at least 2 (one sub-folder of train/ per class)");
+        }
         int res = resolution == null ? RunData.defaultResolution(train) : positive("--resolution", resolution);
         int b = batchSize == null ? DEFAULT_BATCH : positive("--batch-size", batchSize);
         int trainSize = tl > 0 ? Math.min(tl, train.size()) : train.size();
@@ -211,7 +322,7 @@ public final class TrainCommand implements Runnable {
         double emaDecay = ema == null ? 0 : ema;
         if (ema != null && !(ema > 0 && ema < 1)) throw UserError.usage("--ema decay must be in (0, 1), got " + ema);
         long s = seed == null ? 0 : seed;
-        ModelSpec ms = new ModelSpec(m, train.numClasses(), train.channels(), res, dp, s);
+        ModelChoice ms = new ModelChoice(m, train.numClasses(), train.channels(), res, dp, s);
         RunConfig.DataSpec ds = new RunConfig.DataSpec(kp[0], kp[1], tl, vl, train.classNames(), train.channels(),
                 train.normalization().mean(), train.normalization().std(), aug);
         RunConfig.Recipe recipe = new RunConfig.Recipe(b, ep, stepsPerEpoch, total, rate, warm, Math.min(1e-6, rate), Math.min(1e-5, rate),
@@ -223,6 +334,8 @@ public final class TrainCommand implements Runnable {
             ModelRegistry.create(ms);
             SamplePipeline p = RunData.trainPipeline(train, ds, res, er);
             if (p.channels() != train.channels()) throw UserError.usage("the pipeline changes the channel count");
+        } catch (dev.jmamba.tensor.TensorException e) {                       // before IAE: it is one (JmambaException)
+            throw UserError.usage("model " + m + " cannot be built at --resolution " + res + " (" + e.getMessage() + ")");
         } catch (IllegalArgumentException e) {
             throw UserError.usage(e.getMessage());
         }

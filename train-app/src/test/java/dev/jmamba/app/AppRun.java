@@ -48,15 +48,27 @@ public final class AppRun {
      * the launcher (Vector API kernels on, full JIT), output appended to {@code log}.
      */
     public static Process startChild(Path log, String... args) throws IOException {
+        return startChild(log, List.of(), args);
+    }
+
+    /** As {@link #startChild(Path, String...)}, with extra JVM options (e.g. {@code -Xmx64m}) after the launcher's. */
+    public static Process startChild(Path log, List<String> jvmOptions, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     }
 
     /** Runs a child JVM to completion (at most {@code seconds}) and returns its exit code. */
     public static int runChild(Path log, long seconds, String... args) throws IOException, InterruptedException {
-        Process p = startChild(log, args);
+        return runChild(log, seconds, List.of(), args);
+    }
+
+    /** As {@link #runChild(Path, long, String...)}, with extra JVM options. */
+    public static int runChild(Path log, long seconds, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        Process p = startChild(log, jvmOptions, args);
         if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor();
             throw new AssertionError("child JVM did not finish within " + seconds + " s: jmamba " + String.join(" ", args));

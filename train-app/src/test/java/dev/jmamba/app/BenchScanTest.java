@@ -85,8 +85,8 @@ class BenchScanTest {
 
     @Test void cudaJsonLineHasTheFloorFractionsAndTheReference() throws Exception {
         ScanShape vimT = new ScanShape(128, 384, 197, 16, 1);
-        ScanCudaResult result = new ScanCudaResult(vimT, true, "cuda:0", "Test GPU", 16, "v6", "v3", 1, 0.3, 1.2,
-                ScanCudaBench.forwardBytes(vimT, true), ScanCudaBench.backwardBytes(vimT, true));
+        ScanCudaResult result = new ScanCudaResult(vimT, true, "cuda:0", "NVIDIA H100 PCIe", 16, "v6", "v3", 1, 0.3, 1.2,
+                ScanCudaBench.forwardBytes(vimT, true), ScanCudaBench.backwardBytes(vimT, true), 2930);
         JsonNode node = new ObjectMapper().readTree(result.toJson());
         assertEquals("scan", node.get("case").asText());
         assertEquals("vim-t", node.get("name").asText());
@@ -99,7 +99,8 @@ class BenchScanTest {
         // fraction of the floor = floor ms / measured ms, printed to 3 decimals
         assertEquals(node.get("floor_fwd_ms").asDouble() / 0.3, node.get("fraction_of_floor_fwd").asDouble(), 1e-3);
         assertEquals(node.get("floor_bwd_ms").asDouble() / 1.2, node.get("fraction_of_floor_bwd").asDouble(), 1e-3);
-        assertEquals(node.get("fwd_gbps").asDouble() / 2930, node.get("fraction_of_floor_fwd").asDouble(), 1e-3);
+        assertEquals(node.get("fwd_gbps").asDouble() / node.get("floor_gbps").asDouble(), node.get("fraction_of_floor_fwd").asDouble(), 1e-3);
+        assertEquals("H100", node.get("ref_gpu").asText());
         assertEquals(0.452, node.get("ref_fwd_ms").asDouble(), 1e-9);
         assertEquals(1.524 / 1.2, node.get("speedup_bwd").asDouble(), 0.005);
     }

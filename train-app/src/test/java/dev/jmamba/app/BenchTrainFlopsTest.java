@@ -42,15 +42,30 @@ class BenchTrainFlopsTest {
         assertEquals(2.0 * 96 * 96 * 96 / (n.get("sgemm_ms").asDouble() * 1e-3) / 1e12, ceiling, ceiling * 0.01);
         // each number is printed to 6 significant digits
         assertEquals(tflops / ceiling, n.get("fraction_of_sgemm").asDouble(), tflops / ceiling * 1e-4);
+        assertEquals("fp32", n.get("precision").asText());
+        // the steps' tensors (weights, AdamW state, activations) took memory; reserved >= allocated
+        assertTrue(n.get("peak_allocated_gib").asDouble() > 0, n.toString());
+        assertTrue(n.get("peak_reserved_gib").asDouble() >= n.get("peak_allocated_gib").asDouble(), n.toString());
+    }
+
+    @Test void reducedPrecisionOnTheCpuIsAUsageError() {
+        AppRun.Result r = run("--precision", "bf16");
+        assertEquals(2, r.exitCode(), r.out());
+        assertTrue(r.err().contains("--precision bf16 needs --device cuda"), r.err());
+        AppRun.Result bad = run("--precision", "fp8");
+        assertEquals(2, bad.exitCode(), bad.out());
+        assertTrue(bad.err().contains("unknown precision 'fp8': expected fp32, tf32 or bf16"), bad.err());
     }
 
     @Test void inferenceCountsOneForwardAndTheTextLineNamesTheCeiling() {
         AppRun.Result r = run("--sgemm-n", "96", "--inference");
         assertEquals(0, r.exitCode(), r.err());
-        String line = r.out().strip();
-        assertTrue(line.startsWith("inference vim-nano on cpu, batch 2 at 28: median"), line);
+        String[] lines = r.out().strip().split("\n");
+        String line = lines[0];
+        assertTrue(line.startsWith("inference vim-nano on cpu (fp32 matmuls), batch 2 at 28: median"), line);
         assertTrue(line.contains(" TFLOP/s (1 x ") && line.contains("GMACs/img, 2 FLOPs per MAC)")
-                && line.contains("of the sgemm ceiling") && line.contains("(n=96,"), line);
+                && line.contains("of the matmul ceiling") && line.contains("(n=96,"), line);
+        assertTrue(lines[1].startsWith("peak device memory of the steps: ") && lines[1].contains(" GiB allocated by tensors"), lines[1]);
     }
 
     @Test void badSgemmSizeIsAUsageError() {

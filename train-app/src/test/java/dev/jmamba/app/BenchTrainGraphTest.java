@@ -17,9 +17,9 @@ class BenchTrainGraphTest {
         return AppRun.run(args);
     }
 
-    @Test void graphOnTheCpuExitsWithOne() {
+    @Test void graphOnTheCpuIsAUsageError() {
         AppRun.Result r = run("--device", "cpu");
-        assertEquals(1, r.exitCode(), r.out() + r.err());
+        assertEquals(2, r.exitCode(), r.out() + r.err());
         assertTrue(r.err().contains("--graph captures the step in a CUDA graph and needs --device cuda; got --device cpu"), r.err());
         assertTrue(r.out().isEmpty(), "nothing timed: " + r.out());
     }

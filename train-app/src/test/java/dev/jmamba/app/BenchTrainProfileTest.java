@@ -28,14 +28,17 @@ class BenchTrainProfileTest {
         String out = run();
         String[] lines = out.strip().split("\n");
         assertTrue(lines[0].startsWith("train vim-nano on cpu"), out);
-        int header = -1;
-        for (int i = 0; i < lines.length; i++) if (lines[i].startsWith("op ")) header = i;
-        assertTrue(header > 0, "a table header: " + out);
+        int header = -1, outside = -1;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].startsWith("op ")) header = i;
+            if (lines[i].startsWith(ProfileReport.OUTSIDE)) outside = i;
+        }
+        assertTrue(header > 0 && outside > header, "a table header and the outside-ops row: " + out);
         // which ops rank highest depends on timing (a shared machine); what must hold is that the
         // model's known primitives are listed and the rows are sorted by host time
         List<String> ops = new ArrayList<>();
         List<Double> ms = new ArrayList<>();
-        for (int i = header + 1; i < lines.length - 1; i++) {
+        for (int i = header + 1; i < outside; i++) {
             String[] f = lines[i].trim().split("\\s+");
             ops.add(f[0]);
             ms.add(Double.parseDouble(f[2]));
@@ -44,7 +47,9 @@ class BenchTrainProfileTest {
         assertTrue(ops.stream().anyMatch(op -> op.startsWith("SelectiveScan")), "the selective scan is listed: " + ops);
         for (int i = 1; i < ms.size(); i++) assertTrue(ms.get(i - 1) >= ms.get(i), "rows sorted by host ms: " + out);
         assertTrue(out.contains("AdamW.step"), out);
-        assertTrue(lines[lines.length - 1].startsWith(ProfileReport.OUTSIDE), out);
+        // the memory breakdown follows the table: its parts, then the largest saved-for-backward ops
+        assertTrue(lines[outside + 1].startsWith("memory of one training step"), out);
+        assertTrue(out.contains("  saved for backward ") && out.contains("  peak allocated ") && out.contains("    saved by matmul"), out);
     }
 
     @Test void jsonHasTheSummaryThenOneLinePerOp() throws Exception {
@@ -53,6 +58,14 @@ class BenchTrainProfileTest {
         assertEquals("train", mapper.readTree(lines[0]).get("case").asText());
         double pct = 0;
         boolean matmul = false;
+        JsonNode memory = mapper.readTree(lines[lines.length - 1]);
+        assertEquals("memory", memory.get("case").asText(), "the memory breakdown comes last");
+        JsonNode parts = memory.get("memory_gib");
+        double known = parts.get("parameters").asDouble() + parts.get("gradients").asDouble()
+                + parts.get("optimizer_state").asDouble() + parts.get("saved_for_backward").asDouble();
+        assertTrue(parts.get("saved_for_backward").asDouble() > 0 && parts.get("peak_allocated").asDouble() >= known - 1e-4, lines[lines.length - 1]);
+        assertTrue(memory.get("saved_gib_by_op").has("matmul"), lines[lines.length - 1]);
+        lines = java.util.Arrays.copyOf(lines, lines.length - 1);
         for (int i = 1; i < lines.length; i++) {
             JsonNode op = mapper.readTree(lines[i]);
             assertEquals("profile", op.get("case").asText());

@@ -76,4 +76,31 @@ class CurvesCommandTest {
         assertTrue(r.out().contains("| 16x16 | moore |"), r.out());
         assertTrue(r.out().contains("not defined for this size: peano"), r.out());
     }
+
+    /** 256x256 took a minute with the all-pairs GL loop and 3000x3000 never ended; now large grids finish and huge ones are refused. */
+    @Test void statsOnLargeGridsFinishOrAreRefused() {
+        AppRun.Result r = AppRun.run("curves", "--stats", "--size", "256x256");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("| 256x256 | hilbert | 1.000 | 2.000 | 1 |") && r.out().contains("| 5.906 | 0 |"), r.out());
+        assertTrue(!r.out().contains("≥"), "every GL is exact at 256x256: " + r.out());
+        AppRun.Result huge = AppRun.run("curves", "--stats", "--size", "3000x3000");
+        assertEquals(2, huge.exitCode(), huge.err());
+        huge.assertOneCleanErrorLine();
+        assertTrue(huge.err().contains("--stats works on grids of at most 1048576 cells (e.g. 1024x1024), got 3000x3000"), huge.err());
+    }
+
+    @Test void aLongThinGridIsNotCalledMalformed() {
+        AppRun.Result r = AppRun.run("curves", "--order", "snake", "--size", "100000x1", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        AppRun.Result tooBig = AppRun.run("curves", "--order", "snake", "--size", "99999x99999");
+        assertEquals(2, tooBig.exitCode(), tooBig.err());
+        assertTrue(tooBig.err().contains("too large (at most 2^28 cells)"), tooBig.err());
+    }
+
+    @Test void pngToAFolderIsOneSentence(@TempDir Path dir) {
+        AppRun.Result r = AppRun.run("curves", "--order", "hilbert", "--size", "8x8", "--png", dir.toString());
+        assertEquals(1, r.exitCode(), r.err());
+        r.assertOneCleanErrorLine();
+        assertTrue(r.err().contains("cannot write PNG " + dir + ": it is a folder; give a file name such as " + dir.resolve("hilbert.png")), r.err());
+    }
 }

@@ -2,6 +2,7 @@ package dev.jmamba.vision;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Module;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Map;
@@ -47,7 +48,7 @@ public abstract class Backbone extends Module {
     protected int[] checkImages(Var images) {
         int[] s = images.shape();
         if (s.length != 4 || s[1] != spec.inChannels()) {
-            throw new IllegalArgumentException(name() + ": expected images (B, " + spec.inChannels()
+            throw new JmambaException(name() + ": expected images (B, " + spec.inChannels()
                     + ", H, W), got " + java.util.Arrays.toString(s));
         }
         return new int[] {s[2], s[3]};

@@ -1,6 +1,7 @@
 package dev.jmamba.vision;
 
 import dev.jmamba.nn.LoadResult;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.fractalmamba.FractalMambaConfig;
 import dev.jmamba.vision.globalmamba.GlobalMambaConfig;
@@ -43,7 +44,7 @@ public final class Backbones {
     /** The config registered under {@code name}. */
     public static BackboneConfig config(String name) {
         BackboneConfig c = REGISTRY.get(name);
-        if (c == null) throw new IllegalArgumentException("unknown model '" + name + "'; known models: " + String.join(", ", names()));
+        if (c == null) throw new JmambaException("unknown model '" + name + "'; known models: " + String.join(", ", names()));
         return c;
     }
 

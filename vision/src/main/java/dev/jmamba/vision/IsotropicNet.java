@@ -1,7 +1,9 @@
 package dev.jmamba.vision;
 
+import dev.jmamba.autograd.Activations;
 import dev.jmamba.autograd.Norms;
 import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.ActivationCheckpointing;
 import dev.jmamba.nn.DropPath;
 import dev.jmamba.nn.Init;
 import dev.jmamba.nn.Linear;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The non-hierarchical ("isotropic") Mamba classifier shared by Vim, GlobalMamba and LocalVim
@@ -33,7 +36,7 @@ import java.util.Map;
  * {@code patch_embed.proj.*}, {@code layers.i.mixer.*}, {@code layers.i.norm.weight},
  * {@code norm_f.weight}, {@code head.weight}, {@code head.bias}.
  */
-public class IsotropicNet extends Backbone {
+public class IsotropicNet extends Backbone implements ActivationCheckpointing {
     private final Tokenizer tokenizer;
     private final TokenLayout builtLayout;
     private final Parameter clsToken;   // (1, 1, D) or null
@@ -46,17 +49,19 @@ public class IsotropicNet extends Backbone {
     private final RMSNorm normF;
     private final Linear head;
     private final int dim;
+    private boolean checkpoint;
     private Rope2d rope;   // null unless the family uses rotary embeddings (LocalVim)
     /** add → RMSNorm as one fused op (the default) or as add, then RMSNorm: the reference tests compare with. */
-    boolean fusedResidualNorm = !Boolean.getBoolean("jmamba.unfusedResidualNorm");   // the property: for before/after timings
+    boolean fusedResidualNorm = true;   // FusedResidualNormTest switches it off to compare with the reference
 
     /** One residual layer: {@code norm} then {@code mixer} (Vim's {@code Block}). */
     static final class Block extends Module {
         final RMSNorm norm;
 
-        Block(Module mixer, int dim) {
+        Block(Module mixer, DropPath dropPath, int dim) {
             register("mixer", mixer);
             this.norm = register("norm", new RMSNorm(dim, 1e-5));
+            register("drop_path", dropPath);        // no state; registered so RandomLayer.seekAll and train() reach it
         }
     }
 
@@ -86,10 +91,11 @@ public class IsotropicNet extends Backbone {
         for (int i = 0; i < depth; i++) {
             Mixer m = mixerFactory.create(i, Seeds.derive(seed, 100 + i));
             mixers.add(m);
-            layers.add(new Block(m.module(), dim));
-            dropPaths.add(new DropPath(i == 0 ? 0 : dpr[i - 1], Seeds.derive(seed, 10_000 + i)));
+            DropPath drop = new DropPath(i == 0 ? 0 : dpr[i - 1], Seeds.derive(seed, 10_000 + i));
+            layers.add(new Block(m.module(), drop, dim));
+            dropPaths.add(drop);
         }
-        this.finalDropPath = new DropPath(dropPath, Seeds.derive(seed, 20_000));
+        this.finalDropPath = register("drop_path", new DropPath(dropPath, Seeds.derive(seed, 20_000)));
         this.normF = register("norm_f", new RMSNorm(dim, 1e-5));
         this.head = register("head", new Linear(dim, spec.numClasses(), true, Seeds.derive(seed, 4)));
         head.weight().set(Init.truncNormal(Seeds.derive(seed, 5), 0.02, spec.numClasses(), dim));
@@ -122,6 +128,9 @@ public class IsotropicNet extends Backbone {
         return head.forward(features);
     }
 
+    /** Recompute each layer's activations in backward ({@link ActivationCheckpointing}) instead of keeping them. */
+    @Override public void checkpointActivations(boolean on) { checkpoint = on; }
+
     /** Pooled features (B, D) before the head. */
     public Var forwardFeatures(Var images) {
         int[] hw = checkImages(images);
@@ -138,11 +147,22 @@ public class IsotropicNet extends Backbone {
                 hidden = rope.apply(hidden, ropeTables);
                 if (residual != null) residual = rope.apply(residual, ropeTables);
             }
-            // residual = residual + drop_path(hidden) (layer 0: residual = hidden); hidden = norm(residual): one fused op
-            Var branch = residual == null ? hidden : dropPaths.get(i).forward(hidden);
-            Norms.AddNorm added = addNorm(layers.get(i).norm, branch, residual);
-            residual = added.sum();
-            hidden = mixers.get(i).forward().apply(added.normed(), layout);
+            // residual = residual + drop_path(hidden) (layer 0: residual = hidden); hidden = norm(residual): one fused op.
+            // A region per layer frees the layer's temporaries that backward does not read.
+            int layer = i;
+            Var hiddenIn = hidden, residualIn = residual;
+            UnaryOperator<Var[]> body = in -> {                                       // in: {hidden} or {hidden, residual}
+                Var branch = in.length == 1 ? in[0] : dropPaths.get(layer).forward(in[0]);
+                Norms.AddNorm added = addNorm(layers.get(layer).norm, branch, in.length == 1 ? null : in[1]);
+                return new Var[] {added.sum(), mixers.get(layer).forward().apply(added.normed(), layout)};
+            };
+            Var[] in = residualIn == null ? new Var[] {hiddenIn} : new Var[] {hiddenIn, residualIn};
+            Var[] out = checkpoint && isTraining()
+                    ? Activations.regionOf(() -> ActivationCheckpointing.checkpointedAll(
+                            List.of(layers.get(layer)), body, in))
+                    : Activations.regionOf(() -> body.apply(in));
+            residual = out[0];
+            hidden = out[1];
         }
         Var out = addNorm(normF, finalDropPath.forward(hidden), residual).normed();   // (B, T, D)
         return layout.hasCls() ? out.select(1, layout.clsIndex()) : out.mean(false, 1);
@@ -161,12 +181,6 @@ public class IsotropicNet extends Backbone {
         if (index == 0) return Var.cat(1, cls, tokens);
         if (index == m) return Var.cat(1, tokens, cls);
         return Var.cat(1, tokens.narrow(1, 0, index), cls, tokens.narrow(1, index, m - index));
-    }
-
-    @Override public void train(boolean on) {
-        super.train(on);
-        for (DropPath d : dropPaths) d.train(on);
-        finalDropPath.train(on);
     }
 
     /** Resamples a saved {@code pos_embed} of another (square) grid to this model's built layout. */

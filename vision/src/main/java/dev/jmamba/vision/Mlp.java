@@ -6,6 +6,7 @@ import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
 
 /**
  * Two-layer perceptron on the last dim: (..., C) → fc1 (C → hidden) → GELU → fc2 (hidden → C).
@@ -28,5 +29,6 @@ public final class Mlp extends Layer {
         if (l.bias() != null) l.bias().set(Tensor.zeros(l.bias().shape()));
     }
 
-    @Override public Var forward(Var x) { return fc2.forward(fc1.forward(x).gelu()); }
+    /** x (..., C) → (..., C). fc2 runs as one node with the GELU before it, so GELU's output is not kept for backward. */
+    @Override public Var forward(Var x) { return fc2.forwardAfter(UnaryOp.GELU, fc1.forward(x)); }
 }

@@ -1,5 +1,7 @@
 package dev.jmamba.vision;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * What a backbone is built for: classes, input side, input channels and the seed of every random
  * initialiser. The resolution sets the size of grid-dependent parameters (position embeddings);
@@ -7,8 +9,8 @@ package dev.jmamba.vision;
  */
 public record ModelSpec(int numClasses, int resolution, int inChannels, long seed) {
     public ModelSpec {
-        if (numClasses < 1) throw new IllegalArgumentException("numClasses must be >= 1, got " + numClasses);
-        if (resolution < 1) throw new IllegalArgumentException("resolution must be >= 1, got " + resolution);
-        if (inChannels < 1) throw new IllegalArgumentException("inChannels must be >= 1, got " + inChannels);
+        if (numClasses < 1) throw new JmambaException("numClasses must be >= 1, got " + numClasses);
+        if (resolution < 1) throw new JmambaException("resolution must be >= 1, got " + resolution);
+        if (inChannels < 1) throw new JmambaException("inChannels must be >= 1, got " + inChannels);
     }
 }

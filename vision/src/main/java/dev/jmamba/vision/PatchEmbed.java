@@ -5,6 +5,7 @@ import dev.jmamba.nn.Conv2d;
 import dev.jmamba.nn.Init;
 import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 /**
@@ -28,7 +29,7 @@ public final class PatchEmbed extends Layer {
     /** Token grid side for an image side (floor(n/p)), with a clear error when the image is too small. */
     public int gridSize(int pixels) {
         if (pixels < patch) {
-            throw new IllegalArgumentException("patch embed: image side " + pixels + " is smaller than the patch size " + patch);
+            throw new JmambaException("patch embed: image side " + pixels + " is smaller than the patch size " + patch);
         }
         return pixels / patch;
     }

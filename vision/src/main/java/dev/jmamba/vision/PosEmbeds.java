@@ -3,6 +3,7 @@ package dev.jmamba.vision;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.ArrayList;
@@ -25,12 +26,12 @@ public final class PosEmbeds {
     public static Var resample(Var posEmbed, TokenLayout from, TokenLayout to) {
         int[] s = posEmbed.shape();
         if (s.length != 3 || s[0] != 1 || s[1] != from.length()) {
-            throw new IllegalArgumentException("pos_embed: expected (1, " + from.length() + ", D) for layout " + from
+            throw new JmambaException("pos_embed: expected (1, " + from.length() + ", D) for layout " + from
                     + ", got " + java.util.Arrays.toString(s));
         }
         if (from.equals(to)) return posEmbed;
         if (from.grids().size() != to.grids().size() || from.hasCls() != to.hasCls()) {
-            throw new IllegalArgumentException("pos_embed: cannot resample between layouts with different grid counts or"
+            throw new JmambaException("pos_embed: cannot resample between layouts with different grid counts or"
                     + " class-token presence: " + from + " -> " + to);
         }
         int d = s[2];

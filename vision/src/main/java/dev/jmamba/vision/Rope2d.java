@@ -1,6 +1,7 @@
 package dev.jmamba.vision;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 /**
@@ -33,9 +34,9 @@ public final class Rope2d {
      * @param built the one-grid layout without class token the tables are built for (square grid)
      */
     public Rope2d(int dim, TokenLayout built) {
-        if (dim < 4 || dim % 4 != 0) throw new IllegalArgumentException("RoPE: the token width must be a multiple of 4, got " + dim);
+        if (dim < 4 || dim % 4 != 0) throw new JmambaException("RoPE: the token width must be a multiple of 4, got " + dim);
         if (built.hasCls() || built.grids().size() != 1 || built.grid().h() != built.grid().w()) {
-            throw new IllegalArgumentException("RoPE: expected one square token grid without class token, got " + built);
+            throw new JmambaException("RoPE: expected one square token grid without class token, got " + built);
         }
         this.dim = dim;
         this.builtLayout = built;
@@ -62,7 +63,7 @@ public final class Rope2d {
     /** Tables for {@code layout} (resized from the built grid when it differs), in the dtype and on the device of {@code like}. */
     public Tables tables(TokenLayout layout, Var like) {
         if (layout.hasCls() || layout.grids().size() != 1) {
-            throw new IllegalArgumentException("RoPE: expected one token grid without class token, got " + layout);
+            throw new JmambaException("RoPE: expected one token grid without class token, got " + layout);
         }
         Tensor c = PosEmbeds.resample(cos, builtLayout, layout), s = PosEmbeds.resample(sin, builtLayout, layout);
         return new Tables(Var.of(c.to(like.dtype()).to(like.device())), Var.of(s.to(like.dtype()).to(like.device())));
@@ -77,7 +78,7 @@ public final class Rope2d {
     public Var apply(Var x, Tables t) {
         int b = x.size(0), l = x.size(1);
         if (x.size(2) != dim || t.cos().size(1) != l) {
-            throw new IllegalArgumentException("RoPE: expected tokens (B, " + t.cos().size(1) + ", " + dim + "), got "
+            throw new JmambaException("RoPE: expected tokens (B, " + t.cos().size(1) + ", " + dim + "), got "
                     + java.util.Arrays.toString(x.shape()));
         }
         Var pairs = x.reshape(b, l, dim / 2, 2);

@@ -1,5 +1,6 @@
 package dev.jmamba.vision;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ public record TokenLayout(List<Grid> grids, int clsIndex) {
     /** One row-major patch grid of h×w tokens. */
     public record Grid(int h, int w) {
         public Grid {
-            if (h < 1 || w < 1) throw new IllegalArgumentException("token grid must be at least 1x1, got " + h + "x" + w);
+            if (h < 1 || w < 1) throw new JmambaException("token grid must be at least 1x1, got " + h + "x" + w);
         }
 
         public int size() { return h * w; }
@@ -22,10 +23,10 @@ public record TokenLayout(List<Grid> grids, int clsIndex) {
 
     public TokenLayout {
         grids = List.copyOf(grids);
-        if (grids.isEmpty()) throw new IllegalArgumentException("a token layout needs at least one grid");
+        if (grids.isEmpty()) throw new JmambaException("a token layout needs at least one grid");
         int patches = grids.stream().mapToInt(Grid::size).sum();
         if (clsIndex < -1 || clsIndex > patches) {
-            throw new IllegalArgumentException("class-token index must be -1 or in 0.." + patches + ", got " + clsIndex);
+            throw new JmambaException("class-token index must be -1 or in 0.." + patches + ", got " + clsIndex);
         }
     }
 

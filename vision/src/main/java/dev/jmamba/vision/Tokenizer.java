@@ -1,6 +1,7 @@
 package dev.jmamba.vision;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 
 /**
  * Turns images into the patch-token sequence of an {@link IsotropicNet} (without the class token,
@@ -37,7 +38,7 @@ public interface Tokenizer {
             if (l.length() == length) return l;
             if (l.length() > length && l.grids().size() == 1 && l.grid().h() > 1 && l.length() > 4 * length) break;
         }
-        throw new IllegalArgumentException("pos_embed with " + length + " tokens matches no square image size for this model");
+        throw new JmambaException("pos_embed with " + length + " tokens matches no square image size for this model");
     }
 
     /** Vim-style patching: one grid of (H/p)×(W/p) tokens, class token in the middle or none. */
@@ -45,7 +46,7 @@ public interface Tokenizer {
         return new Tokenizer() {
             @Override public TokenLayout layout(int h, int w) {
                 if (h < patch || w < patch) {
-                    throw new IllegalArgumentException("image " + h + "x" + w + " is smaller than the patch size " + patch);
+                    throw new JmambaException("image " + h + "x" + w + " is smaller than the patch size " + patch);
                 }
                 return middleCls ? TokenLayout.middleCls(h / patch, w / patch) : TokenLayout.plain(h / patch, w / patch);
             }

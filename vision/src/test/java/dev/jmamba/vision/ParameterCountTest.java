@@ -56,7 +56,7 @@ class ParameterCountTest {
         assertEquals(30_456_200L, p);
         assertNear("fractalmamba-tiny", 30e6, 0.02);
         long plain = ((dev.jmamba.vision.fractalmamba.FractalMambaConfig) Backbones.config("fractalmamba-tiny"))
-                .withExtras(dev.jmamba.ssm.block.MultiScanMixer.Extras.NONE).cost(new ModelSpec(1000, 224, 3, 0L)).params();
+                .withExtras(dev.jmamba.vision.mixer.MultiScanMixer.Extras.NONE).cost(new ModelSpec(1000, 224, 3, 0L)).params();
         assertEquals(26_828_040L, plain, "without z gate and h_norm (SS2D v05_noz mixers)");
     }
 

@@ -19,6 +19,15 @@ public final class NormRules {
      * as returned by the backend's layerNorm.
      */
     public static Rule layerNorm(Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
+        return (gy, needs) -> {
+            // one fused pass (Backend#layerNormBackward); layerNormComposite below is its reference
+            Tensor[] g = x.backend().layerNormBackward(gy, x, mean, rstd, weight, needs[0], needs[1] || needs[2]);
+            return new Tensor[] {g[0], needs[1] ? g[1] : null, needs[2] ? g[2] : null};
+        };
+    }
+
+    /** The layerNorm rule composed of tensor ops (the formula above, term by term): the fused kernel's reference. */
+    public static Rule layerNormComposite(Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
         int c = x.size(-1);
         return (gy, needs) -> {
             Tensor r = rstd.unsqueeze(-1);                               // (..., 1)

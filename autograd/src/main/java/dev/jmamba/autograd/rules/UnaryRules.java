@@ -4,6 +4,7 @@ import static dev.jmamba.autograd.rules.Grads.one;
 import static dev.jmamba.autograd.rules.Grads.scalar;
 
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
 
 /**
  * Backward rules of element-wise unary ops: {@code dx = dy * f'(x)}, with f' written from the
@@ -12,8 +13,6 @@ import dev.jmamba.tensor.Tensor;
 public final class UnaryRules {
     private UnaryRules() {}
 
-    private static final double SQRT_2_OVER_PI = Math.sqrt(2.0 / Math.PI);
-    private static final double INV_SQRT_2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
     /** y = x * scale + shift. */
     public static Rule affine(double scale) { return (gy, n) -> one(scale == 1 ? gy : gy.mul(scale)); }
@@ -38,44 +37,25 @@ public final class UnaryRules {
     /** y = sigmoid(x): y (1 - y). */
     public static Rule sigmoid(Tensor y) { return (gy, n) -> one(gy.mul(y.mul(y.neg().add(1)))); }
 
-    /** y = x sigmoid(x): s (1 + x (1 - s)). */
-    public static Rule silu(Tensor x) {
-        return (gy, n) -> {
-            Tensor s = x.sigmoid();
-            return one(gy.mul(s.mul(x.mul(s.neg().add(1)).add(1))));
-        };
-    }
-
     /**
-     * y = x Φ(x) (exact GELU): Φ(x) + x φ(x). The tensor layer has no erf op, so Φ(x) is taken
-     * as gelu(x) / x (exact up to rounding), with Φ(0) = 1/2 where x = 0.
+     * The smooth activations silu, gelu (exact), gelu (tanh form) and softplus: gy · f'(x) in one
+     * backend pass ({@link dev.jmamba.tensor.Backend#unaryGrad}, formulas in
+     * {@link UnaryOp#derivative}) instead of a chain of element-wise ops and temporaries. The
+     * composed formulas are kept in the tests as the reference.
      */
-    public static Rule gelu(Tensor x) {
-        return (gy, n) -> {
-            Tensor cdf = Tensor.where(x.eq(scalar(x, 0)), scalar(x, 0.5), x.gelu().div(x));
-            Tensor pdf = x.square().mul(-0.5).exp().mul(INV_SQRT_2PI);
-            return one(gy.mul(cdf.add(x.mul(pdf))));
-        };
-    }
+    public static Rule silu(Tensor x) { return activation(UnaryOp.SILU, x, 0, 0); }
+
+    /** y = x Φ(x) (exact GELU): Φ(x) + x φ(x). */
+    public static Rule gelu(Tensor x) { return activation(UnaryOp.GELU, x, 0, 0); }
 
     /** y = x/2 (1 + tanh(u)), u = c (x + 0.044715 x³): (1 + t)/2 + x/2 (1 - t²) c (1 + 3·0.044715 x²). */
-    public static Rule geluTanh(Tensor x) {
-        return (gy, n) -> {
-            Tensor x2 = x.square();
-            Tensor t = x.mul(x2.mul(0.044715).add(1)).mul(SQRT_2_OVER_PI).tanh();
-            Tensor du = x2.mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
-            Tensor d = t.add(1).mul(0.5).add(x.mul(0.5).mul(t.square().neg().add(1)).mul(du));
-            return one(gy.mul(d));
-        };
-    }
+    public static Rule geluTanh(Tensor x) { return activation(UnaryOp.GELU_TANH, x, 0, 0); }
 
     /** softplus with beta and threshold: sigmoid(beta x) below the threshold, 1 in the linear region. */
-    public static Rule softplus(Tensor x, double beta, double threshold) {
-        return (gy, n) -> {
-            Tensor bx = x.mul(beta);
-            Tensor d = Tensor.where(bx.gt(scalar(x, threshold)), scalar(x, 1), bx.sigmoid());
-            return one(gy.mul(d));
-        };
+    public static Rule softplus(Tensor x, double beta, double threshold) { return activation(UnaryOp.SOFTPLUS, x, beta, threshold); }
+
+    private static Rule activation(UnaryOp op, Tensor x, double p0, double p1) {
+        return (gy, n) -> one(x.backend().unaryGrad(op, x, gy, p0, p1));
     }
 
     /** y = |x|: sign(x) (0 at 0, as in PyTorch). */

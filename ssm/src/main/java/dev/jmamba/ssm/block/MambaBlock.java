@@ -6,12 +6,13 @@ import dev.jmamba.nn.Layer;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
 
 /**
- * The Mamba-1 block (mamba_ssm {@code mamba_simple.Mamba}, spec selective-scan.md §5), input
+ * The Mamba-1 block ([Mamba] §3.4; mamba_ssm {@code mamba_simple.Mamba}, spec selective-scan.md §5), input
  * (B, L, d_model) → output (B, L, d_model):
  * <pre>
  *   x, z = split(in_proj(h))                            (B, d_inner, L) each
@@ -84,7 +85,7 @@ public final class MambaBlock extends Layer {
 
     static void checkInput(Var h, int dModel, String who) {
         if (h == null || h.rank() != 3 || h.size(2) != dModel) {
-            throw new IllegalArgumentException(who + ": input must have shape (B, L, " + dModel + "), got "
+            throw new JmambaException(who + ": input must have shape (B, L, " + dModel + "), got "
                     + (h == null ? "null" : Arrays.toString(h.shape())));
         }
     }

@@ -1,5 +1,7 @@
 package dev.jmamba.ssm.block;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Hyper-parameters of a Mamba-1 block (mamba_ssm {@code Mamba.__init__} defaults, spec
  * selective-scan.md §5). Use {@link #of} for the defaults and the {@code with...} methods to change one.
@@ -23,11 +25,11 @@ public record MambaConfig(int dModel, int dState, int dConv, int expand, int dtR
     /** Checks the sizes and the step-size range. */
     public MambaConfig {
         if (dModel < 1 || dState < 1 || dConv < 1 || expand < 1 || dtRank < 1) {
-            throw new IllegalArgumentException("MambaConfig: d_model, d_state, d_conv, expand and dt_rank must be >= 1, got "
+            throw new JmambaException("MambaConfig: d_model, d_state, d_conv, expand and dt_rank must be >= 1, got "
                     + dModel + ", " + dState + ", " + dConv + ", " + expand + ", " + dtRank);
         }
         if (!(dtMin > 0 && dtMin <= dtMax && dtInitFloor >= 0 && dtScale > 0)) {
-            throw new IllegalArgumentException("MambaConfig: need 0 < dt_min <= dt_max, dt_init_floor >= 0, dt_scale > 0, got dt_min "
+            throw new JmambaException("MambaConfig: need 0 < dt_min <= dt_max, dt_init_floor >= 0, dt_scale > 0, got dt_min "
                     + dtMin + ", dt_max " + dtMax + ", dt_init_floor " + dtInitFloor + ", dt_scale " + dtScale);
         }
     }

@@ -5,7 +5,7 @@ import dev.jmamba.tensor.Tensor;
 import java.util.SplittableRandom;
 
 /**
- * The special initialisations of the SSM parameters (mamba_ssm {@code Mamba.__init__}, VMamba
+ * The special initialisations of the SSM parameters (S4D-real A of [S4D]; mamba_ssm {@code Mamba.__init__}, VMamba
  * {@code mamba_init}), all float32 and seeded.
  */
 public final class MambaInit {

@@ -2,6 +2,7 @@ package dev.jmamba.ssm.block;
 
 import dev.jmamba.nn.Init;
 import dev.jmamba.nn.Linear;
+import dev.jmamba.tensor.JmambaException;
 
 /**
  * The parts of the model-level re-initialisation of Vim / mamba_ssm ({@code _init_weights(n_layer)},
@@ -17,7 +18,7 @@ final class ModelInit {
 
     /** out_proj.weight ← kaiming-uniform(a = √5), i.e. U(±1/sqrt(fan_in)), divided by sqrt(nLayer). */
     static void rescaleOutProj(Linear outProj, int nLayer, long seed) {
-        if (nLayer < 1) throw new IllegalArgumentException("model init: n_layer must be >= 1, got " + nLayer);
+        if (nLayer < 1) throw new JmambaException("model init: n_layer must be >= 1, got " + nLayer);
         int[] shape = outProj.weight().shape();
         outProj.weight().set(Init.kaimingUniform(seed, Math.sqrt(5), shape).div(Math.sqrt(nLayer)));
     }

@@ -7,7 +7,7 @@ import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 
 /**
- * Vim's bidirectional mixer: mamba_ssm {@code Mamba} with {@code bimamba_type="v2"} and
+ * Vim's bidirectional mixer ([Vim], docs/REFERENCES.md): mamba_ssm {@code Mamba} with {@code bimamba_type="v2"} and
  * {@code if_divide_out=True} (spec vim.md §3), input (B, L, d_model) → (B, L, d_model):
  * <pre>
  *   x, z  = split(in_proj(h))                                    shared projection

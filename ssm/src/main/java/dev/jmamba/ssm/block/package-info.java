@@ -1,5 +1,6 @@
 /**
  * Mamba mixers as {@link dev.jmamba.nn.Module}s with the parameter names of the official code:
- * the Mamba-1 block, Vim's bidirectional mixer, VMamba's SS2D and its any-orders generalisation.
+ * the Mamba-1 block and Vim's bidirectional mixer (the 1-D blocks; the 2-D mixers are in
+ * {@code dev.jmamba.vision.mixer}).
  */
 package dev.jmamba.ssm.block;

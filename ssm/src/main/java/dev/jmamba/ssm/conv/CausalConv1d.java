@@ -4,6 +4,7 @@ import dev.jmamba.autograd.CustomFunction;
 import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.FunctionContext;
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
@@ -45,19 +46,19 @@ public final class CausalConv1d {
 
     private static void check(Var x, Var weight, Var bias) {
         if (x == null || x.rank() != 3) {
-            throw new IllegalArgumentException("causal conv1d: x must be (B, D, L), got " + (x == null ? "null" : Arrays.toString(x.shape())));
+            throw new JmambaException("causal conv1d: x must be (B, D, L), got " + (x == null ? "null" : Arrays.toString(x.shape())));
         }
         int d = x.size(1);
         if (weight == null || weight.rank() != 3 || weight.size(0) != d || weight.size(1) != 1 || weight.size(2) < 1) {
-            throw new IllegalArgumentException("causal conv1d: weight must be (D, 1, K) with D = " + d + " and K >= 1, got "
+            throw new JmambaException("causal conv1d: weight must be (D, 1, K) with D = " + d + " and K >= 1, got "
                     + (weight == null ? "null" : Arrays.toString(weight.shape())));
         }
         if (bias != null && (bias.rank() != 1 || bias.size(0) != d)) {
-            throw new IllegalArgumentException("causal conv1d: bias must be (D) with D = " + d + " or null, got " + Arrays.toString(bias.shape()));
+            throw new JmambaException("causal conv1d: bias must be (D) with D = " + d + " or null, got " + Arrays.toString(bias.shape()));
         }
         for (Var other : new Var[] {weight, bias}) {
             if (other != null && !other.value().device().equals(x.value().device())) {
-                throw new IllegalArgumentException("causal conv1d: weight and bias must be on x's device " + x.value().device()
+                throw new JmambaException("causal conv1d: weight and bias must be on x's device " + x.value().device()
                         + ", got one on " + other.value().device());
             }
         }

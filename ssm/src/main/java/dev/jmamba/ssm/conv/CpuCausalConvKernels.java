@@ -1,13 +1,17 @@
 package dev.jmamba.ssm.conv;
 
 import dev.jmamba.ssm.CpuArrays;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cpu.Parallel;
+import dev.jmamba.tensor.cpu.SimdSupport;
 
 /**
- * {@link CausalConv1d} on the CPU with plain loops in float64 over one (L) row at a time (F32 rows are
- * widened on load and rounded on store; results come back in each input's dtype). The forward is
+ * {@link CausalConv1d} on the CPU: float32 tensors run {@link CausalConvSimd} when the Vector API is
+ * present; otherwise plain loops in float64 over one (L) row at a time (F32 rows are widened on load
+ * and rounded on store; results come back in each input's dtype), the reverse direction through flipped
+ * copies. The forward is
  * multi-threaded over the (b, d) rows; the backward over channels d, so each task owns the dx rows
  * (b, d) for every b as well as dweight[d] and dbias[d], and no two tasks write the same element.
  */
@@ -23,6 +27,23 @@ public final class CpuCausalConvKernels implements CausalConvKernels {
 
     @Override public boolean supports(Device device) { return device instanceof Device.Cpu; }
 
+    /** Float32 tensors with the Vector API present go to {@link CausalConvSimd} (both directions, no flips). */
+    private static boolean simd(Tensor x, Tensor weight, Tensor bias, Tensor gradOut) {
+        return SimdSupport.ENABLED && x.dtype() == DType.F32 && weight.dtype() == DType.F32
+                && (bias == null || bias.dtype() == DType.F32) && (gradOut == null || gradOut.dtype() == DType.F32);
+    }
+
+    @Override public Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu, boolean reverse) {
+        if (simd(x, weight, bias, null)) return CausalConvSimd.forward(x, weight, bias, silu, reverse);
+        return CausalConvKernels.super.forward(x, weight, bias, silu, reverse);
+    }
+
+    @Override public Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut, boolean reverse) {
+        if (simd(x, weight, bias, gradOut)) return CausalConvSimd.backward(x, weight, bias, silu, gradOut, reverse);
+        return CausalConvKernels.super.backward(x, weight, bias, silu, gradOut, reverse);
+    }
+
+    /** The float64 loops (the reference the SIMD path is tested against; F64 and BF16 tensors, no Vector API). */
     @Override public Tensor forward(Tensor x, Tensor weight, Tensor bias, boolean silu) {
         int[] s = x.shape();
         int b = s[0], d = s[1], l = s[2], k = weight.size(2);

@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
@@ -111,7 +112,7 @@ final class CausalConvCuda {
         long chunks = (positions + WEIGHT_CHUNK - 1) / WEIGHT_CHUNK;
         if (d == 0 || chunks == 0) return;
         if (chunks > 65_535) {
-            throw new IllegalArgumentException("causal conv1d on CUDA: B·L must be at most " + 65_535L * WEIGHT_CHUNK + ", got " + positions);
+            throw new JmambaException("causal conv1d on CUDA: B·L must be at most " + 65_535L * WEIGHT_CHUNK + ", got " + positions);
         }
         dwArgs.setLong(0, preGrad).setLong(1, x).setLong(2, dw).setLong(3, dbias)
                 .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, WEIGHT_CHUNK);

@@ -5,6 +5,7 @@ import dev.jmamba.ssm.ScanTensors;
 import dev.jmamba.ssm.kernel.ScanShape;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaStorage;
@@ -191,7 +192,7 @@ public final class CudaScanKernels implements ScanKernels {
 
     private static BackwardCall prepareBackward(Object saved, Tensor gradOut, boolean reverse) {
         if (!(saved instanceof Saved sv) || sv.states == null) {
-            throw new IllegalArgumentException("CudaScanKernels.backward: 'saved' must come from a forward that expected a backward");
+            throw new JmambaException("CudaScanKernels.backward: 'saved' must come from a forward that expected a backward");
         }
         Tensor[] x = sv.inputs;
         Tensor g = rows(gradOut);
@@ -217,7 +218,7 @@ public final class CudaScanKernels implements ScanKernels {
 
     private Tensor[] contiguousBackward(ScanTensors in, Object saved, Tensor gradOut) {
         if (!(saved instanceof Saved sv)) {
-            throw new IllegalArgumentException("CudaScanKernels.backward: 'saved' must come from CudaScanKernels.forward");
+            throw new JmambaException("CudaScanKernels.backward: 'saved' must come from CudaScanKernels.forward");
         }
         ScanShape s = in.shape();
         Device dev = in.u().device();

@@ -1,7 +1,9 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
+import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.DeviceTiming;
 import java.util.List;
 import java.util.Optional;
@@ -11,25 +13,27 @@ import java.util.SplittableRandom;
  * Times the GPU selective scan, forward and backward: {@link #measure} is the one measuring method
  * (used by {@code jmamba bench scan --device cuda} and by {@link #main}). Device time comes from
  * CUDA events ({@link DeviceTiming#medianMillis}: 3 untimed runs, then the median of the repeats);
- * the bytes moved give GB/s and the byte floor at {@link #FLOOR_GBPS} GB/s (the device-to-device
- * copy bandwidth measured on the H100). For the three shapes of the GPU issue's table the
- * reference kernel's times are known ({@link #REFERENCES}: state-spaces/mamba's CUDA kernel next to
- * PyTorch 2.11 on an H100).
+ * the bytes moved give GB/s, and the byte floor is those bytes at the device-to-device copy bandwidth
+ * measured in the same run ({@link #copyGbps}). For three shapes the reference kernel's times are known
+ * ({@link #REFERENCES}: state-spaces/mamba's CUDA kernel under PyTorch 2.11, measured on an NVIDIA
+ * {@value #REFERENCE_GPU}); speed-ups against them are printed only when this run's GPU is that GPU.
  *
- * <p>{@code main} prints one JSON line per case of the table. Usage:
+ * <p>{@code main} prints one JSON line per reference case. Usage:
  * {@code ScanCudaBench [chunk] [repeats] [case-name]}; {@code -Djmamba.scan.v6=false} times the v3
  * kernels, {@code -Djmamba.scan.threads=T} moves the v6 segment count (S ≈ T / (B·D)).
  */
 public final class ScanCudaBench {
-    /** The floor bandwidth in GB/s: device-to-device copy on the H100. */
-    public static final double FLOOR_GBPS = 2930;
+    /** The GPU the {@link #REFERENCES} times were measured on (a substring of the driver's device name). */
+    public static final String REFERENCE_GPU = "H100";
+    /** Floats per buffer of the copy that measures the floor bandwidth (2^26: 256 MiB, far beyond any cache). */
+    static final int COPY_FLOATS = 1 << 26;
 
     private ScanCudaBench() {}
 
     /**
-     * One case of the issue's table with the reference kernel's median milliseconds.
+     * One reference case with the reference kernel's median milliseconds on {@link #REFERENCE_GPU}.
      *
-     * @param name  the case's name in the table
+     * @param name  the case's name
      * @param shape (B, D, L, N, G)
      * @param z     whether the SiLU(z) gate is on
      * @param fwdMs reference forward milliseconds
@@ -37,20 +41,20 @@ public final class ScanCudaBench {
      */
     public record Reference(String name, ScanShape shape, boolean z, double fwdMs, double bwdMs) {}
 
-    /** The three cases of the GPU issue's table. */
+    /** mamba_ssm's selective_scan_cuda on the {@link #REFERENCE_GPU}, PyTorch 2.11, median of CUDA-event timings. */
     public static final List<Reference> REFERENCES = List.of(
             new Reference("vim-t", new ScanShape(128, 384, 197, 16, 1), true, 0.452, 1.524),
             new Reference("vmamba-t-stage1", new ScanShape(128, 384, 3136, 1, 4), false, 1.677, 4.883),
             new Reference("long", new ScanShape(8, 1536, 16384, 16, 1), true, 7.750, 16.995));
 
-    /** The table's case for (shape, z), if it is one. */
+    /** The reference case for (shape, z), if it is one. */
     public static Optional<Reference> reference(ScanShape shape, boolean z) {
         return REFERENCES.stream().filter(r -> r.shape().equals(shape) && r.z() == z).findFirst();
     }
 
     /**
      * Bytes the forward must move at least, 4 each: reads u, delta (and z), writes out — (B, D, L)
-     * each — and reads B, C — (B, G, N, L) each (PERFORMANCE.md §2).
+     * each — and reads B, C — (B, G, N, L) each.
      */
     public static long forwardBytes(ScanShape s, boolean z) {
         return 4L * ((long) s.sequenceSize() * (z ? 4 : 3) + 2L * s.groupedSize());
@@ -76,7 +80,7 @@ public final class ScanCudaBench {
 
     /** As {@link #measure(CudaContext, ScanShape, boolean, int)} with the given kernels (any chunk). */
     public static ScanCudaResult measure(SelectiveScanCuda scan, CudaContext ctx, ScanShape s, boolean z, int repeats) {
-        if (repeats < 1) throw new IllegalArgumentException("repeats must be >= 1, got " + repeats);
+        if (repeats < 1) throw new JmambaException("repeats must be >= 1, got " + repeats);
         SplittableRandom r = new SplittableRandom(1);
         long seq = s.sequenceSize(), grp = s.groupedSize(), dn = (long) s.channels() * s.state();
         var alloc = ctx.allocator();
@@ -100,9 +104,26 @@ public final class ScanCudaBench {
             double bwdMs = DeviceTiming.medianMillis(ctx, 3, repeats, bwd);
             int segments = Math.ceilDiv(s.chunks(scan.chunk()), scan.segmentChunks(s));
             return new ScanCudaResult(s, z, "cuda:" + ctx.index(), ctx.name(), scan.chunk(), scan.version(s, false),
-                    scan.version(s, true), segments, fwdMs, bwdMs, forwardBytes(s, z), backwardBytes(s, z));
+                    scan.version(s, true), segments, fwdMs, bwdMs, forwardBytes(s, z), backwardBytes(s, z), copyGbps(ctx));
         } finally {
             for (long ptr : p) if (ptr != 0) alloc.free(ptr);
+        }
+    }
+
+    /**
+     * The device-to-device copy bandwidth of this GPU, GB/s (1e9 bytes, read + write counted): cuMemcpyDtoDAsync
+     * of {@link #COPY_FLOATS} floats, 3 untimed copies, median of 10. The floor a memory-bound kernel can reach.
+     */
+    public static double copyGbps(CudaContext ctx) {
+        var alloc = ctx.allocator();
+        long bytes = 4L * COPY_FLOATS;
+        long src = alloc.allocate(bytes, ctx.stream()), dst = alloc.allocate(bytes, ctx.stream());
+        try {
+            double ms = DeviceTiming.medianMillis(ctx, 3, 10, () -> CudaDriver.memcpyDtoDAsync(dst, src, bytes, ctx.stream()));
+            return 2.0 * bytes / ms / 1e6;
+        } finally {
+            alloc.free(src);
+            alloc.free(dst);
         }
     }
 
@@ -112,7 +133,7 @@ public final class ScanCudaBench {
         return ctx.upload(v);
     }
 
-    /** Prints one JSON line per case of the table: {@code [chunk] [repeats] [case-name]}. */
+    /** Prints one JSON line per reference case: {@code [chunk] [repeats] [case-name]}. */
     public static void main(String[] args) {
         int chunk = args.length > 0 ? Integer.parseInt(args[0]) : CudaScanKernels.CHUNK;
         int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 20;

@@ -7,9 +7,11 @@ import java.util.Optional;
 /**
  * One measurement of the GPU selective scan ({@link ScanCudaBench#measure}): median forward and
  * backward device milliseconds, the bytes each direction must move at least, and what follows from
- * them — achieved GB/s, the byte floor at {@link ScanCudaBench#FLOOR_GBPS} GB/s and the fraction of
- * that floor reached ({@code floor ms / measured ms}, 1 = at the copy bandwidth) — plus the reference
- * times of the GPU issue's table when the shape is one of its three cases.
+ * them — achieved GB/s, the byte floor at the copy bandwidth measured in the same run and the fraction
+ * of that floor reached ({@code floor ms / measured ms}, 1 = at the copy bandwidth) — plus the reference
+ * kernel's times when the shape is one of {@link ScanCudaBench#REFERENCES}. Those were measured on a
+ * {@value ScanCudaBench#REFERENCE_GPU}: speed-ups are derived only when {@code gpu} is that GPU, and
+ * otherwise the reference is printed with its GPU and no ratio.
  *
  * @param shape      (B, D, L, N, G) of the timed call
  * @param z          whether the SiLU(z) gate was on
@@ -23,9 +25,10 @@ import java.util.Optional;
  * @param bwdMs      median backward milliseconds (CUDA events)
  * @param fwdBytes   bytes the forward must read and write ({@link ScanCudaBench#forwardBytes})
  * @param bwdBytes   bytes the backward must read and write ({@link ScanCudaBench#backwardBytes})
+ * @param floorGbps  device-to-device copy bandwidth of this GPU in this run ({@link ScanCudaBench#copyGbps})
  */
 public record ScanCudaResult(ScanShape shape, boolean z, String device, String gpu, int chunk, String fwdKernel,
-        String bwdKernel, int segments, double fwdMs, double bwdMs, long fwdBytes, long bwdBytes) {
+        String bwdKernel, int segments, double fwdMs, double bwdMs, long fwdBytes, long bwdBytes, double floorGbps) {
 
     /** Achieved forward bandwidth, GB/s (1e9 bytes). */
     public double fwdGbps() { return fwdBytes / fwdMs / 1e6; }
@@ -34,10 +37,10 @@ public record ScanCudaResult(ScanShape shape, boolean z, String device, String g
     public double bwdGbps() { return bwdBytes / bwdMs / 1e6; }
 
     /** Milliseconds the forward's bytes take at the floor bandwidth. */
-    public double floorFwdMs() { return fwdBytes / (ScanCudaBench.FLOOR_GBPS * 1e6); }
+    public double floorFwdMs() { return fwdBytes / (floorGbps * 1e6); }
 
     /** Milliseconds the backward's bytes take at the floor bandwidth. */
-    public double floorBwdMs() { return bwdBytes / (ScanCudaBench.FLOOR_GBPS * 1e6); }
+    public double floorBwdMs() { return bwdBytes / (floorGbps * 1e6); }
 
     /** Fraction of the byte floor the forward reaches: floor ms / measured ms. */
     public double fwdFractionOfFloor() { return floorFwdMs() / fwdMs; }
@@ -45,12 +48,16 @@ public record ScanCudaResult(ScanShape shape, boolean z, String device, String g
     /** Fraction of the byte floor the backward reaches: floor ms / measured ms. */
     public double bwdFractionOfFloor() { return floorBwdMs() / bwdMs; }
 
-    /** The issue table's reference times when (shape, z) is one of its cases. */
+    /** The reference kernel's times when (shape, z) is one of the reference cases. */
     public Optional<ScanCudaBench.Reference> reference() { return ScanCudaBench.reference(shape, z); }
+
+    /** Whether this run's GPU is the one the reference times were measured on, so that a ratio means something. */
+    public boolean sameGpuAsReference() { return gpu.contains(ScanCudaBench.REFERENCE_GPU); }
 
     /**
      * One JSON line: {@code case, [name,] device, gpu, shape, z, chunk, kernels, segments, fwd/bwd ms,
-     * bytes, GB/s, floor ms, fraction_of_floor_fwd/bwd [, ref_fwd_ms, ref_bwd_ms, speedup_fwd, speedup_bwd]}.
+     * bytes, GB/s, floor_gbps (measured), floor ms, fraction_of_floor_fwd/bwd [, ref_gpu, ref_fwd_ms, ref_bwd_ms
+     * [, speedup_fwd, speedup_bwd] — the speed-ups only on the reference GPU]}.
      */
     public String toJson() {
         Optional<ScanCudaBench.Reference> ref = reference();
@@ -62,11 +69,15 @@ public record ScanCudaResult(ScanShape shape, boolean z, String device, String g
                         + "\"fwd_bytes\":%d,\"bwd_bytes\":%d,\"fwd_gbps\":%.1f,\"bwd_gbps\":%.1f,\"floor_gbps\":%.1f,"
                         + "\"floor_fwd_ms\":%.4f,\"floor_bwd_ms\":%.4f,\"fraction_of_floor_fwd\":%.3f,\"fraction_of_floor_bwd\":%.3f",
                 device, jsonEscape(gpu), shape.batch(), shape.channels(), shape.length(), shape.state(), shape.groups(), z, chunk,
-                fwdKernel, bwdKernel, segments, fwdMs, bwdMs, fwdBytes, bwdBytes, fwdGbps(), bwdGbps(), ScanCudaBench.FLOOR_GBPS,
+                fwdKernel, bwdKernel, segments, fwdMs, bwdMs, fwdBytes, bwdBytes, fwdGbps(), bwdGbps(), floorGbps,
                 floorFwdMs(), floorBwdMs(), fwdFractionOfFloor(), bwdFractionOfFloor()));
-        ref.ifPresent(r -> b.append(String.format(Locale.ROOT,
-                ",\"ref_fwd_ms\":%.3f,\"ref_bwd_ms\":%.3f,\"speedup_fwd\":%.2f,\"speedup_bwd\":%.2f",
-                r.fwdMs(), r.bwdMs(), r.fwdMs() / fwdMs, r.bwdMs() / bwdMs)));
+        ref.ifPresent(r -> {
+            b.append(String.format(Locale.ROOT, ",\"ref_gpu\":\"%s\",\"ref_fwd_ms\":%.3f,\"ref_bwd_ms\":%.3f",
+                    ScanCudaBench.REFERENCE_GPU, r.fwdMs(), r.bwdMs()));
+            if (sameGpuAsReference()) {
+                b.append(String.format(Locale.ROOT, ",\"speedup_fwd\":%.2f,\"speedup_bwd\":%.2f", r.fwdMs() / fwdMs, r.bwdMs() / bwdMs));
+            }
+        });
         return b.append('}').toString();
     }
 
@@ -81,10 +92,13 @@ public record ScanCudaResult(ScanShape shape, boolean z, String device, String g
                 + "\n" + line("backward", bwdMs, bwdGbps(), floorBwdMs(), bwdFractionOfFloor(), ref.map(ScanCudaBench.Reference::bwdMs));
     }
 
-    private static String line(String what, double ms, double gbps, double floorMs, double fraction, Optional<Double> refMs) {
-        String s = String.format(Locale.ROOT, "  %s: %.4f ms (%.1f GB/s); floor %.4f ms at %.0f GB/s, %.2f of the floor",
-                what, ms, gbps, floorMs, ScanCudaBench.FLOOR_GBPS, fraction);
-        return s + refMs.map(r -> String.format(Locale.ROOT, "; reference %.3f ms, speed-up %.2fx", r, r / ms)).orElse("");
+    private String line(String what, double ms, double gbps, double floorMs, double fraction, Optional<Double> refMs) {
+        String s = String.format(Locale.ROOT, "  %s: %.4f ms (%.1f GB/s); floor %.4f ms at %.0f GB/s (copy, this run), %.2f of the floor",
+                what, ms, gbps, floorMs, floorGbps, fraction);
+        return s + refMs.map(r -> sameGpuAsReference()
+                ? String.format(Locale.ROOT, "; reference (mamba_ssm, %s) %.3f ms, speed-up %.2fx", ScanCudaBench.REFERENCE_GPU, r, r / ms)
+                : String.format(Locale.ROOT, "; reference (mamba_ssm) %.3f ms was measured on an %s, not on this GPU: no speed-up",
+                        r, ScanCudaBench.REFERENCE_GPU)).orElse("");
     }
 
     private static String jsonEscape(String s) {

@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 
 /**
  * How the tensors of one GPU scan call lie in memory, for the v6 kernels: positions are always
@@ -20,7 +21,7 @@ public record ScanLayout(long[][] seq, long[][] bc, boolean reverse) {
     public static final int B = 0, C = 1, DB = 2, DC = 3;
 
     public ScanLayout {
-        if (seq.length != 8 || bc.length != 4) throw new IllegalArgumentException("ScanLayout: need 8 sequence and 4 B/C stride pairs");
+        if (seq.length != 8 || bc.length != 4) throw new JmambaException("ScanLayout: need 8 sequence and 4 B/C stride pairs");
     }
 
     /** Every tensor contiguous in its documented shape. */

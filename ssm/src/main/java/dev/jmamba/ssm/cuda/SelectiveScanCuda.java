@@ -1,6 +1,7 @@
 package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.KernelArgs;
@@ -25,9 +26,8 @@ public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
     /** The v6 family: shared parts, forward pass, backward pass (each pass file includes the first on its own). */
     private static final String[] V6_SOURCE_NAMES = {"selective_scan_v6.cu", "selective_scan_v6_fwd.cu", "selective_scan_v6_bwd.cu"};
-    /** struct ScanParams: 9 ints padded to 40, 22 pointers, S and segChunks, 12 stride pairs, reverse (padded to 8). */
-    private static final int STRUCT_BYTES = 40 + 22 * 8 + 8 + 12 * 16 + 8;
-    private static final long STRIDES_AT = 40 + 22 * 8 + 8;
+    /** sizeof(struct ScanParams); the field offsets are in {@link ScanParamsLayout}. */
+    private static final int STRUCT_BYTES = ScanParamsLayout.BYTES;
     private static final int V6_CHANNELS = 32;   // channels (threads) per v6 block
 
     private final CudaContext context;
@@ -57,8 +57,8 @@ public final class SelectiveScanCuda {
      * {@code segmentThreads} = B·D·S threads (tests use it to get multi-chunk segments on small shapes).
      */
     public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads) {
-        if (chunk < 1 || chunk > 64) throw new IllegalArgumentException("chunk must be in [1, 64], got " + chunk);
-        if (segmentThreads < 0) throw new IllegalArgumentException("segmentThreads must be >= 0, got " + segmentThreads);
+        if (chunk < 1 || chunk > 64) throw new JmambaException("chunk must be in [1, 64], got " + chunk);
+        if (segmentThreads < 0) throw new JmambaException("segmentThreads must be >= 0, got " + segmentThreads);
         this.context = context;
         this.chunk = chunk;
         this.v6Threads = segmentThreads;
@@ -115,7 +115,7 @@ public final class SelectiveScanCuda {
 
     private static void requireContiguous(ScanShape s, ScanLayout layout, long states) {
         if (!layout.isContiguous(s) || states == 0) {
-            throw new IllegalArgumentException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
+            throw new JmambaException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
         }
     }
 
@@ -177,31 +177,32 @@ public final class SelectiveScanCuda {
         return 4 * floats;
     }
 
-    /** Fills ScanParams; ptrs are the 20 tensor pointers, then segDt and segState (v6 only, else 0). */
+    /** Fills ScanParams; ptrs are the 20 tensor pointers ({@link ScanParamsLayout#POINTER_FIELDS} order), then segDt and segState (v6 only, else 0). */
     private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks, ScanLayout layout) {
         fill(args.slot(0), s, softplus, bwd, ptrs, segments, segChunks, layout);
     }
 
     private void fill(MemorySegment st, ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks,
                       ScanLayout layout) {
-        if (s.state() > 256) throw new IllegalArgumentException("the GPU scan supports N <= 256, got " + s.state());
+        if (s.state() > 256) throw new JmambaException("the GPU scan supports N <= 256, got " + s.state());
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};
-        for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, 4L * i, ints[i]);
-        for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, 40L + 8L * i, ptrs[i]);
-        st.set(ValueLayout.JAVA_INT, 40L + 8L * ptrs.length, segments);
-        st.set(ValueLayout.JAVA_INT, 44L + 8L * ptrs.length, segChunks);
-        long at = STRIDES_AT;
+        for (int i = 0; i < ints.length; i++) st.set(ValueLayout.JAVA_INT, ScanParamsLayout.intAt(i), ints[i]);
+        for (int i = 0; i < ptrs.length; i++) st.set(ValueLayout.JAVA_LONG, ScanParamsLayout.pointerAt(i), ptrs[i]);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.SEGMENTS_AT, segments);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.SEG_CHUNKS_AT, segChunks);
+        long at = ScanParamsLayout.SEQ_STRIDES_AT;
         for (long[] pair : layout.seq()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
+        at = ScanParamsLayout.BC_STRIDES_AT;
         for (long[] pair : layout.bc()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
-        st.set(ValueLayout.JAVA_INT, at, layout.reverse() ? 1 : 0);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.REVERSE_AT, layout.reverse() ? 1 : 0);
     }
 
     /** The 22 pointers of ScanParams: the 20 of the call and the v6 segment summaries. */
     private static long[] pointers(long[] call, long segDt, long segState) {
-        long[] all = java.util.Arrays.copyOf(call, 22);
-        all[20] = segDt;
-        all[21] = segState;
+        long[] all = java.util.Arrays.copyOf(call, ScanParamsLayout.POINTER_FIELDS.size());
+        all[ScanParamsLayout.CALL_POINTERS] = segDt;
+        all[ScanParamsLayout.CALL_POINTERS + 1] = segState;
         return all;
     }
 
@@ -331,7 +332,7 @@ public final class SelectiveScanCuda {
         long[][] calls = new long[2][];
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
-            if (given[c].length != 11) throw new IllegalArgumentException("forwardPair: a call has 11 pointers, got " + given[c].length);
+            if (given[c].length != 11) throw new JmambaException("forwardPair: a call has 11 pointers, got " + given[c].length);
             calls[c] = java.util.Arrays.copyOf(given[c], 20);
         }
         launchV6(s, softplus, false, calls, new ScanLayout[] {layoutA, layoutB});
@@ -342,7 +343,7 @@ public final class SelectiveScanCuda {
 
     private void requirePairable(ScanShape s) {
         if (!supportsPairs(s)) {
-            throw new IllegalArgumentException("selective scan pairs need the v6 kernels (N <= 16) and 2·B <= 65535, got N = "
+            throw new JmambaException("selective scan pairs need the v6 kernels (N <= 16) and 2·B <= 65535, got N = "
                     + s.state() + ", B = " + s.batch());
         }
     }
@@ -359,7 +360,7 @@ public final class SelectiveScanCuda {
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
             long[] g = given[c];
-            if (g.length != 18) throw new IllegalArgumentException("backwardPair: a call has 18 pointers, got " + g.length);
+            if (g.length != 18) throw new JmambaException("backwardPair: a call has 18 pointers, got " + g.length);
             long dA = g[12], dB = g[13], dC = g[14], dD = g[15], ddb = g[17];
             CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
             CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);

@@ -1,5 +1,7 @@
 package dev.jmamba.ssm.kernel;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * The inputs of one float32 selective scan, validated once against {@link ScanShape}. Arrays are
  * contiguous row-major in the shapes given; the optional ones may be null.
@@ -20,7 +22,7 @@ public record ScanArgs(ScanShape shape, float[] u, float[] delta, float[] A, flo
 
     /** Checks every array against the shape; throws naming the first array that does not fit. */
     public ScanArgs {
-        if (shape == null) throw new IllegalArgumentException("shape must not be null");
+        if (shape == null) throw new JmambaException("shape must not be null");
         shape.requireInputLengths(len(u), len(delta), len(A), len(Bm), len(Cm), len(dSkip), len(z), len(deltaBias));
     }
 

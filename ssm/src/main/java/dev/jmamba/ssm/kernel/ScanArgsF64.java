@@ -1,5 +1,7 @@
 package dev.jmamba.ssm.kernel;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * The inputs of one float64 selective scan (used by {@link SelectiveScanReference}); the same
  * fields, shapes and checks as {@link ScanArgs}.
@@ -20,7 +22,7 @@ public record ScanArgsF64(ScanShape shape, double[] u, double[] delta, double[] 
 
     /** Checks every array against the shape; throws naming the first array that does not fit. */
     public ScanArgsF64 {
-        if (shape == null) throw new IllegalArgumentException("shape must not be null");
+        if (shape == null) throw new JmambaException("shape must not be null");
         shape.requireInputLengths(len(u), len(delta), len(A), len(Bm), len(Cm), len(dSkip), len(z), len(deltaBias));
     }
 

@@ -1,5 +1,6 @@
 package dev.jmamba.ssm.kernel;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.cpu.Parallel;
 
 import java.util.Arrays;
@@ -62,7 +63,7 @@ public final class ScanBench {
      */
     public static Result run(ScanShape shape, Inputs inputs, int repeats, int refRepeats) {
         if (repeats < 1 || refRepeats < 1) {
-            throw new IllegalArgumentException("repeats and refRepeats must be >= 1, got " + repeats + ", " + refRepeats);
+            throw new JmambaException("repeats and refRepeats must be >= 1, got " + repeats + ", " + refRepeats);
         }
         ScanArgs args = randomArgs(shape, inputs, 42);
         float[] gout = new float[shape.sequenceSize()];                       // (B, D, L)
@@ -137,7 +138,7 @@ public final class ScanBench {
     public static ScanShape parseShape(String text) {
         String[] parts = text.split(",");
         if (parts.length != 4 && parts.length != 5) {
-            throw new IllegalArgumentException("shape must be B,D,L,N or B,D,L,N,G, got '" + text + "'");
+            throw new JmambaException("shape must be B,D,L,N or B,D,L,N,G, got '" + text + "'");
         }
         int[] v = new int[5];
         v[4] = 1;
@@ -145,7 +146,7 @@ public final class ScanBench {
             try {
                 v[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("shape must be B,D,L,N[,G] integers, got '" + text + "'");
+                throw new JmambaException("shape must be B,D,L,N[,G] integers, got '" + text + "'");
             }
         }
         return new ScanShape(v[0], v[1], v[2], v[3], v[4]);
@@ -170,7 +171,7 @@ public final class ScanBench {
                 case "--json" -> json = true;
                 case "--repeats" -> repeats = Integer.parseInt(args[++i]);
                 case "--ref-repeats" -> refRepeats = Integer.parseInt(args[++i]);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                default -> throw new JmambaException("unknown option " + args[i]);
             }
         }
         Result result = run(shape, new Inputs(z, dSkip, bias, softplus), repeats, refRepeats);

@@ -1,5 +1,6 @@
 package dev.jmamba.ssm.kernel;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 
@@ -25,7 +26,7 @@ public record ScanShape(int batch, int channels, int length, int state, int grou
         requirePositive("state N", state);
         requirePositive("groups G", groups);
         if (channels % groups != 0) {
-            throw new IllegalArgumentException("channels D = " + channels
+            throw new JmambaException("channels D = " + channels
                     + " must be a multiple of groups G = " + groups + " (each group owns D/G channels)");
         }
     }
@@ -79,16 +80,16 @@ public record ScanShape(int batch, int channels, int length, int state, int grou
         String shape = Arrays.stream(dims).mapToObj(Integer::toString).collect(Collectors.joining(", ", "(", ")"));
         if (actual < 0) {
             if (optional) return;
-            throw new IllegalArgumentException(name + ": expected shape " + symbols + " = " + shape
+            throw new JmambaException(name + ": expected shape " + symbols + " = " + shape
                     + ", i.e. " + expected + " elements, but got null");
         }
         if (actual != expected) {
-            throw new IllegalArgumentException(name + ": expected shape " + symbols + " = " + shape
+            throw new JmambaException(name + ": expected shape " + symbols + " = " + shape
                     + ", i.e. " + expected + " elements, but got an array of " + actual + " elements");
         }
     }
 
     private static void requirePositive(String name, int value) {
-        if (value < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + value);
+        if (value < 1) throw new JmambaException(name + " must be >= 1, got " + value);
     }
 }

@@ -2,7 +2,8 @@ package dev.jmamba.ssm.kernel;
 
 /**
  * The frozen float64 reference of the selective scan (S6), written loop by loop with one line per
- * equation of {@code spec/selective-scan.md} §2 (forward) and §3 (backward). It stores every
+ * equation of {@code spec/selective-scan.md} §2 (forward) and §3 (backward), i.e. [Mamba] eq. 2a–2b with
+ * the discretisation of eq. 4 and the selection of Algorithm 2 (docs/REFERENCES.md). It stores every
  * intermediate (dt, exp(dt·A), all hidden states h, the adjoint g): clarity over memory and speed.
  * Never optimise this class; fast kernels are checked against it.
  */

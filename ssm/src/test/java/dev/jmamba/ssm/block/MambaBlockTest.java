@@ -1,13 +1,15 @@
 package dev.jmamba.ssm.block;
 
-import static dev.jmamba.ssm.block.BlockTestSupport.randomF64;
-import static dev.jmamba.ssm.block.BlockTestSupport.shapes;
-import static dev.jmamba.ssm.block.BlockTestSupport.softplus;
+import static dev.jmamba.ssm.testing.BlockTestSupport.randomF64;
+import static dev.jmamba.ssm.testing.BlockTestSupport.shapes;
+import static dev.jmamba.ssm.testing.BlockTestSupport.softplus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.ssm.testing.BlockTestSupport;
+import dev.jmamba.ssm.testing.ModuleGradCheck;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
 import org.junit.jupiter.api.Test;

@@ -7,6 +7,7 @@ import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.Philox;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.ReduceOp;
@@ -25,6 +26,10 @@ public final class CpuBackend implements Backend {
     @Override public Device device() { return Device.CPU; }
 
     @Override public Storage allocate(DType dtype, int size) { return CpuStorage.allocate(dtype, size); }
+
+    @Override public MemoryStats memoryStats() { return CpuStorage.stats(); }
+
+    @Override public void resetPeakMemory() { CpuStorage.resetPeak(); }
 
     private static void alive(String op, Tensor... ts) {
         for (Tensor t : ts) if (t != null) t.storage().checkAlive(op);
@@ -61,6 +66,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) { alive("unary", x); return ElementwiseCpu.unary(op, x, p0, p1); }
+
+    @Override public Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1) {
+        alive("unaryGrad", x, gy);
+        return ActivationGradCpu.unaryGrad(op, x, gy, p0, p1);
+    }
 
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { alive("binary", a, b); return ElementwiseCpu.binary(op, a, b); }
 
@@ -113,6 +123,12 @@ public final class CpuBackend implements Backend {
     @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
         alive("addRmsNorm", x, residual, weight);
         return AddRmsNormCpu.forward(x, residual, weight, eps);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
+                                                boolean paramGrads) {
+        alive("layerNormBackward", gy, x, mean, rstd, weight);
+        return LayerNormBackwardCpu.backward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

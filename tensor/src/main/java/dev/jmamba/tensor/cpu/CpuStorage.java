@@ -3,7 +3,10 @@ package dev.jmamba.tensor.cpu;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Storage;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.TensorException;
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * CPU storage: a Java array ({@code float[]} F32, {@code double[]} F64, {@code int[]} I32,
@@ -11,12 +14,35 @@ import dev.jmamba.tensor.TensorException;
  * bounds checks; {@link java.lang.foreign.MemorySegment#ofArray} gives FFM code a zero-copy view.
  */
 public final class CpuStorage extends Storage {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final AtomicLong LIVE_BYTES = new AtomicLong();
+    private static final AtomicLong PEAK_BYTES = new AtomicLong();
+
     private Object array;
+    /** Subtracts this storage's bytes from the live count once: on release, or when collected unreleased. */
+    private final Cleaner.Cleanable accounting;
 
     private CpuStorage(DType dtype, Object array, int size) {
         super(dtype, size);
         this.array = array;
+        long bytes = (long) size * dtype.bytes();
+        long live = LIVE_BYTES.addAndGet(bytes);
+        PEAK_BYTES.accumulateAndGet(live, Math::max);
+        this.accounting = CLEANER.register(this, () -> LIVE_BYTES.addAndGet(-bytes));
     }
+
+    /**
+     * Bytes of the CPU storages alive now and at their peak since {@link #resetPeak()}; unowned
+     * storages count until the garbage collector finds them unreachable.
+     */
+    public static MemoryStats stats() {
+        long live = LIVE_BYTES.get();
+        long peak = Math.max(PEAK_BYTES.get(), live);
+        return new MemoryStats(live, live, peak, peak);
+    }
+
+    /** Starts the peak again from the live bytes. */
+    public static void resetPeak() { PEAK_BYTES.set(LIVE_BYTES.get()); }
 
     /** A zero-filled storage. */
     public static CpuStorage allocate(DType dtype, int size) {
@@ -51,5 +77,8 @@ public final class CpuStorage extends Storage {
 
     @Override public Device device() { return Device.CPU; }
 
-    @Override protected void free() { array = null; }
+    @Override protected void free() {
+        array = null;
+        accounting.clean();
+    }
 }

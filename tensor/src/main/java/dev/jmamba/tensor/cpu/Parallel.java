@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.RecursiveAction;
@@ -35,7 +36,7 @@ public final class Parallel {
 
     /** Replaces the pool (e.g. {@code bench gemm --threads T}). */
     public static synchronized void setThreads(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads < 1) throw new JmambaException("threads must be >= 1, got " + threads);
         if (threads == threads()) return;
         ForkJoinPool old = pool;
         pool = newPool(threads);
@@ -84,6 +85,67 @@ public final class Parallel {
                 invokeAll(parts);
             }
         });
+    }
+
+    /**
+     * Runs {@code body.accept(i)} for every chunk i in [0, chunks), each exactly once, claimed
+     * dynamically: the calling thread starts on chunk 0 at once while up to {@code threads() - 1}
+     * pool workers are woken to claim the rest from a shared counter. A worker that wakes late finds
+     * the chunks taken and returns; the caller waits only for chunks a worker has claimed. Slow
+     * wake-ups or a core taken by another process cost little: the caller does the work. Inline
+     * when there is one chunk, one thread, or when called from a worker of this pool.
+     *
+     * @throws RuntimeException or Error thrown by a chunk (the first one; the other chunks still run)
+     */
+    public static void forChunks(int chunks, IntConsumer body) {
+        if (chunks <= 0) return;
+        ForkJoinPool p = pool;
+        int helpers = Math.min(p.getParallelism(), chunks) - 1;
+        if (helpers <= 0 || ForkJoinTask.getPool() == p) {
+            for (int i = 0; i < chunks; i++) body.accept(i);
+            return;
+        }
+        ChunkRun run = new ChunkRun(chunks, body, Thread.currentThread());
+        for (int h = 0; h < helpers; h++) p.execute(run::work);
+        run.work();
+        run.await();
+    }
+
+    /** Shared state of one {@link #forChunks} call. */
+    private static final class ChunkRun {
+        private final int chunks;
+        private final IntConsumer body;
+        private final Thread caller;
+        private final java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile Throwable failure;
+
+        ChunkRun(int chunks, IntConsumer body, Thread caller) {
+            this.chunks = chunks; this.body = body; this.caller = caller;
+        }
+
+        void work() {
+            for (int i; (i = next.getAndIncrement()) < chunks; ) {
+                try {
+                    body.accept(i);
+                } catch (Throwable t) {
+                    if (failure == null) failure = t;
+                } finally {
+                    if (done.incrementAndGet() == chunks) java.util.concurrent.locks.LockSupport.unpark(caller);
+                }
+            }
+        }
+
+        void await() {
+            for (int spins = 0; done.get() < chunks; spins++) {
+                if (spins < 64) Thread.onSpinWait();
+                else java.util.concurrent.locks.LockSupport.park(this);
+            }
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) throw e;
+            if (t instanceof Error e) throw e;
+            if (t != null) throw new IllegalStateException(t);
+        }
     }
 
     /** A body over a half-open range of indices. */

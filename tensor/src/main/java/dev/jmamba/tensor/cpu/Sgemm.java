@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Single-precision general matrix multiply for the CPU backend:
  * {@code C = alpha * op(A) * op(B) + beta * C}, row-major, optionally transposed operands.
@@ -12,6 +14,11 @@ package dev.jmamba.tensor.cpu;
 public final class Sgemm {
     /** At or below this many multiply-adds the direct loop beats packing. */
     private static final long SMALL_FMAS = 8 * 8 * 8;
+    /**
+     * {@code -Djmamba.gemm.trace=true} prints one line per call to stderr (the shapes a model's step
+     * runs: {@code ... 2>&1 | grep '^sgemm' | sort | uniq -c}).
+     */
+    private static final boolean TRACE = Boolean.getBoolean("jmamba.gemm.trace");
 
     private Sgemm() {}
 
@@ -23,13 +30,14 @@ public final class Sgemm {
      * @param a A as stored: (m, k) with row stride lda, or (k, m) if transA
      * @param b B as stored: (k, n) with row stride ldb, or (n, k) if transB
      * @param c C (m, n) with row stride ldc
-     * @throws IllegalArgumentException for negative sizes, short leading dimensions or arrays too
+     * @throws dev.jmamba.tensor.JmambaException for negative sizes, short leading dimensions or arrays too
      *                                  small for the described matrices
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
         if (!SgemmChecks.prologue(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) return;
+        if (TRACE) System.err.println("sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB + " beta=" + beta);
         if ((long) m * n * k <= SMALL_FMAS) {
             direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
@@ -45,11 +53,20 @@ public final class Sgemm {
     public static void sgemmBatched(boolean transA, boolean transB, int m, int n, int k, float alpha,
                                     float[] a, int aOff, int lda, long strideA, float[] b, int bOff, int ldb, long strideB,
                                     float beta, float[] c, int cOff, int ldc, long strideC, int batch) {
-        if (batch < 0) throw new IllegalArgumentException("sgemmBatched: batch must be >= 0, got " + batch);
+        if (batch < 0) throw new JmambaException("sgemmBatched: batch must be >= 0, got " + batch);
         for (int t = 0; t < batch; t++) {
             sgemm(transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + t * strideA), lda,
                     b, Math.toIntExact(bOff + t * strideB), ldb, beta, c, Math.toIntExact(cOff + t * strideC), ldc);
         }
+    }
+
+    /**
+     * One line naming the kernel, blocking and threading {@link #sgemm} uses on this machine, e.g.
+     * {@code "Vector API 256-bit, tile 4x16 (+ in-place A rows); KC 384 ..."} (benchmark reports).
+     */
+    public static String describe() {
+        SgemmKernel kernel = SimdSupport.ENABLED ? SgemmSimd.kernel() : SgemmScalarKernel.INSTANCE;
+        return SgemmBlocked.describe(kernel) + "; direct loop up to " + SMALL_FMAS + " multiply-adds";
     }
 
     /** The blocked driver with the plain kernel regardless of SIMD support (tests, benchmarks). */

@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
+
 /** Argument checks and the trivial cases (empty C, k = 0, alpha = 0) shared by the GEMM entry points. */
 final class SgemmChecks {
     private SgemmChecks() {}
@@ -12,7 +14,7 @@ final class SgemmChecks {
                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float beta, float[] c, int cOff, int ldc) {
         if (m < 0 || n < 0 || k < 0) {
-            throw new IllegalArgumentException("sgemm: sizes must be >= 0, got m=" + m + ", n=" + n + ", k=" + k);
+            throw new JmambaException("sgemm: sizes must be >= 0, got m=" + m + ", n=" + n + ", k=" + k);
         }
         if (m == 0 || n == 0) return false;
         checkMatrix("C", c, cOff, ldc, m, n, "");
@@ -27,14 +29,14 @@ final class SgemmChecks {
 
     /** Checks a stored (rows, cols) matrix with row stride ld starting at off, rows, cols &gt; 0. */
     private static void checkMatrix(String name, float[] x, int off, int ld, int rows, int cols, String note) {
-        if (x == null) throw new IllegalArgumentException("sgemm: " + name + " is null");
+        if (x == null) throw new JmambaException("sgemm: " + name + " is null");
         if (ld < cols) {
-            throw new IllegalArgumentException("sgemm: leading dimension of " + name + note + " must be >= its row length "
+            throw new JmambaException("sgemm: leading dimension of " + name + note + " must be >= its row length "
                     + cols + ", got " + ld);
         }
         long last = (long) off + (long) (rows - 1) * ld + cols;
         if (off < 0 || last > x.length) {
-            throw new IllegalArgumentException("sgemm: " + name + note + " (" + rows + ", " + cols + ") with offset " + off
+            throw new JmambaException("sgemm: " + name + note + " (" + rows + ", " + cols + ") with offset " + off
                     + " and leading dimension " + ld + " needs " + last + " floats, array has " + x.length);
         }
     }

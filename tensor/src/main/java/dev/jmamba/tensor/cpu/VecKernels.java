@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * Plain-loop elementwise kernels over float[] ranges: the scalar twins (and references) of
  * {@code VecKernelsSimd}, used when the Vector API is absent.
@@ -35,9 +37,9 @@ public final class VecKernels {
     }
 
     static void checkRange(String op, String name, float[] x, int off, int n) {
-        if (x == null) throw new IllegalArgumentException(op + ": " + name + " is null");
+        if (x == null) throw new JmambaException(op + ": " + name + " is null");
         if (n < 0 || off < 0 || (long) off + n > x.length) {
-            throw new IllegalArgumentException(op + ": " + name + " window [" + off + ", " + off + " + " + n
+            throw new JmambaException(op + ": " + name + " window [" + off + ", " + off + " + " + n
                     + ") must lie inside the array of length " + x.length);
         }
     }

@@ -1,18 +1,24 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Serves device memory from a cache so that ops do not call cuMemAlloc: a freed block goes back
  * to a free list and the next request of the same size class on the same stream gets it.
  *
- * <p><b>Size classes.</b> Requests below 1 MiB are rounded up to a multiple of 512 B; larger ones
- * to a multiple of 2 MiB. A cached block is reused only for the same rounded size (no splitting),
- * which keeps the bookkeeping small and every reuse exact.
+ * <p><b>Size classes.</b> Requests below 1 MiB are rounded up to a multiple of 512 B and reuse
+ * cached blocks of exactly their size. Larger ones are rounded to a multiple of 2 MiB and served
+ * best-fit: the smallest cached large block that is big enough is <em>split</em>, the rest staying
+ * cached; when a block is freed it <em>merges</em> with free neighbours of the same device
+ * allocation (segment). So a freed 64 MiB activation can serve two 32 MiB ones, and the memory
+ * reserved stays close to what is allocated (as PyTorch's allocator does). A segment goes back to
+ * the device only whole ({@link #releaseCached()}).
  *
  * <p><b>Streams.</b> Free lists are kept per stream. A block freed on stream S may be handed to
  * the next allocation on S without synchronising: stream order guarantees the earlier kernels
@@ -64,13 +70,35 @@ public final class CachingAllocator implements AutoCloseable {
         }
     }
 
-    private record Block(long pointer, long bytes, long stream) {}
+    /**
+     * A block handed out or cached. Large blocks are pieces of a segment (one device allocation),
+     * linked to their neighbours in address order; small blocks are whole segments of their own.
+     */
+    private static final class Block {
+        final long pointer;
+        long bytes;
+        final long stream;
+        final boolean large;
+        Block prev, next;          // neighbours in the same segment (large blocks only), or null
+        boolean free;
+
+        Block(long pointer, long bytes, long stream, boolean large) {
+            this.pointer = pointer;
+            this.bytes = bytes;
+            this.stream = stream;
+            this.large = large;
+        }
+
+        boolean wholeSegment() { return prev == null && next == null; }
+    }
 
     private final DeviceMemory memory;
     /** Blocks handed out and not yet freed, by pointer. */
     private final Map<Long, Block> live = new HashMap<>();
-    /** Cached blocks: stream → rounded size → pointers. */
-    private final Map<Long, Map<Long, ArrayDeque<Long>>> freeLists = new HashMap<>();
+    /** Cached small blocks: stream → rounded size → blocks. */
+    private final Map<Long, Map<Long, ArrayDeque<Block>>> smallFree = new HashMap<>();
+    /** Cached large blocks: stream → size → blocks (best fit by size). */
+    private final Map<Long, TreeMap<Long, ArrayDeque<Block>>> largeFree = new HashMap<>();
     /** Non-null while a graph capture is running. */
     private List<Block> freedDuringCapture;
 
@@ -89,10 +117,10 @@ public final class CachingAllocator implements AutoCloseable {
 
     /** The size class of a request: the number of bytes actually reserved for it. */
     public static long roundSize(long bytes) {
-        if (bytes <= 0) throw new IllegalArgumentException("device allocation size must be positive; got " + bytes + " bytes");
+        if (bytes <= 0) throw new JmambaException("device allocation size must be positive; got " + bytes + " bytes");
         long unit = bytes < SMALL_LIMIT ? SMALL_ROUNDING : LARGE_ROUNDING;
         if (bytes > Long.MAX_VALUE - unit) {
-            throw new IllegalArgumentException("device allocation size " + bytes + " bytes is too large to round up");
+            throw new JmambaException("device allocation size " + bytes + " bytes is too large to round up");
         }
         return (bytes + unit - 1) / unit * unit;
     }
@@ -100,18 +128,55 @@ public final class CachingAllocator implements AutoCloseable {
     /** A block of at least {@code bytes} bytes for use on {@code stream}. */
     public synchronized long allocate(long bytes, long stream) {
         long rounded = roundSize(bytes);
-        long pointer;
-        ArrayDeque<Long> cached = freeLists.getOrDefault(stream, Map.of()).get(rounded);
-        if (cached != null && !cached.isEmpty()) {
-            pointer = cached.pop();
+        boolean large = rounded >= SMALL_LIMIT;
+        Block block = large ? takeLarge(rounded, stream) : takeSmall(rounded, stream);
+        if (block != null) {
             cacheHits++;
         } else {
-            pointer = allocateFromDevice(bytes, rounded);
+            block = new Block(allocateFromDevice(bytes, rounded), rounded, stream, large);
         }
-        live.put(pointer, new Block(pointer, rounded, stream));
-        allocatedBytes += rounded;
+        block.free = false;
+        live.put(block.pointer, block);
+        allocatedBytes += block.bytes;
         peakAllocatedBytes = Math.max(peakAllocatedBytes, allocatedBytes);
-        return pointer;
+        return block.pointer;
+    }
+
+    private Block takeSmall(long rounded, long stream) {
+        ArrayDeque<Block> cached = smallFree.getOrDefault(stream, Map.of()).get(rounded);
+        return cached == null || cached.isEmpty() ? null : cached.pop();
+    }
+
+    /** The smallest cached large block of at least {@code rounded} bytes, split to exactly that size; or null. */
+    private Block takeLarge(long rounded, long stream) {
+        TreeMap<Long, ArrayDeque<Block>> bySize = largeFree.get(stream);
+        if (bySize == null) return null;
+        Map.Entry<Long, ArrayDeque<Block>> fit = bySize.ceilingEntry(rounded);
+        if (fit == null) return null;
+        Block block = fit.getValue().pop();
+        if (fit.getValue().isEmpty()) bySize.remove(fit.getKey());
+        if (block.bytes > rounded) {                         // split: the tail stays cached
+            Block rest = new Block(block.pointer + rounded, block.bytes - rounded, stream, true);
+            rest.prev = block;
+            rest.next = block.next;
+            if (block.next != null) block.next.prev = rest;
+            block.next = rest;
+            block.bytes = rounded;
+            rest.free = true;
+            putLarge(rest);
+        }
+        return block;
+    }
+
+    private void putLarge(Block b) {
+        largeFree.computeIfAbsent(b.stream, s -> new TreeMap<>()).computeIfAbsent(b.bytes, n -> new ArrayDeque<>()).push(b);
+    }
+
+    private void removeLarge(Block b) {
+        TreeMap<Long, ArrayDeque<Block>> bySize = largeFree.get(b.stream);
+        ArrayDeque<Block> same = bySize.get(b.bytes);
+        same.remove(b);
+        if (same.isEmpty()) bySize.remove(b.bytes);
     }
 
     private long allocateFromDevice(long requested, long rounded) {
@@ -140,10 +205,10 @@ public final class CachingAllocator implements AutoCloseable {
     public synchronized void free(long pointer) {
         Block block = live.remove(pointer);
         if (block == null) {
-            throw new IllegalArgumentException("device pointer 0x" + Long.toHexString(pointer)
+            throw new JmambaException("device pointer 0x" + Long.toHexString(pointer)
                     + " was not allocated by this allocator or was already freed");
         }
-        allocatedBytes -= block.bytes();
+        allocatedBytes -= block.bytes;
         if (freedDuringCapture != null) {
             freedDuringCapture.add(block);
         } else {
@@ -151,23 +216,58 @@ public final class CachingAllocator implements AutoCloseable {
         }
     }
 
+    /** Puts a block in the cache; a large one first merges with free neighbours of its segment. */
     private void cache(Block block) {
-        freeLists.computeIfAbsent(block.stream(), s -> new HashMap<>())
-                .computeIfAbsent(block.bytes(), b -> new ArrayDeque<>()).push(block.pointer());
+        block.free = true;
+        if (!block.large) {
+            smallFree.computeIfAbsent(block.stream, s -> new HashMap<>())
+                    .computeIfAbsent(block.bytes, b -> new ArrayDeque<>()).push(block);
+            return;
+        }
+        Block merged = block;
+        if (merged.prev != null && merged.prev.free) {       // absorb into the free block before
+            Block p = merged.prev;
+            removeLarge(p);
+            p.bytes += merged.bytes;
+            p.next = merged.next;
+            if (merged.next != null) merged.next.prev = p;
+            merged = p;
+        }
+        if (merged.next != null && merged.next.free) {       // absorb the free block after
+            Block n = merged.next;
+            removeLarge(n);
+            merged.bytes += n.bytes;
+            merged.next = n.next;
+            if (n.next != null) n.next.prev = merged;
+        }
+        putLarge(merged);
     }
 
-    /** Returns every cached (free) block to the device. Blocks in use or held for a graph stay. */
+    /**
+     * Returns every cached block that is a whole device allocation to the device. Blocks in use,
+     * blocks held for a graph, and free pieces of a segment that is partly in use stay.
+     */
     public synchronized void releaseCached() {
-        for (Map<Long, ArrayDeque<Long>> bySize : freeLists.values()) {
-            for (Map.Entry<Long, ArrayDeque<Long>> entry : bySize.entrySet()) {
-                for (long pointer : entry.getValue()) {
-                    memory.free(pointer);
-                    deviceFreeCalls++;
-                    reservedBytes -= entry.getKey();
-                }
-            }
+        for (Map<Long, ArrayDeque<Block>> bySize : smallFree.values()) {
+            for (ArrayDeque<Block> blocks : bySize.values()) for (Block b : blocks) giveBack(b);
         }
-        freeLists.clear();
+        smallFree.clear();
+        for (TreeMap<Long, ArrayDeque<Block>> bySize : largeFree.values()) {
+            for (ArrayDeque<Block> blocks : bySize.values()) {
+                blocks.removeIf(b -> {
+                    if (!b.wholeSegment()) return false;
+                    giveBack(b);
+                    return true;
+                });
+            }
+            bySize.values().removeIf(ArrayDeque::isEmpty);
+        }
+    }
+
+    private void giveBack(Block b) {
+        memory.free(b.pointer);
+        deviceFreeCalls++;
+        reservedBytes -= b.bytes;
     }
 
     /** Starts holding freed blocks back for a graph being captured. One capture at a time. */
@@ -193,6 +293,12 @@ public final class CachingAllocator implements AutoCloseable {
     public synchronized void releaseCaptured(CapturedBlocks held) {
         for (Block block : held.blocks) cache(block);
         held.blocks.clear();
+    }
+
+    /** Starts the peaks again from the current allocated and reserved bytes. */
+    public synchronized void resetPeaks() {
+        peakAllocatedBytes = allocatedBytes;
+        peakReservedBytes = reservedBytes;
     }
 
     /** A snapshot of the counters. */

@@ -26,6 +26,8 @@ import java.lang.foreign.MemorySegment;
  */
 final class ConvKernels extends Launcher {
     static final String SOURCE = "conv.cu";
+    /** Threads per block of the depthwise weight-gradient kernels: JM_DW_WEIGHT_THREADS of conv.cu, the size of their shared trees. */
+    static final int DW_WEIGHT_THREADS = 256;
     /** Most elements of one column buffer (256 MiB of F32). */
     static final long COLS_LIMIT = 1L << 26;
     /** The limit in force; tests lower it to exercise several chunks on small inputs. */
@@ -39,6 +41,16 @@ final class ConvKernels extends Launcher {
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
     // (a, b, out, JmConv) of the direct depthwise kernels
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, CONV_BYTES);
+    /** dw_weight_grad_chunks(gy, x, partial, JmConv, chunks). */
+    private final KernelArgs dwChunkArgs = new KernelArgs(8, 8, 8, CONV_BYTES, 4);
+    /** dw_tap_sum(partial, dw, weights, kk, chunks). */
+    private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
+    /** Taps the chunked depthwise weight gradient keeps in registers (JM_DW_TAPS in conv.cu). */
+    static final int DW_CHUNK_TAPS = 9;
+    /** Most bytes of one (n, c) plane the shared-memory depthwise kernels stage (the default 48 KiB per block). */
+    static final int DW_PLANE_BYTES = 48 * 1024;
+    /** Outputs of one channel per block of the chunked depthwise weight gradient (about). */
+    static final int DW_OUTPUTS_PER_BLOCK = 8192;
 
     ConvKernels(CudaContext context, StridedKernels strided, MatmulKernels matmul) {
         super(context, SOURCE);
@@ -88,12 +100,44 @@ final class ConvKernels extends Launcher {
     /** Depthwise with one filter per channel (groups == c == o): the direct kernels apply. */
     private static boolean depthwise(Dims d) { return d.groups() == d.c && d.o == d.c; }
 
+    /**
+     * A depthwise kernel with one (n, c) plane per block staged in shared memory ({@code planeValues}
+     * values of dt); false (nothing launched) when the plane does not fit.
+     */
+    private synchronized boolean depthwisePlaneKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long planeValues, DType dt) {
+        long bytes = planeValues * (dt == DType.F64 ? 8 : 4);
+        if (bytes > DW_PLANE_BYTES || (long) d.n * d.c > Integer.MAX_VALUE) return false;
+        dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
+        d.pack(dwArgs.slot(3));
+        CudaDriver.launchKernel(function(kernel), d.n * d.c, 1, 1, 256, 1, 1, (int) bytes, context.stream(), dwArgs);
+        return true;
+    }
+
     /** A direct depthwise kernel: {@code work} items, or one block per (c, ky, kx) for the weight gradient. */
     private synchronized void depthwiseKernel(String kernel, Tensor a, Tensor b, Tensor out, Dims d, long work, boolean perWeight) {
         dwArgs.setLong(0, address(a)).setLong(1, address(b)).setLong(2, address(out));
         d.pack(dwArgs.slot(3));
-        if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, 256, dwArgs);
+        if (perWeight) launchRows(kernel, d.c * d.kh * d.kw, DW_WEIGHT_THREADS, dwArgs);
         else launch(kernel, work, dwArgs);
+    }
+
+    /**
+     * The depthwise weight gradient in two passes: blocks of (channel, chunk of its outputs) sum every
+     * tap at once (each gy and x element read about once), then the chunks are added in order.
+     * Chunks per channel depend only on the sizes, so the result is the same on every run and device.
+     */
+    private synchronized void depthwiseWeightGradChunks(Tensor gy, Tensor x, Tensor dw, Dims d, DType dt) {
+        long outputs = (long) d.n * d.ohw();
+        int chunks = (int) Math.max(1, Math.min(1024, Math.ceilDiv(outputs, DW_OUTPUTS_PER_BLOCK)));
+        int kk = d.kh * d.kw;
+        Tensor partial = strided.empty(DType.F64, d.c, chunks, kk);
+        dwChunkArgs.setLong(0, address(gy)).setLong(1, address(x)).setLong(2, address(partial));
+        d.pack(dwChunkArgs.slot(3));
+        dwChunkArgs.setInt(4, chunks);
+        launchRows("dw_weight_grad_chunks_" + suffix(dt), d.c * chunks, DW_WEIGHT_THREADS, dwChunkArgs);
+        dwSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * kk).setInt(3, kk).setInt(4, chunks);
+        launch("dw_tap_sum_" + suffix(dt), (long) d.c * kk, dwSumArgs);
+        partial.storage().release();   // stream-ordered: the next user of the block runs after dw_tap_sum
     }
 
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
@@ -102,7 +146,9 @@ final class ConvKernels extends Launcher {
         Dims d = dims(x.shape(), w.shape(), p);
         Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
         if (d.n > 0 && depthwise(d)) {
-            depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
+            if (!depthwisePlaneKernel("dw_forward_plane_" + suffix(dt), xc, wc, y, d, (long) d.h * d.w, dt)) {
+                depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
+            }
         } else if (d.n > 0) {
             int nb = d.chunk();
             long perImage = (long) d.rows() * d.ohw();
@@ -131,7 +177,9 @@ final class ConvKernels extends Launcher {
         Tensor dx = strided.empty(dt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
         if (depthwise(d)) {
-            depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
+            if (!depthwisePlaneKernel("dw_input_grad_plane_" + suffix(dt), gc, wc, dx, d, (long) d.ohw(), dt)) {
+                depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
+            }
             return dx;
         }
         int nb = d.chunk();
@@ -158,6 +206,10 @@ final class ConvKernels extends Launcher {
         Dims d = dims(x.shape(), wShape, p);
         if (d.n == 0) return strided.zeros(dt, wShape);
         Tensor dw = strided.empty(dt, wShape);
+        if (depthwise(d) && d.kh * d.kw <= DW_CHUNK_TAPS) {
+            depthwiseWeightGradChunks(gc, xc, dw, d, dt);
+            return dw;
+        }
         if (depthwise(d)) {
             depthwiseKernel("dw_weight_grad_" + suffix(dt), gc, xc, dw, d, 0, true);
             return dw;
@@ -189,6 +241,8 @@ final class ConvKernels extends Launcher {
     /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
-                "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64");
+                "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
+                "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
+                "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64");
     }
 }

@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.tensor.MatmulPrecision;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemoryLayout;
@@ -18,8 +20,8 @@ import java.lang.invoke.MethodHandle;
  * {@link #matmul}). Transpose flags carry over unchanged.
  *
  * <p>Precision: fp32 by default (CUBLAS_DEFAULT_MATH, matching a CPU float reference to ~1e-5
- * relative); {@link #setTf32(boolean)} lets cuBLAS use TF32 tensor cores (10-bit mantissa inputs,
- * ~1e-3 relative error). {@link #matmulEx} offers bf16-rounded inputs with fp32 accumulation.
+ * relative); {@link #setPrecision} lets cuBLAS round the inputs to TF32 or bf16 on tensor cores
+ * ({@link MatmulPrecision}). {@link #matmulEx} runs one product in a given precision.
  *
  * <p>Handles belong to one thread at a time (alpha/beta live in one reusable host buffer).
  * The context must be current on the calling thread.
@@ -31,8 +33,6 @@ public final class CuBlas implements AutoCloseable {
     static final int OP_T = 1;
     /** {@code CUBLAS_DEFAULT_MATH}. */
     static final int DEFAULT_MATH = 0;
-    /** {@code CUBLAS_TF32_TENSOR_OP_MATH}. */
-    static final int TF32_TENSOR_OP_MATH = 3;
     /** {@code CUDA_R_32F}. */
     static final int CUDA_R_32F = 0;
     /** {@code CUBLAS_GEMM_DEFAULT}. */
@@ -69,11 +69,16 @@ public final class CuBlas implements AutoCloseable {
     private static final MethodHandle SGEMM_STRIDED_BATCHED = h("cublasSgemmStridedBatched", JAVA_LONG, JAVA_INT, JAVA_INT,
             JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle GEMM_STRIDED_BATCHED_EX = h("cublasGemmStridedBatchedEx", JAVA_LONG, JAVA_INT, JAVA_INT,
+            JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG,
+            ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle GEMM_EX = h("cublasGemmEx", JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT,
             ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT,
             JAVA_INT, JAVA_INT);
 
     private final long handle;
+    /** How {@link #matmul} and {@link #matmulBatched} round their inputs. */
+    private volatile Precision precision = Precision.FP32;
     /** alpha at offset 0, beta at offset 4 (host pointer mode: read during the call). */
     private final MemorySegment scalars = Arena.ofAuto().allocate(16, 16);
 
@@ -90,13 +95,27 @@ public final class CuBlas implements AutoCloseable {
         }
     }
 
-    /** Lets (true) or forbids (false, the default) TF32 tensor-core math in {@link #matmul}. */
-    public void setTf32(boolean allowed) {
-        try {
-            CudaCheck.cublas((int) SET_MATH_MODE.invokeExact(handle, allowed ? TF32_TENSOR_OP_MATH : DEFAULT_MATH), "cublasSetMathMode");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    /**
+     * Sets how {@link #matmul} and {@link #matmulBatched} round their float32 inputs: FP32 (the
+     * default) runs cublasSgemm in CUBLAS_DEFAULT_MATH; TF32 and BF16 run cublasGemmEx with the
+     * compute types CUBLAS_COMPUTE_32F_FAST_TF32 / _FAST_16BF (tensor cores, float32 data and
+     * accumulation).
+     */
+    public void setPrecision(MatmulPrecision p) {
+        precision = switch (p) {
+            case FP32 -> Precision.FP32;
+            case TF32 -> Precision.TF32;
+            case BF16 -> Precision.BF16;
+        };
+    }
+
+    /** The current {@link #setPrecision}. */
+    public MatmulPrecision precision() {
+        return switch (precision) {
+            case FP32 -> MatmulPrecision.FP32;
+            case TF32 -> MatmulPrecision.TF32;
+            case BF16 -> MatmulPrecision.BF16;
+        };
     }
 
     /**
@@ -124,9 +143,16 @@ public final class CuBlas implements AutoCloseable {
         int lda = transposeA ? m : k;  // row length of A as stored
         scalars.set(JAVA_FLOAT, 0, alpha);
         scalars.set(JAVA_FLOAT, 4, beta);
+        Precision p = precision;
         try {
-            CudaCheck.cublas((int) SGEMM.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N, n, m, k,
-                    scalars, b, ldb, a, lda, scalars.asSlice(4), c, n), "cublasSgemm_v2");
+            if (p == Precision.FP32) {
+                CudaCheck.cublas((int) SGEMM.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N, n, m, k,
+                        scalars, b, ldb, a, lda, scalars.asSlice(4), c, n), "cublasSgemm_v2");
+            } else {
+                CudaCheck.cublas((int) GEMM_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N, n, m, k,
+                        scalars, b, CUDA_R_32F, ldb, a, CUDA_R_32F, lda, scalars.asSlice(4), c, CUDA_R_32F, n,
+                        p.computeType, GEMM_DEFAULT), "cublasGemmEx");
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -139,15 +165,22 @@ public final class CuBlas implements AutoCloseable {
     public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, float alpha,
                               long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
         checkDims(m, n, k);
-        if (batch <= 0) throw new IllegalArgumentException("batch count must be positive; got " + batch);
+        if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
         int ldb = transposeB ? k : n;
         int lda = transposeA ? m : k;
         scalars.set(JAVA_FLOAT, 0, alpha);
         scalars.set(JAVA_FLOAT, 4, beta);
+        Precision p = precision;
         try {
-            CudaCheck.cublas((int) SGEMM_STRIDED_BATCHED.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
-                    n, m, k, scalars, b, ldb, strideB, a, lda, strideA, scalars.asSlice(4), c, n, strideC, batch),
-                    "cublasSgemmStridedBatched");
+            if (p == Precision.FP32) {
+                CudaCheck.cublas((int) SGEMM_STRIDED_BATCHED.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
+                        n, m, k, scalars, b, ldb, strideB, a, lda, strideA, scalars.asSlice(4), c, n, strideC, batch),
+                        "cublasSgemmStridedBatched");
+            } else {
+                CudaCheck.cublas((int) GEMM_STRIDED_BATCHED_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
+                        n, m, k, scalars, b, CUDA_R_32F, ldb, strideB, a, CUDA_R_32F, lda, strideA, scalars.asSlice(4),
+                        c, CUDA_R_32F, n, strideC, batch, p.computeType, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -168,7 +201,7 @@ public final class CuBlas implements AutoCloseable {
 
     private static void checkDims(int m, int n, int k) {
         if (m <= 0 || n <= 0 || k <= 0) {
-            throw new IllegalArgumentException("matmul sizes must be positive; got m=" + m + ", n=" + n + ", k=" + k);
+            throw new JmambaException("matmul sizes must be positive; got m=" + m + ", n=" + n + ", k=" + k);
         }
     }
 

@@ -7,6 +7,8 @@ import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.MatmulPrecision;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.RandomKind;
 import dev.jmamba.tensor.ReduceOp;
 import dev.jmamba.tensor.Storage;
@@ -73,10 +75,25 @@ public final class CudaBackend implements Backend {
     @Override public Device device() { return device; }
 
     /** Waits for this device's stream (used by the profiler; ops themselves never wait). */
+    @Override public boolean supportsGraphs() { return true; }
+
+    @Override public Graph captureGraph(Runnable work) { return CudaGraph.capture(context, work); }
+
     @Override public void synchronize() {
         enter();
         context.synchronize();
     }
+
+    @Override public MemoryStats memoryStats() {
+        CachingAllocator.Stats s = context.allocator().stats();
+        return new MemoryStats(s.allocatedBytes(), s.reservedBytes(), s.peakAllocatedBytes(), s.peakReservedBytes());
+    }
+
+    @Override public void resetPeakMemory() { context.allocator().resetPeaks(); }
+
+    @Override public void setMatmulPrecision(MatmulPrecision precision) { context.cublas().setPrecision(precision); }
+
+    @Override public MatmulPrecision matmulPrecision() { return context.cublas().precision(); }
 
     @Override public Storage allocate(DType dtype, int size) {
         enter();
@@ -124,6 +141,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public Tensor unary(UnaryOp op, Tensor x, double p0, double p1) { enter(); return strided.unary(op, x, p0, p1); }
+
+    @Override public Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1) {
+        enter();
+        return strided.unaryGrad(op, x, gy, p0, p1);
+    }
 
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { enter(); return strided.binary(op, a, b); }
 
@@ -192,6 +214,12 @@ public final class CudaBackend implements Backend {
     @Override public Tensor[] addRmsNorm(Tensor x, Tensor residual, Tensor weight, double eps) {
         enter();
         return norm.addRmsNorm(x, residual, weight, eps);
+    }
+
+    @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
+                                                boolean paramGrads) {
+        enter();
+        return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cuda;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Profiler;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -110,7 +111,7 @@ public final class CudaContext {
         if (!available()) throw new CudaUnavailableException("CudaContext", "no CUDA device is available (see the log for why).");
         int count = CudaDriver.deviceCount();
         if (index < 0 || index >= count) {
-            throw new IllegalArgumentException("CUDA device index must be in 0.." + (count - 1) + "; got " + index);
+            throw new JmambaException("CUDA device index must be in 0.." + (count - 1) + "; got " + index);
         }
         return CONTEXTS.computeIfAbsent(index, CudaContext::new);
     }

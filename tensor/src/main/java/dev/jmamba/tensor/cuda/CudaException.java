@@ -1,10 +1,12 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.JmambaException;
+
 /**
  * A CUDA driver, NVRTC or cuBLAS call failed. The message names the function and the
  * library's name for the error (for example {@code cuMemAlloc_v2 failed: CUDA_ERROR_OUT_OF_MEMORY (2)}).
  */
-public class CudaException extends RuntimeException {
+public class CudaException extends JmambaException {
     /** The driver's code for "out of device memory" ({@code CUDA_ERROR_OUT_OF_MEMORY}). */
     public static final int CUDA_ERROR_OUT_OF_MEMORY = 2;
 

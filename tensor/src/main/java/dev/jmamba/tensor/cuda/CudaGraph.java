@@ -1,5 +1,7 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.Backend;
+
 /**
  * A captured and instantiated CUDA graph: the kernels that {@code work} queued on the context's
  * stream, replayed by {@link #launch()} for the cost of about one launch.
@@ -9,7 +11,7 @@ package dev.jmamba.tensor.cuda;
  * reads and writes them on every replay); blocks that the graph uses and the caller keeps must
  * stay allocated until then too. Replays run with the same pointers and the same argument values.
  */
-public final class CudaGraph implements AutoCloseable {
+public final class CudaGraph implements Backend.Graph {
     private final CudaContext context;
     private final long graph;
     private final long executable;

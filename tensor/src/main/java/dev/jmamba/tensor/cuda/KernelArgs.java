@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import dev.jmamba.tensor.JmambaException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -29,13 +30,13 @@ public final class KernelArgs {
 
     /** Slots of the given byte sizes, one per kernel parameter, in parameter order. */
     public KernelArgs(long... slotBytes) {
-        if (slotBytes.length == 0) throw new IllegalArgumentException("KernelArgs needs at least one slot; got none");
+        if (slotBytes.length == 0) throw new JmambaException("KernelArgs needs at least one slot; got none");
         offsets = new long[slotBytes.length];
         sizes = slotBytes.clone();
         long total = 0;
         for (int i = 0; i < slotBytes.length; i++) {
             if (slotBytes[i] <= 0) {
-                throw new IllegalArgumentException("kernel argument slot " + i + " must be at least 1 byte; got " + slotBytes[i]);
+                throw new JmambaException("kernel argument slot " + i + " must be at least 1 byte; got " + slotBytes[i]);
             }
             offsets[i] = total;
             total += (slotBytes[i] + SLOT_ALIGNMENT - 1) / SLOT_ALIGNMENT * SLOT_ALIGNMENT;
@@ -89,7 +90,7 @@ public final class KernelArgs {
             throw new IndexOutOfBoundsException("kernel argument index " + index + " is outside 0.." + (offsets.length - 1));
         }
         if (sizes[index] != bytes) {
-            throw new IllegalArgumentException("kernel argument " + index + " is a " + sizes[index]
+            throw new JmambaException("kernel argument " + index + " is a " + sizes[index]
                     + "-byte slot; a " + bytes + "-byte value does not fit it");
         }
     }

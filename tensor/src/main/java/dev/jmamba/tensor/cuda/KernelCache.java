@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cuda;
 
+import dev.jmamba.tensor.JmambaException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -62,7 +63,7 @@ public final class KernelCache {
     /** A cache in {@code folder} for kernels built for {@code architecture} (e.g. "sm_90"). */
     public KernelCache(Path folder, String architecture, Compiler compiler, ModuleLoader loader) {
         if (!architecture.matches("sm_\\d+[a-z]?|compute_\\d+[a-z]?")) {
-            throw new IllegalArgumentException("GPU architecture must look like sm_90 or compute_90; got '" + architecture + "'");
+            throw new JmambaException("GPU architecture must look like sm_90 or compute_90; got '" + architecture + "'");
         }
         this.folder = folder;
         this.architecture = architecture;
@@ -116,10 +117,10 @@ public final class KernelCache {
         }
     }
 
-    /** Reads a kernel source shipped as a resource under {@link #KERNEL_RESOURCES}, e.g. "elementwise.cu". */
+    /** Reads a kernel source shipped as a resource under {@link #KERNEL_RESOURCES}, e.g. "strided.cu". */
     public static String resource(String fileName) {
         try (InputStream in = KernelCache.class.getResourceAsStream(KERNEL_RESOURCES + fileName)) {
-            if (in == null) throw new IllegalArgumentException("no kernel source " + KERNEL_RESOURCES + fileName + " on the classpath");
+            if (in == null) throw new JmambaException("no kernel source " + KERNEL_RESOURCES + fileName + " on the classpath");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read kernel source " + fileName, e);

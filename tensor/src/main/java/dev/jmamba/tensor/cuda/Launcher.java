@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cuda;
 
 import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,7 +46,7 @@ abstract class Launcher {
 
     private static String read(String name) {
         try (InputStream in = Launcher.class.getResourceAsStream(KernelCache.KERNEL_RESOURCES + name)) {
-            if (in == null) throw new IllegalArgumentException("no kernel source " + KernelCache.KERNEL_RESOURCES + name + " on the classpath");
+            if (in == null) throw new JmambaException("no kernel source " + KernelCache.KERNEL_RESOURCES + name + " on the classpath");
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read kernel source " + name, e);

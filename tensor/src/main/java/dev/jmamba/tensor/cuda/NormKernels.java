@@ -27,6 +27,8 @@ final class NormKernels extends Launcher {
     private final KernelArgs addRmsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     // (partial, out, blocks, c)
     private final KernelArgs columnSumArgs = new KernelArgs(8, 8, 4, 4);
+    /** layer_norm_backward(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
+    private final KernelArgs layerBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
 
     /** Most blocks of the add + RMS norm backward: the number of weight-gradient partial sums per column. */
     static final int MAX_BACKWARD_BLOCKS = 1024;
@@ -133,6 +135,37 @@ final class NormKernels extends Launcher {
         return new Tensor[] {gx, gw};
     }
 
+    synchronized Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight,
+                                            boolean inputGrad, boolean paramGrads) {
+        Checks.layerNormBackward(gy, x, mean, rstd, weight);
+        DType dt = x.dtype();
+        int c = x.size(-1);
+        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt);
+        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
+        Tensor w = vector(weight, c, dt, "layerNormBackward");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null;
+        if (rows == 0) {
+            Tensor zeros = paramGrads ? strided.zeros(dt, c) : null;
+            return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c)};
+        }
+        Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
+        int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
+        Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
+        boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
+        layerBackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
+                .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(gx)).setLong(6, pointerOrNull(partial)).setInt(7, rows)
+                .setInt(8, c).setInt(9, perBlock).setInt(10, shared ? 1 : 0);
+        CudaDriver.launchKernel(function("layer_norm_backward_" + suffix(dt)), blocks, 1, 1, rowThreads(c), 1, 1,
+                shared ? 2 * c * Double.BYTES : 0, context.stream(), layerBackwardArgs);
+        if (!paramGrads) return new Tensor[] {gx, null, null};
+        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, blocks).setInt(3, 2 * c);
+        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+                context.stream(), columnSumArgs);
+        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
+        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
+    }
+
     /**
      * Rows per block of the backward: as few as keep the grid at most {@link #MAX_BACKWARD_BLOCKS}
      * blocks. Depends on the row count only, never on the device.
@@ -144,6 +177,7 @@ final class NormKernels extends Launcher {
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
-                "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "column_sum_f32", "column_sum_f64");
+                "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
+                "column_sum_f32", "column_sum_f64");
     }
 }

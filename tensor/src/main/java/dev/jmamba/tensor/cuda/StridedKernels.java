@@ -1,6 +1,7 @@
 package dev.jmamba.tensor.cuda;
 
 import dev.jmamba.tensor.BinaryOp;
+import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
@@ -27,6 +28,9 @@ final class StridedKernels extends Launcher {
     // (x, JmStrides, y, JmShape, n, op, p0, p1)
     private final KernelArgs unaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
     // (a, JmStrides, b, JmStrides, out, JmShape, n, op)
+    /** unary_grad_T(x, xs, gy, gs, out, shape, n, op, p0, p1). */
+    private final KernelArgs unaryGradArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
+            StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
     private final KernelArgs binaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4);
     // (a, b, out, n, op)
     private final KernelArgs contigArgs = new KernelArgs(8, 8, 8, 4, 4);
@@ -152,6 +156,29 @@ final class StridedKernels extends Launcher {
         launch("unary_" + suffix(x.dtype()), p.numel, unaryArgs);
     }
 
+    /** gy · op'(x) in one kernel (UnaryOp.derivative, computed in double); x and gy of one shape. */
+    Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1) {
+        Checks.unaryGrad(op, x, gy);
+        DType dt = x.dtype();
+        Tensor gc = convert(gy, dt);
+        Tensor out = empty(dt, x.shape());
+        unaryGradKernel(op, x, gc, out, p0, p1);
+        return out;
+    }
+
+    private synchronized void unaryGradKernel(UnaryOp op, Tensor x, Tensor gy, Tensor out, double p0, double p1) {
+        StridedLayout p = StridedLayout.plan("unaryGrad", x.shape(), new int[][] {x.strides(), gy.strides()},
+                new int[] {x.offset(), gy.offset()});
+        if (p.numel == 0) return;
+        unaryGradArgs.setLong(0, base(x)).setLong(2, base(gy)).setLong(4, address(out)).setInt(6, p.numel).setInt(7, op.ordinal());
+        p.packStrides(0, unaryGradArgs.slot(1));
+        p.packStrides(1, unaryGradArgs.slot(3));
+        p.packShape(unaryGradArgs.slot(5));
+        setDouble(unaryGradArgs, 8, p0);
+        setDouble(unaryGradArgs, 9, p1);
+        launch("unary_grad_" + suffix(x.dtype()), p.numel, unaryGradArgs);
+    }
+
     Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
@@ -216,7 +243,7 @@ final class StridedKernels extends Launcher {
     /** Every kernel name this launcher may use (checked against the compiled PTX by a test). */
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
-                "copy_contig_f32", "binary_contig_f32", "unary_f32", "unary_f64", "binary_f32", "binary_f64",
+                "copy_contig_f32", "binary_contig_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
                 "where_f32_f32", "where_f64_f32", "where_f64_f64"));
         for (DType s : DType.values()) {
             names.add("fill_" + suffix(s));

@@ -55,6 +55,42 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void largeBlocksAreSplitBestFitAndMergeBackWhenFreed() {
+        FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
+        CachingAllocator allocator = new CachingAllocator(device);
+        long big = allocator.allocate(64 * MIB, STREAM_A);
+        long guard = allocator.allocate(8 * MIB, STREAM_A);          // another segment, stays in use
+        allocator.free(big);
+        long half = allocator.allocate(32 * MIB, STREAM_A);
+        long quarter = allocator.allocate(15 * MIB, STREAM_A);        // 16 MiB class
+        assertEquals(big, half, "the cached 64 MiB segment is split: its head serves 32 MiB");
+        assertEquals(big + 32 * MIB, quarter, "and the rest serves the next request");
+        assertEquals(2, device.allocCalls, "no new device allocation");
+        assertEquals(48 * MIB + 8 * MIB, allocator.stats().allocatedBytes());
+        assertEquals(72 * MIB, allocator.stats().reservedBytes());
+        assertNotEquals(big, allocator.allocate(32 * MIB, STREAM_B), "another stream never gets a piece");
+        allocator.releaseCached();
+        assertEquals(72 * MIB + 32 * MIB, allocator.stats().reservedBytes(), "a partly used segment is not given back");
+        allocator.free(half);
+        allocator.free(quarter);                                      // merges with the head and the free tail
+        assertEquals(big, allocator.allocate(64 * MIB, STREAM_A), "the pieces merged back into one 64 MiB block");
+        assertEquals(3, device.allocCalls);
+        allocator.free(big);
+        allocator.releaseCached();                                    // whole again: returned to the device
+        assertEquals(8 * MIB + 32 * MIB, device.used());
+        allocator.free(guard);
+    }
+
+    @Test
+    void smallRequestsNeverSplitALargeBlock() {
+        FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
+        CachingAllocator allocator = new CachingAllocator(device);
+        allocator.free(allocator.allocate(4 * MIB, STREAM_A));
+        allocator.allocate(1000, STREAM_A);
+        assertEquals(2, device.allocCalls, "small blocks come from their own exact-size lists");
+    }
+
+    @Test
     void statsTrackAllocatedReservedAndPeak() {
         FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
         CachingAllocator allocator = new CachingAllocator(device);
@@ -163,17 +199,24 @@ class CachingAllocatorTest {
         FakeDeviceMemory device = new FakeDeviceMemory(1L << 36);
         CachingAllocator allocator = new CachingAllocator(device);
         Map<Long, Long> live = new HashMap<>(); // pointer → rounded size
+        java.util.TreeMap<Long, Long> byAddress = new java.util.TreeMap<>();
         List<Long> order = new ArrayList<>();
         long[] streams = {STREAM_A, STREAM_B};
         for (int step = 0; step < 5000; step++) {
             if (live.isEmpty() || random.nextInt(100) < 55) {
                 long bytes = random.nextBoolean() ? 1 + random.nextLong(MIB) : 1 + random.nextLong(64 * MIB);
                 long p = allocator.allocate(bytes, streams[random.nextInt(2)]);
-                assertTrue(live.put(p, CachingAllocator.roundSize(bytes)) == null, "pointer handed out twice: " + p);
+                long size = CachingAllocator.roundSize(bytes);
+                Map.Entry<Long, Long> below = byAddress.floorEntry(p), above = byAddress.ceilingEntry(p);
+                assertTrue(below == null || below.getKey() + below.getValue() <= p, "overlaps the block at " + below);
+                assertTrue(above == null || p + size <= above.getKey(), "overlaps the block at " + above);
+                byAddress.put(p, size);
+                assertTrue(live.put(p, size) == null, "pointer handed out twice: " + p);
                 order.add(p);
             } else {
                 long p = order.remove(random.nextInt(order.size()));
                 live.remove(p);
+                byAddress.remove(p);
                 allocator.free(p);
             }
             if (step % 997 == 0) allocator.releaseCached();

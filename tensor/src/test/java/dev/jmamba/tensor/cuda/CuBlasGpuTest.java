@@ -1,7 +1,9 @@
 package dev.jmamba.tensor.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jmamba.tensor.MatmulPrecision;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -94,13 +96,41 @@ class CuBlasGpuTest {
         long dc = context.allocator().allocate(4L * M * N, context.stream());
         double[] expected = reference(a, b, M, N, K, false, false);
         try {
-            blas.setTf32(true);
+            blas.setPrecision(MatmulPrecision.TF32);
             blas.matmul(false, false, M, N, K, 1f, da, db, 0f, dc);
             // TF32 keeps 10 mantissa bits: each product is off by ≲ 2·2^-11 relative: 1e-3 per unit, summed over k
             assertClose(expected, context.download(dc, M * N), 1e-3, "TF32");
+            blas.setPrecision(MatmulPrecision.BF16);
+            blas.matmul(false, false, M, N, K, 1f, da, db, 0f, dc);
+            // bf16 keeps 7 mantissa bits: ≲ 2·2^-8 relative per product
+            assertClose(expected, context.download(dc, M * N), 8e-3, "matmul at BF16");
+            float[] bt = new float[K * N];                       // B stored transposed (N, K), batched twice with a shared A
+            for (int r = 0; r < K; r++) for (int c = 0; c < N; c++) bt[c * K + r] = b[r * N + c];
+            long dbt = context.upload(bt);
+            long dc2 = context.allocator().allocate(8L * M * N, context.stream());
+            blas.matmulBatched(false, true, M, N, K, 1f, da, 0, dbt, 0, 0f, dc2, (long) M * N, 2);
+            float[] got = context.download(dc2, 2 * M * N);
+            assertClose(expected, java.util.Arrays.copyOfRange(got, 0, M * N), 8e-3, "batched (B transposed) at BF16, matrix 0");
+            assertClose(expected, java.util.Arrays.copyOfRange(got, M * N, 2 * M * N), 8e-3, "batched at BF16, matrix 1");
+            context.allocator().free(dbt);
+            context.allocator().free(dc2);
+            // rounding must really happen: on tensor-core-friendly sizes (multiples of 16) bf16 inputs
+            // give a different answer than fp32 ones (cuBLAS may keep fp32 for odd sizes, which is allowed)
+            int s = 64;
+            float[] a2 = GpuTests.uniform(51, s * s, -1, 1), b2 = GpuTests.uniform(52, s * s, -1, 1);
+            long da2 = context.upload(a2), db2 = context.upload(b2), dc3 = context.allocator().allocate(4L * s * s, context.stream());
+            double[] exact = reference(a2, b2, s, s, s, false, false);
+            blas.matmul(false, false, s, s, s, 1f, da2, db2, 0f, dc3);
+            float[] bf = context.download(dc3, s * s);
+            assertClose(exact, bf, 8e-3, "matmul 64^3 at BF16");
+            double worst = 0;
+            for (int i = 0; i < s * s; i++) worst = Math.max(worst, Math.abs(bf[i] - exact[i]));
+            assertTrue(worst > 1e-5, "64^3 BF16 products match float32 to " + worst + ": the precision setting had no effect");
+            for (long p : new long[] {da2, db2, dc3}) context.allocator().free(p);
         } finally {
-            blas.setTf32(false);
+            blas.setPrecision(MatmulPrecision.FP32);
         }
+        assertEquals(MatmulPrecision.FP32, blas.precision());
         blas.matmulEx(CuBlas.Precision.FP32, M, N, K, 1f, da, db, 0f, dc);
         assertClose(expected, context.download(dc, M * N), 1e-5, "GemmEx fp32");
         blas.matmulEx(CuBlas.Precision.BF16, M, N, K, 1f, da, db, 0f, dc);

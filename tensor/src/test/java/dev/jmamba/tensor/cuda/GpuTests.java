@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Assumptions;
 
 /** Shared set-up of the gpu-tagged tests: skip (visibly) without a device, else the device-0 context. */
 final class GpuTests {
-    private static CudaKernels kernels;
-
     private GpuTests() {}
 
     /** The device-0 context, current on this thread; skips the test when CUDA is not available. */
@@ -15,13 +13,6 @@ final class GpuTests {
         CudaContext context = CudaContext.get(0);
         context.makeCurrent();
         return context;
-    }
-
-    /** The elementwise kernels, compiled once for all gpu tests of this JVM. */
-    static synchronized CudaKernels kernels() {
-        CudaContext context = context();
-        if (kernels == null) kernels = new CudaKernels(context);
-        return kernels;
     }
 
     /** Seeded uniform floats in [low, high). */

@@ -145,7 +145,7 @@ class KernelCacheTest {
 
     @Test
     void kernelSourcesAreOnTheClasspath() {
-        assertTrue(KernelCache.resource(CudaKernels.SOURCE).contains("extern \"C\""));
+        assertTrue(KernelCache.resource(StridedKernels.SOURCE).contains("extern \"C\""));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KernelCache.resource("nope.cu"));
         assertTrue(e.getMessage().contains("nope.cu"), e.getMessage());
     }

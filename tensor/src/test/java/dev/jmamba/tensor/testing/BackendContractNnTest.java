@@ -101,6 +101,58 @@ public abstract class BackendContractNnTest {
         }
     }
 
+    /**
+     * Depthwise weight gradients element by element against loops: 3×3 (the chunked kernel, several
+     * chunks per channel at 3·60·60 outputs), strided, dilated, 1×3, and 5×5 (25 taps: the per-weight
+     * kernel). F64: summation order only (1e-12 relative to the sum of |terms|).
+     */
+    @Test void depthwiseWeightGradientsMatchLoops() {
+        int[][] cases = { // n, c, h, w, kh, kw, stride, pad, dilation
+            {3, 5, 60, 60, 3, 3, 1, 1, 1}, {2, 4, 17, 13, 3, 3, 2, 1, 1}, {2, 3, 11, 12, 3, 3, 1, 2, 2},
+            {1, 6, 9, 31, 1, 3, 1, 1, 1}, {2, 3, 14, 14, 5, 5, 1, 2, 1}, {1, 2, 80, 80, 3, 3, 1, 1, 1},
+        };
+        for (int[] k : cases) {
+            int n = k[0], c = k[1], h = k[2], w = k[3], kh = k[4], kw = k[5], st = k[6], pad = k[7], dil = k[8];
+            int oh = (h + 2 * pad - dil * (kh - 1) - 1) / st + 1, ow = (w + 2 * pad - dil * (kw - 1) - 1) / st + 1;
+            double[] x = rnd.values(n, c, h, w), gy = rnd.values(n, c, oh, ow);
+            double[] want = new double[c * kh * kw], scale = new double[c * kh * kw];
+            for (int b = 0; b < n; b++) for (int ch = 0; ch < c; ch++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                double g = gy[((b * c + ch) * oh + oy) * ow + ox];
+                for (int ky = 0; ky < kh; ky++) for (int kx = 0; kx < kw; kx++) {
+                    int iy = oy * st - pad + ky * dil, ix = ox * st - pad + kx * dil;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    double term = g * x[((b * c + ch) * h + iy) * w + ix];
+                    want[(ch * kh + ky) * kw + kx] += term;
+                    scale[(ch * kh + ky) * kw + kx] += Math.abs(term);
+                }
+            }
+            Tensor tx = t(x, DType.F64, n, c, h, w), tg = t(gy, DType.F64, n, c, oh, ow);
+            ConvParams p = ConvParams.of(st, pad, dil, c);
+            double[] got = tx.backend().conv2dWeightGrad(tg, tx, new int[] {c, 1, kh, kw}, p).toDoubleArray();
+            for (int i = 0; i < want.length; i++) {
+                assertEquals(want[i], got[i], 1e-12 * (1 + scale[i]), "depthwise weight grad " + java.util.Arrays.toString(k) + " entry " + i);
+            }
+            // forward and input gradient of the same case, element by element (the plane kernels, or the
+            // per-output ones where a plane is past 48 KiB: the 80×80 float64 case)
+            double[] wt = rnd.values(c, 1, kh, kw);
+            double[] y = new double[n * c * oh * ow], dx = new double[n * c * h * w];
+            for (int b = 0; b < n; b++) for (int ch = 0; ch < c; ch++) for (int oy = 0; oy < oh; oy++) for (int ox = 0; ox < ow; ox++) {
+                int o = ((b * c + ch) * oh + oy) * ow + ox;
+                for (int ky = 0; ky < kh; ky++) for (int kx = 0; kx < kw; kx++) {
+                    int iy = oy * st - pad + ky * dil, ix = ox * st - pad + kx * dil;
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    int in = ((b * c + ch) * h + iy) * w + ix;
+                    y[o] += wt[(ch * kh + ky) * kw + kx] * x[in];
+                    dx[in] += wt[(ch * kh + ky) * kw + kx] * gy[o];
+                }
+            }
+            Tensor tw = t(wt, DType.F64, c, 1, kh, kw);
+            assertClose(y, new int[] {n, c, oh, ow}, tx.conv2d(tw, null, p), 1e-12, 1e-12, "depthwise forward " + java.util.Arrays.toString(k));
+            assertClose(dx, new int[] {n, c, h, w}, tx.backend().conv2dInputGrad(tg, tw, new int[] {n, c, h, w}, p), 1e-12, 1e-12,
+                    "depthwise input grad " + java.util.Arrays.toString(k));
+        }
+    }
+
     @Test void conv1dIsConv2dWithHeightOne() {
         double[] x = rnd.values(2, 4, 11), w = rnd.values(4, 1, 4);
         Tensor y = t(x, DType.F64, 2, 4, 11).conv1d(t(w, DType.F64, 4, 1, 4), null, 1, 3, 1, 4);

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
@@ -46,6 +48,13 @@ public final class Nvcc {
         assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "nvcc did not finish within " + TIMEOUT_SECONDS + " s on " + source);
         assertEquals(0, process.exitValue(), "nvcc --ptx failed on " + source + ":\n" + log);
         return Files.readString(out);
+    }
+
+    /** Number of parameters of {@code .entry kernel(...)} in {@code ptx}, or -1 when the kernel is missing. */
+    public static int entryParameters(String ptx, String kernel) {
+        Matcher m = Pattern.compile("\\.entry " + kernel + "\\(([^)]*)\\)").matcher(ptx);
+        if (!m.find()) return -1;
+        return (int) Pattern.compile("\\.param ").matcher(m.group(1)).results().count();
     }
 
     /** The {@code .cu} files directly under {@code dir}, sorted; fails when there are none. */

@@ -3,7 +3,7 @@ package dev.jmamba.tensor.testing;
 import dev.jmamba.tensor.Tensor;
 import java.util.Arrays;
 
-/** Assertions on tensors that report shape and dtype first, then the worst element. */
+/** Assertions on tensors that report a shape mismatch first, then the worst element (index, expected, actual). */
 public final class TensorAssert {
     private TensorAssert() {}
 

@@ -1,5 +1,7 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.NoSuchElementException;

@@ -1,5 +1,7 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.Normalization;
+
 import java.util.List;
 import java.util.Optional;
 

@@ -1,5 +1,8 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.Normalization;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

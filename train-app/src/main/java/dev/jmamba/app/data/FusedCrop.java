@@ -1,5 +1,10 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageTransform;
+import dev.jmamba.vision.image.Normalization;
+import dev.jmamba.vision.image.Resampler;
+import dev.jmamba.vision.image.ResizeCenterCrop;
 import java.io.IOException;
 import java.util.SplittableRandom;
 

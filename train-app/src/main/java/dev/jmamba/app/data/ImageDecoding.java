@@ -1,20 +1,26 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.BoundedImageReader;
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageLimits;
+import dev.jmamba.vision.image.Images;
+
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decodes image files to RGB: JPEGs with libjpeg-turbo ({@link TurboJpeg}) when it is available and
  * chosen, everything else (PNG, BMP, GIF, CMYK JPEGs, and all files where TurboJPEG is missing) with
- * javax.imageio. Converts {@link BufferedImage}s to (3, H, W) floats in [0, 1].
+ * javax.imageio ({@link BoundedImageReader}). Converts {@link BufferedImage}s to (3, H, W) floats in [0, 1].
+ *
+ * <p>Both respect {@link ImageLimits}: an image larger than {@code maxPixels} is refused from its
+ * header; one larger than {@code decodePixels} is decoded smaller — by ImageIO subsampled, by
+ * TurboJPEG at the largest DCT scale num / 8 that fits (so the two decode such images differently).
  *
  * <p>Both decoders treat a JPEG whose data are damaged or end early (truncated file, premature end
  * of a data segment, corrupt entropy-coded data) as unreadable: an {@link IOException} whose
@@ -102,39 +108,73 @@ public final class ImageDecoding {
     }
 
     /**
-     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats, JPEGs with TurboJPEG where available.
+     * Reads an image file (JPEG, PNG, BMP, GIF) as RGB floats, JPEGs with TurboJPEG where available,
+     * within the {@link ImageLimits#DEFAULT} limits.
      *
-     * @throws IOException when the file cannot be read or no decoder accepts it
+     * @throws IOException when the file cannot be read, no decoder accepts it, it is too large, truncated or damaged
      */
     public static FloatImage readRgb(Path file) throws IOException {
-        return readRgb(file, Decoder.AUTO);
+        return readRgb(file, Decoder.AUTO, ImageLimits.DEFAULT);
+    }
+
+    /** As {@link #readRgb(Path)} with other limits. */
+    public static FloatImage readRgb(Path file, ImageLimits limits) throws IOException {
+        return readRgb(file, Decoder.AUTO, limits);
     }
 
     /** Reads an image file as RGB floats with {@code decoder} for JPEGs. */
     public static FloatImage readRgb(Path file, Decoder decoder) throws IOException {
-        Opened opened = open(file, decoder);
+        return readRgb(file, decoder, ImageLimits.DEFAULT);
+    }
+
+    /** Reads an image file as RGB floats with {@code decoder} for JPEGs, within {@code limits}. */
+    public static FloatImage readRgb(Path file, Decoder decoder, ImageLimits limits) throws IOException {
+        Opened opened = open(file, decoder, limits);
         if (opened instanceof ImageIoFile f) return toRgb(f.image);
         return opened.pixels(1).toFloat();
     }
 
-    /** Opens {@code file}: reads its header (TurboJPEG) or decodes it whole (ImageIO). */
+    /** {@link #open(Path, Decoder, ImageLimits)} within the {@link ImageLimits#DEFAULT} limits. */
     public static Opened open(Path file, Decoder decoder) throws IOException {
-        if (decoder.usesTurboJpeg()) {
+        return open(file, decoder, ImageLimits.DEFAULT);
+    }
+
+    /** Opens {@code file}: reads its header (TurboJPEG) or decodes it whole (ImageIO). */
+    public static Opened open(Path file, Decoder decoder, ImageLimits limits) throws IOException {
+        // missing, unreadable and folder paths get BoundedImageReader's plain reasons
+        if (decoder.usesTurboJpeg() && Files.isRegularFile(file) && Files.isReadable(file)) {
             TurboJpeg.Decoder tj = TurboJpeg.decoder();
             TurboJpeg.Header header = tj.open(file);
-            if (header != null && !header.isCmyk()) return new TurboJpegFile(tj, header);
+            if (header != null && !header.isCmyk()) {
+                if (!limits.accepts(header.width(), header.height())) {
+                    throw new IOException(String.format(Locale.ROOT, "the image is %dx%d = %,d pixels, more than the limit of %,d "
+                                    + "(a larger limit: -Djmamba.image.maxPixels=N in JMAMBA_JAVA_OPTS)", header.width(), header.height(),
+                            (long) header.width() * header.height(), limits.maxPixels()));
+                }
+                return new TurboJpegFile(tj, header, largestScale(header, limits));
+            }
         }
-        return new ImageIoFile(readImageIo(file));
+        return new ImageIoFile(BoundedImageReader.read(file, limits));
+    }
+
+    /** The largest DCT scale num / 8 whose image has at most {@code decodePixels} pixels (1 if none: libjpeg's smallest). */
+    private static int largestScale(TurboJpeg.Header h, ImageLimits limits) {
+        int num = TurboJpeg.SCALE_DENOM;
+        while (num > 1 && (long) TurboJpeg.scaled(h.width(), num, TurboJpeg.SCALE_DENOM) * TurboJpeg.scaled(h.height(), num, TurboJpeg.SCALE_DENOM)
+                > limits.decodePixels()) {
+            num--;
+        }
+        return num;
     }
 
     /** A JPEG opened by this thread's TurboJPEG decoder. */
-    private record TurboJpegFile(TurboJpeg.Decoder tj, TurboJpeg.Header header) implements Opened {
+    private record TurboJpegFile(TurboJpeg.Decoder tj, TurboJpeg.Header header, int maxNum) implements Opened {
         @Override public int width() { return header.width(); }
 
         @Override public int height() { return header.height(); }
 
         @Override public RgbBytes pixels(double minScale) throws IOException {
-            int num = TurboJpeg.SCALE_DENOM;
+            int num = maxNum;
             while (num > 1 && TurboJpeg.scaled(header.width(), num - 1, TurboJpeg.SCALE_DENOM) >= minScale * header.width()
                     && TurboJpeg.scaled(header.height(), num - 1, TurboJpeg.SCALE_DENOM) >= minScale * header.height()) {
                 num--;
@@ -160,34 +200,6 @@ public final class ImageDecoding {
         @Override public RgbBytes pixels(double minScale) {
             if (bytes == null) bytes = toRgbBytes(image);
             return bytes;
-        }
-    }
-
-    /**
-     * Decodes with javax.imageio; warnings that mean damaged data ({@link TurboJpeg#meansDamagedData})
-     * make it fail, other warnings are ignored.
-     */
-    static BufferedImage readImageIo(Path file) throws IOException {
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
-            if (in == null) throw new IOException("cannot open the file");
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new IOException("no image decoder recognises the file");
-            ImageReader reader = readers.next();
-            List<String> missingData = new ArrayList<>();
-            try {
-                reader.setInput(in, true, true);
-                reader.addIIOReadWarningListener((source, warning) -> {
-                    if (TurboJpeg.meansDamagedData(warning)) missingData.add(warning);
-                });
-                BufferedImage image = reader.read(0);
-                if (!missingData.isEmpty()) throw new IOException(String.join("; ", missingData));
-                if (image == null) throw new IOException("no image decoder recognises the file");
-                return image;
-            } catch (RuntimeException e) { // some ImageIO plugins throw unchecked exceptions on corrupt data
-                throw new IOException("decoder failed: " + e, e);
-            } finally {
-                reader.dispose();
-            }
         }
     }
 
@@ -226,65 +238,13 @@ public final class ImageDecoding {
         return new RgbBytes(w, h, out);
     }
 
-    /**
-     * Converts an image to (3, H, W) RGB floats in [0, 1]; grayscale is replicated to three channels and
-     * alpha is dropped (as PIL's {@code convert("RGB")}).
-     */
+    /** {@link Images#toRgb}: (3, H, W) RGB floats in [0, 1]. */
     public static FloatImage toRgb(BufferedImage image) {
-        int h = image.getHeight();
-        int w = image.getWidth();
-        int plane = h * w;
-        float[] out = new float[3 * plane];
-        int type = image.getType();
-        if ((type == BufferedImage.TYPE_3BYTE_BGR || type == BufferedImage.TYPE_BYTE_GRAY)
-                && image.getRaster().getDataBuffer() instanceof DataBufferByte buffer && buffer.getNumBanks() == 1
-                && image.getRaster().getParent() == null) {
-            byte[] px = buffer.getData();
-            if (type == BufferedImage.TYPE_3BYTE_BGR) {
-                for (int i = 0, p = 0; i < plane; i++, p += 3) {
-                    out[i] = (px[p + 2] & 0xff) * INV_255;
-                    out[plane + i] = (px[p + 1] & 0xff) * INV_255;
-                    out[2 * plane + i] = (px[p] & 0xff) * INV_255;
-                }
-            } else {
-                for (int i = 0; i < plane; i++) {
-                    float v = (px[i] & 0xff) * INV_255;
-                    out[i] = v;
-                    out[plane + i] = v;
-                    out[2 * plane + i] = v;
-                }
-            }
-        } else {
-            int[] row = new int[w];
-            for (int y = 0; y < h; y++) {
-                image.getRGB(0, y, w, 1, row, 0, w);
-                for (int x = 0; x < w; x++) {
-                    int argb = row[x];
-                    int i = y * w + x;
-                    out[i] = ((argb >> 16) & 0xff) * INV_255;
-                    out[plane + i] = ((argb >> 8) & 0xff) * INV_255;
-                    out[2 * plane + i] = (argb & 0xff) * INV_255;
-                }
-            }
-        }
-        return new FloatImage(3, h, w, out);
+        return Images.toRgb(image);
     }
 
-    /** Converts (3, H, W) or (1, H, W) floats in [0, 1] to an 8-bit RGB image (for writing test/bench files). */
+    /** {@link Images#toBufferedImage}: an 8-bit RGB image (for writing test/bench files). */
     public static BufferedImage toBufferedImage(FloatImage image) {
-        BufferedImage out = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < image.height(); y++) {
-            for (int x = 0; x < image.width(); x++) {
-                int r = to8Bit(image.get(0, y, x));
-                int g = to8Bit(image.get(image.channels() == 3 ? 1 : 0, y, x));
-                int b = to8Bit(image.get(image.channels() == 3 ? 2 : 0, y, x));
-                out.setRGB(x, y, (r << 16) | (g << 8) | b);
-            }
-        }
-        return out;
-    }
-
-    private static int to8Bit(float v) {
-        return Math.clamp(Math.round(v * 255f), 0, 255);
+        return Images.toBufferedImage(image);
     }
 }

@@ -24,7 +24,8 @@ import java.util.stream.Stream;
  * available, unless {@link #withDecoder} says otherwise; everything else with javax.imageio).
  * {@link #loadFused} decodes and transforms in one pass ({@link FusedCrop}).
  *
- * <p><b>Corrupt images.</b> An image that cannot be decoded never stops a run: {@link #load} logs one
+ * <p><b>Corrupt images.</b> An image that cannot be decoded (unreadable, not an image, truncated,
+ * damaged, or larger than {@link ImageLimits} allow, which is checked from its header) never stops a run: {@link #load} logs one
  * warning naming the file (once per file), counts it in {@link #skippedImages()} (distinct files), and
  * returns the next readable image instead, i.e. index + 1, + 2, ... wrapping at the end, together with
  * that image's own label. The substitute is therefore deterministic. A file once found bad is remembered
@@ -109,7 +110,7 @@ public final class ImageFolder implements Dataset {
         try (Stream<Path> children = Files.list(splitDir)) {
             children.filter(Files::isDirectory).forEach(p -> names.add(p.getFileName().toString()));
         } catch (IOException e) {
-            throw new DataException(splitDir + ": cannot list folder (" + e.getMessage() + ")", e);
+            throw new DataException(splitDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
         }
         if (names.isEmpty()) throw new DataException(splitDir + ": no class sub-folders found");
         names.sort(null);
@@ -128,9 +129,9 @@ public final class ImageFolder implements Dataset {
             try (Stream<Path> children = Files.list(classDir)) {
                 images = children.filter(ImageFolder::isImageFile).sorted().toList();
             } catch (IOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e) + ")", e);
             } catch (UncheckedIOException e) {
-                throw new DataException(classDir + ": cannot list folder (" + e.getCause().getMessage() + ")", e);
+                throw new DataException(classDir + ": cannot list folder (" + dev.jmamba.io.IoMessages.reason(e.getCause()) + ")", e);
             }
             for (Path p : images) {
                 files.add(p);
@@ -188,7 +189,7 @@ public final class ImageFolder implements Dataset {
             if (badFiles.contains(file)) continue;
             try {
                 return new Sample(ImageDecoding.readRgb(file, decoder), labels[i]);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
                 unreadable(file, e);
             }
         }
@@ -216,18 +217,18 @@ public final class ImageFolder implements Dataset {
                 if (times != null) times.decode(System.nanoTime() - t0);
                 crop.apply(image, rngs.get(), dst, offset, times);
                 return labels[i];
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
                 unreadable(file, e);
             }
         }
         throw new DataException(root.resolve(split) + ": none of the " + files.length + " images could be decoded");
     }
 
-    private void unreadable(Path file, IOException e) {
+    private void unreadable(Path file, Throwable e) {
         if (badFiles.add(file)) {
             skipped.incrementAndGet();
-            LOG.log(Level.WARNING, "skipping unreadable image " + file + " (" + e.getMessage()
-                    + "); the next readable image of the split is used in its place");
+            LOG.log(Level.WARNING, "skipping unreadable image " + file + ": " + e.getMessage()
+                    + "; the next readable image of the split is used in its place");
         }
     }
 

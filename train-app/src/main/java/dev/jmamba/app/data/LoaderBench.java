@@ -1,5 +1,7 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.Resampler;
+
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,8 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageTransform;
+
 import java.util.SplittableRandom;
 
 /**

@@ -1,5 +1,9 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.Resampler;
+import dev.jmamba.vision.image.ImageTransform;
+
 import java.util.SplittableRandom;
 
 /**

@@ -1,5 +1,7 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+
 /**
  * One decoded example: the image with values in [0, 1] and its class label in [0, numClasses).
  *

@@ -1,5 +1,9 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.Resampler;
+import dev.jmamba.vision.image.ResizeCenterCrop;
+import dev.jmamba.vision.image.ImageTransform;
+
 /**
  * A per-sample transform together with the (C, H, W) shape of every image it produces, which the loader
  * needs to lay out a batch. The presets follow the training recipe (spec/training-recipe.md):

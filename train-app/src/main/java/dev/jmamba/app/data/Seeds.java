@@ -15,11 +15,9 @@ public final class Seeds {
     private Seeds() {
     }
 
-    /** The SplitMix64 finaliser: a bijective 64-bit mix with good avalanche. */
+    /** The SplitMix64 finaliser ({@link dev.jmamba.nn.Seeds#mix}). */
     public static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58_476D_1CE4_E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D0_49BB_1331_11EBL;
-        return z ^ (z >>> 31);
+        return dev.jmamba.nn.Seeds.mix(z);
     }
 
     /** Mixes three values into one seed; order matters. */

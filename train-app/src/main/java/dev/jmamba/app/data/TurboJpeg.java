@@ -218,7 +218,11 @@ public final class TurboJpeg {
             }
             if (rc != 0) {
                 String message = error();
-                if (errorCode() != TJERR_WARNING || !isBenignWarning(message)) throw new IOException(message);
+                if (errorCode() != TJERR_WARNING || !isBenignWarning(message)) {
+                    String lower = message.toLowerCase(Locale.ROOT);
+                    throw new IOException(lower.contains("premature end") || lower.contains("truncated")
+                            ? "the image data are truncated (" + message + ")" : "damaged image data (" + message + ")");
+                }
             }
             int pixels = w * h;
             if (rgb.length < 3 * pixels) rgb = new byte[3 * pixels];

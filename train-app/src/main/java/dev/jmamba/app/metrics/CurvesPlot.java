@@ -1,9 +1,12 @@
 package dev.jmamba.app.metrics;
 
+import dev.jmamba.io.IoMessages;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +43,24 @@ public final class CurvesPlot {
         XYChart accuracy = chart("Validation accuracy", "accuracy");
         addSeries(accuracy, "val_top1", records, "eval", "val_top1");
         addSeries(accuracy, "val_top5", records, "eval", "val_top5");
-        try {
-            if (png.getParent() != null) Files.createDirectories(png.getParent());
-            String base = png.toString().endsWith(".png") ? png.toString().substring(0, png.toString().length() - 4) : png.toString();
-            BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, base, BitmapEncoder.BitmapFormat.PNG);
+        Path target = png.toString().endsWith(".png") ? png : Path.of(png + ".png");
+        Path part = target.resolveSibling(target.getFileName() + ".part");
+        try {   // written whole to a side file, then renamed: a full disk never leaves half a picture
+            if (target.toAbsolutePath().getParent() != null) Files.createDirectories(target.toAbsolutePath().getParent());
+            if (Files.isDirectory(target)) throw new IOException("is a folder");
+            try (OutputStream out = Files.newOutputStream(part)) {
+                BitmapEncoder.saveBitmap(List.of(loss, accuracy), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
+            }
+            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException(png + ": cannot write curves (" + e.getMessage() + ")", e);
+            try {
+                Files.deleteIfExists(part);
+            } catch (IOException ignored) {
+                // the failure below is what matters
+            }
+            throw new UncheckedIOException(target + ": cannot write curves (" + IoMessages.reason(e) + ")", e);
         }
-        return png.toString().endsWith(".png") ? png : Path.of(png + ".png");
+        return target;
     }
 
     private static XYChart chart(String title, String yTitle) {

@@ -3,9 +3,12 @@ package dev.jmamba.app.metrics;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jmamba.io.IoMessages;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +35,36 @@ public final class MetricsLog implements AutoCloseable {
     private final Path file;
     private final BufferedWriter out;
 
-    /** Opens (creating the folder if needed) {@code dir/metrics.jsonl} for appending; a resumed run keeps earlier lines. */
+    /**
+     * Opens (creating the folder if needed) {@code dir/metrics.jsonl} for appending; a resumed run keeps
+     * earlier lines. A last line without its newline (cut off by a crash or a full disk) is removed
+     * first, so the next record starts a line of its own instead of merging into a corrupt one.
+     */
     public MetricsLog(Path dir) {
         this.file = dir.resolve(FILE_NAME);
         try {
             Files.createDirectories(dir);
+            dropPartialLastLine(file);
             this.out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot open metrics log for appending (" + e.getMessage() + ")", e);
+            throw new UncheckedIOException(file + ": cannot open the metrics log for appending (" + IoMessages.reason(e) + ")", e);
+        }
+    }
+
+    /** Truncates {@code file} after its last newline when it does not end with one. */
+    static void dropPartialLastLine(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) return;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            long keep = size;
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (keep > 0) {
+                one.clear();
+                ch.read(one, keep - 1);
+                if (one.get(0) == '\n') break;
+                keep--;
+            }
+            if (keep < size) ch.truncate(keep);
         }
     }
 
@@ -80,7 +105,7 @@ public final class MetricsLog implements AutoCloseable {
             out.write('\n');
             out.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write metrics (" + e.getMessage() + ")", e);
+            throw new UncheckedIOException(file + ": cannot write metrics (" + IoMessages.reason(e) + ")", e);
         }
     }
 

@@ -4,7 +4,7 @@ import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Scope;

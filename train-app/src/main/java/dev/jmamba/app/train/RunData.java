@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.FashionMnist;
@@ -49,6 +50,9 @@ public final class RunData {
         if (!Files.isDirectory(dir)) {
             throw UserError.runtime("--data " + data + ": folder not found (expected fashion-mnist, synthetic, or a folder with "
                     + "Fashion-MNIST IDX files or an ImageNet layout train/<class>/*, val/<class>/*)");
+        }
+        if (!Files.isReadable(dir) || !Files.isExecutable(dir)) {
+            throw UserError.runtime("--data " + data + ": permission denied (the folder cannot be listed by this user)");
         }
         Path abs = dir.toAbsolutePath().normalize();
         if (FashionMnist.isPresent(dir)) return new String[] {"fashion-mnist", abs.toString()};

@@ -1,7 +1,7 @@
 package dev.jmamba.app.train;
 
 import dev.jmamba.app.data.Dataset;
-import dev.jmamba.app.data.Normalization;
+import dev.jmamba.vision.image.Normalization;
 import dev.jmamba.app.data.Sample;
 import dev.jmamba.app.data.Seeds;
 

@@ -1,7 +1,7 @@
 package dev.jmamba.app.train;
 
 import dev.jmamba.app.data.Batch;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.nn.Parameter;

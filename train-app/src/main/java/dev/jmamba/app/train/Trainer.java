@@ -1,18 +1,24 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
+import dev.jmamba.vision.checkpoint.RunConfig;
+import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.MixupCutmix;
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
-import dev.jmamba.app.models.ModelRegistry;
-import dev.jmamba.app.models.Classifier;
+import dev.jmamba.nn.ActivationCheckpointing;
+import dev.jmamba.vision.models.ModelRegistry;
+import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.optim.AdamW;
 import dev.jmamba.optim.Ema;
 import dev.jmamba.optim.LrSchedule;
 import dev.jmamba.optim.ParamGroups;
+import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.MemoryStats;
 import dev.jmamba.tensor.Tensor;
 
 import java.io.PrintWriter;
@@ -33,7 +39,7 @@ import java.util.Map;
  * <p>Steps are queued without host reads ({@link TrainStep}): the loss, the step counts and the
  * non-finite run are read from the device every step on the CPU (free there) and on a GPU only when
  * they are needed — a metrics record ({@code logEvery}), a checkpoint, the end of an epoch or of the
- * run — so a GPU run notices {@code maxNonfinite} bad steps in a row at the next of those.
+ * run, a stop — so a GPU run notices {@code maxNonfinite} bad steps in a row at the next of those.
  */
 public final class Trainer {
 
@@ -48,12 +54,33 @@ public final class Trainer {
      * @param logEvery        steps per metrics record
      * @param terminal        show a progress bar instead of plain lines
      * @param maxNonfinite    non-finite steps in a row that stop the run
+     * @param checkpointActivations recompute each block's activations in backward (less memory, more compute)
+     * @param stop            a graceful stop (SIGINT / SIGTERM): polled between steps; when requested the run
+     *                        writes a checkpoint after the current step and ends (no evaluation); null = none
      */
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
-                          boolean terminal, int maxNonfinite) {}
+                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop) {
 
-    /** How the run ended: steps done, the last evaluation (null if none) and whether the whole run is done. */
-    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished) {}
+        /** Options without a stop signal. */
+        public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
+                       boolean terminal, int maxNonfinite) {
+            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, false, null);
+        }
+    }
+
+    /**
+     * How the run ended.
+     *
+     * @param step          steps done
+     * @param lastEval      the last evaluation, null if none
+     * @param lastEmaEval   the last evaluation of the EMA weights, null if none
+     * @param finished      whether the whole run is done
+     * @param skippedImages unreadable images skipped so far (distinct files)
+     * @param lastCheckpointStep the step of the checkpoint now on disk, -1 when there is none
+     * @param stoppedBy     the signal that stopped the run early ("INT", "TERM"), or null
+     */
+    public record Outcome(long step, Evaluator.Result lastEval, Evaluator.Result lastEmaEval, boolean finished, long skippedImages,
+                          long lastCheckpointStep, String stoppedBy) {}
 
     private final RunConfig cfg;
     private final Options opt;
@@ -76,6 +103,7 @@ public final class Trainer {
     private long nonfinite;
     private int consecutiveNonfinite;
     private double trainSeconds;
+    private long lastCheckpointStep = -1;
 
     private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
         this.cfg = cfg;
@@ -86,6 +114,9 @@ public final class Trainer {
         this.data = RunData.open(cfg.data());
         this.hostReadsAreFree = opt.device() instanceof Device.Cpu;
         this.model = buildModel(cfg, opt.device());
+        if (opt.checkpointActivations() && ActivationCheckpointing.enable(model.module(), true) == 0) {
+            throw UserError.usage("--checkpoint-activations: model " + cfg.model().name() + " has no block stages to checkpoint");
+        }
         if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
         this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
         long warmup = Math.min(recipe.warmupSteps(), recipe.totalSteps() - 1);
@@ -117,6 +148,11 @@ public final class Trainer {
     /** Loads a model state dict strictly; a mismatch names the file. */
     static void loadModel(Classifier model, Map<String, Tensor> state, Path file) {
         try {
+            CheckpointStore.checkTypes(file, state, model.module().stateDict());
+        } catch (dev.jmamba.io.CheckpointException e) {
+            throw UserError.runtime(e.getMessage());
+        }
+        try {
             model.module().loadStateDict(state, true);
         } catch (IllegalArgumentException e) {
             throw UserError.runtime(file + ": does not fit the model (" + e.getMessage() + ")");
@@ -140,6 +176,7 @@ public final class Trainer {
         nonfinite = s.nonfiniteSteps();
         consecutiveNonfinite = s.consecutiveNonfinite();
         trainSeconds = s.trainSeconds();
+        lastCheckpointStep = s.step();
     }
 
     private Outcome loop() {
@@ -159,9 +196,9 @@ public final class Trainer {
             }
             if (step > 0) log.write(Map.of("type", "resume", "step", step, "epoch", epoch), null);
             Window window = new Window();
+            int[] image = trainLoader.pipelineShape();
             TrainStep trainStep = new TrainStep(model, optimizer, ema, recipe.clipGrad(), recipe.labelSmoothing(), opt.device(),
-                    recipe.batchSize(), new int[] {trainLoader.pipelineShape()[0], trainLoader.pipelineShape()[1], trainLoader.pipelineShape()[2]},
-                    numClasses, mixing != null);
+                    recipe.batchSize(), image, numClasses, mixing != null);
             this.trainStep = trainStep;
             trainStep.setConsecutiveNonfinite(consecutiveNonfinite);
             try {
@@ -193,8 +230,14 @@ public final class Trainer {
                                 if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
                                 progress.endEpoch();
                                 throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
-                                        + " steps in a row (up to step " + step + "); the last good checkpoint is left in "
-                                        + opt.outDir().resolve(CheckpointStore.DIR_NAME) + "; try a lower --lr or --clip-grad 1");
+                                        + " steps in a row (up to step " + step + "); " + (lastCheckpointStep >= 0
+                                        ? "the last good checkpoint (step " + lastCheckpointStep + ") is left in " + opt.outDir().resolve(CheckpointStore.DIR_NAME)
+                                        : "no checkpoint was written before that (the run writes one every --checkpoint-every steps and at each epoch end)")
+                                        + "; try a lower --lr or --clip-grad 1");
+                            }
+                            if (window.images > 0 && signalled() && !(step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps())) {
+                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                window.reset();
                             }
                             if (epochEnd) {
                                 epoch++;
@@ -206,7 +249,7 @@ public final class Trainer {
                     }
                     readCounters(window);
                     progress.endEpoch();
-                    if (batchInEpoch == 0 || step == recipe.totalSteps()) {
+                    if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled()) {
                         lastEval = evaluate(valLoader);
                         lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                         lastEvalStep = step;
@@ -219,7 +262,7 @@ public final class Trainer {
                 this.trainStep = null;
                 trainStep.close();
             }
-            if (lastEvalStep != step && step >= recipe.totalSteps()) {
+            if (lastEvalStep != step && step >= recipe.totalSteps() && !signalled()) {
                 lastEval = evaluate(valLoader);
                 lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                 log.eval(epoch, step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
@@ -228,7 +271,7 @@ public final class Trainer {
         }
         boolean finished = step >= recipe.totalSteps();
         writeCurves(progress);
-        return new Outcome(step, lastEval, lastEmaEval, finished);
+        return new Outcome(step, lastEval, lastEmaEval, finished, data.skippedImages(), lastCheckpointStep, signalled() ? opt.stop().signal() : null);
     }
 
     /**
@@ -245,7 +288,11 @@ public final class Trainer {
     }
 
     private boolean stopRequested() {
-        return opt.stopAtStep() > 0 && step >= opt.stopAtStep();
+        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || signalled();
+    }
+
+    private boolean signalled() {
+        return opt.stop() != null && opt.stop().requested();
     }
 
     /** Reads the device counters of the steps since the last read into the window and the run's counts. */
@@ -272,6 +319,9 @@ public final class Trainer {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("skipped_images", data.skippedImages());
         m.put("nonfinite_steps", nonfinite);
+        MemoryStats mem = Backends.of(opt.device()).memoryStats();    // a host-side counter: no device sync
+        m.put("peak_allocated_gib", Math.round(MemoryStats.gib(mem.peakAllocatedBytes()) * 1000) / 1000.0);
+        m.put("peak_reserved_gib", Math.round(MemoryStats.gib(mem.peakReservedBytes()) * 1000) / 1000.0);
         return m;
     }
 
@@ -294,11 +344,12 @@ public final class Trainer {
 
     /** Writes a checkpoint, unless the latest steps were non-finite (then the last good one stays). */
     private void checkpoint() {
-        if (consecutiveNonfinite > 0) return;   // current: the loop reads the counters before every checkpoint
+        if (consecutiveNonfinite > 0) return;
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
-                data.skippedImages(), trainSeconds);
+                data.skippedImages(), trainSeconds, opt.checkpointEvery(), opt.logEvery());
         CheckpointStore.write(opt.outDir(), cfg, state, model.module().stateDict(), optimizer.stateDict(), ema == null ? null : ema.stateDict());
+        lastCheckpointStep = step;
     }
 
     /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */

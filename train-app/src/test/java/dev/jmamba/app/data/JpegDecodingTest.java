@@ -1,5 +1,8 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.BoundedImageReader;
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.ImageLimits;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -32,6 +35,9 @@ import org.junit.jupiter.api.io.TempDir;
 class JpegDecodingTest {
 
     @TempDir Path dir;
+
+    /** Limits that decode every test image at full size (the default decodes the 8000 x 6000 one smaller). */
+    private static final ImageLimits FULL = new ImageLimits(ImageLimits.DEFAULT_MAX_PIXELS, ImageLimits.DEFAULT_MAX_PIXELS);
 
     @BeforeEach
     void needsTurboJpeg() {
@@ -96,8 +102,8 @@ class JpegDecodingTest {
 
     /** Asserts TurboJPEG's bytes equal ImageIO's for {@code f}; returns the TurboJPEG header. */
     private static TurboJpeg.Header assertSamePixels(Path f, int w, int h) throws IOException {
-        ImageDecoding.RgbBytes reference = ImageDecoding.toRgbBytes(ImageDecoding.readImageIo(f));
-        ImageDecoding.Opened opened = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG);
+        ImageDecoding.RgbBytes reference = ImageDecoding.toRgbBytes(BoundedImageReader.read(f, FULL));
+        ImageDecoding.Opened opened = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG, FULL);
         ImageDecoding.RgbBytes got = opened.pixels(1);
         assertEquals(w, got.width(), f + ": width");
         assertEquals(h, got.height(), f + ": height");
@@ -161,7 +167,7 @@ class JpegDecodingTest {
         // scale 1/8: 1000 x 750, against the mean of each 8 x 8 block of the full decode (the DC term the
         // 1/8 scaled IDCT keeps); the difference comes from the chroma, which libjpeg upsamples smoothly at full
         // size but takes block-wise at 1/8
-        ImageDecoding.RgbBytes full = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG).pixels(1);
+        ImageDecoding.RgbBytes full = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG, FULL).pixels(1);
         int sw = 1000, sh = 750;
         float[] box = new float[3 * sw * sh];
         for (int y = 0; y < h; y++) {
@@ -170,15 +176,17 @@ class JpegDecodingTest {
                 for (int c = 0; c < 3; c++) box[o + c] += (full.rgb()[p + c] & 0xff) / 64f;
             }
         }
-        ImageDecoding.RgbBytes small = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG).pixels(0.125);
+        ImageDecoding.RgbBytes small = ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG, FULL).pixels(0.125);
         assertEquals(sw, small.width());
         assertEquals(sh, small.height());
         double sum = 0;
         for (int i = 0; i < 3 * sw * sh; i++) sum += Math.abs((small.rgb()[i] & 0xff) - box[i]);
         double mean = sum / (3.0 * sw * sh);
         assertTrue(mean < 1.0, "mean |1/8 scaled decode - 8x8 block means of the full decode| = " + mean + " levels");
-        assertEquals(2000, ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG).pixels(0.25).width(), "scale 2/8 for a minimum of 1/4");
-        assertEquals(3000, ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG).pixels(0.26).width(), "scale 3/8 for a minimum above 1/4");
+        assertEquals(2000, ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG, FULL).pixels(0.25).width(), "scale 2/8 for a minimum of 1/4");
+        assertEquals(3000, ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG, FULL).pixels(0.26).width(), "scale 3/8 for a minimum above 1/4");
+        // the default limits (16 M pixels decoded) take the largest scale within them: 4/8, 4000 x 3000
+        assertEquals(4000, ImageDecoding.open(f, ImageDecoding.Decoder.TURBOJPEG).pixels(1).width());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import org.junit.jupiter.api.Test;

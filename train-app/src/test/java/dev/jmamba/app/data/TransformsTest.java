@@ -1,5 +1,11 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.vision.image.FloatImage;
+import dev.jmamba.vision.image.Resampler;
+import dev.jmamba.vision.image.Normalization;
+import dev.jmamba.vision.image.ResizeCenterCrop;
+import dev.jmamba.vision.image.ImageTransform;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.Arrays;

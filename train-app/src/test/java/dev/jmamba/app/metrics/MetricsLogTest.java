@@ -58,6 +58,37 @@ class MetricsLogTest {
         assertTrue(e.getMessage().contains("line 2"), e.getMessage());
     }
 
+    /** A crash or a full disk can leave half a record; the next run's first record must not merge into it. */
+    @Test
+    void appendingAfterAPartialLastLineDropsItFirst() throws IOException {
+        Path run = Files.createDirectories(dir.resolve("crashed"));
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"type\":\"step\",\"step\":1,\"train_loss\":1.0}\n{\"type\":\"step\",\"st");
+        try (MetricsLog log = new MetricsLog(run)) {
+            log.step(0, 2, 0.5, 1e-3, 10, null);
+        }
+        List<Map<String, Object>> records = MetricsLog.read(run.resolve("metrics.jsonl"));
+        assertEquals(2, records.size(), records.toString());
+        assertEquals(2, MetricsLog.number(records.get(1), "step"));
+        Files.writeString(run.resolve("metrics.jsonl"), "{\"type\":\"st"); // only a partial line: nothing is kept
+        try (MetricsLog log = new MetricsLog(run)) {
+            log.step(0, 3, 0.5, 1e-3, 10, null);
+        }
+        assertEquals(1, MetricsLog.read(run.resolve("metrics.jsonl")).size());
+    }
+
+    @Test
+    void curvesPlotLeavesNoSideFile() throws IOException {
+        try (MetricsLog log = new MetricsLog(dir)) {
+            log.step(0, 1, 2.3, 1e-3, 100, null);
+        }
+        CurvesPlot.write(dir);
+        assertTrue(Files.isRegularFile(dir.resolve("curves.png")) && Files.notExists(dir.resolve("curves.png.part")));
+        Files.createDirectories(dir.resolve("other.png"));
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
+                () -> CurvesPlot.write(MetricsLog.read(dir.resolve("metrics.jsonl")), dir.resolve("other.png")));
+        assertTrue(e.getMessage().endsWith("other.png: cannot write curves (is a folder)"), e.getMessage());
+    }
+
     @Test
     void curvesPlotWritesAPng() throws IOException {
         try (MetricsLog log = new MetricsLog(dir)) {

@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.AppRun;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.tensor.Backends;
@@ -156,5 +157,18 @@ class BadInputTest {
         assertEquals(0, c.state().nonfiniteSteps(), "the checkpoint predates the non-finite steps");
         AppRun.Result eval = AppRun.run("eval", "--checkpoint", out.toString(), "--device", "cpu");
         assertEquals(0, eval.exitCode(), eval.err());
+        assertTrue(r.err().contains("the last good checkpoint (step " + c.state().step() + ") is left in " + out.resolve("checkpoint")), r.err());
+    }
+
+    /** Diverging before the first checkpoint: the message must not promise one. */
+    @Test void divergenceBeforeTheFirstCheckpointSaysThereIsNone() {
+        Path out = tmp.resolve("diverge-early");
+        AppRun.Result r = AppRun.run("train", "--data", "synthetic", "--model", "tiny-cnn", "--max-steps", "40", "--batch-size", "8",
+                "--train-limit", "320", "--val-limit", "16", "--lr", "1e30", "--warmup-steps", "0", "--device", "cpu", "--workers", "1",
+                "--checkpoint-every", "0", "--out", out.toString());
+        assertEquals(1, r.exitCode(), r.out());
+        r.assertOneCleanErrorLine();
+        assertTrue(r.err().contains("no checkpoint was written before that"), r.err());
+        assertTrue(!r.err().contains("last good checkpoint"), r.err());
     }
 }

@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.app.AppRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

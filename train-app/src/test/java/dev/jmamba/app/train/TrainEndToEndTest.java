@@ -1,5 +1,6 @@
 package dev.jmamba.app.train;
 
+import dev.jmamba.vision.checkpoint.CheckpointStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jmamba.app.AppRun;
@@ -118,14 +119,15 @@ class TrainEndToEndTest {
         assertTrue(r.err().contains("--lr"), r.err());
     }
 
-    /** A run whose curves.png cannot be drawn (here: a folder is in the way) still succeeds and says so. */
+    /** A run whose curves.png cannot be drawn (here: a folder is in the way of its side file) still succeeds and says so. */
     @Test void curvesFailureDoesNotFailTheRun() throws Exception {
         Path out = tmp.resolve("nocurves");
-        Files.createDirectories(out.resolve("curves.png").resolve("blocker"));
+        Files.createDirectories(out.resolve("curves.png.part").resolve("blocker"));
         AppRun.Result r = AppRun.run("train", "--data", "synthetic", "--model", "tiny-cnn", "--max-steps", "4", "--batch-size", "8",
                 "--train-limit", "64", "--val-limit", "16", "--device", "cpu", "--out", out.toString());
         assertEquals(0, r.exitCode(), r.err());
         assertTrue((r.out() + r.err()).contains("curves.png was not written"), r.out() + r.err());
+        assertTrue(Files.notExists(out.resolve("curves.png")), "no partial picture is left");
         assertTrue(Files.isRegularFile(out.resolve("checkpoint").resolve("model.safetensors")));
     }
 }

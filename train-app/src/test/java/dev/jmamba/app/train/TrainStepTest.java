@@ -3,8 +3,8 @@ package dev.jmamba.app.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.jmamba.app.data.Batch;
-import dev.jmamba.app.models.Classifier;
-import dev.jmamba.app.models.ModelRegistry;
+import dev.jmamba.vision.models.Classifier;
+import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.optim.AdamW;
@@ -30,7 +30,7 @@ class TrainStepTest {
     private static final int B = 6, K = 5, SIDE = 8;
 
     private static Classifier model() {
-        return ModelRegistry.create(new ModelRegistry.ModelSpec("tiny-cnn", K, 3, SIDE, 0, 3));
+        return ModelRegistry.create(new ModelRegistry.ModelChoice("tiny-cnn", K, 3, SIDE, 0, 3));
     }
 
     private static Batch batch(int s, boolean nan) {

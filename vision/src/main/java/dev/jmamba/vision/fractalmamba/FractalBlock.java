@@ -2,14 +2,14 @@ package dev.jmamba.vision.fractalmamba;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.DropPath;
-import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.nn.Sequential;
-import dev.jmamba.ssm.block.MultiScanMixer;
-import dev.jmamba.ssm.block.SS2DConfig;
-import dev.jmamba.ssm.block.ScanOrderSet;
 import dev.jmamba.vision.Mlp;
+import dev.jmamba.vision.mixer.MultiScanMixer;
+import dev.jmamba.vision.mixer.SS2DConfig;
+import dev.jmamba.vision.mixer.ScanOrderSet;
 
 /**
  * One FractalMamba layer in GrootV's layout (spec fractalmamba.md §3), channels-last (B, H, W, C):

@@ -17,7 +17,8 @@ import dev.jmamba.vision.ModelSpec;
 import dev.jmamba.vision.Permute;
 
 /**
- * FractalMamba as we read it (spec fractalmamba.md §1, §3; no official code exists): GrootV-T's
+ * FractalMamba as we read it ([FractalMamba], [GrootVL] in docs/REFERENCES.md; spec fractalmamba.md §1, §3;
+ * no official code exists): GrootV-T's
  * macro-architecture with the tree scan replaced by selective scans along generalised-Hilbert
  * orders of each stage grid, fused by {@link FractalBlock}'s Fractal Fusion Pathway.
  * <pre>

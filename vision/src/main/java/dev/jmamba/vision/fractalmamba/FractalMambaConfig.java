@@ -1,12 +1,13 @@
 package dev.jmamba.vision.fractalmamba;
 
 import dev.jmamba.curves.ScanOrders;
-import dev.jmamba.ssm.block.MultiScanMixer;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostCounter;
 import dev.jmamba.vision.CostReport;
 import dev.jmamba.vision.ModelSpec;
+import dev.jmamba.vision.mixer.MultiScanMixer;
 
 import java.util.List;
 
@@ -40,13 +41,13 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
     public FractalMambaConfig {
         depths = depths.clone();
         pathways = List.copyOf(pathways);
-        if (extras == null) throw new IllegalArgumentException(name + ": mixer extras must not be null (use Extras.NONE)");
+        if (extras == null) throw new JmambaException(name + ": mixer extras must not be null (use Extras.NONE)");
         if (extras.hiddenNorm() && dState != 1) {
-            throw new IllegalArgumentException(name + ": the hidden-state norm needs d_state 1, got " + dState);
+            throw new JmambaException(name + ": the hidden-state norm needs d_state 1, got " + dState);
         }
-        if (pathways.isEmpty()) throw new IllegalArgumentException(name + ": need at least one fractal pathway");
+        if (pathways.isEmpty()) throw new JmambaException(name + ": need at least one fractal pathway");
         for (String p : pathways) {
-            if (!ScanOrders.isValidName(p)) throw new IllegalArgumentException(name + ": unknown scan order '" + p + "' in pathways");
+            if (!ScanOrders.isValidName(p)) throw new JmambaException(name + ": unknown scan order '" + p + "' in pathways");
         }
     }
 
@@ -76,6 +77,8 @@ public record FractalMambaConfig(String name, int channels, int[] depths, int dS
     public FractalMambaConfig withExtras(MultiScanMixer.Extras e) {
         return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, dropPath, pathways, e);
     }
+
+    @Override public FractalMambaConfig withDropPath(double rate) { return new FractalMambaConfig(name, channels, depths, dState, ssmRatio, mlpRatio, clsScale, rate, pathways, extras); }
 
     @Override public Backbone build(ModelSpec spec) { return new FractalMamba(this, spec); }
 

@@ -2,6 +2,7 @@ package dev.jmamba.vision.globalmamba;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.InterpolateMode;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.PatchEmbed;
 import dev.jmamba.vision.TokenLayout;
 import dev.jmamba.vision.Tokenizer;
@@ -10,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * GlobalMamba's frequency-ordered tokenisation (spec globalmamba.md §2.2): the four
+ * GlobalMamba's frequency-ordered tokenisation ([GlobalMamba], docs/REFERENCES.md; spec globalmamba.md §2.2): the four
  * {@link DctBands} images go through ONE shared patch-embedding convolution, band i's map is
  * resized (bilinear, align_corners = false) to r_i × r_i with r_i = (N / 2^(3−i)) / p (1, 3, 7, 14
  * at N = 224, p = 16), flattened row-major, and the groups are concatenated low → high frequency
@@ -28,8 +29,8 @@ final class BandTokenizer implements Tokenizer {
     int bandSide(int n, int band) { return Math.max(1, (n >> (3 - band)) / patch); }
 
     @Override public TokenLayout layout(int h, int w) {
-        if (h != w) throw new IllegalArgumentException("GlobalMamba needs square images, got " + h + "x" + w);
-        if (h < Math.max(patch, 4)) throw new IllegalArgumentException("image side " + h + " is smaller than the patch size " + patch);
+        if (h != w) throw new JmambaException("GlobalMamba needs square images, got " + h + "x" + w);
+        if (h < Math.max(patch, 4)) throw new JmambaException("image side " + h + " is smaller than the patch size " + patch);
         List<TokenLayout.Grid> grids = new ArrayList<>();
         for (int i = 0; i < DctBands.BANDS; i++) grids.add(new TokenLayout.Grid(bandSide(h, i), bandSide(h, i)));
         int m = grids.stream().mapToInt(TokenLayout.Grid::size).sum();

@@ -1,6 +1,7 @@
 package dev.jmamba.vision.globalmamba;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.List;
@@ -31,17 +32,19 @@ public final class DctBands {
     private static final Map<Integer, Tensor> BASIS = new ConcurrentHashMap<>();
 
     /**
-     * The orthonormal DCT-II matrix (N, N), float64-computed, float32 stored; cached per N, outside any
-     * {@link dev.jmamba.tensor.Scope} (a training step's scope would otherwise free the cached matrix).
+     * The orthonormal DCT-II matrix (N, N) in float64 (callers convert it to the images' dtype, so a float64
+     * model gets a float64 transform: a float32-rounded basis limited float64 band images to ~1e-8 relative,
+     * found by the GlobalMamba parity test); cached per N, outside any {@link dev.jmamba.tensor.Scope} (a
+     * training step's scope would otherwise free the cached matrix).
      */
     public static Tensor basis(int n) {
         return BASIS.computeIfAbsent(n, size -> dev.jmamba.tensor.Scope.unowned(() -> {
-            float[] d = new float[size * size];
+            double[] d = new double[size * size];
             for (int k = 0; k < size; k++) {
                 double alpha = k == 0 ? Math.sqrt(1.0 / size) : Math.sqrt(2.0 / size);
-                for (int i = 0; i < size; i++) d[k * size + i] = (float) (alpha * Math.cos(Math.PI * (2 * i + 1) * k / (2.0 * size)));
+                for (int i = 0; i < size; i++) d[k * size + i] = alpha * Math.cos(Math.PI * (2 * i + 1) * k / (2.0 * size));
             }
-            return Tensor.wrap(d, size, size);
+            return Tensor.of(d, size, size);
         }));
     }
 
@@ -62,19 +65,19 @@ public final class DctBands {
     public static List<Var> bands(Var images) {
         int[] s = images.shape();
         if (s.length != 4 || s[2] != s[3]) {
-            throw new IllegalArgumentException("GlobalMamba DCT bands: expected square images (B, C, N, N), got " + java.util.Arrays.toString(s));
+            throw new JmambaException("GlobalMamba DCT bands: expected square images (B, C, N, N), got " + java.util.Arrays.toString(s));
         }
         int n = s[2];
-        Tensor d = basis(n).to(images.device()).to(images.dtype());              // (N, N)
+        Tensor d = basis(n).to(images.dtype()).to(images.device());              // (N, N), cast on the host
         Var dT = Var.of(d.transpose(0, 1).contiguous());                         // (N, N) = Dᵀ
         // Xᵀ = ((x · Dᵀ)ᵀ · Dᵀ): transposed coefficients; the triangle mask is symmetric.
         Var coeffT = images.matmul(dT).transpose(2, 3).matmul(dT);               // (B, C, N, N), [v][u]
         Var[] out = new Var[BANDS];
         for (int i = 0; i < BANDS - 1; i++) {
             int side = triangleSide(n, i);
-            if (side < 1) throw new IllegalArgumentException("GlobalMamba DCT bands: image side " + n + " is too small (need >= 4)");
+            if (side < 1) throw new JmambaException("GlobalMamba DCT bands: image side " + n + " is too small (need >= 4)");
             Var z = coeffT.narrow(2, 0, side).narrow(3, 0, side)
-                    .mul(Var.of(triangle(side).to(images.device()).to(images.dtype())));         // (B, C, s, s)
+                    .mul(Var.of(triangle(side).to(images.dtype()).to(images.device())));         // (B, C, s, s)
             Var dHead = Var.of(d.narrow(0, 0, side).contiguous());                // (s, N) = D[:s]
             out[i] = z.matmul(dHead).transpose(2, 3).matmul(dHead);               // (B, C, N, N)
         }

@@ -37,6 +37,11 @@ public record GlobalMambaConfig(String name, int patch, int dim, int depth, int 
         return new GlobalMambaConfig(name, patch, dim, depth, dState, expand, dConv, dropPath, on);
     }
 
+    @Override public GlobalMambaConfig withDropPath(double rate) { return new GlobalMambaConfig(name, patch, dim, depth, dState, expand, dConv, rate, bidirectional); }
+
+    /** The patch embedding's stride: other sides would lose their last rows and columns. */
+    @Override public int inputMultiple() { return patch; }
+
     @Override public Backbone build(ModelSpec spec) { return new GlobalMamba(this, spec); }
 
     @Override public CostReport cost(ModelSpec spec) {

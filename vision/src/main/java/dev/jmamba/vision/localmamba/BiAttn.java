@@ -5,6 +5,7 @@ import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Module;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.tensor.JmambaException;
 
 /**
  * LocalMamba's channel gate (spec localmamba.md §2, {@code BiAttn} with only its channel part
@@ -22,7 +23,7 @@ public final class BiAttn extends Module {
 
     public BiAttn(int channels, long seed) {
         int reduced = (int) (channels * 0.125);
-        if (reduced < 1) throw new IllegalArgumentException("BiAttn: need at least 8 channels, got " + channels);
+        if (reduced < 1) throw new JmambaException("BiAttn: need at least 8 channels, got " + channels);
         this.norm = register("norm", new LayerNorm(channels));
         this.globalReduce = register("global_reduce", new Linear(channels, reduced, true, Seeds.derive(seed, 0)));
         this.channelSelect = register("channel_select", new Linear(reduced, channels, true, Seeds.derive(seed, 1)));

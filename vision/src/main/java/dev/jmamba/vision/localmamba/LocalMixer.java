@@ -11,17 +11,19 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
-import dev.jmamba.ssm.scan2d.CrossMerge;
-import dev.jmamba.ssm.scan2d.CrossScan;
+import dev.jmamba.ssm.conv.CausalConv1d;
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.TokenLayout;
+import dev.jmamba.vision.scan2d.CrossMerge;
+import dev.jmamba.vision.scan2d.CrossScan;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * LocalVim's multi-direction Mamba mixer ({@code MultiMamba}, spec localmamba.md §2), tokens
+ * LocalVim's multi-direction Mamba mixer ([LocalMamba], docs/REFERENCES.md; {@code MultiMamba}, spec localmamba.md §2), tokens
  * (B, L, D) on an h×w grid → (B, L, D):
  * <pre>
  *   xz  = in_proj(x)                                  shared, (B, h, w, 2·d_inner)
@@ -53,7 +55,7 @@ public final class LocalMixer extends Module {
     public LocalMixer(int dim, int dState, int expand, int dConv, List<String> directions, long seed) {
         for (String d : directions) {
             if (!LocalVimConfig.CANDIDATES.contains(d)) {
-                throw new IllegalArgumentException("LocalMixer: unknown direction '" + d + "', expected one of " + LocalVimConfig.CANDIDATES);
+                throw new JmambaException("LocalMixer: unknown direction '" + d + "', expected one of " + LocalVimConfig.CANDIDATES);
             }
         }
         this.directions = List.copyOf(directions);
@@ -85,7 +87,7 @@ public final class LocalMixer extends Module {
      */
     public Var forward(Var x, TokenLayout layout) {
         if (layout.hasCls() || layout.grids().size() != 1) {
-            throw new IllegalArgumentException("LocalMixer: expected one token grid without class token, got " + layout);
+            throw new JmambaException("LocalMixer: expected one token grid without class token, got " + layout);
         }
         int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w;
         Map<String, ScanOrder> all = ScanOrders.localMambaCandidates(h, w);
@@ -105,7 +107,8 @@ public final class LocalMixer extends Module {
 
     /** conv1d → SiLU → x_proj → dt/B/C → z-gated selective scan of direction k; (B, d_inner, L) each. */
     private Var core(int k, Var xs, Var z) {
-        Var u = convs.get(k).forward(xs).silu();                               // (B, d_inner, L)
+        Conv1d conv = convs.get(k);                                            // causal depthwise: the fused kernel with SiLU
+        Var u = CausalConv1d.apply(xs, conv.weight().var(), conv.bias() == null ? null : conv.bias().var(), true); // (B, d_inner, L)
         Var[] dbc = xProjs.get(k).forward(u.transpose(1, 2)).split(2, dtRank, dState, dState); // (B, L, R|N|N)
         Linear dt = dtProjs.get(k);
         Var delta = dbc[0].matmul(dt.weight().var().transpose(0, 1));          // (B, L, d_inner)

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.localmamba;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostReport;
@@ -45,7 +46,7 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
     public LocalVimConfig {
         directions = directions.stream().map(List::copyOf).toList();
         if (directions.size() != depth) {
-            throw new IllegalArgumentException(name + ": need one direction list per layer (" + depth + "), got " + directions.size());
+            throw new JmambaException(name + ": need one direction list per layer (" + depth + "), got " + directions.size());
         }
     }
 
@@ -63,6 +64,11 @@ public record LocalVimConfig(String name, int patch, int dim, int depth, int dSt
     public LocalVimConfig withRope(boolean on) {
         return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, dropPath, directions, on);
     }
+
+    @Override public LocalVimConfig withDropPath(double rate) { return new LocalVimConfig(name, patch, dim, depth, dState, expand, dConv, rate, directions, rope); }
+
+    /** The patch embedding's stride: other sides would lose their last rows and columns. */
+    @Override public int inputMultiple() { return patch; }
 
     @Override public Backbone build(ModelSpec spec) { return new LocalVim(this, spec); }
 

@@ -43,6 +43,11 @@ public record VimConfig(String name, int patch, int dim, int depth, int dState, 
         return new MambaConfig(dim, dState, dConv, expand, MambaConfig.autoDtRank(dim), 0.001, 0.1, 1e-4, 1.0, true, false, seed);
     }
 
+    @Override public VimConfig withDropPath(double rate) { return new VimConfig(name, patch, dim, depth, dState, expand, dConv, rate); }
+
+    /** The patch embedding's stride: other sides would lose their last rows and columns. */
+    @Override public int inputMultiple() { return patch; }
+
     @Override public Backbone build(ModelSpec spec) {
         return new Vim(this, spec);
     }

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.vmamba;
 
+import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.vision.Backbone;
 import dev.jmamba.vision.BackboneConfig;
 import dev.jmamba.vision.CostCounter;
@@ -29,7 +30,7 @@ public record VMambaConfig(String name, int[] dims, int[] depths, int dState, do
         dims = dims.clone();
         depths = depths.clone();
         if (dims.length != depths.length || dims.length < 1) {
-            throw new IllegalArgumentException(name + ": dims and depths must have the same positive length, got "
+            throw new JmambaException(name + ": dims and depths must have the same positive length, got "
                     + dims.length + " and " + depths.length);
         }
     }
@@ -50,6 +51,8 @@ public record VMambaConfig(String name, int[] dims, int[] depths, int dState, do
     public static VMambaConfig nano() {
         return new VMambaConfig("vmamba-nano", new int[] {32, 64, 128}, new int[] {1, 2, 1}, 1, 1.0, 3, 2.0, 0.0);
     }
+
+    @Override public VMambaConfig withDropPath(double rate) { return new VMambaConfig(name, dims, depths, dState, ssmRatio, dConv, mlpRatio, rate); }
 
     @Override public Backbone build(ModelSpec spec) { return new VMamba(this, spec); }
 

@@ -2,12 +2,12 @@ package dev.jmamba.vision.vmamba;
 
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.DropPath;
-import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Seeds;
-import dev.jmamba.ssm.block.SS2D;
-import dev.jmamba.ssm.block.SS2DConfig;
 import dev.jmamba.vision.Mlp;
+import dev.jmamba.vision.mixer.SS2D;
+import dev.jmamba.vision.mixer.SS2DConfig;
 
 /**
  * VMamba's VSS block (spec vmamba.md §3), channels-last (B, H, W, C):

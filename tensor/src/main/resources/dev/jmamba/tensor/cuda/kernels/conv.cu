@@ -130,11 +130,15 @@ __device__ void dw_input_grad(const T* gy, const T* w, T* dx, JmConv g) {
     }
 }
 
-// dw[c, 0, ky, kx] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, iy, ix]: one block per (c, ky, kx), summed in
-// double with a fixed tree (deterministic).
+// Threads per block of dw_weight_grad and dw_weight_grad_chunks (a power of two: their trees halve it);
+// ConvKernels.DW_WEIGHT_THREADS launches exactly this many (KernelConstantsTest checks the two agree).
+#define JM_DW_WEIGHT_THREADS 256
+
+// dw[c, 0, ky, kx] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, iy, ix]: one block of JM_DW_WEIGHT_THREADS per
+// (c, ky, kx), summed in double with a fixed tree (deterministic).
 template <typename T>
 __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
-    __shared__ double part[256];
+    __shared__ double part[JM_DW_WEIGHT_THREADS];
     int ck = blockIdx.x, kk = g.kh * g.kw;
     int c = ck / kk, ky = (ck % kk) / g.kw, kx = ck % g.kw;
     long long total = (long long)g.n * g.oh * g.ow;
@@ -158,6 +162,116 @@ __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
     if (threadIdx.x == 0) dw[ck] = (T)part[0];
 }
 
+// Depthwise forward and input gradient with the whole (n, c) plane in shared memory: one block per
+// plane stages its input (forward: x, h·w values; input gradient: gy, oh·ow values) with coalesced
+// loads, then every output reads its kh·kw taps from shared memory instead of global memory. Used
+// when the plane fits (ConvKernels.DW_PLANE_LIMIT values); the per-output kernels above otherwise.
+template <typename T>
+__device__ void dw_forward_plane(const T* x, const T* w, T* y, JmConv g) {
+    extern __shared__ unsigned char dw_shared_bytes[];
+    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
+    long long nc = blockIdx.x;
+    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const T* xp = x + nc * hw;
+    for (int i = threadIdx.x; i < hw; i += blockDim.x) plane[i] = xp[i];
+    __syncthreads();
+    const T* wp = w + (long long)c * g.kh * g.kw;
+    T* yp = y + nc * ohw;
+    for (int e = threadIdx.x; e < ohw; e += blockDim.x) {
+        int oy = e / g.ow, ox = e % g.ow;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int iy = oy * g.sh - g.ph + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int ix = ox * g.sw - g.pw + kx * g.dw;
+                if (ix >= 0 && ix < g.w) acc += wp[ky * g.kw + kx] * plane[iy * g.w + ix];
+            }
+        }
+        yp[e] = acc;
+    }
+}
+
+template <typename T>
+__device__ void dw_input_grad_plane(const T* gy, const T* w, T* dx, JmConv g) {
+    extern __shared__ unsigned char dw_shared_bytes[];
+    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
+    long long nc = blockIdx.x;
+    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const T* gp = gy + nc * ohw;
+    for (int i = threadIdx.x; i < ohw; i += blockDim.x) plane[i] = gp[i];
+    __syncthreads();
+    const T* wp = w + (long long)c * g.kh * g.kw;
+    T* dp = dx + nc * hw;
+    for (int e = threadIdx.x; e < hw; e += blockDim.x) {
+        int iy = e / g.w, ix = e % g.w;
+        T acc = (T)0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int ty = iy + g.ph - ky * g.dh;
+            if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int tx = ix + g.pw - kx * g.dw;
+                if (tx < 0 || tx % g.sw != 0 || tx / g.sw >= g.ow) continue;
+                acc += wp[ky * g.kw + kx] * plane[(ty / g.sh) * g.ow + tx / g.sw];
+            }
+        }
+        dp[e] = acc;
+    }
+}
+
+// dw by chunks, for kernels of at most JM_DW_TAPS taps: block (c, chunk) reads its share of the
+// n·oh·ow outputs of channel c once and accumulates every tap (kh·kw) in registers, in double; the
+// block's per-tap sums go to partial[(c · chunks + chunk) · kk + tap]. dw_tap_sum then adds the
+// chunks in order (deterministic). Each gy and x element is read from memory about once, instead
+// of once per tap as in dw_weight_grad.
+#define JM_DW_TAPS 9
+template <typename T>
+__device__ void dw_weight_grad_chunks(const T* gy, const T* x, double* partial, JmConv g, int chunks) {
+    __shared__ double part[JM_DW_WEIGHT_THREADS];
+    int c = blockIdx.x / chunks, chunk = blockIdx.x % chunks, kk = g.kh * g.kw;
+    long long total = (long long)g.n * g.oh * g.ow;
+    long long per = (total + chunks - 1) / chunks, first = (long long)chunk * per;
+    long long last = first + per < total ? first + per : total;
+    double acc[JM_DW_TAPS];
+    for (int t = 0; t < JM_DW_TAPS; t++) acc[t] = 0;
+    for (long long e = first + threadIdx.x; e < last; e += blockDim.x) {
+        int ox = (int)(e % g.ow);
+        long long rest = e / g.ow;
+        int oy = (int)(rest % g.oh);
+        long long nc = (rest / g.oh) * g.c + c;
+        double gv = (double)gy[(nc * g.oh + oy) * g.ow + ox];
+        const T* xp = x + nc * g.h * g.w;
+#pragma unroll
+        for (int t = 0; t < JM_DW_TAPS; t++) {
+            if (t >= kk) break;
+            int ky = t / g.kw, kx = t % g.kw;
+            int iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
+            if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) acc[t] += gv * (double)xp[iy * g.w + ix];
+        }
+    }
+    for (int t = 0; t < kk; t++) {
+        part[threadIdx.x] = acc[t];
+        __syncthreads();
+        for (int s = blockDim.x / 2; s > 0; s >>= 1) {
+            if (threadIdx.x < s) part[threadIdx.x] += part[threadIdx.x + s];
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) partial[((long long)c * chunks + chunk) * kk + t] = part[0];
+        __syncthreads();
+    }
+}
+
+// dw[c · kk + t] = Σ_chunk partial[(c · chunks + chunk) · kk + t], chunks in order; one thread per weight.
+template <typename T>
+__device__ void dw_tap_sum(const double* partial, T* dw, int weights, int kk, int chunks) {
+    for (long long i = jm_thread_index(); i < weights; i += jm_thread_count()) {
+        int c = (int)(i / kk), t = (int)(i % kk);
+        double s = 0;
+        for (int k = 0; k < chunks; k++) s += partial[((long long)c * chunks + k) * kk + t];
+        dw[i] = (T)s;
+    }
+}
+
 #define JM_DW(TN, T)                                                                                          \
     extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \
     extern "C" __global__ void dw_input_grad_##TN(const T* gy, const T* w, T* dx, JmConv g) {                 \
@@ -165,6 +279,19 @@ __device__ void dw_weight_grad(const T* gy, const T* x, T* dw, JmConv g) {
     }                                                                                                         \
     extern "C" __global__ void dw_weight_grad_##TN(const T* gy, const T* x, T* dw, JmConv g) {                \
         dw_weight_grad<T>(gy, x, dw, g);                                                                      \
+    }                                                                                                         \
+    extern "C" __global__ void dw_weight_grad_chunks_##TN(const T* gy, const T* x, double* partial, JmConv g,  \
+                                                          int chunks) {                                       \
+        dw_weight_grad_chunks<T>(gy, x, partial, g, chunks);                                                  \
+    }                                                                                                         \
+    extern "C" __global__ void dw_forward_plane_##TN(const T* x, const T* w, T* y, JmConv g) {               \
+        dw_forward_plane<T>(x, w, y, g);                                                                      \
+    }                                                                                                         \
+    extern "C" __global__ void dw_input_grad_plane_##TN(const T* gy, const T* w, T* dx, JmConv g) {           \
+        dw_input_grad_plane<T>(gy, w, dx, g);                                                                 \
+    }                                                                                                         \
+    extern "C" __global__ void dw_tap_sum_##TN(const double* partial, T* dw, int weights, int kk, int chunks) { \
+        dw_tap_sum<T>(partial, dw, weights, kk, chunks);                                                      \
     }
 JM_DW(f32, float)
 JM_DW(f64, double)

@@ -119,6 +119,54 @@ __device__ void add_rms_norm_backward(const T* gy, const T* gsum, const T* sum, 
         for (int i = threadIdx.x; i < c; i += blockDim.x) partial[(long long)blockIdx.x * c + i] = acc[i];
 }
 
+// LayerNorm backward, one pass over the rows (mirrors add_rms_norm_backward). With
+// xhat = (x - mean) rstd and g = gy weight (or gy), per row:
+//   gx = rstd (g - mean(g) - xhat mean(g xhat))
+// and, when partial is not null, adds gy xhat (weight) and gy (bias) of its rows into
+// partial[b, 0:c] and partial[b, c:2c] ((blocks, 2c) doubles) in row order; column i is only
+// touched by thread i % blockDim.x, so no atomics. gx may be null (no input gradient wanted).
+template <typename T>
+__device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight, T* gx,
+                                    double* partial, int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    // acc[c + i] is zeroed and written out by thread (c + i) % blockDim.x but summed by thread
+    // i % blockDim.x: barriers after the zeroing and before the write-out (gx == 0 skips the
+    // row reductions, whose barriers would otherwise separate them)
+    if (acc)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c;
+        double m = (double)mean[row], r = (double)rstd[row];
+        double gsum = 0, dot = 0;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double g = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            if (acc) {
+                acc[i] += g * xhat;
+                acc[c + i] += g;
+            }
+            if (weight) g *= (double)weight[i];
+            gsum += g;
+            dot += g * xhat;
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_block_sum(gsum, shared) / c;
+        double mean_gx = jm_block_sum(dot, shared) / c;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double g = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            if (weight) g *= (double)weight[i];
+            gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+        }
+    }
+    __syncthreads();
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
+}
+
 // out[i] = sum over b of partial[b, i] (blocks, c) in a fixed order. A block of (32, ROWS) threads
 // covers 32 columns: thread (tx, ty) adds rows b = ty, ty + ROWS, ... in order, then thread (tx, 0)
 // adds the ROWS lane sums in order.
@@ -158,6 +206,13 @@ __device__ void column_sum(const double* partial, T* out, int blocks, int c) {
                                                           int rows_per_block, int use_shared) {            \
         add_rms_norm_backward<T>(gy, gsum, sum, rstd, weight, gx, partial, rows, c, rows_per_block,       \
                                  use_shared);                                                              \
+    }                                                                                                      \
+    extern "C" __global__ void layer_norm_backward_##TN(const T* gy, const T* x, const T* mean,            \
+                                                        const T* rstd, const T* weight, T* gx,             \
+                                                        double* partial, int rows, int c,                  \
+                                                        int rows_per_block, int use_shared) {              \
+        layer_norm_backward<T>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block,           \
+                               use_shared);                                                                \
     }                                                                                                      \
     extern "C" __global__ void column_sum_##TN(const double* partial, T* out, int blocks, int c) {         \
         column_sum<T>(partial, out, blocks, c);                                                            \

@@ -47,6 +47,21 @@ __device__ double jm_unary(int op, double x, double p0, double p1) {
     }
 }
 
+// d op(x)/dx for the smooth activations (UnaryOp.derivative): the fused activation backward.
+__device__ double jm_unary_grad(int op, double x, double p0, double p1) {
+    switch (op) {
+        case U_TANH: { double t = tanh(x); return 1.0 - t * t; }
+        case U_SIGMOID: { double s = jm_sigmoid(x); return s * (1.0 - s); }
+        case U_SILU: { double s = jm_sigmoid(x); return s * (1.0 + x * (1.0 - s)); }
+        case U_GELU: return 0.5 * (1.0 + erf(x * 0.70710678118654752440)) + x * exp(-0.5 * x * x) * 0.39894228040143267794;
+        case U_GELU_TANH: {
+            double t = tanh(0.79788456080286535588 * (x + 0.044715 * x * x * x));
+            return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * 0.79788456080286535588 * (1.0 + 3.0 * 0.044715 * x * x);
+        }
+        default: return (x * p0 > p1) ? 1.0 : jm_sigmoid(x * p0);  // U_SOFTPLUS (the Java side admits no other op)
+    }
+}
+
 __device__ double jm_binary(int op, double a, double b) {
     switch (op) {
         case B_ADD: return a + b;
@@ -141,6 +156,12 @@ JM_FILL(bf16, jm_bf16)
                                           double p0, double p1) {                                         \
         for (long long i = jm_thread_index(); i < n; i += jm_thread_count())                              \
             y[i] = (T)jm_unary(op, (double)x[jm_offset(i, shape, xs)], p0, p1);                           \
+    }                                                                                                     \
+    extern "C" __global__ void unary_grad_##TN(const T* x, JmStrides xs, const T* gy, JmStrides gs, T* out, \
+                                               JmShape shape, int n, int op, double p0, double p1) {      \
+        for (long long i = jm_thread_index(); i < n; i += jm_thread_count())                              \
+            out[i] = (T)((double)gy[jm_offset(i, shape, gs)]                                              \
+                         * jm_unary_grad(op, (double)x[jm_offset(i, shape, xs)], p0, p1));                \
     }                                                                                                     \
     extern "C" __global__ void binary_##TN(const T* a, JmStrides as, const T* b, JmStrides bs, T* out,    \
                                            JmShape shape, int n, int op) {                                \

@@ -1,0 +1,79 @@
+package dev.jmamba.tensor.testing;
+
+import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
+import dev.jmamba.tensor.UnaryOp;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Conformance suite for the fused activation backward ({@code Backend.unaryGrad}): gy · op'(x)
+ * against the same product in plain float64 loops over {@link UnaryOp#derivative}, which is itself
+ * checked here against a central difference of {@link UnaryOp#apply}.
+ *
+ * <p>Tolerances. The derivative formulas vs a central difference with h = 1e-5 in double: the
+ * truncation error h²·f'''/6 ≲ 1e-10 and the rounding error ε·|f|/h ≲ 1e-10 for |x| ≤ 8, so 1e-8.
+ * The backend vs the loops: F64 computes the same formula in double (erf/exp/tanh may differ in the
+ * last bits between Java and CUDA's libdevice): 1e-12 relative; F32 rounds inputs (already rounded
+ * in the reference) and the one output: 1e-6 relative, 1e-7 absolute.
+ */
+public abstract class BackendContractActivationGradTest {
+    protected abstract Device device();
+
+    private static final UnaryOp[] OPS = {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SOFTPLUS};
+
+    private final RandomTensors rnd = new RandomTensors(31);
+
+    @Test void derivativesMatchACentralDifferenceOfTheForward() {
+        double h = 1e-5;
+        for (UnaryOp op : OPS) {
+            double p0 = op == UnaryOp.SOFTPLUS ? 1.5 : 0, p1 = op == UnaryOp.SOFTPLUS ? 20 : 0;
+            for (double x = -8; x <= 8; x += 0.37) {
+                if (op == UnaryOp.SOFTPLUS && Math.abs(x * p0 - p1) < 1e-3) continue;   // the threshold's kink
+                double numeric = (op.apply(x + h, p0, p1) - op.apply(x - h, p0, p1)) / (2 * h);
+                assertEquals(numeric, op.derivative(x, p0, p1), 1e-8, op + " at x = " + x);
+            }
+        }
+    }
+
+    @Test void unaryGradMatchesTheFloat64Loops() {
+        for (DType dt : new DType[] {DType.F64, DType.F32}) {
+            for (UnaryOp op : OPS) {
+                for (int[] shape : new int[][] {{1}, {7, 5}, {3, 33, 17}}) {
+                    double p0 = op == UnaryOp.SOFTPLUS ? 2 : 0, p1 = op == UnaryOp.SOFTPLUS ? 3 : 0;   // threshold inside the range
+                    double[] x = rnd.values(shape), gy = rnd.values(shape);
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = round(x[i] * 6, dt);                        // [-6, 6): both tails of every activation
+                        gy[i] = round(gy[i], dt);
+                    }
+                    double[] want = new double[x.length];
+                    for (int i = 0; i < x.length; i++) want[i] = gy[i] * op.derivative(x[i], p0, p1);
+                    Tensor tx = RandomTensors.tensor(x, dt, device(), shape);
+                    Tensor tg = RandomTensors.tensor(gy, dt, device(), shape);
+                    if (shape.length == 3) tx = RandomTensors.nonContiguous(tx);   // strided x, same values
+                    Tensor got = tx.backend().unaryGrad(op, tx, tg, p0, p1);
+                    assertTrue(got.dtype() == dt, op + " " + dt + ": result dtype");
+                    double atol = dt == DType.F64 ? 1e-14 : 1e-7, rtol = dt == DType.F64 ? 1e-12 : 1e-6;
+                    assertClose(want, shape, got, atol, rtol, op + " " + dt + " " + java.util.Arrays.toString(shape));
+                }
+            }
+        }
+    }
+
+    @Test void unaryGradRejectsOtherOpsAndMismatchedShapes() {
+        Tensor x = rnd.uniform(DType.F32, device(), 2, 3);
+        var notCovered = assertThrows(TensorException.class, () -> x.backend().unaryGrad(UnaryOp.EXP, x, x, 0, 0));
+        assertTrue(notCovered.getMessage().contains("unaryGrad") && notCovered.getMessage().contains("EXP"), notCovered.getMessage());
+        var badShape = assertThrows(TensorException.Shape.class,
+                () -> x.backend().unaryGrad(UnaryOp.SILU, x, rnd.uniform(DType.F32, device(), 3, 2), 0, 0));
+        assertTrue(badShape.getMessage().contains("gy of x's shape"), badShape.getMessage());
+    }
+
+    private static double round(double v, DType dt) { return dt == DType.F32 ? (float) v : v; }
+}

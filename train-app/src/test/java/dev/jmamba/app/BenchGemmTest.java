@@ -1,0 +1,47 @@
+package dev.jmamba.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/** {@code jmamba bench gemm} through {@link Main#run}: the kernel line, one JSON line per shape, the model list, usage errors. */
+class BenchGemmTest {
+    @Test void jsonHasTheKernelLineThenOneLinePerShape() throws Exception {
+        AppRun.Result r = AppRun.run("bench", "gemm", "--shape", "9,17,5", "--shape", "20,3,7,1,1", "--repeats", "1",
+                "--warmup-ms", "0", "--threads", "1", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(3, lines.length, r.out());
+        ObjectMapper json = new ObjectMapper();
+        JsonNode kernel = json.readTree(lines[0]);
+        assertEquals("gemm-kernel", kernel.get("case").asText());
+        assertTrue(kernel.get("kernel").asText().contains("tile"), lines[0]);
+        JsonNode second = json.readTree(lines[2]);
+        assertEquals("gemm", second.get("case").asText());
+        assertEquals(20, second.get("m").asInt());
+        assertEquals(3, second.get("n").asInt());
+        assertEquals(7, second.get("k").asInt());
+        assertEquals(1, second.get("ta").asInt());
+        assertEquals(1, second.get("tb").asInt());
+        assertTrue(second.get("ms").asDouble() > 0, lines[2]);
+    }
+
+    @Test void modelShapesAreListedWithTheirOrigin() {
+        AppRun.Result r = AppRun.run("bench", "gemm", "--list-model-shapes");
+        assertEquals(0, r.exitCode(), r.err());
+        assertEquals(BenchGemm.MODEL_SHAPES.size(), r.out().strip().split("\\R").length, r.out());
+        assertTrue(r.out().contains("1600,192,48,0,1  vim-nano in_proj forward"), r.out());
+    }
+
+    @Test void badShapesAreUsageErrors() {
+        for (String bad : new String[] {"5,5", "5,5,x", "0,5,5", "5,5,5,2,0", "5,5,5,1"}) {
+            AppRun.Result r = AppRun.run("bench", "gemm", "--shape", bad);
+            assertEquals(2, r.exitCode(), bad + ": " + r.out());
+            r.assertOneCleanErrorLine();
+            assertTrue(r.err().contains("--shape"), r.err());
+        }
+    }
+}

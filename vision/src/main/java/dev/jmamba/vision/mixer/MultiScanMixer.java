@@ -1,0 +1,187 @@
+package dev.jmamba.vision.mixer;
+
+import dev.jmamba.autograd.Recompute;
+import dev.jmamba.autograd.Var;
+import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.nn.Conv2d;
+import dev.jmamba.nn.Init;
+import dev.jmamba.nn.Layer;
+import dev.jmamba.nn.LayerNorm;
+import dev.jmamba.nn.Linear;
+import dev.jmamba.nn.Parameter;
+import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.SelectiveScan;
+import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.scan2d.CrossMerge;
+import dev.jmamba.vision.scan2d.CrossScan;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * VMamba's SS2D ([VMamba], docs/REFERENCES.md; "v05_noz", spec vmamba.md §2) over any K scan orders, channels-last
+ * (B, H, W, C) → (B, H, W, C):
+ * <pre>
+ *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W)
+ *   xs = cross_scan(t, orders)                               (B, K, d_inner, L)
+ *   dt_k, B_k, C_k = split(x_proj_weight[k] @ xs_k)          (B, K, R|N|N, L)
+ *   y  = scan(u = xs, delta = dt_projs_weight[k] @ dt_k, A = −exp(A_logs), B, C grouped by k,
+ *             D = Ds, delta_bias = dt_projs_bias, softplus)  one call, G = K, (B, K·d_inner, L)
+ *   out = out_proj(out_norm(cross_merge(y)))                 (B, H, W, C)
+ * </pre>
+ * Parameter names as in VMamba: {@code in_proj.weight}, {@code conv2d.weight} (+ {@code .bias}),
+ * {@code x_proj_weight} (K, R+2N, d_inner), {@code dt_projs_weight} (K, d_inner, R),
+ * {@code dt_projs_bias} (K, d_inner), {@code A_logs} (K·d_inner, N), {@code Ds} (K·d_inner),
+ * {@code out_norm.weight/bias}, {@code out_proj.weight}. {@link SS2D} is this with VMamba's four directions.
+ *
+ * <p>{@link Extras} adds the two parts GrootV's {@code Tree_SSM} has on top of this (spec
+ * fractalmamba.md §2 step 6, both off by default):
+ * <pre>
+ *   zGate:      x, z = chunk(in_proj(x))  (in_proj C → 2·d_inner);  out = out_proj(out_norm(merged) · SiLU(z))
+ *   hiddenNorm: (d_state 1 only) h = scan with C = 1 and no D;  y = h_norm(h) · C + Ds · xs   per direction,
+ *               h_norm a LayerNorm over d_inner shared by the K directions ({@code h_norm.weight/bias})
+ * </pre>
+ */
+public class MultiScanMixer extends Layer {
+    private final SS2DConfig config;
+    private final int directions;
+    private final ScanOrderSet orderSet;
+    private final Linear inProj;
+    private final Conv2d conv2d;
+    private final Parameter xProjWeight, dtProjsWeight, dtProjsBias, aLogs, ds;
+    private final LayerNorm outNorm;
+    private final LayerNorm hNorm;   // null unless extras.hiddenNorm
+    private final Linear outProj;
+    private final Extras extras;
+
+    /**
+     * Optional GrootV parts (see the class comment).
+     *
+     * @param zGate      in_proj also produces a gate z; the merged output is multiplied by SiLU(z) after out_norm
+     * @param hiddenNorm LayerNorm of the scan's hidden state before it is read out with C (needs d_state 1)
+     */
+    public record Extras(boolean zGate, boolean hiddenNorm) {
+        /** Plain SS2D v05_noz. */
+        public static final Extras NONE = new Extras(false, false);
+        /** GrootV Tree_SSM's z gate and h_norm. */
+        public static final Extras GROOTV = new Extras(true, true);
+    }
+
+    /** Builds the mixer with VMamba's initialisation (mamba_init for the SSM parameters, PyTorch defaults elsewhere). */
+    public MultiScanMixer(SS2DConfig config, int directions, ScanOrderSet orderSet) {
+        this(config, directions, orderSet, Extras.NONE);
+    }
+
+    /** As {@link #MultiScanMixer(SS2DConfig, int, ScanOrderSet)} with the optional GrootV parts {@code extras}. */
+    public MultiScanMixer(SS2DConfig config, int directions, ScanOrderSet orderSet, Extras extras) {
+        if (directions < 1 || orderSet == null || extras == null) {
+            throw new JmambaException("MultiScanMixer: need at least one direction, an order set and extras, got "
+                    + directions + ", " + orderSet + ", " + extras);
+        }
+        if (extras.hiddenNorm() && config.dState() != 1) {
+            throw new JmambaException("MultiScanMixer: the hidden-state norm needs d_state 1 (C is then one scalar per token), got d_state "
+                    + config.dState());
+        }
+        this.config = config;
+        this.directions = directions;
+        this.orderSet = orderSet;
+        this.extras = extras;
+        int c = config.dModel(), di = config.dInner(), n = config.dState(), r = config.dtRank(), k = directions;
+        long seed = config.seed();
+        this.inProj = register("in_proj", new Linear(c, extras.zGate() ? 2 * di : di, false, Seeds.derive(seed, 0)));
+        this.conv2d = register("conv2d", new Conv2d(di, di, config.dConv(), 1, (config.dConv() - 1) / 2, 1, di,
+                config.convBias(), Seeds.derive(seed, 1)));
+        double xBound = 1 / Math.sqrt(di);                                     // nn.Linear default per slice
+        this.xProjWeight = param("x_proj_weight", Init.uniform(Seeds.derive(seed, 2), -xBound, xBound, k, r + 2 * n, di));
+        this.dtProjsWeight = param("dt_projs_weight", MambaInit.dtProjWeight(Seeds.derive(seed, 3), r, 1.0, k, di, r));
+        this.dtProjsBias = param("dt_projs_bias",
+                MambaInit.dtBias(Seeds.derive(seed, 4), config.dtMin(), config.dtMax(), config.dtInitFloor(), k, di));
+        this.aLogs = param("A_logs", MambaInit.aLogS4dReal(k * di, n)).noWeightDecay(true);
+        this.ds = param("Ds", Tensor.ones(k * di)).noWeightDecay(true);
+        this.outNorm = register("out_norm", new LayerNorm(di));
+        this.hNorm = extras.hiddenNorm() ? register("h_norm", new LayerNorm(di)) : null;
+        this.outProj = register("out_proj", new Linear(di, c, false, Seeds.derive(seed, 5)));
+    }
+
+    /** (B, H, W, C) → (B, H, W, C). */
+    @Override public Var forward(Var x) {
+        if (x == null || x.rank() != 4 || x.size(3) != config.dModel()) {
+            throw new JmambaException(getClass().getSimpleName() + ": input must have shape (B, H, W, " + config.dModel()
+                    + "), got " + (x == null ? "null" : Arrays.toString(x.shape())));
+        }
+        int b = x.size(0), h = x.size(1), w = x.size(2), l = h * w;
+        int di = config.dInner(), n = config.dState(), r = config.dtRank(), k = directions;
+        List<ScanOrder> orders = orderSet.orders(h, w);
+        if (orders.size() != k) {
+            throw new IllegalStateException(getClass().getSimpleName() + ": the order set gave " + orders.size()
+                    + " orders for " + h + "x" + w + ", expected " + k);
+        }
+        Var t = inProj.forward(x);                                            // (B, H, W, d_inner or 2·d_inner)
+        Var zPre = null;                                                      // the gate before its SiLU
+        if (extras.zGate()) {
+            Var[] xz = t.split(3, di, di);
+            t = xz[0];
+            zPre = xz[1];                                                     // (B, H, W, d_inner)
+        }
+        t = conv2d.forward(t.permute(0, 3, 1, 2)).silu();                     // (B, d_inner, H, W)
+        Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
+        Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
+        Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)
+        Var delta = dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);        // (B, K, d_inner, L)
+        Var a = aLogs.var().exp().neg();                                      // (K·d_inner, N)
+        Var y = hNorm == null
+                ? SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, parts[1], parts[2],
+                        ds.var(), null, dtProjsBias.var().reshape(k * di), true).reshape(b, k, di, l)
+                : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
+        Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
+        if (zPre == null) return outProj.forward(outNorm.forward(merged));   // (B, H, W, C)
+        // out_norm(merged) · SiLU(z) is recomputed in backward from merged and z (cheap element-wise
+        // work), so neither the normed tensor nor the gate's SiLU is kept: two (B, H, W, d_inner) tensors less
+        Var gated = Recompute.applyAll(new Var[] {merged, zPre},
+                in -> new Var[] {outNorm.forward(in[0]).mul(in[1].silu())}, null)[0];
+        return outProj.forward(gated);                                        // (B, H, W, C)
+    }
+
+    /**
+     * GrootV's read-out with d_state 1: the scan with C = 1 and no D returns the hidden state h itself;
+     * y = h_norm(h) · C + Ds · xs.
+     *
+     * @param xs    (B, K, d_inner, L) scanned inputs
+     * @param delta (B, K, d_inner, L) step sizes before bias and softplus
+     * @param a     (K·d_inner, 1) A
+     * @param bs    (B, K, 1, L) B
+     * @param cs    (B, K, 1, L) C
+     * @return (B, K, d_inner, L)
+     */
+    private Var normalisedHiddenReadout(Var xs, Var delta, Var a, Var bs, Var cs) {
+        int b = xs.size(0), k = xs.size(1), di = xs.size(2), l = xs.size(3);
+        Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
+        Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
+                null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
+        // h_norm(h) · C is recomputed in backward from h and C: the normed (B, K, L, d_inner) is not kept
+        Var read = Recompute.applyAll(new Var[] {hidden, cs}, in -> new Var[] {
+                hNorm.forward(in[0].reshape(b, k, di, l).permute(0, 1, 3, 2))      // (B, K, L, d_inner)
+                        .mul(in[1].permute(0, 1, 3, 2)).permute(0, 1, 3, 2)}, null)[0]; // (B, K, d_inner, L)
+        return read.add(xs.mul(ds.var().reshape(1, k, di, 1)));
+    }
+
+    /**
+     * VMamba's model-level init ({@code VSSM._init_weights}) for this mixer: in_proj and out_proj
+     * weights ← trunc-normal(std 0.02) (they have no bias); the raw SSM parameters, the conv and
+     * the LayerNorm are left as built.
+     */
+    public void applyModelInit(long seed) {
+        inProj.weight().set(Init.truncNormal(Seeds.derive(seed, 0), 0.02, inProj.weight().shape()));
+        outProj.weight().set(Init.truncNormal(Seeds.derive(seed, 1), 0.02, outProj.weight().shape()));
+    }
+
+    public SS2DConfig config() { return config; }
+
+    /** The optional GrootV parts this mixer has. */
+    public Extras extras() { return extras; }
+
+    /** K, the number of scan orders. */
+    public int directions() { return directions; }
+}
