@@ -55,7 +55,7 @@ public final class Ema {
     public void updateGated(Module model, Tensor keep) {
         Map<String, Tensor> current = model.stateDict();
         if (!current.keySet().equals(shadow.keySet())) {
-            throw new IllegalArgumentException("Ema.updateGated: the model's state keys differ from the shadow's: model "
+            throw new dev.jmamba.tensor.JmambaException("Ema.updateGated: the model's state keys differ from the shadow's: model "
                     + current.keySet() + ", shadow " + shadow.keySet());
         }
         Tensor k = keep.reshape();

@@ -61,7 +61,7 @@ public final class GradClip {
      * is unspecified — backends differ in min(NaN, 1) — and the step must be called off anyway).
      */
     public static Tensor clipCoefficientOnDevice(Tensor sumOfSquares, double maxNorm) {
-        if (!(maxNorm > 0)) throw new IllegalArgumentException("clipCoefficientOnDevice: maxNorm must be > 0, got " + maxNorm);
+        if (!(maxNorm > 0)) throw new dev.jmamba.tensor.JmambaException("clipCoefficientOnDevice: maxNorm must be > 0, got " + maxNorm);
         Tensor coef = sumOfSquares.sqrt().add(1e-6).reciprocal().mul(maxNorm);
         return coef.minimum(Tensor.scalar(1, DType.F64, coef.device()));
     }

@@ -213,7 +213,7 @@ public abstract class Optimizer {
      */
     public void gateDeviceStep(Tensor keep) {
         requireDeviceFactors("gateDeviceStep");
-        if (keep.numel() != 1) throw new IllegalArgumentException(getClass().getSimpleName() + ".gateDeviceStep: keep must be a single value, got shape "
+        if (keep.numel() != 1) throw new dev.jmamba.tensor.JmambaException(getClass().getSimpleName() + ".gateDeviceStep: keep must be a single value, got shape "
                 + Arrays.toString(keep.shape()));
         Tensor column = factorTable.narrow(1, gateFactor(), 1);                                   // (P, 1)
         column.copyFrom(Tensor.where(keep.reshape(), column, Tensor.scalar(Double.NaN, DType.F64, column.device())));

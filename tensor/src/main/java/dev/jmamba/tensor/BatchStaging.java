@@ -1,7 +1,5 @@
 package dev.jmamba.tensor;
 
-import dev.jmamba.tensor.cuda.CudaBackend;
-import dev.jmamba.tensor.cuda.CudaStaging;
 import java.util.Arrays;
 
 /**
@@ -23,15 +21,19 @@ public interface BatchStaging extends AutoCloseable {
 
     /** A ring for {@code device} with {@code slots} (≥ 1) slots of inputs (dtypes[i], shapes[i]). */
     static BatchStaging create(Device device, int slots, DType[] dtypes, int[][] shapes) {
-        if (slots < 1) throw new IllegalArgumentException("BatchStaging: expected at least 1 slot, got " + slots);
+        if (slots < 1) throw new JmambaException("BatchStaging: expected at least 1 slot, got " + slots);
         if (dtypes.length != shapes.length || dtypes.length == 0) {
-            throw new IllegalArgumentException("BatchStaging: expected one dtype per shape (at least one input), got " + dtypes.length + " and " + shapes.length);
+            throw new JmambaException("BatchStaging: expected one dtype per shape (at least one input), got " + dtypes.length + " and " + shapes.length);
         }
         for (DType d : dtypes) {
-            if (d != DType.F32 && d != DType.I32 && d != DType.I64) throw new IllegalArgumentException("BatchStaging: inputs must be F32, I32 or I64, got " + d);
+            if (d != DType.F32 && d != DType.I32 && d != DType.I64) throw new JmambaException("BatchStaging: inputs must be F32, I32 or I64, got " + d);
         }
-        if (Backends.raw(device) instanceof CudaBackend cuda) return new CudaStaging(cuda, slots, dtypes.clone(), deepCopy(shapes));
-        return new Host(dtypes.clone(), deepCopy(shapes));
+        return Backends.raw(device).batchStaging(slots, dtypes.clone(), deepCopy(shapes));
+    }
+
+    /** The host ring (what a CPU backend gives): the arrays wrapped as tensors. */
+    static BatchStaging onHost(DType[] dtypes, int[][] shapes) {
+        return new Host(dtypes, shapes);
     }
 
     private static int[][] deepCopy(int[][] shapes) {
@@ -56,12 +58,12 @@ public interface BatchStaging extends AutoCloseable {
             case float[] f when dtype == DType.F32 -> f.length;
             case int[] a when dtype == DType.I32 -> a.length;
             case long[] a when dtype == DType.I64 -> a.length;
-            case null -> throw new IllegalArgumentException("BatchStaging.upload: input " + input + " is null");
-            default -> throw new IllegalArgumentException("BatchStaging.upload: input " + input + " must be a " + dtype
+            case null -> throw new JmambaException("BatchStaging.upload: input " + input + " is null");
+            default -> throw new JmambaException("BatchStaging.upload: input " + input + " must be a " + dtype
                     + " array (" + (dtype == DType.F32 ? "float[]" : dtype == DType.I32 ? "int[]" : "long[]") + "), got " + array.getClass().getSimpleName());
         };
         if (length != n) {
-            throw new IllegalArgumentException("BatchStaging.upload: input " + input + " must hold " + n + " values for shape "
+            throw new JmambaException("BatchStaging.upload: input " + input + " must hold " + n + " values for shape "
                     + Arrays.toString(shape) + ", got " + length);
         }
     }
@@ -78,7 +80,7 @@ public interface BatchStaging extends AutoCloseable {
 
         @Override public Tensor[] upload(Object... arrays) {
             if (arrays.length != dtypes.length) {
-                throw new IllegalArgumentException("BatchStaging.upload: expected " + dtypes.length + " arrays, got " + arrays.length);
+                throw new JmambaException("BatchStaging.upload: expected " + dtypes.length + " arrays, got " + arrays.length);
             }
             Tensor[] out = new Tensor[arrays.length];
             for (int i = 0; i < arrays.length; i++) {

@@ -24,7 +24,7 @@ import java.lang.foreign.MemorySegment;
  * </ol>
  * Nothing here waits for the compute stream on the host.
  */
-public final class CudaStaging implements BatchStaging {
+final class CudaStaging implements BatchStaging {
     private final CudaBackend backend;
     private final CudaContext context;
     private final DType[] dtypes;
@@ -38,7 +38,7 @@ public final class CudaStaging implements BatchStaging {
     private int next, latest = -1;
     private boolean closed;
 
-    public CudaStaging(CudaBackend backend, int slots, DType[] dtypes, int[][] shapes) {
+    CudaStaging(CudaBackend backend, int slots, DType[] dtypes, int[][] shapes) {
         this.backend = backend;
         this.context = backend.context();
         this.dtypes = dtypes;
@@ -68,7 +68,7 @@ public final class CudaStaging implements BatchStaging {
 
     @Override public Tensor[] upload(Object... arrays) {
         if (closed) throw new IllegalStateException("BatchStaging.upload after close()");
-        if (arrays.length != dtypes.length) throw new IllegalArgumentException("BatchStaging.upload: expected " + dtypes.length + " arrays, got " + arrays.length);
+        if (arrays.length != dtypes.length) throw new dev.jmamba.tensor.JmambaException("BatchStaging.upload: expected " + dtypes.length + " arrays, got " + arrays.length);
         for (int i = 0; i < arrays.length; i++) BatchStaging.check(i, dtypes[i], shapes[i], arrays[i]);
         if (context.allocator().isCapturing()) {
             throw new IllegalStateException("BatchStaging.upload cannot run while a CUDA graph is being captured; upload before the replay");
