@@ -65,12 +65,16 @@ public final class LoaderBench {
     private LoaderBench() {
     }
 
-    /** Writes {@code images} JPEGs of width × height spread over {@code classes} class folders of {@code dir/train}. */
+    /**
+     * Writes {@code images} JPEGs of width × height spread over {@code classes} class folders of
+     * {@code dir/train}, in parallel on the common pool; image i is drawn from its own stream
+     * (seed, i), so the files do not depend on the thread count.
+     */
     public static void writeJpegFolder(Path dir, int images, int classes, int width, int height, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
         try {
             for (int c = 0; c < classes; c++) Files.createDirectories(dir.resolve("train").resolve("class" + c));
-            for (int i = 0; i < images; i++) {
+            java.util.stream.IntStream.range(0, images).parallel().forEach(i -> {
+                SplittableRandom rng = Seeds.forSample(seed, 0, i);
                 BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
                 double fx = rng.nextDouble(0.005, 0.05);
                 double fy = rng.nextDouble(0.005, 0.05);
@@ -84,10 +88,15 @@ public final class LoaderBench {
                     }
                 }
                 Path file = dir.resolve("train").resolve("class" + (i % classes)).resolve(String.format("img%05d.jpg", i));
-                if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no JPEG writer available");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write benchmark images (" + e.getMessage() + ")", e);
+                try {
+                    if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no JPEG writer available");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new UncheckedIOException(dir + ": cannot write benchmark images (" + e.getMessage() + ")",
+                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
         }
     }
 
