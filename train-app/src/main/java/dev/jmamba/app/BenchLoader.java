@@ -29,7 +29,8 @@ import java.util.stream.Stream;
 public final class BenchLoader implements Runnable {
     @Option(names = "--data", paramLabel = "DIR", description = "ImageNet-layout folder (DIR/train/<class>/*) to read; default: generated JPEGs.")
     Path data;
-    @Option(names = "--generate", paramLabel = "DIR", description = "Write the generated JPEGs into DIR (kept; reused when DIR/train exists).")
+    @Option(names = "--generate", paramLabel = "DIR", description = "Write the generated JPEGs into DIR/train and a twentieth as many into"
+            + " DIR/val (kept, so 'jmamba train --data DIR' and other loaders can use them; reused when DIR/train exists).")
     Path generate;
     @Option(names = "--images", description = "Generated JPEGs (default 512), or with --data the number of evenly spaced images used (default: all).")
     Integer images;
@@ -73,7 +74,10 @@ public final class BenchLoader implements Runnable {
                 Path dir = generate;
                 if (dir == null) dir = temp = Files.createTempDirectory("jmamba-loader-bench");
                 if (!Files.isDirectory(dir.resolve("train"))) {
-                    LoaderBench.writeJpegFolder(dir, images == null ? 512 : images, 4, 500, 375, 1);
+                    int n = images == null ? 512 : images;
+                    LoaderBench.writeJpegFolder(dir, "train", n, 4, 500, 375, 1);
+                    // a small val split too, so `jmamba train --data DIR` runs on the same folder
+                    if (generate != null) LoaderBench.writeJpegFolder(dir, "val", Math.max(4, n / 20), 4, 500, 375, 2);
                 }
                 folder = ImageFolder.train(dir);
             }

@@ -39,6 +39,7 @@ class BenchLoaderTest {
         }
         assertEquals(TurboJpeg.available() ? "turbojpeg" : "imageio", json.readTree(lines[2]).get("decoder").asText());
         assertTrue(Files.isDirectory(data.resolve("train/class0")), "--generate keeps the images");
+        assertTrue(Files.isDirectory(data.resolve("val/class3")), "and writes a val split for train --data");
 
         AppRun.Result again = AppRun.run("bench", "loader", "--data", data.toString(), "--images", "8", "--batch-size", "4",
                 "--workers", "1", "--json");

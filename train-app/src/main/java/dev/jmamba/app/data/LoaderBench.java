@@ -71,8 +71,13 @@ public final class LoaderBench {
      * (seed, i), so the files do not depend on the thread count.
      */
     public static void writeJpegFolder(Path dir, int images, int classes, int width, int height, long seed) {
+        writeJpegFolder(dir, "train", images, classes, width, height, seed);
+    }
+
+    /** As {@link #writeJpegFolder(Path, int, int, int, int, long)} into {@code dir/split}. */
+    public static void writeJpegFolder(Path dir, String split, int images, int classes, int width, int height, long seed) {
         try {
-            for (int c = 0; c < classes; c++) Files.createDirectories(dir.resolve("train").resolve("class" + c));
+            for (int c = 0; c < classes; c++) Files.createDirectories(dir.resolve(split).resolve("class" + c));
             java.util.stream.IntStream.range(0, images).parallel().forEach(i -> {
                 SplittableRandom rng = Seeds.forSample(seed, 0, i);
                 BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
@@ -87,7 +92,7 @@ public final class LoaderBench {
                         img.setRGB(x, y, (r << 16) | (g << 8) | b);
                     }
                 }
-                Path file = dir.resolve("train").resolve("class" + (i % classes)).resolve(String.format("img%05d.jpg", i));
+                Path file = dir.resolve(split).resolve("class" + (i % classes)).resolve(String.format("img%05d.jpg", i));
                 try {
                     if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no JPEG writer available");
                 } catch (IOException e) {
