@@ -109,16 +109,7 @@ final class PlainCurves {
 
     /** 3×5 glyphs, rows top to bottom, '#' = ink. Characters without a glyph are drawn as blanks. */
     private static final Map<Character, String> GLYPHS = Map.ofEntries(
-            Map.entry('0', "####.##.##.####"), Map.entry('1', ".#.##..#..#.###"), Map.entry('2', "###..#####..###"),
-            Map.entry('3', "###..###..#####"), Map.entry('4', "#.##.####..#..#"), Map.entry('5', "####..###..####"),
-            Map.entry('6', "####..####.####"), Map.entry('7', "###..#..#..#..#"), Map.entry('8', "####.#####.####"),
-            Map.entry('9', "####.####..####"), Map.entry('.', "............#.."), Map.entry('-', "......###......"),
-            Map.entry('_', "............###"), Map.entry('A', ".#.#.####.##.##"), Map.entry('C', "####..#..#..###"),
-            Map.entry('D', "##.#.##.##.###."), Map.entry('E', "####..###..####"), Map.entry('I', "###.#..#..#.###"),
-            Map.entry('L', "#..#..#..#..###"), Map.entry('N', "#.#####.##.##.#"), Map.entry('O', "####.##.##.####"),
-            Map.entry('P', "####.####..#..."), Map.entry('R', "####.###.#.##.#"), Map.entry('S', "####..###..####"),
-            Map.entry('T', "###.#..#..#..#."), Map.entry('U', "#.##.##.##.####"), Map.entry('V', "#.##.##.##.#.#."),
-            Map.entry('Y', "#.##.#.#..#..#."), Map.entry('+', "....#.###.#...."), Map.entry('e', "####..###..####"));
+            Map.entry('0', "####.##.##.####"), Map.entry('1', ".#.##..#..#.###"), Map.entry('2', "###..#####..###"), Map.entry('3', "###..####..####"), Map.entry('4', "#.##.####..#..#"), Map.entry('5', "####..###..####"), Map.entry('6', "####..####.####"), Map.entry('7', "###..#..#..#..#"), Map.entry('8', "####.#####.####"), Map.entry('9', "####.####..####"), Map.entry('.', ".............#."), Map.entry('-', "......###......"), Map.entry('_', "............###"), Map.entry('A', ".#.#.#####.##.#"), Map.entry('C', "####..#..#..###"), Map.entry('D', "##.#.##.##.###."), Map.entry('E', "####..####..###"), Map.entry('I', "###.#..#..#.###"), Map.entry('L', "#..#..#..#..###"), Map.entry('N', "#.###########.#"), Map.entry('O', "####.##.##.####"), Map.entry('P', "####.#####..#.."), Map.entry('R', "##.#.###.#.##.#"), Map.entry('S', "####..###..####"), Map.entry('T', "###.#..#..#..#."), Map.entry('U', "#.##.##.##.####"), Map.entry('V', "#.##.##.##.#.#."), Map.entry('Y', "#.##.#.#..#..#."), Map.entry('+', "....#.###.#...."), Map.entry('e', "####..####..###"), Map.entry('%', "#.#..#.#.#..#.#"), Map.entry('/', "..#..#.#.#..#.."), Map.entry('K', "#.##.###.#.##.#"), Map.entry('M', "#.########.##.#"));
 
     /** Draws {@code s} with the built-in font, top-left at (x, y). */
     static void text(Graphics2D g, String s, int x, int y, Color colour) {
