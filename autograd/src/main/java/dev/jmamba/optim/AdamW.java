@@ -1,5 +1,6 @@
 package dev.jmamba.optim;
 
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.Updates;
@@ -57,4 +58,27 @@ public final class AdamW extends Optimizer {
     }
 
     @Override protected Set<String> stateKinds() { return Set.of("exp_avg", "exp_avg_sq"); }
+
+    /** Zero moments, as the first update creates them. */
+    @Override protected void prepareState(String name, Tensor value) {
+        state("exp_avg", name, value);
+        state("exp_avg_sq", name, value);
+    }
+
+    @Override protected int gateFactor() { return Updates.AdamwFactors.STEP_SIZE; }
+
+    /**
+     * Device-factor mode: makes the step queued next treat every gradient as {@code scale} · g,
+     * scale a () F64 tensor on the device (e.g. a clipping coefficient), without touching the
+     * gradients: the factors 1 − β1 and 1 − β2 that multiply g and g² are multiplied by scale and
+     * scale². Mathematically the update of scale · g; the rounding differs from scaling g first by
+     * an ulp. Call it after {@link #writeDeviceFactors()} and before {@link #step()}.
+     */
+    public void scaleGradientsOnDevice(Tensor scale) {
+        Tensor table = deviceFactorTable("scaleGradientsOnDevice");
+        Tensor c = scale.reshape().to(DType.F64);
+        Tensor b1 = table.narrow(1, Updates.AdamwFactors.ONE_MINUS_BETA1, 1), b2 = table.narrow(1, Updates.AdamwFactors.ONE_MINUS_BETA2, 1);
+        b1.copyFrom(b1.mul(c));
+        b2.copyFrom(b2.mul(c.square()));
+    }
 }

@@ -47,6 +47,25 @@ public final class Ema {
         }
     }
 
+    /**
+     * {@link #update} where {@code keep} (a () tensor on the model's device; non-zero = update) says
+     * so, and the shadow unchanged where not, decided on the device without a host read. The
+     * updated values are {@link #update}'s bit for bit.
+     */
+    public void updateGated(Module model, Tensor keep) {
+        Map<String, Tensor> current = model.stateDict();
+        if (!current.keySet().equals(shadow.keySet())) {
+            throw new dev.jmamba.tensor.JmambaException("Ema.updateGated: the model's state keys differ from the shadow's: model "
+                    + current.keySet() + ", shadow " + shadow.keySet());
+        }
+        Tensor k = keep.reshape();
+        for (var e : shadow.entrySet()) {
+            Tensor s = e.getValue(), v = current.get(e.getKey()).to(s.dtype());
+            Tensor updated = paramNames.contains(e.getKey()) ? s.mul(decay).add(v.mul(1 - decay)) : v;
+            s.copyFrom(Tensor.where(k.to(s.device()), updated, s).to(s.dtype()));
+        }
+    }
+
     /** Copies the shadow into {@code target}'s parameters and buffers (strict names and shapes). */
     public void copyTo(Module target) {
         target.loadStateDict(shadow, true);

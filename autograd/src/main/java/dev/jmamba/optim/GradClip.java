@@ -38,4 +38,31 @@ public final class GradClip {
         }
         return total;
     }
+
+    /**
+     * Σ over the parameters with a gradient of Σ g², as a () F64 tensor on their device, without a
+     * host read (each gradient's sum in its own dtype, the sums added in double). Not finite when a
+     * gradient is not. Null when no parameter has a gradient.
+     */
+    public static Tensor sumOfSquaresOnDevice(List<Parameter> params) {
+        Tensor total = null; // () F64
+        for (Parameter p : params) {
+            Tensor g = p.grad();
+            if (g == null) continue;
+            Tensor s = g.square().sum().to(DType.F64);
+            total = total == null ? s : total.add(s.to(total.device()));
+        }
+        return total;
+    }
+
+    /**
+     * The factor {@link #clipGlobalNorm} scales the gradients by, min(1, maxNorm / (sqrt(sumOfSquares) + 1e-6)),
+     * as a () F64 tensor on the device of {@code sumOfSquares} (0 when it is infinite; when it is NaN the value
+     * is unspecified — backends differ in min(NaN, 1) — and the step must be called off anyway).
+     */
+    public static Tensor clipCoefficientOnDevice(Tensor sumOfSquares, double maxNorm) {
+        if (!(maxNorm > 0)) throw new dev.jmamba.tensor.JmambaException("clipCoefficientOnDevice: maxNorm must be > 0, got " + maxNorm);
+        Tensor coef = sumOfSquares.sqrt().add(1e-6).reciprocal().mul(maxNorm);
+        return coef.minimum(Tensor.scalar(1, DType.F64, coef.device()));
+    }
 }

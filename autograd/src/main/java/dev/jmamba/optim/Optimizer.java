@@ -6,6 +6,7 @@ import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Profiler;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -143,6 +144,34 @@ public abstract class Optimizer {
         factorRows = rows;
     }
 
+    /**
+     * Switches to device-factor mode without an eager step first: the rows are the parameters that
+     * have a gradient now (call it after the first backward), and their optimizer state is created
+     * as an eager first update would create it ({@link #prepareState}). The updates that follow are
+     * those of eager steps bit for bit. Optimizers whose first update initialises state from the
+     * gradient (SGD's momentum buffer) refuse: they need {@link #useDeviceFactors()} after an eager step.
+     */
+    public void useDeviceFactorsForGradients() {
+        if (factorRows != null) throw new IllegalStateException(getClass().getSimpleName() + ": device factors are already in use");
+        List<String> names = new ArrayList<>();
+        for (ParamGroup g : groups) {
+            for (var e : g.params().entrySet()) if (e.getValue().grad() != null) names.add(e.getKey());
+        }
+        if (names.isEmpty()) {
+            throw new IllegalStateException(getClass().getSimpleName() + ".useDeviceFactorsForGradients: no parameter has a gradient (call it after backward())");
+        }
+        for (String name : names) prepareState(name, byName.get(name).value());
+        lastUpdated.clear();
+        lastUpdated.addAll(names);
+        useDeviceFactors();
+    }
+
+    /** Creates the state of parameter {@code name} that its first update would create (see {@link #useDeviceFactorsForGradients}). */
+    protected void prepareState(String name, Tensor value) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + ": its first update sets state from the gradient; "
+                + "use useDeviceFactors() after one eager step instead");
+    }
+
     /** Back to eager mode; frees the factor table (nothing that reads it may still be queued or replayed). */
     public void useHostFactors() {
         if (factorRows == null) return;
@@ -173,6 +202,35 @@ public abstract class Optimizer {
             factorTable.copyFrom(Tensor.of(hostFactors, factorRows.size(), k).to(factorTable.device()));
         }
     }
+
+    /**
+     * Device-factor mode: calls off the step queued next unless {@code keep} (a () tensor on the
+     * parameters' device, any dtype; non-zero = keep) says otherwise, without a host read: the
+     * factor {@link #gateFactor()} of every row becomes NaN where keep is 0, which the update
+     * kernels read as "leave the parameter and its state as they are" ({@link Updates}). Call it
+     * after {@link #writeDeviceFactors()} and before {@link #step()}. The step counters advance
+     * either way (they were advanced by writeDeviceFactors, before anything was known).
+     */
+    public void gateDeviceStep(Tensor keep) {
+        requireDeviceFactors("gateDeviceStep");
+        if (keep.numel() != 1) throw new dev.jmamba.tensor.JmambaException(getClass().getSimpleName() + ".gateDeviceStep: keep must be a single value, got shape "
+                + Arrays.toString(keep.shape()));
+        Tensor column = factorTable.narrow(1, gateFactor(), 1);                                   // (P, 1)
+        column.copyFrom(Tensor.where(keep.reshape(), column, Tensor.scalar(Double.NaN, DType.F64, column.device())));
+    }
+
+    /** The device factor table (P, K) F64 in device-factor mode (rows: parameters updated by the eager step, in group order). */
+    protected Tensor deviceFactorTable(String op) {
+        requireDeviceFactors(op);
+        return factorTable;
+    }
+
+    private void requireDeviceFactors(String op) {
+        if (factorRows == null) throw new IllegalStateException(getClass().getSimpleName() + "." + op + ": call useDeviceFactors() first");
+    }
+
+    /** Index of the factor whose NaN calls an update off (the step size, or the lr). */
+    protected abstract int gateFactor();
 
     /**
      * Updates {@code value} in place from {@code grad} (both the parameter's shape and dtype).

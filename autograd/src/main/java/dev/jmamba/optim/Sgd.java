@@ -56,4 +56,6 @@ public final class Sgd extends Optimizer {
     }
 
     @Override protected Set<String> stateKinds() { return Set.of("momentum_buffer"); }
+
+    @Override protected int gateFactor() { return Updates.SgdFactors.LR; }
 }

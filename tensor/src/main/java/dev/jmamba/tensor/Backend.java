@@ -232,4 +232,12 @@ public interface Backend {
      * (4) F64 on param's device ({@link Updates.SgdFactors#values()} order); {@code decayed}: wd ≠ 0.
      */
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
+
+    /**
+     * A {@link BatchStaging} ring for this backend's device (arguments checked by
+     * {@link BatchStaging#create}); by default the host ring, which wraps the arrays.
+     */
+    default BatchStaging batchStaging(int slots, DType[] dtypes, int[][] shapes) {
+        return BatchStaging.onHost(dtypes, shapes);
+    }
 }

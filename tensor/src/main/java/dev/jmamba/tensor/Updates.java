@@ -12,6 +12,11 @@ package dev.jmamba.tensor;
  * fixed arguments; writing each step's factors (new lr, new bias corrections) into that tensor
  * before a replay lets the replayed update follow a schedule. Same factors, same bits as the
  * host-argument form on every backend.
+ *
+ * <p><b>A step called off on the device.</b> In a factors tensor, a NaN step size (AdamW, index
+ * {@link AdamwFactors#STEP_SIZE}) or a NaN lr (SGD, index {@link SgdFactors#LR}) means: leave
+ * the parameter and its state untouched. A training step that finds a non-finite loss or gradient
+ * on the device writes the NaN there, so nothing waits for the host to decide.
  */
 public final class Updates {
     private Updates() {}
@@ -98,6 +103,10 @@ public final class Updates {
 
         /** Number of values of a factors tensor. */
         public static final int COUNT = 8;
+        /** Index of the step size in a factors tensor (NaN there: no update). */
+        public static final int STEP_SIZE = 7;
+        /** Indexes of 1 − β1 and 1 − β2, the factors that multiply g and g² (scaling them by c and c² scales the gradient by c). */
+        public static final int ONE_MINUS_BETA1 = 2, ONE_MINUS_BETA2 = 4;
 
         /** The factors read back from {@link #values()} order: v (8). */
         public static AdamwFactors fromValues(double[] v) {
@@ -136,6 +145,8 @@ public final class Updates {
 
         /** Number of values of a factors tensor. */
         public static final int COUNT = 4;
+        /** Index of lr in a factors tensor (NaN there: no update). */
+        public static final int LR = 0;
 
         /** The {@value #COUNT} numeric factors (lr, momentum, 1 − dampening, weight decay), as a factors tensor holds them. */
         public double[] values() {

@@ -152,14 +152,17 @@ public final class CpuBackend implements Backend {
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
         Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
         Updates.checkFactors("adamwUpdate", param, factors, Updates.AdamwFactors.COUNT);
-        OptimCpu.adamw(param, grad, expAvg, expAvgSq, Updates.AdamwFactors.fromValues(factors.toDoubleArray()));
+        Updates.AdamwFactors f = Updates.AdamwFactors.fromValues(factors.toDoubleArray());
+        if (Double.isNaN(f.stepSize())) return;   // the step was called off on the device (see Updates)
+        OptimCpu.adamw(param, grad, expAvg, expAvgSq, f);
     }
 
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
                                     boolean firstStep) {
         Updates.SgdFactors.checkOperands(param, grad, momentumBuf, nesterov);
         Updates.checkFactors("sgdUpdate", param, factors, Updates.SgdFactors.COUNT);
-        OptimCpu.sgd(param, grad, momentumBuf,
-                Updates.SgdFactors.fromValues(factors.toDoubleArray(), decayed, momentumBuf != null, nesterov, firstStep));
+        Updates.SgdFactors f = Updates.SgdFactors.fromValues(factors.toDoubleArray(), decayed, momentumBuf != null, nesterov, firstStep);
+        if (Double.isNaN(f.lr())) return;   // the step was called off on the device (see Updates)
+        OptimCpu.sgd(param, grad, momentumBuf, f);
     }
 }

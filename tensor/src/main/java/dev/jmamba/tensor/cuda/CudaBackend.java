@@ -257,5 +257,9 @@ public final class CudaBackend implements Backend {
         optim.sgd(param, grad, momentumBuf, factors, decayed, nesterov, firstStep);
     }
 
+    @Override public dev.jmamba.tensor.BatchStaging batchStaging(int slots, DType[] dtypes, int[][] shapes) {
+        return new CudaStaging(this, slots, dtypes, shapes);
+    }
+
     @Override public String toString() { return "CudaBackend(" + context + ")"; }
 }

@@ -63,6 +63,9 @@ public final class CudaDriver {
     private static final MethodHandle CU_EVENT_SYNCHRONIZE = h("cuEventSynchronize", JAVA_LONG);
     private static final MethodHandle CU_EVENT_ELAPSED_TIME = h("cuEventElapsedTime", ADDRESS, JAVA_LONG, JAVA_LONG);
     private static final MethodHandle CU_EVENT_DESTROY = h("cuEventDestroy_v2", JAVA_LONG);
+    private static final MethodHandle CU_STREAM_WAIT_EVENT = h("cuStreamWaitEvent", JAVA_LONG, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle CU_MEM_HOST_ALLOC = h("cuMemHostAlloc", ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle CU_MEM_FREE_HOST = h("cuMemFreeHost", JAVA_LONG);
     private static final MethodHandle CU_MEM_ALLOC = h("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
     private static final MethodHandle CU_MEM_FREE = h("cuMemFree_v2", JAVA_LONG);
     private static final MethodHandle CU_MEM_GET_INFO = h("cuMemGetInfo_v2", ADDRESS, ADDRESS);
@@ -248,7 +251,28 @@ public final class CudaDriver {
         catch (Throwable t) { throw rethrow(t); }
     }
 
+    /** cuStreamWaitEvent: work queued on {@code stream} after this call waits for the event's recorded work. */
+    public static void streamWaitEvent(long stream, long event) {
+        try { CudaCheck.driver((int) CU_STREAM_WAIT_EVENT.invokeExact(stream, event, 0), "cuStreamWaitEvent"); }
+        catch (Throwable t) { throw rethrow(t); }
+    }
+
     // ---- memory -------------------------------------------------------------------------------
+
+    /** cuMemHostAlloc (flags 0): {@code bytes} of page-locked host memory, the address as a long. */
+    public static long memHostAlloc(long bytes) {
+        try {
+            MemorySegment out = Scratch.get();
+            CudaCheck.driver((int) CU_MEM_HOST_ALLOC.invokeExact(out, bytes, 0), "cuMemHostAlloc");
+            return outLong(out);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** cuMemFreeHost. */
+    public static void memFreeHost(long address) {
+        try { CudaCheck.driver((int) CU_MEM_FREE_HOST.invokeExact(address), "cuMemFreeHost"); }
+        catch (Throwable t) { throw rethrow(t); }
+    }
 
     /** cuMemAlloc_v2: a device pointer to {@code bytes} bytes (256-byte aligned). */
     public static long memAlloc(long bytes) {

@@ -121,4 +121,23 @@ class OptimKernelsGpuTest {
             assertSameBits(buf, gbuf, what + " momentum_buffer");
         }
     }
+
+    /** A NaN step size (AdamW) or lr (SGD) in the device factors calls the update off: nothing changes, even with a NaN gradient. */
+    @Test
+    void nanGateInTheDeviceFactorsLeavesEverythingUntouched() {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            Tensor p = onGpu(values(21, 0, -1, 1, dtype), 0), m = onGpu(values(22, 0, -0.1, 0.1, dtype), 0), v = onGpu(values(23, 0, 0, 1, dtype), 0);
+            Tensor nanGrad = Tensor.full(Double.NaN, dtype, GPU, N), buf = onGpu(values(24, 0, -1, 1, dtype), 0);
+            Tensor p0 = p.to(Device.CPU), m0 = m.to(Device.CPU), v0 = v.to(Device.CPU), b0 = buf.to(Device.CPU);
+            double[] f = Updates.AdamwFactors.derive(1e-3, 0.9, 0.999, 1e-8, 0.05, 0.1, 0.001).values();
+            f[Updates.AdamwFactors.STEP_SIZE] = Double.NaN;
+            Updates.adamw(p, nanGrad, m, v, Tensor.of(f, f.length).to(GPU));
+            double[] sf = {Double.NaN, 0.9, 1, 0.01};
+            Updates.sgd(p, nanGrad, buf, Tensor.of(sf, sf.length).to(GPU), true, false, false);
+            assertSameBits(p0, p, dtype + " param");
+            assertSameBits(m0, m, dtype + " exp_avg");
+            assertSameBits(v0, v, dtype + " exp_avg_sq");
+            assertSameBits(b0, buf, dtype + " momentum_buffer");
+        }
+    }
 }

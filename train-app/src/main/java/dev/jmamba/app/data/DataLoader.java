@@ -65,6 +65,7 @@ public final class DataLoader implements AutoCloseable {
     private final MixupCutmix mixing;
     private final Options options;
     private final ExecutorService executor;
+    private final StageTimes times = new StageTimes();
 
     /**
      * @param mixing batch-level mixup / cutmix, or null for none (then {@link Batch#softTargets()} is null)
@@ -93,6 +94,11 @@ public final class DataLoader implements AutoCloseable {
 
     public Options options() {
         return options;
+    }
+
+    /** The (C, H, W) shape of every image of a batch. */
+    public int[] pipelineShape() {
+        return new int[] {pipeline.channels(), pipeline.height(), pipeline.width()};
     }
 
     /** Batches per epoch: N / B rounded down with dropLast, else up. */
@@ -143,26 +149,52 @@ public final class DataLoader implements AutoCloseable {
                 pipeline.channels(), pipeline.height(), pipeline.width(), epoch, batchIndex);
     }
 
+    /** True when samples go through the fused decode-and-transform path ({@link Dataset#loadFused}). */
+    public boolean fused() {
+        return pipeline.fused() != null && dataset.supportsFused();
+    }
+
+    /** Per-stage times of this loader since it was made or last {@link StageTimes#reset() reset}. */
+    public StageTimes stageTimes() {
+        return times;
+    }
+
     /** Loads and transforms samples [from, to) of the batch into its arrays. */
     private void fillSamples(Batch batch, int from, int to) {
         int length = pipeline.imageLength();
+        boolean fused = fused();
         for (int k = from; k < to; k++) {
             int index = batch.indices()[k];
+            if (fused) {
+                batch.labels()[k] = dataset.loadFused(index, pipeline.fused(), () -> Seeds.forSample(options.seed(), batch.epoch(), index),
+                        batch.images(), k * length, times);
+                times.sample();
+                continue;
+            }
+            long t0 = System.nanoTime();
             Sample sample = dataset.load(index);
+            long t1 = System.nanoTime();
             FloatImage image = pipeline.transform().apply(sample.image(), Seeds.forSample(options.seed(), batch.epoch(), index));
+            long t2 = System.nanoTime();
             if (image.channels() != pipeline.channels() || image.height() != pipeline.height() || image.width() != pipeline.width()) {
                 throw new DataException("the sample pipeline turned sample " + index + " of " + dataset.description() + " into "
                         + image.shapeText() + " but the loader expects (" + pipeline.channels() + ", " + pipeline.height() + ", " + pipeline.width() + ")");
             }
             System.arraycopy(image.data(), 0, batch.images(), k * length, length);
             batch.labels()[k] = sample.label();
+            times.decode(t1 - t0);
+            times.transform(t2 - t1);
+            times.collate(System.nanoTime() - t2);
+            times.sample();
         }
     }
 
     private Batch finish(Batch batch) {
         if (mixing == null) return batch;
+        long t0 = System.nanoTime();
         MixupCutmix.Result mixed = mixing.apply(batch.images(), batch.labels(), batch.channels(), batch.height(), batch.width(),
                 Seeds.forBatch(options.seed(), batch.epoch(), batch.batchIndex()));
+        times.collate(System.nanoTime() - t0);
         return new Batch(batch.images(), batch.labels(), mixed.softTargets(), batch.indices(), batch.channels(), batch.height(),
                 batch.width(), batch.epoch(), batch.batchIndex());
     }
@@ -207,7 +239,15 @@ public final class DataLoader implements AutoCloseable {
             topUp();
             CompletableFuture<Batch> head = inFlight.poll();
             int batchIndex = nextToReturn++;
+            long t0 = System.nanoTime();
             Batch batch = await(head, batchIndex);
+            long waited = System.nanoTime() - t0;
+            int readyBehind = 0;
+            for (CompletableFuture<Batch> f : inFlight) {
+                if (!f.isDone()) break;
+                readyBehind++;
+            }
+            times.batch(waited, readyBehind);
             topUp();
             return batch;
         }

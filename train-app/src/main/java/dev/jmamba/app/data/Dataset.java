@@ -35,6 +35,23 @@ public interface Dataset {
     /** Decodes sample {@code index} (0 ≤ index &lt; size()). */
     Sample load(int index);
 
+    /** True when {@link #loadFused} is offered (image folders). */
+    default boolean supportsFused() {
+        return false;
+    }
+
+    /**
+     * Decodes sample {@code index} and transforms it with {@code crop} straight into
+     * {@code dst[offset, offset + 3·S·S)}, drawing from a stream {@code rngs} gives (a fresh one
+     * per attempt, should the image be replaced); returns its label. The result equals
+     * {@code crop.composed()} applied to {@link #load}'s image with that stream (see
+     * {@link FusedCrop} for DCT scaling). {@code times} receives the stage times (may be null).
+     */
+    default int loadFused(int index, FusedCrop crop, java.util.function.Supplier<java.util.SplittableRandom> rngs, float[] dst, int offset,
+                          StageTimes times) {
+        throw new UnsupportedOperationException(description() + " has no fused decode path");
+    }
+
     /** The label of sample {@code index} without decoding the image. */
     int label(int index);
 

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -18,7 +20,9 @@ import java.util.stream.Stream;
  * An ImageNet-layout folder split: {@code DIR/train/<class>/<image>} and {@code DIR/val/<class>/<image>}.
  * Classes are the sub-folder names of {@code DIR/train}, sorted; labels are their positions. Images are the
  * files with an image extension (jpg, jpeg, png, bmp, gif; any case), sorted by class then by name, and
- * are decoded to RGB with javax.imageio on every {@link #load}.
+ * are decoded to RGB on every {@link #load} ({@link ImageDecoding}: JPEGs with TurboJPEG where it is
+ * available, unless {@link #withDecoder} says otherwise; everything else with javax.imageio).
+ * {@link #loadFused} decodes and transforms in one pass ({@link FusedCrop}).
  *
  * <p><b>Corrupt images.</b> An image that cannot be decoded (unreadable, not an image, truncated,
  * damaged, or larger than {@link ImageLimits} allow, which is checked from its header) never stops a run: {@link #load} logs one
@@ -36,15 +40,45 @@ public final class ImageFolder implements Dataset {
     private final List<String> classNames;
     private final Path[] files;
     private final int[] labels;
-    private final Set<Path> badFiles = ConcurrentHashMap.newKeySet();
-    private final AtomicLong skipped = new AtomicLong();
+    private final Set<Path> badFiles;
+    private final AtomicLong skipped;
+    private final ImageDecoding.Decoder decoder;
 
-    private ImageFolder(Path root, String split, List<String> classNames, Path[] files, int[] labels) {
+    private ImageFolder(Path root, String split, List<String> classNames, Path[] files, int[] labels, Set<Path> badFiles,
+                        AtomicLong skipped, ImageDecoding.Decoder decoder) {
         this.root = root;
         this.split = split;
         this.classNames = classNames;
         this.files = files;
         this.labels = labels;
+        this.badFiles = badFiles;
+        this.skipped = skipped;
+        this.decoder = decoder;
+    }
+
+    /** This split read with {@code decoder} for JPEGs (sharing the record of unreadable files). */
+    public ImageFolder withDecoder(ImageDecoding.Decoder decoder) {
+        decoder.usesTurboJpeg(); // fails now, naming the reason, when TurboJPEG is asked for but missing
+        return new ImageFolder(root, split, classNames, files, labels, badFiles, skipped, decoder);
+    }
+
+    /** The first {@code n} of {@code n} evenly spaced images (index i · size / n), or this split when n ≥ size. */
+    public ImageFolder evenlySpaced(int n) {
+        if (n < 1) throw new IllegalArgumentException("expected at least 1 image, got " + n);
+        if (n >= files.length) return this;
+        Path[] f = new Path[n];
+        int[] l = new int[n];
+        for (int i = 0; i < n; i++) {
+            int j = (int) ((long) i * files.length / n);
+            f[i] = files[j];
+            l[i] = labels[j];
+        }
+        return new ImageFolder(root, split, classNames, f, l, badFiles, skipped, decoder);
+    }
+
+    /** The JPEG decoder choice. */
+    public ImageDecoding.Decoder decoder() {
+        return decoder;
     }
 
     /** The training split, {@code dir/train}. */
@@ -108,7 +142,8 @@ public final class ImageFolder implements Dataset {
             throw new DataException(splitDir + ": no images found (looked for " + String.join("/", EXTENSIONS.stream().sorted().toList())
                     + " files in " + classNames.size() + " class folders)");
         }
-        return new ImageFolder(dir, split, classNames, files.toArray(Path[]::new), labels.stream().mapToInt(Integer::intValue).toArray());
+        return new ImageFolder(dir, split, classNames, files.toArray(Path[]::new), labels.stream().mapToInt(Integer::intValue).toArray(),
+                ConcurrentHashMap.newKeySet(), new AtomicLong(), ImageDecoding.Decoder.AUTO);
     }
 
     private static boolean isImageFile(Path p) {
@@ -153,16 +188,48 @@ public final class ImageFolder implements Dataset {
             Path file = files[i];
             if (badFiles.contains(file)) continue;
             try {
-                return new Sample(ImageDecoding.readRgb(file), labels[i]);
+                return new Sample(ImageDecoding.readRgb(file, decoder), labels[i]);
             } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
-                if (badFiles.add(file)) {
-                    skipped.incrementAndGet();
-                    LOG.log(Level.WARNING, "skipping unreadable image " + file + ": " + e.getMessage()
-                            + "; the next readable image of the split is used in its place");
-                }
+                unreadable(file, e);
             }
         }
         throw new DataException(root.resolve(split) + ": none of the " + files.length + " images could be decoded");
+    }
+
+    @Override public boolean supportsFused() {
+        return true;
+    }
+
+    /**
+     * Decodes sample {@code index} and transforms it with {@code crop} into dst (see
+     * {@link Dataset#loadFused}); a corrupt image is replaced by the next readable one, as in
+     * {@link #load}, and transformed with a fresh stream from {@code rngs} as {@link #load}'s would be.
+     */
+    @Override public int loadFused(int index, FusedCrop crop, Supplier<SplittableRandom> rngs, float[] dst, int offset, StageTimes times) {
+        Dataset.checkIndex(this, index);
+        for (int step = 0; step < files.length; step++) {
+            int i = (index + step) % files.length;
+            Path file = files[i];
+            if (badFiles.contains(file)) continue;
+            long t0 = System.nanoTime();
+            try {
+                ImageDecoding.Opened image = ImageDecoding.open(file, decoder);
+                if (times != null) times.decode(System.nanoTime() - t0);
+                crop.apply(image, rngs.get(), dst, offset, times);
+                return labels[i];
+            } catch (IOException | RuntimeException | OutOfMemoryError e) { // one bad file must never stop a run
+                unreadable(file, e);
+            }
+        }
+        throw new DataException(root.resolve(split) + ": none of the " + files.length + " images could be decoded");
+    }
+
+    private void unreadable(Path file, Throwable e) {
+        if (badFiles.add(file)) {
+            skipped.incrementAndGet();
+            LOG.log(Level.WARNING, "skipping unreadable image " + file + ": " + e.getMessage()
+                    + "; the next readable image of the split is used in its place");
+        }
     }
 
     /** Number of distinct image files found unreadable so far (for the {@code skipped_images} metric). */

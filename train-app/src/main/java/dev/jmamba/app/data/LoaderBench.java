@@ -2,44 +2,84 @@ package dev.jmamba.app.data;
 
 import dev.jmamba.vision.image.Resampler;
 
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
 
 /**
- * Throughput of the training input pipeline on ImageNet-like files: writes {@code images} random-content
- * JPEGs of 500×375 into an ImageNet-layout folder in a temp dir (smooth colour gradients plus noise, so
- * they compress and decode like photos rather than pure noise), then runs the training pipeline (decode,
- * RandomResizedCrop 224 bicubic, flip, normalise; no erasing, no mixup) through a {@link DataLoader} with W
- * workers for one epoch after a warm-up epoch, and reports images per second.
- * Usage: {@code LoaderBench [images=512] [workers=1,2] [batch=32]}; prints one JSON line per worker count.
+ * Throughput of the training input pipeline on an ImageNet-layout folder ({@code jmamba bench loader}):
+ * the training pipeline (decode, RandomResizedCrop, flip, normalise; no erasing, no mixup) through a
+ * {@link DataLoader} with W workers, timed over one epoch after a short warm-up, with the loader's
+ * per-stage times ({@link StageTimes}) and the process CPU time it took (img_per_cpu_s: the rate per core,
+ * which a busy shared machine distorts less than img/s). {@link #writeJpegFolder} makes the default data: random-content
+ * 500×375 JPEGs (smooth colour gradients plus noise, so they compress and decode like photos).
+ *
+ * <p>Pipelines: {@code imageio} (ImageIO decode, then the composed float transforms: the reference),
+ * {@code turbojpeg} (TurboJPEG decode, composed transforms), {@code fused} (TurboJPEG where available,
+ * then the one-pass {@link FusedCrop} with DCT-domain downscaling of large crops).
  */
 public final class LoaderBench {
 
-    /** One measurement. */
-    public record Result(int workers, int images, double seconds, double imagesPerSecond) {
+    /** The pipelines {@link #measure} knows. */
+    public enum Pipeline {
+        IMAGEIO, TURBOJPEG, FUSED;
+
+        public static Pipeline parse(String name) {
+            for (Pipeline p : values()) if (p.name().equalsIgnoreCase(name.trim())) return p;
+            throw new IllegalArgumentException("unknown pipeline '" + name + "' (expected imageio, turbojpeg or fused)");
+        }
+
+        public String label() { return name().toLowerCase(Locale.ROOT); }
+    }
+
+    /**
+     * One measurement: images per second over the timed epoch and the loader's stage times in it
+     * (decode / augment / collate ms per image summed over threads, wait ms per batch on the consumer side,
+     * and how many further batches were already finished when one was handed out).
+     */
+    public record Result(Pipeline pipeline, String decoder, Resampler.Filter filter, int workers, int prefetch, int batchSize, int images,
+                         double seconds, double imagesPerSecond, double cpuSeconds, StageTimes.Snapshot stages) {
         public String json() {
-            return String.format(Locale.ROOT, "{\"bench\":\"loader\",\"workers\":%d,\"images\":%d,\"seconds\":%.3f,\"img_per_s\":%.1f,\"img_per_s_per_worker\":%.1f}",
-                    workers, images, seconds, imagesPerSecond, imagesPerSecond / workers);
+            return String.format(Locale.ROOT, "{\"bench\":\"loader\",\"pipeline\":\"%s\",\"decoder\":\"%s\",\"filter\":\"%s\",\"workers\":%d,"
+                            + "\"prefetch\":%d,\"batch\":%d,\"images\":%d,\"seconds\":%.3f,\"img_per_s\":%.1f,\"img_per_s_per_worker\":%.1f,"
+                            + "\"decode_ms\":%.3f,\"augment_ms\":%.3f,\"collate_ms\":%.3f,\"wait_ms_per_batch\":%.2f,\"ready_batches\":%.2f,"
+                            + "\"cpu_ms_per_image\":%.3f,\"img_per_cpu_s\":%.1f,\"cores\":%d}",
+                    pipeline.label(), decoder, filter.name().toLowerCase(Locale.ROOT), workers, prefetch, batchSize, images, seconds,
+                    imagesPerSecond, imagesPerSecond / workers, stages.decodeMs(), stages.transformMs(), stages.collateMs(), stages.waitMs(),
+                    stages.readyBehind(), cpuSeconds * 1e3 / images, images / cpuSeconds, Runtime.getRuntime().availableProcessors());
+        }
+
+        public String text() {
+            return String.format(Locale.ROOT, "loader %-9s (%s decode, %s) workers %2d: %8.1f img/s (%6.1f per worker, %6.1f per CPU second);"
+                            + " per image: decode %.2f ms, augment %.2f ms, collate %.3f ms (wall time in the threads); consumer waited %.1f ms per batch",
+                    pipeline.label(), decoder, filter.name().toLowerCase(Locale.ROOT), workers, imagesPerSecond, imagesPerSecond / workers,
+                    images / cpuSeconds, stages.decodeMs(), stages.transformMs(), stages.collateMs(), stages.waitMs());
         }
     }
 
     private LoaderBench() {
     }
 
-    /** Writes {@code images} JPEGs of width × height spread over {@code classes} class folders of {@code dir/train}. */
+    /**
+     * Writes {@code images} JPEGs of width × height spread over {@code classes} class folders of
+     * {@code dir/train}, in parallel on the common pool; image i is drawn from its own stream
+     * (seed, i), so the files do not depend on the thread count.
+     */
     public static void writeJpegFolder(Path dir, int images, int classes, int width, int height, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
+        writeJpegFolder(dir, "train", images, classes, width, height, seed);
+    }
+
+    /** As {@link #writeJpegFolder(Path, int, int, int, int, long)} into {@code dir/split}. */
+    public static void writeJpegFolder(Path dir, String split, int images, int classes, int width, int height, long seed) {
         try {
-            for (int c = 0; c < classes; c++) Files.createDirectories(dir.resolve("train").resolve("class" + c));
-            for (int i = 0; i < images; i++) {
+            for (int c = 0; c < classes; c++) Files.createDirectories(dir.resolve(split).resolve("class" + c));
+            java.util.stream.IntStream.range(0, images).parallel().forEach(i -> {
+                SplittableRandom rng = Seeds.forSample(seed, 0, i);
                 BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
                 double fx = rng.nextDouble(0.005, 0.05);
                 double fy = rng.nextDouble(0.005, 0.05);
@@ -52,49 +92,59 @@ public final class LoaderBench {
                         img.setRGB(x, y, (r << 16) | (g << 8) | b);
                     }
                 }
-                Path file = dir.resolve("train").resolve("class" + (i % classes)).resolve(String.format("img%05d.jpg", i));
-                if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no JPEG writer available");
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(dir + ": cannot write benchmark images (" + e.getMessage() + ")", e);
+                Path file = dir.resolve(split).resolve("class" + (i % classes)).resolve(String.format("img%05d.jpg", i));
+                try {
+                    if (!ImageIO.write(img, "jpg", file.toFile())) throw new IOException("no JPEG writer available");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw new UncheckedIOException(dir + ": cannot write benchmark images (" + e.getMessage() + ")",
+                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
         }
     }
 
-    /** Measures one epoch over {@code data} with {@code workers} threads (after one warm-up epoch). */
-    public static Result measure(Dataset data, int workers, int batchSize) {
-        SamplePipeline pipeline = SamplePipeline.imagenetTrain(data, 224, Resampler.Filter.BICUBIC, 0);
-        DataLoader.Options options = new DataLoader.Options(batchSize, true, true, workers, 2 * workers + 2, 7);
-        try (DataLoader loader = new DataLoader(data, pipeline, null, options)) {
-            drain(loader, 0);
+    /**
+     * Measures one epoch over {@code data} with {@code workers} threads and prefetch 2W + 2, after a
+     * warm-up of W + 4 batches (JIT, thread start, file cache).
+     */
+    public static Result measure(ImageFolder folder, Pipeline pipeline, Resampler.Filter filter, int workers, int batchSize) {
+        ImageDecoding.Decoder decoder = switch (pipeline) {
+            case IMAGEIO -> ImageDecoding.Decoder.IMAGEIO;
+            case TURBOJPEG -> ImageDecoding.Decoder.TURBOJPEG;
+            case FUSED -> ImageDecoding.Decoder.AUTO;
+        };
+        ImageFolder source = folder.withDecoder(decoder);
+        SamplePipeline p = SamplePipeline.imagenetTrain(source, 224, filter, 0);
+        if (pipeline != Pipeline.FUSED) p = p.unfused();
+        int prefetch = 2 * workers + 2;
+        DataLoader.Options options = new DataLoader.Options(batchSize, true, true, workers, prefetch, 7);
+        try (DataLoader loader = new DataLoader(source, p, null, options)) {
+            drain(loader, 0, Math.min(loader.batchesPerEpoch(), workers + 4));
+            loader.stageTimes().reset();
+            long cpu0 = processCpuNanos();
             long start = System.nanoTime();
-            int images = drain(loader, 1);
+            int images = drain(loader, 1, Integer.MAX_VALUE);
             double seconds = (System.nanoTime() - start) / 1e9;
-            return new Result(workers, images, seconds, images / seconds);
+            double cpu = (processCpuNanos() - cpu0) / 1e9;
+            return new Result(pipeline, decoder.usesTurboJpeg() ? "turbojpeg" : "imageio", filter, workers, prefetch, batchSize, images,
+                    seconds, images / seconds, cpu, loader.stageTimes().snapshot());
         }
     }
 
-    private static int drain(DataLoader loader, int epoch) {
+    /** CPU time of the whole process (all threads, GC and JIT included), or NaN-free 0 where the JVM does not say. */
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
+    }
+
+    private static int drain(DataLoader loader, int epoch, int maxBatches) {
         int images = 0;
         try (DataLoader.EpochIterator it = loader.epoch(epoch)) {
-            while (it.hasNext()) images += it.next().size();
+            for (int b = 0; b < maxBatches && it.hasNext(); b++) images += it.next().size();
         }
         return images;
-    }
-
-    public static void main(String[] args) throws IOException {
-        int images = args.length > 0 ? Integer.parseInt(args[0]) : 512;
-        String[] workerCounts = (args.length > 1 ? args[1] : "1,2").split(",");
-        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
-        Path dir = Files.createTempDirectory("jmamba-loader-bench");
-        try {
-            writeJpegFolder(dir, images, 4, 500, 375, 1);
-            ImageFolder data = ImageFolder.train(dir);
-            for (String w : workerCounts) System.out.println(measure(data, Integer.parseInt(w.trim()), batch).json());
-        } finally {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
     }
 
     private static int clamp(double v) {

@@ -18,14 +18,40 @@ import dev.jmamba.vision.image.ImageTransform;
  * </ul>
  * RandAugment from the recipe is not part of these pipelines.
  *
+ * <p>The ImageNet presets also carry {@link #fused()}: the same transforms done in one pass from
+ * decoded bytes ({@link FusedCrop}), which the loader uses for data sets that offer it
+ * ({@link Dataset#loadFused}); the composed {@code transform} stays the reference and the path for
+ * every other data set.
+ *
  * @param transform the transform, producing images of shape (channels, height, width)
+ * @param fused     the same transforms fused, or null
  */
-public record SamplePipeline(ImageTransform transform, int channels, int height, int width) {
+public record SamplePipeline(ImageTransform transform, int channels, int height, int width, FusedCrop fused) {
 
     public SamplePipeline {
         if (channels <= 0 || height <= 0 || width <= 0) {
             throw new IllegalArgumentException("pipeline output shape must be positive, got (" + channels + ", " + height + ", " + width + ")");
         }
+        if (fused != null && (channels != 3 || height != fused.size() || width != fused.size())) {
+            throw new IllegalArgumentException("the fused transforms give (3, " + fused.size() + ", " + fused.size() + ") but the pipeline is ("
+                    + channels + ", " + height + ", " + width + ")");
+        }
+    }
+
+    /** A pipeline without a fused form. */
+    public SamplePipeline(ImageTransform transform, int channels, int height, int width) {
+        this(transform, channels, height, width, null);
+    }
+
+    /** This pipeline without its fused form (the loader then runs the composed transforms). */
+    public SamplePipeline unfused() {
+        return new SamplePipeline(transform, channels, height, width, null);
+    }
+
+    /** This pipeline with DCT-domain downscaling of large JPEGs allowed or not (see {@link FusedCrop}). */
+    public SamplePipeline withDctScaling(boolean allowed) {
+        return fused == null ? this : new SamplePipeline(transform, channels, height, width,
+                new FusedCrop(fused.geometry(), fused.flipProbability(), fused.normalization(), fused.tail(), allowed));
     }
 
     /** Floats per output image, C * H * W. */
@@ -38,15 +64,19 @@ public record SamplePipeline(ImageTransform transform, int channels, int height,
         ImageTransform t = RandomResizedCrop.imagenet(resolution, filter)
                 .then(ImageTransform.horizontalFlip(0.5))
                 .then(ImageTransform.normalize(data.normalization()));
-        if (erasingProbability > 0) t = t.then(new RandomErasing(erasingProbability));
-        return new SamplePipeline(t, data.channels(), resolution, resolution);
+        RandomErasing erasing = erasingProbability > 0 ? new RandomErasing(erasingProbability) : null;
+        if (erasing != null) t = t.then(erasing);
+        FusedCrop f = data.channels() != 3 ? null
+                : new FusedCrop(RandomResizedCrop.imagenet(resolution, filter), 0.5, data.normalization(), erasing, true);
+        return new SamplePipeline(t, data.channels(), resolution, resolution, f);
     }
 
     /** Evaluation pipeline for variable-size RGB images: resize to R / 0.875, centre crop R, normalise. */
     public static SamplePipeline imagenetEval(Dataset data, int resolution, Resampler.Filter filter) {
-        ImageTransform t = new ResizeCenterCrop(resolution, ResizeCenterCrop.DEFAULT_CROP_FRACTION, filter)
-                .then(ImageTransform.normalize(data.normalization()));
-        return new SamplePipeline(t, data.channels(), resolution, resolution);
+        ResizeCenterCrop crop = new ResizeCenterCrop(resolution, ResizeCenterCrop.DEFAULT_CROP_FRACTION, filter);
+        ImageTransform t = crop.then(ImageTransform.normalize(data.normalization()));
+        FusedCrop f = data.channels() != 3 ? null : new FusedCrop(crop, 0, data.normalization(), null, true);
+        return new SamplePipeline(t, data.channels(), resolution, resolution, f);
     }
 
     /**

@@ -51,6 +51,13 @@ final class SubsetDataset implements Dataset {
 
     @Override public int label(int index) { return base.label(map(index)); }
 
+    @Override public boolean supportsFused() { return base.supportsFused(); }
+
+    @Override public int loadFused(int index, dev.jmamba.app.data.FusedCrop crop, java.util.function.Supplier<java.util.SplittableRandom> rngs,
+                                   float[] dst, int offset, dev.jmamba.app.data.StageTimes times) {
+        return base.loadFused(map(index), crop, rngs, dst, offset, times);
+    }
+
     @Override public Normalization normalization() { return base.normalization(); }
 
     @Override public String description() { return base.description() + ", a fixed random " + n + " of them"; }

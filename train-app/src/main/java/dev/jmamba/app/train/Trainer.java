@@ -11,26 +11,19 @@ import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.nn.ActivationCheckpointing;
 import dev.jmamba.vision.models.ModelRegistry;
-import dev.jmamba.autograd.Var;
 import dev.jmamba.vision.models.Classifier;
-import dev.jmamba.nn.RandomLayer;
-import dev.jmamba.nn.Losses;
-import dev.jmamba.nn.Parameter;
 import dev.jmamba.optim.AdamW;
 import dev.jmamba.optim.Ema;
-import dev.jmamba.optim.GradClip;
 import dev.jmamba.optim.LrSchedule;
 import dev.jmamba.optim.ParamGroups;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.MemoryStats;
-import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,6 +35,11 @@ import java.util.Map;
  * statistics restored) and is counted; {@code maxNonfinite} such steps in a row stop the run with the
  * last checkpoint left as it was. Resuming from a checkpoint continues bit for bit: the data position,
  * schedule position, optimizer state, model buffers and EMA all come from the checkpoint.
+ *
+ * <p>Steps are queued without host reads ({@link TrainStep}): the loss, the step counts and the
+ * non-finite run are read from the device every step on the CPU (free there) and on a GPU only when
+ * they are needed — a metrics record ({@code logEvery}), a checkpoint, the end of an epoch or of the
+ * run, a stop — so a GPU run notices {@code maxNonfinite} bad steps in a row at the next of those.
  */
 public final class Trainer {
 
@@ -90,13 +88,15 @@ public final class Trainer {
     private final RunConfig.Recipe recipe;
     private final Classifier model;
     private final Classifier emaModel;
-    private final List<Parameter> params;
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final Ema ema;
     private final RunData data;
     private final MixupCutmix mixing;
     private final int numClasses;
+
+    private final boolean hostReadsAreFree;
+    private TrainStep trainStep;   // while the loop runs
 
     private long step;
     private int epoch, batchInEpoch;
@@ -112,12 +112,12 @@ public final class Trainer {
         this.recipe = cfg.recipe();
         this.numClasses = cfg.model().numClasses();
         this.data = RunData.open(cfg.data());
+        this.hostReadsAreFree = opt.device() instanceof Device.Cpu;
         this.model = buildModel(cfg, opt.device());
         if (opt.checkpointActivations() && ActivationCheckpointing.enable(model.module(), true) == 0) {
             throw UserError.usage("--checkpoint-activations: model " + cfg.model().name() + " has no block stages to checkpoint");
         }
         if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
-        this.params = model.module().parameters();
         this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
         long warmup = Math.min(recipe.warmupSteps(), recipe.totalSteps() - 1);
         this.schedule = LrSchedule.warmupCosine(recipe.lr(), warmup, recipe.totalSteps(), recipe.warmupStartLr(), recipe.minLr());
@@ -196,56 +196,71 @@ public final class Trainer {
             }
             if (step > 0) log.write(Map.of("type", "resume", "step", step, "epoch", epoch), null);
             Window window = new Window();
-            while (step < recipe.totalSteps() && !stopRequested()) {
-                progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
-                        (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
-                try (DataLoader.EpochIterator it = trainLoader.epoch(epoch, batchInEpoch)) {
-                    while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
-                        long t0 = System.nanoTime();
-                        Batch batch = it.next();
-                        double lr = schedule.lr(step);
-                        double loss = trainStep(batch, lr);
-                        step++;
-                        batchInEpoch++;
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        trainSeconds += seconds;
-                        window.add(loss, batch.size(), seconds);
-                        progress.step(batchInEpoch, step, window.smoothed, batch.size() / Math.max(seconds, 1e-9), lr);
-                        boolean epochEnd = batchInEpoch == recipe.stepsPerEpoch();
-                        if (step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps()) {
-                            log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
-                            window.reset();
+            int[] image = trainLoader.pipelineShape();
+            TrainStep trainStep = new TrainStep(model, optimizer, ema, recipe.clipGrad(), recipe.labelSmoothing(), opt.device(),
+                    recipe.batchSize(), image, numClasses, mixing != null);
+            this.trainStep = trainStep;
+            trainStep.setConsecutiveNonfinite(consecutiveNonfinite);
+            try {
+                while (step < recipe.totalSteps() && !stopRequested()) {
+                    progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
+                            (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
+                    try (DataLoader.EpochIterator it = trainLoader.epoch(epoch, batchInEpoch)) {
+                        while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
+                            long t0 = System.nanoTime();
+                            Batch batch = it.next();
+                            double lr = schedule.lr(step);
+                            trainStep.run(batch, lr, step);
+                            step++;
+                            batchInEpoch++;
+                            boolean epochEnd = batchInEpoch == recipe.stepsPerEpoch();
+                            boolean logNow = step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps();
+                            boolean checkpointNow = !epochEnd && opt.checkpointEvery() > 0 && step % opt.checkpointEvery() == 0;
+                            // reading the device counters waits for the queued steps: on a GPU only when the numbers are needed
+                            if (hostReadsAreFree || logNow || checkpointNow || stopRequested()) readCounters(window);
+                            double seconds = (System.nanoTime() - t0) / 1e9;
+                            trainSeconds += seconds;
+                            window.addTime(batch.size(), seconds);
+                            progress.step(batchInEpoch, step, window.smoothed, batch.size() / Math.max(seconds, 1e-9), lr);
+                            if (logNow) {
+                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                window.reset();
+                            }
+                            if (consecutiveNonfinite >= opt.maxNonfinite()) {
+                                if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                progress.endEpoch();
+                                throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
+                                        + " steps in a row (up to step " + step + "); " + (lastCheckpointStep >= 0
+                                        ? "the last good checkpoint (step " + lastCheckpointStep + ") is left in " + opt.outDir().resolve(CheckpointStore.DIR_NAME)
+                                        : "no checkpoint was written before that (the run writes one every --checkpoint-every steps and at each epoch end)")
+                                        + "; try a lower --lr or --clip-grad 1");
+                            }
+                            if (window.images > 0 && signalled() && !(step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps())) {
+                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                window.reset();
+                            }
+                            if (epochEnd) {
+                                epoch++;
+                                batchInEpoch = 0;
+                            }
+                            if (checkpointNow) checkpoint();
+                            if (epochEnd) break;
                         }
-                        if (consecutiveNonfinite >= opt.maxNonfinite()) {
-                            if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
-                            progress.endEpoch();
-                            throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
-                                    + " steps in a row (up to step " + step + "); " + (lastCheckpointStep >= 0
-                                    ? "the last good checkpoint (step " + lastCheckpointStep + ") is left in " + opt.outDir().resolve(CheckpointStore.DIR_NAME)
-                                    : "no checkpoint was written before that (the run writes one every --checkpoint-every steps and at each epoch end)")
-                                    + "; try a lower --lr or --clip-grad 1");
-                        }
-                        if (window.images > 0 && signalled() && !(step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps())) {
-                            log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
-                            window.reset();
-                        }
-                        if (epochEnd) {
-                            epoch++;
-                            batchInEpoch = 0;
-                        }
-                        if (!epochEnd && opt.checkpointEvery() > 0 && step % opt.checkpointEvery() == 0) checkpoint();
-                        if (epochEnd) break;
                     }
+                    readCounters(window);
+                    progress.endEpoch();
+                    if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled()) {
+                        lastEval = evaluate(valLoader);
+                        lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
+                        lastEvalStep = step;
+                        log.eval(epoch - (batchInEpoch == 0 ? 1 : 0), step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
+                        progress.line(evalLine(lastEval, lastEmaEval));
+                    }
+                    checkpoint();
                 }
-                progress.endEpoch();
-                if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled()) {
-                    lastEval = evaluate(valLoader);
-                    lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
-                    lastEvalStep = step;
-                    log.eval(epoch - (batchInEpoch == 0 ? 1 : 0), step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
-                    progress.line(evalLine(lastEval, lastEmaEval));
-                }
-                checkpoint();
+            } finally {
+                this.trainStep = null;
+                trainStep.close();
             }
             if (lastEvalStep != step && step >= recipe.totalSteps() && !signalled()) {
                 lastEval = evaluate(valLoader);
@@ -280,40 +295,13 @@ public final class Trainer {
         return opt.stop() != null && opt.stop().requested();
     }
 
-    /** One optimisation step on {@code batch}; returns the loss (NaN or infinite when the step was skipped). */
-    private double trainStep(Batch batch, double lr) {
-        model.module().train(true);
-        RandomLayer.seekAll(model.module(), step);   // dropout / drop-path masks a function of (seed, step): resume-exact
-        try (Scope scope = Scope.open()) {
-            Map<String, Tensor> buffers = new LinkedHashMap<>();
-            for (var e : model.module().namedBuffers().entrySet()) buffers.put(e.getKey(), e.getValue().copy());
-            Tensor x = Tensor.wrap(batch.images(), batch.shape()).to(opt.device());        // (B, C, H, W)
-            Var logits = model.forward(Var.of(x));                                         // (B, K)
-            Var loss = batch.softTargets() != null
-                    ? Losses.softCrossEntropy(logits, Tensor.wrap(batch.softTargets(), batch.size(), numClasses))
-                    : Losses.crossEntropy(logits, batch.labels(), recipe.labelSmoothing());
-            double value = loss.value().item();
-            boolean ok = Double.isFinite(value);
-            if (ok) {
-                loss.backward();
-                double norm = GradClip.clipGlobalNorm(params, recipe.clipGrad() > 0 ? recipe.clipGrad() : Double.POSITIVE_INFINITY);
-                ok = Double.isFinite(norm);
-            }
-            if (ok) {
-                optimizer.setLr(lr);
-                optimizer.step();
-                if (ema != null) ema.update(model.module());
-                consecutiveNonfinite = 0;
-            } else {
-                Map<String, Tensor> live = model.module().namedBuffers();
-                for (var e : buffers.entrySet()) live.get(e.getKey()).copyFrom(e.getValue());
-                nonfinite++;
-                consecutiveNonfinite++;
-                if (Double.isFinite(value)) value = Double.NaN; // finite loss but non-finite gradient: report NaN
-            }
-            optimizer.zeroGrad();
-            return value;
-        }
+    /** Reads the device counters of the steps since the last read into the window and the run's counts. */
+    private void readCounters(Window window) {
+        if (trainStep == null) return;
+        TrainStep.Counters c = trainStep.read();
+        window.addLosses(c);
+        nonfinite += c.nonfiniteSteps();
+        consecutiveNonfinite = (int) Math.min(Integer.MAX_VALUE, c.consecutiveNonfinite());
     }
 
     private Evaluator.Result evaluate(DataLoader valLoader) {
@@ -367,15 +355,20 @@ public final class Trainer {
     /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */
     private static final class Window {
         double lossSum, seconds, smoothed = Double.NaN;
-        int finiteSteps;
+        long finiteSteps;
         long images;
 
-        void add(double loss, int batchImages, double stepSeconds) {
-            if (Double.isFinite(loss)) {
-                lossSum += loss;
-                finiteSteps++;
-                smoothed = Double.isNaN(smoothed) ? loss : 0.9 * smoothed + 0.1 * loss;
+        /** Adds the losses of the steps read from the device (per step on the CPU: the smoothing is per step there). */
+        void addLosses(TrainStep.Counters c) {
+            if (c.finiteSteps() > 0) {
+                lossSum += c.lossSum();
+                finiteSteps += c.finiteSteps();
+                double mean = c.meanLoss();
+                smoothed = Double.isNaN(smoothed) ? mean : 0.9 * smoothed + 0.1 * mean;
             }
+        }
+
+        void addTime(int batchImages, double stepSeconds) {
             images += batchImages;
             seconds += stepSeconds;
         }

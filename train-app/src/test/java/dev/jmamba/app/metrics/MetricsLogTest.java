@@ -110,4 +110,37 @@ class MetricsLogTest {
         }
         assertNotNull(ImageIO.read(CurvesPlot.write(dir).toFile()));
     }
+
+    /** The font-free drawing (used where AWT has no fonts): same size, both series' colours and text ink present. */
+    @Test
+    void plainCurvesNeedNoFontAndShowBothPanels() throws IOException {
+        try (MetricsLog log = new MetricsLog(dir)) {
+            for (int s = 1; s <= 30; s++) log.step(s / 10, s, 2.3 / Math.sqrt(s), 1e-3, 100, null);
+            for (int e = 1; e <= 3; e++) log.eval(e, e * 10L, 2.0 / e, 0.2 * e, 0.5 + 0.1 * e, null);
+        }
+        String old = System.getProperty(CurvesPlot.PLAIN_PROPERTY);
+        System.setProperty(CurvesPlot.PLAIN_PROPERTY, "true");
+        BufferedImage image;
+        try {
+            image = ImageIO.read(CurvesPlot.write(dir).toFile());
+        } finally {
+            if (old == null) System.clearProperty(CurvesPlot.PLAIN_PROPERTY);
+            else System.setProperty(CurvesPlot.PLAIN_PROPERTY, old);
+        }
+        assertEquals(PlainCurves.WIDTH, image.getWidth());
+        assertEquals(PlainCurves.HEIGHT, image.getHeight());
+        int first = 0, second = 0, black = 0;
+        int[] leftRight = new int[2];
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                int rgb = image.getRGB(x, y) & 0xffffff;
+                if (rgb == (PlainCurves.FIRST.getRGB() & 0xffffff)) { first++; leftRight[x < image.getWidth() / 2 ? 0 : 1]++; }
+                if (rgb == (PlainCurves.SECOND.getRGB() & 0xffffff)) second++;
+                if (rgb == 0) black++;
+            }
+        }
+        assertTrue(first > 100 && second > 50, "series drawn: " + first + ", " + second);
+        assertTrue(leftRight[0] > 0 && leftRight[1] > 0, "a series in each panel");
+        assertTrue(black > 100, "titles and axis numbers drawn with the pixel font");
+    }
 }

@@ -99,11 +99,15 @@ public final class Resampler {
      * The normalised filter taps for one axis: output i reads input [first[i], first[i] + count[i]) with
      * weights[i * maxTaps + k]. Mirrors PIL's precompute_coeffs.
      */
-    static final class Taps {
-        final int[] first;
-        final int[] count;
-        final float[] weights;
-        final int maxTaps;
+    public static final class Taps {
+        /** Per output: the first input index it reads (do not modify; shared with the resampler's own use). */
+        public final int[] first;
+        /** Per output: how many inputs it reads. */
+        public final int[] count;
+        /** Per output i: its weights at [i · maxTaps, i · maxTaps + count[i]). */
+        public final float[] weights;
+        /** Stride of {@link #weights} per output. */
+        public final int maxTaps;
 
         private Taps(int[] first, int[] count, float[] weights, int maxTaps) {
             this.first = first;
@@ -112,7 +116,8 @@ public final class Resampler {
             this.maxTaps = maxTaps;
         }
 
-        static Taps of(int inSize, int outSize, Filter filter) {
+        /** The taps that resize an axis of {@code inSize} pixels to {@code outSize} (used by fused resamplers that must agree bit for bit). */
+        public static Taps of(int inSize, int outSize, Filter filter) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = filter.support * filterScale;

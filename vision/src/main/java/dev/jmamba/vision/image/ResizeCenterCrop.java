@@ -19,22 +19,21 @@ public record ResizeCenterCrop(int size, double cropFraction, Resampler.Filter f
     }
 
     @Override public FloatImage apply(FloatImage image, SplittableRandom rng) {
-        int shorter = (int) Math.floor(size / cropFraction);
         int h = image.height();
         int w = image.width();
-        int newH;
-        int newW;
-        if (h <= w) {
-            newH = shorter;
-            newW = (int) ((long) shorter * w / h);
-        } else {
-            newW = shorter;
-            newH = (int) ((long) shorter * h / w);
-        }
+        int[] resized0 = resizedSize(h, w);
+        int newH = resized0[0];
+        int newW = resized0[1];
         FloatImage resized = (newH == h && newW == w) ? image : Resampler.resize(image, newH, newW, filter);
         int top = (int) Math.round((newH - size) / 2.0);
         int left = (int) Math.round((newW - size) / 2.0);
         return crop(resized, top, left, size, size);
+    }
+
+    /** The size {newH, newW} an h × w image is resized to before the centre crop (shorter side floor(size / cropFraction)). */
+    public int[] resizedSize(int h, int w) {
+        int shorter = (int) Math.floor(size / cropFraction);
+        return h <= w ? new int[] {shorter, (int) ((long) shorter * w / h)} : new int[] {(int) ((long) shorter * h / w), shorter};
     }
 
     /** Copies rows [top, top + h) × columns [left, left + w) of {@code src}. */

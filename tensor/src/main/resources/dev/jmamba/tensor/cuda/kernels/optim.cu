@@ -48,12 +48,15 @@ extern "C" __global__ void adamw_update_f64(double* p, const double* g, double* 
 
 // The same AdamW step with its eight factors read from device memory, f = (decay, beta1, 1-beta1, beta2,
 // 1-beta2, inv_sqrt_bias2, eps, step_size) in double: a CUDA graph replays fixed kernel arguments, so
-// per-step values (lr, bias corrections) are written into f before each replay instead.
+// per-step values (lr, bias corrections) are written into f before each replay instead. A NaN step size
+// means the step was called off on the device (e.g. a non-finite gradient): p, m and v stay as they are.
 extern "C" __global__ void adamw_update_dev_f32(float* p, const float* g, float* m, float* v, int n, const double* f) {
+    if (isnan(f[7])) return;
     jm_adamw<float>(p, g, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
 }
 
 extern "C" __global__ void adamw_update_dev_f64(double* p, const double* g, double* m, double* v, int n, const double* f) {
+    if (isnan(f[7])) return;
     jm_adamw<double>(p, g, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
 }
 
@@ -92,10 +95,13 @@ extern "C" __global__ void sgd_update_f64(double* p, const double* g, double* bu
 }
 
 // The same SGD step with its four factors read from device memory, f = (lr, momentum, 1-dampening, weight decay).
+// A NaN lr calls the step off (p and buf stay as they are).
 extern "C" __global__ void sgd_update_dev_f32(float* p, const float* g, float* buf, int n, const double* f, int flags) {
+    if (isnan(f[0])) return;
     jm_sgd<float>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
 }
 
 extern "C" __global__ void sgd_update_dev_f64(double* p, const double* g, double* buf, int n, const double* f, int flags) {
+    if (isnan(f[0])) return;
     jm_sgd<double>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
 }
