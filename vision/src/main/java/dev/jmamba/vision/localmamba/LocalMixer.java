@@ -11,6 +11,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.ssm.conv.CausalConv1d;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.TokenLayout;
@@ -106,7 +107,8 @@ public final class LocalMixer extends Module {
 
     /** conv1d → SiLU → x_proj → dt/B/C → z-gated selective scan of direction k; (B, d_inner, L) each. */
     private Var core(int k, Var xs, Var z) {
-        Var u = convs.get(k).forward(xs).silu();                               // (B, d_inner, L)
+        Conv1d conv = convs.get(k);                                            // causal depthwise: the fused kernel with SiLU
+        Var u = CausalConv1d.apply(xs, conv.weight().var(), conv.bias() == null ? null : conv.bias().var(), true); // (B, d_inner, L)
         Var[] dbc = xProjs.get(k).forward(u.transpose(1, 2)).split(2, dtRank, dState, dState); // (B, L, R|N|N)
         Linear dt = dtProjs.get(k);
         Var delta = dbc[0].matmul(dt.weight().var().transpose(0, 1));          // (B, L, d_inner)
