@@ -131,6 +131,17 @@ public final class CpuBackend implements Backend {
         return LayerNormBackwardCpu.backward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        alive("layerNormChannels", x, weight, bias, scale);
+        return LayerNormChannelsCpu.forward(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        alive("layerNormChannelsBackward", gy, x, mean, rstd, weight, bias, scale);
+        return LayerNormChannelsCpu.backward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         alive("addRmsNormBackward", gy, gSum, sum, rstd, weight);
         return AddRmsNormCpu.backward(gy, gSum, sum, rstd, weight, weightGrad);

@@ -222,6 +222,17 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        enter();
+        return norm.layerNormChannels(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        enter();
+        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         enter();
         return norm.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad);
