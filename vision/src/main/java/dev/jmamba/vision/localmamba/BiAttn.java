@@ -48,7 +48,9 @@ public final class BiAttn extends Module {
      */
     public Var forwardRows(Var y) {
         if (y.rank() != 4) throw new JmambaException("BiAttn: expected rows (K, C, B, L), got rank " + y.rank());
-        Var g = norm.forward(y.permute(0, 2, 3, 1)).mean(true, 2);             // (K, B, 1, C)
+        int k = y.size(0), c = y.size(1), b = y.size(2), l = y.size(3);
+        Var normed = norm.forwardChannels(y.reshape(k, c, b * l), null);       // (K, C, B·L), no permute copies
+        Var g = normed.reshape(k, c, b, l).mean(true, 3).permute(0, 2, 3, 1);  // (K, B, 1, C)
         g = channelSelect.forward(globalReduce.forward(g).gelu()).sigmoid();
         return y.mul(g.permute(0, 3, 1, 2));                                    // gate (K, C, B, 1)
     }

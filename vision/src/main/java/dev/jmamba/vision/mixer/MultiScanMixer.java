@@ -157,8 +157,8 @@ public class MultiScanMixer extends Layer {
         Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
         Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
                 null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
-        Var normed = hNorm.forward(hidden.reshape(b, k, di, l).permute(0, 1, 3, 2)); // (B, K, L, d_inner)
-        Var read = normed.mul(cs.permute(0, 1, 3, 2)).permute(0, 1, 3, 2);   // (B, K, d_inner, L)
+        // h_norm over d_inner of each (direction, token) column times C, as one channels-first node (no permutes)
+        Var read = hNorm.forwardChannels(hidden.reshape(b * k, di, l), cs.reshape(b * k, l)).reshape(b, k, di, l);
         return read.add(xs.mul(ds.var().reshape(1, k, di, 1)));
     }
 
