@@ -41,6 +41,11 @@ public final class LayerNorm extends Layer {
         return ChannelLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), scale, eps);
     }
 
+    /** {@code forward(x) · silu(z)} as one fused node ({@link GatedLayerNorm}); z has x's shape. */
+    public Var forwardGated(Var x, Var z) {
+        return GatedLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), z, eps);
+    }
+
     /** x (..., C) → (..., C). */
     @Override public Var forward(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {

@@ -220,6 +220,29 @@ public interface Backend {
                                        boolean inputGrad, boolean paramGrads, boolean scaleGrad);
 
     /**
+     * Layer norm over the last dim gated by SiLU of z (the gated output norm of GrootV's and Mamba-2's mixers):
+     * <pre>
+     *   y = (x̂ · weight + bias) · silu(z),   x̂ = (x − mean) · rstd   over each row of x (..., C)
+     * </pre>
+     * z has x's shape and any strides (read in place when its rows are evenly spaced with contiguous channels,
+     * e.g. a channel slice of a wider tensor). Returns {y (contiguous), mean, rstd (x.shape[:-1])}; weight and
+     * bias (C) may be null. Equal to {@code layerNorm(x)·silu(z)}.
+     */
+    Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps);
+
+    /**
+     * Backward of {@link #layerNormGated}. With s = silu(z), ln = x̂ · weight + bias and g = gy · s · weight:
+     * <pre>
+     *   gx = rstd · (g − mean(g) − x̂ · mean(g · x̂)),   gz = gy · ln · silu'(z)
+     *   gWeight = Σ gy · s · x̂,   gBias = Σ gy · s        over every row
+     * </pre>
+     * Returns {gx or null, gWeight, gBias (null unless paramGrads), gz or null (gateGrad false)}; column sums in a
+     * fixed order.
+     */
+    Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
+                                    boolean inputGrad, boolean paramGrads, boolean gateGrad);
+
+    /**
      * One AdamW step (PyTorch {@code torch.optim.AdamW}) in place, element by element:
      * <pre>
      *   p = p · (1 − lr·wd)                       (skipped when wd = 0)

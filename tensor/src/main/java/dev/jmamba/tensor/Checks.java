@@ -169,6 +169,27 @@ public final class Checks {
         }
     }
 
+    /** Operands of {@link Backend#layerNormGated}: x (..., C) F32 or F64; z of x's shape; weight, bias (C) or null. */
+    public static void layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z) {
+        String op = "layerNormGated";
+        if (x == null || x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", x == null ? "null" : Shapes.str(x.shapeRef()));
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (z == null) throw new TensorException(op, "a gate tensor z", "null");
+        sameDevice(op, x, z);
+        floating(op, z);
+        if (!Shapes.same(z.shapeRef(), x.shapeRef())) {
+            throw new TensorException.Shape(op, "z of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(z.shapeRef()));
+        }
+        channelVector(op, "weight", weight, x, x.size(-1));
+        channelVector(op, "bias", bias, x, x.size(-1));
+    }
+
+    /** Operands of {@link Backend#layerNormGatedBackward}: as {@link #layerNormGated} plus {@link #layerNormBackward}'s. */
+    public static void layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z) {
+        layerNormGated(x, weight, bias, z);
+        layerNormBackward(gy, x, mean, rstd, weight);
+    }
+
     /** Operands of {@link Backend#unaryGrad}: an op with a fused gradient, x F32 or F64, gy of x's shape on x's device. */
     public static void unaryGrad(UnaryOp op, Tensor x, Tensor gy) {
         String name = "unaryGrad";

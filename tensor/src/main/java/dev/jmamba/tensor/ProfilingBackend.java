@@ -186,6 +186,17 @@ final class ProfilingBackend implements Backend {
         }
     }
 
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        try (var f = op("layer_norm_gated")) { return inner.layerNormGated(x, weight, bias, z, eps); }
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        try (var f = op("layer_norm_gated_backward")) {
+            return inner.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        }
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
     }

@@ -136,9 +136,8 @@ public class MultiScanMixer extends Layer {
                 : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
         Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
         if (zPre == null) return outProj.forward(outNorm.forward(merged));   // (B, H, W, C)
-        // (measured on the H200: recomputing out_norm · SiLU(z) and the hidden-state norm below in backward
-        // saved 6 GiB of FractalMamba-T's 33 but cost 7.6% of its step, past issue 21's 3% budget: not done)
-        return outProj.forward(outNorm.forward(merged).mul(zPre.silu()));   // (B, H, W, C)
+        // out_norm · SiLU(z) as one fused node: saves merged, z and the row statistics, not the normalised rows or SiLU(z)
+        return outProj.forward(outNorm.forwardGated(merged, zPre));         // (B, H, W, C)
     }
 
     /**

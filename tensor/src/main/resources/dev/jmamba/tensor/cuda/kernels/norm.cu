@@ -294,6 +294,112 @@ __device__ void layer_norm_channels_params(const T* gy, const T* x, const T* mea
 JM_NORM_CHANNELS(f32, float)
 JM_NORM_CHANNELS(f64, double)
 
+// ---- Layer norm over the last dim gated by SiLU(z): y = (xhat weight + bias) silu(z) ----------------------------
+// One block per row as layer_norm; z's rows are z_row elements apart (contiguous channels), so a channel slice of a
+// wider tensor is read in place. The gate's sigmoid in T's precision (expf for float), everything else in double.
+template <typename T> __device__ __forceinline__ double jm_gate_sigmoid(T z);
+template <> __device__ __forceinline__ double jm_gate_sigmoid<float>(float z) { return (double)(1.0f / (1.0f + expf(-z))); }
+template <> __device__ __forceinline__ double jm_gate_sigmoid<double>(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+template <typename T>
+__device__ void layer_norm_gated(const T* x, const T* weight, const T* bias, const T* z, long long z_row, T* y,
+                                 T* mean_out, T* rstd_out, int rows, int c, double eps) {
+    __shared__ double shared[32];
+    int row = blockIdx.x;
+    if (row >= rows) return;
+    const T* r = x + (long long)row * c;
+    const T* zr = z + (long long)row * z_row;
+    T* w = y + (long long)row * c;
+    double s = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) s += (double)r[i];
+    double m = jm_block_sum(s, shared) / c;
+    double v = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double d = (double)r[i] - m;
+        v += d * d;
+    }
+    double rs = 1.0 / sqrt(jm_block_sum(v, shared) / c + eps);
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double o = ((double)r[i] - m) * rs;
+        if (weight) o *= (double)weight[i];
+        if (bias) o += (double)bias[i];
+        T zv = zr[i];
+        w[i] = (T)(o * (double)zv * jm_gate_sigmoid<T>(zv));
+    }
+    if (threadIdx.x == 0) {
+        mean_out[row] = (T)m;
+        rstd_out[row] = (T)rs;
+    }
+}
+
+// Backward of layer_norm_gated, mirroring layer_norm_backward with gy replaced by gy silu(z):
+//   gx = rstd (g - mean(g) - xhat mean(g xhat)),  g = gy silu(z) weight;   gz = gy (xhat weight + bias) silu'(z)
+// partial[b, 0:c] / [b, c:2c] collect gy silu(z) xhat and gy silu(z) of the block's rows (as layer_norm_backward).
+// gx and gz may be null.
+template <typename T>
+__device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
+                                          const T* bias, const T* z, long long z_row, T* gx, T* gz, double* partial,
+                                          int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    if (acc)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c, zbase = (long long)row * z_row;
+        double m = (double)mean[row], r = (double)rstd[row];
+        double gsum = 0, dot = 0;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            T zv = z[zbase + i];
+            double sg = jm_gate_sigmoid<T>(zv), zd = (double)zv;
+            double gyv = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            double w = weight ? (double)weight[i] : 1.0;
+            if (gz) gz[base + i] = (T)(gyv * (xhat * w + (bias ? (double)bias[i] : 0.0)) * sg * (1.0 + zd * (1.0 - sg)));
+            double g = gyv * zd * sg;
+            if (acc) {
+                acc[i] += g * xhat;
+                acc[c + i] += g;
+            }
+            g *= w;
+            gsum += g;
+            dot += g * xhat;
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_block_sum(gsum, shared) / c;
+        double mean_gx = jm_block_sum(dot, shared) / c;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            T zv = z[zbase + i];
+            double xhat = ((double)x[base + i] - m) * r;
+            double g = (double)gy[base + i] * (double)zv * jm_gate_sigmoid<T>(zv);
+            if (weight) g *= (double)weight[i];
+            gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+        }
+    }
+    __syncthreads();
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
+}
+
+#define JM_NORM_GATED(TN, T)                                                                                        \
+    extern "C" __global__ void layer_norm_gated_##TN(const T* x, const T* weight, const T* bias, const T* z,         \
+                                                     long long z_row, T* y, T* mean, T* rstd, int rows, int c,      \
+                                                     double eps) {                                                  \
+        layer_norm_gated<T>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                                \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_gated_backward_##TN(const T* gy, const T* x, const T* mean,               \
+                                                              const T* rstd, const T* weight, const T* bias,        \
+                                                              const T* z, long long z_row, T* gx, T* gz,            \
+                                                              double* partial, int rows, int c,                     \
+                                                              int rows_per_block, int use_shared) {                 \
+        layer_norm_gated_backward<T>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,           \
+                                     rows_per_block, use_shared);                                                   \
+    }
+JM_NORM_GATED(f32, float)
+JM_NORM_GATED(f64, double)
+
 #define JM_NORM(TN, T)                                                                                     \
     extern "C" __global__ void layer_norm_##TN(const T* x, const T* weight, const T* bias, T* y, T* mean,  \
                                                T* rstd, int rows, int c, double eps) {                     \
