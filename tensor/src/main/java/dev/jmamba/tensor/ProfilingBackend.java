@@ -175,6 +175,28 @@ final class ProfilingBackend implements Backend {
         try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        try (var f = op("layer_norm_channels")) { return inner.layerNormChannels(x, weight, bias, scale, eps); }
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        try (var f = op("layer_norm_channels_backward")) {
+            return inner.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+        }
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        try (var f = op("layer_norm_gated")) { return inner.layerNormGated(x, weight, bias, z, eps); }
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        try (var f = op("layer_norm_gated_backward")) {
+            return inner.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        }
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
     }

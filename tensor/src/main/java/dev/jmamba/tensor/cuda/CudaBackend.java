@@ -222,6 +222,28 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        enter();
+        return norm.layerNormChannels(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        enter();
+        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        enter();
+        return norm.layerNormGated(x, weight, bias, z, eps);
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        enter();
+        return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         enter();
         return norm.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad);
