@@ -234,6 +234,14 @@ public interface Backend {
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
 
     /**
+     * {@code out[index] = Σ x²} over all elements of {@code x}, squared and summed in double (the
+     * global gradient norm without a squared copy of each gradient). x: (any) contiguous, F32 or F64;
+     * out: (m) contiguous F64 on x's device, 0 ≤ index < m. The summation order is fixed per backend
+     * (same bits on every run), not across backends. Checked by {@link Updates#sumOfSquares}.
+     */
+    void sumOfSquaresInto(Tensor x, Tensor out, int index);
+
+    /**
      * A {@link BatchStaging} ring for this backend's device (arguments checked by
      * {@link BatchStaging#create}); by default the host ring, which wraps the arrays.
      */

@@ -193,6 +193,10 @@ final class ProfilingBackend implements Backend {
         }
     }
 
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(x, out, index); }
+    }
+
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {
         try (var f = op("adamw_update")) { inner.adamwUpdate(param, grad, expAvg, expAvgSq, factors); }
     }

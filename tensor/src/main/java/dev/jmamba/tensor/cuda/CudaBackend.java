@@ -249,6 +249,11 @@ public final class CudaBackend implements Backend {
         optim.adamw(param, grad, expAvg, expAvgSq, factors);
     }
 
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        enter();
+        optim.sumSquares(x, out, index);          // n = 0 writes 0 too
+    }
+
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
                                     boolean firstStep) {
         enter();
