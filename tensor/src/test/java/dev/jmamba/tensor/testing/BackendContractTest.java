@@ -282,6 +282,30 @@ public abstract class BackendContractTest {
         assertArrayEquals(new double[] {0, 0, 0, 5, 5, 5, 0, 0, 0}, base.toDoubleArray());
     }
 
+    /**
+     * Contiguous copies of permuted views large enough for CUDA's tiled transposing copy (dims ≥ 16,
+     * sizes not multiples of 32, an outer dim, a strided destination, 2/4/8-byte elements): exact.
+     */
+    @Test void transposingCopiesAreExact() {
+        int[] shape = {3, 37, 5, 50};
+        int n = 3 * 37 * 5 * 50;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = i % 251 - 125;   // exact in bf16 too
+        for (DType dt : new DType[] {DType.F32, DType.F64, DType.BF16, DType.I32}) {
+            Tensor x = t(v, DType.F64, shape).to(dt);
+            for (int[] perm : new int[][] {{0, 3, 2, 1}, {0, 2, 3, 1}, {3, 1, 2, 0}, {1, 0, 3, 2}}) {
+                Tensor got = x.permute(perm).contiguous();
+                double[] want = Ref.permute(v, shape, perm);
+                assertArrayEquals(want, got.toDoubleArray(), dt + " permute " + java.util.Arrays.toString(perm));
+            }
+            // a strided destination: the permuted values written into every other row of a wider tensor
+            Tensor dst = Tensor.zeros(dt, device(), 3, 50, 5, 74);
+            dst.narrow(3, 0, 37).copyFrom(x.permute(0, 3, 2, 1));
+            double[] got = dst.narrow(3, 0, 37).contiguous().toDoubleArray();
+            assertArrayEquals(Ref.permute(v, shape, new int[] {0, 3, 2, 1}), got, dt + " into a strided destination");
+        }
+    }
+
     @Test void joinsAndPadding() {
         Tensor a = t(new double[] {1, 2, 3, 4}, DType.F64, 2, 2), b = t(new double[] {5, 6}, DType.F64, 2, 1);
         assertArrayEquals(new double[] {1, 2, 5, 3, 4, 6}, Tensor.cat(1, a, b).toDoubleArray());
