@@ -64,6 +64,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("fill")) { inner.fill(dst, value); }
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seeds, index, a, b); }
+    }
+
     @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
         try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seed, a, b); }
     }

@@ -128,6 +128,18 @@ public final class CudaBackend implements Backend {
         tmp.storage().release();
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        enter();
+        if (dst.isContiguous()) {
+            random.fill(dst, kind, seeds, index, a, b);
+            return;
+        }
+        Tensor tmp = strided.empty(dst.dtype(), dst.shape());
+        random.fill(tmp, kind, seeds, index, a, b);
+        strided.copy(tmp, dst);
+        tmp.storage().release();
+    }
+
     @Override public void arange(Tensor dst, double start, double step) {
         enter();
         if (dst.isContiguous()) {
