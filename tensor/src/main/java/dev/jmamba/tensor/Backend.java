@@ -74,6 +74,17 @@ public interface Backend {
     /** Fills a contiguous tensor with counter-based random numbers (same numbers on every device). */
     void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b);
 
+    /**
+     * {@link #fillRandom(Tensor, RandomKind, long, double, double)} with the seed read from
+     * {@code seeds[index]} (I64 (m), contiguous, on dst's device) when the work runs, not when it is
+     * queued: a captured CUDA graph then draws new numbers on each replay once new seeds are written
+     * there. Same numbers as the seed passed by value. By default the seed is read on the host
+     * (free on the CPU); a GPU backend reads it in the kernel. Checked by {@link Tensor#random(RandomKind, Tensor, int, double, double, DType, Device, int...)}.
+     */
+    default void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        fillRandom(dst, kind, seeds.narrow(0, index, 1).toLongArray()[0], a, b);
+    }
+
     /** {@code dst[i] = start + i * step} on a contiguous tensor. */
     void arange(Tensor dst, double start, double step);
 
@@ -283,6 +294,14 @@ public interface Backend {
      * (4) F64 on param's device ({@link Updates.SgdFactors#values()} order); {@code decayed}: wd ≠ 0.
      */
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
+
+    /**
+     * {@code out[index] = Σ x²} over all elements of {@code x}, squared and summed in double (the
+     * global gradient norm without a squared copy of each gradient). x: (any) contiguous, F32 or F64;
+     * out: (m) contiguous F64 on x's device, 0 ≤ index < m. The summation order is fixed per backend
+     * (same bits on every run), not across backends. Checked by {@link Updates#sumOfSquares}.
+     */
+    void sumOfSquaresInto(Tensor x, Tensor out, int index);
 
     /**
      * A {@link BatchStaging} ring for this backend's device (arguments checked by

@@ -64,6 +64,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("fill")) { inner.fill(dst, value); }
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seeds, index, a, b); }
+    }
+
     @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
         try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seed, a, b); }
     }
@@ -213,6 +217,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("sgd_update")) {
             inner.sgdUpdate(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
         }
+    }
+
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(x, out, index); }
     }
 
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {

@@ -179,6 +179,22 @@ public final class CpuBackend implements Backend {
         OptimCpu.adamw(param, grad, expAvg, expAvgSq, f);
     }
 
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        double s = 0;
+        int n = x.numel(), o = x.offset();
+        if (x.dtype() == DType.F32) {
+            float[] a = (float[]) ElementwiseCpu.arr(x);
+            for (int i = 0; i < n; i++) {
+                double v = a[o + i];
+                s += v * v;
+            }
+        } else {
+            double[] a = (double[]) ElementwiseCpu.arr(x);
+            for (int i = 0; i < n; i++) s += a[o + i] * a[o + i];
+        }
+        ((double[]) ElementwiseCpu.arr(out))[out.offset() + index] = s;
+    }
+
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
                                     boolean firstStep) {
         Updates.SgdFactors.checkOperands(param, grad, momentumBuf, nesterov);

@@ -128,6 +128,18 @@ public final class CudaBackend implements Backend {
         tmp.storage().release();
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        enter();
+        if (dst.isContiguous()) {
+            random.fill(dst, kind, seeds, index, a, b);
+            return;
+        }
+        Tensor tmp = strided.empty(dst.dtype(), dst.shape());
+        random.fill(tmp, kind, seeds, index, a, b);
+        strided.copy(tmp, dst);
+        tmp.storage().release();
+    }
+
     @Override public void arange(Tensor dst, double start, double step) {
         enter();
         if (dst.isContiguous()) {
@@ -269,6 +281,11 @@ public final class CudaBackend implements Backend {
         Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
         Updates.checkFactors("adamwUpdate", param, factors, Updates.AdamwFactors.COUNT);
         optim.adamw(param, grad, expAvg, expAvgSq, factors);
+    }
+
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        enter();
+        optim.sumSquares(x, out, index);          // n = 0 writes 0 too
     }
 
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,
