@@ -32,6 +32,13 @@ final class StridedKernels extends Launcher {
     private final KernelArgs unaryGradArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
             StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
     private final KernelArgs binaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4);
+    // unary_contig_f32(x, y, n, op, p0, p1)
+    private final KernelArgs unaryContigArgs = new KernelArgs(8, 8, 4, 4, 8, 8);
+    // unary_grad_contig_f32(x, gy, out, n, op, p0, p1)
+    private final KernelArgs unaryGradContigArgs = new KernelArgs(8, 8, 8, 4, 4, 8, 8);
+    // copy_transpose_bW(src, JmStrides, dst, JmStrides, JmShape, k)
+    private final KernelArgs transposeArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES,
+            StridedLayout.SHAPE_BYTES, 4);
     // (a, b, out, n, op)
     private final KernelArgs contigArgs = new KernelArgs(8, 8, 8, 4, 4);
     // (cond, JmStrides, a, JmStrides, b, JmStrides, out, JmShape, n)
@@ -96,12 +103,43 @@ final class StridedKernels extends Launcher {
             }
             return;
         }
+        if (p.contiguous(0) && p.contiguous(1) && ((sd == DType.F32 && dd == DType.BF16) || (sd == DType.BF16 && dd == DType.F32))) {
+            copyContigArgs.setLong(0, address(src)).setLong(1, address(dst)).setInt(2, p.numel);
+            launch(sd == DType.F32 ? "cast_contig_f32_bf16" : "cast_contig_bf16_f32", (p.numel + 3) / 4, copyContigArgs);
+            return;
+        }
+        int k = sd == dd ? transposedDim(p) : -1;
+        if (k >= 0) {
+            transposeArgs.setLong(0, base(src)).setLong(2, base(dst)).setInt(5, k);
+            p.packStrides(1, transposeArgs.slot(1));
+            p.packStrides(0, transposeArgs.slot(3));
+            p.packShape(transposeArgs.slot(4));
+            int last = p.shape.length - 1;
+            long tiles = (long) Math.ceilDiv(p.shape[k], 32) * Math.ceilDiv(p.shape[last], 32) * (p.numel / ((long) p.shape[k] * p.shape[last]));
+            CudaDriver.launchKernel(function("copy_transpose_b" + sd.bytes()), (int) Math.min(tiles, 1L << 20), 1, 1,
+                    THREADS, 1, 1, 0, context.stream(), transposeArgs);
+            return;
+        }
         copyArgs.setLong(0, base(src)).setLong(2, base(dst)).setInt(5, p.numel);
         p.packStrides(1, copyArgs.slot(1));
         p.packStrides(0, copyArgs.slot(3));
         p.packShape(copyArgs.slot(4));
         String kernel = sd == dd ? "copy_b" + sd.bytes() : "copy_" + suffix(sd) + "_" + suffix(dd);
         launch(kernel, p.numel, copyArgs);
+    }
+
+    /**
+     * The dim k for the tiled transposing copy ({@code copy_transpose_bW} of strided.cu), or -1: dst
+     * (operand 0) steps through the innermost merged dim with stride 1, src (operand 1) does not but
+     * has stride 1 in an outer dim k, and both dims are long enough (≥ 16) for 32×32 tiles to pay.
+     */
+    static int transposedDim(StridedLayout p) {
+        int last = p.shape.length - 1;
+        if (last < 1 || p.strides[0][last] != 1 || p.strides[1][last] == 1 || p.shape[last] < 16) return -1;
+        for (int d = last - 1; d >= 0; d--) {
+            if (p.strides[1][d] == 1) return p.shape[d] >= 16 ? d : -1;
+        }
+        return -1;
     }
 
     /** Every element of the view dst = value (converted like a store of a double). */
@@ -148,6 +186,13 @@ final class StridedKernels extends Launcher {
     private synchronized void unaryKernel(UnaryOp op, Tensor x, Tensor out, double p0, double p1) {
         StridedLayout p = StridedLayout.plan("unary", x.shape(), new int[][] {x.strides()}, new int[] {x.offset()});
         if (p.numel == 0) return;
+        if (x.dtype() == DType.F32 && p.contiguous(0)) {   // float arithmetic, float4 moves (strided.cu explains)
+            unaryContigArgs.setLong(0, address(x)).setLong(1, address(out)).setInt(2, p.numel).setInt(3, op.ordinal());
+            setDouble(unaryContigArgs, 4, p0);
+            setDouble(unaryContigArgs, 5, p1);
+            launch("unary_contig_f32", (p.numel + 3) / 4, unaryContigArgs);
+            return;
+        }
         unaryArgs.setLong(0, base(x)).setLong(2, address(out)).setInt(4, p.numel).setInt(5, op.ordinal());
         p.packStrides(0, unaryArgs.slot(1));
         p.packShape(unaryArgs.slot(3));
@@ -170,6 +215,14 @@ final class StridedKernels extends Launcher {
         StridedLayout p = StridedLayout.plan("unaryGrad", x.shape(), new int[][] {x.strides(), gy.strides()},
                 new int[] {x.offset(), gy.offset()});
         if (p.numel == 0) return;
+        if (x.dtype() == DType.F32 && p.contiguous(0) && p.contiguous(1)) {
+            unaryGradContigArgs.setLong(0, address(x)).setLong(1, address(gy)).setLong(2, address(out))
+                    .setInt(3, p.numel).setInt(4, op.ordinal());
+            setDouble(unaryGradContigArgs, 5, p0);
+            setDouble(unaryGradContigArgs, 6, p1);
+            launch("unary_grad_contig_f32", (p.numel + 3) / 4, unaryGradContigArgs);
+            return;
+        }
         unaryGradArgs.setLong(0, base(x)).setLong(2, base(gy)).setLong(4, address(out)).setInt(6, p.numel).setInt(7, op.ordinal());
         p.packStrides(0, unaryGradArgs.slot(1));
         p.packStrides(1, unaryGradArgs.slot(3));
@@ -243,7 +296,9 @@ final class StridedKernels extends Launcher {
     /** Every kernel name this launcher may use (checked against the compiled PTX by a test). */
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
-                "copy_contig_f32", "binary_contig_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
+                "copy_contig_f32", "binary_contig_f32", "unary_contig_f32", "unary_grad_contig_f32",
+                "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
+                "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
                 "where_f32_f32", "where_f64_f32", "where_f64_f64"));
         for (DType s : DType.values()) {
             names.add("fill_" + suffix(s));

@@ -29,6 +29,19 @@ public final class Ref {
     }
 
     /** NumPy broadcast of two shapes. */
+    /** The row-major values of v (shape s) permuted: out dim d is input dim perm[d]. */
+    public static double[] permute(double[] v, int[] s, int[] perm) {
+        int[] out = new int[s.length];
+        for (int d = 0; d < s.length; d++) out[d] = s[perm[d]];
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            int[] o = unravel(i, out), src = new int[s.length];
+            for (int d = 0; d < s.length; d++) src[perm[d]] = o[d];
+            r[i] = v[ravel(src, s)];
+        }
+        return r;
+    }
+
     public static int[] broadcastShape(int[] a, int[] b) {
         int r = Math.max(a.length, b.length);
         int[] o = new int[r];

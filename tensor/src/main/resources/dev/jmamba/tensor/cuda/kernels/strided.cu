@@ -132,6 +132,90 @@ JM_COPY_FROM(i32, int)
 JM_COPY_FROM(i64, long long)
 JM_COPY_FROM(bf16, jm_bf16)
 
+// Same dtype, a transposing copy: dst's innermost dim has stride 1 but src steps through it with a
+// larger stride, and src's innermost dim is dim k (stride 1 in src). The plain copy above would read
+// (or write) one element per 32-byte sector; here a block moves a 32×32 tile through shared memory,
+// reading along dim k and writing along the last dim, both coalesced. The other dims (the "outer"
+// index) are decoded once per tile. Block: 256 threads = 32 lanes × 8 rows.
+template <typename W>
+__device__ void copy_transpose(const W* src, JmStrides ss, W* dst, JmStrides ds, JmShape shape, int k) {
+    __shared__ W tile[32][33];
+    int last = shape.ndim - 1;
+    int sizeA = shape.size[k], sizeB = shape.size[last];
+    long long strideAs = ss.stride[k], strideBs = ss.stride[last], strideAd = ds.stride[k];
+    int tilesA = (sizeA + 31) >> 5, tilesB = (sizeB + 31) >> 5;
+    long long outer = 1;
+    for (int d = 0; d < last; d++) if (d != k) outer *= shape.size[d];
+    long long tiles = outer * tilesA * tilesB;
+    int lane = threadIdx.x & 31, row = threadIdx.x >> 5;
+    for (long long t = blockIdx.x; t < tiles; t += gridDim.x) {
+        int tb = (int)(t % tilesB);
+        long long rest = t / tilesB;
+        int ta = (int)(rest % tilesA);
+        long long o = rest / tilesA;
+        long long soff = ss.offset, doff = ds.offset;
+        for (int d = last - 1; d >= 0; d--) {
+            if (d == k) continue;
+            long long q = o / shape.size[d];
+            int idx = (int)(o - q * shape.size[d]);
+            soff += idx * ss.stride[d];
+            doff += idx * ds.stride[d];
+            o = q;
+        }
+        int a0 = ta << 5, b0 = tb << 5;
+        for (int j = row; j < 32; j += 8) {     // read: lanes walk dim k (stride 1 in src)
+            int a = a0 + lane, b = b0 + j;
+            if (a < sizeA && b < sizeB) tile[j][lane] = src[soff + a * strideAs + b * strideBs];
+        }
+        __syncthreads();
+        for (int j = row; j < 32; j += 8) {     // write: lanes walk the last dim (stride 1 in dst)
+            int a = a0 + j, b = b0 + lane;
+            if (a < sizeA && b < sizeB) dst[doff + a * strideAd + b] = tile[lane][j];
+        }
+        __syncthreads();
+    }
+}
+
+#define JM_COPY_TRANSPOSE(NAME, W)                                                                      \
+    extern "C" __global__ void NAME(const W* src, JmStrides ss, W* dst, JmStrides ds, JmShape shape, int k) { \
+        copy_transpose<W>(src, ss, dst, ds, shape, k);                                                  \
+    }
+JM_COPY_TRANSPOSE(copy_transpose_b2, unsigned short)
+JM_COPY_TRANSPOSE(copy_transpose_b4, unsigned int)
+JM_COPY_TRANSPOSE(copy_transpose_b8, unsigned long long)
+
+// Contiguous float32 <-> bf16 casts (autocast's operand casts), 4 elements per thread and step when
+// the pointers allow 16-byte float4 and 8-byte ushort4 moves; the same rounding as jm_store.
+extern "C" __global__ void cast_contig_f32_bf16(const float* src, jm_bf16* dst, int n) {
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if ((reinterpret_cast<unsigned long long>(src) & 15ull) == 0 && (reinterpret_cast<unsigned long long>(dst) & 7ull) == 0) {
+        long long n4 = n >> 2;
+        const float4* s4 = reinterpret_cast<const float4*>(src);
+        ushort4* d4 = reinterpret_cast<ushort4*>(dst);
+        for (long long i = first; i < n4; i += step) {
+            float4 v = s4[i];
+            d4[i] = make_ushort4(jm_float_to_bf16(v.x), jm_float_to_bf16(v.y), jm_float_to_bf16(v.z), jm_float_to_bf16(v.w));
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) dst[i] = jm_float_to_bf16(src[i]);
+}
+
+extern "C" __global__ void cast_contig_bf16_f32(const jm_bf16* src, float* dst, int n) {
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if ((reinterpret_cast<unsigned long long>(src) & 7ull) == 0 && (reinterpret_cast<unsigned long long>(dst) & 15ull) == 0) {
+        long long n4 = n >> 2;
+        const ushort4* s4 = reinterpret_cast<const ushort4*>(src);
+        float4* d4 = reinterpret_cast<float4*>(dst);
+        for (long long i = first; i < n4; i += step) {
+            ushort4 v = s4[i];
+            d4[i] = make_float4(jm_bf16_to_float(v.x), jm_bf16_to_float(v.y), jm_bf16_to_float(v.z), jm_bf16_to_float(v.w));
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) dst[i] = jm_bf16_to_float(src[i]);
+}
+
 // ---- fill and arange ----------------------------------------------------------------------
 
 #define JM_FILL(DN, D)                                                                                      \
@@ -170,6 +254,108 @@ JM_FILL(bf16, jm_bf16)
     }
 JM_ARITH(f32, float)
 JM_ARITH(f64, double)
+
+// ---- contiguous float32 activations in float arithmetic -----------------------------------
+// The strided kernels above compute in double (bit-for-bit the CPU reference's formulas); for the
+// large contiguous float32 tensors of a training step that double arithmetic (erf, exp) is the
+// bottleneck, not memory. These kernels compute in float with CUDA's single-precision functions
+// (max errors from the CUDA C Programming Guide: expf 2 ulp, erfcf 4 ulp, tanhf 2 ulp, log1pf 1 ulp)
+// in forms that avoid cancellation (erfc for the GELU CDF, sigmoid from exp(−|x|), sech² from
+// exp(−2|x|)). Ops without a float form here go through the double formulas.
+__device__ __forceinline__ float jm_sigmoid_f(float x) {
+    float e = expf(-fabsf(x));                 // in (0, 1]: no overflow
+    float s = 1.0f / (1.0f + e);
+    return x >= 0.0f ? s : e * s;
+}
+
+__device__ __forceinline__ float jm_unary_f(int op, float x, float p0, float p1) {
+    switch (op) {
+        case U_NEG: return -x;
+        case U_EXP: return expf(x);
+        case U_TANH: return tanhf(x);
+        case U_SIGMOID: return jm_sigmoid_f(x);
+        case U_SILU: return x * jm_sigmoid_f(x);
+        case U_GELU: return 0.5f * x * erfcf(-0.70710678118654752440f * x);
+        case U_GELU_TANH:                            // ½x(1 + tanh u) = x · sigmoid(2u)
+            return x * jm_sigmoid_f(1.59576912160573071176f * (x + 0.044715f * x * x * x));
+        case U_SOFTPLUS: return (x * p0 > p1) ? x : log1pf(expf(x * p0)) / p0;
+        case U_RELU: return x > 0.0f ? x : 0.0f;
+        case U_SQUARE: return x * x;
+        case U_AFFINE: return x * p0 + p1;
+        default: return (float)jm_unary(op, (double)x, (double)p0, (double)p1);
+    }
+}
+
+// d op(x)/dx in float for the ops of unary_grad (tanh, sigmoid, silu, gelu, gelu_tanh, softplus).
+__device__ __forceinline__ float jm_unary_grad_f(int op, float x, float p0, float p1) {
+    switch (op) {
+        case U_TANH: {                               // sech²(x) = 4e / (1 + e)², e = exp(−2|x|)
+            float e = expf(-2.0f * fabsf(x)), d = 1.0f + e;
+            return 4.0f * e / (d * d);
+        }
+        case U_SIGMOID: {                            // s(1 − s) = e / (1 + e)², e = exp(−|x|)
+            float e = expf(-fabsf(x)), d = 1.0f + e;
+            return e / (d * d);
+        }
+        case U_SILU: {                               // s · (1 + x · s(−x))
+            float s = jm_sigmoid_f(x), sn = jm_sigmoid_f(-x);
+            return s * (1.0f + x * sn);
+        }
+        case U_GELU:                                 // Φ(x) + x · φ(x)
+            return 0.5f * erfcf(-0.70710678118654752440f * x) + x * expf(-0.5f * x * x) * 0.39894228040143267794f;
+        case U_GELU_TANH: {
+            float u = 0.79788456080286535588f * (x + 0.044715f * x * x * x);
+            float e = expf(-2.0f * fabsf(u)), d = 1.0f + e, sech2 = 4.0f * e / (d * d);
+            return jm_sigmoid_f(2.0f * u) + 0.5f * x * sech2 * 0.79788456080286535588f * (1.0f + 3.0f * 0.044715f * x * x);
+        }
+        default: return (x * p0 > p1) ? 1.0f : jm_sigmoid_f(x * p0);   // U_SOFTPLUS
+    }
+}
+
+// y[i] = op(x[i]) over n contiguous floats; float4 moves when both pointers are 16-byte aligned.
+extern "C" __global__ void unary_contig_f32(const float* x, float* y, int n, int op, double p0d, double p1d) {
+    float p0 = (float)p0d, p1 = (float)p1d;
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if (((reinterpret_cast<unsigned long long>(x) | reinterpret_cast<unsigned long long>(y)) & 15ull) == 0) {
+        long long n4 = n >> 2;
+        const float4* x4 = reinterpret_cast<const float4*>(x);
+        float4* y4 = reinterpret_cast<float4*>(y);
+        for (long long i = first; i < n4; i += step) {
+            float4 v = x4[i], r;
+            r.x = jm_unary_f(op, v.x, p0, p1);
+            r.y = jm_unary_f(op, v.y, p0, p1);
+            r.z = jm_unary_f(op, v.z, p0, p1);
+            r.w = jm_unary_f(op, v.w, p0, p1);
+            y4[i] = r;
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) y[i] = jm_unary_f(op, x[i], p0, p1);
+}
+
+// out[i] = gy[i] · op'(x[i]) over n contiguous floats.
+extern "C" __global__ void unary_grad_contig_f32(const float* x, const float* gy, float* out, int n, int op,
+                                                 double p0d, double p1d) {
+    float p0 = (float)p0d, p1 = (float)p1d;
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if (((reinterpret_cast<unsigned long long>(x) | reinterpret_cast<unsigned long long>(gy)
+          | reinterpret_cast<unsigned long long>(out)) & 15ull) == 0) {
+        long long n4 = n >> 2;
+        const float4* x4 = reinterpret_cast<const float4*>(x);
+        const float4* g4 = reinterpret_cast<const float4*>(gy);
+        float4* o4 = reinterpret_cast<float4*>(out);
+        for (long long i = first; i < n4; i += step) {
+            float4 v = x4[i], g = g4[i], r;
+            r.x = g.x * jm_unary_grad_f(op, v.x, p0, p1);
+            r.y = g.y * jm_unary_grad_f(op, v.y, p0, p1);
+            r.z = g.z * jm_unary_grad_f(op, v.z, p0, p1);
+            r.w = g.w * jm_unary_grad_f(op, v.w, p0, p1);
+            o4[i] = r;
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) out[i] = gy[i] * jm_unary_grad_f(op, x[i], p0, p1);
+}
 
 // Contiguous float32 binary op, 16-byte float4 loads and stores when all three pointers are
 // 16-byte aligned (allocator blocks at offset 0 are), the tail one element at a time.
