@@ -125,6 +125,15 @@ public interface Backend {
     /** Gradient of conv2d with respect to w of shape {@code wShape}, given gy and x. */
     Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p);
 
+    /**
+     * As {@link #conv2dInputGrad}, for the input {@code x} (N, C, H, W) whose values are not read: a
+     * backend may return the gradient in x's memory layout (e.g. a channels-last view when x is one),
+     * so that the gradient flowing back through x's permute needs no transposing copy.
+     */
+    default Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        return conv2dInputGrad(gy, w, x.shape(), p);
+    }
+
     /** Average pooling (count_include_pad = true): x (N, C, H, W) → (N, C, OH, OW). */
     Tensor avgPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
 

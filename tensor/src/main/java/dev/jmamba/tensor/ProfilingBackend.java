@@ -116,6 +116,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGrad(gy, w, xShape, p); }
     }
 
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGradLike(gy, w, x, p); }
+    }
+
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
         try (var f = op("conv2d_weight_grad")) { return inner.conv2dWeightGrad(gy, x, wShape, p); }
     }

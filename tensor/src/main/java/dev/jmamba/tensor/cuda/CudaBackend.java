@@ -175,6 +175,11 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { enter(); return conv.inputGrad(gy, w, xShape, p); }
 
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        enter();
+        return conv.inputGrad(gy, w, x.shape(), p, ConvKernels.isChannelsLast(x.shape(), x.strides()));
+    }
+
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { enter(); return conv.weightGrad(gy, x, wShape, p); }
 
     @Override public Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
