@@ -47,6 +47,8 @@ final class ConvKernels extends Launcher {
     private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
     /** dw3_tiled_f32(x, 4 strides, w, bias, y, 4 strides, C, H, W, flip). */
     private final KernelArgs tiledArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    /** dw3_tile_sum_f32(partial, out, weights, tiles). */
+    private final KernelArgs tileSumArgs = new KernelArgs(8, 8, 4, 4);
     /** dw3_tiled_wgrad_f32(gy, 4 strides, x, 4 strides, partial, C, H, W, tiles). */
     private final KernelArgs tiledGradArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** Output rows, columns and channels of one dw3_tiled_f32 block (JM_DWT_TH / TW / TC in conv.cu); 16 channels for the weight gradient. */
@@ -169,7 +171,7 @@ final class ConvKernels extends Launcher {
                 context.stream(), tiledArgs);
     }
 
-    /** dw3_tiled_wgrad_f32 then dw_tap_sum_f32: dw (C, 1, 3, 3) from gy and x of any strides. */
+    /** dw3_tiled_wgrad_f32 then dw3_tile_sum_f32: dw (C, 1, 3, 3) from gy and x of any strides. */
     private synchronized void tiledWeightGrad(Tensor gy, Tensor x, Tensor dw, Dims d) {
         int tilesHW = Math.ceilDiv(d.h, DWT_ROWS) * Math.ceilDiv(d.w, DWT_COLS);
         int tiles = Math.multiplyExact(tilesHW, d.n);
@@ -180,8 +182,8 @@ final class ConvKernels extends Launcher {
                 .setLong(10, address(partial)).setInt(11, d.c).setInt(12, d.h).setInt(13, d.w).setInt(14, tiles);
         CudaDriver.launchKernel(function("dw3_tiled_wgrad_f32"), tilesHW, Math.ceilDiv(d.c, DWT_GRAD_CHANNELS), d.n, THREADS, 1, 1, 0,
                 context.stream(), tiledGradArgs);
-        dwSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, 9).setInt(4, tiles);
-        launch("dw_tap_sum_f32", (long) d.c * 9, dwSumArgs);
+        tileSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, tiles);
+        launchRows("dw3_tile_sum_f32", d.c * 9, THREADS, tileSumArgs);
         partial.storage().release();   // stream-ordered
     }
 
@@ -321,6 +323,6 @@ final class ConvKernels extends Launcher {
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
                 "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
                 "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64",
-                "dw3_tiled_f32", "dw3_tiled_wgrad_f32");
+                "dw3_tiled_f32", "dw3_tiled_wgrad_f32", "dw3_tile_sum_f32");
     }
 }

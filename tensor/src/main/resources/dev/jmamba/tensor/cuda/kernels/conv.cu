@@ -329,7 +329,7 @@ extern "C" __global__ void dw3_tiled_f32(const float* x, long long xsn, long lon
 // One block per (n, 8 × 32 outputs, 16 channels) stages x (with halo) and gy in shared memory (lanes along
 // the unit-stride dim of each), each thread sums 16 pixels of one channel for all 9 taps in float, the block
 // adds its 16 pixel groups in a fixed order and writes one double per (channel, tap) to
-// partial[(c · tiles + tile) · 9 + tap]; dw_tap_sum adds the tiles in order (deterministic).
+// partial[(c · 9 + tap) · tiles + tile]; dw3_tile_sum adds the tiles (deterministic).
 #define JM_DWG_TC 16
 extern "C" __global__ void dw3_tiled_wgrad_f32(const float* gy, long long gsn, long long gsc, long long gsh, long long gsw,
                                                const float* x, long long xsn, long long xsc, long long xsh, long long xsw,
@@ -379,8 +379,26 @@ extern "C" __global__ void dw3_tiled_wgrad_f32(const float* gy, long long gsn, l
         for (int g = 0; g < 16; g++) s += red[(t * 16 + g) * JM_DWG_TC + cc];
         int ch = c0 + cc;
         long long tile = (long long)blockIdx.z * tilesHW + blockIdx.x;
-        if (ch < C) partial[((long long)ch * tiles + tile) * 9 + t] = (double)s;
+        if (ch < C) partial[((long long)ch * 9 + t) * tiles + tile] = (double)s;
     }
+}
+
+// out[i] = Σ_tile partial[i · tiles + tile] for i < weights: one block of 256 threads per weight, thread j adds
+// tiles j, j + 256, ... in order (coalesced reads), then a fixed tree over the 256 sums (deterministic).
+extern "C" __global__ void dw3_tile_sum_f32(const double* partial, float* out, int weights, int tiles) {
+    __shared__ double part[256];
+    int i = blockIdx.x;
+    if (i >= weights) return;
+    const double* p = partial + (long long)i * tiles;
+    double s = 0;
+    for (int k = threadIdx.x; k < tiles; k += blockDim.x) s += p[k];
+    part[threadIdx.x] = s;
+    __syncthreads();
+    for (int h = blockDim.x / 2; h > 0; h >>= 1) {
+        if (threadIdx.x < h) part[threadIdx.x] += part[threadIdx.x + h];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[i] = (float)part[0];
 }
 
 #define JM_DW(TN, T)                                                                                          \
