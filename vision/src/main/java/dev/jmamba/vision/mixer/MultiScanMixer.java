@@ -124,7 +124,7 @@ public class MultiScanMixer extends Layer {
         Var xT = x.reshape(b, l, config.dModel()).transpose(1, 2);            // (B, C, L)
         Var t = wIn.narrow(0, 0, di).unsqueeze(0).matmul(xT).reshape(b, di, h, w);          // (B, d_inner, H, W)
         Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
-        t = conv2d.forward(t).silu();                                         // (B, d_inner, H, W)
+        t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)
