@@ -318,7 +318,8 @@ __device__ void column_sum(const double* partial, T* out, int blocks, int c) {
 
 // ---- Layer norm over the channels of a channels-first (n, c, m) tensor (no permute to channels-last) -------
 // One thread per column j = i * m + mm (grid-stride): the column's c values lie m apart, so adjacent threads read
-// adjacent addresses. Statistics in double, two passes over the column for the variance (as layer_norm);
+// adjacent addresses. Statistics in double: two passes over the column for the variance for double data (as
+// layer_norm), one pass of sum and sum of squares for float data;
 // y = (xhat weight + bias) scale[j]; weight, bias and scale may be null.
 template <typename T>
 __device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, const T* scale, T* y, T* mean_out,
@@ -326,12 +327,26 @@ __device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, 
     long long cols = (long long)n * m;
     for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < cols; j += (long long)gridDim.x * blockDim.x) {
         long long i = j / m, at = i * c * (long long)m + (j - i * m);
-        double s = 0;
-        for (int ch = 0; ch < c; ++ch) s += (double)x[at + (long long)ch * m];
-        double mu = s / c, v = 0;
-        for (int ch = 0; ch < c; ++ch) {
-            double d = (double)x[at + (long long)ch * m] - mu;
-            v += d * d;
+        double s = 0, mu, v = 0;
+        if (sizeof(T) == sizeof(float)) {
+            // float data: sum and sum of squares in double in one pass (exact enough: a float squared fits a
+            // double's mantissa, cancellation only matters when |mean| / std passes ~1e7), so the column is read
+            // twice, not three times (the columns of a block do not stay in cache between passes)
+            double q = 0;
+            for (int ch = 0; ch < c; ++ch) {
+                double xv = (double)x[at + (long long)ch * m];
+                s += xv;
+                q += xv * xv;
+            }
+            mu = s / c;
+            v = fmax(q - s * mu, 0.0);
+        } else {
+            for (int ch = 0; ch < c; ++ch) s += (double)x[at + (long long)ch * m];
+            mu = s / c;
+            for (int ch = 0; ch < c; ++ch) {
+                double d = (double)x[at + (long long)ch * m] - mu;
+                v += d * d;
+            }
         }
         double rs = 1.0 / sqrt(v / c + eps);
         double sc = scale ? (double)scale[j] : 1.0;
