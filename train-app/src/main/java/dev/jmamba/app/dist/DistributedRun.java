@@ -2,7 +2,10 @@ package dev.jmamba.app.dist;
 
 import dev.jmamba.app.UserError;
 import dev.jmamba.nn.Module;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.dist.Communicator;
 import dev.jmamba.tensor.dist.CommunicatorException;
 import dev.jmamba.tensor.dist.Communicators;
@@ -152,22 +155,46 @@ public final class DistributedRun implements AutoCloseable {
         onFatal.accept(reason);
     }
 
+    /** True on every rank when {@code mine} is true on at least one (a one-element all-reduce, read back). */
+    public boolean anyRank(boolean mine, Device device) {
+        try (Scope scope = Scope.open()) {
+            Tensor flag = Tensor.full(mine ? 1 : 0, DType.F32, device, 1);
+            comm.allReduceSum(flag);
+            return flag.item() > 0;
+        }
+    }
+
     /**
-     * The clean end: waits until every rank got here (a barrier), then leaves NCCL and says goodbye on
-     * the session. After a failure it only releases what it can.
+     * The clean end, on the normal path only: waits until every rank got here (a barrier), leaves NCCL
+     * and says goodbye on the session.
+     */
+    public void finish() {
+        if (closed) return;
+        comm.barrier();
+        closed = true;
+        if (watchdog != null) watchdog.interrupt();
+        try {
+            comm.close();
+        } finally {
+            if (session != null) session.close();
+        }
+    }
+
+    /**
+     * After {@link #finish()} nothing; otherwise (this rank is failing) aborts the communicator and
+     * drops the session's connections without a goodbye, so the other ranks learn at once that this
+     * one ended and stop too, instead of waiting in a collective.
      */
     @Override public void close() {
         if (closed) return;
+        closed = true;
+        if (watchdog != null) watchdog.interrupt();
         try {
-            if (!failed) comm.barrier();
+            comm.abort("rank " + rank + " failed");
+        } catch (RuntimeException ignored) {
+            // already broken: the process is ending anyway
         } finally {
-            closed = true;
-            if (watchdog != null) watchdog.interrupt();
-            try {
-                if (!failed) comm.close();
-            } finally {
-                if (session != null) session.close();
-            }
+            if (session != null) session.drop();
         }
     }
 

@@ -103,6 +103,8 @@ public final class Trainer {
     /** This process's place in a data-parallel run, or null for a single process; {@code dataParallel} with it. */
     private final DistributedRun dist;
     private final DataParallel dataParallel;
+    /** In a data-parallel run: some rank was asked to stop (agreed at the last counter read). */
+    private boolean stopAgreed;
 
     private long step;
     private int epoch, batchInEpoch;
@@ -316,7 +318,7 @@ public final class Trainer {
     }
 
     private boolean stopRequested() {
-        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || signalled();
+        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || (dist == null ? signalled() : stopAgreed);
     }
 
     private boolean signalled() {
@@ -330,6 +332,8 @@ public final class Trainer {
         window.addLosses(c);
         nonfinite += c.nonfiniteSteps();
         consecutiveNonfinite = (int) Math.min(Integer.MAX_VALUE, c.consecutiveNonfinite());
+        // ranks read at the same steps: there they agree whether any got a stop signal, so all stop after the same step
+        if (dist != null) stopAgreed = dist.anyRank(signalled(), opt.device());
     }
 
     private Evaluator.Result evaluate(DataLoader valLoader) {

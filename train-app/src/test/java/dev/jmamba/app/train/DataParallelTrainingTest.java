@@ -74,7 +74,9 @@ class DataParallelTrainingTest {
                 futures.add(pool.submit(() -> {
                     try (DistributedRun dist = DistributedRun.of(c)) {
                         CheckpointStore.Loaded resume = resumeFrom == null ? null : CheckpointStore.load(resumeFrom, true);
-                        return Trainer.run(config(), resume, options(dir, stopAt), quiet(), dist);
+                        Trainer.Outcome o = Trainer.run(config(), resume, options(dir, stopAt), quiet(), dist);
+                        dist.finish();
+                        return o;
                     }
                 }));
             }
