@@ -42,7 +42,7 @@ class DataParallelTrainingTest {
     private static final double TOLERANCE = 1e-5;
     @TempDir Path tmp;
 
-    private static RunConfig config() {
+    static RunConfig config() {
         RunData full = RunData.open("synthetic", null);
         Dataset train = full.train();
         ModelChoice model = new ModelChoice("vim-nano", train.numClasses(), train.channels(), 28, 0, 3);
