@@ -17,10 +17,16 @@ import os
 import resource
 import time
 
-import torch
-from torch.utils.data import DataLoader
-from torchvision import datasets, transforms
-from torchvision.transforms import InterpolationMode
+import sys
+
+try:
+    import torch
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+    from torchvision.transforms import InterpolationMode
+except ImportError as e:  # a measuring stick only: say what is missing in one sentence
+    print(f"torch_loader.py: PyTorch with torchvision is needed for the comparison and is not installed here ({e})", file=sys.stderr)
+    sys.exit(1)
 
 
 def cpu_seconds():

@@ -417,14 +417,20 @@ public final class Var {
         Tensor wm = lowered ? w.value.to(DType.BF16) : w.value;
         Tensor h = value.backend().unary(act, value, 0, 0);
         Tensor y = (lowered ? lowered(h) : h).matmul(wm);
+        // the input the rule reads: under autocast kept as bf16 (half the memory of the widest tensor, as
+        // torch.autocast keeps the bf16 output of the product before the activation)
+        Tensor input = lowered && (wants(this) || wants(w)) ? value.to(DType.BF16) : value;
         return record("matmulAfter", y, () -> (gy, needs) -> {
+            Tensor x = input.dtype() == DType.BF16 ? input.to(DType.F32) : input;
             // the activation is recomputed only for w's gradient; for this's gradient the rule reads w alone
-            Tensor a = needs[1] ? value.backend().unary(act, value, 0, 0) : value;
+            Tensor a = needs[1] ? x.backend().unary(act, x, 0, 0) : x;
             if (needs[1] && lowered) a = lowered(a);
             Tensor[] g = LinearRules.matmul(a, wm, lowered).backward(gy, needs);
-            Tensor gx = g[0] == null ? null : value.backend().unaryGrad(act, value, g[0], 0, 0);
+            Tensor gx = g[0] == null ? null : x.backend().unaryGrad(act, x, g[0], 0, 0);
+            if (lowered && needs[1]) a.storage().release();
+            if (x != input) x.storage().release();
             return new Tensor[] {gx, g[1]};
-        }, saves(value, wants(this) ? wm : null), this, w);
+        }, saves(input, wants(this) ? wm : null), this, w);
     }
 
     /** t as bf16, t's float32 storage released at once (a temporary of this op only). */

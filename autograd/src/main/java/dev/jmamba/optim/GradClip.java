@@ -2,10 +2,15 @@ package dev.jmamba.optim;
 
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.Updates;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Gradient clipping by the global L2 norm (PyTorch's {@code clip_grad_norm_}). */
 public final class GradClip {
@@ -41,15 +46,27 @@ public final class GradClip {
 
     /**
      * Σ over the parameters with a gradient of Σ g², as a () F64 tensor on their device, without a
-     * host read (each gradient's sum in its own dtype, the sums added in double). Not finite when a
-     * gradient is not. Null when no parameter has a gradient.
+     * host read: each gradient's squares summed in double by one fused pass ({@link Updates#sumOfSquares}:
+     * one kernel per gradient on a GPU, no squared copy), the per-gradient sums then added in one
+     * reduction. Not finite when a gradient is not. Null when no parameter has a gradient. Gradients on
+     * several devices are summed per device and added on the first one's.
      */
     public static Tensor sumOfSquaresOnDevice(List<Parameter> params) {
-        Tensor total = null; // () F64
+        Map<Device, List<Tensor>> byDevice = new LinkedHashMap<>();
         for (Parameter p : params) {
             Tensor g = p.grad();
-            if (g == null) continue;
-            Tensor s = g.square().sum().to(DType.F64);
+            if (g != null) byDevice.computeIfAbsent(g.device(), d -> new ArrayList<>()).add(g);
+        }
+        Tensor total = null; // () F64
+        for (var e : byDevice.entrySet()) {
+            List<Tensor> grads = e.getValue();
+            Tensor partial = Tensor.empty(DType.F64, e.getKey(), grads.size());   // (P) F64
+            for (int i = 0; i < grads.size(); i++) {
+                Tensor g = grads.get(i);
+                if (g.dtype() != DType.F32 && g.dtype() != DType.F64) g = g.to(DType.F32);
+                Updates.sumOfSquares(g.isContiguous() ? g : g.contiguous(), partial, i);
+            }
+            Tensor s = partial.sum();
             total = total == null ? s : total.add(s.to(total.device()));
         }
         return total;

@@ -77,16 +77,21 @@ class AutocastTest {
             assertTrue(Math.abs(want[i] - got[i]) <= 0x1p-8 * bound[i] + 1e-30, "forward " + i + ": " + want[i] + " vs " + got[i]);
         }
         y.backward(t(gy, 6, 4));
-        double[] ht = transpose(hr, 6, 16);
+        // backward recomputes the activation from the bf16 copy of x it kept
+        double[] hBack = new double[x.length];
+        for (int i = 0; i < x.length; i++) hBack[i] = (float) UnaryOp.GELU.apply(DType.fromBf16(DType.toBf16((float) x[i])), 0, 0);
+        double[] ht = transpose(bf16(hBack), 6, 16);
         double[] dw = matmul(ht, gr, 16, 6, 4), dwBound = absMatmul(ht, gr, 16, 6, 4), gotDw = vw.grad().toDoubleArray();
         for (int i = 0; i < dw.length; i++) {
             assertTrue(Math.abs(dw[i] - gotDw[i]) <= 0x1p-8 * dwBound[i] + 1e-30, "dw " + i);
         }
-        // dx = gelu'(x) · (round(gy) · round(w)ᵀ)
+        // dx = gelu'(round(x)) · (round(gy) · round(w)ᵀ): the node keeps x as bf16
+        for (Tensor saved : y.node.saved) if (saved != null) assertEquals(DType.BF16, saved.dtype(), "matmulAfter keeps bf16");
+        double[] xr = bf16(x);
         double[] gh = matmul(gr, transpose(wr, 16, 4), 6, 4, 16), ghBound = absMatmul(gr, transpose(wr, 16, 4), 6, 4, 16);
         double[] gotDx = vx.grad().toDoubleArray();
         for (int i = 0; i < gh.length; i++) {
-            double d = UnaryOp.GELU.derivative((float) x[i], 0, 0);
+            double d = UnaryOp.GELU.derivative(xr[i], 0, 0);
             assertTrue(Math.abs(d * gh[i] - gotDx[i]) <= 1e-6 * Math.abs(d) * ghBound[i] + 1e-7 * Math.abs(d * gh[i]) + 1e-30, "dx " + i);
         }
     }

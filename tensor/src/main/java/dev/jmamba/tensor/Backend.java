@@ -74,6 +74,17 @@ public interface Backend {
     /** Fills a contiguous tensor with counter-based random numbers (same numbers on every device). */
     void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b);
 
+    /**
+     * {@link #fillRandom(Tensor, RandomKind, long, double, double)} with the seed read from
+     * {@code seeds[index]} (I64 (m), contiguous, on dst's device) when the work runs, not when it is
+     * queued: a captured CUDA graph then draws new numbers on each replay once new seeds are written
+     * there. Same numbers as the seed passed by value. By default the seed is read on the host
+     * (free on the CPU); a GPU backend reads it in the kernel. Checked by {@link Tensor#random(RandomKind, Tensor, int, double, double, DType, Device, int...)}.
+     */
+    default void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        fillRandom(dst, kind, seeds.narrow(0, index, 1).toLongArray()[0], a, b);
+    }
+
     /** {@code dst[i] = start + i * step} on a contiguous tensor. */
     void arange(Tensor dst, double start, double step);
 
@@ -113,6 +124,15 @@ public interface Backend {
 
     /** Gradient of conv2d with respect to w of shape {@code wShape}, given gy and x. */
     Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p);
+
+    /**
+     * As {@link #conv2dInputGrad}, for the input {@code x} (N, C, H, W) whose values are not read: a
+     * backend may return the gradient in x's memory layout (e.g. a channels-last view when x is one),
+     * so that the gradient flowing back through x's permute needs no transposing copy.
+     */
+    default Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        return conv2dInputGrad(gy, w, x.shape(), p);
+    }
 
     /** Average pooling (count_include_pad = true): x (N, C, H, W) → (N, C, OH, OW). */
     Tensor avgPool2d(Tensor x, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW);
@@ -192,6 +212,57 @@ public interface Backend {
     Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads);
 
     /**
+     * Layer norm over the channels of a channels-first x (N, C, M) — each of the N·M columns normalised over its
+     * C values, without a permute to channels-last — times an optional per-column scale:
+     * <pre>
+     *   y[n, c, m] = (x̂[n, c, m] · weight[c] + bias[c]) · scale[n, m],   x̂ = (x − mean[n, m]) · rstd[n, m]
+     * </pre>
+     * Returns {y (N, C, M) contiguous, mean (N, M), rstd (N, M)}; weight, bias (C) and scale (N, M) may be null.
+     * Statistics in double; F64 computes in F64, everything else in F32. Equal to permuting to (N, M, C),
+     * {@link #layerNorm}, permuting back and multiplying by scale.
+     */
+    Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps);
+
+    /**
+     * Backward of {@link #layerNormChannels}. With x̂ = (x − mean) · rstd, s = scale (or 1) and
+     * g = gy · s · weight (or gy · s):
+     * <pre>
+     *   gx[n, c, m]  = rstd · (g − mean_C(g) − x̂ · mean_C(g · x̂))
+     *   gWeight[c]   = Σ_{n,m} gy · s · x̂,   gBias[c] = Σ_{n,m} gy · s
+     *   gScale[n, m] = Σ_c gy · (x̂ · weight + bias)
+     * </pre>
+     * gy and x (N, C, M); mean, rstd (N, M) as the forward returned them; weight, bias (C) and scale (N, M) as
+     * given to it. Returns {gx or null (inputGrad false), gWeight, gBias (null when paramGrads is false),
+     * gScale (null when scaleGrad is false or scale is null)}. The column sums add fixed partial sums in a fixed
+     * order (the same result on every run).
+     */
+    Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
+                                       boolean inputGrad, boolean paramGrads, boolean scaleGrad);
+
+    /**
+     * Layer norm over the last dim gated by SiLU of z (the gated output norm of GrootV's and Mamba-2's mixers):
+     * <pre>
+     *   y = (x̂ · weight + bias) · silu(z),   x̂ = (x − mean) · rstd   over each row of x (..., C)
+     * </pre>
+     * z has x's shape and any strides (read in place when its rows are evenly spaced with contiguous channels,
+     * e.g. a channel slice of a wider tensor). Returns {y (contiguous), mean, rstd (x.shape[:-1])}; weight and
+     * bias (C) may be null. Equal to {@code layerNorm(x)·silu(z)}.
+     */
+    Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps);
+
+    /**
+     * Backward of {@link #layerNormGated}. With s = silu(z), ln = x̂ · weight + bias and g = gy · s · weight:
+     * <pre>
+     *   gx = rstd · (g − mean(g) − x̂ · mean(g · x̂)),   gz = gy · ln · silu'(z)
+     *   gWeight = Σ gy · s · x̂,   gBias = Σ gy · s        over every row
+     * </pre>
+     * Returns {gx or null, gWeight, gBias (null unless paramGrads), gz or null (gateGrad false)}; column sums in a
+     * fixed order.
+     */
+    Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
+                                    boolean inputGrad, boolean paramGrads, boolean gateGrad);
+
+    /**
      * One AdamW step (PyTorch {@code torch.optim.AdamW}) in place, element by element:
      * <pre>
      *   p = p · (1 − lr·wd)                       (skipped when wd = 0)
@@ -232,6 +303,14 @@ public interface Backend {
      * (4) F64 on param's device ({@link Updates.SgdFactors#values()} order); {@code decayed}: wd ≠ 0.
      */
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
+
+    /**
+     * {@code out[index] = Σ x²} over all elements of {@code x}, squared and summed in double (the
+     * global gradient norm without a squared copy of each gradient). x: (any) contiguous, F32 or F64;
+     * out: (m) contiguous F64 on x's device, 0 ≤ index < m. The summation order is fixed per backend
+     * (same bits on every run), not across backends. Checked by {@link Updates#sumOfSquares}.
+     */
+    void sumOfSquaresInto(Tensor x, Tensor out, int index);
 
     /**
      * A {@link BatchStaging} ring for this backend's device (arguments checked by

@@ -64,6 +64,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("fill")) { inner.fill(dst, value); }
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seeds, index, a, b); }
+    }
+
     @Override public void fillRandom(Tensor dst, RandomKind kind, long seed, double a, double b) {
         try (var f = op("fill_random")) { inner.fillRandom(dst, kind, seed, a, b); }
     }
@@ -110,6 +114,10 @@ final class ProfilingBackend implements Backend {
 
     @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
         try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGrad(gy, w, xShape, p); }
+    }
+
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGradLike(gy, w, x, p); }
     }
 
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
@@ -175,6 +183,28 @@ final class ProfilingBackend implements Backend {
         try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        try (var f = op("layer_norm_channels")) { return inner.layerNormChannels(x, weight, bias, scale, eps); }
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        try (var f = op("layer_norm_channels_backward")) {
+            return inner.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+        }
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        try (var f = op("layer_norm_gated")) { return inner.layerNormGated(x, weight, bias, z, eps); }
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        try (var f = op("layer_norm_gated_backward")) {
+            return inner.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        }
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
     }
@@ -191,6 +221,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("sgd_update")) {
             inner.sgdUpdate(param, grad, momentumBuf, lr, momentum, dampening, weightDecay, nesterov, firstStep);
         }
+    }
+
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(x, out, index); }
     }
 
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {

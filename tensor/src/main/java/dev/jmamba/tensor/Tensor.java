@@ -132,6 +132,27 @@ public final class Tensor {
         return t;
     }
 
+    /**
+     * {@link #random(RandomKind, long, double, double, DType, Device, int...)} with the seed read from
+     * {@code seeds[index]} when the work runs ({@link Backend#fillRandom(Tensor, RandomKind, Tensor, int, double, double)}):
+     * what a step captured in a CUDA graph uses so that each replay draws with the seed written there
+     * before it. seeds: (m) I64, contiguous, on {@code device}; 0 ≤ index < m.
+     */
+    public static Tensor random(RandomKind kind, Tensor seeds, int index, double a, double b, DType dtype, Device device, int... shape) {
+        String op = "random";
+        if (seeds == null) throw new TensorException(op, "a seeds tensor", "null");
+        seeds.storage().checkAlive(op);
+        if (seeds.dtype() != DType.I64) throw new TensorException.DType(op, "seeds of dtype I64", seeds.dtype().toString());
+        if (seeds.rank() != 1 || !seeds.isContiguous()) {
+            throw new TensorException.Shape(op, "contiguous seeds of shape (m)", Shapes.str(seeds.shapeRef()) + (seeds.isContiguous() ? "" : " (not contiguous)"));
+        }
+        if (index < 0 || index >= seeds.size(0)) throw new TensorException(op, "a seed index in [0, " + seeds.size(0) + ")", String.valueOf(index));
+        if (!seeds.device().equals(device)) throw new TensorException.Device(op, "seeds on " + device, "seeds on " + seeds.device());
+        Tensor t = zeros(dtype, device, shape);
+        t.backend().fillRandom(t, kind, seeds, index, a, b);
+        return t;
+    }
+
     /** Uniform [0, 1) F32 on the CPU. */
     public static Tensor rand(long seed, int... shape) { return random(RandomKind.UNIFORM, seed, 0, 1, DType.F32, Device.CPU, shape); }
 

@@ -58,6 +58,25 @@ public final class Updates {
         param.backend().sgdUpdate(param, grad, momentumBuf, factors, decayed, nesterov, firstStep);
     }
 
+    /**
+     * {@code out[index] = Σ x²} in double ({@link Backend#sumOfSquaresInto}): one pass over x, one
+     * kernel on a GPU, no temporary. x: (any) contiguous F32 or F64; out: (m) contiguous F64 on x's device.
+     */
+    public static void sumOfSquares(Tensor x, Tensor out, int index) {
+        String op = "sumOfSquares";
+        x.storage().checkAlive(op);
+        out.storage().checkAlive(op);
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (!x.isContiguous()) throw new TensorException.Shape(op, "a contiguous x", Shapes.str(x.shapeRef()) + " (not contiguous)");
+        if (out.dtype() != DType.F64) throw new TensorException.DType(op, "out of dtype F64", out.dtype().toString());
+        if (out.rank() != 1 || !out.isContiguous()) {
+            throw new TensorException.Shape(op, "a contiguous out of shape (m)", Shapes.str(out.shapeRef()) + (out.isContiguous() ? "" : " (not contiguous)"));
+        }
+        if (index < 0 || index >= out.size(0)) throw new TensorException(op, "an index in [0, " + out.size(0) + ")", String.valueOf(index));
+        if (!out.device().equals(x.device())) throw new TensorException.Device(op, "out on x's device " + x.device(), "out on " + out.device());
+        x.backend().sumOfSquaresInto(x, out, index);
+    }
+
     /** Checks a factors tensor: {@code count} contiguous F64 values on param's device. */
     public static void checkFactors(String op, Tensor param, Tensor factors, int count) {
         if (factors == null) throw new TensorException(op, "a factors tensor", "null");

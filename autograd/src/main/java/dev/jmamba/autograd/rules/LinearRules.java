@@ -92,7 +92,7 @@ public final class LinearRules {
      */
     public static Rule conv2d(Tensor x, Tensor w, ConvParams p) {
         return (gy, needs) -> new Tensor[] {
-            needs[0] ? gy.backend().conv2dInputGrad(gy, w, x.shape(), p) : null,
+            needs[0] ? gy.backend().conv2dInputGradLike(gy, w, x, p) : null,   // in x's layout (x's values unread)
             needs[1] ? gy.backend().conv2dWeightGrad(gy, x, w.shape(), p) : null,
             needs.length > 2 && needs[2] ? gy.sum(false, 0, 2, 3) : null,
         };

@@ -128,6 +128,18 @@ public final class CudaBackend implements Backend {
         tmp.storage().release();
     }
 
+    @Override public void fillRandom(Tensor dst, RandomKind kind, Tensor seeds, int index, double a, double b) {
+        enter();
+        if (dst.isContiguous()) {
+            random.fill(dst, kind, seeds, index, a, b);
+            return;
+        }
+        Tensor tmp = strided.empty(dst.dtype(), dst.shape());
+        random.fill(tmp, kind, seeds, index, a, b);
+        strided.copy(tmp, dst);
+        tmp.storage().release();
+    }
+
     @Override public void arange(Tensor dst, double start, double step) {
         enter();
         if (dst.isContiguous()) {
@@ -162,6 +174,11 @@ public final class CudaBackend implements Backend {
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) { enter(); return conv.conv2d(x, w, bias, p); }
 
     @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { enter(); return conv.inputGrad(gy, w, xShape, p); }
+
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        enter();
+        return conv.inputGrad(gy, w, x.shape(), p, ConvKernels.isChannelsLast(x.shape(), x.strides()));
+    }
 
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { enter(); return conv.weightGrad(gy, x, wShape, p); }
 
@@ -222,6 +239,28 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        enter();
+        return norm.layerNormChannels(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        enter();
+        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        enter();
+        return norm.layerNormGated(x, weight, bias, z, eps);
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        enter();
+        return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         enter();
         return norm.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad);
@@ -247,6 +286,11 @@ public final class CudaBackend implements Backend {
         Checks.updateOperands("adamwUpdate", param, new String[] {"grad", "expAvg", "expAvgSq"}, grad, expAvg, expAvgSq);
         Updates.checkFactors("adamwUpdate", param, factors, Updates.AdamwFactors.COUNT);
         optim.adamw(param, grad, expAvg, expAvgSq, factors);
+    }
+
+    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+        enter();
+        optim.sumSquares(x, out, index);          // n = 0 writes 0 too
     }
 
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,

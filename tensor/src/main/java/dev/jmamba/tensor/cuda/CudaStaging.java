@@ -10,6 +10,12 @@ import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The CUDA {@link BatchStaging} ring: per slot, page-locked host buffers (cuMemHostAlloc) and
@@ -37,6 +43,12 @@ final class CudaStaging implements BatchStaging {
     private final boolean[] everCopied;
     private int next, latest = -1;
     private boolean closed;
+    /** Threads that copy one large array into page-locked memory together (the calling thread is one of them). */
+    static final int COPY_THREADS = 4;
+    /** Arrays from this size on are copied by {@link #COPY_THREADS} threads. */
+    private static final long PARALLEL_COPY_BYTES = 4L << 20;
+    /** COPY_THREADS − 1 daemon threads, made only when some input is that large; null otherwise. */
+    private final ExecutorService copyPool;
 
     CudaStaging(CudaBackend backend, int slots, DType[] dtypes, int[][] shapes) {
         this.backend = backend;
@@ -64,6 +76,13 @@ final class CudaStaging implements BatchStaging {
             }
             CudaDriver.eventRecord(consumed[s], context.stream());   // nothing reads a fresh slot
         }
+        long largest = 0;
+        for (int i = 0; i < dtypes.length; i++) largest = Math.max(largest, (long) Shapes.numel(shapes[i]) * dtypes[i].bytes());
+        copyPool = largest < PARALLEL_COPY_BYTES ? null : Executors.newFixedThreadPool(COPY_THREADS - 1, r -> {
+            Thread t = new Thread(r, "jmamba-staging-copy");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override public Tensor[] upload(Object... arrays) {
@@ -77,15 +96,7 @@ final class CudaStaging implements BatchStaging {
         int s = next;
         next = (next + 1) % copied.length;
         if (everCopied[s]) CudaDriver.eventSynchronize(copied[s]);
-        for (int i = 0; i < arrays.length; i++) {
-            MemorySegment dst = hostSegments[s][i];
-            switch (arrays[i]) {
-                case float[] f -> MemorySegment.copy(f, 0, dst, JAVA_FLOAT, 0, f.length);
-                case int[] a -> MemorySegment.copy(a, 0, dst, JAVA_INT, 0, a.length);
-                case long[] a -> MemorySegment.copy(a, 0, dst, JAVA_LONG, 0, a.length);
-                default -> throw new AssertionError();
-            }
-        }
+        copyToHost(arrays, hostSegments[s]);
         CudaDriver.streamWaitEvent(copyStream, consumed[s]);
         for (int i = 0; i < arrays.length; i++) {
             long bytes = (long) Shapes.numel(shapes[i]) * dtypes[i].bytes();
@@ -98,6 +109,44 @@ final class CudaStaging implements BatchStaging {
         return device[s].clone();
     }
 
+    /**
+     * Copies the arrays into the slot's page-locked buffers. A large array (an image batch: 77 MB at
+     * b128, 224²) is split over {@link #COPY_THREADS} threads: one thread's memcpy would hold the
+     * thread that queues the steps for several milliseconds per step.
+     */
+    private void copyToHost(Object[] arrays, MemorySegment[] dst) {
+        List<Future<?>> parts = new ArrayList<>();
+        for (int i = 0; i < arrays.length; i++) {
+            MemorySegment d = dst[i];
+            Object array = arrays[i];
+            int n = java.lang.reflect.Array.getLength(array);
+            int chunks = copyPool == null || (long) n * 4 < PARALLEL_COPY_BYTES ? 1 : COPY_THREADS;
+            for (int c = 0; c < chunks; c++) {
+                int from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
+                Runnable part = () -> copyRange(array, d, from, to);
+                if (c == chunks - 1) part.run();                       // the calling thread takes the last chunk
+                else parts.add(copyPool.submit(part));
+            }
+        }
+        try {
+            for (Future<?> f : parts) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("BatchStaging.upload: interrupted while copying a batch into page-locked memory", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("BatchStaging.upload: copying a batch into page-locked memory failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private static void copyRange(Object array, MemorySegment dst, int from, int to) {
+        switch (array) {
+            case float[] f -> MemorySegment.copy(f, from, dst, JAVA_FLOAT, (long) from * 4, to - from);
+            case int[] a -> MemorySegment.copy(a, from, dst, JAVA_INT, (long) from * 4, to - from);
+            case long[] a -> MemorySegment.copy(a, from, dst, JAVA_LONG, (long) from * 8, to - from);
+            default -> throw new AssertionError();
+        }
+    }
+
     @Override public void consumed() {
         if (closed || latest < 0) return;
         backend.enter();
@@ -107,6 +156,7 @@ final class CudaStaging implements BatchStaging {
     @Override public void close() {
         if (closed) return;
         closed = true;
+        if (copyPool != null) copyPool.shutdownNow();
         backend.enter();
         CudaDriver.streamSynchronize(copyStream);
         context.synchronize();                      // work that reads the slots is done before they are freed

@@ -26,6 +26,10 @@ final class OptimKernels extends Launcher {
     private final KernelArgs adamwDeviceArgs = new KernelArgs(8, 8, 8, 8, 4, 8);
     // (p, g, buf or 0, n, factors pointer, flags)
     private final KernelArgs sgdDeviceArgs = new KernelArgs(8, 8, 8, 4, 8, 4);
+    // (x, n, out, index)
+    private final KernelArgs sumSquaresArgs = new KernelArgs(8, 4, 8, 4);
+    /** Threads of the one block of a sum_squares launch. */
+    static final int SUM_SQUARES_THREADS = 512;
 
     OptimKernels(CudaContext context) {
         super(context, SOURCE);
@@ -74,9 +78,16 @@ final class OptimKernels extends Launcher {
         launch("sgd_update_dev_" + suffix(param.dtype()), n, sgdDeviceArgs);
     }
 
+    /** out[index] = Σ x² in double; x (any) contiguous F32/F64, out (m) contiguous F64 (checked by the caller). */
+    synchronized void sumSquares(Tensor x, Tensor out, int index) {
+        sumSquaresArgs.setLong(0, address(x)).setInt(1, x.numel()).setLong(2, address(out)).setInt(3, index);
+        launchRows("sum_squares_" + suffix(x.dtype()), 1, SUM_SQUARES_THREADS, sumSquaresArgs);
+    }
+
     /** Every kernel name this launcher may use. */
     static List<String> kernelNames() {
         return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64",
-                "adamw_update_dev_f32", "adamw_update_dev_f64", "sgd_update_dev_f32", "sgd_update_dev_f64");
+                "adamw_update_dev_f32", "adamw_update_dev_f64", "sgd_update_dev_f32", "sgd_update_dev_f64",
+                "sum_squares_f32", "sum_squares_f64");
     }
 }

@@ -140,4 +140,29 @@ class OptimKernelsGpuTest {
             assertSameBits(b0, buf, dtype + " momentum_buffer");
         }
     }
+
+    /**
+     * sum_squares against the CPU's sequential double sum: both square in double, so the only
+     * difference is the order of the additions (a fixed block tree on the GPU): relative 1e-12 is
+     * ~10^4 ulps of double, far above the ~sqrt(N)·2^-53 drift of reordering N = 10^6 positive terms.
+     * Repeated launches give the same bits (fixed order).
+     */
+    @Test
+    void sumOfSquaresMatchesTheCpuAndRepeatsBitForBit() {
+        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
+            Tensor x = values(11, 3, -2, 2, dtype);
+            Tensor cpuOut = Tensor.full(-1, DType.F64, Device.CPU, 4);
+            Updates.sumOfSquares(x, cpuOut, 2);
+            Tensor gx = onGpu(x, 3);
+            Tensor out = Tensor.full(-1, DType.F64, GPU, 4);
+            Updates.sumOfSquares(gx, out, 2);
+            double[] got = out.to(Device.CPU).toDoubleArray();
+            double want = cpuOut.toDoubleArray()[2];
+            org.junit.jupiter.api.Assertions.assertEquals(want, got[2], Math.abs(want) * 1e-12, dtype.toString());
+            org.junit.jupiter.api.Assertions.assertEquals(-1, got[1], 0.0, "other slots untouched");
+            Updates.sumOfSquares(gx, out, 1);
+            double[] again = out.to(Device.CPU).toDoubleArray();
+            org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(got[2]), Double.doubleToLongBits(again[1]), "same bits again");
+        }
+    }
 }

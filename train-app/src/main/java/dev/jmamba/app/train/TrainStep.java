@@ -52,6 +52,7 @@ final class TrainStep implements AutoCloseable {
     private DataParallel dataParallel;
     /** Device accumulators, () F64 each, outside any Scope: since the last read, except consecutive. */
     private final Tensor lossSum, finiteSteps, nonfiniteSteps, consecutive;
+    private long uploadNanos;
 
     /** What {@link #read()} returns: sums since the previous read, and the current run of non-finite steps. */
     record Counters(double lossSum, long finiteSteps, long nonfiniteSteps, long consecutiveNonfinite) {
@@ -98,12 +99,23 @@ final class TrainStep implements AutoCloseable {
         model.module().train(true);
         RandomLayer.seekAll(model.module(), step);   // dropout / drop-path masks a function of (seed, step): resume-exact
         try (Scope scope = Scope.open()) {
+            long t0 = System.nanoTime();
             Tensor[] in = soft ? staging.upload(batch.images(), batch.labels(), batch.softTargets())
                     : staging.upload(batch.images(), batch.labels());
+            uploadNanos = System.nanoTime() - t0;
             deviceStep(in, lr);
             staging.consumed();
         }
     }
+
+    /** Host time of the latest {@link #run}'s upload (the copy into page-locked memory and the queued transfer). */
+    long lastUploadNanos() { return uploadNanos; }
+
+    /**
+     * Whether {@link #run} is done with the batch's arrays when it returns: true where the upload copies
+     * them (a GPU); false on the CPU, where the step's input tensor wraps the image array.
+     */
+    boolean copiesBatches() { return !(device instanceof Device.Cpu); }
 
     private Var loss(Tensor[] in) {
         Var logits = model.forward(Var.of(in[0]));                                       // (B, K)

@@ -238,8 +238,11 @@ public final class Trainer {
                         while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
                             long t0 = System.nanoTime();
                             Batch batch = it.next();
+                            long t1 = System.nanoTime();
                             double lr = schedule.lr(step);
                             trainStep.run(batch, lr, step);
+                            long t2 = System.nanoTime();
+                            if (trainStep.copiesBatches()) trainLoader.recycle(batch);
                             step++;
                             batchInEpoch++;
                             boolean epochEnd = batchInEpoch == recipe.stepsPerEpoch();
@@ -247,17 +250,19 @@ public final class Trainer {
                             boolean checkpointNow = !epochEnd && opt.checkpointEvery() > 0 && step % opt.checkpointEvery() == 0;
                             // reading the device counters waits for the queued steps: on a GPU only when the numbers are needed
                             if (hostReadsAreFree || logNow || checkpointNow || stopRequested()) readCounters(window);
-                            double seconds = (System.nanoTime() - t0) / 1e9;
+                            long t3 = System.nanoTime();
+                            window.addPhases(t1 - t0, trainStep.lastUploadNanos(), t2 - t1 - trainStep.lastUploadNanos(), t3 - t2);
+                            double seconds = (t3 - t0) / 1e9;
                             trainSeconds += seconds;
                             int images = batch.size() * (dist == null ? 1 : dist.worldSize());   // the global batch
                             window.addTime(images, seconds);
                             progress.step(batchInEpoch, step, window.smoothed, images / Math.max(seconds, 1e-9), lr);
                             if (logNow) {
-                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), stepExtra(window));
                                 window.reset();
                             }
                             if (consecutiveNonfinite >= opt.maxNonfinite()) {
-                                if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                if (window.images > 0) log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), stepExtra(window));
                                 progress.endEpoch();
                                 throw UserError.runtime("stopping: the loss or gradient was not finite in " + consecutiveNonfinite
                                         + " steps in a row (up to step " + step + "); " + (lastCheckpointStep >= 0
@@ -266,7 +271,7 @@ public final class Trainer {
                                         + "; try a lower --lr or --clip-grad 1");
                             }
                             if (window.images > 0 && signalled() && !(step % opt.logEvery() == 0 || epochEnd || step == recipe.totalSteps())) {
-                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), counters());
+                                log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), stepExtra(window));
                                 window.reset();
                             }
                             if (epochEnd) {
@@ -357,6 +362,13 @@ public final class Trainer {
         return m;
     }
 
+    /** A step record's extra fields: the counters and where the host's time per step went ({@link Window#phases}). */
+    private Map<String, Object> stepExtra(Window window) {
+        Map<String, Object> m = counters();
+        window.phases(m);
+        return m;
+    }
+
     private Map<String, Object> evalExtra(Evaluator.Result emaEval) {
         Map<String, Object> m = counters();
         if (emaEval != null) {
@@ -388,11 +400,19 @@ public final class Trainer {
         lastCheckpointStep = step;
     }
 
-    /** Loss and throughput over the steps since the last metrics record, and a smoothed loss for display. */
+    /**
+     * Loss and throughput over the steps since the last metrics record, a smoothed loss for display,
+     * and where the training thread's time went per step: waiting for the loader's next batch, the
+     * upload (copy into page-locked memory and queued transfer on a GPU), queueing the step's work
+     * (on the CPU: doing it), reading the device counters (on a GPU this waits for the queued steps),
+     * and the JVM's garbage collection over the same wall time.
+     */
     private static final class Window {
         double lossSum, seconds, smoothed = Double.NaN;
         long finiteSteps;
         long images;
+        long steps, dataNanos, uploadNanos, queueNanos, syncNanos;
+        long gcMillisAtStart = gcMillis();
 
         /** Adds the losses of the steps read from the device (per step on the CPU: the smoothing is per step there). */
         void addLosses(TrainStep.Counters c) {
@@ -413,11 +433,43 @@ public final class Trainer {
 
         double imagesPerSecond() { return seconds > 0 ? images / seconds : 0; }
 
+        void addPhases(long data, long upload, long queue, long sync) {
+            steps++;
+            dataNanos += data;
+            uploadNanos += upload;
+            queueNanos += queue;
+            syncNanos += sync;
+        }
+
+        /**
+         * Puts the mean host ms per step of each phase into {@code m}: data_wait_ms, upload_ms, queue_ms,
+         * sync_ms, and gc_ms (collector time in the window divided by its steps).
+         */
+        void phases(Map<String, Object> m) {
+            double perStep = steps == 0 ? 0 : 1e-6 / steps;
+            m.put("data_wait_ms", round3(dataNanos * perStep));
+            m.put("upload_ms", round3(uploadNanos * perStep));
+            m.put("queue_ms", round3(queueNanos * perStep));
+            m.put("sync_ms", round3(syncNanos * perStep));
+            m.put("gc_ms", round3(steps == 0 ? 0 : (double) (gcMillis() - gcMillisAtStart) / steps));
+        }
+
+        private static double round3(double v) { return Math.round(v * 1000) / 1000.0; }
+
+        /** Total collection time of the JVM's collectors so far, ms (-1 counts as 0). */
+        private static long gcMillis() {
+            long total = 0;
+            for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) total += Math.max(0, gc.getCollectionTime());
+            return total;
+        }
+
         void reset() {
             lossSum = 0;
             seconds = 0;
             finiteSteps = 0;
             images = 0;
+            steps = dataNanos = uploadNanos = queueNanos = syncNanos = 0;
+            gcMillisAtStart = gcMillis();
         }
     }
 }

@@ -54,6 +54,32 @@ class DataLoaderTest {
         }
     }
 
+    /** Recycled image arrays (filled with garbage first) are reused and give the same batches as fresh ones. */
+    @Test
+    @Timeout(60)
+    void recycledImageArraysAreReusedAndGiveTheSameBatches() {
+        List<Batch> fresh;
+        try (DataLoader a = trainLoader(2, 1)) {
+            fresh = epoch(a, 1, 0);
+        }
+        try (DataLoader b = trainLoader(2, 1)) {
+            Set<float[]> handedBack = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            int reused = 0;
+            try (DataLoader.EpochIterator it = b.epoch(1, 0)) {
+                for (int i = 0; it.hasNext(); i++) {
+                    Batch x = it.next();
+                    if (handedBack.contains(x.images())) reused++;
+                    assertArrayEquals(fresh.get(i).images(), x.images(), "batch " + i);
+                    assertArrayEquals(fresh.get(i).softTargets(), x.softTargets(), "batch " + i);
+                    java.util.Arrays.fill(x.images(), Float.NaN);             // a reused array must be overwritten completely
+                    handedBack.add(x.images());
+                    b.recycle(x);
+                }
+            }
+            assertTrue(reused > 0, "no recycled array was reused");
+        }
+    }
+
     @Test
     @Timeout(60)
     void epochsDifferAndResumeReproducesTheTail() {

@@ -105,3 +105,21 @@ extern "C" __global__ void sgd_update_dev_f64(double* p, const double* g, double
     if (isnan(f[0])) return;
     jm_sgd<double>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
 }
+
+// Sum of squares of one contiguous tensor into out[index] (double), for the global gradient norm without
+// a squared copy of each gradient: one block (blockDim.x a multiple of 32), squares and sums in double,
+// block-reduced in a fixed order (the same bits on every run; the CPU backend sums sequentially).
+template <typename T>
+__device__ void jm_sum_squares(const T* __restrict__ x, int n, double* __restrict__ out, int index) {
+    __shared__ double shared[32];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < n; i += blockDim.x) {
+        double v = (double)x[i];
+        s = __dadd_rn(s, __dmul_rn(v, v));
+    }
+    s = jm_block_sum(s, shared);
+    if (threadIdx.x == 0) out[index] = s;
+}
+
+extern "C" __global__ void sum_squares_f32(const float* x, int n, double* out, int index) { jm_sum_squares<float>(x, n, out, index); }
+extern "C" __global__ void sum_squares_f64(const double* x, int n, double* out, int index) { jm_sum_squares<double>(x, n, out, index); }

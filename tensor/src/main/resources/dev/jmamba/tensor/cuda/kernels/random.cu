@@ -46,14 +46,25 @@ __device__ double jm_trunc_normal(unsigned long long seed, unsigned long long in
 }
 
 // out (n) contiguous; UNIFORM on [a, b), NORMAL mean a std b, TRUNC_NORMAL mean a std b within 2 std.
-#define JM_RANDOM(DN, D)                                                                                    \
+template <typename D>
+__device__ void jm_random_fill(D* out, int n, int kind, unsigned long long seed, double a, double b) {
+    for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {
+        double v = kind == RK_UNIFORM ? a + (b - a) * jm_uniform(seed, i)
+                 : kind == RK_NORMAL  ? a + b * jm_normal(seed, i)
+                                      : jm_trunc_normal(seed, i, a, b);
+        jm_store(out + i, v);
+    }
+}
+
+// random_* take the seed as an argument; random_dev_* read it from seeds[index] in device memory when they
+// run, so a captured CUDA graph draws new numbers on each replay once new seeds are written there.
+#define JM_RANDOM(DN, D)                                                                                      \
     extern "C" __global__ void random_##DN(D* out, int n, int kind, unsigned long long seed, double a, double b) { \
-        for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {                              \
-            double v = kind == RK_UNIFORM ? a + (b - a) * jm_uniform(seed, i)                               \
-                     : kind == RK_NORMAL  ? a + b * jm_normal(seed, i)                                      \
-                                          : jm_trunc_normal(seed, i, a, b);                                 \
-            jm_store(out + i, v);                                                                           \
-        }                                                                                                   \
+        jm_random_fill<D>(out, n, kind, seed, a, b);                                                          \
+    }                                                                                                         \
+    extern "C" __global__ void random_dev_##DN(D* out, int n, int kind, const long long* seeds, int index,      \
+                                               double a, double b) {                                          \
+        jm_random_fill<D>(out, n, kind, (unsigned long long)seeds[index], a, b);                              \
     }
 JM_RANDOM(f32, float)
 JM_RANDOM(f64, double)
