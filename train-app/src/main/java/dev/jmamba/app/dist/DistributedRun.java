@@ -35,7 +35,7 @@ public final class DistributedRun implements AutoCloseable {
     private final Thread watchdog;
     private volatile boolean closed, failed;
 
-    private DistributedRun(int rank, int worldSize, Communicator comm, Session session, Consumer<String> onFatal) {
+    DistributedRun(int rank, int worldSize, Communicator comm, Session session, Consumer<String> onFatal) {
         this.rank = rank;
         this.worldSize = worldSize;
         this.comm = comm;

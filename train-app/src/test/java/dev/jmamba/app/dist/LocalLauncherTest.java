@@ -74,6 +74,21 @@ class LocalLauncherTest {
         assertEquals(0, LocalLauncher.await(new ArrayList<>(List.of(ok1, ok2)), System.err, 1));
     }
 
+    @Test
+    @Timeout(120)
+    void theChildrenAreThisJvmAgainAndTheirErrorsComeThroughWithTheirRank() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errs = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(0, LocalLauncher.run(2, List.of("--version"), List.of(), 2, System.out, errs), err.toString());
+        int code = LocalLauncher.run(2, List.of("train", "--gpus", "2", "--no-such-option"), List.of(), 2, System.out, errs);
+        assertEquals(2, code, "a child's usage error is the launcher's exit code");
+        String text = err.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("[rank 0] jmamba train: Unknown option: '--no-such-option'"), text);
+        assertTrue(text.contains("[rank 1] jmamba train: Unknown option: '--no-such-option'"), text);
+        assertFalse(text.contains("--gpus"), "the children do not get --gpus: " + text);
+        assertFalse(text.contains("WARNING: Using incubator modules"), text);
+    }
+
     @Test void gpusUsageErrors() {
         AppRun.Result cpu = AppRun.run("train", "--gpus", "2", "--device", "cpu");
         assertEquals(2, cpu.exitCode());

@@ -88,6 +88,36 @@ class DataParallelTrainingTest {
         }
     }
 
+    @Test
+    @Timeout(600)
+    void aStopSignalOnOneRankStopsEveryRankAfterTheSameStep() throws Exception {
+        Path dir = tmp.resolve("stopped");
+        List<Communicator> group = LocalGroup.create(2, Duration.ofSeconds(120));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Trainer.Outcome>> futures = new ArrayList<>();
+            for (Communicator c : group) {
+                StopSignal stop = new StopSignal();
+                if (c.rank() == 1) stop.request("TERM");           // only rank 1 was signalled (before its first step)
+                futures.add(pool.submit(() -> {
+                    try (DistributedRun dist = DistributedRun.of(c)) {
+                        Trainer.Outcome o = Trainer.run(config(), null, new Trainer.Options(dir, Device.CPU, 1, 0, 0, 1, false, 5, false, stop),
+                                quiet(), dist);
+                        dist.finish();
+                        return o;
+                    }
+                }));
+            }
+            Trainer.Outcome r0 = futures.get(0).get(), r1 = futures.get(1).get();
+            assertEquals(1, r0.step(), "rank 0 stopped too, after the first step, where the ranks compared notes");
+            assertEquals(1, r1.step());
+            assertEquals("TERM", r1.stoppedBy());
+            assertEquals(1, CheckpointStore.readState(dir).step(), "rank 0 wrote the checkpoint of the common step");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static Map<String, Tensor> weights(Path run) {
         return CheckpointStore.load(run, false).model();
     }
