@@ -13,6 +13,7 @@ import dev.jmamba.app.dist.DistributedRun;
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.nn.ActivationCheckpointing;
+import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.optim.AdamW;
@@ -151,7 +152,13 @@ public final class Trainer {
      * global batches, so a run can resume with another number of processes.
      */
     public static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist) {
-        return new Trainer(cfg, resume, opt, out, dist).loop();
+        if (dist == null) return new Trainer(cfg, resume, opt, out, null).loop();
+        RandomLayer.setBatchShard(new RandomLayer.BatchShard(dist.rank(), dist.worldSize()));   // drop-path masks: this rank's rows
+        try {
+            return new Trainer(cfg, resume, opt, out, dist).loop();
+        } finally {
+            RandomLayer.setBatchShard(null);
+        }
     }
 
     /** True for the process that writes the run's files: the only one, or rank 0. */

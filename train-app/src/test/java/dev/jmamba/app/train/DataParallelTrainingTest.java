@@ -43,9 +43,14 @@ class DataParallelTrainingTest {
     @TempDir Path tmp;
 
     static RunConfig config() {
+        return config(0);
+    }
+
+    /** vim-nano on 64 synthetic images, global batch 8, 4 steps; {@code dropPath} > 0 replaces the preset's 0. */
+    static RunConfig config(double dropPath) {
         RunData full = RunData.open("synthetic", null);
         Dataset train = full.train();
-        ModelChoice model = new ModelChoice("vim-nano", train.numClasses(), train.channels(), 28, 0, 3);
+        ModelChoice model = new ModelChoice("vim-nano", train.numClasses(), train.channels(), 28, dropPath, 3);
         RunConfig.DataSpec data = new RunConfig.DataSpec("synthetic", null, 64, 16, train.classNames(), train.channels(),
                 train.normalization().mean(), train.normalization().std(), "none");
         RunConfig.Recipe recipe = new RunConfig.Recipe(8, 1, 8, 4, 2e-3, 1, 1e-6, 1e-5, 0.05, 0.1, 0, 0, 0, 0, 1.0, 7);
@@ -61,11 +66,19 @@ class DataParallelTrainingTest {
     }
 
     private static Trainer.Outcome single(Path dir, long stopAt, CheckpointStore.Loaded resume) {
-        return Trainer.run(config(), resume, options(dir, stopAt), quiet());
+        return single(config(), dir, stopAt, resume);
+    }
+
+    private static Trainer.Outcome single(RunConfig cfg, Path dir, long stopAt, CheckpointStore.Loaded resume) {
+        return Trainer.run(cfg, resume, options(dir, stopAt), quiet());
     }
 
     /** {@code world} ranks on threads, all given the same run folder; returns each rank's outcome. */
     private static List<Trainer.Outcome> parallel(int world, Path dir, long stopAt, Path resumeFrom) throws Exception {
+        return parallel(config(), world, dir, stopAt, resumeFrom);
+    }
+
+    private static List<Trainer.Outcome> parallel(RunConfig cfg, int world, Path dir, long stopAt, Path resumeFrom) throws Exception {
         List<Communicator> group = LocalGroup.create(world, Duration.ofSeconds(120));
         ExecutorService pool = Executors.newFixedThreadPool(world);
         try {
@@ -74,7 +87,7 @@ class DataParallelTrainingTest {
                 futures.add(pool.submit(() -> {
                     try (DistributedRun dist = DistributedRun.of(c)) {
                         CheckpointStore.Loaded resume = resumeFrom == null ? null : CheckpointStore.load(resumeFrom, true);
-                        Trainer.Outcome o = Trainer.run(config(), resume, options(dir, stopAt), quiet(), dist);
+                        Trainer.Outcome o = Trainer.run(cfg, resume, options(dir, stopAt), quiet(), dist);
                         dist.finish();
                         return o;
                     }
@@ -155,6 +168,16 @@ class DataParallelTrainingTest {
             double l1 = MetricsLog.number(m1.get(i), "train_loss"), l2 = MetricsLog.number(m2.get(i), "train_loss");
             assertEquals(l1, l2, 1e-5 * Math.max(1, Math.abs(l1)), "train loss of record " + i);
         }
+    }
+
+    @Test
+    @Timeout(600)
+    void withDropPathTheRanksDropTheSamplesOneProcessWould() throws Exception {
+        RunConfig cfg = config(0.3);
+        Path one = tmp.resolve("dp1"), three = tmp.resolve("dp2");
+        single(cfg, one, 0, null);
+        parallel(cfg, 2, three, 0, null);
+        assertClose(weights(one), weights(three), "drop-path 0.3: 2 ranks vs 1 process");
     }
 
     @Test
