@@ -11,7 +11,9 @@ import dev.jmamba.tensor.Tensor;
  * 1/(1−rate) (timm's {@code DropPath}, scale_by_keep). Identity in eval or when rate = 0.
  *
  * <p>Reproducible like {@link Dropout}: call i draws its (B) uniforms with seed
- * {@code Seeds.derive(seed, i)}.
+ * {@code Seeds.derive(seed, i)}. In a data-parallel run ({@link RandomLayer#setBatchShard}) it draws the
+ * global batch's (B·count) uniforms and keeps its own rows, so the ranks together drop exactly the samples
+ * one process with the global batch would.
  */
 public final class DropPath extends Layer implements RandomLayer {
     private final double rate;
@@ -38,11 +40,14 @@ public final class DropPath extends Layer implements RandomLayer {
     @Override public Var forward(Var x) {
         if (!isTraining() || rate == 0) return x;
         if (x.rank() < 1) throw new JmambaException("DropPath: expected input (B, ...), got a scalar");
-        int[] maskShape = new int[x.rank()];                                  // (B, 1, ..., 1)
+        int[] maskShape = new int[x.rank()];                                  // (B·count, 1, ..., 1)
         java.util.Arrays.fill(maskShape, 1);
-        maskShape[0] = x.size(0);
+        RandomLayer.BatchShard shard = RandomLayer.batchShard();             // data parallel: this rank's rows of the global batch
+        int b = x.size(0);
+        maskShape[0] = Math.multiplyExact(b, shard.count());
         double keep = 1 - rate;
         Tensor u = Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, calls++), 0, 1, x.dtype(), x.device(), maskShape);
+        if (shard.count() > 1) u = u.narrow(0, shard.index() * b, b);
         Tensor scaledMask = u.lt(Tensor.scalar(keep, x.dtype(), x.device())).mul(1 / keep).to(x.dtype()); // 0 or 1/keep
         return x.mul(Var.of(scaledMask));
     }

@@ -4,6 +4,8 @@ import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
+import dev.jmamba.app.dist.DistributedRun;
+import dev.jmamba.app.dist.LaunchEnv;
 import dev.jmamba.app.train.Evaluator;
 import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.RunFolder;
@@ -115,6 +117,10 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     long stopAtStep;
     @Option(names = "--log-every", paramLabel = "S", description = "Steps per metrics.jsonl record (default " + DEFAULT_LOG_EVERY + "; --resume keeps the run's value).")
     Integer logEvery;
+    @Option(names = "--gpus", paramLabel = "N", description = "Train on N local GPUs: one process per GPU, gradients averaged over NCCL; --batch-size is the"
+            + " global batch (a multiple of N). Multi-node: leave it out and start one process per GPU with RANK, WORLD_SIZE, LOCAL_RANK,"
+            + " MASTER_ADDR, MASTER_PORT set (torchrun style) or under SLURM srun (see docs/MULTI-GPU.md).")
+    Integer gpus;
 
     /** Model names for the help text. */
     static final class ModelNames implements Iterable<String> {
@@ -123,7 +129,9 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     /** Runs the command; the exit code is 0, or 128 + the signal number after a graceful stop on SIGINT / SIGTERM. */
     @Override public Integer call() {
-        PrintWriter o = spec.commandLine().getOut();
+        LaunchEnv launch = LaunchEnv.fromSystem();
+        if (gpus != null) return MultiGpu.launch(this, launch, spec.commandLine().getParseResult().originalArgs());
+        PrintWriter o = launch == null || launch.leader() ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
         if (checkpointEvery != null && checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
         if (stopAtStep < 0) throw UserError.usage("--stop-at-step must be >= 0, got " + stopAtStep);
         if (logEvery != null && logEvery < 1) throw UserError.usage("--log-every must be >= 1, got " + logEvery);
@@ -141,7 +149,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 rejectRunOptionsOnResume();
                 loaded = CheckpointStore.load(resume, true);
                 cfg = loaded.config();
-                dev = DeviceOption.parse(device);
+                dev = launch == null ? DeviceOption.parse(device) : MultiGpu.device(launch, device);
                 PrecisionOption.apply(precision, dev);
                 runDir = loaded.dir().toAbsolutePath().getParent();
                 TrainerState st = loaded.state();
@@ -151,16 +159,17 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                         st.epoch() + 1, st.batchInEpoch(), ckEvery, lgEvery,
                         checkpointEvery == null && logEvery == null ? " (the run's settings)" : "");
             } else {
-                runDir = out != null ? out : defaultRunDir();
-                checkOutFolder(runDir);
+                runDir = out != null ? out : MultiGpu.requireOut(launch, defaultRunDir());
+                if (launch == null || launch.leader()) checkOutFolder(runDir);
                 cfg = newRun(o);
-                dev = DeviceOption.parse(device);
+                dev = launch == null ? DeviceOption.parse(device) : MultiGpu.device(launch, device);
                 PrecisionOption.apply(precision, dev);
                 ckEvery = checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY;
                 lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
-            try (RunLock lock = lockRunFolder(runDir, o)) {
-                if (loaded == null) {
+            try (RunLock lock = launch == null || launch.leader() ? lockRunFolder(runDir, o) : null;
+                 DistributedRun dist = launch == null ? null : MultiGpu.start(launch, dev, o)) {
+                if (loaded == null && (launch == null || launch.leader())) {
                     checkOutFolder(runDir);   // again, now that no other trainer can be starting here
                     RunConfig.Recipe rc = cfg.recipe();
                     String steps = rc.totalSteps() == (long) rc.epochs() * rc.stepsPerEpoch()
@@ -176,11 +185,12 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 Trainer.Outcome outcome;
                 try (AutoCloseable signals = stop.install("train", System.err)) {
                     outcome = Trainer.run(cfg, loaded,
-                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop), o);
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop), o, dist);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     if (!ErrorReport.isOutOfMemory(e)) throw e;
                     throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));
                 }
+                if (dist != null) dist.finish();       // every rank got here: leave NCCL and the rendezvous cleanly
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 summary(o, runDir, outcome, cfg, seconds);
                 return outcome.stoppedBy() == null ? 0 : StopSignal.exitCode(outcome.stoppedBy());
@@ -352,7 +362,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 ? "" : " (" + d.path() + ")");
     }
 
-    private static Path defaultRunDir() {
+    static Path defaultRunDir() {
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path dir = Path.of("runs", stamp);
         for (int i = 2; Files.exists(dir); i++) dir = Path.of("runs", stamp + "-" + i);

@@ -148,6 +148,16 @@ public final class Session implements AutoCloseable {
         }
     }
 
+    /** Closes the connections without a goodbye: the peers see this rank end (it is failing). */
+    public void drop() {
+        synchronized (this) {
+            if (closing) return;
+            closing = true;
+        }
+        for (Peer p : peers) Rendezvous.closeQuietly(p.socket());
+        for (Thread t : threads) t.interrupt();
+    }
+
     /** Says goodbye to every peer and closes the connections; the run ended on this rank without a failure. */
     @Override public void close() {
         synchronized (this) {

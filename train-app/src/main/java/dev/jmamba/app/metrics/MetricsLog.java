@@ -51,6 +51,16 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    private MetricsLog() {
+        this.file = null;
+        this.out = new BufferedWriter(java.io.Writer.nullWriter());
+    }
+
+    /** A log that writes nothing: for the ranks other than 0 of a multi-process run (rank 0 writes the run's metrics). */
+    public static MetricsLog discarding() {
+        return new MetricsLog();
+    }
+
     /** Truncates {@code file} after its last newline when it does not end with one. */
     static void dropPartialLastLine(Path file) throws IOException {
         if (!Files.isRegularFile(file)) return;
@@ -68,6 +78,7 @@ public final class MetricsLog implements AutoCloseable {
         }
     }
 
+    /** The file written, or null for a {@link #discarding()} log. */
     public Path file() {
         return file;
     }

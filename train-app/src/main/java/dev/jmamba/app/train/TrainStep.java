@@ -1,6 +1,7 @@
 package dev.jmamba.app.train;
 
 import dev.jmamba.app.data.Batch;
+import dev.jmamba.app.dist.DataParallel;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.Losses;
@@ -47,6 +48,8 @@ final class TrainStep implements AutoCloseable {
     private final Device device;
     private final BatchStaging staging;
     private final boolean soft;
+    /** Averages the gradients and the loss over the ranks of a data-parallel run; null in a single process. */
+    private DataParallel dataParallel;
     /** Device accumulators, () F64 each, outside any Scope: since the last read, except consecutive. */
     private final Tensor lossSum, finiteSteps, nonfiniteSteps, consecutive;
     private long uploadNanos;
@@ -84,6 +87,11 @@ final class TrainStep implements AutoCloseable {
 
     private Tensor zero() {
         return Tensor.zeros(DType.F64, device);
+    }
+
+    /** Makes every step average its gradients (and loss) over the ranks of {@code dp} after backward. */
+    void dataParallel(DataParallel dp) {
+        this.dataParallel = dp;
     }
 
     /** Queues one step on {@code batch} at learning rate {@code lr}; {@code step} positions the dropout streams. */
@@ -126,11 +134,12 @@ final class TrainStep implements AutoCloseable {
         Map<String, Tensor> buffers = saveBuffers();
         Var loss = loss(in);
         loss.backward();
+        Tensor lossValue = dataParallel == null ? loss.value() : dataParallel.averageGradients(loss.value());   // the same on every rank
         if (!optimizer.usesDeviceFactors()) optimizer.useDeviceFactorsForGradients();   // first step of this process
         optimizer.setLr(lr);
         optimizer.writeDeviceFactors();
         Tensor sumSquares = GradClip.sumOfSquaresOnDevice(params);                        // () F64
-        Tensor ok = finite(loss.value()).mul(finite(sumSquares));                           // () F64: 1 = the step counts
+        Tensor ok = finite(lossValue).mul(finite(sumSquares));                           // () F64: 1 = the step counts
         if (clipGrad > 0) optimizer.scaleGradientsOnDevice(GradClip.clipCoefficientOnDevice(sumSquares, clipGrad));
         optimizer.gateDeviceStep(ok);
         optimizer.step();
@@ -143,7 +152,7 @@ final class TrainStep implements AutoCloseable {
             }
         }
         optimizer.zeroGrad();
-        accumulate(loss.value(), ok);
+        accumulate(lossValue, ok);
     }
 
     /** 1 where {@code x} () is finite, else 0, as F64. */

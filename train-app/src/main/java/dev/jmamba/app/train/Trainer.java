@@ -7,9 +7,13 @@ import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.MixupCutmix;
+import dev.jmamba.app.data.Shard;
+import dev.jmamba.app.dist.DataParallel;
+import dev.jmamba.app.dist.DistributedRun;
 import dev.jmamba.app.metrics.CurvesPlot;
 import dev.jmamba.app.metrics.MetricsLog;
 import dev.jmamba.nn.ActivationCheckpointing;
+import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.vision.models.ModelRegistry;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.optim.AdamW;
@@ -97,6 +101,11 @@ public final class Trainer {
 
     private final boolean hostReadsAreFree;
     private TrainStep trainStep;   // while the loop runs
+    /** This process's place in a data-parallel run, or null for a single process; {@code dataParallel} with it. */
+    private final DistributedRun dist;
+    private final DataParallel dataParallel;
+    /** In a data-parallel run: some rank was asked to stop (agreed at the last counter read). */
+    private boolean stopAgreed;
 
     private long step;
     private int epoch, batchInEpoch;
@@ -105,8 +114,9 @@ public final class Trainer {
     private double trainSeconds;
     private long lastCheckpointStep = -1;
 
-    private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
+    private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist) {
         this.cfg = cfg;
+        this.dist = dist;
         this.opt = opt;
         this.out = out;
         this.recipe = cfg.recipe();
@@ -118,6 +128,7 @@ public final class Trainer {
             throw UserError.usage("--checkpoint-activations: model " + cfg.model().name() + " has no block stages to checkpoint");
         }
         if (resume != null) loadModel(model, resume.model(), resume.dir().resolve(CheckpointStore.MODEL));
+        this.dataParallel = dist == null ? null : dist.dataParallel(model.module());   // every rank starts from rank 0's weights
         this.optimizer = new AdamW(ParamGroups.noDecayFor(model.module(), recipe.weightDecay()), recipe.lr());
         long warmup = Math.min(recipe.warmupSteps(), recipe.totalSteps() - 1);
         this.schedule = LrSchedule.warmupCosine(recipe.lr(), warmup, recipe.totalSteps(), recipe.warmupStartLr(), recipe.minLr());
@@ -130,7 +141,29 @@ public final class Trainer {
 
     /** Runs (or continues, when {@code resume} is not null) the run {@code cfg}. */
     public static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out) {
-        return new Trainer(cfg, resume, opt, out).loop();
+        return run(cfg, resume, opt, out, null);
+    }
+
+    /**
+     * {@link #run(RunConfig, CheckpointStore.Loaded, Options, PrintWriter)} as one rank of the data-parallel
+     * run {@code dist} (null: a single process). The recipe's batch size is the global batch: each rank
+     * loads its {@link Shard} of it, gradients are averaged over the ranks after backward, and only rank
+     * 0 evaluates and writes metrics, checkpoints and curves. The data position and the schedule count
+     * global batches, so a run can resume with another number of processes.
+     */
+    public static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist) {
+        if (dist == null) return new Trainer(cfg, resume, opt, out, null).loop();
+        RandomLayer.setBatchShard(new RandomLayer.BatchShard(dist.rank(), dist.worldSize()));   // drop-path masks: this rank's rows
+        try {
+            return new Trainer(cfg, resume, opt, out, dist).loop();
+        } finally {
+            RandomLayer.setBatchShard(null);
+        }
+    }
+
+    /** True for the process that writes the run's files: the only one, or rank 0. */
+    private boolean leader() {
+        return dist == null || dist.leader();
     }
 
     /** Builds the model of {@code cfg} on {@code device}; unsupported settings become user errors. */
@@ -184,10 +217,12 @@ public final class Trainer {
         Progress progress = Progress.create(opt.terminal(), out, 10);
         Evaluator.Result lastEval = null, lastEmaEval = null;
         long lastEvalStep = -1;
-        try (MetricsLog log = new MetricsLog(opt.outDir());
+        int rankBatch = dist == null ? recipe.batchSize() : dist.batchPerRank(recipe.batchSize());     // this process's share
+        try (MetricsLog log = leader() ? new MetricsLog(opt.outDir()) : MetricsLog.discarding();
              DataLoader trainLoader = new DataLoader(data.train(),
                      RunData.trainPipeline(data.train(), cfg.data(), cfg.model().resolution(), recipe.randomErasing()), mixing,
-                     DataLoader.Options.training(recipe.batchSize(), workers, recipe.seed()));
+                     DataLoader.Options.training(rankBatch, workers, recipe.seed()),
+                     dist == null ? Shard.NONE : new Shard(dist.rank(), dist.worldSize()));
              DataLoader valLoader = new DataLoader(data.val(), RunData.evalPipeline(data.val(), cfg.model().resolution()), null,
                      DataLoader.Options.evaluation(Math.max(recipe.batchSize(), 256), workers))) {
             if (trainLoader.batchesPerEpoch() != recipe.stepsPerEpoch()) {
@@ -198,7 +233,8 @@ public final class Trainer {
             Window window = new Window();
             int[] image = trainLoader.pipelineShape();
             TrainStep trainStep = new TrainStep(model, optimizer, ema, recipe.clipGrad(), recipe.labelSmoothing(), opt.device(),
-                    recipe.batchSize(), image, numClasses, mixing != null);
+                    rankBatch, image, numClasses, mixing != null);
+            if (dataParallel != null) trainStep.dataParallel(dataParallel);
             this.trainStep = trainStep;
             trainStep.setConsecutiveNonfinite(consecutiveNonfinite);
             try {
@@ -225,8 +261,9 @@ public final class Trainer {
                             window.addPhases(t1 - t0, trainStep.lastUploadNanos(), t2 - t1 - trainStep.lastUploadNanos(), t3 - t2);
                             double seconds = (t3 - t0) / 1e9;
                             trainSeconds += seconds;
-                            window.addTime(batch.size(), seconds);
-                            progress.step(batchInEpoch, step, window.smoothed, batch.size() / Math.max(seconds, 1e-9), lr);
+                            int images = batch.size() * (dist == null ? 1 : dist.worldSize());   // the global batch
+                            window.addTime(images, seconds);
+                            progress.step(batchInEpoch, step, window.smoothed, images / Math.max(seconds, 1e-9), lr);
                             if (logNow) {
                                 log.step(epoch, step, window.meanLoss(), lr, window.imagesPerSecond(), stepExtra(window));
                                 window.reset();
@@ -254,7 +291,7 @@ public final class Trainer {
                     }
                     readCounters(window);
                     progress.endEpoch();
-                    if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled()) {
+                    if ((batchInEpoch == 0 || step == recipe.totalSteps()) && !signalled() && leader()) {
                         lastEval = evaluate(valLoader);
                         lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                         lastEvalStep = step;
@@ -267,7 +304,7 @@ public final class Trainer {
                 this.trainStep = null;
                 trainStep.close();
             }
-            if (lastEvalStep != step && step >= recipe.totalSteps() && !signalled()) {
+            if (lastEvalStep != step && step >= recipe.totalSteps() && !signalled() && leader()) {
                 lastEval = evaluate(valLoader);
                 lastEmaEval = emaModel == null ? null : evaluateEma(valLoader);
                 log.eval(epoch, step, lastEval.loss(), lastEval.top1(), lastEval.top5(), evalExtra(lastEmaEval));
@@ -275,7 +312,7 @@ public final class Trainer {
             }
         }
         boolean finished = step >= recipe.totalSteps();
-        writeCurves(progress);
+        if (leader()) writeCurves(progress);
         return new Outcome(step, lastEval, lastEmaEval, finished, data.skippedImages(), lastCheckpointStep, signalled() ? opt.stop().signal() : null);
     }
 
@@ -293,7 +330,7 @@ public final class Trainer {
     }
 
     private boolean stopRequested() {
-        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || signalled();
+        return opt.stopAtStep() > 0 && step >= opt.stopAtStep() || (dist == null ? signalled() : stopAgreed);
     }
 
     private boolean signalled() {
@@ -307,6 +344,8 @@ public final class Trainer {
         window.addLosses(c);
         nonfinite += c.nonfiniteSteps();
         consecutiveNonfinite = (int) Math.min(Integer.MAX_VALUE, c.consecutiveNonfinite());
+        // ranks read at the same steps: there they agree whether any got a stop signal, so all stop after the same step
+        if (dist != null) stopAgreed = dist.anyRank(signalled(), opt.device());
     }
 
     private Evaluator.Result evaluate(DataLoader valLoader) {
@@ -357,6 +396,10 @@ public final class Trainer {
     /** Writes a checkpoint, unless the latest steps were non-finite (then the last good one stays). */
     private void checkpoint() {
         if (consecutiveNonfinite > 0) return;
+        if (!leader()) {                 // rank 0 writes the run's checkpoint
+            lastCheckpointStep = step;
+            return;
+        }
         TrainerState state = new TrainerState(step, epoch, batchInEpoch, recipe.seed(),
                 schedule.lr(Math.min(step, recipe.totalSteps())), ema != null, nonfinite, consecutiveNonfinite,
                 data.skippedImages(), trainSeconds, opt.checkpointEvery(), opt.logEvery());
