@@ -390,6 +390,14 @@ public final class Var {
     /** Matrix product with NumPy semantics (batch dims broadcast, 1-D operands promoted). */
     /** ga = gy·bᵀ needs b only when a wants a gradient, and gb = aᵀ·gy needs a only when b does. */
     public Var matmul(Var o) {
+        if (Autocast.operandType("matmul", value, o.value) != null) {   // autocast: bf16 operands (Autocast's table)
+            Tensor a16 = value.to(DType.BF16), b16 = o.value.to(DType.BF16);
+            Tensor y = a16.matmul(b16);                                  // float32
+            if (!wants(o)) a16.storage().release();                      // not saved: a temporary of this op
+            if (!wants(this)) b16.storage().release();
+            return record("matmul", y, () -> LinearRules.matmul(a16, b16),
+                    saves(wants(o) ? a16 : null, wants(this) ? b16 : null), this, o);
+        }
         return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value),
                 saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
     }
@@ -405,14 +413,31 @@ public final class Var {
         if (!act.hasFusedGradient() || act == UnaryOp.SOFTPLUS) {
             throw new JmambaException("matmulAfter: expected tanh, sigmoid, silu, gelu or gelu_tanh, got " + act);
         }
-        Tensor y = value.backend().unary(act, value, 0, 0).matmul(w.value);
+        boolean lowered = Autocast.operandType("matmulAfter", value, w.value) != null;   // autocast: bf16 operands
+        Tensor wm = lowered ? w.value.to(DType.BF16) : w.value;
+        Tensor h = value.backend().unary(act, value, 0, 0);
+        Tensor y = (lowered ? lowered(h) : h).matmul(wm);
+        // the input the rule reads: under autocast kept as bf16 (half the memory of the widest tensor, as
+        // torch.autocast keeps the bf16 output of the product before the activation)
+        Tensor input = lowered && (wants(this) || wants(w)) ? value.to(DType.BF16) : value;
         return record("matmulAfter", y, () -> (gy, needs) -> {
+            Tensor x = input.dtype() == DType.BF16 ? input.to(DType.F32) : input;
             // the activation is recomputed only for w's gradient; for this's gradient the rule reads w alone
-            Tensor a = needs[1] ? value.backend().unary(act, value, 0, 0) : value;
-            Tensor[] g = LinearRules.matmul(a, w.value).backward(gy, needs);
-            Tensor gx = g[0] == null ? null : value.backend().unaryGrad(act, value, g[0], 0, 0);
+            Tensor a = needs[1] ? x.backend().unary(act, x, 0, 0) : x;
+            if (needs[1] && lowered) a = lowered(a);
+            Tensor[] g = LinearRules.matmul(a, wm, lowered).backward(gy, needs);
+            Tensor gx = g[0] == null ? null : x.backend().unaryGrad(act, x, g[0], 0, 0);
+            if (lowered && needs[1]) a.storage().release();
+            if (x != input) x.storage().release();
             return new Tensor[] {gx, g[1]};
-        }, saves(value, wants(this) ? w.value : null), this, w);
+        }, saves(input, wants(this) ? wm : null), this, w);
+    }
+
+    /** t as bf16, t's float32 storage released at once (a temporary of this op only). */
+    private static Tensor lowered(Tensor t) {
+        Tensor b = t.to(DType.BF16);
+        t.storage().release();
+        return b;
     }
 
     /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */

@@ -30,6 +30,22 @@ public final class LayerNorm extends Layer {
 
     public Parameter bias() { return bias; }
 
+    /** The epsilon added to the variance. */
+    public double eps() { return eps; }
+
+    /**
+     * This norm over dim 1 of a channels-first (N, C, M) tensor, times an optional (N, M) per-column scale
+     * ({@link ChannelLayerNorm}: one fused node, no permute copies).
+     */
+    public Var forwardChannels(Var x, Var scale) {
+        return ChannelLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), scale, eps);
+    }
+
+    /** {@code forward(x) · silu(z)} as one fused node ({@link GatedLayerNorm}); z has x's shape. */
+    public Var forwardGated(Var x, Var z) {
+        return GatedLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), z, eps);
+    }
+
     /** x (..., C) → (..., C). */
     @Override public Var forward(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {

@@ -6,8 +6,10 @@ import dev.jmamba.tensor.JmambaException;
 import java.util.Arrays;
 
 /**
- * Layer normalisation over the channels of a channels-first map (N, C, H, W) → (N, C, H, W):
- * permute to (N, H, W, C), normalise the last dim as {@link LayerNorm}, permute back. Parameter
+ * Layer normalisation over the channels of a channels-first map (N, C, H, W) → (N, C, H, W), the same as
+ * permuting to (N, H, W, C), normalising the last dim as {@link LayerNorm} and permuting back. A map stored
+ * channels-first runs through the fused channels-first kernel ({@link ChannelLayerNorm}, no permute copies); a
+ * channels-last map viewed as (N, C, H, W) through the row kernel on its channels-last storage. Parameter
  * names ({@code weight}, {@code bias}) match VMamba's {@code LayerNorm2d}.
  */
 public final class LayerNorm2d extends Layer {
@@ -36,8 +38,13 @@ public final class LayerNorm2d extends Layer {
         if (x.rank() != 4 || x.size(1) != channels) {
             throw new JmambaException("LayerNorm2d(" + channels + "): expected input (N, " + channels + ", H, W), got " + Arrays.toString(x.shape()));
         }
-        Var channelsLast = x.permute(0, 2, 3, 1);                              // (N, H, W, C)
-        Var normed = channelsLast.layerNorm(weight.var(), bias.var(), eps);     // (N, H, W, C)
-        return normed.permute(0, 3, 1, 2);                                      // (N, C, H, W)
+        int n = x.size(0), h = x.size(2), w = x.size(3);
+        if (x.value().strides()[1] == 1 && channels > 1) {                      // channels-last storage
+            Var channelsLast = x.permute(0, 2, 3, 1);                          // (N, H, W, C)
+            Var normed = channelsLast.layerNorm(weight.var(), bias.var(), eps); // (N, H, W, C)
+            return normed.permute(0, 3, 1, 2);                                  // (N, C, H, W)
+        }
+        Var rows = x.reshape(n, channels, h * w);                               // (N, C, H·W)
+        return ChannelLayerNorm.apply(rows, weight.var(), bias.var(), null, eps).reshape(n, channels, h, w);
     }
 }

@@ -129,6 +129,67 @@ public final class Checks {
         channelVector(op, "weight", weight, x, x.size(-1));
     }
 
+    /**
+     * Operands of {@link Backend#layerNormChannels}: x (N, C, M) F32 or F64; weight and bias (C) or null; scale
+     * (N, M) or null; all on x's device.
+     */
+    public static void layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale) {
+        String op = "layerNormChannels";
+        if (x == null || x.rank() != 3) throw new TensorException.Shape(op, "x of shape (N, C, M)", x == null ? "null" : Shapes.str(x.shapeRef()));
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        channelVector(op, "weight", weight, x, x.size(1));
+        channelVector(op, "bias", bias, x, x.size(1));
+        if (scale != null) {
+            sameDevice(op, x, scale);
+            floating(op, scale);
+            if (scale.rank() != 2 || scale.size(0) != x.size(0) || scale.size(1) != x.size(2)) {
+                throw new TensorException.Shape(op, "scale of shape (" + x.size(0) + ", " + x.size(2) + ") (N, M)", Shapes.str(scale.shapeRef()));
+            }
+        }
+    }
+
+    /** Operands of {@link Backend#layerNormChannelsBackward}: as {@link #layerNormChannels}, gy of x's shape, mean and rstd (N, M). */
+    public static void layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale) {
+        String op = "layerNormChannelsBackward";
+        layerNormChannels(x, weight, bias, scale);
+        if (gy == null) throw new TensorException(op, "a gy tensor", "null");
+        sameDevice(op, x, gy);
+        floating(op, gy);
+        if (!Shapes.same(gy.shapeRef(), x.shapeRef())) {
+            throw new TensorException.Shape(op, "gy of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(gy.shapeRef()));
+        }
+        int[] cols = {x.size(0), x.size(2)};
+        for (Tensor stat : new Tensor[] {mean, rstd}) {
+            if (stat == null) throw new TensorException(op, "mean and rstd tensors", "null");
+            sameDevice(op, x, stat);
+            if (!Shapes.same(stat.shapeRef(), cols)) {
+                throw new TensorException.Shape(op, (stat == mean ? "mean" : "rstd") + " of shape " + Shapes.str(cols) + " (N, M)",
+                        Shapes.str(stat.shapeRef()));
+            }
+        }
+    }
+
+    /** Operands of {@link Backend#layerNormGated}: x (..., C) F32 or F64; z of x's shape; weight, bias (C) or null. */
+    public static void layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z) {
+        String op = "layerNormGated";
+        if (x == null || x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", x == null ? "null" : Shapes.str(x.shapeRef()));
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (z == null) throw new TensorException(op, "a gate tensor z", "null");
+        sameDevice(op, x, z);
+        floating(op, z);
+        if (!Shapes.same(z.shapeRef(), x.shapeRef())) {
+            throw new TensorException.Shape(op, "z of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(z.shapeRef()));
+        }
+        channelVector(op, "weight", weight, x, x.size(-1));
+        channelVector(op, "bias", bias, x, x.size(-1));
+    }
+
+    /** Operands of {@link Backend#layerNormGatedBackward}: as {@link #layerNormGated} plus {@link #layerNormBackward}'s. */
+    public static void layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z) {
+        layerNormGated(x, weight, bias, z);
+        layerNormBackward(gy, x, mean, rstd, weight);
+    }
+
     /** Operands of {@link Backend#unaryGrad}: an op with a fused gradient, x F32 or F64, gy of x's shape on x's device. */
     public static void unaryGrad(UnaryOp op, Tensor x, Tensor gy) {
         String name = "unaryGrad";

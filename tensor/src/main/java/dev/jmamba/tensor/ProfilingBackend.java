@@ -116,6 +116,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGrad(gy, w, xShape, p); }
     }
 
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        try (var f = op("conv2d_input_grad")) { return inner.conv2dInputGradLike(gy, w, x, p); }
+    }
+
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
         try (var f = op("conv2d_weight_grad")) { return inner.conv2dWeightGrad(gy, x, wShape, p); }
     }
@@ -177,6 +181,28 @@ final class ProfilingBackend implements Backend {
     @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
                                                 boolean paramGrads) {
         try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }
+    }
+
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        try (var f = op("layer_norm_channels")) { return inner.layerNormChannels(x, weight, bias, scale, eps); }
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        try (var f = op("layer_norm_channels_backward")) {
+            return inner.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+        }
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        try (var f = op("layer_norm_gated")) { return inner.layerNormGated(x, weight, bias, z, eps); }
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        try (var f = op("layer_norm_gated_backward")) {
+            return inner.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        }
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

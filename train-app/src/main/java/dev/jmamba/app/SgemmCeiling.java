@@ -1,5 +1,6 @@
 package dev.jmamba.app;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
@@ -12,7 +13,9 @@ import java.util.Arrays;
 /**
  * The compute ceiling {@code bench train} compares a step against: a float32 matmul
  * C = A·B of two (n, n) matrices through {@link Tensor#matmul} on the same device and with the same
- * settings the model's matmuls use (cuBLAS on a GPU, the blocked SIMD kernel on the CPU). Each run is
+ * settings the model's matmuls use (cuBLAS on a GPU, the blocked SIMD kernel on the CPU; under
+ * {@code --precision bf16} the operands are bf16, as autocast makes the model's, with a float32
+ * result — the bf16 tensor-core ceiling). Each run is
  * timed on the host up to a {@link Backend#synchronize}; the median of the runs counts
  * 2·n³ FLOPs (a multiply-add = 2 FLOPs, the usual GEMM convention).
  */
@@ -44,6 +47,10 @@ final class SgemmCeiling {
         try (Scope outer = Scope.open()) {
             Tensor a = Tensor.random(RandomKind.NORMAL, 11, 0, 1, DType.F32, device, n, n);   // (n, n)
             Tensor b = Tensor.random(RandomKind.NORMAL, 12, 0, 1, DType.F32, device, n, n);   // (n, n)
+            if (!(device instanceof Device.Cpu) && Autocast.acceleratorDefault() == DType.BF16) {
+                a = a.to(DType.BF16);
+                b = b.to(DType.BF16);
+            }
             backend.synchronize();
             for (int i = -warmup; i < repeats; i++) {
                 long t0 = System.nanoTime();

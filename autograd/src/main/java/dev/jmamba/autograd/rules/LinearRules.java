@@ -1,6 +1,7 @@
 package dev.jmamba.autograd.rules;
 
 import dev.jmamba.tensor.ConvParams;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
 
 /** Backward rules of matmul and conv2d (conv1d is recorded as unsqueeze, conv2d, squeeze). */
@@ -15,11 +16,20 @@ public final class LinearRules {
      * is one matmul over the flattened batch (see {@link #weightGrad}).
      */
     public static Rule matmul(Tensor a, Tensor b) {
+        return matmul(a, b, a.dtype() == DType.BF16 && b.dtype() == DType.BF16);
+    }
+
+    /**
+     * As {@link #matmul(Tensor, Tensor)}; {@code lowered}: an autocast product (see autograd's
+     * Autocast) — gy is rounded to bf16 and multiplied with the saved bf16 operands (float32
+     * results). a is then read only for its shape and layout when only b's gradient is skipped.
+     */
+    public static Rule matmul(Tensor a, Tensor b, boolean lowered) {
         boolean va = a.rank() == 1, vb = b.rank() == 1;
         Tensor a2 = va ? a.unsqueeze(0) : a;   // (..., m, k)
         Tensor b2 = vb ? b.unsqueeze(1) : b;   // (..., k, n)
         return (gy, needs) -> {
-            Tensor g = gy;
+            Tensor g = lowered ? gy.to(DType.BF16) : gy;                  // backward multiplies in bf16 too
             if (vb) g = g.unsqueeze(g.rank());        // (..., m, 1)
             if (va) g = g.unsqueeze(g.rank() - 1);    // (..., 1, n)
             if (a.rank() == 2 && b.rank() == 2) {
@@ -82,7 +92,7 @@ public final class LinearRules {
      */
     public static Rule conv2d(Tensor x, Tensor w, ConvParams p) {
         return (gy, needs) -> new Tensor[] {
-            needs[0] ? gy.backend().conv2dInputGrad(gy, w, x.shape(), p) : null,
+            needs[0] ? gy.backend().conv2dInputGradLike(gy, w, x, p) : null,   // in x's layout (x's values unread)
             needs[1] ? gy.backend().conv2dWeightGrad(gy, x, w.shape(), p) : null,
             needs.length > 2 && needs[2] ? gy.sum(false, 0, 2, 3) : null,
         };

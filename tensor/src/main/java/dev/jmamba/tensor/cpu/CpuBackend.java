@@ -131,6 +131,28 @@ public final class CpuBackend implements Backend {
         return LayerNormBackwardCpu.backward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        alive("layerNormChannels", x, weight, bias, scale);
+        return LayerNormChannelsCpu.forward(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        alive("layerNormChannelsBackward", gy, x, mean, rstd, weight, bias, scale);
+        return LayerNormChannelsCpu.backward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        alive("layerNormGated", x, weight, bias, z);
+        return LayerNormGatedCpu.forward(x, weight, bias, z, eps);
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        alive("layerNormGatedBackward", gy, x, mean, rstd, weight, bias, z);
+        return LayerNormGatedCpu.backward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         alive("addRmsNormBackward", gy, gSum, sum, rstd, weight);
         return AddRmsNormCpu.backward(gy, gSum, sum, rstd, weight, weightGrad);

@@ -19,8 +19,11 @@ final class MatmulCpu {
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
+        // bf16 operands (autocast): the float32 product of their exact float32 values, as tensor cores
+        // compute it (bf16 × bf16 products are exact in float32; sums in float32)
+        if (a.dtype() == DType.BF16) return matmul(a.to(DType.F32), b.to(DType.F32));
         if (a.dtype() != DType.F32 && a.dtype() != DType.F64) {
-            throw new TensorException.DType("matmul", "F32 or F64 operands", a.dtype().toString());
+            throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", a.dtype().toString());
         }
         int ra = a.rank(), rb = b.rank();
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);

@@ -98,9 +98,20 @@ public final class Parallel {
      * @throws RuntimeException or Error thrown by a chunk (the first one; the other chunks still run)
      */
     public static void forChunks(int chunks, IntConsumer body) {
+        forChunks(chunks, Integer.MAX_VALUE, body);
+    }
+
+    /**
+     * As {@link #forChunks(int, IntConsumer)} on at most {@code maxThreads} threads, the caller
+     * included: with {@code maxThreads == 1} every chunk runs on the calling thread, in order. A
+     * caller whose chunks share state that is only safe on one thread must pass the thread count it
+     * planned for (the SGEMM driver did not, and its chunks raced; see SgemmThreadingTest).
+     */
+    public static void forChunks(int chunks, int maxThreads, IntConsumer body) {
         if (chunks <= 0) return;
+        if (maxThreads < 1) throw new JmambaException("forChunks: maxThreads must be >= 1, got " + maxThreads);
         ForkJoinPool p = pool;
-        int helpers = Math.min(p.getParallelism(), chunks) - 1;
+        int helpers = Math.min(Math.min(p.getParallelism(), maxThreads), chunks) - 1;
         if (helpers <= 0 || ForkJoinTask.getPool() == p) {
             for (int i = 0; i < chunks; i++) body.accept(i);
             return;

@@ -14,6 +14,11 @@ import dev.jmamba.tensor.JmambaException;
 public final class Sgemm {
     /** At or below this many multiply-adds the direct loop beats packing. */
     private static final long SMALL_FMAS = 8 * 8 * 8;
+    /**
+     * {@code -Djmamba.gemm.trace=true} prints one line per call to stderr (the shapes a model's step
+     * runs: {@code ... 2>&1 | grep '^sgemm' | sort | uniq -c}).
+     */
+    private static final boolean TRACE = Boolean.getBoolean("jmamba.gemm.trace");
 
     private Sgemm() {}
 
@@ -32,6 +37,7 @@ public final class Sgemm {
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
         if (!SgemmChecks.prologue(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc)) return;
+        if (TRACE) System.err.println("sgemm m=" + m + " n=" + n + " k=" + k + " transA=" + transA + " transB=" + transB + " beta=" + beta);
         if ((long) m * n * k <= SMALL_FMAS) {
             direct(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
@@ -52,6 +58,15 @@ public final class Sgemm {
             sgemm(transA, transB, m, n, k, alpha, a, Math.toIntExact(aOff + t * strideA), lda,
                     b, Math.toIntExact(bOff + t * strideB), ldb, beta, c, Math.toIntExact(cOff + t * strideC), ldc);
         }
+    }
+
+    /**
+     * One line naming the kernel, blocking and threading {@link #sgemm} uses on this machine, e.g.
+     * {@code "Vector API 256-bit, tile 4x16 (+ in-place A rows); KC 384 ..."} (benchmark reports).
+     */
+    public static String describe() {
+        SgemmKernel kernel = SimdSupport.ENABLED ? SgemmSimd.kernel() : SgemmScalarKernel.INSTANCE;
+        return SgemmBlocked.describe(kernel) + "; direct loop up to " + SMALL_FMAS + " multiply-adds";
     }
 
     /** The blocked driver with the plain kernel regardless of SIMD support (tests, benchmarks). */
@@ -85,12 +100,5 @@ public final class Sgemm {
                 c[ci] = beta == 0f ? alpha * sum : alpha * sum + beta * c[ci];
             }
         }
-    }
-
-    /** One line naming the kernel and threading {@link #sgemm} uses on this machine (benchmark reports). */
-    public static String describe() {
-        SgemmKernel kernel = SimdSupport.ENABLED ? SgemmSimd.kernel() : SgemmScalarKernel.INSTANCE;
-        return (SimdSupport.ENABLED ? "Vector API" : "scalar") + " tile " + kernel.mr() + "x" + kernel.nr() + ", blocked driver; "
-                + Parallel.threads() + " threads";
     }
 }

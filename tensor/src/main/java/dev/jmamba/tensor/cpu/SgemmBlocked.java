@@ -6,105 +6,200 @@ import dev.jmamba.tensor.JmambaException;
  * The cache-blocked GEMM driver (the GotoBLAS/BLIS loop nest) around a {@link SgemmKernel}:
  *
  * <pre>
- * for jc in N by NC:                     B block (KC, NC) lives in L3
- *   for pc in K by KC:
- *     pack op(B)(pc, jc) into NR-column panels           (shared, packed in parallel)
- *     parallel over (M blocks of MC rows) x (N splits):
- *       pack alpha*op(A)(ic, pc) into MR-row panels        (per thread, lives in L2)
- *       for jr over the B panels:                         (one B panel, KC x NR, lives in L1)
+ * for jc in N by NC:                         (one block unless k * n is huge)
+ *   parallel over chunks = (M blocks of MC rows) x (N splits):   (claimed dynamically)
+ *     for pc in K by KC:
+ *       pack alpha*op(A)(ic, pc) into MR-row panels, or read A's rows in place
+ *       for jr over the chunk's B panels:                      (one B panel lives in L1)
+ *         pack op(B)(pc, jr) unless another chunk has           (once per GEMM)
  *         for ir over the A panels: kernel -> C tile (MR, NR)
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. M is split across threads; when M has fewer blocks than threads the B
- * panels are split too. Block sizes can be overridden with -Djmamba.gemm.kc/mc/nc (for tuning).
+ * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks}); each chunk owns
+ * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
+ * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
+ * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
+ * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
+ * that packing A would cost more than it saves. Block sizes can be overridden with
+ * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  */
 final class SgemmBlocked {
-    static final int KC = Integer.getInteger("jmamba.gemm.kc", 256);
+    static final int KC = Integer.getInteger("jmamba.gemm.kc", 384);
     static final int MC = Integer.getInteger("jmamba.gemm.mc", 192);
-    static final int NC = Integer.getInteger("jmamba.gemm.nc", 4096);
+    /** Packed B of one column block holds at most this many floats (16 MiB). */
+    private static final long B_PACK_MAX = 1L << 22;
+    /** M blocks are not cut below this many rows to make more parallel chunks. */
+    private static final int MC_MIN = 32;
     /** Below this many multiply-adds per call the work stays on the calling thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21; // 128^3; below it 2 threads lost to 1 (GEMM-NOTES.md item 6)
+    /** Read A in place when B has at most this many panels (more: packing A is amortised). */
+    private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private SgemmBlocked() {}
 
+    /** How the driver reads A: packed always, in place where allowed, or as {@link #directA} decides. */
+    enum APolicy { AUTO, PACKED, IN_PLACE }
+
+    private static final APolicy DEFAULT_POLICY = switch (System.getProperty("jmamba.gemm.directA", "auto")) {
+        case "never" -> APolicy.PACKED;
+        case "always" -> APolicy.IN_PLACE;
+        default -> APolicy.AUTO;
+    };
+
     /** Same contract as {@link Sgemm#sgemm}; arguments already validated, m, n, k &gt; 0. */
     static void sgemm(SgemmKernel kernel, boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
-        int mr = kernel.mr(), nr = kernel.nr();
-        boolean parallel = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS;
-        int threads = parallel ? Parallel.threads() : 1;
-        int kcMax = Math.min(KC, k);
-        int ncMax = roundUp(Math.min(NC, n), nr);
-        float[] bp = buffer(B_PACK, (long) kcMax * ncMax); // (nPanels, kc, nr), shared by the workers
-        // M blocks of at most MC rows, their count a multiple of the threads so each gets equal work
-        int mBlocks = roundUp(Math.ceilDiv(m, MC), threads);
-        int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
-        mBlocks = Math.ceilDiv(m, mc);
+        sgemm(kernel, DEFAULT_POLICY, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
 
-        for (int jc = 0; jc < n; jc += NC) {
-            int nc = Math.min(NC, n - jc), nPanels = Math.ceilDiv(nc, nr);
-            int nSplits = mBlocks >= threads ? 1 : Math.min(nPanels, Math.ceilDiv(threads, mBlocks));
+    /** As above with an explicit A policy (tests run every path). */
+    static void sgemm(SgemmKernel kernel, APolicy policy, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
+        int mr = kernel.mr(), nr = kernel.nr();
+        int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
+        int kBlocks = Math.ceilDiv(k, KC), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
+        int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
+        // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
+        int target = threads == 1 ? 1 : 2 * threads;
+        int mBlocks = Math.max(Math.ceilDiv(m, MC), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
+        int mBlocksF = Math.ceilDiv(m, mc);
+
+        for (int jc = 0; jc < n; jc += ncMax) {
+            int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
+            boolean direct = directA(kernel, policy, transA, alpha, nPanels);
+            float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
+            int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
             int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                float betaNow = pc == 0 ? beta : 1f;
-                int jcF = jc, pcF = pc;
-                run(parallel, nPanels, (s, e) -> {
-                    for (int q = s; q < e; q++) {
-                        int j0 = jcF + q * nr;
-                        SgemmPack.packBPanel(transB, b, bOff, ldb, pcF, kc, j0, Math.min(nr, n - j0), bp, q * kc * nr, nr);
+            BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
+            int jcF = jc;
+            // at most `threads` threads: below the parallel threshold every chunk stays on the caller
+            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
+                int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
+                int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
+                if (span <= 0) return;
+                // chunks sharing these panels start at different ones, so each packs its own first
+                int rotate = (int) ((long) mb * span / mBlocksF);
+                float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
+                float[] scratch = new float[mr * nr];
+                int full = rows / mr * mr;
+                for (int pb = 0; pb < kBlocks; pb++) {
+                    int p0 = pb * kc, kcb = Math.min(kc, k - p0);
+                    float betaNow = pb == 0 ? beta : 1f;
+                    if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
+                    else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
+                    for (int i = 0; i < span; i++) {
+                        int q = q0 + (i + rotate) % span;
+                        int bpOff = panels.ready(pb, q);
+                        panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
+                                jcF + q * nr, n, betaNow, c, cOff + ic * ldc, ldc, scratch);
                     }
-                });
-                run(parallel, mBlocks * nSplits, (s, e) -> {
-                    for (int t = s; t < e; t++) {
-                        int ic = (t / nSplits) * mc, rows = Math.min(mc, m - ic);
-                        int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit);
-                        if (q0 >= q1) continue;
-                        float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
-                        SgemmPack.packA(transA, a, aOff, lda, ic, rows, pcF, kc, alpha, ap, mr);
-                        macroKernel(kernel, kc, ap, rows, bp, q0, q1, jcF, n, betaNow, c, cOff + ic * ldc, ldc);
-                    }
-                });
-            }
+                }
+            });
         }
     }
 
-    /** Runs every (A panel, B panel q in [q0, q1)) tile of one packed block into C rows from cOff. */
-    private static void macroKernel(SgemmKernel kernel, int kc, float[] ap, int rows, float[] bp, int q0, int q1,
-                                    int jc, int n, float beta, float[] c, int cOff, int ldc) {
-        int mr = kernel.mr(), nr = kernel.nr();
-        float[] scratch = null; // (mr, nr), only for edge tiles
-        for (int q = q0; q < q1; q++) {
-            int j0 = jc + q * nr, cols = Math.min(nr, n - j0), bpOff = q * kc * nr;
-            for (int r0 = 0; r0 < rows; r0 += mr) {
-                int live = Math.min(mr, rows - r0), apOff = (r0 / mr) * kc * mr;
-                int cTile = cOff + r0 * ldc + j0;
-                if (live == mr && cols == nr) {
-                    kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+    /**
+     * The packed B panels of one column block, each packed by the first chunk that needs it (others
+     * wait for it: state 0 = not packed, 1 = being packed, 2 = ready; the volatile state write
+     * publishes the panel's floats). Always atomic, also when the driver plans one thread: plain
+     * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
+     * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
+     * measurable.
+     */
+    private static final class BPanels {
+        private final SgemmKernel kernel;
+        private final boolean transB;
+        private final float[] b, bp;
+        private final int bOff, ldb, jc, n, k, kc, nPanels;
+        private final java.util.concurrent.atomic.AtomicIntegerArray state;
+
+        BPanels(SgemmKernel kernel, boolean transB, float[] b, int bOff, int ldb, int jc, int n, int k, int kc,
+                int nPanels, float[] bp) {
+            this.kernel = kernel; this.transB = transB; this.b = b; this.bOff = bOff; this.ldb = ldb;
+            this.jc = jc; this.n = n; this.k = k; this.kc = kc; this.nPanels = nPanels; this.bp = bp;
+            int count = Math.ceilDiv(k, kc) * nPanels;
+            this.state = new java.util.concurrent.atomic.AtomicIntegerArray(count);
+        }
+
+        /** Offset in bp of panel q of K block pb, packing it first if no chunk has. */
+        int ready(int pb, int q) {
+            int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
+            int off = p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
+            if (state.get(id) != 2) {
+                if (state.compareAndSet(id, 0, 1)) {
+                    pack(p0, kcb, q, off);
+                    state.set(id, 2);
                 } else {
-                    if (scratch == null) scratch = new float[mr * nr];
-                    kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
-                    for (int r = 0; r < live; r++) {
-                        for (int j = 0; j < cols; j++) {
-                            int ci = cTile + r * ldc + j;
-                            c[ci] = beta == 0f ? scratch[r * nr + j] : scratch[r * nr + j] + beta * c[ci];
-                        }
+                    // rare: chunks start at different panels; yield now and then on a busy machine
+                    for (int spins = 1; state.get(id) != 2; spins++) {
+                        if ((spins & 1023) == 0) Thread.yield();
+                        else Thread.onSpinWait();
                     }
                 }
             }
+            return off;
+        }
+
+        private void pack(int p0, int kcb, int q, int off) {
+            int nr = kernel.nr(), j0 = jc + q * nr;
+            kernel.packBPanel(transB, b, bOff, ldb, p0, kcb, j0, Math.min(nr, n - j0), bp, off);
         }
     }
 
-    private static void run(boolean parallel, int count, Parallel.RangeBody body) {
-        if (parallel) {
-            Parallel.forBlocks(count, 1, body);
-        } else {
-            body.run(0, count);
+    /** The blocking and policies in force, for benchmark reports. */
+    static String describe(SgemmKernel kernel) {
+        return kernel.describe() + "; KC " + KC + " (K split in equal blocks), MC " + MC + " (min " + MC_MIN
+                + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
+                + switch (DEFAULT_POLICY) {
+                    case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
+                    case PACKED -> "always packed";
+                    case IN_PLACE -> "read in place when untransposed and alpha = 1";
+                }
+                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads";
+    }
+
+    /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
+    private static boolean directA(SgemmKernel kernel, APolicy policy, boolean transA, float alpha, int nPanels) {
+        if (transA || alpha != 1f || !kernel.readsRowsDirectly() || policy == APolicy.PACKED) return false;
+        return policy == APolicy.IN_PLACE || nPanels <= DIRECT_A_MAX_PANELS;
+    }
+
+    /**
+     * Runs every A panel against one packed B panel (columns j0 ..) into C rows from cOff. With
+     * {@code a != null} the full A panels are read in place (row r at {@code a[aRow0 + r*lda]}) and
+     * only a short last panel is packed, at {@code ap[0]}; else all A panels are packed in ap.
+     */
+    private static void panelTiles(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,
+                                   float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
+        int mr = kernel.mr(), nr = kernel.nr();
+        int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        for (int r0 = 0; r0 < rows; r0 += mr) {
+            int live = Math.min(mr, rows - r0);
+            int cTile = cOff + r0 * ldc + j0;
+            boolean inPlace = a != null && r0 < full;
+            int apOff = a == null ? (r0 / mr) * kc * mr : 0;
+            if (live == mr && cols == nr) {
+                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, beta, c, cTile, ldc);
+                else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+            } else {
+                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, 0f, scratch, 0, nr);
+                else kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
+                for (int r = 0; r < live; r++) {
+                    int ci = cTile + r * ldc, si = r * nr;
+                    if (beta == 0f) {
+                        System.arraycopy(scratch, si, c, ci, cols);
+                    } else {
+                        for (int j = 0; j < cols; j++) c[ci + j] = scratch[si + j] + beta * c[ci + j];
+                    }
+                }
+            }
         }
     }
 

@@ -11,16 +11,17 @@ final class SgemmPack {
     private SgemmPack() {}
 
     /**
-     * Packs op(A)(i0 : i0+rows, p0 : p0+kc) into panels of {@code mr} rows, each panel (kc, mr)
-     * at {@code ap[panel * kc * mr]}, rows past {@code rows} zero.
+     * Packs alpha * op(A)(i0 : i0+rows, p0 : p0+kc) into panels of {@code mr} rows, each panel
+     * (kc, mr) at {@code ap[apOff + panel * kc * mr]}, rows past {@code rows} zero.
      *
      * @param a  A as stored: (m, k) row stride lda, or (k, m) if transA
-     * @param ap destination (ceil(rows / mr) * kc * mr)
+     * @param ap destination (ceil(rows / mr) * kc * mr floats from apOff)
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
-                      float alpha, float[] ap, int mr) {
+                      float alpha, float[] ap, int apOff, int mr) {
         for (int panel = 0; panel * mr < rows; panel++) {
-            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = panel * kc * mr;
+            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = apOff + panel * kc * mr;
+            if (live < mr) Arrays.fill(ap, dst, dst + kc * mr, 0f);
             if (!transA) {
                 for (int r = 0; r < live; r++) {
                     int src = aOff + (i0 + r0 + r) * lda + p0;
@@ -31,9 +32,6 @@ final class SgemmPack {
                     int src = aOff + (p0 + p) * lda + i0 + r0;
                     for (int r = 0; r < live; r++) ap[dst + p * mr + r] = alpha * a[src + r];
                 }
-            }
-            if (live < mr) {
-                for (int p = 0; p < kc; p++) Arrays.fill(ap, dst + p * mr + live, dst + (p + 1) * mr, 0f);
             }
         }
     }
@@ -47,6 +45,7 @@ final class SgemmPack {
      */
     static void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols,
                            float[] bp, int dst, int nr) {
+        if (cols < nr) Arrays.fill(bp, dst, dst + kc * nr, 0f);
         if (!transB) {
             for (int p = 0; p < kc; p++) {
                 System.arraycopy(b, bOff + (p0 + p) * ldb + j0, bp, dst + p * nr, cols);
@@ -56,9 +55,6 @@ final class SgemmPack {
                 int src = bOff + (j0 + j) * ldb + p0;
                 for (int p = 0; p < kc; p++) bp[dst + p * nr + j] = b[src + p];
             }
-        }
-        if (cols < nr) {
-            for (int p = 0; p < kc; p++) Arrays.fill(bp, dst + p * nr + cols, dst + (p + 1) * nr, 0f);
         }
     }
 }

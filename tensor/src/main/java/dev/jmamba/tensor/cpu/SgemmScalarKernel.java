@@ -14,6 +14,8 @@ final class SgemmScalarKernel implements SgemmKernel {
 
     @Override public int nr() { return NR; }
 
+    @Override public String describe() { return "plain Java (no Vector API), tile " + MR + "x" + NR; }
+
     @Override
     public void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         float[] acc = new float[MR * NR]; // (MR, NR); escape analysis keeps this off the heap

@@ -45,6 +45,12 @@ final class ConvKernels extends Launcher {
     private final KernelArgs dwChunkArgs = new KernelArgs(8, 8, 8, CONV_BYTES, 4);
     /** dw_tap_sum(partial, dw, weights, kk, chunks). */
     private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
+    /** dw3_tiled_f32(x, 4 strides, w, bias, y, 4 strides, C, H, W, flip). */
+    private final KernelArgs tiledArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    /** dw3_tiled_wgrad_f32(gy, 4 strides, x, 4 strides, partial, C, H, W, tiles). */
+    private final KernelArgs tiledGradArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    /** Output rows, columns and channels of one dw3_tiled_f32 block (JM_DWT_TH / TW / TC in conv.cu); 16 channels for the weight gradient. */
+    static final int DWT_ROWS = 8, DWT_COLS = 32, DWT_CHANNELS = 32, DWT_GRAD_CHANNELS = 16;
     /** Taps the chunked depthwise weight gradient keeps in registers (JM_DW_TAPS in conv.cu). */
     static final int DW_CHUNK_TAPS = 9;
     /** Most bytes of one (n, c) plane the shared-memory depthwise kernels stage (the default 48 KiB per block). */
@@ -140,10 +146,66 @@ final class ConvKernels extends Launcher {
         partial.storage().release();   // stream-ordered: the next user of the block runs after dw_tap_sum
     }
 
+    /**
+     * Whether the tiled depthwise kernels apply: float32, depthwise 3×3 with stride 1, padding 1,
+     * dilation 1 (VMamba's and FractalMamba's conv). They read and write any strides, so a
+     * channels-last view (VMamba's permuted (B, H, W, C) activations) needs no transposing copy.
+     */
+    private static boolean tiled(Dims d, DType dt) {
+        ConvParams p = d.p;
+        return dt == DType.F32 && depthwise(d) && d.kh == 3 && d.kw == 3 && p.strideH() == 1 && p.strideW() == 1
+                && p.padH() == 1 && p.padW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && d.n <= 65535 && d.n > 0;
+    }
+
+    /** dw3_tiled_f32: out (N, C, H, W) view of any strides = conv(in, w) (+ bias); flip for the input gradient. */
+    private synchronized void tiledConv(Tensor in, Tensor w, Tensor bias, Tensor out, Dims d, boolean flip) {
+        int[] xs = in.strides(), ys = out.strides();
+        tiledArgs.setLong(0, address(in)).setLong(1, xs[0]).setLong(2, xs[1]).setLong(3, xs[2]).setLong(4, xs[3])
+                .setLong(5, address(w)).setLong(6, bias == null ? 0 : address(bias)).setLong(7, address(out))
+                .setLong(8, ys[0]).setLong(9, ys[1]).setLong(10, ys[2]).setLong(11, ys[3])
+                .setInt(12, d.c).setInt(13, d.h).setInt(14, d.w).setInt(15, flip ? 1 : 0);
+        int tiles = Math.ceilDiv(d.h, DWT_ROWS) * Math.ceilDiv(d.w, DWT_COLS);
+        CudaDriver.launchKernel(function("dw3_tiled_f32"), tiles, Math.ceilDiv(d.c, DWT_CHANNELS), d.n, THREADS, 1, 1, 0,
+                context.stream(), tiledArgs);
+    }
+
+    /** dw3_tiled_wgrad_f32 then dw_tap_sum_f32: dw (C, 1, 3, 3) from gy and x of any strides. */
+    private synchronized void tiledWeightGrad(Tensor gy, Tensor x, Tensor dw, Dims d) {
+        int tilesHW = Math.ceilDiv(d.h, DWT_ROWS) * Math.ceilDiv(d.w, DWT_COLS);
+        int tiles = Math.multiplyExact(tilesHW, d.n);
+        Tensor partial = strided.empty(DType.F64, d.c, tiles, 9);
+        int[] gs = gy.strides(), xs = x.strides();
+        tiledGradArgs.setLong(0, address(gy)).setLong(1, gs[0]).setLong(2, gs[1]).setLong(3, gs[2]).setLong(4, gs[3])
+                .setLong(5, address(x)).setLong(6, xs[0]).setLong(7, xs[1]).setLong(8, xs[2]).setLong(9, xs[3])
+                .setLong(10, address(partial)).setInt(11, d.c).setInt(12, d.h).setInt(13, d.w).setInt(14, tiles);
+        CudaDriver.launchKernel(function("dw3_tiled_wgrad_f32"), tilesHW, Math.ceilDiv(d.c, DWT_GRAD_CHANNELS), d.n, THREADS, 1, 1, 0,
+                context.stream(), tiledGradArgs);
+        dwSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, 9).setInt(4, tiles);
+        launch("dw_tap_sum_f32", (long) d.c * 9, dwSumArgs);
+        partial.storage().release();   // stream-ordered
+    }
+
+    /** A view of a fresh (N, H, W, C) tensor as (N, C, H, W): the channels-last layout of {@code like} (N, C, H, W). */
+    private Tensor channelsLast(DType dt, int[] shape) {
+        int n = shape[0], c = shape[1], h = shape[2], w = shape[3];
+        Tensor nhwc = strided.empty(dt, n, h, w, c);
+        return new Tensor(nhwc.storage(), shape.clone(), new int[] {h * w * c, 1, w * c, c}, 0);
+    }
+
+    /** Whether a (N, C, H, W) tensor is stored channels-last (c steps by 1, w by C). */
+    static boolean isChannelsLast(int[] shape, int[] strides) {
+        return shape.length == 4 && shape[1] > 1 && strides[1] == 1 && (shape[3] == 1 || strides[3] == shape[1]);
+    }
+
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         DType dt = floating("conv2d", x.dtype());
-        Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
         Dims d = dims(x.shape(), w.shape(), p);
+        if (tiled(d, dt) && w.dtype() == dt) {   // output NCHW contiguous, bias fused, x read in place
+            Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
+            tiledConv(x, strided.contiguous(w, dt), bias == null ? null : strided.contiguous(bias, dt), y, d, false);
+            return y;
+        }
+        Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
         Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
         if (d.n > 0 && depthwise(d)) {
             if (!depthwisePlaneKernel("dw_forward_plane_" + suffix(dt), xc, wc, y, d, (long) d.h * d.w, dt)) {
@@ -171,9 +233,19 @@ final class ConvKernels extends Launcher {
     }
 
     Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
+        return inputGrad(gy, w, xShape, p, false);
+    }
+
+    /** The input gradient; {@code channelsLast}: returned as a (N, C, H, W) view of (N, H, W, C) storage (tiled path only). */
+    Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p, boolean channelsLast) {
         DType dt = floating("conv2dInputGrad", gy.dtype());
-        Tensor gc = strided.contiguous(gy, dt), wc = strided.contiguous(w, dt);
         Dims d = dims(xShape, w.shape(), p);
+        if (tiled(d, dt) && w.dtype() == dt && Shapes.numel(xShape) > 0) {
+            Tensor dx = channelsLast ? channelsLast(dt, xShape) : strided.empty(dt, xShape);
+            tiledConv(gy, strided.contiguous(w, dt), null, dx, d, true);
+            return dx;
+        }
+        Tensor gc = strided.contiguous(gy, dt), wc = strided.contiguous(w, dt);
         Tensor dx = strided.empty(dt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
         if (depthwise(d)) {
@@ -202,8 +274,13 @@ final class ConvKernels extends Launcher {
 
     Tensor weightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
         DType dt = floating("conv2dWeightGrad", gy.dtype());
-        Tensor gc = strided.contiguous(gy, dt), xc = strided.contiguous(x, dt);
         Dims d = dims(x.shape(), wShape, p);
+        if (tiled(d, dt) && x.dtype() == dt) {
+            Tensor dw = strided.empty(dt, wShape);
+            tiledWeightGrad(gy, x, dw, d);
+            return dw;
+        }
+        Tensor gc = strided.contiguous(gy, dt), xc = strided.contiguous(x, dt);
         if (d.n == 0) return strided.zeros(dt, wShape);
         Tensor dw = strided.empty(dt, wShape);
         if (depthwise(d) && d.kh * d.kw <= DW_CHUNK_TAPS) {
@@ -243,6 +320,7 @@ final class ConvKernels extends Launcher {
         return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
                 "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
-                "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64");
+                "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64",
+                "dw3_tiled_f32", "dw3_tiled_wgrad_f32");
     }
 }

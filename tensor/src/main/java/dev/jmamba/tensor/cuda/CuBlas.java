@@ -35,6 +35,10 @@ public final class CuBlas implements AutoCloseable {
     static final int DEFAULT_MATH = 0;
     /** {@code CUDA_R_32F}. */
     static final int CUDA_R_32F = 0;
+    /** {@code CUDA_R_16BF}. */
+    static final int CUDA_R_16BF = 14;
+    /** {@code CUBLAS_COMPUTE_32F}. */
+    static final int COMPUTE_32F = 68;
     /** {@code CUBLAS_GEMM_DEFAULT}. */
     static final int GEMM_DEFAULT = -1;
 
@@ -181,6 +185,44 @@ public final class CuBlas implements AutoCloseable {
                         n, m, k, scalars, b, CUDA_R_32F, ldb, strideB, a, CUDA_R_32F, lda, strideA, scalars.asSlice(4),
                         c, CUDA_R_32F, n, strideC, batch, p.computeType, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
             }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * As {@link #matmul} with bf16 A and B (device pointers to 16-bit patterns) and a float32 C:
+     * cublasGemmEx, CUBLAS_COMPUTE_32F (bf16 products are exact in float32, accumulation in float32).
+     * alpha is 1.
+     */
+    public void matmulBf16(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long b, float beta, long c) {
+        checkDims(m, n, k);
+        int ldb = transposeB ? k : n;
+        int lda = transposeA ? m : k;
+        scalars.set(JAVA_FLOAT, 0, 1f);
+        scalars.set(JAVA_FLOAT, 4, beta);
+        try {
+            CudaCheck.cublas((int) GEMM_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N, n, m, k,
+                    scalars, b, CUDA_R_16BF, ldb, a, CUDA_R_16BF, lda, scalars.asSlice(4), c, CUDA_R_32F, n,
+                    COMPUTE_32F, GEMM_DEFAULT), "cublasGemmEx");
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code batch} products as in {@link #matmulBf16}; strides in elements (0 shares one matrix). */
+    public void matmulBf16Batched(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long strideA,
+                                  long b, long strideB, float beta, long c, long strideC, int batch) {
+        checkDims(m, n, k);
+        if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
+        int ldb = transposeB ? k : n;
+        int lda = transposeA ? m : k;
+        scalars.set(JAVA_FLOAT, 0, 1f);
+        scalars.set(JAVA_FLOAT, 4, beta);
+        try {
+            CudaCheck.cublas((int) GEMM_STRIDED_BATCHED_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
+                    n, m, k, scalars, b, CUDA_R_16BF, ldb, strideB, a, CUDA_R_16BF, lda, strideA, scalars.asSlice(4),
+                    c, CUDA_R_32F, n, strideC, batch, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
         } catch (Throwable t) {
             throw rethrow(t);
         }

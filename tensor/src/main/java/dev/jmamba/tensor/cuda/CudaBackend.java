@@ -175,6 +175,11 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { enter(); return conv.inputGrad(gy, w, xShape, p); }
 
+    @Override public Tensor conv2dInputGradLike(Tensor gy, Tensor w, Tensor x, ConvParams p) {
+        enter();
+        return conv.inputGrad(gy, w, x.shape(), p, ConvKernels.isChannelsLast(x.shape(), x.strides()));
+    }
+
     @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { enter(); return conv.weightGrad(gy, x, wShape, p); }
 
     @Override public Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
@@ -232,6 +237,28 @@ public final class CudaBackend implements Backend {
                                                 boolean paramGrads) {
         enter();
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
+    }
+
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        enter();
+        return norm.layerNormChannels(x, weight, bias, scale, eps);
+    }
+
+    @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        enter();
+        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+    }
+
+    @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        enter();
+        return norm.layerNormGated(x, weight, bias, z, eps);
+    }
+
+    @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
+                                                     Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        enter();
+        return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

@@ -90,6 +90,11 @@ public final class CudaLibraries {
     }
 
     static SymbolLookup load(String what, List<String> sonames, Path override, List<Path> standardFolders) {
+        return load(what, sonames, override, standardFolders, "set JMAMBA_CUDA_LIB_DIR or -Djmamba.cuda.libDir to the folder that holds it");
+    }
+
+    /** {@link #load(String, List, Path, List)} whose failure message ends with {@code hint} (which setting to use). */
+    static SymbolLookup load(String what, List<String> sonames, Path override, List<Path> standardFolders, String hint) {
         Arena arena = Arena.global();
         List<Path> folders = new ArrayList<>();
         if (override != null) folders.add(override);
@@ -111,7 +116,7 @@ public final class CudaLibraries {
         }
         throw new CudaUnavailableException(what, Character.toUpperCase(what.charAt(0)) + what.substring(1) + " is not available: none of " + sonames
                 + " could be loaded through the system loader or from the folders " + folders
-                + " (set JMAMBA_CUDA_LIB_DIR or -Djmamba.cuda.libDir to the folder that holds it).");
+                + " (" + hint + ").");
     }
 
     private static SymbolLookup tryFile(Path file, Arena arena) {

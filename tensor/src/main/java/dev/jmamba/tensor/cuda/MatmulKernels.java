@@ -38,13 +38,19 @@ final class MatmulKernels extends Launcher {
      */
     synchronized void gemm(DType dtype, boolean transposeA, boolean transposeB, int m, int n, int k,
                            long a, long strideA, long b, long strideB, double beta, long c, long strideC, int batch) {
+        if (dtype == DType.BF16) {   // bf16 operands, float32 result and accumulation (tensor cores)
+            CuBlas blas = context.cublas();
+            if (batch == 1) blas.matmulBf16(transposeA, transposeB, m, n, k, a, b, (float) beta, c);
+            else blas.matmulBf16Batched(transposeA, transposeB, m, n, k, a, strideA, b, strideB, (float) beta, c, strideC, batch);
+            return;
+        }
         if (dtype == DType.F32) {
             CuBlas blas = context.cublas();
             if (batch == 1) blas.matmul(transposeA, transposeB, m, n, k, 1f, a, b, (float) beta, c);
             else blas.matmulBatched(transposeA, transposeB, m, n, k, 1f, a, strideA, b, strideB, (float) beta, c, strideC, batch);
             return;
         }
-        if (dtype != DType.F64) throw new TensorException.DType("matmul", "F32 or F64 operands", dtype.toString());
+        if (dtype != DType.F64) throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", dtype.toString());
         // element (i, p) of op(A) and (p, j) of op(B) in the stored dense layouts
         long aRow = transposeA ? 1 : k, aCol = transposeA ? m : 1;
         long bRow = transposeB ? 1 : n, bCol = transposeB ? k : 1;
@@ -93,11 +99,15 @@ final class MatmulKernels extends Launcher {
         return out;
     }
 
-    /** (..., m, k) @ (..., k, n) -> (..., m, n) with broadcast batch dims; same dtype, F32 or F64. */
+    /**
+     * (..., m, k) @ (..., k, n) -> (..., m, n) with broadcast batch dims; same dtype, F32 or F64 (result
+     * of that dtype) or BF16 (float32 result: the autocast GEMM).
+     */
     Tensor matmul(Tensor a, Tensor b) {
-        if (a.dtype() != DType.F32 && a.dtype() != DType.F64) {
-            throw new TensorException.DType("matmul", "F32 or F64 operands", a.dtype().toString());
+        if (a.dtype() != DType.F32 && a.dtype() != DType.F64 && a.dtype() != DType.BF16) {
+            throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", a.dtype().toString());
         }
+        DType result = a.dtype().computeType();
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);
         int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
         int br = batch.length;
@@ -106,19 +116,19 @@ final class MatmulKernels extends Launcher {
         ea[br] = m; ea[br + 1] = k;
         eb[br] = k; eb[br + 1] = n;
         int batches = Shapes.numel(batch);
-        if (Shapes.numel(outShape) == 0) return strided.empty(a.dtype(), outShape);
-        if (k == 0) return strided.zeros(a.dtype(), outShape);
+        if (Shapes.numel(outShape) == 0) return strided.empty(result, outShape);
+        if (k == 0) return strided.zeros(result, outShape);
         if (batches > 1 && Shapes.numel(Arrays.copyOf(b.shape(), Math.max(0, b.rank() - 2))) == 1 && a.rank() > 2
                 && a.isContiguous() && Shapes.numel(Arrays.copyOf(a.shape(), a.rank() - 2)) == batches) {
             // a (..., m, k) contiguous @ one (k, n) matrix: one GEMM over the (batches·m, k) rows (a Linear on
             // (B, H, W, C) would otherwise be B·H small GEMMs of W rows)
             Operand ob = operand(b.rank() > 2 ? b.reshape(k, n) : b, 0);
-            Tensor out = strided.empty(a.dtype(), outShape);
+            Tensor out = strided.empty(result, outShape);
             gemm(a.dtype(), false, ob.transposed, batches * m, n, k, address(a), 0, address(ob.t), 0, 0, address(out), 0, 1);
             return out;
         }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
-        Tensor out = strided.empty(a.dtype(), outShape);
+        Tensor out = strided.empty(result, outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,
                 0, address(out), (long) m * n, batches);
         return out;

@@ -103,6 +103,11 @@ final class StridedKernels extends Launcher {
             }
             return;
         }
+        if (p.contiguous(0) && p.contiguous(1) && ((sd == DType.F32 && dd == DType.BF16) || (sd == DType.BF16 && dd == DType.F32))) {
+            copyContigArgs.setLong(0, address(src)).setLong(1, address(dst)).setInt(2, p.numel);
+            launch(sd == DType.F32 ? "cast_contig_f32_bf16" : "cast_contig_bf16_f32", (p.numel + 3) / 4, copyContigArgs);
+            return;
+        }
         int k = sd == dd ? transposedDim(p) : -1;
         if (k >= 0) {
             transposeArgs.setLong(0, base(src)).setLong(2, base(dst)).setInt(5, k);
@@ -292,7 +297,8 @@ final class StridedKernels extends Launcher {
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
                 "copy_contig_f32", "binary_contig_f32", "unary_contig_f32", "unary_grad_contig_f32",
-                "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
+                "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
+                "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
                 "where_f32_f32", "where_f64_f32", "where_f64_f64"));
         for (DType s : DType.values()) {
             names.add("fill_" + suffix(s));

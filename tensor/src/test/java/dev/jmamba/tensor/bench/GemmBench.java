@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.bench;
 
+import dev.jmamba.tensor.cpu.Parallel;
 import dev.jmamba.tensor.cpu.Sgemm;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -13,29 +14,48 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-/** JMH: float32 C = A * B for (n, n) matrices through {@link Sgemm#sgemm} (all threads). */
+/**
+ * JMH: float32 C = op(A) op(B) through {@link Sgemm#sgemm}. {@code shape} is MxNxKxTAxTB (TA = 1: A
+ * stored (K, M); TB = 1: B stored (N, K); x-separated because JMH splits parameter lists at commas);
+ * {@code threads} 0 keeps the pool's size. The model shapes are
+ * listed by {@code jmamba bench gemm --list-model-shapes}; {@code tensor/bench/jmh_vs_numpy.sh} runs this
+ * against numpy on the same shapes.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class GemmBench {
-    @Param({"256", "1024"})
-    int n;
+    @Param({"256x256x256x0x0", "1024x1024x1024x0x0", "1600x192x48x0x1", "197x44x384x1x1"})
+    String shape;
 
-    float[] a, b, c; // (n, n) each
+    @Param({"0"})
+    int threads;
+
+    int m, n, k, lda, ldb;
+    boolean transA, transB;
+    float[] a, b, c; // op(A) (m, k), op(B) (k, n), C (m, n)
 
     @Setup
     public void setup() {
+        String[] f = shape.split("x");
+        m = Integer.parseInt(f[0]); n = Integer.parseInt(f[1]); k = Integer.parseInt(f[2]);
+        transA = f.length > 3 && f[3].equals("1");
+        transB = f.length > 4 && f[4].equals("1");
+        lda = transA ? m : k;
+        ldb = transB ? k : n;
+        if (threads > 0) Parallel.setThreads(threads);
         SplittableRandom rnd = new SplittableRandom(1);
-        a = new float[n * n];
-        b = new float[n * n];
-        c = new float[n * n];
-        for (int i = 0; i < n * n; i++) { a[i] = (float) rnd.nextDouble(-1, 1); b[i] = (float) rnd.nextDouble(-1, 1); }
+        a = new float[m * k];
+        b = new float[k * n];
+        c = new float[m * n];
+        for (int i = 0; i < a.length; i++) a[i] = (float) rnd.nextDouble(-1, 1);
+        for (int i = 0; i < b.length; i++) b[i] = (float) rnd.nextDouble(-1, 1);
     }
 
     @Benchmark
     public float[] sgemm() {
-        Sgemm.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
+        Sgemm.sgemm(transA, transB, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
         return c;
     }
 }

@@ -3,6 +3,7 @@ package dev.jmamba.tensor.cpu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -23,6 +24,37 @@ class ParallelTest {
                     }
                 }
             }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
+    void maxThreadsCapsTheThreadsThatRunChunks() {
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(4);
+            for (int max : new int[] {1, 2}) {
+                for (int round = 0; round < 20; round++) {
+                    java.util.Set<Thread> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+                    AtomicIntegerArray runs = new AtomicIntegerArray(64);
+                    Parallel.forChunks(64, max, i -> {
+                        seen.add(Thread.currentThread());
+                        runs.incrementAndGet(i);
+                        if (i == 0) {
+                            try {
+                                Thread.sleep(5); // give woken workers time to claim chunks
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    });
+                    for (int i = 0; i < 64; i++) assertEquals(1, runs.get(i), "max " + max + ", chunk " + i);
+                    if (max == 1) assertEquals(java.util.Set.of(Thread.currentThread()), seen, "max 1 ran on " + seen);
+                    else assertTrue(seen.size() <= max, "max " + max + " ran on " + seen);
+                }
+            }
+            assertThrows(dev.jmamba.tensor.JmambaException.class, () -> Parallel.forChunks(3, 0, i -> {}));
         } finally {
             Parallel.setThreads(before);
         }

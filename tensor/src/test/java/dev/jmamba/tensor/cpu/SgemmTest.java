@@ -81,15 +81,17 @@ class SgemmTest {
     }
 
     @ParameterizedTest @MethodSource("cases")
-    void everySimdTileShapeMatchesEjml(Case cs) {
+    void everySimdTileShapeAndAPolicyMatchesEjml(Case cs) {
         assumeTrue(SimdSupport.ENABLED, "Vector API not loaded");
-        for (int mr : new int[] {6, 8, 12}) {
+        for (int mr : new int[] {4, 6, 8, 12}) {
             SgemmKernel kernel = SgemmSimd.kernel(mr);
-            check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {
-                if (SgemmChecks.prologue(ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc)) {
-                    SgemmBlocked.sgemm(kernel, ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc);
-                }
-            });
+            for (SgemmBlocked.APolicy policy : SgemmBlocked.APolicy.values()) {
+                check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {
+                    if (SgemmChecks.prologue(ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc)) {
+                        SgemmBlocked.sgemm(kernel, policy, ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc);
+                    }
+                });
+            }
         }
     }
 

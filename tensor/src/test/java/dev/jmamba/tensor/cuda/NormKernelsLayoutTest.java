@@ -19,6 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NormKernelsLayoutTest {
 
+    /** The gated norm reads z in place when its rows are evenly spaced with contiguous channels, else copies. */
+    @Test
+    void gateRowStride() {
+        dev.jmamba.tensor.Tensor wide = dev.jmamba.tensor.Tensor.zeros(2, 3, 4, 10);
+        assertEquals(10, NormKernels.rowStride(wide.narrow(3, 5, 5), 5), "channel slice of (B, H, W, 2C)");
+        assertEquals(5, NormKernels.rowStride(wide.narrow(3, 5, 5).contiguous(), 5), "contiguous");
+        assertEquals(-1, NormKernels.rowStride(wide.narrow(2, 0, 3).narrow(3, 0, 5), 5), "rows not evenly spaced");
+        assertEquals(-1, NormKernels.rowStride(wide.transpose(2, 3), 4), "channels strided");
+        assertEquals(7, NormKernels.rowStride(dev.jmamba.tensor.Tensor.zeros(1, 7), 7), "one row");
+    }
+
     /** Every backward block gets at least one row, the grid stays within its cap, all rows are covered. */
     @Test
     void backwardGridCoversEveryRowWithNonEmptyBlocks() {
@@ -67,6 +78,21 @@ class NormKernelsLayoutTest {
                     parameterTypes(ptx, "add_rms_norm_backward_" + dt));
             // (partial, out, blocks, c)
             assertEquals(List.of(".u64", ".u64", ".u32", ".u32"), parameterTypes(ptx, "column_sum_" + dt));
+            // layer_norm_channels(x, weight, bias, scale, y, mean, rstd, n, c, m, eps)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".f64"),
+                    parameterTypes(ptx, "layer_norm_channels_" + dt));
+            // (gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32"),
+                    parameterTypes(ptx, "layer_norm_channels_backward_" + dt));
+            // (gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".u32"),
+                    parameterTypes(ptx, "layer_norm_channels_params_" + dt));
+            // layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".f64"),
+                    parameterTypes(ptx, "layer_norm_gated_" + dt));
+            // (gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64",
+                            ".u32", ".u32", ".u32", ".u32"), parameterTypes(ptx, "layer_norm_gated_backward_" + dt));
         }
     }
 }

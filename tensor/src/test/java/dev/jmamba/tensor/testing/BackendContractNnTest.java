@@ -153,6 +153,64 @@ public abstract class BackendContractNnTest {
         }
     }
 
+    /**
+     * Float32 depthwise 3×3 (stride 1, padding 1: VMamba's conv) on NCHW tensors and on channels-last
+     * views (a permuted (N, H, W, C) tensor), forward with bias, input gradient (also in x's layout via
+     * conv2dInputGradLike) and weight gradient, against float64 loops. Sizes leave partial tiles in
+     * every dim. Tolerance: a float32 sum of n terms is within n·2⁻²⁴·Σ|term| in any order
+     * (n = 9 for the forward and input gradient, N·H·W for the weight gradient).
+     */
+    @Test void depthwise3x3Float32InBothLayoutsMatchesLoops() {
+        int n = 2, c = 40, h = 19, w = 37;
+        double[] x = rnd.values(n, c, h, w), gy = rnd.values(n, c, h, w), wt = rnd.values(c, 1, 3, 3), b = rnd.values(c);
+        for (int i = 0; i < x.length; i++) { x[i] = (float) x[i]; gy[i] = (float) gy[i]; }
+        for (int i = 0; i < wt.length; i++) wt[i] = (float) wt[i];
+        for (int i = 0; i < b.length; i++) b[i] = (float) b[i];
+        double[] y = new double[x.length], yScale = new double[x.length], dx = new double[x.length], dxScale = new double[x.length];
+        double[] dw = new double[c * 9], dwScale = new double[c * 9];
+        for (int bi = 0; bi < n; bi++) for (int ch = 0; ch < c; ch++) for (int oy = 0; oy < h; oy++) for (int ox = 0; ox < w; ox++) {
+            int o = ((bi * c + ch) * h + oy) * w + ox;
+            y[o] += b[ch];
+            yScale[o] += Math.abs(b[ch]);
+            for (int ky = 0; ky < 3; ky++) for (int kx = 0; kx < 3; kx++) {
+                int iy = oy - 1 + ky, ix = ox - 1 + kx;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                int in = ((bi * c + ch) * h + iy) * w + ix;
+                double wv = wt[ch * 9 + ky * 3 + kx];
+                y[o] += wv * x[in];
+                yScale[o] += Math.abs(wv * x[in]);
+                dx[in] += wv * gy[o];
+                dxScale[in] += Math.abs(wv * gy[o]);
+                dw[ch * 9 + ky * 3 + kx] += gy[o] * x[in];
+                dwScale[ch * 9 + ky * 3 + kx] += Math.abs(gy[o] * x[in]);
+            }
+        }
+        Tensor tw = t(wt, DType.F32, c, 1, 3, 3), tb = t(b, DType.F32, c);
+        ConvParams p = ConvParams.of(1, 1, 1, c);
+        Tensor nchw = t(x, DType.F32, n, c, h, w);
+        Tensor channelsLast = nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);   // same values, c innermost
+        Tensor g = t(gy, DType.F32, n, c, h, w);
+        Tensor gLast = g.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        double e9 = 9 * 0x1p-24, eSum = (double) n * h * w * 0x1p-24;
+        for (Tensor in : new Tensor[] {nchw, channelsLast}) {
+            String layout = in == nchw ? "NCHW" : "channels-last";
+            assertWithin(y, yScale, e9, in.conv2d(tw, tb, p).toDoubleArray(), "forward " + layout);
+            assertWithin(dx, dxScale, e9, in.backend().conv2dInputGradLike(g, tw, in, p).toDoubleArray(), "input grad like " + layout);
+            for (Tensor grad : new Tensor[] {g, gLast}) {
+                assertWithin(dw, dwScale, eSum, in.backend().conv2dWeightGrad(grad, in, new int[] {c, 1, 3, 3}, p).toDoubleArray(),
+                        "weight grad " + layout + (grad == g ? ", NCHW gy" : ", channels-last gy"));
+            }
+        }
+        assertWithin(dx, dxScale, e9, nchw.backend().conv2dInputGrad(g, tw, new int[] {n, c, h, w}, p).toDoubleArray(), "input grad");
+    }
+
+    private static void assertWithin(double[] want, double[] scale, double rel, double[] got, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], rel * scale[i] + 1e-30, what + " element " + i);
+        }
+    }
+
     @Test void conv1dIsConv2dWithHeightOne() {
         double[] x = rnd.values(2, 4, 11), w = rnd.values(4, 1, 4);
         Tensor y = t(x, DType.F64, 2, 4, 11).conv1d(t(w, DType.F64, 4, 1, 4), null, 1, 3, 1, 4);

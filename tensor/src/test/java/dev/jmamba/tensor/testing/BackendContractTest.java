@@ -238,6 +238,62 @@ public abstract class BackendContractTest {
         assertArrayEquals(shorter, java.util.Arrays.copyOf(longer, 4));
     }
 
+    /**
+     * Contiguous float32 → bf16 → float32 casts of many values (CUDA's vectorised cast kernels and their
+     * scalar tails): every bf16 equals DType.toBf16 (round to nearest even, NaN kept) and every bf16 →
+     * float32 is exact.
+     */
+    @Test void bf16CastsOfLargeContiguousTensorsRoundToNearestEven() {
+        int n = 10_007;
+        java.util.Random r = new java.util.Random(9);
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            float f = switch (i % 7) {
+                case 0 -> Float.intBitsToFloat(r.nextInt());                             // any bits: NaN, inf, subnormals
+                case 1 -> Float.intBitsToFloat((r.nextInt() & 0xffff0000) | 0x8000);     // exact ties
+                default -> (float) (r.nextGaussian() * Math.pow(10, r.nextInt(9) - 4));
+            };
+            v[i] = f;
+        }
+        double[] got = t(v, DType.F32, n).to(DType.BF16).to(DType.F32).toDoubleArray();
+        for (int i = 0; i < n; i++) {
+            double want = DType.fromBf16(DType.toBf16((float) v[i]));
+            if (Double.isNaN(want)) assertTrue(Double.isNaN(got[i]), "NaN stays NaN at " + i);
+            else assertEquals(want, got[i], 0.0, "element " + i + " = " + v[i]);
+        }
+    }
+
+    /**
+     * Products of bf16 operands (autocast's GEMM): a float32 result equal to float64 loops over the
+     * bf16 values within the float32 summation bound (k + 2)·2⁻²⁴·Σ|a·b| (bf16 × bf16 is exact in
+     * float32); batched, broadcast weight, transposed-stored operands.
+     */
+    @Test void bf16ProductsGiveFloat32ResultsOfTheRoundedValues() {
+        java.util.Random r = new java.util.Random(21);
+        int b = 3, m = 37, k = 64, n = 40;
+        double[] a = new double[b * m * k], w = new double[k * n];
+        for (int i = 0; i < a.length; i++) a[i] = DType.fromBf16(DType.toBf16((float) r.nextGaussian()));
+        for (int i = 0; i < w.length; i++) w[i] = DType.fromBf16(DType.toBf16((float) r.nextGaussian()));
+        Tensor ta = t(a, DType.F32, b, m, k).to(DType.BF16), tw = t(w, DType.F32, k, n).to(DType.BF16);
+        Tensor wT = t(w, DType.F32, k, n).transpose(0, 1).contiguous().to(DType.BF16).transpose(0, 1);   // stored (n, k)
+        for (Tensor weight : new Tensor[] {tw, wT, tw.unsqueeze(0).expand(b, k, n)}) {
+            Tensor y = ta.matmul(weight);
+            assertEquals(DType.F32, y.dtype(), "bf16 operands give a float32 product");
+            assertArrayEquals(new int[] {b, m, n}, y.shape());
+            double[] got = y.toDoubleArray();
+            for (int i = 0; i < b * m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double want = 0, abs = 0;
+                    for (int p = 0; p < k; p++) {
+                        want += a[i * k + p] * w[p * n + j];
+                        abs += Math.abs(a[i * k + p] * w[p * n + j]);
+                    }
+                    assertEquals(want, got[i * n + j], (k + 2) * 0x1p-24 * abs + 1e-30, "row " + i + " col " + j);
+                }
+            }
+        }
+    }
+
     @Test void dtypeConversionsRoundTrip() {
         double[] v = {1.0, -2.5, 3.0000001, 1e-3, 65504, -0.0};
         Tensor x = t(v, DType.F64, 6);

@@ -70,11 +70,25 @@ public final class DataLoader implements AutoCloseable {
     /** Image arrays of full batches handed back by the consumer ({@link #recycle}), reused instead of allocating. */
     private final ConcurrentLinkedQueue<float[]> spareImages = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spares = new AtomicInteger();
+    /** This process's share of each batch in a data-parallel run ({@link Shard#NONE} otherwise). */
+    private final Shard shard;
 
     /**
      * @param mixing batch-level mixup / cutmix, or null for none (then {@link Batch#softTargets()} is null)
      */
     public DataLoader(Dataset dataset, SamplePipeline pipeline, MixupCutmix mixing, Options options) {
+        this(dataset, pipeline, mixing, options, Shard.NONE);
+    }
+
+    /**
+     * A loader of this process's {@code shard} of every batch: {@code options.batchSize()} is the batch per
+     * process; sharding needs {@code dropLast} (training).
+     */
+    public DataLoader(Dataset dataset, SamplePipeline pipeline, MixupCutmix mixing, Options options, Shard shard) {
+        if (shard.worldSize() > 1 && !options.dropLast()) {
+            throw new IllegalArgumentException("a sharded data loader drops the last partial batch (training); got dropLast false");
+        }
+        this.shard = shard;
         if (mixing != null && mixing.numClasses() != dataset.numClasses()) {
             throw new IllegalArgumentException("mixup is set up for " + mixing.numClasses() + " classes but " + dataset.description()
                     + " has " + dataset.numClasses());
@@ -108,6 +122,7 @@ public final class DataLoader implements AutoCloseable {
     /** Batches per epoch: N / B rounded down with dropLast, else up. */
     public int batchesPerEpoch() {
         int n = dataset.size();
+        if (shard.worldSize() > 1) return shard.batchesPerEpoch(n, options.batchSize());
         return options.dropLast() ? n / options.batchSize() : (n + options.batchSize() - 1) / options.batchSize();
     }
 
@@ -140,6 +155,7 @@ public final class DataLoader implements AutoCloseable {
     }
 
     private int[] batchIndices(int[] order, int batchIndex) {
+        if (shard.worldSize() > 1) return shard.indices(order, options.batchSize(), batchIndex);
         int from = batchIndex * options.batchSize();
         int to = Math.min(from + options.batchSize(), order.length);
         if (from >= to) throw new IllegalArgumentException("batch " + batchIndex + " is past the end of the epoch (" + batchesPerEpoch() + " batches)");

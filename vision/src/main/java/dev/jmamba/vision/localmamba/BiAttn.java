@@ -39,6 +39,22 @@ public final class BiAttn extends Module {
         return x.mul(g);
     }
 
+    /**
+     * The gate on channel-major rows: K sequences of B samples each (tokens in any order), each (sequence,
+     * sample) gated by the mean over its own tokens — {@link #forward} of every (B, L, C) sequence k at once.
+     *
+     * @param y (K, C, B, L)
+     * @return (K, C, B, L)
+     */
+    public Var forwardRows(Var y) {
+        if (y.rank() != 4) throw new JmambaException("BiAttn: expected rows (K, C, B, L), got rank " + y.rank());
+        int k = y.size(0), c = y.size(1), b = y.size(2), l = y.size(3);
+        Var normed = norm.forwardChannels(y.reshape(k, c, b * l), null);       // (K, C, B·L), no permute copies
+        Var g = normed.reshape(k, c, b, l).mean(true, 3).permute(0, 2, 3, 1);  // (K, B, 1, C)
+        g = channelSelect.forward(globalReduce.forward(g).gelu()).sigmoid();
+        return y.mul(g.permute(0, 3, 1, 2));                                    // gate (K, C, B, 1)
+    }
+
     /** Zeroes both biases (Vim's {@code _init_weights} zeroes every Linear bias). */
     void zeroBiases() {
         globalReduce.bias().set(globalReduce.bias().value().mul(0.0));

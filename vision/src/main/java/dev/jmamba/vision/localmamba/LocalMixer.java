@@ -11,6 +11,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.ssm.conv.CausalConv1d;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.TokenLayout;
@@ -81,16 +82,72 @@ public final class LocalMixer extends Module {
     public List<String> directions() { return directions; }
 
     /**
+     * The mixer on channel-major rows: the K directions run as one batch. in_proj gives the (2·d_inner, B·L) rows
+     * x and z; one cross scan of them gives every direction's sequences as (K·d_inner, B·L) rows (direction k at
+     * rows k·d_inner ..), read by the short conv and the scan as (B, K·d_inner, L) views without copies; the
+     * directions' conv, A, D and dt bias are concatenated along channels, x_proj and dt_proj are batched GEMMs
+     * over K, B and C of direction k are group k of the scan; the gate and one cross merge put the K outputs
+     * back, and out_proj reads the merged rows transposed. Equal to {@link #forwardReference} (the per-direction
+     * formulation of the spec), which the tests compare it with.
+     *
      * @param x (B, L, D) tokens of a one-grid layout without class token
      * @return (B, L, D)
      */
     public Var forward(Var x, TokenLayout layout) {
+        List<ScanOrder> orders = orders(layout);
+        int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w, k = orders.size();
+        Var tokensT = x.reshape(b * l, dim).transpose(0, 1);                              // (D, B·L)
+        Var xz = inProj.weight().var().matmul(tokensT);                                   // (2·d_inner, B·L)
+        Var seqs = CrossScan.apply(xz.reshape(2, dInner * b, h, w), orders);              // (2, K, d_inner·B, L)
+        Var xs = directionRows(seqs.select(0, 0), k, b, l);                               // (B, K·d_inner, L)
+        Var zs = directionRows(seqs.select(0, 1), k, b, l);                               // (B, K·d_inner, L)
+        Var u = CausalConv1d.apply(xs, cat(convs, c -> c.weight().var()), cat(convs, c -> c.bias().var()), true);
+        Var uRows = u.permute(1, 0, 2).reshape(k, dInner, b * l);                         // (K, d_inner, B·L)
+        Var dbc = stack(xProjs, p -> p.weight().var()).matmul(uRows);                     // (K, R + 2N, B·L)
+        Var delta = stack(dtProjs, p -> p.weight().var()).matmul(dbc.narrow(1, 0, dtRank)); // (K, d_inner, B·L)
+        Var bs = dbc.narrow(1, dtRank, dState).reshape(k, dState, b, l).permute(2, 0, 1, 3);          // (B, K, N, L)
+        Var cs = dbc.narrow(1, dtRank + dState, dState).reshape(k, dState, b, l).permute(2, 0, 1, 3); // (B, K, N, L)
+        Var a = Var.cat(0, aLogs.stream().map(Parameter::var).toArray(Var[]::new)).exp().neg();      // (K·d_inner, N)
+        Var y = SelectiveScan.scan(u, delta.reshape(k * dInner, b, l).permute(1, 0, 2), a, bs, cs,
+                cat(ds, Parameter::var), zs, cat(dtProjs, p -> p.bias().var()), true);          // (B, K·d_inner, L)
+        Var gated = attn.forwardRows(y.permute(1, 0, 2).reshape(k, dInner, b, l));        // (K, d_inner, B, L)
+        Var merged = CrossMerge.apply(gated.reshape(1, k, dInner * b, l), orders, h, w);  // (1, d_inner·B, h, w)
+        Var out = merged.reshape(dInner, b * l).transpose(0, 1).matmul(outProj.weight().var().transpose(0, 1));
+        return out.reshape(b, l, dim);                                                    // (B, L, D)
+    }
+
+    /** (K, d_inner·B, L) sequences of the cross scan → (B, K·d_inner, L), a view of the same rows. */
+    private Var directionRows(Var seq, int k, int b, int l) {
+        return seq.reshape(k * dInner, b, l).permute(1, 0, 2);
+    }
+
+    private static <T> Var cat(List<T> items, java.util.function.Function<T, Var> part) {
+        return Var.cat(0, items.stream().map(part).toArray(Var[]::new));
+    }
+
+    private static <T> Var stack(List<T> items, java.util.function.Function<T, Var> part) {
+        return Var.stack(0, items.stream().map(part).toArray(Var[]::new));
+    }
+
+    private List<ScanOrder> orders(TokenLayout layout) {
         if (layout.hasCls() || layout.grids().size() != 1) {
             throw new JmambaException("LocalMixer: expected one token grid without class token, got " + layout);
         }
+        Map<String, ScanOrder> all = ScanOrders.localMambaCandidates(layout.grid().h(), layout.grid().w());
+        return directions.stream().map(all::get).toList();
+    }
+
+    /**
+     * The per-direction formulation of the spec (kept as the readable reference the tests compare
+     * {@link #forward} with): cross scan of in_proj's channels-last output, then per direction its own
+     * conv, projections, scan and gate, then one cross merge.
+     *
+     * @param x (B, L, D)
+     * @return (B, L, D)
+     */
+    Var forwardReference(Var x, TokenLayout layout) {
+        List<ScanOrder> orders = orders(layout);
         int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w;
-        Map<String, ScanOrder> all = ScanOrders.localMambaCandidates(h, w);
-        List<ScanOrder> orders = directions.stream().map(all::get).toList();
         Var xz = inProj.forward(x).reshape(b, h, w, 2 * dInner);              // (B, h, w, 2·d_inner)
         Var seqs = CrossScan.applyChannelsLast(xz, orders);                   // (B, K, 2·d_inner, L)
         Var[] outs = new Var[orders.size()];
@@ -106,7 +163,8 @@ public final class LocalMixer extends Module {
 
     /** conv1d → SiLU → x_proj → dt/B/C → z-gated selective scan of direction k; (B, d_inner, L) each. */
     private Var core(int k, Var xs, Var z) {
-        Var u = convs.get(k).forward(xs).silu();                               // (B, d_inner, L)
+        Conv1d conv = convs.get(k);                                            // causal depthwise: the fused kernel with SiLU
+        Var u = CausalConv1d.apply(xs, conv.weight().var(), conv.bias() == null ? null : conv.bias().var(), true); // (B, d_inner, L)
         Var[] dbc = xProjs.get(k).forward(u.transpose(1, 2)).split(2, dtRank, dState, dState); // (B, L, R|N|N)
         Linear dt = dtProjs.get(k);
         Var delta = dbc[0].matmul(dt.weight().var().transpose(0, 1));          // (B, L, d_inner)

@@ -136,9 +136,8 @@ public class MultiScanMixer extends Layer {
                 : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
         Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
         if (zPre == null) return outProj.forward(outNorm.forward(merged));   // (B, H, W, C)
-        // (measured on the H200: recomputing out_norm · SiLU(z) and the hidden-state norm below in backward
-        // saved 6 GiB of FractalMamba-T's 33 but cost 7.6% of its step, past issue 21's 3% budget: not done)
-        return outProj.forward(outNorm.forward(merged).mul(zPre.silu()));   // (B, H, W, C)
+        // out_norm · SiLU(z) as one fused node: saves merged, z and the row statistics, not the normalised rows or SiLU(z)
+        return outProj.forward(outNorm.forwardGated(merged, zPre));         // (B, H, W, C)
     }
 
     /**
@@ -157,8 +156,8 @@ public class MultiScanMixer extends Layer {
         Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
         Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
                 null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
-        Var normed = hNorm.forward(hidden.reshape(b, k, di, l).permute(0, 1, 3, 2)); // (B, K, L, d_inner)
-        Var read = normed.mul(cs.permute(0, 1, 3, 2)).permute(0, 1, 3, 2);   // (B, K, d_inner, L)
+        // h_norm over d_inner of each (direction, token) column times C, as one channels-first node (no permutes)
+        Var read = hNorm.forwardChannels(hidden.reshape(b * k, di, l), cs.reshape(b * k, l)).reshape(b, k, di, l);
         return read.add(xs.mul(ds.var().reshape(1, k, di, 1)));
     }
 

@@ -272,6 +272,117 @@ __device__ void dw_tap_sum(const double* partial, T* dw, int weights, int kk, in
     }
 }
 
+// ---- depthwise 3×3, stride 1, padding 1, float32, any layout: tiled through shared memory ---------
+// One block of 256 threads per (n, 8 output rows × 32 output columns, 32 channels). The input tile
+// (10 × 34 × 32 with its halo, zero outside the image) is loaded with the lanes along whichever of
+// c or w has stride 1 in x (coalesced for NCHW and for channels-last NHWC views alike), and the
+// outputs are written with the lanes along whichever of c or w has stride 1 in y. So a channels-last
+// input is read without a transposing copy, and the output can take either layout. The channel
+// dim of the tile is padded to 33 so that both lane directions are free of bank conflicts.
+// flip = 1 uses the kernel rotated by 180°: the input gradient of this convolution (stride 1, pad 1).
+// Strides are in elements; bias may be null.
+#define JM_DWT_TC 32
+#define JM_DWT_TH 8
+#define JM_DWT_TW 32
+extern "C" __global__ void dw3_tiled_f32(const float* x, long long xsn, long long xsc, long long xsh, long long xsw,
+                                         const float* w, const float* bias, float* y,
+                                         long long ysn, long long ysc, long long ysh, long long ysw,
+                                         int C, int H, int W, int flip) {
+    __shared__ float tile[JM_DWT_TH + 2][JM_DWT_TW + 2][JM_DWT_TC + 1];
+    __shared__ float wt[JM_DWT_TC][9];
+    int tilesW = (W + JM_DWT_TW - 1) / JM_DWT_TW;
+    int x0 = (blockIdx.x % tilesW) * JM_DWT_TW, y0 = (blockIdx.x / tilesW) * JM_DWT_TH, c0 = blockIdx.y * JM_DWT_TC;
+    const float* xn = x + (long long)blockIdx.z * xsn;
+    float* yn = y + (long long)blockIdx.z * ysn;
+    const int rows = JM_DWT_TH + 2, cols = JM_DWT_TW + 2;
+    bool laneC = xsc == 1;
+    for (int i = threadIdx.x; i < rows * cols * JM_DWT_TC; i += blockDim.x) {
+        int c, col, row;
+        if (laneC) { c = i % JM_DWT_TC; int r = i / JM_DWT_TC; col = r % cols; row = r / cols; }
+        else { col = i % cols; int r = i / cols; c = r % JM_DWT_TC; row = r / JM_DWT_TC; }
+        int iy = y0 - 1 + row, ix = x0 - 1 + col, cc = c0 + c;
+        tile[row][col][c] = (iy >= 0 && iy < H && ix >= 0 && ix < W && cc < C) ? xn[cc * xsc + iy * xsh + ix * xsw] : 0.0f;
+    }
+    for (int i = threadIdx.x; i < JM_DWT_TC * 9; i += blockDim.x) {
+        int c = i / 9, t = i % 9, cc = c0 + c;
+        wt[c][t] = cc < C ? w[cc * 9 + (flip ? 8 - t : t)] : 0.0f;
+    }
+    __syncthreads();
+    int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;   // 8 warps
+    bool outLaneC = ysc == 1;
+    for (int j = 0; j < JM_DWT_TC; j++) {
+        int c, oy, ox;
+        if (outLaneC) { c = lane; int p = warp + 8 * j; ox = p % JM_DWT_TW; oy = p / JM_DWT_TW; }
+        else { ox = lane; oy = warp; c = j; }
+        int gy = y0 + oy, gx = x0 + ox, cc = c0 + c;
+        if (gy >= H || gx >= W || cc >= C) continue;
+        float acc = bias != 0 ? bias[cc] : 0.0f;
+#pragma unroll
+        for (int ky = 0; ky < 3; ky++)
+#pragma unroll
+            for (int kx = 0; kx < 3; kx++) acc += wt[c][ky * 3 + kx] * tile[oy + ky][ox + kx][c];
+        yn[cc * ysc + gy * ysh + gx * ysw] = acc;
+    }
+}
+
+// The weight gradient of dw3_tiled: dw[c, t] = Σ_{n, oy, ox} gy[n, c, oy, ox] · x[n, c, oy − 1 + ky, ox − 1 + kx].
+// One block per (n, 8 × 32 outputs, 16 channels) stages x (with halo) and gy in shared memory (lanes along
+// the unit-stride dim of each), each thread sums 16 pixels of one channel for all 9 taps in float, the block
+// adds its 16 pixel groups in a fixed order and writes one double per (channel, tap) to
+// partial[(c · tiles + tile) · 9 + tap]; dw_tap_sum adds the tiles in order (deterministic).
+#define JM_DWG_TC 16
+extern "C" __global__ void dw3_tiled_wgrad_f32(const float* gy, long long gsn, long long gsc, long long gsh, long long gsw,
+                                               const float* x, long long xsn, long long xsc, long long xsh, long long xsw,
+                                               double* partial, int C, int H, int W, int tiles) {
+    __shared__ float xt[JM_DWT_TH + 2][JM_DWT_TW + 2][JM_DWG_TC + 1];
+    __shared__ float gt[JM_DWT_TH][JM_DWT_TW][JM_DWG_TC + 1];
+    int tilesW = (W + JM_DWT_TW - 1) / JM_DWT_TW, tilesHW = tilesW * ((H + JM_DWT_TH - 1) / JM_DWT_TH);
+    int x0 = (blockIdx.x % tilesW) * JM_DWT_TW, y0 = (blockIdx.x / tilesW) * JM_DWT_TH, c0 = blockIdx.y * JM_DWG_TC;
+    const float* xn = x + (long long)blockIdx.z * xsn;
+    const float* gn = gy + (long long)blockIdx.z * gsn;
+    const int rows = JM_DWT_TH + 2, cols = JM_DWT_TW + 2;
+    bool laneC = xsc == 1;
+    for (int i = threadIdx.x; i < rows * cols * JM_DWG_TC; i += blockDim.x) {
+        int c, col, row;
+        if (laneC) { c = i % JM_DWG_TC; int r = i / JM_DWG_TC; col = r % cols; row = r / cols; }
+        else { col = i % cols; int r = i / cols; c = r % JM_DWG_TC; row = r / JM_DWG_TC; }
+        int iy = y0 - 1 + row, ix = x0 - 1 + col, cc = c0 + c;
+        xt[row][col][c] = (iy >= 0 && iy < H && ix >= 0 && ix < W && cc < C) ? xn[cc * xsc + iy * xsh + ix * xsw] : 0.0f;
+    }
+    bool gLaneC = gsc == 1;
+    for (int i = threadIdx.x; i < JM_DWT_TH * JM_DWT_TW * JM_DWG_TC; i += blockDim.x) {
+        int c, col, row;
+        if (gLaneC) { c = i % JM_DWG_TC; int r = i / JM_DWG_TC; col = r % JM_DWT_TW; row = r / JM_DWT_TW; }
+        else { col = i % JM_DWT_TW; int r = i / JM_DWT_TW; c = r % JM_DWG_TC; row = r / JM_DWG_TC; }
+        int oy = y0 + row, ox = x0 + col, cc = c0 + c;
+        gt[row][col][c] = (oy < H && ox < W && cc < C) ? gn[cc * gsc + oy * gsh + ox * gsw] : 0.0f;
+    }
+    __syncthreads();
+    int c = threadIdx.x % JM_DWG_TC, group = threadIdx.x / JM_DWG_TC;   // 16 groups of pixels
+    float acc[9];
+#pragma unroll
+    for (int t = 0; t < 9; t++) acc[t] = 0.0f;
+    for (int p = group; p < JM_DWT_TH * JM_DWT_TW; p += 16) {
+        int oy = p / JM_DWT_TW, ox = p % JM_DWT_TW;
+        float g = gt[oy][ox][c];
+#pragma unroll
+        for (int t = 0; t < 9; t++) acc[t] += g * xt[oy + t / 3][ox + t % 3][c];
+    }
+    __syncthreads();                                  // xt is read by all: reuse it for the block's sums
+    float* red = &xt[0][0][0];                        // red[(t · 16 + group) · 16 + c]
+#pragma unroll
+    for (int t = 0; t < 9; t++) red[(t * 16 + group) * JM_DWG_TC + c] = acc[t];
+    __syncthreads();
+    if (threadIdx.x < JM_DWG_TC * 9) {
+        int cc = threadIdx.x % JM_DWG_TC, t = threadIdx.x / JM_DWG_TC;
+        float s = 0.0f;
+        for (int g = 0; g < 16; g++) s += red[(t * 16 + g) * JM_DWG_TC + cc];
+        int ch = c0 + cc;
+        long long tile = (long long)blockIdx.z * tilesHW + blockIdx.x;
+        if (ch < C) partial[((long long)ch * tiles + tile) * 9 + t] = (double)s;
+    }
+}
+
 #define JM_DW(TN, T)                                                                                          \
     extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \
     extern "C" __global__ void dw_input_grad_##TN(const T* gy, const T* w, T* dx, JmConv g) {                 \

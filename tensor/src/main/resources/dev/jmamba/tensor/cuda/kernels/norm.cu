@@ -187,6 +187,219 @@ __device__ void column_sum(const double* partial, T* out, int blocks, int c) {
     }
 }
 
+// ---- Layer norm over the channels of a channels-first (n, c, m) tensor (no permute to channels-last) -------
+// One thread per column j = i * m + mm (grid-stride): the column's c values lie m apart, so adjacent threads read
+// adjacent addresses. Statistics in double, two passes over the column for the variance (as layer_norm);
+// y = (xhat weight + bias) scale[j]; weight, bias and scale may be null.
+template <typename T>
+__device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, const T* scale, T* y, T* mean_out,
+                                    T* rstd_out, int n, int c, int m, double eps) {
+    long long cols = (long long)n * m;
+    for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < cols; j += (long long)gridDim.x * blockDim.x) {
+        long long i = j / m, at = i * c * (long long)m + (j - i * m);
+        double s = 0;
+        for (int ch = 0; ch < c; ++ch) s += (double)x[at + (long long)ch * m];
+        double mu = s / c, v = 0;
+        for (int ch = 0; ch < c; ++ch) {
+            double d = (double)x[at + (long long)ch * m] - mu;
+            v += d * d;
+        }
+        double rs = 1.0 / sqrt(v / c + eps);
+        double sc = scale ? (double)scale[j] : 1.0;
+        for (int ch = 0; ch < c; ++ch) {
+            long long k = at + (long long)ch * m;
+            double o = ((double)x[k] - mu) * rs;
+            if (weight) o *= (double)weight[ch];
+            if (bias) o += (double)bias[ch];
+            y[k] = (T)(o * sc);
+        }
+        mean_out[j] = (T)mu;
+        rstd_out[j] = (T)rs;
+    }
+}
+
+// Backward of layer_norm_channels for x and scale, one thread per column. With xhat = (x - mean) rstd,
+// g = gy scale weight:  gx = rstd (g - mean_c(g) - xhat mean_c(g xhat)),  gscale[j] = sum_c gy (xhat weight + bias).
+// gx and gscale may be null (not wanted).
+template <typename T>
+__device__ void layer_norm_channels_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
+                                             const T* bias, const T* scale, T* gx, T* gscale, int n, int c, int m) {
+    long long cols = (long long)n * m;
+    for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < cols; j += (long long)gridDim.x * blockDim.x) {
+        long long i = j / m, at = i * c * (long long)m + (j - i * m);
+        double mu = (double)mean[j], r = (double)rstd[j], sc = scale ? (double)scale[j] : 1.0;
+        double sum_g = 0, sum_gx = 0, gs = 0;
+        for (int ch = 0; ch < c; ++ch) {
+            long long k = at + (long long)ch * m;
+            double xh = ((double)x[k] - mu) * r, gyv = (double)gy[k], w = weight ? (double)weight[ch] : 1.0;
+            if (gscale) gs += gyv * (xh * w + (bias ? (double)bias[ch] : 0.0));
+            double g = gyv * sc * w;
+            sum_g += g;
+            sum_gx += g * xh;
+        }
+        if (gscale) gscale[j] = (T)gs;
+        if (gx == 0) continue;
+        double mean_g = sum_g / c, mean_gx = sum_gx / c;
+        for (int ch = 0; ch < c; ++ch) {
+            long long k = at + (long long)ch * m;
+            double xh = ((double)x[k] - mu) * r, w = weight ? (double)weight[ch] : 1.0;
+            double g = (double)gy[k] * sc * w;
+            gx[k] = (T)(r * (g - mean_g - xh * mean_gx));
+        }
+    }
+}
+
+// Weight and bias gradients of layer_norm_channels: block (ch, part) sums gy scale xhat and gy scale of channel ch
+// over columns [part * cols_per_block, ...) (coalesced along m) and writes partial[part, ch] and
+// partial[part, c + ch] ((parts, 2c) doubles); column_sum then adds the parts in a fixed order.
+template <typename T>
+__device__ void layer_norm_channels_params(const T* gy, const T* x, const T* mean, const T* rstd, const T* scale,
+                                           double* partial, int n, int c, int m, int cols_per_block) {
+    __shared__ double shared[32];
+    int ch = blockIdx.x, part = blockIdx.y;
+    long long cols = (long long)n * m, first = (long long)part * cols_per_block;
+    long long last = min(cols, first + cols_per_block);
+    double pw = 0, pb = 0;
+    for (long long j = first + threadIdx.x; j < last; j += blockDim.x) {
+        long long i = j / m, k = (i * c + ch) * (long long)m + (j - i * m);
+        double g = (double)gy[k];
+        if (scale) g *= (double)scale[j];
+        pw += g * ((double)x[k] - (double)mean[j]) * (double)rstd[j];
+        pb += g;
+    }
+    pw = jm_block_sum(pw, shared);
+    pb = jm_block_sum(pb, shared);
+    if (threadIdx.x == 0) {
+        partial[(long long)part * 2 * c + ch] = pw;
+        partial[(long long)part * 2 * c + c + ch] = pb;
+    }
+}
+
+#define JM_NORM_CHANNELS(TN, T)                                                                                     \
+    extern "C" __global__ void layer_norm_channels_##TN(const T* x, const T* weight, const T* bias, const T* scale, \
+                                                        T* y, T* mean, T* rstd, int n, int c, int m, double eps) {  \
+        layer_norm_channels<T>(x, weight, bias, scale, y, mean, rstd, n, c, m, eps);                                \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_channels_backward_##TN(const T* gy, const T* x, const T* mean,            \
+                                                                 const T* rstd, const T* weight, const T* bias,     \
+                                                                 const T* scale, T* gx, T* gscale, int n, int c,    \
+                                                                 int m) {                                           \
+        layer_norm_channels_backward<T>(gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m);               \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_channels_params_##TN(const T* gy, const T* x, const T* mean,              \
+                                                               const T* rstd, const T* scale, double* partial,      \
+                                                               int n, int c, int m, int cols_per_block) {           \
+        layer_norm_channels_params<T>(gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block);                  \
+    }
+JM_NORM_CHANNELS(f32, float)
+JM_NORM_CHANNELS(f64, double)
+
+// ---- Layer norm over the last dim gated by SiLU(z): y = (xhat weight + bias) silu(z) ----------------------------
+// One block per row as layer_norm; z's rows are z_row elements apart (contiguous channels), so a channel slice of a
+// wider tensor is read in place. The gate's sigmoid in T's precision (expf for float), everything else in double.
+template <typename T> __device__ __forceinline__ double jm_gate_sigmoid(T z);
+template <> __device__ __forceinline__ double jm_gate_sigmoid<float>(float z) { return (double)(1.0f / (1.0f + expf(-z))); }
+template <> __device__ __forceinline__ double jm_gate_sigmoid<double>(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+template <typename T>
+__device__ void layer_norm_gated(const T* x, const T* weight, const T* bias, const T* z, long long z_row, T* y,
+                                 T* mean_out, T* rstd_out, int rows, int c, double eps) {
+    __shared__ double shared[32];
+    int row = blockIdx.x;
+    if (row >= rows) return;
+    const T* r = x + (long long)row * c;
+    const T* zr = z + (long long)row * z_row;
+    T* w = y + (long long)row * c;
+    double s = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) s += (double)r[i];
+    double m = jm_block_sum(s, shared) / c;
+    double v = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double d = (double)r[i] - m;
+        v += d * d;
+    }
+    double rs = 1.0 / sqrt(jm_block_sum(v, shared) / c + eps);
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double o = ((double)r[i] - m) * rs;
+        if (weight) o *= (double)weight[i];
+        if (bias) o += (double)bias[i];
+        T zv = zr[i];
+        w[i] = (T)(o * (double)zv * jm_gate_sigmoid<T>(zv));
+    }
+    if (threadIdx.x == 0) {
+        mean_out[row] = (T)m;
+        rstd_out[row] = (T)rs;
+    }
+}
+
+// Backward of layer_norm_gated, mirroring layer_norm_backward with gy replaced by gy silu(z):
+//   gx = rstd (g - mean(g) - xhat mean(g xhat)),  g = gy silu(z) weight;   gz = gy (xhat weight + bias) silu'(z)
+// partial[b, 0:c] / [b, c:2c] collect gy silu(z) xhat and gy silu(z) of the block's rows (as layer_norm_backward).
+// gx and gz may be null.
+template <typename T>
+__device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
+                                          const T* bias, const T* z, long long z_row, T* gx, T* gz, double* partial,
+                                          int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    if (acc)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c, zbase = (long long)row * z_row;
+        double m = (double)mean[row], r = (double)rstd[row];
+        double gsum = 0, dot = 0;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            T zv = z[zbase + i];
+            double sg = jm_gate_sigmoid<T>(zv), zd = (double)zv;
+            double gyv = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            double w = weight ? (double)weight[i] : 1.0;
+            if (gz) gz[base + i] = (T)(gyv * (xhat * w + (bias ? (double)bias[i] : 0.0)) * sg * (1.0 + zd * (1.0 - sg)));
+            double g = gyv * zd * sg;
+            if (acc) {
+                acc[i] += g * xhat;
+                acc[c + i] += g;
+            }
+            g *= w;
+            gsum += g;
+            dot += g * xhat;
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_block_sum(gsum, shared) / c;
+        double mean_gx = jm_block_sum(dot, shared) / c;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            T zv = z[zbase + i];
+            double xhat = ((double)x[base + i] - m) * r;
+            double g = (double)gy[base + i] * (double)zv * jm_gate_sigmoid<T>(zv);
+            if (weight) g *= (double)weight[i];
+            gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+        }
+    }
+    __syncthreads();
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
+}
+
+#define JM_NORM_GATED(TN, T)                                                                                        \
+    extern "C" __global__ void layer_norm_gated_##TN(const T* x, const T* weight, const T* bias, const T* z,         \
+                                                     long long z_row, T* y, T* mean, T* rstd, int rows, int c,      \
+                                                     double eps) {                                                  \
+        layer_norm_gated<T>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                                \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_gated_backward_##TN(const T* gy, const T* x, const T* mean,               \
+                                                              const T* rstd, const T* weight, const T* bias,        \
+                                                              const T* z, long long z_row, T* gx, T* gz,            \
+                                                              double* partial, int rows, int c,                     \
+                                                              int rows_per_block, int use_shared) {                 \
+        layer_norm_gated_backward<T>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,           \
+                                     rows_per_block, use_shared);                                                   \
+    }
+JM_NORM_GATED(f32, float)
+JM_NORM_GATED(f64, double)
+
 #define JM_NORM(TN, T)                                                                                     \
     extern "C" __global__ void layer_norm_##TN(const T* x, const T* weight, const T* bias, T* y, T* mean,  \
                                                T* rstd, int rows, int c, double eps) {                     \

@@ -184,6 +184,38 @@ JM_COPY_TRANSPOSE(copy_transpose_b2, unsigned short)
 JM_COPY_TRANSPOSE(copy_transpose_b4, unsigned int)
 JM_COPY_TRANSPOSE(copy_transpose_b8, unsigned long long)
 
+// Contiguous float32 <-> bf16 casts (autocast's operand casts), 4 elements per thread and step when
+// the pointers allow 16-byte float4 and 8-byte ushort4 moves; the same rounding as jm_store.
+extern "C" __global__ void cast_contig_f32_bf16(const float* src, jm_bf16* dst, int n) {
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if ((reinterpret_cast<unsigned long long>(src) & 15ull) == 0 && (reinterpret_cast<unsigned long long>(dst) & 7ull) == 0) {
+        long long n4 = n >> 2;
+        const float4* s4 = reinterpret_cast<const float4*>(src);
+        ushort4* d4 = reinterpret_cast<ushort4*>(dst);
+        for (long long i = first; i < n4; i += step) {
+            float4 v = s4[i];
+            d4[i] = make_ushort4(jm_float_to_bf16(v.x), jm_float_to_bf16(v.y), jm_float_to_bf16(v.z), jm_float_to_bf16(v.w));
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) dst[i] = jm_float_to_bf16(src[i]);
+}
+
+extern "C" __global__ void cast_contig_bf16_f32(const jm_bf16* src, float* dst, int n) {
+    long long first = jm_thread_index(), step = jm_thread_count(), done = 0;
+    if ((reinterpret_cast<unsigned long long>(src) & 7ull) == 0 && (reinterpret_cast<unsigned long long>(dst) & 15ull) == 0) {
+        long long n4 = n >> 2;
+        const ushort4* s4 = reinterpret_cast<const ushort4*>(src);
+        float4* d4 = reinterpret_cast<float4*>(dst);
+        for (long long i = first; i < n4; i += step) {
+            ushort4 v = s4[i];
+            d4[i] = make_float4(jm_bf16_to_float(v.x), jm_bf16_to_float(v.y), jm_bf16_to_float(v.z), jm_bf16_to_float(v.w));
+        }
+        done = n4 << 2;
+    }
+    for (long long i = done + first; i < n; i += step) dst[i] = jm_bf16_to_float(src[i]);
+}
+
 // ---- fill and arange ----------------------------------------------------------------------
 
 #define JM_FILL(DN, D)                                                                                      \

@@ -1,0 +1,116 @@
+package dev.jmamba.autograd;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+import java.util.Map;
+
+/**
+ * Mixed precision in the spirit of {@code torch.autocast}: inside a scope, the ops of the policy
+ * table below read their float32 operands as bfloat16 (8 significant bits, unit roundoff 2⁻⁸) and
+ * multiply them on tensor cores with float32 accumulation and a float32 result; every other op
+ * runs exactly as outside the scope.
+ *
+ * <h2>The policy (the one table: {@link #POLICY})</h2>
+ * <ul>
+ * <li>{@code matmul}, {@code matmulAfter} (every Linear, the in/out/x/dt projections, the MLP):
+ *     <b>bf16 operands</b>, float32 result. The node saves the bf16 copies for backward (half the
+ *     memory of the float32 operands), and backward multiplies in bf16 too: the incoming gradient is
+ *     rounded to bf16, the products accumulate in float32, and the gradients leave as float32.</li>
+ * <li>Everything else stays <b>float32</b>: element-wise ops and activations, norms (statistics and
+ *     output), softmax / log-softmax / losses, reductions, the selective scan (state, Δ and
+ *     discretisation math) and the causal conv1d, conv2d (its depthwise kernels are float32 only),
+ *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
+ *     a gradient of the parameter's dtype, so no bf16 reaches AdamW or a checkpoint.</li>
+ * </ul>
+ * Ops not in the table are float32. Results of lowered ops are float32, so no op downstream ever
+ * sees a bf16 tensor it did not ask for.
+ *
+ * <p>Two ways in: {@link #bf16()} opens a scope on the calling thread (any device; on the CPU the
+ * bf16 product is computed from the rounded values in float32, the reference of the GPU path), and
+ * {@link #setAcceleratorDefault} turns the policy on for every op on a non-CPU device when no scope
+ * says otherwise (what {@code --precision bf16} does). {@link #disabled()} switches it off inside.
+ */
+public final class Autocast {
+    private Autocast() {}
+
+    /** How an op runs under autocast. */
+    public enum OpPrecision {
+        /** Operands rounded to the autocast type (bf16), float32 accumulation and result. */
+        LOWERED,
+        /** Float32, as without autocast. */
+        FLOAT32
+    }
+
+    /** The policy table: op name (as recorded in the graph) → precision. Unlisted ops: FLOAT32. */
+    public static final Map<String, OpPrecision> POLICY = Map.of(
+            "matmul", OpPrecision.LOWERED,
+            "matmulAfter", OpPrecision.LOWERED,
+            "conv2d", OpPrecision.FLOAT32,
+            "layerNorm", OpPrecision.FLOAT32,
+            "logSoftmax", OpPrecision.FLOAT32,
+            "softmax", OpPrecision.FLOAT32,
+            "SelectiveScanFunction", OpPrecision.FLOAT32,
+            "CausalConv1d", OpPrecision.FLOAT32,
+            "CrossScan", OpPrecision.FLOAT32,
+            "CrossMerge", OpPrecision.FLOAT32);
+
+    /** The precision {@code op} runs in under autocast. */
+    public static OpPrecision precisionOf(String op) {
+        return POLICY.getOrDefault(op, OpPrecision.FLOAT32);
+    }
+
+    /** The thread's scope: BF16 inside {@link #bf16()}, F32 inside {@link #disabled()}, null outside any. */
+    private static final ThreadLocal<DType> SCOPE = new ThreadLocal<>();
+    /** The type used on non-CPU devices outside any scope (null: autocast off). */
+    private static volatile DType acceleratorDefault;
+
+    /** An open autocast scope; closing it restores the enclosing state. */
+    public static final class Scope implements AutoCloseable {
+        private final DType previous;
+        private boolean closed;
+
+        private Scope(DType type) {
+            previous = SCOPE.get();
+            SCOPE.set(type);
+        }
+
+        @Override public void close() {
+            if (closed) return;
+            closed = true;
+            if (previous == null) SCOPE.remove();
+            else SCOPE.set(previous);
+        }
+    }
+
+    /** Lowered ops use bf16 operands until the scope closes (any device). */
+    public static Scope bf16() { return new Scope(DType.BF16); }
+
+    /** Autocast off until the scope closes, whatever the default says. */
+    public static Scope disabled() { return new Scope(DType.F32); }
+
+    /**
+     * Autocast for every op on a non-CPU device outside explicit scopes: {@code DType.BF16}, or null
+     * to switch it off (the default). The CPU is never affected (it has no bf16 arithmetic units).
+     */
+    public static void setAcceleratorDefault(DType type) {
+        if (type != null && type != DType.BF16) {
+            throw new dev.jmamba.tensor.JmambaException("autocast: expected BF16 or null, got " + type);
+        }
+        acceleratorDefault = type;
+    }
+
+    /** The current accelerator default (null: off). */
+    public static DType acceleratorDefault() { return acceleratorDefault; }
+
+    /**
+     * The operand type {@code op} uses for these float32 operands now: BF16 when the op is LOWERED
+     * and autocast is on for their device; null (run as usual) otherwise, also for non-float32 operands.
+     */
+    static DType operandType(String op, Tensor a, Tensor b) {
+        if (precisionOf(op) != OpPrecision.LOWERED || a.dtype() != DType.F32 || b.dtype() != DType.F32) return null;
+        DType scoped = SCOPE.get();
+        DType type = scoped != null ? scoped : (a.device() instanceof Device.Cpu ? null : acceleratorDefault);
+        return type == DType.BF16 ? type : null;
+    }
+}

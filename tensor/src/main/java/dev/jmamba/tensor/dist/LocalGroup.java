@@ -1,0 +1,165 @@
+package dev.jmamba.tensor.dist;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Tensor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A process group whose ranks are threads of this process: {@link #create} returns one
+ * {@link Communicator} per rank, each to be used by its own thread. Data goes through host arrays,
+ * so the tensors may live on any device. Sums are taken in rank order (rank 0 + rank 1 + …) in the
+ * tensor's dtype, so every rank gets the same bits. For tests of data-parallel code without GPUs.
+ *
+ * <p>A rank that does not reach a collective within the timeout breaks it for all (each throws a
+ * {@link CommunicatorException} naming the call), as does {@link Communicator#abort}: nothing hangs.
+ */
+public final class LocalGroup {
+    private final int worldSize;
+    private final long timeoutNanos;
+    private final CyclicBarrier barrier;
+    private final Object[] slots;
+    private volatile String abortReason;
+
+    private LocalGroup(int worldSize, Duration timeout) {
+        this.worldSize = worldSize;
+        this.timeoutNanos = timeout.toNanos();
+        this.barrier = new CyclicBarrier(worldSize);
+        this.slots = new Object[worldSize];
+    }
+
+    /** {@code worldSize} communicators, element r being rank r; a collective waits at most {@code timeout} for the others. */
+    public static List<Communicator> create(int worldSize, Duration timeout) {
+        if (worldSize < 1) throw new CommunicatorException("LocalGroup: expected a world size of at least 1, got " + worldSize);
+        LocalGroup group = new LocalGroup(worldSize, timeout);
+        List<Communicator> members = new ArrayList<>();
+        for (int r = 0; r < worldSize; r++) members.add(group.new Member(r));
+        return members;
+    }
+
+    private final class Member implements Communicator {
+        private final int rank;
+        private boolean closed;
+
+        Member(int rank) {
+            this.rank = rank;
+        }
+
+        @Override public int rank() { return rank; }
+
+        @Override public int worldSize() { return worldSize; }
+
+        @Override public void allReduceSum(Tensor t) {
+            check("allReduceSum", t);
+            slots[rank] = t.dtype() == DType.F64 ? t.toDoubleArray() : t.toFloatArray();
+            await("allReduceSum");
+            checkSizes("allReduceSum");
+            Object sum;
+            if (slots[0] instanceof double[] first) {
+                double[] s = first.clone();
+                for (int r = 1; r < worldSize; r++) {
+                    double[] other = (double[]) slots[r];
+                    for (int i = 0; i < s.length; i++) s[i] += other[i];
+                }
+                sum = s;
+            } else {
+                float[] s = ((float[]) slots[0]).clone();
+                for (int r = 1; r < worldSize; r++) {
+                    float[] other = (float[]) slots[r];
+                    for (int i = 0; i < s.length; i++) s[i] += other[i];
+                }
+                sum = s;
+            }
+            await("allReduceSum");                     // every rank has read the slots before they are reused
+            write(t, sum);
+        }
+
+        @Override public void broadcast(Tensor t, int root) {
+            check("broadcast", t);
+            if (root < 0 || root >= worldSize) {
+                throw new CommunicatorException("broadcast: expected a root rank in 0.." + (worldSize - 1) + ", got " + root);
+            }
+            slots[rank] = t.dtype() == DType.F64 ? t.toDoubleArray() : t.toFloatArray();
+            await("broadcast");
+            checkSizes("broadcast");
+            Object value = slots[root];
+            await("broadcast");
+            if (rank != root) write(t, value);
+        }
+
+        @Override public void barrier() {
+            checkOpen("barrier");
+            await("barrier");
+        }
+
+        @Override public void checkHealth() {
+            String reason = abortReason;
+            if (reason != null) throw new CommunicatorException("the process group was aborted: " + reason);
+        }
+
+        @Override public void abort(String reason) {
+            abortReason = reason;
+            barrier.reset();
+        }
+
+        @Override public void close() {
+            closed = true;
+        }
+
+        private void check(String op, Tensor t) {
+            checkOpen(op);
+            if (t.dtype() != DType.F32 && t.dtype() != DType.F64 || !t.isContiguous()) {
+                throw new CommunicatorException(op + ": expected a contiguous F32 or F64 tensor, got " + t);
+            }
+        }
+
+        private void checkOpen(String op) {
+            if (closed) throw new CommunicatorException(op + ": rank " + rank + " has already left the group (close was called)");
+            checkHealth();
+        }
+
+        private void checkSizes(String op) {
+            int n = length(slots[0]);
+            for (int r = 1; r < worldSize; r++) {
+                if (length(slots[r]) != n || slots[r].getClass() != slots[0].getClass()) {
+                    throw new CommunicatorException(op + ": rank 0 passed " + n + " elements of " + kind(slots[0]) + " but rank " + r
+                            + " passed " + length(slots[r]) + " of " + kind(slots[r]) + "; every rank must pass the same size and dtype");
+                }
+            }
+        }
+
+        private void await(String op) {
+            try {
+                barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new CommunicatorException(op + ": rank " + rank + " waited " + Duration.ofNanos(timeoutNanos).toSeconds()
+                        + " s for the other ranks, which did not arrive");
+            } catch (BrokenBarrierException e) {
+                checkHealth();
+                throw new CommunicatorException(op + ": another rank left the collective (it timed out or failed), so rank " + rank + " stops too");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                barrier.reset();
+                throw new CommunicatorException(op + ": rank " + rank + " was interrupted while waiting for the other ranks");
+            }
+        }
+    }
+
+    private static int length(Object array) {
+        return array instanceof double[] d ? d.length : ((float[]) array).length;
+    }
+
+    private static String kind(Object array) {
+        return array instanceof double[] ? "F64" : "F32";
+    }
+
+    private static void write(Tensor t, Object values) {
+        Tensor host = values instanceof double[] d ? Tensor.of(d, t.shape()) : Tensor.of((float[]) values, t.shape());
+        t.copyFrom(host.to(t.device()));
+    }
+}
