@@ -28,9 +28,11 @@ final class OptimKernels extends Launcher {
     private final KernelArgs sgdDeviceArgs = new KernelArgs(8, 8, 8, 4, 8, 4);
     /** Tensors per sum_squares_list launch (JM_SUMSQ_LIST in optim.cu) and the by-value list's layout. */
     static final int SUM_SQUARES_LIST = 64;
-    private static final long LIST_N = 8L * SUM_SQUARES_LIST, LIST_F64 = LIST_N + 4L * SUM_SQUARES_LIST, LIST_BYTES = LIST_F64 + 4L * SUM_SQUARES_LIST;
+    private static final long LIST_N = 8L * SUM_SQUARES_LIST, LIST_F64 = LIST_N + 4L * SUM_SQUARES_LIST;
+    /** Bytes of the by-value JmSumSqList. */
+    static final long SUM_SQUARES_LIST_BYTES = LIST_F64 + 4L * SUM_SQUARES_LIST;
     // (list by value, out, base)
-    private final KernelArgs sumSquaresArgs = new KernelArgs(LIST_BYTES, 8, 4);
+    private final KernelArgs sumSquaresArgs = new KernelArgs(SUM_SQUARES_LIST_BYTES, 8, 4);
     /** Threads of each block (one block per tensor) of a sum_squares_list launch. */
     static final int SUM_SQUARES_THREADS = 512;
 
