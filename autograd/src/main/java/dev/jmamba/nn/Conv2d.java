@@ -43,4 +43,14 @@ public final class Conv2d extends Layer {
         }
         return x.conv2d(weight.var(), bias == null ? null : bias.var(), params);
     }
+
+    /**
+     * {@code silu(forward(x))}; a depthwise conv (groups = in = out channels) runs as one fused node
+     * ({@link DepthwiseConvSilu}: no bias/SiLU passes, the pre-activation recomputed in backward instead of saved).
+     */
+    public Var forwardSilu(Var x) {
+        boolean depthwise = params.groups() == inChannels && weight.shape()[0] == inChannels;
+        if (!depthwise || x.rank() != 4 || x.size(1) != inChannels) return forward(x).silu();
+        return DepthwiseConvSilu.apply(x, weight.var(), bias == null ? null : bias.var(), params);
+    }
 }

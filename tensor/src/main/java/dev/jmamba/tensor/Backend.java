@@ -119,6 +119,20 @@ public interface Backend {
     /** x (N, C, H, W), w (O, C/groups, kh, kw), bias (O) or null → (N, O, OH, OW). */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p);
 
+    /**
+     * Depthwise conv2d (groups = C = out channels) with bias and SiLU fused: {@code silu(conv2d(x, w, bias, p))}.
+     * x (N, C, H, W), w (C, 1, kh, kw), bias (C) or null. The pre-activation is not kept (see
+     * {@link #depthwiseConv2dSiluGrad}).
+     */
+    Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p);
+
+    /**
+     * The gradient at the pre-activation of {@link #depthwiseConv2dSilu}: {@code gy · silu'(conv2d(x, w, bias, p))},
+     * the conv recomputed from x; gy (N, C, H', W'). Feed it to {@link #conv2dInputGrad} / {@link #conv2dWeightGrad}
+     * (and sum it over N, H', W' for the bias).
+     */
+    Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p);
+
     /** Gradient of conv2d with respect to its input x of shape {@code xShape}, given gy (N, O, OH, OW). */
     Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p);
 

@@ -190,6 +190,19 @@ public final class Checks {
         layerNormBackward(gy, x, mean, rstd, weight);
     }
 
+    /** Operands of {@link Backend#depthwiseConv2dSilu}: x (N, C, H, W), w (C, 1, kh, kw), groups C, bias (C) or null, one device. */
+    public static void depthwiseConv(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        String op = "depthwiseConv2dSilu";
+        if (x == null || x.rank() != 4) throw new TensorException.Shape(op, "x of shape (N, C, H, W)", x == null ? "null" : Shapes.str(x.shapeRef()));
+        int c = x.size(1);
+        if (w == null || w.rank() != 4 || w.size(0) != c || w.size(1) != 1) {
+            throw new TensorException.Shape(op, "w of shape (" + c + ", 1, kh, kw)", w == null ? "null" : Shapes.str(w.shapeRef()));
+        }
+        if (p.groups() != c) throw new TensorException(op, "groups = channels = " + c, String.valueOf(p.groups()));
+        sameDevice(op, x, w);
+        channelVector(op, "bias", bias, x, c);
+    }
+
     /** Operands of {@link Backend#unaryGrad}: an op with a fused gradient, x F32 or F64, gy of x's shape on x's device. */
     public static void unaryGrad(UnaryOp op, Tensor x, Tensor gy) {
         String name = "unaryGrad";

@@ -205,6 +205,14 @@ final class ProfilingBackend implements Backend {
         }
     }
 
+    @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        try (var f = op("depthwise_conv_silu")) { return inner.depthwiseConv2dSilu(x, w, bias, p); }
+    }
+
+    @Override public Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        try (var f = op("depthwise_conv_silu_grad")) { return inner.depthwiseConv2dSiluGrad(gy, x, w, bias, p); }
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
     }

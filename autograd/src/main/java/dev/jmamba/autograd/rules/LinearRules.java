@@ -40,7 +40,7 @@ public final class LinearRules {
                 return new Tensor[] {ga, gb};
             }
             Tensor ga = needs[0] ? g.matmul(b2.transpose(-1, -2)).sumTo(a2.shape()).reshape(a.shape()) : null;
-            Tensor gb = needs[1] ? (b2.rank() == 2 ? weightGrad(a2, g) : batchedWeightGrad(a2, g, b2.shape())).reshape(b.shape()) : null;
+            Tensor gb = needs[1] ? (b2.rank() == 2 ? weightGrad(a2, g) : batchedOperandGrad(a2, g, b2)).reshape(b.shape()) : null;
             return new Tensor[] {ga, gb};
         };
     }
@@ -64,6 +64,22 @@ public final class LinearRules {
         if (r <= 2 || a2.numel() == 0 || !leadingDimsMerge(a2)) return batchedWeightGrad(a2, g, new int[] {k, g.size(-1)});
         int rows = a2.numel() / k;
         return a2.view(rows, k).transpose(0, 1).matmul(g.reshape(rows, n));
+    }
+
+    /**
+     * The gradient of a batched b2 (..., k, n) in y = a2 @ b2: Σ over broadcast batch dims of a2ᵀ @ g. When b2 has
+     * g's batch dims and each of its matrices is stored transposed (a transposed view of a dense (..., n, k)
+     * tensor, e.g. channels-last tokens read as (B, C, L)), computed as (gᵀ @ a2)ᵀ so that the gradient comes back
+     * in b2's layout — dense under the same transposed view, the transposes free in the GEMM — instead of as a
+     * dense (..., k, n) buffer that the ops before would read transposed.
+     */
+    static Tensor batchedOperandGrad(Tensor a2, Tensor g, Tensor b2) {
+        int r = b2.rank();
+        int k = b2.size(-2), n = b2.size(-1);
+        boolean sameBatch = java.util.Arrays.equals(java.util.Arrays.copyOf(b2.shape(), r - 2), java.util.Arrays.copyOf(g.shape(), g.rank() - 2));
+        boolean transposed = k > 1 && n > 1 && b2.strides()[r - 2] == 1 && b2.strides()[r - 1] == k;
+        if (sameBatch && transposed) return g.transpose(-1, -2).matmul(a2).transpose(-1, -2);
+        return batchedWeightGrad(a2, g, b2.shape());
     }
 
     /** Σ over broadcast batch dims of a2ᵀ @ g: a2 (..., m, k), g (..., m, n), summed to {@code target} (..., k, n). */

@@ -116,4 +116,22 @@ class LinearRulesTest {
         GradCheck.check(v -> v[0].matmul(v[1]), normal(15, DType.F64, 2, 5, 7).narrow(2, 1, 4), w);         // k sliced: merges
         GradCheck.check(v -> v[0].matmul(v[1]), normal(13, DType.F64, 2, 5, 4), normal(14, DType.F64, 4));  // weight vector
     }
+
+    /**
+     * A batched b stored transposed (channels-last tokens read as (B, C, L)) gets its gradient in its own layout:
+     * equal to the generic a2ᵀ·g (to float64 rounding), dense under the same transposed view, and gradchecks pass.
+     */
+    @Test
+    void transposedBatchedOperandGetsItsGradientInItsLayout() {
+        Tensor w = normal(41, DType.F64, 1, 6, 4), x = normal(42, DType.F64, 3, 7, 4), g = normal(43, DType.F64, 3, 6, 7);
+        Var wv = Var.param(w), xv = Var.param(x.copy());
+        Var y = wv.matmul(xv.transpose(1, 2));                                           // (3, 6, 7)
+        y.backward(g);
+        Tensor expected = w.transpose(1, 2).matmul(g).transpose(1, 2);                   // (a2ᵀ·g)ᵀ as (B, L, C)
+        assertEquals(0, xv.grad().maxAbsDiff(expected), 1e-12, "dx");
+        assertArrayEquals(new int[] {28, 4, 1}, xv.grad().strides(), "dx dense (B, L, C): no transposed copy downstream");
+        Tensor direct = LinearRules.batchedOperandGrad(w, g, x.transpose(1, 2));
+        assertEquals(0, direct.maxAbsDiff(LinearRules.batchedWeightGrad(w, g, new int[] {3, 4, 7})), 1e-12, "equal to the generic rule");
+        GradCheck.check(v -> v[0].matmul(v[1].transpose(1, 2)), normal(44, DType.F64, 1, 3, 2), normal(45, DType.F64, 2, 5, 2));
+    }
 }

@@ -153,6 +153,22 @@ public final class CpuBackend implements Backend {
         return LayerNormGatedCpu.backward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
     }
 
+    @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        dev.jmamba.tensor.Checks.depthwiseConv(x, w, bias, p);
+        Tensor pre = conv2d(x, w, bias, p);                     // the unfused composition (the reference)
+        Tensor y = pre.silu();
+        pre.storage().release();
+        return y;
+    }
+
+    @Override public Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        dev.jmamba.tensor.Checks.depthwiseConv(x, w, bias, p);
+        Tensor pre = conv2d(x, w, bias, p);
+        Tensor g = unaryGrad(dev.jmamba.tensor.UnaryOp.SILU, pre, gy, 0, 0);
+        pre.storage().release();
+        return g;
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         alive("addRmsNormBackward", gy, gSum, sum, rstd, weight);
         return AddRmsNormCpu.backward(gy, gSum, sum, rstd, weight, weightGrad);

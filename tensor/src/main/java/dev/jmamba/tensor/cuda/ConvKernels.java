@@ -41,12 +41,16 @@ final class ConvKernels extends Launcher {
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
     // (a, b, out, JmConv) of the direct depthwise kernels
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, CONV_BYTES);
+    /** dw_silu[_plane](x, w, bias, gy, out, JmConv): the fused depthwise conv + bias + SiLU and its pre-activation gradient. */
+    private final KernelArgs dwSiluArgs = new KernelArgs(8, 8, 8, 8, 8, CONV_BYTES);
     /** dw_weight_grad_chunks(gy, x, partial, JmConv, chunks). */
     private final KernelArgs dwChunkArgs = new KernelArgs(8, 8, 8, CONV_BYTES, 4);
     /** dw_tap_sum(partial, dw, weights, kk, chunks). */
     private final KernelArgs dwSumArgs = new KernelArgs(8, 8, 4, 4, 4);
     /** dw3_tiled_f32(x, 4 strides, w, bias, y, 4 strides, C, H, W, flip). */
     private final KernelArgs tiledArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    /** dw3_tile_sum_f32(partial, out, weights, tiles). */
+    private final KernelArgs tileSumArgs = new KernelArgs(8, 8, 4, 4);
     /** dw3_tiled_wgrad_f32(gy, 4 strides, x, 4 strides, partial, C, H, W, tiles). */
     private final KernelArgs tiledGradArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** Output rows, columns and channels of one dw3_tiled_f32 block (JM_DWT_TH / TW / TC in conv.cu); 16 channels for the weight gradient. */
@@ -169,7 +173,7 @@ final class ConvKernels extends Launcher {
                 context.stream(), tiledArgs);
     }
 
-    /** dw3_tiled_wgrad_f32 then dw_tap_sum_f32: dw (C, 1, 3, 3) from gy and x of any strides. */
+    /** dw3_tiled_wgrad_f32 then dw3_tile_sum_f32: dw (C, 1, 3, 3) from gy and x of any strides. */
     private synchronized void tiledWeightGrad(Tensor gy, Tensor x, Tensor dw, Dims d) {
         int tilesHW = Math.ceilDiv(d.h, DWT_ROWS) * Math.ceilDiv(d.w, DWT_COLS);
         int tiles = Math.multiplyExact(tilesHW, d.n);
@@ -180,8 +184,8 @@ final class ConvKernels extends Launcher {
                 .setLong(10, address(partial)).setInt(11, d.c).setInt(12, d.h).setInt(13, d.w).setInt(14, tiles);
         CudaDriver.launchKernel(function("dw3_tiled_wgrad_f32"), tilesHW, Math.ceilDiv(d.c, DWT_GRAD_CHANNELS), d.n, THREADS, 1, 1, 0,
                 context.stream(), tiledGradArgs);
-        dwSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, 9).setInt(4, tiles);
-        launch("dw_tap_sum_f32", (long) d.c * 9, dwSumArgs);
+        tileSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, tiles);
+        launchRows("dw3_tile_sum_f32", d.c * 9, THREADS, tileSumArgs);
         partial.storage().release();   // stream-ordered
     }
 
@@ -229,6 +233,30 @@ final class ConvKernels extends Launcher {
         if (bias == null) return y;
         Tensor out = strided.binary(dev.jmamba.tensor.BinaryOp.ADD, y, strided.convert(bias, dt).reshape(1, d.o, 1, 1));
         y.storage().release();
+        return out;
+    }
+
+    /**
+     * The fused depthwise conv + bias + SiLU ({@code gy} null: y = silu(pre)) or its pre-activation gradient
+     * (gy · silu'(pre), pre recomputed from x), pre = depthwise conv2d(x, w) + bias; x (N, C, H, W), w (C, 1, kh, kw).
+     */
+    synchronized Tensor depthwiseSilu(Tensor x, Tensor w, Tensor bias, Tensor gy, ConvParams p) {
+        dev.jmamba.tensor.Checks.depthwiseConv(x, w, bias, p);
+        DType dt = floating("depthwiseConv2dSilu", x.dtype());
+        Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
+        Tensor bc = bias == null ? null : strided.contiguous(bias, dt), gc = gy == null ? null : strided.contiguous(gy, dt);
+        Dims d = dims(x.shape(), w.shape(), p);
+        Tensor out = strided.empty(dt, d.n, d.o, d.oh, d.ow);
+        if (d.n == 0 || d.c == 0 || d.ohw() == 0) return out;
+        dwSiluArgs.setLong(0, address(xc)).setLong(1, address(wc)).setLong(2, bc == null ? 0 : address(bc))
+                .setLong(3, gc == null ? 0 : address(gc)).setLong(4, address(out));
+        d.pack(dwSiluArgs.slot(5));
+        long bytes = (long) d.h * d.w * dt.bytes();
+        if (bytes <= DW_PLANE_BYTES && (long) d.n * d.c <= Integer.MAX_VALUE) {
+            CudaDriver.launchKernel(function("dw_silu_plane_" + suffix(dt)), d.n * d.c, 1, 1, 256, 1, 1, (int) bytes, context.stream(), dwSiluArgs);
+        } else {
+            launch("dw_silu_" + suffix(dt), (long) d.n * d.c * d.ohw(), dwSiluArgs);
+        }
         return out;
     }
 
@@ -321,6 +349,6 @@ final class ConvKernels extends Launcher {
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
                 "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
                 "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64",
-                "dw3_tiled_f32", "dw3_tiled_wgrad_f32");
+                "dw3_tiled_f32", "dw3_tiled_wgrad_f32", "dw3_tile_sum_f32");
     }
 }

@@ -261,6 +261,17 @@ public final class CudaBackend implements Backend {
         return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
     }
 
+    @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        enter();
+        return conv.depthwiseSilu(x, w, bias, null, p);
+    }
+
+    @Override public Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        enter();
+        if (gy == null) throw new dev.jmamba.tensor.TensorException("depthwiseConv2dSiluGrad", "a gy tensor", "null");
+        return conv.depthwiseSilu(x, w, bias, gy, p);
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         enter();
         return norm.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad);

@@ -40,6 +40,20 @@ final class NormKernels extends Launcher {
     /** layer_norm_backward(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
     private final KernelArgs layerBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
 
+    /** layer_norm_backward_warpV_f32(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_warp). */
+    private final KernelArgs layerBackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** Register counts (values per lane) of the warp-per-row kernels: layer_norm_warpV_f32 and layer_norm_backward_warpV_f32. */
+    static final int[] WARP_FORWARD_VALUES = {4, 8, 16, 32}, WARP_BACKWARD_VALUES = {4, 8};
+    /** Most blocks of the warp-per-row forward (grid-stride), and warps of its backward (the weight-gradient partials per column). */
+    static final int WARP_BLOCKS = 4096, WARP_BACKWARD_WARPS = 8192;
+
+    /** The values per lane of the warp-per-row kernel for rows of c float32 channels, or 0 (block-per-row kernels). */
+    static int warpValues(int c, DType dt, int[] sizes) {
+        if (dt != DType.F32) return 0;
+        for (int v : sizes) if (c <= 32 * v) return v;
+        return 0;
+    }
+
     /** Most blocks of the add + RMS norm backward: the number of weight-gradient partial sums per column. */
     static final int MAX_BACKWARD_BLOCKS = 1024;
     /** Widest row whose weight-gradient partials stay in shared memory (c doubles; 32 KiB). */
@@ -73,7 +87,14 @@ final class NormKernels extends Launcher {
             layerArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(y))
                     .setLong(4, address(mean)).setLong(5, address(rstd)).setInt(6, rows).setInt(7, c);
             setDouble(layerArgs, 8, eps);
-            launchRows("layer_norm_" + suffix(dt), rows, rowThreads(c), layerArgs);
+            int vals = warpValues(c, dt, WARP_FORWARD_VALUES);
+            if (vals > 0) {   // one warp per row (norm.cu explains), 8 warps per block, grid-stride over rows
+                int blocks = (int) Math.min(Math.ceilDiv((long) rows, 8), WARP_BLOCKS);
+                CudaDriver.launchKernel(function("layer_norm_warp" + vals + "_f32"), blocks, 1, 1, THREADS, 1, 1, 0,
+                        context.stream(), layerArgs);
+            } else {
+                launchRows("layer_norm_" + suffix(dt), rows, rowThreads(c), layerArgs);
+            }
         }
         return new Tensor[] {y, mean, rstd};
     }
@@ -160,6 +181,22 @@ final class NormKernels extends Launcher {
             return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c)};
         }
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
+        int vals = warpValues(c, dt, WARP_BACKWARD_VALUES);
+        if (vals > 0) {   // one warp per run of rows (norm.cu), partial sums per warp
+            int perWarp = Math.max(1, Math.ceilDiv(rows, WARP_BACKWARD_WARPS)), warps = Math.ceilDiv(rows, perWarp);
+            Tensor partial = paramGrads ? strided.empty(DType.F64, warps, 2 * c) : null;   // (warps, 2C)
+            layerBackwardWarpArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
+                    .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(gx)).setLong(6, pointerOrNull(partial)).setInt(7, rows)
+                    .setInt(8, c).setInt(9, perWarp);
+            CudaDriver.launchKernel(function("layer_norm_backward_warp" + vals + "_f32"), Math.ceilDiv(warps, 8), 1, 1, THREADS, 1, 1,
+                    0, context.stream(), layerBackwardWarpArgs);
+            if (!paramGrads) return new Tensor[] {gx, null, null};
+            columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, warps).setInt(3, 2 * c);
+            CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+                    context.stream(), columnSumArgs);
+            partial.storage().release();
+            return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
+        }
         int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
         boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
@@ -237,6 +274,22 @@ final class NormKernels extends Launcher {
             return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c), gz};
         }
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
+        int vals = warpValues(c, dt, WARP_BACKWARD_VALUES);
+        if (vals > 0) {   // one warp per run of rows (norm.cu), partial sums per warp
+            int perWarp = Math.max(1, Math.ceilDiv(rows, WARP_BACKWARD_WARPS)), warps = Math.ceilDiv(rows, perWarp);
+            Tensor partial = paramGrads ? strided.empty(DType.F64, warps, 2 * c) : null;   // (warps, 2C)
+            layerBackwardWarpArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
+                    .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(gx)).setLong(6, pointerOrNull(partial)).setInt(7, rows)
+                    .setInt(8, c).setInt(9, perWarp);
+            CudaDriver.launchKernel(function("layer_norm_backward_warp" + vals + "_f32"), Math.ceilDiv(warps, 8), 1, 1, THREADS, 1, 1,
+                    0, context.stream(), layerBackwardWarpArgs);
+            if (!paramGrads) return new Tensor[] {gx, null, null};
+            columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, warps).setInt(3, 2 * c);
+            CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+                    context.stream(), columnSumArgs);
+            partial.storage().release();
+            return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
+        }
         int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
         boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
@@ -327,7 +380,8 @@ final class NormKernels extends Launcher {
 
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
+        return java.util.List.of("layer_norm_warp4_f32", "layer_norm_warp8_f32", "layer_norm_warp16_f32", "layer_norm_warp32_f32",
+                "layer_norm_backward_warp4_f32", "layer_norm_backward_warp8_f32", "layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
                 "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
                 "layer_norm_channels_f32", "layer_norm_channels_f64", "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64",
                 "layer_norm_channels_params_f32", "layer_norm_channels_params_f64",

@@ -28,8 +28,12 @@ public abstract class BackendContractLayerNormTest {
 
     private final RandomTensors rnd = new RandomTensors(77);
 
-    /** (rows, C) as in the RMS norm suite: tiny, sub-warp, above one row block, many uneven blocks, past shared memory (2C > 4096). */
-    private static final int[][] SHAPES = {{1, 7}, {6, 5}, {9, 300}, {2051, 24}, {3, 2500}};
+    /**
+     * (rows, C) as in the RMS norm suite: tiny, sub-warp, above one row block, many uneven blocks, past shared memory
+     * (2C > 4096); and for CUDA's warp-per-row float32 kernels: several rows per warp (20011 > 8192 warps), 8 and 32
+     * values per lane.
+     */
+    private static final int[][] SHAPES = {{1, 7}, {6, 5}, {9, 300}, {2051, 24}, {3, 2500}, {20011, 96}, {301, 200}, {40, 1000}};
 
     private static final double EPS = 1e-6;
 

@@ -50,7 +50,7 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         Device dev = map.device();
         DType type = computeType(map.dtype());
         Tensor in = map.to(type).contiguous();
-        Tensor out = Tensor.zeros(type, dev, b, k, c, l);                                // (B, K, C, L)
+        Tensor out = Tensor.empty(type, dev, b, k, c, l);                                // (B, K, C, L), every element written
         Tensor table = table(dev, orders);                                               // (2, K, L) int32
         launcher(dev).scan(type, last, ptr(in), ptr(table), ptr(out), b, k, c, l);
         return out.to(map.dtype());
@@ -67,8 +67,8 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         Device dev = seq.device();
         DType type = computeType(seq.dtype());
         Tensor in = seq.to(type).contiguous();
-        Tensor out = last ? Tensor.zeros(type, dev, b, orders.h(), orders.w(), c)        // (B, H, W, C)
-                          : Tensor.zeros(type, dev, b, c, orders.h(), orders.w());       // (B, C, H, W)
+        Tensor out = last ? Tensor.empty(type, dev, b, orders.h(), orders.w(), c)        // (B, H, W, C), every element written
+                          : Tensor.empty(type, dev, b, c, orders.h(), orders.w());       // (B, C, H, W)
         Tensor table = table(dev, orders);                                               // (2, K, L) int32
         long inverses = ptr(table) + 4L * k * l;
         launcher(dev).merge(type, last, ptr(in), inverses, ptr(out), b, k, c, l);

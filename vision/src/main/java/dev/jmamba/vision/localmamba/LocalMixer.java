@@ -82,9 +82,9 @@ public final class LocalMixer extends Module {
     public List<String> directions() { return directions; }
 
     /**
-     * The mixer on channel-major rows: the K directions run as one batch. in_proj gives the (2·d_inner, B·L) rows
-     * x and z; one cross scan of them gives every direction's sequences as (K·d_inner, B·L) rows (direction k at
-     * rows k·d_inner ..), read by the short conv and the scan as (B, K·d_inner, L) views without copies; the
+     * The mixer on channel-major rows: the K directions run as one batch. in_proj (two GEMMs with its weight's
+     * halves) gives the (d_inner, B·L) rows x and z; a cross scan of each gives every direction's sequences as
+     * (K·d_inner, B·L) rows (direction k at rows k·d_inner ..), read by the short conv and the scan as (B, K·d_inner, L) views without copies; the
      * directions' conv, A, D and dt bias are concatenated along channels, x_proj and dt_proj are batched GEMMs
      * over K, B and C of direction k are group k of the scan; the gate and one cross merge put the K outputs
      * back, and out_proj reads the merged rows transposed. Equal to {@link #forwardReference} (the per-direction
@@ -97,10 +97,9 @@ public final class LocalMixer extends Module {
         List<ScanOrder> orders = orders(layout);
         int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w, k = orders.size();
         Var tokensT = x.reshape(b * l, dim).transpose(0, 1);                              // (D, B·L)
-        Var xz = inProj.weight().var().matmul(tokensT);                                   // (2·d_inner, B·L)
-        Var seqs = CrossScan.apply(xz.reshape(2, dInner * b, h, w), orders);              // (2, K, d_inner·B, L)
-        Var xs = directionRows(seqs.select(0, 0), k, b, l);                               // (B, K·d_inner, L)
-        Var zs = directionRows(seqs.select(0, 1), k, b, l);                               // (B, K·d_inner, L)
+        Var wIn = inProj.weight().var();                                                  // (2·d_inner, D)
+        Var xs = directionRows(wIn.narrow(0, 0, dInner).matmul(tokensT), orders, k, b, h, w);      // (B, K·d_inner, L)
+        Var zs = directionRows(wIn.narrow(0, dInner, dInner).matmul(tokensT), orders, k, b, h, w); // (B, K·d_inner, L)
         Var u = CausalConv1d.apply(xs, cat(convs, c -> c.weight().var()), cat(convs, c -> c.bias().var()), true);
         Var uRows = u.permute(1, 0, 2).reshape(k, dInner, b * l);                         // (K, d_inner, B·L)
         Var dbc = stack(xProjs, p -> p.weight().var()).matmul(uRows);                     // (K, R + 2N, B·L)
@@ -116,9 +115,14 @@ public final class LocalMixer extends Module {
         return out.reshape(b, l, dim);                                                    // (B, L, D)
     }
 
-    /** (K, d_inner·B, L) sequences of the cross scan → (B, K·d_inner, L), a view of the same rows. */
-    private Var directionRows(Var seq, int k, int b, int l) {
-        return seq.reshape(k * dInner, b, l).permute(1, 0, 2);
+    /**
+     * (d_inner, B·L) rows in row-major token order → every direction's sequences as (B, K·d_inner, L), a view of
+     * the (K·d_inner, B·L) rows one cross scan writes (the rows viewed as a (1, d_inner·B, h, w) map). x and z
+     * each get their own GEMM and scan, so their gradients need no scatter into a shared (2·d_inner) tensor.
+     */
+    private Var directionRows(Var rows, List<ScanOrder> orders, int k, int b, int h, int w) {
+        Var seq = CrossScan.apply(rows.reshape(1, dInner * b, h, w), orders);            // (1, K, d_inner·B, L)
+        return seq.reshape(k * dInner, b, h * w).permute(1, 0, 2);
     }
 
     private static <T> Var cat(List<T> items, java.util.function.Function<T, Var> part) {

@@ -117,14 +117,14 @@ public class MultiScanMixer extends Layer {
             throw new IllegalStateException(getClass().getSimpleName() + ": the order set gave " + orders.size()
                     + " orders for " + h + "x" + w + ", expected " + k);
         }
-        Var t = inProj.forward(x);                                            // (B, H, W, d_inner or 2·d_inner)
-        Var zPre = null;                                                      // the gate before its SiLU
-        if (extras.zGate()) {
-            Var[] xz = t.split(3, di, di);
-            t = xz[0];
-            zPre = xz[1];                                                     // (B, H, W, d_inner)
-        }
-        t = conv2d.forward(t.permute(0, 3, 1, 2)).silu();                     // (B, d_inner, H, W)
+        // in_proj's conv half straight into channels-first rows, one batched GEMM W (d_inner, C) @ x_bᵀ (C, L): the
+        // depthwise conv then reads (and its weight gradient re-reads) them without a permute copy; the gate half
+        // (GrootV's z) stays channels-last for the gated out_norm
+        Var wIn = inProj.weight().var();                                      // (d_inner or 2·d_inner, C)
+        Var xT = x.reshape(b, l, config.dModel()).transpose(1, 2);            // (B, C, L)
+        Var t = wIn.narrow(0, 0, di).unsqueeze(0).matmul(xT).reshape(b, di, h, w);          // (B, d_inner, H, W)
+        Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
+        t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)

@@ -329,7 +329,7 @@ extern "C" __global__ void dw3_tiled_f32(const float* x, long long xsn, long lon
 // One block per (n, 8 × 32 outputs, 16 channels) stages x (with halo) and gy in shared memory (lanes along
 // the unit-stride dim of each), each thread sums 16 pixels of one channel for all 9 taps in float, the block
 // adds its 16 pixel groups in a fixed order and writes one double per (channel, tap) to
-// partial[(c · tiles + tile) · 9 + tap]; dw_tap_sum adds the tiles in order (deterministic).
+// partial[(c · 9 + tap) · tiles + tile]; dw3_tile_sum adds the tiles (deterministic).
 #define JM_DWG_TC 16
 extern "C" __global__ void dw3_tiled_wgrad_f32(const float* gy, long long gsn, long long gsc, long long gsh, long long gsw,
                                                const float* x, long long xsn, long long xsc, long long xsh, long long xsw,
@@ -379,9 +379,98 @@ extern "C" __global__ void dw3_tiled_wgrad_f32(const float* gy, long long gsn, l
         for (int g = 0; g < 16; g++) s += red[(t * 16 + g) * JM_DWG_TC + cc];
         int ch = c0 + cc;
         long long tile = (long long)blockIdx.z * tilesHW + blockIdx.x;
-        if (ch < C) partial[((long long)ch * tiles + tile) * 9 + t] = (double)s;
+        if (ch < C) partial[((long long)ch * 9 + t) * tiles + tile] = (double)s;
     }
 }
+
+// out[i] = Σ_tile partial[i · tiles + tile] for i < weights: one block of 256 threads per weight, thread j adds
+// tiles j, j + 256, ... in order (coalesced reads), then a fixed tree over the 256 sums (deterministic).
+extern "C" __global__ void dw3_tile_sum_f32(const double* partial, float* out, int weights, int tiles) {
+    __shared__ double part[256];
+    int i = blockIdx.x;
+    if (i >= weights) return;
+    const double* p = partial + (long long)i * tiles;
+    double s = 0;
+    for (int k = threadIdx.x; k < tiles; k += blockDim.x) s += p[k];
+    part[threadIdx.x] = s;
+    __syncthreads();
+    for (int h = blockDim.x / 2; h > 0; h >>= 1) {
+        if (threadIdx.x < h) part[threadIdx.x] += part[threadIdx.x + h];
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) out[i] = (float)part[0];
+}
+// ---- depthwise conv + bias + SiLU fused (DepthwiseConvSilu): y = silu(pre), pre = Σ w · x + bias[c] ----------------
+// Forward writes only y; the backward recomputes pre from x (kh·kw multiply-adds per output) and writes
+// gpre = gy · silu'(pre), which the plain input/weight-gradient kernels then take. Sigmoid in T's precision.
+template <typename T> __device__ __forceinline__ T dw_sigmoid(T v);
+template <> __device__ __forceinline__ float dw_sigmoid<float>(float v) { return 1.0f / (1.0f + expf(-v)); }
+template <> __device__ __forceinline__ double dw_sigmoid<double>(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+// pre-activation of output (oy, ox) of channel c from its input plane xp (h·w values, global or shared)
+template <typename T>
+__device__ __forceinline__ T dw_pre(const T* xp, const T* w, const T* bias, int c, int oy, int ox, JmConv g) {
+    const T* wp = w + (long long)c * g.kh * g.kw;
+    T acc = bias ? bias[c] : (T)0;
+    for (int ky = 0; ky < g.kh; ky++) {
+        int iy = oy * g.sh - g.ph + ky * g.dh;
+        if (iy < 0 || iy >= g.h) continue;
+        for (int kx = 0; kx < g.kw; kx++) {
+            int ix = ox * g.sw - g.pw + kx * g.dw;
+            if (ix >= 0 && ix < g.w) acc += wp[ky * g.kw + kx] * xp[iy * g.w + ix];
+        }
+    }
+    return acc;
+}
+
+// gy is null for the forward (writes silu(pre) to out) and set for the backward (writes gy · silu'(pre)).
+template <typename T>
+__device__ __forceinline__ T dw_silu_out(T pre, const T* gy, long long e) {
+    T s = dw_sigmoid<T>(pre);
+    return gy ? gy[e] * s * ((T)1 + pre * ((T)1 - s)) : pre * s;
+}
+
+// one thread per output, x read from global memory
+template <typename T>
+__device__ void dw_silu(const T* x, const T* w, const T* bias, const T* gy, T* out, JmConv g) {
+    long long total = (long long)g.n * g.c * g.oh * g.ow;
+    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        int ox = (int)(e % g.ow);
+        long long rest = e / g.ow;
+        int oy = (int)(rest % g.oh);
+        long long nc = rest / g.oh;
+        int c = (int)(nc % g.c);
+        out[e] = dw_silu_out<T>(dw_pre<T>(x + nc * g.h * g.w, w, bias, c, oy, ox, g), gy, e);
+    }
+}
+
+// one block per (n, c) plane staged in shared memory (as dw_forward_plane)
+template <typename T>
+__device__ void dw_silu_plane(const T* x, const T* w, const T* bias, const T* gy, T* out, JmConv g) {
+    extern __shared__ unsigned char dw_shared_bytes[];
+    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
+    long long nc = blockIdx.x;
+    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
+    const T* xp = x + nc * hw;
+    for (int i = threadIdx.x; i < hw; i += blockDim.x) plane[i] = xp[i];
+    __syncthreads();
+    for (int e = threadIdx.x; e < ohw; e += blockDim.x) {
+        long long at = nc * ohw + e;
+        out[at] = dw_silu_out<T>(dw_pre<T>(plane, w, bias, c, e / g.ow, e % g.ow, g), gy, at);
+    }
+}
+
+#define JM_DW_SILU(TN, T)                                                                                     \
+    extern "C" __global__ void dw_silu_##TN(const T* x, const T* w, const T* bias, const T* gy, T* out,       \
+                                            JmConv g) {                                                       \
+        dw_silu<T>(x, w, bias, gy, out, g);                                                                   \
+    }                                                                                                         \
+    extern "C" __global__ void dw_silu_plane_##TN(const T* x, const T* w, const T* bias, const T* gy, T* out, \
+                                                  JmConv g) {                                                 \
+        dw_silu_plane<T>(x, w, bias, gy, out, g);                                                             \
+    }
+JM_DW_SILU(f32, float)
+JM_DW_SILU(f64, double)
 
 #define JM_DW(TN, T)                                                                                          \
     extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \

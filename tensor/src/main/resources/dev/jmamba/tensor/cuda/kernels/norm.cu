@@ -167,6 +167,135 @@ __device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, cons
         for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
 }
 
+// ---- float32 layer norm with one warp per row (rows of at most 32·VALS channels) -----------------------
+// The block-per-row kernels above spend most of their time in block-wide reductions when rows are short
+// (VMamba's 96–192 channels over 400 000 rows). Here a warp owns a row: its values stay in registers
+// (lane l holds channels l, l + 32, ...), the sums are warp shuffles, and the statistics are the same
+// double-precision two-pass ones. Grid-stride over rows.
+__device__ __forceinline__ double jm_warp_sum(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+template <int VALS>
+__device__ void layer_norm_warp(const float* x, const float* weight, const float* bias, float* y, float* mean_out,
+                                float* rstd_out, int rows, int c, double eps) {
+    int lane = threadIdx.x & 31;
+    long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
+    for (long long row = warp; row < rows; row += warps) {
+        const float* r = x + row * c;
+        float v[VALS];
+        double s = 0;
+#pragma unroll
+        for (int k = 0; k < VALS; k++) {
+            int i = lane + 32 * k;
+            v[k] = i < c ? r[i] : 0.0f;
+            s += (double)v[k];
+        }
+        double m = jm_warp_sum(s) / c, q = 0;
+#pragma unroll
+        for (int k = 0; k < VALS; k++) {
+            if (lane + 32 * k < c) {
+                double d = (double)v[k] - m;
+                q += d * d;
+            }
+        }
+        double rs = 1.0 / sqrt(jm_warp_sum(q) / c + eps);
+        float* w = y + row * c;
+#pragma unroll
+        for (int k = 0; k < VALS; k++) {
+            int i = lane + 32 * k;
+            if (i < c) {
+                double o = ((double)v[k] - m) * rs;
+                if (weight) o *= (double)weight[i];
+                if (bias) o += (double)bias[i];
+                w[i] = (float)o;
+            }
+        }
+        if (lane == 0) {
+            mean_out[row] = (float)m;
+            rstd_out[row] = (float)rs;
+        }
+    }
+}
+
+// Backward with one warp per row, rows [warp · rows_per_warp, ...) per warp: gx as layer_norm_backward, and
+// when partial is not null the warp's sums of gy xhat (weight) and gy (bias) per channel, in double, written
+// to partial[warp, 0:c] and [warp, c:2c] ((warps, 2c) doubles) for column_sum. gx may be null.
+template <int VALS>
+__device__ void layer_norm_backward_warp(const float* gy, const float* x, const float* mean, const float* rstd,
+                                         const float* weight, float* gx, double* partial, int rows, int c, int rows_per_warp) {
+    int lane = threadIdx.x & 31;
+    long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    long long first = warp * rows_per_warp;
+    if (first >= rows) return;
+    long long last = first + rows_per_warp < rows ? first + rows_per_warp : rows;
+    double accW[VALS], accB[VALS];
+    float wv[VALS];
+#pragma unroll
+    for (int k = 0; k < VALS; k++) {
+        accW[k] = 0;
+        accB[k] = 0;
+        int i = lane + 32 * k;
+        wv[k] = (weight && i < c) ? weight[i] : 1.0f;
+    }
+    for (long long row = first; row < last; ++row) {
+        long long base = row * c;
+        double m = (double)mean[row], r = (double)rstd[row];
+        double g[VALS], xhat[VALS], gsum = 0, dot = 0;
+#pragma unroll
+        for (int k = 0; k < VALS; k++) {
+            int i = lane + 32 * k;
+            g[k] = 0;
+            xhat[k] = 0;
+            if (i < c) {
+                double gv = (double)gy[base + i];
+                xhat[k] = ((double)x[base + i] - m) * r;
+                accW[k] += gv * xhat[k];
+                accB[k] += gv;
+                g[k] = weight ? gv * (double)wv[k] : gv;
+                gsum += g[k];
+                dot += g[k] * xhat[k];
+            }
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_warp_sum(gsum) / c, mean_gx = jm_warp_sum(dot) / c;
+#pragma unroll
+        for (int k = 0; k < VALS; k++) {
+            int i = lane + 32 * k;
+            if (i < c) gx[base + i] = (float)(r * (g[k] - mean_g - xhat[k] * mean_gx));
+        }
+    }
+    if (partial == 0) return;
+    double* p = partial + warp * 2 * c;
+#pragma unroll
+    for (int k = 0; k < VALS; k++) {
+        int i = lane + 32 * k;
+        if (i < c) {
+            p[i] = accW[k];
+            p[c + i] = accB[k];
+        }
+    }
+}
+
+#define JM_LN_WARP(V)                                                                                               \
+    extern "C" __global__ void layer_norm_warp##V##_f32(const float* x, const float* weight, const float* bias,      \
+                                                       float* y, float* mean, float* rstd, int rows, int c, double eps) { \
+        layer_norm_warp<V>(x, weight, bias, y, mean, rstd, rows, c, eps);                                           \
+    }
+JM_LN_WARP(4)
+JM_LN_WARP(8)
+JM_LN_WARP(16)
+JM_LN_WARP(32)
+#define JM_LN_WARP_BACKWARD(V)                                                                                      \
+    extern "C" __global__ void layer_norm_backward_warp##V##_f32(const float* gy, const float* x, const float* mean, \
+                                                                const float* rstd, const float* weight, float* gx,  \
+                                                                double* partial, int rows, int c, int rows_per_warp) { \
+        layer_norm_backward_warp<V>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_warp);                \
+    }
+JM_LN_WARP_BACKWARD(4)
+JM_LN_WARP_BACKWARD(8)
+
 // out[i] = sum over b of partial[b, i] (blocks, c) in a fixed order. A block of (32, ROWS) threads
 // covers 32 columns: thread (tx, ty) adds rows b = ty, ty + ROWS, ... in order, then thread (tx, 0)
 // adds the ROWS lane sums in order.
@@ -189,7 +318,8 @@ __device__ void column_sum(const double* partial, T* out, int blocks, int c) {
 
 // ---- Layer norm over the channels of a channels-first (n, c, m) tensor (no permute to channels-last) -------
 // One thread per column j = i * m + mm (grid-stride): the column's c values lie m apart, so adjacent threads read
-// adjacent addresses. Statistics in double, two passes over the column for the variance (as layer_norm);
+// adjacent addresses. Statistics in double: two passes over the column for the variance for double data (as
+// layer_norm), one pass of sum and sum of squares for float data;
 // y = (xhat weight + bias) scale[j]; weight, bias and scale may be null.
 template <typename T>
 __device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, const T* scale, T* y, T* mean_out,
@@ -197,12 +327,26 @@ __device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, 
     long long cols = (long long)n * m;
     for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < cols; j += (long long)gridDim.x * blockDim.x) {
         long long i = j / m, at = i * c * (long long)m + (j - i * m);
-        double s = 0;
-        for (int ch = 0; ch < c; ++ch) s += (double)x[at + (long long)ch * m];
-        double mu = s / c, v = 0;
-        for (int ch = 0; ch < c; ++ch) {
-            double d = (double)x[at + (long long)ch * m] - mu;
-            v += d * d;
+        double s = 0, mu, v = 0;
+        if (sizeof(T) == sizeof(float)) {
+            // float data: sum and sum of squares in double in one pass (exact enough: a float squared fits a
+            // double's mantissa, cancellation only matters when |mean| / std passes ~1e7), so the column is read
+            // twice, not three times (the columns of a block do not stay in cache between passes)
+            double q = 0;
+            for (int ch = 0; ch < c; ++ch) {
+                double xv = (double)x[at + (long long)ch * m];
+                s += xv;
+                q += xv * xv;
+            }
+            mu = s / c;
+            v = fmax(q - s * mu, 0.0);
+        } else {
+            for (int ch = 0; ch < c; ++ch) s += (double)x[at + (long long)ch * m];
+            mu = s / c;
+            for (int ch = 0; ch < c; ++ch) {
+                double d = (double)x[at + (long long)ch * m] - mu;
+                v += d * d;
+            }
         }
         double rs = 1.0 / sqrt(v / c + eps);
         double sc = scale ? (double)scale[j] : 1.0;
