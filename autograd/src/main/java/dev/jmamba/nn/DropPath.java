@@ -46,7 +46,10 @@ public final class DropPath extends Layer implements RandomLayer {
         int b = x.size(0);
         maskShape[0] = Math.multiplyExact(b, shard.count());
         double keep = 1 - rate;
-        Tensor u = Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, calls++), 0, 1, x.dtype(), x.device(), maskShape);
+        long call = calls++;
+        DeviceSeeds table = DeviceSeeds.recording();   // a step being captured in a CUDA graph: the seed comes from the device
+        Tensor u = table != null ? table.uniform(seed, call, x.dtype(), x.device(), maskShape)
+                : Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, call), 0, 1, x.dtype(), x.device(), maskShape);
         if (shard.count() > 1) u = u.narrow(0, shard.index() * b, b);
         Tensor scaledMask = u.lt(Tensor.scalar(keep, x.dtype(), x.device())).mul(1 / keep).to(x.dtype()); // 0 or 1/keep
         return x.mul(Var.of(scaledMask));

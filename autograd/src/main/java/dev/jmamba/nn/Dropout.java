@@ -35,7 +35,10 @@ public final class Dropout extends Layer implements RandomLayer {
     /** x (any shape) → same shape. */
     @Override public Var forward(Var x) {
         if (!isTraining() || p == 0) return x;
-        Tensor u = Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, calls++), 0, 1, x.dtype(), x.device(), x.shape());
+        long call = calls++;
+        DeviceSeeds table = DeviceSeeds.recording();   // a step being captured in a CUDA graph: the seed comes from the device
+        Tensor u = table != null ? table.uniform(seed, call, x.dtype(), x.device(), x.shape())
+                : Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, call), 0, 1, x.dtype(), x.device(), x.shape());
         Tensor scaledMask = u.ge(Tensor.scalar(p, x.dtype(), x.device())).mul(1 / (1 - p)).to(x.dtype()); // 0 or 1/(1-p)
         return x.mul(Var.of(scaledMask));
     }

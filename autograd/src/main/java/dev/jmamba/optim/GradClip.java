@@ -47,7 +47,7 @@ public final class GradClip {
     /**
      * Σ over the parameters with a gradient of Σ g², as a () F64 tensor on their device, without a
      * host read: each gradient's squares summed in double by one fused pass ({@link Updates#sumOfSquares}:
-     * one kernel per gradient on a GPU, no squared copy), the per-gradient sums then added in one
+     * one kernel per 64 gradients on a GPU, no squared copy), the per-gradient sums then added in one
      * reduction. Not finite when a gradient is not. Null when no parameter has a gradient. Gradients on
      * several devices are summed per device and added on the first one's.
      */
@@ -61,11 +61,12 @@ public final class GradClip {
         for (var e : byDevice.entrySet()) {
             List<Tensor> grads = e.getValue();
             Tensor partial = Tensor.empty(DType.F64, e.getKey(), grads.size());   // (P) F64
-            for (int i = 0; i < grads.size(); i++) {
-                Tensor g = grads.get(i);
+            List<Tensor> ready = new ArrayList<>(grads.size());
+            for (Tensor g : grads) {
                 if (g.dtype() != DType.F32 && g.dtype() != DType.F64) g = g.to(DType.F32);
-                Updates.sumOfSquares(g.isContiguous() ? g : g.contiguous(), partial, i);
+                ready.add(g.isContiguous() ? g : g.contiguous());
             }
+            Updates.sumOfSquares(ready, partial);
             Tensor s = partial.sum();
             total = total == null ? s : total.add(s.to(total.device()));
         }

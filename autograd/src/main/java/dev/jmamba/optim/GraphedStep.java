@@ -28,8 +28,9 @@ import java.util.List;
  * with {@code optimizer.zeroGrad()} (gradients then live inside the step: allocated and freed
  * while capturing, their blocks are held for the graph by the allocator), make no host reads
  * ({@code item()}, {@code toArray}) and no uploads ({@code Tensor.to(cuda)}) — the CUDA backend
- * refuses both during a capture — and draw no fresh random numbers (a replay repeats the captured
- * seeds, so dropout and drop path would repeat their masks). Parameters, optimizer state and the
+ * refuses both during a capture — and draw no fresh random numbers by seed value (a replay repeats
+ * the captured seeds, so dropout and drop path would repeat their masks) unless the step is recorded
+ * with {@link dev.jmamba.nn.DeviceSeeds} and its seeds are written before each replay. Parameters, optimizer state and the
  * static inputs keep their storage, so the graph updates them in place.
  */
 public final class GraphedStep implements AutoCloseable {
@@ -43,13 +44,15 @@ public final class GraphedStep implements AutoCloseable {
     private final List<Tensor> inputs;
     private final Backend.Graph graph;
     private final Tensor loss;
+    private final boolean ownsDeviceFactors;
     private boolean closed;
 
-    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, Backend.Graph graph, Tensor loss) {
+    private GraphedStep(Optimizer optimizer, List<Tensor> inputs, Backend.Graph graph, Tensor loss, boolean ownsDeviceFactors) {
         this.optimizer = optimizer;
         this.inputs = inputs;
         this.graph = graph;
         this.loss = loss;
+        this.ownsDeviceFactors = ownsDeviceFactors;
     }
 
     /**
@@ -80,6 +83,37 @@ public final class GraphedStep implements AutoCloseable {
         }
         backend.synchronize();
         optimizer.useDeviceFactors();
+        return record(optimizer, staticInputs, backend, body, true);
+    }
+
+    /**
+     * Captures one step for an optimizer already in device-factor mode after eager steps (e.g. a
+     * trainer whose first step ran eagerly after {@link Optimizer#useDeviceFactorsForGradients}): no
+     * warm-up here, kernels and optimizer state exist. {@link #close()} (and a failed capture) leave
+     * the optimizer in device-factor mode, as it was. {@code staticInputs} and {@code body} as in
+     * {@link #capture}.
+     */
+    public static GraphedStep captureWarm(Optimizer optimizer, List<Tensor> staticInputs, Body body) {
+        if (!optimizer.usesDeviceFactors()) {
+            throw new IllegalStateException("GraphedStep.captureWarm: the optimizer must already use device factors (after an eager step)");
+        }
+        Device device = deviceOf(optimizer);
+        Backend backend = Backends.raw(device);
+        if (!backend.supportsGraphs()) {
+            throw new JmambaException("GraphedStep: CUDA graphs need the parameters on a CUDA device, got " + device);
+        }
+        for (Tensor t : staticInputs) {
+            if (!t.device().equals(device)) {
+                throw new JmambaException("GraphedStep: static inputs must be on the parameters' device " + device + ", got one on " + t.device());
+            }
+        }
+        requireNoGradients(optimizer, "before the capture");
+        backend.synchronize();
+        return record(optimizer, staticInputs, backend, body, false);
+    }
+
+    /** Captures {@code body} once; {@code ownsDeviceFactors}: switch the optimizer back to host factors on failure and close. */
+    private static GraphedStep record(Optimizer optimizer, List<Tensor> staticInputs, Backend backend, Body body, boolean ownsDeviceFactors) {
         Tensor[] loss = new Tensor[1];
         Backend.Graph graph;
         try {
@@ -90,11 +124,11 @@ public final class GraphedStep implements AutoCloseable {
                 }
             });
         } catch (RuntimeException | Error e) {
-            optimizer.useHostFactors();
+            if (ownsDeviceFactors) optimizer.useHostFactors();
             if (loss[0] != null) loss[0].storage().release();
             throw e;
         }
-        GraphedStep graphed = new GraphedStep(optimizer, List.copyOf(staticInputs), graph, loss[0]);
+        GraphedStep graphed = new GraphedStep(optimizer, List.copyOf(staticInputs), graph, loss[0], ownsDeviceFactors);
         try {
             requireNoGradients(optimizer, "after the captured step");
         } catch (IllegalStateException e) {
@@ -155,12 +189,12 @@ public final class GraphedStep implements AutoCloseable {
     /** The loss of the latest replay: a device tensor that each replay overwrites (undefined before the first). */
     public Tensor loss() { return loss; }
 
-    /** Waits for queued replays, destroys the graph and puts the optimizer back in eager mode. */
+    /** Waits for queued replays, destroys the graph and puts the optimizer back in eager mode (not after {@link #captureWarm}). */
     @Override public void close() {
         if (closed) return;
         closed = true;
         graph.close();
         loss.storage().release();
-        optimizer.useHostFactors();
+        if (ownsDeviceFactors) optimizer.useHostFactors();
     }
 }

@@ -319,12 +319,13 @@ public interface Backend {
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
 
     /**
-     * {@code out[index] = Σ x²} over all elements of {@code x}, squared and summed in double (the
-     * global gradient norm without a squared copy of each gradient). x: (any) contiguous, F32 or F64;
-     * out: (m) contiguous F64 on x's device, 0 ≤ index < m. The summation order is fixed per backend
-     * (same bits on every run), not across backends. Checked by {@link Updates#sumOfSquares}.
+     * {@code out[i] = Σ xs[i]²} for every tensor of the list, each squared and summed in double (the
+     * global gradient norm without a squared copy of each gradient; one launch per 64 tensors on a
+     * GPU). xs: (any) contiguous, F32 or F64, on this device; out: (m ≥ xs.size()) contiguous F64.
+     * The summation order is fixed per backend (same bits on every run), not across backends.
+     * Checked by {@link Updates#sumOfSquares}.
      */
-    void sumOfSquaresInto(Tensor x, Tensor out, int index);
+    void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out);
 
     /**
      * A {@link BatchStaging} ring for this backend's device (arguments checked by

@@ -231,8 +231,8 @@ final class ProfilingBackend implements Backend {
         }
     }
 
-    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
-        try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(x, out, index); }
+    @Override public void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out) {
+        try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(xs, out); }
     }
 
     @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor factors) {

@@ -59,22 +59,28 @@ public final class Updates {
     }
 
     /**
-     * {@code out[index] = Σ x²} in double ({@link Backend#sumOfSquaresInto}): one pass over x, one
-     * kernel on a GPU, no temporary. x: (any) contiguous F32 or F64; out: (m) contiguous F64 on x's device.
+     * {@code out[i] = Σ xs[i]²} in double ({@link Backend#sumOfSquaresInto}): one pass over each
+     * tensor, no temporary, one kernel per 64 tensors on a GPU. xs: (any) contiguous F32 or F64, all
+     * on one device; out: (m ≥ xs.size()) contiguous F64 on that device (out[i] for i ≥ xs.size() untouched).
      */
-    public static void sumOfSquares(Tensor x, Tensor out, int index) {
+    public static void sumOfSquares(java.util.List<Tensor> xs, Tensor out) {
         String op = "sumOfSquares";
-        x.storage().checkAlive(op);
         out.storage().checkAlive(op);
-        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
-        if (!x.isContiguous()) throw new TensorException.Shape(op, "a contiguous x", Shapes.str(x.shapeRef()) + " (not contiguous)");
         if (out.dtype() != DType.F64) throw new TensorException.DType(op, "out of dtype F64", out.dtype().toString());
         if (out.rank() != 1 || !out.isContiguous()) {
             throw new TensorException.Shape(op, "a contiguous out of shape (m)", Shapes.str(out.shapeRef()) + (out.isContiguous() ? "" : " (not contiguous)"));
         }
-        if (index < 0 || index >= out.size(0)) throw new TensorException(op, "an index in [0, " + out.size(0) + ")", String.valueOf(index));
-        if (!out.device().equals(x.device())) throw new TensorException.Device(op, "out on x's device " + x.device(), "out on " + out.device());
-        x.backend().sumOfSquaresInto(x, out, index);
+        if (xs.size() > out.size(0)) throw new TensorException.Shape(op, "out with at least " + xs.size() + " elements", Shapes.str(out.shapeRef()));
+        for (int i = 0; i < xs.size(); i++) {
+            Tensor x = xs.get(i);
+            String name = "xs[" + i + "]";
+            if (x == null) throw new TensorException(op, "a tensor as " + name, "null");
+            x.storage().checkAlive(op);
+            if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, name + " of dtype F32 or F64", x.dtype().toString());
+            if (!x.isContiguous()) throw new TensorException.Shape(op, "a contiguous " + name, Shapes.str(x.shapeRef()) + " (not contiguous)");
+            if (!x.device().equals(out.device())) throw new TensorException.Device(op, name + " on out's device " + out.device(), name + " on " + x.device());
+        }
+        if (!xs.isEmpty()) out.backend().sumOfSquaresInto(xs, out);
     }
 
     /** Checks a factors tensor: {@code count} contiguous F64 values on param's device. */

@@ -32,4 +32,16 @@ class DeviceSeedRandomTest {
                 () -> Tensor.random(RandomKind.UNIFORM, Tensor.of(new long[] {1, 2, 3, 4}, 2, 2), 0, 0, 1, DType.F32, Device.CPU, 4));
         assertTrue(e.getMessage().contains("shape (m)"), e.getMessage());
     }
+
+    /** A seed table is written with copyFrom: I64 values past 2^53 must survive it (they did not: the CPU copy went through double). */
+    @Test
+    void i64CopiesAreExactPastTwoToThe53() {
+        long[] big = {3_183_604_143_569_672_983L, Long.MIN_VALUE + 1, Long.MAX_VALUE, -7};
+        Tensor dst = Tensor.zeros(DType.I64, Device.CPU, 4);
+        dst.copyFrom(Tensor.of(big, 4));
+        assertArrayEquals(big, dst.toLongArray(), "contiguous");
+        Tensor strided = Tensor.zeros(DType.I64, Device.CPU, 4, 2);
+        strided.select(1, 1).copyFrom(Tensor.of(big, 4));
+        assertArrayEquals(big, strided.select(1, 1).toLongArray(), "strided destination");
+    }
 }

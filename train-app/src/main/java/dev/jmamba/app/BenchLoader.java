@@ -40,7 +40,8 @@ public final class BenchLoader implements Runnable {
     int batchSize;
     @Option(names = "--pipeline", defaultValue = "fused", split = ",", description = "Pipelines to time: imageio (ImageIO decode +"
             + " composed float transforms, the reference), turbojpeg (TurboJPEG decode + composed transforms), fused (TurboJPEG where"
-            + " available + one-pass crop/resample/flip/normalise with DCT downscaling). Default ${DEFAULT-VALUE}.")
+            + " available + one-pass crop/resample/flip/normalise with DCT downscaling), nvjpeg (nvJPEG decoding and the same crop on"
+            + " the GPU into a device batch; CUDA only). Default ${DEFAULT-VALUE}.")
     String[] pipelines;
     @Option(names = "--filter", defaultValue = "bicubic", description = "Resampling filter of the crop: bicubic (the recipe) or bilinear"
             + " (torchvision's default). Default ${DEFAULT-VALUE}.")

@@ -65,6 +65,11 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             + " less device memory for about one more forward pass of compute (the gradients are the same).")
     boolean checkpointActivations;
 
+    @Option(names = "--graph", description = "Capture the training step in a CUDA graph after the first step and replay it"
+            + " (one launch per step instead of thousands; dropout and drop-path masks still change every step). CUDA only:"
+            + " elsewhere, or where the step cannot be captured, the run says so in one line and steps eagerly.")
+    boolean graph;
+
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
     Integer epochs;
     @Option(names = "--max-steps", paramLabel = "S", description = "Stop after S steps (the schedule spans S steps).")
@@ -185,7 +190,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 Trainer.Outcome outcome;
                 try (AutoCloseable signals = stop.install("train", System.err)) {
                     outcome = Trainer.run(cfg, loaded,
-                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop), o, dist);
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop, graph), o, dist);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     if (!ErrorReport.isOutOfMemory(e)) throw e;
                     throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));

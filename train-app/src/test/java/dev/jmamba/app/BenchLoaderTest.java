@@ -59,4 +59,16 @@ class BenchLoaderTest {
         assertEquals(1, missing.exitCode());
         missing.assertOneCleanErrorLine();
     }
+
+    /** --pipeline nvjpeg where nvJPEG cannot run (no CUDA device here, or no libnvjpeg): one sentence, exit 1. */
+    @Test
+    void nvjpegWithoutItsLibraryOrAGpuSaysWhyInOneSentence() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.jmamba.app.data.cuda.NvjpegLoader.unavailableReason(
+                dev.jmamba.tensor.Backends.defaultDevice()) != null, "nvJPEG runs here: the gpu test covers it");
+        AppRun.Result r = AppRun.run("bench", "loader", "--generate", dir.resolve("nv").toString(), "--images", "4", "--batch-size", "2",
+                "--workers", "1", "--pipeline", "nvjpeg");
+        assertEquals(1, r.exitCode(), r.err());
+        r.assertOneCleanErrorLine();
+        assertTrue(r.err().contains("--pipeline nvjpeg") && (r.err().contains("CUDA") || r.err().contains("nvJPEG")), r.err());
+    }
 }

@@ -195,20 +195,24 @@ public final class CpuBackend implements Backend {
         OptimCpu.adamw(param, grad, expAvg, expAvgSq, f);
     }
 
-    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
-        double s = 0;
-        int n = x.numel(), o = x.offset();
-        if (x.dtype() == DType.F32) {
-            float[] a = (float[]) ElementwiseCpu.arr(x);
-            for (int i = 0; i < n; i++) {
-                double v = a[o + i];
-                s += v * v;
+    @Override public void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out) {
+        double[] o = (double[]) ElementwiseCpu.arr(out);
+        for (int t = 0; t < xs.size(); t++) {
+            Tensor x = xs.get(t);
+            double s = 0;
+            int n = x.numel(), off = x.offset();
+            if (x.dtype() == DType.F32) {
+                float[] a = (float[]) ElementwiseCpu.arr(x);
+                for (int i = 0; i < n; i++) {
+                    double v = a[off + i];
+                    s += v * v;
+                }
+            } else {
+                double[] a = (double[]) ElementwiseCpu.arr(x);
+                for (int i = 0; i < n; i++) s += a[off + i] * a[off + i];
             }
-        } else {
-            double[] a = (double[]) ElementwiseCpu.arr(x);
-            for (int i = 0; i < n; i++) s += a[o + i] * a[o + i];
+            o[out.offset() + t] = s;
         }
-        ((double[]) ElementwiseCpu.arr(out))[out.offset() + index] = s;
     }
 
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,

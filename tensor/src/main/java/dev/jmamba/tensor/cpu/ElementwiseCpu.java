@@ -50,6 +50,11 @@ final class ElementwiseCpu {
                 if (sd == 1 && ss == 1) System.arraycopy(sdd, o[1], dd, o[0], n);
                 else for (int i = 0; i < n; i++) dd[o[0] + i * sd] = sdd[o[1] + i * ss];
             });
+        } else if (d instanceof long[] dl && s instanceof long[] sl) {       // exact: I64 past 2^53 must not go through double
+            p.forEachRow((o, n) -> {
+                if (sd == 1 && ss == 1) System.arraycopy(sl, o[1], dl, o[0], n);
+                else for (int i = 0; i < n; i++) dl[o[0] + i * sd] = sl[o[1] + i * ss];
+            });
         } else {
             DType dt = dst.dtype(), st = src.dtype();
             p.forEachRow((o, n) -> {

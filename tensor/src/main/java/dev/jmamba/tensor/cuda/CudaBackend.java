@@ -299,9 +299,9 @@ public final class CudaBackend implements Backend {
         optim.adamw(param, grad, expAvg, expAvgSq, factors);
     }
 
-    @Override public void sumOfSquaresInto(Tensor x, Tensor out, int index) {
+    @Override public void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out) {
         enter();
-        optim.sumSquares(x, out, index);          // n = 0 writes 0 too
+        optim.sumSquares(xs, out);                // an empty tensor gives 0
     }
 
     @Override public void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov,

@@ -28,6 +28,8 @@ public final class CudaLibraries {
     public static final List<String> NVRTC = List.of("libnvrtc.so.13", "libnvrtc.so.12");
     /** Sonames of cuBLAS, newest first. */
     public static final List<String> CUBLAS = List.of("libcublas.so.13", "libcublas.so.12");
+    /** Sonames of nvJPEG (the CUDA toolkit's JPEG decoder), newest first. */
+    public static final List<String> NVJPEG = List.of("libnvjpeg.so.13", "libnvjpeg.so.12");
     /** Folders where CUDA toolkits and drivers usually put their libraries. */
     public static final List<Path> STANDARD_FOLDERS = List.of(
             Path.of("/usr/local/cuda/targets/x86_64-linux/lib"),
@@ -52,6 +54,11 @@ public final class CudaLibraries {
     /** The cuBLAS library. */
     public static SymbolLookup cublas() {
         return cached("cuBLAS", CUBLAS);
+    }
+
+    /** The nvJPEG library. */
+    public static SymbolLookup nvjpeg() {
+        return cached("nvJPEG", NVJPEG);
     }
 
     private static SymbolLookup cached(String what, List<String> sonames) {

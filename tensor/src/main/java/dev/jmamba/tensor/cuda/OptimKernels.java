@@ -26,9 +26,14 @@ final class OptimKernels extends Launcher {
     private final KernelArgs adamwDeviceArgs = new KernelArgs(8, 8, 8, 8, 4, 8);
     // (p, g, buf or 0, n, factors pointer, flags)
     private final KernelArgs sgdDeviceArgs = new KernelArgs(8, 8, 8, 4, 8, 4);
-    // (x, n, out, index)
-    private final KernelArgs sumSquaresArgs = new KernelArgs(8, 4, 8, 4);
-    /** Threads of the one block of a sum_squares launch. */
+    /** Tensors per sum_squares_list launch (JM_SUMSQ_LIST in optim.cu) and the by-value list's layout. */
+    static final int SUM_SQUARES_LIST = 64;
+    private static final long LIST_N = 8L * SUM_SQUARES_LIST, LIST_F64 = LIST_N + 4L * SUM_SQUARES_LIST;
+    /** Bytes of the by-value JmSumSqList. */
+    static final long SUM_SQUARES_LIST_BYTES = LIST_F64 + 4L * SUM_SQUARES_LIST;
+    // (list by value, out, base)
+    private final KernelArgs sumSquaresArgs = new KernelArgs(SUM_SQUARES_LIST_BYTES, 8, 4);
+    /** Threads of each block (one block per tensor) of a sum_squares_list launch. */
     static final int SUM_SQUARES_THREADS = 512;
 
     OptimKernels(CudaContext context) {
@@ -78,16 +83,30 @@ final class OptimKernels extends Launcher {
         launch("sgd_update_dev_" + suffix(param.dtype()), n, sgdDeviceArgs);
     }
 
-    /** out[index] = Σ x² in double; x (any) contiguous F32/F64, out (m) contiguous F64 (checked by the caller). */
-    synchronized void sumSquares(Tensor x, Tensor out, int index) {
-        sumSquaresArgs.setLong(0, address(x)).setInt(1, x.numel()).setLong(2, address(out)).setInt(3, index);
-        launchRows("sum_squares_" + suffix(x.dtype()), 1, SUM_SQUARES_THREADS, sumSquaresArgs);
+    /**
+     * out[i] = Σ xs[i]² in double, {@link #SUM_SQUARES_LIST} tensors per launch; xs: contiguous F32/F64,
+     * out (m ≥ xs.size()) contiguous F64 (checked by the caller).
+     */
+    synchronized void sumSquares(java.util.List<Tensor> xs, Tensor out) {
+        java.lang.foreign.MemorySegment list = sumSquaresArgs.slot(0);
+        for (int base = 0; base < xs.size(); base += SUM_SQUARES_LIST) {
+            int count = Math.min(SUM_SQUARES_LIST, xs.size() - base);
+            list.fill((byte) 0);
+            for (int t = 0; t < count; t++) {
+                Tensor x = xs.get(base + t);
+                list.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8L * t, x.numel() == 0 ? 0 : address(x));
+                list.set(java.lang.foreign.ValueLayout.JAVA_INT, LIST_N + 4L * t, x.numel());
+                list.set(java.lang.foreign.ValueLayout.JAVA_INT, LIST_F64 + 4L * t, x.dtype() == dev.jmamba.tensor.DType.F64 ? 1 : 0);
+            }
+            sumSquaresArgs.setLong(1, address(out)).setInt(2, base);
+            launchRows("sum_squares_list", count, SUM_SQUARES_THREADS, sumSquaresArgs);
+        }
     }
 
     /** Every kernel name this launcher may use. */
     static List<String> kernelNames() {
         return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64",
                 "adamw_update_dev_f32", "adamw_update_dev_f64", "sgd_update_dev_f32", "sgd_update_dev_f64",
-                "sum_squares_f32", "sum_squares_f64");
+                "sum_squares_list");
     }
 }

@@ -30,7 +30,8 @@ class CudaBackendSourcesTest {
             IndexKernels.SOURCE, IndexKernels.kernelNames(),
             NormKernels.SOURCE, NormKernels.kernelNames(),
             RandomKernels.SOURCE, RandomKernels.kernelNames(),
-            OptimKernels.SOURCE, OptimKernels.kernelNames());
+            OptimKernels.SOURCE, OptimKernels.kernelNames(),
+            ImageKernels.SOURCE, ImageKernels.kernelNames());
 
     /** The byte size of parameter {@code index} of {@code kernel} when it is a by-value struct. */
     private static long structBytes(String ptx, String kernel, int index) {
@@ -67,6 +68,14 @@ class CudaBackendSourcesTest {
                 assertTrue(ptx.contains(".param .u64 adamw_update_dev_f32_param_5"), "adamw_update_dev's factors are a pointer");
                 assertTrue(ptx.contains(".param .u64 sgd_update_dev_f64_param_4"), "sgd_update_dev's factors are a pointer");
                 assertTrue(ptx.contains(".param .u32 sgd_update_dev_f64_param_5"), "sgd_update_dev's flags are a 4-byte int");
+                assertEquals(OptimKernels.SUM_SQUARES_LIST_BYTES, structBytes(ptx, "sum_squares_list", 0), "JmSumSqList size");
+            }
+            if (entry.getKey().equals(ImageKernels.SOURCE)) {
+                // ImageKernels' verticalArgs: 18 parameters, the means and inverse stds 4-byte floats
+                assertTrue(ptx.contains(".param .f32 crop_vertical_param_16") && ptx.contains(".param .u64 crop_vertical_param_17")
+                        && !ptx.contains("crop_vertical_param_18"), "crop_vertical takes 18 parameters, floats then the out pointer");
+                assertTrue(ptx.contains(".param .u64 crop_horizontal_param_1") && !ptx.contains("crop_horizontal_param_12"),
+                        "crop_horizontal takes 12 parameters, the pitch 8 bytes");
             }
             if (entry.getKey().equals(ReduceKernels.SOURCE)) {
                 // ReduceKernels' columnArgs: (ptr, ptr, ptr, int, int, int, long long, long long, int, int, int)

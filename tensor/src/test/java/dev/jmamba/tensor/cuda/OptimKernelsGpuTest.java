@@ -142,27 +142,41 @@ class OptimKernelsGpuTest {
     }
 
     /**
-     * sum_squares against the CPU's sequential double sum: both square in double, so the only
-     * difference is the order of the additions (a fixed block tree on the GPU): relative 1e-12 is
-     * ~10^4 ulps of double, far above the ~sqrt(N)·2^-53 drift of reordering N = 10^6 positive terms.
-     * Repeated launches give the same bits (fixed order).
+     * sum_squares_list against the CPU's sequential double sums, on 150 tensors (three launches of at
+     * most 64) of both dtypes, odd sizes, an empty one and one of N elements at a storage offset: both
+     * square in double, so the only difference is the order of the additions (a fixed block tree on
+     * the GPU): relative 1e-12 is ~10^4 ulps of double, far above the ~sqrt(N)·2^-53 drift of
+     * reordering N = 10^6 positive terms. A second launch gives the same bits (fixed order).
      */
     @Test
     void sumOfSquaresMatchesTheCpuAndRepeatsBitForBit() {
-        for (DType dtype : new DType[] {DType.F32, DType.F64}) {
-            Tensor x = values(11, 3, -2, 2, dtype);
-            Tensor cpuOut = Tensor.full(-1, DType.F64, Device.CPU, 4);
-            Updates.sumOfSquares(x, cpuOut, 2);
-            Tensor gx = onGpu(x, 3);
-            Tensor out = Tensor.full(-1, DType.F64, GPU, 4);
-            Updates.sumOfSquares(gx, out, 2);
-            double[] got = out.to(Device.CPU).toDoubleArray();
-            double want = cpuOut.toDoubleArray()[2];
-            org.junit.jupiter.api.Assertions.assertEquals(want, got[2], Math.abs(want) * 1e-12, dtype.toString());
-            org.junit.jupiter.api.Assertions.assertEquals(-1, got[1], 0.0, "other slots untouched");
-            Updates.sumOfSquares(gx, out, 1);
-            double[] again = out.to(Device.CPU).toDoubleArray();
-            org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(got[2]), Double.doubleToLongBits(again[1]), "same bits again");
+        java.util.List<Tensor> cpu = new java.util.ArrayList<>(), gpu = new java.util.ArrayList<>();
+        SplittableRandom random = new SplittableRandom(5);
+        for (int t = 0; t < 150; t++) {
+            DType dtype = t % 3 == 0 ? DType.F64 : DType.F32;
+            if (t == 7) {
+                Tensor x = values(11, 3, -2, 2, DType.F32);
+                cpu.add(x);
+                gpu.add(onGpu(x, 3));
+                continue;
+            }
+            int n = t == 40 ? 0 : 1 + random.nextInt(5000);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) v[i] = random.nextDouble(-3, 3);
+            Tensor x = RandomTensors.tensor(v, dtype, Device.CPU, n);
+            cpu.add(x);
+            gpu.add(x.to(GPU));
         }
+        Tensor want = Tensor.full(-1, DType.F64, Device.CPU, 151), out = Tensor.full(-1, DType.F64, GPU, 151);
+        Updates.sumOfSquares(cpu, want);
+        Updates.sumOfSquares(gpu, out);
+        double[] w = want.toDoubleArray(), got = out.to(Device.CPU).toDoubleArray();
+        for (int t = 0; t < 150; t++) org.junit.jupiter.api.Assertions.assertEquals(w[t], got[t], Math.abs(w[t]) * 1e-12, "tensor " + t);
+        org.junit.jupiter.api.Assertions.assertEquals(-1, got[150], 0.0, "out past the list untouched");
+        org.junit.jupiter.api.Assertions.assertEquals(0, got[40], 0.0, "empty tensor");
+        Tensor again = Tensor.zeros(DType.F64, GPU, 150);
+        Updates.sumOfSquares(gpu, again);
+        double[] a = again.to(Device.CPU).toDoubleArray();
+        for (int t = 0; t < 150; t++) org.junit.jupiter.api.Assertions.assertEquals(Double.doubleToLongBits(got[t]), Double.doubleToLongBits(a[t]), "same bits again " + t);
     }
 }

@@ -54,7 +54,8 @@ public record FusedCrop(ImageTransform geometry, double flipProbability, Normali
         return tail == null ? t : t.then(tail);
     }
 
-    private Resampler.Filter filter() {
+    /** The resampling filter of the geometry. */
+    public Resampler.Filter filter() {
         return geometry instanceof RandomResizedCrop r ? r.filter() : ((ResizeCenterCrop) geometry).filter();
     }
 
@@ -69,31 +70,11 @@ public record FusedCrop(ImageTransform geometry, double flipProbability, Normali
     public void apply(ImageDecoding.Opened image, SplittableRandom rng, float[] dst, int offset, StageTimes times) throws IOException {
         int s = size();
         int fullH = image.height(), fullW = image.width();
+        Plan plan = plan(fullH, fullW, rng);
         // the region of the full-size image that is resampled, the virtual output size, and the output window
-        int top, left, boxH, boxW, outH, outW, winTop, winLeft;
-        if (geometry instanceof RandomResizedCrop rrc) {
-            RandomResizedCrop.Box box = rrc.sampleBox(fullH, fullW, rng);
-            top = box.top();
-            left = box.left();
-            boxH = box.height();
-            boxW = box.width();
-            outH = s;
-            outW = s;
-            winTop = 0;
-            winLeft = 0;
-        } else {
-            ResizeCenterCrop rcc = (ResizeCenterCrop) geometry;
-            int[] resized = rcc.resizedSize(fullH, fullW);
-            top = 0;
-            left = 0;
-            boxH = fullH;
-            boxW = fullW;
-            outH = resized[0];
-            outW = resized[1];
-            winTop = (int) Math.round((outH - s) / 2.0);
-            winLeft = (int) Math.round((outW - s) / 2.0);
-        }
-        boolean flip = flipProbability > 0 && rng.nextDouble() < flipProbability;
+        int top = plan.top(), left = plan.left(), boxH = plan.boxH(), boxW = plan.boxW(), outH = plan.outH(), outW = plan.outW();
+        int winTop = plan.winTop(), winLeft = plan.winLeft();
+        boolean flip = plan.flip();
         double minScale = dctScaling ? Math.max((double) outH / boxH, (double) outW / boxW) : 1;
         long t0 = System.nanoTime();
         ImageDecoding.RgbBytes px = image.pixels(minScale);
@@ -126,11 +107,49 @@ public record FusedCrop(ImageTransform geometry, double flipProbability, Normali
     }
 
     /**
+     * Where one sample comes from and goes at full decode size: rows [top, top + boxH) × columns
+     * [left, left + boxW) of the image, resampled to a virtual (outH, outW) image whose S × S window at
+     * (winTop, winLeft) is kept, mirrored when {@code flip}.
+     */
+    public record Plan(int top, int left, int boxH, int boxW, int outH, int outW, int winTop, int winLeft, boolean flip) {}
+
+    /** The geometry of a sample of a fullH × fullW image, drawing from {@code rng} what {@link #apply} draws before decoding. */
+    public Plan plan(int fullH, int fullW, SplittableRandom rng) {
+        int s = size();
+        int top, left, boxH, boxW, outH, outW, winTop, winLeft;
+        if (geometry instanceof RandomResizedCrop rrc) {
+            RandomResizedCrop.Box box = rrc.sampleBox(fullH, fullW, rng);
+            top = box.top();
+            left = box.left();
+            boxH = box.height();
+            boxW = box.width();
+            outH = s;
+            outW = s;
+            winTop = 0;
+            winLeft = 0;
+        } else {
+            ResizeCenterCrop rcc = (ResizeCenterCrop) geometry;
+            int[] resized = rcc.resizedSize(fullH, fullW);
+            top = 0;
+            left = 0;
+            boxH = fullH;
+            boxW = fullW;
+            outH = resized[0];
+            outW = resized[1];
+            winTop = (int) Math.round((outH - s) / 2.0);
+            winLeft = (int) Math.round((outW - s) / 2.0);
+        }
+        boolean flip = flipProbability > 0 && rng.nextDouble() < flipProbability;
+        return new Plan(top, left, boxH, boxW, outH, outW, winTop, winLeft, flip);
+    }
+
+    /**
      * Resamples rows [top, top + boxH) × columns [left, left + boxW) of {@code px} to a virtual
      * (outH, outW) image exactly as {@link Resampler#resizeRegion} does, keeps its window of S × S
-     * at (winTop, winLeft), optionally mirrored, normalised, into dst (3, S, S) at offset.
+     * at (winTop, winLeft), optionally mirrored, normalised, into dst (3, S, S) at offset. Public as
+     * the reference of the GPU crop ({@code image.cu}), which must give the same floats from the same pixels.
      */
-    static void resample(ImageDecoding.RgbBytes px, int top, int left, int boxH, int boxW, int outH, int outW, int winTop, int winLeft,
+    public static void resample(ImageDecoding.RgbBytes px, int top, int left, int boxH, int boxW, int outH, int outW, int winTop, int winLeft,
                          int s, Resampler.Filter filter, boolean flip, Normalization norm, float[] dst, int offset) {
         if (top < 0 || left < 0 || top + boxH > px.height() || left + boxW > px.width() || winTop < 0 || winLeft < 0
                 || winTop + s > outH || winLeft + s > outW) {

@@ -1,5 +1,11 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.app.data.cuda.NvjpegLoader;
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.image.Resampler;
 
 import java.awt.image.BufferedImage;
@@ -21,17 +27,18 @@ import javax.imageio.ImageIO;
  *
  * <p>Pipelines: {@code imageio} (ImageIO decode, then the composed float transforms: the reference),
  * {@code turbojpeg} (TurboJPEG decode, composed transforms), {@code fused} (TurboJPEG where available,
- * then the one-pass {@link FusedCrop} with DCT-domain downscaling of large crops).
+ * then the one-pass {@link FusedCrop} with DCT-domain downscaling of large crops), {@code nvjpeg} (nvJPEG
+ * decoding and the same crop on the GPU into a device batch, {@link NvjpegLoader}; CUDA only).
  */
 public final class LoaderBench {
 
     /** The pipelines {@link #measure} knows. */
     public enum Pipeline {
-        IMAGEIO, TURBOJPEG, FUSED;
+        IMAGEIO, TURBOJPEG, FUSED, NVJPEG;
 
         public static Pipeline parse(String name) {
             for (Pipeline p : values()) if (p.name().equalsIgnoreCase(name.trim())) return p;
-            throw new IllegalArgumentException("unknown pipeline '" + name + "' (expected imageio, turbojpeg or fused)");
+            throw new IllegalArgumentException("unknown pipeline '" + name + "' (expected imageio, turbojpeg, fused or nvjpeg)");
         }
 
         public String label() { return name().toLowerCase(Locale.ROOT); }
@@ -110,10 +117,11 @@ public final class LoaderBench {
      * warm-up of W + 4 batches (JIT, thread start, file cache).
      */
     public static Result measure(ImageFolder folder, Pipeline pipeline, Resampler.Filter filter, int workers, int batchSize) {
+        if (pipeline == Pipeline.NVJPEG) return measureNvjpeg(folder, filter, workers, batchSize, Backends.defaultDevice());
         ImageDecoding.Decoder decoder = switch (pipeline) {
             case IMAGEIO -> ImageDecoding.Decoder.IMAGEIO;
             case TURBOJPEG -> ImageDecoding.Decoder.TURBOJPEG;
-            case FUSED -> ImageDecoding.Decoder.AUTO;
+            case FUSED, NVJPEG -> ImageDecoding.Decoder.AUTO;
         };
         ImageFolder source = folder.withDecoder(decoder);
         SamplePipeline p = SamplePipeline.imagenetTrain(source, 224, filter, 0);
@@ -131,6 +139,46 @@ public final class LoaderBench {
             return new Result(pipeline, decoder.usesTurboJpeg() ? "turbojpeg" : "imageio", filter, workers, prefetch, batchSize, images,
                     seconds, images / seconds, cpu, loader.stageTimes().snapshot());
         }
+    }
+
+    /**
+     * Measures the GPU path ({@link NvjpegLoader}) over one epoch after a warm-up of W + 4 batches: each
+     * batch decoded and cropped into a (B, 3, 224, 224) tensor on {@code device} by {@code workers}
+     * threads, the device work synchronised at the end (no prefetch: batches one after another).
+     * Throws {@link IllegalStateException} with the reason where nvJPEG cannot run.
+     */
+    public static Result measureNvjpeg(ImageFolder folder, Resampler.Filter filter, int workers, int batchSize, Device device) {
+        String why = NvjpegLoader.unavailableReason(device);
+        if (why != null) throw new IllegalStateException(why);
+        SamplePipeline p = SamplePipeline.imagenetTrain(folder, 224, filter, 0);
+        int batches = folder.size() / batchSize;
+        try (NvjpegLoader loader = new NvjpegLoader(folder, p.fused(), device, workers, 7);
+             Scope scope = Scope.open()) {
+            Tensor out = Tensor.empty(DType.F32, device, batchSize, 3, 224, 224);
+            for (int b = 0; b < Math.min(batches, workers + 4); b++) loader.load(batch(folder.size(), 0, b, batchSize), 0, out);
+            Backends.of(device).synchronize();
+            loader.stageTimes().reset();
+            long cpu0 = processCpuNanos();
+            long start = System.nanoTime();
+            int images = 0;
+            for (int b = 0; b < batches; b++) {
+                loader.load(batch(folder.size(), 1, b, batchSize), 1, out);
+                images += batchSize;
+            }
+            Backends.of(device).synchronize();
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double cpu = (processCpuNanos() - cpu0) / 1e9;
+            return new Result(Pipeline.NVJPEG, "nvjpeg" + (loader.cpuFallbacks() > 0 ? "+cpu(" + loader.cpuFallbacks() + ")" : ""), filter,
+                    workers, 0, batchSize, images, seconds, images / seconds, cpu, loader.stageTimes().snapshot());
+        }
+    }
+
+    /** Indices of batch b of epoch e in the shuffled order of seed 7 (as the CPU pipelines' loader draws). */
+    private static int[] batch(int n, int epoch, int b, int batchSize) {
+        int[] order = Seeds.permutation(7, epoch, n);
+        int[] out = new int[batchSize];
+        System.arraycopy(order, b * batchSize, out, 0, batchSize);
+        return out;
     }
 
     /** CPU time of the whole process (all threads, GC and JIT included), or NaN-free 0 where the JVM does not say. */

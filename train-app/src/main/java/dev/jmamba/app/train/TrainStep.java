@@ -10,6 +10,9 @@ import dev.jmamba.nn.RandomLayer;
 import dev.jmamba.optim.AdamW;
 import dev.jmamba.optim.Ema;
 import dev.jmamba.optim.GradClip;
+import dev.jmamba.optim.GraphedStep;
+import dev.jmamba.nn.DeviceSeeds;
+import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.BatchStaging;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
@@ -36,8 +39,17 @@ import java.util.Map;
  * device still advances the optimizer's bias-correction counter (it was set before the step was known
  * to fail); parameters, moments and buffers stay untouched.
  *
- * <p>The global norm is always computed, as the non-finite check needs it: one reduction per
- * gradient (a read of every gradient, no write); with clipping off nothing else happens.
+ * <p>The global norm is always computed, as the non-finite check needs it: one fused pass per
+ * gradient ({@link dev.jmamba.tensor.Updates#sumOfSquares}: a read of every gradient, no write);
+ * with clipping off nothing else happens.
+ *
+ * <p><b>{@code --graph}.</b> The first step runs eagerly (it compiles the kernels and creates the
+ * optimizer state and device factors); the second is captured in a CUDA graph
+ * ({@link GraphedStep#captureWarm}) on static input tensors, its dropout / drop-path draws recorded
+ * on a {@link DeviceSeeds} table; from then on each step copies its uploaded batch into the static
+ * inputs, writes the step's optimizer factors and seeds, and replays the graph: one launch instead
+ * of thousands, with the eager steps' results bit for bit. Where the backend has no graphs, or the
+ * capture fails, the steps stay eager and {@link #takeNote()} says why in one sentence.
  */
 final class TrainStep implements AutoCloseable {
     private final Classifier model;
@@ -47,12 +59,21 @@ final class TrainStep implements AutoCloseable {
     private final double clipGrad, labelSmoothing;
     private final Device device;
     private final BatchStaging staging;
+    /** The step's inputs: images (B, C, H, W) F32, labels (B) I32 and, with soft targets, (B, K) F32. */
+    private final DType[] inputTypes;
+    private final int[][] inputShapes;
     private final boolean soft;
     /** Averages the gradients and the loss over the ranks of a data-parallel run; null in a single process. */
     private DataParallel dataParallel;
     /** Device accumulators, () F64 each, outside any Scope: since the last read, except consecutive. */
     private final Tensor lossSum, finiteSteps, nonfiniteSteps, consecutive;
     private long uploadNanos;
+    /** {@code --graph}: capture the step in a CUDA graph after the first eager step and replay it. */
+    private boolean wantGraph;
+    private GraphedStep graphed;
+    private DeviceSeeds seeds;
+    private Tensor[] staticInputs;
+    private String note;
 
     /** What {@link #read()} returns: sums since the previous read, and the current run of non-finite steps. */
     record Counters(double lossSum, long finiteSteps, long nonfiniteSteps, long consecutiveNonfinite) {
@@ -66,6 +87,16 @@ final class TrainStep implements AutoCloseable {
      */
     TrainStep(Classifier model, AdamW optimizer, Ema ema, double clipGrad, double labelSmoothing, Device device, int batchSize,
               int[] imageShape, int numClasses, boolean soft) {
+        this(model, optimizer, ema, clipGrad, labelSmoothing, device, batchSize, imageShape, numClasses, soft, false);
+    }
+
+    /**
+     * @param graph capture the step in a CUDA graph after the first eager step and replay it from then on
+     *              ({@link #run}); where that is not possible the step stays eager and {@link #takeNote()}
+     *              says why in one sentence
+     */
+    TrainStep(Classifier model, AdamW optimizer, Ema ema, double clipGrad, double labelSmoothing, Device device, int batchSize,
+              int[] imageShape, int numClasses, boolean soft, boolean graph) {
         this.model = model;
         this.params = model.module().parameters();
         this.optimizer = optimizer;
@@ -75,15 +106,30 @@ final class TrainStep implements AutoCloseable {
         this.device = device;
         this.soft = soft;
         int[] images = {batchSize, imageShape[0], imageShape[1], imageShape[2]};
-        this.staging = soft
-                ? BatchStaging.create(device, 3, new DType[] {DType.F32, DType.I32, DType.F32}, new int[][] {images, {batchSize}, {batchSize, numClasses}})
-                : BatchStaging.create(device, 3, new DType[] {DType.F32, DType.I32}, new int[][] {images, {batchSize}});
+        this.inputTypes = soft ? new DType[] {DType.F32, DType.I32, DType.F32} : new DType[] {DType.F32, DType.I32};
+        this.inputShapes = soft ? new int[][] {images, {batchSize}, {batchSize, numClasses}} : new int[][] {images, {batchSize}};
+        this.staging = BatchStaging.create(device, 3, inputTypes, inputShapes);
         Tensor[] acc = Scope.unowned(() -> new Tensor[] {zero(), zero(), zero(), zero()});
         lossSum = acc[0];
         finiteSteps = acc[1];
         nonfiniteSteps = acc[2];
         consecutive = acc[3];
+        if (graph && !Backends.raw(device).supportsGraphs()) {
+            note = "--graph: CUDA graphs need --device cuda; this run on " + device + " steps eagerly";
+        } else {
+            wantGraph = graph;
+        }
     }
+
+    /** A message about the step's mode to show once (why --graph is not in effect, or that it is), or null; cleared by the call. */
+    String takeNote() {
+        String n = note;
+        note = null;
+        return n;
+    }
+
+    /** True once the step runs as replays of a captured CUDA graph. */
+    boolean graphed() { return graphed != null; }
 
     private Tensor zero() {
         return Tensor.zeros(DType.F64, device);
@@ -92,6 +138,10 @@ final class TrainStep implements AutoCloseable {
     /** Makes every step average its gradients (and loss) over the ranks of {@code dp} after backward. */
     void dataParallel(DataParallel dp) {
         this.dataParallel = dp;
+        if (wantGraph) {   // the all-reduce runs outside a captured graph for now
+            wantGraph = false;
+            note = "--graph: not used in data-parallel runs yet (the gradient all-reduce is not captured); this run steps eagerly";
+        }
     }
 
     /** Queues one step on {@code batch} at learning rate {@code lr}; {@code step} positions the dropout streams. */
@@ -103,7 +153,14 @@ final class TrainStep implements AutoCloseable {
             Tensor[] in = soft ? staging.upload(batch.images(), batch.labels(), batch.softTargets())
                     : staging.upload(batch.images(), batch.labels());
             uploadNanos = System.nanoTime() - t0;
-            deviceStep(in, lr);
+            if (wantGraph && graphed == null && optimizer.usesDeviceFactors()) capture(step);
+            if (graphed != null) {
+                optimizer.setLr(lr);
+                seeds.write(step);                     // this step's dropout / drop-path seeds
+                graphed.replay(in);                    // copies the batch into the static inputs, writes the factors, launches
+            } else {
+                deviceStep(in, lr);
+            }
             staging.consumed();
         }
     }
@@ -129,7 +186,7 @@ final class TrainStep implements AutoCloseable {
         return saved;
     }
 
-    /** The step without host reads. */
+    /** The step without host reads, eagerly. */
     private void deviceStep(Tensor[] in, double lr) {
         Map<String, Tensor> buffers = saveBuffers();
         Var loss = loss(in);
@@ -138,8 +195,22 @@ final class TrainStep implements AutoCloseable {
         if (!optimizer.usesDeviceFactors()) optimizer.useDeviceFactorsForGradients();   // first step of this process
         optimizer.setLr(lr);
         optimizer.writeDeviceFactors();
+        update(lossValue, buffers);
+    }
+
+    /** The step as captured: the factors and seeds are written before each replay, outside the graph. */
+    private Tensor graphBody(Tensor[] in) {
+        Map<String, Tensor> buffers = saveBuffers();
+        Var loss = loss(in);
+        loss.backward();
+        update(loss.value(), buffers);
+        return loss.value();
+    }
+
+    /** After backward, with the step's factors written: finite check, clipping, gated update, EMA, buffers, counters. */
+    private void update(Tensor loss, Map<String, Tensor> buffers) {
         Tensor sumSquares = GradClip.sumOfSquaresOnDevice(params);                        // () F64
-        Tensor ok = finite(lossValue).mul(finite(sumSquares));                           // () F64: 1 = the step counts
+        Tensor ok = finite(loss).mul(finite(sumSquares));                                   // () F64: 1 = the step counts
         if (clipGrad > 0) optimizer.scaleGradientsOnDevice(GradClip.clipCoefficientOnDevice(sumSquares, clipGrad));
         optimizer.gateDeviceStep(ok);
         optimizer.step();
@@ -152,7 +223,42 @@ final class TrainStep implements AutoCloseable {
             }
         }
         optimizer.zeroGrad();
-        accumulate(lossValue, ok);
+        accumulate(loss, ok);
+    }
+
+    /**
+     * Captures the step (the second of this process: the first ran eagerly and created the optimizer
+     * state and device factors) on static input tensors that each replay's batch is copied into, its
+     * random layers recorded on a {@link DeviceSeeds} table. On failure the run goes on eagerly and
+     * {@link #takeNote()} says why.
+     */
+    private void capture(long step) {
+        Tensor[] inputs = Scope.unowned(() -> {
+            Tensor[] t = new Tensor[inputShapes.length];
+            for (int i = 0; i < t.length; i++) t[i] = Tensor.empty(inputTypes[i], device, inputShapes[i]);
+            return t;
+        });
+        DeviceSeeds table = DeviceSeeds.forModel(model.module(), device);
+        String failure = null;
+        try (AutoCloseable recording = table.record(step)) {
+            graphed = GraphedStep.captureWarm(optimizer, List.of(inputs), () -> graphBody(inputs));
+        } catch (Exception e) {
+            graphed = null;
+            failure = e.getMessage();
+        } finally {
+            wantGraph = false;
+        }
+        if (graphed == null) {
+            optimizer.zeroGrad();        // gradients a failed capture left behind name blocks the allocator took back
+            table.close();
+            for (Tensor t : inputs) t.storage().release();
+            note = "--graph: the training step could not be captured in a CUDA graph (" + failure + "); the run goes on with eager steps";
+            return;
+        }
+        seeds = table;
+        staticInputs = inputs;
+        note = "--graph: the training step was captured in a CUDA graph at step " + step + " (" + table.draws()
+                + " random draws per step seeded from the device); replaying it from now on";
     }
 
     /** 1 where {@code x} () is finite, else 0, as F64. */
@@ -187,6 +293,9 @@ final class TrainStep implements AutoCloseable {
     }
 
     @Override public void close() {
+        if (graphed != null) graphed.close();                 // waits for the queued replays
+        if (seeds != null) seeds.close();
+        if (staticInputs != null) for (Tensor t : staticInputs) t.storage().release();
         staging.close();
         for (Tensor t : new Tensor[] {lossSum, finiteSteps, nonfiniteSteps, consecutive}) t.storage().release();
     }

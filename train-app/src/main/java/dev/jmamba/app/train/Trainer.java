@@ -61,9 +61,17 @@ public final class Trainer {
      * @param checkpointActivations recompute each block's activations in backward (less memory, more compute)
      * @param stop            a graceful stop (SIGINT / SIGTERM): polled between steps; when requested the run
      *                        writes a checkpoint after the current step and ends (no evaluation); null = none
+     * @param graph           capture the training step in a CUDA graph after the first step and replay it
+     *                        ({@link TrainStep}); elsewhere the run says so in one line and steps eagerly
      */
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
-                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop) {
+                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop, boolean graph) {
+
+        /** Options with eager steps. */
+        public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
+                       boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop) {
+            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, checkpointActivations, stop, false);
+        }
 
         /** Options without a stop signal. */
         public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
@@ -233,7 +241,7 @@ public final class Trainer {
             Window window = new Window();
             int[] image = trainLoader.pipelineShape();
             TrainStep trainStep = new TrainStep(model, optimizer, ema, recipe.clipGrad(), recipe.labelSmoothing(), opt.device(),
-                    rankBatch, image, numClasses, mixing != null);
+                    rankBatch, image, numClasses, mixing != null, opt.graph());
             if (dataParallel != null) trainStep.dataParallel(dataParallel);
             this.trainStep = trainStep;
             trainStep.setConsecutiveNonfinite(consecutiveNonfinite);
@@ -250,6 +258,8 @@ public final class Trainer {
                             trainStep.run(batch, lr, step);
                             long t2 = System.nanoTime();
                             if (trainStep.copiesBatches()) trainLoader.recycle(batch);
+                            String note = trainStep.takeNote();
+                            if (note != null) progress.line(note);
                             step++;
                             batchInEpoch++;
                             boolean epochEnd = batchInEpoch == recipe.stepsPerEpoch();

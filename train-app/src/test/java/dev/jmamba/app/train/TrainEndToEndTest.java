@@ -42,10 +42,12 @@ class TrainEndToEndTest {
         // every 4 steps, plus the epoch end at step 16 (a multiple of 4 anyway): 4, 8, ..., 24
         assertEquals(List.of(4L, 8L, 12L, 16L, 20L, 24L), steps.stream().map(r -> ((Number) r.get("step")).longValue()).toList());
         for (Map<String, Object> r : steps) {
-            for (String key : List.of("epoch", "step", "train_loss", "lr", "img_per_s", "skipped_images", "nonfinite_steps")) {
+            for (String key : List.of("epoch", "step", "train_loss", "lr", "img_per_s", "skipped_images", "nonfinite_steps",
+                    "data_wait_ms", "upload_ms", "queue_ms", "sync_ms", "gc_ms")) {
                 assertTrue(r.containsKey(key), key + " missing in " + r);
             }
             assertTrue(MetricsLog.number(r, "train_loss") > 0 && MetricsLog.number(r, "lr") > 0, r.toString());
+            assertTrue(MetricsLog.number(r, "queue_ms") > 0, "a step takes time: " + r);
         }
         assertEquals(0L, ((Number) steps.get(4).get("epoch")).longValue() - 1, "step 20 is in the second epoch");
         // evaluations after epoch 1 (step 16) and at the end (step 24)
@@ -129,5 +131,16 @@ class TrainEndToEndTest {
         assertTrue((r.out() + r.err()).contains("curves.png was not written"), r.out() + r.err());
         assertTrue(Files.notExists(out.resolve("curves.png")), "no partial picture is left");
         assertTrue(Files.isRegularFile(out.resolve("checkpoint").resolve("model.safetensors")));
+    }
+
+    /** --graph where there is no CUDA device: one line says so and the run trains eagerly to the end. */
+    @Test void graphOnTheCpuSaysSoAndTrainsEagerly() {
+        Path out = tmp.resolve("graph-cpu");
+        AppRun.Result r = AppRun.run("train", "--data", "synthetic", "--model", "tiny-cnn", "--max-steps", "3", "--batch-size", "8",
+                "--train-limit", "32", "--val-limit", "8", "--device", "cpu", "--graph", "--out", out.toString());
+        assertEquals(0, r.exitCode(), r.err());
+        String all = r.out() + r.err();
+        assertTrue(all.contains("--graph: CUDA graphs need --device cuda; this run on cpu steps eagerly"), all);
+        assertEquals(1, all.split("--graph:", -1).length - 1, "said once: " + all);
     }
 }

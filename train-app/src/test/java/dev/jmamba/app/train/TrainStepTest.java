@@ -130,4 +130,27 @@ class TrainStepTest {
             assertEquals(1, d.finiteSteps());
         }
     }
+
+    /** --graph on the CPU: one sentence saying why, and the eager step's results bit for bit. */
+    @Test
+    void graphOnTheCpuSaysWhyAndStepsEagerly() {
+        Classifier a = model(), b = model();
+        AdamW oa = new AdamW(ParamGroups.noDecayFor(a.module(), 0.05), 1e-2), ob = new AdamW(ParamGroups.noDecayFor(b.module(), 0.05), 1e-2);
+        Ema ea = new Ema(a.module(), 0.9), eb = new Ema(b.module(), 0.9);
+        try (TrainStep eager = new TrainStep(a, oa, ea, 0, 0.1, Device.CPU, B, new int[] {3, SIDE, SIDE}, K, false);
+             TrainStep graph = new TrainStep(b, ob, eb, 0, 0.1, Device.CPU, B, new int[] {3, SIDE, SIDE}, K, false, true)) {
+            String note = graph.takeNote();
+            assertNotNull(note);
+            assertTrue(note.contains("--graph") && note.contains("cuda") && note.contains("eagerly"), note);
+            assertNull(graph.takeNote(), "said once");
+            for (int s = 0; s < 3; s++) {
+                eager.run(batch(s, false), 1e-2, s);
+                graph.run(batch(s, false), 1e-2, s);
+            }
+            assertFalse(graph.graphed());
+            assertNull(graph.takeNote());
+        }
+        Map<String, double[]> x = state(a, oa, ea), y = state(b, ob, eb);
+        for (String k : x.keySet()) assertArrayEquals(x.get(k), y.get(k), k);
+    }
 }

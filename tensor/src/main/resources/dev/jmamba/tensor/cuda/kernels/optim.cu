@@ -106,20 +106,33 @@ extern "C" __global__ void sgd_update_dev_f64(double* p, const double* g, double
     jm_sgd<double>(p, g, buf, n, f[0], f[1], f[2], f[3], flags);
 }
 
-// Sum of squares of one contiguous tensor into out[index] (double), for the global gradient norm without
-// a squared copy of each gradient: one block (blockDim.x a multiple of 32), squares and sums in double,
-// block-reduced in a fixed order (the same bits on every run; the CPU backend sums sequentially).
-template <typename T>
-__device__ void jm_sum_squares(const T* __restrict__ x, int n, double* __restrict__ out, int index) {
+// Sums of squares of up to JM_SUMSQ_LIST contiguous tensors in one launch, for the global gradient norm
+// without a squared copy of each gradient: block t squares and sums tensor t in double (f64[t] says
+// whether it holds doubles or floats) and writes out[base + t]; blockDim.x a multiple of 32. The block
+// reduction has a fixed order, so a run repeats its bits (the CPU backend sums sequentially).
+// The list travels by value as a kernel argument (1 KB), so no pointer table is uploaded and a captured
+// graph keeps working.
+#define JM_SUMSQ_LIST 64
+struct JmSumSqList {
+    unsigned long long ptr[JM_SUMSQ_LIST];
+    int n[JM_SUMSQ_LIST];
+    int f64[JM_SUMSQ_LIST];
+};
+
+extern "C" __global__ void sum_squares_list(JmSumSqList list, double* out, int base) {
     __shared__ double shared[32];
+    const int t = blockIdx.x, n = list.n[t];
     double s = 0.0;
-    for (int i = threadIdx.x; i < n; i += blockDim.x) {
-        double v = (double)x[i];
-        s = __dadd_rn(s, __dmul_rn(v, v));
+    if (list.f64[t]) {
+        const double* x = (const double*)list.ptr[t];
+        for (int i = threadIdx.x; i < n; i += blockDim.x) s = __dadd_rn(s, __dmul_rn(x[i], x[i]));
+    } else {
+        const float* x = (const float*)list.ptr[t];
+        for (int i = threadIdx.x; i < n; i += blockDim.x) {
+            double v = (double)x[i];
+            s = __dadd_rn(s, __dmul_rn(v, v));
+        }
     }
     s = jm_block_sum(s, shared);
-    if (threadIdx.x == 0) out[index] = s;
+    if (threadIdx.x == 0) out[base + t] = s;
 }
-
-extern "C" __global__ void sum_squares_f32(const float* x, int n, double* out, int index) { jm_sum_squares<float>(x, n, out, index); }
-extern "C" __global__ void sum_squares_f64(const double* x, int n, double* out, int index) { jm_sum_squares<double>(x, n, out, index); }
