@@ -274,22 +274,6 @@ final class NormKernels extends Launcher {
             return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c), gz};
         }
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
-        int vals = warpValues(c, dt, WARP_BACKWARD_VALUES);
-        if (vals > 0) {   // one warp per run of rows (norm.cu), partial sums per warp
-            int perWarp = Math.max(1, Math.ceilDiv(rows, WARP_BACKWARD_WARPS)), warps = Math.ceilDiv(rows, perWarp);
-            Tensor partial = paramGrads ? strided.empty(DType.F64, warps, 2 * c) : null;   // (warps, 2C)
-            layerBackwardWarpArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                    .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(gx)).setLong(6, pointerOrNull(partial)).setInt(7, rows)
-                    .setInt(8, c).setInt(9, perWarp);
-            CudaDriver.launchKernel(function("layer_norm_backward_warp" + vals + "_f32"), Math.ceilDiv(warps, 8), 1, 1, THREADS, 1, 1,
-                    0, context.stream(), layerBackwardWarpArgs);
-            if (!paramGrads) return new Tensor[] {gx, null, null};
-            columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, warps).setInt(3, 2 * c);
-            CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
-                    context.stream(), columnSumArgs);
-            partial.storage().release();
-            return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
-        }
         int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
         boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
