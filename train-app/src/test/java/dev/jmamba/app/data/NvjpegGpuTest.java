@@ -80,6 +80,12 @@ class NvjpegGpuTest {
         }
     }
 
+    /** TurboJPEG's RGB of {@code jpeg} at full size with {@code flags}, as a fresh array of exactly w·h·3 bytes. */
+    private static byte[] turboPixels(TurboJpeg.Decoder decoder, byte[] jpeg, int flags) throws Exception {
+        TurboJpeg.Decoded d = decoder.decode(decoder.open(jpeg), 8, flags);
+        return java.util.Arrays.copyOf(d.rgb(), 3 * d.width() * d.height());
+    }
+
     private static byte[] nvjpegPixels(NvjpegDecoder decoder, byte[] jpeg, int side) {
         Tensor out = Tensor.zeros(DType.F32, GPU, 1, 3, side, side);
         NvjpegDecoder.Crop crop = new NvjpegDecoder.Crop(0, 0, 0, 0, side, identity(side), identity(side), false, false,
@@ -113,19 +119,17 @@ class NvjpegGpuTest {
                 byte[] jpeg = (byte[]) c[1];
                 int side = (Integer) c[2];
                 byte[] gpu = nvjpegPixels(decoder, jpeg, side);
-                // JPEG leaves chroma upsampling to the decoder: libjpeg-turbo's default is the triangle ("fancy")
-                // filter, its TJFLAG_FASTUPSAMPLE replicates samples. nvJPEG documents neither, so its pixels are
-                // compared with both and must agree with one of them within IDCT rounding (mean <= 2 levels,
-                // <= 5% of values more than 8 apart). A wrong colour conversion or a shifted plane fails both.
+                // JPEG leaves chroma upsampling to the decoder. nvJPEG replicates chroma samples, which is
+                // libjpeg-turbo's TJFLAG_FASTUPSAMPLE (measured on the H200: 0.000 levels mean on the baseline
+                // image); TurboJPEG's default triangle ("fancy") filter differs by ~5 levels mean on this noisy
+                // 4:2:0 image and is printed for information only. Against the fast upsampling only IDCT
+                // rounding is left: mean <= 0.5 levels and no value more than 8 apart (progressive: 0.037, max 2).
                 TurboJpeg.Decoder cpuDecoder = TurboJpeg.decoder();
-                TurboJpeg.Header header = cpuDecoder.open(jpeg);
-                Difference fancy = Difference.of(cpuDecoder.decode(header, 8, 0).rgb(), gpu);
-                TurboJpeg.Header again = cpuDecoder.open(jpeg);
-                Difference fast = Difference.of(cpuDecoder.decode(again, 8, TurboJpeg.TJFLAG_FASTUPSAMPLE).rgb(), gpu);
-                System.out.printf("nvJPEG vs TurboJPEG %s: fancy upsampling %s; fast upsampling %s%n", name, fancy, fast);
-                Difference best = fancy.mean() <= fast.mean() ? fancy : fast;
-                assertTrue(best.mean() <= 2, name + ": mean |diff| " + best);
-                assertTrue(best.far() <= 0.05 * gpu.length, name + ": " + best);
+                Difference fancy = Difference.of(turboPixels(cpuDecoder, jpeg, 0), gpu);
+                Difference fast = Difference.of(turboPixels(cpuDecoder, jpeg, TurboJpeg.TJFLAG_FASTUPSAMPLE), gpu);
+                System.out.printf("nvJPEG vs TurboJPEG %s: fast upsampling %s; (fancy upsampling %s)%n", name, fast, fancy);
+                assertTrue(fast.mean() <= 0.5, name + ": " + fast);
+                assertEquals(0, fast.far(), name + ": " + fast);
             }
         }
     }
