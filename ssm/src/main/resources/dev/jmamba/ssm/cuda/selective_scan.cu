@@ -96,15 +96,20 @@ struct ScanParams {
     const float* gout;          // (B, D, L)
     float* du;                  // (B, D, L)
     float* ddelta;              // (B, D, L)
-    float* dA;                  // (D, N), accumulated with atomics (zeroed by the launcher)
-    float* dB;                  // (B, G, N, L), accumulated (zeroed)
-    float* dC;                  // (B, G, N, L), accumulated (zeroed)
-    float* dDskip;              // (D) or null, accumulated (zeroed)
+    // dA, dB, dC, dDskip, ddeltaBias: v3 and v6 without the partial buffers below accumulate them with atomics
+    // (zeroed by the launcher); v6 with them writes them (see "Determinism" in selective_scan_v6.cu).
+    float* dA;                  // (D, N)
+    float* dB;                  // (B, G, N, L)
+    float* dC;                  // (B, G, N, L)
+    float* dDskip;              // (D) or null
     float* dz;                  // (B, D, L) or null
-    float* ddeltaBias;          // (D) or null, accumulated (zeroed)
+    float* ddeltaBias;          // (D) or null
     // v6 segments (selective_scan_v6.cu)
     float* segDt;               // (S, B, D): Σ dt over each segment
     float* segState;            // (S, N, B, D): forward H (state from a zero start) or backward G (adjoint carry)
+    // v6 backward, deterministic sums (selective_scan_v6.cu, "Determinism"); null: atomics
+    float* bcPart;              // (2, tiles, B, G, N, L): each channel tile's sums of dB, then of dC
+    float* paramPart;           // (S·B, N + 2, D): each (segment, batch)'s sums of dA (rows 0 .. N-1), dDskip, ddeltaBias
     int S;                      // segments along L
     int segChunks;              // chunks per segment (the last segment may have fewer)
     // v6 layouts: positions are contiguous (stride 1); these are the element strides of the batch and
