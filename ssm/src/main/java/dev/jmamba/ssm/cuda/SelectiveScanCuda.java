@@ -22,11 +22,11 @@ import java.util.List;
  * otherwise. System properties for experiments: {@code jmamba.scan.v6=false} forces v3,
  * {@code jmamba.scan.threads} (default: the rule of {@link #segmentChunks}) is the B·D·S the segment count aims at.
  *
- * <p><b>Determinism.</b> The v6 backward is bit-reproducible: the blocks write their sums of dA, dDskip, ddeltaBias
- * (and of dB, dC when a group has several 32-channel tiles) to scratch buffers that {@code scan6_bwd_sum} adds in a
- * fixed order in float64 ("Determinism" in selective_scan_v6.cu). {@code -Djmamba.scan.atomics=true} brings back the
- * float atomics instead (run-to-run differences in the last bits), only to time the difference. The v3 backward
- * (N > 16) still adds with atomics and is not bit-reproducible.
+ * <p><b>Determinism.</b> The backward is bit-reproducible: the blocks write their sums of dA, dDskip, ddeltaBias
+ * (and of dB, dC when a group has several channel tiles) to scratch buffers that {@code scan6_bwd_sum} /
+ * {@code scan_bwd_sum} add in a fixed order in float64 ("Determinism" in selective_scan_v6.cu; v3 sums inside a block
+ * in fixed orders too). {@code -Djmamba.scan.atomics=true} brings back the global float atomics instead (run-to-run
+ * differences in the last bits), only to time the difference.
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
@@ -38,13 +38,13 @@ public final class SelectiveScanCuda {
 
     private final CudaContext context;
     private final int chunk;
-    private final long fwd1, fwd8, bwd1, bwd8;
+    private final long fwd1, fwd8, bwd1, bwd8, bwdSum;
     private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
     private final long[] v6FwdPair, v6FwdSummaryPair, v6BwdPair, v6BwdSummaryPair;   // two calls per launch
     private final long v6BwdSum, v6BwdSumPair;                                          // the backward's fixed-order sums
     private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
-    /** v6 backward with float atomics (not bit-reproducible), for timing the deterministic sums against them. */
-    private final boolean v6Atomics = Boolean.getBoolean("jmamba.scan.atomics");
+    /** Backward with global float atomics (not bit-reproducible), for timing the deterministic sums against them. */
+    private final boolean atomics = Boolean.getBoolean("jmamba.scan.atomics");
     private static final int SUM_THREADS = 256, SUM_MAX_BLOCKS = 8192;
     private final long v6Threads;   // 0: the default rule of segmentChunks
     /**
@@ -80,6 +80,7 @@ public final class SelectiveScanCuda {
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
+        bwdSum = cache.function(source, SOURCE_NAME, options, "scan_bwd_sum");
         v6Fwd = new long[2];
         v6FwdSummary = new long[2];
         v6Bwd = new long[2];
@@ -114,7 +115,7 @@ public final class SelectiveScanCuda {
 
     /** Kernel names of both families (for the nvcc syntax test). */
     static List<String> kernelNames() {
-        List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8"));
+        List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8", "scan_bwd_sum"));
         for (String n : new String[] {"_n1", "_n16"})
             for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n);
         names.add("scan6_bwd_sum");
@@ -186,7 +187,8 @@ public final class SelectiveScanCuda {
     private long sharedBytes(ScanShape s, boolean bwd, int td) {
         int n = s.state(), tlp = chunk + 1, slices = s.state() <= 32 ? 1 : 8;
         int threads = td * lanes(s, bwd);
-        long floats = bwd ? 4L * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
+        long warps = Math.ceilDiv(threads, 32);   // the backward keeps one dB and one dC slot (N, TLP) per warp
+        long floats = bwd ? (2L + 2L * warps) * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
                           : 2L * n * tlp + 4L * td * tlp;
         return 4 * floats;
     }
@@ -222,29 +224,31 @@ public final class SelectiveScanCuda {
         return all;
     }
 
-    /** The 32-channel tiles of one group (blocks that add into the same dB, dC elements). */
-    private static int tilesPerGroup(ScanShape s) { return Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS); }
+    /** The channel tiles of one group: blocks of the backward that add into the same dB, dC elements (v6: 32 channels, v3: TD). */
+    private int tilesPerGroup(ScanShape s, boolean v6) {
+        return v6 ? Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS) : s.channelsPerGroup() / channelsPerBlock(s, true);
+    }
 
     /**
-     * Floats of one call's partial-sum scratch of the deterministic v6 backward (see selective_scan_v6.cu,
+     * Floats of one call's partial-sum scratch of the deterministic backward (see selective_scan_v6.cu,
      * "Determinism"): bcPart (2, tiles, B, G, N, L) when a group has several tiles, else none; paramPart
-     * (S·B, N + 2, D).
+     * (S·B, N + 2, D). None in the atomics mode.
      */
-    private static long[] partialFloats(ScanShape s, int segments) {
-        int tiles = tilesPerGroup(s);
+    private long[] partialFloats(ScanShape s, int segments, int tiles) {
+        if (atomics) return new long[] {0, 0};
         long bc = tiles > 1 ? 2L * tiles * s.groupedSize() : 0;
         return new long[] {bc, (long) segments * s.batch() * (s.state() + 2) * s.channels()};
     }
 
     /**
-     * Zeroes what the v6 backward adds into with atomics: everything in the atomics mode (dB, dC only when a group
-     * has several tiles: one tile stores them); nothing by default (all written).
+     * Zeroes what the backward adds into with atomics: in the atomics mode dA, dDskip, ddeltaBias and, when a group
+     * has several tiles, dB and dC (one tile stores them); by default nothing (all written).
      */
-    private void zeroV6Atomics(ScanShape s, long[] call) {
-        if (!v6Atomics) return;
+    private void zeroForAtomics(ScanShape s, long[] call, int tiles) {
+        if (!atomics) return;
         long stream = context.stream();
         CudaDriver.memsetD32Async(call[14], 0, (long) s.channels() * s.state(), stream);
-        if (tilesPerGroup(s) > 1) {
+        if (tiles > 1) {
             CudaDriver.memsetD32Async(call[15], 0, s.groupedSize(), stream);
             CudaDriver.memsetD32Async(call[16], 0, s.groupedSize(), stream);
         }
@@ -263,7 +267,8 @@ public final class SelectiveScanCuda {
         int which = s.state() == 1 ? 0 : 1, count = calls.length;
         long stream = context.stream();
         long bd = (long) s.batch() * s.channels(), work = 0, perCall = 4L * segments * bd * (1 + s.state());
-        long[] partials = bwd && !v6Atomics ? partialFloats(s, segments) : new long[] {0, 0};
+        int tilesPerGroup = tilesPerGroup(s, true);
+        long[] partials = bwd ? partialFloats(s, segments, tilesPerGroup) : new long[] {0, 0};
         long partialBytes = 4L * (partials[0] + partials[1]), scratch = segments > 1 ? perCall : 0;
         if (scratch + partialBytes > 0) work = context.allocator().allocate(count * (scratch + partialBytes), stream);
         KernelArgs target = count == 1 ? args : pairArgs;
@@ -272,7 +277,7 @@ public final class SelectiveScanCuda {
             long base = work + c * (scratch + partialBytes);
             long segDt = segments > 1 ? base : 0, segState = segments > 1 ? segDt + 4L * segments * bd : 0;
             long bcPart = partials[0] > 0 ? base + scratch : 0, paramPart = partials[1] > 0 ? base + scratch + 4L * partials[0] : 0;
-            if (bwd) zeroV6Atomics(s, calls[c]);
+            if (bwd) zeroForAtomics(s, calls[c], tilesPerGroup);
             fill(target.slot(c), s, softplus, bwd, pointers(calls[c], segDt, segState, bcPart, paramPart), segments, segChunks, layouts[c]);
             hasZ |= calls[c][6] != 0;
         }
@@ -285,12 +290,18 @@ public final class SelectiveScanCuda {
         long main = count == 1 ? (bwd ? v6Bwd : v6Fwd)[which] : (bwd ? v6BwdPair : v6FwdPair)[which];
         CudaDriver.launchKernel(main, tiles, rows, segments, V6_CHANNELS, 1, 1,
                 bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, target);
-        if (partials[1] > 0) {   // the fixed-order sums: (N + 2)·D parameter gradients, then dB and dC when partial
-            long elements = (long) (s.state() + 2) * s.channels() + (partials[0] > 0 ? 2 * s.groupedSize() : 0);
-            int blocks = (int) Math.min(SUM_MAX_BLOCKS, Math.ceilDiv(elements, SUM_THREADS));
-            CudaDriver.launchKernel(count == 1 ? v6BwdSum : v6BwdSumPair, blocks, count, 1, SUM_THREADS, 1, 1, 0, stream, target);
-        }
+        if (partials[1] > 0) launchSums(s, partials, count == 1 ? v6BwdSum : v6BwdSumPair, count, target);
         if (work != 0) context.allocator().free(work);   // stream-ordered: reused only by later work on this stream
+    }
+
+    /**
+     * The fixed-order sums of the backward's partial buffers ({@code scan6_bwd_sum} or {@code scan_bwd_sum}): one thread
+     * per element of the (N + 2)·D parameter gradients, then of dB and dC when they went through bcPart; grid y = calls.
+     */
+    private void launchSums(ScanShape s, long[] partials, long function, int calls, KernelArgs target) {
+        long elements = (long) (s.state() + 2) * s.channels() + (partials[0] > 0 ? 2 * s.groupedSize() : 0);
+        int blocks = (int) Math.min(SUM_MAX_BLOCKS, Math.ceilDiv(elements, SUM_THREADS));
+        CudaDriver.launchKernel(function, blocks, calls, 1, SUM_THREADS, 1, 1, 0, context.stream(), target);
     }
 
     /**
@@ -366,16 +377,19 @@ public final class SelectiveScanCuda {
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0};
         if (usesV6(s, true)) {
             launchV6(s, softplus, true, new long[][] {call}, new ScanLayout[] {layout});
-        } else {   // v3 adds every parameter gradient with atomics: zero them first
-            long stream = context.stream();
-            CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
-            CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);
-            CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
-            if (dDskipOut != 0) CudaDriver.memsetD32Async(dDskipOut, 0, s.channels(), stream);
-            if (ddeltaBias != 0) CudaDriver.memsetD32Async(ddeltaBias, 0, s.channels(), stream);
+        } else {
             requireContiguous(s, layout, states);
-            fill(s, softplus, true, pointers(call, 0, 0, 0, 0), 1, s.chunks(chunk), layout);
+            int tiles = tilesPerGroup(s, false);
+            long[] partials = partialFloats(s, 1, tiles);
+            long work = partials[1] > 0 ? context.allocator().allocate(4L * (partials[0] + partials[1]), context.stream()) : 0;
+            zeroForAtomics(s, call, tiles);
+            fill(s, softplus, true, pointers(call, 0, 0, partials[0] > 0 ? work : 0, work == 0 ? 0 : work + 4L * partials[0]),
+                    1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
+            if (work != 0) {
+                launchSums(s, partials, bwdSum, 1, args);
+                context.allocator().free(work);   // stream-ordered
+            }
         }
     }
 

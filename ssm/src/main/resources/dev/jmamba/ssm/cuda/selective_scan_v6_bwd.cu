@@ -240,42 +240,13 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
 #endif
 }
 
-// The fixed-order sums of the partials (after the main pass, with paramPart given): one thread per gradient
-// element, in float64. Elements 0 .. (N + 2)·D - 1: dA, dDskip, ddeltaBias, each the sum over the S·B rows of
-// paramPart in row order; then, when bcPart is given, the B·G·N·L elements of dB and of dC, each the sum over the
-// channel tiles in tile order, written through the dB / dC layouts.
-__device__ void v6_bwd_sum(const ScanParams& p) {
-    size_t params = (size_t)(p.N + 2) * p.D, rows = (size_t)p.S * p.B;
-    size_t bc = (size_t)p.B * p.G * p.N * p.L;
-    int tiles = (p.D / p.G + V6_T - 1) / V6_T;
-    size_t total = params + (p.bcPart ? 2 * bc : 0);
-    for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (size_t)gridDim.x * blockDim.x) {
-        double acc = 0;
-        if (e < params) {
-            #pragma unroll 8
-            for (size_t r = 0; r < rows; r++) acc += (double)p.paramPart[r * params + e];
-            int j = (int)(e / p.D), d = (int)(e - (size_t)j * p.D);
-            if (j < p.N) p.dA[(size_t)d * p.N + j] = (float)acc;
-            else if (j == p.N) { if (p.dDskip) p.dDskip[d] = (float)acc; }
-            else if (p.ddeltaBias) p.ddeltaBias[d] = (float)acc;
-        } else {
-            size_t i = e - params;
-            int which = i >= bc;                                        // 0: dB, 1: dC
-            i -= which * bc;
-            const float* src = p.bcPart + (size_t)which * tiles * bc + i;
-            for (int t = 0; t < tiles; t++) acc += (double)src[(size_t)t * bc];
-            size_t row = i / p.L, gn = (size_t)p.G * p.N;
-            long long b = (long long)(row / gn), r = (long long)(row - b * gn), col = (long long)(i - row * p.L);
-            const long long* st = p.bcStride[BC_DB + which];
-            (which ? p.dC : p.dB)[b * st[0] + r * st[1] + col] = (float)acc;
-        }
-    }
-}
 V6_KERNELS(bwd_summary_n1, v6_bwd_summary, 1, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_summary_n16, v6_bwd_summary, 16, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_n1, v6_bwd, 1, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_n16, v6_bwd, 16, __launch_bounds__(V6_T))
 // grid (blocks, calls): y = 0 sums the first call, y = 1 the second (pairs)
+// The fixed-order sums of the partials (scan_bwd_partial_sums in selective_scan.cu) with the v6 tiles of 32 channels.
+__device__ __forceinline__ void v6_bwd_sum(const ScanParams& p) { scan_bwd_partial_sums(p, (p.D / p.G + V6_T - 1) / V6_T); }
 extern "C" __global__ void scan6_bwd_sum(ScanParams p) { v6_bwd_sum(p); }
 extern "C" __global__ void scan6_bwd_sum_pair(ScanParams p, ScanParams q) {
     if (blockIdx.y == 0) v6_bwd_sum(p); else v6_bwd_sum(q);

@@ -23,18 +23,20 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The GPU scan backward (v6 kernels) is bit-reproducible: run twice on the same inputs it gives the same bits in
- * every gradient — du, ddelta, dz, dA, dB, dC, dDskip, ddeltaBias — single calls and pairs (Vim's two directions in
- * one launch). Tolerance 0: the kernels add the blocks' partial sums in a fixed order (selective_scan_v6.cu,
- * "Determinism"); with float atomics (the kernels before, or -Djmamba.scan.atomics=true, for which this test is
- * skipped) dA, dDskip, ddeltaBias and dB, dC of groups with several 32-channel tiles change in their last bits
- * from run to run. Before each run the gradient buffers are filled with different garbage (NaN, then 1e30), and
+ * The GPU scan backward (both kernel families) is bit-reproducible: run twice on the same inputs it gives the same
+ * bits in every gradient — du, ddelta, dz, dA, dB, dC, dDskip, ddeltaBias — single calls and pairs (Vim's two
+ * directions in one launch). Tolerance 0: the kernels add the blocks' partial sums in a fixed order
+ * (selective_scan_v6.cu, "Determinism"); with float atomics (the kernels before, or -Djmamba.scan.atomics=true, for
+ * which this test is skipped) dA, dDskip, ddeltaBias and dB, dC of groups with several channel tiles change in
+ * their last bits from run to run. Before each run the gradient buffers are filled with different garbage (NaN, then 1e30), and
  * the first run is also checked against the float64 reference (SelectiveScanCpuTest's tolerance), so every
  * element is shown to be written, not accumulated into whatever the buffer held.
  *
- * <p>Shapes: Vim-like (12 tiles per group, 13 one-chunk segments: dA over 8·13 blocks), N = 1 with one tile per
- * group (dB, dC stored directly), 35 channels per group (a full and a 3-channel tile), and a long L with a
- * multi-chunk segment rule.
+ * <p>Shapes, v6 (chunk 16, N <= 16): Vim-like (12 tiles per group, 13 one-chunk segments: dA over 8·13 blocks),
+ * N = 1 with one tile per group (dB, dC stored directly), 35 channels per group (a full and a 3-channel tile), and a
+ * long L with a multi-chunk segment rule. v3 (N > 16, or chunk 32 in the backward): N = 33 (8 state slices per lane),
+ * N = 20 with 4-warp blocks and 16 tiles per group, N = 17 with one 2-channel tile per group, and N = 3 at chunk 32
+ * with a 12-thread block (a partial warp).
  */
 @Tag("gpu")
 class SelectiveScanDeterminismGpuTest {
@@ -49,10 +51,14 @@ class SelectiveScanDeterminismGpuTest {
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        out.add(Arguments.of(new ScanShape(8, 384, 197, 16, 1), Options.ALL, 0L));
-        out.add(Arguments.of(new ScanShape(4, 96, 300, 1, 3), Options.NONE, 0L));
-        out.add(Arguments.of(new ScanShape(2, 70, 150, 5, 2), new Options(true, true, false, true), 0L));
-        out.add(Arguments.of(new ScanShape(2, 64, 1001, 16, 1), Options.ALL, 3L * 2 * 64));
+        out.add(Arguments.of(16, new ScanShape(8, 384, 197, 16, 1), Options.ALL, 0L));
+        out.add(Arguments.of(16, new ScanShape(4, 96, 300, 1, 3), Options.NONE, 0L));
+        out.add(Arguments.of(16, new ScanShape(2, 70, 150, 5, 2), new Options(true, true, false, true), 0L));
+        out.add(Arguments.of(16, new ScanShape(2, 64, 1001, 16, 1), Options.ALL, 3L * 2 * 64));
+        out.add(Arguments.of(16, new ScanShape(2, 64, 100, 33, 2), Options.ALL, 0L));
+        out.add(Arguments.of(16, new ScanShape(3, 64, 70, 20, 1), new Options(false, true, true, true), 0L));
+        out.add(Arguments.of(16, new ScanShape(2, 6, 50, 17, 3), Options.ALL, 0L));
+        out.add(Arguments.of(32, new ScanShape(2, 3, 90, 3, 1), Options.ALL, 0L));
         return out.stream();
     }
 
@@ -167,12 +173,13 @@ class SelectiveScanDeterminismGpuTest {
         for (long p : c.grads) ctx.allocator().free(p);
     }
 
-    @ParameterizedTest(name = "{0} {1} threads={2}")
+    @ParameterizedTest(name = "K={0} {1} {2} threads={3}")
     @MethodSource("cases")
-    void twoBackwardRunsGiveTheSameBits(ScanShape s, Options o, long segmentThreads) {
+    void twoBackwardRunsGiveTheSameBits(int chunk, ScanShape s, Options o, long segmentThreads) {
         CudaContext ctx = CudaContext.get(0);
-        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, 16, segmentThreads);
-        assertEquals("v6", scan.version(s, true), "backward kernel family");
+        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, chunk, segmentThreads);
+        boolean v6 = s.state() <= 16 && chunk <= 16 && !"false".equals(System.getProperty("jmamba.scan.v6"));
+        assertEquals(v6 ? "v6" : "v3", scan.version(s, true), "backward kernel family");
         Call c = prepare(ctx, scan, s, o, s.hashCode() * 31L, ScanLayout.contiguous(s, false));
         List<Map<String, float[]>> runs = new ArrayList<>();
         for (float garbage : FILLS) {
@@ -185,11 +192,11 @@ class SelectiveScanDeterminismGpuTest {
         free(ctx, c);
     }
 
-    @ParameterizedTest(name = "{0} {1} threads={2}")
+    @ParameterizedTest(name = "K={0} {1} {2} threads={3}")
     @MethodSource("cases")
-    void twoPairRunsGiveTheSameBits(ScanShape s, Options o, long segmentThreads) {
+    void twoPairRunsGiveTheSameBits(int chunk, ScanShape s, Options o, long segmentThreads) {
         CudaContext ctx = CudaContext.get(0);
-        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, 16, segmentThreads);
+        SelectiveScanCuda scan = new SelectiveScanCuda(ctx, chunk, segmentThreads);
         assumeTrue(scan.supportsPairs(s), "no pair launch for " + s);
         ScanLayout forward = ScanLayout.contiguous(s, false), reverse = ScanLayout.contiguous(s, true);
         Call a = prepare(ctx, scan, s, o, s.hashCode() * 37L, forward), b = prepare(ctx, scan, s, o, s.hashCode() * 41L, reverse);
