@@ -99,8 +99,9 @@ struct ScanParams {
     const float* gout;          // (B, D, L)
     float* du;                  // (B, D, L)
     float* ddelta;              // (B, D, L)
-    // dA, dB, dC, dDskip, ddeltaBias: v3 and v6 without the partial buffers below accumulate them with atomics
-    // (zeroed by the launcher); v6 with them writes them (see "Determinism" in selective_scan_v6.cu).
+    // dA, dB, dC, dDskip, ddeltaBias: written by the backward through the partial buffers below (see "Determinism"
+    // in selective_scan_v6.cu); without them (-Djmamba.scan.atomics=true) accumulated with atomics (zeroed by the
+    // launcher), except dB, dC of a group with one channel tile, which its one block stores.
     float* dA;                  // (D, N)
     float* dB;                  // (B, G, N, L)
     float* dC;                  // (B, G, N, L)
@@ -110,7 +111,7 @@ struct ScanParams {
     // v6 segments (selective_scan_v6.cu)
     float* segDt;               // (S, B, D): Σ dt over each segment
     float* segState;            // (S, N, B, D): forward H (state from a zero start) or backward G (adjoint carry)
-    // v6 backward, deterministic sums (selective_scan_v6.cu, "Determinism"); null: atomics
+    // backward (both families), deterministic sums (selective_scan_v6.cu, "Determinism"); null: atomics
     float* bcPart;              // (2, tiles, B, G, N, L): each channel tile's sums of dB, then of dC
     float* paramPart;           // (S·B, N + 2, D): each (segment, batch)'s sums of dA (rows 0 .. N-1), dDskip, ddeltaBias
     int S;                      // segments along L
