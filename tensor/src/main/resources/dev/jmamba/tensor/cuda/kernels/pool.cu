@@ -5,7 +5,8 @@
 // that have iy and ix among their taps of wy·wx·gy[oy][ox], in double, in increasing (oy, ox) order.
 // No atomics, so the same bits on every run (a scatter with atomicAdd adds in thread order). The
 // outputs reaching input i form a range found by binary search: for every kind the smallest and the
-// largest tap index of output o never decrease as o grows (jm_tap_span).
+// largest tap index of output o never decrease as o grows (jm_tap_span). The tap helpers are also
+// __host__ so that ResampleTapsHostTest can check them on the CPU against a brute-force scatter.
 #include "jm_common.cuh"
 
 enum JmTapKind { K_NEAREST, K_BILINEAR, K_BICUBIC, K_AVGPOOL, K_ADAPTIVE };
@@ -16,19 +17,19 @@ struct JmAxis {
     int kind, in, out, k, stride, pad, align_corners;
 };
 
-__device__ __forceinline__ double jm_cubic1(double x) { return ((-0.75 + 2) * x - (-0.75 + 3)) * x * x + 1; }
-__device__ __forceinline__ double jm_cubic2(double x) {
+__host__ __device__ __forceinline__ double jm_cubic1(double x) { return ((-0.75 + 2) * x - (-0.75 + 3)) * x * x + 1; }
+__host__ __device__ __forceinline__ double jm_cubic2(double x) {
     const double a = -0.75;
     return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
 }
 
-__device__ __forceinline__ double jm_interp_scale(const JmAxis& a) {
+__host__ __device__ __forceinline__ double jm_interp_scale(const JmAxis& a) {
     if (a.align_corners) return a.out > 1 ? (a.in - 1) / (double)(a.out - 1) : 0.0;
     return a.in / (double)a.out;
 }
 
 // Number of taps of output coordinate o.
-__device__ int jm_tap_count(const JmAxis& a, int o) {
+__host__ __device__ int jm_tap_count(const JmAxis& a, int o) {
     switch (a.kind) {
         case K_NEAREST: return 1;
         case K_BILINEAR: return 2;
@@ -46,7 +47,7 @@ __device__ int jm_tap_count(const JmAxis& a, int o) {
 }
 
 // Input index and weight of tap j of output coordinate o.
-__device__ void jm_tap(const JmAxis& a, int o, int j, int* index, double* weight) {
+__host__ __device__ void jm_tap(const JmAxis& a, int o, int j, int* index, double* weight) {
     switch (a.kind) {
         case K_NEAREST:
             *index = min((int)floor(o * (a.in / (double)a.out)), a.in - 1);
@@ -113,7 +114,7 @@ __device__ void resample_forward(const T* x, T* y, int planes, JmAxis ay, JmAxis
 
 // Smallest and largest input index among the taps of output o (the taps of one output are in
 // increasing index order). An average-pooling window entirely in the padding has no taps: hi = lo - 1.
-__device__ void jm_tap_span(const JmAxis& a, int o, int* lo, int* hi) {
+__host__ __device__ void jm_tap_span(const JmAxis& a, int o, int* lo, int* hi) {
     double w;
     jm_tap(a, o, 0, lo, &w);
     jm_tap(a, o, jm_tap_count(a, o) - 1, hi, &w);
@@ -121,7 +122,7 @@ __device__ void jm_tap_span(const JmAxis& a, int o, int* lo, int* hi) {
 
 // The outputs o0 .. o1 whose tap spans contain input i (o1 < o0: none): the first o with
 // hi(o) >= i and the last with lo(o) <= i, by binary search over the nondecreasing spans.
-__device__ void jm_outputs_reaching(const JmAxis& a, int i, int* o0, int* o1) {
+__host__ __device__ void jm_outputs_reaching(const JmAxis& a, int i, int* o0, int* o1) {
     int lo, hi, first = 0, past = a.out;                   // first o with hi(o) >= i
     while (first < past) {
         int mid = (first + past) >> 1;
@@ -140,7 +141,7 @@ __device__ void jm_outputs_reaching(const JmAxis& a, int i, int* o0, int* o1) {
 
 // The weight output o gives input i (its taps at i summed: clamped taps may repeat an index);
 // false when no tap of o is at i.
-__device__ bool jm_weight_to(const JmAxis& a, int o, int i, double* weight) {
+__host__ __device__ bool jm_weight_to(const JmAxis& a, int o, int i, double* weight) {
     int n = jm_tap_count(a, o);
     bool hit = false;
     double w = 0;
