@@ -33,6 +33,8 @@ public final class LocalGroup {
     private final CyclicBarrier barrier;
     private final Object[] slots;
     private volatile String abortReason;
+    /** Threads inside (or about to enter) the barrier; {@link Communicator#abort} interrupts them. Also the lock for abortReason's changes. */
+    private final java.util.Set<Thread> waiting = new java.util.HashSet<>();
 
     private LocalGroup(int worldSize, Duration timeout) {
         this.worldSize = worldSize;
@@ -161,7 +163,10 @@ public final class LocalGroup {
         }
 
         @Override public void abort(String reason) {
-            abortReason = reason;
+            synchronized (waiting) {
+                abortReason = reason;
+                for (Thread t : waiting) t.interrupt();     // also a thread about to enter the barrier, which reset cannot reach
+            }
             barrier.reset();
         }
 
@@ -193,6 +198,11 @@ public final class LocalGroup {
         }
 
         private void await(String op) {
+            Thread self = Thread.currentThread();
+            synchronized (waiting) {
+                checkHealth();
+                waiting.add(self);
+            }
             try {
                 barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
@@ -202,9 +212,15 @@ public final class LocalGroup {
                 checkHealth();
                 throw new CommunicatorException(op + ": another rank left the collective (it timed out or failed), so rank " + rank + " stops too");
             } catch (InterruptedException e) {
+                if (abortReason != null) checkHealth();       // the interrupt was abort's
                 Thread.currentThread().interrupt();
                 barrier.reset();
                 throw new CommunicatorException(op + ": rank " + rank + " was interrupted while waiting for the other ranks");
+            } finally {
+                synchronized (waiting) {
+                    waiting.remove(self);
+                    if (abortReason != null) Thread.interrupted();   // an abort's interrupt that came after the barrier opened
+                }
             }
         }
     }
