@@ -414,7 +414,7 @@ public final class Var {
     /** ga = gy·bᵀ needs b only when a wants a gradient, and gb = aᵀ·gy needs a only when b does. */
     public Var matmul(Var o) {
         if (Autocast.operandType("matmul", value, o.value) != null) {   // autocast: bf16 operands (Autocast's table)
-            Tensor a16 = value.to(DType.BF16), b16 = o.value.to(DType.BF16);
+            Tensor a16 = value.toPreservingLayout(DType.BF16), b16 = o.value.toPreservingLayout(DType.BF16);
             Tensor y = a16.matmul(b16);                                  // float32
             if (!wants(o)) a16.storage().release();                      // not saved: a temporary of this op
             if (!wants(this)) b16.storage().release();
@@ -437,12 +437,12 @@ public final class Var {
             throw new JmambaException("matmulAfter: expected tanh, sigmoid, silu, gelu or gelu_tanh, got " + act);
         }
         boolean lowered = Autocast.operandType("matmulAfter", value, w.value) != null;   // autocast: bf16 operands
-        Tensor wm = lowered ? w.value.to(DType.BF16) : w.value;
+        Tensor wm = lowered ? w.value.toPreservingLayout(DType.BF16) : w.value;
         Tensor h = value.backend().unary(act, value, 0, 0);
         Tensor y = (lowered ? lowered(h) : h).matmul(wm);
         // the input the rule reads: under autocast kept as bf16 (half the memory of the widest tensor, as
         // torch.autocast keeps the bf16 output of the product before the activation)
-        Tensor input = lowered && (wants(this) || wants(w)) ? value.to(DType.BF16) : value;
+        Tensor input = lowered && (wants(this) || wants(w)) ? value.toPreservingLayout(DType.BF16) : value;
         return record("matmulAfter", y, () -> (gy, needs) -> {
             Tensor x = input.dtype() == DType.BF16 ? input.to(DType.F32) : input;
             // the activation is recomputed only for w's gradient; for this's gradient the rule reads w alone
@@ -456,9 +456,9 @@ public final class Var {
         }, saves(input, wants(this) ? wm : null), this, w);
     }
 
-    /** t as bf16, t's float32 storage released at once (a temporary of this op only). */
+    /** t as bf16 in t's layout, t's float32 storage released at once (a temporary of this op only). */
     private static Tensor lowered(Tensor t) {
-        Tensor b = t.to(DType.BF16);
+        Tensor b = t.toPreservingLayout(DType.BF16);
         t.storage().release();
         return b;
     }

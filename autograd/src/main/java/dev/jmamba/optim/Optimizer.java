@@ -274,6 +274,13 @@ public abstract class Optimizer {
         for (Parameter p : byName.values()) p.var().zeroGrad();
     }
 
+    /** Bytes of device (or heap) memory the state tensors hold, counted without copying them. */
+    public long stateBytes() {
+        long bytes = 0;
+        for (Tensor t : state.values()) bytes += (long) t.storage().size() * t.storage().dtype().bytes();
+        return bytes;
+    }
+
     /** Copies of the step counters and state tensors (see the class comment for the keys). */
     public LinkedHashMap<String, Tensor> stateDict() {
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();

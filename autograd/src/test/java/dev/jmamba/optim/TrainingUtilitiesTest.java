@@ -113,6 +113,10 @@ class TrainingUtilitiesTest {
         Map<String, Tensor> modelState = Map.copyOf(a.stateDict()), optState = optA.stateDict();
         assertEquals(3, optState.get("step").item());
         assertTrue(optState.containsKey("exp_avg.fc.weight") && optState.containsKey("exp_avg_sq.pos_embed"));
+        long stateBytes = 0;   // the state tensors (exp_avg, exp_avg_sq: float32), not the step counters
+        for (var s : optState.entrySet()) if (!s.getKey().contains("step")) stateBytes += 4L * s.getValue().numel();
+        assertTrue(stateBytes > 0);
+        assertEquals(stateBytes, optA.stateBytes());
 
         Net b = new Net(4);
         b.loadStateDict(modelState, true);

@@ -21,6 +21,26 @@ final class ProfilingBackend implements Backend {
 
     private ProfileSession.Frame op(String name) { return session.enter(name, false); }
 
+    /** {@code jmamba.profile.copies=detail}: copies are named by kind and caller ({@link #copyName}). */
+    static final boolean COPY_DETAIL = "detail".equals(System.getProperty("jmamba.profile.copies"));
+    private static final StackWalker WALKER = StackWalker.getInstance();
+
+    /**
+     * "copy[kind] Caller.method": kind is cast (dtypes differ), dense (both contiguous), or strided;
+     * the caller is the first stack frame outside {@code ownPackage} (the tensor package) — where a
+     * profile's copies come from.
+     */
+    static String copyName(Tensor src, Tensor dst, String ownPackage) {
+        String kind = src.dtype() != dst.dtype() ? "cast" + (src.isContiguous() ? "" : "+strided")
+                : src.isContiguous() && dst.isContiguous() ? "dense" : "strided";
+        String caller = WALKER.walk(frames -> frames
+                .filter(f -> !f.getClassName().startsWith(ownPackage) && !f.getClassName().equals(ProfilingBackend.class.getName()))
+                .findFirst()
+                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName())
+                .orElse("?"));
+        return "copy[" + kind + "] " + caller;
+    }
+
     static String unaryName(UnaryOp op) { return op == UnaryOp.POW ? "pow_scalar" : op.name().toLowerCase(Locale.ROOT); }
 
     static String binaryName(BinaryOp op) { return op.name().toLowerCase(Locale.ROOT); }
@@ -57,7 +77,7 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
-        try (var f = op("copy")) { inner.copy(src, dst); }
+        try (var f = op(COPY_DETAIL ? copyName(src, dst, "dev.jmamba.tensor.") : "copy")) { inner.copy(src, dst); }
     }
 
     @Override public void fill(Tensor dst, double value) {

@@ -195,6 +195,21 @@ public final class Tensor {
         return out;
     }
 
+    /**
+     * A copy converted to {@code dtype} that keeps this tensor's layout when it is a dense block stored in
+     * some order of its dims (a transposed or permuted view of a contiguous tensor): the elements are
+     * converted in storage order, one coalesced pass, and the result has the same strides — PyTorch's
+     * {@code preserve_format}. Other tensors (broadcast, sliced) get a contiguous copy, as {@link #to(DType)}.
+     */
+    public Tensor toPreservingLayout(DType dtype) {
+        if (dtype == dtype() || isContiguous()) return to(dtype);
+        int[] order = Views.denseOrder(this);
+        if (order == null) return to(dtype);
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
+        return permute(order).to(dtype).permute(inverse);
+    }
+
     /** A copy on {@code device} (this tensor when it is already there). */
     public Tensor to(Device device) {
         if (device.equals(device())) return this;

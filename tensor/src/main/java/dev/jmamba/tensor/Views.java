@@ -98,6 +98,32 @@ final class Views {
         return make(t, shape, strides, t.offset());
     }
 
+    /**
+     * The dim order (largest stride first) in which {@code t} is a dense row-major block — so that
+     * {@code permute(t, order)} is contiguous — or null when no order is (broadcast, sliced or
+     * overlapping strides). Size-1 dims go last; their strides never matter.
+     */
+    static int[] denseOrder(Tensor t) {
+        int r = t.rank();
+        int[] shape = t.shapeRef(), strides = t.stridesRef();
+        Integer[] order = new Integer[r];
+        for (int i = 0; i < r; i++) order[i] = i;
+        java.util.Arrays.sort(order, (x, y) -> {
+            if ((shape[x] == 1) != (shape[y] == 1)) return shape[x] == 1 ? 1 : -1;
+            return Integer.compare(strides[y], strides[x]);
+        });
+        long expected = 1;
+        for (int i = r - 1; i >= 0; i--) {
+            int d = order[i];
+            if (shape[d] == 1) continue;
+            if (strides[d] != expected) return null;
+            expected *= shape[d];
+        }
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) out[i] = order[i];
+        return out;
+    }
+
     static Tensor transpose(Tensor t, int a, int b) {
         int r = t.rank();
         int[] p = new int[r];

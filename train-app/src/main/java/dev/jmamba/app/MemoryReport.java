@@ -65,7 +65,7 @@ final class MemoryReport {
             Tensor g = p.var().grad();
             if (g != null) gradBytes += bytes(g);
         }
-        for (Tensor t : optimizer.stateDict().values()) optimizerBytes += bytes(t);
+        optimizerBytes += optimizer.stateBytes();   // not stateDict(): that copies every state tensor inside the profiled step
         atPeak = backend.memoryStats();
     }
 

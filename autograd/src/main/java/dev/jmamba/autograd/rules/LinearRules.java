@@ -29,7 +29,7 @@ public final class LinearRules {
         Tensor a2 = va ? a.unsqueeze(0) : a;   // (..., m, k)
         Tensor b2 = vb ? b.unsqueeze(1) : b;   // (..., k, n)
         return (gy, needs) -> {
-            Tensor g = lowered ? gy.to(DType.BF16) : gy;                  // backward multiplies in bf16 too
+            Tensor g = lowered ? gy.toPreservingLayout(DType.BF16) : gy;  // backward multiplies in bf16 too, in gy's layout
             if (vb) g = g.unsqueeze(g.rank());        // (..., m, 1)
             if (va) g = g.unsqueeze(g.rank() - 1);    // (..., 1, n)
             if (a.rank() == 2 && b.rank() == 2) {

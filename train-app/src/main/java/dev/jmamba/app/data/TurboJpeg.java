@@ -58,6 +58,8 @@ public final class TurboJpeg {
     static final int TJCS_GRAY = 2, TJCS_CMYK = 3, TJCS_YCCK = 4;
     static final int TJERR_WARNING = 0;
     static final int TJFLAG_NOREALLOC = 1024;
+    /** TJFLAG_FASTUPSAMPLE: chroma upsampled by replication instead of libjpeg's default triangle ("fancy") filter. */
+    public static final int TJFLAG_FASTUPSAMPLE = 256;
 
     private static final Cleaner CLEANER = Cleaner.create(r -> {
         Thread t = new Thread(r, "jmamba-turbojpeg-cleaner");
@@ -202,6 +204,11 @@ public final class TurboJpeg {
          * by its next decode.
          */
         public Decoded decode(Header header, int num) throws IOException {
+            return decode(header, num, 0);
+        }
+
+        /** {@link #decode(Header, int)} with TurboJPEG decompression flags (e.g. {@link #TJFLAG_FASTUPSAMPLE}). */
+        public Decoded decode(Header header, int num, int flags) throws IOException {
             if (num < 1 || num > SCALE_DENOM) throw new IllegalArgumentException("scale must be in [1, 8] / 8, got " + num + " / 8");
             if (header.isCmyk()) throw new IllegalArgumentException("CMYK and YCCK JPEGs are left to ImageIO (see the class comment)");
             int w = scaled(header.width(), num, SCALE_DENOM), h = scaled(header.height(), num, SCALE_DENOM);
@@ -212,7 +219,7 @@ public final class TurboJpeg {
             if (output.byteSize() < bytes) output = arena.allocate(Math.max(bytes, 2 * output.byteSize()), 64);
             int rc;
             try {
-                rc = (int) API.decompress2.invokeExact(handle, input, inputSize, output, w, 0, h, gray ? TJPF_GRAY : TJPF_RGB, 0);
+                rc = (int) API.decompress2.invokeExact(handle, input, inputSize, output, w, 0, h, gray ? TJPF_GRAY : TJPF_RGB, flags);
             } catch (Throwable t) {
                 throw new IllegalStateException("tjDecompress2 failed: " + t, t);
             }

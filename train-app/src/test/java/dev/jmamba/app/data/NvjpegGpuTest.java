@@ -60,6 +60,32 @@ class NvjpegGpuTest {
     }
 
     /** nvJPEG's decoded RGB bytes of a square JPEG: an identity crop, no normalisation, times 255 (exact: p · (1/255) · 255 rounds back to p). */
+    /** Per-value differences of two RGB byte images of the same size. */
+    private record Difference(double mean, int max, int far, int values) {
+        static Difference of(byte[] cpu, byte[] gpu) {
+            assertEquals(cpu.length, gpu.length, "decoded sizes");
+            long sum = 0;
+            int max = 0, far = 0;
+            for (int i = 0; i < cpu.length; i++) {
+                int d = Math.abs((cpu[i] & 0xff) - (gpu[i] & 0xff));
+                sum += d;
+                max = Math.max(max, d);
+                if (d > 8) far++;
+            }
+            return new Difference((double) sum / cpu.length, max, far, cpu.length);
+        }
+
+        @Override public String toString() {
+            return String.format("mean |diff| %.3f levels, max %d, > 8 levels: %d of %d", mean, max, far, values);
+        }
+    }
+
+    /** TurboJPEG's RGB of {@code jpeg} at full size with {@code flags}, as a fresh array of exactly w·h·3 bytes. */
+    private static byte[] turboPixels(TurboJpeg.Decoder decoder, byte[] jpeg, int flags) throws Exception {
+        TurboJpeg.Decoded d = decoder.decode(decoder.open(jpeg), 8, flags);
+        return java.util.Arrays.copyOf(d.rgb(), 3 * d.width() * d.height());
+    }
+
     private static byte[] nvjpegPixels(NvjpegDecoder decoder, byte[] jpeg, int side) {
         Tensor out = Tensor.zeros(DType.F32, GPU, 1, 3, side, side);
         NvjpegDecoder.Crop crop = new NvjpegDecoder.Crop(0, 0, 0, 0, side, identity(side), identity(side), false, false,
@@ -92,23 +118,18 @@ class NvjpegGpuTest {
                 String name = (String) c[0];
                 byte[] jpeg = (byte[]) c[1];
                 int side = (Integer) c[2];
-                Path file = dir.resolve(name + ".jpg");
-                Files.write(file, jpeg);
-                byte[] cpu = ImageDecoding.open(file, ImageDecoding.Decoder.TURBOJPEG).pixels(1).rgb();
                 byte[] gpu = nvjpegPixels(decoder, jpeg, side);
-                assertEquals(cpu.length, gpu.length, name);
-                long sum = 0;
-                int max = 0, far = 0;
-                for (int i = 0; i < cpu.length; i++) {
-                    int d = Math.abs((cpu[i] & 0xff) - (gpu[i] & 0xff));
-                    sum += d;
-                    max = Math.max(max, d);
-                    if (d > 8) far++;
-                }
-                double mean = (double) sum / cpu.length;
-                System.out.printf("nvJPEG vs TurboJPEG %s: mean |diff| %.3f levels, max %d, > 8 levels: %d of %d%n", name, mean, max, far, cpu.length);
-                assertTrue(mean <= 2, name + ": mean |diff| " + mean);
-                assertTrue(far <= 0.05 * cpu.length, name + ": " + far + " values more than 8 levels apart");
+                // JPEG leaves chroma upsampling to the decoder. nvJPEG replicates chroma samples, which is
+                // libjpeg-turbo's TJFLAG_FASTUPSAMPLE (measured on the H200: 0.000 levels mean on the baseline
+                // image); TurboJPEG's default triangle ("fancy") filter differs by ~5 levels mean on this noisy
+                // 4:2:0 image and is printed for information only. Against the fast upsampling only IDCT
+                // rounding is left: mean <= 0.5 levels and no value more than 8 apart (progressive: 0.037, max 2).
+                TurboJpeg.Decoder cpuDecoder = TurboJpeg.decoder();
+                Difference fancy = Difference.of(turboPixels(cpuDecoder, jpeg, 0), gpu);
+                Difference fast = Difference.of(turboPixels(cpuDecoder, jpeg, TurboJpeg.TJFLAG_FASTUPSAMPLE), gpu);
+                System.out.printf("nvJPEG vs TurboJPEG %s: fast upsampling %s; (fancy upsampling %s)%n", name, fast, fancy);
+                assertTrue(fast.mean() <= 0.5, name + ": " + fast);
+                assertEquals(0, fast.far(), name + ": " + fast);
             }
         }
     }
