@@ -45,6 +45,11 @@ public final class NcclCommunicator implements Communicator {
     private boolean commsBusy;
     /** Events for Pending handles, reused once awaited. */
     private final ArrayDeque<Long> freeEvents = new ArrayDeque<>();
+    /**
+     * Guards the communication stream and its events. Not {@code this}: {@link #abort} (the watchdog's
+     * way out of a hung collective) must never wait for a thread that is inside an NCCL call.
+     */
+    private final Object streams = new Object();
 
     private NcclCommunicator(CudaContext context, long comm, int rank, int worldSize) {
         this.context = context;
@@ -93,7 +98,13 @@ public final class NcclCommunicator implements Communicator {
         Nccl.allReduce(pointer, pointer, t.numel(), dataType(t), Nccl.SUM, comm, context.stream());
     }
 
-    @Override public synchronized Pending allReduceSumAsync(Tensor t) {
+    @Override public Pending allReduceSumAsync(Tensor t) {
+        synchronized (streams) {
+            return startAllReduce(t);
+        }
+    }
+
+    private Pending startAllReduce(Tensor t) {
         long pointer = pointer("allReduceSumAsync", t);
         if (commStream == 0) {
             commStream = CudaDriver.streamCreate(CudaDriver.STREAM_NON_BLOCKING);
@@ -109,7 +120,7 @@ public final class NcclCommunicator implements Communicator {
         commsBusy = true;
         boolean[] awaited = {false};
         return () -> {
-            synchronized (this) {
+            synchronized (streams) {
                 if (awaited[0]) return;
                 checkOpen("await");
                 context.makeCurrent();
@@ -121,10 +132,12 @@ public final class NcclCommunicator implements Communicator {
     }
 
     /** A collective on the compute stream runs after the asynchronous ones called before it. */
-    private synchronized void afterAsynchronousOnes() {
-        if (!commsBusy) return;
-        CudaDriver.streamWaitEvent(context.stream(), commsDone);
-        commsBusy = false;
+    private void afterAsynchronousOnes() {
+        synchronized (streams) {
+            if (!commsBusy) return;
+            CudaDriver.streamWaitEvent(context.stream(), commsDone);
+            commsBusy = false;
+        }
     }
 
     @Override public void broadcast(Tensor t, int root) {
@@ -173,14 +186,16 @@ public final class NcclCommunicator implements Communicator {
         context.makeCurrent();
         Nccl.finalizeAndDestroy(comm);
         token.storage().release();
-        if (commStream != 0) {
-            CudaDriver.streamSynchronize(commStream);
-            CudaDriver.streamDestroy(commStream);
-            CudaDriver.eventDestroy(computeDone);
-            CudaDriver.eventDestroy(commsDone);
-            for (long e : freeEvents) CudaDriver.eventDestroy(e);
-            freeEvents.clear();
-            commStream = 0;
+        synchronized (streams) {
+            if (commStream != 0) {
+                CudaDriver.streamSynchronize(commStream);
+                CudaDriver.streamDestroy(commStream);
+                CudaDriver.eventDestroy(computeDone);
+                CudaDriver.eventDestroy(commsDone);
+                for (long e : freeEvents) CudaDriver.eventDestroy(e);
+                freeEvents.clear();
+                commStream = 0;
+            }
         }
     }
 
