@@ -21,6 +21,8 @@ import java.util.Set;
  * every intermediate gradient of a step would stay allocated until the step's {@code Scope} closes
  * (on the GPU, the peak memory of a step would be all activations plus all backward temporaries).
  * Never released: the seed (the caller's tensor) and leaf gradients (leaves keep their own copies).
+ * After each node the outermost pass tells {@link LeafReadiness} which leaves' gradients are final,
+ * so {@link GradReadyListener}s run while the rest of the graph is still being visited.
  * Each rule also runs in its own {@link Scope}: the temporaries it makes (e.g. a broadcast gradient
  * before it is summed down) are freed when it returns; only its results move to the caller's scope.
  */
@@ -33,11 +35,14 @@ final class Engine {
 
     /** Propagates {@code seed} = d(loss)/d(root) to every leaf that requires a gradient. */
     static void backward(Var root, Tensor seed) {
-        if (root.node == null) {          // a leaf: its gradient is the seed itself
-            root.accumulate(seed);
-            return;
+        LeafReadiness readiness = LeafReadiness.openOutermost();   // null inside another pass (a recomputation)
+        try {
+            if (root.node == null) root.accumulate(seed);           // a leaf: its gradient is the seed itself
+            else new Engine(seed).run(new Var[] {root}, new Tensor[] {seed}, readiness);
+            if (readiness != null) readiness.finish();
+        } finally {
+            if (readiness != null) readiness.close();
         }
-        new Engine(seed).run(new Var[] {root}, new Tensor[] {seed});
     }
 
     /**
@@ -45,6 +50,16 @@ final class Engine {
      * with the gradients of all roots summed), as {@code torch.autograd.backward(tensors, grads)}.
      */
     static void backward(Var[] roots, Tensor[] seeds) {
+        LeafReadiness readiness = LeafReadiness.openOutermost();
+        try {
+            backward(roots, seeds, readiness);
+            if (readiness != null) readiness.finish();
+        } finally {
+            if (readiness != null) readiness.close();
+        }
+    }
+
+    private static void backward(Var[] roots, Tensor[] seeds, LeafReadiness readiness) {
         List<Var> graphRoots = new ArrayList<>();
         List<Tensor> graphSeeds = new ArrayList<>();
         for (int i = 0; i < roots.length; i++) {
@@ -56,19 +71,24 @@ final class Engine {
         }
         if (graphRoots.isEmpty()) return;
         Tensor[] s = graphSeeds.toArray(new Tensor[0]);
-        new Engine(s).run(graphRoots.toArray(new Var[0]), s);
+        new Engine(s).run(graphRoots.toArray(new Var[0]), s, readiness);
     }
 
-    private void run(Var[] roots, Tensor[] seeds) {
+    /** The pass; {@code readiness} (null in a nested pass) reports leaves whose gradients are final as the visit goes. */
+    private void run(Var[] roots, Tensor[] seeds, LeafReadiness readiness) {
         List<Node> rootNodes = new ArrayList<>();
         for (Var r : roots) rootNodes.add(r.node);
         List<Node> order = topologicalOrder(rootNodes);
+        if (readiness != null) readiness.plan(order);
         try {
             for (int i = 0; i < roots.length; i++) put(roots[i].node, roots[i].slot, seeds[i]);
             for (int k = order.size() - 1; k >= 0; k--) {
                 Node node = order.get(k);
                 Tensor[] gradOutputs = node.takePending();
-                if (gradOutputs == null) continue;   // nothing flowed into this node
+                if (gradOutputs == null) {           // nothing flowed into this node
+                    if (readiness != null) readiness.passed(k);
+                    continue;
+                }
                 for (Tensor g : gradOutputs) if (g != null) { drop(g); consumed.add(g); }
                 Tensor[] gradInputs;
                 try (Scope ruleScope = Scope.open()) {   // a rule's temporaries die with it; its results move out
@@ -78,6 +98,7 @@ final class Engine {
                 gradOutputs = null;                  // drop the reference early
                 deliver(node, gradInputs);
                 releaseUnheld();
+                if (readiness != null) readiness.passed(k);
             }
         } finally {
             for (Node n : order) n.takePending(); // leave no gradients behind after an exception

@@ -19,11 +19,25 @@ final class Node {
     final Var[] inputs;      // inputs that require a gradient; null where absent or not needed
     final boolean[] needs;   // needs[i] == (inputs[i] != null)
     final int outputs;
+    /**
+     * Leaves this node's backward adds gradients to besides its inputs (a recomputed segment's
+     * parameters), for {@link LeafReadiness}: empty for ordinary ops; null when unknown (the node may
+     * reach any leaf).
+     */
+    final Var[] reaches;
     private final Backward backward;
     private Tensor[] pending; // summed output gradients; null until one arrives
 
     Node(String op, int outputs, Backward backward, Tensor[] saved, Var... inputs) {
+        this(op, outputs, backward, saved, NO_LEAVES, inputs);
+    }
+
+    private static final Var[] NO_LEAVES = new Var[0];
+
+    /** A node whose backward also adds to the leaves {@code reaches} (null: to leaves not known in advance). */
+    Node(String op, int outputs, Backward backward, Tensor[] saved, Var[] reaches, Var... inputs) {
         this.op = op;
+        this.reaches = reaches;
         this.saved = saved;
         this.outputs = outputs;
         this.backward = backward;

@@ -29,8 +29,28 @@ public final class Recompute {
         return applyAll(new Var[] {x}, in -> new Var[] {body.apply(in[0])}, rewind)[0];
     }
 
-    /** {@link #apply} for a body of several inputs (none null) and outputs. */
+    /**
+     * {@link #apply} for a body of several inputs (none null) and outputs. The leaves the body reads
+     * (its parameters) are not known here, so until the segment has been recomputed in backward no
+     * {@link GradReadyListener} is told of any leaf; {@link #applyAll(Var[], UnaryOperator, Runnable, List)}
+     * with the list avoids that.
+     */
     public static Var[] applyAll(Var[] inputs, UnaryOperator<Var[]> body, Runnable rewind) {
+        return record(inputs, body, rewind, null);
+    }
+
+    /**
+     * {@link #applyAll(Var[], UnaryOperator, Runnable)} for a body whose gradients reach only its
+     * inputs and the leaves {@code reaches} (typically the parameters of the layers it runs): leaves
+     * used elsewhere in the graph are then reported ready as soon as their last use is done, and
+     * these once the segment's backward has run. A leaf the body reaches but that is not listed makes
+     * backward fail (when it has a listener that was already told).
+     */
+    public static Var[] applyAll(Var[] inputs, UnaryOperator<Var[]> body, Runnable rewind, List<Var> reaches) {
+        return record(inputs, body, rewind, reaches.toArray(new Var[0]));
+    }
+
+    private static Var[] record(Var[] inputs, UnaryOperator<Var[]> body, Runnable rewind, Var[] reaches) {
         if (!Autograd.isGradEnabled()) return body.apply(inputs);
         Var[] outputs;
         try (var off = Autograd.noGrad()) {
@@ -42,7 +62,7 @@ public final class Recompute {
             saved[i] = inputs[i].value();
             recorded[i] = inputs[i].requiresGrad() ? inputs[i] : null;
         }
-        Node node = new Node("recompute", outputs.length, (gys, needs) -> recompute(saved, body, rewind, gys, needs), saved, recorded);
+        Node node = new Node("recompute", outputs.length, (gys, needs) -> recompute(saved, body, rewind, gys, needs), saved, reaches, recorded);
         Var[] result = new Var[outputs.length];
         for (int i = 0; i < outputs.length; i++) result[i] = new Var(outputs[i].value(), node, i);
         return result;

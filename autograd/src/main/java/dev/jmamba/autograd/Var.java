@@ -42,6 +42,7 @@ public final class Var {
     private Tensor value;
     private Tensor grad;                 // leaves only
     private boolean leafRequiresGrad;
+    private java.util.List<GradReadyListener> readyListeners;   // leaves only; null until one is added
     final Node node;                     // null for leaves and constants
     final int slot;                      // which output of node this is
 
@@ -160,6 +161,7 @@ public final class Var {
     /** Adds {@code g} (this leaf's shape) to its gradient (the engine routes non-leaf gradients itself). */
     void accumulate(Tensor g) {
         if (node != null) throw new IllegalStateException("accumulate: expected a leaf, got the output of '" + node.op + "'");
+        if (readyListeners != null) LeafReadiness.accumulated(this);
         // A leaf's gradient lives as long as the leaf: like parameters it is created outside any
         // per-step Scope, and it never aliases a tensor of the graph (a fresh copy or sum).
         Tensor own = g.dtype() == value.dtype() ? g : g.to(value.dtype());
@@ -171,6 +173,27 @@ public final class Var {
             sum.storage().release();
         }
         if (own != g) own.storage().release();
+    }
+
+    /**
+     * Calls {@code listener} whenever a backward pass has added its last contribution to this leaf's
+     * gradient (see {@link GradReadyListener} for exactly when); listeners run in the order they were
+     * added. Returns the registration, whose {@code close()} removes the listener.
+     */
+    public GradReadyListener.Registration onGradReady(GradReadyListener listener) {
+        if (node != null) throw new IllegalStateException("onGradReady: expected a leaf Var, got the output of '" + node.op + "'");
+        if (!leafRequiresGrad) throw new IllegalStateException("onGradReady: expected a leaf that requires a gradient, got " + this);
+        if (listener == null) throw new JmambaException("onGradReady: expected a listener, got null");
+        if (readyListeners == null) readyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+        readyListeners.add(listener);
+        return () -> readyListeners.remove(listener);
+    }
+
+    boolean hasGradReadyListeners() { return readyListeners != null && !readyListeners.isEmpty(); }
+
+    /** Runs the listeners: this leaf's gradient is final for the running pass. */
+    void gradReady() {
+        if (readyListeners != null) for (GradReadyListener l : readyListeners) l.gradReady(this);
     }
 
     // ------------------------------------------------------------------ recording

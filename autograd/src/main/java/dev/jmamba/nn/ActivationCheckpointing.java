@@ -42,9 +42,11 @@ public interface ActivationCheckpointing {
         }
         long[] before = new long[random.size()];
         for (int i = 0; i < before.length; i++) before[i] = random.get(i).calls();
+        List<Var> reaches = new ArrayList<>();          // the owners' parameters: reported ready once the segment is recomputed
+        for (Module owner : owners) for (Parameter p : owner.parameters()) reaches.add(p.var());
         // the recomputation draws as many numbers as the forward did, so it leaves each layer where the forward left it
         return Recompute.applyAll(xs, forward, () -> {
             for (int i = 0; i < before.length; i++) random.get(i).seek(before[i]);
-        });
+        }, reaches);
     }
 }

@@ -4,7 +4,9 @@ import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
+import dev.jmamba.app.dist.DataParallel;
 import dev.jmamba.app.dist.DistributedRun;
+import dev.jmamba.app.dist.GradientBuckets;
 import dev.jmamba.app.dist.LaunchEnv;
 import dev.jmamba.app.train.Evaluator;
 import dev.jmamba.app.train.RunData;
@@ -126,6 +128,12 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             + " global batch (a multiple of N). Multi-node: leave it out and start one process per GPU with RANK, WORLD_SIZE, LOCAL_RANK,"
             + " MASTER_ADDR, MASTER_PORT set (torchrun style) or under SLURM srun (see docs/MULTI-GPU.md).")
     Integer gpus;
+    @Option(names = "--bucket-mb", paramLabel = "MB", description = "Data-parallel runs: gradients are all-reduced in buckets of at most MB MiB"
+            + " (default 25, as PyTorch DDP's bucket_cap_mb): larger buckets mean fewer, larger NCCL calls, smaller ones start sooner during backward.")
+    Double bucketMb;
+    @Option(names = "--no-overlap", description = "Data-parallel runs: all-reduce the gradients after backward instead of bucket by bucket while it"
+            + " runs (the same result, bit for bit; for comparisons).")
+    boolean noOverlap;
 
     /** Model names for the help text. */
     static final class ModelNames implements Iterable<String> {
@@ -135,6 +143,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
     /** Runs the command; the exit code is 0, or 128 + the signal number after a graceful stop on SIGINT / SIGTERM. */
     @Override public Integer call() {
         LaunchEnv launch = LaunchEnv.fromSystem();
+        DataParallel.Settings gradientSettings = gradientSettings(launch);
         if (gpus != null) return MultiGpu.launch(this, launch, spec.commandLine().getParseResult().originalArgs());
         PrintWriter o = launch == null || launch.leader() ? spec.commandLine().getOut() : new PrintWriter(java.io.Writer.nullWriter());
         if (checkpointEvery != null && checkpointEvery < 0) throw UserError.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
@@ -173,7 +182,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
             try (RunLock lock = launch == null || launch.leader() ? lockRunFolder(runDir, o) : null;
-                 DistributedRun dist = launch == null ? null : MultiGpu.start(launch, dev, o)) {
+                 DistributedRun dist = launch == null ? null : MultiGpu.start(launch, dev, o).gradientSettings(gradientSettings)) {
                 if (loaded == null && (launch == null || launch.leader())) {
                     checkOutFolder(runDir);   // again, now that no other trainer can be starting here
                     RunConfig.Recipe rc = cfg.recipe();
@@ -207,6 +216,17 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         } catch (Exception e) { // from closing the signal handlers: never thrown in practice
             throw new IllegalStateException(e);
         }
+    }
+
+    /** {@code --bucket-mb} and {@code --no-overlap}, which only a data-parallel run ({@code --gpus}, launcher variables) takes. */
+    private DataParallel.Settings gradientSettings(LaunchEnv launch) {
+        if ((bucketMb != null || noOverlap) && launch == null && gpus == null) {
+            throw UserError.usage((bucketMb != null ? "--bucket-mb" : "--no-overlap")
+                    + " applies to data-parallel runs (--gpus N, or RANK/WORLD_SIZE set); this run is a single process");
+        }
+        if (bucketMb == null) return new DataParallel.Settings(GradientBuckets.DEFAULT_CAP_BYTES, !noOverlap);
+        if (!(bucketMb > 0) || bucketMb > 1 << 20) throw UserError.usage("--bucket-mb must be a number of MiB in (0, 1048576], got " + bucketMb);
+        return new DataParallel.Settings(Math.max(1, Math.round(bucketMb * (1 << 20))), !noOverlap);
     }
 
     /** Where the run can continue from after a failure: the checkpoint on disk, or that there is none. */

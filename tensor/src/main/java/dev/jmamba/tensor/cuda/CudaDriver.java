@@ -34,6 +34,8 @@ public final class CudaDriver {
     public static final int STREAM_NON_BLOCKING = 1;
     /** {@code CU_EVENT_DEFAULT}. */
     public static final int EVENT_DEFAULT = 0;
+    /** {@code CU_EVENT_DISABLE_TIMING}: an event only for ordering (cheaper to record and wait on). */
+    public static final int EVENT_DISABLE_TIMING = 2;
     /** {@code CU_STREAM_CAPTURE_MODE_GLOBAL}. */
     public static final int CAPTURE_MODE_GLOBAL = 0;
     /** {@code CU_STREAM_CAPTURE_MODE_RELAXED}: lets the capturing thread call cuMemAlloc (the allocator may). */

@@ -6,6 +6,8 @@ import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.dist.Communicator;
 import dev.jmamba.tensor.dist.CommunicatorException;
+import dev.jmamba.tensor.dist.Pending;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -14,6 +16,15 @@ import java.util.concurrent.locks.LockSupport;
  * and consume the tensors and the host never waits for them — except {@link #barrier()}, which polls
  * the stream and NCCL's asynchronous error state instead of blocking, so a dead peer ends it with an
  * exception rather than a hang.
+ *
+ * <p>{@link #allReduceSumAsync} runs on a second stream, the communication stream (made on first
+ * use), so the all-reduce overlaps the kernels queued on the compute stream after it: an event
+ * recorded on the compute stream (after the work that wrote the tensor) is waited on by the
+ * communication stream before the all-reduce, and the {@link Pending}'s {@code await} makes the
+ * compute stream wait on an event recorded after it. A plain collective called while asynchronous ones
+ * may still run first makes the compute stream wait for them, so on the device the collectives run
+ * one after the other in the order they were called — what NCCL needs of every rank. The host never
+ * waits for any of this.
  */
 public final class NcclCommunicator implements Communicator {
     private final CudaContext context;
@@ -24,6 +35,21 @@ public final class NcclCommunicator implements Communicator {
     private final Tensor token;
     private volatile String abortReason;
     private volatile boolean closed;
+    /** The communication stream of {@link #allReduceSumAsync} (0 until first used) and its ordering events. */
+    private long commStream;
+    /** Recorded on the compute stream before each asynchronous collective; the communication stream waits on it. */
+    private long computeDone;
+    /** Recorded on the communication stream after each asynchronous collective; plain collectives wait on it. */
+    private long commsDone;
+    /** Whether an asynchronous collective was started since the compute stream last waited for commsDone. */
+    private boolean commsBusy;
+    /** Events for Pending handles, reused once awaited. */
+    private final ArrayDeque<Long> freeEvents = new ArrayDeque<>();
+    /**
+     * Guards the communication stream and its events. Not {@code this}: {@link #abort} (the watchdog's
+     * way out of a hung collective) must never wait for a thread that is inside an NCCL call.
+     */
+    private final Object streams = new Object();
 
     private NcclCommunicator(CudaContext context, long comm, int rank, int worldSize) {
         this.context = context;
@@ -68,7 +94,50 @@ public final class NcclCommunicator implements Communicator {
 
     @Override public void allReduceSum(Tensor t) {
         long pointer = pointer("allReduceSum", t);
+        afterAsynchronousOnes();
         Nccl.allReduce(pointer, pointer, t.numel(), dataType(t), Nccl.SUM, comm, context.stream());
+    }
+
+    @Override public Pending allReduceSumAsync(Tensor t) {
+        synchronized (streams) {
+            return startAllReduce(t);
+        }
+    }
+
+    private Pending startAllReduce(Tensor t) {
+        long pointer = pointer("allReduceSumAsync", t);
+        if (commStream == 0) {
+            commStream = CudaDriver.streamCreate(CudaDriver.STREAM_NON_BLOCKING);
+            computeDone = CudaDriver.eventCreate(CudaDriver.EVENT_DISABLE_TIMING);
+            commsDone = CudaDriver.eventCreate(CudaDriver.EVENT_DISABLE_TIMING);
+        }
+        CudaDriver.eventRecord(computeDone, context.stream());          // after the kernels that wrote t (and earlier collectives)
+        CudaDriver.streamWaitEvent(commStream, computeDone);
+        Nccl.allReduce(pointer, pointer, t.numel(), dataType(t), Nccl.SUM, comm, commStream);
+        long done = freeEvents.isEmpty() ? CudaDriver.eventCreate(CudaDriver.EVENT_DISABLE_TIMING) : freeEvents.pop();
+        CudaDriver.eventRecord(done, commStream);
+        CudaDriver.eventRecord(commsDone, commStream);
+        commsBusy = true;
+        boolean[] awaited = {false};
+        return () -> {
+            synchronized (streams) {
+                if (awaited[0]) return;
+                checkOpen("await");
+                context.makeCurrent();
+                CudaDriver.streamWaitEvent(context.stream(), done);    // the compute stream reads t only after the all-reduce
+                awaited[0] = true;
+                freeEvents.push(done);
+            }
+        };
+    }
+
+    /** A collective on the compute stream runs after the asynchronous ones called before it. */
+    private void afterAsynchronousOnes() {
+        synchronized (streams) {
+            if (!commsBusy) return;
+            CudaDriver.streamWaitEvent(context.stream(), commsDone);
+            commsBusy = false;
+        }
     }
 
     @Override public void broadcast(Tensor t, int root) {
@@ -76,6 +145,7 @@ public final class NcclCommunicator implements Communicator {
             throw new CommunicatorException("broadcast: expected a root rank in 0.." + (worldSize - 1) + ", got " + root);
         }
         long pointer = pointer("broadcast", t);
+        afterAsynchronousOnes();
         Nccl.broadcast(pointer, pointer, t.numel(), dataType(t), root, comm, context.stream());
     }
 
@@ -116,6 +186,17 @@ public final class NcclCommunicator implements Communicator {
         context.makeCurrent();
         Nccl.finalizeAndDestroy(comm);
         token.storage().release();
+        synchronized (streams) {
+            if (commStream != 0) {
+                CudaDriver.streamSynchronize(commStream);
+                CudaDriver.streamDestroy(commStream);
+                CudaDriver.eventDestroy(computeDone);
+                CudaDriver.eventDestroy(commsDone);
+                for (long e : freeEvents) CudaDriver.eventDestroy(e);
+                freeEvents.clear();
+                commStream = 0;
+            }
+        }
     }
 
     private long pointer(String op, Tensor t) {

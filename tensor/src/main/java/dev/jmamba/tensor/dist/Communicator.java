@@ -11,7 +11,8 @@ import dev.jmamba.tensor.Tensor;
  * <p>Tensors are changed in place; they must be contiguous, of dtype F32 or F64, and live on the
  * device the communicator was made for. On a GPU the collectives are queued on the device's stream
  * (after the work that produced the tensor, before the work that reads it) and do not wait;
- * {@link #barrier()} waits.
+ * {@link #barrier()} waits. {@link #allReduceSumAsync} runs beside this rank's other work (a second
+ * GPU stream, a communication thread) until its {@link Pending} is awaited.
  *
  * <p>Implementations: NCCL between processes ({@code dev.jmamba.tensor.cuda.NcclCommunicator}, one
  * GPU per process) and {@link LocalGroup} (threads of one process as ranks, for tests).
@@ -25,6 +26,18 @@ public interface Communicator extends AutoCloseable {
 
     /** Replaces {@code t} (any shape, contiguous) on every rank by the element-wise sum over all ranks. */
     void allReduceSum(Tensor t);
+
+    /**
+     * Starts {@link #allReduceSum} of {@code t} and returns without waiting for it, so that it runs
+     * while this rank goes on computing (data-parallel training all-reduces gradient buckets while
+     * backward still runs); {@code t} must not be touched until {@link Pending#await()}. Collectives,
+     * started this way or not, take effect in the order this rank calls them, as if each waited for the
+     * one before. The default runs the collective at once.
+     */
+    default Pending allReduceSumAsync(Tensor t) {
+        allReduceSum(t);
+        return Pending.DONE;
+    }
 
     /** Replaces {@code t} (any shape, contiguous) on every rank by {@code root}'s {@code t}. */
     void broadcast(Tensor t, int root);

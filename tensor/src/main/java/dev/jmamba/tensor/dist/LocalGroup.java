@@ -7,6 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -18,6 +22,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>A rank that does not reach a collective within the timeout breaks it for all (each throws a
  * {@link CommunicatorException} naming the call), as does {@link Communicator#abort}: nothing hangs.
+ *
+ * <p>{@link Communicator#allReduceSumAsync} runs the collective on the rank's communication thread (a
+ * daemon thread made on first use); a collective called the plain way first waits for the ones still
+ * running there, so every rank's collectives take effect in the order it called them.
  */
 public final class LocalGroup {
     private final int worldSize;
@@ -25,6 +33,8 @@ public final class LocalGroup {
     private final CyclicBarrier barrier;
     private final Object[] slots;
     private volatile String abortReason;
+    /** Threads inside (or about to enter) the barrier; {@link Communicator#abort} interrupts them. Also the lock for abortReason's changes. */
+    private final java.util.Set<Thread> waiting = new java.util.HashSet<>();
 
     private LocalGroup(int worldSize, Duration timeout) {
         this.worldSize = worldSize;
@@ -44,7 +54,11 @@ public final class LocalGroup {
 
     private final class Member implements Communicator {
         private final int rank;
-        private boolean closed;
+        private volatile boolean closed;
+        /** The communication thread of {@link #allReduceSumAsync}, made on first use. */
+        private ExecutorService comms;
+        /** The latest collective started there (null: none). */
+        private Future<?> latest;
 
         Member(int rank) {
             this.rank = rank;
@@ -54,8 +68,52 @@ public final class LocalGroup {
 
         @Override public int worldSize() { return worldSize; }
 
+        @Override public Pending allReduceSumAsync(Tensor t) {
+            check("allReduceSumAsync", t);
+            if (comms == null) {
+                comms = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("jmamba-local-rank-" + rank + "-comms").unstarted(r));
+            }
+            Future<?> f = comms.submit(() -> reduce(t));
+            latest = f;
+            return () -> finish(f, "allReduceSumAsync");
+        }
+
+        /** Waits for a collective of the communication thread; its failure is rethrown here, with the same sentence. */
+        private void finish(Future<?> f, String op) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof CommunicatorException c) throw new CommunicatorException(c.getMessage(), c);
+                throw new CommunicatorException(op + " failed on rank " + rank + ": " + cause, cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommunicatorException(op + ": rank " + rank + " was interrupted while waiting for its collective");
+            }
+        }
+
+        /** Before a plain collective: the ones started asynchronously come first (their failures are their Pending's to report). */
+        private void drain() {
+            Future<?> f = latest;
+            if (f == null) return;
+            try {
+                f.get();
+            } catch (ExecutionException ignored) {
+                // reported by that collective's Pending; a failed group fails this call too
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommunicatorException("rank " + rank + " was interrupted while waiting for its collectives");
+            }
+            latest = null;
+        }
+
         @Override public void allReduceSum(Tensor t) {
             check("allReduceSum", t);
+            drain();
+            reduce(t);
+        }
+
+        private void reduce(Tensor t) {
             slots[rank] = t.dtype() == DType.F64 ? t.toDoubleArray() : t.toFloatArray();
             await("allReduceSum");
             checkSizes("allReduceSum");
@@ -81,6 +139,7 @@ public final class LocalGroup {
 
         @Override public void broadcast(Tensor t, int root) {
             check("broadcast", t);
+            drain();
             if (root < 0 || root >= worldSize) {
                 throw new CommunicatorException("broadcast: expected a root rank in 0.." + (worldSize - 1) + ", got " + root);
             }
@@ -94,6 +153,7 @@ public final class LocalGroup {
 
         @Override public void barrier() {
             checkOpen("barrier");
+            drain();
             await("barrier");
         }
 
@@ -103,12 +163,16 @@ public final class LocalGroup {
         }
 
         @Override public void abort(String reason) {
-            abortReason = reason;
+            synchronized (waiting) {
+                abortReason = reason;
+                for (Thread t : waiting) t.interrupt();     // also a thread about to enter the barrier, which reset cannot reach
+            }
             barrier.reset();
         }
 
         @Override public void close() {
             closed = true;
+            if (comms != null) comms.shutdown();      // collectives already started still finish (or fail)
         }
 
         private void check(String op, Tensor t) {
@@ -134,6 +198,11 @@ public final class LocalGroup {
         }
 
         private void await(String op) {
+            Thread self = Thread.currentThread();
+            synchronized (waiting) {
+                checkHealth();
+                waiting.add(self);
+            }
             try {
                 barrier.await(timeoutNanos, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
@@ -143,9 +212,15 @@ public final class LocalGroup {
                 checkHealth();
                 throw new CommunicatorException(op + ": another rank left the collective (it timed out or failed), so rank " + rank + " stops too");
             } catch (InterruptedException e) {
+                if (abortReason != null) checkHealth();       // the interrupt was abort's
                 Thread.currentThread().interrupt();
                 barrier.reset();
                 throw new CommunicatorException(op + ": rank " + rank + " was interrupted while waiting for the other ranks");
+            } finally {
+                synchronized (waiting) {
+                    waiting.remove(self);
+                    if (abortReason != null) Thread.interrupted();   // an abort's interrupt that came after the barrier opened
+                }
             }
         }
     }

@@ -40,6 +40,39 @@ class NcclGpuTest {
         assertTrue(closed.getMessage().contains("already left"), closed.getMessage());
     }
 
+    /**
+     * All-reduces on the communication stream: 40 buckets started while the compute stream keeps
+     * writing the next ones (each behind the event after its writer), awaited in order, then read by
+     * compute-stream kernels; a plain all-reduce and a barrier after them; close destroys the stream.
+     * With one rank the sums are the inputs, so every value is known.
+     */
+    @Test void asynchronousAllReducesOnTheCommunicationStreamKeepOrderWithTheComputeStream() {
+        GpuTests.context();
+        Assumptions.assumeTrue(Nccl.available(), () -> "NCCL missing: " + Nccl.unavailableReason());
+        Device gpu = Device.cuda(0);
+        NcclCommunicator comm = NcclCommunicator.join(gpu, NcclCommunicator.newUniqueId(gpu), 0, 1);
+        try {
+            int n = 40;
+            float[] values = GpuTests.uniform(7, 1 << 16, -3, 3);
+            Tensor source = Tensor.of(values, 1 << 16).to(gpu);
+            Tensor[] buckets = new Tensor[n];
+            dev.jmamba.tensor.dist.Pending[] pending = new dev.jmamba.tensor.dist.Pending[n];
+            for (int k = 0; k < n; k++) {
+                buckets[k] = source.mul(k + 1);                  // written on the compute stream just before the all-reduce
+                pending[k] = comm.allReduceSumAsync(buckets[k]);
+            }
+            Tensor plain = source.add(1);
+            comm.allReduceSum(plain);                            // after the asynchronous ones on the device
+            for (int k = 0; k < n; k++) pending[k].await();
+            for (int k = 0; k < n; k++) assertArrayEquals(source.mul(k + 1).toFloatArray(), buckets[k].toFloatArray(), 0f, "bucket " + k);
+            assertArrayEquals(source.add(1).toFloatArray(), plain.toFloatArray(), 0f);
+            comm.barrier();
+            comm.checkHealth();
+        } finally {
+            comm.close();
+        }
+    }
+
     @Test void abortEndsTheGroupAndLaterCallsSayWhy() {
         GpuTests.context();
         Assumptions.assumeTrue(Nccl.available(), () -> "NCCL missing: " + Nccl.unavailableReason());

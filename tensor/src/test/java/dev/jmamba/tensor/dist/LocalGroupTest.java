@@ -119,6 +119,58 @@ class LocalGroupTest {
         assertThrows(CommunicatorException.class, () -> group.get(1).checkHealth());
     }
 
+    /**
+     * Asynchronous all-reduces run on each rank's communication thread while the caller goes on; they
+     * and the plain collectives after them take effect in call order on every rank (a plain one waits
+     * for the asynchronous ones), so a rank that starts a and b, then reduces c plainly, pairs a with
+     * a, b with b and c with c — even when the ranks' timing differs.
+     */
+    @Test void asynchronousAllReducesRunInCallOrderBesideTheCaller() throws Exception {
+        List<Object> out = onRanks(3, Duration.ofSeconds(20), c -> {
+            Tensor a = Tensor.of(new float[] {1 + c.rank(), 2}, 2), b = Tensor.of(new float[] {10f * c.rank(), 0, 5}, 3);
+            Tensor d = Tensor.of(new double[] {0.5 * c.rank()}, 1);
+            Pending pa = c.allReduceSumAsync(a);
+            if (c.rank() == 2) sleep(200);                   // rank 2 comes late to b
+            Pending pb = c.allReduceSumAsync(b);
+            c.allReduceSum(d);                               // plain: after a and b on every rank
+            pb.await();
+            pa.await();
+            pa.await();                                      // again: nothing
+            return new Object[] {a.toFloatArray(), b.toFloatArray(), d.toDoubleArray(), Thread.currentThread().getName()};
+        });
+        for (Object o : out) {
+            Object[] r = (Object[]) o;
+            assertArrayEquals(new float[] {6, 6}, (float[]) r[0], 0f);
+            assertArrayEquals(new float[] {30, 0, 15}, (float[]) r[1], 0f);
+            assertArrayEquals(new double[] {1.5}, (double[]) r[2], 0);
+        }
+    }
+
+    @Test void anAsynchronousAllReduceThatFailsSaysSoWhenAwaitedAndAbortEndsAWaitingOne() throws Exception {
+        List<Object> out = onRanks(2, Duration.ofSeconds(20), c -> {
+            Pending p = c.allReduceSumAsync(Tensor.zeros(c.rank() == 0 ? 3 : 5));
+            return assertThrows(CommunicatorException.class, p::await).getMessage();
+        });
+        for (Object o : out) assertTrue(((String) o).contains("rank 0 passed 3 elements"), (String) o);
+
+        List<Communicator> group = LocalGroup.create(2, Duration.ofSeconds(30));
+        Pending waiting = group.get(0).allReduceSumAsync(Tensor.ones(4));     // rank 1 never joins
+        long t0 = System.nanoTime();
+        group.get(1).abort("rank 1 died");
+        CommunicatorException e = assertThrows(CommunicatorException.class, waiting::await);
+        assertTrue(e.getMessage().contains("rank 1 died"), e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 10, "no wait for the 30 s timeout");
+        group.get(0).close();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test void nonContiguousOrIntegerTensorsAreRefused() {
         Communicator c = LocalGroup.create(1, Duration.ofSeconds(1)).getFirst();
         CommunicatorException e = assertThrows(CommunicatorException.class, () -> c.allReduceSum(Tensor.zeros(2, 3).transpose(0, 1)));

@@ -34,6 +34,7 @@ public final class DistributedRun implements AutoCloseable {
     private final Consumer<String> onFatal;
     private final Thread watchdog;
     private volatile boolean closed, failed;
+    private DataParallel.Settings gradientSettings = DataParallel.Settings.DEFAULT;
 
     DistributedRun(int rank, int worldSize, Communicator comm, Session session, Consumer<String> onFatal) {
         this.rank = rank;
@@ -116,9 +117,19 @@ public final class DistributedRun implements AutoCloseable {
         return globalBatch / worldSize;
     }
 
+    /** How {@link #dataParallel} combines gradients (bucket size, overlap with backward); {@link DataParallel.Settings#DEFAULT} unless set. */
+    public DistributedRun gradientSettings(DataParallel.Settings settings) {
+        this.gradientSettings = settings;
+        return this;
+    }
+
+    public DataParallel.Settings gradientSettings() {
+        return gradientSettings;
+    }
+
     /** Data parallelism for {@code module}'s parameters, after making them (and the float buffers) equal to rank 0's. */
     public DataParallel dataParallel(Module module) {
-        DataParallel dp = new DataParallel(comm, module.parameters(), GradientBuckets.DEFAULT_CAP_BYTES);
+        DataParallel dp = new DataParallel(comm, module.parameters(), gradientSettings);
         dp.broadcastFromRankZero(module);
         return dp;
     }

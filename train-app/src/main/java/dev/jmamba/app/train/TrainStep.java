@@ -135,7 +135,7 @@ final class TrainStep implements AutoCloseable {
         return Tensor.zeros(DType.F64, device);
     }
 
-    /** Makes every step average its gradients (and loss) over the ranks of {@code dp} after backward. */
+    /** Makes every step average its gradients (and loss) over the ranks of {@code dp}, during backward when it overlaps. */
     void dataParallel(DataParallel dp) {
         this.dataParallel = dp;
         if (wantGraph) {   // the all-reduce runs outside a captured graph for now
@@ -190,6 +190,7 @@ final class TrainStep implements AutoCloseable {
     private void deviceStep(Tensor[] in, double lr) {
         Map<String, Tensor> buffers = saveBuffers();
         Var loss = loss(in);
+        if (dataParallel != null) dataParallel.expectBackward();   // buckets are all-reduced as backward fills them
         loss.backward();
         Tensor lossValue = dataParallel == null ? loss.value() : dataParallel.averageGradients(loss.value());   // the same on every rank
         if (!optimizer.usesDeviceFactors()) optimizer.useDeviceFactorsForGradients();   // first step of this process

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -55,6 +56,21 @@ class BadInputTest {
         assertEquals(2, r.exitCode());
         r.assertOneCleanErrorLine();
         assertTrue(r.err().contains("--bogus-flag"), r.err());
+    }
+
+    @Test void gradientBucketOptionsNeedADataParallelRunAndASize() {
+        for (String[] args : new String[][] {{"--bucket-mb", "4"}, {"--no-overlap"}}) {
+            List<String> line = new ArrayList<>(List.of("train", "--data", "synthetic", "--out", tmp.resolve("b").toString()));
+            line.addAll(List.of(args));
+            AppRun.Result r = AppRun.run(line.toArray(new String[0]));
+            assertEquals(2, r.exitCode(), r.err());
+            r.assertOneCleanErrorLine();
+            assertTrue(r.err().contains(args[0] + " applies to data-parallel runs"), r.err());
+        }
+        AppRun.Result r = AppRun.run("train", "--gpus", "1", "--bucket-mb", "0", "--data", "synthetic", "--out", tmp.resolve("b0").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        r.assertOneCleanErrorLine();
+        assertTrue(r.err().contains("--bucket-mb must be a number of MiB in (0, 1048576], got 0.0"), r.err());
     }
 
     @Test void unknownModelListsTheValidNames() {
