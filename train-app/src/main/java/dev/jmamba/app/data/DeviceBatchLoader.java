@@ -114,6 +114,7 @@ public final class DeviceBatchLoader implements AutoCloseable {
         for (int i = 0; i < slots.length; i++) {
             slots[i] = Scope.unowned(() -> Tensor.empty(DType.F32, decoding.device(), options.batchSize(), 3, s, s));
             fences[i] = decoding.newFence();
+            fences[i].record();                                 // the first writes come after the buffer's allocation
         }
         String prefix = "jmamba-device-data-" + POOL_NUMBER.incrementAndGet() + "-";
         AtomicInteger threadNumber = new AtomicInteger();

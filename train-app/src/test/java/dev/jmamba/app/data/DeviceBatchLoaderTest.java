@@ -77,7 +77,7 @@ class DeviceBatchLoaderTest {
                 assertEquals(device.batchesPerEpoch() - start, seen);
             }
         }
-        assertEquals(released, decoding.records.get(), "one fence record per released batch");
+        assertEquals(slots + released, decoding.records.get(), "one fence record per slot (after its allocation) and per released batch");
         return decoding;
     }
 
