@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # issue 15 (helper "nvtrain") on the GPU, one call, under 4 minutes: the gpu tests of train --decoder nvjpeg, then
 # bench train vs train on a folder of 6400 generated JPEGs for vim-tiny b128 with the host decoder (TurboJPEG, 15
-# workers) and with nvJPEG (eager, --graph, and with mixup/cutmix), printing img/s and host phases of each step record.
+# workers) and with nvJPEG (eager, --graph, and with mixup/cutmix + random erasing), printing img/s and host phases of each step record.
 # Run from the repo root after .ci/device-pack (plus .device/native/libturbojpeg.so.0 for TurboJPEG).
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 OUT=${OUT:-/tmp/nvtrain-out}; mkdir -p $OUT
@@ -32,4 +32,4 @@ app bench train --model vim-tiny --device cuda --batch-size 128 --resolution 224
 train cpu-decoder
 train nvjpeg --decoder nvjpeg
 train nvjpeg-graph --decoder nvjpeg --graph
-train nvjpeg-mix --decoder nvjpeg --mixup 0.8 --cutmix 1.0
+train nvjpeg-recipe --decoder nvjpeg --mixup 0.8 --cutmix 1.0 --random-erasing 0.25

@@ -75,8 +75,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     @Option(names = "--decoder", paramLabel = "D", description = "How the JPEGs of an image folder are decoded: auto (TurboJPEG where installed,"
             + " else ImageIO; the default), turbojpeg, imageio, or nvjpeg: on the GPU with nvJPEG, cropped, flipped and normalised there"
-            + " straight into the training batch (DALI-style; --device cuda; mixup / cutmix run on the GPU too, random erasing is not"
-            + " supported; files nvJPEG cannot decode and the validation split are decoded on the host). Can change on --resume.")
+            + " straight into the training batch (DALI-style; --device cuda; random erasing and mixup / cutmix are drawn as on the host"
+            + " and applied on the GPU; files nvJPEG cannot decode and the validation split are decoded on the host). Can change on --resume.")
     String decoder;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
@@ -234,7 +234,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
 
     /**
      * Whether the run can decode as {@code dec} asks, before anything is written: nvjpeg needs a CUDA
-     * device (usage error, exit 2, on the CPU), an image folder and no random erasing (usage errors),
+     * device (usage error, exit 2, on the CPU) and an image folder (usage error),
      * and nvJPEG itself (runtime error, exit 1, where the library or CUDA is missing); turbojpeg needs
      * libturbojpeg (exit 1).
      */
@@ -247,9 +247,6 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         if (!cfg.data().kind().equals("folder")) {
             throw UserError.usage("--decoder nvjpeg decodes the JPEGs of an image folder (DIR/train/<class>/*.jpg), not " + cfg.data().kind()
                     + " data; leave --decoder out");
-        }
-        if (cfg.recipe().randomErasing() > 0) {
-            throw UserError.usage("--decoder nvjpeg does no random erasing; leave --random-erasing out or leave --decoder out (host decoding)");
         }
         String why = NvjpegLoader.unavailableReason(dev);
         if (why != null) throw UserError.runtime("--decoder nvjpeg: " + why);

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code train --decoder}: the names, and the one-sentence refusals of {@code nvjpeg} — exit 2 on the
- * CPU, for data that are not an image folder and with random erasing; exit 1 where nvJPEG or CUDA is
- * missing — and host decoders that train.
+ * CPU and for data that are not an image folder; exit 1 where nvJPEG or CUDA is missing — and host
+ * decoders that train.
  */
 class TrainDecoderOptionTest {
     @TempDir static Path tmp;
@@ -62,13 +62,10 @@ class TrainDecoderOptionTest {
                 new RunConfig.Recipe(8, 1, 3, 3, 1e-3, 0, 1e-6, 1e-5, 0.05, 0, 0, 0, erasing, 0, 0, 0));
     }
 
-    @Test void nvjpegRefusesOtherDataAndRandomErasingAsUsageErrors() {
+    @Test void nvjpegRefusesDataThatAreNotAnImageFolderAsAUsageError() {
         UserError e = assertThrows(UserError.class, () -> TrainCommand.checkDecoder(TrainDecoder.NVJPEG, config("synthetic", 0), Device.cuda(0)));
         assertEquals(2, e.exitCode());
         assertTrue(e.getMessage().contains("decodes the JPEGs of an image folder"), e.getMessage());
-        e = assertThrows(UserError.class, () -> TrainCommand.checkDecoder(TrainDecoder.NVJPEG, config("folder", 0.25), Device.cuda(0)));
-        assertEquals(2, e.exitCode());
-        assertTrue(e.getMessage().contains("does no random erasing"), e.getMessage());
     }
 
     @Test void nvjpegWithoutCudaIsARuntimeErrorOfOneSentence() {

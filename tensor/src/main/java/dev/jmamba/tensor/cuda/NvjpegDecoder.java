@@ -50,8 +50,10 @@ public final class NvjpegDecoder implements AutoCloseable {
     private final long state, stream, written, queued;
     private final Arena arena = Arena.ofShared();
     private long rgb, rgbBytes, tmp, tmpBytes, taps, tapsBytes;
-    private MemorySegment hostTaps, hostJpeg, hostImage;
-    private long hostTapsAddress, hostImageAddress;
+    private MemorySegment hostTaps, hostJpeg, hostImage, hostBox;
+    private long hostTapsAddress, hostImageAddress, hostBoxAddress;
+    /** Box copies queued since the stream was last synchronised (they read {@code hostBox}). */
+    private boolean boxPending;
     private boolean closed;
 
     private NvjpegDecoder(CudaBackend backend) {
@@ -124,6 +126,7 @@ public final class NvjpegDecoder implements AutoCloseable {
         checkSlot("decodeCrop", out, index, s);
         backend.enter();
         CudaDriver.streamSynchronize(stream);                    // the previous image's kernels are done: buffers reusable
+        boxPending = false;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment data = jpegBytes(jpeg);
             int[] info = Nvjpeg.imageInfo(handle, data, jpeg.length, call);
@@ -179,6 +182,7 @@ public final class NvjpegDecoder implements AutoCloseable {
         if (image.length != 3 * s * s) throw new JmambaException("NvjpegDecoder.write: expected 3 x " + s + " x " + s + " floats, got " + image.length);
         backend.enter();
         CudaDriver.streamSynchronize(stream);                    // the page-locked buffer is free again
+        boxPending = false;
         long bytes = 4L * image.length;
         if (hostImage == null || hostImage.byteSize() < bytes) {
             if (hostImage != null) CudaDriver.memFreeHost(hostImageAddress);
@@ -188,6 +192,41 @@ public final class NvjpegDecoder implements AutoCloseable {
         MemorySegment.copy(image, 0, hostImage, JAVA_FLOAT, 0, image.length);
         after.awaitOn(stream);
         CudaDriver.memcpyHtoDAsync(Launcher.address(out) + bytes * index, hostImage, bytes, stream);
+    }
+
+    /**
+     * Writes {@code values} (3, h, w) over rows [top, top + h) × columns [left, left + w) of every channel of
+     * slot {@code index} of {@code out} (B, 3, S, S) F32 (random erasing's noise, drawn on the host), one
+     * row copy per channel and row on this decoder's stream, after {@code after}'s latest record and after
+     * this decoder's earlier writes. Asynchronous, ordered as {@link #write}.
+     */
+    public void writeBox(float[] values, int top, int left, int h, int w, Tensor out, int index, StreamFence after) {
+        requireOpen();
+        int s = out.rank() == 4 ? out.size(2) : -1;
+        checkSlot("writeBox", out, index, s);
+        if (top < 0 || left < 0 || h < 0 || w < 0 || top + h > s || left + w > s || values.length != 3 * h * w) {
+            throw new JmambaException("NvjpegDecoder.writeBox: a (3, " + h + ", " + w + ") box at (" + top + ", " + left + ") of " + values.length
+                    + " values does not fit a " + s + " x " + s + " image");
+        }
+        if (values.length == 0) return;
+        backend.enter();
+        if (boxPending) CudaDriver.streamSynchronize(stream);   // the previous box's copies have read the page-locked buffer
+        long bytes = 4L * values.length;
+        if (hostBox == null || hostBox.byteSize() < bytes) {
+            if (hostBox != null) CudaDriver.memFreeHost(hostBoxAddress);
+            hostBoxAddress = CudaDriver.memHostAlloc(Math.max(bytes, 4L * 3 * s * s));
+            hostBox = MemorySegment.ofAddress(hostBoxAddress).reinterpret(Math.max(bytes, 4L * 3 * s * s));
+        }
+        MemorySegment.copy(values, 0, hostBox, JAVA_FLOAT, 0, values.length);
+        after.awaitOn(stream);
+        long slot = Launcher.address(out) + 4L * 3 * s * s * index;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                long src = 4L * ((long) c * h + y) * w, dst = slot + 4L * (((long) c * s + top + y) * s + left);
+                CudaDriver.memcpyHtoDAsync(dst, hostBox.asSlice(src, 4L * w), 4L * w, stream);
+            }
+        }
+        boxPending = true;
     }
 
     private void checkSlot(String what, Tensor out, int index, int s) {
@@ -210,6 +249,7 @@ public final class NvjpegDecoder implements AutoCloseable {
         requireOpen();
         backend.enter();
         CudaDriver.streamSynchronize(stream);
+        boxPending = false;
     }
 
     private MemorySegment jpegBytes(byte[] jpeg) {
@@ -266,6 +306,7 @@ public final class NvjpegDecoder implements AutoCloseable {
         for (long p : new long[] {rgb, tmp, taps}) if (p != 0) CudaDriver.memFree(p);
         if (hostTaps != null) CudaDriver.memFreeHost(hostTapsAddress);
         if (hostImage != null) CudaDriver.memFreeHost(hostImageAddress);
+        if (hostBox != null) CudaDriver.memFreeHost(hostBoxAddress);
         Nvjpeg.stateDestroy(state);
         CudaDriver.eventDestroy(written);
         CudaDriver.eventDestroy(queued);

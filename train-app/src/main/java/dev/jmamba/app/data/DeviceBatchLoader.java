@@ -27,8 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Training batches decoded straight into device memory (the DALI-style path of {@code train
  * --decoder nvjpeg}): worker threads read the files, decode them with a {@link SlotDecoding} (nvJPEG:
  * Huffman decoding on the worker, the rest on the GPU) and crop, resample, flip and normalise each
- * into its slot of a (B, 3, S, S) device buffer; mixup / cutmix then mixes the buffer with tensor
- * ops ({@link MixupCutmix#apply(Tensor, int[], java.util.SplittableRandom)}).
+ * into its slot of a (B, 3, S, S) device buffer; random erasing's boxes are drawn on the worker from the
+ * sample's stream and their noise written over the slot; mixup / cutmix then mixes the buffer with
+ * tensor ops ({@link MixupCutmix#apply(Tensor, int[], java.util.SplittableRandom)}).
  *
  * <p><b>The same batches as {@link DataLoader}.</b> Epoch e's order is {@link Seeds#permutation},
  * this process's share of batch b is {@link Shard#indices}, sample i draws its crop and flip from
@@ -73,6 +74,8 @@ public final class DeviceBatchLoader implements AutoCloseable {
 
     private final Dataset data;
     private final FusedCrop crop;
+    /** Random erasing after the crop (drawn on the host, boxes written into the slot), or null. */
+    private final RandomErasing erasing;
     private final MixupCutmix mixing;
     private final Options options;
     private final Shard shard;
@@ -90,11 +93,14 @@ public final class DeviceBatchLoader implements AutoCloseable {
 
     /**
      * @param data   the training split; every sample must be a file ({@link Dataset#file})
-     * @param crop   the per-sample transforms ({@link FusedCrop} without a tail transform); used at full decode size
+     * @param crop   the per-sample transforms ({@link FusedCrop}, with random erasing as the only tail transform, if any);
+     *               used at full decode size
      * @param mixing batch-level mixup / cutmix, or null
      */
     public DeviceBatchLoader(Dataset data, FusedCrop crop, MixupCutmix mixing, Options options, Shard shard, SlotDecoding decoding) {
-        if (crop.tail() != null) throw new IllegalArgumentException("device batches have no per-sample tail transform (random erasing)");
+        if (crop.tail() != null && !(crop.tail() instanceof RandomErasing)) {
+            throw new IllegalArgumentException("device batches take random erasing as the only per-sample tail transform, got " + crop.tail());
+        }
         if (data.size() > 0 && data.file(0) == null) throw new IllegalArgumentException(data.description() + " is not a folder of image files");
         if (mixing != null && mixing.numClasses() != data.numClasses()) {
             throw new IllegalArgumentException("mixup is set up for " + mixing.numClasses() + " classes but " + data.description()
@@ -103,7 +109,8 @@ public final class DeviceBatchLoader implements AutoCloseable {
         String why = decoding.unavailableReason();
         if (why != null) throw new IllegalStateException(why);
         this.data = data;
-        this.crop = new FusedCrop(crop.geometry(), crop.flipProbability(), crop.normalization(), null, false);
+        this.crop = new FusedCrop(crop.geometry(), crop.flipProbability(), crop.normalization(), crop.tail(), false);
+        this.erasing = (RandomErasing) crop.tail();
         this.mixing = mixing;
         this.options = options;
         this.shard = shard;
@@ -218,8 +225,13 @@ public final class DeviceBatchLoader implements AutoCloseable {
         try {
             byte[] bytes = Files.readAllBytes(file);
             int[] size = writer.size(bytes, file.toString());
-            FusedCrop.Plan plan = crop.plan(size[1], size[0], Seeds.forSample(options.seed(), p.epoch, index));
+            java.util.SplittableRandom rng = Seeds.forSample(options.seed(), p.epoch, index);
+            FusedCrop.Plan plan = crop.plan(size[1], size[0], rng);
             writer.decodeCrop(bytes, file.toString(), crop, plan, out, k, free);
+            if (erasing != null) {                            // the stream goes on where the crop's draws left it, as on the host
+                RandomErasing.Box box = erasing.draw(3, crop.size(), crop.size(), rng);
+                if (box != null) writer.writeBox(box, out, k, free);
+            }
             times.decode(System.nanoTime() - t0);
             times.sample();
             return data.label(index);

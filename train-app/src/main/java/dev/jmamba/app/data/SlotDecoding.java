@@ -46,6 +46,9 @@ public interface SlotDecoding {
         /** Writes host pixels (3, S, S) into slot {@code k} of {@code out} after {@code free} (files decoded on the host instead). */
         void write(float[] image, Tensor out, int k, Fence free);
 
+        /** Writes random erasing's box (its noise, drawn on the host) into slot {@code k} of {@code out}, after this writer's earlier writes. */
+        void writeBox(RandomErasing.Box box, Tensor out, int k, Fence free);
+
         /** Waits until everything this writer queued is in place. */
         void finish();
 

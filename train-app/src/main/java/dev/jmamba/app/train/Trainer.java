@@ -351,9 +351,6 @@ public final class Trainer {
             throw UserError.usage("--decoder nvjpeg decodes the JPEGs of an image folder (DIR/train/<class>/*.jpg); " + data.train().description()
                     + " is not one (leave --decoder out)");
         }
-        if (pipeline.fused().tail() != null) {
-            throw UserError.usage("--decoder nvjpeg does no random erasing; leave --random-erasing out or decode on the host (leave --decoder out)");
-        }
         return new DeviceBatchLoader(data.train(), pipeline.fused(), mixing, DeviceBatchLoader.Options.training(rankBatch, workers, recipe.seed()),
                 shard, new NvjpegSlots(opt.device()));
     }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link DeviceBatchLoader} gives the host {@link DataLoader}'s batches: the same indices, labels,
- * crops and flips (per-sample streams), mixup / cutmix (per-batch streams), shards and mid-epoch
- * starts. With the host slot decoder ({@link HostSlotDecoding}: ImageIO pixels, FusedCrop's
+ * crops, flips and random-erasing boxes and noise (per-sample streams), mixup / cutmix (per-batch
+ * streams), shards and mid-epoch starts. With the host slot decoder ({@link HostSlotDecoding}: ImageIO pixels, FusedCrop's
  * resampling — what nvJPEG + image.cu compute on a GPU from their pixels) against the host loader
  * reading the same files with ImageIO and DCT scaling off, every batch must be equal bit for bit;
  * files the slot decoder refuses or that are damaged take the host path with the same result.
@@ -39,14 +39,23 @@ class DeviceBatchLoaderTest {
     }
 
     private static SamplePipeline pipeline(ImageFolder f) {
-        return SamplePipeline.imagenetTrain(f, S, Resampler.Filter.BICUBIC, 0).withDctScaling(false);
+        return pipeline(f, 0);
+    }
+
+    private static SamplePipeline pipeline(ImageFolder f, double erasing) {
+        return SamplePipeline.imagenetTrain(f, S, Resampler.Filter.BICUBIC, erasing).withDctScaling(false);
     }
 
     /** Compares epochs {@code epochs} from {@code start} batch on with the host loader's batches. */
     private static HostSlotDecoding compare(MixupCutmix mixing, int batch, int workers, int slots, Shard shard, int start, int... epochs)
             throws IOException {
+        return compare(0, mixing, batch, workers, slots, shard, start, epochs);
+    }
+
+    private static HostSlotDecoding compare(double erasing, MixupCutmix mixing, int batch, int workers, int slots, Shard shard, int start,
+                                            int... epochs) throws IOException {
         ImageFolder f = folder();
-        SamplePipeline p = pipeline(f);
+        SamplePipeline p = pipeline(f, erasing);
         HostSlotDecoding decoding = new HostSlotDecoding();
         int released = 0;
         try (DataLoader host = new DataLoader(f, p, mixing, DataLoader.Options.training(batch, 2, 11), shard);
@@ -93,6 +102,12 @@ class DeviceBatchLoaderTest {
     }
 
     @Test
+    void randomErasingDrawsTheHostLoadersBoxesAndNoise() throws IOException {
+        HostSlotDecoding d = compare(0.5, MixupCutmix.recipe(CLASSES), 4, 3, 2, Shard.NONE, 0, 0, 1);
+        assertTrue(d.boxes.get() > 0, "some boxes were erased");
+    }
+
+    @Test
     void aShardStartedInTheMiddleOfAnEpochIsTheHostLoaders() throws IOException {
         compare(MixupCutmix.recipe(CLASSES), 3, 4, 2, new Shard(1, 2), 2, 3);
         compare(null, 3, 1, 2, new Shard(0, 2), 1, 0);
@@ -112,12 +127,13 @@ class DeviceBatchLoaderTest {
     }
 
     @Test
-    void refusesATailTransformAndDataThatAreNotFiles() throws IOException {
+    void refusesOtherTailTransformsAndDataThatAreNotFiles() throws IOException {
         ImageFolder f = folder();
-        FusedCrop withErasing = SamplePipeline.imagenetTrain(f, S, Resampler.Filter.BICUBIC, 0.25).fused();
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceBatchLoader(f, withErasing, null,
+        FusedCrop plain = pipeline(f).fused();
+        FusedCrop withFlipTail = new FusedCrop(plain.geometry(), 0.5, plain.normalization(), dev.jmamba.vision.image.ImageTransform.horizontalFlip(1), false);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceBatchLoader(f, withFlipTail, null,
                 DeviceBatchLoader.Options.training(4, 1, 0), Shard.NONE, new HostSlotDecoding()));
-        assertTrue(e.getMessage().contains("random erasing"), e.getMessage());
+        assertTrue(e.getMessage().contains("random erasing as the only per-sample tail transform"), e.getMessage());
         Dataset synthetic = SyntheticDataset.train(20, 3, 8, 8, 1);
         e = assertThrows(IllegalArgumentException.class, () -> new DeviceBatchLoader(synthetic, pipeline(f).fused(), null,
                 DeviceBatchLoader.Options.training(4, 1, 0), Shard.NONE, new HostSlotDecoding()));

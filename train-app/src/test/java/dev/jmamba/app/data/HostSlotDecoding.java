@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * GPU: it decodes with ImageIO ({@link ImageDecoding.Decoder#IMAGEIO}) and crops with
  * {@link FusedCrop#resample} — what nvJPEG and image.cu do on a GPU — into CPU tensors, refuses
  * files whose name contains {@code refuse} (as nvJPEG refuses CMYK) and counts fence records,
- * writes and finishes.
+ * host writes, erasing boxes and finishes.
  */
 final class HostSlotDecoding implements SlotDecoding {
-    final AtomicInteger records = new AtomicInteger(), hostWrites = new AtomicInteger(), finishes = new AtomicInteger();
+    final AtomicInteger records = new AtomicInteger(), hostWrites = new AtomicInteger(), finishes = new AtomicInteger(),
+            boxes = new AtomicInteger();
 
     @Override public Device device() {
         return Device.CPU;
@@ -54,6 +55,14 @@ final class HostSlotDecoding implements SlotDecoding {
             @Override public void write(float[] image, Tensor out, int k, Fence free) {
                 hostWrites.incrementAndGet();
                 copy(image, out, k);
+            }
+
+            @Override public void writeBox(RandomErasing.Box box, Tensor out, int k, Fence free) {
+                boxes.incrementAndGet();
+                try (Scope scope = Scope.open()) {
+                    out.narrow(0, k, 1).narrow(2, box.top(), box.height()).narrow(3, box.left(), box.width())
+                            .copyFrom(Tensor.wrap(box.noise(), 1, 3, box.height(), box.width()));
+                }
             }
 
             @Override public void finish() { finishes.incrementAndGet(); }

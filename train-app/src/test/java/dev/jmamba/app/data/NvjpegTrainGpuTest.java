@@ -19,15 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code train --decoder nvjpeg} on a CUDA machine with libnvjpeg:
  * <ol>
- *   <li>{@link DeviceBatchLoader} with nvJPEG, started in the middle of an epoch with mixup / cutmix,
- *   gives the host loader's indices, labels and soft targets exactly, and pixels equal to the host
+ *   <li>{@link DeviceBatchLoader} with nvJPEG, started in the middle of an epoch with random erasing
+ *   (p 0.5) and mixup / cutmix, gives the host loader's indices, labels and soft targets exactly, and
+ *   pixels equal to the host
  *   path's computed from TurboJPEG's decode with {@code TJFLAG_FASTUPSAMPLE} (nvJPEG replicates chroma
  *   as that flag does; NvjpegGpuTest measured mean 0.000 levels on baseline JPEGs) and
- *   {@link FusedCrop#resample}, mixed with the array {@link MixupCutmix}. Tolerance: conforming IDCTs
+ *   {@link FusedCrop#resample}, erased by {@link RandomErasing} (its noise is exact) and mixed with the array
+ *   {@link MixupCutmix}. Tolerance: conforming IDCTs
  *   may differ by 1 level per pixel; through the bicubic taps (Σ|w| ≤ 1.3) and the normalisation
  *   (1 level ≈ 0.0174 at std 0.225) that is ≤ 0.023 per value, and mixing (λ + (1 − λ) = 1) keeps
  *   the bound: asserted max |diff| ≤ 0.07 (4 levels) and mean ≤ 0.003.</li>
- *   <li>{@code train --decoder nvjpeg} runs eagerly and with {@code --graph}, with mixup / cutmix,
+ *   <li>{@code train --decoder nvjpeg} runs eagerly and with {@code --graph}, with random erasing and mixup / cutmix,
  *   stops in the middle of an epoch and resumes there, with finite losses in every record.</li>
  * </ol>
  */
@@ -54,15 +56,20 @@ class NvjpegTrainGpuTest {
         TurboJpeg.Header header = tj.open(folder.file(index));
         TurboJpeg.Decoded d = tj.decode(header, 8, TurboJpeg.TJFLAG_FASTUPSAMPLE);
         byte[] rgb = Arrays.copyOf(d.rgb(), 3 * d.width() * d.height());
-        FusedCrop.Plan plan = crop.plan(d.height(), d.width(), Seeds.forSample(SEED, epoch, index));
+        java.util.SplittableRandom rng = Seeds.forSample(SEED, epoch, index);
+        FusedCrop.Plan plan = crop.plan(d.height(), d.width(), rng);
+        int s = crop.size(), n = 3 * s * s;
+        float[] image = new float[n];
         FusedCrop.resample(new ImageDecoding.RgbBytes(d.width(), d.height(), rgb), plan.top(), plan.left(), plan.boxH(), plan.boxW(),
-                plan.outH(), plan.outW(), plan.winTop(), plan.winLeft(), crop.size(), crop.filter(), plan.flip(), crop.normalization(), dst, offset);
+                plan.outH(), plan.outW(), plan.winTop(), plan.winLeft(), s, crop.filter(), plan.flip(), crop.normalization(), image, 0);
+        if (crop.tail() != null) image = crop.tail().apply(new dev.jmamba.vision.image.FloatImage(3, s, s, image), rng).data();
+        System.arraycopy(image, 0, dst, offset, n);
     }
 
     @Test
-    void batchesEqualTheHostPathWithFastUpsamplingWithinTheIdctsRounding() throws Exception {
+    void batchesWithErasingAndMixingEqualTheHostPathWithFastUpsamplingWithinTheIdctsRounding() throws Exception {
         ImageFolder folder = ImageFolder.train(dir);
-        SamplePipeline p = SamplePipeline.imagenetTrain(folder, S, Resampler.Filter.BICUBIC, 0).withDctScaling(false);
+        SamplePipeline p = SamplePipeline.imagenetTrain(folder, S, Resampler.Filter.BICUBIC, 0.5).withDctScaling(false);
         MixupCutmix mixing = MixupCutmix.recipe(folder.numClasses());
         int n = 3 * S * S;
         try (DataLoader host = new DataLoader(folder, p, mixing, DataLoader.Options.training(B, 2, SEED));
@@ -105,7 +112,7 @@ class NvjpegTrainGpuTest {
     @Test
     void trainRunsEagerlyWithGraphsAndResumesInTheMiddleOfAnEpoch() throws Exception {
         String[] common = {"--data", dir.toString(), "--decoder", "nvjpeg", "--device", "cuda", "--model", "tiny-cnn", "--resolution", "64",
-                "--batch-size", "16", "--max-steps", "8", "--log-every", "2", "--workers", "4", "--mixup", "0.8", "--cutmix", "1.0"};
+                "--batch-size", "16", "--max-steps", "8", "--log-every", "2", "--workers", "4", "--mixup", "0.8", "--cutmix", "1.0", "--random-erasing", "0.25"};
         for (String mode : new String[] {"eager", "graph"}) {
             Path out = dir.resolve("run-" + mode);
             String[] args = concat(new String[] {"train", "--out", out.toString()}, common);

@@ -1,6 +1,7 @@
 package dev.jmamba.app.data.cuda;
 
 import dev.jmamba.app.data.FusedCrop;
+import dev.jmamba.app.data.RandomErasing;
 import dev.jmamba.app.data.SlotDecoding;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
@@ -64,6 +65,10 @@ public final class NvjpegSlots implements SlotDecoding {
 
         @Override public void write(float[] image, Tensor out, int k, Fence free) {
             decoder.write(image, out, k, streamFence(free));
+        }
+
+        @Override public void writeBox(RandomErasing.Box box, Tensor out, int k, Fence free) {
+            decoder.writeBox(box.noise(), box.top(), box.left(), box.height(), box.width(), out, k, streamFence(free));
         }
 
         @Override public void finish() {
