@@ -342,6 +342,23 @@ public final class DeviceBatchLoader implements AutoCloseable {
             return batch;
         }
 
+        /**
+         * Waits until the batches in preparation are written (without handing them out): afterwards no
+         * worker calls the device until the next {@link #next()} — e.g. while the training thread
+         * captures a CUDA graph, which other threads' device calls could disturb.
+         */
+        public void quiesce() {
+            try {
+                for (Pending p : inFlight) {
+                    while (!p.done.await(100, TimeUnit.MILLISECONDS)) {
+                        if (executor.isShutdown()) return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         /** Starts batches while slots are free (all batches before the in-flight ones were released). */
         private void topUp() {
             if (closed || executor.isShutdown()) throw new DataException("the device batch loader is closed (epoch " + epoch + ", batch " + nextToReturn + ")");

@@ -145,6 +145,9 @@ final class TrainStep implements AutoCloseable {
         return n;
     }
 
+    /** True when the next {@link #run} captures the step in a CUDA graph (--graph, after the first eager step). */
+    boolean capturesNext() { return wantGraph && graphed == null && optimizer.usesDeviceFactors(); }
+
     /** True once the step runs as replays of a captured CUDA graph. */
     boolean graphed() { return graphed != null; }
 
@@ -204,7 +207,7 @@ final class TrainStep implements AutoCloseable {
         model.module().train(true);
         RandomLayer.seekAll(model.module(), step);   // dropout / drop-path masks a function of (seed, step): resume-exact
         try (Scope scope = Scope.open()) {
-            if (wantGraph && graphed == null && optimizer.usesDeviceFactors()) capture(step);
+            if (capturesNext()) capture(step);
             if (graphed != null) {
                 optimizer.setLr(lr);
                 seeds.write(step);                     // this step's dropout / drop-path seeds

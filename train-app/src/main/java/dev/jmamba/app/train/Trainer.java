@@ -412,6 +412,8 @@ public final class Trainer {
         }
 
         @Override public void step(TrainStep trainStep, double lr, long step) {
+            // no nvJPEG worker touches the device while the step is captured (other threads' calls could break the capture)
+            if (trainStep.capturesNext()) it.quiesce();
             try {
                 trainStep.run(batch, lr, step);
             } finally {

@@ -114,6 +114,19 @@ class DeviceBatchLoaderTest {
     }
 
     @Test
+    void quiesceWaitsForTheBatchesInPreparation() throws IOException {
+        ImageFolder f = folder();
+        HostSlotDecoding decoding = new HostSlotDecoding();
+        try (DeviceBatchLoader device = new DeviceBatchLoader(f, pipeline(f).fused(), null, new DeviceBatchLoader.Options(4, 2, 3, 1),
+                Shard.NONE, decoding);
+             DeviceBatchLoader.EpochIterator it = device.epoch(0, 0)) {
+            it.next();
+            it.quiesce();
+            assertEquals(3 * 2, decoding.finishes.get(), "three batches started, two slices each, all finished");
+        }
+    }
+
+    @Test
     void aBatchIsHandedOutOnlyWhileASlotIsFree() throws IOException {
         ImageFolder f = folder();
         try (DeviceBatchLoader device = new DeviceBatchLoader(f, pipeline(f).fused(), null, new DeviceBatchLoader.Options(4, 2, 2, 1),
