@@ -111,7 +111,7 @@ class NvjpegTrainGpuTest {
 
     @Test
     void trainRunsEagerlyWithGraphsAndResumesInTheMiddleOfAnEpoch() throws Exception {
-        String[] common = {"--data", dir.toString(), "--decoder", "nvjpeg", "--device", "cuda", "--model", "tiny-cnn", "--resolution", "64",
+        String[] common = {"--data", dir.toString(), "--decoder", "nvjpeg", "--device", "cuda", "--model", "vim-nano", "--resolution", "64",
                 "--batch-size", "16", "--max-steps", "8", "--log-every", "2", "--workers", "4", "--mixup", "0.8", "--cutmix", "1.0", "--random-erasing", "0.25"};
         for (String mode : new String[] {"eager", "graph"}) {
             Path out = dir.resolve("run-" + mode);
