@@ -87,8 +87,10 @@ public final class DeviceBatchLoader implements AutoCloseable {
     private final SlotDecoding.Fence[] fences;
     private final StageTimes times = new StageTimes();
     private final AtomicInteger hostDecoded = new AtomicInteger();
-    /** Batches started and batches released over the loader's life: slot of the k-th started = k mod slots. */
-    private long started, released;
+    /** Batches started over the loader's life: the k-th goes into slot k mod slots. */
+    private long started;
+    /** Slots holding a batch that was started and not yet released (or abandoned). */
+    private final boolean[] busy;
     private boolean closed;
 
     /**
@@ -118,6 +120,7 @@ public final class DeviceBatchLoader implements AutoCloseable {
         int s = this.crop.size();
         this.slots = new Tensor[options.slots()];
         this.fences = new SlotDecoding.Fence[options.slots()];
+        this.busy = new boolean[options.slots()];
         for (int i = 0; i < slots.length; i++) {
             slots[i] = Scope.unowned(() -> Tensor.empty(DType.F32, decoding.device(), options.batchSize(), 3, s, s));
             fences[i] = decoding.newFence();
@@ -188,6 +191,7 @@ public final class DeviceBatchLoader implements AutoCloseable {
 
     private Pending start(int epoch, int batchIndex, int[] indices) {
         int slot = (int) (started++ % slots.length);
+        busy[slot] = true;
         int size = indices.length;
         int slices = Math.min(options.workers(), size);
         Pending p = new Pending(epoch, batchIndex, slot, indices, slices);
@@ -261,9 +265,9 @@ public final class DeviceBatchLoader implements AutoCloseable {
 
     /** Called by {@link DeviceBatch#release()}: the slot's readers are queued; record its fence. */
     private void release(int slot) {
-        if (closed) return;
+        if (closed || !busy[slot]) return;
         fences[slot].record();
-        released++;
+        busy[slot] = false;
     }
 
     /** Stops the workers, waits for the device, frees the writers, fences and buffers. */
@@ -359,10 +363,10 @@ public final class DeviceBatchLoader implements AutoCloseable {
             }
         }
 
-        /** Starts batches while slots are free (all batches before the in-flight ones were released). */
+        /** Starts batches while the next slot of the ring is free (its previous batch was released or abandoned). */
         private void topUp() {
             if (closed || executor.isShutdown()) throw new DataException("the device batch loader is closed (epoch " + epoch + ", batch " + nextToReturn + ")");
-            while (started - released < slots.length && nextToStart < total) {
+            while (!busy[(int) (started % slots.length)] && nextToStart < total) {
                 inFlight.add(start(epoch, nextToStart, batchIndices(order, nextToStart)));
                 nextToStart++;
             }
@@ -382,7 +386,7 @@ public final class DeviceBatchLoader implements AutoCloseable {
             }
             Throwable cause = p.failure.get();
             if (cause != null) {
-                released++;                                          // the failed batch's slot is not handed out
+                busy[p.slot] = false;                                // the failed batch's slot is not handed out
                 abandon();
                 throw new DataException("loading batch " + p.batchIndex + " of epoch " + epoch + " failed: " + cause, cause);
             }
@@ -400,7 +404,7 @@ public final class DeviceBatchLoader implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     break;
                 }
-                released++;
+                busy[p.slot] = false;
             }
             inFlight.clear();
             nextToReturn = total;

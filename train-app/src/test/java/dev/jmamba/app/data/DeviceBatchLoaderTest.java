@@ -140,6 +140,26 @@ class DeviceBatchLoaderTest {
     }
 
     @Test
+    void aSlotReleasedOutOfOrderWaitsForItsTurnAndBatchesStayTheHostLoaders() throws IOException {
+        ImageFolder f = folder();
+        SamplePipeline p = pipeline(f);
+        try (DataLoader host = new DataLoader(f, p, null, DataLoader.Options.training(4, 1, 1));
+             DeviceBatchLoader device = new DeviceBatchLoader(f, p.fused(), null, new DeviceBatchLoader.Options(4, 2, 2, 1), Shard.NONE,
+                     new HostSlotDecoding());
+             DeviceBatchLoader.EpochIterator it = device.epoch(0, 0)) {
+            DeviceBatch a = it.next(), b = it.next();
+            b.release();                                   // the ring's next slot is a's: nothing may start in it yet
+            assertThrows(IllegalStateException.class, it::next);
+            a.release();
+            for (int k = 2; it.hasNext(); k++) {
+                DeviceBatch d = it.next();
+                assertArrayEquals(host.loadBatch(0, k).images(), d.images().toFloatArray(), "batch " + k);
+                d.release();
+            }
+        }
+    }
+
+    @Test
     void refusesOtherTailTransformsAndDataThatAreNotFiles() throws IOException {
         ImageFolder f = folder();
         FusedCrop plain = pipeline(f).fused();
