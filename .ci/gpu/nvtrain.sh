@@ -20,10 +20,12 @@ train() {  # name, extra options: vim-tiny b128 224, 60 steps (50 per epoch: one
 }
 nvidia-smi --query-gpu=name,clocks.sm,temperature.gpu --format=csv,noheader
 echo "== gpu tests"
+if [ -z "${SKIP_JUNIT:-}" ]; then   # SKIP_JUNIT=1: the gpu tests ran already (.ci/gpu/tests.sh)
 .device/run -cp '.device/lib/*' org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \
   --select-class dev.jmamba.app.data.NvjpegTrainGpuTest --select-class dev.jmamba.app.data.NvjpegGpuTest \
   > $OUT/nvtrain-gputests.log 2>&1
 echo "rc=$?"; grep -E "✘|tests (found|successful|failed)|device batch|NvjpegLoader vs" $OUT/nvtrain-gputests.log | head -30
+fi
 echo "== data: 6400 generated 500x375 JPEGs in $DATA (and the loader on them)"
 app bench loader --generate $DATA --images 6400 --batch-size 128 --workers 15 --pipeline fused,nvjpeg --json 2>&1 | grep -E '^\{|rror' | cut -c1-300
 echo "== bench train (vim-tiny b128, 4 classes), eager and --graph"
