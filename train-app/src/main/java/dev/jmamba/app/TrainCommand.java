@@ -4,6 +4,8 @@ import dev.jmamba.io.IoMessages;
 import dev.jmamba.app.data.DataException;
 import dev.jmamba.app.data.Dataset;
 import dev.jmamba.app.data.SamplePipeline;
+import dev.jmamba.app.data.TurboJpeg;
+import dev.jmamba.app.data.cuda.NvjpegLoader;
 import dev.jmamba.app.dist.DataParallel;
 import dev.jmamba.app.dist.DistributedRun;
 import dev.jmamba.app.dist.GradientBuckets;
@@ -13,6 +15,7 @@ import dev.jmamba.app.train.RunData;
 import dev.jmamba.app.train.RunFolder;
 import dev.jmamba.app.train.RunLock;
 import dev.jmamba.app.train.StopSignal;
+import dev.jmamba.app.train.TrainDecoder;
 import dev.jmamba.app.train.Trainer;
 import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.io.CheckpointException;
@@ -71,6 +74,12 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
             + " (one launch per step instead of thousands; dropout and drop-path masks still change every step). CUDA only:"
             + " elsewhere, or where the step cannot be captured, the run says so in one line and steps eagerly.")
     boolean graph;
+
+    @Option(names = "--decoder", paramLabel = "D", description = "How the JPEGs of an image folder are decoded: auto (TurboJPEG where installed,"
+            + " else ImageIO; the default), turbojpeg, imageio, or nvjpeg: on the GPU with nvJPEG, cropped, flipped and normalised there"
+            + " straight into the training batch (DALI-style; --device cuda; random erasing and mixup / cutmix are drawn as on the host"
+            + " and applied on the GPU; files nvJPEG cannot decode and the validation split are decoded on the host). Can change on --resume.")
+    String decoder;
 
     @Option(names = "--epochs", paramLabel = "N", description = "Epochs (default " + DEFAULT_EPOCHS + ").")
     Integer epochs;
@@ -152,6 +161,8 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         if (overwrite && resume != null) throw UserError.usage("--overwrite starts a fresh run and cannot be used with --resume");
         int w = workers == null ? Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4) : workers;
         if (w < 1) throw UserError.usage("--workers must be >= 1, got " + w);
+        TrainDecoder dec = parseDecoder(decoder);
+        if (dec.onDevice()) requireGpuDevice(device == null ? dev.jmamba.tensor.Backends.defaultDevice() : DeviceOption.syntax(device));
         try {
             RunConfig cfg;
             Device dev;
@@ -165,6 +176,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 cfg = loaded.config();
                 dev = launch == null ? DeviceOption.parse(device) : MultiGpu.device(launch, device);
                 PrecisionOption.apply(precision, dev);
+                checkDecoder(dec, cfg, dev);
                 runDir = loaded.dir().toAbsolutePath().getParent();
                 TrainerState st = loaded.state();
                 ckEvery = checkpointEvery != null ? checkpointEvery : st.checkpointEvery() != null ? st.checkpointEvery() : DEFAULT_CHECKPOINT_EVERY;
@@ -178,6 +190,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 cfg = newRun(o);
                 dev = launch == null ? DeviceOption.parse(device) : MultiGpu.device(launch, device);
                 PrecisionOption.apply(precision, dev);
+                checkDecoder(dec, cfg, dev);
                 ckEvery = checkpointEvery != null ? checkpointEvery : DEFAULT_CHECKPOINT_EVERY;
                 lgEvery = logEvery != null ? logEvery : DEFAULT_LOG_EVERY;
             }
@@ -199,7 +212,7 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
                 Trainer.Outcome outcome;
                 try (AutoCloseable signals = stop.install("train", System.err)) {
                     outcome = Trainer.run(cfg, loaded,
-                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop, graph), o, dist);
+                            new Trainer.Options(runDir, dev, w, ckEvery, stopAtStep, lgEvery, System.console() != null, 5, checkpointActivations, stop, graph, dec), o, dist);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     if (!ErrorReport.isOutOfMemory(e)) throw e;
                     throw UserError.runtime(ErrorReport.of(e, "train").message() + "; " + checkpointNote(runDir));
@@ -227,6 +240,43 @@ public final class TrainCommand implements java.util.concurrent.Callable<Integer
         if (bucketMb == null) return new DataParallel.Settings(GradientBuckets.DEFAULT_CAP_BYTES, !noOverlap);
         if (!(bucketMb > 0) || bucketMb > 1 << 20) throw UserError.usage("--bucket-mb must be a number of MiB in (0, 1048576], got " + bucketMb);
         return new DataParallel.Settings(Math.max(1, Math.round(bucketMb * (1 << 20))), !noOverlap);
+    }
+
+    /** The --decoder choice (default auto); a usage error naming the choices for anything else. */
+    static TrainDecoder parseDecoder(String text) {
+        if (text == null) return TrainDecoder.AUTO;
+        try {
+            return TrainDecoder.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage(e.getMessage());
+        }
+    }
+
+    /**
+     * Whether the run can decode as {@code dec} asks, before anything is written: nvjpeg needs a CUDA
+     * device (usage error, exit 2, on the CPU) and an image folder (usage error),
+     * and nvJPEG itself (runtime error, exit 1, where the library or CUDA is missing); turbojpeg needs
+     * libturbojpeg (exit 1).
+     */
+    static void checkDecoder(TrainDecoder dec, RunConfig cfg, Device dev) {
+        if (dec == TrainDecoder.TURBOJPEG && !TurboJpeg.available()) {
+            throw UserError.runtime("--decoder turbojpeg: " + TurboJpeg.unavailableReason());
+        }
+        if (!dec.onDevice()) return;
+        requireGpuDevice(dev);
+        if (!cfg.data().kind().equals("folder")) {
+            throw UserError.usage("--decoder nvjpeg decodes the JPEGs of an image folder (DIR/train/<class>/*.jpg), not " + cfg.data().kind()
+                    + " data; leave --decoder out");
+        }
+        String why = NvjpegLoader.unavailableReason(dev);
+        if (why != null) throw UserError.runtime("--decoder nvjpeg: " + why);
+    }
+
+    /** --decoder nvjpeg on the CPU: a usage error (before the data are opened). */
+    private static void requireGpuDevice(Device dev) {
+        if (!(dev instanceof Device.Cuda)) {
+            throw UserError.usage("--decoder nvjpeg decodes JPEGs on a CUDA GPU but this run is on " + dev + "; use --device cuda or leave --decoder out");
+        }
     }
 
     /** Where the run can continue from after a failure: the checkpoint on disk, or that there is none. */

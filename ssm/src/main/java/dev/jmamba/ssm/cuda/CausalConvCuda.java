@@ -23,10 +23,11 @@ final class CausalConvCuda {
     private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);     // x, w, bias, y, B, D, K, silu, rows
     private final KernelArgs preArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4, 24);     // x, w, bias, gy, gs, B, D, K, rows
     private final KernelArgs dxArgs = new KernelArgs(8, 8, 8, 4, 4, 4, 24);            // gs, w, dx, B, D, K, rows
-    private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4, 24);      // gs, x, dw, dbias, B, D, K, chunk, rows
+    private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4, 4, 24);   // gs, x, dw, dbias, part, B, D, K, chunk, rows
+    private final KernelArgs sumArgs = new KernelArgs(8, 4, 4, 4, 8, 8);                // part, P, D, K, dw, dbias
 
-    // x, w, bias, gy, dx, dw, dbias, B, D, K, silu, rowsPerBlock, rows
-    private final KernelArgs rowBwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4, 24);
+    // x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, rows
+    private final KernelArgs rowBwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4, 4, 24);
     /** Blocks the backward row kernel aims at (rows per block = B·D / this, at least 1): ~8 waves of 4 blocks per SM on an H100. */
     private static final int ROW_BLOCKS_TARGET = 4096;
     /** Largest K of the row kernels (CONV_ROW_MAX_K of causal_conv1d.cu); longer filters take the general kernels. */
@@ -60,7 +61,7 @@ final class CausalConvCuda {
     static List<String> kernelNames() {
         return List.of("causal_conv_fwd_f32", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
-                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64");
+                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
     }
 
     /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
@@ -73,8 +74,12 @@ final class CausalConvCuda {
 
     /**
      * Backward. {@code gs} is a (B, D, L) scratch buffer for the gradient of the pre-activation (only
-     * written with SiLU; without it gy is used directly). Writes dx; zeroes then accumulates dw and dbias
-     * (dbias may be 0 when there is no bias). x, gy, gs, dx share the layout {@code rows}.
+     * written with SiLU; without it gy is used directly). Writes dx, dw and dbias (dbias may be 0 when there
+     * is no bias). x, gy, gs, dx share the layout {@code rows}.
+     *
+     * <p>Deterministic: the blocks of one channel write partial sums of dw and dbias to a scratch buffer
+     * (P, D, K + 1), which {@code causal_conv_wgrad_sum} adds in a fixed order in float64 (no float atomics), so
+     * the same inputs give the same bits on every run.
      */
     synchronized void backward(DType dtype, long x, long w, long bias, long gy, long gs, long dx, long dw, long dbias,
                                int b, int d, int k, boolean silu, Rows rows) {
@@ -82,17 +87,20 @@ final class CausalConvCuda {
         int l = rows.length();
         long n = (long) b * d * l, stream = context.stream();
         if (k <= ROW_MAX_K) {
-            CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
-            if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
-            if (n == 0) return;
+            if (n == 0) {
+                zeroWeightGrads(dtype, dw, dbias, d, k, stream);
+                return;
+            }
             int threads = rowThreads(l);
             int rowsPerBlock = (int) Math.max(1, (long) b * d / ROW_BLOCKS_TARGET);
-            int blocks = d * Math.ceilDiv(b, rowsPerBlock);
+            int groups = Math.ceilDiv(b, rowsPerBlock);
+            long part = partials(dtype, groups, d, k, stream);
             rowBwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, dx).setLong(5, dw).setLong(6, dbias)
-                    .setInt(7, b).setInt(8, d).setInt(9, k).setInt(10, silu ? 1 : 0).setInt(11, rowsPerBlock);
-            setRows(rowBwdArgs, 12, rows);
+                    .setLong(7, part).setInt(8, b).setInt(9, d).setInt(10, k).setInt(11, silu ? 1 : 0).setInt(12, rowsPerBlock);
+            setRows(rowBwdArgs, 13, rows);
             int smem = (2 * threads + 3 * (k - 1)) * dtype.bytes();
-            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), blocks, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), d * groups, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
+            sumPartials(sfx, part, groups, d, k, dw, dbias);
             return;
         }
         long preGrad = gy;
@@ -106,17 +114,43 @@ final class CausalConvCuda {
         dxArgs.setLong(0, preGrad).setLong(1, w).setLong(2, dx).setInt(3, b).setInt(4, d).setInt(5, k);
         setRows(dxArgs, 6, rows);
         kernels.launchFlat("causal_conv_grad_x_" + sfx, n, dxArgs);
-        CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
-        if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
         long positions = (long) b * l;
         long chunks = (positions + WEIGHT_CHUNK - 1) / WEIGHT_CHUNK;
-        if (d == 0 || chunks == 0) return;
+        if (d == 0) return;
+        if (chunks == 0) {
+            zeroWeightGrads(dtype, dw, dbias, d, k, stream);
+            return;
+        }
         if (chunks > 65_535) {
             throw new JmambaException("causal conv1d on CUDA: B·L must be at most " + 65_535L * WEIGHT_CHUNK + ", got " + positions);
         }
-        dwArgs.setLong(0, preGrad).setLong(1, x).setLong(2, dw).setLong(3, dbias)
-                .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, WEIGHT_CHUNK);
-        setRows(dwArgs, 8, rows);
+        long part = partials(dtype, (int) chunks, d, k, stream);
+        dwArgs.setLong(0, preGrad).setLong(1, x).setLong(2, dw).setLong(3, dbias).setLong(4, part)
+                .setInt(5, b).setInt(6, d).setInt(7, k).setInt(8, WEIGHT_CHUNK);
+        setRows(dwArgs, 9, rows);
         CudaDriver.launchKernel(kernels.function("causal_conv_grad_w_" + sfx), d, (int) chunks, 1, KernelFile.THREADS, 1, 1, 0, stream, dwArgs);
+        sumPartials(sfx, part, (int) chunks, d, k, dw, dbias);
+    }
+
+    /** dw and dbias are sums over no positions (B·L = 0): zeros. */
+    private static void zeroWeightGrads(DType dtype, long dw, long dbias, int d, int k, long stream) {
+        CudaDriver.memsetD8Async(dw, (byte) 0, (long) d * k * dtype.bytes(), stream);
+        if (dbias != 0) CudaDriver.memsetD8Async(dbias, (byte) 0, (long) d * dtype.bytes(), stream);
+    }
+
+    /**
+     * Scratch for the (P, D, K + 1) partial sums of dw and dbias when P blocks share a channel, else 0 (the one
+     * block writes dw and dbias itself).
+     */
+    private long partials(DType dtype, int p, int d, int k, long stream) {
+        return p == 1 ? 0 : context.allocator().allocate((long) p * d * (k + 1) * dtype.bytes(), stream);
+    }
+
+    /** dw, dbias = the P partials added in a fixed order (causal_conv_wgrad_sum); frees the scratch (stream-ordered). */
+    private void sumPartials(String sfx, long part, int p, int d, int k, long dw, long dbias) {
+        if (part == 0) return;
+        sumArgs.setLong(0, part).setInt(1, p).setInt(2, d).setInt(3, k).setLong(4, dw).setLong(5, dbias);
+        kernels.launchFlat("causal_conv_wgrad_sum_" + sfx, (long) d * (k + 1), sumArgs);
+        context.allocator().free(part);   // stream-ordered: reused only by later work on this stream
     }
 }

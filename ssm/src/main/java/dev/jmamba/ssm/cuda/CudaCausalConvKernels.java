@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link dev.jmamba.ssm.conv.CausalConv1d} for tensors on a CUDA device ({@code causal_conv1d.cu}
  * through {@link CausalConvCuda}), registered in META-INF/services/dev.jmamba.ssm.conv.CausalConvKernels.
  * Computes in F64 when x is F64, else in F32 (BF16 inputs are converted); results come back in each
- * input's dtype. dweight and dbias are summed with one atomicAdd per block, so their last bits may
- * differ from run to run.
+ * input's dtype. dweight and dbias are summed over the blocks in a fixed order (no atomics), so the backward
+ * gives the same bits on every run.
  */
 public final class CudaCausalConvKernels implements CausalConvKernels {
     // static: ServiceLoader.load makes a fresh instance of this class on every CausalConvKernels.forDevice call
@@ -49,8 +49,8 @@ public final class CudaCausalConvKernels implements CausalConvKernels {
         Tensor gy = inLayoutOf(gradOut.to(type), xc);                                   // (B, D, L), x's layout
         Tensor gs = silu ? Tensor.emptyLike(xc) : null;                                 // (B, D, L) scratch
         Tensor dx = Tensor.emptyLike(xc);                                               // (B, D, L)
-        Tensor dw = Tensor.empty(type, dev, weight.shape());                            // (D, 1, K), zeroed by the launcher
-        Tensor db = bias == null ? null : Tensor.empty(type, dev, s[1]);                // (D), zeroed by the launcher
+        Tensor dw = Tensor.empty(type, dev, weight.shape());                            // (D, 1, K), written by the launcher
+        Tensor db = bias == null ? null : Tensor.empty(type, dev, s[1]);                // (D), written by the launcher
         launcher(dev).backward(type, ptr(xc), ptr(wc), ptr(bc), ptr(gy), ptr(gs), ptr(dx), ptr(dw), ptr(db),
                 s[0], s[1], weight.size(2), silu, layout(xc, reverse));
         return new Tensor[] {dx.to(x.dtype()), dw.to(weight.dtype()), db == null ? null : db.to(bias.dtype())};

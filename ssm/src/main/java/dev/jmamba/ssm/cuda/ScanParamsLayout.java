@@ -12,10 +12,14 @@ final class ScanParamsLayout {
 
     /** The leading ints, in order: B, D, L, N, G, NP (lanes), nChunks, softplus, TD (channels per block). */
     static final List<String> INT_FIELDS = List.of("B", "D", "L", "N", "G", "NP", "nChunks", "softplus", "TD");
-    /** The pointer fields, in order: the 20 of a call ({@code call[i]} of the launcher), then the v6 segment buffers. */
+    /**
+     * The pointer fields, in order: the 20 of a call ({@code call[i]} of the launcher), then the v6 scratch buffers
+     * (segment summaries, and the partial sums of the deterministic backward).
+     */
     static final List<String> POINTER_FIELDS = List.of("u", "delta", "A", "Bm", "Cm", "Dskip", "z", "deltaBias", "out",
-            "states", "lastState", "gout", "du", "ddelta", "dA", "dB", "dC", "dDskip", "dz", "ddeltaBias", "segDt", "segState");
-    /** Pointers of one call: everything but segDt and segState. */
+            "states", "lastState", "gout", "du", "ddelta", "dA", "dB", "dC", "dDskip", "dz", "ddeltaBias", "segDt", "segState",
+            "bcPart", "paramPart");
+    /** Pointers of one call: everything but the scratch buffers segDt, segState, bcPart, paramPart. */
     static final int CALL_POINTERS = 20;
 
     /** First pointer: the 9 ints take 36 bytes, padded to the pointers' 8-byte alignment. */

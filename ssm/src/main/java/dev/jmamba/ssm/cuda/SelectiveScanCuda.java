@@ -21,6 +21,12 @@ import java.util.List;
  * (b, d, segment)) for N <= 16 when the chunk divides 32 (forward) or 16 (backward); v3 (a lane per state)
  * otherwise. System properties for experiments: {@code jmamba.scan.v6=false} forces v3,
  * {@code jmamba.scan.threads} (default: the rule of {@link #segmentChunks}) is the B·D·S the segment count aims at.
+ *
+ * <p><b>Determinism.</b> The backward is bit-reproducible: the blocks write their sums of dA, dDskip, ddeltaBias
+ * (and of dB, dC when a group has several channel tiles) to scratch buffers that {@code scan6_bwd_sum} /
+ * {@code scan_bwd_sum} add in a fixed order in float64 ("Determinism" in selective_scan_v6.cu; v3 sums inside a block
+ * in fixed orders too). {@code -Djmamba.scan.atomics=true} brings back the global float atomics instead (run-to-run
+ * differences in the last bits), only to time the difference.
  */
 public final class SelectiveScanCuda {
     private static final String SOURCE_NAME = "selective_scan.cu";
@@ -32,10 +38,14 @@ public final class SelectiveScanCuda {
 
     private final CudaContext context;
     private final int chunk;
-    private final long fwd1, fwd8, bwd1, bwd8;
+    private final long fwd1, fwd8, bwd1, bwd8, bwdSum;
     private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
     private final long[] v6FwdPair, v6FwdSummaryPair, v6BwdPair, v6BwdSummaryPair;   // two calls per launch
+    private final long v6BwdSum, v6BwdSumPair;                                          // the backward's fixed-order sums
     private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
+    /** Backward with global float atomics (not bit-reproducible), for timing the deterministic sums against them. */
+    private final boolean atomics = Boolean.getBoolean("jmamba.scan.atomics");
+    private static final int SUM_THREADS = 256, SUM_MAX_BLOCKS = 8192;
     private final long v6Threads;   // 0: the default rule of segmentChunks
     /**
      * Default segment rule, measured on the H100 with the double-buffered forward (ScanCudaBench, 2026-11-25):
@@ -70,6 +80,7 @@ public final class SelectiveScanCuda {
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
+        bwdSum = cache.function(source, SOURCE_NAME, options, "scan_bwd_sum");
         v6Fwd = new long[2];
         v6FwdSummary = new long[2];
         v6Bwd = new long[2];
@@ -89,6 +100,8 @@ public final class SelectiveScanCuda {
             v6BwdPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n + "_pair");
             v6BwdSummaryPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n + "_pair");
         }
+        v6BwdSum = cache.function(source, SOURCE_NAME, options, "scan6_bwd_sum");
+        v6BwdSumPair = cache.function(source, SOURCE_NAME, options, "scan6_bwd_sum_pair");
     }
 
     /** Kernel names of the two-call (pair) variants, each taking two ScanParams (for the nvcc syntax test). */
@@ -96,14 +109,16 @@ public final class SelectiveScanCuda {
         List<String> names = new ArrayList<>();
         for (String n : new String[] {"_n1", "_n16"})
             for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n + "_pair");
+        names.add("scan6_bwd_sum_pair");
         return names;
     }
 
     /** Kernel names of both families (for the nvcc syntax test). */
     static List<String> kernelNames() {
-        List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8"));
+        List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8", "scan_bwd_sum"));
         for (String n : new String[] {"_n1", "_n16"})
             for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n);
+        names.add("scan6_bwd_sum");
         return names;
     }
 
@@ -172,12 +187,13 @@ public final class SelectiveScanCuda {
     private long sharedBytes(ScanShape s, boolean bwd, int td) {
         int n = s.state(), tlp = chunk + 1, slices = s.state() <= 32 ? 1 : 8;
         int threads = td * lanes(s, bwd);
-        long floats = bwd ? 4L * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
+        long warps = Math.ceilDiv(threads, 32);   // the backward keeps one dB and one dC slot (N, TLP) per warp
+        long floats = bwd ? (2L + 2L * warps) * n * tlp + 9L * td * tlp + 2L * slices * chunk * threads + 2L * td
                           : 2L * n * tlp + 4L * td * tlp;
         return 4 * floats;
     }
 
-    /** Fills ScanParams; ptrs are the 20 tensor pointers ({@link ScanParamsLayout#POINTER_FIELDS} order), then segDt and segState (v6 only, else 0). */
+    /** Fills ScanParams; ptrs are the 20 tensor pointers ({@link ScanParamsLayout#POINTER_FIELDS} order), then the v6 scratch buffers (else 0). */
     private void fill(ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks, ScanLayout layout) {
         fill(args.slot(0), s, softplus, bwd, ptrs, segments, segChunks, layout);
     }
@@ -198,30 +214,71 @@ public final class SelectiveScanCuda {
         st.set(ValueLayout.JAVA_INT, ScanParamsLayout.REVERSE_AT, layout.reverse() ? 1 : 0);
     }
 
-    /** The 22 pointers of ScanParams: the 20 of the call and the v6 segment summaries. */
-    private static long[] pointers(long[] call, long segDt, long segState) {
+    /** The 24 pointers of ScanParams: the 20 of the call, the v6 segment summaries and the backward's partial sums. */
+    private static long[] pointers(long[] call, long segDt, long segState, long bcPart, long paramPart) {
         long[] all = java.util.Arrays.copyOf(call, ScanParamsLayout.POINTER_FIELDS.size());
         all[ScanParamsLayout.CALL_POINTERS] = segDt;
         all[ScanParamsLayout.CALL_POINTERS + 1] = segState;
+        all[ScanParamsLayout.CALL_POINTERS + 2] = bcPart;
+        all[ScanParamsLayout.CALL_POINTERS + 3] = paramPart;
         return all;
+    }
+
+    /** The channel tiles of one group: blocks of the backward that add into the same dB, dC elements (v6: 32 channels, v3: TD). */
+    private int tilesPerGroup(ScanShape s, boolean v6) {
+        return v6 ? Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS) : s.channelsPerGroup() / channelsPerBlock(s, true);
+    }
+
+    /**
+     * Floats of one call's partial-sum scratch of the deterministic backward (see selective_scan_v6.cu,
+     * "Determinism"): bcPart (2, tiles, B, G, N, L) when a group has several tiles, else none; paramPart
+     * (S·B, N + 2, D). None in the atomics mode.
+     */
+    private long[] partialFloats(ScanShape s, int segments, int tiles) {
+        if (atomics) return new long[] {0, 0};
+        long bc = tiles > 1 ? 2L * tiles * s.groupedSize() : 0;
+        return new long[] {bc, (long) segments * s.batch() * (s.state() + 2) * s.channels()};
+    }
+
+    /**
+     * Zeroes what the backward adds into with atomics: in the atomics mode dA, dDskip, ddeltaBias and, when a group
+     * has several tiles, dB and dC (one tile stores them); by default nothing (all written).
+     */
+    private void zeroForAtomics(ScanShape s, long[] call, int tiles) {
+        if (!atomics) return;
+        long stream = context.stream();
+        CudaDriver.memsetD32Async(call[14], 0, (long) s.channels() * s.state(), stream);
+        if (tiles > 1) {
+            CudaDriver.memsetD32Async(call[15], 0, s.groupedSize(), stream);
+            CudaDriver.memsetD32Async(call[16], 0, s.groupedSize(), stream);
+        }
+        if (call[17] != 0) CudaDriver.memsetD32Async(call[17], 0, s.channels(), stream);
+        if (call[19] != 0) CudaDriver.memsetD32Async(call[19], 0, s.channels(), stream);
     }
 
     /**
      * Runs the v6 passes of one call, or of two calls of the same shape in one launch per pass (calls.length 2,
      * the *_pair kernels: grid y = 2·B): the summary kernel over segments 1 .. S-1 or 0 .. S-2 (none when S = 1)
-     * into a temporary (S, B, D) Σdt and (S, N, B, D) summary buffer per call, then the main kernel over all segments.
+     * into a temporary (S, B, D) Σdt and (S, N, B, D) summary buffer per call, then the main kernel over all segments;
+     * the backward then adds the blocks' partial sums in a fixed order ({@code scan6_bwd_sum}, unless atomics).
      */
     private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[][] calls, ScanLayout[] layouts) {
         int segChunks = segmentChunks(s), segments = Math.ceilDiv(s.chunks(chunk), segChunks);
         int which = s.state() == 1 ? 0 : 1, count = calls.length;
         long stream = context.stream();
         long bd = (long) s.batch() * s.channels(), work = 0, perCall = 4L * segments * bd * (1 + s.state());
-        if (segments > 1) work = context.allocator().allocate(count * perCall, stream);
+        int tilesPerGroup = tilesPerGroup(s, true);
+        long[] partials = bwd ? partialFloats(s, segments, tilesPerGroup) : new long[] {0, 0};
+        long partialBytes = 4L * (partials[0] + partials[1]), scratch = segments > 1 ? perCall : 0;
+        if (scratch + partialBytes > 0) work = context.allocator().allocate(count * (scratch + partialBytes), stream);
         KernelArgs target = count == 1 ? args : pairArgs;
         boolean hasZ = false;
         for (int c = 0; c < count; c++) {
-            long segDt = segments > 1 ? work + c * perCall : 0, segState = segments > 1 ? segDt + 4L * segments * bd : 0;
-            fill(target.slot(c), s, softplus, bwd, pointers(calls[c], segDt, segState), segments, segChunks, layouts[c]);
+            long base = work + c * (scratch + partialBytes);
+            long segDt = segments > 1 ? base : 0, segState = segments > 1 ? segDt + 4L * segments * bd : 0;
+            long bcPart = partials[0] > 0 ? base + scratch : 0, paramPart = partials[1] > 0 ? base + scratch + 4L * partials[0] : 0;
+            if (bwd) zeroForAtomics(s, calls[c], tilesPerGroup);
+            fill(target.slot(c), s, softplus, bwd, pointers(calls[c], segDt, segState, bcPart, paramPart), segments, segChunks, layouts[c]);
             hasZ |= calls[c][6] != 0;
         }
         int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS), rows = count * s.batch();
@@ -233,7 +290,18 @@ public final class SelectiveScanCuda {
         long main = count == 1 ? (bwd ? v6Bwd : v6Fwd)[which] : (bwd ? v6BwdPair : v6FwdPair)[which];
         CudaDriver.launchKernel(main, tiles, rows, segments, V6_CHANNELS, 1, 1,
                 bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, target);
+        if (partials[1] > 0) launchSums(s, partials, count == 1 ? v6BwdSum : v6BwdSumPair, count, target);
         if (work != 0) context.allocator().free(work);   // stream-ordered: reused only by later work on this stream
+    }
+
+    /**
+     * The fixed-order sums of the backward's partial buffers ({@code scan6_bwd_sum} or {@code scan_bwd_sum}): one thread
+     * per element of the (N + 2)·D parameter gradients, then of dB and dC when they went through bcPart; grid y = calls.
+     */
+    private void launchSums(ScanShape s, long[] partials, long function, int calls, KernelArgs target) {
+        long elements = (long) (s.state() + 2) * s.channels() + (partials[0] > 0 ? 2 * s.groupedSize() : 0);
+        int blocks = (int) Math.min(SUM_MAX_BLOCKS, Math.ceilDiv(elements, SUM_THREADS));
+        CudaDriver.launchKernel(function, blocks, calls, 1, SUM_THREADS, 1, 1, 0, context.stream(), target);
     }
 
     /**
@@ -280,15 +348,15 @@ public final class SelectiveScanCuda {
             launchV6(s, softplus, false, new long[][] {call}, new ScanLayout[] {layout});
         } else {
             requireContiguous(s, layout, states);
-            fill(s, softplus, false, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
+            fill(s, softplus, false, pointers(call, 0, 0, 0, 0), 1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? fwd1 : fwd8, false);
         }
     }
 
     /**
      * Backward from gout (B, D, L) and the states saved by {@link #forward}. Writes du, ddelta, dz
-     * (B, D, L) and accumulates into dA (D, N), dB, dC (B, G, N, L), dDskip, ddeltaBias (D), which
-     * this method zeroes first. dz, dDskip, ddeltaBias may be 0 when z, dSkip, deltaBias are absent.
+     * (B, D, L), dA (D, N), dB, dC (B, G, N, L), dDskip, ddeltaBias (D) (their previous contents are
+     * overwritten). dz, dDskip, ddeltaBias may be 0 when z, dSkip, deltaBias are absent.
      */
     public void backward(ScanShape s, boolean softplus, long u, long delta, long A, long Bm, long Cm,
                          long dSkip, long z, long deltaBias, long states, long gout,
@@ -299,26 +367,29 @@ public final class SelectiveScanCuda {
 
     /**
      * {@link #backward} with tensors in {@code layout} (v6 only: see {@link #supportsLayouts}); dB and dC must
-     * be dense (their {@code groupedSize} elements from the pointer on are zeroed before accumulation).
+     * be dense (their {@code groupedSize} elements from the pointer on may be zeroed before accumulation).
      */
     public synchronized void backward(ScanShape s, boolean softplus, ScanLayout layout, long u, long delta, long A, long Bm,
                                       long Cm, long dSkip, long z, long deltaBias, long states, long gout,
                                       long du, long ddelta, long dA, long dB, long dC, long dDskipOut, long dz,
                                       long ddeltaBias) {
-        long stream = context.stream();
-        CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
-        CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);
-        CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
-        if (dDskipOut != 0) CudaDriver.memsetD32Async(dDskipOut, 0, s.channels(), stream);
-        if (ddeltaBias != 0) CudaDriver.memsetD32Async(ddeltaBias, 0, s.channels(), stream);
         long[] call = {u, delta, A, Bm, Cm, dSkip, z, deltaBias, 0, states, 0,
                 gout, du, ddelta, dA, dB, dC, dSkip != 0 ? dDskipOut : 0, z != 0 ? dz : 0, deltaBias != 0 ? ddeltaBias : 0};
         if (usesV6(s, true)) {
             launchV6(s, softplus, true, new long[][] {call}, new ScanLayout[] {layout});
         } else {
             requireContiguous(s, layout, states);
-            fill(s, softplus, true, pointers(call, 0, 0), 1, s.chunks(chunk), layout);
+            int tiles = tilesPerGroup(s, false);
+            long[] partials = partialFloats(s, 1, tiles);
+            long work = partials[1] > 0 ? context.allocator().allocate(4L * (partials[0] + partials[1]), context.stream()) : 0;
+            zeroForAtomics(s, call, tiles);
+            fill(s, softplus, true, pointers(call, 0, 0, partials[0] > 0 ? work : 0, work == 0 ? 0 : work + 4L * partials[0]),
+                    1, s.chunks(chunk), layout);
             launch(s, s.state() <= 32 ? bwd1 : bwd8, true);
+            if (work != 0) {
+                launchSums(s, partials, bwdSum, 1, args);
+                context.allocator().free(work);   // stream-ordered
+            }
         }
     }
 
@@ -351,22 +422,16 @@ public final class SelectiveScanCuda {
     /**
      * Two backward calls of the same shape in one launch per pass, v6 only. Each call: {u, delta, A, Bm, Cm, dSkip,
      * z, deltaBias, states, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias} as in {@link #backward}; dA, dB,
-     * dC, dDskip, ddeltaBias are zeroed here first.
+     * dC, dDskip, ddeltaBias are overwritten.
      */
     public synchronized void backwardPair(ScanShape s, boolean softplus, ScanLayout layoutA, long[] callA, ScanLayout layoutB, long[] callB) {
         requirePairable(s);
-        long stream = context.stream();
         long[][] calls = new long[2][];
         long[][] given = {callA, callB};
         for (int c = 0; c < 2; c++) {
             long[] g = given[c];
             if (g.length != 18) throw new JmambaException("backwardPair: a call has 18 pointers, got " + g.length);
             long dA = g[12], dB = g[13], dC = g[14], dD = g[15], ddb = g[17];
-            CudaDriver.memsetD32Async(dA, 0, (long) s.channels() * s.state(), stream);
-            CudaDriver.memsetD32Async(dB, 0, s.groupedSize(), stream);
-            CudaDriver.memsetD32Async(dC, 0, s.groupedSize(), stream);
-            if (g[5] != 0 && dD != 0) CudaDriver.memsetD32Async(dD, 0, s.channels(), stream);
-            if (g[7] != 0 && ddb != 0) CudaDriver.memsetD32Async(ddb, 0, s.channels(), stream);
             // ScanParams order: u, delta, A, Bm, Cm, Dskip, z, deltaBias, out, states, lastState, gout, du, ddelta, dA, dB, dC, dDskip, dz, ddeltaBias
             calls[c] = new long[] {g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], 0, g[8], 0,
                     g[9], g[10], g[11], dA, dB, dC, g[5] != 0 ? dD : 0, g[6] != 0 ? g[16] : 0, g[7] != 0 ? ddb : 0};

@@ -10,7 +10,13 @@
 //   conv_grad_x   : dx[b, d, i] = Σ_k w[d, k] · gs[b, d, i + K − 1 − k]  (a correlation; i + K − 1 − k < L)
 //   conv_grad_w   : dw[d, k] = Σ_{b, l} gs[b, d, l] · x[b, d, l − K + 1 + k], dbias[d] = Σ_{b, l} gs[b, d, l];
 //                   grid (D, chunks of B·L): each block sums its chunk for every k (and the bias) with a
-//                   block reduction, then thread 0 adds it with one atomicAdd (dw, dbias zeroed by the launcher).
+//                   block reduction into one partial sum per (chunk, d, k).
+//
+// Determinism: dw and dbias are sums over many blocks. Float atomics would add the blocks' partial sums in the
+// order the blocks happen to finish, so the last bits would change from run to run. Instead every block writes
+// its partial sums to a scratch buffer part (P, D, K + 1) (slot K: the bias) and conv_wgrad_sum adds the P
+// partials of each (d, k) in the fixed order p = 0 .. P-1, in float64; with one block per channel (P = 1) the
+// block writes dw and dbias directly. The result is the same bit for bit on every run.
 //
 // x, y, gy, gs, dx: (B, D, L) in the layout below; w, dw: (D, K) (the (D, 1, K) weight); bias, dbias: (D) or null.
 // T is float or double; the element-wise kernels are grid-stride with l fastest (coalesced).
@@ -110,9 +116,32 @@ __device__ T block_sum(T v, T* partials) {
     return total;
 }
 
-// grid (D, ceil(B·L / chunk)); block: a multiple of 32 threads
+// The block's sum for (d, k) (k == K: the bias): into partial row p of part (P, D, K + 1) when part is given,
+// else (the only block of channel d) straight into dw or dbias. Called by thread 0.
 template <typename T>
-__device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int D, int K, int chunk, ConvRows r) {
+__device__ __forceinline__ void conv_put_wgrad(T total, T* part, int p, T* dw, T* dbias, int d, int D, int K, int k) {
+    if (part) part[((size_t)p * D + d) * (K + 1) + k] = total;
+    else if (k < K) dw[(size_t)d * K + k] = total;
+    else if (dbias) dbias[d] = total;
+}
+
+// dw (D, K) and dbias (D) from the partials part (P, D, K + 1): one thread per (d, k), the P partials added in
+// the order p = 0 .. P-1 in float64 (fixed order: the same bits every run; float64: no accuracy lost to the order).
+template <typename T>
+__device__ void conv_wgrad_sum(const T* part, int P, int D, int K, T* dw, T* dbias) {
+    size_t n = (size_t)D * (K + 1);
+    for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (size_t)gridDim.x * blockDim.x) {
+        double acc = 0;
+        for (int p = 0; p < P; p++) acc += (double)part[(size_t)p * n + e];
+        int d = (int)(e / (K + 1)), k = (int)(e - (size_t)d * (K + 1));
+        if (k < K) dw[(size_t)d * K + k] = (T)acc;
+        else if (dbias) dbias[d] = (T)acc;
+    }
+}
+
+// grid (D, P = ceil(B·L / chunk)); block: a multiple of 32 threads. part: (P, D, K + 1) partials, or null when P = 1.
+template <typename T>
+__device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, T* part, int B, int D, int K, int chunk, ConvRows r) {
     __shared__ T partials[32];
     int d = blockIdx.x, L = r.L, dir = r.dir();
     size_t total = (size_t)B * L, begin = (size_t)blockIdx.y * chunk;
@@ -129,7 +158,7 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
             else if (l - K + 1 + k >= 0) acc += gs[row + dir * l] * x[row + dir * (l - K + 1 + k)];
         }
         T sum = block_sum(acc, partials);
-        if (threadIdx.x == 0) atomicAdd(k == K ? dbias + d : dw + (size_t)d * K + k, sum);
+        if (threadIdx.x == 0) conv_put_wgrad(sum, part, blockIdx.y, dw, dbias, d, D, K, k);
     }
 }
 
@@ -137,10 +166,11 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, int B, int
 // of rowsPerBlock batches, each row (b, d) walked in tiles of blockDim positions staged in shared memory with
 // their halos: gs (SiLU derivative, pre recomputed) for the tile and its right halo, then dx from it, and the
 // dweight/dbias partial sums in registers (K + 1 per thread) over all the block's rows, reduced over the block at
-// the end and added with one atomicAdd per (d, k) per block (dw, dbias zeroed by the launcher). One launch instead
-// of three, no gs round trip through global memory. (Measured on the H100, Vim-T batch 128: one block per row was
-// slower than the three general kernels — 0.41 vs 0.32 ms — its K + 1 block reductions and atomics per 197-long
-// row dominated; hence the batch groups.)
+// the end into one partial per (batch group, d, k) (summed by conv_wgrad_sum in a fixed order, see the top). One
+// launch instead of three, no gs round trip through global memory. (Measured on the H100, Vim-T batch 128: one block
+// per row was slower than the three general kernels — 0.41 vs 0.32 ms — its K + 1 block reductions and atomics per
+// 197-long row dominated; hence the batch groups.)
+// part: (P, D, K + 1) with P = ceil(B / rowsPerBlock) batch groups, or null when P = 1 (dw, dbias written directly).
 // Shared memory (dynamic, set by the launcher): x tile [K-1 + blockDim + K-1] and gs tile [blockDim + K-1] of T.
 #define CONV_ROW_MAX_K 8
 
@@ -148,7 +178,7 @@ template <typename T>
 __device__ __forceinline__ T conv_at(const T* row, int dir, int l, int L) { return l >= 0 && l < L ? row[dir * l] : (T)0; }
 
 template <typename T>
-__device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias,
+__device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias, T* part,
                              int B, int D, int K, int silu, int rowsPerBlock, ConvRows r) {
     extern __shared__ __align__(16) unsigned char conv_smem[];
     int L = r.L, dir = r.dir(), tile = blockDim.x;
@@ -203,10 +233,7 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
     for (int k = 0; k <= CONV_ROW_MAX_K; k++) {                   // slot CONV_ROW_MAX_K holds the bias sum
         if (k >= K && k < CONV_ROW_MAX_K) continue;                // uniform: the whole block skips it
         T total = block_sum(acc[k], partials);
-        if (threadIdx.x == 0) {
-            if (k < CONV_ROW_MAX_K) atomicAdd(dw + (size_t)d * K + k, total);
-            else if (dbias) atomicAdd(dbias + d, total);
-        }
+        if (threadIdx.x == 0) conv_put_wgrad(total, part, blockIdx.x / D, dw, dbias, d, D, K, k < CONV_ROW_MAX_K ? k : K);
     }
 }
 
@@ -220,13 +247,15 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
     extern "C" __global__ void causal_conv_grad_x_##SUFFIX(const T* gs, const T* w, T* dx, int B, int D, int K,    \
                                                             ConvRows r)                                             \
     { conv_grad_x<T>(gs, w, dx, B, D, K, r); }                                                                      \
-    extern "C" __global__ void causal_conv_grad_w_##SUFFIX(const T* gs, const T* x, T* dw, T* dbias,               \
+    extern "C" __global__ void causal_conv_grad_w_##SUFFIX(const T* gs, const T* x, T* dw, T* dbias, T* part,      \
                                                             int B, int D, int K, int chunk, ConvRows r)             \
-    { conv_grad_w<T>(gs, x, dw, dbias, B, D, K, chunk, r); }                                                        \
+    { conv_grad_w<T>(gs, x, dw, dbias, part, B, D, K, chunk, r); }                                                  \
     extern "C" __global__ void causal_conv_row_bwd_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,    \
-                                                             T* dx, T* dw, T* dbias, int B, int D, int K, int silu, \
-                                                             int rowsPerBlock, ConvRows r)                          \
-    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, B, D, K, silu, rowsPerBlock, r); }
+                                                             T* dx, T* dw, T* dbias, T* part, int B, int D, int K,  \
+                                                             int silu, int rowsPerBlock, ConvRows r)                \
+    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }                       \
+    extern "C" __global__ void causal_conv_wgrad_sum_##SUFFIX(const T* part, int P, int D, int K, T* dw, T* dbias) \
+    { conv_wgrad_sum<T>(part, P, D, K, dw, dbias); }
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)

@@ -63,8 +63,11 @@
 // Backward: forward saves h at the end of every tile: states (B, D, nTiles, N). Tiles are visited in
 // reverse; each is recomputed forward from the previous tile's state into shared memory (h and
 // a = exp(dt·A) per lane), then the adjoint g_l = gy_l·C_l + a_{l+1}·g_{l+1} runs backwards. dB and dC
-// are summed over the block's channels in shared memory (warp shuffles first, then shared atomics) and
-// added to global memory once per block and tile.
+// are summed over each warp's channels by shuffles into one shared slot per warp, then over the warps in
+// warp order, and leave once per block and tile; dDskip and ddeltaBias are summed per channel over the
+// tile's positions in order. Every sum has a fixed order, and the sums over blocks go through the partial
+// buffers as in v6 (bcPart with one tile = TD channels, paramPart with S = 1; scan_bwd_sum adds them), so
+// the v3 backward is bit-reproducible too (unless -Djmamba.scan.atomics=true: then global atomics).
 
 #ifndef SELECTIVE_SCAN_COMMON
 #define SELECTIVE_SCAN_COMMON   // selective_scan_v6.cu includes this file when compiled on its own
@@ -96,15 +99,21 @@ struct ScanParams {
     const float* gout;          // (B, D, L)
     float* du;                  // (B, D, L)
     float* ddelta;              // (B, D, L)
-    float* dA;                  // (D, N), accumulated with atomics (zeroed by the launcher)
-    float* dB;                  // (B, G, N, L), accumulated (zeroed)
-    float* dC;                  // (B, G, N, L), accumulated (zeroed)
-    float* dDskip;              // (D) or null, accumulated (zeroed)
+    // dA, dB, dC, dDskip, ddeltaBias: written by the backward through the partial buffers below (see "Determinism"
+    // in selective_scan_v6.cu); without them (-Djmamba.scan.atomics=true) accumulated with atomics (zeroed by the
+    // launcher), except dB, dC of a group with one channel tile, which its one block stores.
+    float* dA;                  // (D, N)
+    float* dB;                  // (B, G, N, L)
+    float* dC;                  // (B, G, N, L)
+    float* dDskip;              // (D) or null
     float* dz;                  // (B, D, L) or null
-    float* ddeltaBias;          // (D) or null, accumulated (zeroed)
+    float* ddeltaBias;          // (D) or null
     // v6 segments (selective_scan_v6.cu)
     float* segDt;               // (S, B, D): Σ dt over each segment
     float* segState;            // (S, N, B, D): forward H (state from a zero start) or backward G (adjoint carry)
+    // backward (both families), deterministic sums (selective_scan_v6.cu, "Determinism"); null: atomics
+    float* bcPart;              // (2, tiles, B, G, N, L): each channel tile's sums of dB, then of dC
+    float* paramPart;           // (S·B, N + 2, D): each (segment, batch)'s sums of dA (rows 0 .. N-1), dDskip, ddeltaBias
     int S;                      // segments along L
     int segChunks;              // chunks per segment (the last segment may have fewer)
     // v6 layouts: positions are contiguous (stride 1); these are the element strides of the batch and
@@ -145,15 +154,65 @@ __device__ __forceinline__ float group_sum(float v, int NP) {
     return v;
 }
 
-// Adds v into the shared-memory cell dst, summed first over the lanes of this warp that own the same state
-// index (same n0, other channels) when the warp is full; partial warps (small blocks) add lane by lane.
-__device__ __forceinline__ void add_across_channels(float* dst, float v, int NP, bool live) {
-    bool fullWarp = blockDim.x - (threadIdx.x & ~31u) >= 32;
-    if (fullWarp) {
+// Stores into this warp's slot of a shared-memory cell (slots[warp · warpStride + cell]) the sum of v over the
+// lanes of the warp that own the same state index (same n0, other channels): in a full warp an xor tree, in a
+// partial one (the last warp of a block whose size is not a multiple of 32) the channels c = 0, 1, ... in order
+// through shuffles. One writer per slot (lane n0), so the block can add its warps' slots in a fixed order.
+__device__ __forceinline__ void store_across_channels(float* slots, int warpStride, int cell, float v, int NP, bool live) {
+    int lane = threadIdx.x & 31, width = min(32, (int)(blockDim.x - (threadIdx.x & ~31u)));
+    if (width == 32) {
         for (int off = 16; off >= NP; off >>= 1) v += __shfl_xor_sync(0xffffffffu, v, off);
-        if ((threadIdx.x & 31) < NP && live) atomicAdd(dst, v);
-    } else if (live) {
-        atomicAdd(dst, v);
+    } else {
+        unsigned mask = (1u << width) - 1u;
+        float sum = 0.f;
+        for (int c = 0; c < width / NP; c++) sum += __shfl_sync(mask, v, c * NP + (lane & (NP - 1)));
+        v = sum;
+    }
+    if (lane < NP && live) slots[(threadIdx.x >> 5) * warpStride + cell] = v;
+}
+
+// Where a block's sum for element (b, g, n, l) of dB (which = 0) or dC (1) goes, whichever family: its slot of
+// bcPart (tile = the block's channel tile within the group, of `tiles`), else the gradient itself — stored when
+// the group has one tile (one writer), else added atomically into the zeroed gradient (the atomics mode).
+__device__ __forceinline__ void put_bc_sum(const ScanParams& p, int which, int tile, int tiles, int b, int g, int n,
+                                           int col, long long gradOffset, float v) {
+    if (p.bcPart) {
+        size_t slab = (size_t)which * tiles + tile;
+        p.bcPart[(((slab * p.B + b) * p.G + g) * p.N + n) * p.L + col] = v;
+    } else {
+        float* grad = (which ? p.dC : p.dB) + gradOffset;
+        if (tiles == 1) *grad = v; else atomicAdd(grad, v);
+    }
+}
+
+// The fixed-order sums of the partial buffers (both families; `tiles`: blocks per group along the channels): one
+// thread per gradient element, in float64. Elements 0 .. (N + 2)·D - 1: dA, dDskip, ddeltaBias, each the sum
+// over the S·B rows of paramPart in row order; then, when bcPart is given, the B·G·N·L elements of dB and of dC,
+// each the sum over the tiles in tile order, written through the dB / dC layouts.
+__device__ void scan_bwd_partial_sums(const ScanParams& p, int tiles) {
+    size_t params = (size_t)(p.N + 2) * p.D, rows = (size_t)p.S * p.B;
+    size_t bc = (size_t)p.B * p.G * p.N * p.L;
+    size_t total = params + (p.bcPart ? 2 * bc : 0);
+    for (size_t e = (size_t)blockIdx.x * blockDim.x + threadIdx.x; e < total; e += (size_t)gridDim.x * blockDim.x) {
+        double acc = 0;
+        if (e < params) {
+            #pragma unroll 8
+            for (size_t r = 0; r < rows; r++) acc += (double)p.paramPart[r * params + e];
+            int j = (int)(e / p.D), d = (int)(e - (size_t)j * p.D);
+            if (j < p.N) p.dA[(size_t)d * p.N + j] = (float)acc;
+            else if (j == p.N) { if (p.dDskip) p.dDskip[d] = (float)acc; }
+            else if (p.ddeltaBias) p.ddeltaBias[d] = (float)acc;
+        } else {
+            size_t i = e - params;
+            int which = i >= bc;                                        // 0: dB, 1: dC
+            i -= which * bc;
+            const float* src = p.bcPart + (size_t)which * tiles * bc + i;
+            for (int t = 0; t < tiles; t++) acc += (double)src[(size_t)t * bc];
+            size_t row = i / p.L, gn = (size_t)p.G * p.N;
+            long long b = (long long)(row / gn), r = (long long)(row - b * gn), col = (long long)(i - row * p.L);
+            const long long* st = p.bcStride[BC_DB + which];
+            (which ? p.dC : p.dB)[b * st[0] + r * st[1] + col] = (float)acc;
+        }
     }
 }
 
@@ -271,9 +330,10 @@ __device__ void scan_bwd(const ScanParams& p) {
     int NP = p.NP, T = blockDim.x;
     float* Bs = sm;                       // (N, TLP)
     float* Cs = Bs + p.N * TLP;
-    float* dBs = Cs + p.N * TLP;          // (N, TLP) block partial sums
-    float* dCs = dBs + p.N * TLP;
-    float* us = dCs + p.N * TLP;          // (TD, TLP) rows
+    int W = (T + 31) >> 5, NTLP = p.N * TLP;
+    float* dBs = Cs + NTLP;               // (W, N, TLP): each warp's sums (store_across_channels)
+    float* dCs = dBs + W * NTLP;
+    float* us = dCs + W * NTLP;           // (TD, TLP) rows
     float* xs = us + p.TD * TLP;          // delta + bias
     float* dts = xs + p.TD * TLP;
     float* zs = dts + p.TD * TLP;
@@ -299,7 +359,6 @@ __device__ void scan_bwd(const ScanParams& p) {
     for (int c = p.nChunks - 1; c >= 0; c--) {
         int l0 = c * TL, len = min(TL, p.L - l0);
         stage_bc(p, t, l0, len, Bs, Cs);
-        for (int i = threadIdx.x; i < p.N * TLP; i += T) { dBs[i] = 0.f; dCs[i] = 0.f; }
         stage_rows(p, t, l0, len, p.u, us);
         stage_rows(p, t, l0, len, p.delta, xs);
         stage_rows(p, t, l0, len, p.gout, gys);
@@ -358,8 +417,8 @@ __device__ void scan_bwd(const ScanParams& p) {
                 float hprev = j > 0 ? hs[(s * TL + j - 1) * T + threadIdx.x] : hstart[s];
                 gv = gy * Cv + anext * gv;                                   // adjoint of h_l
                 float ahp = av * hprev;                                      // h_l - dt·B·u
-                add_across_channels(dCs + nn * TLP + j, live[s] ? gy * hv : 0.f, NP, live[s]);
-                add_across_channels(dBs + nn * TLP + j, gv * dt * uv, NP, live[s]);
+                store_across_channels(dCs, NTLP, nn * TLP + j, live[s] ? gy * hv : 0.f, NP, live[s]);
+                store_across_channels(dBs, NTLP, nn * TLP + j, gv * dt * uv, NP, live[s]);
                 float du = group_sum(gv * Bv * dt, NP);
                 float ddt = group_sum(gv * (Bv * uv + Aval[s] * ahp), NP);
                 if (t.n0 == 0) { dus[t.dl * TLP + j] += du; ddts[t.dl * TLP + j] += ddt; }
@@ -378,17 +437,37 @@ __device__ void scan_bwd(const ScanParams& p) {
             float dd = (p.softplus && x <= 20.f) ? ddts[k] * sigmoid_f(x) : ddts[k];
             p.du[o] = dus[k] + dskip * gys[k];
             p.ddelta[o] = dd;
-            if (p.dDskip) atomicAdd(dDs + r, gys[k] * us[k]);
-            if (p.ddeltaBias) atomicAdd(dbs + r, dd);
-        }
-        for (int i = threadIdx.x; i < p.N * TL; i += T) {                 // one global add per block and tile
-            int n = i / TL, j = i % TL;
-            if (j >= len) continue;
-            size_t dst = t.bcBase + (size_t)n * p.L + l0 + j;
-            atomicAdd(p.dB + dst, dBs[n * TLP + j]);
-            atomicAdd(p.dC + dst, dCs[n * TLP + j]);
+            ddts[k] = dd;                                                // for the per-channel sums below
         }
         __syncthreads();
+        for (int r = threadIdx.x; r < p.TD; r += T) {                     // dDskip, ddeltaBias: positions in order
+            float sD = 0.f, sb = 0.f;
+            for (int j = 0; j < len; j++) { sD += gys[r * TLP + j] * us[r * TLP + j]; sb += ddts[r * TLP + j]; }
+            dDs[r] += sD;
+            dbs[r] += sb;
+        }
+        int tiles = p.D / p.G / p.TD, tile = blockIdx.x - t.g * tiles;
+        for (int i = threadIdx.x; i < p.N * TL; i += T) {                 // dB, dC: the warps' slots in order
+            int n = i / TL, j = i % TL;
+            if (j >= len) continue;
+            float sB = 0.f, sC = 0.f;
+            for (int w = 0; w < W; w++) { sB += dBs[w * NTLP + n * TLP + j]; sC += dCs[w * NTLP + n * TLP + j]; }
+            long long dst = (long long)(t.bcBase + (size_t)n * p.L + l0 + j);
+            put_bc_sum(p, 0, tile, tiles, t.b, t.g, n, l0 + j, dst, sB);
+            put_bc_sum(p, 1, tile, tiles, t.b, t.g, n, l0 + j, dst, sC);
+        }
+        __syncthreads();
+    }
+    if (p.paramPart) {   // row b of the partials (v3: one segment), summed by scan_bwd_sum
+        float* part = p.paramPart + (size_t)t.b * (p.N + 2) * p.D;
+        #pragma unroll
+        for (int s = 0; s < S; s++)
+            if (live[s]) part[(size_t)(t.n0 + s * NP) * p.D + t.d] = dAacc[s];
+        for (int i = threadIdx.x; i < p.TD; i += T) {
+            part[(size_t)p.N * p.D + t.d0 + i] = dDs[i];
+            part[(size_t)(p.N + 1) * p.D + t.d0 + i] = dbs[i];
+        }
+        return;
     }
     #pragma unroll
     for (int s = 0; s < S; s++)
@@ -403,5 +482,6 @@ extern "C" __global__ void scan_fwd_s1(ScanParams p) { scan_fwd<1>(p); }
 extern "C" __global__ void scan_fwd_s8(ScanParams p) { scan_fwd<8>(p); }
 extern "C" __global__ void scan_bwd_s1(ScanParams p) { scan_bwd<1>(p); }
 extern "C" __global__ void scan_bwd_s8(ScanParams p) { scan_bwd<8>(p); }
+extern "C" __global__ void scan_bwd_sum(ScanParams p) { scan_bwd_partial_sums(p, p.D / p.G / p.TD); }
 
 #endif  // SELECTIVE_SCAN_COMMON

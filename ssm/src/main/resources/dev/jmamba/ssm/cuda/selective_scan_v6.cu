@@ -30,9 +30,18 @@
 //   pass 2: c_enter = fold over the later segments, then chunks in reverse; per chunk and per state n
 //          (n outer, so only TL-long register arrays): h recomputed forward from the saved chunk state,
 //          then the adjoint backwards; du, ddelta, dz accumulate per position in registers and leave through
-//          shared memory; dA, dDskip, ddeltaBias per thread, one atomic per thread at the end; dB, dC are
+//          shared memory; dA, dDskip, ddeltaBias per thread, written once per thread at the end; dB, dC are
 //          summed over the warp's 32 channels by a transposing shuffle reduction (one shuffle per value)
-//          and added with one atomicAdd per (n, l) per block.
+//          and written once per (n, l) per block.
+// Determinism: dA, dDskip, ddeltaBias are sums over all (batch, segment) blocks of a channel, dB and dC sums over
+//   the channel tiles of a group. Float atomics would add those blocks' sums in the order the blocks happen to
+//   finish, so the last bits would change from run to run. By default (the launcher passes bcPart and paramPart)
+//   every block instead writes its sums to its own slot of a scratch buffer: paramPart (S·B, N + 2, D), row
+//   seg·B + b, and — when a group has more than one channel tile — bcPart (2, tiles, B, G, N, L); with one tile the
+//   block is the only writer of its dB, dC elements and stores them in the gradient rows directly. Then scan6_bwd_sum
+//   adds the slots of every element in a fixed order (rows r = 0 .. S·B-1, tiles t = 0 .. tiles-1) in float64 and
+//   writes the gradients: the same bits on every run, and no accuracy lost to the order. With null partial
+//   buffers (-Djmamba.scan.atomics=true, for timing comparisons) the blocks add with atomicAdd as before.
 // Templates: NS = 1 (VMamba's N = 1) or 16 (any N <= 16, the missing states staged as zeros with A = 0).
 // The backward keeps TL-long arrays in registers: v6 backward only for K_CHUNK <= 16 (v3 otherwise).
 
@@ -63,6 +72,7 @@ template <int NS> struct V6 { static constexpr int BCS = NS == 1 ? 1 : NS + 4; }
 // The block's place: batch b, group g, channels d0 .. d0 + rows - 1, segment seg = chunks c0 .. c1 - 1.
 struct V6Block {
     int b, g, d0, rows, seg, c0, c1, d;
+    int tile, tiles;  // this block's channel tile within the group, and the group's tile count
     bool live;        // this thread's channel exists
     size_t bd;        // b·D + d (index of the per-channel summaries and saved states)
     size_t BD;        // B·D
@@ -72,9 +82,10 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
     V6Block k;
     int dpg = p.D / p.G, tilesPerGroup = (dpg + V6_T - 1) / V6_T;
     k.g = blockIdx.x / tilesPerGroup;
-    int tile = blockIdx.x - k.g * tilesPerGroup;
-    k.d0 = k.g * dpg + tile * V6_T;
-    k.rows = min(V6_T, dpg - tile * V6_T);
+    k.tile = blockIdx.x - k.g * tilesPerGroup;
+    k.tiles = tilesPerGroup;
+    k.d0 = k.g * dpg + k.tile * V6_T;
+    k.rows = min(V6_T, dpg - k.tile * V6_T);
     k.b = b;
     k.seg = seg;
     k.c0 = seg * p.segChunks;

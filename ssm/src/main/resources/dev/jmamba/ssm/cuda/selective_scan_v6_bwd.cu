@@ -107,13 +107,29 @@ __device__ void v6_bwd_summary(const ScanParams& p, int b) {
     for (int n = 0; n < NS; n++) if (n < p.N) p.segState[((size_t)k.seg * p.N + n) * k.BD + k.bd] = carry[n];
 }
 
-// Adds the warp's sums of v[j] (over its 32 channels) to row[col(l0 + j)] (one row of a (B, G, N, L) gradient).
+// Where this block's sums for row n of dB (which = BC_DB) or dC (BC_DC) go, and whether to store them there
+// (else add them atomically): its own row of bcPart (stored; summed over the tiles by scan6_bwd_sum); else the
+// gradient row itself — stored when the group has one channel tile (the block is its only writer), else added
+// atomically to the zeroed row (-Djmamba.scan.atomics=true).
+__device__ __forceinline__ float* v6_grad_row(const ScanParams& p, int which, const V6Block& k, int n, bool& store) {
+    store = p.bcPart != nullptr || k.tiles == 1;
+    if (!p.bcPart) return (which == BC_DB ? p.dB : p.dC) + v6_bc_row(p, which, k, n);
+    size_t slab = (size_t)(which - BC_DB) * k.tiles + k.tile;                 // (2, tiles) index
+    return p.bcPart + (((slab * p.B + k.b) * p.G + k.g) * p.N + n) * p.L;     // memory columns, as the gradient's
+}
+
+// The warp's sums of v[j] (over its 32 channels) into row[col(l0 + j)] (a row from v6_grad_row). Each (row,
+// column) has one writer lane in one block: the transposing sum gives every column its own lane, and the
+// segments of one (tile, b) cover disjoint columns.
 template <int NS>
-__device__ __forceinline__ void v6_add_row(float* row, const ScanParams& p, int l0, float (&v)[TL], int len) {
+__device__ __forceinline__ void v6_add_row(float* row, bool store, const ScanParams& p, int l0, float (&v)[TL], int len) {
     int j;
     bool writer;
     float s = NS == 1 ? v6_warp_transpose_sum_compact<TL>(v, j, writer) : v6_warp_transpose_sum<TL>(v, j, writer);
-    if (writer && j < len) atomicAdd(row + v6_col(p, l0 + j), s);
+    if (writer && j < len) {
+        if (store) row[v6_col(p, l0 + j)] = s;
+        else atomicAdd(row + v6_col(p, l0 + j), s);
+    }
 }
 
 // Pass 2: fold the later segments into the entering carry, then the segment's chunks in reverse.
@@ -172,7 +188,9 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
                 y0[j] = fmaf(Cn[j], h[j], y0[j]);
                 dv[j] = gy[j] * h[j];                             // dC
             }
-            v6_add_row<NS>(p.dC + v6_bc_row(p, BC_DC, k, n), p, l0, dv, len);
+            bool store;
+            float* dCrow = v6_grad_row(p, BC_DC, k, n, store);
+            v6_add_row<NS>(dCrow, store, p, l0, dv, len);
             float carry = carrys[n * V6_T + t], dA = 0.f;
             #pragma unroll
             for (int j = TL - 1; j >= 0; j--) {                   // the adjoint backwards
@@ -184,7 +202,8 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
                 dA = fmaf(dt[j], q, dA);
                 carry = a[j] * g;
             }
-            v6_add_row<NS>(p.dB + v6_bc_row(p, BC_DB, k, n), p, l0, dv, len);
+            float* dBrow = v6_grad_row(p, BC_DB, k, n, store);
+            v6_add_row<NS>(dBrow, store, p, l0, dv, len);
             carrys[n * V6_T + t] = carry;
             dAs[n * V6_T + t] += dA;
         }
@@ -208,12 +227,27 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
         __syncwarp();
     }
     if (!k.live) return;
+    if (p.paramPart) {   // this (segment, batch)'s row of the partials, summed by scan6_bwd_sum (coalesced over d)
+        float* part = p.paramPart + ((size_t)k.seg * p.B + k.b) * (p.N + 2) * p.D + k.d;
+        for (int n = 0; n < N; n++) part[(size_t)n * p.D] = dAs[n * V6_T + t];
+        part[(size_t)p.N * p.D] = dDacc;
+        part[(size_t)(p.N + 1) * p.D] = dbacc;
+        return;
+    }
     for (int n = 0; n < N; n++) atomicAdd(p.dA + k.d * p.N + n, dAs[n * V6_T + t]);
     if (p.dDskip) atomicAdd(p.dDskip + k.d, dDacc);
     if (p.ddeltaBias) atomicAdd(p.ddeltaBias + k.d, dbacc);
 #endif
 }
+
 V6_KERNELS(bwd_summary_n1, v6_bwd_summary, 1, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_summary_n16, v6_bwd_summary, 16, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_n1, v6_bwd, 1, __launch_bounds__(V6_T))
 V6_KERNELS(bwd_n16, v6_bwd, 16, __launch_bounds__(V6_T))
+// grid (blocks, calls): y = 0 sums the first call, y = 1 the second (pairs)
+// The fixed-order sums of the partials (scan_bwd_partial_sums in selective_scan.cu) with the v6 tiles of 32 channels.
+__device__ __forceinline__ void v6_bwd_sum(const ScanParams& p) { scan_bwd_partial_sums(p, (p.D / p.G + V6_T - 1) / V6_T); }
+extern "C" __global__ void scan6_bwd_sum(ScanParams p) { v6_bwd_sum(p); }
+extern "C" __global__ void scan6_bwd_sum_pair(ScanParams p, ScanParams q) {
+    if (blockIdx.y == 0) v6_bwd_sum(p); else v6_bwd_sum(q);
+}

@@ -43,7 +43,7 @@ class ScanParamsLayoutTest {
 
     @Test void theLayoutIsConsistentWithItself() {
         assertEquals(ScanParamsLayout.INT_FIELDS.size() * 4L, ScanParamsLayout.POINTERS_AT - 4, "9 ints + 4 bytes of padding");
-        assertEquals(ScanParamsLayout.CALL_POINTERS + 2, ScanParamsLayout.POINTER_FIELDS.size());
+        assertEquals(ScanParamsLayout.CALL_POINTERS + 4, ScanParamsLayout.POINTER_FIELDS.size(), "20 call pointers + 4 scratch buffers");
         assertEquals(0, ScanParamsLayout.BYTES % 8, "the struct is 8-byte aligned");
     }
 }

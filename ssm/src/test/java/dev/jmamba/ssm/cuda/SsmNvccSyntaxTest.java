@@ -29,7 +29,8 @@ class SsmNvccSyntaxTest {
         String conv = Nvcc.ptx(nvcc, KERNELS.resolve("causal_conv1d.cu"), tmp.resolve("conv.ptx"));
         for (String kernel : CausalConvCuda.kernelNames()) {
             // the KernelArgs slot counts of CausalConvCuda
-            int expected = kernel.contains("_grad_x_") ? 7 : kernel.contains("_row_bwd_") ? 13 : 9;
+            int expected = kernel.contains("_grad_x_") ? 7 : kernel.contains("_row_bwd_") ? 14 : kernel.contains("_grad_w_") ? 10
+                    : kernel.contains("_wgrad_sum_") ? 6 : 9;
             assertEquals(expected, Nvcc.entryParameters(conv, kernel), "causal_conv1d.cu kernel " + kernel);
         }
         // the v6 pass files include selective_scan_v6.cu, which includes selective_scan.cu: their PTX holds both families

@@ -9,7 +9,8 @@ import dev.jmamba.tensor.TensorException;
  * gather, scatter-add, index-select and index-add ({@code index.cu}; PyTorch semantics). The
  * kernels loop over the index's shape; index-select and index-add pass their 1-D index as a
  * broadcast view (stride 0 off the axis) of the output's or the source's shape, so they reuse the
- * gather and scatter-add kernels. Scatter-add uses atomicAdd (BF16 targets accumulate in F32).
+ * gather and scatter-add kernels. Scatter-add is deterministic: one thread per line of the index along the
+ * axis adds the line's elements in order, no atomics (BF16 targets accumulate in F32).
  * Out-of-range indices are reported through {@link DeviceErrors} at the next host read.
  */
 final class IndexKernels extends Launcher {
@@ -20,9 +21,9 @@ final class IndexKernels extends Launcher {
     // (x, xs, index, is, out, shape, n, axis_stride, size, axis, flag, op)
     private final KernelArgs gatherArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
             StridedLayout.SHAPE_BYTES, 4, 8, 4, 4, 8, 4);
-    // (out, os, index, is, src, ss, shape, n, axis_stride, size, axis, flag, op)
+    // (out, os, index, is, src, ss, lines, n, len, index_step, src_step, axis_stride, size, axis, flag, op)
     private final KernelArgs scatterArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
-            StridedLayout.STRIDES_BYTES, StridedLayout.SHAPE_BYTES, 4, 8, 4, 4, 8, 4);
+            StridedLayout.STRIDES_BYTES, StridedLayout.SHAPE_BYTES, 4, 4, 8, 8, 8, 4, 4, 8, 4);
 
     IndexKernels(CudaContext context, StridedKernels strided, DeviceErrors errors) {
         super(context, SOURCE);
@@ -91,17 +92,31 @@ final class IndexKernels extends Launcher {
         return strided.convert(out, target.dtype());
     }
 
+    /**
+     * One thread per line of the index along {@code axis} (the loop shape is the index shape without the axis),
+     * adding the line's elements in order: deterministic, see index.cu.
+     */
     private synchronized void scatterKernel(Tensor out, int axis, Tensor index, Tensor src, int op) {
-        StridedLayout p = StridedLayout.plan("scatterAdd", index.shape(), new int[][] {withoutAxis(out, axis), index.strides(), src.strides()},
+        int len = index.size(axis);
+        StridedLayout p = StridedLayout.plan("scatterAdd", dropAxis(index.shape(), axis),
+                new int[][] {dropAxis(out.strides(), axis), dropAxis(index.strides(), axis), dropAxis(src.strides(), axis)},
                 new int[] {out.offset(), index.offset(), src.offset()});
-        if (p.numel == 0) return;
-        scatterArgs.setLong(0, base(out)).setLong(2, base(index)).setLong(4, base(src)).setInt(7, p.numel)
-                .setLong(8, out.strides()[axis]).setInt(9, out.size(axis)).setInt(10, axis).setLong(11, errors.pointer()).setInt(12, op);
+        if (p.numel == 0 || len == 0) return;
+        scatterArgs.setLong(0, base(out)).setLong(2, base(index)).setLong(4, base(src)).setInt(7, p.numel).setInt(8, len)
+                .setLong(9, index.strides()[axis]).setLong(10, src.strides()[axis])
+                .setLong(11, out.strides()[axis]).setInt(12, out.size(axis)).setInt(13, axis).setLong(14, errors.pointer()).setInt(15, op);
         p.packStrides(0, scatterArgs.slot(1));
         p.packStrides(1, scatterArgs.slot(3));
         p.packStrides(2, scatterArgs.slot(5));
         p.packShape(scatterArgs.slot(6));
         launch("scatter_add_" + suffix(out.dtype()), p.numel, scatterArgs);
+    }
+
+    /** {@code dims} without entry {@code axis}. */
+    private static int[] dropAxis(int[] dims, int axis) {
+        int[] out = new int[dims.length - 1];
+        for (int d = 0, k = 0; d < dims.length; d++) if (d != axis) out[k++] = dims[d];
+        return out;
     }
 
     /** Every kernel name this launcher may use. */

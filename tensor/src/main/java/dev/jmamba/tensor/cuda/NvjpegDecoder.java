@@ -50,8 +50,10 @@ public final class NvjpegDecoder implements AutoCloseable {
     private final long state, stream, written, queued;
     private final Arena arena = Arena.ofShared();
     private long rgb, rgbBytes, tmp, tmpBytes, taps, tapsBytes;
-    private MemorySegment hostTaps, hostJpeg;
-    private long hostTapsAddress;
+    private MemorySegment hostTaps, hostJpeg, hostImage, hostBox;
+    private long hostTapsAddress, hostImageAddress, hostBoxAddress;
+    /** Box copies queued since the stream was last synchronised (they read {@code hostBox}). */
+    private boolean boxPending;
     private boolean closed;
 
     private NvjpegDecoder(CudaBackend backend) {
@@ -107,15 +109,24 @@ public final class NvjpegDecoder implements AutoCloseable {
      * {@code name} (the caller may fall back to the CPU decoder for it).
      */
     public void decodeCrop(byte[] jpeg, String name, Crop crop, Tensor out, int index) {
+        decodeCrop(jpeg, name, crop, out, index, null);
+    }
+
+    /**
+     * {@link #decodeCrop(byte[], String, Crop, Tensor, int)} ordered by a fence instead of the compute
+     * stream: with {@code after} not null the slot is written after {@code after}'s latest record
+     * (the work that last read the slot) and nothing is queued on the compute stream, so this may run
+     * on a loader thread while another thread queues (or captures) compute work; the caller then
+     * orders the compute stream's reads of the slot itself, e.g. with {@link #synchronize()} before it
+     * hands the batch over. With {@code after} null: the compute-stream ordering described there.
+     */
+    public void decodeCrop(byte[] jpeg, String name, Crop crop, Tensor out, int index, StreamFence after) {
         requireOpen();
         int s = crop.size();
-        if (out.dtype() != DType.F32 || !out.isContiguous() || out.rank() != 4 || out.size(1) != 3 || out.size(2) != s || out.size(3) != s
-                || index < 0 || index >= out.size(0) || !out.device().equals(backend.device())) {
-            throw new JmambaException("NvjpegDecoder.decodeCrop: out must be a contiguous (B, 3, " + s + ", " + s + ") F32 tensor on "
-                    + backend.device() + " and index in [0, B), got " + out + " and " + index);
-        }
+        checkSlot("decodeCrop", out, index, s);
         backend.enter();
         CudaDriver.streamSynchronize(stream);                    // the previous image's kernels are done: buffers reusable
+        boxPending = false;
         try (Arena call = Arena.ofConfined()) {
             MemorySegment data = jpegBytes(jpeg);
             int[] info = Nvjpeg.imageInfo(handle, data, jpeg.length, call);
@@ -142,13 +153,87 @@ public final class NvjpegDecoder implements AutoCloseable {
             tmpBytes = Math.max(tmpBytes, 4L * 3 * Math.max(1, rows) * s);
             long[] at = uploadTaps(h, v);
             kernels.horizontal(rgb, pitch, crop.top() + rowFrom, crop.left(), at[0], at[1], at[2], h.maxTaps(), crop.winLeft(), tmp, rows, s, stream);
-            CudaDriver.eventRecord(queued, context.stream());       // the slot may still be read by work queued so far
-            CudaDriver.streamWaitEvent(stream, queued);
+            if (after == null) {
+                CudaDriver.eventRecord(queued, context.stream());   // the slot may still be read by work queued so far
+                CudaDriver.streamWaitEvent(stream, queued);
+            } else {
+                after.awaitOn(stream);                               // the slot's last reader is done
+            }
             long slot = Launcher.address(out) + 4L * 3 * s * s * index;
             kernels.vertical(tmp, rows, s, rowFrom, at[3], at[4], at[5], v.maxTaps(), crop.winTop(), crop.clamp(), crop.flip(),
                     crop.mean(), crop.inverseStd(), slot, stream);
-            CudaDriver.eventRecord(written, stream);
-            CudaDriver.streamWaitEvent(context.stream(), written);  // later compute work sees the slot
+            if (after == null) {
+                CudaDriver.eventRecord(written, stream);
+                CudaDriver.streamWaitEvent(context.stream(), written);  // later compute work sees the slot
+            }
+        }
+    }
+
+    /**
+     * Copies {@code image} (3, S, S) floats from the host into slot {@code index} of {@code out}
+     * (B, 3, S, S) F32 on this decoder's stream, after {@code after}'s latest record (what a loader
+     * does for a file nvJPEG cannot decode, decoded on the host instead). Asynchronous: order the
+     * compute stream's reads as for {@link #decodeCrop(byte[], String, Crop, Tensor, int, StreamFence)}.
+     */
+    public void write(float[] image, Tensor out, int index, StreamFence after) {
+        requireOpen();
+        int s = out.rank() == 4 ? out.size(2) : -1;
+        checkSlot("write", out, index, s);
+        if (image.length != 3 * s * s) throw new JmambaException("NvjpegDecoder.write: expected 3 x " + s + " x " + s + " floats, got " + image.length);
+        backend.enter();
+        CudaDriver.streamSynchronize(stream);                    // the page-locked buffer is free again
+        boxPending = false;
+        long bytes = 4L * image.length;
+        if (hostImage == null || hostImage.byteSize() < bytes) {
+            if (hostImage != null) CudaDriver.memFreeHost(hostImageAddress);
+            hostImageAddress = CudaDriver.memHostAlloc(bytes);
+            hostImage = MemorySegment.ofAddress(hostImageAddress).reinterpret(bytes);
+        }
+        MemorySegment.copy(image, 0, hostImage, JAVA_FLOAT, 0, image.length);
+        after.awaitOn(stream);
+        CudaDriver.memcpyHtoDAsync(Launcher.address(out) + bytes * index, hostImage, bytes, stream);
+    }
+
+    /**
+     * Writes {@code values} (3, h, w) over rows [top, top + h) × columns [left, left + w) of every channel of
+     * slot {@code index} of {@code out} (B, 3, S, S) F32 (random erasing's noise, drawn on the host), one
+     * row copy per channel and row on this decoder's stream, after {@code after}'s latest record and after
+     * this decoder's earlier writes. Asynchronous, ordered as {@link #write}.
+     */
+    public void writeBox(float[] values, int top, int left, int h, int w, Tensor out, int index, StreamFence after) {
+        requireOpen();
+        int s = out.rank() == 4 ? out.size(2) : -1;
+        checkSlot("writeBox", out, index, s);
+        if (top < 0 || left < 0 || h < 0 || w < 0 || top + h > s || left + w > s || values.length != 3 * h * w) {
+            throw new JmambaException("NvjpegDecoder.writeBox: a (3, " + h + ", " + w + ") box at (" + top + ", " + left + ") of " + values.length
+                    + " values does not fit a " + s + " x " + s + " image");
+        }
+        if (values.length == 0) return;
+        backend.enter();
+        if (boxPending) CudaDriver.streamSynchronize(stream);   // the previous box's copies have read the page-locked buffer
+        long bytes = 4L * values.length;
+        if (hostBox == null || hostBox.byteSize() < bytes) {
+            if (hostBox != null) CudaDriver.memFreeHost(hostBoxAddress);
+            hostBoxAddress = CudaDriver.memHostAlloc(Math.max(bytes, 4L * 3 * s * s));
+            hostBox = MemorySegment.ofAddress(hostBoxAddress).reinterpret(Math.max(bytes, 4L * 3 * s * s));
+        }
+        MemorySegment.copy(values, 0, hostBox, JAVA_FLOAT, 0, values.length);
+        after.awaitOn(stream);
+        long slot = Launcher.address(out) + 4L * 3 * s * s * index;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                long src = 4L * ((long) c * h + y) * w, dst = slot + 4L * (((long) c * s + top + y) * s + left);
+                CudaDriver.memcpyHtoDAsync(dst, hostBox.asSlice(src, 4L * w), 4L * w, stream);
+            }
+        }
+        boxPending = true;
+    }
+
+    private void checkSlot(String what, Tensor out, int index, int s) {
+        if (out.dtype() != DType.F32 || !out.isContiguous() || out.rank() != 4 || out.size(1) != 3 || out.size(2) != s || out.size(3) != s
+                || index < 0 || index >= out.size(0) || !out.device().equals(backend.device())) {
+            throw new JmambaException("NvjpegDecoder." + what + ": out must be a contiguous (B, 3, " + s + ", " + s + ") F32 tensor on "
+                    + backend.device() + " and index in [0, B), got " + out + " and " + index);
         }
     }
 
@@ -164,6 +249,7 @@ public final class NvjpegDecoder implements AutoCloseable {
         requireOpen();
         backend.enter();
         CudaDriver.streamSynchronize(stream);
+        boxPending = false;
     }
 
     private MemorySegment jpegBytes(byte[] jpeg) {
@@ -219,6 +305,8 @@ public final class NvjpegDecoder implements AutoCloseable {
         CudaDriver.streamSynchronize(stream);
         for (long p : new long[] {rgb, tmp, taps}) if (p != 0) CudaDriver.memFree(p);
         if (hostTaps != null) CudaDriver.memFreeHost(hostTapsAddress);
+        if (hostImage != null) CudaDriver.memFreeHost(hostImageAddress);
+        if (hostBox != null) CudaDriver.memFreeHost(hostBoxAddress);
         Nvjpeg.stateDestroy(state);
         CudaDriver.eventDestroy(written);
         CudaDriver.eventDestroy(queued);

@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Average pooling, adaptive average pooling and interpolation (nearest, bilinear, bicubic) with
  * their gradients, through the two kernels of {@code pool.cu}. Each axis is described by a
- * {@code JmAxis} whose taps are those of the CPU's ResampleCpu; forward gathers in double,
- * backward scatters with float64 atomics into a zeroed buffer that is then converted.
+ * {@code JmAxis} whose taps are those of the CPU's ResampleCpu; forward and backward both gather in
+ * double (the backward one thread per input element over the outputs that reach it), so the
+ * backward has no atomics and gives the same bits on every run.
  */
 final class ResampleKernels extends Launcher {
     static final String SOURCE = "pool.cu";
@@ -78,13 +79,11 @@ final class ResampleKernels extends Launcher {
     Tensor backward(Tensor gy, int[] xShape, Axis ay, Axis ax) {
         DType dt = compute(gy);
         Tensor gc = strided.contiguous(gy, dt);
-        Tensor acc = strided.zeros(DType.F64, xShape);
-        long work = (long) xShape[0] * xShape[1] * ay.out() * ax.out();
-        if (work > 0 && Shapes.numel(xShape) > 0) run("resample_backward_" + suffix(dt), gc, acc, xShape[0] * xShape[1], ay, ax, work);
-        if (dt == DType.F64) return acc;
-        Tensor out = strided.convert(acc, dt);
-        acc.storage().release();
-        return out;
+        Tensor dx = strided.empty(dt, xShape);
+        long work = Shapes.numel(xShape);   // one thread per input element
+        if (work > 0 && ay.out() > 0 && ax.out() > 0) run("resample_backward_" + suffix(dt), gc, dx, xShape[0] * xShape[1], ay, ax, work);
+        else if (work > 0) strided.fill(dx, 0);
+        return dx;
     }
 
     /** Every kernel name this launcher may use. */

@@ -87,7 +87,18 @@ class CudaBackendSourcesTest {
                 assertFalse(ptx.contains("reduce_columns_f32_param_" + columns.length), "reduce_columns takes " + columns.length + " parameters");
                 assertTrue(ptx.contains(".param .u32 reduce_splits_f64_param_5") && !ptx.contains("reduce_splits_f64_param_6"), "reduce_splits takes 6 parameters");
             }
-            if (entry.getKey().equals(IndexKernels.SOURCE)) assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "gather_b4", 5));
+            if (entry.getKey().equals(IndexKernels.SOURCE)) {
+                assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "gather_b4", 5));
+                // IndexKernels' scatterArgs: (out, os, index, is, src, ss, lines, n, len, index_step, src_step, axis_stride,
+                // size, axis, flag, op)
+                assertEquals(StridedLayout.SHAPE_BYTES, structBytes(ptx, "scatter_add_f32", 6), "scatter_add's lines is a JmShape");
+                String[] scalars = {"u32", "u32", "u64", "u64", "u64", "u32", "u32", "u64", "u32"};
+                for (int i = 0; i < scalars.length; i++) {
+                    assertTrue(Pattern.compile("\\.param \\." + scalars[i] + " scatter_add_f32_param_" + (7 + i) + "\\b").matcher(ptx).find(),
+                            "scatter_add parameter " + (7 + i) + " is ." + scalars[i]);
+                }
+                assertFalse(ptx.contains("scatter_add_f32_param_16"), "scatter_add takes 16 parameters");
+            }
         }
     }
 }

@@ -50,6 +50,20 @@ public final class Nvcc {
         return Files.readString(out);
     }
 
+    /**
+     * Compiles {@code source} with {@code nvcc -arch=sm_90 --std=c++17} (device code and a host {@code main}, through
+     * the host compiler) into the executable {@code out}. A program that calls only {@code __host__} functions runs
+     * without a GPU.
+     */
+    public static Path executable(Path nvcc, Path source, Path out) throws Exception {
+        Process process = new ProcessBuilder(nvcc.toString(), "-arch=sm_90", "--std=c++17", "-o", out.toString(), source.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS), "nvcc did not finish within " + TIMEOUT_SECONDS + " s on " + source);
+        assertEquals(0, process.exitValue(), "nvcc failed on " + source + ":\n" + log);
+        return out;
+    }
+
     /** Number of parameters of {@code .entry kernel(...)} in {@code ptx}, or -1 when the kernel is missing. */
     public static int entryParameters(String ptx, String kernel) {
         Matcher m = Pattern.compile("\\.entry " + kernel + "\\(([^)]*)\\)").matcher(ptx);

@@ -52,6 +52,11 @@ public interface Dataset {
         throw new UnsupportedOperationException(description() + " has no fused decode path");
     }
 
+    /** The file behind sample {@code index}, or null when the samples are not files (IDX, synthetic). */
+    default java.nio.file.Path file(int index) {
+        return null;
+    }
+
     /** The label of sample {@code index} without decoding the image. */
     int label(int index);
 

@@ -175,7 +175,7 @@ public final class ImageFolder implements Dataset {
     }
 
     /** The file behind sample {@code index}. */
-    public Path file(int index) {
+    @Override public Path file(int index) {
         Dataset.checkIndex(this, index);
         return files[index];
     }

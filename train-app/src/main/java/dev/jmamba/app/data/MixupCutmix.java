@@ -1,5 +1,9 @@
 package dev.jmamba.app.data;
 
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Tensor;
+
 import java.util.SplittableRandom;
 
 /**
@@ -35,17 +39,19 @@ public record MixupCutmix(double mixupAlpha, double cutmixAlpha, double prob, do
     }
 
     /**
-     * Mixes {@code images} in place and returns the soft targets.
-     *
-     * @param images (B, C, H, W) normalised images, modified in place
-     * @param labels (B) class labels
+     * What one batch's mixing does, drawn before any pixel is touched: λ as drawn (1 = no mixing),
+     * cutmix or mixup, and for cutmix the box rows [y0, y1) × columns [x0, x1) swapped between
+     * each pair (empty for mixup).
      */
-    public Result apply(float[] images, int[] labels, int channels, int height, int width, SplittableRandom rng) {
-        int batch = labels.length;
-        int imageLength = channels * height * width;
-        if (images.length != (long) batch * imageLength) {
-            throw new IllegalArgumentException("images hold " + images.length + " floats, expected (" + batch + ", " + channels + ", " + height + ", " + width + ")");
+    public record Draw(double lambda, boolean cutmix, int y0, int y1, int x0, int x1) {
+        /** The λ of the soft targets: for cutmix the exact uncovered fraction of a height × width image. */
+        public double targetLambda(int height, int width) {
+            return cutmix && lambda != 1 ? 1 - (double) (y1 - y0) * (x1 - x0) / ((double) height * width) : lambda;
         }
+    }
+
+    /** Draws a batch's mixing from {@code rng}: exactly the draws {@link #apply} makes, in the same order. */
+    public Draw draw(int height, int width, SplittableRandom rng) {
         double lambda = 1;
         boolean useCutmix = false;
         if ((mixupAlpha > 0 || cutmixAlpha > 0) && rng.nextDouble() < prob) {
@@ -59,14 +65,76 @@ public record MixupCutmix(double mixupAlpha, double cutmixAlpha, double prob, do
                 lambda = BetaDistribution.symmetric(cutmixAlpha, rng);
             }
         }
-        if (lambda != 1) {
-            if (useCutmix) {
-                lambda = cutmix(images, batch, channels, height, width, lambda, rng);
+        if (lambda == 1 || !useCutmix) return new Draw(lambda, useCutmix, 0, 0, 0, 0);
+        double ratio = Math.sqrt(1 - lambda);
+        int cutH = (int) (height * ratio);
+        int cutW = (int) (width * ratio);
+        int cy = rng.nextInt(height);
+        int cx = rng.nextInt(width);
+        return new Draw(lambda, true, Math.clamp(cy - cutH / 2, 0, height), Math.clamp(cy + cutH / 2, 0, height),
+                Math.clamp(cx - cutW / 2, 0, width), Math.clamp(cx + cutW / 2, 0, width));
+    }
+
+    /**
+     * Mixes {@code images} in place and returns the soft targets.
+     *
+     * @param images (B, C, H, W) normalised images, modified in place
+     * @param labels (B) class labels
+     */
+    public Result apply(float[] images, int[] labels, int channels, int height, int width, SplittableRandom rng) {
+        int batch = labels.length;
+        int imageLength = channels * height * width;
+        if (images.length != (long) batch * imageLength) {
+            throw new IllegalArgumentException("images hold " + images.length + " floats, expected (" + batch + ", " + channels + ", " + height + ", " + width + ")");
+        }
+        Draw d = draw(height, width, rng);
+        if (d.lambda() != 1) {
+            if (d.cutmix()) {
+                cutmix(images, batch, channels, height, width, d);
             } else {
-                mixup(images, batch, imageLength, (float) lambda);
+                mixup(images, batch, imageLength, (float) d.lambda());
             }
         }
-        return new Result(lambda, useCutmix, softTargets(labels, lambda));
+        double lambda = d.targetLambda(height, width);
+        return new Result(lambda, d.cutmix(), softTargets(labels, lambda));
+    }
+
+    /**
+     * {@link #apply(float[], int[], int, int, int, SplittableRandom)} on a device tensor: the same draws
+     * on the host and the same float operations on the pixels with tensor ops (mixup: λ·x + (1 − λ)·x
+     * reversed, as float products and a float sum; cutmix: the box copied from the reversed batch), so
+     * the result equals the array version's bit for bit.
+     *
+     * @param images (B, C, H, W) F32 contiguous, on any device, modified in place
+     * @param labels (B) class labels
+     */
+    public Result apply(Tensor images, int[] labels, SplittableRandom rng) {
+        int batch = labels.length;
+        if (images.rank() != 4 || images.size(0) != batch || images.dtype() != DType.F32) {
+            throw new IllegalArgumentException("images must be (" + batch + ", C, H, W) F32, got " + images);
+        }
+        int height = images.size(2), width = images.size(3);
+        Draw d = draw(height, width, rng);
+        if (d.lambda() != 1) {
+            try (Scope scope = Scope.open()) {
+                if (d.cutmix()) {
+                    if (d.y1() > d.y0() && d.x1() > d.x0()) {
+                        Tensor box = images.narrow(2, d.y0(), d.y1() - d.y0()).narrow(3, d.x0(), d.x1() - d.x0());
+                        box.copyFrom(box.flip(0));                    // flip copies: the swap reads the old boxes
+                    }
+                } else {
+                    float lambda = (float) d.lambda(), mu = 1 - lambda;
+                    Tensor mixed = images.mul(lambda).add(images.flip(0).mul(mu));
+                    if (batch % 2 == 1) {                             // the middle image pairs with itself: left as it was
+                        int m = batch / 2;
+                        mixed.narrow(0, m, 1).copyFrom(images.narrow(0, m, 1));
+                    }
+                    images.copyFrom(mixed);
+                }
+            }
+        }
+        double lambda = d.targetLambda(height, width);
+        return new Result(lambda, d.cutmix(), softTargets(labels, lambda));
     }
 
     /** Label-smoothed targets mixing label i with label B-1-i by λ; (B, K). */
@@ -112,17 +180,9 @@ public record MixupCutmix(double mixupAlpha, double cutmixAlpha, double prob, do
         }
     }
 
-    /** Swaps one random box between each pair (i, B-1-i); returns the corrected λ. */
-    private static double cutmix(float[] images, int batch, int channels, int height, int width, double lambda, SplittableRandom rng) {
-        double ratio = Math.sqrt(1 - lambda);
-        int cutH = (int) (height * ratio);
-        int cutW = (int) (width * ratio);
-        int cy = rng.nextInt(height);
-        int cx = rng.nextInt(width);
-        int y0 = Math.clamp(cy - cutH / 2, 0, height);
-        int y1 = Math.clamp(cy + cutH / 2, 0, height);
-        int x0 = Math.clamp(cx - cutW / 2, 0, width);
-        int x1 = Math.clamp(cx + cutW / 2, 0, width);
+    /** Swaps the drawn box between each pair (i, B-1-i). */
+    private static void cutmix(float[] images, int batch, int channels, int height, int width, Draw d) {
+        int y0 = d.y0(), y1 = d.y1(), x0 = d.x0(), x1 = d.x1();
         int imageLength = channels * height * width;
         for (int i = 0, j = batch - 1; i < j; i++, j--) {
             for (int c = 0; c < channels; c++) {
@@ -137,6 +197,5 @@ public record MixupCutmix(double mixupAlpha, double cutmixAlpha, double prob, do
                 }
             }
         }
-        return 1 - (double) (y1 - y0) * (x1 - x0) / ((double) height * width);
     }
 }

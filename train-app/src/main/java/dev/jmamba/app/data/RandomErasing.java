@@ -21,10 +21,33 @@ public record RandomErasing(double probability) implements ImageTransform {
         if (!(probability >= 0 && probability <= 1)) throw new IllegalArgumentException("erasing probability must be in [0, 1], got " + probability);
     }
 
+    /**
+     * One image's erasing as drawn: rows [top, top + height) × columns [left, left + width) of every
+     * channel get {@code noise}, (C, height, width) in the order the draws were made.
+     */
+    public record Box(int top, int left, int height, int width, float[] noise) {}
+
     @Override public FloatImage apply(FloatImage image, SplittableRandom rng) {
-        if (rng.nextDouble() >= probability) return image;
-        int h = image.height();
-        int w = image.width();
+        Box box = draw(image.channels(), image.height(), image.width(), rng);
+        if (box == null) return image;
+        int h = image.height(), w = image.width();
+        float[] d = image.data();
+        for (int c = 0, i = 0; c < image.channels(); c++) {
+            for (int y = box.top(); y < box.top() + box.height(); y++) {
+                int row = (c * h + y) * w;
+                for (int x = box.left(); x < box.left() + box.width(); x++) d[row + x] = box.noise()[i++];
+            }
+        }
+        return image;
+    }
+
+    /**
+     * Draws the erasing of a (channels, h, w) image from {@code rng} — the draws {@link #apply} makes, in
+     * its order — without touching pixels; null when nothing is erased. (What the GPU path uses: the
+     * draws on the host, the box written into the device batch.)
+     */
+    public Box draw(int channels, int h, int w, SplittableRandom rng) {
+        if (rng.nextDouble() >= probability) return null;
         double area = (double) h * w;
         for (int attempt = 0; attempt < 10; attempt++) {
             double target = rng.nextDouble(MIN_AREA, MAX_AREA) * area;
@@ -34,16 +57,11 @@ public record RandomErasing(double probability) implements ImageTransform {
             if (ew < w && eh < h) {
                 int top = rng.nextInt(h - eh + 1);
                 int left = rng.nextInt(w - ew + 1);
-                float[] d = image.data();
-                for (int c = 0; c < image.channels(); c++) {
-                    for (int y = top; y < top + eh; y++) {
-                        int row = (c * h + y) * w;
-                        for (int x = left; x < left + ew; x++) d[row + x] = (float) rng.nextGaussian();
-                    }
-                }
-                break;
+                float[] noise = new float[channels * eh * ew];
+                for (int i = 0; i < noise.length; i++) noise[i] = (float) rng.nextGaussian();
+                return new Box(top, left, eh, ew, noise);
             }
         }
-        return image;
+        return null;
     }
 }

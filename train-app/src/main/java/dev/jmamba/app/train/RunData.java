@@ -79,6 +79,17 @@ public final class RunData {
         return new RunData(SubsetDataset.limit(full.train, spec.trainLimit()), SubsetDataset.limit(full.val, spec.valLimit()));
     }
 
+    /** These splits with JPEGs decoded on the host by {@code decoder} (image folders; other data unchanged). */
+    public RunData withDecoder(dev.jmamba.app.data.ImageDecoding.Decoder decoder) {
+        return new RunData(withDecoder(train, decoder), withDecoder(val, decoder));
+    }
+
+    private static Dataset withDecoder(Dataset d, dev.jmamba.app.data.ImageDecoding.Decoder decoder) {
+        if (d instanceof ImageFolder f) return f.withDecoder(decoder);
+        if (d instanceof SubsetDataset s && s.base() instanceof ImageFolder f) return SubsetDataset.limit(f.withDecoder(decoder), s.size());
+        return d;
+    }
+
     /** The native side of fixed-size data (28 for Fashion-MNIST), or 224 for folders of varying images. */
     public static int defaultResolution(Dataset data) {
         return data.nativeSize().map(s -> Math.max(s.height(), s.width())).orElse(224);

@@ -51,6 +51,8 @@ final class SubsetDataset implements Dataset {
 
     @Override public int label(int index) { return base.label(map(index)); }
 
+    @Override public java.nio.file.Path file(int index) { return base.file(map(index)); }
+
     @Override public boolean supportsFused() { return base.supportsFused(); }
 
     @Override public int loadFused(int index, dev.jmamba.app.data.FusedCrop crop, java.util.function.Supplier<java.util.SplittableRandom> rngs,

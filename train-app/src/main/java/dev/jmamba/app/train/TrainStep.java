@@ -1,6 +1,7 @@
 package dev.jmamba.app.train;
 
 import dev.jmamba.app.data.Batch;
+import dev.jmamba.app.data.DeviceBatch;
 import dev.jmamba.app.dist.DataParallel;
 import dev.jmamba.vision.models.Classifier;
 import dev.jmamba.autograd.Var;
@@ -17,8 +18,10 @@ import dev.jmamba.tensor.BatchStaging;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Scope;
+import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +66,8 @@ final class TrainStep implements AutoCloseable {
     private final DType[] inputTypes;
     private final int[][] inputShapes;
     private final boolean soft;
+    /** Images arrive on the device ({@link DeviceBatch}); the staging ring carries the labels and soft targets only. */
+    private final boolean imagesOnDevice;
     /** Averages the gradients and the loss over the ranks of a data-parallel run; null in a single process. */
     private DataParallel dataParallel;
     /** Device accumulators, () F64 each, outside any Scope: since the last read, except consecutive. */
@@ -97,6 +102,15 @@ final class TrainStep implements AutoCloseable {
      */
     TrainStep(Classifier model, AdamW optimizer, Ema ema, double clipGrad, double labelSmoothing, Device device, int batchSize,
               int[] imageShape, int numClasses, boolean soft, boolean graph) {
+        this(model, optimizer, ema, clipGrad, labelSmoothing, device, batchSize, imageShape, numClasses, soft, graph, false);
+    }
+
+    /**
+     * @param imagesOnDevice the batches' images come as device tensors ({@link #run(DeviceBatch, double, long)}):
+     *                       only the labels (and soft targets) go through the upload ring
+     */
+    TrainStep(Classifier model, AdamW optimizer, Ema ema, double clipGrad, double labelSmoothing, Device device, int batchSize,
+              int[] imageShape, int numClasses, boolean soft, boolean graph, boolean imagesOnDevice) {
         this.model = model;
         this.params = model.module().parameters();
         this.optimizer = optimizer;
@@ -108,7 +122,10 @@ final class TrainStep implements AutoCloseable {
         int[] images = {batchSize, imageShape[0], imageShape[1], imageShape[2]};
         this.inputTypes = soft ? new DType[] {DType.F32, DType.I32, DType.F32} : new DType[] {DType.F32, DType.I32};
         this.inputShapes = soft ? new int[][] {images, {batchSize}, {batchSize, numClasses}} : new int[][] {images, {batchSize}};
-        this.staging = BatchStaging.create(device, 3, inputTypes, inputShapes);
+        this.imagesOnDevice = imagesOnDevice;
+        this.staging = imagesOnDevice
+                ? BatchStaging.create(device, 3, Arrays.copyOfRange(inputTypes, 1, inputTypes.length), Arrays.copyOfRange(inputShapes, 1, inputShapes.length))
+                : BatchStaging.create(device, 3, inputTypes, inputShapes);
         Tensor[] acc = Scope.unowned(() -> new Tensor[] {zero(), zero(), zero(), zero()});
         lossSum = acc[0];
         finiteSteps = acc[1];
@@ -128,6 +145,9 @@ final class TrainStep implements AutoCloseable {
         return n;
     }
 
+    /** True when the next {@link #run} captures the step in a CUDA graph (--graph, after the first eager step). */
+    boolean capturesNext() { return wantGraph && graphed == null && optimizer.usesDeviceFactors(); }
+
     /** True once the step runs as replays of a captured CUDA graph. */
     boolean graphed() { return graphed != null; }
 
@@ -146,14 +166,48 @@ final class TrainStep implements AutoCloseable {
 
     /** Queues one step on {@code batch} at learning rate {@code lr}; {@code step} positions the dropout streams. */
     void run(Batch batch, double lr, long step) {
+        if (imagesOnDevice) throw new IllegalStateException("TrainStep: set up for device batches, got a host batch");
+        requireSoftTargets(batch.softTargets());
+        long t0 = System.nanoTime();
+        Tensor[] in = soft ? staging.upload(batch.images(), batch.labels(), batch.softTargets())
+                : staging.upload(batch.images(), batch.labels());
+        uploadNanos = System.nanoTime() - t0;
+        run(in, lr, step);
+    }
+
+    /**
+     * Queues one step on a batch whose images already live on the device (no host copy: the eager step
+     * reads the loader's buffer, a graphed step copies it into its static input on the device); only
+     * the labels and soft targets are uploaded. The caller releases the batch after this returns.
+     */
+    void run(DeviceBatch batch, double lr, long step) {
+        if (!imagesOnDevice) throw new IllegalStateException("TrainStep: set up for host batches, got a device batch");
+        requireSoftTargets(batch.softTargets());
+        Tensor images = batch.images();
+        if (!images.device().equals(device) || !Shapes.same(images.shape(), inputShapes[0]) || images.dtype() != DType.F32) {
+            throw new IllegalArgumentException("TrainStep: device batch images must be " + Shapes.str(inputShapes[0]) + " F32 on " + device
+                    + ", got " + images);
+        }
+        long t0 = System.nanoTime();
+        Tensor[] small = soft ? staging.upload(batch.labels(), batch.softTargets()) : staging.upload(batch.labels());
+        uploadNanos = System.nanoTime() - t0;
+        Tensor[] in = new Tensor[small.length + 1];
+        in[0] = images;
+        System.arraycopy(small, 0, in, 1, small.length);
+        run(in, lr, step);
+    }
+
+    private void requireSoftTargets(float[] softTargets) {
+        if (soft != (softTargets != null)) {
+            throw new IllegalArgumentException("TrainStep: " + (soft ? "soft targets expected (mixup / cutmix), got none" : "no soft targets expected, got some"));
+        }
+    }
+
+    private void run(Tensor[] in, double lr, long step) {
         model.module().train(true);
         RandomLayer.seekAll(model.module(), step);   // dropout / drop-path masks a function of (seed, step): resume-exact
         try (Scope scope = Scope.open()) {
-            long t0 = System.nanoTime();
-            Tensor[] in = soft ? staging.upload(batch.images(), batch.labels(), batch.softTargets())
-                    : staging.upload(batch.images(), batch.labels());
-            uploadNanos = System.nanoTime() - t0;
-            if (wantGraph && graphed == null && optimizer.usesDeviceFactors()) capture(step);
+            if (capturesNext()) capture(step);
             if (graphed != null) {
                 optimizer.setLr(lr);
                 seeds.write(step);                     // this step's dropout / drop-path seeds

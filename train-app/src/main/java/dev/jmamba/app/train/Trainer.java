@@ -6,6 +6,11 @@ import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.app.UserError;
 import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
+import dev.jmamba.app.data.DeviceBatch;
+import dev.jmamba.app.data.DeviceBatchLoader;
+import dev.jmamba.app.data.SamplePipeline;
+import dev.jmamba.app.data.cuda.NvjpegLoader;
+import dev.jmamba.app.data.cuda.NvjpegSlots;
 import dev.jmamba.app.data.MixupCutmix;
 import dev.jmamba.app.data.Shard;
 import dev.jmamba.app.dist.DataParallel;
@@ -63,9 +68,19 @@ public final class Trainer {
      *                        writes a checkpoint after the current step and ends (no evaluation); null = none
      * @param graph           capture the training step in a CUDA graph after the first step and replay it
      *                        ({@link TrainStep}); elsewhere the run says so in one line and steps eagerly
+     * @param decoder         how JPEGs of an image folder are decoded; {@link TrainDecoder#NVJPEG}: training
+     *                        batches decoded on the GPU into device buffers ({@link DeviceBatchLoader})
      */
     public record Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
-                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop, boolean graph) {
+                          boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop, boolean graph,
+                          TrainDecoder decoder) {
+
+        /** Options with JPEGs decoded on the host (TurboJPEG where present). */
+        public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
+                       boolean terminal, int maxNonfinite, boolean checkpointActivations, StopSignal stop, boolean graph) {
+            this(outDir, device, workers, checkpointEvery, stopAtStep, logEvery, terminal, maxNonfinite, checkpointActivations, stop, graph,
+                    TrainDecoder.AUTO);
+        }
 
         /** Options with eager steps. */
         public Options(Path outDir, Device device, int workers, long checkpointEvery, long stopAtStep, int logEvery,
@@ -129,7 +144,7 @@ public final class Trainer {
         this.out = out;
         this.recipe = cfg.recipe();
         this.numClasses = cfg.model().numClasses();
-        this.data = RunData.open(cfg.data());
+        this.data = RunData.open(cfg.data()).withDecoder(opt.decoder().host());
         this.hostReadsAreFree = opt.device() instanceof Device.Cpu;
         this.model = buildModel(cfg, opt.device());
         if (opt.checkpointActivations() && ActivationCheckpointing.enable(model.module(), true) == 0) {
@@ -226,22 +241,24 @@ public final class Trainer {
         Evaluator.Result lastEval = null, lastEmaEval = null;
         long lastEvalStep = -1;
         int rankBatch = dist == null ? recipe.batchSize() : dist.batchPerRank(recipe.batchSize());     // this process's share
+        SamplePipeline trainPipeline = RunData.trainPipeline(data.train(), cfg.data(), cfg.model().resolution(), recipe.randomErasing());
+        Shard shard = dist == null ? Shard.NONE : new Shard(dist.rank(), dist.worldSize());
         try (MetricsLog log = leader() ? new MetricsLog(opt.outDir()) : MetricsLog.discarding();
-             DataLoader trainLoader = new DataLoader(data.train(),
-                     RunData.trainPipeline(data.train(), cfg.data(), cfg.model().resolution(), recipe.randomErasing()), mixing,
-                     DataLoader.Options.training(rankBatch, workers, recipe.seed()),
-                     dist == null ? Shard.NONE : new Shard(dist.rank(), dist.worldSize()));
+             DeviceBatchLoader deviceLoader = opt.decoder().onDevice() ? deviceLoader(trainPipeline, rankBatch, workers, shard) : null;
+             DataLoader trainLoader = deviceLoader != null ? null : new DataLoader(data.train(), trainPipeline, mixing,
+                     DataLoader.Options.training(rankBatch, workers, recipe.seed()), shard);
              DataLoader valLoader = new DataLoader(data.val(), RunData.evalPipeline(data.val(), cfg.model().resolution()), null,
                      DataLoader.Options.evaluation(Math.max(recipe.batchSize(), 256), workers))) {
-            if (trainLoader.batchesPerEpoch() != recipe.stepsPerEpoch()) {
-                throw UserError.runtime("the training data now give " + trainLoader.batchesPerEpoch() + " batches per epoch but the run was set up with "
+            int batchesPerEpoch = deviceLoader != null ? deviceLoader.batchesPerEpoch() : trainLoader.batchesPerEpoch();
+            if (batchesPerEpoch != recipe.stepsPerEpoch()) {
+                throw UserError.runtime("the training data now give " + batchesPerEpoch + " batches per epoch but the run was set up with "
                         + recipe.stepsPerEpoch() + "; the data changed since the checkpoint was written");
             }
             if (step > 0) log.write(Map.of("type", "resume", "step", step, "epoch", epoch), null);
             Window window = new Window();
-            int[] image = trainLoader.pipelineShape();
+            int[] image = deviceLoader != null ? deviceLoader.imageShape() : trainLoader.pipelineShape();
             TrainStep trainStep = new TrainStep(model, optimizer, ema, recipe.clipGrad(), recipe.labelSmoothing(), opt.device(),
-                    rankBatch, image, numClasses, mixing != null, opt.graph());
+                    rankBatch, image, numClasses, mixing != null, opt.graph(), deviceLoader != null);
             if (dataParallel != null) trainStep.dataParallel(dataParallel);
             this.trainStep = trainStep;
             trainStep.setConsecutiveNonfinite(consecutiveNonfinite);
@@ -249,15 +266,15 @@ public final class Trainer {
                 while (step < recipe.totalSteps() && !stopRequested()) {
                     progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
                             (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
-                    try (DataLoader.EpochIterator it = trainLoader.epoch(epoch, batchInEpoch)) {
+                    try (EpochBatches it = deviceLoader != null ? new DeviceEpoch(deviceLoader.epoch(epoch, batchInEpoch))
+                            : new HostEpoch(trainLoader, trainLoader.epoch(epoch, batchInEpoch))) {
                         while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
                             long t0 = System.nanoTime();
-                            Batch batch = it.next();
+                            int batchSize = it.next();
                             long t1 = System.nanoTime();
                             double lr = schedule.lr(step);
-                            trainStep.run(batch, lr, step);
+                            it.step(trainStep, lr, step);
                             long t2 = System.nanoTime();
-                            if (trainStep.copiesBatches()) trainLoader.recycle(batch);
                             String note = trainStep.takeNote();
                             if (note != null) progress.line(note);
                             step++;
@@ -271,7 +288,7 @@ public final class Trainer {
                             window.addPhases(t1 - t0, trainStep.lastUploadNanos(), t2 - t1 - trainStep.lastUploadNanos(), t3 - t2);
                             double seconds = (t3 - t0) / 1e9;
                             trainSeconds += seconds;
-                            int images = batch.size() * (dist == null ? 1 : dist.worldSize());   // the global batch
+                            int images = batchSize * (dist == null ? 1 : dist.worldSize());   // the global batch
                             window.addTime(images, seconds);
                             progress.step(batchInEpoch, step, window.smoothed, images / Math.max(seconds, 1e-9), lr);
                             if (logNow) {
@@ -324,6 +341,91 @@ public final class Trainer {
         boolean finished = step >= recipe.totalSteps();
         if (leader()) writeCurves(progress);
         return new Outcome(step, lastEval, lastEmaEval, finished, data.skippedImages(), lastCheckpointStep, signalled() ? opt.stop().signal() : null);
+    }
+
+    /** The GPU input path: the training split decoded with nvJPEG into a ring of device batches. */
+    private DeviceBatchLoader deviceLoader(SamplePipeline pipeline, int rankBatch, int workers, Shard shard) {
+        String why = NvjpegLoader.unavailableReason(opt.device());
+        if (why != null) throw UserError.runtime("--decoder nvjpeg: " + why);
+        if (pipeline.fused() == null || data.train().file(0) == null) {
+            throw UserError.usage("--decoder nvjpeg decodes the JPEGs of an image folder (DIR/train/<class>/*.jpg); " + data.train().description()
+                    + " is not one (leave --decoder out)");
+        }
+        return new DeviceBatchLoader(data.train(), pipeline.fused(), mixing, DeviceBatchLoader.Options.training(rankBatch, workers, recipe.seed()),
+                shard, new NvjpegSlots(opt.device()));
+    }
+
+    /** One epoch's training batches, from the host loader or the device loader, as the loop uses them. */
+    private interface EpochBatches extends AutoCloseable {
+        boolean hasNext();
+
+        /** Waits for the next batch; returns its size. */
+        int next();
+
+        /** Queues the step on the batch got last and hands its buffers back to the loader. */
+        void step(TrainStep trainStep, double lr, long step);
+
+        @Override void close();
+    }
+
+    /** Host batches ({@link DataLoader}), uploaded by the step. */
+    private static final class HostEpoch implements EpochBatches {
+        private final DataLoader loader;
+        private final DataLoader.EpochIterator it;
+        private Batch batch;
+
+        HostEpoch(DataLoader loader, DataLoader.EpochIterator it) {
+            this.loader = loader;
+            this.it = it;
+        }
+
+        @Override public boolean hasNext() { return it.hasNext(); }
+
+        @Override public int next() {
+            batch = it.next();
+            return batch.size();
+        }
+
+        @Override public void step(TrainStep trainStep, double lr, long step) {
+            trainStep.run(batch, lr, step);
+            if (trainStep.copiesBatches()) loader.recycle(batch);
+            batch = null;
+        }
+
+        @Override public void close() { it.close(); }
+    }
+
+    /** Device batches ({@link DeviceBatchLoader}): the step reads the loader's buffer, which is released after the step is queued. */
+    private static final class DeviceEpoch implements EpochBatches {
+        private final DeviceBatchLoader.EpochIterator it;
+        private DeviceBatch batch;
+
+        DeviceEpoch(DeviceBatchLoader.EpochIterator it) {
+            this.it = it;
+        }
+
+        @Override public boolean hasNext() { return it.hasNext(); }
+
+        @Override public int next() {
+            batch = it.next();
+            return batch.size();
+        }
+
+        @Override public void step(TrainStep trainStep, double lr, long step) {
+            // no nvJPEG worker touches the device while the step is captured (other threads' calls could break the capture)
+            if (trainStep.capturesNext()) it.quiesce();
+            try {
+                trainStep.run(batch, lr, step);
+            } finally {
+                batch.release();
+                batch = null;
+            }
+        }
+
+        @Override public void close() {
+            if (batch != null) batch.release();
+            it.close();
+        }
     }
 
     /**

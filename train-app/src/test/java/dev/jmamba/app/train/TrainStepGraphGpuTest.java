@@ -24,7 +24,11 @@ import org.junit.jupiter.api.Test;
  * drop path 0.3 (masks that change every step: a replay that repeated its captured masks would
  * differ from the eager run from the third step on), with gradient clipping and soft targets
  * (mixup-style) too. Tolerance 0: the replay runs the same kernels on the same inputs in the same
- * order, and the seed table holds the eager step's seeds.
+ * order, the seed table holds the eager step's seeds, and the kernels are deterministic (no float
+ * atomics: the scan and causal conv backward add their blocks' partial sums in a fixed order). A
+ * second eager run is compared first, so a kernel that is not bit-reproducible fails with that
+ * message rather than as a graph-replay mismatch; and the weights must have moved, so equal states
+ * are not those of steps that changed nothing.
  */
 @Tag("gpu")
 class TrainStepGraphGpuTest {
@@ -68,28 +72,49 @@ class TrainStepGraphGpuTest {
     }
 
     private static void compare(double clip, boolean soft) {
-        Classifier a = model(), b = model();
-        AdamW oa = new AdamW(ParamGroups.noDecayFor(a.module(), 0.05), 1e-3), ob = new AdamW(ParamGroups.noDecayFor(b.module(), 0.05), 1e-3);
-        Ema ea = new Ema(a.module(), 0.9), eb = new Ema(b.module(), 0.9);
-        TrainStep.Counters ca, cb;
-        try (TrainStep eager = new TrainStep(a, oa, ea, clip, 0.1, GPU, B, new int[] {3, SIDE, SIDE}, K, soft);
-             TrainStep graph = new TrainStep(b, ob, eb, clip, 0.1, GPU, B, new int[] {3, SIDE, SIDE}, K, soft, true)) {
+        Classifier a = model(), a2 = model(), b = model();
+        Map<String, double[]> init = new LinkedHashMap<>();
+        a.module().stateDict().forEach((k, v) -> init.put(k, v.toDoubleArray()));
+        AdamW oa = new AdamW(ParamGroups.noDecayFor(a.module(), 0.05), 1e-3), oa2 = new AdamW(ParamGroups.noDecayFor(a2.module(), 0.05), 1e-3);
+        AdamW ob = new AdamW(ParamGroups.noDecayFor(b.module(), 0.05), 1e-3);
+        Ema ea = new Ema(a.module(), 0.9), ea2 = new Ema(a2.module(), 0.9), eb = new Ema(b.module(), 0.9);
+        TrainStep.Counters ca, ca2, cb;
+        int[] image = {3, SIDE, SIDE};
+        try (TrainStep eager = new TrainStep(a, oa, ea, clip, 0.1, GPU, B, image, K, soft);
+             TrainStep eagerAgain = new TrainStep(a2, oa2, ea2, clip, 0.1, GPU, B, image, K, soft);
+             TrainStep graph = new TrainStep(b, ob, eb, clip, 0.1, GPU, B, image, K, soft, true)) {
             for (int s = 0; s < 6; s++) {
                 double lr = 1e-3 * (s + 1);
                 eager.run(batch(s, soft), lr, s);
+                eagerAgain.run(batch(s, soft), lr, s);
                 graph.run(batch(s, soft), lr, s);
                 String note = graph.takeNote();
                 if (s == 1) assertTrue(note != null && note.contains("captured"), "capture at the second step: " + note);
                 assertEquals(s >= 1, graph.graphed(), "step " + s);
             }
             ca = eager.read();
+            ca2 = eagerAgain.read();
             cb = graph.read();
         }
+        assertEquals(6, ca.finiteSteps());
         assertEquals(6, cb.finiteSteps());
+        String what = " (clip " + clip + ", soft " + soft + ")";
+        Map<String, double[]> x = state(a, oa, ea), x2 = state(a2, oa2, ea2), y = state(b, ob, eb);
+        assertEquals(x.keySet(), x2.keySet());
+        for (String k : x.keySet()) {
+            assertArrayEquals(x.get(k), x2.get(k), k + what + ": two eager runs differ, so the GPU step is not bit-reproducible"
+                    + " (a kernel sums in a run-dependent order): nothing to compare the replay against");
+        }
+        assertEquals(Double.doubleToLongBits(ca.lossSum()), Double.doubleToLongBits(ca2.lossSum()), "loss sums of two eager runs");
+        double moved = 0;
+        for (var e : init.entrySet()) {
+            double[] now = x.get(e.getKey());
+            for (int i = 0; i < now.length; i++) moved = Math.max(moved, Math.abs(now[i] - e.getValue()[i]));
+        }
+        assertTrue(moved > 1e-4, "six steps moved the weights by only " + moved);
         assertEquals(Double.doubleToLongBits(ca.lossSum()), Double.doubleToLongBits(cb.lossSum()), "loss sums");
-        Map<String, double[]> x = state(a, oa, ea), y = state(b, ob, eb);
         assertEquals(x.keySet(), y.keySet());
-        for (String k : x.keySet()) assertArrayEquals(x.get(k), y.get(k), k + " (clip " + clip + ", soft " + soft + ")");
+        for (String k : x.keySet()) assertArrayEquals(x.get(k), y.get(k), k + what + ": the graph replay differs from the eager steps");
     }
 
     @Test
