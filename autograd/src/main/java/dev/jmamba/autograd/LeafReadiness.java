@@ -29,6 +29,8 @@ import java.util.Set;
  */
 final class LeafReadiness {
     private static final ThreadLocal<LeafReadiness> CURRENT = new ThreadLocal<>();
+    /** Listeners registered and not removed, in the whole process: with none, passes track nothing (no planning cost). */
+    private static final java.util.concurrent.atomic.AtomicInteger LISTENERS = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Per index of the order: the listened-to leaves whose last contribution comes at or before that node. */
     private final Map<Integer, List<Var>> reportAfter = new java.util.HashMap<>();
@@ -41,12 +43,20 @@ final class LeafReadiness {
 
     private LeafReadiness() {}
 
-    /** A tracker for the pass that starts now, or null when a pass is already running on this thread (this one is nested). */
+    /**
+     * A tracker for the pass that starts now, or null when a pass is already running on this thread
+     * (this one is nested) or no leaf anywhere has a listener.
+     */
     static LeafReadiness openOutermost() {
-        if (CURRENT.get() != null) return null;
+        if (LISTENERS.get() == 0 || CURRENT.get() != null) return null;
         LeafReadiness r = new LeafReadiness();
         CURRENT.set(r);
         return r;
+    }
+
+    /** A listener was added ({@code +1}) or removed ({@code -1}) somewhere. */
+    static void listenerCount(int change) {
+        LISTENERS.addAndGet(change);
     }
 
     /** Ends tracking (normally or after an exception: what was not reported is not). */

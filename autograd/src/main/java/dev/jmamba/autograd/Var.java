@@ -186,7 +186,10 @@ public final class Var {
         if (listener == null) throw new JmambaException("onGradReady: expected a listener, got null");
         if (readyListeners == null) readyListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
         readyListeners.add(listener);
-        return () -> readyListeners.remove(listener);
+        LeafReadiness.listenerCount(+1);
+        return () -> {
+            if (readyListeners.remove(listener)) LeafReadiness.listenerCount(-1);
+        };
     }
 
     boolean hasGradReadyListeners() { return readyListeners != null && !readyListeners.isEmpty(); }
