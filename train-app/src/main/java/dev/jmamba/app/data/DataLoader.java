@@ -308,7 +308,10 @@ public final class DataLoader implements AutoCloseable {
                 int to = (int) ((long) size * (s + 1) / slices);
                 parts[s] = CompletableFuture.runAsync(() -> fillSamples(batch, from, to), executor);
             }
-            return CompletableFuture.allOf(parts).thenApplyAsync(v -> finish(batch), executor);
+            // finish (mixing) runs on the worker that completed the last slice: queued on the executor it would
+            // wait behind every slice of the batches submitted after this one (at an epoch's start, all
+            // `prefetch` of them: seconds before the first batch was handed out)
+            return CompletableFuture.allOf(parts).thenApply(v -> finish(batch));
         }
 
         private Batch await(CompletableFuture<Batch> future, int batchIndex) {

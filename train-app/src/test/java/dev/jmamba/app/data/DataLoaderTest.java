@@ -117,6 +117,38 @@ class DataLoaderTest {
         }
     }
 
+    /**
+     * A batch is handed out as soon as its own samples are done, not after the samples of every batch submitted
+     * behind it (an epoch's start submits `prefetch` batches at once): here the later batches' samples wait
+     * until batch 0 has been handed out, which only works when nothing of batch 0 queues behind them.
+     */
+    @Test
+    @Timeout(30)
+    void theFirstBatchOfAnEpochDoesNotWaitForThePrefetchedOnes() throws Exception {
+        java.util.concurrent.CountDownLatch firstHandedOut = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean waitedInVain = new java.util.concurrent.atomic.AtomicBoolean();
+        Dataset gated = new TransformsTest.FolderLike(DATA) {
+            @Override public Sample load(int index) {
+                try {
+                    if (index >= 10 && !firstHandedOut.await(5, java.util.concurrent.TimeUnit.SECONDS)) waitedInVain.set(true);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.load(index);
+            }
+        };
+        SamplePipeline pipeline = SamplePipeline.smallEval(DATA, 16);
+        try (DataLoader loader = new DataLoader(gated, pipeline, null, new DataLoader.Options(10, false, false, 2, 4, 0));
+             DataLoader.EpochIterator it = loader.epoch(0)) {
+            Batch first = it.next();
+            assertFalse(waitedInVain.get(), "batch 0 was handed out only after later batches' samples gave up waiting for it");
+            firstHandedOut.countDown();
+            assertEquals(0, first.batchIndex());
+            while (it.hasNext()) it.next();
+            assertFalse(waitedInVain.get());
+        }
+    }
+
     @Test
     @Timeout(30)
     void workerFailureSurfacesWithItsCause() {
