@@ -9,7 +9,7 @@ import dev.jmamba.app.data.DataLoader;
 import dev.jmamba.app.data.DeviceBatch;
 import dev.jmamba.app.data.DeviceBatchLoader;
 import dev.jmamba.app.data.SamplePipeline;
-import dev.jmamba.app.data.cuda.NvjpegLoader;
+import dev.jmamba.app.data.SlotDecoding;
 import dev.jmamba.app.data.cuda.NvjpegSlots;
 import dev.jmamba.app.data.MixupCutmix;
 import dev.jmamba.app.data.Shard;
@@ -123,6 +123,8 @@ public final class Trainer {
     private final int numClasses;
 
     private final boolean hostReadsAreFree;
+    /** Writes device batches with {@code --decoder nvjpeg}; null = nvJPEG on the run's device. */
+    private final SlotDecoding slotDecoding;
     private TrainStep trainStep;   // while the loop runs
     /** This process's place in a data-parallel run, or null for a single process; {@code dataParallel} with it. */
     private final DistributedRun dist;
@@ -137,8 +139,9 @@ public final class Trainer {
     private double trainSeconds;
     private long lastCheckpointStep = -1;
 
-    private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist) {
+    private Trainer(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist, SlotDecoding slotDecoding) {
         this.cfg = cfg;
+        this.slotDecoding = slotDecoding;
         this.dist = dist;
         this.opt = opt;
         this.out = out;
@@ -175,10 +178,20 @@ public final class Trainer {
      * global batches, so a run can resume with another number of processes.
      */
     public static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist) {
-        if (dist == null) return new Trainer(cfg, resume, opt, out, null).loop();
+        return run(cfg, resume, opt, out, dist, null);
+    }
+
+    /**
+     * {@link #run(RunConfig, CheckpointStore.Loaded, Options, PrintWriter, DistributedRun)} with device batches
+     * written by {@code slotDecoding} instead of nvJPEG when {@code opt.decoder()} is {@link TrainDecoder#NVJPEG}
+     * (tests: a host slot decoder makes the device path checkable on the CPU); null = nvJPEG.
+     */
+    static Outcome run(RunConfig cfg, CheckpointStore.Loaded resume, Options opt, PrintWriter out, DistributedRun dist,
+                       SlotDecoding slotDecoding) {
+        if (dist == null) return new Trainer(cfg, resume, opt, out, null, slotDecoding).loop();
         RandomLayer.setBatchShard(new RandomLayer.BatchShard(dist.rank(), dist.worldSize()));   // drop-path masks: this rank's rows
         try {
-            return new Trainer(cfg, resume, opt, out, dist).loop();
+            return new Trainer(cfg, resume, opt, out, dist, slotDecoding).loop();
         } finally {
             RandomLayer.setBatchShard(null);
         }
@@ -345,14 +358,15 @@ public final class Trainer {
 
     /** The GPU input path: the training split decoded with nvJPEG into a ring of device batches. */
     private DeviceBatchLoader deviceLoader(SamplePipeline pipeline, int rankBatch, int workers, Shard shard) {
-        String why = NvjpegLoader.unavailableReason(opt.device());
+        SlotDecoding decoding = slotDecoding != null ? slotDecoding : new NvjpegSlots(opt.device());
+        String why = decoding.unavailableReason();
         if (why != null) throw UserError.runtime("--decoder nvjpeg: " + why);
         if (pipeline.fused() == null || data.train().file(0) == null) {
             throw UserError.usage("--decoder nvjpeg decodes the JPEGs of an image folder (DIR/train/<class>/*.jpg); " + data.train().description()
                     + " is not one (leave --decoder out)");
         }
         return new DeviceBatchLoader(data.train(), pipeline.fused(), mixing, DeviceBatchLoader.Options.training(rankBatch, workers, recipe.seed()),
-                shard, new NvjpegSlots(opt.device()));
+                shard, decoding);
     }
 
     /** One epoch's training batches, from the host loader or the device loader, as the loop uses them. */

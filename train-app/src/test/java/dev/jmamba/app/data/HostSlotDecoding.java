@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * files whose name contains {@code refuse} (as nvJPEG refuses CMYK) and counts fence records,
  * host writes, erasing boxes and finishes.
  */
-final class HostSlotDecoding implements SlotDecoding {
-    final AtomicInteger records = new AtomicInteger(), hostWrites = new AtomicInteger(), finishes = new AtomicInteger(),
+public final class HostSlotDecoding implements SlotDecoding {
+    public final AtomicInteger records = new AtomicInteger(), hostWrites = new AtomicInteger(), finishes = new AtomicInteger(),
             boxes = new AtomicInteger();
 
     @Override public Device device() {
