@@ -55,11 +55,15 @@ final class Node {
         return new Node(op, 1, (gys, needs) -> rule.backward(gys[0], needs), saved, inputs);
     }
 
-    /** Adds {@code g} to the gradient of output {@code slot}; returns the gradient it replaced (or null). */
+    /**
+     * Adds {@code g} to the gradient of output {@code slot}; returns the gradient it replaced (or null). Two
+     * gradients in the same non-row-major layout are summed in it (the consumer, e.g. a kernel reading the
+     * output's own layout, then needs no copy).
+     */
     Tensor accumulate(int slot, Tensor g) {
         if (pending == null) pending = new Tensor[outputs];
         Tensor old = pending[slot];
-        pending[slot] = old == null ? g : old.add(g);
+        pending[slot] = old == null ? g : old.addPreservingLayout(g);
         return old;
     }
 

@@ -210,6 +210,23 @@ public final class Tensor {
         return permute(order).to(dtype).permute(inverse);
     }
 
+    /**
+     * {@code this + other}, in this tensor's layout when both are the same dense block stored in the same
+     * non-row-major dim order (equal shapes and strides, e.g. two gradients of a transposed view): added in
+     * storage order, one coalesced pass, with those strides — as PyTorch gives an element-wise result the
+     * layout its inputs share. Otherwise {@link #add}.
+     */
+    public Tensor addPreservingLayout(Tensor other) {
+        if (isContiguous() || !java.util.Arrays.equals(shape, other.shape) || !java.util.Arrays.equals(strides, other.strides)) {
+            return add(other);
+        }
+        int[] order = Views.denseOrder(this);
+        if (order == null) return add(other);
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
+        return permute(order).add(other.permute(order)).permute(inverse);
+    }
+
     /** A copy on {@code device} (this tensor when it is already there). */
     public Tensor to(Device device) {
         if (device.equals(device())) return this;

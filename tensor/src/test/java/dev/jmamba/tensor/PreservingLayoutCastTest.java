@@ -5,9 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Tensor#toPreservingLayout}: a dense view stored in another dim order keeps its strides (one
- * coalesced cast of the storage, as the autocast matmul operands need), anything else becomes contiguous;
- * the values always equal {@link Tensor#to(DType)}'s.
+ * {@link Tensor#toPreservingLayout} and {@link Tensor#addPreservingLayout}: a dense view stored in another dim
+ * order keeps its strides (one coalesced pass over the storage, as the autocast matmul operands and summed
+ * gradients need), anything else becomes contiguous; the values always equal {@link Tensor#to(DType)}'s and
+ * {@link Tensor#add}'s.
  */
 class PreservingLayoutCastTest {
 
@@ -57,5 +58,18 @@ class PreservingLayoutCastTest {
         assertArrayEquals(new int[] {1, 0}, Views.denseOrder(Tensor.randn(1, 5, 7).transpose(0, 1)));
         assertNull(Views.denseOrder(Tensor.randn(1, 6, 8).narrow(1, 0, 3)));
         assertNull(Views.denseOrder(Tensor.randn(1, 4, 1).expand(4, 3)));
+    }
+
+    @Test void sumsOfTwoTensorsInTheSameLayoutKeepIt() {
+        Tensor a = Tensor.randn(6, 2, 3, 4).permute(1, 0, 2), b = Tensor.randn(7, 2, 3, 4).permute(1, 0, 2);   // (3, 2, 4)
+        Tensor s = a.addPreservingLayout(b);
+        assertArrayEquals(a.strides(), s.strides());
+        assertSameValues(a.add(b), s);
+        Tensor c = Tensor.randn(8, 3, 2, 4);                          // same shape, row-major: the plain sum
+        Tensor mixed = a.addPreservingLayout(c);
+        assertTrue(mixed.isContiguous());
+        assertSameValues(a.add(c), mixed);
+        Tensor sliced = Tensor.randn(9, 3, 2, 6).narrow(2, 1, 4);    // not dense: the plain sum
+        assertSameValues(sliced.add(sliced), sliced.addPreservingLayout(sliced));
     }
 }
