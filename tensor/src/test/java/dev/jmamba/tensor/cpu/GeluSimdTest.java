@@ -48,4 +48,15 @@ class GeluSimdTest {
         }
         System.out.printf("GeluSimdTest: worst error / bound: forward %.3f, backward %.3f%n", worstF, worstB);
     }
+
+    /** A permuted (channels-last read as channels-first) input is copied and run in lanes: the same bits as its contiguous copy. */
+    @Test
+    void stridedInputsGiveTheContiguousResult() {
+        Tensor nhwc = Tensor.randn(3, 4, 14, 14, 16).mul(3);                  // randn(seed, shape…)
+        Tensor nchw = nhwc.permute(0, 3, 1, 2);                               // (4, 16, 14, 14), inner stride 16
+        for (UnaryOp op : new UnaryOp[] {UnaryOp.GELU, UnaryOp.EXP, UnaryOp.SILU, UnaryOp.SIGMOID}) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(nchw.contiguous().unary(op, 0, 0).toFloatArray(),
+                    nchw.unary(op, 0, 0).toFloatArray(), op.name());
+        }
+    }
 }
