@@ -8,8 +8,9 @@ import dev.jmamba.tensor.UnaryOp;
 /**
  * {@code gy · op'(x)} in one pass ({@link dev.jmamba.tensor.Backend#unaryGrad}): the backward of
  * an activation without the chain of element-wise temporaries its formula would need. Each element
- * is computed in double by {@link UnaryOp#derivative} and rounded once, except GELU on float32 with SIMD on,
- * which runs in float lanes ({@link VectorMathSimd#geluDerivative}: the erf approximation, not the series).
+ * is computed in double by {@link UnaryOp#derivative} and rounded once, except GELU and SiLU on float32 with SIMD
+ * on, which run in float lanes ({@link VectorMathSimd#geluDerivative}: the erf approximation, not the series;
+ * {@link VectorMathSimd#siluDerivative}).
  */
 final class ActivationGradCpu {
     private ActivationGradCpu() {}

@@ -77,15 +77,16 @@ final class ElementwiseSimd {
     }
 
     /** Ops whose fused backward {@link #unaryGrad} has a vector form. */
-    static boolean supportsGrad(UnaryOp op) { return op == UnaryOp.GELU; }
+    static boolean supportsGrad(UnaryOp op) { return op == UnaryOp.GELU || op == UnaryOp.SILU; }
 
     /** out[i] = gy[i]·op'(x[i]) for the ops of {@link #supportsGrad}. Returns how many were done. */
     static int unaryGrad(UnaryOp op, float[] x, int xo, float[] gy, int go, float[] out, int oo, int n) {
-        if (op != UnaryOp.GELU) throw new IllegalStateException(op.name());
+        if (!supportsGrad(op)) throw new IllegalStateException(op.name());
         int upper = S.loopBound(n);
         for (int i = 0; i < upper; i += S.length()) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            VectorMathSimd.geluDerivative(v).mul(FloatVector.fromArray(S, gy, go + i)).intoArray(out, oo + i);
+            FloatVector d = op == UnaryOp.GELU ? VectorMathSimd.geluDerivative(v) : VectorMathSimd.siluDerivative(v);
+            d.mul(FloatVector.fromArray(S, gy, go + i)).intoArray(out, oo + i);
         }
         return upper;
     }

@@ -78,6 +78,16 @@ public final class VectorMathSimd {
         return x.mul(gauss[0]).fma(FloatVector.broadcast(S, 0.39894228f), cdf);
     }
 
+    /**
+     * d SiLU / dx = s·(1 + x·(1 − s)) with s = 1/(1 + t), t = e^{−x}, and 1 − s formed as t·s (no cancellation
+     * where s → 1).
+     */
+    public static FloatVector siluDerivative(FloatVector x) {
+        FloatVector t = exp(x.neg());
+        FloatVector s = FloatVector.broadcast(S, 1f).div(t.add(1f));
+        return x.mul(t.mul(s)).add(1f).mul(s);
+    }
+
     /** Rotations by V/2, V/4, ..., 1 lanes for the fixed reduction tree of {@link #sumLanes}. */
     private static final VectorShuffle<Float>[] HALVES = halves();
 
