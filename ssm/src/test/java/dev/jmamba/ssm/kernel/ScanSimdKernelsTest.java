@@ -23,7 +23,7 @@ class ScanSimdKernelsTest {
                 .filter(c -> c.get()[0].equals("simd"))
                 .flatMap(c -> Stream.of("positions", "channels").map(k -> Arguments.of(k, c.get()[1], c.get()[2])));
         Stream<Arguments> blocks = Stream.of(new ScanShape(2, 40, 70, 1, 1), new ScanShape(1, 64, 130, 16, 2),
-                        new ScanShape(2, 48, 33, 4, 3))
+                        new ScanShape(2, 48, 33, 4, 3), new ScanShape(3, 24, 4, 1, 4), new ScanShape(2, 64, 49, 1, 4))
                 .flatMap(s -> Stream.of("positions", "channels").map(k -> Arguments.of(k, s, Options.ALL)));
         return Stream.concat(shared, blocks);
     }

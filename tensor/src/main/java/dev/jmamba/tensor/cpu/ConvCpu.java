@@ -84,6 +84,15 @@ final class ConvCpu {
     }
 
     static Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        if (DepthwiseConvCpu.applies(x.dtype(), x.shape(), w.shape(), p) && w.dtype() == DType.F32
+                && (bias == null || bias.dtype() == DType.F32)) {
+            return DepthwiseConvCpu.forward(x, w, bias, p, false);
+        }
+        return reference(x, w, bias, p);
+    }
+
+    /** The im2col + GEMM forward for every dtype and grouping (the reference of {@link DepthwiseConvCpu}). */
+    static Tensor reference(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         Tensor xc = x.contiguous(), wc = w.contiguous();
         Dims d = dims(x.shape(), w.shape(), p);
         int[] map = indexMap(new Geometry(d.cg(), d.h, d.w, d.kh, d.kw, p), d.oh, d.ow);
@@ -102,6 +111,14 @@ final class ConvCpu {
     }
 
     static Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
+        if (DepthwiseConvCpu.applies(gy.dtype(), xShape, w.shape(), p) && w.dtype() == DType.F32) {
+            return DepthwiseConvCpu.inputGrad(gy, w, xShape, p);
+        }
+        return inputGradReference(gy, w, xShape, p);
+    }
+
+    /** The GEMM + col2im input gradient (the reference of {@link DepthwiseConvCpu#inputGrad}). */
+    static Tensor inputGradReference(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
         Tensor gc = gy.contiguous(), wc = w.contiguous();
         Dims d = dims(xShape, w.shape(), p);
         int[] map = indexMap(new Geometry(d.cg(), d.h, d.w, d.kh, d.kw, p), d.oh, d.ow);
@@ -120,6 +137,14 @@ final class ConvCpu {
     }
 
     static Tensor weightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
+        if (DepthwiseConvCpu.applies(gy.dtype(), x.shape(), wShape, p) && x.dtype() == DType.F32) {
+            return DepthwiseConvCpu.weightGrad(gy, x, wShape, p);
+        }
+        return weightGradReference(gy, x, wShape, p);
+    }
+
+    /** The im2col + GEMM weight gradient (the reference of {@link DepthwiseConvCpu#weightGrad}). */
+    static Tensor weightGradReference(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
         Tensor gc = gy.contiguous(), xc = x.contiguous();
         Dims d = dims(x.shape(), wShape, p);
         int[] map = indexMap(new Geometry(d.cg(), d.h, d.w, d.kh, d.kw, p), d.oh, d.ow);

@@ -107,10 +107,21 @@ final class ElementwiseCpu {
         };
     }
 
+    /** Ops whose scalar form (in double, through exp or erf) costs many times a copy of the element. */
+    private static boolean isTranscendental(UnaryOp op) {
+        return switch (op) {
+            case EXP, SIGMOID, SILU, GELU -> true;
+            default -> false;
+        };
+    }
+
     static Tensor unary(UnaryOp op, Tensor x, double p0, double p1) {
         DType in = x.dtype();
         DType compute = in == DType.F64 ? DType.F64 : (in == DType.I64 || in == DType.I32) && keepsIntegers(op) ? DType.F64 : DType.F32;
         Tensor xc = x.dtype() == compute ? x : x.to(compute);
+        if (compute == DType.F32 && SimdSupport.ENABLED && ElementwiseSimd.supports(op) && isTranscendental(op) && !xc.isContiguous()) {
+            xc = xc.contiguous();        // a strided copy, then vector lanes: the per-element scalar exp/erf costs far more
+        }
         Tensor out = newTensor(compute, x.shape());
         int[] shape = x.shape();
         Strided p = Strided.plan(shape, new int[][] {out.strides(), xc.strides()}, new int[] {0, xc.offset()});

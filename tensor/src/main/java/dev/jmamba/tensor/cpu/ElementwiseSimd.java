@@ -24,7 +24,7 @@ final class ElementwiseSimd {
 
     static boolean supports(UnaryOp op) {
         return switch (op) {
-            case NEG, EXP, SIGMOID, SILU, AFFINE, SQUARE, RELU, SQRT, ABS, RECIPROCAL, RSQRT -> true;
+            case NEG, EXP, SIGMOID, SILU, GELU, AFFINE, SQUARE, RELU, SQRT, ABS, RECIPROCAL, RSQRT -> true;
             default -> false;
         };
     }
@@ -61,6 +61,7 @@ final class ElementwiseSimd {
                 case EXP -> VectorMathSimd.exp(v);
                 case SIGMOID -> VectorMathSimd.sigmoid(v);
                 case SILU -> v.div(one.add(VectorMathSimd.exp(v.neg())));
+                case GELU -> VectorMathSimd.gelu(v);
                 case AFFINE -> v.fma(FloatVector.broadcast(S, p0), FloatVector.broadcast(S, p1));
                 case SQUARE -> v.mul(v);
                 case RELU -> v.max(0f);
@@ -71,6 +72,21 @@ final class ElementwiseSimd {
                 default -> throw new IllegalStateException(op.name());
             };
             r.intoArray(out, oo + i);
+        }
+        return upper;
+    }
+
+    /** Ops whose fused backward {@link #unaryGrad} has a vector form. */
+    static boolean supportsGrad(UnaryOp op) { return op == UnaryOp.GELU || op == UnaryOp.SILU; }
+
+    /** out[i] = gy[i]·op'(x[i]) for the ops of {@link #supportsGrad}. Returns how many were done. */
+    static int unaryGrad(UnaryOp op, float[] x, int xo, float[] gy, int go, float[] out, int oo, int n) {
+        if (!supportsGrad(op)) throw new IllegalStateException(op.name());
+        int upper = S.loopBound(n);
+        for (int i = 0; i < upper; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector d = op == UnaryOp.GELU ? VectorMathSimd.geluDerivative(v) : VectorMathSimd.siluDerivative(v);
+            d.mul(FloatVector.fromArray(S, gy, go + i)).intoArray(out, oo + i);
         }
         return upper;
     }

@@ -44,6 +44,9 @@ final class ReduceCpu {
 
     static Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
         DType resultType = x.dtype().isFloating() ? x.dtype().computeType() : (op == ReduceOp.MEAN ? DType.F32 : x.dtype());
+        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.F32 && x.isContiguous() && leadingOnly(axes)) {
+            return sumLeading(op, x, axes, keepdim).to(resultType);
+        }
         Rows rw = rows(x, axes);
         int inner = rw.inner;
         double[] res = new double[rw.outer];
@@ -58,6 +61,38 @@ final class ReduceCpu {
         });
         Tensor out = Tensor.of(res, outShape(x, axes, keepdim));
         return out.to(resultType);
+    }
+
+    /** Whether the reduced axes are exactly the first p ≥ 1 axes and at least one axis is kept. */
+    private static boolean leadingOnly(boolean[] axes) {
+        int p = 0;
+        while (p < axes.length && axes[p]) p++;
+        for (int i = p; i < axes.length; i++) if (axes[i]) return false;
+        return p >= 1 && p < axes.length;
+    }
+
+    /**
+     * Sum (or mean) of a contiguous float32 x over its leading axes, as gradients of broadcast operands need it
+     * ((B, ...) → (...)): out[j] = Σ_i x[i·outer + j], i in order, in double, reading rows of x as they lie
+     * instead of first copying x with the reduced axes moved last (a transpose). Parallel over blocks of j.
+     */
+    private static Tensor sumLeading(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
+        int inner = 1, outer = 1;
+        for (int i = 0; i < axes.length; i++) {
+            if (axes[i]) inner *= x.size(i);
+            else outer *= x.size(i);
+        }
+        float[] a = (float[]) ElementwiseCpu.arr(x);
+        int base = x.offset(), n = inner, m = outer;
+        double[] res = new double[m];
+        Parallel.forBlocks(m, Math.max(64, 16384 / Math.max(1, n)), (first, end) -> {
+            for (int i = 0; i < n; i++) {
+                int row = base + i * m;
+                for (int j = first; j < end; j++) res[j] += a[row + j];
+            }
+        });
+        if (op == ReduceOp.MEAN) for (int j = 0; j < m; j++) res[j] /= n;
+        return Tensor.of(res, outShape(x, axes, keepdim)).to(DType.F32);
     }
 
     private static double reduceRow(ReduceOp op, float[] a, int s, int n) {

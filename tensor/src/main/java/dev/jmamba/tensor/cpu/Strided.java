@@ -67,8 +67,43 @@ final class Strided {
     /** Runs {@code body} on every row; in parallel when there is enough work. */
     void forEachRow(Row body) {
         if (inner == 0 || rows == 0) return;
+        if (inner > CHUNK) {                           // long rows (a contiguous tensor is one row): split them too
+            forEachChunk(body);
+            return;
+        }
         int grain = Math.max(1, (1 << 15) / Math.max(1, inner));
         Parallel.forBlocks(rows, grain, (start, end) -> runRows(start, end, body));
+    }
+
+    /**
+     * Elements per piece when a row is longer: a fixed multiple of every vector length, so where the
+     * SIMD loops and their scalar tails fall does not depend on the number of threads.
+     */
+    static final int CHUNK = 1 << 14;
+
+    /** Runs {@code body} on pieces of at most {@link #CHUNK} elements of every row, the pieces in parallel. */
+    private void forEachChunk(Row body) {
+        int perRow = Math.ceilDiv(inner, CHUNK), ops = base.length, last = shape.length - 1;
+        Parallel.forBlocks(rows * perRow, 1, (start, end) -> {
+            for (int piece = start; piece < end; piece++) {
+                int row = piece / perRow, first = piece % perRow * CHUNK;
+                int[] offs = rowOffsets(row);
+                for (int k = 0; k < ops; k++) offs[k] += first * strides[k][last];
+                body.run(offs, Math.min(CHUNK, inner - first));
+            }
+        });
+    }
+
+    /** Operand offsets at the start of row {@code row}. */
+    private int[] rowOffsets(int row) {
+        int[] offs = base.clone();
+        int rem = row;
+        for (int d = shape.length - 2; d >= 0; d--) {
+            int i = rem % shape[d];
+            rem /= shape[d];
+            for (int k = 0; k < offs.length; k++) offs[k] += i * strides[k][d];
+        }
+        return offs;
     }
 
     /** Runs {@code body} on every row on the calling thread, in order. */

@@ -45,6 +45,49 @@ public final class VectorMathSimd {
         return FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
     }
 
+    /**
+     * The standard normal CDF Φ(x) = ½(1 + erf(x/√2)) from the erfc approximation of Abramowitz and
+     * Stegun 7.1.26 (erfc(z) ≈ t(a1 + t(a2 + t(a3 + t(a4 + t·a5))))·e^{−z²}, t = 1/(1 + p·z), z ≥ 0,
+     * absolute error ≤ 1.5e-7), evaluated on z = |x|/√2 so that e^{−z²} = e^{−x²/2} is the Gaussian
+     * factor the GELU derivative needs too (returned in {@code gaussOut[0]} when not null). Φ(x) = ½erfc(z)
+     * for x &lt; 0 (no cancellation in the left tail), 1 − ½erfc(z) otherwise.
+     */
+    public static FloatVector normalCdf(FloatVector x, FloatVector[] gaussOut) {
+        FloatVector z = x.abs().mul(0.70710678f);
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.fma(FloatVector.broadcast(S, 0.3275911f), FloatVector.broadcast(S, 1f)));
+        FloatVector p = FloatVector.broadcast(S, 1.061405429f);
+        p = p.fma(t, FloatVector.broadcast(S, -1.453152027f));
+        p = p.fma(t, FloatVector.broadcast(S, 1.421413741f));
+        p = p.fma(t, FloatVector.broadcast(S, -0.284496736f));
+        p = p.fma(t, FloatVector.broadcast(S, 0.254829592f));
+        FloatVector gauss = exp(x.mul(x).mul(-0.5f));
+        if (gaussOut != null) gaussOut[0] = gauss;
+        FloatVector halfErfc = p.mul(t).mul(gauss).mul(0.5f);                  // ½erfc(|x|/√2) = Φ(−|x|)
+        return FloatVector.broadcast(S, 1f).sub(halfErfc).blend(halfErfc, x.compare(VectorOperators.LT, 0f));
+    }
+
+    /** Exact GELU x·Φ(x) with {@link #normalCdf}. */
+    public static FloatVector gelu(FloatVector x) {
+        return x.mul(normalCdf(x, null));
+    }
+
+    /** d GELU / dx = Φ(x) + x·φ(x), φ(x) = e^{−x²/2}/√(2π), with {@link #normalCdf}. */
+    public static FloatVector geluDerivative(FloatVector x) {
+        FloatVector[] gauss = new FloatVector[1];
+        FloatVector cdf = normalCdf(x, gauss);
+        return x.mul(gauss[0]).fma(FloatVector.broadcast(S, 0.39894228f), cdf);
+    }
+
+    /**
+     * d SiLU / dx = s·(1 + x·(1 − s)) with s = 1/(1 + t), t = e^{−x}, and 1 − s formed as t·s (no cancellation
+     * where s → 1).
+     */
+    public static FloatVector siluDerivative(FloatVector x) {
+        FloatVector t = exp(x.neg());
+        FloatVector s = FloatVector.broadcast(S, 1f).div(t.add(1f));
+        return x.mul(t.mul(s)).add(1f).mul(s);
+    }
+
     /** Rotations by V/2, V/4, ..., 1 lanes for the fixed reduction tree of {@link #sumLanes}. */
     private static final VectorShuffle<Float>[] HALVES = halves();
 

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The image classifiers {@code jmamba train --model NAME} can build. Each maps an input (B, C, H, W)
- * to logits (B, K). Built-ins: {@code small-cnn} (the fast default for 28×28 / 32×32 data),
+ * to logits (B, K). Built-ins: {@code small-cnn} (a fast CNN for 28×28 / 32×32 data; {@code jmamba train}'s default is vmamba-nano),
  * {@code small-cnn-wide} and {@code tiny-cnn} (for tests and smoke runs); then every backbone of the
  * vision registry ({@link Backbones}: Vim, VMamba, LocalVim, GlobalMamba, FractalMamba, each as
  * {@code -tiny} and {@code -nano}). A positive drop-path rate replaces a vision preset's own rate; 0 keeps it.

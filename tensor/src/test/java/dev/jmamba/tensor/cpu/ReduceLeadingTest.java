@@ -1,0 +1,52 @@
+package dev.jmamba.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jmamba.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Sums and means of contiguous float32 tensors over their leading axes (the gradient of an operand broadcast over
+ * a batch, {@code sumTo}), which {@link ReduceCpu} reads in place: against float64 loops, and the same bits on 1, 2
+ * and 3 threads. Tolerance: the sum runs in double (error ≤ n·2⁻⁵³·Σ|x|, below 1e-12·Σ|x| here) and is rounded to
+ * float once (2⁻²⁴·|sum|), so 1e-12·Σ|x| + 6e-8·|sum|.
+ */
+class ReduceLeadingTest {
+    @Test
+    void leadingSumsMatchFloat64LoopsOnAnyThreadCount() {
+        int before = Parallel.threads();
+        try {
+            int[][] shapes = {{64, 4, 10, 32}, {7, 3}, {5, 1, 70001}};
+            long seed = 3;
+            for (int[] shape : shapes) {
+                Tensor x = Tensor.randn(seed++, shape);
+                double[] v = x.toDoubleArray();
+                for (int lead = 1; lead < shape.length; lead++) {
+                    int inner = 1;
+                    for (int i = 0; i < lead; i++) inner *= shape[i];
+                    int outer = v.length / inner;
+                    double[] want = new double[outer], mag = new double[outer];
+                    for (int i = 0; i < inner; i++) for (int j = 0; j < outer; j++) { want[j] += v[i * outer + j]; mag[j] += Math.abs(v[i * outer + j]); }
+                    int[] dims = new int[lead];
+                    for (int i = 0; i < lead; i++) dims[i] = i;
+                    float[] first = null;
+                    for (int threads : new int[] {1, 2, 3}) {
+                        Parallel.setThreads(threads);
+                        Tensor sum = x.sum(false, dims), mean = x.mean(false, dims);
+                        double[] s = sum.toDoubleArray(), m = mean.toDoubleArray();
+                        for (int j = 0; j < outer; j++) {
+                            assertTrue(Math.abs(s[j] - want[j]) <= 1e-12 * mag[j] + 6e-8 * Math.abs(want[j]) + 1e-30, "sum " + j);
+                            double wm = want[j] / inner;
+                            assertTrue(Math.abs(m[j] - wm) <= (1e-12 * mag[j]) / inner + 6e-8 * Math.abs(wm) + 1e-30, "mean " + j);
+                        }
+                        if (first == null) first = sum.toFloatArray();
+                        else assertArrayEquals(first, sum.toFloatArray(), threads + " threads");
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
