@@ -44,8 +44,11 @@ final class ReduceCpu {
 
     static Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
         DType resultType = x.dtype().isFloating() ? x.dtype().computeType() : (op == ReduceOp.MEAN ? DType.F32 : x.dtype());
-        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.F32 && x.isContiguous() && leadingOnly(axes)) {
-            return sumLeading(op, x, axes, keepdim).to(resultType);
+        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.F32 && leadingOnly(axes)) {
+            // any layout takes this path (a strided x as a contiguous copy, as the rows path would copy it): the
+            // sum's order, and so its bits, must not depend on how x is laid out (e.g. a gradient summed in its
+            // operand's layout, checkpointed or not)
+            return sumLeading(op, x.contiguous(), axes, keepdim).to(resultType);
         }
         Rows rw = rows(x, axes);
         int inner = rw.inner;

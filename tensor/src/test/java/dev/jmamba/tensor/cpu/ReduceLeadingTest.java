@@ -49,4 +49,17 @@ class ReduceLeadingTest {
             Parallel.setThreads(before);
         }
     }
+
+    /** The same values in another memory layout sum to the same bits (checkpointed and plain backward passes differ in layout). */
+    @Test
+    void aStridedTensorSumsToTheBitsOfItsContiguousCopy() {
+        Tensor stored = Tensor.randn(11, 6, 40, 33);                 // (6, 40, 33) storage
+        Tensor x = stored.permute(1, 0, 2);                          // (40, 6, 33) view, not contiguous
+        for (int lead = 1; lead < 3; lead++) {
+            int[] dims = new int[lead];
+            for (int i = 0; i < lead; i++) dims[i] = i;
+            assertArrayEquals(x.contiguous().sum(false, dims).toFloatArray(), x.sum(false, dims).toFloatArray(), "leading " + lead);
+            assertArrayEquals(x.contiguous().mean(false, dims).toFloatArray(), x.mean(false, dims).toFloatArray(), "leading " + lead);
+        }
+    }
 }
