@@ -44,7 +44,7 @@ final class ReduceCpu {
 
     static Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
         DType resultType = x.dtype().isFloating() ? x.dtype().computeType() : (op == ReduceOp.MEAN ? DType.F32 : x.dtype());
-        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.F32 && x.isContiguous() && leadingOnly(axes)) {
+        if ((op == ReduceOp.SUM || op == ReduceOp.MEAN) && x.dtype() == DType.F32 && leadingOnly(axes)) {   // any layout: same bits
             return sumLeading(op, x, axes, keepdim).to(resultType);
         }
         Rows rw = rows(x, axes);
@@ -72,7 +72,7 @@ final class ReduceCpu {
     }
 
     /**
-     * Sum (or mean) of a contiguous float32 x over its leading axes, as gradients of broadcast operands need it
+     * Sum (or mean) of a float32 x over its leading axes, as gradients of broadcast operands need it
      * ((B, ...) → (...)): out[j] = Σ_i x[i·outer + j], i in order, in double, reading rows of x as they lie
      * instead of first copying x with the reduced axes moved last (a transpose). Parallel over blocks of j.
      */
@@ -82,8 +82,9 @@ final class ReduceCpu {
             if (axes[i]) inner *= x.size(i);
             else outer *= x.size(i);
         }
-        float[] a = (float[]) ElementwiseCpu.arr(x);
-        int base = x.offset(), n = inner, m = outer;
+        Tensor xc = x.contiguous();                  // row-major order, not a transpose; a strided x gives the same bits
+        float[] a = (float[]) ElementwiseCpu.arr(xc);
+        int base = xc.offset(), n = inner, m = outer;
         double[] res = new double[m];
         Parallel.forBlocks(m, Math.max(64, 16384 / Math.max(1, n)), (first, end) -> {
             for (int i = 0; i < n; i++) {
