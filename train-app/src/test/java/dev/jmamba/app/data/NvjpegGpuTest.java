@@ -87,16 +87,7 @@ class NvjpegGpuTest {
     }
 
     private static byte[] nvjpegPixels(NvjpegDecoder decoder, byte[] jpeg, int side) {
-        Tensor out = Tensor.zeros(DType.F32, GPU, 1, 3, side, side);
-        NvjpegDecoder.Crop crop = new NvjpegDecoder.Crop(0, 0, 0, 0, side, identity(side), identity(side), false, false,
-                new float[3], new float[] {1, 1, 1});
-        decoder.decodeCrop(jpeg, "test.jpg", crop, out, 0);
-        float[] planes = out.to(Device.CPU).toFloatArray();
-        byte[] rgb = new byte[3 * side * side];
-        for (int c = 0; c < 3; c++) {
-            for (int i = 0; i < side * side; i++) rgb[3 * i + c] = (byte) Math.round(planes[c * side * side + i] * 255f);
-        }
-        return rgb;
+        return nvjpegRegion(decoder, jpeg, 0, 0, side);
     }
 
     private static BufferedImage gray(int side, long seed) {
@@ -132,6 +123,59 @@ class NvjpegGpuTest {
                 assertEquals(0, fast.far(), name + ": " + fast);
             }
         }
+    }
+
+    /**
+     * The rest of the decoder test set on the GPU path: an EXIF-rotated JPEG (orientation 6; like TurboJPEG and
+     * ImageIO, nvJPEG does not apply it: the stored 257 × 193 comes out) and an 8000 × 6000 one, compared with
+     * TurboJPEG's fast-upsampling decode on a square region (the crop kernel cuts S × S windows), with the
+     * tolerance of the test above.
+     */
+    @Test
+    void exifRotatedAndLargeJpegsAgreeWithTurboJpegOnARegion() throws Exception {
+        byte[] exif = JpegDecodingTest.withExifOrientation(JpegDecodingTest.writeJpeg(JpegDecodingTest.photo(257, 193, 5), false), 6);
+        int w = 8000, h = 6000;
+        byte[] rgb = new byte[3 * w * h];
+        SplittableRandom rng = new SplittableRandom(6);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0, p = 3 * y * w; x < w; x++, p += 3) {
+                rgb[p] = (byte) (128 + 100 * Math.sin(0.002 * x) + rng.nextInt(-20, 21));
+                rgb[p + 1] = (byte) (128 + 100 * Math.cos(0.003 * y));
+                rgb[p + 2] = (byte) ((x ^ y) & 0x3f);
+            }
+        }
+        byte[] large = TurboJpeg.encode(rgb, w, h, false, 85, false);
+        rgb = null;
+        Object[][] cases = {{"exif6", exif, 257, 0, 0, 193}, {"8000x6000", large, w, 2900, 3900, 256}};
+        try (NvjpegDecoder decoder = NvjpegDecoder.open(GPU)) {
+            for (Object[] c : cases) {
+                String name = (String) c[0];
+                byte[] jpeg = (byte[]) c[1];
+                int width = (Integer) c[2], top = (Integer) c[3], left = (Integer) c[4], side = (Integer) c[5];
+                byte[] gpu = nvjpegRegion(decoder, jpeg, top, left, side);
+                byte[] full = turboPixels(TurboJpeg.decoder(), jpeg, TurboJpeg.TJFLAG_FASTUPSAMPLE);
+                byte[] cpu = new byte[3 * side * side];
+                for (int y = 0; y < side; y++) System.arraycopy(full, 3 * ((top + y) * width + left), cpu, 3 * y * side, 3 * side);
+                Difference d = Difference.of(cpu, gpu);
+                System.out.printf("nvJPEG vs TurboJPEG %s, %d x %d region at (%d, %d): fast upsampling %s%n", name, side, side, top, left, d);
+                assertTrue(d.mean() <= 0.5, name + ": " + d);
+                assertEquals(0, d.far(), name + ": " + d);
+            }
+        }
+    }
+
+    /** The side × side region at (top, left) of the image as nvJPEG decodes it, as RGB bytes. */
+    private static byte[] nvjpegRegion(NvjpegDecoder decoder, byte[] jpeg, int top, int left, int side) {
+        Tensor out = Tensor.zeros(DType.F32, GPU, 1, 3, side, side);
+        NvjpegDecoder.Crop crop = new NvjpegDecoder.Crop(top, left, 0, 0, side, identity(side), identity(side), false, false,
+                new float[3], new float[] {1, 1, 1});
+        decoder.decodeCrop(jpeg, "test.jpg", crop, out, 0);
+        float[] planes = out.to(Device.CPU).toFloatArray();
+        byte[] rgb = new byte[3 * side * side];
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < side * side; i++) rgb[3 * i + c] = (byte) Math.round(planes[c * side * side + i] * 255f);
+        }
+        return rgb;
     }
 
     @Test
