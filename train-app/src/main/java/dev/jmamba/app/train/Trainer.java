@@ -4,9 +4,7 @@ import dev.jmamba.vision.checkpoint.CheckpointStore;
 import dev.jmamba.vision.checkpoint.RunConfig;
 import dev.jmamba.vision.checkpoint.TrainerState;
 import dev.jmamba.app.UserError;
-import dev.jmamba.app.data.Batch;
 import dev.jmamba.app.data.DataLoader;
-import dev.jmamba.app.data.DeviceBatch;
 import dev.jmamba.app.data.DeviceBatchLoader;
 import dev.jmamba.app.data.SamplePipeline;
 import dev.jmamba.app.data.SlotDecoding;
@@ -279,8 +277,8 @@ public final class Trainer {
                 while (step < recipe.totalSteps() && !stopRequested()) {
                     progress.startEpoch(epoch, recipe.epochs(), batchInEpoch,
                             (int) Math.min(recipe.stepsPerEpoch(), batchInEpoch + recipe.totalSteps() - step));
-                    try (EpochBatches it = deviceLoader != null ? new DeviceEpoch(deviceLoader.epoch(epoch, batchInEpoch))
-                            : new HostEpoch(trainLoader, trainLoader.epoch(epoch, batchInEpoch))) {
+                    try (EpochBatches it = deviceLoader != null ? new EpochBatches.Device(deviceLoader.epoch(epoch, batchInEpoch))
+                            : new EpochBatches.Host(trainLoader, trainLoader.epoch(epoch, batchInEpoch))) {
                         while (it.hasNext() && step < recipe.totalSteps() && !stopRequested()) {
                             long t0 = System.nanoTime();
                             int batchSize = it.next();
@@ -367,79 +365,6 @@ public final class Trainer {
         }
         return new DeviceBatchLoader(data.train(), pipeline.fused(), mixing, DeviceBatchLoader.Options.training(rankBatch, workers, recipe.seed()),
                 shard, decoding);
-    }
-
-    /** One epoch's training batches, from the host loader or the device loader, as the loop uses them. */
-    private interface EpochBatches extends AutoCloseable {
-        boolean hasNext();
-
-        /** Waits for the next batch; returns its size. */
-        int next();
-
-        /** Queues the step on the batch got last and hands its buffers back to the loader. */
-        void step(TrainStep trainStep, double lr, long step);
-
-        @Override void close();
-    }
-
-    /** Host batches ({@link DataLoader}), uploaded by the step. */
-    private static final class HostEpoch implements EpochBatches {
-        private final DataLoader loader;
-        private final DataLoader.EpochIterator it;
-        private Batch batch;
-
-        HostEpoch(DataLoader loader, DataLoader.EpochIterator it) {
-            this.loader = loader;
-            this.it = it;
-        }
-
-        @Override public boolean hasNext() { return it.hasNext(); }
-
-        @Override public int next() {
-            batch = it.next();
-            return batch.size();
-        }
-
-        @Override public void step(TrainStep trainStep, double lr, long step) {
-            trainStep.run(batch, lr, step);
-            if (trainStep.copiesBatches()) loader.recycle(batch);
-            batch = null;
-        }
-
-        @Override public void close() { it.close(); }
-    }
-
-    /** Device batches ({@link DeviceBatchLoader}): the step reads the loader's buffer, which is released after the step is queued. */
-    private static final class DeviceEpoch implements EpochBatches {
-        private final DeviceBatchLoader.EpochIterator it;
-        private DeviceBatch batch;
-
-        DeviceEpoch(DeviceBatchLoader.EpochIterator it) {
-            this.it = it;
-        }
-
-        @Override public boolean hasNext() { return it.hasNext(); }
-
-        @Override public int next() {
-            batch = it.next();
-            return batch.size();
-        }
-
-        @Override public void step(TrainStep trainStep, double lr, long step) {
-            // no nvJPEG worker touches the device while the step is captured (other threads' calls could break the capture)
-            if (trainStep.capturesNext()) it.quiesce();
-            try {
-                trainStep.run(batch, lr, step);
-            } finally {
-                batch.release();
-                batch = null;
-            }
-        }
-
-        @Override public void close() {
-            if (batch != null) batch.release();
-            it.close();
-        }
     }
 
     /**
