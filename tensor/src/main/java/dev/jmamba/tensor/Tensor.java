@@ -205,9 +205,7 @@ public final class Tensor {
         if (dtype == dtype() || isContiguous()) return to(dtype);
         int[] order = Views.denseOrder(this);
         if (order == null) return to(dtype);
-        int[] inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
-        return permute(order).to(dtype).permute(inverse);
+        return permute(order).to(dtype).permute(Views.inverse(order));   // converted in storage order, viewed back
     }
 
     /**
@@ -220,11 +218,9 @@ public final class Tensor {
         if (isContiguous() || !java.util.Arrays.equals(shape, other.shape) || !java.util.Arrays.equals(strides, other.strides)) {
             return add(other);
         }
-        int[] order = Views.denseOrder(this);
+        int[] order = Views.denseOrder(this);   // other's too: same shape and strides
         if (order == null) return add(other);
-        int[] inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
-        return permute(order).add(other.permute(order)).permute(inverse);
+        return permute(order).add(other.permute(order)).permute(Views.inverse(order));
     }
 
     /** A copy on {@code device} (this tensor when it is already there). */
