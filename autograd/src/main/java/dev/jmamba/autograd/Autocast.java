@@ -17,9 +17,12 @@ import java.util.Map;
  *     <b>bf16 operands</b>, float32 result. The node saves the bf16 copies for backward (half the
  *     memory of the float32 operands), and backward multiplies in bf16 too: the incoming gradient is
  *     rounded to bf16, the products accumulate in float32, and the gradients leave as float32.</li>
+ * <li>{@code conv2d} with groups 1 (the stems and downsampling convs): the same — bf16 operands
+ *     saved for backward, bf16 columns, tensor-core GEMMs with float32 accumulation, float32 result
+ *     and gradients. Grouped and depthwise convs stay float32 (their direct kernels are float32).</li>
  * <li>Everything else stays <b>float32</b>: element-wise ops and activations, norms (statistics and
  *     output), softmax / log-softmax / losses, reductions, the selective scan (state, Δ and
- *     discretisation math) and the causal conv1d, conv2d (its depthwise kernels are float32 only),
+ *     discretisation math) and the causal conv1d (a depthwise conv),
  *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
  *     a gradient of the parameter's dtype, so no bf16 reaches AdamW or a checkpoint.</li>
  * </ul>
@@ -46,7 +49,7 @@ public final class Autocast {
     public static final Map<String, OpPrecision> POLICY = Map.of(
             "matmul", OpPrecision.LOWERED,
             "matmulAfter", OpPrecision.LOWERED,
-            "conv2d", OpPrecision.FLOAT32,
+            "conv2d", OpPrecision.LOWERED,
             "layerNorm", OpPrecision.FLOAT32,
             "logSoftmax", OpPrecision.FLOAT32,
             "softmax", OpPrecision.FLOAT32,

@@ -468,6 +468,14 @@ public final class Var {
 
     /** this (N, C, H, W), weight (O, C/groups, kh, kw), bias (O) or null. */
     public Var conv2d(Var weight, Var bias, ConvParams p) {
+        if (p.groups() == 1 && Autocast.operandType("conv2d", value, weight.value) != null) {   // autocast: bf16 operands
+            Tensor x16 = value.toPreservingLayout(DType.BF16), w16 = weight.value.toPreservingLayout(DType.BF16);
+            Tensor y = x16.conv2d(w16, bias == null ? null : bias.value, p);                  // float32
+            if (!wants(weight)) x16.storage().release();                                       // not saved: a temporary
+            if (!wants(this)) w16.storage().release();
+            return record("conv2d", y, () -> LinearRules.conv2d(x16, w16, p),
+                    saves(wants(weight) ? x16 : null, wants(this) ? w16 : null), this, weight, bias);
+        }
         Tensor y = value.conv2d(weight.value, bias == null ? null : bias.value, p);
         return record("conv2d", y, () -> LinearRules.conv2d(value, weight.value, p),
                 saves(wants(weight) ? value : null, wants(this) ? weight.value : null), this, weight, bias);

@@ -29,12 +29,13 @@ class AutocastTest {
     @Test void thePolicyTableLowersTheProductsAndNothingElse() {
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmul"));
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmulAfter"));
-        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "conv2d", "SelectiveScanFunction", "CausalConv1d",
+        assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("conv2d"), "dense convs (groups 1; AutocastConvTest)");
+        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "SelectiveScanFunction", "CausalConv1d",
                 "add", "mul", "gelu", "sum", "mean", "an op nobody wrote"}) {
             assertEquals(Autocast.OpPrecision.FLOAT32, Autocast.precisionOf(op), op);
         }
         long lowered = Autocast.POLICY.values().stream().filter(p -> p == Autocast.OpPrecision.LOWERED).count();
-        assertEquals(2, lowered, "only matmul and matmulAfter are lowered");
+        assertEquals(3, lowered, "only matmul, matmulAfter and conv2d are lowered");
     }
 
     @Test void aLoweredProductMultipliesTheBf16ValuesAndSavesThemForBackward() {

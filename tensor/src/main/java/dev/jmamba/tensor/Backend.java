@@ -116,7 +116,11 @@ public interface Backend {
     /** (..., m, k) @ (..., k, n) → (..., m, n) with broadcast batch dims; both at least 2-D. */
     Tensor matmul(Tensor a, Tensor b);
 
-    /** x (N, C, H, W), w (O, C/groups, kh, kw), bias (O) or null → (N, O, OH, OW). */
+    /**
+     * x (N, C, H, W), w (O, C/groups, kh, kw), bias (O) or null → (N, O, OH, OW). x and w both BF16
+     * with groups 1 (autocast's dense conv): float32 accumulation and a float32 result, as for
+     * {@link #matmul}; the same holds for the two gradients below.
+     */
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p);
 
     /**

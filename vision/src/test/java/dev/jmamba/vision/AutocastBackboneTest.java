@@ -24,8 +24,12 @@ import org.junit.jupiter.api.Test;
  * is compared to 2%; each parameter's gradient must keep a cosine similarity ≥ 0.98 to the float32
  * one (measured here: ≥ 0.9996 on these seeds; 0.98 leaves room for other seeds, a wrong gradient
  * path gives ≤ 0.5). Parameters whose float32 gradient is below 1e-6 of the largest one are
- * numerically zero (measured: a FractalMamba norm bias at 1.5e-8 feeding another norm): they must
- * stay below 1e-5 of it.
+ * numerically zero (measured: a FractalMamba norm bias at 1.5e-8 feeding another norm): an exact
+ * cancellation that bf16 rounding breaks — since conv2d is lowered too, the gradient reaching such a
+ * bias through a downsampling conv is rounded to bf16 first (relative 2⁻⁹ per element), so the residue
+ * is bounded by a bf16 unit of the gradient scale: they must stay below 2⁻⁸ of the largest gradient
+ * (measured: FractalMamba-nano levels.2.norm.0.bias moved by 8.3e-5 in absolute terms; a wrong gradient path is of the order of
+ * the other gradients, ≥ 1e-2 of the largest).
  */
 class AutocastBackboneTest {
 
@@ -76,7 +80,8 @@ class AutocastBackboneTest {
                 double diff = Math.sqrt(Math.max(0, na + nb - 2 * dot));
                 if (Math.sqrt(na) < 1e-6 * largest) {
                     // numerically zero (e.g. a norm's bias right before another normalisation): only noise to compare
-                    assertTrue(diff < 1e-5 * largest, name + ": " + names[i] + " should stay ~0, moved by " + diff);
+                    assertTrue(diff < 0x1p-8 * largest, name + ": " + names[i] + " should stay ~0, moved by " + diff / largest
+                            + " of the largest gradient");
                     continue;
                 }
                 double cosine = dot / Math.sqrt(na * nb);

@@ -107,10 +107,17 @@ public final class LinearRules {
      * primitives; dbias = dy summed over (N, OH, OW). Inputs: x (N, C, H, W), w (O, C/g, kh, kw), bias (O).
      */
     public static Rule conv2d(Tensor x, Tensor w, ConvParams p) {
-        return (gy, needs) -> new Tensor[] {
-            needs[0] ? gy.backend().conv2dInputGradLike(gy, w, x, p) : null,   // in x's layout (x's values unread)
-            needs[1] ? gy.backend().conv2dWeightGrad(gy, x, w.shape(), p) : null,
-            needs.length > 2 && needs[2] ? gy.sum(false, 0, 2, 3) : null,
+        boolean lowered = x.dtype() == DType.BF16 && w.dtype() == DType.BF16;   // autocast's conv: saved bf16 operands
+        return (gy, needs) -> {
+            // autocast: gy rounded to bf16 (in its layout) for both products, float32 results; the bias sums gy as it is
+            Tensor g = lowered && (needs[0] || needs[1]) ? gy.toPreservingLayout(DType.BF16) : gy;
+            Tensor[] grads = {
+                needs[0] ? gy.backend().conv2dInputGradLike(g, w, x, p) : null,   // in x's layout (x's values unread)
+                needs[1] ? gy.backend().conv2dWeightGrad(g, x, w.shape(), p) : null,
+                needs.length > 2 && needs[2] ? gy.sum(false, 0, 2, 3) : null,
+            };
+            if (g != gy) g.storage().release();
+            return grads;
         };
     }
 }

@@ -84,11 +84,21 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor matmul(Tensor a, Tensor b) { alive("matmul", a, b); return MatmulCpu.matmul(a, b); }
 
-    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) { alive("conv2d", x, w, bias); return ConvCpu.conv2d(x, w, bias, p); }
+    @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
+        alive("conv2d", x, w, bias);
+        return ConvCpu.conv2d(widened(x), widened(w), bias, p);
+    }
 
-    @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { return ConvCpu.inputGrad(gy, w, xShape, p); }
+    @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { return ConvCpu.inputGrad(widened(gy), widened(w), xShape, p); }
 
-    @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { return ConvCpu.weightGrad(gy, x, wShape, p); }
+    @Override public Tensor conv2dWeightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) { return ConvCpu.weightGrad(widened(gy), widened(x), wShape, p); }
+
+    /**
+     * A bf16 conv operand (autocast's dense conv) as float32 — exact, so the float32 conv of the
+     * widened operands is the product of the rounded values with float32 accumulation, the reference
+     * of the GPU's tensor-core conv; any other tensor as it is.
+     */
+    private static Tensor widened(Tensor t) { return t.dtype() == DType.BF16 ? t.to(DType.F32) : t; }
 
     @Override public Tensor avgPool2d(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) { return ResampleCpu.avgPool(x, kh, kw, sh, sw, ph, pw); }
 

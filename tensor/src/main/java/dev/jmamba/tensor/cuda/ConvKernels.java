@@ -95,6 +95,20 @@ final class ConvKernels extends Launcher {
         return t;
     }
 
+    /**
+     * The operand type of a dense conv or one of its gradients: F32 or F64 as before, or BF16 for
+     * autocast's conv (both operands bf16, groups 1): bf16 columns, a tensor-core GEMM with float32
+     * accumulation, and a float32 result.
+     */
+    private static DType operands(String op, Tensor a, Tensor b, ConvParams p) {
+        if (a.dtype() != DType.BF16) return floating(op, a.dtype());
+        if (b.dtype() != DType.BF16 || p.groups() != 1) {
+            throw new TensorException.DType(op, "bf16 operands only as autocast's dense conv (both bf16, groups 1)",
+                    a.dtype() + " and " + b.dtype() + ", groups " + p.groups());
+        }
+        return DType.BF16;
+    }
+
     /** Element address helper: {@code base + elements · dtype size}. */
     private static long at(long base, long elements, DType dt) {
         return base + elements * dt.bytes();
@@ -202,7 +216,7 @@ final class ConvKernels extends Launcher {
     }
 
     Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
-        DType dt = floating("conv2d", x.dtype());
+        DType dt = operands("conv2d", x, w, p), yt = dt.computeType();   // yt: the result (float32 for bf16 operands)
         Dims d = dims(x.shape(), w.shape(), p);
         if (tiled(d, dt) && w.dtype() == dt) {   // output NCHW contiguous, bias fused, x read in place
             Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
@@ -210,8 +224,8 @@ final class ConvKernels extends Launcher {
             return y;
         }
         Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
-        Tensor y = strided.empty(dt, d.n, d.o, d.oh, d.ow);
-        if (d.n > 0 && depthwise(d)) {
+        Tensor y = strided.empty(yt, d.n, d.o, d.oh, d.ow);
+        if (d.n > 0 && depthwise(d) && dt != DType.BF16) {   // (bf16: dense only; a 1-channel conv takes the GEMM path)
             if (!depthwisePlaneKernel("dw_forward_plane_" + suffix(dt), xc, wc, y, d, (long) d.h * d.w, dt)) {
                 depthwiseKernel("dw_forward_" + suffix(dt), xc, wc, y, d, (long) d.n * d.c * d.ohw(), false);
             }
@@ -225,13 +239,13 @@ final class ConvKernels extends Launcher {
                     columns("im2col_" + suffix(dt), xc, cols, d, n0, count, g, perImage, d.ohw());
                     matmul.gemm(dt, false, false, d.og(), d.ohw(), d.rows(),
                             at(address(wc), (long) g * d.og() * d.rows(), dt), 0, address(cols), perImage, 0,
-                            at(address(y), ((long) n0 * d.o + (long) g * d.og()) * d.ohw(), dt), (long) d.o * d.ohw(), count);
+                            at(address(y), ((long) n0 * d.o + (long) g * d.og()) * d.ohw(), yt), (long) d.o * d.ohw(), count);
                 }
             }
             cols.storage().release();
         }
         if (bias == null) return y;
-        Tensor out = strided.binary(dev.jmamba.tensor.BinaryOp.ADD, y, strided.convert(bias, dt).reshape(1, d.o, 1, 1));
+        Tensor out = strided.binary(dev.jmamba.tensor.BinaryOp.ADD, y, strided.convert(bias, yt).reshape(1, d.o, 1, 1));
         y.storage().release();
         return out;
     }
@@ -266,7 +280,7 @@ final class ConvKernels extends Launcher {
 
     /** The input gradient; {@code channelsLast}: returned as a (N, C, H, W) view of (N, H, W, C) storage (tiled path only). */
     Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p, boolean channelsLast) {
-        DType dt = floating("conv2dInputGrad", gy.dtype());
+        DType dt = operands("conv2dInputGrad", gy, w, p), xt = dt.computeType();   // xt: dx's type (float32 for bf16)
         Dims d = dims(xShape, w.shape(), p);
         if (tiled(d, dt) && w.dtype() == dt && Shapes.numel(xShape) > 0) {
             Tensor dx = channelsLast ? channelsLast(dt, xShape) : strided.empty(dt, xShape);
@@ -274,9 +288,9 @@ final class ConvKernels extends Launcher {
             return dx;
         }
         Tensor gc = strided.contiguous(gy, dt), wc = strided.contiguous(w, dt);
-        Tensor dx = strided.empty(dt, xShape);
+        Tensor dx = strided.empty(xt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
-        if (depthwise(d)) {
+        if (depthwise(d) && dt != DType.BF16) {
             if (!depthwisePlaneKernel("dw_input_grad_plane_" + suffix(dt), gc, wc, dx, d, (long) d.ohw(), dt)) {
                 depthwiseKernel("dw_input_grad_" + suffix(dt), gc, wc, dx, d, (long) d.n * d.c * d.h * d.w, false);
             }
@@ -284,7 +298,7 @@ final class ConvKernels extends Launcher {
         }
         int nb = d.chunk();
         long perImage = (long) d.rows() * d.ohw();
-        Tensor cols = strided.empty(dt, Math.toIntExact(nb * perImage));
+        Tensor cols = strided.empty(xt, Math.toIntExact(nb * perImage));   // the GEMM's (float32 for bf16) result
         for (int n0 = 0; n0 < d.n; n0 += nb) {
             int count = Math.min(nb, d.n - n0);
             for (int g = 0; g < d.groups(); g++) {
@@ -293,7 +307,7 @@ final class ConvKernels extends Launcher {
                         at(address(wc), (long) g * d.og() * d.rows(), dt), 0,
                         at(address(gc), ((long) n0 * d.o + (long) g * d.og()) * d.ohw(), dt), (long) d.o * d.ohw(), 0,
                         address(cols), perImage, count);
-                columns("col2im_" + suffix(dt), cols, dx, d, n0, count, g, perImage, d.ohw());
+                columns("col2im_" + suffix(xt), cols, dx, d, n0, count, g, perImage, d.ohw());
             }
         }
         cols.storage().release();
@@ -301,7 +315,7 @@ final class ConvKernels extends Launcher {
     }
 
     Tensor weightGrad(Tensor gy, Tensor x, int[] wShape, ConvParams p) {
-        DType dt = floating("conv2dWeightGrad", gy.dtype());
+        DType dt = operands("conv2dWeightGrad", gy, x, p), wt = dt.computeType();   // wt: dw's type (float32 for bf16)
         Dims d = dims(x.shape(), wShape, p);
         if (tiled(d, dt) && x.dtype() == dt) {
             Tensor dw = strided.empty(dt, wShape);
@@ -309,13 +323,13 @@ final class ConvKernels extends Launcher {
             return dw;
         }
         Tensor gc = strided.contiguous(gy, dt), xc = strided.contiguous(x, dt);
-        if (d.n == 0) return strided.zeros(dt, wShape);
-        Tensor dw = strided.empty(dt, wShape);
-        if (depthwise(d) && d.kh * d.kw <= DW_CHUNK_TAPS) {
+        if (d.n == 0) return strided.zeros(wt, wShape);
+        Tensor dw = strided.empty(wt, wShape);
+        if (depthwise(d) && dt != DType.BF16 && d.kh * d.kw <= DW_CHUNK_TAPS) {
             depthwiseWeightGradChunks(gc, xc, dw, d, dt);
             return dw;
         }
-        if (depthwise(d)) {
+        if (depthwise(d) && dt != DType.BF16) {
             depthwiseKernel("dw_weight_grad_" + suffix(dt), gc, xc, dw, d, 0, true);
             return dw;
         }
@@ -335,7 +349,7 @@ final class ConvKernels extends Launcher {
                 // dW_g (Og, R) (+)= G_g (Og, span) @ cols^T, cols stored (R, span)
                 matmul.gemm(dt, false, true, d.og(), d.rows(), Math.toIntExact(span),
                         at(address(gbuf), (long) g * d.og() * span, dt), 0, address(cols), 0, n0 == 0 ? 0 : 1,
-                        at(address(dw), (long) g * d.og() * d.rows(), dt), 0, 1);
+                        at(address(dw), (long) g * d.og() * d.rows(), wt), 0, 1);
             }
         }
         cols.storage().release();
@@ -345,7 +359,7 @@ final class ConvKernels extends Launcher {
 
     /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("im2col_f32", "im2col_f64", "col2im_f32", "col2im_f64", "gemm_f64",
+        return java.util.List.of("im2col_f32", "im2col_f64", "im2col_bf16", "col2im_f32", "col2im_f64", "gemm_f64",
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
                 "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
                 "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64",

@@ -76,6 +76,11 @@ __device__ void col2im(const T* cols, T* dx, JmConv g, int n0, int nb, int group
     }
 JM_CONV(f32, float)
 JM_CONV(f64, double)
+// autocast's dense conv: bf16 columns (a copy, so the raw 16-bit patterns move as they are; 0 is +0.0)
+extern "C" __global__ void im2col_bf16(const jm_bf16* x, jm_bf16* cols, JmConv g, int n0, int nb, int group,
+                                       long long sb, long long sr) {
+    im2col<jm_bf16>(x, cols, g, n0, nb, group, sb, sr);
+}
 
 // ---- depthwise (groups == c == o): direct kernels, no columns ---------------------------------
 
