@@ -32,6 +32,8 @@ final class StridedKernels extends Launcher {
     private final KernelArgs unaryGradArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
             StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
     private final KernelArgs binaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4);
+    /** binary_2d_f32(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op). */
+    private final KernelArgs binary2dArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
     // unary_contig_f32(x, y, n, op, p0, p1)
     private final KernelArgs unaryContigArgs = new KernelArgs(8, 8, 4, 4, 8, 8);
     // unary_grad_contig_f32(x, gy, out, n, op, p0, p1)
@@ -253,6 +255,14 @@ final class StridedKernels extends Launcher {
             launch("binary_contig_f32", (p.numel + 3) / 4, contigArgs);
             return;
         }
+        if (a.dtype() == DType.F32 && p.shape.length <= 2) {   // (rows, cols): broadcasts and transposes of two dims
+            boolean two = p.shape.length == 2;
+            binary2dArgs.setLong(0, base(a)).setLong(1, p.offsets[0]).setLong(2, two ? p.strides[0][0] : 0).setLong(3, p.strides[0][two ? 1 : 0])
+                    .setLong(4, base(b)).setLong(5, p.offsets[1]).setLong(6, two ? p.strides[1][0] : 0).setLong(7, p.strides[1][two ? 1 : 0])
+                    .setLong(8, address(out)).setInt(9, p.shape[two ? 1 : 0]).setInt(10, p.numel).setInt(11, op.ordinal());
+            launch("binary_2d_f32", p.numel, binary2dArgs);
+            return;
+        }
         binaryArgs.setLong(0, base(a)).setLong(2, base(b)).setLong(4, address(out)).setInt(6, p.numel).setInt(7, op.ordinal());
         p.packStrides(0, binaryArgs.slot(1));
         p.packStrides(1, binaryArgs.slot(3));
@@ -296,7 +306,7 @@ final class StridedKernels extends Launcher {
     /** Every kernel name this launcher may use (checked against the compiled PTX by a test). */
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
-                "copy_contig_f32", "binary_contig_f32", "unary_contig_f32", "unary_grad_contig_f32",
+                "copy_contig_f32", "binary_contig_f32", "binary_2d_f32", "unary_contig_f32", "unary_grad_contig_f32",
                 "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
                 "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
                 "where_f32_f32", "where_f64_f32", "where_f64_f64"));

@@ -65,6 +65,35 @@ class CudaBackendExtrasGpuTest {
     }
 
     @Test
+    void twoDimensionalBroadcastsTransposesAndOffsetsMatchTheCpu() {
+        // the binary_2d_f32 loops: bias rows, per-row scales, a transposed operand, an offset view, each op;
+        // float arithmetic is correctly rounded like the CPU's double arithmetic rounded to float (same bits),
+        // DIV keeps the 1-ulp allowance of the test above
+        for (int c = 0; c < 7; c++) {
+            Tensor[] cpu = twoDimCase(c, Device.CPU), gpu = twoDimCase(c, GPU);
+            for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.LT}) {
+                double rtol = op == BinaryOp.DIV ? 2.4e-7 : 0;
+                assertClose(cpu[0].binary(op, cpu[1]).toDoubleArray(), gpu[0].binary(op, gpu[1]).toDoubleArray(), 0, rtol, op + " case " + c);
+            }
+        }
+    }
+
+    /** Operand pair {@code c} on {@code device}, views taken there: (37, 20) with bias rows, row scales, transposes, offsets. */
+    private static Tensor[] twoDimCase(int c, Device device) {
+        Tensor x = Tensor.randn(3, 37, 20).to(device), bias = Tensor.randn(4, 20).to(device), scale = Tensor.rand(5, 37, 1).to(device);
+        Tensor t = Tensor.randn(6, 20, 37).to(device).transpose(0, 1), wide = Tensor.randn(7, 40, 20).to(device).narrow(0, 3, 37);
+        return switch (c) {
+            case 0 -> new Tensor[] {x, bias};
+            case 1 -> new Tensor[] {x, scale};
+            case 2 -> new Tensor[] {scale, x};
+            case 3 -> new Tensor[] {x, t};
+            case 4 -> new Tensor[] {t, bias};
+            case 5 -> new Tensor[] {wide, x};
+            default -> new Tensor[] {bias, wide};
+        };
+    }
+
+    @Test
     void largeMatmulsAndBatchedBroadcastMatchTheCpu() {
         Tensor a = Tensor.randn(3, 2, 1, 130, 70), b = Tensor.randn(4, 3, 70, 90);
         // k = 70 products of N(0,1) values in fp32: errors ~ sqrt(k) * 1e-7 * |terms|

@@ -18,19 +18,23 @@ struct JmConv {
 template <typename T>
 __device__ void im2col(const T* x, T* cols, JmConv g, int n0, int nb, int group, long long sb, long long sr) {
     int cg = g.c / g.groups, ohw = g.oh * g.ow, kk = g.kh * g.kw, rows = cg * kk;
-    long long total = (long long)nb * rows * ohw;
-    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
-        int q = (int)(e % ohw);
-        long long br = e / ohw;
-        int r = (int)(br % rows), b = (int)(br / rows);
-        int c = r / kk, ky = (r / g.kw) % g.kh, kx = r % g.kw;
-        int oy = q / g.ow, ox = q % g.ow;
+    // 32-bit index arithmetic: the column buffer holds < 2^31 elements (ConvKernels.COLS_LIMIT), and
+    // 64-bit divisions are emulated on the GPU (several times the cost of this whole loop body)
+    unsigned int total = (unsigned int)nb * rows * ohw, uohw = ohw, urows = rows, ukk = kk, ukw = g.kw, uow = g.ow;
+    for (unsigned int e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        unsigned int br = e / uohw, q = e - br * uohw;
+        unsigned int bq = br / urows, r = br - bq * urows;
+        int b = (int)bq;
+        unsigned int cq = r / ukk, kr = r - cq * ukk, kyq = kr / ukw;
+        int c = (int)cq, ky = (int)kyq, kx = (int)(kr - kyq * ukw);
+        unsigned int oyq = q / uow;
+        int oy = (int)oyq, ox = (int)(q - oyq * uow);
         int iy = oy * g.sh - g.ph + ky * g.dh, ix = ox * g.sw - g.pw + kx * g.dw;
         T v = (T)0;
         if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
             v = x[(((long long)(n0 + b) * g.c + group * cg + c) * g.h + iy) * g.w + ix];
         }
-        cols[b * sb + r * sr + q] = v;
+        cols[b * sb + (long long)r * sr + q] = v;
     }
 }
 
@@ -39,13 +43,15 @@ __device__ void im2col(const T* x, T* cols, JmConv g, int n0, int nb, int group,
 template <typename T>
 __device__ void col2im(const T* cols, T* dx, JmConv g, int n0, int nb, int group, long long sb, long long sr) {
     int cg = g.c / g.groups, kk = g.kh * g.kw;
-    long long total = (long long)nb * cg * g.h * g.w;
-    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
-        int ix = (int)(e % g.w);
-        long long rest = e / g.w;
-        int iy = (int)(rest % g.h);
-        rest /= g.h;
-        int c = (int)(rest % cg), b = (int)(rest / cg);
+    // 32-bit index arithmetic (dx holds < 2^31 elements; 64-bit divisions are emulated on the GPU)
+    unsigned int total = (unsigned int)nb * cg * g.h * g.w, uw = g.w, uh = g.h, ucg = cg;
+    for (unsigned int e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        unsigned int rest = e / uw;
+        int ix = (int)(e - rest * uw);
+        unsigned int rest2 = rest / uh;
+        int iy = (int)(rest - rest2 * uh);
+        unsigned int bq = rest2 / ucg;
+        int c = (int)(rest2 - bq * ucg), b = (int)bq;
         double acc = 0;
         for (int ky = 0; ky < g.kh; ky++) {
             int ty = iy + g.ph - ky * g.dh;

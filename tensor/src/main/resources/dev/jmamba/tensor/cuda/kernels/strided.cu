@@ -395,6 +395,35 @@ extern "C" __global__ void binary_contig_f32(const float* a, const float* b, flo
     }
 }
 
+// Float32 binary op over a loop of at most two merged dims (rows, cols), out contiguous: operand
+// element (r, c) at off + r * s0 + c * s1 (stride 0 broadcasts). One 32-bit division per element
+// instead of jm_offset's per-dim divisions for each operand, and float arithmetic (the same bits:
+// each op is correctly rounded either way): a Linear's bias add ((N, C) + (C)), drop path's
+// per-sample scale ((B, L) * (B, 1)), a transposed operand. out may alias a or b.
+template <int OP>
+__device__ __forceinline__ void binary_2d_loop(const float* a, long long ao, long long a0, long long a1,
+                                               const float* b, long long bo, long long b0, long long b1,
+                                               float* out, int cols, int n, int op) {
+    const int o = OP >= 0 ? OP : op;
+    const unsigned int c32 = (unsigned int)cols;
+    for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {
+        unsigned int r = (unsigned int)i / c32, c = (unsigned int)i - r * c32;
+        out[i] = jm_binary_f(o, a[ao + (long long)r * a0 + (long long)c * a1], b[bo + (long long)r * b0 + (long long)c * b1]);
+    }
+}
+
+extern "C" __global__ void binary_2d_f32(const float* a, long long ao, long long a0, long long a1,
+                                         const float* b, long long bo, long long b0, long long b1,
+                                         float* out, int cols, int n, int op) {
+    switch (op) {
+        case B_ADD: binary_2d_loop<B_ADD>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
+        case B_SUB: binary_2d_loop<B_SUB>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
+        case B_MUL: binary_2d_loop<B_MUL>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
+        case B_DIV: binary_2d_loop<B_DIV>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
+        default: binary_2d_loop<-1>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op);
+    }
+}
+
 // Contiguous float32 copy with float4 moves (used for dtype-preserving contiguous copies whose
 // pointers are 16-byte aligned; cuMemcpyDtoDAsync covers the others).
 extern "C" __global__ void copy_contig_f32(const float* src, float* dst, int n) {
