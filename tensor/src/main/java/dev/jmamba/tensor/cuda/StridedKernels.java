@@ -7,6 +7,8 @@ import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.TensorException;
 import dev.jmamba.tensor.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Launches {@code strided.cu}: copy (with dtype conversion), fill, arange, unary, binary and
@@ -32,8 +34,8 @@ final class StridedKernels extends Launcher {
     private final KernelArgs unaryGradArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8,
             StridedLayout.SHAPE_BYTES, 4, 4, 8, 8);
     private final KernelArgs binaryArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.SHAPE_BYTES, 4, 4);
-    /** binary_2d_f32(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op). */
-    private final KernelArgs binary2dArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** binary_3d_f32(a, JmStrides3 (off, s0, s1, s2), b, JmStrides3, out, d1, d2, n, op). */
+    private final KernelArgs binary3dArgs = new KernelArgs(8, 32, 8, 32, 8, 4, 4, 4, 4);
     // unary_contig_f32(x, y, n, op, p0, p1)
     private final KernelArgs unaryContigArgs = new KernelArgs(8, 8, 4, 4, 8, 8);
     // unary_grad_contig_f32(x, gy, out, n, op, p0, p1)
@@ -255,12 +257,18 @@ final class StridedKernels extends Launcher {
             launch("binary_contig_f32", (p.numel + 3) / 4, contigArgs);
             return;
         }
-        if (a.dtype() == DType.F32 && p.shape.length <= 2) {   // (rows, cols): broadcasts and transposes of two dims
-            boolean two = p.shape.length == 2;
-            binary2dArgs.setLong(0, base(a)).setLong(1, p.offsets[0]).setLong(2, two ? p.strides[0][0] : 0).setLong(3, p.strides[0][two ? 1 : 0])
-                    .setLong(4, base(b)).setLong(5, p.offsets[1]).setLong(6, two ? p.strides[1][0] : 0).setLong(7, p.strides[1][two ? 1 : 0])
-                    .setLong(8, address(out)).setInt(9, p.shape[two ? 1 : 0]).setInt(10, p.numel).setInt(11, op.ordinal());
-            launch("binary_2d_f32", p.numel, binary2dArgs);
+        if (a.dtype() == DType.F32 && p.shape.length <= 3) {   // broadcasts and transposes of up to three dims
+            int lead = 3 - p.shape.length;                          // the loop as (d0, d1, d2), missing leading dims of size 1
+            int[] dims = new int[3];
+            for (int d = 0; d < 3; d++) dims[d] = d < lead ? 1 : p.shape[d - lead];
+            for (int k = 0; k < 2; k++) {
+                MemorySegment slot = binary3dArgs.slot(2 * k + 1);
+                slot.set(ValueLayout.JAVA_LONG, 0, p.offsets[k]);
+                for (int d = 0; d < 3; d++) slot.set(ValueLayout.JAVA_LONG, 8L * (d + 1), d < lead ? 0 : p.strides[k][d - lead]);
+            }
+            binary3dArgs.setLong(0, base(a)).setLong(2, base(b)).setLong(4, address(out))
+                    .setInt(5, dims[1]).setInt(6, dims[2]).setInt(7, p.numel).setInt(8, op.ordinal());
+            launch("binary_3d_f32", p.numel, binary3dArgs);
             return;
         }
         binaryArgs.setLong(0, base(a)).setLong(2, base(b)).setLong(4, address(out)).setInt(6, p.numel).setInt(7, op.ordinal());
@@ -306,7 +314,7 @@ final class StridedKernels extends Launcher {
     /** Every kernel name this launcher may use (checked against the compiled PTX by a test). */
     static java.util.List<String> kernelNames() {
         java.util.List<String> names = new java.util.ArrayList<>(java.util.List.of("copy_b2", "copy_b4", "copy_b8",
-                "copy_contig_f32", "binary_contig_f32", "binary_2d_f32", "unary_contig_f32", "unary_grad_contig_f32",
+                "copy_contig_f32", "binary_contig_f32", "binary_3d_f32", "unary_contig_f32", "unary_grad_contig_f32",
                 "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
                 "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
                 "where_f32_f32", "where_f64_f32", "where_f64_f64"));

@@ -66,10 +66,11 @@ class CudaBackendExtrasGpuTest {
 
     @Test
     void twoDimensionalBroadcastsTransposesAndOffsetsMatchTheCpu() {
-        // the binary_2d_f32 loops: bias rows, per-row scales, a transposed operand, an offset view, each op;
+        // the binary_3d_f32 loops: bias rows, per-row scales, a transposed operand, an offset view, a conv's
+        // (1, O, 1) bias on (N, O, HW), a permuted 3-D operand, each op;
         // float arithmetic is correctly rounded like the CPU's double arithmetic rounded to float (same bits),
         // DIV keeps the 1-ulp allowance of the test above
-        for (int c = 0; c < 7; c++) {
+        for (int c = 0; c < 9; c++) {
             Tensor[] cpu = twoDimCase(c, Device.CPU), gpu = twoDimCase(c, GPU);
             for (BinaryOp op : new BinaryOp[] {BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL, BinaryOp.DIV, BinaryOp.MAX, BinaryOp.LT}) {
                 double rtol = op == BinaryOp.DIV ? 2.4e-7 : 0;
@@ -78,7 +79,7 @@ class CudaBackendExtrasGpuTest {
         }
     }
 
-    /** Operand pair {@code c} on {@code device}, views taken there: (37, 20) with bias rows, row scales, transposes, offsets. */
+    /** Operand pair {@code c} on {@code device}, views taken there: bias rows, row scales, transposes, offsets, 3-D broadcasts. */
     private static Tensor[] twoDimCase(int c, Device device) {
         Tensor x = Tensor.randn(3, 37, 20).to(device), bias = Tensor.randn(4, 20).to(device), scale = Tensor.rand(5, 37, 1).to(device);
         Tensor t = Tensor.randn(6, 20, 37).to(device).transpose(0, 1), wide = Tensor.randn(7, 40, 20).to(device).narrow(0, 3, 37);
@@ -89,7 +90,9 @@ class CudaBackendExtrasGpuTest {
             case 3 -> new Tensor[] {x, t};
             case 4 -> new Tensor[] {t, bias};
             case 5 -> new Tensor[] {wide, x};
-            default -> new Tensor[] {bias, wide};
+            case 6 -> new Tensor[] {bias, wide};
+            case 7 -> new Tensor[] {Tensor.randn(8, 4, 6, 15).to(device), Tensor.randn(9, 1, 6, 1).to(device)};
+            default -> new Tensor[] {Tensor.randn(10, 4, 15, 6).to(device).permute(0, 2, 1), Tensor.randn(11, 4, 6, 15).to(device)};
         };
     }
 

@@ -53,6 +53,24 @@ __device__ void col2im(const T* cols, T* dx, JmConv g, int n0, int nb, int group
         unsigned int bq = rest2 / ucg;
         int c = (int)(rest2 - bq * ucg), b = (int)bq;
         double acc = 0;
+        if (g.dh == 1 && g.dw == 1) {
+            // undilated: only the taps with oy * sh + ky = iy + ph (and likewise in x) hit an output, i.e.
+            // ky ≡ iy + ph (mod sh); visit those alone, in the same ascending (ky, kx) order as the general
+            // loop below (the same sum, bit for bit), with one division per visited tap
+            int ty0 = iy + g.ph, tx0 = ix + g.pw;
+            for (int ky = ty0 % g.sh; ky < g.kh && ky <= ty0; ky += g.sh) {
+                int oy = (ty0 - ky) / g.sh;
+                if (oy >= g.oh) continue;
+                for (int kx = tx0 % g.sw; kx < g.kw && kx <= tx0; kx += g.sw) {
+                    int ox = (tx0 - kx) / g.sw;
+                    if (ox >= g.ow) continue;
+                    int r = c * kk + ky * g.kw + kx;
+                    acc += (double)cols[b * sb + (long long)r * sr + oy * g.ow + ox];
+                }
+            }
+            dx[(((long long)(n0 + b) * g.c + group * cg + c) * g.h + iy) * g.w + ix] = (T)acc;
+            continue;
+        }
         for (int ky = 0; ky < g.kh; ky++) {
             int ty = iy + g.ph - ky * g.dh;
             if (ty < 0 || ty % g.sh != 0) continue;

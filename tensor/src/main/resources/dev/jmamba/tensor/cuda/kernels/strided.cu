@@ -395,32 +395,35 @@ extern "C" __global__ void binary_contig_f32(const float* a, const float* b, flo
     }
 }
 
-// Float32 binary op over a loop of at most two merged dims (rows, cols), out contiguous: operand
-// element (r, c) at off + r * s0 + c * s1 (stride 0 broadcasts). One 32-bit division per element
-// instead of jm_offset's per-dim divisions for each operand, and float arithmetic (the same bits:
-// each op is correctly rounded either way): a Linear's bias add ((N, C) + (C)), drop path's
-// per-sample scale ((B, L) * (B, 1)), a transposed operand. out may alias a or b.
+// Float32 binary op over a loop of at most three merged dims (d0, d1, d2), out contiguous: operand
+// element (i, j, k) at off + i * s0 + j * s1 + k * s2 (stride 0 broadcasts). Two 32-bit divisions per
+// element instead of jm_offset's per-dim divisions for each operand, and float arithmetic (the same
+// bits: each op is correctly rounded either way): a Linear's bias add ((N, C) + (C)), a conv's bias
+// ((N, O, HW) + (1, O, 1)), drop path's per-sample scale ((B, L) * (B, 1)), transposes. out may alias a or b.
+struct JmStrides3 {
+    long long off, s0, s1, s2;
+};
+
 template <int OP>
-__device__ __forceinline__ void binary_2d_loop(const float* a, long long ao, long long a0, long long a1,
-                                               const float* b, long long bo, long long b0, long long b1,
-                                               float* out, int cols, int n, int op) {
+__device__ __forceinline__ void binary_3d_loop(const float* a, JmStrides3 as, const float* b, JmStrides3 bs,
+                                               float* out, int d1, int d2, int n, int op) {
     const int o = OP >= 0 ? OP : op;
-    const unsigned int c32 = (unsigned int)cols;
-    for (long long i = jm_thread_index(); i < n; i += jm_thread_count()) {
-        unsigned int r = (unsigned int)i / c32, c = (unsigned int)i - r * c32;
-        out[i] = jm_binary_f(o, a[ao + (long long)r * a0 + (long long)c * a1], b[bo + (long long)r * b0 + (long long)c * b1]);
+    const unsigned int u1 = (unsigned int)d1, u2 = (unsigned int)d2;
+    for (long long e = jm_thread_index(); e < n; e += jm_thread_count()) {
+        unsigned int ue = (unsigned int)e, q = ue / u2, k = ue - q * u2, i = q / u1, j = q - i * u1;
+        out[e] = jm_binary_f(o, a[as.off + (long long)i * as.s0 + (long long)j * as.s1 + (long long)k * as.s2],
+                                b[bs.off + (long long)i * bs.s0 + (long long)j * bs.s1 + (long long)k * bs.s2]);
     }
 }
 
-extern "C" __global__ void binary_2d_f32(const float* a, long long ao, long long a0, long long a1,
-                                         const float* b, long long bo, long long b0, long long b1,
-                                         float* out, int cols, int n, int op) {
+extern "C" __global__ void binary_3d_f32(const float* a, JmStrides3 as, const float* b, JmStrides3 bs,
+                                         float* out, int d1, int d2, int n, int op) {
     switch (op) {
-        case B_ADD: binary_2d_loop<B_ADD>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
-        case B_SUB: binary_2d_loop<B_SUB>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
-        case B_MUL: binary_2d_loop<B_MUL>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
-        case B_DIV: binary_2d_loop<B_DIV>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op); return;
-        default: binary_2d_loop<-1>(a, ao, a0, a1, b, bo, b0, b1, out, cols, n, op);
+        case B_ADD: binary_3d_loop<B_ADD>(a, as, b, bs, out, d1, d2, n, op); return;
+        case B_SUB: binary_3d_loop<B_SUB>(a, as, b, bs, out, d1, d2, n, op); return;
+        case B_MUL: binary_3d_loop<B_MUL>(a, as, b, bs, out, d1, d2, n, op); return;
+        case B_DIV: binary_3d_loop<B_DIV>(a, as, b, bs, out, d1, d2, n, op); return;
+        default: binary_3d_loop<-1>(a, as, b, bs, out, d1, d2, n, op);
     }
 }
 
