@@ -201,6 +201,14 @@ public final class Tensor {
      * converted in storage order, one coalesced pass, and the result has the same strides — PyTorch's
      * {@code preserve_format}. Other tensors (broadcast, sliced) get a contiguous copy, as {@link #to(DType)}.
      */
+    /**
+     * The dim order in which this tensor's elements lie as one dense block ({@code permute(order)} is
+     * contiguous, e.g. (0, 2, 3, 1) for a channels-last (N, C, H, W) view), or null when they do not.
+     */
+    public int[] storageOrder() {
+        return Views.denseOrder(this);
+    }
+
     public Tensor toPreservingLayout(DType dtype) {
         if (dtype == dtype() || isContiguous()) return to(dtype);
         int[] order = Views.denseOrder(this);

@@ -37,6 +37,7 @@ final class ConvKernels extends Launcher {
 
     private final StridedKernels strided;
     private final MatmulKernels matmul;
+    private final ChannelsLastConv channelsLastConv;
     // (src, dst, JmConv, n0, nb, group, sb, sr)
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
     // (a, b, out, JmConv) of the direct depthwise kernels
@@ -66,10 +67,11 @@ final class ConvKernels extends Launcher {
         super(context, SOURCE);
         this.strided = strided;
         this.matmul = matmul;
+        this.channelsLastConv = new ChannelsLastConv(context, strided, matmul);
     }
 
     /** Sizes of one convolution. */
-    private record Dims(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, ConvParams p) {
+    record Dims(int n, int c, int h, int w, int o, int kh, int kw, int oh, int ow, ConvParams p) {
         int groups() { return p.groups(); }
         int cg() { return c / p.groups(); }
         int og() { return o / p.groups(); }
@@ -223,6 +225,10 @@ final class ConvKernels extends Launcher {
             tiledConv(x, strided.contiguous(w, dt), bias == null ? null : strided.contiguous(bias, dt), y, d, false);
             return y;
         }
+        // x stored channels-last, or an image (C <= 4: its copy to NHWC is small): channels-last in and out
+        if (!depthwise(d) && ChannelsLastConv.applies(d, dt, isChannelsLast(x.shape(), x.strides()) || d.c <= 4)) {
+            return channelsLastConv.forward(x, w, bias, d, dt);
+        }
         Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
         Tensor y = strided.empty(yt, d.n, d.o, d.oh, d.ow);
         if (d.n > 0 && depthwise(d) && dt != DType.BF16) {   // (bf16: dense only; a 1-channel conv takes the GEMM path)
@@ -287,6 +293,9 @@ final class ConvKernels extends Launcher {
             tiledConv(gy, strided.contiguous(w, dt), null, dx, d, true);
             return dx;
         }
+        if (!depthwise(d) && ChannelsLastConv.applies(d, dt, channelsLast || isChannelsLast(gy.shape(), gy.strides()))) {
+            return channelsLastConv.inputGrad(gy, w, d, dt);
+        }
         Tensor gc = strided.contiguous(gy, dt), wc = strided.contiguous(w, dt);
         Tensor dx = strided.empty(xt, xShape);
         if (d.n == 0 || Shapes.numel(xShape) == 0) return dx;
@@ -321,6 +330,9 @@ final class ConvKernels extends Launcher {
             Tensor dw = strided.empty(dt, wShape);
             tiledWeightGrad(gy, x, dw, d);
             return dw;
+        }
+        if (!depthwise(d) && ChannelsLastConv.applies(d, dt, isChannelsLast(gy.shape(), gy.strides()) || isChannelsLast(x.shape(), x.strides()))) {
+            return channelsLastConv.weightGrad(gy, x, wShape, d, dt);
         }
         Tensor gc = strided.contiguous(gy, dt), xc = strided.contiguous(x, dt);
         if (d.n == 0) return strided.zeros(wt, wShape);
@@ -359,7 +371,7 @@ final class ConvKernels extends Launcher {
 
     /** Every kernel name this launcher (and {@link MatmulKernels}) may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("im2col_f32", "im2col_f64", "im2col_bf16", "col2im_f32", "col2im_f64", "gemm_f64",
+        return java.util.List.of("im2col_f32", "im2col_f64", "im2col_bf16", "im2col_cl_f32", "im2col_cl_bf16", "col2im_cl_f32", "col2im_f32", "col2im_f64", "gemm_f64",
                 "dw_forward_f32", "dw_forward_f64", "dw_input_grad_f32", "dw_input_grad_f64", "dw_weight_grad_f32", "dw_weight_grad_f64",
                 "dw_weight_grad_chunks_f32", "dw_weight_grad_chunks_f64", "dw_tap_sum_f32", "dw_tap_sum_f64",
                 "dw_forward_plane_f32", "dw_forward_plane_f64", "dw_input_grad_plane_f32", "dw_input_grad_plane_f64",

@@ -179,6 +179,14 @@ final class StridedKernels extends Launcher {
 
     Tensor unary(UnaryOp op, Tensor x, double p0, double p1) {
         DType in = x.dtype();
+        int[] order = in == DType.F32 && !x.isContiguous() ? x.storageOrder() : null;
+        if (order != null && x.permute(order).isContiguous()) {
+            // a dense block in another dim order (a channels-last view): one coalesced pass in storage order,
+            // the result in x's layout (as PyTorch keeps an element-wise result in its input's memory format)
+            int[] back = new int[order.length];
+            for (int i = 0; i < order.length; i++) back[order[i]] = i;
+            return unary(op, x.permute(order), p0, p1).permute(back);
+        }
         boolean integer = in == DType.I32 || in == DType.I64;
         DType compute = in == DType.F64 || (integer && keepsIntegers(op)) ? DType.F64 : DType.F32;
         Tensor xc = convert(x, compute);

@@ -97,6 +97,19 @@ class CudaBackendExtrasGpuTest {
     }
 
     @Test
+    void unaryOpsOnAChannelsLastViewKeepItsLayout() {
+        Tensor nhwc = Tensor.randn(12, 3, 5, 7, 6).to(GPU);
+        Tensor view = nhwc.permute(0, 3, 1, 2);                     // (N, C, H, W) stored channels-last
+        for (dev.jmamba.tensor.UnaryOp op : new dev.jmamba.tensor.UnaryOp[] {dev.jmamba.tensor.UnaryOp.GELU,
+                dev.jmamba.tensor.UnaryOp.SILU, dev.jmamba.tensor.UnaryOp.EXP}) {
+            Tensor y = view.backend().unary(op, view, 0, 0);
+            assertArrayEquals(view.strides(), y.strides(), op + ": the result keeps the channels-last strides");
+            // the same float kernel as on the contiguous tensor, element for element
+            assertArrayEquals(nhwc.backend().unary(op, nhwc, 0, 0).permute(0, 3, 1, 2).toFloatArray(), y.toFloatArray(), op.toString());
+        }
+    }
+
+    @Test
     void largeMatmulsAndBatchedBroadcastMatchTheCpu() {
         Tensor a = Tensor.randn(3, 2, 1, 130, 70), b = Tensor.randn(4, 3, 70, 90);
         // k = 70 products of N(0,1) values in fp32: errors ~ sqrt(k) * 1e-7 * |terms|

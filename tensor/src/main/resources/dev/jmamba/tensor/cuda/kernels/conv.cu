@@ -106,6 +106,60 @@ extern "C" __global__ void im2col_bf16(const jm_bf16* x, jm_bf16* cols, JmConv g
     im2col<jm_bf16>(x, cols, g, n0, nb, group, sb, sr);
 }
 
+// ---- channels-last dense convs (groups 1): x, y, dx stored (N, H, W, C) ----------------------------
+// Columns are rows of the output positions: cols[m, k] with m = (b, oy, ox) over the chunk's images and
+// k = (ky, kx, c), c fastest (the weight is used in that order, (O, kh, kw, C)). Then the forward is one
+// GEMM y (M, O) = cols (M, K) · Wᵀ whose result is already channels-last, and both kernels walk C
+// fastest: coalesced reads and writes. Index arithmetic in 32 bits (the buffers hold < 2^31 elements).
+
+// cols[m, k] = x[n0 + b, oy * sh - ph + ky * dh, ox * sw - pw + kx * dw, c] or 0 outside.
+template <typename T>
+__device__ void im2col_cl(const T* x, T* cols, JmConv g, int n0, int nb) {
+    unsigned int uc = g.c, ukw = g.kw, uow = g.ow, uoh = g.oh;
+    unsigned int kdim = uc * g.kh * ukw, total = (unsigned int)nb * uoh * uow * kdim;
+    for (unsigned int e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        unsigned int m = e / kdim, k = e - m * kdim;
+        unsigned int kq = k / uc, c = k - kq * uc, ky = kq / ukw, kx = kq - ky * ukw;
+        unsigned int t = m / uow, ox = m - t * uow, b = t / uoh, oy = t - b * uoh;
+        int iy = (int)oy * g.sh - g.ph + (int)ky * g.dh, ix = (int)ox * g.sw - g.pw + (int)kx * g.dw;
+        T v = (T)0;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
+            v = x[(((long long)(n0 + b) * g.h + iy) * g.w + ix) * g.c + c];
+        }
+        cols[e] = v;
+    }
+}
+
+// dx[n0 + b, iy, ix, c] = sum of the dcols entries im2col_cl read from there, taps in ascending (ky, kx)
+// order, in double (a gather: no atomics, a fixed order).
+__device__ void col2im_cl(const float* dcols, float* dx, JmConv g, int n0, int nb) {
+    unsigned int uc = g.c, uw = g.w, uh = g.h;
+    unsigned int total = (unsigned int)nb * uh * uw * uc, kdim = uc * g.kh * g.kw;
+    for (unsigned int e = jm_thread_index(); e < total; e += jm_thread_count()) {
+        unsigned int p = e / uc, c = e - p * uc, t = p / uw, ix = p - t * uw, b = t / uh, iy = t - b * uh;
+        double acc = 0;
+        for (int ky = 0; ky < g.kh; ky++) {
+            int ty = (int)iy + g.ph - ky * g.dh;
+            if (ty < 0 || ty % g.sh != 0) continue;
+            int oy = ty / g.sh;
+            if (oy >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; kx++) {
+                int tx = (int)ix + g.pw - kx * g.dw;
+                if (tx < 0 || tx % g.sw != 0) continue;
+                int ox = tx / g.sw;
+                if (ox >= g.ow) continue;
+                long long m = ((long long)b * g.oh + oy) * g.ow + ox;
+                acc += (double)dcols[m * kdim + ((unsigned int)ky * g.kw + kx) * uc + c];
+            }
+        }
+        dx[(long long)n0 * uh * uw * uc + e] = (float)acc;   // e walks (b, iy, ix, c) of the chunk
+    }
+}
+
+extern "C" __global__ void im2col_cl_f32(const float* x, float* cols, JmConv g, int n0, int nb) { im2col_cl<float>(x, cols, g, n0, nb); }
+extern "C" __global__ void im2col_cl_bf16(const jm_bf16* x, jm_bf16* cols, JmConv g, int n0, int nb) { im2col_cl<jm_bf16>(x, cols, g, n0, nb); }
+extern "C" __global__ void col2im_cl_f32(const float* dcols, float* dx, JmConv g, int n0, int nb) { col2im_cl(dcols, dx, g, n0, nb); }
+
 // ---- depthwise (groups == c == o): direct kernels, no columns ---------------------------------
 
 // y[n, c, oy, ox] = Σ_{ky, kx} w[c, 0, ky, kx] · x[n, c, oy·sh − ph + ky·dh, ox·sw − pw + kx·dw]; one thread per output.
