@@ -93,8 +93,8 @@ final class ChannelsLastConv extends Launcher {
                     address(cols), 0, n0 == 0 ? 0 : 1, address(dwcl), 0, 1);
         }
         release(cols, gcl, gy, xcl, x);
-        Tensor dw = strided.contiguous(dwcl.permute(0, 3, 1, 2));   // (O, C, kh, kw)
-        dwcl.storage().release();
+        Tensor dw = strided.contiguous(dwcl.permute(0, 3, 1, 2));   // (O, C, kh, kw); a view of dwcl for 1×1 kernels
+        if (dw.storage() != dwcl.storage()) dwcl.storage().release();
         return dw;
     }
 
