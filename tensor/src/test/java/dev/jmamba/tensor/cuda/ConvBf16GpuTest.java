@@ -78,7 +78,8 @@ class ConvBf16GpuTest {
         within(gy16.backend().conv2dWeightGrad(gy16, x16, w.shape(), p), dwGpu, dwBound, nOut, "weight grad");
     }
 
-    private static void within(Tensor cpu, Tensor gpu, Tensor absTerms, int k, String what) {
+    /** |cpu − gpu| within (k + 2)·(2⁻²⁴ + 2⁻²³)·Σ|terms| per element (the class comment derives it). */
+    static void within(Tensor cpu, Tensor gpu, Tensor absTerms, int k, String what) {
         double[] a = cpu.toDoubleArray(), b = gpu.toDoubleArray(), t = absTerms.toDoubleArray();
         assertEquals(a.length, b.length, what);
         double worst = 0;

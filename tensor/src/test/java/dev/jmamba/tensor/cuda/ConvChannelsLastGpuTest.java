@@ -81,9 +81,9 @@ class ConvChannelsLastGpuTest {
         }
         Tensor xa = xo.to(DType.F64).abs(), wa = wo.to(DType.F64).abs(), ga = gy.to(DType.F64).abs();
         int kk = w.size(2) * w.size(3), nOut = y.size(0) * y.size(2) * y.size(3);
-        within(y, yGpu, xa.conv2d(wa, bias == null ? null : bias.to(DType.F64).abs(), p), x.size(1) * kk + 1, "bf16 forward");
-        within(dxCpu, dx, ga.backend().conv2dInputGrad(ga, wa, x.shape(), p), w.size(0) * kk, "bf16 input grad");
-        within(dwCpu, dw, ga.backend().conv2dWeightGrad(ga, xa, w.shape(), p), nOut, "bf16 weight grad");
+        ConvBf16GpuTest.within(y, yGpu, xa.conv2d(wa, bias == null ? null : bias.to(DType.F64).abs(), p), x.size(1) * kk + 1, "bf16 forward");
+        ConvBf16GpuTest.within(dxCpu, dx, ga.backend().conv2dInputGrad(ga, wa, x.shape(), p), w.size(0) * kk, "bf16 input grad");
+        ConvBf16GpuTest.within(dwCpu, dw, ga.backend().conv2dWeightGrad(ga, xa, w.shape(), p), nOut, "bf16 weight grad");
     }
 
     /** t on the GPU with t's strides (a permuted view stays a view of the uploaded storage order). */
@@ -91,13 +91,5 @@ class ConvChannelsLastGpuTest {
         if (t.isContiguous()) return t.to(GPU);
         Tensor nhwc = t.permute(0, 2, 3, 1);   // contiguous when t is a channels-last view
         return nhwc.contiguous().to(GPU).permute(0, 3, 1, 2);
-    }
-
-    private static void within(Tensor cpu, Tensor gpu, Tensor absTerms, int k, String what) {
-        double[] a = cpu.toDoubleArray(), b = gpu.toDoubleArray(), t = absTerms.toDoubleArray();
-        for (int i = 0; i < a.length; i++) {
-            double tol = (k + 2) * (0x1p-24 + 0x1p-23) * t[i] + 1e-30;
-            assertTrue(Math.abs(a[i] - b[i]) <= tol, what + " " + i + ": cpu " + a[i] + " vs cuda " + b[i] + " (tol " + tol + ")");
-        }
     }
 }
