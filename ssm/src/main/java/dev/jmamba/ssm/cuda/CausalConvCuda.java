@@ -32,6 +32,10 @@ final class CausalConvCuda {
     private static final int ROW_BLOCKS_TARGET = 4096;
     /** Largest K of the row kernels (CONV_ROW_MAX_K of causal_conv1d.cu); longer filters take the general kernels. */
     static final int ROW_MAX_K = 8;
+    /** Positions per thread of the forward (CONV_RUN of causal_conv1d.cu). */
+    static final int CONV_RUN = 4;
+    /** {@code -Djmamba.conv1d.runs=false}: the forward with one position per thread (for timing the runs against it). */
+    static volatile boolean runs = !"false".equals(System.getProperty("jmamba.conv1d.runs"));
 
     /** Threads per row block: the row length rounded up to whole warps, at most 256. */
     private static int rowThreads(int l) { return Math.min(256, Math.max(32, (l + 31) / 32 * 32)); }
@@ -59,7 +63,7 @@ final class CausalConvCuda {
 
     /** The kernels of causal_conv1d.cu this class launches, for each suffix (f32, f64). */
     static List<String> kernelNames() {
-        return List.of("causal_conv_fwd_f32", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
+        return List.of("causal_conv_fwd_f32", "causal_conv_fwd_runs_f32", "causal_conv_fwd_runs_f64", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
                 "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
     }
@@ -69,7 +73,12 @@ final class CausalConvCuda {
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
                 .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, silu ? 1 : 0);
         setRows(fwdArgs, 8, rows);
-        kernels.launchFlat("causal_conv_fwd_" + KernelFile.suffix(dtype, "causal conv1d"), (long) b * d * rows.length(), fwdArgs);
+        String sfx = KernelFile.suffix(dtype, "causal conv1d");
+        if (k <= ROW_MAX_K && runs) {   // CONV_RUN positions per thread (the same bits as one per thread)
+            kernels.launchFlat("causal_conv_fwd_runs_" + sfx, (long) b * d * Math.ceilDiv(rows.length(), CONV_RUN), fwdArgs);
+        } else {
+            kernels.launchFlat("causal_conv_fwd_" + sfx, (long) b * d * rows.length(), fwdArgs);
+        }
     }
 
     /**

@@ -237,10 +237,47 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
     }
 }
 
+// ---- forward in runs (K <= CONV_ROW_MAX_K, the path the launcher takes): one thread per CONV_RUN consecutive
+// positions of a row, one index split and one weight load per run, and the run's inputs with their left halo
+// (K - 1 + CONV_RUN values) loaded once into registers instead of K loads per output. Each output adds the same
+// products in the same order as conv_fwd (taps left of l = 0 skipped, not added as zeros): the same bits.
+#define CONV_RUN 4
+
+template <typename T>
+__device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B, int D, int K, int silu, ConvRows r) {
+    int L = r.L, dir = r.dir(), runs = (L + CONV_RUN - 1) / CONV_RUN;
+    size_t n = (size_t)B * D * runs;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
+        int b, d, run;
+        conv_split(i, runs, D, b, d, run);
+        int l0 = run * CONV_RUN;
+        long long row = r.row(b, d);
+        const T* xr = x + row;
+        T wk[CONV_ROW_MAX_K], win[CONV_ROW_MAX_K - 1 + CONV_RUN];   // win[j] = x at l0 - K + 1 + j
+        #pragma unroll
+        for (int k = 0; k < CONV_ROW_MAX_K; k++) wk[k] = k < K ? w[(size_t)d * K + k] : (T)0;
+        #pragma unroll
+        for (int j = 0; j < CONV_ROW_MAX_K - 1 + CONV_RUN; j++) win[j] = j < K - 1 + CONV_RUN ? conv_at(xr, dir, l0 - K + 1 + j, L) : (T)0;
+        T bv = bias ? bias[d] : (T)0;
+        #pragma unroll
+        for (int j = 0; j < CONV_RUN; j++) {
+            int l = l0 + j;
+            if (l >= L) break;
+            T acc = bv;
+            #pragma unroll
+            for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K && l - K + 1 + k >= 0) acc += wk[k] * win[j + k];
+            y[row + dir * l] = silu ? acc / ((T)1 + exp_t(-acc)) : acc;
+        }
+    }
+}
+
 #define CONV_KERNELS(T, SUFFIX)                                                                                    \
     extern "C" __global__ void causal_conv_fwd_##SUFFIX(const T* x, const T* w, const T* bias, T* y,                \
                                                          int B, int D, int K, int silu, ConvRows r)                 \
     { conv_fwd<T>(x, w, bias, y, B, D, K, silu, r); }                                                               \
+    extern "C" __global__ void causal_conv_fwd_runs_##SUFFIX(const T* x, const T* w, const T* bias, T* y,           \
+                                                              int B, int D, int K, int silu, ConvRows r)            \
+    { conv_fwd_runs<T>(x, w, bias, y, B, D, K, silu, r); }                                                          \
     extern "C" __global__ void causal_conv_grad_pre_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,   \
                                                               T* gs, int B, int D, int K, ConvRows r)               \
     { conv_grad_pre<T>(x, w, bias, gy, gs, B, D, K, r); }                                                           \

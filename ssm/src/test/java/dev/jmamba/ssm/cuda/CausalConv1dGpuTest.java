@@ -101,6 +101,31 @@ class CausalConv1dGpuTest {
         }
     }
 
+    /** The forward in runs of four positions per thread gives the bits of one position per thread (same products, same order). */
+    @Test void forwardRunsGiveTheBitsOfOnePositionPerThread() {
+        Device gpu = Device.cuda(0);
+        assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
+        int[][] cases = {{2, 8, 37, 4}, {3, 5, 3, 5}, {24, 6, 197, 4}, {2, 3, 1, 2}, {2, 3, 50, 8}};  // (B, D, L, K); L % 4 != 0 too
+        long seed = 900;
+        for (int[] c : cases) {
+            int b = c[0], d = c[1], l = c[2];
+            for (boolean reverse : new boolean[] {false, true}) {
+                Tensor rows = Tensor.randn(seed++, d, b * l).to(gpu), w = Tensor.randn(seed++, d, 1, c[3]).to(gpu), bias = Tensor.randn(seed++, d).to(gpu);
+                Var x = Var.of(rows.reshape(d, b, l).permute(1, 0, 2));
+                float[][] y = new float[2][];
+                for (int mode = 0; mode < 2; mode++) {
+                    CausalConvCuda.runs = mode == 0;
+                    try {
+                        y[mode] = CausalConv1d.apply(x, Var.of(w), Var.of(bias), true, reverse).value().toFloatArray();
+                    } finally {
+                        CausalConvCuda.runs = true;
+                    }
+                }
+                org.junit.jupiter.api.Assertions.assertArrayEquals(y[1], y[0], java.util.Arrays.toString(c) + (reverse ? " reverse" : ""));
+            }
+        }
+    }
+
     private static void check(String what, Tensor expected, Tensor actual, double relative) {
         double scale = 0;
         for (double v : expected.toDoubleArray()) scale = Math.max(scale, Math.abs(v));
