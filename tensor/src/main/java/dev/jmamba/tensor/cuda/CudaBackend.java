@@ -40,6 +40,7 @@ public final class CudaBackend implements Backend {
     private final ResampleKernels resample;
     private final IndexKernels index;
     private final NormKernels norm;
+    private final ChannelNormKernels channelNorm;
     private final RandomKernels random;
     private final OptimKernels optim;
 
@@ -55,6 +56,7 @@ public final class CudaBackend implements Backend {
         resample = new ResampleKernels(context, strided);
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
+        channelNorm = new ChannelNormKernels(context, strided, norm);
         random = new RandomKernels(context);
         optim = new OptimKernels(context);
     }
@@ -239,15 +241,17 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
-    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight,
+                                                double eps) {
         enter();
-        return norm.layerNormChannels(x, weight, bias, scale, eps);
+        return channelNorm.forward(x, weight, bias, scale, skip, skipWeight, eps);
     }
 
     @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+                                                        Tensor scale, Tensor skip, Tensor skipWeight, boolean inputGrad,
+                                                        boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
         enter();
-        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+        return channelNorm.backward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads, scaleGrad, skipGrads);
     }
 
     @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {

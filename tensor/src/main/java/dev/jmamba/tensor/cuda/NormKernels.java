@@ -27,12 +27,6 @@ final class NormKernels extends Launcher {
     private final KernelArgs addRmsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     // (partial, out, blocks, c)
     private final KernelArgs columnSumArgs = new KernelArgs(8, 8, 4, 4);
-    /** layer_norm_channels(x, weight, bias, scale, y, mean, rstd, n, c, m, eps). */
-    private final KernelArgs channelsArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 8);
-    /** layer_norm_channels_backward(gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m). */
-    private final KernelArgs channelsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
-    /** layer_norm_channels_params(gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block). */
-    private final KernelArgs channelsParamsArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps). */
     private final KernelArgs gatedArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 8);
     /** layer_norm_gated_backward(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared). */
@@ -291,67 +285,14 @@ final class NormKernels extends Launcher {
         return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gz};
     }
 
-    /** Most column parts of the channels-first norm's weight gradient (blocks per channel). */
-    static final int MAX_CHANNEL_PARTS = 64;
-
-    /** Column parts of the channels-first weight gradient for {@code cols} columns: depends on the shape only. */
-    static int channelParts(long cols) {
-        return (int) Math.max(1, Math.min(MAX_CHANNEL_PARTS, Math.ceilDiv(cols, 1024)));
-    }
-
-    synchronized Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
-        Checks.layerNormChannels(x, weight, bias, scale);
-        int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannels"), b = vector(bias, c, dt, "layerNormChannels");
-        Tensor sc = scale == null ? null : strided.contiguous(scale, dt);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, n, m), rstd = strided.empty(dt, n, m);
-        long cols = (long) n * m;
-        if (cols > 0 && c > 0) {
-            channelsArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, pointerOrNull(sc))
-                    .setLong(4, address(y)).setLong(5, address(mean)).setLong(6, address(rstd)).setInt(7, n).setInt(8, c).setInt(9, m);
-            setDouble(channelsArgs, 10, eps);
-            launch("layer_norm_channels_" + suffix(dt), cols, channelsArgs);
-        }
-        return new Tensor[] {y, mean, rstd};
-    }
-
-    synchronized Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                    Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
-        Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale);
-        int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt);
-        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannelsBackward"), b = vector(bias, c, dt, "layerNormChannelsBackward");
-        Tensor sc = scale == null ? null : strided.contiguous(scale, dt);
-        boolean wantScale = scaleGrad && scale != null;
-        long cols = (long) n * m;
-        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gs = wantScale ? strided.empty(dt, n, m) : null;
-        if (cols == 0 || c == 0) {
-            if (gx != null) gx = strided.zeros(dt, x.shape());
-            if (gs != null) gs = strided.zeros(dt, n, m);
-            return new Tensor[] {gx, paramGrads ? strided.zeros(dt, c) : null, paramGrads ? strided.zeros(dt, c) : null, gs};
-        }
-        if (gx != null || gs != null) {
-            channelsBackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                    .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, pointerOrNull(sc)).setLong(7, pointerOrNull(gx))
-                    .setLong(8, pointerOrNull(gs)).setInt(9, n).setInt(10, c).setInt(11, m);
-            launch("layer_norm_channels_backward_" + suffix(dt), cols, channelsBackwardArgs);
-        }
-        if (!paramGrads) return new Tensor[] {gx, null, null, gs};
-        int parts = channelParts(cols), perPart = (int) Math.ceilDiv(cols, parts);
-        Tensor sums = strided.empty(dt, 2 * c);                                   // (gWeight, gBias); column_sum writes all
-        Tensor partial = strided.empty(DType.F64, parts, 2 * c);                  // (parts, 2C)
-        channelsParamsArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                .setLong(4, pointerOrNull(sc)).setLong(5, address(partial)).setInt(6, n).setInt(7, c).setInt(8, m).setInt(9, perPart);
-        launchGrid("layer_norm_channels_params_" + suffix(dt), c, parts, THREADS, 1, channelsParamsArgs);
-        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, parts).setInt(3, 2 * c);
-        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+    /**
+     * Adds the {@code rows} rows of the (rows, cols) float64 matrix at {@code partial} column by column, in a fixed
+     * order, into the {@code cols} values of dtype dt at {@code out} (column_sum; addresses may point into a tensor).
+     */
+    synchronized void columnSum(long partial, long out, int rows, int cols, DType dt) {
+        columnSumArgs.setLong(0, partial).setLong(1, out).setInt(2, rows).setInt(3, cols);
+        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(cols, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
                 context.stream(), columnSumArgs);
-        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
-        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gs};
     }
 
     /**
@@ -367,8 +308,6 @@ final class NormKernels extends Launcher {
         return java.util.List.of("layer_norm_warp4_f32", "layer_norm_warp8_f32", "layer_norm_warp16_f32", "layer_norm_warp32_f32",
                 "layer_norm_backward_warp4_f32", "layer_norm_backward_warp8_f32", "layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
                 "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
-                "layer_norm_channels_f32", "layer_norm_channels_f64", "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64",
-                "layer_norm_channels_params_f32", "layer_norm_channels_params_f64",
                 "layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32", "layer_norm_gated_backward_f64",
                 "column_sum_f32", "column_sum_f64");
     }

@@ -29,6 +29,7 @@ class CudaBackendSourcesTest {
             ResampleKernels.SOURCE, ResampleKernels.kernelNames(),
             IndexKernels.SOURCE, IndexKernels.kernelNames(),
             NormKernels.SOURCE, NormKernels.kernelNames(),
+            ChannelNormKernels.SOURCE, ChannelNormKernels.kernelNames(),
             RandomKernels.SOURCE, RandomKernels.kernelNames(),
             OptimKernels.SOURCE, OptimKernels.kernelNames(),
             ImageKernels.SOURCE, ImageKernels.kernelNames());

@@ -53,7 +53,7 @@ class NormKernelsLayoutTest {
     }
 
     /** PTX parameter types of {@code kernel}, in order (.u64 for pointers, .u32 for ints, .f64 for doubles). */
-    private static List<String> parameterTypes(String ptx, String kernel) {
+    static List<String> parameterTypes(String ptx, String kernel) {
         int at = ptx.indexOf(".entry " + kernel + "(");
         assertTrue(at >= 0, "no kernel " + kernel);
         String params = ptx.substring(at, ptx.indexOf(')', at));
@@ -78,15 +78,6 @@ class NormKernelsLayoutTest {
                     parameterTypes(ptx, "add_rms_norm_backward_" + dt));
             // (partial, out, blocks, c)
             assertEquals(List.of(".u64", ".u64", ".u32", ".u32"), parameterTypes(ptx, "column_sum_" + dt));
-            // layer_norm_channels(x, weight, bias, scale, y, mean, rstd, n, c, m, eps)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".f64"),
-                    parameterTypes(ptx, "layer_norm_channels_" + dt));
-            // (gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32"),
-                    parameterTypes(ptx, "layer_norm_channels_backward_" + dt));
-            // (gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".u32"),
-                    parameterTypes(ptx, "layer_norm_channels_params_" + dt));
             // layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
             assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".f64"),
                     parameterTypes(ptx, "layer_norm_gated_" + dt));
