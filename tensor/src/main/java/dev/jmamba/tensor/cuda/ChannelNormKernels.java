@@ -2,7 +2,6 @@ package dev.jmamba.tensor.cuda;
 
 import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.DType;
-import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.tensor.TensorException;
 
@@ -51,20 +50,13 @@ final class ChannelNormKernels extends Launcher {
 
     private Tensor contiguousOrNull(Tensor t, DType dt) { return t == null ? null : strided.contiguous(t, dt); }
 
-    /** A (c) parameter as a contiguous tensor of dtype dt, or null. */
-    private Tensor vector(Tensor t, int c, DType dt, String op) {
-        if (t == null) return null;
-        if (t.rank() != 1 || t.size(0) != c) throw new TensorException.Shape(op, "a (" + c + ",) parameter", Shapes.str(t.shape()));
-        return strided.contiguous(t, dt);
-    }
-
     /** See {@code Backend.layerNormChannels}: {y (N, C, M), mean (N, M), rstd (N, M)}. */
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType dt = x.dtype();
         Tensor xc = strided.contiguous(x, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannels"), b = vector(bias, c, dt, "layerNormChannels");
+        Tensor w = norm.vector(weight, c, dt, "layerNormChannels"), b = norm.vector(bias, c, dt, "layerNormChannels");
         Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, dt);
         Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, n, m), rstd = strided.empty(dt, n, m);
         if ((long) n * m > 0 && c > 0) {
@@ -103,7 +95,7 @@ final class ChannelNormKernels extends Launcher {
         }
         Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt);
         Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannelsBackward"), b = vector(bias, c, dt, "layerNormChannelsBackward");
+        Tensor w = norm.vector(weight, c, dt, "layerNormChannelsBackward"), b = norm.vector(bias, c, dt, "layerNormChannelsBackward");
         Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, dt);
         int parts = parts(n, m), rows = n * parts;
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias

@@ -41,6 +41,7 @@ public final class CudaBackend implements Backend {
     private final IndexKernels index;
     private final NormKernels norm;
     private final ChannelNormKernels channelNorm;
+    private final GatedNormKernels gatedNorm;
     private final RandomKernels random;
     private final OptimKernels optim;
 
@@ -57,6 +58,7 @@ public final class CudaBackend implements Backend {
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
         channelNorm = new ChannelNormKernels(context, strided, norm);
+        gatedNorm = new GatedNormKernels(context, strided, norm);
         random = new RandomKernels(context);
         optim = new OptimKernels(context);
     }
@@ -256,13 +258,13 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
         enter();
-        return norm.layerNormGated(x, weight, bias, z, eps);
+        return gatedNorm.forward(x, weight, bias, z, eps);
     }
 
     @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
                                                      Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
         enter();
-        return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        return gatedNorm.backward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
     }
 
     @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {

@@ -61,7 +61,7 @@ final class NormKernels extends Launcher {
     }
 
     /** A (c) parameter as a contiguous tensor of dtype dt, or null. */
-    private Tensor vector(Tensor t, int c, DType dt, String op) {
+    Tensor vector(Tensor t, int c, DType dt, String op) {
         if (t == null) return null;
         if (t.rank() != 1 || t.size(0) != c) throw new TensorException.Shape(op, "a (" + c + ",) parameter", Shapes.str(t.shape()));
         return strided.contiguous(t, dt);
@@ -230,7 +230,7 @@ final class NormKernels extends Launcher {
     }
 
     /** z as the gated kernels read it: itself when in dtype dt with evenly spaced rows, else a contiguous copy. */
-    private Tensor gate(Tensor z, int c, DType dt) {
+    Tensor gate(Tensor z, int c, DType dt) {
         return z.dtype() == dt && rowStride(z, c) >= 0 ? z : strided.contiguous(z, dt);
     }
 
