@@ -27,10 +27,6 @@ final class NormKernels extends Launcher {
     private final KernelArgs addRmsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     // (partial, out, blocks, c)
     private final KernelArgs columnSumArgs = new KernelArgs(8, 8, 4, 4);
-    /** layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps). */
-    private final KernelArgs gatedArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 8);
-    /** layer_norm_gated_backward(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared). */
-    private final KernelArgs gatedBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** layer_norm_backward(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
     private final KernelArgs layerBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
 
@@ -208,84 +204,6 @@ final class NormKernels extends Launcher {
     }
 
     /**
-     * The element distance between consecutive rows of t viewed as (rows, c) when its rows are evenly spaced, do not
-     * overlap and have contiguous channels (e.g. a channel slice of a wider channels-last tensor); -1 otherwise.
-     */
-    static long rowStride(Tensor t, int c) {
-        int r = t.rank();
-        int[] shape = t.shape(), strides = t.strides();
-        if (c > 1 && strides[r - 1] != 1) return -1;
-        long row = -1, span = 0;
-        for (int i = r - 2; i >= 0; i--) {
-            if (shape[i] == 1) continue;
-            if (row < 0) {
-                row = strides[i];
-            } else if (strides[i] != span) {
-                return -1;
-            }
-            span = (long) strides[i] * shape[i];
-        }
-        if (row < 0) return c;
-        return row >= c ? row : -1;
-    }
-
-    /** z as the gated kernels read it: itself when in dtype dt with evenly spaced rows, else a contiguous copy. */
-    Tensor gate(Tensor z, int c, DType dt) {
-        return z.dtype() == dt && rowStride(z, c) >= 0 ? z : strided.contiguous(z, dt);
-    }
-
-    synchronized Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
-        Checks.layerNormGated(x, weight, bias, z);
-        int c = x.size(-1);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt), zc = gate(z, c, dt);
-        Tensor w = vector(weight, c, dt, "layerNormGated"), b = vector(bias, c, dt, "layerNormGated");
-        int rows = c == 0 ? 0 : xc.numel() / c;
-        int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, statShape), rstd = strided.empty(dt, statShape);
-        if (rows > 0) {
-            gatedArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(zc))
-                    .setLong(4, rowStride(zc, c)).setLong(5, address(y)).setLong(6, address(mean)).setLong(7, address(rstd))
-                    .setInt(8, rows).setInt(9, c);
-            setDouble(gatedArgs, 10, eps);
-            launchRows("layer_norm_gated_" + suffix(dt), rows, rowThreads(c), gatedArgs);
-        }
-        return new Tensor[] {y, mean, rstd};
-    }
-
-    synchronized Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
-                                                 boolean inputGrad, boolean paramGrads, boolean gateGrad) {
-        Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
-        DType dt = x.dtype();
-        int c = x.size(-1);
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt), zc = gate(z, c, dt);
-        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = vector(weight, c, dt, "layerNormGatedBackward"), b = vector(bias, c, dt, "layerNormGatedBackward");
-        int rows = c == 0 ? 0 : xc.numel() / c;
-        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gz = gateGrad ? strided.empty(dt, x.shape()) : null;
-        if (rows == 0) {
-            Tensor zeros = paramGrads ? strided.zeros(dt, c) : null;
-            return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c), gz};
-        }
-        Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
-        int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
-        Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
-        boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
-        gatedBackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, address(zc)).setLong(7, rowStride(zc, c))
-                .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
-                .setInt(12, c).setInt(13, perBlock).setInt(14, shared ? 1 : 0);
-        CudaDriver.launchKernel(function("layer_norm_gated_backward_" + suffix(dt)), blocks, 1, 1, rowThreads(c), 1, 1,
-                shared ? 2 * c * Double.BYTES : 0, context.stream(), gatedBackwardArgs);
-        if (!paramGrads) return new Tensor[] {gx, null, null, gz};
-        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, blocks).setInt(3, 2 * c);
-        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
-                context.stream(), columnSumArgs);
-        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
-        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gz};
-    }
-
-    /**
      * Adds the {@code rows} rows of the (rows, cols) float64 matrix at {@code partial} column by column, in a fixed
      * order, into the {@code cols} values of dtype dt at {@code out} (column_sum; addresses may point into a tensor).
      */
@@ -308,7 +226,6 @@ final class NormKernels extends Launcher {
         return java.util.List.of("layer_norm_warp4_f32", "layer_norm_warp8_f32", "layer_norm_warp16_f32", "layer_norm_warp32_f32",
                 "layer_norm_backward_warp4_f32", "layer_norm_backward_warp8_f32", "layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
                 "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
-                "layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32", "layer_norm_gated_backward_f64",
                 "column_sum_f32", "column_sum_f64");
     }
 }

@@ -3,8 +3,6 @@ package dev.jmamba.tensor.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jmamba.tensor.testing.Nvcc;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -40,10 +38,7 @@ class ChannelNormKernelsLayoutTest {
 
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
-        Path nvcc = Nvcc.require("norm_channels.cu parameter check");
-        Path file = tmp.resolve(ChannelNormKernels.SOURCE);
-        Files.writeString(file, Launcher.source(ChannelNormKernels.SOURCE));
-        String ptx = Nvcc.ptx(nvcc, file, tmp.resolve("norm_channels.ptx"));
+        String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormKernels.SOURCE);
         String p = ".u64", i = ".u32";
         for (String dt : new String[] {"f32", "f64"}) {
             // (x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps)

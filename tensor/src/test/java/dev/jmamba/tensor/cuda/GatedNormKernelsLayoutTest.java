@@ -5,18 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jmamba.tensor.DType;
-import dev.jmamba.tensor.testing.Nvcc;
-import java.nio.file.Files;
+import dev.jmamba.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The host side of the warp-per-row gated layer norm (norm_gated.cu): which rows take it, its shared memory within
- * what a Hopper block may opt into, and (with nvcc) each kernel's parameter list against what GatedNormKernels packs.
+ * The host side of the gated layer norm (norm_gated.cu): how z is read, which rows take the warp kernels, their shared
+ * memory within what a Hopper block may opt into, and (with nvcc) each kernel's parameter list against what
+ * GatedNormKernels packs.
  */
 class GatedNormKernelsLayoutTest {
+
+    /** The gated norm reads z in place when its rows are evenly spaced with contiguous channels, else copies. */
+    @Test
+    void gateRowStride() {
+        Tensor wide = Tensor.zeros(2, 3, 4, 10);
+        assertEquals(10, GatedNormKernels.rowStride(wide.narrow(3, 5, 5), 5), "channel slice of (B, H, W, 2C)");
+        assertEquals(5, GatedNormKernels.rowStride(wide.narrow(3, 5, 5).contiguous(), 5), "contiguous");
+        assertEquals(-1, GatedNormKernels.rowStride(wide.narrow(2, 0, 3).narrow(3, 0, 5), 5), "rows not evenly spaced");
+        assertEquals(-1, GatedNormKernels.rowStride(wide.transpose(2, 3), 4), "channels strided");
+        assertEquals(7, GatedNormKernels.rowStride(Tensor.zeros(1, 7), 7), "one row");
+    }
 
     @Test
     void float32RowsUpToTheSharedMemoryLimitTakeTheWarpKernels() {
@@ -31,10 +42,7 @@ class GatedNormKernelsLayoutTest {
 
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
-        Path nvcc = Nvcc.require("norm_gated.cu parameter check");
-        Path file = tmp.resolve(GatedNormKernels.SOURCE);
-        Files.writeString(file, Launcher.source(GatedNormKernels.SOURCE));
-        String ptx = Nvcc.ptx(nvcc, file, tmp.resolve("norm_gated.ptx"));
+        String ptx = NormKernelsLayoutTest.launcherPtx(tmp, GatedNormKernels.SOURCE);
         String p = ".u64", i = ".u32";
         // (x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
         assertEquals(List.of(p, p, p, p, ".u64", p, p, p, i, i, ".f64"),
@@ -42,5 +50,12 @@ class GatedNormKernelsLayoutTest {
         // (gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block)
         assertEquals(List.of(p, p, p, p, p, p, p, ".u64", p, p, p, i, i, i),
                 NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_backward_warp_f32"));
+        for (String dt : new String[] {"f32", "f64"}) {
+            // block kernels: (x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
+            assertEquals(List.of(p, p, p, p, ".u64", p, p, p, i, i, ".f64"), NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_" + dt));
+            // (gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared)
+            assertEquals(List.of(p, p, p, p, p, p, p, ".u64", p, p, p, i, i, i, i),
+                    NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_backward_" + dt));
+        }
     }
 }

@@ -1,20 +1,130 @@
-// ---- float32 layer norm over the last dim gated by SiLU(z), one warp per row ----------------------------------
+// ---- Layer norm over the last dim gated by SiLU(z) -------------------------------------------------------------
 //   y = (xhat weight + bias) silu(z),   xhat = (x - mean) rstd over each row of c channels
-// The same function as layer_norm_gated in norm.cu, whose block-per-row kernels spend their time in block-wide
-// reductions (two per row, with __syncthreads) when rows are a few hundred channels long — FractalMamba's out_norm
-// runs it over B·H·W rows of d_inner = 160 .. 1280. Here a warp owns a row: lane l takes channels l, l + 32, ...,
-// the row sums are warp shuffles, and the second pass re-reads the row from L1. z's rows are z_row elements apart
-// (contiguous channels), so a channel slice of a wider tensor is read in place. Statistics in double (float data:
-// sum and sum of squares in one pass, exact enough as in norm_channels.cu); the gate's sigmoid in float (expf), as
-// norm.cu's float kernel.
+// Backward, with g = gy silu(z) weight:
+//   gx = rstd (g - mean(g) - xhat mean(g xhat)),   gz = gy (xhat weight + bias) silu'(z)
+//   gWeight = sum over rows of gy silu(z) xhat,     gBias = sum over rows of gy silu(z)   (partial sums + column_sum)
+// z's rows are z_row elements apart (contiguous channels), so a channel slice of a wider tensor is read in place.
+// The gate's sigmoid in T's precision (expf for float), everything else in double.
+// Two layouts: float32 rows of up to GatedNormKernels.MAX_WARP_CHANNELS take one warp per row (FractalMamba's out_norm:
+// B·H·W rows of d_inner = 160 .. 1280, where one block per row spends its time in two block-wide reductions with
+// __syncthreads per row); float64 and wider rows take one block per row.
 #include "jm_common.cuh"
 
+template <typename T> __device__ __forceinline__ double jm_gate_sigmoid(T z);
+template <> __device__ __forceinline__ double jm_gate_sigmoid<float>(float z) { return (double)(1.0f / (1.0f + expf(-z))); }
+template <> __device__ __forceinline__ double jm_gate_sigmoid<double>(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+// v silu(z) = v z sigmoid(z): the output of a normalised value v = xhat weight + bias, and gy silu(z) in the backward.
+template <typename T>
+__device__ __forceinline__ double jm_gated_out(double o, T zv) { return o * (double)zv * jm_gate_sigmoid<T>(zv); }
+
+// One element's backward: returns gy silu(z) (the gradient reaching xhat weight + bias); *gz = gy (xhat w + b) silu'(z).
+template <typename T>
+__device__ __forceinline__ double jm_gated_grads(double gyv, double xhat, T zv, double w, double b, double* gz) {
+    double sg = jm_gate_sigmoid<T>(zv), zd = (double)zv;
+    *gz = gyv * (xhat * w + b) * sg * (1.0 + zd * (1.0 - sg));
+    return gyv * zd * sg;
+}
+
+// ---- one block per row ----------------------------------------------------------------------------------------
+template <typename T>
+__device__ void layer_norm_gated(const T* x, const T* weight, const T* bias, const T* z, long long z_row, T* y,
+                                 T* mean_out, T* rstd_out, int rows, int c, double eps) {
+    __shared__ double shared[32];
+    int row = blockIdx.x;
+    if (row >= rows) return;
+    const T* r = x + (long long)row * c;
+    const T* zr = z + (long long)row * z_row;
+    T* w = y + (long long)row * c;
+    double s = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) s += (double)r[i];
+    double m = jm_block_sum(s, shared) / c;
+    double v = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double d = (double)r[i] - m;
+        v += d * d;
+    }
+    double rs = 1.0 / sqrt(jm_block_sum(v, shared) / c + eps);
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double o = ((double)r[i] - m) * rs;
+        if (weight) o *= (double)weight[i];
+        if (bias) o += (double)bias[i];
+        w[i] = (T)jm_gated_out<T>(o, zr[i]);
+    }
+    if (threadIdx.x == 0) {
+        mean_out[row] = (T)m;
+        rstd_out[row] = (T)rs;
+    }
+}
+
+// Block b takes rows [b · rows_per_block, ...) in order; partial[b, 0:c] / [b, c:2c] collect gy silu(z) xhat and
+// gy silu(z) of its rows, in dynamic shared memory when use_shared (else in partial itself). gx and gz may be null.
+template <typename T>
+__device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
+                                          const T* bias, const T* z, long long z_row, T* gx, T* gz, double* partial,
+                                          int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    if (acc)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c, zbase = (long long)row * z_row;
+        double m = (double)mean[row], r = (double)rstd[row];
+        double gsum = 0, dot = 0;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+            double g = jm_gated_grads<T>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
+            if (gz) gz[base + i] = (T)gzv;
+            if (acc) {
+                acc[i] += g * xhat;
+                acc[c + i] += g;
+            }
+            g *= w;
+            gsum += g;
+            dot += g * xhat;
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_block_sum(gsum, shared) / c;
+        double mean_gx = jm_block_sum(dot, shared) / c;
+        for (int i = threadIdx.x; i < c; i += blockDim.x) {
+            double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<T>((double)gy[base + i], z[zbase + i]);
+            if (weight) g *= (double)weight[i];
+            gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+        }
+    }
+    __syncthreads();
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
+}
+
+#define JM_NORM_GATED(TN, T)                                                                                        \
+    extern "C" __global__ void layer_norm_gated_##TN(const T* x, const T* weight, const T* bias, const T* z,         \
+                                                     long long z_row, T* y, T* mean, T* rstd, int rows, int c,      \
+                                                     double eps) {                                                  \
+        layer_norm_gated<T>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                                \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_gated_backward_##TN(const T* gy, const T* x, const T* mean,               \
+                                                              const T* rstd, const T* weight, const T* bias,        \
+                                                              const T* z, long long z_row, T* gx, T* gz,            \
+                                                              double* partial, int rows, int c,                     \
+                                                              int rows_per_block, int use_shared) {                 \
+        layer_norm_gated_backward<T>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,           \
+                                     rows_per_block, use_shared);                                                   \
+    }
+JM_NORM_GATED(f32, float)
+JM_NORM_GATED(f64, double)
+
+// ---- float32, one warp per row ---------------------------------------------------------------------------------
+// Lane l takes channels l, l + 32, ...; the row sums are warp shuffles and the second pass re-reads the row from L1.
+// Statistics: sum and sum of squares in double in one pass (exact enough for float data, as norm_channels.cu).
 __device__ __forceinline__ double jm_gated_warp_sum(double v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;
 }
-
-__device__ __forceinline__ double jm_gated_sigmoid(float z) { return (double)(1.0f / (1.0f + expf(-z))); }
 
 // Grid-stride over rows, one warp each.
 extern "C" __global__ void layer_norm_gated_warp_f32(const float* x, const float* weight, const float* bias, const float* z,
@@ -39,8 +149,7 @@ extern "C" __global__ void layer_norm_gated_warp_f32(const float* x, const float
             double o = ((double)r[i] - m) * rs;
             if (weight) o *= (double)weight[i];
             if (bias) o += (double)bias[i];
-            float zv = zr[i];
-            w[i] = (float)(o * (double)zv * jm_gated_sigmoid(zv));
+            w[i] = (float)jm_gated_out<float>(o, zr[i]);
         }
         if (lane == 0) {
             mean_out[row] = (float)m;
@@ -49,8 +158,6 @@ extern "C" __global__ void layer_norm_gated_warp_f32(const float* x, const float
     }
 }
 
-// Backward, as layer_norm_gated_backward in norm.cu:
-//   gx = rstd (g - mean(g) - xhat mean(g xhat)),  g = gy silu(z) weight;   gz = gy (xhat weight + bias) silu'(z)
 // Block b takes rows [b · rows_per_block, ...), its warp w rows first + w, first + w + warps, ... When partial is not
 // null every warp adds gy silu(z) xhat and gy silu(z) of its rows per channel into its own slice of shared memory
 // ([warps][2c] doubles: lanes own channels, so no two threads touch one value), and the block writes the sum of its
@@ -71,12 +178,9 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* gy, c
         long long base = row * c, zbase = row * z_row;
         double m = (double)mean[row], r = (double)rstd[row], gsum = 0, dot = 0;
         for (int i = lane; i < c; i += 32) {
-            float zv = z[zbase + i];
-            double sg = jm_gated_sigmoid(zv), zd = (double)zv;
-            double gyv = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
-            double w = weight ? (double)weight[i] : 1.0;
-            if (gz) gz[base + i] = (float)(gyv * (xhat * w + (bias ? (double)bias[i] : 0.0)) * sg * (1.0 + zd * (1.0 - sg)));
-            double g = gyv * zd * sg;
+            double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+            double g = jm_gated_grads<float>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
+            if (gz) gz[base + i] = (float)gzv;
             if (mine) {
                 mine[i] += g * xhat;
                 mine[c + i] += g;
@@ -88,9 +192,7 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* gy, c
         if (gx == 0) continue;
         double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
         for (int i = lane; i < c; i += 32) {
-            float zv = z[zbase + i];
-            double xhat = ((double)x[base + i] - m) * r;
-            double g = (double)gy[base + i] * (double)zv * jm_gated_sigmoid(zv);
+            double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<float>((double)gy[base + i], z[zbase + i]);
             if (weight) g *= (double)weight[i];
             gx[base + i] = (float)(r * (g - mean_g - xhat * mean_gx));
         }
