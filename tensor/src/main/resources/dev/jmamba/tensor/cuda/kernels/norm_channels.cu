@@ -35,10 +35,13 @@ __device__ __forceinline__ double jm_lnc_warp_sum(double v) {
     return v;
 }
 
+// Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
+// channel loop's loads ahead of its stores.
 template <typename T>
-__device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, const T* scale, const T* skip,
-                                    const T* skip_weight, int groups, T* y, T* mean_out, T* rstd_out, int n, int c,
-                                    int m, double eps) {
+__device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
+                                    const T* __restrict__ scale, const T* __restrict__ skip,
+                                    const T* __restrict__ skip_weight, int groups, T* __restrict__ y,
+                                    T* __restrict__ mean_out, T* __restrict__ rstd_out, int n, int c, int m, double eps) {
     __shared__ double buf[2][JM_LNC_ROWS][32];
     int i = blockIdx.x, tiles = (m + 31) / 32;
     const T* sw = skip ? skip_weight + (long long)(i % groups) * c : 0;
@@ -96,10 +99,13 @@ __device__ void layer_norm_channels(const T* x, const T* weight, const T* bias, 
 // ((rows, c) doubles), so each group's rows are contiguous. column_sum (norm.cu) then adds the rows in a fixed
 // order. gx, gscale, gskip, partial and partial_skip may each be null (not wanted).
 template <typename T>
-__device__ void layer_norm_channels_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
-                                             const T* bias, const T* scale, const T* skip, const T* skip_weight,
-                                             int groups, T* gx, T* gscale, T* gskip, double* partial,
-                                             double* partial_skip, int n, int c, int m) {
+__device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* __restrict__ x,
+                                             const T* __restrict__ mean, const T* __restrict__ rstd,
+                                             const T* __restrict__ weight, const T* __restrict__ bias,
+                                             const T* __restrict__ scale, const T* __restrict__ skip,
+                                             const T* __restrict__ skip_weight, int groups, T* __restrict__ gx,
+                                             T* __restrict__ gscale, T* __restrict__ gskip, double* __restrict__ partial,
+                                             double* __restrict__ partial_skip, int n, int c, int m) {
     extern __shared__ double acc[];   // [2c] weight, bias sums when partial; then [c] skip-weight sums when partial_skip
     __shared__ double buf[2][JM_LNC_ROWS][32];
     int i = blockIdx.x, tiles = (m + 31) / 32, lane = threadIdx.x, threads = 32 * JM_LNC_ROWS;

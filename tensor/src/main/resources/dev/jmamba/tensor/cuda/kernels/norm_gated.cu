@@ -126,10 +126,12 @@ __device__ __forceinline__ double jm_gated_warp_sum(double v) {
     return v;
 }
 
-// Grid-stride over rows, one warp each.
-extern "C" __global__ void layer_norm_gated_warp_f32(const float* x, const float* weight, const float* bias, const float* z,
-                                                     long long z_row, float* y, float* mean_out, float* rstd_out,
-                                                     int rows, int c, double eps) {
+// Grid-stride over rows, one warp each. Pointers are __restrict__ (outputs are fresh tensors, inputs only read), so a
+// row loop's loads may be issued ahead of its stores.
+extern "C" __global__ void layer_norm_gated_warp_f32(const float* __restrict__ x, const float* __restrict__ weight,
+                                                     const float* __restrict__ bias, const float* __restrict__ z,
+                                                     long long z_row, float* __restrict__ y, float* __restrict__ mean_out,
+                                                     float* __restrict__ rstd_out, int rows, int c, double eps) {
     int lane = threadIdx.x & 31;
     long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
     for (long long row = warp; row < rows; row += warps) {
@@ -162,10 +164,13 @@ extern "C" __global__ void layer_norm_gated_warp_f32(const float* x, const float
 // null every warp adds gy silu(z) xhat and gy silu(z) of its rows per channel into its own slice of shared memory
 // ([warps][2c] doubles: lanes own channels, so no two threads touch one value), and the block writes the sum of its
 // warps' slices, in warp order, to partial[b, 0:2c] for column_sum. gx and gz may be null.
-extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* gy, const float* x, const float* mean,
-                                                              const float* rstd, const float* weight, const float* bias,
-                                                              const float* z, long long z_row, float* gx, float* gz,
-                                                              double* partial, int rows, int c, int rows_per_block) {
+extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __restrict__ gy, const float* __restrict__ x,
+                                                              const float* __restrict__ mean, const float* __restrict__ rstd,
+                                                              const float* __restrict__ weight,
+                                                              const float* __restrict__ bias, const float* __restrict__ z,
+                                                              long long z_row, float* __restrict__ gx, float* __restrict__ gz,
+                                                              double* __restrict__ partial, int rows, int c,
+                                                              int rows_per_block) {
     extern __shared__ double acc[];
     int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
     double* mine = partial ? acc + (long long)wid * 2 * c : 0;
