@@ -26,6 +26,43 @@ __device__ __forceinline__ double jm_gated_grads(double gyv, double xhat, T zv, 
     return gyv * zd * sg;
 }
 
+// The two passes of one row's backward over the channels i = first, first + step, ... of this thread (a block's
+// threads or a warp's lanes). Pass 1 writes gz (when not null), adds gy silu(z) xhat and gy silu(z) into acc[i] and
+// acc[c + i] (when acc is not null) and returns this thread's sums of g = gy silu(z) weight and g xhat in gsum, dot.
+template <typename T>
+__device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+                                                   const T* __restrict__ weight, const T* __restrict__ bias, long long base,
+                                                   long long zbase, double m, double r, int c, int first, int step,
+                                                   T* __restrict__ gz, double* acc, double& gsum, double& dot) {
+    gsum = 0;
+    dot = 0;
+    for (int i = first; i < c; i += step) {
+        double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+        double g = jm_gated_grads<T>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
+        if (gz) gz[base + i] = (T)gzv;
+        if (acc) {
+            acc[i] += g * xhat;
+            acc[c + i] += g;
+        }
+        g *= w;
+        gsum += g;
+        dot += g * xhat;
+    }
+}
+
+// Pass 2: gx = rstd (g - mean_g - xhat mean_gx) with the row's means of g and g xhat.
+template <typename T>
+__device__ __forceinline__ void jm_gated_row_pass2(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+                                                   const T* __restrict__ weight, long long base, long long zbase, double m,
+                                                   double r, int c, int first, int step, double mean_g, double mean_gx,
+                                                   T* __restrict__ gx) {
+    for (int i = first; i < c; i += step) {
+        double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<T>((double)gy[base + i], z[zbase + i]);
+        if (weight) g *= (double)weight[i];
+        gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+    }
+}
+
 // ---- one block per row ----------------------------------------------------------------------------------------
 template <typename T>
 __device__ void layer_norm_gated(const T* x, const T* weight, const T* bias, const T* z, long long z_row, T* y,
@@ -73,28 +110,12 @@ __device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean
     __syncthreads();
     for (int row = first; row < last; ++row) {
         long long base = (long long)row * c, zbase = (long long)row * z_row;
-        double m = (double)mean[row], r = (double)rstd[row];
-        double gsum = 0, dot = 0;
-        for (int i = threadIdx.x; i < c; i += blockDim.x) {
-            double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
-            double g = jm_gated_grads<T>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
-            if (gz) gz[base + i] = (T)gzv;
-            if (acc) {
-                acc[i] += g * xhat;
-                acc[c + i] += g;
-            }
-            g *= w;
-            gsum += g;
-            dot += g * xhat;
-        }
+        double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
+        jm_gated_row_pass1<T>(gy, x, z, weight, bias, base, zbase, m, r, c, threadIdx.x, blockDim.x, gz, acc, gsum, dot);
         if (gx == 0) continue;
         double mean_g = jm_block_sum(gsum, shared) / c;
         double mean_gx = jm_block_sum(dot, shared) / c;
-        for (int i = threadIdx.x; i < c; i += blockDim.x) {
-            double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<T>((double)gy[base + i], z[zbase + i]);
-            if (weight) g *= (double)weight[i];
-            gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
-        }
+        jm_gated_row_pass2<T>(gy, x, z, weight, base, zbase, m, r, c, threadIdx.x, blockDim.x, mean_g, mean_gx, gx);
     }
     __syncthreads();
     if (acc && use_shared)
@@ -181,26 +202,11 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __res
     long long last = first + rows_per_block < rows ? first + rows_per_block : rows;
     for (long long row = first + wid; row < last; row += warps) {
         long long base = row * c, zbase = row * z_row;
-        double m = (double)mean[row], r = (double)rstd[row], gsum = 0, dot = 0;
-        for (int i = lane; i < c; i += 32) {
-            double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
-            double g = jm_gated_grads<float>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
-            if (gz) gz[base + i] = (float)gzv;
-            if (mine) {
-                mine[i] += g * xhat;
-                mine[c + i] += g;
-            }
-            g *= w;
-            gsum += g;
-            dot += g * xhat;
-        }
+        double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
+        jm_gated_row_pass1<float>(gy, x, z, weight, bias, base, zbase, m, r, c, lane, 32, gz, mine, gsum, dot);
         if (gx == 0) continue;
         double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
-        for (int i = lane; i < c; i += 32) {
-            double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<float>((double)gy[base + i], z[zbase + i]);
-            if (weight) g *= (double)weight[i];
-            gx[base + i] = (float)(r * (g - mean_g - xhat * mean_gx));
-        }
+        jm_gated_row_pass2<float>(gy, x, z, weight, base, zbase, m, r, c, lane, 32, mean_g, mean_gx, gx);
     }
     if (partial == 0) return;
     __syncthreads();
