@@ -41,6 +41,15 @@ public final class LayerNorm extends Layer {
         return ChannelLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), scale, eps);
     }
 
+    /**
+     * {@code forwardChannels(x, scale)} plus {@code skipWeight[n mod G, c] · skip[n, c, m]} in the same node
+     * ({@link ChannelLayerNorm}): x and skip (N, C, M), scale (N, M) or null, skipWeight (G, C) with G dividing N.
+     */
+    public Var forwardChannels(Var x, Var scale, Var skip, Var skipWeight) {
+        return ChannelLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), scale, skip,
+                skipWeight, eps);
+    }
+
     /** {@code forward(x) · silu(z)} as one fused node ({@link GatedLayerNorm}); z has x's shape. */
     public Var forwardGated(Var x, Var z) {
         return GatedLayerNorm.apply(x, weight == null ? null : weight.var(), bias == null ? null : bias.var(), z, eps);

@@ -239,7 +239,19 @@ public interface Backend {
      * Statistics in double; F64 computes in F64, everything else in F32. Equal to permuting to (N, M, C),
      * {@link #layerNorm}, permuting back and multiplying by scale.
      */
-    Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps);
+    default Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+        return layerNormChannels(x, weight, bias, scale, null, null, eps);
+    }
+
+    /**
+     * {@link #layerNormChannels(Tensor, Tensor, Tensor, Tensor, double)} plus a weighted skip term in the same pass:
+     * <pre>
+     *   y[n, c, m] = (x̂[n, c, m] · weight[c] + bias[c]) · scale[n, m] + skipWeight[n mod G, c] · skip[n, c, m]
+     * </pre>
+     * skip (N, C, M) and skipWeight (G, C), G dividing N, both given or both null. (FractalMamba's read-out
+     * y = h_norm(h) · C + D · u over n = b · K + k is this with skipWeight = D as (K, d_inner).)
+     */
+    Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps);
 
     /**
      * Backward of {@link #layerNormChannels}. With x̂ = (x − mean) · rstd, s = scale (or 1) and
@@ -254,8 +266,25 @@ public interface Backend {
      * gScale (null when scaleGrad is false or scale is null)}. The column sums add fixed partial sums in a fixed
      * order (the same result on every run).
      */
+    default Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
+                                               boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+        return java.util.Arrays.copyOf(layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, null, null,
+                inputGrad, paramGrads, scaleGrad, false), 4);
+    }
+
+    /**
+     * Backward of the skip form of {@link #layerNormChannels(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, double)}:
+     * as {@link #layerNormChannelsBackward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, boolean, boolean, boolean)}
+     * (the skip term does not touch x, weight, bias or scale), plus
+     * <pre>
+     *   gSkip[n, c, m] = gy · skipWeight[n mod G, c],   gSkipWeight[g, c] = Σ_{n ≡ g (mod G), m} gy · skip
+     * </pre>
+     * Returns {gx, gWeight, gBias, gScale, gSkip, gSkipWeight}; the last two null when skipGrads is false or there
+     * is no skip. gSkipWeight's sums add fixed partial sums in a fixed order.
+     */
     Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
-                                       boolean inputGrad, boolean paramGrads, boolean scaleGrad);
+                                       Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
+                                       boolean skipGrads);
 
     /**
      * Layer norm over the last dim gated by SiLU of z (the gated output norm of GrootV's and Mamba-2's mixers):

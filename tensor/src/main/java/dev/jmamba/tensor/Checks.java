@@ -148,10 +148,39 @@ public final class Checks {
         }
     }
 
+    /**
+     * Operands of the skip form of {@link Backend#layerNormChannels}: as {@link #layerNormChannels(Tensor, Tensor, Tensor, Tensor)},
+     * and skip (N, C, M) with skipWeight (G, C), G dividing N, both given or both null, on x's device.
+     */
+    public static void layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight) {
+        String op = "layerNormChannels";
+        layerNormChannels(x, weight, bias, scale);
+        if (skip == null && skipWeight == null) return;
+        if (skip == null || skipWeight == null) throw new TensorException(op, "skip and skipWeight both given or both null",
+                skip == null ? "skipWeight without skip" : "skip without skipWeight");
+        sameDevice(op, x, skip);
+        sameDevice(op, x, skipWeight);
+        floating(op, skip);
+        floating(op, skipWeight);
+        if (!Shapes.same(skip.shapeRef(), x.shapeRef())) {
+            throw new TensorException.Shape(op, "skip of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(skip.shapeRef()));
+        }
+        if (skipWeight.rank() != 2 || skipWeight.size(1) != x.size(1) || skipWeight.size(0) < 1 || x.size(0) % skipWeight.size(0) != 0) {
+            throw new TensorException.Shape(op, "skipWeight of shape (G, " + x.size(1) + ") with G dividing N = " + x.size(0),
+                    Shapes.str(skipWeight.shapeRef()));
+        }
+    }
+
     /** Operands of {@link Backend#layerNormChannelsBackward}: as {@link #layerNormChannels}, gy of x's shape, mean and rstd (N, M). */
     public static void layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale) {
+        layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, null, null);
+    }
+
+    /** Operands of the skip form of {@link Backend#layerNormChannelsBackward}: as the forward's, gy of x's shape, mean and rstd (N, M). */
+    public static void layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
+                                                 Tensor skip, Tensor skipWeight) {
         String op = "layerNormChannelsBackward";
-        layerNormChannels(x, weight, bias, scale);
+        layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         if (gy == null) throw new TensorException(op, "a gy tensor", "null");
         sameDevice(op, x, gy);
         floating(op, gy);

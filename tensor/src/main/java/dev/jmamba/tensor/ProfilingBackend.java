@@ -203,14 +203,17 @@ final class ProfilingBackend implements Backend {
         try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }
     }
 
-    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
-        try (var f = op("layer_norm_channels")) { return inner.layerNormChannels(x, weight, bias, scale, eps); }
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight,
+                                                double eps) {
+        try (var f = op("layer_norm_channels")) { return inner.layerNormChannels(x, weight, bias, scale, skip, skipWeight, eps); }
     }
 
     @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+                                                        Tensor scale, Tensor skip, Tensor skipWeight, boolean inputGrad,
+                                                        boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
         try (var f = op("layer_norm_channels_backward")) {
-            return inner.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+            return inner.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads,
+                    scaleGrad, skipGrads);
         }
     }
 

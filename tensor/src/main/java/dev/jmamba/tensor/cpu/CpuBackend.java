@@ -141,15 +141,18 @@ public final class CpuBackend implements Backend {
         return LayerNormBackwardCpu.backward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
-    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
-        alive("layerNormChannels", x, weight, bias, scale);
-        return LayerNormChannelsCpu.forward(x, weight, bias, scale, eps);
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight,
+                                                double eps) {
+        alive("layerNormChannels", x, weight, bias, scale, skip, skipWeight);
+        return LayerNormChannelsCpu.forward(x, weight, bias, scale, skip, skipWeight, eps);
     }
 
     @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
-        alive("layerNormChannelsBackward", gy, x, mean, rstd, weight, bias, scale);
-        return LayerNormChannelsCpu.backward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+                                                        Tensor scale, Tensor skip, Tensor skipWeight, boolean inputGrad,
+                                                        boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
+        alive("layerNormChannelsBackward", gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
+        return LayerNormChannelsCpu.backward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads,
+                scaleGrad, skipGrads);
     }
 
     @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {

@@ -40,6 +40,8 @@ public final class CudaBackend implements Backend {
     private final ResampleKernels resample;
     private final IndexKernels index;
     private final NormKernels norm;
+    private final ChannelNormKernels channelNorm;
+    private final GatedNormKernels gatedNorm;
     private final RandomKernels random;
     private final OptimKernels optim;
 
@@ -55,6 +57,8 @@ public final class CudaBackend implements Backend {
         resample = new ResampleKernels(context, strided);
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
+        channelNorm = new ChannelNormKernels(context, strided, norm);
+        gatedNorm = new GatedNormKernels(context, strided, norm);
         random = new RandomKernels(context);
         optim = new OptimKernels(context);
     }
@@ -239,26 +243,28 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads);
     }
 
-    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
+    @Override public Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight,
+                                                double eps) {
         enter();
-        return norm.layerNormChannels(x, weight, bias, scale, eps);
+        return channelNorm.forward(x, weight, bias, scale, skip, skipWeight, eps);
     }
 
     @Override public Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                        Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
+                                                        Tensor scale, Tensor skip, Tensor skipWeight, boolean inputGrad,
+                                                        boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
         enter();
-        return norm.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, inputGrad, paramGrads, scaleGrad);
+        return channelNorm.backward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads, scaleGrad, skipGrads);
     }
 
     @Override public Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
         enter();
-        return norm.layerNormGated(x, weight, bias, z, eps);
+        return gatedNorm.forward(x, weight, bias, z, eps);
     }
 
     @Override public Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
                                                      Tensor z, boolean inputGrad, boolean paramGrads, boolean gateGrad) {
         enter();
-        return norm.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
+        return gatedNorm.backward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad);
     }
 
     @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {

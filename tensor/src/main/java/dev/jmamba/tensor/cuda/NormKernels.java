@@ -27,16 +27,6 @@ final class NormKernels extends Launcher {
     private final KernelArgs addRmsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     // (partial, out, blocks, c)
     private final KernelArgs columnSumArgs = new KernelArgs(8, 8, 4, 4);
-    /** layer_norm_channels(x, weight, bias, scale, y, mean, rstd, n, c, m, eps). */
-    private final KernelArgs channelsArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 8);
-    /** layer_norm_channels_backward(gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m). */
-    private final KernelArgs channelsBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
-    /** layer_norm_channels_params(gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block). */
-    private final KernelArgs channelsParamsArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
-    /** layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps). */
-    private final KernelArgs gatedArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 8);
-    /** layer_norm_gated_backward(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared). */
-    private final KernelArgs gatedBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** layer_norm_backward(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
     private final KernelArgs layerBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
 
@@ -67,7 +57,7 @@ final class NormKernels extends Launcher {
     }
 
     /** A (c) parameter as a contiguous tensor of dtype dt, or null. */
-    private Tensor vector(Tensor t, int c, DType dt, String op) {
+    Tensor vector(Tensor t, int c, DType dt, String op) {
         if (t == null) return null;
         if (t.rank() != 1 || t.size(0) != c) throw new TensorException.Shape(op, "a (" + c + ",) parameter", Shapes.str(t.shape()));
         return strided.contiguous(t, dt);
@@ -214,144 +204,13 @@ final class NormKernels extends Launcher {
     }
 
     /**
-     * The element distance between consecutive rows of t viewed as (rows, c) when its rows are evenly spaced, do not
-     * overlap and have contiguous channels (e.g. a channel slice of a wider channels-last tensor); -1 otherwise.
+     * Adds the {@code rows} rows of the (rows, cols) float64 matrix at {@code partial} column by column, in a fixed
+     * order, into the {@code cols} values of dtype dt at {@code out} (column_sum; addresses may point into a tensor).
      */
-    static long rowStride(Tensor t, int c) {
-        int r = t.rank();
-        int[] shape = t.shape(), strides = t.strides();
-        if (c > 1 && strides[r - 1] != 1) return -1;
-        long row = -1, span = 0;
-        for (int i = r - 2; i >= 0; i--) {
-            if (shape[i] == 1) continue;
-            if (row < 0) {
-                row = strides[i];
-            } else if (strides[i] != span) {
-                return -1;
-            }
-            span = (long) strides[i] * shape[i];
-        }
-        if (row < 0) return c;
-        return row >= c ? row : -1;
-    }
-
-    /** z as the gated kernels read it: itself when in dtype dt with evenly spaced rows, else a contiguous copy. */
-    private Tensor gate(Tensor z, int c, DType dt) {
-        return z.dtype() == dt && rowStride(z, c) >= 0 ? z : strided.contiguous(z, dt);
-    }
-
-    synchronized Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
-        Checks.layerNormGated(x, weight, bias, z);
-        int c = x.size(-1);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt), zc = gate(z, c, dt);
-        Tensor w = vector(weight, c, dt, "layerNormGated"), b = vector(bias, c, dt, "layerNormGated");
-        int rows = c == 0 ? 0 : xc.numel() / c;
-        int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, statShape), rstd = strided.empty(dt, statShape);
-        if (rows > 0) {
-            gatedArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(zc))
-                    .setLong(4, rowStride(zc, c)).setLong(5, address(y)).setLong(6, address(mean)).setLong(7, address(rstd))
-                    .setInt(8, rows).setInt(9, c);
-            setDouble(gatedArgs, 10, eps);
-            launchRows("layer_norm_gated_" + suffix(dt), rows, rowThreads(c), gatedArgs);
-        }
-        return new Tensor[] {y, mean, rstd};
-    }
-
-    synchronized Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
-                                                 boolean inputGrad, boolean paramGrads, boolean gateGrad) {
-        Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
-        DType dt = x.dtype();
-        int c = x.size(-1);
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt), zc = gate(z, c, dt);
-        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = vector(weight, c, dt, "layerNormGatedBackward"), b = vector(bias, c, dt, "layerNormGatedBackward");
-        int rows = c == 0 ? 0 : xc.numel() / c;
-        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gz = gateGrad ? strided.empty(dt, x.shape()) : null;
-        if (rows == 0) {
-            Tensor zeros = paramGrads ? strided.zeros(dt, c) : null;
-            return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c), gz};
-        }
-        Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
-        int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
-        Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
-        boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
-        gatedBackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, address(zc)).setLong(7, rowStride(zc, c))
-                .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
-                .setInt(12, c).setInt(13, perBlock).setInt(14, shared ? 1 : 0);
-        CudaDriver.launchKernel(function("layer_norm_gated_backward_" + suffix(dt)), blocks, 1, 1, rowThreads(c), 1, 1,
-                shared ? 2 * c * Double.BYTES : 0, context.stream(), gatedBackwardArgs);
-        if (!paramGrads) return new Tensor[] {gx, null, null, gz};
-        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, blocks).setInt(3, 2 * c);
-        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
+    synchronized void columnSum(long partial, long out, int rows, int cols, DType dt) {
+        columnSumArgs.setLong(0, partial).setLong(1, out).setInt(2, rows).setInt(3, cols);
+        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(cols, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
                 context.stream(), columnSumArgs);
-        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
-        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gz};
-    }
-
-    /** Most column parts of the channels-first norm's weight gradient (blocks per channel). */
-    static final int MAX_CHANNEL_PARTS = 64;
-
-    /** Column parts of the channels-first weight gradient for {@code cols} columns: depends on the shape only. */
-    static int channelParts(long cols) {
-        return (int) Math.max(1, Math.min(MAX_CHANNEL_PARTS, Math.ceilDiv(cols, 1024)));
-    }
-
-    synchronized Tensor[] layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale, double eps) {
-        Checks.layerNormChannels(x, weight, bias, scale);
-        int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannels"), b = vector(bias, c, dt, "layerNormChannels");
-        Tensor sc = scale == null ? null : strided.contiguous(scale, dt);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, n, m), rstd = strided.empty(dt, n, m);
-        long cols = (long) n * m;
-        if (cols > 0 && c > 0) {
-            channelsArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, pointerOrNull(sc))
-                    .setLong(4, address(y)).setLong(5, address(mean)).setLong(6, address(rstd)).setInt(7, n).setInt(8, c).setInt(9, m);
-            setDouble(channelsArgs, 10, eps);
-            launch("layer_norm_channels_" + suffix(dt), cols, channelsArgs);
-        }
-        return new Tensor[] {y, mean, rstd};
-    }
-
-    synchronized Tensor[] layerNormChannelsBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias,
-                                                    Tensor scale, boolean inputGrad, boolean paramGrads, boolean scaleGrad) {
-        Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale);
-        int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt);
-        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = vector(weight, c, dt, "layerNormChannelsBackward"), b = vector(bias, c, dt, "layerNormChannelsBackward");
-        Tensor sc = scale == null ? null : strided.contiguous(scale, dt);
-        boolean wantScale = scaleGrad && scale != null;
-        long cols = (long) n * m;
-        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gs = wantScale ? strided.empty(dt, n, m) : null;
-        if (cols == 0 || c == 0) {
-            if (gx != null) gx = strided.zeros(dt, x.shape());
-            if (gs != null) gs = strided.zeros(dt, n, m);
-            return new Tensor[] {gx, paramGrads ? strided.zeros(dt, c) : null, paramGrads ? strided.zeros(dt, c) : null, gs};
-        }
-        if (gx != null || gs != null) {
-            channelsBackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                    .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, pointerOrNull(sc)).setLong(7, pointerOrNull(gx))
-                    .setLong(8, pointerOrNull(gs)).setInt(9, n).setInt(10, c).setInt(11, m);
-            launch("layer_norm_channels_backward_" + suffix(dt), cols, channelsBackwardArgs);
-        }
-        if (!paramGrads) return new Tensor[] {gx, null, null, gs};
-        int parts = channelParts(cols), perPart = (int) Math.ceilDiv(cols, parts);
-        Tensor sums = strided.empty(dt, 2 * c);                                   // (gWeight, gBias); column_sum writes all
-        Tensor partial = strided.empty(DType.F64, parts, 2 * c);                  // (parts, 2C)
-        channelsParamsArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
-                .setLong(4, pointerOrNull(sc)).setLong(5, address(partial)).setInt(6, n).setInt(7, c).setInt(8, m).setInt(9, perPart);
-        launchGrid("layer_norm_channels_params_" + suffix(dt), c, parts, THREADS, 1, channelsParamsArgs);
-        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, parts).setInt(3, 2 * c);
-        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
-                context.stream(), columnSumArgs);
-        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
-        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gs};
     }
 
     /**
@@ -367,9 +226,6 @@ final class NormKernels extends Launcher {
         return java.util.List.of("layer_norm_warp4_f32", "layer_norm_warp8_f32", "layer_norm_warp16_f32", "layer_norm_warp32_f32",
                 "layer_norm_backward_warp4_f32", "layer_norm_backward_warp8_f32", "layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
                 "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
-                "layer_norm_channels_f32", "layer_norm_channels_f64", "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64",
-                "layer_norm_channels_params_f32", "layer_norm_channels_params_f64",
-                "layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32", "layer_norm_gated_backward_f64",
                 "column_sum_f32", "column_sum_f64");
     }
 }

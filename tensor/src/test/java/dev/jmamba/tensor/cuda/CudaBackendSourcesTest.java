@@ -22,16 +22,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CudaBackendSourcesTest {
     /** Each kernel file and the kernels its launchers use. */
-    private static final Map<String, List<String>> KERNELS = Map.of(
-            StridedKernels.SOURCE, StridedKernels.kernelNames(),
-            ReduceKernels.SOURCE, ReduceKernels.kernelNames(),
-            ConvKernels.SOURCE, ConvKernels.kernelNames(),
-            ResampleKernels.SOURCE, ResampleKernels.kernelNames(),
-            IndexKernels.SOURCE, IndexKernels.kernelNames(),
-            NormKernels.SOURCE, NormKernels.kernelNames(),
-            RandomKernels.SOURCE, RandomKernels.kernelNames(),
-            OptimKernels.SOURCE, OptimKernels.kernelNames(),
-            ImageKernels.SOURCE, ImageKernels.kernelNames());
+    private static final Map<String, List<String>> KERNELS = Map.ofEntries(
+            Map.entry(StridedKernels.SOURCE, StridedKernels.kernelNames()),
+            Map.entry(ReduceKernels.SOURCE, ReduceKernels.kernelNames()),
+            Map.entry(ConvKernels.SOURCE, ConvKernels.kernelNames()),
+            Map.entry(ResampleKernels.SOURCE, ResampleKernels.kernelNames()),
+            Map.entry(IndexKernels.SOURCE, IndexKernels.kernelNames()),
+            Map.entry(NormKernels.SOURCE, NormKernels.kernelNames()),
+            Map.entry(ChannelNormKernels.SOURCE, ChannelNormKernels.kernelNames()),
+            Map.entry(GatedNormKernels.SOURCE, GatedNormKernels.kernelNames()),
+            Map.entry(RandomKernels.SOURCE, RandomKernels.kernelNames()),
+            Map.entry(OptimKernels.SOURCE, OptimKernels.kernelNames()),
+            Map.entry(ImageKernels.SOURCE, ImageKernels.kernelNames()));
 
     /** The byte size of parameter {@code index} of {@code kernel} when it is a by-value struct. */
     private static long structBytes(String ptx, String kernel, int index) {

@@ -19,17 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NormKernelsLayoutTest {
 
-    /** The gated norm reads z in place when its rows are evenly spaced with contiguous channels, else copies. */
-    @Test
-    void gateRowStride() {
-        dev.jmamba.tensor.Tensor wide = dev.jmamba.tensor.Tensor.zeros(2, 3, 4, 10);
-        assertEquals(10, NormKernels.rowStride(wide.narrow(3, 5, 5), 5), "channel slice of (B, H, W, 2C)");
-        assertEquals(5, NormKernels.rowStride(wide.narrow(3, 5, 5).contiguous(), 5), "contiguous");
-        assertEquals(-1, NormKernels.rowStride(wide.narrow(2, 0, 3).narrow(3, 0, 5), 5), "rows not evenly spaced");
-        assertEquals(-1, NormKernels.rowStride(wide.transpose(2, 3), 4), "channels strided");
-        assertEquals(7, NormKernels.rowStride(dev.jmamba.tensor.Tensor.zeros(1, 7), 7), "one row");
-    }
-
     /** Every backward block gets at least one row, the grid stays within its cap, all rows are covered. */
     @Test
     void backwardGridCoversEveryRowWithNonEmptyBlocks() {
@@ -53,7 +42,7 @@ class NormKernelsLayoutTest {
     }
 
     /** PTX parameter types of {@code kernel}, in order (.u64 for pointers, .u32 for ints, .f64 for doubles). */
-    private static List<String> parameterTypes(String ptx, String kernel) {
+    static List<String> parameterTypes(String ptx, String kernel) {
         int at = ptx.indexOf(".entry " + kernel + "(");
         assertTrue(at >= 0, "no kernel " + kernel);
         String params = ptx.substring(at, ptx.indexOf(')', at));
@@ -63,12 +52,17 @@ class NormKernelsLayoutTest {
         return types;
     }
 
+    /** The PTX of kernel file {@code source} as its launcher loads it (nvcc --ptx; skips the test without nvcc). */
+    static String launcherPtx(Path tmp, String source) throws Exception {
+        Path nvcc = Nvcc.require(source + " parameter check");
+        Path file = tmp.resolve(source);
+        Files.writeString(file, Launcher.source(source));
+        return Nvcc.ptx(nvcc, file, tmp.resolve(source + ".ptx"));
+    }
+
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
-        Path nvcc = Nvcc.require("norm.cu parameter check");
-        Path file = tmp.resolve(NormKernels.SOURCE);
-        Files.writeString(file, Launcher.source(NormKernels.SOURCE));
-        String ptx = Nvcc.ptx(nvcc, file, tmp.resolve("norm.ptx"));
+        String ptx = launcherPtx(tmp, NormKernels.SOURCE);
         for (String dt : new String[] {"f32", "f64"}) {
             // (x, residual, weight, y, sum, rstd, rows, c, eps)
             assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".f64"),
@@ -78,21 +72,6 @@ class NormKernelsLayoutTest {
                     parameterTypes(ptx, "add_rms_norm_backward_" + dt));
             // (partial, out, blocks, c)
             assertEquals(List.of(".u64", ".u64", ".u32", ".u32"), parameterTypes(ptx, "column_sum_" + dt));
-            // layer_norm_channels(x, weight, bias, scale, y, mean, rstd, n, c, m, eps)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".f64"),
-                    parameterTypes(ptx, "layer_norm_channels_" + dt));
-            // (gy, x, mean, rstd, weight, bias, scale, gx, gscale, n, c, m)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32"),
-                    parameterTypes(ptx, "layer_norm_channels_backward_" + dt));
-            // (gy, x, mean, rstd, scale, partial, n, c, m, cols_per_block)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".u32"),
-                    parameterTypes(ptx, "layer_norm_channels_params_" + dt));
-            // layer_norm_gated(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".f64"),
-                    parameterTypes(ptx, "layer_norm_gated_" + dt));
-            // (gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block, use_shared)
-            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64",
-                            ".u32", ".u32", ".u32", ".u32"), parameterTypes(ptx, "layer_norm_gated_backward_" + dt));
         }
     }
 }

@@ -133,6 +133,71 @@ public abstract class BackendContractLayerNormChannelsTest {
         }
     }
 
+    /**
+     * The skip form: y gains skipWeight[n mod G, c] · skip[n, c, m], the backward gSkip = gy · skipWeight[n mod G, c] and
+     * gSkipWeight[g, c] = Σ_{n ≡ g, m} gy · skip, and every other output equals the plain form's reference. Shapes
+     * with N = B · K as FractalMamba's read-out uses them (G = K = 2, 4), G = 1 and G = N; strided skip.
+     */
+    @Test void skipTermMatchesTheFloat64Reference() {
+        int[][] shapes = {{2, 5, 7, 2}, {4, 33, 300, 2}, {8, 16, 49, 4}, {3, 4, 30000, 1}, {6, 3, 5, 6}};   // n, c, m, groups
+        for (DType dt : new DType[] {DType.F64, DType.F32}) {
+            for (int[] shape : shapes) {
+                int n = shape[0], c = shape[1], m = shape[2], groups = shape[3];
+                for (int variant = 0; variant < 3; variant++) {
+                    boolean affine = variant != 1, scaled = variant != 2, stridedSkip = variant == 1;
+                    String what = "layerNormChannels skip " + dt + " (" + n + ", " + c + ", " + m + ") G " + groups + " variant " + variant;
+                    double[] x = values(dt, n, c, m), gy = values(dt, n, c, m), sk = values(dt, n, c, m), skw = values(dt, groups, c);
+                    double[] w = affine ? values(dt, c) : null, b = affine ? values(dt, c) : null, s = scaled ? values(dt, n, m) : null;
+                    Tensor tx = t(x, dt, n, c, m), tsk = t(sk, dt, n, c, m), tskw = t(skw, dt, groups, c);
+                    if (stridedSkip) tsk = RandomTensors.nonContiguous(tsk);
+                    Tensor tw = w == null ? null : t(w, dt, c), tb = b == null ? null : t(b, dt, c), ts = s == null ? null : t(s, dt, n, m);
+                    Tensor[] fwd = tx.backend().layerNormChannels(tx, tw, tb, ts, tsk, tskw, EPS);
+                    double[] y = forwardReference(x, w, b, s, n, c, m)[0];
+                    double[] gSkip = new double[n * c * m], gSkipWeight = new double[groups * c];
+                    for (int i = 0; i < n; i++) {
+                        for (int ch = 0; ch < c; ch++) {
+                            double sw = skw[(i % groups) * c + ch];
+                            for (int j = 0; j < m; j++) {
+                                int k = (i * c + ch) * m + j;
+                                y[k] += sw * sk[k];
+                                gSkip[k] = gy[k] * sw;
+                                gSkipWeight[(i % groups) * c + ch] += gy[k] * sk[k];
+                            }
+                        }
+                    }
+                    double atol = dt == DType.F64 ? 1e-12 : 1e-5, rtol = dt == DType.F64 ? 1e-10 : 1e-5;
+                    assertClose(y, new int[] {n, c, m}, fwd[0], atol, rtol, what + ": y");
+                    Tensor[] g = tx.backend().layerNormChannelsBackward(t(gy, dt, n, c, m), tx, fwd[1], fwd[2], tw, tb, ts, tsk, tskw,
+                            true, true, scaled, true);
+                    double[][] gr = backwardReference(gy, x, fwd[1].toDoubleArray(), fwd[2].toDoubleArray(), w, b, s, n, c, m);
+                    double colTol = dt == DType.F64 ? 1e-13 * n * m + 1e-12 : 1e-7 * n * m + 1e-6;
+                    assertClose(gr[0], new int[] {n, c, m}, g[0], atol, rtol, what + ": gx");
+                    assertClose(gr[1], new int[] {c}, g[1], colTol, rtol, what + ": gWeight");
+                    assertClose(gr[2], new int[] {c}, g[2], colTol, rtol, what + ": gBias");
+                    if (scaled) assertClose(gr[3], new int[] {n, m}, g[3], dt == DType.F64 ? 1e-12 : 1e-7 * c + 1e-5, rtol, what + ": gScale");
+                    assertClose(gSkip, new int[] {n, c, m}, g[4], atol, rtol, what + ": gSkip");
+                    assertClose(gSkipWeight, new int[] {groups, c}, g[5], colTol, rtol, what + ": gSkipWeight");
+                    Tensor[] none = tx.backend().layerNormChannelsBackward(t(gy, dt, n, c, m), tx, fwd[1], fwd[2], tw, tb, ts, tsk, tskw,
+                            false, false, false, false);
+                    for (Tensor r : none) assertNull(r, what + ": nothing unless asked for");
+                }
+            }
+        }
+    }
+
+    @Test void rejectsMismatchedSkipOperands() {
+        Tensor x = rnd.uniform(DType.F32, device(), 4, 3, 5);
+        var alone = assertThrows(TensorException.class,
+                () -> x.backend().layerNormChannels(x, null, null, null, x, null, EPS));
+        assertTrue(alone.getMessage().contains("skip without skipWeight"), alone.getMessage());
+        var groups = assertThrows(TensorException.Shape.class,
+                () -> x.backend().layerNormChannels(x, null, null, null, x, rnd.uniform(DType.F32, device(), 3, 3), EPS));
+        assertTrue(groups.getMessage().contains("skipWeight of shape (G, 3) with G dividing N = 4"), groups.getMessage());
+        var shape = assertThrows(TensorException.Shape.class,
+                () -> x.backend().layerNormChannels(x, null, null, null, x.narrow(2, 0, 4), rnd.uniform(DType.F32, device(), 2, 3), EPS));
+        assertTrue(shape.getMessage().contains("skip of x's shape (4, 3, 5)"), shape.getMessage());
+    }
+
     /** Equal to the unfused composition: permute to (N, M, C), the row layer norm, permute back, times the scale. */
     @Test void equalsPermuteLayerNormPermuteTimesScale() {
         Tensor x = rnd.uniform(DType.F32, device(), 4, 24, 37), w = rnd.uniform(DType.F32, device(), 24);

@@ -156,9 +156,10 @@ public class MultiScanMixer extends Layer {
         Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
         Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
                 null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
-        // h_norm over d_inner of each (direction, token) column times C, as one channels-first node (no permutes)
-        Var read = hNorm.forwardChannels(hidden.reshape(b * k, di, l), cs.reshape(b * k, l)).reshape(b, k, di, l);
-        return read.add(xs.mul(ds.var().reshape(1, k, di, 1)));
+        // h_norm over d_inner of each (direction, token) column times C plus Ds · xs (row n = b·K + k of the (B·K, d_inner, L)
+        // view takes D's row k), as one channels-first node: no permutes, no separate multiply, add or D-gradient sum
+        return hNorm.forwardChannels(hidden.reshape(b * k, di, l), cs.reshape(b * k, l), xs.reshape(b * k, di, l),
+                ds.var().reshape(k, di)).reshape(b, k, di, l);
     }
 
     /**

@@ -1,0 +1,142 @@
+package dev.jmamba.tensor.cuda;
+
+import dev.jmamba.tensor.Checks;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Tensor;
+import java.util.Arrays;
+
+/**
+ * The gated layer norm y = (x̂ · weight + bias) · silu(z) over the last dim and its backward ({@code Backend.layerNormGated},
+ * {@code norm_gated.cu}, which explains both layouts): float32 rows of at most {@value #MAX_WARP_CHANNELS} channels take
+ * one warp per row, float64 and wider rows one block per row. The backward's weight and bias sums are per-block
+ * partials added by {@link NormKernels#columnSum} in a fixed order over a grid that depends on the row count only.
+ */
+final class GatedNormKernels extends Launcher {
+    static final String SOURCE = "norm_gated.cu";
+
+    /** Warps per block of the warp kernels (256 threads). */
+    static final int WARPS = THREADS / 32;
+    /** Widest float32 row of the warp kernels: the backward keeps 2·c doubles per warp in shared memory (192 KiB at 1536). */
+    static final int MAX_WARP_CHANNELS = 1536;
+    /** Most blocks of the warp forward (grid-stride over rows). */
+    static final int FORWARD_BLOCKS = 4096;
+    private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
+
+    private final StridedKernels strided;
+    private final NormKernels norm;
+    /** layer_norm_gated_{f32,f64} and layer_norm_gated_warp_f32(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps). */
+    private final KernelArgs forwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 8);
+    /** layer_norm_gated_backward_warp_f32(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block). */
+    private final KernelArgs warpBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** layer_norm_gated_backward_{f32,f64}: as the warp kernel's, then use_shared. */
+    private final KernelArgs blockBackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+
+    GatedNormKernels(CudaContext context, StridedKernels strided, NormKernels norm) {
+        super(context, SOURCE);
+        this.strided = strided;
+        this.norm = norm;
+    }
+
+    /** Whether rows of c channels of dtype dt take the warp kernels. */
+    static boolean warpRows(int c, DType dt) { return dt == DType.F32 && c <= MAX_WARP_CHANNELS; }
+
+    /** Shared memory of the warp backward with weight and bias sums: 2·c doubles per warp. */
+    static int backwardSharedBytes(int c) { return WARPS * 2 * c * Double.BYTES; }
+
+    private static long pointerOrNull(Tensor t) { return t == null ? 0 : address(t); }
+
+    /**
+     * The element distance between consecutive rows of t viewed as (rows, c) when its rows are evenly spaced, do not
+     * overlap and have contiguous channels (e.g. a channel slice of a wider channels-last tensor); -1 otherwise.
+     */
+    static long rowStride(Tensor t, int c) {
+        int r = t.rank();
+        int[] shape = t.shape(), strides = t.strides();
+        if (c > 1 && strides[r - 1] != 1) return -1;
+        long row = -1, span = 0;
+        for (int i = r - 2; i >= 0; i--) {
+            if (shape[i] == 1) continue;
+            if (row < 0) {
+                row = strides[i];
+            } else if (strides[i] != span) {
+                return -1;
+            }
+            span = (long) strides[i] * shape[i];
+        }
+        if (row < 0) return c;
+        return row >= c ? row : -1;
+    }
+
+    /** z as the gated kernels read it: itself when in dtype dt with evenly spaced rows, else a contiguous copy. */
+    private Tensor gate(Tensor z, int c, DType dt) {
+        return z.dtype() == dt && rowStride(z, c) >= 0 ? z : strided.contiguous(z, dt);
+    }
+
+    /** See {@code Backend.layerNormGated}: {y, mean, rstd}. */
+    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+        Checks.layerNormGated(x, weight, bias, z);
+        int c = x.size(-1);
+        DType dt = x.dtype();
+        Tensor xc = strided.contiguous(x, dt), zc = gate(z, c, dt);
+        Tensor w = norm.vector(weight, c, dt, "layerNormGated"), b = norm.vector(bias, c, dt, "layerNormGated");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
+        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, statShape), rstd = strided.empty(dt, statShape);
+        if (rows == 0) return new Tensor[] {y, mean, rstd};
+        forwardArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(zc))
+                .setLong(4, rowStride(zc, c)).setLong(5, address(y)).setLong(6, address(mean)).setLong(7, address(rstd))
+                .setInt(8, rows).setInt(9, c);
+        setDouble(forwardArgs, 10, eps);
+        if (warpRows(c, dt)) {
+            int blocks = (int) Math.min(Math.ceilDiv((long) rows, WARPS), FORWARD_BLOCKS);
+            CudaDriver.launchKernel(function("layer_norm_gated_warp_f32"), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), forwardArgs);
+        } else {
+            launchRows("layer_norm_gated_" + suffix(dt), rows, rowThreads(c), forwardArgs);
+        }
+        return new Tensor[] {y, mean, rstd};
+    }
+
+    /** See {@code Backend.layerNormGatedBackward}: {gx, gWeight, gBias, gz}, each possibly null. */
+    synchronized Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
+                                   boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+        Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
+        int c = x.size(-1);
+        DType dt = x.dtype();
+        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt), zc = gate(z, c, dt);
+        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
+        Tensor w = norm.vector(weight, c, dt, "layerNormGatedBackward"), b = norm.vector(bias, c, dt, "layerNormGatedBackward");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gz = gateGrad ? strided.empty(dt, x.shape()) : null;
+        if (rows == 0) {
+            return new Tensor[] {gx, paramGrads ? strided.zeros(dt, c) : null, paramGrads ? strided.zeros(dt, c) : null, gz};
+        }
+        int perBlock = NormKernels.rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
+        Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;                      // (gWeight, gBias); column_sum writes all
+        Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;    // (blocks, 2C)
+        boolean warp = warpRows(c, dt);
+        // the warp kernel always sums in shared memory; the block kernel when 2C doubles fit the default 48 KiB
+        boolean blockShared = paramGrads && 2 * c <= NormKernels.MAX_SHARED_PARTIAL_COLUMNS;
+        int shared = !paramGrads ? 0 : warp ? backwardSharedBytes(c) : blockShared ? 2 * c * Double.BYTES : 0;
+        KernelArgs args = warp ? warpBackwardArgs : blockBackwardArgs;
+        args.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
+                .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, address(zc)).setLong(7, rowStride(zc, c))
+                .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
+                .setInt(12, c).setInt(13, perBlock);
+        if (!warp) args.setInt(14, blockShared ? 1 : 0);
+        long function = function(warp ? "layer_norm_gated_backward_warp_f32" : "layer_norm_gated_backward_" + suffix(dt));
+        if (shared > DEFAULT_SHARED_BYTES) {
+            CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
+        }
+        CudaDriver.launchKernel(function, blocks, 1, 1, warp ? THREADS : rowThreads(c), 1, 1, shared, context.stream(), args);
+        if (!paramGrads) return new Tensor[] {gx, null, null, gz};
+        norm.columnSum(address(partial), address(sums), blocks, 2 * c, dt);
+        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
+        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c), gz};
+    }
+
+    /** Every kernel name this launcher may use. */
+    static java.util.List<String> kernelNames() {
+        return java.util.List.of("layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32",
+                "layer_norm_gated_backward_f64", "layer_norm_gated_warp_f32", "layer_norm_gated_backward_warp_f32");
+    }
+}

@@ -1,0 +1,197 @@
+// Layer norm over the channels of a channels-first (n, c, m) tensor (no permute to channels-last), forward and
+// backward, with an optional per-column scale and an optional skip term (Backend.layerNormChannels):
+//   y[i, ch, mm] = (xhat weight[ch] + bias[ch]) scale[i, mm] + skip_weight[i % groups, ch] skip[i, ch, mm]
+//   xhat = (x - mean[i, mm]) rstd[i, mm], statistics over the c channels of column (i, mm)
+//
+// Tiling. A block of 32 x JM_LNC_ROWS threads works on a tile of 32 adjacent columns mm0 .. mm0 + 31 of one i:
+// lane tx owns column mm0 + tx and warp ty walks channels ty, ty + JM_LNC_ROWS, ... A warp's load of one channel
+// is 32 adjacent addresses (coalesced), and a column's c-long sum is split JM_LNC_ROWS ways, so a column costs
+// c / JM_LNC_ROWS dependent steps instead of c (the old one-thread-per-column kernel left the GPU idle on late-stage
+// shapes like (256, 1280, 49): 12 544 threads each walking 1280 channels). The JM_LNC_ROWS partial sums of a column
+// are added through shared memory in warp order. Block (i, part) takes tiles part, part + parts, ... of row i.
+// Statistics in double; float data sums x and x^2 in one pass, double data takes a second pass for the variance.
+#include "jm_common.cuh"
+
+#define JM_LNC_ROWS 8
+
+// Sums a and b over the JM_LNC_ROWS warps for each lane (column), in warp order; every thread gets the totals.
+// Every thread of the block must call it (it synchronises).
+__device__ __forceinline__ void jm_lnc_column_sum2(double& a, double& b, double (*buf)[JM_LNC_ROWS][32]) {
+    buf[0][threadIdx.y][threadIdx.x] = a;
+    buf[1][threadIdx.y][threadIdx.x] = b;
+    __syncthreads();
+    a = 0;
+    b = 0;
+    for (int k = 0; k < JM_LNC_ROWS; ++k) {
+        a += buf[0][k][threadIdx.x];
+        b += buf[1][k][threadIdx.x];
+    }
+    __syncthreads();
+}
+
+// Sum over the 32 lanes of a warp (butterfly: a fixed order, every lane gets the total).
+__device__ __forceinline__ double jm_lnc_warp_sum(double v) {
+    for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+    return v;
+}
+
+// Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
+// channel loop's loads ahead of its stores.
+template <typename T>
+__device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
+                                    const T* __restrict__ scale, const T* __restrict__ skip,
+                                    const T* __restrict__ skip_weight, int groups, T* __restrict__ y,
+                                    T* __restrict__ mean_out, T* __restrict__ rstd_out, int n, int c, int m, double eps) {
+    __shared__ double buf[2][JM_LNC_ROWS][32];
+    int i = blockIdx.x, tiles = (m + 31) / 32;
+    const T* sw = skip ? skip_weight + (long long)(i % groups) * c : 0;
+    for (int t = blockIdx.y; t < tiles; t += gridDim.y) {
+        int mm = t * 32 + threadIdx.x;
+        bool live = mm < m;
+        long long at = (long long)i * c * m + mm, col = (long long)i * m + mm;
+        double s = 0, q = 0;
+        if (live) {
+            for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+                double v = (double)x[at + (long long)ch * m];
+                s += v;
+                q += v * v;
+            }
+        }
+        jm_lnc_column_sum2(s, q, buf);
+        double mu = s / c, var;
+        if (sizeof(T) == sizeof(float)) {
+            var = fmax(q - s * mu, 0.0) / c;   // a float squared fits a double's mantissa: one pass is exact enough
+        } else {
+            double d2 = 0, unused = 0;
+            if (live) {
+                for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+                    double d = (double)x[at + (long long)ch * m] - mu;
+                    d2 += d * d;
+                }
+            }
+            jm_lnc_column_sum2(d2, unused, buf);
+            var = d2 / c;
+        }
+        double rs = 1.0 / sqrt(var + eps);
+        if (!live) continue;
+        double sc = scale ? (double)scale[col] : 1.0;
+        for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+            long long k = at + (long long)ch * m;
+            double o = ((double)x[k] - mu) * rs;
+            if (weight) o *= (double)weight[ch];
+            if (bias) o += (double)bias[ch];
+            o *= sc;
+            if (skip) o += (double)sw[ch] * (double)skip[k];
+            y[k] = (T)o;
+        }
+        if (threadIdx.y == 0) {
+            mean_out[col] = (T)mu;
+            rstd_out[col] = (T)rs;
+        }
+    }
+}
+
+// Backward. With g = gy scale weight:  gx = rstd (g - mean_c(g) - xhat mean_c(g xhat)),
+// gscale[i, mm] = sum_c gy (xhat weight + bias),  gskip = gy skip_weight[i % groups, ch].
+// Parameter sums: block (i, part) adds its tiles' gy scale xhat and gy scale per channel (warp sums, then in tile
+// order into shared memory) and writes them to partial row i * parts + part ((rows, 2c) doubles: weight then bias);
+// the skip-weight sums gy skip go to partial_skip row ((i % groups) * (n / groups) + i / groups) * parts + part
+// ((rows, c) doubles), so each group's rows are contiguous. column_sum (norm.cu) then adds the rows in a fixed
+// order. gx, gscale, gskip, partial and partial_skip may each be null (not wanted).
+template <typename T>
+__device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* __restrict__ x,
+                                             const T* __restrict__ mean, const T* __restrict__ rstd,
+                                             const T* __restrict__ weight, const T* __restrict__ bias,
+                                             const T* __restrict__ scale, const T* __restrict__ skip,
+                                             const T* __restrict__ skip_weight, int groups, T* __restrict__ gx,
+                                             T* __restrict__ gscale, T* __restrict__ gskip, double* __restrict__ partial,
+                                             double* __restrict__ partial_skip, int n, int c, int m) {
+    extern __shared__ double acc[];   // [2c] weight, bias sums when partial; then [c] skip-weight sums when partial_skip
+    __shared__ double buf[2][JM_LNC_ROWS][32];
+    int i = blockIdx.x, tiles = (m + 31) / 32, lane = threadIdx.x, threads = 32 * JM_LNC_ROWS;
+    int flat = threadIdx.y * 32 + lane;
+    double* acc_skip = acc + (partial ? 2 * c : 0);
+    int nacc = (partial ? 2 * c : 0) + (partial_skip ? c : 0);
+    for (int k = flat; k < nacc; k += threads) acc[k] = 0;
+    __syncthreads();
+    const T* sw = gskip ? skip_weight + (long long)(i % groups) * c : 0;
+    bool columns = gx != 0 || gscale != 0;
+    for (int t = blockIdx.y; t < tiles; t += gridDim.y) {
+        int mm = t * 32 + lane;
+        bool live = mm < m;
+        long long at = (long long)i * c * m + mm, col = (long long)i * m + mm;
+        double mu = live ? (double)mean[col] : 0.0, r = live ? (double)rstd[col] : 0.0;
+        double sc = live && scale ? (double)scale[col] : 1.0;
+        double sum_g = 0, sum_gx = 0, gs = 0;
+        if (columns || partial || partial_skip) {
+            for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+                double xh = 0, gyv = 0, sk = 0;
+                long long k = at + (long long)ch * m;
+                if (live) {
+                    xh = ((double)x[k] - mu) * r;
+                    gyv = (double)gy[k];
+                    if (partial_skip) sk = (double)skip[k];
+                }
+                double w = weight ? (double)weight[ch] : 1.0, gys = gyv * sc;
+                if (gscale) gs += gyv * (xh * w + (bias ? (double)bias[ch] : 0.0));
+                sum_g += gys * w;
+                sum_gx += gys * w * xh;
+                if (partial) {   // every lane of the warp takes part (dead lanes add zeros)
+                    double pw = jm_lnc_warp_sum(gys * xh), pb = jm_lnc_warp_sum(gys);
+                    if (lane == 0) {
+                        acc[ch] += pw;
+                        acc[c + ch] += pb;
+                    }
+                }
+                if (partial_skip) {
+                    double pk = jm_lnc_warp_sum(gyv * sk);
+                    if (lane == 0) acc_skip[ch] += pk;
+                }
+            }
+        }
+        if (columns) {
+            jm_lnc_column_sum2(sum_g, sum_gx, buf);
+            if (gscale) {
+                double unused = 0;
+                jm_lnc_column_sum2(gs, unused, buf);
+                if (live && threadIdx.y == 0) gscale[col] = (T)gs;
+            }
+        }
+        if (!live || (gx == 0 && gskip == 0)) continue;
+        double mean_g = sum_g / c, mean_gx = sum_gx / c;
+        for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+            long long k = at + (long long)ch * m;
+            double gyv = (double)gy[k];
+            if (gx) {
+                double xh = ((double)x[k] - mu) * r, w = weight ? (double)weight[ch] : 1.0;
+                gx[k] = (T)(r * (gyv * sc * w - mean_g - xh * mean_gx));
+            }
+            if (gskip) gskip[k] = (T)(gyv * (double)sw[ch]);
+        }
+    }
+    __syncthreads();
+    if (partial) {
+        long long row = (long long)i * gridDim.y + blockIdx.y;
+        for (int k = flat; k < 2 * c; k += threads) partial[row * 2 * c + k] = acc[k];
+    }
+    if (partial_skip) {
+        long long row = ((long long)(i % groups) * (n / groups) + i / groups) * gridDim.y + blockIdx.y;
+        for (int k = flat; k < c; k += threads) partial_skip[row * c + k] = acc_skip[k];
+    }
+}
+
+#define JM_NORM_CHANNELS(TN, T)                                                                                      \
+    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS) layer_norm_channels_##TN(                        \
+            const T* x, const T* weight, const T* bias, const T* scale, const T* skip, const T* skip_weight,         \
+            int groups, T* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                   \
+        layer_norm_channels<T>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps);     \
+    }                                                                                                                \
+    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS) layer_norm_channels_backward_##TN(               \
+            const T* gy, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias, const T* scale,   \
+            const T* skip, const T* skip_weight, int groups, T* gx, T* gscale, T* gskip, double* partial,           \
+            double* partial_skip, int n, int c, int m) {                                                             \
+        layer_norm_channels_backward<T>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx,      \
+                                        gscale, gskip, partial, partial_skip, n, c, m);                              \
+    }
+JM_NORM_CHANNELS(f32, float)
+JM_NORM_CHANNELS(f64, double)

@@ -1,0 +1,218 @@
+// ---- Layer norm over the last dim gated by SiLU(z) -------------------------------------------------------------
+//   y = (xhat weight + bias) silu(z),   xhat = (x - mean) rstd over each row of c channels
+// Backward, with g = gy silu(z) weight:
+//   gx = rstd (g - mean(g) - xhat mean(g xhat)),   gz = gy (xhat weight + bias) silu'(z)
+//   gWeight = sum over rows of gy silu(z) xhat,     gBias = sum over rows of gy silu(z)   (partial sums + column_sum)
+// z's rows are z_row elements apart (contiguous channels), so a channel slice of a wider tensor is read in place.
+// The gate's sigmoid in T's precision (expf for float), everything else in double.
+// Two layouts: float32 rows of up to GatedNormKernels.MAX_WARP_CHANNELS take one warp per row (FractalMamba's out_norm:
+// B·H·W rows of d_inner = 160 .. 1280, where one block per row spends its time in two block-wide reductions with
+// __syncthreads per row); float64 and wider rows take one block per row.
+#include "jm_common.cuh"
+
+template <typename T> __device__ __forceinline__ double jm_gate_sigmoid(T z);
+template <> __device__ __forceinline__ double jm_gate_sigmoid<float>(float z) { return (double)(1.0f / (1.0f + expf(-z))); }
+template <> __device__ __forceinline__ double jm_gate_sigmoid<double>(double z) { return 1.0 / (1.0 + exp(-z)); }
+
+// v silu(z) = v z sigmoid(z): the output of a normalised value v = xhat weight + bias, and gy silu(z) in the backward.
+template <typename T>
+__device__ __forceinline__ double jm_gated_out(double o, T zv) { return o * (double)zv * jm_gate_sigmoid<T>(zv); }
+
+// One element's backward: returns gy silu(z) (the gradient reaching xhat weight + bias); *gz = gy (xhat w + b) silu'(z).
+template <typename T>
+__device__ __forceinline__ double jm_gated_grads(double gyv, double xhat, T zv, double w, double b, double* gz) {
+    double sg = jm_gate_sigmoid<T>(zv), zd = (double)zv;
+    *gz = gyv * (xhat * w + b) * sg * (1.0 + zd * (1.0 - sg));
+    return gyv * zd * sg;
+}
+
+// The two passes of one row's backward over the channels i = first, first + step, ... of this thread (a block's
+// threads or a warp's lanes). Pass 1 writes gz (when not null), adds gy silu(z) xhat and gy silu(z) into acc[i] and
+// acc[c + i] (when acc is not null) and returns this thread's sums of g = gy silu(z) weight and g xhat in gsum, dot.
+template <typename T>
+__device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+                                                   const T* __restrict__ weight, const T* __restrict__ bias, long long base,
+                                                   long long zbase, double m, double r, int c, int first, int step,
+                                                   T* __restrict__ gz, double* acc, double& gsum, double& dot) {
+    gsum = 0;
+    dot = 0;
+    for (int i = first; i < c; i += step) {
+        double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+        double g = jm_gated_grads<T>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
+        if (gz) gz[base + i] = (T)gzv;
+        if (acc) {
+            acc[i] += g * xhat;
+            acc[c + i] += g;
+        }
+        g *= w;
+        gsum += g;
+        dot += g * xhat;
+    }
+}
+
+// Pass 2: gx = rstd (g - mean_g - xhat mean_gx) with the row's means of g and g xhat.
+template <typename T>
+__device__ __forceinline__ void jm_gated_row_pass2(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+                                                   const T* __restrict__ weight, long long base, long long zbase, double m,
+                                                   double r, int c, int first, int step, double mean_g, double mean_gx,
+                                                   T* __restrict__ gx) {
+    for (int i = first; i < c; i += step) {
+        double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<T>((double)gy[base + i], z[zbase + i]);
+        if (weight) g *= (double)weight[i];
+        gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
+    }
+}
+
+// ---- one block per row ----------------------------------------------------------------------------------------
+template <typename T>
+__device__ void layer_norm_gated(const T* x, const T* weight, const T* bias, const T* z, long long z_row, T* y,
+                                 T* mean_out, T* rstd_out, int rows, int c, double eps) {
+    __shared__ double shared[32];
+    int row = blockIdx.x;
+    if (row >= rows) return;
+    const T* r = x + (long long)row * c;
+    const T* zr = z + (long long)row * z_row;
+    T* w = y + (long long)row * c;
+    double s = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) s += (double)r[i];
+    double m = jm_block_sum(s, shared) / c;
+    double v = 0;
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double d = (double)r[i] - m;
+        v += d * d;
+    }
+    double rs = 1.0 / sqrt(jm_block_sum(v, shared) / c + eps);
+    for (int i = threadIdx.x; i < c; i += blockDim.x) {
+        double o = ((double)r[i] - m) * rs;
+        if (weight) o *= (double)weight[i];
+        if (bias) o += (double)bias[i];
+        w[i] = (T)jm_gated_out<T>(o, zr[i]);
+    }
+    if (threadIdx.x == 0) {
+        mean_out[row] = (T)m;
+        rstd_out[row] = (T)rs;
+    }
+}
+
+// Block b takes rows [b · rows_per_block, ...) in order; partial[b, 0:c] / [b, c:2c] collect gy silu(z) xhat and
+// gy silu(z) of its rows, in dynamic shared memory when use_shared (else in partial itself). gx and gz may be null.
+template <typename T>
+__device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight,
+                                          const T* bias, const T* z, long long z_row, T* gx, T* gz, double* partial,
+                                          int rows, int c, int rows_per_block, int use_shared) {
+    extern __shared__ double dynamic_shared[];
+    __shared__ double shared[32];
+    int first = blockIdx.x * rows_per_block;
+    int last = min(rows, first + rows_per_block);
+    double* acc = partial == 0 ? 0 : use_shared ? dynamic_shared : partial + (long long)blockIdx.x * 2 * c;
+    if (acc)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) acc[i] = 0.0;
+    __syncthreads();
+    for (int row = first; row < last; ++row) {
+        long long base = (long long)row * c, zbase = (long long)row * z_row;
+        double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
+        jm_gated_row_pass1<T>(gy, x, z, weight, bias, base, zbase, m, r, c, threadIdx.x, blockDim.x, gz, acc, gsum, dot);
+        if (gx == 0) continue;
+        double mean_g = jm_block_sum(gsum, shared) / c;
+        double mean_gx = jm_block_sum(dot, shared) / c;
+        jm_gated_row_pass2<T>(gy, x, z, weight, base, zbase, m, r, c, threadIdx.x, blockDim.x, mean_g, mean_gx, gx);
+    }
+    __syncthreads();
+    if (acc && use_shared)
+        for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) partial[(long long)blockIdx.x * 2 * c + i] = acc[i];
+}
+
+#define JM_NORM_GATED(TN, T)                                                                                        \
+    extern "C" __global__ void layer_norm_gated_##TN(const T* x, const T* weight, const T* bias, const T* z,         \
+                                                     long long z_row, T* y, T* mean, T* rstd, int rows, int c,      \
+                                                     double eps) {                                                  \
+        layer_norm_gated<T>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                                \
+    }                                                                                                               \
+    extern "C" __global__ void layer_norm_gated_backward_##TN(const T* gy, const T* x, const T* mean,               \
+                                                              const T* rstd, const T* weight, const T* bias,        \
+                                                              const T* z, long long z_row, T* gx, T* gz,            \
+                                                              double* partial, int rows, int c,                     \
+                                                              int rows_per_block, int use_shared) {                 \
+        layer_norm_gated_backward<T>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,           \
+                                     rows_per_block, use_shared);                                                   \
+    }
+JM_NORM_GATED(f32, float)
+JM_NORM_GATED(f64, double)
+
+// ---- float32, one warp per row ---------------------------------------------------------------------------------
+// Lane l takes channels l, l + 32, ...; the row sums are warp shuffles and the second pass re-reads the row from L1.
+// Statistics: sum and sum of squares in double in one pass (exact enough for float data, as norm_channels.cu).
+__device__ __forceinline__ double jm_gated_warp_sum(double v) {
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+// Grid-stride over rows, one warp each. Pointers are __restrict__ (outputs are fresh tensors, inputs only read), so a
+// row loop's loads may be issued ahead of its stores.
+extern "C" __global__ void layer_norm_gated_warp_f32(const float* __restrict__ x, const float* __restrict__ weight,
+                                                     const float* __restrict__ bias, const float* __restrict__ z,
+                                                     long long z_row, float* __restrict__ y, float* __restrict__ mean_out,
+                                                     float* __restrict__ rstd_out, int rows, int c, double eps) {
+    int lane = threadIdx.x & 31;
+    long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
+    for (long long row = warp; row < rows; row += warps) {
+        const float* r = x + row * c;
+        double s = 0, q = 0;
+        for (int i = lane; i < c; i += 32) {
+            double v = (double)r[i];
+            s += v;
+            q += v * v;
+        }
+        s = jm_gated_warp_sum(s);
+        q = jm_gated_warp_sum(q);
+        double m = s / c, rs = 1.0 / sqrt(fmax(q - s * m, 0.0) / c + eps);
+        const float* zr = z + row * z_row;
+        float* w = y + row * c;
+        for (int i = lane; i < c; i += 32) {
+            double o = ((double)r[i] - m) * rs;
+            if (weight) o *= (double)weight[i];
+            if (bias) o += (double)bias[i];
+            w[i] = (float)jm_gated_out<float>(o, zr[i]);
+        }
+        if (lane == 0) {
+            mean_out[row] = (float)m;
+            rstd_out[row] = (float)rs;
+        }
+    }
+}
+
+// Block b takes rows [b · rows_per_block, ...), its warp w rows first + w, first + w + warps, ... When partial is not
+// null every warp adds gy silu(z) xhat and gy silu(z) of its rows per channel into its own slice of shared memory
+// ([warps][2c] doubles: lanes own channels, so no two threads touch one value), and the block writes the sum of its
+// warps' slices, in warp order, to partial[b, 0:2c] for column_sum. gx and gz may be null.
+extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __restrict__ gy, const float* __restrict__ x,
+                                                              const float* __restrict__ mean, const float* __restrict__ rstd,
+                                                              const float* __restrict__ weight,
+                                                              const float* __restrict__ bias, const float* __restrict__ z,
+                                                              long long z_row, float* __restrict__ gx, float* __restrict__ gz,
+                                                              double* __restrict__ partial, int rows, int c,
+                                                              int rows_per_block) {
+    extern __shared__ double acc[];
+    int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    double* mine = partial ? acc + (long long)wid * 2 * c : 0;
+    if (mine)
+        for (int i = lane; i < 2 * c; i += 32) mine[i] = 0.0;
+    __syncwarp();
+    long long first = (long long)blockIdx.x * rows_per_block;
+    long long last = first + rows_per_block < rows ? first + rows_per_block : rows;
+    for (long long row = first + wid; row < last; row += warps) {
+        long long base = row * c, zbase = row * z_row;
+        double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
+        jm_gated_row_pass1<float>(gy, x, z, weight, bias, base, zbase, m, r, c, lane, 32, gz, mine, gsum, dot);
+        if (gx == 0) continue;
+        double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
+        jm_gated_row_pass2<float>(gy, x, z, weight, base, zbase, m, r, c, lane, 32, mean_g, mean_gx, gx);
+    }
+    if (partial == 0) return;
+    __syncthreads();
+    for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) {
+        double s = 0;
+        for (int k = 0; k < warps; ++k) s += acc[(long long)k * 2 * c + i];
+        partial[(long long)blockIdx.x * 2 * c + i] = s;
+    }
+}

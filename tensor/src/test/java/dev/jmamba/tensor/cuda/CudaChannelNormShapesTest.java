@@ -1,0 +1,65 @@
+package dev.jmamba.tensor.cuda;
+
+import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The tiled channels-first layer norm with its skip term on the shapes FractalMamba-T gives it (N = B·K rows of
+ * d_inner channels over L tokens, batch cut to 8: stages 1, 3 and 4), and on a width whose backward needs more
+ * than 48 KiB of shared memory, against the CPU backend (whose own float64 reference test is
+ * BackendContractLayerNormChannelsTest). Float32: both sides compute in double and round once, so outputs agree to
+ * 1e-5 (values ≲ 10); sums over N·M columns add one float rounding per partial, 1e-7 per column. Two runs of the
+ * backward are bitwise equal (fixed partial sums in a fixed order).
+ */
+@Tag("gpu")
+class CudaChannelNormShapesTest {
+    @BeforeAll
+    static void requireCuda() {
+        Assumptions.assumeTrue(Backends.isAvailable(Device.cuda(0)),
+                () -> "no CUDA device: " + new CudaDeviceProvider().unavailableReason());
+    }
+
+    private final RandomTensors rnd = new RandomTensors(1414);
+
+    @Test void modelShapesMatchTheCpuBackend() {
+        int[][] shapes = {{16, 160, 3136, 2}, {16, 640, 196, 2}, {16, 1280, 49, 2}, {4, 2500, 40, 2}};   // n, c, m, groups
+        Device gpu = Device.cuda(0);
+        for (int[] s : shapes) {
+            int n = s[0], c = s[1], m = s[2], groups = s[3];
+            String what = "(" + n + ", " + c + ", " + m + ") G " + groups;
+            Tensor x = rnd.uniform(DType.F32, Device.CPU, n, c, m), gy = rnd.uniform(DType.F32, Device.CPU, n, c, m);
+            Tensor skip = rnd.uniform(DType.F32, Device.CPU, n, c, m), skw = rnd.uniform(DType.F32, Device.CPU, groups, c);
+            Tensor w = rnd.uniform(DType.F32, Device.CPU, c), b = rnd.uniform(DType.F32, Device.CPU, c);
+            Tensor scale = rnd.uniform(DType.F32, Device.CPU, n, m);
+            Tensor[] cpu = x.backend().layerNormChannels(x, w, b, scale, skip, skw, 1e-6);
+            Tensor[] cpuG = x.backend().layerNormChannelsBackward(gy, x, cpu[1], cpu[2], w, b, scale, skip, skw, true, true, true, true);
+            Tensor xg = x.to(gpu), gyg = gy.to(gpu), skipG = skip.to(gpu), skwG = skw.to(gpu), wG = w.to(gpu), bG = b.to(gpu);
+            Tensor scaleG = scale.to(gpu);
+            Tensor[] dev = xg.backend().layerNormChannels(xg, wG, bG, scaleG, skipG, skwG, 1e-6);
+            assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, 1e-5, what + ": y");
+            assertClose(cpu[1], dev[1].to(Device.CPU), 1e-6, 1e-5, what + ": mean");
+            assertClose(cpu[2], dev[2].to(Device.CPU), 1e-4, 1e-5, what + ": rstd");
+            Tensor[] devG = xg.backend().layerNormChannelsBackward(gyg, xg, cpu[1].to(gpu), cpu[2].to(gpu), wG, bG, scaleG, skipG, skwG,
+                    true, true, true, true);
+            String[] names = {"gx", "gWeight", "gBias", "gScale", "gSkip", "gSkipWeight"};
+            double colTol = 1e-7 * n * m + 1e-6;
+            double[] atol = {1e-5, colTol, colTol, 1e-7 * c + 1e-5, 1e-5, colTol};
+            for (int i = 0; i < names.length; i++) assertClose(cpuG[i], devG[i].to(Device.CPU), atol[i], 1e-5, what + ": " + names[i]);
+            Tensor[] again = xg.backend().layerNormChannelsBackward(gyg, xg, cpu[1].to(gpu), cpu[2].to(gpu), wG, bG, scaleG, skipG, skwG,
+                    true, true, true, true);
+            for (int i = 0; i < names.length; i++) {
+                assertEquals(0, devG[i].to(Device.CPU).maxAbsDiff(again[i].to(Device.CPU)), what + ": " + names[i] + " run to run");
+            }
+        }
+    }
+}

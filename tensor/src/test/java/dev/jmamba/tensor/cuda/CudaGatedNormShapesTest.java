@@ -1,0 +1,63 @@
+package dev.jmamba.tensor.cuda;
+
+import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.jmamba.tensor.Backends;
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.testing.RandomTensors;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The warp-per-row gated layer norm on the shapes FractalMamba-T's out_norm gives it (B·H·W rows of d_inner channels,
+ * batch cut to 4: all four stages, so warps take several rows and the 1280-wide backward opts into more than
+ * 48 KiB of shared memory), and on the widest warp row and one past it (the block kernels), against the CPU backend
+ * (whose float64 reference test is BackendContractLayerNormGatedTest). z is a channel slice of a wider tensor, as
+ * in_proj's gate half. Tolerances as there: outputs 1e-5 (values ≲ 10, one float rounding each), the weight and
+ * bias sums 1e-7 per row. Two backward runs are bitwise equal.
+ */
+@Tag("gpu")
+class CudaGatedNormShapesTest {
+    @BeforeAll
+    static void requireCuda() {
+        Assumptions.assumeTrue(Backends.isAvailable(Device.cuda(0)),
+                () -> "no CUDA device: " + new CudaDeviceProvider().unavailableReason());
+    }
+
+    private final RandomTensors rnd = new RandomTensors(1515);
+
+    @Test void modelShapesMatchTheCpuBackend() {
+        int[][] shapes = {{4 * 3136, 160}, {4 * 784, 320}, {4 * 196, 640}, {4 * 49, 1280}, {300, GatedNormKernels.MAX_WARP_CHANNELS},
+                {300, GatedNormKernels.MAX_WARP_CHANNELS + 1}};
+        Device gpu = Device.cuda(0);
+        for (int[] s : shapes) {
+            int rows = s[0], c = s[1];
+            String what = "(" + rows + ", " + c + ")";
+            Tensor x = rnd.uniform(DType.F32, Device.CPU, rows, c), gy = rnd.uniform(DType.F32, Device.CPU, rows, c);
+            Tensor z = Tensor.cat(1, rnd.uniform(DType.F32, Device.CPU, rows, c), rnd.uniform(DType.F32, Device.CPU, rows, c)).narrow(1, c, c);
+            Tensor w = rnd.uniform(DType.F32, Device.CPU, c), b = rnd.uniform(DType.F32, Device.CPU, c);
+            Tensor[] cpu = x.backend().layerNormGated(x, w, b, z, 1e-6);
+            Tensor[] cpuG = x.backend().layerNormGatedBackward(gy, x, cpu[1], cpu[2], w, b, z, true, true, true);
+            Tensor xg = x.to(gpu), gyg = gy.to(gpu), wg = w.to(gpu), bg = b.to(gpu);
+            Tensor zg = Tensor.cat(1, Tensor.zeros(rows, c).to(gpu), z.to(gpu)).narrow(1, c, c);      // rows 2C apart on the device too
+            Tensor[] dev = xg.backend().layerNormGated(xg, wg, bg, zg, 1e-6);
+            assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, 1e-5, what + ": y");
+            assertClose(cpu[1], dev[1].to(Device.CPU), 1e-6, 1e-5, what + ": mean");
+            assertClose(cpu[2], dev[2].to(Device.CPU), 1e-4, 1e-5, what + ": rstd");
+            Tensor mean = cpu[1].to(gpu), rstd = cpu[2].to(gpu);
+            Tensor[] devG = xg.backend().layerNormGatedBackward(gyg, xg, mean, rstd, wg, bg, zg, true, true, true);
+            Tensor[] again = xg.backend().layerNormGatedBackward(gyg, xg, mean, rstd, wg, bg, zg, true, true, true);
+            String[] names = {"gx", "gWeight", "gBias", "gz"};
+            double[] atol = {1e-5, 1e-7 * rows + 1e-6, 1e-7 * rows + 1e-6, 1e-5};
+            for (int i = 0; i < names.length; i++) {
+                assertClose(cpuG[i], devG[i].to(Device.CPU), atol[i], 1e-5, what + ": " + names[i]);
+                assertEquals(0, devG[i].to(Device.CPU).maxAbsDiff(again[i].to(Device.CPU)), what + ": " + names[i] + " run to run");
+            }
+        }
+    }
+}
