@@ -16,17 +16,20 @@ import dev.jmamba.tensor.JmambaException;
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks}); each chunk owns
+ * scratch tile and merged. One parallel call per GEMM ({@link GemmTeam#forChunks}); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
  * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
  * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
  * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
+ *
+ * <p>Block sizes follow the caches ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
+ * panel of a block is multiplied with takes half of L1, the packed A block (MC, KC) half of L2.
  */
 final class SgemmBlocked {
-    static final int KC = Integer.getInteger("jmamba.gemm.kc", 384);
-    static final int MC = Integer.getInteger("jmamba.gemm.mc", 192);
+    /** Overrides of the cache-derived block sizes (0: derive from {@link CpuCaches}). */
+    private static final int KC_PROPERTY = Integer.getInteger("jmamba.gemm.kc", 0), MC_PROPERTY = Integer.getInteger("jmamba.gemm.mc", 0);
     /** Packed B of one column block holds at most this many floats (16 MiB). */
     private static final long B_PACK_MAX = 1L << 22;
     /** M blocks are not cut below this many rows to make more parallel chunks. */
@@ -62,12 +65,13 @@ final class SgemmBlocked {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
         int mr = kernel.mr(), nr = kernel.nr();
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
-        int kBlocks = Math.ceilDiv(k, KC), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
+        int kBlocks = Math.ceilDiv(k, blocking.kc()), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
         int target = threads == 1 ? 1 : 2 * threads;
-        int mBlocks = Math.max(Math.ceilDiv(m, MC), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
@@ -80,7 +84,7 @@ final class SgemmBlocked {
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller
-            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
+            GemmTeam.forChunks(mBlocksF * nSplits, threads, t -> {
                 int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
                 int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
@@ -155,14 +159,33 @@ final class SgemmBlocked {
 
     /** The blocking and policies in force, for benchmark reports. */
     static String describe(SgemmKernel kernel) {
-        return kernel.describe() + "; KC " + KC + " (K split in equal blocks), MC " + MC + " (min " + MC_MIN
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
+        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " (min " + MC_MIN
                 + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
-                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads";
+                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (polling "
+                + GemmTeam.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
+    }
+
+    /**
+     * Block sizes for one kernel and cache pair (the analytical rule of Low et al., "Analytical
+     * modeling is enough for high-performance BLIS", 2016, simplified): KC so that the B micro-panel,
+     * KC * NR floats, fills half of L1 (the other half streams A panels and C tiles); MC, a multiple
+     * of MR, so that the packed A block, MC * KC floats, fills half of L2. KC is kept in [128, 1024],
+     * MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     */
+    record Blocking(int kc, int mc) {
+        static Blocking of(SgemmKernel kernel, CpuCaches caches) {
+            int kc = KC_PROPERTY > 0 ? KC_PROPERTY
+                    : (int) Math.clamp(caches.l1Bytes() / 2 / (4L * kernel.nr()) / 8 * 8, 128, 1024);
+            int mc = MC_PROPERTY > 0 ? MC_PROPERTY
+                    : (int) Math.clamp(caches.l2Bytes() / 2 / (4L * kc) / kernel.mr() * kernel.mr(), kernel.mr(), 1024);
+            return new Blocking(kc, mc);
+        }
     }
 
     /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
