@@ -35,7 +35,8 @@ final class GemmTeam {
         if (chunks <= 0) return;
         if (maxThreads < 1) throw new JmambaException("GemmTeam.forChunks: maxThreads must be >= 1, got " + maxThreads);
         int threads = Math.min(Math.min(Parallel.threads(), maxThreads), chunks);
-        if (threads <= 1 || Thread.currentThread() instanceof Worker || ForkJoinTask.inForkJoinPool() || !OWNER.tryLock()) {
+        if (threads <= 1 || Thread.currentThread() instanceof Worker || ForkJoinTask.inForkJoinPool()
+                || OWNER.isHeldByCurrentThread() || !OWNER.tryLock()) {
             for (int i = 0; i < chunks; i++) body.accept(i);
             return;
         }

@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * MR = 4 on 256-bit vectors (8 accumulators: the 6-row tile would need 15 of AVX2's 16 registers
  * and C2 spills one of them, see {@code tile4});
  * MR = MR_WIDE rows on 512-bit vectors, where AVX-512 has 32 registers.
- * {@code -Djmamba.gemm.vbits=256} and {@code -Djmamba.gemm.mr=4|6|8|12} override (for tuning).
+ * {@code -Djmamba.gemm.vbits=128|256|512} and {@code -Djmamba.gemm.mr=4|5|6|8|12} override (for tuning and
+ * for the tests of each width, SgemmVectorWidthTest; a width above the JVM's MaxVectorSize runs the
+ * Vector API's slow Java fallback: correct, never fast).
  * The tile methods are written out by hand: accumulators must stay in local variables.
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
@@ -38,11 +40,12 @@ final class SgemmSimd implements SgemmKernel {
     /** The kernel (typed as the interface so callers need not load this class eagerly). */
     static SgemmKernel kernel() { return DEFAULT; }
 
-    /** A kernel with {@code mr} rows (6, 8 or 12), for tests of every tile shape. */
+    /** A kernel with {@code mr} rows (4, 5, 6, 8 or 12), for tests of every tile shape. */
     static SgemmKernel kernel(int mr) { return new SgemmSimd(mr); }
 
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("jmamba.gemm.vbits", 0);
+        if (bits == 512) return FloatVector.SPECIES_512;
         if (bits == 256) return FloatVector.SPECIES_256;
         if (bits == 128) return FloatVector.SPECIES_128;
         return FloatVector.SPECIES_PREFERRED;
@@ -109,7 +112,7 @@ final class SgemmSimd implements SgemmKernel {
 
     /**
      * Packs A panels: a transposed A has each step's mr values contiguous, copied as one 4- or
-     * 8-lane vector; an untransposed A with mr = 4 is interleaved from four row streams.
+     * 8-lane vector; an untransposed A with mr = 4 or 8 is interleaved from four or eight row streams.
      */
     @Override
     public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc, float alpha, float[] ap, int apOff) {
@@ -132,6 +135,20 @@ final class SgemmSimd implements SgemmKernel {
             if (transA && mr == 8 && S.length() >= 8) {
                 int src = aOff + p0 * lda + i0 + r0;
                 for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S8, a, src).mul(alpha).intoArray(ap, dst + p * 8);
+            } else if (!transA && mr == 8) { // eight row streams, one sequential 8-float step each
+                int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                int s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+                for (int p = 0; p < kc; p++) {
+                    int d = dst + p * 8;
+                    ap[d] = alpha * a[s0 + p];
+                    ap[d + 1] = alpha * a[s1 + p];
+                    ap[d + 2] = alpha * a[s2 + p];
+                    ap[d + 3] = alpha * a[s3 + p];
+                    ap[d + 4] = alpha * a[s4 + p];
+                    ap[d + 5] = alpha * a[s5 + p];
+                    ap[d + 6] = alpha * a[s6 + p];
+                    ap[d + 7] = alpha * a[s7 + p];
+                }
             } else if (!transA && mr == 4) {
                 int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
                 for (int p = 0; p < kc; p++) {
