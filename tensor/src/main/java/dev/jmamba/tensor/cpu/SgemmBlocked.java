@@ -73,6 +73,8 @@ final class SgemmBlocked {
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
         int target = threads == 1 ? 1 : 2 * threads;
         int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
+        if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
@@ -206,6 +208,7 @@ final class SgemmBlocked {
                                    float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        if (TOUCH_C && beta != 0f) touchC(c, cOff + j0, ldc, rows, cols, scratch);
         for (int r0 = 0; r0 < rows; r0 += mr) {
             int live = Math.min(mr, rows - r0);
             int cTile = cOff + r0 * ldc + j0;
@@ -228,6 +231,21 @@ final class SgemmBlocked {
             }
         }
     }
+
+    /**
+     * Reads the first and last float of each C row of this panel column, so that the tiles, which
+     * load C only after their K loop (beta != 0: every K block after the first), find it in cache
+     * instead of stalling on rows a page apart (Java has no prefetch instruction; a plain load issued
+     * early is the portable stand-in). The sum goes to scratch[0] (overwritten later) so the loads stay.
+     */
+    private static void touchC(float[] c, int cOff, int ldc, int rows, int cols, float[] scratch) {
+        float sum = 0f;
+        for (int r = 0, i = cOff; r < rows; r++, i += ldc) sum += c[i] + c[i + cols - 1];
+        scratch[0] = sum;
+    }
+
+    /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
+    private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
 
     /** A thread-local buffer of at least {@code size} floats, grown (never shrunk) on demand. */
     private static float[] buffer(ThreadLocal<float[][]> holder, long size) {
