@@ -6,6 +6,10 @@
 # env: SIZES="256 1024 2048"   square sizes (default), or
 #      SHAPES="1600,192,48,0,1 ..."  M,N,K,TA,TB shapes, or MODEL=1 for `bench gemm --model-shapes`;
 #      THREADS=N (both sides; default: all cores), REPEATS=10.
+#      AVX2=1: emulate an AVX2-only machine on an AVX-512 one: the JVM runs with -XX:UseAVX=2 (256-bit
+#      vectors and the 16 ymm registers of AVX2; jmamba's 256-bit kernel) and OpenBLAS with
+#      OPENBLAS_CORETYPE=Haswell (its AVX2 kernel). CORETYPE=NAME sets OpenBLAS's core otherwise
+#      (e.g. SkylakeX; default: what OpenBLAS detects). JMAMBA_JAVA_OPTS passes more JVM flags.
 # Runs the already built jar with the java command ./jmamba would use; build it first with
 #   mvn -B -ntp -q -o -pl train-app -am package -DskipTests
 set -euo pipefail
@@ -16,6 +20,12 @@ repeats=${REPEATS:-10}
 threads=${THREADS:-$(nproc)}
 [ -f "$root/train-app/target/jmamba.jar" ] || { echo "compare_gemm: build the jar first (see the header of $0)" >&2; exit 2; }
 read -r -a jm <<<"$("$root/jmamba" --print-java-command)"
+coretype=${CORETYPE:-}
+if [ -n "${AVX2:-}" ]; then
+  coretype=Haswell
+  jm=("${jm[0]}" -XX:UseAVX=2 "${jm[@]:1}")
+fi
+if [ -n "${JMAMBA_JAVA_OPTS:-}" ]; then read -r -a extra <<<"$JMAMBA_JAVA_OPTS"; jm=("${jm[0]}" "${extra[@]}" "${jm[@]:1}"); fi
 if [ -n "${MODEL:-}" ]; then
   shapes=$("${jm[@]}" bench gemm --list-model-shapes 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
 elif [ -n "${SHAPES:-}" ]; then
@@ -24,12 +34,15 @@ else
   shapes=""; for n in ${SIZES:-256 1024 2048}; do shapes+="$n,$n,$n,0,0 "; done
 fi
 jargs=(); for s in $shapes; do jargs+=(--shape "$s"); done
-numpy() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; }
+numpy() {
+  if [ -n "$coretype" ]; then OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"
+  else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; fi
+}
 key() { sed -n 's/.*"n":\([0-9]*\),"m":\([0-9]*\),"k":\([0-9]*\),"ta":\([01]\),"tb":\([01]\).*/\2,\1,\3,\4,\5/p'; }
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
-numpy 64 1 --info >/dev/null
+echo "numpy: $(numpy 64 1 --info 2>&1 >/dev/null)"
 echo "java: ${jm[*]}"
 echo "threads: $threads, rounds: $rounds, repeats: $repeats, load: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A jw jc nw nc
@@ -45,11 +58,13 @@ for ((r = 1; r <= rounds; r++)); do
   done < <(numpy --repeats "$repeats" $shapes)
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '\n%-22s %10s %10s %7s %12s %12s %7s\n' "M,N,K,TA,TB" jm_GF/s np_GF/s ratio jm_cpuGF/s np_cpuGF/s ratio
+range() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
+printf '\n%-22s %10s %10s %7s %12s %12s %7s  %s\n' "M,N,K,TA,TB" jm_GF/s np_GF/s ratio jm_cpuGF/s np_cpuGF/s ratio "range of GF/s jm / np"
 for s in $shapes; do
   k=$s; [ "$(tr -cd ',' <<<"$s" | wc -c)" = 2 ] && k="$s,0,0"
   a=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | median); b=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | median)
   c=$(tr ' ' '\n' <<<"${jc[$k]:-}" | grep . | median); d=$(tr ' ' '\n' <<<"${nc[$k]:-}" | grep . | median)
-  printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
-    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')"
+  ra=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | range); rb=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | range)
+  printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f  %s / %s\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
+    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$ra" "$rb"
 done

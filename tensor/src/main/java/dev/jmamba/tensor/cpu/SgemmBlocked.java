@@ -16,17 +16,21 @@ import dev.jmamba.tensor.JmambaException;
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks}); each chunk owns
+ * scratch tile and merged. One parallel call per GEMM ({@link GemmTeam#forChunks}); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
  * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
  * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
  * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
+ *
+ * <p>Block sizes follow the caches ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
+ * panel of a block is multiplied with, plus one A panel, fill most of L1; the packed A block (MC, KC)
+ * half of L2.
  */
 final class SgemmBlocked {
-    static final int KC = Integer.getInteger("jmamba.gemm.kc", 384);
-    static final int MC = Integer.getInteger("jmamba.gemm.mc", 192);
+    /** Overrides of the cache-derived block sizes (0: derive from {@link CpuCaches}). */
+    private static final int KC_PROPERTY = Integer.getInteger("jmamba.gemm.kc", 0), MC_PROPERTY = Integer.getInteger("jmamba.gemm.mc", 0);
     /** Packed B of one column block holds at most this many floats (16 MiB). */
     private static final long B_PACK_MAX = 1L << 22;
     /** M blocks are not cut below this many rows to make more parallel chunks. */
@@ -62,12 +66,15 @@ final class SgemmBlocked {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
         int mr = kernel.mr(), nr = kernel.nr();
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
-        int kBlocks = Math.ceilDiv(k, KC), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
+        int kBlocks = Math.ceilDiv(k, blocking.kc()), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
         int target = threads == 1 ? 1 : 2 * threads;
-        int mBlocks = Math.max(Math.ceilDiv(m, MC), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
+        if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
@@ -80,7 +87,7 @@ final class SgemmBlocked {
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller
-            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
+            GemmTeam.forChunks(mBlocksF * nSplits, threads, t -> {
                 int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
                 int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
@@ -155,14 +162,35 @@ final class SgemmBlocked {
 
     /** The blocking and policies in force, for benchmark reports. */
     static String describe(SgemmKernel kernel) {
-        return kernel.describe() + "; KC " + KC + " (K split in equal blocks), MC " + MC + " (min " + MC_MIN
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
+        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " (min " + MC_MIN
                 + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
-                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads";
+                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (polling "
+                + GemmTeam.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
+    }
+
+    /**
+     * Block sizes for one kernel and cache pair (the analytical rule of Low et al., "Analytical
+     * modeling is enough for high-performance BLIS", 2016, simplified): KC so that the B micro-panel
+     * (KC * NR floats, reused by every A panel) and one A micro-panel (KC * MR) fill 85% of L1; MC, a
+     * multiple of MR, so that the packed A block, MC * KC floats, fills half of L2. On a 48 KiB L1 that
+     * is KC 256 for the 8x32 tile (measured 0.7-0.9x the speed of 256-384 with KC 192, which leaves half
+     * of L1 to B) and 520 for the 4x16 tile; KC is kept in [128, 1024],
+     * MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     */
+    record Blocking(int kc, int mc) {
+        static Blocking of(SgemmKernel kernel, CpuCaches caches) {
+            int kc = KC_PROPERTY > 0 ? KC_PROPERTY
+                    : (int) Math.clamp(caches.l1Bytes() * 85 / 100 / (4L * (kernel.nr() + kernel.mr())) / 8 * 8, 128, 1024);
+            int mc = MC_PROPERTY > 0 ? MC_PROPERTY
+                    : (int) Math.clamp(caches.l2Bytes() / 2 / (4L * kc) / kernel.mr() * kernel.mr(), kernel.mr(), 1024);
+            return new Blocking(kc, mc);
+        }
     }
 
     /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
@@ -180,6 +208,7 @@ final class SgemmBlocked {
                                    float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        if (TOUCH_C && beta != 0f) touchC(c, cOff + j0, ldc, rows, cols, scratch);
         for (int r0 = 0; r0 < rows; r0 += mr) {
             int live = Math.min(mr, rows - r0);
             int cTile = cOff + r0 * ldc + j0;
@@ -202,6 +231,21 @@ final class SgemmBlocked {
             }
         }
     }
+
+    /**
+     * Reads the first and last float of each C row of this panel column, so that the tiles, which
+     * load C only after their K loop (beta != 0: every K block after the first), find it in cache
+     * instead of stalling on rows a page apart (Java has no prefetch instruction; a plain load issued
+     * early is the portable stand-in). The sum goes to scratch[0] (overwritten later) so the loads stay.
+     */
+    private static void touchC(float[] c, int cOff, int ldc, int rows, int cols, float[] scratch) {
+        float sum = 0f;
+        for (int r = 0, i = cOff; r < rows; r++, i += ldc) sum += c[i] + c[i + cols - 1];
+        scratch[0] = sum;
+    }
+
+    /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
+    private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
 
     /** A thread-local buffer of at least {@code size} floats, grown (never shrunk) on demand. */
     private static float[] buffer(ThreadLocal<float[][]> holder, long size) {

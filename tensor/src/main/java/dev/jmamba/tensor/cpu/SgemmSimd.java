@@ -12,7 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * MR = 4 on 256-bit vectors (8 accumulators: the 6-row tile would need 15 of AVX2's 16 registers
  * and C2 spills one of them, see {@code tile4});
  * MR = MR_WIDE rows on 512-bit vectors, where AVX-512 has 32 registers.
- * {@code -Djmamba.gemm.vbits=256} and {@code -Djmamba.gemm.mr=4|6|8|12} override (for tuning).
+ * {@code -Djmamba.gemm.vbits=128|256|512} and {@code -Djmamba.gemm.mr=4|5|6|8|12} override (for tuning and
+ * for the tests of each width, SgemmVectorWidthTest; a width above the JVM's MaxVectorSize runs the
+ * Vector API's slow Java fallback: correct, never fast).
  * The tile methods are written out by hand: accumulators must stay in local variables.
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
@@ -29,7 +31,7 @@ final class SgemmSimd implements SgemmKernel {
     private final int mr;
 
     private SgemmSimd(int mr) {
-        if (mr != 4 && mr != 6 && mr != 8 && mr != 12) {
+        if (mr != 4 && mr != 5 && mr != 6 && mr != 8 && mr != 12) {
             throw new JmambaException("SgemmSimd: mr must be 4, 6, 8 or 12, got " + mr);
         }
         this.mr = mr;
@@ -38,11 +40,12 @@ final class SgemmSimd implements SgemmKernel {
     /** The kernel (typed as the interface so callers need not load this class eagerly). */
     static SgemmKernel kernel() { return DEFAULT; }
 
-    /** A kernel with {@code mr} rows (6, 8 or 12), for tests of every tile shape. */
+    /** A kernel with {@code mr} rows (4, 5, 6, 8 or 12), for tests of every tile shape. */
     static SgemmKernel kernel(int mr) { return new SgemmSimd(mr); }
 
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("jmamba.gemm.vbits", 0);
+        if (bits == 512) return FloatVector.SPECIES_512;
         if (bits == 256) return FloatVector.SPECIES_256;
         if (bits == 128) return FloatVector.SPECIES_128;
         return FloatVector.SPECIES_PREFERRED;
@@ -56,11 +59,12 @@ final class SgemmSimd implements SgemmKernel {
         return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "");
     }
 
-    @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 8; }
+    @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 5 || mr == 8; }
 
     @Override
     public void tileRows(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         switch (mr) {
+            case 5 -> tileRows5(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
             case 4 -> tileRows4(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
             case 8 -> tileRows8(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
             default -> throw new UnsupportedOperationException("SgemmSimd: no direct-rows tile for mr = " + mr);
@@ -108,7 +112,7 @@ final class SgemmSimd implements SgemmKernel {
 
     /**
      * Packs A panels: a transposed A has each step's mr values contiguous, copied as one 4- or
-     * 8-lane vector; an untransposed A with mr = 4 is interleaved from four row streams.
+     * 8-lane vector; an untransposed A with mr = 4 or 8 is interleaved from four or eight row streams.
      */
     @Override
     public void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc, float alpha, float[] ap, int apOff) {
@@ -131,6 +135,20 @@ final class SgemmSimd implements SgemmKernel {
             if (transA && mr == 8 && S.length() >= 8) {
                 int src = aOff + p0 * lda + i0 + r0;
                 for (int p = 0; p < kc; p++, src += lda) FloatVector.fromArray(S8, a, src).mul(alpha).intoArray(ap, dst + p * 8);
+            } else if (!transA && mr == 8) { // eight row streams, one sequential 8-float step each
+                int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
+                int s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
+                for (int p = 0; p < kc; p++) {
+                    int d = dst + p * 8;
+                    ap[d] = alpha * a[s0 + p];
+                    ap[d + 1] = alpha * a[s1 + p];
+                    ap[d + 2] = alpha * a[s2 + p];
+                    ap[d + 3] = alpha * a[s3 + p];
+                    ap[d + 4] = alpha * a[s4 + p];
+                    ap[d + 5] = alpha * a[s5 + p];
+                    ap[d + 6] = alpha * a[s6 + p];
+                    ap[d + 7] = alpha * a[s7 + p];
+                }
             } else if (!transA && mr == 4) {
                 int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
                 for (int p = 0; p < kc; p++) {
@@ -150,6 +168,7 @@ final class SgemmSimd implements SgemmKernel {
     @Override
     public void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         switch (mr) {
+            case 5 -> tile5(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 4 -> tile4(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 6 -> tile6(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
             case 8 -> tile8(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
@@ -450,5 +469,80 @@ final class SgemmSimd implements SgemmKernel {
         c90.intoArray(c, cOff + 9 * ldc); c91.intoArray(c, cOff + 9 * ldc + L);
         c100.intoArray(c, cOff + 10 * ldc); c101.intoArray(c, cOff + 10 * ldc + L);
         c110.intoArray(c, cOff + 11 * ldc); c111.intoArray(c, cOff + 11 * ldc + L);
+    }
+
+    /** The (5, 2V) tile: 10 accumulators + 2 B vectors + 1 broadcast = 13 registers. */
+    private static void tile5(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = apOff + p * 5, bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+        }
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
+    }
+
+    /** {@link #tile5} reading the five A rows unpacked. */
+    private static void tileRows5(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bpOff + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[a1 + p]);
+            c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[a2 + p]);
+            c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[a3 + p]);
+            c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[a4 + p]);
+            c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+        }
+        if (beta != 0f) {
+            FloatVector bv = FloatVector.broadcast(S, beta);
+            c00 = FloatVector.fromArray(S, c, cOff + 0 * ldc).fma(bv, c00); c01 = FloatVector.fromArray(S, c, cOff + 0 * ldc + L).fma(bv, c01);
+            c10 = FloatVector.fromArray(S, c, cOff + 1 * ldc).fma(bv, c10); c11 = FloatVector.fromArray(S, c, cOff + 1 * ldc + L).fma(bv, c11);
+            c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc).fma(bv, c20); c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + L).fma(bv, c21);
+            c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc).fma(bv, c30); c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + L).fma(bv, c31);
+            c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc).fma(bv, c40); c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + L).fma(bv, c41);
+        }
+        c00.intoArray(c, cOff + 0 * ldc); c01.intoArray(c, cOff + 0 * ldc + L);
+        c10.intoArray(c, cOff + 1 * ldc); c11.intoArray(c, cOff + 1 * ldc + L);
+        c20.intoArray(c, cOff + 2 * ldc); c21.intoArray(c, cOff + 2 * ldc + L);
+        c30.intoArray(c, cOff + 3 * ldc); c31.intoArray(c, cOff + 3 * ldc + L);
+        c40.intoArray(c, cOff + 4 * ldc); c41.intoArray(c, cOff + 4 * ldc + L);
     }
 }

@@ -83,7 +83,7 @@ class SgemmTest {
     @ParameterizedTest @MethodSource("cases")
     void everySimdTileShapeAndAPolicyMatchesEjml(Case cs) {
         assumeTrue(SimdSupport.ENABLED, "Vector API not loaded");
-        for (int mr : new int[] {4, 6, 8, 12}) {
+        for (int mr : new int[] {4, 5, 6, 8, 12}) {
             SgemmKernel kernel = SgemmSimd.kernel(mr);
             for (SgemmBlocked.APolicy policy : SgemmBlocked.APolicy.values()) {
                 check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {
@@ -92,6 +92,20 @@ class SgemmTest {
                     }
                 });
             }
+        }
+    }
+
+    /** The public entry on 1, 2 and 3 threads (3: more threads than this 2-core machine; chunks and B panels shared unevenly). */
+    @ParameterizedTest @MethodSource("cases")
+    void publicEntryMatchesEjmlOnOneTwoAndThreeThreads(Case cs) {
+        int before = Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                Parallel.setThreads(threads);
+                check(cs, Sgemm::sgemm);
+            }
+        } finally {
+            Parallel.setThreads(before);
         }
     }
 
