@@ -19,15 +19,7 @@ final class ProfilingBackend implements Backend {
         this.session = session;
     }
 
-    private ProfileSession.Frame op(String name) { return session.enter(ALL_DETAIL ? name + " " + callers() : name, false); }
-    static final boolean ALL_DETAIL = "all".equals(System.getProperty("jmamba.profile.copies"));
-    private static String callers() {
-        return WALKER.walk(frames -> frames
-                .filter(f -> !f.getClassName().startsWith("dev.jmamba.tensor.") && !f.getClassName().startsWith("dev.jmamba.autograd.Engine") && !f.getClassName().startsWith("dev.jmamba.autograd.Node"))
-                .limit(2)
-                .map(f -> f.getClassName().substring(f.getClassName().lastIndexOf('.') + 1) + "." + f.getMethodName() + ":" + f.getLineNumber())
-                .collect(java.util.stream.Collectors.joining("<")));
-    }
+    private ProfileSession.Frame op(String name) { return session.enter(name, false); }
 
     /** {@code jmamba.profile.copies=detail}: copies are named by kind and caller ({@link #copyName}). */
     static final boolean COPY_DETAIL = "detail".equals(System.getProperty("jmamba.profile.copies"));
