@@ -2,7 +2,8 @@
 # local (issue 14, LocalMamba at peer speed; run from the repo root inside the device run, after .ci/device-pack), about 4 minutes:
 # 1. gpu tests of what the branch added: the fused token ops (CudaTokenKernelsGpuTest: rotary pair rotation, token mean of a
 #    per-token layer norm, row scale; values and all gradients against the CPU kernels), the split contractions
-#    (MatmulSplitKGpuTest, jmamba.cuda.splitK), cuBLAS itself (CuBlasGpuTest: the row-length overload), and every parity
+#    (MatmulSplitKGpuTest, jmamba.cuda.splitK), cuBLAS itself (CuBlasGpuTest: the row-length overload), AdamW's grouped step
+#    (CudaAdamWGroupGpuTest: adamw_update_list against the CPU bit for bit; OptimKernelsGpuTest, CudaGraphGpuTest), and every parity
 #    fixture on the GPU (ParityGpuTest: LocalMamba's batched-direction rows with the fused gate and rotary embedding, Vim,
 #    VMamba, FractalMamba) -> $OUT/localtests.log
 # 2. bench train fp32 batch 128 with --profile (JSON + per-op table + memory breakdown) for localmamba-tiny and vim-tiny
@@ -11,7 +12,7 @@
 nvidia-smi --query-gpu=name,clocks.sm,temperature.gpu,memory.used --format=csv
 .device/run -cp '.device/lib/*' org.junit.platform.console.ConsoleLauncher execute \
   $(for j in .device/lib/*-tests.jar; do echo --scan-classpath $j; done) --include-tag gpu \
-  --include-classname '.*(CudaTokenKernelsGpuTest|MatmulSplitKGpuTest|CuBlasGpuTest|ParityGpuTest)' \
+  --include-classname '.*(CudaTokenKernelsGpuTest|MatmulSplitKGpuTest|CuBlasGpuTest|CudaAdamWGroupGpuTest|OptimKernelsGpuTest|CudaGraphGpuTest|ParityGpuTest)' \
   --details=tree --disable-banner > $OUT/localtests.log 2>&1
 echo "tests rc=$?"
 grep -E "\[X\]|✘|parity gpu|tests (found|successful|failed|aborted|skipped)" $OUT/localtests.log | head -40
