@@ -41,11 +41,11 @@ public final class RotaryPairs {
             }
             if (t.requiresGrad()) throw new JmambaException("rotary: the cos/sin tables are constants, got one that requires a gradient");
         }
-        return CustomOps.apply(new Function(), x, cos, sin)[0];
+        return CustomOps.apply(new RotaryFunction(), x, cos, sin)[0];
     }
 
     /** Inputs (x, cos, sin); saves the (L, D) tables only. */
-    private static final class Function implements CustomFunction {
+    private static final class RotaryFunction implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
             int l = in[0].size(1), d = in[0].size(2);
             Tensor cos = in[1].reshape(l, d), sin = in[2].reshape(l, d);

@@ -28,11 +28,11 @@ public final class RowScale {
             throw new JmambaException("row scale: expected x (R, L) and g (R), got " + (x == null ? "null" : Arrays.toString(x.shape()))
                     + " and " + (g == null ? "null" : Arrays.toString(g.shape())));
         }
-        return CustomOps.apply(new Function(), x, g)[0];
+        return CustomOps.apply(new RowScaleFunction(), x, g)[0];
     }
 
     /** Inputs (x, g); saves both. */
-    private static final class Function implements CustomFunction {
+    private static final class RowScaleFunction implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
             ctx.save(in[0], in[1]);
             return new Tensor[] {TokenKernels.forDevice(in[0].device()).rowScale(in[0], in[1])};

@@ -39,13 +39,13 @@ public final class TokenMeanNorm {
                 throw new JmambaException("token mean norm: weight and bias must be (" + c + "), got " + Arrays.toString(v.shape()));
             }
         }
-        Var p = CustomOps.apply(new Function(eps), y)[0];                                // (N, B, C)
+        Var p = CustomOps.apply(new TokenMeanNormFunction(eps), y)[0];                   // (N, B, C)
         if (weight != null) p = p.mul(weight);
         return bias == null ? p : p.add(bias);
     }
 
     /** Input y; output xbar (N, B, C); saves y, mean and rstd. */
-    private record Function(double eps) implements CustomFunction {
+    private record TokenMeanNormFunction(double eps) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
             Tensor[] r = TokenKernels.forDevice(in[0].device()).tokenMeanNorm(in[0], eps);  // xbar, mean, rstd
             ctx.save(in[0], r[1], r[2]);
