@@ -1,6 +1,5 @@
 package dev.jmamba.vision.tokenops;
 
-import dev.jmamba.ssm.CpuArrays;
 import dev.jmamba.ssm.conv.RowArrays;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
@@ -38,19 +37,20 @@ public final class CpuTokenKernels implements TokenKernels {
     private static Tensor rotate(Tensor x, Tensor cos, Tensor sin, boolean adjoint) {
         int b = x.size(0), l = x.size(1), d = x.size(2);
         RowArrays in = RowArrays.of(x), out = RowArrays.zeros(x.dtype(), b * l * d);
-        double[] c = CpuArrays.doubles(cos), s = CpuArrays.doubles(sin);                   // (L, D) each
+        RowArrays cosRows = RowArrays.of(cos), sinRows = RowArrays.of(sin);               // (L, D) each
         Parallel.forBlocks(b * l, grain(d), (start, end) -> {
-            double[] row = new double[d], res = new double[d];
+            double[] row = new double[d], res = new double[d], c = new double[d], s = new double[d];
             for (int t = start; t < end; t++) {
                 in.load(t * d, row, d);
-                int p = (t % l) * d;                                                      // table row of position l
+                cosRows.load((t % l) * d, c, d);                                          // table row of position l
+                sinRows.load((t % l) * d, s, d);
                 for (int i = 0; i < d; i += 2) {
                     if (adjoint) {
-                        res[i] = row[i] * c[p + i] + row[i + 1] * s[p + i + 1];
-                        res[i + 1] = row[i + 1] * c[p + i + 1] - row[i] * s[p + i];
+                        res[i] = row[i] * c[i] + row[i + 1] * s[i + 1];
+                        res[i + 1] = row[i + 1] * c[i + 1] - row[i] * s[i];
                     } else {
-                        res[i] = row[i] * c[p + i] - row[i + 1] * s[p + i];
-                        res[i + 1] = row[i + 1] * c[p + i + 1] + row[i] * s[p + i + 1];
+                        res[i] = row[i] * c[i] - row[i + 1] * s[i];
+                        res[i + 1] = row[i + 1] * c[i + 1] + row[i] * s[i + 1];
                     }
                 }
                 out.store(t * d, res, d);
@@ -138,13 +138,13 @@ public final class CpuTokenKernels implements TokenKernels {
 
     @Override public Tensor rowScale(Tensor x, Tensor g) {
         int rows = x.size(0), l = x.size(1);
-        RowArrays in = RowArrays.of(x), out = RowArrays.zeros(x.dtype(), rows * l);
-        double[] scale = CpuArrays.doubles(g);                                            // (R)
+        RowArrays in = RowArrays.of(x), out = RowArrays.zeros(x.dtype(), rows * l), scales = RowArrays.of(g);
         Parallel.forBlocks(rows, grain(l), (start, end) -> {
-            double[] row = new double[l];
+            double[] row = new double[l], scale = new double[end - start];               // g[start .. end)
+            scales.load(start, scale, end - start);
             for (int r = start; r < end; r++) {
                 in.load(r * l, row, l);
-                for (int i = 0; i < l; i++) row[i] *= scale[r];
+                for (int i = 0; i < l; i++) row[i] *= scale[r - start];
                 out.store(r * l, row, l);
             }
         });
@@ -155,9 +155,10 @@ public final class CpuTokenKernels implements TokenKernels {
         int rows = x.size(0), l = x.size(1);
         RowArrays gin = RowArrays.of(gy), xin = RowArrays.of(x);
         RowArrays gx = wantGx ? RowArrays.zeros(x.dtype(), rows * l) : null, gg = wantGg ? RowArrays.zeros(g.dtype(), rows) : null;
-        double[] scale = CpuArrays.doubles(g);                                            // (R)
+        RowArrays scales = RowArrays.of(g);
         Parallel.forBlocks(rows, grain(l), (start, end) -> {
-            double[] grow = new double[l], xrow = new double[l], one = new double[1];
+            double[] grow = new double[l], xrow = new double[l], one = new double[1], scale = new double[end - start];
+            scales.load(start, scale, end - start);                                       // g[start .. end)
             for (int r = start; r < end; r++) {
                 gin.load(r * l, grow, l);
                 if (wantGg) {
@@ -168,7 +169,7 @@ public final class CpuTokenKernels implements TokenKernels {
                     gg.store(r, one, 1);
                 }
                 if (wantGx) {
-                    for (int i = 0; i < l; i++) grow[i] *= scale[r];
+                    for (int i = 0; i < l; i++) grow[i] *= scale[r - start];
                     gx.store(r * l, grow, l);
                 }
             }
