@@ -371,13 +371,13 @@ public final class Var {
         return cat(a, u);
     }
 
-    /** Pieces of the given sizes along {@code axis} (each a narrow of this Var). */
+    /**
+     * Pieces of the given sizes along {@code axis}, views of this Var; one node whose backward writes the pieces'
+     * gradients into one tensor ({@link SplitFunction}).
+     */
     public Var[] split(int axis, int... sizes) {
-        Tensor[] pieces = value.split(axis, sizes); // checks the sizes
-        int a = Shapes.axis("split", axis, rank());
-        Var[] out = new Var[pieces.length];
-        for (int i = 0, at = 0; i < pieces.length; at += sizes[i], i++) out[i] = narrow(a, at, sizes[i]);
-        return out;
+        value.split(axis, sizes); // checks the sizes
+        return CustomOps.apply(new SplitFunction(Shapes.axis("split", axis, rank()), sizes), this);
     }
 
     /** {@code chunks} pieces along {@code axis} (the last may be smaller), as {@link Tensor#chunk}. */

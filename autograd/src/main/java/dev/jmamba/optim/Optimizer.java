@@ -89,6 +89,7 @@ public abstract class Optimizer {
         steps++;
         lastUpdated.clear();
         try (Profiler.Section s = Profiler.section(getClass().getSimpleName(), ".step")) {
+            List<Pending> pending = new ArrayList<>();
             for (ParamGroup g : groups) {
                 for (var e : g.params().entrySet()) {
                     Parameter p = e.getValue();
@@ -97,14 +98,33 @@ public abstract class Optimizer {
                     long t = paramSteps.merge(e.getKey(), 1L, Long::sum);
                     lastUpdated.add(e.getKey());
                     Tensor value = p.value();
-                    update(e.getKey(), value, grad.to(value.dtype()), t, lr * g.lrScale(), g.weightDecay());
+                    pending.add(new Pending(e.getKey(), value, grad.to(value.dtype()), t, lr * g.lrScale(), g.weightDecay(), null));
                 }
             }
+            updateAll(pending);
+        }
+    }
+
+    /**
+     * One parameter's update in a step: its name, value and gradient (the value's dtype), then either the update
+     * count t and lr (eager) or the factors row (device-factor mode, t and lr unused).
+     */
+    protected record Pending(String name, Tensor value, Tensor grad, long t, double lr, double weightDecay, Tensor factors) {}
+
+    /**
+     * Runs one step's updates, in group order: by default one {@link #update} call each; an optimizer may run them
+     * together (AdamW: many per GPU launch) as long as every parameter ends up as its own update would leave it.
+     */
+    protected void updateAll(List<Pending> pending) {
+        for (Pending p : pending) {
+            if (p.factors() == null) update(p.name(), p.value(), p.grad(), p.t(), p.lr(), p.weightDecay());
+            else update(p.name(), p.value(), p.grad(), p.factors(), p.weightDecay());
         }
     }
 
     private void stepFromDeviceFactors() {
         try (Profiler.Section s = Profiler.section(getClass().getSimpleName(), ".step")) {
+            List<Pending> pending = new ArrayList<>();
             for (ParamGroup g : groups) {
                 for (var e : g.params().entrySet()) {
                     String name = e.getKey();
@@ -117,9 +137,10 @@ public abstract class Optimizer {
                     }
                     if (grad == null) continue;
                     Tensor value = e.getValue().value();
-                    update(name, value, grad.to(value.dtype()), factorTable.select(0, row), g.weightDecay());
+                    pending.add(new Pending(name, value, grad.to(value.dtype()), 0, 0, g.weightDecay(), factorTable.select(0, row)));
                 }
             }
+            updateAll(pending);
         }
     }
 

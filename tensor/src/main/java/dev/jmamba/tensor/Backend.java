@@ -352,6 +352,28 @@ public interface Backend {
     void sgdUpdate(Tensor param, Tensor grad, Tensor momentumBuf, Tensor factors, boolean decayed, boolean nesterov, boolean firstStep);
 
     /**
+     * Several {@link #adamwUpdate} steps: {@code updates[i]} = {param, grad, expAvg, expAvgSq} with {@code hyper[i]} =
+     * {lr, β1, β2, eps, weightDecay, biasCorrection1, biasCorrection2}. The same bits as one adamwUpdate per entry
+     * (entries are independent and must not share tensors). The default runs them one by one; the GPU backend runs
+     * many per launch.
+     */
+    default void adamwUpdateList(java.util.List<Tensor[]> updates, double[][] hyper) {
+        for (int i = 0; i < updates.size(); i++) {
+            Tensor[] u = updates.get(i);
+            double[] h = hyper[i];
+            adamwUpdate(u[0], u[1], u[2], u[3], h[0], h[1], h[2], h[3], h[4], h[5], h[6]);
+        }
+    }
+
+    /** {@link #adamwUpdateList} with entry i's factors read from {@code factorRows[i]}, as {@link #adamwUpdate(Tensor, Tensor, Tensor, Tensor, Tensor)}. */
+    default void adamwUpdateList(java.util.List<Tensor[]> updates, java.util.List<Tensor> factorRows) {
+        for (int i = 0; i < updates.size(); i++) {
+            Tensor[] u = updates.get(i);
+            adamwUpdate(u[0], u[1], u[2], u[3], factorRows.get(i));
+        }
+    }
+
+    /**
      * {@code out[i] = Σ xs[i]²} for every tensor of the list, each squared and summed in double (the
      * global gradient norm without a squared copy of each gradient; one launch per 64 tensors on a
      * GPU). xs: (any) contiguous, F32 or F64, on this device; out: (m ≥ xs.size()) contiguous F64.

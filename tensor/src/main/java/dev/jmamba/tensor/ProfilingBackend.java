@@ -254,6 +254,14 @@ final class ProfilingBackend implements Backend {
         }
     }
 
+    @Override public void adamwUpdateList(java.util.List<Tensor[]> updates, double[][] hyper) {
+        try (var f = op("adamw_update_list")) { inner.adamwUpdateList(updates, hyper); }
+    }
+
+    @Override public void adamwUpdateList(java.util.List<Tensor[]> updates, java.util.List<Tensor> factorRows) {
+        try (var f = op("adamw_update_list")) { inner.adamwUpdateList(updates, factorRows); }
+    }
+
     @Override public void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out) {
         try (var f = op("sum_of_squares")) { inner.sumOfSquaresInto(xs, out); }
     }

@@ -49,6 +49,38 @@ public final class Updates {
     }
 
     /**
+     * Several {@link #adamw} steps at once ({@link Backend#adamwUpdateList}): {@code updates[i]} = {param, grad,
+     * expAvg, expAvgSq} (each as {@link #adamw}; all on one device) with {@code hyper[i]} = {lr, β1, β2, eps,
+     * weightDecay, biasCorrection1, biasCorrection2}. The same bits as one {@link #adamw} per entry.
+     */
+    public static void adamwList(java.util.List<Tensor[]> updates, double[][] hyper) {
+        if (hyper.length != updates.size()) throw new JmambaException("adamwList: expected one hyper-parameter row per update, got "
+                + hyper.length + " for " + updates.size());
+        if (!updates.isEmpty()) oneDevice("adamwList", updates).backend().adamwUpdateList(updates, hyper);
+    }
+
+    /** {@link #adamwList} with entry i's factors read from {@code factorRows[i]} ((8) F64 on the device, as {@link #adamw(Tensor, Tensor, Tensor, Tensor, Tensor)}). */
+    public static void adamwList(java.util.List<Tensor[]> updates, java.util.List<Tensor> factorRows) {
+        if (factorRows.size() != updates.size()) throw new JmambaException("adamwList: expected one factor row per update, got "
+                + factorRows.size() + " for " + updates.size());
+        if (!updates.isEmpty()) oneDevice("adamwList", updates).backend().adamwUpdateList(updates, factorRows);
+    }
+
+    /** The first parameter of {@code updates}, after checking that every entry has four tensors on its device. */
+    private static Tensor oneDevice(String op, java.util.List<Tensor[]> updates) {
+        Tensor first = updates.get(0)[0];
+        for (Tensor[] u : updates) {
+            if (u.length != 4) throw new JmambaException(op + ": expected {param, grad, expAvg, expAvgSq} per update, got " + u.length + " tensors");
+            for (Tensor t : u) {
+                if (!t.device().equals(first.device())) {
+                    throw new TensorException(op, "every tensor on " + first.device(), "one on " + t.device());
+                }
+            }
+        }
+        return first;
+    }
+
+    /**
      * {@link #sgd} with lr, momentum, 1 − dampening and weight decay read from {@code factors}:
      * (4) F64, contiguous, on param's device, holding {@link SgdFactors#values()}. {@code decayed}
      * (weight decay ≠ 0) and the other flags stay host arguments; without a buffer momentum is unused.

@@ -3,6 +3,7 @@ package dev.jmamba.vision;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.vision.tokenops.RotaryPairs;
 
 /**
  * The 2-D rotary position embedding of Vim / LocalMamba ({@code VisionRotaryEmbeddingFast} from
@@ -70,19 +71,18 @@ public final class Rope2d {
     }
 
     /**
-     * x · cos + rotate_half(x) · sin.
+     * x · cos + rotate_half(x) · sin, one fused node ({@link RotaryPairs}; Rope2dTest checks it against the
+     * composition {@code x.mul(cos).add(cat(−x_odd, x_even).mul(sin))} and plain loops).
      *
      * @param x (B, L, D) tokens
      * @return (B, L, D)
      */
     public Var apply(Var x, Tables t) {
-        int b = x.size(0), l = x.size(1);
-        if (x.size(2) != dim || t.cos().size(1) != l) {
+        int l = x.size(1);
+        if (x.rank() != 3 || x.size(2) != dim || t.cos().size(1) != l) {
             throw new JmambaException("RoPE: expected tokens (B, " + t.cos().size(1) + ", " + dim + "), got "
                     + java.util.Arrays.toString(x.shape()));
         }
-        Var pairs = x.reshape(b, l, dim / 2, 2);
-        Var rotated = Var.cat(3, pairs.narrow(3, 1, 1).neg(), pairs.narrow(3, 0, 1)).reshape(b, l, dim);
-        return x.mul(t.cos()).add(rotated.mul(t.sin()));
+        return RotaryPairs.apply(x, t.cos(), t.sin());
     }
 }

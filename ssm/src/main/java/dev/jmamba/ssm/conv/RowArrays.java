@@ -9,38 +9,38 @@ import dev.jmamba.tensor.Tensor;
  * float64 loop serves F32 and F64 tensors without converting whole tensors: F64 tensors are held as
  * double[], everything else as float[] (BF16 is widened once and rounded back by {@link #tensor}).
  */
-abstract sealed class RowArrays {
+public abstract sealed class RowArrays {
     private RowArrays() {}
 
     /** The values of {@code t} (shared with t when it is a dense F32/F64 array: read-only then). */
-    static RowArrays of(Tensor t) {
+    public static RowArrays of(Tensor t) {
         return t.dtype() == DType.F64 ? new F64(CpuArrays.doubles(t)) : new F32(CpuArrays.floats(t));
     }
 
     /** A zeroed array of {@code n} values in the compute type of {@code dtype}. */
-    static RowArrays zeros(DType dtype, int n) {
+    public static RowArrays zeros(DType dtype, int n) {
         return dtype == DType.F64 ? new F64(new double[n]) : new F32(new float[n]);
     }
 
     /** dst[0 .. n) = values[offset .. offset + n). */
-    abstract void load(int offset, double[] dst, int n);
+    public abstract void load(int offset, double[] dst, int n);
 
     /** values[offset .. offset + n) = src[0 .. n). */
-    abstract void store(int offset, double[] src, int n);
+    public abstract void store(int offset, double[] src, int n);
 
     /** A CPU tensor of {@code shape} over these values (no copy), converted to {@code dtype} when needed. */
-    abstract Tensor tensor(DType dtype, int... shape);
+    public abstract Tensor tensor(DType dtype, int... shape);
 
     private static final class F64 extends RowArrays {
         private final double[] a;
 
         F64(double[] a) { this.a = a; }
 
-        @Override void load(int offset, double[] dst, int n) { System.arraycopy(a, offset, dst, 0, n); }
+        @Override public void load(int offset, double[] dst, int n) { System.arraycopy(a, offset, dst, 0, n); }
 
-        @Override void store(int offset, double[] src, int n) { System.arraycopy(src, 0, a, offset, n); }
+        @Override public void store(int offset, double[] src, int n) { System.arraycopy(src, 0, a, offset, n); }
 
-        @Override Tensor tensor(DType dtype, int... shape) { return CpuArrays.tensor(a, dtype, shape); }
+        @Override public Tensor tensor(DType dtype, int... shape) { return CpuArrays.tensor(a, dtype, shape); }
     }
 
     private static final class F32 extends RowArrays {
@@ -48,10 +48,10 @@ abstract sealed class RowArrays {
 
         F32(float[] a) { this.a = a; }
 
-        @Override void load(int offset, double[] dst, int n) { for (int i = 0; i < n; i++) dst[i] = a[offset + i]; }
+        @Override public void load(int offset, double[] dst, int n) { for (int i = 0; i < n; i++) dst[i] = a[offset + i]; }
 
-        @Override void store(int offset, double[] src, int n) { for (int i = 0; i < n; i++) a[offset + i] = (float) src[i]; }
+        @Override public void store(int offset, double[] src, int n) { for (int i = 0; i < n; i++) a[offset + i] = (float) src[i]; }
 
-        @Override Tensor tensor(DType dtype, int... shape) { return CpuArrays.tensor(a, dtype, shape); }
+        @Override public Tensor tensor(DType dtype, int... shape) { return CpuArrays.tensor(a, dtype, shape); }
     }
 }

@@ -168,10 +168,23 @@ public final class CuBlas implements AutoCloseable {
      */
     public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, float alpha,
                               long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
+        matmulBatched(transposeA, transposeB, m, n, k, transposeA ? m : k, transposeB ? k : n, alpha, a, strideA, b, strideB,
+                beta, c, strideC, batch);
+    }
+
+    /**
+     * As {@link #matmulBatched(boolean, boolean, int, int, int, float, long, long, long, long, float, long, long, int)}
+     * with the stored row lengths given: A's stored rows are {@code lda} elements apart (at least m when
+     * {@code transposeA}, else at least k), B's {@code ldb} apart (at least k when {@code transposeB}, else at least n)
+     * — e.g. a range of columns of a wider matrix.
+     */
+    public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, int lda, int ldb, float alpha,
+                              long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
         checkDims(m, n, k);
         if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
-        int ldb = transposeB ? k : n;
-        int lda = transposeA ? m : k;
+        if (lda < (transposeA ? m : k) || ldb < (transposeB ? k : n)) {
+            throw new JmambaException("matmulBatched: row lengths lda " + lda + ", ldb " + ldb + " below the matrices' widths");
+        }
         scalars.set(JAVA_FLOAT, 0, alpha);
         scalars.set(JAVA_FLOAT, 4, beta);
         Precision p = precision;

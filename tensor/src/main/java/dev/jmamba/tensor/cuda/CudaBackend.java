@@ -305,6 +305,27 @@ public final class CudaBackend implements Backend {
         optim.adamw(param, grad, expAvg, expAvgSq, factors);
     }
 
+    @Override public void adamwUpdateList(java.util.List<Tensor[]> updates, double[][] hyper) {
+        enter();
+        java.util.List<Updates.AdamwFactors> factors = new java.util.ArrayList<>(updates.size());
+        for (int i = 0; i < updates.size(); i++) {
+            Tensor[] u = updates.get(i);
+            double[] h = hyper[i];
+            factors.add(Updates.AdamwFactors.of(u[0], u[1], u[2], u[3], h[0], h[1], h[2], h[3], h[4], h[5], h[6]));
+        }
+        optim.adamwList(updates, factors, null);
+    }
+
+    @Override public void adamwUpdateList(java.util.List<Tensor[]> updates, java.util.List<Tensor> factorRows) {
+        enter();
+        for (int i = 0; i < updates.size(); i++) {
+            Tensor[] u = updates.get(i);
+            Checks.updateOperands("adamwUpdate", u[0], new String[] {"grad", "expAvg", "expAvgSq"}, u[1], u[2], u[3]);
+            Updates.checkFactors("adamwUpdate", u[0], factorRows.get(i), Updates.AdamwFactors.COUNT);
+        }
+        optim.adamwList(updates, null, factorRows);
+    }
+
     @Override public void sumOfSquaresInto(java.util.List<Tensor> xs, Tensor out) {
         enter();
         optim.sumSquares(xs, out);                // an empty tensor gives 0

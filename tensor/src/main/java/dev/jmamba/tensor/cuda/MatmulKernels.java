@@ -77,6 +77,51 @@ final class MatmulKernels extends Launcher {
         return p.shape.length == 1 ? p.strides[0][0] : -1;
     }
 
+    /**
+     * {@code jmamba.cuda.splitK=on}: float32 products with few output tiles and a long contraction (the weight
+     * gradients of projections over all tokens, e.g. (K, 44, B·L) @ (K, B·L, 384)) are computed as
+     * {@link #splitChunks} products over equal ranges of k — extra batch entries, so the GPU has enough blocks — and
+     * summed in chunk order. Off by default until measured (docs/SETTINGS.md); tests switch the field.
+     */
+    static volatile boolean splitK = "on".equals(System.getProperty("jmamba.cuda.splitK"));
+    /** Shortest k range of one chunk. */
+    static final int SPLIT_MIN_CHUNK = 512;
+
+    /**
+     * Into how many equal k ranges to split {@code batches} (m, n) products over k: 1 (no split) when the products
+     * already give about one 128 × 128 output tile per multiprocessor or k is short; else the largest divisor of k,
+     * at most enough chunks for two tiles per multiprocessor and at least {@link #SPLIT_MIN_CHUNK} long
+     * (1 when there is none above 1).
+     */
+    static int splitChunks(int batches, int m, int n, int k, int multiprocessors) {
+        long tiles = (long) batches * ((m + 127) / 128) * ((n + 127) / 128);
+        if (tiles >= multiprocessors || k < 2 * SPLIT_MIN_CHUNK) return 1;
+        long want = Math.min(k / SPLIT_MIN_CHUNK, (2L * multiprocessors + tiles - 1) / tiles);
+        for (int s = (int) want; s >= 2; s--) if (k % s == 0) return s;
+        return 1;
+    }
+
+    /**
+     * The products of {@link #matmul}'s general path as {@code chunks} products over equal k ranges each (one
+     * strided-batched GEMM over the chunks per batch entry, the operands read where they lie: a range of k is a
+     * range of rows or, with a longer row length, of columns of the stored matrix), summed over the chunks.
+     *
+     * @return (batches, m, n)
+     */
+    private Tensor splitContraction(Operand oa, Operand ob, int m, int n, int k, int batches, int chunks) {
+        int kc = k / chunks;
+        Tensor parts = strided.empty(DType.F32, batches, chunks, m, n);                 // every element written
+        long aChunk = oa.transposed ? (long) kc * m : kc, bChunk = ob.transposed ? kc : (long) kc * n;   // elements
+        int lda = oa.transposed ? m : k, ldb = ob.transposed ? k : n;
+        CuBlas blas = context.cublas();
+        for (int t = 0; t < batches; t++) {
+            blas.matmulBatched(oa.transposed, ob.transposed, m, n, kc, lda, ldb, 1f,
+                    address(oa.t) + 4L * t * oa.stride, aChunk, address(ob.t) + 4L * t * ob.stride, bChunk,
+                    0f, address(parts) + 4L * t * chunks * m * n, (long) m * n, chunks);
+        }
+        return parts.sum(false, 1);
+    }
+
     /** A dense form of one operand: the tensor, whether it is stored transposed, and its batch stride. */
     private record Operand(Tensor t, boolean transposed, long stride) {}
 
@@ -128,6 +173,8 @@ final class MatmulKernels extends Launcher {
             return out;
         }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
+        int chunks = splitK && a.dtype() == DType.F32 ? splitChunks(batches, m, n, k, context.multiprocessors()) : 1;
+        if (chunks > 1) return splitContraction(oa, ob, m, n, k, batches, chunks).reshape(outShape);
         Tensor out = strided.empty(result, outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,
                 0, address(out), (long) m * n, batches);

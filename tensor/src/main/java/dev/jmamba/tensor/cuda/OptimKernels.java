@@ -36,6 +36,18 @@ final class OptimKernels extends Launcher {
     /** Threads of each block (one block per tensor) of a sum_squares_list launch. */
     static final int SUM_SQUARES_THREADS = 512;
 
+    /** Tensors and host factor sets per adamw_update_list launch (JM_ADAMW_LIST, JM_ADAMW_SETS in optim.cu) and the list's layout. */
+    static final int ADAMW_LIST = 64, ADAMW_SETS = 8;
+    private static final long LIST_P = 0, LIST_G = 8L * ADAMW_LIST, LIST_M = 16L * ADAMW_LIST, LIST_V = 24L * ADAMW_LIST,
+            LIST_F = 32L * ADAMW_LIST, LIST_COUNT = 40L * ADAMW_LIST, LIST_SET = 44L * ADAMW_LIST, LIST_IS_F64 = 48L * ADAMW_LIST,
+            LIST_SETS = 52L * ADAMW_LIST;
+    /** Bytes of the by-value JmAdamwList. */
+    static final long ADAMW_LIST_BYTES = LIST_SETS + 8L * AdamwFactors.COUNT * ADAMW_SETS;
+    // (list by value, on_device)
+    private final KernelArgs adamwListArgs = new KernelArgs(ADAMW_LIST_BYTES, 4);
+    /** Threads per block and most x blocks per tensor of an adamw_update_list launch. */
+    private static final int ADAMW_LIST_THREADS = 256, ADAMW_LIST_MAX_BLOCKS = 256;
+
     OptimKernels(CudaContext context) {
         super(context, SOURCE);
     }
@@ -103,10 +115,60 @@ final class OptimKernels extends Launcher {
         }
     }
 
+    /**
+     * Several AdamW steps, {@link #ADAMW_LIST} tensors per launch: {@code updates[i]} = {param, grad, m, v} (contiguous,
+     * one dtype per entry, F32 or F64; checked by the caller) with host factors {@code factors[i]}, or — when
+     * {@code factorRows} is not null — factors read from {@code factorRows[i]} ((8) F64 on the device). Each tensor is
+     * updated exactly as by {@link #adamw}: the same bits.
+     */
+    synchronized void adamwList(List<Tensor[]> updates, List<AdamwFactors> factors, List<Tensor> factorRows) {
+        java.lang.foreign.MemorySegment list = adamwListArgs.slot(0);
+        boolean onDevice = factorRows != null;
+        int at = 0;
+        while (at < updates.size()) {
+            list.fill((byte) 0);
+            List<AdamwFactors> sets = new java.util.ArrayList<>();
+            int count = 0, longest = 0;
+            for (; at < updates.size() && count < ADAMW_LIST; at++) {
+                Tensor[] u = updates.get(at);
+                int n = u[0].numel();
+                if (n == 0) continue;
+                int set = 0;
+                if (!onDevice) {
+                    set = sets.indexOf(factors.get(at));
+                    if (set < 0) {
+                        if (sets.size() == ADAMW_SETS) break;                       // a full launch: the rest go to the next
+                        set = sets.size();
+                        sets.add(factors.get(at));
+                    }
+                }
+                long slot = 8L * count;
+                list.set(java.lang.foreign.ValueLayout.JAVA_LONG, LIST_P + slot, address(u[0]));
+                list.set(java.lang.foreign.ValueLayout.JAVA_LONG, LIST_G + slot, address(u[1]));
+                list.set(java.lang.foreign.ValueLayout.JAVA_LONG, LIST_M + slot, address(u[2]));
+                list.set(java.lang.foreign.ValueLayout.JAVA_LONG, LIST_V + slot, address(u[3]));
+                if (onDevice) list.set(java.lang.foreign.ValueLayout.JAVA_LONG, LIST_F + slot, address(factorRows.get(at)));
+                list.set(java.lang.foreign.ValueLayout.JAVA_INT, LIST_COUNT + 4L * count, n);
+                list.set(java.lang.foreign.ValueLayout.JAVA_INT, LIST_SET + 4L * count, set);
+                list.set(java.lang.foreign.ValueLayout.JAVA_INT, LIST_IS_F64 + 4L * count, u[0].dtype() == dev.jmamba.tensor.DType.F64 ? 1 : 0);
+                longest = Math.max(longest, n);
+                count++;
+            }
+            for (int s = 0; s < sets.size(); s++) {
+                double[] v = sets.get(s).values();
+                for (int i = 0; i < v.length; i++) list.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE, LIST_SETS + 8L * (s * AdamwFactors.COUNT + i), v[i]);
+            }
+            if (count == 0) continue;
+            adamwListArgs.setInt(1, onDevice ? 1 : 0);
+            int blocks = (int) Math.min(ADAMW_LIST_MAX_BLOCKS, (longest + ADAMW_LIST_THREADS - 1) / ADAMW_LIST_THREADS);
+            launchGrid("adamw_update_list", blocks, count, ADAMW_LIST_THREADS, 1, adamwListArgs);
+        }
+    }
+
     /** Every kernel name this launcher may use. */
     static List<String> kernelNames() {
         return List.of("adamw_update_f32", "adamw_update_f64", "sgd_update_f32", "sgd_update_f64",
                 "adamw_update_dev_f32", "adamw_update_dev_f64", "sgd_update_dev_f32", "sgd_update_dev_f64",
-                "sum_squares_list");
+                "sum_squares_list", "adamw_update_list");
     }
 }

@@ -4,8 +4,11 @@ import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Module;
+import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.vision.tokenops.RowScale;
+import dev.jmamba.vision.tokenops.TokenMeanNorm;
 
 /**
  * LocalMamba's channel gate (spec localmamba.md §2, {@code BiAttn} with only its channel part
@@ -42,6 +45,8 @@ public final class BiAttn extends Module {
     /**
      * The gate on channel-major rows: K sequences of B samples each (tokens in any order), each (sequence,
      * sample) gated by the mean over its own tokens — {@link #forward} of every (B, L, C) sequence k at once.
+     * The pooled norm is one node that never writes the normalised rows ({@link TokenMeanNorm}), and the gate
+     * one row scale whose backward reads y and the gradient once ({@link RowScale}).
      *
      * @param y (K, C, B, L)
      * @return (K, C, B, L)
@@ -49,11 +54,13 @@ public final class BiAttn extends Module {
     public Var forwardRows(Var y) {
         if (y.rank() != 4) throw new JmambaException("BiAttn: expected rows (K, C, B, L), got rank " + y.rank());
         int k = y.size(0), c = y.size(1), b = y.size(2), l = y.size(3);
-        Var normed = norm.forwardChannels(y.reshape(k, c, b * l), null);       // (K, C, B·L), no permute copies
-        Var g = normed.reshape(k, c, b, l).mean(true, 3).permute(0, 2, 3, 1);  // (K, B, 1, C)
-        g = channelSelect.forward(globalReduce.forward(g).gelu()).sigmoid();
-        return y.mul(g.permute(0, 3, 1, 2));                                    // gate (K, C, B, 1)
+        Var pooled = TokenMeanNorm.apply(y, var(norm.weight()), var(norm.bias()), norm.eps());  // (K, B, C)
+        Var g = channelSelect.forward(globalReduce.forward(pooled).gelu()).sigmoid();           // (K, B, C)
+        Var gate = g.permute(0, 2, 1).reshape(k * c * b);                                      // (K·C·B), rows of y
+        return RowScale.apply(y.reshape(k * c * b, l), gate).reshape(k, c, b, l);
     }
+
+    private static Var var(Parameter p) { return p == null ? null : p.var(); }
 
     /** Zeroes both biases (Vim's {@code _init_weights} zeroes every Linear bias). */
     void zeroBiases() {

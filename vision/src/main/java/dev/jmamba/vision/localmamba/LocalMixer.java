@@ -97,15 +97,15 @@ public final class LocalMixer extends Module {
         List<ScanOrder> orders = orders(layout);
         int h = layout.grid().h(), w = layout.grid().w(), b = x.size(0), l = h * w, k = orders.size();
         Var tokensT = x.reshape(b * l, dim).transpose(0, 1);                              // (D, B·L)
-        Var wIn = inProj.weight().var();                                                  // (2·d_inner, D)
-        Var xs = directionRows(wIn.narrow(0, 0, dInner).matmul(tokensT), orders, k, b, h, w);      // (B, K·d_inner, L)
-        Var zs = directionRows(wIn.narrow(0, dInner, dInner).matmul(tokensT), orders, k, b, h, w); // (B, K·d_inner, L)
+        Var[] wIn = inProj.weight().var().split(0, dInner, dInner);                      // (d_inner, D) x 2
+        Var xs = directionRows(wIn[0].matmul(tokensT), orders, k, b, h, w);               // (B, K·d_inner, L)
+        Var zs = directionRows(wIn[1].matmul(tokensT), orders, k, b, h, w);               // (B, K·d_inner, L)
         Var u = CausalConv1d.apply(xs, cat(convs, c -> c.weight().var()), cat(convs, c -> c.bias().var()), true);
         Var uRows = u.permute(1, 0, 2).reshape(k, dInner, b * l);                         // (K, d_inner, B·L)
-        Var dbc = stack(xProjs, p -> p.weight().var()).matmul(uRows);                     // (K, R + 2N, B·L)
-        Var delta = stack(dtProjs, p -> p.weight().var()).matmul(dbc.narrow(1, 0, dtRank)); // (K, d_inner, B·L)
-        Var bs = dbc.narrow(1, dtRank, dState).reshape(k, dState, b, l).permute(2, 0, 1, 3);          // (B, K, N, L)
-        Var cs = dbc.narrow(1, dtRank + dState, dState).reshape(k, dState, b, l).permute(2, 0, 1, 3); // (B, K, N, L)
+        Var[] dbc = stack(xProjs, p -> p.weight().var()).matmul(uRows).split(1, dtRank, dState, dState); // (K, R | N | N, B·L)
+        Var delta = stack(dtProjs, p -> p.weight().var()).matmul(dbc[0]);                // (K, d_inner, B·L)
+        Var bs = dbc[1].reshape(k, dState, b, l).permute(2, 0, 1, 3);                     // (B, K, N, L)
+        Var cs = dbc[2].reshape(k, dState, b, l).permute(2, 0, 1, 3);                     // (B, K, N, L)
         Var a = Var.cat(0, aLogs.stream().map(Parameter::var).toArray(Var[]::new)).exp().neg();      // (K·d_inner, N)
         Var y = SelectiveScan.scan(u, delta.reshape(k * dInner, b, l).permute(1, 0, 2), a, bs, cs,
                 cat(ds, Parameter::var), zs, cat(dtProjs, p -> p.bias().var()), true);          // (B, K·d_inner, L)

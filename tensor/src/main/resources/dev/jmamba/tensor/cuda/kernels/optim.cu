@@ -60,6 +60,34 @@ extern "C" __global__ void adamw_update_dev_f64(double* p, const double* g, doub
     jm_adamw<double>(p, g, m, v, n, f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
 }
 
+// Up to JM_ADAMW_LIST AdamW steps in one launch (grid (x, count): blockIdx.y picks the tensor, the x blocks stride
+// over its elements), each exactly as adamw_update / adamw_update_dev: the same element-wise operations, so the same
+// bits. Tensor t is F64 when f64[t], else F32; its factors are sets[set[t]] (host factors) or, with on_device,
+// the 8 doubles at f[t] (a NaN step size there calls that tensor's step off). The list travels by value
+// (3840 bytes, under the 4 KB parameter limit), so a captured graph replays it as it is.
+#define JM_ADAMW_LIST 64
+#define JM_ADAMW_SETS 8
+struct JmAdamwList {
+    unsigned long long p[JM_ADAMW_LIST], g[JM_ADAMW_LIST], m[JM_ADAMW_LIST], v[JM_ADAMW_LIST], f[JM_ADAMW_LIST];
+    int n[JM_ADAMW_LIST];
+    int set[JM_ADAMW_LIST];
+    int f64[JM_ADAMW_LIST];
+    double sets[JM_ADAMW_SETS][8];
+};
+
+extern "C" __global__ void adamw_update_list(JmAdamwList list, int on_device) {
+    const int t = blockIdx.y;
+    const double* f = on_device ? (const double*)list.f[t] : list.sets[list.set[t]];
+    if (on_device && isnan(f[7])) return;
+    if (list.f64[t]) {
+        jm_adamw<double>((double*)list.p[t], (const double*)list.g[t], (double*)list.m[t], (double*)list.v[t], list.n[t],
+                         f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+    } else {
+        jm_adamw<float>((float*)list.p[t], (const float*)list.g[t], (float*)list.m[t], (float*)list.v[t], list.n[t],
+                        f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+    }
+}
+
 // Flags of sgd_update (OptimKernels.java packs them the same way).
 #define JM_SGD_DECAYED 1
 #define JM_SGD_NESTEROV 2

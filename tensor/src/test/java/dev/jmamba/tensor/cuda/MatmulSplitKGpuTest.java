@@ -1,0 +1,73 @@
+package dev.jmamba.tensor.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.RandomKind;
+import dev.jmamba.tensor.Tensor;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Split contractions ({@code jmamba.cuda.splitK=on}, {@link MatmulKernels#splitChunks}) against the CPU in float64,
+ * on the layouts of the weight gradients they are for: a (.., m, k) operand stored row-major (a chunk is a range of
+ * columns, read with the full row length) or transposed (a range of rows), and the same for (.., k, n).
+ *
+ * <p>Tolerance: float32 products with float32 accumulation over k terms of inputs in [-1, 1): the error grows like
+ * sqrt(k)·ε per unit of the result's magnitude (about sqrt(k)); 1e-5 · k per element bounds both the split and the
+ * unsplit GEMM with a wide margin, and the split must not be worse than 4× the unsplit one's largest error.
+ */
+@Tag("gpu")
+class MatmulSplitKGpuTest {
+
+    private static Tensor uniform(long seed, int... shape) {
+        return Tensor.random(RandomKind.UNIFORM, seed, -1, 1, DType.F32, Device.CPU, shape);
+    }
+
+    @Test void splitProductsMatchTheCpu() {
+        GpuTests.context();
+        Device gpu = Device.cuda(0);
+        int k = 8192;
+        // {batches, m, n}: LocalMamba's batched x_proj / dt_proj weight gradients, and a 2-D in_proj one
+        int[][] cases = {{4, 44, 96}, {4, 96, 12}, {1, 96, 48}};
+        long seed = 1;
+        for (int[] c : cases) {
+            for (boolean aTransposed : new boolean[] {false, true}) {
+                for (boolean bTransposed : new boolean[] {false, true}) {
+                    int b = c[0], m = c[1], n = c[2];
+                    Tensor a = aTransposed ? uniform(seed++, b, k, m).transpose(1, 2) : uniform(seed++, b, m, k);   // (b, m, k)
+                    Tensor bb = bTransposed ? uniform(seed++, b, n, k).transpose(1, 2) : uniform(seed++, b, k, n);  // (b, k, n)
+                    if (b == 1) {
+                        a = a.reshape(m, k);
+                        bb = bb.reshape(k, n);
+                    }
+                    assertTrue(MatmulKernels.splitChunks(b, m, n, k, CudaContext.get(0).multiprocessors()) > 1, "the case must split");
+                    double[] want = a.to(DType.F64).matmul(bb.to(DType.F64)).toDoubleArray();
+                    Tensor ag = a.to(gpu), bg = bb.to(gpu);
+                    boolean before = MatmulKernels.splitK;
+                    double[] split, whole;
+                    try {
+                        MatmulKernels.splitK = true;
+                        Tensor out = ag.matmul(bg);
+                        assertArrayEquals(a.matmul(bb).shape(), out.shape());
+                        split = out.to(Device.CPU).toDoubleArray();
+                        MatmulKernels.splitK = false;
+                        whole = ag.matmul(bg).to(Device.CPU).toDoubleArray();
+                    } finally {
+                        MatmulKernels.splitK = before;
+                    }
+                    double worstSplit = 0, worstWhole = 0;
+                    for (int i = 0; i < want.length; i++) {
+                        worstSplit = Math.max(worstSplit, Math.abs(split[i] - want[i]));
+                        worstWhole = Math.max(worstWhole, Math.abs(whole[i] - want[i]));
+                    }
+                    String what = java.util.Arrays.toString(c) + " aT=" + aTransposed + " bT=" + bTransposed;
+                    assertTrue(worstSplit <= 1e-5 * k, what + ": split error " + worstSplit);
+                    assertTrue(worstSplit <= 4 * Math.max(worstWhole, 1e-6), what + ": split " + worstSplit + " vs whole " + worstWhole);
+                }
+            }
+        }
+    }
+}
