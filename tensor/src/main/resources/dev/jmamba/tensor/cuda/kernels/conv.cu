@@ -18,8 +18,7 @@ struct JmConv {
 template <typename T>
 __device__ void im2col(const T* x, T* cols, JmConv g, int n0, int nb, int group, long long sb, long long sr) {
     int cg = g.c / g.groups, ohw = g.oh * g.ow, kk = g.kh * g.kw, rows = cg * kk;
-    // 32-bit index arithmetic: the column buffer holds < 2^31 elements (ConvKernels.COLS_LIMIT), and
-    // 64-bit divisions are emulated on the GPU (several times the cost of this whole loop body)
+    // 32-bit index arithmetic: the columns hold < 2^31 elements (COLS_LIMIT); 64-bit divisions are emulated
     unsigned int total = (unsigned int)nb * rows * ohw, uohw = ohw, urows = rows, ukk = kk, ukw = g.kw, uow = g.ow;
     for (unsigned int e = jm_thread_index(); e < total; e += jm_thread_count()) {
         unsigned int br = e / uohw, q = e - br * uohw;
