@@ -33,6 +33,8 @@ final class SgemmBlocked {
     private static final int KC_PROPERTY = Integer.getInteger("jmamba.gemm.kc", 0), MC_PROPERTY = Integer.getInteger("jmamba.gemm.mc", 0);
     /** Packed B of one column block holds at most this many floats (16 MiB). */
     private static final long B_PACK_MAX = 1L << 22;
+    /** Parallel chunks per thread the M split aims at (more: finer dynamic balance, more passes over packed B). */
+    private static final int CHUNKS_PER_THREAD = Integer.getInteger("jmamba.gemm.chunksPerThread", 2);
     /** M blocks are not cut below this many rows to make more parallel chunks. */
     private static final int MC_MIN = 32;
     /** Below this many multiply-adds per call the work stays on the calling thread. */
@@ -71,7 +73,7 @@ final class SgemmBlocked {
         int kBlocks = Math.ceilDiv(k, blocking.kc()), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
-        int target = threads == 1 ? 1 : 2 * threads;
+        int target = threads == 1 ? 1 : CHUNKS_PER_THREAD * threads;
         int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
         if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
