@@ -72,22 +72,7 @@ final class DepthwiseConvSimd {
      */
     static void forward(float[] x, int xo, float[] wt, int wo, float[] bias, int bo, float[] y, int first, int end,
                         int c, int h, int w, int kh, int kw, int ph, int pw) {
-        Taps t = taps(h, w, kh, kw, ph, pw, true);
-        int plane = h * w, lanes = S.length(), count = kh * kw;
-        for (int pl = first; pl < end; pl++) {
-            int ch = pl % c, xBase = xo + pl * plane, yBase = pl * plane, wBase = wo + ch * count;
-            FloatVector start = FloatVector.broadcast(S, bias == null ? 0f : bias[bo + ch]);
-            for (int b = 0; b < t.blocks; b++) {
-                int q0 = b * lanes;
-                FloatVector acc = start;
-                for (int i = 0; i < count; i++) {
-                    VectorMask<Float> m = t.mask[i][b];
-                    FloatVector xv = FloatVector.fromArray(S, x, xBase + q0 + t.shift[i], m);
-                    acc = acc.add(xv.mul(wt[wBase + t.order[i]]), m);
-                }
-                acc.intoArray(y, yBase + q0, t.tail[b]);
-            }
-        }
+        planes(taps(h, w, kh, kw, ph, pw, true), x, xo, wt, wo, bias, bo, y, first, end, c, h * w, kh * kw);
     }
 
     /**
@@ -97,20 +82,25 @@ final class DepthwiseConvSimd {
      */
     static void inputGrad(float[] gy, int go, float[] wt, int wo, float[] dx, int first, int end,
                           int c, int h, int w, int kh, int kw, int ph, int pw) {
-        Taps t = taps(h, w, kh, kw, ph, pw, false);
-        int plane = h * w, lanes = S.length(), count = kh * kw;
-        FloatVector zero = FloatVector.zero(S);
+        planes(taps(h, w, kh, kw, ph, pw, false), gy, go, wt, wo, null, 0, dx, first, end, c, h * w, kh * kw);
+    }
+
+    /** dst plane = start (bias or 0) + Σ over taps t (in t's order) of the masked w_t·src[q + shift_t]. */
+    private static void planes(Taps t, float[] src, int so, float[] wt, int wo, float[] bias, int bo, float[] dst,
+                               int first, int end, int c, int plane, int count) {
+        int lanes = S.length();
         for (int pl = first; pl < end; pl++) {
-            int ch = pl % c, gBase = go + pl * plane, xBase = pl * plane, wBase = wo + ch * count;
+            int ch = pl % c, sBase = so + pl * plane, dBase = pl * plane, wBase = wo + ch * count;
+            FloatVector start = FloatVector.broadcast(S, bias == null ? 0f : bias[bo + ch]);
             for (int b = 0; b < t.blocks; b++) {
                 int q0 = b * lanes;
-                FloatVector acc = zero;
+                FloatVector acc = start;
                 for (int i = 0; i < count; i++) {
                     VectorMask<Float> m = t.mask[i][b];
-                    FloatVector gv = FloatVector.fromArray(S, gy, gBase + q0 + t.shift[i], m);
-                    acc = acc.add(gv.mul(wt[wBase + t.order[i]]), m);
+                    FloatVector v = FloatVector.fromArray(S, src, sBase + q0 + t.shift[i], m);
+                    acc = acc.add(v.mul(wt[wBase + t.order[i]]), m);
                 }
-                acc.intoArray(dx, xBase + q0, t.tail[b]);
+                acc.intoArray(dst, dBase + q0, t.tail[b]);
             }
         }
     }

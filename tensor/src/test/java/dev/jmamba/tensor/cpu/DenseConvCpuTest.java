@@ -22,8 +22,6 @@ import org.junit.jupiter.api.Test;
  * (the GEMM's O terms, then up to kh·kw of those added in col2im) and N·OH·OW for the weight gradient.
  */
 class DenseConvCpuTest {
-    private static final double U = 0x1p-24;
-
     private record Case(int n, int c, int h, int w, int o, int kh, int kw, ConvParams p) {}
 
     @Test
@@ -69,7 +67,7 @@ class DenseConvCpuTest {
                         float[][] bits = new float[4][];
                         for (int i = 0; i < 4; i++) {
                             String what = names[i] + " " + k + ", layout " + layout + ", " + threads + " threads";
-                            check(what, want[i], mag[i], terms[i], got[i]);
+                            DepthwiseConvCpuTest.check(what, want[i], mag[i], terms[i] + 1, got[i]);   // bound (T + 2)·u·Σ|terms|
                             bits[i] = got[i].toFloatArray();
                             if (first != null) assertArrayEquals(first[i], bits[i], what + ": bits differ from 1 thread, layout 0");
                         }
@@ -111,13 +109,4 @@ class DenseConvCpuTest {
     }
 
     private static Tensor f64(Tensor t) { return t.to(DType.F64); }
-
-    private static void check(String what, Tensor want, Tensor magnitude, int terms, Tensor got) {
-        double[] e = want.toDoubleArray(), m = magnitude.toDoubleArray(), g = got.toDoubleArray();
-        assertArrayEquals(want.shape(), got.shape(), what + ": shape");
-        for (int i = 0; i < e.length; i++) {
-            double bound = (terms + 2) * U * m[i] + 1e-30;
-            assertTrue(Math.abs(g[i] - e[i]) <= bound, what + " at " + i + ": " + g[i] + " vs " + e[i] + " (bound " + bound + ")");
-        }
-    }
 }

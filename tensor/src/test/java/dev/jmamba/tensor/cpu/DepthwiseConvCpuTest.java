@@ -94,7 +94,8 @@ class DepthwiseConvCpuTest {
 
     private static Tensor f64(Tensor t) { return t.to(DType.F64); }
 
-    private static void check(String what, Tensor want, Tensor magnitude, int terms, Tensor got) {
+    /** Every element of {@code got} within (terms + 1)·u·magnitude of {@code want} (shared with DenseConvCpuTest). */
+    static void check(String what, Tensor want, Tensor magnitude, int terms, Tensor got) {
         double[] e = want.toDoubleArray(), m = magnitude.toDoubleArray(), g = got.toDoubleArray();
         assertArrayEquals(want.shape(), got.shape(), what + ": shape");
         for (int i = 0; i < e.length; i++) {
