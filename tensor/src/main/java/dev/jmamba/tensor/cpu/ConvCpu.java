@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * 2-D convolution on the CPU as im2col + GEMM, per image and group:
+ * 2-D convolution on the CPU: float32 depthwise convolutions go to {@link DepthwiseConvCpu}, other float32
+ * single-group ones to {@link DenseConvCpu} (one GEMM over the batch); the rest, and the reference both are
+ * tested against, is im2col + GEMM per image and group:
  * {@code y[n, g] (Og, OH*OW) = W[g] (Og, Cg*kh*kw) @ cols (Cg*kh*kw, OH*OW)}. The im2col gather is
  * an index map computed once per geometry (input index or -1 for padding), so the same code
  * serves F32 and F64. The backward passes are the transposed products plus a scatter-add (col2im).
@@ -88,6 +90,9 @@ final class ConvCpu {
                 && (bias == null || bias.dtype() == DType.F32)) {
             return DepthwiseConvCpu.forward(x, w, bias, p, false);
         }
+        if (DenseConvCpu.applies(x.dtype(), w.dtype(), p) && (bias == null || bias.dtype() == DType.F32)) {
+            return DenseConvCpu.forward(x, w, bias, p);
+        }
         return reference(x, w, bias, p);
     }
 
@@ -114,6 +119,7 @@ final class ConvCpu {
         if (DepthwiseConvCpu.applies(gy.dtype(), xShape, w.shape(), p) && w.dtype() == DType.F32) {
             return DepthwiseConvCpu.inputGrad(gy, w, xShape, p);
         }
+        if (DenseConvCpu.applies(gy.dtype(), w.dtype(), p)) return DenseConvCpu.inputGrad(gy, w, xShape, p);
         return inputGradReference(gy, w, xShape, p);
     }
 
@@ -140,6 +146,7 @@ final class ConvCpu {
         if (DepthwiseConvCpu.applies(gy.dtype(), x.shape(), wShape, p) && x.dtype() == DType.F32) {
             return DepthwiseConvCpu.weightGrad(gy, x, wShape, p);
         }
+        if (DenseConvCpu.applies(gy.dtype(), x.dtype(), p)) return DenseConvCpu.weightGrad(gy, x, wShape, p);
         return weightGradReference(gy, x, wShape, p);
     }
 

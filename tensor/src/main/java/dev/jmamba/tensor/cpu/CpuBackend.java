@@ -27,6 +27,8 @@ public final class CpuBackend implements Backend {
 
     @Override public Storage allocate(DType dtype, int size) { return CpuStorage.allocate(dtype, size); }
 
+    @Override public Storage allocateUninitialized(DType dtype, int size) { return CpuStorage.allocateUninitialized(dtype, size); }
+
     @Override public MemoryStats memoryStats() { return CpuStorage.stats(); }
 
     @Override public void resetPeakMemory() { CpuStorage.resetPeak(); }

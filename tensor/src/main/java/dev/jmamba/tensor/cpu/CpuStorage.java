@@ -19,12 +19,15 @@ public final class CpuStorage extends Storage {
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
 
     private Object array;
+    /** The array came from {@link #allocate} or {@link #allocateUninitialized}: it goes to {@link CpuArrayPool} on release. */
+    private final boolean pooled;
     /** Subtracts this storage's bytes from the live count once: on release, or when collected unreleased. */
     private final Cleaner.Cleanable accounting;
 
-    private CpuStorage(DType dtype, Object array, int size) {
+    private CpuStorage(DType dtype, Object array, int size, boolean pooled) {
         super(dtype, size);
         this.array = array;
+        this.pooled = pooled;
         long bytes = (long) size * dtype.bytes();
         long live = LIVE_BYTES.addAndGet(bytes);
         PEAK_BYTES.accumulateAndGet(live, Math::max);
@@ -44,26 +47,45 @@ public final class CpuStorage extends Storage {
     /** Starts the peak again from the live bytes. */
     public static void resetPeak() { PEAK_BYTES.set(LIVE_BYTES.get()); }
 
-    /** A zero-filled storage. */
+    /** A zero-filled storage (a pooled array filled with zeros, or a new one). */
     public static CpuStorage allocate(DType dtype, int size) {
-        Object a = switch (dtype) {
+        Object a = CpuArrayPool.take(dtype, size);
+        if (a == null) return new CpuStorage(dtype, newArray(dtype, size), size, true);
+        switch (a) {
+            case float[] f -> java.util.Arrays.fill(f, 0f);
+            case double[] d -> java.util.Arrays.fill(d, 0.0);
+            case int[] i -> java.util.Arrays.fill(i, 0);
+            case long[] l -> java.util.Arrays.fill(l, 0L);
+            case short[] h -> java.util.Arrays.fill(h, (short) 0);
+            default -> throw new IllegalStateException(a.getClass().getName());
+        }
+        return new CpuStorage(dtype, a, size, true);
+    }
+
+    /** A storage whose contents are unspecified (a pooled array as it was left, or a new one): the caller writes every element. */
+    public static CpuStorage allocateUninitialized(DType dtype, int size) {
+        Object a = CpuArrayPool.take(dtype, size);
+        return new CpuStorage(dtype, a != null ? a : newArray(dtype, size), size, true);
+    }
+
+    private static Object newArray(DType dtype, int size) {
+        return switch (dtype) {
             case F32 -> new float[size];
             case F64 -> new double[size];
             case I32 -> new int[size];
             case I64 -> new long[size];
             case BF16 -> new short[size];
         };
-        return new CpuStorage(dtype, a, size);
     }
 
     /** Wraps an existing array (no copy). */
     public static CpuStorage wrap(Object array) {
         return switch (array) {
-            case float[] a -> new CpuStorage(DType.F32, a, a.length);
-            case double[] a -> new CpuStorage(DType.F64, a, a.length);
-            case int[] a -> new CpuStorage(DType.I32, a, a.length);
-            case long[] a -> new CpuStorage(DType.I64, a, a.length);
-            case short[] a -> new CpuStorage(DType.BF16, a, a.length);
+            case float[] a -> new CpuStorage(DType.F32, a, a.length, false);
+            case double[] a -> new CpuStorage(DType.F64, a, a.length, false);
+            case int[] a -> new CpuStorage(DType.I32, a, a.length, false);
+            case long[] a -> new CpuStorage(DType.I64, a, a.length, false);
+            case short[] a -> new CpuStorage(DType.BF16, a, a.length, false);
             default -> throw new TensorException("wrap", "a float[], double[], int[], long[] or short[] array", array.getClass().getSimpleName());
         };
     }
@@ -78,7 +100,9 @@ public final class CpuStorage extends Storage {
     @Override public Device device() { return Device.CPU; }
 
     @Override protected void free() {
+        Object a = array;
         array = null;
         accounting.clean();
+        if (pooled && a != null) CpuArrayPool.give(dtype(), size(), a);
     }
 }

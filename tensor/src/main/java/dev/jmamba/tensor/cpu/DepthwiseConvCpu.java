@@ -10,7 +10,8 @@ import dev.jmamba.tensor.Tensor;
  * a 3×3 filter is a (1, 9) × (9, H'·W') product plus a gathered copy and an array per plane (VMamba's
  * SS2D conv: thousands of 7×7 planes per call). Forward, input gradient and weight gradient; every
  * sum runs in a fixed order (taps ky, kx; images n in order for the weight gradient), so results do
- * not depend on the thread count. {@link ConvCpu} stays the reference the tests compare with.
+ * not depend on the thread count. {@link ConvCpu} stays the reference the tests compare with. With the Vector API,
+ * "same"-size stride-1 planes run as masked plane shifts ({@link DepthwiseConvSimd}, the same bits as the loops).
  */
 final class DepthwiseConvCpu {
     private DepthwiseConvCpu() {}
@@ -45,6 +46,11 @@ final class DepthwiseConvCpu {
      * @return (N, C, H', W')
      */
     static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean silu) {
+        return forward(x, w, bias, p, silu, SimdSupport.ENABLED);
+    }
+
+    /** As {@link #forward(Tensor, Tensor, Tensor, ConvParams, boolean)}; {@code vectorPlanes} false keeps the scalar loops (tests). */
+    static Tensor forward(Tensor x, Tensor w, Tensor bias, ConvParams p, boolean silu, boolean vectorPlanes) {
         Tensor xc = x.contiguous(), wc = w.contiguous(), bc = bias == null ? null : bias.contiguous();
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3), kh = w.size(2), kw = w.size(3);
         int oh = out(h, kh, p.strideH(), p.padH(), p.dilationH()), ow = out(wd, kw, p.strideW(), p.padW(), p.dilationW());
@@ -53,6 +59,11 @@ final class DepthwiseConvCpu {
         float[] Bs = bc == null ? null : (float[]) ElementwiseCpu.arr(bc);
         int xo = xc.offset(), wo = wc.offset(), bo = bc == null ? 0 : bc.offset();
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
+        if (vectorPlanes && DepthwiseConvSimd.applies(h, wd, kh, kw, p)) {
+            Parallel.forBlocks(n * c, grain(oh * ow * kh * kw), (first, end) ->
+                    DepthwiseConvSimd.forward(X, xo, Wt, wo, Bs, bo, Y, first, end, c, h, wd, kh, kw, ph, pw));
+            return silu ? y.silu() : y;
+        }
         Parallel.forRange(n * c, grain(oh * ow * kh * kw), plane -> {
             int ch = plane % c, xBase = xo + plane * h * wd, yBase = plane * oh * ow, wBase = wo + ch * kh * kw;
             java.util.Arrays.fill(Y, yBase, yBase + oh * ow, Bs == null ? 0f : Bs[bo + ch]);
@@ -86,6 +97,11 @@ final class DepthwiseConvCpu {
      * @return (N, C, H, W) = xShape
      */
     static Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) {
+        return inputGrad(gy, w, xShape, p, SimdSupport.ENABLED);
+    }
+
+    /** As {@link #inputGrad(Tensor, Tensor, int[], ConvParams)}; {@code vectorPlanes} false keeps the scalar loops (tests). */
+    static Tensor inputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p, boolean vectorPlanes) {
         Tensor gc = gy.contiguous(), wc = w.contiguous();
         int n = xShape[0], c = xShape[1], h = xShape[2], wd = xShape[3], kh = w.size(2), kw = w.size(3);
         int oh = gy.size(2), ow = gy.size(3);
@@ -93,6 +109,11 @@ final class DepthwiseConvCpu {
         float[] G = (float[]) ElementwiseCpu.arr(gc), Wt = (float[]) ElementwiseCpu.arr(wc), DX = (float[]) ElementwiseCpu.arr(dx);
         int go = gc.offset(), wo = wc.offset();
         int sh = p.strideH(), sw = p.strideW(), ph = p.padH(), pw = p.padW(), dh = p.dilationH(), dw = p.dilationW();
+        if (vectorPlanes && DepthwiseConvSimd.applies(h, wd, kh, kw, p)) {
+            Parallel.forBlocks(n * c, grain(oh * ow * kh * kw), (first, end) ->
+                    DepthwiseConvSimd.inputGrad(G, go, Wt, wo, DX, first, end, c, h, wd, kh, kw, ph, pw));
+            return dx;
+        }
         Parallel.forRange(n * c, grain(oh * ow * kh * kw), plane -> {
             int ch = plane % c, xBase = plane * h * wd, gBase = go + plane * oh * ow, wBase = wo + ch * kh * kw;
             for (int oy = 0; oy < oh; oy++) {

@@ -7,6 +7,11 @@ import dev.jmamba.tensor.TensorException;
 
 /** Batched matmul with broadcast batch dims on the CPU; each matrix goes to {@link Sgemm} / {@link Dgemm}. */
 final class MatmulCpu {
+    /** A batch of products at least this large runs its products one after another, each on every thread. */
+    private static final long BATCH_PARALLEL_MAX_FMAS = 1L << 21;
+    /** Products of a batch are handed to a thread in groups of about this many multiply-adds. */
+    private static final long BATCH_GRAIN_FMAS = 1L << 15;
+
     private MatmulCpu() {}
 
     /** How a 2-D matrix view is laid out: row-major (transposed = false) or column-major, with its leading dim. */
@@ -57,8 +62,14 @@ final class MatmulCpu {
         int[] bs = Shapes.contiguousStrides(batch);
         int[] sa = ax.strides(), sb = bx.strides();
         Object A = ElementwiseCpu.arr(ax), B = ElementwiseCpu.arr(bx), C = ElementwiseCpu.arr(out);
-        for (int t = 0; t < batches; t++) {
-            int oa = ax.offset(), ob = bx.offset(), rem = t;
+        int aBase = ax.offset(), bBase = bx.offset();
+        Layout fla = la, flb = lb;
+        // small products (SS2D's per-direction projections: 4·32 by 32·49) run side by side, one whole product
+        // per index, so each output has the same bits as in the serial loop; large ones use every thread inside
+        long fmas = (long) m * n * k;
+        int grain = fmas >= BATCH_PARALLEL_MAX_FMAS ? batches : (int) Math.max(1, BATCH_GRAIN_FMAS / Math.max(1, fmas));
+        Parallel.forRange(batches, grain, t -> {
+            int oa = aBase, ob = bBase, rem = t;
             for (int d = 0; d < batch.length; d++) {
                 int idx = rem / bs[d];
                 rem %= bs[d];
@@ -67,11 +78,11 @@ final class MatmulCpu {
             }
             int oc = t * m * n;
             if (A instanceof float[] fa) {
-                Sgemm.sgemm(la.transposed, lb.transposed, m, n, k, 1f, fa, oa, la.ld, (float[]) B, ob, lb.ld, 0f, (float[]) C, oc, Math.max(1, n));
+                Sgemm.sgemm(fla.transposed, flb.transposed, m, n, k, 1f, fa, oa, fla.ld, (float[]) B, ob, flb.ld, 0f, (float[]) C, oc, Math.max(1, n));
             } else {
-                Dgemm.dgemm(la.transposed, lb.transposed, m, n, k, 1.0, (double[]) A, oa, la.ld, (double[]) B, ob, lb.ld, 0.0, (double[]) C, oc, Math.max(1, n));
+                Dgemm.dgemm(fla.transposed, flb.transposed, m, n, k, 1.0, (double[]) A, oa, fla.ld, (double[]) B, ob, flb.ld, 0.0, (double[]) C, oc, Math.max(1, n));
             }
-        }
+        });
         return out;
     }
 }

@@ -54,6 +54,32 @@ class DepthwiseConvCpuTest {
         }
     }
 
+    /**
+     * {@link DepthwiseConvSimd}'s masked plane shifts ("same"-size stride-1 planes) give the bits of the scalar loops:
+     * 7×7, 4×4 and 2×2 planes with a 3×3 filter (VMamba-nano's SS2D conv), a 3×5 filter on 6×9, a 1×1 filter, and an
+     * input that starts at an offset inside a larger storage (the first and last planes load across the array's ends).
+     */
+    @Test
+    void vectorPlanesGiveTheBitsOfTheScalarLoops() {
+        int[][] shapes = {{3, 5, 7, 7, 3, 3, 1, 1}, {2, 6, 4, 4, 3, 3, 1, 1}, {2, 9, 2, 2, 3, 3, 1, 1}, {2, 3, 6, 9, 3, 5, 1, 2},
+                {1, 4, 3, 3, 1, 1, 0, 0}};
+        long seed = 500;
+        for (int[] s : shapes) {
+            int n = s[0], c = s[1], h = s[2], w = s[3], kh = s[4], kw = s[5];
+            ConvParams p = new ConvParams(1, 1, s[6], s[7], 1, 1, c);
+            assertTrue(DepthwiseConvSimd.applies(h, w, kh, kw, p), java.util.Arrays.toString(s));
+            Tensor x = Tensor.randn(seed++, n + 1, c, h, w).narrow(0, 1, n), wt = Tensor.randn(seed++, c, 1, kh, kw);
+            Tensor bias = Tensor.randn(seed++, c), gy = Tensor.randn(seed++, n, c, h, w);
+            String at = java.util.Arrays.toString(s);
+            for (Tensor b : new Tensor[] {null, bias}) {
+                assertArrayEquals(DepthwiseConvCpu.forward(x, wt, b, p, false, false).toFloatArray(),
+                        DepthwiseConvCpu.forward(x, wt, b, p, false, true).toFloatArray(), "forward " + at + (b == null ? "" : " + bias"));
+            }
+            assertArrayEquals(DepthwiseConvCpu.inputGrad(gy, wt, x.shape(), p, false).toFloatArray(),
+                    DepthwiseConvCpu.inputGrad(gy, wt, x.shape(), p, true).toFloatArray(), "input grad " + at);
+        }
+    }
+
     /** The backend's conv2d / conv2dInputGrad / conv2dWeightGrad reach the direct loops for float32 depthwise shapes. */
     @Test
     void theBackendUsesTheDirectLoopsForDepthwiseFloat32() {
@@ -68,7 +94,8 @@ class DepthwiseConvCpuTest {
 
     private static Tensor f64(Tensor t) { return t.to(DType.F64); }
 
-    private static void check(String what, Tensor want, Tensor magnitude, int terms, Tensor got) {
+    /** Every element of {@code got} within (terms + 1)·u·magnitude of {@code want} (shared with DenseConvCpuTest). */
+    static void check(String what, Tensor want, Tensor magnitude, int terms, Tensor got) {
         double[] e = want.toDoubleArray(), m = magnitude.toDoubleArray(), g = got.toDoubleArray();
         assertArrayEquals(want.shape(), got.shape(), what + ": shape");
         for (int i = 0; i < e.length; i++) {
