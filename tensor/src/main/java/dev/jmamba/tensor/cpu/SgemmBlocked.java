@@ -16,7 +16,7 @@ import dev.jmamba.tensor.JmambaException;
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. One parallel call per GEMM ({@link GemmTeam#forChunks}); each chunk owns
+ * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks(int, int, java.util.function.IntConsumer)}); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
  * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
  * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
@@ -89,7 +89,7 @@ final class SgemmBlocked {
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller
-            GemmTeam.forChunks(mBlocksF * nSplits, threads, t -> {
+            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
                 int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
                 int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
@@ -172,8 +172,8 @@ final class SgemmBlocked {
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
-                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (polling "
-                + GemmTeam.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
+                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (helpers poll "
+                + HelperPool.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
     }
 
     /**
