@@ -20,14 +20,21 @@ import java.util.Map;
  * <li>{@code conv2d} with groups 1 (the stems and downsampling convs): the same — bf16 operands
  *     saved for backward, bf16 columns, tensor-core GEMMs with float32 accumulation, float32 result
  *     and gradients. Grouped and depthwise convs stay float32 (their direct kernels are float32).</li>
+ * <li>The selective scan and the cross scan <b>pass bf16 activations through</b> ({@code BF16_IO}): given a bf16
+ *     u, the scan reads u, Δ and z as bf16 (a float32 Δ or z is rounded to bf16 first), keeps its state, Δ and
+ *     discretisation math in float32 and writes a bf16 output, as mamba_ssm does under torch.autocast; the cross
+ *     scan copies bf16 as bf16, and the cross merge adds bf16 sequences in float32 and returns float32. A model
+ *     opts in by casting an activation to {@link #activationType} (VMamba's SS2D casts the conv output that the
+ *     cross scan, x_proj and the scan read: one bf16 copy saved for backward instead of a float32 one for the
+ *     scan plus a bf16 one for x_proj).</li>
  * <li>Everything else stays <b>float32</b>: element-wise ops and activations, norms (statistics and
- *     output), softmax / log-softmax / losses, reductions, the selective scan (state, Δ and
- *     discretisation math) and the causal conv1d (a depthwise conv),
+ *     output), softmax / log-softmax / losses, reductions, the causal conv1d (a depthwise conv),
  *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
  *     a gradient of the parameter's dtype, so no bf16 reaches AdamW or a checkpoint.</li>
  * </ul>
- * Ops not in the table are float32. Results of lowered ops are float32, so no op downstream ever
- * sees a bf16 tensor it did not ask for.
+ * Ops not in the table are float32. Results of lowered ops are float32; bf16 tensors appear only where a model
+ * cast an activation for the BF16_IO ops. Gradients of bf16 activations are carried in float32
+ * ({@link #gradientType}): no gradient is ever summed in bf16.
  *
  * <p>Two ways in: {@link #bf16()} opens a scope on the calling thread (any device; on the CPU the
  * bf16 product is computed from the rounded values in float32, the reference of the GPU path), and
@@ -41,22 +48,25 @@ public final class Autocast {
     public enum OpPrecision {
         /** Operands rounded to the autocast type (bf16), float32 accumulation and result. */
         LOWERED,
+        /** Reads bf16 activations as bf16 and writes bf16 (float32 inside), float32 ones as float32. */
+        BF16_IO,
         /** Float32, as without autocast. */
         FLOAT32
     }
 
     /** The policy table: op name (as recorded in the graph) → precision. Unlisted ops: FLOAT32. */
-    public static final Map<String, OpPrecision> POLICY = Map.of(
-            "matmul", OpPrecision.LOWERED,
-            "matmulAfter", OpPrecision.LOWERED,
-            "conv2d", OpPrecision.LOWERED,
-            "layerNorm", OpPrecision.FLOAT32,
-            "logSoftmax", OpPrecision.FLOAT32,
-            "softmax", OpPrecision.FLOAT32,
-            "SelectiveScanFunction", OpPrecision.FLOAT32,
-            "CausalConv1d", OpPrecision.FLOAT32,
-            "CrossScan", OpPrecision.FLOAT32,
-            "CrossMerge", OpPrecision.FLOAT32);
+    public static final Map<String, OpPrecision> POLICY = Map.ofEntries(
+            Map.entry("matmul", OpPrecision.LOWERED),
+            Map.entry("matmulAfter", OpPrecision.LOWERED),
+            Map.entry("conv2d", OpPrecision.LOWERED),
+            Map.entry("layerNorm", OpPrecision.FLOAT32),
+            Map.entry("logSoftmax", OpPrecision.FLOAT32),
+            Map.entry("softmax", OpPrecision.FLOAT32),
+            Map.entry("SelectiveScanFunction", OpPrecision.BF16_IO),
+            Map.entry("ScanPairFunction", OpPrecision.BF16_IO),
+            Map.entry("CausalConv1d", OpPrecision.FLOAT32),
+            Map.entry("CrossScan", OpPrecision.BF16_IO),
+            Map.entry("CrossMerge", OpPrecision.FLOAT32));
 
     /** The precision {@code op} runs in under autocast. */
     public static OpPrecision precisionOf(String op) {
@@ -107,13 +117,31 @@ public final class Autocast {
     public static DType acceleratorDefault() { return acceleratorDefault; }
 
     /**
-     * The operand type {@code op} uses for these float32 operands now: BF16 when the op is LOWERED
-     * and autocast is on for their device; null (run as usual) otherwise, also for non-float32 operands.
+     * The operand type {@code op} uses for these operands now: BF16 when the op is LOWERED, autocast is on for
+     * their device and each operand is float32 or bf16 (an activation a model cast, see {@link #activationType});
+     * null (run as usual) otherwise.
      */
     static DType operandType(String op, Tensor a, Tensor b) {
-        if (precisionOf(op) != OpPrecision.LOWERED || a.dtype() != DType.F32 || b.dtype() != DType.F32) return null;
+        if (precisionOf(op) != OpPrecision.LOWERED || !floatOrBf16(a) || !floatOrBf16(b)) return null;
+        return activationType(a);
+    }
+
+    private static boolean floatOrBf16(Tensor t) { return t.dtype() == DType.F32 || t.dtype() == DType.BF16; }
+
+    /**
+     * BF16 when autocast is on for tensors on {@code like}'s device (a scope on this thread, or the accelerator
+     * default on a non-CPU device), else null: the type in which a model may keep an activation that only lowered
+     * and BF16_IO ops read.
+     */
+    public static DType activationType(Tensor like) {
         DType scoped = SCOPE.get();
-        DType type = scoped != null ? scoped : (a.device() instanceof Device.Cpu ? null : acceleratorDefault);
+        DType type = scoped != null ? scoped : (like.device() instanceof Device.Cpu ? null : acceleratorDefault);
         return type == DType.BF16 ? type : null;
     }
+
+    /**
+     * The dtype of the gradient the engine carries for a value of {@code valueType}: float32 for bf16 (activations
+     * under autocast: their gradients are summed in float32), the value's own type otherwise.
+     */
+    public static DType gradientType(DType valueType) { return valueType == DType.BF16 ? DType.F32 : valueType; }
 }

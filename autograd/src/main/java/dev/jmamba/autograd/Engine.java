@@ -1,5 +1,6 @@
 package dev.jmamba.autograd;
 
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Scope;
 import dev.jmamba.tensor.Shapes;
 import dev.jmamba.tensor.Storage;
@@ -143,7 +144,8 @@ final class Engine {
                         + Shapes.str(input.shape()) + " for input " + i + ", got " + Shapes.str(g.shape()));
             }
             if (input.node != null) {
-                put(input.node, input.slot, g.dtype() == input.value().dtype() ? g : g.to(input.value().dtype()));
+                DType want = Autocast.gradientType(input.value().dtype());     // float32 for bf16 activations
+                put(input.node, input.slot, g.dtype() == want ? g : g.to(want));
             } else {
                 input.accumulate(g);         // a leaf copies or sums into its own gradient
                 consumed.add(g);

@@ -320,6 +320,8 @@ public final class Var {
     public Var squeeze(int dim) { return reshaped("squeeze", value.squeeze(dim)); }
     public Var unsqueeze(int dim) { return reshaped("unsqueeze", value.unsqueeze(dim)); }
     public Var contiguous() { return reshaped("contiguous", value.contiguous()); }
+    /** This converted to {@code dtype} in its layout (differentiable; the gradient flows back in {@link Autocast#gradientType}). */
+    public Var to(DType dtype) { return dtype == dtype() ? this : reshaped("to", value.toPreservingLayout(dtype)); }
     public Var permute(int... dims) { return unary("permute", value.permute(dims), () -> ViewRules.permute(value.rank(), dims)); }
     public Var transpose(int a, int b) {
         int[] dims = new int[value.rank()];
@@ -419,8 +421,8 @@ public final class Var {
         if (Autocast.operandType("matmul", value, o.value) != null) {   // autocast: bf16 operands (Autocast's table)
             Tensor a16 = value.toPreservingLayout(DType.BF16), b16 = o.value.toPreservingLayout(DType.BF16);
             Tensor y = a16.matmul(b16);                                  // float32
-            if (!wants(o)) a16.storage().release();                      // not saved: a temporary of this op
-            if (!wants(this)) b16.storage().release();
+            if (!wants(o) && a16 != value) a16.storage().release();      // not saved: a temporary of this op
+            if (!wants(this) && b16 != o.value) b16.storage().release(); // (an operand already bf16 is the caller's)
             return record("matmul", y, () -> LinearRules.matmul(a16, b16),
                     saves(wants(o) ? a16 : null, wants(this) ? b16 : null), this, o);
         }
@@ -471,8 +473,8 @@ public final class Var {
         if (p.groups() == 1 && Autocast.operandType("conv2d", value, weight.value) != null) {   // autocast: bf16 operands
             Tensor x16 = value.toPreservingLayout(DType.BF16), w16 = weight.value.toPreservingLayout(DType.BF16);
             Tensor y = x16.conv2d(w16, bias == null ? null : bias.value, p);                  // float32
-            if (!wants(weight)) x16.storage().release();                                       // not saved: a temporary
-            if (!wants(this)) w16.storage().release();
+            if (!wants(weight) && x16 != value) x16.storage().release();                       // not saved: a temporary
+            if (!wants(this) && w16 != weight.value) w16.storage().release();
             return record("conv2d", y, () -> LinearRules.conv2d(x16, w16, p),
                     saves(wants(weight) ? x16 : null, wants(this) ? w16 : null), this, weight, bias);
         }

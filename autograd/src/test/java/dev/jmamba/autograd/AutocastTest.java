@@ -30,12 +30,43 @@ class AutocastTest {
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmul"));
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmulAfter"));
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("conv2d"), "dense convs (groups 1; AutocastConvTest)");
-        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "SelectiveScanFunction", "CausalConv1d",
+        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "CausalConv1d", "CrossMerge",
                 "add", "mul", "gelu", "sum", "mean", "an op nobody wrote"}) {
             assertEquals(Autocast.OpPrecision.FLOAT32, Autocast.precisionOf(op), op);
         }
+        for (String op : new String[] {"SelectiveScanFunction", "ScanPairFunction", "CrossScan"}) {
+            assertEquals(Autocast.OpPrecision.BF16_IO, Autocast.precisionOf(op), op + " passes bf16 activations through");
+        }
         long lowered = Autocast.POLICY.values().stream().filter(p -> p == Autocast.OpPrecision.LOWERED).count();
         assertEquals(3, lowered, "only matmul, matmulAfter and conv2d are lowered");
+        assertEquals(DType.F32, Autocast.gradientType(DType.BF16), "gradients of bf16 activations are float32");
+        assertEquals(DType.F64, Autocast.gradientType(DType.F64));
+        assertEquals(DType.F32, Autocast.gradientType(DType.F32));
+    }
+
+    @Test void aBf16ActivationIsMultipliedWithoutACopyAndGetsAFloat32Gradient() {
+        double[] x = values(2 * 12 * 7), w = values(5 * 12), gy = values(2 * 5 * 7);
+        Var vx = Var.of(t(x, 2, 12, 7)).requiresGrad(true), vw = Var.of(t(w, 5, 12)).requiresGrad(true);
+        Var x16, y;
+        try (var scope = Autocast.bf16()) {
+            x16 = vx.to(DType.BF16);                                  // (B, C, L) activation kept in bf16
+            assertEquals(DType.BF16, Autocast.activationType(vx.value()));
+            y = vw.unsqueeze(0).matmul(x16);                          // (B, 5, L)
+        }
+        assertEquals(DType.F32, y.dtype());
+        boolean savedTheActivation = false;
+        for (Tensor saved : y.node.saved) savedTheActivation |= saved == x16.value();
+        assertTrue(savedTheActivation, "the bf16 operand is saved as it is, not copied");
+        assertTrue(!x16.value().storage().isReleased(), "the caller's bf16 tensor is not released by the product");
+        y.backward(t(gy, 2, 5, 7));
+        assertEquals(DType.F32, vx.grad().dtype(), "the gradient flows back through the cast in float32");
+        double[] xr = bf16(x), wr = bf16(w), gr = bf16(gy), wt = transpose(wr, 5, 12);
+        for (int b = 0; b < 2; b++) {   // dx_b = round(w)ᵀ · round(gy_b)
+            double[] gb = java.util.Arrays.copyOfRange(gr, b * 35, (b + 1) * 35);
+            double[] got = java.util.Arrays.copyOfRange(vx.grad().toDoubleArray(), b * 84, (b + 1) * 84);
+            assertClose(matmul(wt, gb, 12, 5, 7), absMatmul(wt, gb, 12, 5, 7), 5, got, "dx batch " + b);
+        }
+        assertNull(Autocast.activationType(vx.value()), "outside a scope the CPU has no autocast");
     }
 
     @Test void aLoweredProductMultipliesTheBf16ValuesAndSavesThemForBackward() {

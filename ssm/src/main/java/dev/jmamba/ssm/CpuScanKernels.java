@@ -1,5 +1,6 @@
 package dev.jmamba.ssm;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.ssm.kernel.ScanArgs;
 import dev.jmamba.ssm.kernel.ScanArgsF64;
 import dev.jmamba.ssm.kernel.ScanForward;
@@ -16,8 +17,9 @@ import dev.jmamba.tensor.Tensor;
 /**
  * The selective scan on the CPU. When u is float64 (gradient checks) every input is read as float64
  * and {@link SelectiveScanReference} runs; otherwise every input is read as float32 and the fused
- * {@link SelectiveScanCpu} kernel runs, and results are converted back to each input's dtype
- * (so bf16 activations are scanned in float32, as the CUDA kernel does).
+ * {@link SelectiveScanCpu} kernel runs; out comes back in u's dtype and each gradient in autograd's
+ * {@code Autocast.gradientType} of its input's dtype (bf16 activations are scanned in float32 and their
+ * gradients are float32, as on the GPU).
  */
 public final class CpuScanKernels implements ScanKernels {
 
@@ -63,7 +65,7 @@ public final class CpuScanKernels implements ScanKernels {
             ScanGrads g = fast.backward(f32.args(), f32.chunkStates(), CpuArrays.floats(gradOut));
             float[][] arrays = {g.du(), g.ddelta(), g.dA(), g.dB(), g.dC(), g.dDskip(), g.dz(), g.ddeltaBias()};
             for (int i = 0; i < inputs.length; i++) {
-                if (inputs[i] != null) grads[i] = CpuArrays.tensor(arrays[i], inputs[i].dtype(), inputs[i].shape());
+                if (inputs[i] != null) grads[i] = CpuArrays.tensor(arrays[i], Autocast.gradientType(inputs[i].dtype()), inputs[i].shape());
             }
         } else {
             throw new JmambaException("CpuScanKernels.backward: 'saved' must come from CpuScanKernels.forward, got "

@@ -27,8 +27,9 @@ public interface ScanKernels {
      *
      * @param saved   {@link Forward#saved()} of the forward of {@code in}
      * @param gradOut (B, D, L) gradient with respect to out
-     * @return eight tensors in {@link ScanTensors#toArray()} order, each in its input's shape and
-     *         dtype; null where the input was null
+     * @return eight tensors in {@link ScanTensors#toArray()} order, each in its input's shape and in
+     *         autograd's {@code Autocast.gradientType} of its dtype (float32 for bf16 inputs); null where the
+     *         input was null
      */
     Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut);
 

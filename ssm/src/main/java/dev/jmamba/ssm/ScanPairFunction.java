@@ -1,5 +1,6 @@
 package dev.jmamba.ssm;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.CustomFunction;
 import dev.jmamba.autograd.FunctionContext;
 import dev.jmamba.tensor.Tensor;
@@ -22,7 +23,8 @@ final class ScanPairFunction implements CustomFunction {
     }
 
     private ScanTensors call(Tensor[] in, int at) {
-        return new ScanTensors(in[at], in[at + 1], in[at + 2], in[at + 3], in[at + 4], in[at + 5], in[at + 6], in[at + 7], softplus);
+        return new ScanTensors(in[at], in[at + 1], in[at + 2], in[at + 3], in[at + 4], in[at + 5], in[at + 6], in[at + 7], softplus)
+                .withSequenceType();
     }
 
     @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
@@ -42,8 +44,8 @@ final class ScanPairFunction implements CustomFunction {
     @Override public Tensor[] backward(FunctionContext ctx, Tensor... gradOutputs) {
         ScanTensors a = ctx.get("a"), b = ctx.get("b");
         Tensor ga = gradOutputs[0], gb = gradOutputs[1];
-        if (ga == null) ga = Tensor.zeros(a.u().dtype(), a.u().device(), a.u().shape());
-        if (gb == null) gb = Tensor.zeros(b.u().dtype(), b.u().device(), b.u().shape());
+        if (ga == null) ga = Tensor.zeros(Autocast.gradientType(a.u().dtype()), a.u().device(), a.u().shape());
+        if (gb == null) gb = Tensor.zeros(Autocast.gradientType(b.u().dtype()), b.u().device(), b.u().shape());
         ScanKernels kernels = ctx.get("kernels");
         Tensor[][] g = kernels.backwardPair(a, ctx.get("savedA"), ga, reverseA, b, ctx.get("savedB"), gb, reverseB);
         Tensor[] grads = new Tensor[16];

@@ -1,6 +1,7 @@
 package dev.jmamba.ssm;
 
 import dev.jmamba.ssm.kernel.ScanShape;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
@@ -47,6 +48,16 @@ public record ScanTensors(Tensor u, Tensor delta, Tensor A, Tensor B, Tensor C, 
     public ScanShape shape() {
         int g = B.rank() == 4 ? B.size(1) : 1;
         return new ScanShape(u.size(0), u.size(1), u.size(2), A.size(1), g);
+    }
+
+    /**
+     * These inputs as the scan reads them: when u is bf16 (a mixed-precision activation), delta and z are rounded
+     * to bf16 too, in their layouts — the sequence inputs of one call share u's type, on every device; else this.
+     */
+    public ScanTensors withSequenceType() {
+        if (u.dtype() != DType.BF16) return this;
+        return new ScanTensors(u, delta.toPreservingLayout(DType.BF16), A, B, C, D,
+                z == null ? null : z.toPreservingLayout(DType.BF16), deltaBias, softplus);
     }
 
     /** The eight tensors in argument order (u, delta, A, B, C, D, z, deltaBias); absent ones are null. */

@@ -1,13 +1,15 @@
 package dev.jmamba.ssm;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.CustomFunction;
 import dev.jmamba.autograd.FunctionContext;
 import dev.jmamba.tensor.Tensor;
 
 /**
  * The selective scan as one autograd node. Inputs in {@link ScanTensors#toArray()} order
- * (u, delta, A, B, C, D, z, deltaBias; the last three may be null); outputs: out (B, D, L) and, when
- * asked for, the last state (B, D, N), which is not differentiable.
+ * (u, delta, A, B, C, D, z, deltaBias; the last three may be null); outputs: out (B, D, L) in u's dtype and, when
+ * asked for, the last state (B, D, N), which is not differentiable. A bf16 u makes delta and z bf16 too
+ * ({@link ScanTensors#withSequenceType}, autograd's Autocast policy BF16_IO); the bf16 copies are what the node keeps.
  */
 final class SelectiveScanFunction implements CustomFunction {
     private final boolean softplus;
@@ -21,7 +23,7 @@ final class SelectiveScanFunction implements CustomFunction {
     }
 
     @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
-        ScanTensors tensors = new ScanTensors(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], softplus);
+        ScanTensors tensors = new ScanTensors(in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], softplus).withSequenceType();
         ScanKernels kernels = ScanKernels.forDevice(in[0].device());
         boolean willBackward = false;
         for (int i = 0; i < in.length; i++) willBackward |= ctx.needsInputGrad(i);
@@ -39,7 +41,7 @@ final class SelectiveScanFunction implements CustomFunction {
         }
         ScanTensors tensors = (ScanTensors) ctx.get("tensors");
         Tensor gradOut = gradOutputs[0];
-        if (gradOut == null) gradOut = Tensor.zeros(tensors.u().dtype(), tensors.u().device(), tensors.u().shape());
+        if (gradOut == null) gradOut = Tensor.zeros(Autocast.gradientType(tensors.u().dtype()), tensors.u().device(), tensors.u().shape());
         ScanKernels kernels = (ScanKernels) ctx.get("kernels");
         Tensor[] grads = kernels.backward(tensors, ctx.get("saved"), gradOut, reverse);
         for (int i = 0; i < grads.length; i++) {

@@ -74,8 +74,11 @@ public final class Tensor {
      * like's strides (PyTorch's {@code empty_like} with preserve_format): a (B, D, L) view of a (D, B·L)
      * matrix gets a new (D, B·L) matrix. Contents unspecified.
      */
-    public static Tensor emptyLike(Tensor like) {
-        Storage s = Backends.of(like.device()).allocateUninitialized(like.dtype(), Shapes.numel(like.shape));
+    public static Tensor emptyLike(Tensor like) { return emptyLike(like, like.dtype()); }
+
+    /** As {@link #emptyLike(Tensor)} with elements of {@code dtype}. */
+    public static Tensor emptyLike(Tensor like, DType dtype) {
+        Storage s = Backends.of(like.device()).allocateUninitialized(dtype, Shapes.numel(like.shape));
         return new Tensor(s, like.shape.clone(), denseStridesLike(like), 0);
     }
 

@@ -1,5 +1,6 @@
 package dev.jmamba.ssm.cuda;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.ssm.ScanKernels;
 import dev.jmamba.ssm.ScanTensors;
 import dev.jmamba.ssm.kernel.ScanShape;
@@ -20,8 +21,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>When the v6 kernels run the shape, float32 inputs are read where they lie as long as positions are
  * contiguous ({@link ScanLayout}): a (B, D, L) view of a (D, B·L) matrix costs no copy, outputs and
  * gradients are allocated in their input's layout ({@link Tensor#emptyLike}), reverse scans read
- * positions from the end, and a forward that no backward will follow saves no chunk states. Otherwise
- * (v3 kernels) every tensor is made a contiguous float32 copy and reverse scans go through flips.
+ * positions from the end, and a forward that no backward will follow saves no chunk states. A bf16 u
+ * (with delta and z bf16 too: {@link ScanTensors#withSequenceType}) runs the *_bf16 v6 kernels: bf16 reads,
+ * float32 math, a bf16 out, float32 gradients. Otherwise (v3 kernels) every tensor is made a contiguous
+ * float32 copy and reverse scans go through flips.
  */
 public final class CudaScanKernels implements ScanKernels {
     /** Positions per saved state of the backward. */
@@ -41,17 +44,20 @@ public final class CudaScanKernels implements ScanKernels {
         return kernels.computeIfAbsent(index, i -> new SelectiveScanCuda(CudaContext.get(i), CHUNK));
     }
 
-    /** Device address of element 0 of a float32 tensor, or 0 for null. */
+    /** Device address of element 0 of a tensor, or 0 for null. */
     private static long ptr(Tensor t) {
-        return t == null ? 0 : ((CudaStorage) t.storage()).pointer() + 4L * t.offset();
+        return t == null ? 0 : ((CudaStorage) t.storage()).pointer() + (long) t.dtype().bytes() * t.offset();
     }
 
     private static Tensor f32(Tensor t) { return t == null ? null : t.to(DType.F32).contiguous(); }
 
     /** t as float32 with contiguous positions (its last dim), copying only when it must. */
-    private static Tensor rows(Tensor t) {
+    private static Tensor rows(Tensor t) { return rows(t, DType.F32); }
+
+    /** t as {@code type} with contiguous positions, copying only when it must. */
+    private static Tensor rows(Tensor t, DType type) {
         if (t == null) return null;
-        Tensor f = t.to(DType.F32);
+        Tensor f = t.to(type);
         return f.size(-1) == 1 || f.strides()[f.rank() - 1] == 1 ? f : f.contiguous();
     }
 
@@ -141,14 +147,16 @@ public final class CudaScanKernels implements ScanKernels {
         ScanShape s = in.shape();
         Device dev = in.u().device();
         Tensor[] x = in.toArray();
-        for (int i : new int[] {0, 1, 6}) x[i] = rows(x[i]);
+        boolean bf16 = x[0].dtype() == DType.BF16;                                                 // u, delta, z, out in bf16
+        for (int i : new int[] {0, 1, 6}) x[i] = rows(x[i], bf16 ? DType.BF16 : DType.F32);
         for (int i : new int[] {2, 5, 7}) x[i] = f32(x[i]);
         x[3] = groupRows(x[3]);
         x[4] = groupRows(x[4]);
-        Tensor out = Tensor.emptyLike(x[0]);                                                      // (B, D, L), u's layout
+        Tensor out = Tensor.emptyLike(x[0]);                                                      // (B, D, L), u's layout and type
         Tensor states = willBackward ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state()) : null;
         Tensor last = wantLastState ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
-        return new ForwardCall(x, out, states, last, layout(x, out, null, null, reverse));
+        ScanLayout layout = layout(x, out, null, null, reverse);
+        return new ForwardCall(x, out, states, last, bf16 ? layout.withBf16() : layout);
     }
 
     @Override public Tensor[] backward(ScanTensors in, Object saved, Tensor gradOut) {
@@ -197,8 +205,11 @@ public final class CudaScanKernels implements ScanKernels {
         Tensor[] x = sv.inputs;
         Tensor g = rows(gradOut);
         Tensor[] grads = new Tensor[x.length];
-        for (int i = 0; i < x.length; i++) if (x[i] != null) grads[i] = Tensor.emptyLike(x[i]);   // each in its input's layout
-        return new BackwardCall(x, sv.states, g, grads, layout(x, null, g, grads, reverse));
+        for (int i = 0; i < x.length; i++) {
+            if (x[i] != null) grads[i] = Tensor.emptyLike(x[i], DType.F32);   // each in its input's layout, float32
+        }
+        ScanLayout layout = layout(x, null, g, grads, reverse);
+        return new BackwardCall(x, sv.states, g, grads, x[0].dtype() == DType.BF16 ? layout.withBf16() : layout);
     }
 
     /** The v3 path: contiguous float32 copies of everything. */
@@ -232,14 +243,14 @@ public final class CudaScanKernels implements ScanKernels {
         return toInputTypes(in, grads);
     }
 
-    /** Each gradient in its input's dtype (B and C grads back to (B, N, L) when given so). */
+    /** Each gradient in Autocast.gradientType of its input's dtype (B and C grads back to (B, N, L) when given so). */
     private static Tensor[] toInputTypes(ScanTensors in, Tensor[] grads) {
         Tensor[] inputs = in.toArray();
         for (int i = 0; i < grads.length; i++) {
             if (grads[i] == null) continue;
             Tensor gi = grads[i];
             if (gi.rank() != inputs[i].rank()) gi = gi.squeeze(1);   // (B, 1, N, L) -> (B, N, L)
-            grads[i] = gi.to(inputs[i].dtype());
+            grads[i] = gi.to(Autocast.gradientType(inputs[i].dtype()));
         }
         return grads;
     }

@@ -15,14 +15,21 @@ import dev.jmamba.tensor.JmambaException;
  *                of selective_scan.cu); rows of absent tensors are ignored
  * @param bc      [4][2] {batch, row} strides of B, C, dB, dC
  * @param reverse whether positions are scanned from the end
+ * @param bf16    whether u, delta, z and out hold bf16 (the *_bf16 v6 kernels; gout and the gradients stay float32)
  */
-public record ScanLayout(long[][] seq, long[][] bc, boolean reverse) {
+public record ScanLayout(long[][] seq, long[][] bc, boolean reverse, boolean bf16) {
     public static final int U = 0, DELTA = 1, Z = 2, OUT = 3, GOUT = 4, DU = 5, DDELTA = 6, DZ = 7;
     public static final int B = 0, C = 1, DB = 2, DC = 3;
 
     public ScanLayout {
         if (seq.length != 8 || bc.length != 4) throw new JmambaException("ScanLayout: need 8 sequence and 4 B/C stride pairs");
     }
+
+    /** A float32 layout. */
+    public ScanLayout(long[][] seq, long[][] bc, boolean reverse) { this(seq, bc, reverse, false); }
+
+    /** This layout with u, delta, z and out in bf16. */
+    public ScanLayout withBf16() { return new ScanLayout(seq, bc, reverse, true); }
 
     /** Every tensor contiguous in its documented shape. */
     public static ScanLayout contiguous(ScanShape s, boolean reverse) {
@@ -35,7 +42,7 @@ public record ScanLayout(long[][] seq, long[][] bc, boolean reverse) {
     /** Whether this is {@link #contiguous} for s (the only layout the v3 kernels read). */
     public boolean isContiguous(ScanShape s) {
         ScanLayout c = contiguous(s, false);
-        if (reverse) return false;
+        if (reverse || bf16) return false;
         for (int i = 0; i < 8; i++) if (!same(seq[i], c.seq[i], s.batch(), s.channels())) return false;
         for (int i = 0; i < 4; i++) if (!same(bc[i], c.bc[i], s.batch(), s.groups() * s.state())) return false;
         return true;

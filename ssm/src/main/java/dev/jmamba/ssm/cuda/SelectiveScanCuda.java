@@ -39,8 +39,9 @@ public final class SelectiveScanCuda {
     private final CudaContext context;
     private final int chunk;
     private final long fwd1, fwd8, bwd1, bwd8, bwdSum;
-    private final long[] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;   // [0]: N = 1, [1]: N <= 16
-    private final long[] v6FwdPair, v6FwdSummaryPair, v6BwdPair, v6BwdSummaryPair;   // two calls per launch
+    // [t][s]: t 0 float32 / 1 bf16 sequences (ScanLayout.bf16), s 0 N = 1 / 1 N <= 16
+    private final long[][] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;
+    private final long[][] v6FwdPair, v6FwdSummaryPair, v6BwdPair, v6BwdSummaryPair;   // two calls per launch
     private final long v6BwdSum, v6BwdSumPair;                                          // the backward's fixed-order sums
     private final boolean v6Enabled = !"false".equals(System.getProperty("jmamba.scan.v6"));
     /** Backward with global float atomics (not bit-reproducible), for timing the deterministic sums against them. */
@@ -81,24 +82,26 @@ public final class SelectiveScanCuda {
         bwd1 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s1");
         bwd8 = cache.function(source, SOURCE_NAME, options, "scan_bwd_s8");
         bwdSum = cache.function(source, SOURCE_NAME, options, "scan_bwd_sum");
-        v6Fwd = new long[2];
-        v6FwdSummary = new long[2];
-        v6Bwd = new long[2];
-        v6BwdSummary = new long[2];
-        v6FwdPair = new long[2];
-        v6FwdSummaryPair = new long[2];
-        v6BwdPair = new long[2];
-        v6BwdSummaryPair = new long[2];
-        for (int i = 0; i < 2; i++) {
-            String n = i == 0 ? "_n1" : "_n16";
-            v6Fwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n);
-            v6FwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n);
-            v6Bwd[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n);
-            v6BwdSummary[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n);
-            v6FwdPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n + "_pair");
-            v6FwdSummaryPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n + "_pair");
-            v6BwdPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n + "_pair");
-            v6BwdSummaryPair[i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n + "_pair");
+        v6Fwd = new long[2][2];
+        v6FwdSummary = new long[2][2];
+        v6Bwd = new long[2][2];
+        v6BwdSummary = new long[2][2];
+        v6FwdPair = new long[2][2];
+        v6FwdSummaryPair = new long[2][2];
+        v6BwdPair = new long[2][2];
+        v6BwdSummaryPair = new long[2][2];
+        for (int t = 0; t < 2; t++) {
+            for (int i = 0; i < 2; i++) {
+                String n = (i == 0 ? "_n1" : "_n16") + (t == 0 ? "" : "_bf16");
+                v6Fwd[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n);
+                v6FwdSummary[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n);
+                v6Bwd[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n);
+                v6BwdSummary[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n);
+                v6FwdPair[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd" + n + "_pair");
+                v6FwdSummaryPair[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_fwd_summary" + n + "_pair");
+                v6BwdPair[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd" + n + "_pair");
+                v6BwdSummaryPair[t][i] = cache.function(source, SOURCE_NAME, options, "scan6_bwd_summary" + n + "_pair");
+            }
         }
         v6BwdSum = cache.function(source, SOURCE_NAME, options, "scan6_bwd_sum");
         v6BwdSumPair = cache.function(source, SOURCE_NAME, options, "scan6_bwd_sum_pair");
@@ -107,7 +110,7 @@ public final class SelectiveScanCuda {
     /** Kernel names of the two-call (pair) variants, each taking two ScanParams (for the nvcc syntax test). */
     static List<String> pairKernelNames() {
         List<String> names = new ArrayList<>();
-        for (String n : new String[] {"_n1", "_n16"})
+        for (String n : new String[] {"_n1", "_n16", "_n1_bf16", "_n16_bf16"})
             for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n + "_pair");
         names.add("scan6_bwd_sum_pair");
         return names;
@@ -116,7 +119,7 @@ public final class SelectiveScanCuda {
     /** Kernel names of both families (for the nvcc syntax test). */
     static List<String> kernelNames() {
         List<String> names = new ArrayList<>(List.of("scan_fwd_s1", "scan_fwd_s8", "scan_bwd_s1", "scan_bwd_s8", "scan_bwd_sum"));
-        for (String n : new String[] {"_n1", "_n16"})
+        for (String n : new String[] {"_n1", "_n16", "_n1_bf16", "_n16_bf16"})
             for (String k : new String[] {"scan6_fwd", "scan6_fwd_summary", "scan6_bwd", "scan6_bwd_summary"}) names.add(k + n);
         names.add("scan6_bwd_sum");
         return names;
@@ -130,7 +133,7 @@ public final class SelectiveScanCuda {
 
     private static void requireContiguous(ScanShape s, ScanLayout layout, long states) {
         if (!layout.isContiguous(s) || states == 0) {
-            throw new JmambaException("selective scan: the v3 kernels need contiguous tensors, no reverse and a states buffer");
+            throw new JmambaException("selective scan: the v3 kernels need contiguous float32 tensors, no reverse and a states buffer");
         }
     }
 
@@ -264,7 +267,10 @@ public final class SelectiveScanCuda {
      */
     private void launchV6(ScanShape s, boolean softplus, boolean bwd, long[][] calls, ScanLayout[] layouts) {
         int segChunks = segmentChunks(s), segments = Math.ceilDiv(s.chunks(chunk), segChunks);
-        int which = s.state() == 1 ? 0 : 1, count = calls.length;
+        int which = s.state() == 1 ? 0 : 1, count = calls.length, type = layouts[0].bf16() ? 1 : 0;
+        if (count == 2 && layouts[1].bf16() != layouts[0].bf16()) {
+            throw new JmambaException("selective scan pair: both calls must have float32 or both bf16 sequences");
+        }
         long stream = context.stream();
         long bd = (long) s.batch() * s.channels(), work = 0, perCall = 4L * segments * bd * (1 + s.state());
         int tilesPerGroup = tilesPerGroup(s, true);
@@ -283,11 +289,11 @@ public final class SelectiveScanCuda {
         }
         int tiles = s.groups() * Math.ceilDiv(s.channelsPerGroup(), V6_CHANNELS), rows = count * s.batch();
         if (segments > 1) {
-            long summary = count == 1 ? (bwd ? v6BwdSummary : v6FwdSummary)[which] : (bwd ? v6BwdSummaryPair : v6FwdSummaryPair)[which];
+            long summary = count == 1 ? (bwd ? v6BwdSummary : v6FwdSummary)[type][which] : (bwd ? v6BwdSummaryPair : v6FwdSummaryPair)[type][which];
             int smem = bwd ? 0 : forwardSharedBytes(which == 0, false, hasZ);
             CudaDriver.launchKernel(summary, tiles, rows, segments - 1, V6_CHANNELS, 1, 1, smem, stream, target);
         }
-        long main = count == 1 ? (bwd ? v6Bwd : v6Fwd)[which] : (bwd ? v6BwdPair : v6FwdPair)[which];
+        long main = count == 1 ? (bwd ? v6Bwd : v6Fwd)[type][which] : (bwd ? v6BwdPair : v6FwdPair)[type][which];
         CudaDriver.launchKernel(main, tiles, rows, segments, V6_CHANNELS, 1, 1,
                 bwd ? 0 : forwardSharedBytes(which == 0, true, hasZ), stream, target);
         if (partials[1] > 0) launchSums(s, partials, count == 1 ? v6BwdSum : v6BwdSumPair, count, target);

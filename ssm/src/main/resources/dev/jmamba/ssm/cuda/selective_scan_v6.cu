@@ -42,7 +42,11 @@
 //   adds the slots of every element in a fixed order (rows r = 0 .. S·B-1, tiles t = 0 .. tiles-1) in float64 and
 //   writes the gradients: the same bits on every run, and no accuracy lost to the order. With null partial
 //   buffers (-Djmamba.scan.atomics=true, for timing comparisons) the blocks add with atomicAdd as before.
-// Templates: NS = 1 (VMamba's N = 1) or 16 (any N <= 16, the missing states staged as zeros with A = 0).
+// Templates: NS = 1 (VMamba's N = 1) or 16 (any N <= 16, the missing states staged as zeros with A = 0); T = float,
+// or v6_bf16 for the *_bf16 kernels: u, delta, z are read and out is written as bf16 (mixed precision, as mamba_ssm
+// takes bf16 activations), everything inside stays float32, and gout and the gradients du, ddelta, dz stay float32.
+// A bf16 call computes exactly what the float32 kernel computes from the same (bf16-representable) values, so its
+// out is the float32 out rounded to bf16 and its gradients are the float32 kernel's bits (SelectiveScanBf16GpuTest).
 // The backward keeps TL-long arrays in registers: v6 backward only for K_CHUNK <= 16 (v3 otherwise).
 
 
@@ -59,6 +63,20 @@
 #define V6_FULL 0xffffffffu
 #define V6_FWD_MIN_BLOCKS 20           // forward: at most 96 registers (without the bound the 64-bit layout strides take
                                        // it to 124); the double-buffered tiles (~18 KB) then limit it to 12 blocks per SM
+
+// bf16 sequence elements: raw 16-bit patterns (the upper half of a float32), rounded to nearest even on store with
+// the recipe of jm_common.cuh's jm_float_to_bf16 (DType.toBf16) — NVRTC compiles this file without that header.
+typedef unsigned short v6_bf16;
+__device__ __forceinline__ float v6_ld(const float* p) { return __ldg(p); }
+__device__ __forceinline__ float v6_ld(const v6_bf16* p) { return __uint_as_float(((unsigned int)__ldg(p)) << 16); }
+__device__ __forceinline__ void v6_st(float* p, float v) { *p = v; }
+__device__ __forceinline__ void v6_st(v6_bf16* p, float v) {
+    unsigned int bits = __float_as_uint(v);
+    *p = (bits & 0x7fffffffu) > 0x7f800000u ? (v6_bf16)((bits >> 16) | 0x40u)
+                                             : (v6_bf16)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+// ScanParams holds float pointers; a sequence tensor of element type T is read through this cast.
+template <typename T> __device__ __forceinline__ const T* v6_seq(const float* p) { return reinterpret_cast<const T*>(p); }
 
 __device__ __forceinline__ float v6_exp2(float x) {
     float y;
@@ -101,17 +119,18 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
 __device__ __forceinline__ int v6_col(const ScanParams& p, int l) { return p.reverse ? p.L - 1 - l : l; }
 
 // [32 × TL] tile of (B, D, L) tensor `which` (SEQ_*) at scan positions l0 .. l0 + len - 1 into rows of stride V6_RS.
-__device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
+template <typename T>
+__device__ __forceinline__ void v6_stage_rows(const T* __restrict__ src, int which, float* dst, const ScanParams& p,
                                               const V6Block& k, int l0, int len) {
     int j = threadIdx.x % TL, r = threadIdx.x / TL;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    const float* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    const T* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
     long long step = V6_ROWSTEP * rowStride;
     float v[TL];
     #pragma unroll
     for (int i = 0; i < TL; i++) {
-        v[i] = colOk && r + i * V6_ROWSTEP < k.rows ? __ldg(ptr) : 0.f;
+        v[i] = colOk && r + i * V6_ROWSTEP < k.rows ? v6_ld(ptr) : 0.f;
         ptr += step;
     }
     #pragma unroll
@@ -120,18 +139,18 @@ __device__ __forceinline__ void v6_stage_rows(const float* __restrict__ src, int
 
 // The inverse of the staging: a [32 × W] tile with rows of stride W + 1 to (B, D, L) tensor `which` (only existing
 // channels and positions).
-template <int W>
-__device__ __forceinline__ void v6_store_rows(float* __restrict__ dst, int which, const float* src, const ScanParams& p,
+template <int W, typename T>
+__device__ __forceinline__ void v6_store_rows(T* __restrict__ dst, int which, const float* src, const ScanParams& p,
                                                 const V6Block& k, int l0, int len) {
     constexpr int ROWSTEP = V6_T / W;
     int j = threadIdx.x % W, r = threadIdx.x / W;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    float* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    T* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
     long long step = ROWSTEP * rowStride;
     #pragma unroll
     for (int i = 0; i < W; i++) {
-        if (colOk && r + i * ROWSTEP < k.rows) *ptr = src[(r + i * ROWSTEP) * (W + 1) + j];
+        if (colOk && r + i * ROWSTEP < k.rows) v6_st(ptr, src[(r + i * ROWSTEP) * (W + 1) + j]);
         ptr += step;
     }
 }
@@ -194,6 +213,24 @@ __device__ __forceinline__ void v6_stage_rows_async(const float* __restrict__ sr
     }
 }
 
+// The same tile of a bf16 tensor: cp.async cannot widen, so the thread loads, widens and stores each element to
+// shared memory itself.
+template <int W>
+__device__ __forceinline__ void v6_stage_rows_async(const v6_bf16* __restrict__ src, int which, float* dst, const ScanParams& p,
+                                                    const V6Block& k, int l0, int len) {
+    constexpr int ROWSTEP = V6_T / W;
+    int j = threadIdx.x % W, r = threadIdx.x / W;
+    bool colOk = j < len;
+    long long rowStride = p.seqStride[which][1];
+    const v6_bf16* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    long long step = ROWSTEP * rowStride;
+    #pragma unroll
+    for (int i = 0; i < W; i++) {
+        dst[(r + i * ROWSTEP) * (W + 1) + j] = colOk && r + i * ROWSTEP < k.rows ? v6_ld(ptr) : 0.f;
+        ptr += step;
+    }
+}
+
 // The group's B or C rows at l0 .. l0 + len - 1 (zero for n >= N) as [W][BCS] with cp.async.
 template <int NS, int W>
 __device__ __forceinline__ void v6_stage_bc_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
@@ -236,9 +273,13 @@ __device__ __forceinline__ float v6_dt(const ScanParams& p, float x, bool inside
 // Single calls: grid (channel tiles, B, segments). Pairs (Vim's two directions in one launch): grid (channel
 // tiles, 2·B, segments), batches B .. 2B-1 run the second call (same shape, own tensors, layout and direction); one
 // launch instead of two, and twice the blocks, which fills the last wave of the backward better.
-#define V6_KERNELS(NAME, FN, NS, BOUNDS)                                                                             \
-    extern "C" __global__ void BOUNDS scan6_##NAME(ScanParams p) { FN<NS>(p, blockIdx.y); }                         \
+// Each kernel exists for float32 sequences (scan6_NAME) and bf16 ones (scan6_NAME_bf16).
+#define V6_KERNELS_T(NAME, FN, NS, T, BOUNDS)                                                                        \
+    extern "C" __global__ void BOUNDS scan6_##NAME(ScanParams p) { FN<NS, T>(p, blockIdx.y); }                      \
     extern "C" __global__ void BOUNDS scan6_##NAME##_pair(ScanParams p, ScanParams q) {                            \
-        if ((int)blockIdx.y < p.B) FN<NS>(p, blockIdx.y); else FN<NS>(q, blockIdx.y - p.B);                        \
+        if ((int)blockIdx.y < p.B) FN<NS, T>(p, blockIdx.y); else FN<NS, T>(q, blockIdx.y - p.B);                  \
     }
+#define V6_KERNELS(NAME, FN, NS, BOUNDS)                                                                             \
+    V6_KERNELS_T(NAME, FN, NS, float, BOUNDS)                                                                        \
+    V6_KERNELS_T(NAME##_bf16, FN, NS, v6_bf16, BOUNDS)
 #endif

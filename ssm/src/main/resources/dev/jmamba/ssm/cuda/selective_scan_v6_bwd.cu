@@ -73,7 +73,7 @@ __device__ __forceinline__ float v6_gy(const ScanParams& p, float go, float zv) 
 }
 
 // Pass 1 (segments 1 .. S-1): Σ dt and G, the adjoint carry leaving the segment's left end from a zero carry.
-template <int NS>
+template <int NS, typename T>
 __device__ void v6_bwd_summary(const ScanParams& p, int b) {
     __shared__ float gs[V6_T * V6_RS], xs[V6_T * V6_RS], zs[V6_T * V6_RS];
     __shared__ __align__(16) float Cs[TL * V6<NS>::BCS];
@@ -88,8 +88,8 @@ __device__ void v6_bwd_summary(const ScanParams& p, int b) {
     for (int c = k.c1 - 1; c >= k.c0; c--) {
         int l0 = c * TL, len = min(TL, p.L - l0);
         v6_stage_rows(p.gout, SEQ_GOUT, gs, p, k, l0, len);
-        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
+        v6_stage_rows(v6_seq<T>(p.delta), SEQ_DELTA, xs, p, k, l0, len);
+        if (p.z) v6_stage_rows(v6_seq<T>(p.z), SEQ_Z, zs, p, k, l0, len);
         v6_stage_bc<NS, true>(p.Cm, BC_C, Cs, p, k, l0, len);
         __syncwarp();
         for (int j = TL - 1; j >= 0; j--) {
@@ -133,7 +133,7 @@ __device__ __forceinline__ void v6_add_row(float* row, bool store, const ScanPar
 }
 
 // Pass 2: fold the later segments into the entering carry, then the segment's chunks in reverse.
-template <int NS>
+template <int NS, typename T>
 __device__ void v6_bwd(const ScanParams& p, int b) {
 #if K_CHUNK <= 16
     __shared__ float us[V6_T * V6_RS], xs[V6_T * V6_RS], gs[V6_T * V6_RS], zs[V6_T * V6_RS];
@@ -158,10 +158,10 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
     const float* grow = gs + t * V6_RS;
     for (int c = k.c1 - 1; c >= k.c0; c--) {
         int l0 = c * TL, len = min(TL, p.L - l0);
-        v6_stage_rows(p.u, SEQ_U, us, p, k, l0, len);
-        v6_stage_rows(p.delta, SEQ_DELTA, xs, p, k, l0, len);
+        v6_stage_rows(v6_seq<T>(p.u), SEQ_U, us, p, k, l0, len);
+        v6_stage_rows(v6_seq<T>(p.delta), SEQ_DELTA, xs, p, k, l0, len);
         v6_stage_rows(p.gout, SEQ_GOUT, gs, p, k, l0, len);
-        if (p.z) v6_stage_rows(p.z, SEQ_Z, zs, p, k, l0, len);
+        if (p.z) v6_stage_rows(v6_seq<T>(p.z), SEQ_Z, zs, p, k, l0, len);
         v6_stage_bc<NS, false>(p.Bm, BC_B, Bs, p, k, l0, len);
         v6_stage_bc<NS, false>(p.Cm, BC_C, Cs, p, k, l0, len);
         for (int n = 0; n < N; n++)

@@ -34,17 +34,17 @@ struct V6FwdTiles {
 
 // Queues the loads of the stage starting at chunk c (until chunk cEnd) into its tiles (C and z only for the
 // main pass) and commits them as one group; c >= cEnd commits an empty group (keeps the wait count uniform).
-template <int NS>
+template <int NS, typename T>
 __device__ __forceinline__ void v6_fwd_stage(const ScanParams& p, const V6Block& k, float* smem, int c, bool main) {
     constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
     if (c < k.c1) {
         V6FwdTiles<NS> t(smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, main);
         int l0 = c * TL, len = min(min(c + CPS, k.c1) * TL, p.L) - l0;
-        v6_stage_rows_async<W>(p.u, SEQ_U, t.u, p, k, l0, len);
-        v6_stage_rows_async<W>(p.delta, SEQ_DELTA, t.x, p, k, l0, len);
+        v6_stage_rows_async<W>(v6_seq<T>(p.u), SEQ_U, t.u, p, k, l0, len);
+        v6_stage_rows_async<W>(v6_seq<T>(p.delta), SEQ_DELTA, t.x, p, k, l0, len);
         v6_stage_bc_async<NS, W>(p.Bm, BC_B, t.B, p, k, l0, len);
         if (main) {
-            if (p.z) v6_stage_rows_async<W>(p.z, SEQ_Z, t.z, p, k, l0, len);
+            if (p.z) v6_stage_rows_async<W>(v6_seq<T>(p.z), SEQ_Z, t.z, p, k, l0, len);
             v6_stage_bc_async<NS, W>(p.Cm, BC_C, t.C, p, k, l0, len);
         }
     }
@@ -52,25 +52,25 @@ __device__ __forceinline__ void v6_fwd_stage(const ScanParams& p, const V6Block&
 }
 
 // Queues the stages ahead of the first one.
-template <int NS>
+template <int NS, typename T>
 __device__ __forceinline__ void v6_fwd_prologue(const ScanParams& p, const V6Block& k, float* smem, bool main) {
     constexpr int CPS = V6Fwd<NS>::W / TL;
     #pragma unroll
-    for (int i = 0; i < V6Fwd<NS>::STAGES - 1; i++) v6_fwd_stage<NS>(p, k, smem, k.c0 + i * CPS, main);
+    for (int i = 0; i < V6Fwd<NS>::STAGES - 1; i++) v6_fwd_stage<NS, T>(p, k, smem, k.c0 + i * CPS, main);
 }
 
 // At the stage starting at chunk c: queues the stage STAGES-1 ahead (into the tiles the previous stage used),
 // then waits for this stage's tiles.
-template <int NS>
+template <int NS, typename T>
 __device__ __forceinline__ void v6_fwd_advance(const ScanParams& p, const V6Block& k, float* smem, int c, bool main) {
     constexpr int CPS = V6Fwd<NS>::W / TL;
-    v6_fwd_stage<NS>(p, k, smem, c + (V6Fwd<NS>::STAGES - 1) * CPS, main);
+    v6_fwd_stage<NS, T>(p, k, smem, c + (V6Fwd<NS>::STAGES - 1) * CPS, main);
     v6_cp_wait<V6Fwd<NS>::STAGES - 1>();
     __syncwarp();
 }
 
 // Pass 1 (segments 0 .. S-2): Σ dt and the segment's end state from a zero start.
-template <int NS>
+template <int NS, typename T>
 __device__ void v6_fwd_summary(const ScanParams& p, int b) {
     extern __shared__ __align__(16) float v6_smem[];
     constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
@@ -79,10 +79,10 @@ __device__ void v6_fwd_summary(const ScanParams& p, int b) {
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
     float bias = k.live && p.deltaBias ? p.deltaBias[k.d] : 0.f, sumDt = 0.f;
-    v6_fwd_prologue<NS>(p, k, v6_smem, false);
+    v6_fwd_prologue<NS, T>(p, k, v6_smem, false);
     for (int c = k.c0; c < k.c1; c += CPS) {
         int len = min(min(c + CPS, k.c1) * TL, p.L) - c * TL;
-        v6_fwd_advance<NS>(p, k, v6_smem, c, false);
+        v6_fwd_advance<NS, T>(p, k, v6_smem, c, false);
         V6FwdTiles<NS> t(v6_smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, false);
         const float* urow = t.u + threadIdx.x * (W + 1);
         const float* xrow = t.x + threadIdx.x * (W + 1);
@@ -117,7 +117,7 @@ __device__ __forceinline__ void v6_save_state(const ScanParams& p, const V6Block
 }
 
 // Pass 2: fold the earlier segments into the entering state, re-run the segment writing y and the states.
-template <int NS>
+template <int NS, typename T>
 __device__ void v6_fwd(const ScanParams& p, int b) {
     extern __shared__ __align__(16) float v6_smem[];
     constexpr int W = V6Fwd<NS>::W, CPS = W / TL;
@@ -125,7 +125,7 @@ __device__ void v6_fwd(const ScanParams& p, int b) {
     float A2[NS], h[NS];
     #pragma unroll
     for (int n = 0; n < NS; n++) { A2[n] = k.live && n < p.N ? p.A[k.d * p.N + n] * V6_LOG2E : 0.f; h[n] = 0.f; }
-    v6_fwd_prologue<NS>(p, k, v6_smem, true);         // the first tiles load while the summaries fold
+    v6_fwd_prologue<NS, T>(p, k, v6_smem, true);      // the first tiles load while the summaries fold
     if (k.live) {
         for (int s = 0; s < k.seg; s++) {
             float sdt = p.segDt[s * k.BD + k.bd];
@@ -139,7 +139,7 @@ __device__ void v6_fwd(const ScanParams& p, int b) {
     bool saveStates = k.live && p.states;              // no states when no backward will run
     for (int c = k.c0; c < k.c1; c += CPS) {
         int l0 = c * TL, cEnd = min(c + CPS, k.c1), len = min(cEnd * TL, p.L) - l0;
-        v6_fwd_advance<NS>(p, k, v6_smem, c, true);
+        v6_fwd_advance<NS, T>(p, k, v6_smem, c, true);
         V6FwdTiles<NS> t(v6_smem, ((c - k.c0) / CPS) % V6Fwd<NS>::STAGES, p.z != nullptr, true);
         float* urow = t.u + threadIdx.x * (W + 1);            // u, then y
         const float* xrow = t.x + threadIdx.x * (W + 1);
@@ -159,7 +159,7 @@ __device__ void v6_fwd(const ScanParams& p, int b) {
             if ((j + 1) % TL == 0 && saveStates && c + j / TL < cEnd) v6_save_state<NS>(p, k, c + j / TL, h);
         }
         __syncwarp();
-        v6_store_rows<W>(p.out, SEQ_OUT, t.u, p, k, l0, len);
+        v6_store_rows<W>(reinterpret_cast<T*>(p.out), SEQ_OUT, t.u, p, k, l0, len);
         __syncwarp();                                  // these tiles are refilled by the next advance
     }
     v6_cp_wait<0>();

@@ -17,9 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Cross scan and merge for tensors on a CUDA device ({@code scan2d.cu} through {@link Scan2dCuda}),
- * registered in META-INF/services/dev.jmamba.vision.scan2d.Scan2dKernels. F32 and F64 run in their own
- * type; other dtypes (BF16) are read as F32 and the result converted back. Merge sums the K orders in
- * k order, like {@link dev.jmamba.vision.scan2d.CpuScan2dKernels}.
+ * registered in META-INF/services/dev.jmamba.vision.scan2d.Scan2dKernels. F32, F64 and BF16 run in their own
+ * type (a BF16 merge adds in float32 and returns float32, as the CPU does); other dtypes are read as F32 and the
+ * result converted back. Merge sums the K orders in k order, like {@link dev.jmamba.vision.scan2d.CpuScan2dKernels}.
  *
  * <p>The permutation table of a set of orders, (2, K, L) int32 = perms then inverses, is uploaded once
  * per (device, H, W, orders) and kept on the device (outside any {@link Scope}), the last
@@ -67,15 +67,16 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         Device dev = seq.device();
         DType type = computeType(seq.dtype());
         Tensor in = seq.to(type).contiguous();
-        Tensor out = last ? Tensor.empty(type, dev, b, orders.h(), orders.w(), c)        // (B, H, W, C), every element written
-                          : Tensor.empty(type, dev, b, c, orders.h(), orders.w());       // (B, C, H, W)
+        DType sumType = type == DType.BF16 ? DType.F32 : type;                          // bf16 sums are float32
+        Tensor out = last ? Tensor.empty(sumType, dev, b, orders.h(), orders.w(), c)     // (B, H, W, C), every element written
+                          : Tensor.empty(sumType, dev, b, c, orders.h(), orders.w());    // (B, C, H, W)
         Tensor table = table(dev, orders);                                               // (2, K, L) int32
         long inverses = ptr(table) + 4L * k * l;
         launcher(dev).merge(type, last, ptr(in), inverses, ptr(out), b, k, c, l);
-        return out.to(seq.dtype());
+        return out.to(Scan2dKernels.mergedType(seq.dtype()));
     }
 
-    private static DType computeType(DType dtype) { return dtype == DType.F64 ? DType.F64 : DType.F32; }
+    private static DType computeType(DType dtype) { return dtype == DType.F64 || dtype == DType.BF16 ? dtype : DType.F32; }
 
     private Scan2dCuda launcher(Device device) {
         int index = ((Device.Cuda) device).index();

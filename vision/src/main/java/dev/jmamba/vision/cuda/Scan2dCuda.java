@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * Launches {@code scan2d.cu}: cross scan (gather through K permutations) and cross merge (gather-and-sum
  * through the K inverses) on raw device pointers of one context. Every kernel has the signature
- * {@code (const T* in, const int* table, T* out, int B, int K, int C, int L)}; T is float or double.
+ * {@code (const T* in, const int* table, T* out, int B, int K, int C, int L)}; T is float, double or bf16 (whose
+ * merge writes float).
  * Launches are asynchronous on the context's stream.
  */
 final class Scan2dCuda {
@@ -35,20 +36,20 @@ final class Scan2dCuda {
         List<String> names = new ArrayList<>();
         for (String op : new String[] {"cross_scan_", "cross_merge_"})
             for (String layout : new String[] {"cf_", "cl_"})
-                for (String type : new String[] {"f32", "f64"}) names.add(op + layout + type);
+                for (String type : new String[] {"f32", "f64", "bf16"}) names.add(op + layout + type);
         return names;
     }
 
     /**
      * seq[b, k, c, l] = map[b, c, perms[k][l]].
      *
-     * @param map   (B, C, L) or, channels-last, (B, L, C) of {@code dtype} (F32 or F64)
+     * @param map   (B, C, L) or, channels-last, (B, L, C) of {@code dtype} (F32, F64 or BF16)
      * @param perms (K, L) int32
      * @param seq   (B, K, C, L) output
      */
     synchronized void scan(DType dtype, boolean channelsLast, long map, long perms, long seq, int b, int k, int c, int l) {
         fill(map, perms, seq, b, k, c, l);
-        String kernel = "cross_scan_" + (channelsLast ? "cl_" : "cf_") + KernelFile.suffix(dtype, "cross scan/merge");
+        String kernel = "cross_scan_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
         if (channelsLast) launchTiles(kernel, l, c, b * k);
         else kernels.launchFlat(kernel, (long) b * k * c * l, args);
     }
@@ -56,15 +57,19 @@ final class Scan2dCuda {
     /**
      * map[b, c, p] = Σ_k seq[b, k, c, inverses[k][p]], summed in k order.
      *
-     * @param seq      (B, K, C, L) of {@code dtype} (F32 or F64)
+     * @param seq      (B, K, C, L) of {@code dtype} (F32, F64 or BF16)
      * @param inverses (K, L) int32
-     * @param map      (B, C, L) or, channels-last, (B, L, C) output
+     * @param map      (B, C, L) or, channels-last, (B, L, C) output, of dtype (F32 for BF16)
      */
     synchronized void merge(DType dtype, boolean channelsLast, long seq, long inverses, long map, int b, int k, int c, int l) {
         fill(seq, inverses, map, b, k, c, l);
-        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + KernelFile.suffix(dtype, "cross scan/merge");
+        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
         if (channelsLast) launchTiles(kernel, l, c, b);
         else kernels.launchFlat(kernel, (long) b * c * l, args);
+    }
+
+    private static String suffix(DType dtype) {
+        return dtype == DType.BF16 ? "bf16" : KernelFile.suffix(dtype, "cross scan/merge");
     }
 
     private void fill(long in, long table, long out, int b, int k, int c, int l) {

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.mixer;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.nn.Conv2d;
@@ -11,6 +12,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 import dev.jmamba.vision.scan2d.CrossMerge;
@@ -23,7 +25,7 @@ import java.util.List;
  * VMamba's SS2D ([VMamba], docs/REFERENCES.md; "v05_noz", spec vmamba.md §2) over any K scan orders, channels-last
  * (B, H, W, C) → (B, H, W, C):
  * <pre>
- *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W)
+ *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W), bf16 under autocast (not with h_norm)
  *   xs = cross_scan(t, orders)                               (B, K, d_inner, L)
  *   dt_k, B_k, C_k = split(x_proj_weight[k] @ xs_k)          (B, K, R|N|N, L)
  *   y  = scan(u = xs, delta = dt_projs_weight[k] @ dt_k, A = −exp(A_logs), B, C grouped by k,
@@ -125,6 +127,10 @@ public class MultiScanMixer extends Layer {
         Var t = wIn.narrow(0, 0, di).unsqueeze(0).matmul(xT).reshape(b, di, h, w);          // (B, d_inner, H, W)
         Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
         t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
+        // under autocast the scan path keeps its activations in bf16 (Autocast: BF16_IO): the cross scan copies bf16,
+        // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward
+        DType act = hNorm == null ? Autocast.activationType(t.value()) : null;
+        if (act != null) t = t.to(act);
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)

@@ -96,7 +96,7 @@ public final class CpuScan2dKernels implements Scan2dKernels {
                 for (int j = 0; j < l; j++) out[o + j * stride] = acc[j];
             }
         });
-        return CpuArrays.tensor(out, seq.dtype(), outShape);
+        return CpuArrays.tensor(out, Scan2dKernels.mergedType(seq.dtype()), outShape);
     }
 
     /** Index arithmetic of the (B, K, C, L) sequence rows and the map in either layout. */

@@ -1,5 +1,6 @@
 package dev.jmamba.vision.scan2d;
 
+import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.Tensor;
 
@@ -26,9 +27,12 @@ public interface Scan2dKernels {
      * map[b, c, cell] = Σ_k seq[b, k, c, inverses[k][cell]] (the adjoint of {@link #scan}).
      *
      * @param seq (B, K, C, L)
-     * @return (B, C, H, W) or (B, H, W, C) as {@code layout} says, in seq's dtype
+     * @return (B, C, H, W) or (B, H, W, C) as {@code layout} says, in {@link #mergedType} of seq's dtype
      */
     Tensor merge(Tensor seq, OrderTable orders, Layout layout);
+
+    /** The dtype of a merge of {@code seqType} sequences: float32 for bf16 (a sum of K bf16 values), else the same. */
+    static DType mergedType(DType seqType) { return seqType == DType.BF16 ? DType.F32 : seqType; }
 
     /** The implementation for {@code device}. */
     static Scan2dKernels forDevice(Device device) {

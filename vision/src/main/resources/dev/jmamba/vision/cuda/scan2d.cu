@@ -13,6 +13,13 @@
 // so a block moves a 32 × 32 (l, c) tile through shared memory (padded to 33 to avoid bank
 // conflicts): global reads run along c and global writes along l (scan), or the other way (merge).
 
+// bf16 (raw 16-bit patterns): the scan copies them as they are; the merge adds them in float32 and writes float32
+// (the sum of K bf16 values is not a bf16 value; widening keeps it exact up to float32 rounding).
+typedef unsigned short bf16_bits;
+__device__ __forceinline__ float widen(float v) { return v; }
+__device__ __forceinline__ double widen(double v) { return v; }
+__device__ __forceinline__ float widen(bf16_bits v) { return __uint_as_float(((unsigned int)v) << 16); }
+
 #define TILE 32
 #define TILE_ROWS 8    // blockDim = (TILE, TILE_ROWS); each thread handles TILE / TILE_ROWS elements
 
@@ -32,16 +39,16 @@ __device__ void scan_cf(const T* map, const int* perms, T* seq, int B, int K, in
     }
 }
 
-template <typename T>
-__device__ void merge_cf(const T* seq, const int* inverses, T* map, int B, int K, int C, int L) {
+template <typename T, typename O>
+__device__ void merge_cf(const T* seq, const int* inverses, O* map, int B, int K, int C, int L) {
     size_t n = (size_t)B * C * L;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         int p = (int)(i % L);
         size_t bc = i / L;                   // (b, c)
         int c = (int)(bc % C);
         size_t b = bc / C;
-        T acc = 0;
-        for (int k = 0; k < K; k++) acc += seq[((b * K + k) * C + c) * L + inverses[(size_t)k * L + p]];
+        O acc = 0;
+        for (int k = 0; k < K; k++) acc += widen(seq[((b * K + k) * C + c) * L + inverses[(size_t)k * L + p]]);
         map[i] = acc;
     }
 }
@@ -70,17 +77,17 @@ __device__ void scan_cl(const T* map, const int* perms, T* seq, int B, int K, in
 }
 
 // grid (ceil(L / 32), ceil(C / 32), B)
-template <typename T>
-__device__ void merge_cl(const T* seq, const int* inverses, T* map, int B, int K, int C, int L) {
-    __shared__ T tile[TILE][TILE + 1];       // [c - c0][p - p0]
+template <typename T, typename O>
+__device__ void merge_cl(const T* seq, const int* inverses, O* map, int B, int K, int C, int L) {
+    __shared__ O tile[TILE][TILE + 1];       // [c - c0][p - p0]
     int p0 = blockIdx.x * TILE, c0 = blockIdx.y * TILE;
     size_t b = blockIdx.z;
     int p = p0 + threadIdx.x;                // gather-sum along p (neighbouring cells of one row)
     for (int j = threadIdx.y; j < TILE; j += TILE_ROWS) {
         int c = c0 + j;
         if (p < L && c < C) {
-            T acc = 0;
-            for (int k = 0; k < K; k++) acc += seq[((b * K + k) * C + c) * L + inverses[(size_t)k * L + p]];
+            O acc = 0;
+            for (int k = 0; k < K; k++) acc += widen(seq[((b * K + k) * C + c) * L + inverses[(size_t)k * L + p]]);
             tile[j][threadIdx.x] = acc;
         }
     }
@@ -92,15 +99,17 @@ __device__ void merge_cl(const T* seq, const int* inverses, T* map, int B, int K
     }
 }
 
-#define SCAN2D_KERNELS(T, SUFFIX)                                                                              \
+// T: the element type of the map and sequences; O: the merged map's (T, or float for bf16).
+#define SCAN2D_KERNELS(T, O, SUFFIX)                                                                           \
     extern "C" __global__ void cross_scan_cf_##SUFFIX(const T* in, const int* table, T* out, int B, int K, int C, int L) \
     { scan_cf<T>(in, table, out, B, K, C, L); }                                                               \
     extern "C" __global__ void cross_scan_cl_##SUFFIX(const T* in, const int* table, T* out, int B, int K, int C, int L) \
     { scan_cl<T>(in, table, out, B, K, C, L); }                                                               \
-    extern "C" __global__ void cross_merge_cf_##SUFFIX(const T* in, const int* table, T* out, int B, int K, int C, int L) \
-    { merge_cf<T>(in, table, out, B, K, C, L); }                                                              \
-    extern "C" __global__ void cross_merge_cl_##SUFFIX(const T* in, const int* table, T* out, int B, int K, int C, int L) \
-    { merge_cl<T>(in, table, out, B, K, C, L); }
+    extern "C" __global__ void cross_merge_cf_##SUFFIX(const T* in, const int* table, O* out, int B, int K, int C, int L) \
+    { merge_cf<T, O>(in, table, out, B, K, C, L); }                                                           \
+    extern "C" __global__ void cross_merge_cl_##SUFFIX(const T* in, const int* table, O* out, int B, int K, int C, int L) \
+    { merge_cl<T, O>(in, table, out, B, K, C, L); }
 
-SCAN2D_KERNELS(float, f32)
-SCAN2D_KERNELS(double, f64)
+SCAN2D_KERNELS(float, float, f32)
+SCAN2D_KERNELS(double, double, f64)
+SCAN2D_KERNELS(bf16_bits, float, bf16)

@@ -95,13 +95,33 @@ class CudaScan2dGpuTest {
         }
     }
 
-    @Test void bf16IsConvertedAndBack() {
-        List<ScanOrder> orders = ScanOrders.vmambaCrossScan(6, 5);
-        Tensor x = Tensor.randn(7, 2, 3, 6, 5).to(DType.BF16);
-        Tensor cpu = CrossScan.apply(Var.of(x), orders).value();
-        Tensor gpu = CrossScan.apply(Var.of(x.to(GPU)), orders).value();
-        assertEquals(DType.BF16, gpu.dtype());
-        assertEquals(0, cpu.maxAbsDiff(gpu.to(Device.CPU)), "bf16 gather");
+    /**
+     * bf16 maps and sequences run in their own kernels: the scan copies the 16-bit values (bit-identical to the
+     * CPU), the merge adds them in float32 in k order and returns float32 (bit-identical to the CPU's float32 sum
+     * of the widened values); the gradients (float32, Autocast.gradientType) flow through the float32 kernels.
+     */
+    @Test void bf16ScansCopyAndMergesSumInFloat32() {
+        long seed = 300;
+        for (int[] g : GRIDS) {
+            for (List<ScanOrder> orders : orderSets(g[0], g[1])) {
+                for (boolean last : new boolean[] {false, true}) {
+                    int h = g[0], w = g[1], b = 2, c = 40, k = orders.size(), l = h * w;
+                    String what = "bf16 " + h + "x" + w + " K=" + k + (last ? " channels-last" : "");
+                    Tensor x = Tensor.randn(seed++, last ? new int[] {b, h, w, c} : new int[] {b, c, h, w}).to(DType.BF16);
+                    Var xc = Var.param(x.copy()), xg = Var.param(x.to(GPU));
+                    Var sc = last ? CrossScan.applyChannelsLast(xc, orders) : CrossScan.apply(xc, orders);
+                    Var sg = last ? CrossScan.applyChannelsLast(xg, orders) : CrossScan.apply(xg, orders);
+                    assertEquals(DType.BF16, sg.dtype(), what + ": the scan keeps bf16");
+                    assertEquals(0, sc.value().maxAbsDiff(sg.value().to(Device.CPU)), what + ": scan values");
+                    Tensor seq = Tensor.randn(seed++, b, k, c, l).to(DType.BF16);                 // (B, K, C, L)
+                    Var mc = last ? CrossMerge.applyChannelsLast(Var.of(seq), orders, h, w) : CrossMerge.apply(Var.of(seq), orders, h, w);
+                    Var mg = last ? CrossMerge.applyChannelsLast(Var.of(seq.to(GPU)), orders, h, w)
+                                  : CrossMerge.apply(Var.of(seq.to(GPU)), orders, h, w);
+                    assertEquals(DType.F32, mg.dtype(), what + ": the merge of bf16 sums in float32");
+                    assertEquals(0, mc.value().maxAbsDiff(mg.value().to(Device.CPU)), what + ": merge values");
+                }
+            }
+        }
     }
 
     @Test void cachedTableOutlivesTheScopeThatUploadedIt() {

@@ -118,6 +118,23 @@ class CrossScanMergeTest {
         }
     }
 
+    /** bf16 (autocast's activations): the scan gathers the 16-bit values, the merge sums them in float32 (k order). */
+    @Test void bf16ScanCopiesAndBf16MergeSumsInFloat32() {
+        int h = 5, w = 6, b = 2, c = 3;
+        List<ScanOrder> orders = mixed(h, w);
+        Tensor x = random(41, DType.BF16, b, c, h, w);
+        Tensor scanned = CrossScan.apply(Var.of(x), orders).value();
+        assertEquals(DType.BF16, scanned.dtype());
+        assertEquals(0, scanned.to(DType.F32).maxAbsDiff(CrossScan.apply(Var.of(x.to(DType.F32)), orders).value()));
+        Tensor seq = random(42, DType.BF16, b, orders.size(), c, h * w);
+        Tensor merged = CrossMerge.apply(Var.of(seq), orders, h, w).value();
+        assertEquals(DType.F32, merged.dtype(), "a sum of K bf16 values is kept in float32");
+        assertEquals(0, merged.maxAbsDiff(CrossMerge.apply(Var.of(seq.to(DType.F32)), orders, h, w).value()),
+                "the float32 sum of the widened values, in the same order");
+        assertEquals(DType.F32, Scan2dKernels.mergedType(DType.BF16));
+        assertEquals(DType.F64, Scan2dKernels.mergedType(DType.F64));
+    }
+
     @Test void badInputsAreNamed() {
         List<ScanOrder> o = mixed(3, 4);
         var e = assertThrows(IllegalArgumentException.class, () -> CrossScan.apply(Var.of(Tensor.zeros(1, 2, 4, 4)), o));
