@@ -73,6 +73,9 @@ public final class Autocast {
         return POLICY.getOrDefault(op, OpPrecision.FLOAT32);
     }
 
+    /** {@code -Djmamba.autocast.bf16Activations=false}: no bf16 activations, only lowered operands (for A/B timing). */
+    private static final boolean BF16_ACTIVATIONS = !"false".equals(System.getProperty("jmamba.autocast.bf16Activations"));
+
     /** The thread's scope: BF16 inside {@link #bf16()}, F32 inside {@link #disabled()}, null outside any. */
     private static final ThreadLocal<DType> SCOPE = new ThreadLocal<>();
     /** The type used on non-CPU devices outside any scope (null: autocast off). */
@@ -123,7 +126,7 @@ public final class Autocast {
      */
     static DType operandType(String op, Tensor a, Tensor b) {
         if (precisionOf(op) != OpPrecision.LOWERED || !floatOrBf16(a) || !floatOrBf16(b)) return null;
-        return activationType(a);
+        return typeFor(a);
     }
 
     private static boolean floatOrBf16(Tensor t) { return t.dtype() == DType.F32 || t.dtype() == DType.BF16; }
@@ -133,7 +136,10 @@ public final class Autocast {
      * default on a non-CPU device), else null: the type in which a model may keep an activation that only lowered
      * and BF16_IO ops read.
      */
-    public static DType activationType(Tensor like) {
+    public static DType activationType(Tensor like) { return BF16_ACTIVATIONS ? typeFor(like) : null; }
+
+    /** BF16 when autocast is on for {@code like}'s device, else null. */
+    private static DType typeFor(Tensor like) {
         DType scoped = SCOPE.get();
         DType type = scoped != null ? scoped : (like.device() instanceof Device.Cpu ? null : acceleratorDefault);
         return type == DType.BF16 ? type : null;

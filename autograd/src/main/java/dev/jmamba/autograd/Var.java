@@ -461,6 +461,29 @@ public final class Var {
         }, saves(input, wants(this) ? wm : null), this, w);
     }
 
+    /**
+     * {@code act(this + bias) @ w}: a Linear after a biased activation (an MLP's fc2 after fc1's bias and GELU).
+     * Under autocast one pass adds the bias, rounds the pre-activation to bf16 (all the node keeps for backward)
+     * and writes act of it in bf16 for the product ({@link dev.jmamba.tensor.Backend#biasActivationBf16}); the
+     * backward recomputes the activation from the kept bf16 value (a bf16 activation: off with
+     * {@code -Djmamba.autocast.bf16Activations=false}). Otherwise exactly {@code add(bias).matmulAfter(act, w)}. this (..., n) without the bias, bias (n), w (n, out) as in {@link #matmul}.
+     */
+    public Var matmulAfter(UnaryOp act, Var bias, Var w) {
+        boolean lowered = Autocast.operandType("matmulAfter", value, w.value) != null && Autocast.activationType(value) != null
+                && value.dtype() == DType.F32
+                && bias.dtype() == DType.F32 && act.hasFusedGradient() && act != UnaryOp.SOFTPLUS;
+        if (!lowered) return add(bias).matmulAfter(act, w);
+        Tensor wm = w.value.toPreservingLayout(DType.BF16);
+        Tensor[] preAct = value.backend().biasActivationBf16(act, value, bias.value);   // {pre, act}, (..., n) bf16
+        Tensor y = preAct[1].matmul(wm);                                                 // float32
+        preAct[1].storage().release();
+        boolean anyGrad = wants(this) || wants(bias) || wants(w);
+        if (!anyGrad) preAct[0].storage().release();
+        Tensor pre = preAct[0];
+        return record("matmulAfter", y, () -> LinearRules.matmulAfterBias(act, pre, wm, bias.shape()),
+                saves(anyGrad ? pre : null, wants(this) || wants(bias) ? wm : null), this, bias, w);
+    }
+
     /** t as bf16 in t's layout, t's float32 storage released at once (a temporary of this op only). */
     private static Tensor lowered(Tensor t) {
         Tensor b = t.toPreservingLayout(DType.BF16);

@@ -41,6 +41,29 @@ public final class Linear extends Layer {
         return bias == null ? y : y.add(bias.var());
     }
 
+    /** x @ weightᵀ without the bias: (..., in) → (..., out). */
+    public Var product(Var x) {
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new JmambaException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        return x.matmul(weight.var().transpose(0, 1));
+    }
+
+    /**
+     * {@code forward(act(x + preBias))} as one node ({@link Var#matmulAfter(UnaryOp, Var, Var)}): under autocast the
+     * previous layer's bias, the activation and the bf16 roundings take one pass and only the bf16 pre-activation is
+     * kept for backward. x (..., in), preBias (in).
+     */
+    public Var forwardAfter(UnaryOp act, Var x, Var preBias) {
+        if (x.rank() < 1 || x.size(-1) != in) {
+            throw new JmambaException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
+                    + java.util.Arrays.toString(x.shape()));
+        }
+        Var y = x.matmulAfter(act, preBias, weight.var().transpose(0, 1)); // (..., out)
+        return bias == null ? y : y.add(bias.var());
+    }
+
     /**
      * {@code forward(act(x))} without keeping act(x) for backward ({@link Var#matmulAfter}): the same
      * values and gradients, one activation-sized tensor less per call held until backward.

@@ -165,41 +165,41 @@ class AutocastTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private static double[] values(int n) {
+    static double[] values(int n) {
         double[] v = new double[n];
         for (int i = 0; i < n; i++) v[i] = (float) RANDOM.nextGaussian();
         return v;
     }
 
-    private static Tensor t(double[] v, int... shape) {
+    static Tensor t(double[] v, int... shape) {
         return Tensor.of(v, shape).to(DType.F32);
     }
 
-    private static double[] bf16(double[] v) {
+    static double[] bf16(double[] v) {
         double[] r = new double[v.length];
         for (int i = 0; i < v.length; i++) r[i] = DType.fromBf16(DType.toBf16((float) v[i]));
         return r;
     }
 
-    private static double[] transpose(double[] v, int rows, int cols) {
+    static double[] transpose(double[] v, int rows, int cols) {
         double[] r = new double[v.length];
         for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) r[j * rows + i] = v[i * cols + j];
         return r;
     }
 
-    private static double[] matmul(double[] a, double[] b, int m, int k, int n) {
+    static double[] matmul(double[] a, double[] b, int m, int k, int n) {
         double[] c = new double[m * n];
         for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) c[i * n + j] += a[i * k + p] * b[p * n + j];
         return c;
     }
 
-    private static double[] absMatmul(double[] a, double[] b, int m, int k, int n) {
+    static double[] absMatmul(double[] a, double[] b, int m, int k, int n) {
         double[] c = new double[m * n];
         for (int i = 0; i < m; i++) for (int p = 0; p < k; p++) for (int j = 0; j < n; j++) c[i * n + j] += Math.abs(a[i * k + p] * b[p * n + j]);
         return c;
     }
 
-    private static void assertClose(double[] want, double[] bound, int k, double[] got, String what) {
+    static void assertClose(double[] want, double[] bound, int k, double[] got, String what) {
         assertEquals(want.length, got.length, what);
         for (int i = 0; i < want.length; i++) {
             double tol = (k + 2) * 0x1p-24 * bound[i] + 1e-30;

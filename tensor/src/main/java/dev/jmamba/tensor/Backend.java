@@ -98,6 +98,19 @@ public interface Backend {
      */
     Tensor unaryGrad(UnaryOp op, Tensor x, Tensor gy, double p0, double p1);
 
+    /**
+     * The activation of an autocast MLP in one pass, over rows of x's last dim n: {@code pre = bf16(x + bias)} and
+     * {@code act = bf16(op(pre))}, op taken of the rounded pre-activation (PyTorch under autocast: a bf16 Linear
+     * output, then its activation). x (..., n) float32 with bias (n) float32; or x the bf16 pre-activation itself
+     * with bias null (the backward's recomputation; no pre returned). op has {@link UnaryOp#hasFusedGradient()}.
+     *
+     * @return {pre (..., n) bf16, or null without bias; act (..., n) bf16}, contiguous
+     */
+    Tensor[] biasActivationBf16(UnaryOp op, Tensor x, Tensor bias);
+
+    /** {@code gy · op'(pre)} in float32: pre (..., n) bf16, gy (..., n) float32 → contiguous float32. */
+    Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy);
+
     /** Element-wise {@code op(a, b)} with broadcasting; result dtype {@link DType#promote}. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
 

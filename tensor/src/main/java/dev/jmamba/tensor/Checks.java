@@ -245,6 +245,38 @@ public final class Checks {
         }
     }
 
+    /** Backend.biasActivationBf16: x (..., n) float32 with a float32 bias (n) on its device, or bf16 without a bias. */
+    public static void biasActivationBf16(UnaryOp op, Tensor x, Tensor bias) {
+        String name = "biasActivationBf16";
+        if (!op.hasFusedGradient() || op == UnaryOp.SOFTPLUS) {
+            throw new TensorException(name, "tanh, sigmoid, silu, gelu or gelu_tanh", op.name());
+        }
+        if (x.rank() < 1) throw new TensorException.Shape(name, "x of rank >= 1", Shapes.str(x.shapeRef()));
+        DType want = bias == null ? DType.BF16 : DType.F32;
+        if (x.dtype() != want) {
+            throw new TensorException.DType(name, "x of dtype " + want + (bias == null ? " without a bias" : " with a bias"), x.dtype().toString());
+        }
+        if (bias == null) return;
+        sameDevice(name, x, bias);
+        if (bias.dtype() != DType.F32 || bias.rank() != 1 || bias.size(0) != x.size(-1)) {
+            throw new TensorException.Shape(name, "a float32 bias (" + x.size(-1) + ")", bias.dtype() + " " + Shapes.str(bias.shapeRef()));
+        }
+    }
+
+    /** Backend.activationGradBf16: pre bf16 and gy float32 of one shape, on one device. */
+    public static void activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
+        String name = "activationGradBf16";
+        if (!op.hasFusedGradient() || op == UnaryOp.SOFTPLUS) {
+            throw new TensorException(name, "tanh, sigmoid, silu, gelu or gelu_tanh", op.name());
+        }
+        if (pre.dtype() != DType.BF16) throw new TensorException.DType(name, "pre of dtype BF16", pre.dtype().toString());
+        if (gy == null || gy.dtype() != DType.F32) throw new TensorException.DType(name, "gy of dtype F32", gy == null ? "null" : gy.dtype().toString());
+        sameDevice(name, pre, gy);
+        if (!Shapes.same(pre.shapeRef(), gy.shapeRef())) {
+            throw new TensorException.Shape(name, "gy of pre's shape " + Shapes.str(pre.shapeRef()), Shapes.str(gy.shapeRef()));
+        }
+    }
+
     /** A (C) parameter of a norm over the last dim, on like's device, or null. */
     private static void channelVector(String op, String name, Tensor v, Tensor like, int c) {
         if (v == null) return;

@@ -104,6 +104,14 @@ final class ProfilingBackend implements Backend {
         try (var f = op(op.name().toLowerCase(java.util.Locale.ROOT) + "_backward")) { return inner.unaryGrad(op, x, gy, p0, p1); }
     }
 
+    @Override public Tensor[] biasActivationBf16(UnaryOp op, Tensor x, Tensor bias) {
+        try (var f = op("bias_" + op.name().toLowerCase(java.util.Locale.ROOT) + "_bf16")) { return inner.biasActivationBf16(op, x, bias); }
+    }
+
+    @Override public Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
+        try (var f = op(op.name().toLowerCase(java.util.Locale.ROOT) + "_backward_bf16")) { return inner.activationGradBf16(op, pre, gy); }
+    }
+
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         try (var f = op(binaryName(op))) { return inner.binary(op, a, b); }
     }

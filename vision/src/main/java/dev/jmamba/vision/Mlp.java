@@ -29,6 +29,9 @@ public final class Mlp extends Layer {
         if (l.bias() != null) l.bias().set(Tensor.zeros(l.bias().shape()));
     }
 
-    /** x (..., C) → (..., C). fc2 runs as one node with the GELU before it, so GELU's output is not kept for backward. */
-    @Override public Var forward(Var x) { return fc2.forwardAfter(UnaryOp.GELU, fc1.forward(x)); }
+    /**
+     * x (..., C) → (..., C). fc2 runs as one node with fc1's bias and the GELU before it, so GELU's output is not kept
+     * for backward (under autocast the bias, the GELU and the bf16 roundings are one pass: Var.matmulAfter).
+     */
+    @Override public Var forward(Var x) { return fc2.forwardAfter(UnaryOp.GELU, fc1.product(x), fc1.bias().var()); }
 }

@@ -3,6 +3,7 @@ package dev.jmamba.autograd.rules;
 import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.UnaryOp;
 
 /** Backward rules of matmul and conv2d (conv1d is recorded as unsqueeze, conv2d, squeeze). */
 public final class LinearRules {
@@ -42,6 +43,25 @@ public final class LinearRules {
             Tensor ga = needs[0] ? g.matmul(b2.transpose(-1, -2)).sumTo(a2.shape()).reshape(a.shape()) : null;
             Tensor gb = needs[1] ? (b2.rank() == 2 ? weightGrad(a2, g) : batchedOperandGrad(a2, g, b2)).reshape(b.shape()) : null;
             return new Tensor[] {ga, gb};
+        };
+    }
+
+    /**
+     * The backward of autograd's {@code Var.matmulAfter(act, bias, w)} under autocast: y = bf16(act(pre)) @ w16 with
+     * pre (..., n) the saved bf16 pre-activation (x + bias rounded) and w16 (n, out) bf16. Inputs (x, bias, w):
+     * dpre = (bf16(gy) @ w16ᵀ) · act'(pre) in float32 gives dx = dpre and dbias = Σ dpre over the rows; dw =
+     * bf16(act(pre))ᵀ @ bf16(gy) with the activation recomputed from pre (the forward's exact bf16 values).
+     */
+    public static Rule matmulAfterBias(UnaryOp act, Tensor pre, Tensor w16, int[] biasShape) {
+        return (gy, needs) -> {
+            boolean needsPre = needs[0] || needs[1];
+            // a is read for w's gradient only; otherwise pre stands in for its shape and layout
+            Tensor a = needs[2] ? pre.backend().biasActivationBf16(act, pre, null)[1] : pre;
+            Tensor[] g = matmul(a, w16, true).backward(gy, new boolean[] {needsPre, needs[2]});
+            if (a != pre) a.storage().release();
+            Tensor dpre = needsPre ? pre.backend().activationGradBf16(act, pre, g[0]) : null;   // (..., n) float32
+            if (needsPre) g[0].storage().release();
+            return new Tensor[] {needs[0] ? dpre : null, needs[1] ? dpre.sumTo(biasShape) : null, g[1]};
         };
     }
 

@@ -74,6 +74,18 @@ public final class CpuBackend implements Backend {
         return ActivationGradCpu.unaryGrad(op, x, gy, p0, p1);
     }
 
+    @Override public Tensor[] biasActivationBf16(UnaryOp op, Tensor x, Tensor bias) {
+        alive("biasActivationBf16", x);
+        Checks.biasActivationBf16(op, x, bias);
+        return Bf16ActivationCpu.biasActivation(op, x, bias);
+    }
+
+    @Override public Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
+        alive("activationGradBf16", pre, gy);
+        Checks.activationGradBf16(op, pre, gy);
+        return Bf16ActivationCpu.activationGrad(op, pre, gy);
+    }
+
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { alive("binary", a, b); return ElementwiseCpu.binary(op, a, b); }
 
     @Override public Tensor where(Tensor cond, Tensor a, Tensor b) { alive("where", cond, a, b); return ElementwiseCpu.where(cond, a, b); }

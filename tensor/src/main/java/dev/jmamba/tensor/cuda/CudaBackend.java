@@ -163,6 +163,18 @@ public final class CudaBackend implements Backend {
         return strided.unaryGrad(op, x, gy, p0, p1);
     }
 
+    @Override public Tensor[] biasActivationBf16(UnaryOp op, Tensor x, Tensor bias) {
+        enter();
+        Checks.biasActivationBf16(op, x, bias);
+        return strided.biasActivationBf16(op, x, bias);
+    }
+
+    @Override public Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
+        enter();
+        Checks.activationGradBf16(op, pre, gy);
+        return strided.activationGradBf16(op, pre, gy);
+    }
+
     @Override public Tensor binary(BinaryOp op, Tensor a, Tensor b) { enter(); return strided.binary(op, a, b); }
 
     @Override public Tensor where(Tensor cond, Tensor a, Tensor b) { enter(); return strided.where(cond, a, b); }

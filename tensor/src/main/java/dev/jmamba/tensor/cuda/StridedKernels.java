@@ -40,6 +40,10 @@ final class StridedKernels extends Launcher {
     private final KernelArgs unaryContigArgs = new KernelArgs(8, 8, 4, 4, 8, 8);
     // unary_grad_contig_f32(x, gy, out, n, op, p0, p1)
     private final KernelArgs unaryGradContigArgs = new KernelArgs(8, 8, 8, 4, 4, 8, 8);
+    // (x, bias, pre, act, total, n, op, vec)
+    private final KernelArgs biasActArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4);
+    // (pre, gy, out, total, op)
+    private final KernelArgs actGradArgs = new KernelArgs(8, 8, 8, 4, 4);
     // copy_transpose_bW(src, JmStrides, dst, JmStrides, JmShape, k)
     private final KernelArgs transposeArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES,
             StridedLayout.SHAPE_BYTES, 4);
@@ -244,6 +248,38 @@ final class StridedKernels extends Launcher {
         launch("unary_grad_" + suffix(x.dtype()), p.numel, unaryGradArgs);
     }
 
+    /** Backend.biasActivationBf16 (arguments checked by the backend): one pass, {@code bias_act_*} of strided.cu. */
+    synchronized Tensor[] biasActivationBf16(UnaryOp op, Tensor x, Tensor bias) {
+        Tensor xc = x.contiguous();
+        int total = checkedCount("biasActivationBf16", xc), n = x.size(-1);
+        Tensor pre = bias == null ? null : empty(DType.BF16, x.shape()), act = empty(DType.BF16, x.shape());
+        if (total == 0) return new Tensor[] {pre, act};
+        boolean vec = n % 4 == 0 && (address(xc) & 15) == 0 && (address(act) & 7) == 0
+                && (bias == null || (address(bias) & 15) == 0) && (pre == null || (address(pre) & 7) == 0);
+        biasActArgs.setLong(0, address(xc)).setLong(1, bias == null ? 0 : address(bias)).setLong(2, pre == null ? 0 : address(pre))
+                .setLong(3, address(act)).setInt(4, total).setInt(5, n).setInt(6, op.ordinal()).setInt(7, vec ? 1 : 0);
+        launch(bias == null ? "bias_act_bf16_bf16" : "bias_act_f32_bf16", vec ? total / 4 : total, biasActArgs);
+        return new Tensor[] {pre, act};
+    }
+
+    /** Backend.activationGradBf16 (arguments checked by the backend): {@code act_grad_bf16} of strided.cu. */
+    synchronized Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
+        Tensor pc = pre.contiguous(), gc = gy.contiguous();
+        int total = checkedCount("activationGradBf16", pc);
+        Tensor out = empty(DType.F32, pre.shape());
+        if (total == 0) return out;
+        actGradArgs.setLong(0, address(pc)).setLong(1, address(gc)).setLong(2, address(out)).setInt(3, total).setInt(4, op.ordinal());
+        launch("act_grad_bf16", total, actGradArgs);
+        return out;
+    }
+
+    /** t's element count as an int index range of the kernels (below 2^31). */
+    private static int checkedCount(String op, Tensor t) {
+        long n = t.numel();
+        if (n > Integer.MAX_VALUE) throw new TensorException(op, "fewer than 2^31 elements", String.valueOf(n));
+        return (int) n;
+    }
+
     Tensor binary(BinaryOp op, Tensor a, Tensor b) {
         String name = op.name().toLowerCase(java.util.Locale.ROOT);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
@@ -325,7 +361,7 @@ final class StridedKernels extends Launcher {
                 "copy_contig_f32", "binary_contig_f32", "binary_3d_f32", "unary_contig_f32", "unary_grad_contig_f32",
                 "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
                 "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
-                "where_f32_f32", "where_f64_f32", "where_f64_f64"));
+                "where_f32_f32", "where_f64_f32", "where_f64_f64", "bias_act_f32_bf16", "bias_act_bf16_bf16", "act_grad_bf16"));
         for (DType s : DType.values()) {
             names.add("fill_" + suffix(s));
             names.add("arange_" + suffix(s));

@@ -1,6 +1,7 @@
 package dev.jmamba.vision.mixer;
 
 import dev.jmamba.autograd.Autocast;
+import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
 import dev.jmamba.nn.Conv2d;
@@ -128,8 +129,10 @@ public class MultiScanMixer extends Layer {
         Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
         t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
         // under autocast the scan path keeps its activations in bf16 (Autocast: BF16_IO): the cross scan copies bf16,
-        // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward
-        DType act = hNorm == null ? Autocast.activationType(t.value()) : null;
+        // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward. Only when a
+        // backward will follow: the point is the memory kept for it, and without one the float32 path is faster
+        // (VMamba-T bf16 inference, b128 on the H200: 2952 img/s float32 vs 2852 bf16 activations, one call)
+        DType act = hNorm == null && Autograd.isGradEnabled() ? Autocast.activationType(t.value()) : null;
         if (act != null) t = t.to(act);
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)

@@ -357,6 +357,77 @@ extern "C" __global__ void unary_grad_contig_f32(const float* x, const float* gy
     for (long long i = done + first; i < n; i += step) out[i] = gy[i] * jm_unary_grad_f(op, x[i], p0, p1);
 }
 
+// ---- the autocast MLP's activation (Backend.biasActivationBf16 / activationGradBf16) ----------------------
+// Over rows of n contiguous columns: pre = bf16(x + bias[col]) and act = bf16(op(pre)) — the bias add, the
+// activation and both roundings in one pass, the activation taken of the rounded pre-activation (as PyTorch under
+// autocast applies it to a bf16 Linear output). x is float32 with a bias, or the bf16 pre-activation itself (bias
+// and pre null: the backward's recomputation). vec (the launcher's check: n a multiple of 4, pointers aligned):
+// four columns per step (a row never splits a quad; one vector load of x and of bias, 8-byte bf16 stores);
+// total < 2^31 (the launcher checks).
+__device__ __forceinline__ float jm_widen(float v) { return v; }
+__device__ __forceinline__ float jm_widen(jm_bf16 v) { return jm_bf16_to_float(v); }
+
+template <typename T>
+__device__ __forceinline__ void jm_bias_act_one(const T* x, const float* bias, jm_bf16* pre, jm_bf16* act, int i, int n,
+                                                int op) {
+    float v = jm_widen(x[i]);
+    if (bias) v += bias[i % n];
+    jm_bf16 p = jm_float_to_bf16(v);
+    if (pre) pre[i] = p;
+    act[i] = jm_float_to_bf16(jm_unary_f(op, jm_bf16_to_float(p), 0.f, 0.f));
+}
+
+__device__ __forceinline__ void jm_load4(const float* x, float (&v)[4]) {
+    float4 f = *reinterpret_cast<const float4*>(x);
+    v[0] = f.x; v[1] = f.y; v[2] = f.z; v[3] = f.w;
+}
+__device__ __forceinline__ void jm_load4(const jm_bf16* x, float (&v)[4]) {
+    ushort4 u = *reinterpret_cast<const ushort4*>(x);
+    v[0] = jm_bf16_to_float(u.x); v[1] = jm_bf16_to_float(u.y); v[2] = jm_bf16_to_float(u.z); v[3] = jm_bf16_to_float(u.w);
+}
+
+template <typename T>
+__device__ void jm_bias_act(const T* x, const float* bias, jm_bf16* pre, jm_bf16* act, int total, int n, int op, int vec) {
+    long long first = jm_thread_index(), step = jm_thread_count();
+    if (vec) {
+        for (long long q = first; q < total / 4; q += step) {
+            int i = (int)q * 4;
+            float v[4];
+            jm_load4(x + i, v);
+            if (bias) {
+                float4 b = *reinterpret_cast<const float4*>(bias + i % n);
+                v[0] += b.x; v[1] += b.y; v[2] += b.z; v[3] += b.w;
+            }
+            jm_bf16 p[4], a[4];
+            #pragma unroll
+            for (int j = 0; j < 4; j++) {
+                p[j] = jm_float_to_bf16(v[j]);
+                a[j] = jm_float_to_bf16(jm_unary_f(op, jm_bf16_to_float(p[j]), 0.f, 0.f));
+            }
+            if (pre) *reinterpret_cast<ushort4*>(pre + i) = make_ushort4(p[0], p[1], p[2], p[3]);
+            *reinterpret_cast<ushort4*>(act + i) = make_ushort4(a[0], a[1], a[2], a[3]);
+        }
+        return;
+    }
+    for (long long i = first; i < total; i += step) jm_bias_act_one(x, bias, pre, act, (int)i, n, op);
+}
+
+extern "C" __global__ void bias_act_f32_bf16(const float* x, const float* bias, jm_bf16* pre, jm_bf16* act, int total,
+                                             int n, int op, int vec) {
+    jm_bias_act(x, bias, pre, act, total, n, op, vec);
+}
+
+extern "C" __global__ void bias_act_bf16_bf16(const jm_bf16* x, const float* bias, jm_bf16* pre, jm_bf16* act, int total,
+                                              int n, int op, int vec) {
+    jm_bias_act(x, bias, pre, act, total, n, op, vec);
+}
+
+// out = gy · op'(pre) in float32 for a bf16 pre-activation and a float32 gradient (contiguous, same length).
+extern "C" __global__ void act_grad_bf16(const jm_bf16* pre, const float* gy, float* out, int total, int op) {
+    for (long long i = jm_thread_index(); i < total; i += jm_thread_count())
+        out[i] = gy[i] * jm_unary_grad_f(op, jm_bf16_to_float(pre[i]), 0.f, 0.f);
+}
+
 // Contiguous float32 binary op, 16-byte float4 loads and stores when all three pointers are
 // 16-byte aligned (allocator blocks at offset 0 are), the tail one element at a time.
 // out may alias a or b (each index is read before it is written), so no __restrict__.
