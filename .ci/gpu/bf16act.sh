@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# bf16 activations on the scan path (session 2026-12-04 #3): the gpu tests of the touched kernels, then VMamba-T / Vim-T
+# bf16 activations (scan path, MLP bias+GELU; session 2026-12-04 #3): the gpu tests of the touched kernels, then VMamba-T / FractalMamba-T / Vim-T
 # bench train b128 224 with the bf16 activations on and off (-Djmamba.autocast.bf16Activations=false) in the same call,
 # nvidia-smi peaks, and one --profile of VMamba-T bf16 (op table + memory breakdown). Run from the repo root after
 # .ci/device-pack; about 4 minutes.
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
-date; bash .ci/gpu/lead.sh "${TESTS:-SelectiveScanBf16GpuTest|CudaScan2dGpuTest|SelectiveScanOpGpuTest|SelectiveScanCudaGpuTest|SelectiveScanDeterminismGpuTest|ParityGpuTest|VimMixerGpuTest}"
+date; bash .ci/gpu/lead.sh "${TESTS:-SelectiveScanBf16GpuTest|BiasActivationBf16GpuTest|CudaScan2dGpuTest|SelectiveScanOpGpuTest|SelectiveScanCudaGpuTest|SelectiveScanDeterminismGpuTest|ParityGpuTest|VimMixerGpuTest|CudaBackend}"
 grep -B2 -A12 "✘" $OUT/leadtests.log | grep -vE "^\s*at |^\s*$" | head -60
 ab() {   # name, jvm flag, bench args...
   local name=$1 flag=$2; shift 2
@@ -21,6 +21,8 @@ for round in 1 2; do
   ab vmamba-bf16act-on -Djmamba.autocast.bf16Activations=true --model vmamba-tiny --precision bf16
   ab vmamba-bf16act-off -Djmamba.autocast.bf16Activations=false --model vmamba-tiny --precision bf16
 done
+ab fractal-bf16act-on -Djmamba.autocast.bf16Activations=true --model fractalmamba-tiny --precision bf16
+ab fractal-bf16act-off -Djmamba.autocast.bf16Activations=false --model fractalmamba-tiny --precision bf16
 ab vmamba-fp32 -Djmamba.autocast.bf16Activations=true --model vmamba-tiny --precision fp32
 ab vim-bf16 -Djmamba.autocast.bf16Activations=true --model vim-tiny --precision bf16
 ab vmamba-inference-on -Djmamba.autocast.bf16Activations=true --model vmamba-tiny --precision bf16 --inference
