@@ -20,10 +20,12 @@ import org.junit.jupiter.api.Test;
  * scalar path), with a bias (float32 x) and without (bf16 x, the backward's recomputation).
  *
  * <p>Tolerances: pre = bf16(x + b) is one float32 add and one rounding on both sides: bit-identical. The activation
- * is computed in float by CUDA's functions (erfcf 4 ulp, expf 2 ulp: a relative error below 2⁻²⁰) and in double on
- * the CPU, then rounded to bf16: the two may land on neighbouring bf16 values when the float value is within 2⁻²⁰ of a
- * rounding boundary, so act may differ by one bf16 step (2⁻⁸ relative) and no more. The gradient gy·act'(pre) is float
- * on both sides with the derivative float vs double: relative 2⁻¹⁹ of |gy|·max(1, |act'|) plus float rounding.
+ * is computed in float by CUDA's functions and in double on the CPU, then rounded to bf16: where the float value is
+ * near a rounding boundary the two land on neighbouring bf16 values, so act may differ by one bf16 step (2⁻⁸ of the
+ * value). In GELU's far negative tail (values ~1e-15 at pre ≈ −8) the float erfc's relative error grows (measured: 3%
+ * at −6.2e-15), so the bound also admits an absolute 2⁻²³·max(1, |pre|): GELU = pre·Φ(pre) with Φ computed to within
+ * float rounding of its range [0, 1]. The gradient gy·act'(pre) is float on both sides with the derivative float vs
+ * double: 2⁻¹⁹ of |gy|·max(1, |act'|) plus float rounding.
  */
 @Tag("gpu")
 class BiasActivationBf16GpuTest {
@@ -46,7 +48,7 @@ class BiasActivationBf16GpuTest {
                 assertEquals(DType.BF16, gpu[0].dtype(), what);
                 assertEquals(DType.BF16, gpu[1].dtype(), what);
                 assertEquals(0, cpu[0].maxAbsDiff(gpu[0].to(Device.CPU)), what + ": pre = bf16(x + b), bit-identical");
-                oneBf16Step(cpu[1], gpu[1].to(Device.CPU), what + ": act");
+                oneBf16Step(cpu[1], gpu[1].to(Device.CPU), cpu[0], what + ": act");
                 Tensor[] again = Backends.of(GPU).biasActivationBf16(op, gpu[0], null);
                 assertNull(again[0], what + ": no pre without a bias");
                 assertEquals(0, gpu[1].to(Device.CPU).maxAbsDiff(again[1].to(Device.CPU)), what + ": recomputing from pre gives the same act");
@@ -63,14 +65,15 @@ class BiasActivationBf16GpuTest {
         }
     }
 
-    private static void oneBf16Step(Tensor want, Tensor got, String what) {
-        float[] w = want.toFloatArray(), g = got.toFloatArray();
+    private static void oneBf16Step(Tensor want, Tensor got, Tensor pre, String what) {
+        float[] w = want.toFloatArray(), g = got.toFloatArray(), p = pre.toFloatArray();
         int differing = 0;
         for (int i = 0; i < w.length; i++) {
             if (w[i] == g[i]) continue;
             differing++;
-            assertTrue(Math.abs(w[i] - g[i]) <= 0x1p-8 * Math.max(Math.abs(w[i]), Math.abs(g[i])), what + " " + i + ": " + w[i] + " vs " + g[i]);
+            double tol = 0x1p-8 * Math.max(Math.abs(w[i]), Math.abs(g[i])) + 0x1p-23 * Math.max(1, Math.abs(p[i]));
+            assertTrue(Math.abs(w[i] - g[i]) <= tol, what + " " + i + ": " + w[i] + " vs " + g[i]);
         }
-        assertTrue(differing <= Math.max(2, w.length / 100), what + ": " + differing + " of " + w.length + " differ by a bf16 step");
+        assertTrue(differing <= Math.max(2, w.length / 20), what + ": " + differing + " of " + w.length + " differ");
     }
 }
