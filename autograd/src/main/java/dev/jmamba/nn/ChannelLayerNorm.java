@@ -1,5 +1,6 @@
 package dev.jmamba.nn;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.CustomFunction;
 import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.FunctionContext;
@@ -79,17 +80,27 @@ public final class ChannelLayerNorm {
         return t == null || t.dtype() == DType.F64 || t.dtype() == DType.F32 ? t : t.to(DType.F32);
     }
 
+    /**
+     * x or skip as the backend reads it: a bf16 activation stays bf16 (read as bf16, statistics and the rest float32:
+     * Autocast's BF16_IO) when the other is bf16 or absent; otherwise the computation type of {@link #compute}.
+     */
+    private static Tensor activation(Tensor t, Tensor other) {
+        boolean bf16 = t != null && t.dtype() == DType.BF16 && (other == null || other.dtype() == DType.BF16);
+        return bf16 ? t : compute(t);
+    }
+
     /** Inputs (x, weight, bias, scale, skip, skipWeight); saves them (but y) and the (N, M) mean and rstd. */
     private record Function(double eps) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
-            Tensor x = compute(in[0]), w = compute(in[1]), b = compute(in[2]), s = compute(in[3]);
-            Tensor sk = compute(in[4]), skw = compute(in[5]);
+            Tensor x = activation(in[0], in[4]), w = compute(in[1]), b = compute(in[2]), s = compute(in[3]);
+            Tensor sk = activation(in[4], in[0]), skw = compute(in[5]);
+            DType statsType = Autocast.gradientType(x.dtype());                      // float32 for bf16 x
             if (sk != null && sk.dtype() != x.dtype()) sk = sk.to(x.dtype());
-            if (skw != null && skw.dtype() != x.dtype()) skw = skw.to(x.dtype());
-            Tensor[] r = x.backend().layerNormChannels(x, w, b, s, sk, skw, eps);      // {y, mean, rstd}
+            if (skw != null && skw.dtype() != statsType) skw = skw.to(statsType);
+            Tensor[] r = x.backend().layerNormChannels(x, w, b, s, sk, skw, eps);      // {y (x's type), mean, rstd}
             ctx.save(x, w, b, s, r[1], r[2], sk, skw);
             DType[] types = new DType[in.length];
-            for (int i = 0; i < in.length; i++) types[i] = in[i] == null ? null : in[i].dtype();
+            for (int i = 0; i < in.length; i++) types[i] = in[i] == null ? null : Autocast.gradientType(in[i].dtype());
             ctx.put("dtypes", types);
             return new Tensor[] {r[0].dtype() == in[0].dtype() ? r[0] : r[0].to(in[0].dtype())};
         }
@@ -99,9 +110,9 @@ public final class ChannelLayerNorm {
             if (g == null) return new Tensor[6];
             Tensor[] s = ctx.saved();                                                  // x, weight, bias, scale, mean, rstd, skip, skipWeight
             boolean params = ctx.needsInputGrad(1) || ctx.needsInputGrad(2), skips = ctx.needsInputGrad(4) || ctx.needsInputGrad(5);
-            Tensor[] r = s[0].backend().layerNormChannelsBackward(g.to(s[0].dtype()), s[0], s[4], s[5], s[1], s[2], s[3], s[6], s[7],
+            Tensor[] r = s[0].backend().layerNormChannelsBackward(g.to(s[4].dtype()), s[0], s[4], s[5], s[1], s[2], s[3], s[6], s[7],
                     ctx.needsInputGrad(0), params, ctx.needsInputGrad(3), skips);
-            DType[] types = ctx.get("dtypes");                                         // gradients in their input's dtype
+            DType[] types = ctx.get("dtypes");                                         // Autocast.gradientType of each input's
             Tensor[] grads = {r[0], ctx.needsInputGrad(1) ? r[1] : null, ctx.needsInputGrad(2) ? r[2] : null, r[3],
                     ctx.needsInputGrad(4) ? r[4] : null, ctx.needsInputGrad(5) ? r[5] : null};
             for (int i = 0; i < grads.length; i++) {

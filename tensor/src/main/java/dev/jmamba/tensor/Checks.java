@@ -136,7 +136,9 @@ public final class Checks {
     public static void layerNormChannels(Tensor x, Tensor weight, Tensor bias, Tensor scale) {
         String op = "layerNormChannels";
         if (x == null || x.rank() != 3) throw new TensorException.Shape(op, "x of shape (N, C, M)", x == null ? "null" : Shapes.str(x.shapeRef()));
-        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64 && x.dtype() != DType.BF16) {
+            throw new TensorException.DType(op, "x of dtype F32, F64 or BF16", x.dtype().toString());
+        }
         channelVector(op, "weight", weight, x, x.size(1));
         channelVector(op, "bias", bias, x, x.size(1));
         if (scale != null) {

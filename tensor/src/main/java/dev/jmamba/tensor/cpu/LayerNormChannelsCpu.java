@@ -19,13 +19,16 @@ final class LayerNormChannelsCpu {
 
     private static double[] doubles(Tensor t) { return t == null ? null : t.toDoubleArray(); }
 
+    /** The type of the statistics, gy and the gradients: float32 for bf16 x (autocast's activations), else x's. */
+    private static DType statsType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
+
     /**
      * x (N, C, M), weight/bias (C) or null, scale (N, M) or null, skip (N, C, M) with skipWeight (G, C) or both null
      * → {y (N, C, M), mean (N, M), rstd (N, M)}.
      */
     static Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
-        DType t = x.dtype();
+        DType t = x.dtype(), pt = statsType(t);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         Tensor xc = x.contiguous();
         double[] w = doubles(weight), b = doubles(bias), s = doubles(scale), sk = doubles(skip), skw = doubles(skipWeight);
@@ -63,7 +66,7 @@ final class LayerNormChannelsCpu {
                 }
             }
         });
-        return new Tensor[] {y, Tensor.of(mean, n, m).to(t), Tensor.of(rstd, n, m).to(t)};
+        return new Tensor[] {y, Tensor.of(mean, n, m).to(pt), Tensor.of(rstd, n, m).to(pt)};
     }
 
     /**
@@ -74,7 +77,7 @@ final class LayerNormChannelsCpu {
                              Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
                              boolean skipGrads) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
-        DType t = x.dtype();
+        DType xt = x.dtype(), t = statsType(xt);                          // x (and skip) in xt; gy and gradients in t
         int n = x.size(0), c = x.size(1), m = x.size(2);
         Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous();
         double[] w = doubles(weight), b = doubles(bias), s = doubles(scale), mu = mean.toDoubleArray(), rs = rstd.toDoubleArray();
@@ -99,7 +102,7 @@ final class LayerNormChannelsCpu {
                 double wc = w == null ? 1 : w[ch], bc = b == null ? 0 : b[ch];
                 double pw = 0, pb = 0;
                 for (int j = 0; j < width; j++) {
-                    double xh = (ElementwiseCpu.get(X, t, xo + at + j) - mu[col + j]) * rs[col + j];
+                    double xh = (ElementwiseCpu.get(X, xt, xo + at + j) - mu[col + j]) * rs[col + j];
                     double gyv = ElementwiseCpu.get(GY, t, gyo + at + j);
                     if (gs != null) gs[col + j] += gyv * (xh * wc + bc);
                     double gys = s == null ? gyv : gyv * s[col + j];
@@ -128,7 +131,7 @@ final class LayerNormChannelsCpu {
                 int at = base + ch * m;
                 double wc = w == null ? 1 : w[ch];
                 for (int j = 0; j < width; j++) {
-                    double r = rs[col + j], xh = (ElementwiseCpu.get(X, t, xo + at + j) - mu[col + j]) * r;
+                    double r = rs[col + j], xh = (ElementwiseCpu.get(X, xt, xo + at + j) - mu[col + j]) * r;
                     double gyv = ElementwiseCpu.get(GY, t, gyo + at + j);
                     double g = (s == null ? gyv : gyv * s[col + j]) * wc;
                     ElementwiseCpu.put(GX, t, at + j, r * (g - sumG[j] / c - xh * sumGx[j] / c));

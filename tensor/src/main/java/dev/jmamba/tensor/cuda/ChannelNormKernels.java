@@ -54,17 +54,17 @@ final class ChannelNormKernels extends Launcher {
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
+        DType dt = x.dtype(), pt = paramType(dt);                                      // x, skip, y in dt; the rest in pt
         Tensor xc = strided.contiguous(x, dt);
-        Tensor w = norm.vector(weight, c, dt, "layerNormChannels"), b = norm.vector(bias, c, dt, "layerNormChannels");
-        Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, dt);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, n, m), rstd = strided.empty(dt, n, m);
+        Tensor w = norm.vector(weight, c, pt, "layerNormChannels"), b = norm.vector(bias, c, pt, "layerNormChannels");
+        Tensor sc = contiguousOrNull(scale, pt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, pt);
+        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(pt, n, m), rstd = strided.empty(pt, n, m);
         if ((long) n * m > 0 && c > 0) {
             forwardArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, pointerOrNull(sc))
                     .setLong(4, pointerOrNull(sk)).setLong(5, pointerOrNull(skw)).setInt(6, skw == null ? 1 : skw.size(0))
                     .setLong(7, address(y)).setLong(8, address(mean)).setLong(9, address(rstd)).setInt(10, n).setInt(11, c).setInt(12, m);
             setDouble(forwardArgs, 13, eps);
-            CudaDriver.launchKernel(function("layer_norm_channels_" + suffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
+            CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
                     context.stream(), forwardArgs);
         }
         return new Tensor[] {y, mean, rstd};
@@ -76,7 +76,7 @@ final class ChannelNormKernels extends Launcher {
                                    boolean skipGrads) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype();
+        DType xt = x.dtype(), dt = paramType(xt);                                      // x, skip in xt; gy, gradients in dt
         boolean wantScale = scaleGrad && scale != null, wantSkip = skipGrads && skip != null;
         int groups = skipWeight == null ? 1 : skipWeight.size(0);
         Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gs = wantScale ? strided.empty(dt, n, m) : null;
@@ -93,14 +93,14 @@ final class ChannelNormKernels extends Launcher {
             throw new TensorException("layerNormChannelsBackward", "at most " + MAX_SHARED_BYTES / perChannel
                     + " channels when the weight or skip-weight gradients are wanted on CUDA", c + " channels");
         }
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt);
+        Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt);
         Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
         Tensor w = norm.vector(weight, c, dt, "layerNormChannelsBackward"), b = norm.vector(bias, c, dt, "layerNormChannelsBackward");
-        Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, dt);
+        Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, xt), skw = contiguousOrNull(skipWeight, dt);
         int parts = parts(n, m), rows = n * parts;
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias
         Tensor partialSkip = wantSkip ? strided.empty(DType.F64, rows, c) : null;       // (N · parts, C), group-major rows
-        long function = function("layer_norm_channels_backward_" + suffix(dt));
+        long function = function("layer_norm_channels_backward_" + kernelSuffix(xt));
         if (sharedBytes > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
         }
@@ -125,9 +125,15 @@ final class ChannelNormKernels extends Launcher {
         return new Tensor[] {gx, paramGrads ? sums.narrow(0, 0, c) : null, paramGrads ? sums.narrow(0, c, c) : null, gs, gskip, skipSums};
     }
 
+    /** The type of the parameters, statistics, gy and gradients for x of {@code x}: float32 for bf16 x, else x's. */
+    private static DType paramType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
+
+    /** Kernel suffix for x of dtype {@code x} (bf16: bf16 x, skip and y with float32 for the rest). */
+    private static String kernelSuffix(DType x) { return x == DType.BF16 ? "bf16" : suffix(x); }
+
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
-        return java.util.List.of("layer_norm_channels_f32", "layer_norm_channels_f64",
-                "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64");
+        return java.util.List.of("layer_norm_channels_f32", "layer_norm_channels_f64", "layer_norm_channels_bf16",
+                "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64", "layer_norm_channels_backward_bf16");
     }
 }

@@ -26,7 +26,7 @@ import java.util.List;
  * VMamba's SS2D ([VMamba], docs/REFERENCES.md; "v05_noz", spec vmamba.md §2) over any K scan orders, channels-last
  * (B, H, W, C) → (B, H, W, C):
  * <pre>
- *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W), bf16 under autocast (not with h_norm)
+ *   t  = SiLU(dwconv2d(in_proj(x)))                         (B, d_inner, H, W), bf16 under autocast in training
  *   xs = cross_scan(t, orders)                               (B, K, d_inner, L)
  *   dt_k, B_k, C_k = split(x_proj_weight[k] @ xs_k)          (B, K, R|N|N, L)
  *   y  = scan(u = xs, delta = dt_projs_weight[k] @ dt_k, A = −exp(A_logs), B, C grouped by k,
@@ -132,7 +132,7 @@ public class MultiScanMixer extends Layer {
         // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward. Only when a
         // backward will follow: the point is the memory kept for it, and without one the float32 path is faster
         // (VMamba-T bf16 inference, b128 on the H200: 2952 img/s float32 vs 2852 bf16 activations, one call)
-        DType act = hNorm == null && Autograd.isGradEnabled() ? Autocast.activationType(t.value()) : null;
+        DType act = Autograd.isGradEnabled() ? Autocast.activationType(t.value()) : null;
         if (act != null) t = t.to(act);
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)

@@ -10,6 +10,8 @@
 // shapes like (256, 1280, 49): 12 544 threads each walking 1280 channels). The JM_LNC_ROWS partial sums of a column
 // are added through shared memory in warp order. Block (i, part) takes tiles part, part + parts, ... of row i.
 // Statistics in double; float data sums x and x^2 in one pass, double data takes a second pass for the variance.
+// TX is the type of x, skip and y: T, or bf16 with T = float (autocast's activations: bf16 in, statistics, parameters,
+// gy and gradients float32).
 #include "jm_common.cuh"
 
 #define JM_LNC_ROWS 8
@@ -37,10 +39,10 @@ __device__ __forceinline__ double jm_lnc_warp_sum(double v) {
 
 // Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
 // channel loop's loads ahead of its stores.
-template <typename T>
-__device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
-                                    const T* __restrict__ scale, const T* __restrict__ skip,
-                                    const T* __restrict__ skip_weight, int groups, T* __restrict__ y,
+template <typename T, typename TX>
+__device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
+                                    const T* __restrict__ scale, const TX* __restrict__ skip,
+                                    const T* __restrict__ skip_weight, int groups, TX* __restrict__ y,
                                     T* __restrict__ mean_out, T* __restrict__ rstd_out, int n, int c, int m, double eps) {
     __shared__ double buf[2][JM_LNC_ROWS][32];
     int i = blockIdx.x, tiles = (m + 31) / 32;
@@ -52,20 +54,20 @@ __device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict
         double s = 0, q = 0;
         if (live) {
             for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
-                double v = (double)x[at + (long long)ch * m];
+                double v = jm_load(x + at + (long long)ch * m);
                 s += v;
                 q += v * v;
             }
         }
         jm_lnc_column_sum2(s, q, buf);
         double mu = s / c, var;
-        if (sizeof(T) == sizeof(float)) {
+        if (sizeof(TX) <= sizeof(float)) {
             var = fmax(q - s * mu, 0.0) / c;   // a float squared fits a double's mantissa: one pass is exact enough
         } else {
             double d2 = 0, unused = 0;
             if (live) {
                 for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
-                    double d = (double)x[at + (long long)ch * m] - mu;
+                    double d = jm_load(x + at + (long long)ch * m) - mu;
                     d2 += d * d;
                 }
             }
@@ -77,12 +79,12 @@ __device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict
         double sc = scale ? (double)scale[col] : 1.0;
         for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
             long long k = at + (long long)ch * m;
-            double o = ((double)x[k] - mu) * rs;
+            double o = (jm_load(x + k) - mu) * rs;
             if (weight) o *= (double)weight[ch];
             if (bias) o += (double)bias[ch];
             o *= sc;
-            if (skip) o += (double)sw[ch] * (double)skip[k];
-            y[k] = (T)o;
+            if (skip) o += (double)sw[ch] * jm_load(skip + k);
+            jm_store(y + k, o);
         }
         if (threadIdx.y == 0) {
             mean_out[col] = (T)mu;
@@ -98,11 +100,11 @@ __device__ void layer_norm_channels(const T* __restrict__ x, const T* __restrict
 // the skip-weight sums gy skip go to partial_skip row ((i % groups) * (n / groups) + i / groups) * parts + part
 // ((rows, c) doubles), so each group's rows are contiguous. column_sum (norm.cu) then adds the rows in a fixed
 // order. gx, gscale, gskip, partial and partial_skip may each be null (not wanted).
-template <typename T>
-__device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* __restrict__ x,
+template <typename T, typename TX>
+__device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX* __restrict__ x,
                                              const T* __restrict__ mean, const T* __restrict__ rstd,
                                              const T* __restrict__ weight, const T* __restrict__ bias,
-                                             const T* __restrict__ scale, const T* __restrict__ skip,
+                                             const T* __restrict__ scale, const TX* __restrict__ skip,
                                              const T* __restrict__ skip_weight, int groups, T* __restrict__ gx,
                                              T* __restrict__ gscale, T* __restrict__ gskip, double* __restrict__ partial,
                                              double* __restrict__ partial_skip, int n, int c, int m) {
@@ -128,9 +130,9 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* 
                 double xh = 0, gyv = 0, sk = 0;
                 long long k = at + (long long)ch * m;
                 if (live) {
-                    xh = ((double)x[k] - mu) * r;
+                    xh = (jm_load(x + k) - mu) * r;
                     gyv = (double)gy[k];
-                    if (partial_skip) sk = (double)skip[k];
+                    if (partial_skip) sk = jm_load(skip + k);
                 }
                 double w = weight ? (double)weight[ch] : 1.0, gys = gyv * sc;
                 if (gscale) gs += gyv * (xh * w + (bias ? (double)bias[ch] : 0.0));
@@ -163,7 +165,7 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* 
             long long k = at + (long long)ch * m;
             double gyv = (double)gy[k];
             if (gx) {
-                double xh = ((double)x[k] - mu) * r, w = weight ? (double)weight[ch] : 1.0;
+                double xh = (jm_load(x + k) - mu) * r, w = weight ? (double)weight[ch] : 1.0;
                 gx[k] = (T)(r * (gyv * sc * w - mean_g - xh * mean_gx));
             }
             if (gskip) gskip[k] = (T)(gyv * (double)sw[ch]);
@@ -180,18 +182,19 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const T* 
     }
 }
 
-#define JM_NORM_CHANNELS(TN, T)                                                                                      \
+#define JM_NORM_CHANNELS(TN, T, TX)                                                                                  \
     extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS) layer_norm_channels_##TN(                        \
-            const T* x, const T* weight, const T* bias, const T* scale, const T* skip, const T* skip_weight,         \
-            int groups, T* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                   \
-        layer_norm_channels<T>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps);     \
+            const TX* x, const T* weight, const T* bias, const T* scale, const TX* skip, const T* skip_weight,       \
+            int groups, TX* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                  \
+        layer_norm_channels<T, TX>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps); \
     }                                                                                                                \
     extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS) layer_norm_channels_backward_##TN(               \
-            const T* gy, const T* x, const T* mean, const T* rstd, const T* weight, const T* bias, const T* scale,   \
-            const T* skip, const T* skip_weight, int groups, T* gx, T* gscale, T* gskip, double* partial,           \
+            const T* gy, const TX* x, const T* mean, const T* rstd, const T* weight, const T* bias, const T* scale, \
+            const TX* skip, const T* skip_weight, int groups, T* gx, T* gscale, T* gskip, double* partial,          \
             double* partial_skip, int n, int c, int m) {                                                             \
-        layer_norm_channels_backward<T>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx,      \
-                                        gscale, gskip, partial, partial_skip, n, c, m);                              \
+        layer_norm_channels_backward<T, TX>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx,  \
+                                            gscale, gskip, partial, partial_skip, n, c, m);                          \
     }
-JM_NORM_CHANNELS(f32, float)
-JM_NORM_CHANNELS(f64, double)
+JM_NORM_CHANNELS(f32, float, float)
+JM_NORM_CHANNELS(f64, double, double)
+JM_NORM_CHANNELS(bf16, float, jm_bf16)
