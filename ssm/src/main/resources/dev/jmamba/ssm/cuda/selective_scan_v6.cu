@@ -194,39 +194,24 @@ template <int PENDING>
 __device__ __forceinline__ void v6_cp_wait() { asm volatile("cp.async.wait_group %0;\n" :: "n"(PENDING)); }
 
 // [32 × W] tile of (B, D, L) tensor `which` at scan positions l0 .. l0 + len - 1 into rows of stride W + 1, with
-// cp.async (thread t copies column t % W of rows t / W, t / W + 32 / W, ...; the source pointer of a zero-filled
-// element stays inside the tensor).
-template <int W>
-__device__ __forceinline__ void v6_stage_rows_async(const float* __restrict__ src, int which, float* dst, const ScanParams& p,
+// cp.async for float32 (thread t copies column t % W of rows t / W, t / W + 32 / W, ...; the source pointer of a
+// zero-filled element stays inside the tensor). cp.async cannot widen, so a bf16 tensor's thread loads, widens and
+// stores each element to shared memory itself.
+template <int W, typename T>
+__device__ __forceinline__ void v6_stage_rows_async(const T* __restrict__ src, int which, float* dst, const ScanParams& p,
                                                     const V6Block& k, int l0, int len) {
     constexpr int ROWSTEP = V6_T / W;
     int j = threadIdx.x % W, r = threadIdx.x / W;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    const float* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    const T* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
     long long step = ROWSTEP * rowStride;
     #pragma unroll
     for (int i = 0; i < W; i++) {
         bool ok = colOk && r + i * ROWSTEP < k.rows;
-        v6_cp4(dst + (r + i * ROWSTEP) * (W + 1) + j, ok ? ptr : src, ok);
-        ptr += step;
-    }
-}
-
-// The same tile of a bf16 tensor: cp.async cannot widen, so the thread loads, widens and stores each element to
-// shared memory itself.
-template <int W>
-__device__ __forceinline__ void v6_stage_rows_async(const v6_bf16* __restrict__ src, int which, float* dst, const ScanParams& p,
-                                                    const V6Block& k, int l0, int len) {
-    constexpr int ROWSTEP = V6_T / W;
-    int j = threadIdx.x % W, r = threadIdx.x / W;
-    bool colOk = j < len;
-    long long rowStride = p.seqStride[which][1];
-    const v6_bf16* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
-    long long step = ROWSTEP * rowStride;
-    #pragma unroll
-    for (int i = 0; i < W; i++) {
-        dst[(r + i * ROWSTEP) * (W + 1) + j] = colOk && r + i * ROWSTEP < k.rows ? v6_ld(ptr) : 0.f;
+        float* to = dst + (r + i * ROWSTEP) * (W + 1) + j;
+        if constexpr (sizeof(T) == sizeof(float)) v6_cp4(to, ok ? ptr : src, ok);
+        else *to = ok ? v6_ld(ptr) : 0.f;
         ptr += step;
     }
 }
