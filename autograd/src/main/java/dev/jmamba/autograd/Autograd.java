@@ -18,6 +18,28 @@ public final class Autograd {
     /** True unless the current thread is inside a {@link #noGrad()} block. */
     public static boolean isGradEnabled() { return ENABLED.get(); }
 
+    /** Depth of activation-checkpointed segments whose first (unrecorded) forward runs on this thread. */
+    private static final ThreadLocal<int[]> CHECKPOINTED = ThreadLocal.withInitial(() -> new int[1]);
+
+    /**
+     * Whether the ops running now will be differentiated: grad mode is on, or this is the first forward of an
+     * activation-checkpointed segment ({@link Recompute}), which runs without recording but is recomputed with
+     * recording in backward. Layers that choose a numeric path by it (SS2D's bf16 activations) take the same path
+     * in both passes, so the recomputation equals the forward.
+     */
+    public static boolean backwardFollows() { return ENABLED.get() || CHECKPOINTED.get()[0] > 0; }
+
+    /** Runs {@code body} as the first forward of a checkpointed segment (see {@link #backwardFollows()}). */
+    static <T> T checkpointedForward(java.util.function.Supplier<T> body) {
+        int[] depth = CHECKPOINTED.get();
+        depth[0]++;
+        try {
+            return body.get();
+        } finally {
+            depth[0]--;
+        }
+    }
+
     /** Turns recording off on this thread until the returned handle is closed (blocks nest). */
     public static NoGrad noGrad() {
         NoGrad g = new NoGrad(ENABLED.get());

@@ -54,7 +54,7 @@ public final class Recompute {
         if (!Autograd.isGradEnabled()) return body.apply(inputs);
         Var[] outputs;
         try (var off = Autograd.noGrad()) {
-            outputs = body.apply(inputs);
+            outputs = Autograd.checkpointedForward(() -> body.apply(inputs));
         }
         Tensor[] saved = new Tensor[inputs.length];
         Var[] recorded = new Var[inputs.length];

@@ -3,6 +3,7 @@ package dev.jmamba.vision;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.ActivationCheckpointing;
 import dev.jmamba.nn.Losses;
@@ -27,6 +28,12 @@ import org.junit.jupiter.api.Test;
  * recomputation must replay its masks.
  */
 class ActivationCheckpointingBackboneTest {
+
+    private static List<float[]> step(Backbone model, boolean checkpoint, Tensor images, boolean bf16) {
+        try (Autocast.Scope cast = bf16 ? Autocast.bf16() : Autocast.disabled()) {
+            return step(model, checkpoint, images);
+        }
+    }
 
     private static List<float[]> step(Backbone model, boolean checkpoint, Tensor images) {
         int layers = ActivationCheckpointing.enable(model, checkpoint);
@@ -63,6 +70,20 @@ class ActivationCheckpointingBackboneTest {
             Tensor images = Tensor.randn(9, 2, 1, 28, 28);
             List<float[]> plain = step(model, false, images), checkpointed = step(model, true, images);
             for (int i = 0; i < plain.size(); i++) assertArrayEquals(plain.get(i), checkpointed.get(i), name + ": tensor " + i);
+        }
+    }
+
+    /**
+     * Under bf16 autocast too: SS2D keeps bf16 activations only when a backward follows, and the first forward of a
+     * checkpointed block (run without recording) must take the same path as its recomputation (Autograd.backwardFollows).
+     */
+    @Test
+    void theBf16PathGivesTheSameGradientsCheckpointed() {
+        for (BackboneConfig config : nanosWithDropPath().subList(1, 3)) {   // vmamba-nano, fractalmamba-nano: the SS2D family
+            Backbone model = config.build(new ModelSpec(10, 28, 1, 5L));
+            Tensor images = Tensor.randn(9, 2, 1, 28, 28);
+            List<float[]> plain = step(model, false, images, true), checkpointed = step(model, true, images, true);
+            for (int i = 0; i < plain.size(); i++) assertArrayEquals(plain.get(i), checkpointed.get(i), config.name() + " bf16: tensor " + i);
         }
     }
 }

@@ -132,7 +132,7 @@ public class MultiScanMixer extends Layer {
         // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward. Only when a
         // backward will follow: the point is the memory kept for it, and without one the float32 path is faster
         // (VMamba-T bf16 inference, b128 on the H200: 2952 img/s float32 vs 2852 bf16 activations, one call)
-        DType act = Autograd.isGradEnabled() ? Autocast.activationType(t.value()) : null;
+        DType act = Autograd.backwardFollows() ? Autocast.activationType(t.value()) : null;
         if (act != null) t = t.to(act);
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
