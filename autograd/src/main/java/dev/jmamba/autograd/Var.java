@@ -466,12 +466,12 @@ public final class Var {
      * Under autocast one pass adds the bias, rounds the pre-activation to bf16 (all the node keeps for backward)
      * and writes act of it in bf16 for the product ({@link dev.jmamba.tensor.Backend#biasActivationBf16}); the
      * backward recomputes the activation from the kept bf16 value (a bf16 activation: off with
-     * {@code -Djmamba.autocast.bf16Activations=false}). Otherwise exactly {@code add(bias).matmulAfter(act, w)}. this (..., n) without the bias, bias (n), w (n, out) as in {@link #matmul}.
+     * {@code -Djmamba.autocast.bf16Activations=false}). Otherwise exactly {@code add(bias).matmulAfter(act, w)}.
+     * this (..., n) without the bias, bias (n), w (n, out) as in {@link #matmul}.
      */
     public Var matmulAfter(UnaryOp act, Var bias, Var w) {
         boolean lowered = Autocast.operandType("matmulAfter", value, w.value) != null && Autocast.activationType(value) != null
-                && value.dtype() == DType.F32
-                && bias.dtype() == DType.F32 && act.hasFusedGradient() && act != UnaryOp.SOFTPLUS;
+                && value.dtype() == DType.F32 && bias.dtype() == DType.F32 && act.hasFusedGradient() && act != UnaryOp.SOFTPLUS;
         if (!lowered) return add(bias).matmulAfter(act, w);
         Tensor wm = w.value.toPreservingLayout(DType.BF16);
         Tensor[] preAct = value.backend().biasActivationBf16(act, value, bias.value);   // {pre, act}, (..., n) bf16
