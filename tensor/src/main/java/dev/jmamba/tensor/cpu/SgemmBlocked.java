@@ -24,9 +24,8 @@ import dev.jmamba.tensor.JmambaException;
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  *
- * <p>Block sizes follow the caches ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
- * panel of a block is multiplied with, plus one A panel, fill most of L1; the packed A block (MC, KC)
- * half of L2.
+ * <p>Block sizes follow the L2 size ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
+ * panel of a block is multiplied with takes an eighth of L2, the packed A block (MC, KC) half.
  */
 final class SgemmBlocked {
     /** Overrides of the cache-derived block sizes (0: derive from {@link CpuCaches}). */
@@ -93,8 +92,11 @@ final class SgemmBlocked {
                 int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
                 int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
-                // chunks sharing these panels start at different ones, so each packs its own first
-                int rotate = (int) ((long) mb * span / mBlocksF);
+                // the chunks that run at the same time (the first wave, one per thread) start an equal
+                // share of the panels apart: each packs its share, then finds the others' packed (a
+                // start only 1/mBlocks apart made the second thread wait at every panel for the first
+                // to pack it, issue 22)
+                int rotate = (int) ((long) (mb % threads) * span / threads);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[mr * nr];
                 int full = rows / mr * mr;
@@ -177,18 +179,23 @@ final class SgemmBlocked {
     }
 
     /**
-     * Block sizes for one kernel and cache pair (the analytical rule of Low et al., "Analytical
-     * modeling is enough for high-performance BLIS", 2016, simplified): KC so that the B micro-panel
-     * (KC * NR floats, reused by every A panel) and one A micro-panel (KC * MR) fill 85% of L1; MC, a
-     * multiple of MR, so that the packed A block, MC * KC floats, fills half of L2. On a 48 KiB L1 that
-     * is KC 256 for the 8x32 tile (measured 0.7-0.9x the speed of 256-384 with KC 192, which leaves half
-     * of L1 to B) and 520 for the 4x16 tile; KC is kept in [128, 1024],
-     * MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     * Block sizes for one kernel and cache pair. Both packed micro-panels stream from L2: KC so that
+     * the B micro-panel (KC * NR floats, reused by every A panel of a block) takes an eighth of L2, MC
+     * (a multiple of MR) so that the packed A block (MC * KC floats, reused by every B panel) takes half
+     * of it. KC is kept in [128, 1024], MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     *
+     * <p>Why not the classic rule (the B micro-panel in L1, Low et al. 2016): every K block re-reads
+     * and re-writes the C tiles, and a tile's C rows (a row stride apart, often 4 KiB: the same L1
+     * set) come back from L2 or L3 after each block. On a 48 KiB L1 that rule gave KC 256 for the 8x32
+     * tile; on Zen 5, n = 1024 on one thread ran 183-190 GFLOP/s with it and 205-215 with KC 1024 /
+     * MC 64-128 (the kernel alone, in L1: 222); 256-bit, 4x16: 98 -> 100 (GEMM-NOTES.md, issue 22).
+     * Streaming a micro-panel from L2 needs (2 NR + MR) * 4 bytes per NR * MR / (2 * lanes) cycles:
+     * about 20 bytes a cycle for both tiles, well inside an L2's bandwidth.
      */
     record Blocking(int kc, int mc) {
         static Blocking of(SgemmKernel kernel, CpuCaches caches) {
             int kc = KC_PROPERTY > 0 ? KC_PROPERTY
-                    : (int) Math.clamp(caches.l1Bytes() * 85 / 100 / (4L * (kernel.nr() + kernel.mr())) / 8 * 8, 128, 1024);
+                    : (int) Math.clamp(caches.l2Bytes() / 8 / (4L * kernel.nr()) / 8 * 8, 128, 1024);
             int mc = MC_PROPERTY > 0 ? MC_PROPERTY
                     : (int) Math.clamp(caches.l2Bytes() / 2 / (4L * kc) / kernel.mr() * kernel.mr(), kernel.mr(), 1024);
             return new Blocking(kc, mc);

@@ -64,8 +64,9 @@ final class SgemmWidthCheck {
         int[][] shapes = {
             {1, 1, 1}, {1, 1, 9}, {5, 17, 3}, {7, 33, 13}, {13, 31, 37}, {17, 15, 65}, {33, 65, 129}, {1, 97, 53},
             {97, 1, 53}, {61, 67, 2},
-            // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K
-            {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}};
+            // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K;
+            // K in three blocks (KC <= 1024: the later blocks accumulate into C)
+            {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}, {37, 70, 2100}};
         float[][] scalars = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {1.5f, -1f}};
         for (int s = 0; s < shapes.length; s++) {
             for (int t = 0; t < 4; t++) {
