@@ -67,9 +67,9 @@ final class SgemmBlocked {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
         int mr = kernel.mr(), nr = kernel.nr();
-        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
-        int kBlocks = Math.ceilDiv(k, blocking.kc()), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
+        int kc = blocking.kc(), kBlocks = Math.ceilDiv(k, kc);
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
         int target = threads == 1 ? 1 : CHUNKS_PER_THREAD * threads;
@@ -167,7 +167,7 @@ final class SgemmBlocked {
     /** The blocking and policies in force, for benchmark reports. */
     static String describe(SgemmKernel kernel) {
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
-        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " (min " + MC_MIN
+        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " for the longest K, more for a shorter one (min " + MC_MIN
                 + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
@@ -182,7 +182,9 @@ final class SgemmBlocked {
      * Block sizes for one kernel and cache pair. Both packed micro-panels stream from L2: KC so that
      * the B micro-panel (KC * NR floats, reused by every A panel of a block) takes an eighth of L2, MC
      * (a multiple of MR) so that the packed A block (MC * KC floats, reused by every B panel) takes half
-     * of it. KC is kept in [128, 1024], MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     * of it. KC is kept in [128, 1024], MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override. A
+     * longer K is split into equal blocks of at most KC, and MC follows the block actually used, so
+     * a short K gets tall A blocks (fewer passes over packed B).
      *
      * <p>Why not the classic rule (the B micro-panel in L1, Low et al. 2016): every K block re-reads
      * and re-writes the C tiles, and a tile's C rows (a row stride apart, often 4 KiB: the same L1
@@ -193,9 +195,16 @@ final class SgemmBlocked {
      * about 20 bytes a cycle for both tiles, well inside an L2's bandwidth.
      */
     record Blocking(int kc, int mc) {
+        /** The blocking for a K of at least KC (benchmark reports). */
         static Blocking of(SgemmKernel kernel, CpuCaches caches) {
-            int kc = KC_PROPERTY > 0 ? KC_PROPERTY
+            return of(kernel, caches, Integer.MAX_VALUE);
+        }
+
+        /** The blocking for a product with this K (&gt; 0): KC is the size of its equal K blocks. */
+        static Blocking of(SgemmKernel kernel, CpuCaches caches, int k) {
+            int kcMax = KC_PROPERTY > 0 ? KC_PROPERTY
                     : (int) Math.clamp(caches.l2Bytes() / 8 / (4L * kernel.nr()) / 8 * 8, 128, 1024);
+            int kc = k <= kcMax ? k : Math.ceilDiv(k, Math.ceilDiv(k, kcMax)); // equal K blocks, no short tail
             int mc = MC_PROPERTY > 0 ? MC_PROPERTY
                     : (int) Math.clamp(caches.l2Bytes() / 2 / (4L * kc) / kernel.mr() * kernel.mr(), kernel.mr(), 1024);
             return new Blocking(kc, mc);

@@ -64,6 +64,10 @@ class CpuCachesTest {
         SgemmKernel huge = SgemmScalarKernelShape.of(8, 64);
         CpuCaches tiny = new CpuCaches(16 << 10, 128 << 10, "test");
         assertEquals(new SgemmBlocked.Blocking(128, 128), SgemmBlocked.Blocking.of(huge, tiny)); // 128K/8/256 = 64 -> clamped at 128
+        // a given K: equal blocks of at most KC, MC from the block used
+        assertEquals(new SgemmBlocked.Blocking(700, 184), SgemmBlocked.Blocking.of(wide, zen5, 2100)); // 3 blocks; 512K/2800 = 187 -> 184
+        assertEquals(new SgemmBlocked.Blocking(48, 1024), SgemmBlocked.Blocking.of(wide, zen5, 48));   // 512K/192 = 2730 -> clamped at 1024
+        assertEquals(new SgemmBlocked.Blocking(1024, 128), SgemmBlocked.Blocking.of(wide, zen5, 1024));
     }
 
     /** A kernel that only has a tile shape (the blocking rule reads nothing else). */
