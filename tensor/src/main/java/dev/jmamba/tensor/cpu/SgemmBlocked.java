@@ -7,7 +7,7 @@ import dev.jmamba.tensor.JmambaException;
  *
  * <pre>
  * for jc in N by NC:                         (one block unless k * n is huge)
- *   parallel over chunks = (M blocks of MC rows) x (N splits):   (claimed dynamically)
+ *   parallel over chunks = (M blocks of MC rows) x (N splits):   (a home share per thread)
  *     for pc in K by KC:
  *       pack alpha*op(A)(ic, pc) into MR-row panels, or read A's rows in place
  *       for jr over the chunk's B panels:                      (one B panel lives in L1)
@@ -16,7 +16,8 @@ import dev.jmamba.tensor.JmambaException;
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks(int, int, java.util.function.IntConsumer)}); each chunk owns
+ * scratch tile and merged. One parallel call per GEMM ({@link HomeChunks}: each thread first runs its own share
+ * of the chunks, so the same thread writes the same rows of C on every call); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
  * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
  * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
@@ -87,16 +88,18 @@ final class SgemmBlocked {
             int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
-            // at most `threads` threads: below the parallel threshold every chunk stays on the caller
-            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
+            // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
+            // each thread has a home share of the chunks, the same rows of C on every call
+            int chunks = mBlocksF * nSplits;
+            HomeChunks.run(chunks, threads, t -> {
                 int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
                 int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
-                // the chunks that run at the same time (the first wave, one per thread) start an equal
-                // share of the panels apart: each packs its share, then finds the others' packed (a
-                // start only 1/mBlocks apart made the second thread wait at every panel for the first
-                // to pack it, issue 22)
-                int rotate = (int) ((long) (mb % threads) * span / threads);
+                // the threads start on their shares at the same time and start their B panels an
+                // equal share apart: each packs its share, then finds the others' packed (a start
+                // only 1/mBlocks apart made the second thread wait at every panel for the first to
+                // pack it, issue 22)
+                int rotate = (int) ((long) HomeChunks.home(t, chunks, threads) * span / threads);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[mr * nr];
                 int full = rows / mr * mr;
