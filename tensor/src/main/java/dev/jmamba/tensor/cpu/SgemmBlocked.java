@@ -229,18 +229,18 @@ final class SgemmBlocked {
                                    float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        boolean half = cols <= nr / 2 && kernel.hasHalfTile(); // a last panel of at most nr/2 columns
+        int width = half ? nr / 2 : nr;
         if (TOUCH_C && beta != 0f) touchC(c, cOff + j0, ldc, rows, cols, scratch);
         for (int r0 = 0; r0 < rows; r0 += mr) {
             int live = Math.min(mr, rows - r0);
             int cTile = cOff + r0 * ldc + j0;
             boolean inPlace = a != null && r0 < full;
             int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-            if (live == mr && cols == nr) {
-                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, beta, c, cTile, ldc);
-                else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+            if (live == mr && cols == width) {
+                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
             } else {
-                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, 0f, scratch, 0, nr);
-                else kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
+                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
                 for (int r = 0; r < live; r++) {
                     int ci = cTile + r * ldc, si = r * nr;
                     if (beta == 0f) {
@@ -250,6 +250,18 @@ final class SgemmBlocked {
                     }
                 }
             }
+        }
+    }
+
+    /** One register tile: full or half width, A read in place (row r at a[aRow + r*lda]) or packed (ap from apOff). */
+    private static void tile(SgemmKernel kernel, boolean half, int kc, boolean inPlace, float[] a, int aRow, int lda, float[] ap, int apOff,
+                             float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (half) {
+            if (inPlace) kernel.tileRowsHalf(kc, a, aRow, lda, bp, bpOff, beta, c, cOff, ldc);
+            else kernel.tileHalf(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        } else {
+            if (inPlace) kernel.tileRows(kc, a, aRow, lda, bp, bpOff, beta, c, cOff, ldc);
+            else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
         }
     }
 

@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
 final class SgemmSimd implements SgemmKernel {
-    private static final VectorSpecies<Float> S = species();
+    static final VectorSpecies<Float> S = species();
     /** Species of 4 and 8 lanes, for copying one step of a 4- or 8-row A panel (transposed A). */
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final int L = S.length();
@@ -56,10 +56,27 @@ final class SgemmSimd implements SgemmKernel {
     @Override public int nr() { return NR; }
 
     @Override public String describe() {
-        return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "");
+        return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "")
+                + (hasHalfTile() ? " (+ " + mr + "x" + L + " for a last panel of <= " + L + " columns)" : "");
     }
 
     @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 5 || mr == 8; }
+
+    @Override public boolean hasHalfTile() { return mr == 4 || mr == 8; }
+
+    @Override
+    public void tileHalf(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (mr == 8) SgemmSimdHalf.tile8(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        else if (mr == 4) SgemmSimdHalf.tile4(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        else throw new UnsupportedOperationException("SgemmSimd: no half-width tile for mr = " + mr);
+    }
+
+    @Override
+    public void tileRowsHalf(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (mr == 8) SgemmSimdHalf.tileRows8(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+        else if (mr == 4) SgemmSimdHalf.tileRows4(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+        else throw new UnsupportedOperationException("SgemmSimd: no half-width tile for mr = " + mr);
+    }
 
     @Override
     public void tileRows(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {

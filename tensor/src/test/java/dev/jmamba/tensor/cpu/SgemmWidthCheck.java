@@ -64,6 +64,8 @@ final class SgemmWidthCheck {
         int[][] shapes = {
             {1, 1, 1}, {1, 1, 9}, {5, 17, 3}, {7, 33, 13}, {13, 31, 37}, {17, 15, 65}, {33, 65, 129}, {1, 97, 53},
             {97, 1, 53}, {61, 67, 2},
+            // a last B panel of exactly half the tile width (the half-width tiles, full rows): 512-bit, 256-bit
+            {21, 48, 29}, {19, 40, 33},
             // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K;
             // K in three blocks (KC <= 1024: the later blocks accumulate into C)
             {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}, {37, 70, 2100}};
