@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntConsumer;
 
@@ -13,11 +14,15 @@ import java.util.function.IntConsumer;
  * <p>Why: the GEMM driver's chunks are row blocks of C. Claimed from one shared counter (whichever
  * thread is free takes the next chunk), the rows of C a thread writes changed from call to call, and
  * a short-K product that is mostly writing C (1600x96x19: 19 multiply-adds per element) spent its
- * time moving C's lines between the cores' caches; two threads were no faster than one. Participant
- * w is {@link Parallel#forChunks}'s chunk w: the caller always takes 0; a helper that arrives late
- * finds its share already being run by the others and leaves.
+ * time moving C's lines between the cores' caches; two threads were no faster than one. The caller
+ * runs share 0, a helper the share its thread id picks (or any free one); a helper that arrives
+ * late finds its share being run by the others and only helps with what is left.
  */
 final class HomeChunks {
+    /** A small id per thread, so that each helper prefers the same share on every call. */
+    private static final AtomicInteger NEXT_ID = new AtomicInteger();
+    private static final ThreadLocal<Integer> ID = ThreadLocal.withInitial(NEXT_ID::getAndIncrement);
+
     private HomeChunks() {}
 
     /**
@@ -32,13 +37,22 @@ final class HomeChunks {
             for (int t = 0; t < n; t++) body.accept(t);
             return;
         }
-        AtomicIntegerArray taken = new AtomicIntegerArray(n);
-        Parallel.forChunks(parts, parts, w -> {
-            for (int t = start(w, n, parts), end = start(w + 1, n, parts); t < end; t++) {
-                if (taken.compareAndSet(t, 0, 1)) body.accept(t);
+        AtomicIntegerArray taken = new AtomicIntegerArray(n), shareTaken = new AtomicIntegerArray(parts);
+        Thread caller = Thread.currentThread();
+        Parallel.forChunks(parts, parts, ignored -> {
+            // the caller's share is 0; a helper prefers the share of its own id, else any free one
+            int w = Thread.currentThread() == caller ? 0 : 1 + Math.floorMod(ID.get(), parts - 1);
+            if (!shareTaken.compareAndSet(w, 0, 1)) {
+                w = -1;
+                for (int i = 0; i < parts && w < 0; i++) if (shareTaken.compareAndSet(i, 0, 1)) w = i;
             }
-            for (int o = 1; o < parts; o++) { // then the others' leftovers, from their back ends
-                int other = (w + o) % parts;
+            if (w >= 0) {
+                for (int t = start(w, n, parts), end = start(w + 1, n, parts); t < end; t++) {
+                    if (taken.compareAndSet(t, 0, 1)) body.accept(t);
+                }
+            }
+            for (int o = 1; o <= parts; o++) { // then the others' leftovers, from their back ends
+                int other = Math.floorMod(w + o, parts);
                 for (int t = start(other + 1, n, parts) - 1, begin = start(other, n, parts); t >= begin; t--) {
                     if (taken.compareAndSet(t, 0, 1)) body.accept(t);
                 }

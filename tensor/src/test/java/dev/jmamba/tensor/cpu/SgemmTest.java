@@ -84,7 +84,7 @@ class SgemmTest {
     @ParameterizedTest @MethodSource("cases")
     void everySimdTileShapeAndAPolicyMatchesEjml(Case cs) {
         assumeTrue(SimdSupport.ENABLED, "Vector API not loaded");
-        for (int mr : new int[] {4, 5, 6, 8, 12}) {
+        for (int mr : new int[] {3, 4, 5, 6, 8, 12}) {
             SgemmKernel kernel = SgemmSimd.kernel(mr);
             for (SgemmBlocked.APolicy policy : SgemmBlocked.APolicy.values()) {
                 check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {

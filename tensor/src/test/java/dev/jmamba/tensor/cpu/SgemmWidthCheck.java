@@ -42,7 +42,7 @@ final class SgemmWidthCheck {
             Parallel.setThreads(threads);
             for (Case cs : cases()) {
                 boolean big = (long) cs.m() * cs.n() * cs.k() > 300_000;
-                for (int mr : big ? new int[] {SgemmSimd.kernel().mr()} : new int[] {4, 5, 6, 8, 12}) {
+                for (int mr : big ? new int[] {3, 4, 8} : new int[] {3, 4, 5, 6, 8, 12}) { // big: the defaults of both widths
                     SgemmKernel k = SgemmSimd.kernel(mr);
                     for (SgemmBlocked.APolicy policy : big ? new SgemmBlocked.APolicy[] {SgemmBlocked.APolicy.AUTO} : SgemmBlocked.APolicy.values()) {
                         String error = check(cs, k, policy);
