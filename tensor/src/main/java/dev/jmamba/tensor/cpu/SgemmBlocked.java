@@ -39,11 +39,15 @@ final class SgemmBlocked {
     private static final int MC_MIN = 32;
     /** Below this many multiply-adds per call the work stays on the calling thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21; // 128^3; below it 2 threads lost to 1 (GEMM-NOTES.md item 6)
+    /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
+    private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /** Read A in place when B has at most this many panels (more: packing A is amortised). */
     private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Partial products of K blocks run side by side (see kGroups). */
+    private static final ThreadLocal<float[][]> C_PART = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private SgemmBlocked() {}
 
@@ -72,8 +76,14 @@ final class SgemmBlocked {
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
         int kc = blocking.kc(), kBlocks = Math.ceilDiv(k, kc);
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
+        // K blocks side by side when M is too short to give each thread a block of MC rows (weight
+        // gradients such as 48x192x1600: two threads on 24-row blocks sharing every B panel ran slower
+        // than one). Block 0 writes C, the others partial products that are added to C afterwards in
+        // block order: the arithmetic of the serial loop (each later block adds its product to C), so
+        // the bits do not depend on the thread count.
+        int kGroups = threads > 1 && kBlocks > 1 && Math.ceilDiv(m, blocking.mc()) <= K_GROUPS_MAX_MBLOCKS * threads ? kBlocks : 1;
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
-        int target = threads == 1 ? 1 : CHUNKS_PER_THREAD * threads;
+        int target = threads == 1 ? 1 : Math.max(1, CHUNKS_PER_THREAD * threads / kGroups);
         int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
         if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
@@ -84,16 +94,18 @@ final class SgemmBlocked {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
             boolean direct = directA(kernel, policy, transA, alpha, nPanels);
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
+            float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
             int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
             // each thread has a home share of the chunks, the same rows of C on every call
-            int chunks = mBlocksF * nSplits;
+            int perGroup = mBlocksF * nSplits, chunks = perGroup * kGroups;
             HomeChunks.run(chunks, threads, t -> {
-                int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
-                int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
+                int group = t / perGroup, u = t % perGroup;
+                int mb = u / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
+                int q0 = (u % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
                 // the threads start on their shares at the same time and start their B panels an
                 // equal share apart: each packs its share, then finds the others' packed (a start
@@ -103,20 +115,38 @@ final class SgemmBlocked {
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[mr * nr];
                 int full = rows / mr * mr;
-                for (int pb = 0; pb < kBlocks; pb++) {
+                for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
-                    float betaNow = pb == 0 ? beta : 1f;
+                    boolean toPart = pb > 0 && kGroups > 1;
+                    float betaNow = pb == 0 ? beta : toPart ? 0f : 1f;
+                    // C, or partial product pb - 1 (row i, column jc + j at part[(pb-1)*m*nc + i*nc + j])
+                    float[] out = toPart ? part : c;
+                    int outOff = toPart ? (pb - 1) * m * nc + ic * nc - jcF : cOff + ic * ldc, outLd = toPart ? nc : ldc;
                     if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
                     else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
                     for (int i = 0; i < span; i++) {
                         int q = q0 + (i + rotate) % span;
                         int bpOff = panels.ready(pb, q);
                         panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
-                                jcF + q * nr, n, betaNow, c, cOff + ic * ldc, ldc, scratch);
+                                jcF + q * nr, n, betaNow, out, outOff, outLd, scratch);
                     }
                 }
             });
+            if (kGroups > 1) addPartials(c, cOff + jc, ldc, part, m, nc, kGroups - 1);
         }
+    }
+
+    /** C(m, nc) += each of the {@code count} partial products (count, m, nc), in order, per element. */
+    private static void addPartials(float[] c, int cOff, int ldc, float[] part, int m, int nc, int count) {
+        Parallel.forBlocks(m, Math.max(1, (1 << 14) / nc), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int ci = cOff + i * ldc;
+                for (int g = 0; g < count; g++) {
+                    int pi = (g * m + i) * nc;
+                    for (int j = 0; j < nc; j++) c[ci + j] += part[pi + j];
+                }
+            }
+        });
     }
 
     /**
