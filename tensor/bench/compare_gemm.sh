@@ -10,6 +10,8 @@
 #      vectors and the 16 ymm registers of AVX2; jmamba's 256-bit kernel) and OpenBLAS with
 #      OPENBLAS_CORETYPE=Haswell (its AVX2 kernel). CORETYPE=NAME sets OpenBLAS's core otherwise
 #      (e.g. SkylakeX; default: what OpenBLAS detects). JMAMBA_JAVA_OPTS passes more JVM flags.
+#      BASE_JAR=path/to/other/jmamba.jar: also runs that build each round (same JVM flags), for a
+#      before/after in the same run; adds its median and the ratio jmamba / base.
 # Runs the already built jar with the java command ./jmamba would use; build it first with
 #   mvn -B -ntp -q -o -pl train-app -am package -DskipTests
 set -euo pipefail
@@ -26,6 +28,11 @@ if [ -n "${AVX2:-}" ]; then
   jm=("${jm[0]}" -XX:UseAVX=2 "${jm[@]:1}")
 fi
 if [ -n "${JMAMBA_JAVA_OPTS:-}" ]; then read -r -a extra <<<"$JMAMBA_JAVA_OPTS"; jm=("${jm[0]}" "${extra[@]}" "${jm[@]:1}"); fi
+base=()
+if [ -n "${BASE_JAR:-}" ]; then
+  [ -f "$BASE_JAR" ] || { echo "compare_gemm: BASE_JAR $BASE_JAR is not a file" >&2; exit 2; }
+  for ((i = 0; i < ${#jm[@]}; i++)); do [ "${jm[i]}" = "$root/train-app/target/jmamba.jar" ] && base+=("$BASE_JAR") || base+=("${jm[i]}"); done
+fi
 if [ -n "${MODEL:-}" ]; then
   shapes=$("${jm[@]}" bench gemm --list-model-shapes 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
 elif [ -n "${SHAPES:-}" ]; then
@@ -45,7 +52,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v
 echo "numpy: $(numpy 64 1 --info 2>&1 >/dev/null)"
 echo "java: ${jm[*]}"
 echo "threads: $threads, rounds: $rounds, repeats: $repeats, load: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A jw jc nw nc
+declare -A jw jc nw nc bw
 for ((r = 1; r <= rounds; r++)); do
   while read -r line; do
     case "$line" in *'"case":"gemm-kernel"'*) [ "$r" = 1 ] && echo "$line"; continue ;; *'"case":"gemm"'*) ;; *) continue ;; esac
@@ -56,15 +63,26 @@ for ((r = 1; r <= rounds; r++)); do
     echo "round $r numpy  $line"; k=$(key <<<"$line")
     nw[$k]+="$(field gflops <<<"$line") "; nc[$k]+="$(field cpu_gflops <<<"$line") "
   done < <(numpy --repeats "$repeats" $shapes)
+  [ ${#base[@]} = 0 ] && continue
+  while read -r line; do
+    case "$line" in *'"case":"gemm"'*) ;; *) continue ;; esac
+    echo "round $r base   $line"; k=$(key <<<"$line")
+    bw[$k]+="$(field gflops <<<"$line") "
+  done < <("${base[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jargs[@]}" 2>/dev/null)
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 range() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }
-printf '\n%-22s %10s %10s %7s %12s %12s %7s  %s\n' "M,N,K,TA,TB" jm_GF/s np_GF/s ratio jm_cpuGF/s np_cpuGF/s ratio "range of GF/s jm / np"
+printf '\n%-22s %10s %10s %7s %12s %12s %7s  %s' "M,N,K,TA,TB" jm_GF/s np_GF/s ratio jm_cpuGF/s np_cpuGF/s ratio "range of GF/s jm / np"
+[ ${#base[@]} = 0 ] && echo || printf '   %9s %7s %7s  %s\n' base_GF/s jm/base base/np "range base"
 for s in $shapes; do
   k=$s; [ "$(tr -cd ',' <<<"$s" | wc -c)" = 2 ] && k="$s,0,0"
   a=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | median); b=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | median)
   c=$(tr ' ' '\n' <<<"${jc[$k]:-}" | grep . | median); d=$(tr ' ' '\n' <<<"${nc[$k]:-}" | grep . | median)
   ra=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | range); rb=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | range)
   printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f  %s / %s\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
-    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$ra" "$rb"
+    "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$ra" "$rb" | tr -d '\n'
+  if [ ${#base[@]} = 0 ]; then echo; continue; fi
+  e=$(tr ' ' '\n' <<<"${bw[$k]:-}" | grep . | median); re=$(tr ' ' '\n' <<<"${bw[$k]:-}" | grep . | range)
+  printf '   %9.1f %7.2f %7.2f  %s\n' "$e" "$(awk -v a="$a" -v b="$e" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
+    "$(awk -v a="$e" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$re"
 done

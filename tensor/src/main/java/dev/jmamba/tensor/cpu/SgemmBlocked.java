@@ -7,7 +7,7 @@ import dev.jmamba.tensor.JmambaException;
  *
  * <pre>
  * for jc in N by NC:                         (one block unless k * n is huge)
- *   parallel over chunks = (M blocks of MC rows) x (N splits):   (claimed dynamically)
+ *   parallel over chunks = (M blocks of MC rows) x (N splits):   (a home share per thread)
  *     for pc in K by KC:
  *       pack alpha*op(A)(ic, pc) into MR-row panels, or read A's rows in place
  *       for jr over the chunk's B panels:                      (one B panel lives in L1)
@@ -16,7 +16,8 @@ import dev.jmamba.tensor.JmambaException;
  * </pre>
  *
  * The first K block applies beta, later ones accumulate (beta = 1). Edge tiles are computed into a
- * scratch tile and merged. One parallel call per GEMM ({@link Parallel#forChunks(int, int, java.util.function.IntConsumer)}); each chunk owns
+ * scratch tile and merged. One parallel call per GEMM ({@link HomeChunks}: each thread first runs its own share
+ * of the chunks, so the same thread writes the same rows of C on every call); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
  * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
  * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
@@ -24,9 +25,8 @@ import dev.jmamba.tensor.JmambaException;
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  *
- * <p>Block sizes follow the caches ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
- * panel of a block is multiplied with, plus one A panel, fill most of L1; the packed A block (MC, KC)
- * half of L2.
+ * <p>Block sizes follow the L2 size ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
+ * panel of a block is multiplied with takes an eighth of L2, the packed A block (MC, KC) half.
  */
 final class SgemmBlocked {
     /** Overrides of the cache-derived block sizes (0: derive from {@link CpuCaches}). */
@@ -39,11 +39,15 @@ final class SgemmBlocked {
     private static final int MC_MIN = 32;
     /** Below this many multiply-adds per call the work stays on the calling thread. */
     private static final long PARALLEL_MIN_FMAS = 1L << 21; // 128^3; below it 2 threads lost to 1 (GEMM-NOTES.md item 6)
+    /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
+    private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /** Read A in place when B has at most this many panels (more: packing A is amortised). */
     private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** Partial products of K blocks run side by side (see kGroups). */
+    private static final ThreadLocal<float[][]> C_PART = ThreadLocal.withInitial(() -> new float[1][0]);
 
     private SgemmBlocked() {}
 
@@ -68,12 +72,18 @@ final class SgemmBlocked {
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
         int mr = kernel.mr(), nr = kernel.nr();
-        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
+        Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
-        int kBlocks = Math.ceilDiv(k, blocking.kc()), kc = Math.ceilDiv(k, kBlocks); // equal K blocks, no short tail
+        int kc = blocking.kc(), kBlocks = Math.ceilDiv(k, kc);
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
+        // K blocks side by side when M is too short to give each thread a block of MC rows (weight
+        // gradients such as 48x192x1600: two threads on 24-row blocks sharing every B panel ran slower
+        // than one). Block 0 writes C, the others partial products that are added to C afterwards in
+        // block order: the arithmetic of the serial loop (each later block adds its product to C), so
+        // the bits do not depend on the thread count.
+        int kGroups = threads > 1 && kBlocks > 1 && Math.ceilDiv(m, blocking.mc()) <= K_GROUPS_MAX_MBLOCKS * threads ? kBlocks : 1;
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
-        int target = threads == 1 ? 1 : CHUNKS_PER_THREAD * threads;
+        int target = threads == 1 ? 1 : Math.max(1, CHUNKS_PER_THREAD * threads / kGroups);
         int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
         if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
@@ -84,34 +94,59 @@ final class SgemmBlocked {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
             boolean direct = directA(kernel, policy, transA, alpha, nPanels);
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
+            float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
             int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
-            // at most `threads` threads: below the parallel threshold every chunk stays on the caller
-            Parallel.forChunks(mBlocksF * nSplits, threads, t -> {
-                int mb = t / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
-                int q0 = (t % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
+            // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
+            // each thread has a home share of the chunks, the same rows of C on every call
+            int perGroup = mBlocksF * nSplits, chunks = perGroup * kGroups;
+            HomeChunks.run(chunks, threads, t -> {
+                int group = t / perGroup, u = t % perGroup;
+                int mb = u / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
+                int q0 = (u % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
                 if (span <= 0) return;
-                // chunks sharing these panels start at different ones, so each packs its own first
-                int rotate = (int) ((long) mb * span / mBlocksF);
+                // the threads start on their shares at the same time and start their B panels an
+                // equal share apart: each packs its share, then finds the others' packed (a start
+                // only 1/mBlocks apart made the second thread wait at every panel for the first to
+                // pack it, issue 22)
+                int rotate = (int) ((long) HomeChunks.home(t, chunks, threads) * span / threads);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[mr * nr];
                 int full = rows / mr * mr;
-                for (int pb = 0; pb < kBlocks; pb++) {
+                for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
-                    float betaNow = pb == 0 ? beta : 1f;
+                    boolean toPart = pb > 0 && kGroups > 1;
+                    float betaNow = pb == 0 ? beta : toPart ? 0f : 1f;
+                    // C, or partial product pb - 1 (row i, column jc + j at part[(pb-1)*m*nc + i*nc + j])
+                    float[] out = toPart ? part : c;
+                    int outOff = toPart ? (pb - 1) * m * nc + ic * nc - jcF : cOff + ic * ldc, outLd = toPart ? nc : ldc;
                     if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
                     else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
                     for (int i = 0; i < span; i++) {
                         int q = q0 + (i + rotate) % span;
                         int bpOff = panels.ready(pb, q);
                         panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
-                                jcF + q * nr, n, betaNow, c, cOff + ic * ldc, ldc, scratch);
+                                jcF + q * nr, n, betaNow, out, outOff, outLd, scratch);
                     }
                 }
             });
+            if (kGroups > 1) addPartials(c, cOff + jc, ldc, part, m, nc, kGroups - 1);
         }
+    }
+
+    /** C(m, nc) += each of the {@code count} partial products (count, m, nc), in order, per element. */
+    private static void addPartials(float[] c, int cOff, int ldc, float[] part, int m, int nc, int count) {
+        Parallel.forBlocks(m, Math.max(1, (1 << 14) / nc), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int ci = cOff + i * ldc;
+                for (int g = 0; g < count; g++) {
+                    int pi = (g * m + i) * nc;
+                    for (int j = 0; j < nc; j++) c[ci + j] += part[pi + j];
+                }
+            }
+        });
     }
 
     /**
@@ -165,7 +200,7 @@ final class SgemmBlocked {
     /** The blocking and policies in force, for benchmark reports. */
     static String describe(SgemmKernel kernel) {
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
-        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " (min " + MC_MIN
+        return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " for the longest K, more for a shorter one (min " + MC_MIN
                 + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
@@ -177,18 +212,32 @@ final class SgemmBlocked {
     }
 
     /**
-     * Block sizes for one kernel and cache pair (the analytical rule of Low et al., "Analytical
-     * modeling is enough for high-performance BLIS", 2016, simplified): KC so that the B micro-panel
-     * (KC * NR floats, reused by every A panel) and one A micro-panel (KC * MR) fill 85% of L1; MC, a
-     * multiple of MR, so that the packed A block, MC * KC floats, fills half of L2. On a 48 KiB L1 that
-     * is KC 256 for the 8x32 tile (measured 0.7-0.9x the speed of 256-384 with KC 192, which leaves half
-     * of L1 to B) and 520 for the 4x16 tile; KC is kept in [128, 1024],
-     * MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override.
+     * Block sizes for one kernel and cache pair. Both packed micro-panels stream from L2: KC so that
+     * the B micro-panel (KC * NR floats, reused by every A panel of a block) takes an eighth of L2, MC
+     * (a multiple of MR) so that the packed A block (MC * KC floats, reused by every B panel) takes half
+     * of it. KC is kept in [128, 1024], MC in [MR, 1024]; {@code -Djmamba.gemm.kc/mc} override. A
+     * longer K is split into equal blocks of at most KC, and MC follows the block actually used, so
+     * a short K gets tall A blocks (fewer passes over packed B).
+     *
+     * <p>Why not the classic rule (the B micro-panel in L1, Low et al. 2016): every K block re-reads
+     * and re-writes the C tiles, and a tile's C rows (a row stride apart, often 4 KiB: the same L1
+     * set) come back from L2 or L3 after each block. On a 48 KiB L1 that rule gave KC 256 for the 8x32
+     * tile; on Zen 5, n = 1024 on one thread ran 183-190 GFLOP/s with it and 205-215 with KC 1024 /
+     * MC 64-128 (the kernel alone, in L1: 222); 256-bit, 4x16: 98 -> 100 (GEMM-NOTES.md, issue 22).
+     * Streaming a micro-panel from L2 needs (2 NR + MR) * 4 bytes per NR * MR / (2 * lanes) cycles:
+     * about 20 bytes a cycle for both tiles, well inside an L2's bandwidth.
      */
     record Blocking(int kc, int mc) {
+        /** The blocking for a K of at least KC (benchmark reports). */
         static Blocking of(SgemmKernel kernel, CpuCaches caches) {
-            int kc = KC_PROPERTY > 0 ? KC_PROPERTY
-                    : (int) Math.clamp(caches.l1Bytes() * 85 / 100 / (4L * (kernel.nr() + kernel.mr())) / 8 * 8, 128, 1024);
+            return of(kernel, caches, Integer.MAX_VALUE);
+        }
+
+        /** The blocking for a product with this K (&gt; 0): KC is the size of its equal K blocks. */
+        static Blocking of(SgemmKernel kernel, CpuCaches caches, int k) {
+            int kcMax = KC_PROPERTY > 0 ? KC_PROPERTY
+                    : (int) Math.clamp(caches.l2Bytes() / 8 / (4L * kernel.nr()) / 8 * 8, 128, 1024);
+            int kc = k <= kcMax ? k : Math.ceilDiv(k, Math.ceilDiv(k, kcMax)); // equal K blocks, no short tail
             int mc = MC_PROPERTY > 0 ? MC_PROPERTY
                     : (int) Math.clamp(caches.l2Bytes() / 2 / (4L * kc) / kernel.mr() * kernel.mr(), kernel.mr(), 1024);
             return new Blocking(kc, mc);
@@ -210,18 +259,18 @@ final class SgemmBlocked {
                                    float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
+        boolean half = cols <= nr / 2 && kernel.hasHalfTile(); // a last panel of at most nr/2 columns
+        int width = half ? nr / 2 : nr;
         if (TOUCH_C && beta != 0f) touchC(c, cOff + j0, ldc, rows, cols, scratch);
         for (int r0 = 0; r0 < rows; r0 += mr) {
             int live = Math.min(mr, rows - r0);
             int cTile = cOff + r0 * ldc + j0;
             boolean inPlace = a != null && r0 < full;
             int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-            if (live == mr && cols == nr) {
-                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, beta, c, cTile, ldc);
-                else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+            if (live == mr && cols == width) {
+                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
             } else {
-                if (inPlace) kernel.tileRows(kc, a, aRow0 + r0 * lda, lda, bp, bpOff, 0f, scratch, 0, nr);
-                else kernel.tile(kc, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
+                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
                 for (int r = 0; r < live; r++) {
                     int ci = cTile + r * ldc, si = r * nr;
                     if (beta == 0f) {
@@ -231,6 +280,18 @@ final class SgemmBlocked {
                     }
                 }
             }
+        }
+    }
+
+    /** One register tile: full or half width, A read in place (row r at a[aRow + r*lda]) or packed (ap from apOff). */
+    private static void tile(SgemmKernel kernel, boolean half, int kc, boolean inPlace, float[] a, int aRow, int lda, float[] ap, int apOff,
+                             float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (half) {
+            if (inPlace) kernel.tileRowsHalf(kc, a, aRow, lda, bp, bpOff, beta, c, cOff, ldc);
+            else kernel.tileHalf(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        } else {
+            if (inPlace) kernel.tileRows(kc, a, aRow, lda, bp, bpOff, beta, c, cOff, ldc);
+            else kernel.tile(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
         }
     }
 

@@ -47,6 +47,22 @@ interface SgemmKernel {
         throw new UnsupportedOperationException("this GEMM kernel reads A only packed");
     }
 
+    /**
+     * Whether {@link #tileHalf} and {@link #tileRowsHalf} are implemented: (mr, nr/2) tiles for a
+     * last B panel of at most nr/2 columns (else the driver runs the full tile on zero padding).
+     */
+    default boolean hasHalfTile() { return false; }
+
+    /** As {@link #tile} for the first nr/2 columns of the B panel only: C (mr, nr/2). */
+    default void tileHalf(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        throw new UnsupportedOperationException("this GEMM kernel has no half-width tile");
+    }
+
+    /** As {@link #tileRows} for the first nr/2 columns of the B panel only: C (mr, nr/2). */
+    default void tileRowsHalf(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        throw new UnsupportedOperationException("this GEMM kernel has no half-width tile");
+    }
+
     /** Packs A panels as {@link SgemmPack#packA} specifies (a kernel may do it faster). */
     default void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
                        float alpha, float[] ap, int apOff) {

@@ -51,9 +51,24 @@ final class SgemmPack {
                 System.arraycopy(b, bOff + (p0 + p) * ldb + j0, bp, dst + p * nr, cols);
             }
         } else {
-            for (int j = 0; j < cols; j++) {
-                int src = bOff + (j0 + j) * ldb + p0;
-                for (int p = 0; p < kc; p++) bp[dst + p * nr + j] = b[src + p];
+            // column j of the panel is row j0 + j of the stored (n, k) matrix: contiguous in p.
+            // Four source rows at a time, in blocks of 128 steps so the destination lines being
+            // filled stay in L1 (0.46 -> 0.36 ns per float against one row at a time, 64 steps)
+            for (int pb = 0; pb < kc; pb += 128) {
+                int pe = Math.min(kc, pb + 128), j = 0;
+                for (; j + 4 <= cols; j += 4) {
+                    int s0 = bOff + (j0 + j) * ldb + p0, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb, d = dst + pb * nr + j;
+                    for (int p = pb; p < pe; p++, d += nr) {
+                        bp[d] = b[s0 + p];
+                        bp[d + 1] = b[s1 + p];
+                        bp[d + 2] = b[s2 + p];
+                        bp[d + 3] = b[s3 + p];
+                    }
+                }
+                for (; j < cols; j++) {
+                    int src = bOff + (j0 + j) * ldb + p0, d = dst + pb * nr + j;
+                    for (int p = pb; p < pe; p++, d += nr) bp[d] = b[src + p];
+                }
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
 import dev.jmamba.tensor.JmambaException;
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -9,30 +8,32 @@ import jdk.incubator.vector.VectorSpecies;
  * The Vector API register-tile kernels: an (MR, 2V) tile of C, V = lanes of the preferred species
  * (8 on AVX2, 16 on AVX-512), held in 2*MR accumulator vectors. Each step p loads two vectors of the
  * packed B row, broadcasts the MR packed A values one at a time and issues 2*MR fused multiply-adds.
- * MR = 4 on 256-bit vectors (8 accumulators: the 6-row tile would need 15 of AVX2's 16 registers
- * and C2 spills one of them, see {@code tile4});
- * MR = MR_WIDE rows on 512-bit vectors, where AVX-512 has 32 registers.
- * {@code -Djmamba.gemm.vbits=128|256|512} and {@code -Djmamba.gemm.mr=4|5|6|8|12} override (for tuning and
+ * MR = 4 is the widest 2V tile on 256-bit vectors (8 accumulators: the 6-row tile would need 15 of
+ * AVX2's 16 registers and C2 spills one of them, see {@code tile4}); the default there is the
+ * (3, 3V) tile of {@link SgemmSimd3} (MR = 3). MR = MR_WIDE rows on 512-bit vectors, where AVX-512
+ * has 32 registers.
+ * {@code -Djmamba.gemm.vbits=128|256|512} and {@code -Djmamba.gemm.mr=3|4|5|6|8|12} override (for tuning and
  * for the tests of each width, SgemmVectorWidthTest; a width above the JVM's MaxVectorSize runs the
  * Vector API's slow Java fallback: correct, never fast).
  * The tile methods are written out by hand: accumulators must stay in local variables.
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
 final class SgemmSimd implements SgemmKernel {
-    private static final VectorSpecies<Float> S = species();
+    static final VectorSpecies<Float> S = species();
     /** Species of 4 and 8 lanes, for copying one step of a 4- or 8-row A panel (transposed A). */
     private static final VectorSpecies<Float> S4 = FloatVector.SPECIES_128, S8 = FloatVector.SPECIES_256;
     private static final int L = S.length();
     private static final int NR = 2 * L;
     private static final int MR_WIDE = 8;
-    private static final int MR_AVX2 = 4;
-    private static final SgemmSimd DEFAULT = new SgemmSimd(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : MR_AVX2));
+    /** On 256-bit vectors the default is {@link SgemmSimd3}'s (3, 3V) tile (1.02-1.03x this class's (4, 2V), issue 22). */
+    private static final int MR_AVX2 = 3;
+    private static final SgemmKernel DEFAULT = kernel(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : MR_AVX2));
 
     private final int mr;
 
     private SgemmSimd(int mr) {
         if (mr != 4 && mr != 5 && mr != 6 && mr != 8 && mr != 12) {
-            throw new JmambaException("SgemmSimd: mr must be 4, 6, 8 or 12, got " + mr);
+            throw new JmambaException("SgemmSimd: mr must be 3, 4, 5, 6, 8 or 12, got " + mr);
         }
         this.mr = mr;
     }
@@ -40,8 +41,8 @@ final class SgemmSimd implements SgemmKernel {
     /** The kernel (typed as the interface so callers need not load this class eagerly). */
     static SgemmKernel kernel() { return DEFAULT; }
 
-    /** A kernel with {@code mr} rows (4, 5, 6, 8 or 12), for tests of every tile shape. */
-    static SgemmKernel kernel(int mr) { return new SgemmSimd(mr); }
+    /** A kernel with {@code mr} rows (3: {@link SgemmSimd3}'s (3, 3V) tile; 4, 5, 6, 8 or 12), for tests of every tile shape. */
+    static SgemmKernel kernel(int mr) { return mr == 3 ? SgemmSimd3.INSTANCE : new SgemmSimd(mr); }
 
     private static VectorSpecies<Float> species() {
         int bits = Integer.getInteger("jmamba.gemm.vbits", 0);
@@ -56,10 +57,27 @@ final class SgemmSimd implements SgemmKernel {
     @Override public int nr() { return NR; }
 
     @Override public String describe() {
-        return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "");
+        return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "")
+                + (hasHalfTile() ? " (+ " + mr + "x" + L + " for a last panel of <= " + L + " columns)" : "");
     }
 
     @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 5 || mr == 8; }
+
+    @Override public boolean hasHalfTile() { return mr == 4 || mr == 8; }
+
+    @Override
+    public void tileHalf(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (mr == 8) SgemmSimdHalf.tile8(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        else if (mr == 4) SgemmSimdHalf.tile4(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+        else throw new UnsupportedOperationException("SgemmSimd: no half-width tile for mr = " + mr);
+    }
+
+    @Override
+    public void tileRowsHalf(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        if (mr == 8) SgemmSimdHalf.tileRows8(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+        else if (mr == 4) SgemmSimdHalf.tileRows4(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+        else throw new UnsupportedOperationException("SgemmSimd: no half-width tile for mr = " + mr);
+    }
 
     @Override
     public void tileRows(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
@@ -73,7 +91,7 @@ final class SgemmSimd implements SgemmKernel {
 
     /**
      * Packs B with vector copies when B is not transposed and the panel is full (two vectors per
-     * step), else with the plain loops.
+     * step), else with {@link SgemmPack#packBPanel}.
      */
     @Override
     public void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp, int dst) {
@@ -84,29 +102,8 @@ final class SgemmSimd implements SgemmKernel {
                 FloatVector.fromArray(S, b, src).intoArray(bp, d);
                 FloatVector.fromArray(S, b, src + L).intoArray(bp, d + L);
             }
-        } else if (transB) {
-            // column j of the panel is row j0 + j of the stored (n, k) matrix: contiguous in p
-            // four source rows at a time, in blocks of 128 steps so the destination lines being
-            // filled stay in L1 (0.46 -> 0.36 ns per float against one row at a time, 64 steps)
-            if (cols < NR) Arrays.fill(bp, dst, dst + kc * NR, 0f);
-            for (int pb = 0; pb < kc; pb += 128) {
-                int pe = Math.min(kc, pb + 128), j = 0;
-                for (; j + 4 <= cols; j += 4) {
-                    int s0 = bOff + (j0 + j) * ldb + p0, s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb, d = dst + pb * NR + j;
-                    for (int p = pb; p < pe; p++, d += NR) {
-                        bp[d] = b[s0 + p];
-                        bp[d + 1] = b[s1 + p];
-                        bp[d + 2] = b[s2 + p];
-                        bp[d + 3] = b[s3 + p];
-                    }
-                }
-                for (; j < cols; j++) {
-                    int src = bOff + (j0 + j) * ldb + p0, d = dst + pb * NR + j;
-                    for (int p = pb; p < pe; p++, d += NR) bp[d] = b[src + p];
-                }
-            }
         } else {
-            SgemmPack.packBPanel(false, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
+            SgemmPack.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
         }
     }
 

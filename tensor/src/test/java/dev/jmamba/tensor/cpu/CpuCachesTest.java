@@ -52,16 +52,22 @@ class CpuCachesTest {
         assertTrue(c.l2Bytes() >= c.l1Bytes(), c.toString());
     }
 
-    /** The blocking rule on two machines: KC from L1 per tile width, MC a multiple of MR from L2, clamped. */
+    /** The blocking rule on two machines: KC from L2 per tile width, MC a multiple of MR from L2 and KC, clamped. */
     @Test
     void blockingFollowsTheCaches() {
         SgemmKernel wide = SgemmScalarKernelShape.of(8, 32), narrow = SgemmScalarKernelShape.of(4, 16);
         CpuCaches zen5 = new CpuCaches(48 << 10, 1 << 20, "test"), small = new CpuCaches(32 << 10, 256 << 10, "test");
-        assertEquals(new SgemmBlocked.Blocking(256, 512), SgemmBlocked.Blocking.of(wide, zen5));   // 48K*0.85/(40*4) = 261 -> 256
-        assertEquals(new SgemmBlocked.Blocking(520, 252), SgemmBlocked.Blocking.of(narrow, zen5)); // 48K*0.85/(20*4) = 522 -> 520
-        assertEquals(new SgemmBlocked.Blocking(168, 192), SgemmBlocked.Blocking.of(wide, small));  // 32K*0.85/160 = 174 -> 168; 128K/672 = 195
+        assertEquals(new SgemmBlocked.Blocking(1024, 128), SgemmBlocked.Blocking.of(wide, zen5));  // 1M/8/(32*4) = 1024; 512K/4K = 128
+        assertEquals(new SgemmBlocked.Blocking(1024, 128), SgemmBlocked.Blocking.of(narrow, zen5)); // 1M/8/64 = 2048 -> 1024
+        assertEquals(new SgemmBlocked.Blocking(256, 128), SgemmBlocked.Blocking.of(wide, small));   // 256K/8/128 = 256; 128K/1K = 128
+        assertEquals(new SgemmBlocked.Blocking(512, 64), SgemmBlocked.Blocking.of(narrow, small));  // 256K/8/64 = 512; 128K/2K = 64
         SgemmKernel huge = SgemmScalarKernelShape.of(8, 64);
-        assertEquals(128, SgemmBlocked.Blocking.of(huge, small).kc()); // clamped at 128
+        CpuCaches tiny = new CpuCaches(16 << 10, 128 << 10, "test");
+        assertEquals(new SgemmBlocked.Blocking(128, 128), SgemmBlocked.Blocking.of(huge, tiny)); // 128K/8/256 = 64 -> clamped at 128
+        // a given K: equal blocks of at most KC, MC from the block used
+        assertEquals(new SgemmBlocked.Blocking(700, 184), SgemmBlocked.Blocking.of(wide, zen5, 2100)); // 3 blocks; 512K/2800 = 187 -> 184
+        assertEquals(new SgemmBlocked.Blocking(48, 1024), SgemmBlocked.Blocking.of(wide, zen5, 48));   // 512K/192 = 2730 -> clamped at 1024
+        assertEquals(new SgemmBlocked.Blocking(1024, 128), SgemmBlocked.Blocking.of(wide, zen5, 1024));
     }
 
     /** A kernel that only has a tile shape (the blocking rule reads nothing else). */

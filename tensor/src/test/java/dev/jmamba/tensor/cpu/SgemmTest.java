@@ -48,7 +48,8 @@ class SgemmTest {
         int[][] shapes = {
             {1, 1, 1}, {0, 5, 3}, {5, 0, 3}, {4, 5, 0}, {0, 0, 0}, {1, 1, 7}, {2, 3, 4}, {8, 8, 8}, {9, 8, 8},
             {6, 32, 16}, {7, 17, 13}, {13, 31, 37}, {1, 97, 53}, {97, 1, 53}, {61, 67, 1}, {64, 64, 64},
-            {97, 131, 300}, {193, 45, 257}, {400, 70, 90}, {6, 4000, 100}, {2, 4100, 3}, {3, 5, 600}};
+            {97, 131, 300}, {193, 45, 257}, {400, 70, 90}, {6, 4000, 100}, {2, 4100, 3}, {3, 5, 600},
+            {19, 35, 2100}}; // the last: K in several blocks (KC <= 1024), the later ones accumulate
         float[][] scalars = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {1.5f, -1f}};
         SplittableRandom rnd = new SplittableRandom(42);
         for (int s = 0; s < shapes.length; s++) {
@@ -83,7 +84,7 @@ class SgemmTest {
     @ParameterizedTest @MethodSource("cases")
     void everySimdTileShapeAndAPolicyMatchesEjml(Case cs) {
         assumeTrue(SimdSupport.ENABLED, "Vector API not loaded");
-        for (int mr : new int[] {4, 5, 6, 8, 12}) {
+        for (int mr : new int[] {3, 4, 5, 6, 8, 12}) {
             SgemmKernel kernel = SgemmSimd.kernel(mr);
             for (SgemmBlocked.APolicy policy : SgemmBlocked.APolicy.values()) {
                 check(cs, (ta, tb, m, n, k, al, a, ao, la, b, bo, lb, be, c, co, lc) -> {

@@ -42,7 +42,7 @@ final class SgemmWidthCheck {
             Parallel.setThreads(threads);
             for (Case cs : cases()) {
                 boolean big = (long) cs.m() * cs.n() * cs.k() > 300_000;
-                for (int mr : big ? new int[] {SgemmSimd.kernel().mr()} : new int[] {4, 5, 6, 8, 12}) {
+                for (int mr : big ? new int[] {3, 4, 8} : new int[] {3, 4, 5, 6, 8, 12}) { // big: the defaults of both widths
                     SgemmKernel k = SgemmSimd.kernel(mr);
                     for (SgemmBlocked.APolicy policy : big ? new SgemmBlocked.APolicy[] {SgemmBlocked.APolicy.AUTO} : SgemmBlocked.APolicy.values()) {
                         String error = check(cs, k, policy);
@@ -64,8 +64,11 @@ final class SgemmWidthCheck {
         int[][] shapes = {
             {1, 1, 1}, {1, 1, 9}, {5, 17, 3}, {7, 33, 13}, {13, 31, 37}, {17, 15, 65}, {33, 65, 129}, {1, 97, 53},
             {97, 1, 53}, {61, 67, 2},
-            // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K
-            {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}};
+            // a last B panel of exactly half the tile width (the half-width tiles, full rows): 512-bit, 256-bit
+            {21, 48, 29}, {19, 40, 33},
+            // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K;
+            // K in three blocks (KC <= 1024: the later blocks accumulate into C)
+            {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}, {37, 70, 2100}};
         float[][] scalars = {{1f, 0f}, {1f, 1f}, {-0.5f, 2f}, {1.5f, -1f}};
         for (int s = 0; s < shapes.length; s++) {
             for (int t = 0; t < 4; t++) {
