@@ -19,18 +19,27 @@ final class SgemmPack {
      */
     static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int rows, int p0, int kc,
                       float alpha, float[] ap, int apOff, int mr) {
-        for (int panel = 0; panel * mr < rows; panel++) {
-            int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = apOff + panel * kc * mr;
-            if (live < mr) Arrays.fill(ap, dst, dst + kc * mr, 0f);
-            if (!transA) {
+        if (rows % mr != 0) { // the last panel's missing rows are zero
+            int dst = apOff + rows / mr * kc * mr;
+            Arrays.fill(ap, dst, dst + kc * mr, 0f);
+        }
+        if (!transA) {
+            for (int panel = 0; panel * mr < rows; panel++) {
+                int r0 = panel * mr, live = Math.min(mr, rows - r0), dst = apOff + panel * kc * mr;
                 for (int r = 0; r < live; r++) {
                     int src = aOff + (i0 + r0 + r) * lda + p0;
                     for (int p = 0; p < kc; p++) ap[dst + p * mr + r] = alpha * a[src + p];
                 }
-            } else {
-                for (int p = 0; p < kc; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + r0;
-                    for (int r = 0; r < live; r++) ap[dst + p * mr + r] = alpha * a[src + r];
+            }
+        } else {
+            // step p of every panel comes from stored row p0 + p: read each row once, contiguously
+            // (one pass over the rows per panel re-read A's lines from L2 once per panel: with the
+            // 3-row tile, 197x44x384 with A transposed ran at half the speed of the 4-row tile)
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i0, dst = apOff + p * mr;
+                for (int r0 = 0; r0 < rows; r0 += mr, dst += kc * mr) {
+                    int live = Math.min(mr, rows - r0);
+                    for (int r = 0; r < live; r++) ap[dst + r] = alpha * a[src + r0 + r];
                 }
             }
         }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * ({@link SgemmWidthCheck}; the species is fixed per JVM):
  * <ul>
  *   <li>256-bit as on an AVX2-only machine: {@code -XX:UseAVX=2} on x86 (HotSpot then has AVX2's 16
- *       ymm registers and no AVX-512 instructions, which is what the 4x16 tile is shaped for);</li>
+ *       ymm registers and no AVX-512 instructions, which is what the 3x24 and 4x16 tiles are shaped for);</li>
  *   <li>512-bit (AVX-512); on a machine without it the Vector API runs its Java fallback, so the
  *       code paths are still checked, slowly.</li>
  * </ul>
