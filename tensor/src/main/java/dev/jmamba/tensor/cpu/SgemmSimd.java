@@ -95,15 +95,23 @@ final class SgemmSimd implements SgemmKernel {
      */
     @Override
     public void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp, int dst) {
-        if (!transB && cols == NR) {
-            int src = bOff + p0 * ldb + j0;
-            for (int p = 0; p < kc; p++, src += ldb) {
-                int d = dst + p * NR;
-                FloatVector.fromArray(S, b, src).intoArray(bp, d);
-                FloatVector.fromArray(S, b, src + L).intoArray(bp, d + L);
-            }
-        } else {
-            SgemmPack.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
+        packBPanelVectors(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
+    }
+
+    /**
+     * A B panel of width nr (a multiple of the vector length): nr / L vector copies per step of K when B is not
+     * transposed and the panel is full, else {@link SgemmPack#packBPanel} (shared by the register tiles of this width).
+     */
+    static void packBPanelVectors(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp,
+                                  int dst, int nr) {
+        if (transB || cols != nr) {
+            SgemmPack.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, nr);
+            return;
+        }
+        int src = bOff + p0 * ldb + j0;
+        for (int p = 0; p < kc; p++, src += ldb) {
+            int d = dst + p * nr;
+            for (int v = 0; v < nr; v += L) FloatVector.fromArray(S, b, src + v).intoArray(bp, d + v);
         }
     }
 

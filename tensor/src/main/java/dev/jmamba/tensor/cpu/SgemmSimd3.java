@@ -35,17 +35,7 @@ final class SgemmSimd3 implements SgemmKernel {
     /** Packs B with three vector copies per step when B is not transposed and the panel is full. */
     @Override
     public void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp, int dst) {
-        if (!transB && cols == NR) {
-            int src = bOff + p0 * ldb + j0;
-            for (int p = 0; p < kc; p++, src += ldb) {
-                int d = dst + p * NR;
-                FloatVector.fromArray(S, b, src).intoArray(bp, d);
-                FloatVector.fromArray(S, b, src + L).intoArray(bp, d + L);
-                FloatVector.fromArray(S, b, src + 2 * L).intoArray(bp, d + 2 * L);
-            }
-        } else {
-            SgemmPack.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
-        }
+        SgemmSimd.packBPanelVectors(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
     }
 
     /**
