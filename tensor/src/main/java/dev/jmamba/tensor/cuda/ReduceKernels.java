@@ -55,6 +55,15 @@ final class ReduceKernels extends Launcher {
     }
 
     Tensor reduce(ReduceOp op, Tensor x, boolean[] axes, boolean keepdim) {
+        int[] order = x.isContiguous() ? null : x.storageOrder();
+        if (order != null && x.permute(order).isContiguous()) {
+            // a dense block stored in another dim order (a channels-last view (N, C, H, W) of (N, H, W, C) storage):
+            // reduced in storage order, where a bias gradient's axes (0, 2, 3) form one leading group the column
+            // kernel reads in place — no transposed copy, no row per channel
+            boolean[] storageAxes = new boolean[axes.length];
+            for (int i = 0; i < order.length; i++) storageAxes[i] = axes[order[i]];
+            return inOriginalOrder(reduce(op, x.permute(order), storageAxes, keepdim), order, storageAxes, keepdim);
+        }
         DType in = x.dtype();
         DType result = in.isFloating() ? in.computeType() : (op == ReduceOp.MEAN ? DType.F32 : in);
         DType compute = in == DType.F32 ? DType.F32 : DType.F64;
@@ -74,6 +83,35 @@ final class ReduceKernels extends Launcher {
             rowKernel((perThread ? "reduce_thread_" : "reduce_block_") + suffix(compute), perThread, rw, out, op.ordinal());
         }
         return strided.convert(out, result);
+    }
+
+    /**
+     * A reduction computed over {@code x.permute(order)} (its kept dims in storage order) with its kept dims put back
+     * in x's order, contiguous: {@code r} has rank n (keepdim) or one dim per kept storage position.
+     */
+    private Tensor inOriginalOrder(Tensor r, int[] order, boolean[] storageAxes, boolean keepdim) {
+        int[] perm;
+        if (keepdim) {
+            perm = StridedKernels.inverse(order);
+        } else {
+            int kept = 0;
+            for (boolean a : storageAxes) if (!a) kept++;
+            int[] originalDim = new int[kept];   // r's dim j holds x's dim originalDim[j]
+            for (int i = 0, j = 0; i < order.length; i++) if (!storageAxes[i]) originalDim[j++] = order[i];
+            perm = new int[kept];                // result dim m = r's dim perm[m], x's dims ascending
+            for (int m = 0; m < kept; m++) {
+                int best = -1;
+                for (int j = 0; j < kept; j++) {
+                    if ((best < 0 || originalDim[j] < originalDim[best]) && (m == 0 || originalDim[j] > originalDim[perm[m - 1]])) best = j;
+                }
+                perm[m] = best;
+            }
+        }
+        Tensor viewed = r.permute(perm);
+        if (viewed.isContiguous()) return viewed;
+        Tensor out = strided.contiguous(viewed);
+        r.storage().release();
+        return out;
     }
 
     /** {@code out} in {@code dtype}; when that needs a conversion, {@code out} is released. */

@@ -17,4 +17,6 @@ class CudaBackendActivationGradTest extends BackendContractActivationGradTest {
     }
 
     @Override protected Device device() { return Device.cuda(0); }
+
+    @Override protected boolean keepsChannelsLastLayout() { return true; }
 }

@@ -1,6 +1,7 @@
 package dev.jmamba.tensor.testing;
 
 import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,9 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class BackendContractActivationGradTest {
     protected abstract Device device();
+
+    /** Whether float32 unaryGrad of channels-last views returns dx with x's strides (CUDA does; the CPU returns dense rows). */
+    protected boolean keepsChannelsLastLayout() { return false; }
 
     private static final UnaryOp[] OPS = {UnaryOp.TANH, UnaryOp.SIGMOID, UnaryOp.SILU, UnaryOp.GELU, UnaryOp.GELU_TANH, UnaryOp.SOFTPLUS};
 
@@ -65,6 +69,41 @@ public abstract class BackendContractActivationGradTest {
                     assertTrue(got.dtype() == dt, op + " " + dt + ": result dtype");
                     double atol = dt == DType.F64 ? 1e-14 : 2e-7, rtol = dt == DType.F64 ? 1e-12 : 2e-6;
                     assertClose(want, shape, got, atol, rtol, op + " " + dt + " " + java.util.Arrays.toString(shape));
+                }
+            }
+        }
+    }
+
+    /**
+     * x and gy as channels-last views (N, C, H, W) of (N, H, W, C) storage — a GELU between a permute and a
+     * conv: the values within this suite's bounds; where {@link #keepsChannelsLastLayout()}, float32 dx in x's
+     * layout (the same strides: no transposed copy).
+     */
+    @Test void unaryGradOfChannelsLastViewsKeepsTheirLayout() {
+        int n = 2, c = 5, h = 6, w = 7;
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            double[] x = rnd.values(n, h, w, c), gy = rnd.values(n, h, w, c);
+            for (int i = 0; i < x.length; i++) {
+                x[i] = round(x[i] * 6, dt);
+                gy[i] = round(gy[i], dt);
+            }
+            Tensor tx = RandomTensors.tensor(x, dt, device(), n, h, w, c).permute(0, 3, 1, 2);
+            Tensor tg = RandomTensors.tensor(gy, dt, device(), n, h, w, c).permute(0, 3, 1, 2);
+            for (UnaryOp op : OPS) {
+                double p0 = op == UnaryOp.SOFTPLUS ? 2 : 0, p1 = op == UnaryOp.SOFTPLUS ? 3 : 0;
+                double[] want = new double[x.length];   // in (N, C, H, W) order
+                for (int b = 0, k = 0; b < n; b++)
+                    for (int ch = 0; ch < c; ch++)
+                        for (int y = 0; y < h; y++)
+                            for (int z = 0; z < w; z++, k++) {
+                                int s = ((b * h + y) * w + z) * c + ch;
+                                want[k] = gy[s] * op.derivative(x[s], p0, p1);
+                            }
+                Tensor got = tx.backend().unaryGrad(op, tx, tg, p0, p1);
+                double atol = dt == DType.F64 ? 1e-14 : 2e-7, rtol = dt == DType.F64 ? 1e-12 : 2e-6;
+                assertClose(want, new int[] {n, c, h, w}, got, atol, rtol, op + " " + dt + " channels-last");
+                if (dt == DType.F32 && keepsChannelsLastLayout()) {
+                    assertArrayEquals(tx.strides(), got.strides(), op + ": dx keeps x's channels-last strides");
                 }
             }
         }

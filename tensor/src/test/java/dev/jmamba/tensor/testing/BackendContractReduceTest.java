@@ -154,6 +154,64 @@ public abstract class BackendContractReduceTest {
         }
     }
 
+    /**
+     * Channels-last views (N, C, H, W) of (N, H, W, C) storage — a conv's bias gradient, a LayerNorm2d's statistics —
+     * reduced over several axis sets, keepdim on and off: sum / mean / max / min against float64 loops over the
+     * logical indices, with the bounds of the class comment (n = the reduced count).
+     */
+    @Test void channelsLastViewsOverEveryAxisSet() {
+        int n = 3, c = 37, h = 5, w = 9;
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            double[] stored = values(dt, n, h, w, c);
+            Tensor x = RandomTensors.tensor(stored, dt, device(), n, h, w, c).permute(0, 3, 1, 2);
+            double[] logical = x.toDoubleArray();
+            for (int[] axes : new int[][] {{0, 2, 3}, {1}, {0}, {2, 3}, {0, 1}, {1, 3}, {0, 1, 2, 3}}) {
+                for (boolean keepdim : new boolean[] {true, false}) {
+                    checkAxes(x, logical, new int[] {n, c, h, w}, axes, keepdim, dt);
+                }
+            }
+        }
+    }
+
+    /** x (shape, logical values) over {@code axes}: every op against float64 loops. */
+    private void checkAxes(Tensor x, double[] logical, int[] shape, int[] axes, boolean keepdim, DType dt) {
+        boolean[] reduced = new boolean[shape.length];
+        for (int a : axes) reduced[a] = true;
+        int outCount = 1, count = 1;
+        for (int i = 0; i < shape.length; i++) { if (reduced[i]) count *= shape[i]; else outCount *= shape[i]; }
+        double[] sum = new double[outCount], abs = new double[outCount], max = new double[outCount], min = new double[outCount];
+        Arrays.fill(max, Double.NEGATIVE_INFINITY);
+        Arrays.fill(min, Double.POSITIVE_INFINITY);
+        int[] index = new int[shape.length];
+        for (int k = 0; k < logical.length; k++) {
+            int rem = k;
+            for (int i = shape.length - 1; i >= 0; i--) { index[i] = rem % shape[i]; rem /= shape[i]; }
+            int o = 0;
+            for (int i = 0; i < shape.length; i++) if (!reduced[i]) o = o * shape[i] + index[i];
+            sum[o] += logical[k];
+            abs[o] += Math.abs(logical[k]);
+            max[o] = Math.max(max[o], logical[k]);
+            min[o] = Math.min(min[o], logical[k]);
+        }
+        int[] kept = new int[keepdim ? shape.length : shape.length - axes.length];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (!reduced[i]) kept[j++] = shape[i];
+            else if (keepdim) kept[j++] = 1;
+        }
+        double error = dt == DType.F64 ? 1e-12 : f32SumError(), rounding = dt == DType.F64 ? 0 : 0x1p-24;
+        double[] sumTol = new double[outCount], meanTol = new double[outCount], mean = new double[outCount];
+        for (int o = 0; o < outCount; o++) {
+            sumTol[o] = error * abs[o] + rounding * Math.abs(sum[o]);
+            mean[o] = sum[o] / count;
+            meanTol[o] = sumTol[o] / count;
+        }
+        String what = "channels-last " + dt + " over " + Arrays.toString(axes) + (keepdim ? " keepdim" : "");
+        assertWithin(sum, sumTol, kept, x.sum(keepdim, axes), "sum " + what);
+        assertWithin(mean, meanTol, kept, x.mean(keepdim, axes), "mean " + what);
+        assertWithin(max, new double[outCount], kept, x.max(keepdim, axes), "max " + what);
+        assertWithin(min, new double[outCount], kept, x.min(keepdim, axes), "min " + what);
+    }
+
     @Test void integerInputsAreConvertedAndKeepTheirResultDtype() {
         int[] data = new int[4 * 9 * 33];
         for (int i = 0; i < data.length; i++) data[i] = rnd.between(-1000, 1000);
