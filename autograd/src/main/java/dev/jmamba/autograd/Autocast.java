@@ -27,6 +27,10 @@ import java.util.Map;
  *     opts in by casting an activation to {@link #activationType} (VMamba's SS2D casts the conv output that the
  *     cross scan, x_proj and the scan read: one bf16 copy saved for backward instead of a float32 one for the
  *     scan plus a bf16 one for x_proj).</li>
+ * <li>A LayerNorm whose output only products read ({@code layerNormForProducts}, recorded as {@code layerNormBf16}:
+ *     VMamba's and FractalMamba's norms before in_proj and the MLP) writes a bf16 output — the products would round
+ *     it anyway — and saves a bf16 x̂ (plus float32 rstd) instead of its float32 input; statistics, parameters and
+ *     gradients stay float32.</li>
  * <li>Everything else stays <b>float32</b>: element-wise ops and activations, norms (statistics and
  *     output), softmax / log-softmax / losses, reductions, the causal conv1d (a depthwise conv),
  *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
@@ -60,6 +64,7 @@ public final class Autocast {
             Map.entry("matmulAfter", OpPrecision.LOWERED),
             Map.entry("conv2d", OpPrecision.LOWERED),
             Map.entry("layerNorm", OpPrecision.FLOAT32),
+            Map.entry("layerNormBf16", OpPrecision.BF16_IO),
             Map.entry("logSoftmax", OpPrecision.FLOAT32),
             Map.entry("softmax", OpPrecision.FLOAT32),
             Map.entry("SelectiveScanFunction", OpPrecision.BF16_IO),

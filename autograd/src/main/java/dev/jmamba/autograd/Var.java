@@ -534,6 +534,20 @@ public final class Var {
         return record("layerNorm", r[0], () -> NormRules.layerNorm(value, w, r[1], r[2]), saves(value, w, r[1], r[2]), this, weight, bias);
     }
 
+    /**
+     * Layer norm over the last dim whose output only lowered ops (products) read: under autocast with bf16
+     * activations ({@link Autocast#activationType}) the output is bf16 and the node saves the bf16 x̂ and the
+     * float32 rstd instead of the float32 input ({@link dev.jmamba.tensor.Backend#layerNormBf16}); otherwise exactly {@link #layerNorm}.
+     */
+    public Var layerNormForProducts(Var weight, Var bias, double eps) {
+        if (Autocast.activationType(value) == null || (value.dtype() != DType.F32 && value.dtype() != DType.BF16)) {
+            return layerNorm(weight, bias, eps);
+        }
+        Tensor w = weight == null ? null : weight.value;
+        Tensor[] r = value.backend().layerNormBf16(value, w, bias == null ? null : bias.value, eps, Autograd.backwardFollows()); // {y, xhat, rstd}
+        return record("layerNormBf16", r[0], () -> NormRules.layerNormBf16(r[1], w, r[2]), saves(r[1], w, r[2]), this, weight, bias);
+    }
+
     /** RMS norm over the last dim; weight (C) may be null. */
     public Var rmsNorm(Var weight, double eps) {
         Tensor w = weight == null ? null : weight.value;

@@ -57,9 +57,23 @@ public final class LayerNorm extends Layer {
 
     /** x (..., C) → (..., C). */
     @Override public Var forward(Var x) {
+        checkInput(x);
+        return x.layerNorm(weight == null ? null : weight.var(), bias == null ? null : bias.var(), eps);
+    }
+
+    /**
+     * x (..., C) → (..., C) for a caller whose only reader of the result is a Linear (a product): under autocast
+     * with bf16 activations the result is bf16 and backward keeps a bf16 x̂ ({@link Var#layerNormForProducts});
+     * otherwise {@link #forward}.
+     */
+    public Var forwardForProducts(Var x) {
+        checkInput(x);
+        return x.layerNormForProducts(weight == null ? null : weight.var(), bias == null ? null : bias.var(), eps);
+    }
+
+    private void checkInput(Var x) {
         if (x.rank() < 1 || x.size(-1) != channels) {
             throw new JmambaException("LayerNorm(" + channels + "): expected input (..., " + channels + "), got " + Arrays.toString(x.shape()));
         }
-        return x.layerNorm(weight == null ? null : weight.var(), bias == null ? null : bias.var(), eps);
     }
 }

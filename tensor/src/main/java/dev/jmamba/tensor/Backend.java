@@ -230,6 +230,37 @@ public interface Backend {
     Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad);
 
     /**
+     * Layer norm for an output that only products read, under autocast with bf16 activations: x (..., C) float32
+     * or bf16; returns {y, x̂, rstd} with x̂ = (x − mean) · rstd and y = x̂ · weight + bias each rounded once to
+     * bf16 (x̂ is null unless {@code keepNormalized}: what {@link #layerNormBf16Backward} reads instead of x, half
+     * the bytes of a float32 x), rstd (x.shape[:-1]) float32; statistics as {@link #layerNorm}; weight and bias (C)
+     * float32 or null. This default composes {@link #layerNorm} and casts: the reference of the fused kernels.
+     */
+    default Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
+        Checks.layerNormBf16(x, weight, bias);
+        Tensor xf = x.dtype() == DType.F32 ? x : x.to(DType.F32);
+        Tensor[] r = layerNorm(xf, weight, bias, eps);   // {y, mean, rstd} in float32
+        Tensor xhat = keepNormalized ? xf.sub(r[1].unsqueeze(-1)).mul(r[2].unsqueeze(-1)).to(DType.BF16) : null;
+        return new Tensor[] {r[0].to(DType.BF16), xhat, r[2]};
+    }
+
+    /**
+     * Backward of {@link #layerNormBf16} from its bf16 x̂: with g = gy · weight (or gy), gx = rstd · (g − mean(g) −
+     * x̂ · mean(g · x̂)) in float32, gWeight = Σ gy · x̂ and gBias = Σ gy (C) float32 — {@link #layerNormBackward}'s
+     * formulas with x̂ read instead of recomputed. gy (..., C) float32; xhat, rstd as the forward returned them.
+     * Returns {gx or null, gWeight, gBias} (null unless {@code paramGrads}). This default runs layerNormBackward on
+     * x̂ with mean 0 and rstd 1, then scales gx by rstd: the reference of the fused kernels.
+     */
+    default Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
+        Checks.layerNormBf16Backward(gy, xhat, rstd, weight);
+        Tensor zero = Tensor.zeros(DType.F32, xhat.device(), rstd.shape()), one = Tensor.full(1, DType.F32, xhat.device(), rstd.shape());
+        Tensor[] g = layerNormBackward(gy.dtype() == DType.F32 ? gy : gy.to(DType.F32), xhat.to(DType.F32), zero, one, weight,
+                inputGrad, paramGrads);
+        if (g[0] != null) g[0] = g[0].mul(rstd.unsqueeze(-1));
+        return g;
+    }
+
+    /**
      * Backward of {@link #layerNorm}, one pass over the rows. With x̂ = (x − mean) · rstd and
      * g = gy · weight (or gy):
      * <pre>

@@ -129,6 +129,35 @@ public final class Checks {
         channelVector(op, "weight", weight, x, x.size(-1));
     }
 
+    /** Operands of {@link Backend#layerNormBf16}: x (..., C) F32 or BF16 of at least 1 dim; weight and bias (C) or null. */
+    public static void layerNormBf16(Tensor x, Tensor weight, Tensor bias) {
+        String op = "layerNormBf16";
+        if (x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", Shapes.str(x.shapeRef()));
+        if (x.dtype() != DType.F32 && x.dtype() != DType.BF16) throw new TensorException.DType(op, "x of dtype F32 or BF16", x.dtype().toString());
+        channelVector(op, "weight", weight, x, x.size(-1));
+        channelVector(op, "bias", bias, x, x.size(-1));
+    }
+
+    /** Operands of {@link Backend#layerNormBf16Backward}: gy (..., C) floating, xhat of gy's shape in BF16, rstd (..., ) F32. */
+    public static void layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight) {
+        String op = "layerNormBf16Backward";
+        if (xhat.rank() < 1) throw new TensorException.Shape(op, "xhat of at least 1 dim (..., C)", Shapes.str(xhat.shapeRef()));
+        if (xhat.dtype() != DType.BF16) throw new TensorException.DType(op, "xhat of dtype BF16", xhat.dtype().toString());
+        if (gy == null) throw new TensorException(op, "a gy tensor", "null");
+        sameDevice(op, xhat, gy);
+        floating(op, gy);
+        if (!Shapes.same(gy.shapeRef(), xhat.shapeRef())) {
+            throw new TensorException.Shape(op, "gy of xhat's shape " + Shapes.str(xhat.shapeRef()), Shapes.str(gy.shapeRef()));
+        }
+        sameDevice(op, xhat, rstd);
+        int[] rows = java.util.Arrays.copyOf(xhat.shapeRef(), xhat.rank() - 1);
+        if (!Shapes.same(rstd.shapeRef(), rows) || rstd.dtype() != DType.F32) {
+            throw new TensorException.Shape(op, "rstd F32 of shape " + Shapes.str(rows) + " (xhat.shape[:-1])",
+                    rstd.dtype() + " " + Shapes.str(rstd.shapeRef()));
+        }
+        channelVector(op, "weight", weight, xhat, xhat.size(-1));
+    }
+
     /**
      * Operands of {@link Backend#layerNormChannels}: x (N, C, M) F32 or F64; weight and bias (C) or null; scale
      * (N, M) or null; all on x's device.

@@ -206,6 +206,14 @@ final class ProfilingBackend implements Backend {
         try (var f = op("add_rms_norm")) { return inner.addRmsNorm(x, residual, weight, eps); }
     }
 
+    @Override public Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
+        try (var f = op("layer_norm_bf16")) { return inner.layerNormBf16(x, weight, bias, eps, keepNormalized); }
+    }
+
+    @Override public Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
+        try (var f = op("layer_norm_bf16_backward")) { return inner.layerNormBf16Backward(gy, xhat, rstd, weight, inputGrad, paramGrads); }
+    }
+
     @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
                                                 boolean paramGrads) {
         try (var f = op("layer_norm_backward")) { return inner.layerNormBackward(gy, x, mean, rstd, weight, inputGrad, paramGrads); }

@@ -26,6 +26,17 @@ public final class NormRules {
         };
     }
 
+    /**
+     * Inputs (x, weight, bias) of {@code layerNormForProducts} under autocast: xhat (..., C) bf16 and rstd
+     * x.shape[:-1] float32 as returned by the backend's layerNormBf16 (x itself is not kept).
+     */
+    public static Rule layerNormBf16(Tensor xhat, Tensor weight, Tensor rstd) {
+        return (gy, needs) -> {
+            Tensor[] g = xhat.backend().layerNormBf16Backward(gy, xhat, rstd, weight, needs[0], needs[1] || needs[2]);
+            return new Tensor[] {g[0], needs[1] ? g[1] : null, needs[2] ? g[2] : null};
+        };
+    }
+
     /** The layerNorm rule composed of tensor ops (the formula above, term by term): the fused kernel's reference. */
     public static Rule layerNormComposite(Tensor x, Tensor weight, Tensor mean, Tensor rstd) {
         int c = x.size(-1);

@@ -249,6 +249,19 @@ public final class CudaBackend implements Backend {
         return norm.addRmsNorm(x, residual, weight, eps);
     }
 
+    @Override public Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
+        enter();
+        dev.jmamba.tensor.Checks.layerNormBf16(x, weight, bias);
+        if (!NormKernels.bf16WarpFits(x.size(-1))) return Backend.super.layerNormBf16(x, weight, bias, eps, keepNormalized);
+        return norm.layerNormBf16(x, weight, bias, eps, keepNormalized);
+    }
+
+    @Override public Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
+        enter();
+        dev.jmamba.tensor.Checks.layerNormBf16Backward(gy, xhat, rstd, weight);
+        return norm.layerNormBf16Backward(gy, xhat, rstd, weight, inputGrad, paramGrads);
+    }
+
     @Override public Tensor[] layerNormBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, boolean inputGrad,
                                                 boolean paramGrads) {
         enter();

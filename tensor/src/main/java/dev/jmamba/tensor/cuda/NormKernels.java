@@ -32,6 +32,10 @@ final class NormKernels extends Launcher {
 
     /** layer_norm_backward_warpV_f32(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_warp). */
     private final KernelArgs layerBackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** layer_norm_bf16_backward_warpV(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_warp). */
+    private final KernelArgs bf16BackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** layer_norm_bf16_backward(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
+    private final KernelArgs bf16BackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** Register counts (values per lane) of the warp-per-row kernels: layer_norm_warpV_f32 and layer_norm_backward_warpV_f32. */
     static final int[] WARP_FORWARD_VALUES = {4, 8, 16, 32}, WARP_BACKWARD_VALUES = {4, 8};
     /** Most blocks of the warp-per-row forward (grid-stride), and warps of its backward (the weight-gradient partials per column). */
@@ -87,6 +91,72 @@ final class NormKernels extends Launcher {
             }
         }
         return new Tensor[] {y, mean, rstd};
+    }
+
+    /** Whether layer_norm_bf16's warp-per-row kernels take rows of c channels (c ≤ 32 · 32); wider rows take Backend's composite. */
+    static boolean bf16WarpFits(int c) { return warpValues(c, DType.F32, WARP_FORWARD_VALUES) > 0; }
+
+    /** Backend.layerNormBf16 (operands checked, c fits the warp kernels): {y, x̂ or null, rstd}, one pass. */
+    synchronized Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
+        int c = x.size(-1);
+        Tensor xc = strided.contiguous(x);
+        Tensor w = vector(weight, c, DType.F32, "layerNormBf16"), b = vector(bias, c, DType.F32, "layerNormBf16");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        Tensor y = strided.empty(DType.BF16, x.shape()), xhat = keepNormalized ? strided.empty(DType.BF16, x.shape()) : null;
+        Tensor rstd = strided.empty(DType.F32, Arrays.copyOf(x.shape(), x.rank() - 1));
+        if (rows > 0) {
+            layerArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(y))
+                    .setLong(4, pointerOrNull(xhat)).setLong(5, address(rstd)).setInt(6, rows).setInt(7, c);
+            setDouble(layerArgs, 8, eps);
+            int blocks = (int) Math.min(Math.ceilDiv((long) rows, 8), WARP_BLOCKS);
+            String kernel = "layer_norm_bf16_warp" + warpValues(c, DType.F32, WARP_FORWARD_VALUES) + "_" + suffix(x.dtype());
+            CudaDriver.launchKernel(function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), layerArgs);
+        }
+        return new Tensor[] {y, xhat, rstd};
+    }
+
+    /** Backend.layerNormBf16Backward (operands checked): gx and the parameter sums in float32 from the bf16 x̂. */
+    synchronized Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
+        int c = xhat.size(-1);
+        Tensor xc = strided.contiguous(xhat), gyc = strided.contiguous(gy, DType.F32), rc = strided.contiguous(rstd, DType.F32);
+        Tensor w = vector(weight, c, DType.F32, "layerNormBf16Backward");
+        int rows = c == 0 ? 0 : xc.numel() / c;
+        Tensor gx = inputGrad ? strided.empty(DType.F32, xhat.shape()) : null;
+        if (rows == 0) {
+            Tensor zeros = paramGrads ? strided.zeros(DType.F32, c) : null;
+            return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(DType.F32, c)};
+        }
+        int vals = warpValues(c, DType.F32, WARP_BACKWARD_VALUES);
+        if (vals > 0) {   // one warp per run of rows, as layerNormBackward
+            int perWarp = Math.max(1, Math.ceilDiv(rows, WARP_BACKWARD_WARPS)), warps = Math.ceilDiv(rows, perWarp);
+            Tensor partial = paramGrads ? strided.empty(DType.F64, warps, 2 * c) : null;   // (warps, 2C)
+            bf16BackwardWarpArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(rc)).setLong(3, pointerOrNull(w))
+                    .setLong(4, pointerOrNull(gx)).setLong(5, pointerOrNull(partial)).setInt(6, rows).setInt(7, c).setInt(8, perWarp);
+            CudaDriver.launchKernel(function("layer_norm_bf16_backward_warp" + vals), Math.ceilDiv(warps, 8), 1, 1, THREADS, 1, 1,
+                    0, context.stream(), bf16BackwardWarpArgs);
+            return paramSums(gx, partial, warps, c, DType.F32);
+        }
+        int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
+        Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
+        boolean shared = paramGrads && 2 * c <= MAX_SHARED_PARTIAL_COLUMNS;
+        bf16BackwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(rc)).setLong(3, pointerOrNull(w))
+                .setLong(4, pointerOrNull(gx)).setLong(5, pointerOrNull(partial)).setInt(6, rows).setInt(7, c).setInt(8, perBlock)
+                .setInt(9, shared ? 1 : 0);
+        CudaDriver.launchKernel(function("layer_norm_bf16_backward"), blocks, 1, 1, rowThreads(c), 1, 1,
+                shared ? 2 * c * Double.BYTES : 0, context.stream(), bf16BackwardArgs);
+        return paramSums(gx, partial, blocks, c, DType.F32);
+    }
+
+    /**
+     * {gx, gWeight, gBias}: the (count, 2C) float64 partial sums of a layer-norm backward added column by column in a
+     * fixed order (column_sum) and released; partial null: no parameter gradients.
+     */
+    private Tensor[] paramSums(Tensor gx, Tensor partial, int count, int c, DType dt) {
+        if (partial == null) return new Tensor[] {gx, null, null};
+        Tensor sums = strided.empty(dt, 2 * c);   // (gWeight, gBias); column_sum writes all
+        columnSum(address(partial), address(sums), count, 2 * c, dt);
+        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
+        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
     }
 
     synchronized Tensor[] rmsNorm(Tensor x, Tensor weight, double eps) {
@@ -170,7 +240,6 @@ final class NormKernels extends Launcher {
             Tensor zeros = paramGrads ? strided.zeros(dt, c) : null;
             return new Tensor[] {gx, zeros, zeros == null ? null : strided.zeros(dt, c)};
         }
-        Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;             // (gWeight, gBias); column_sum writes all
         int vals = warpValues(c, dt, WARP_BACKWARD_VALUES);
         if (vals > 0) {   // one warp per run of rows (norm.cu), partial sums per warp
             int perWarp = Math.max(1, Math.ceilDiv(rows, WARP_BACKWARD_WARPS)), warps = Math.ceilDiv(rows, perWarp);
@@ -180,12 +249,7 @@ final class NormKernels extends Launcher {
                     .setInt(8, c).setInt(9, perWarp);
             CudaDriver.launchKernel(function("layer_norm_backward_warp" + vals + "_f32"), Math.ceilDiv(warps, 8), 1, 1, THREADS, 1, 1,
                     0, context.stream(), layerBackwardWarpArgs);
-            if (!paramGrads) return new Tensor[] {gx, null, null};
-            columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, warps).setInt(3, 2 * c);
-            CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
-                    context.stream(), columnSumArgs);
-            partial.storage().release();
-            return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
+            return paramSums(gx, partial, warps, c, dt);
         }
         int perBlock = rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;   // (blocks, 2C)
@@ -195,12 +259,7 @@ final class NormKernels extends Launcher {
                 .setInt(8, c).setInt(9, perBlock).setInt(10, shared ? 1 : 0);
         CudaDriver.launchKernel(function("layer_norm_backward_" + suffix(dt)), blocks, 1, 1, rowThreads(c), 1, 1,
                 shared ? 2 * c * Double.BYTES : 0, context.stream(), layerBackwardArgs);
-        if (!paramGrads) return new Tensor[] {gx, null, null};
-        columnSumArgs.setLong(0, address(partial)).setLong(1, address(sums)).setInt(2, blocks).setInt(3, 2 * c);
-        CudaDriver.launchKernel(function("column_sum_" + suffix(dt)), Math.ceilDiv(2 * c, 32), 1, 1, 32, COLUMN_SUM_ROWS, 1, 0,
-                context.stream(), columnSumArgs);
-        partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum
-        return new Tensor[] {gx, sums.narrow(0, 0, c), sums.narrow(0, c, c)};
+        return paramSums(gx, partial, blocks, c, dt);
     }
 
     /**
@@ -226,6 +285,9 @@ final class NormKernels extends Launcher {
         return java.util.List.of("layer_norm_warp4_f32", "layer_norm_warp8_f32", "layer_norm_warp16_f32", "layer_norm_warp32_f32",
                 "layer_norm_backward_warp4_f32", "layer_norm_backward_warp8_f32", "layer_norm_f32", "layer_norm_f64", "rms_norm_f32", "rms_norm_f64", "add_rms_norm_f32", "add_rms_norm_f64",
                 "add_rms_norm_backward_f32", "add_rms_norm_backward_f64", "layer_norm_backward_f32", "layer_norm_backward_f64",
-                "column_sum_f32", "column_sum_f64");
+                "column_sum_f32", "column_sum_f64",
+                "layer_norm_bf16_warp4_f32", "layer_norm_bf16_warp8_f32", "layer_norm_bf16_warp16_f32", "layer_norm_bf16_warp32_f32",
+                "layer_norm_bf16_warp4_bf16", "layer_norm_bf16_warp8_bf16", "layer_norm_bf16_warp16_bf16", "layer_norm_bf16_warp32_bf16",
+                "layer_norm_bf16_backward_warp4", "layer_norm_bf16_backward_warp8", "layer_norm_bf16_backward");
     }
 }

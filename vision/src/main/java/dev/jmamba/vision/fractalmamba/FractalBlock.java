@@ -21,26 +21,28 @@ import dev.jmamba.vision.mixer.ScanOrderSet;
  * norms in a Sequential; its mixer is called {@code TreeSSM}, ours {@code op} as in VMamba).
  */
 final class FractalBlock extends Layer {
-    private final Sequential norm1;
+    private final LayerNorm norm1;   // registered inside a Sequential ("norm1.0"), as GrootV names it
     private final MultiScanMixer op;
-    private final Sequential norm2;
+    private final LayerNorm norm2;   // "norm2.0"
     private final Mlp mlp;
     private final DropPath dropPath;
 
     FractalBlock(int dim, FractalMambaConfig c, double dropPathRate, long seed) {
-        this.norm1 = register("norm1", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
+        this.norm1 = new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true);
+        register("norm1", new Sequential(norm1));
         SS2DConfig sc = new SS2DConfig(dim, c.dState(), c.ssmRatio(), Math.ceilDiv(dim, 16), 3, false, 0.001, 0.1, 1e-4,
                 Seeds.derive(seed, 0));
         this.op = register("op", new MultiScanMixer(sc, c.pathways().size(), ScanOrderSet.named(c.pathways()), c.extras()));
         op.applyModelInit(Seeds.derive(seed, 1));
-        this.norm2 = register("norm2", new Sequential(new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true)));
+        this.norm2 = new LayerNorm(dim, FractalMambaConfig.NORM_EPS, true, true);
+        register("norm2", new Sequential(norm2));
         this.mlp = register("mlp", new Mlp(dim, (int) (c.mlpRatio() * dim), Seeds.derive(seed, 2)));
         this.dropPath = register("drop_path", new DropPath(dropPathRate, Seeds.derive(seed, 3)));
     }
 
-    /** (B, H, W, C) → (B, H, W, C). */
+    /** (B, H, W, C) → (B, H, W, C); the norms' outputs only reach products (in_proj, fc1): bf16 under autocast. */
     @Override public Var forward(Var x) {
-        x = x.add(dropPath.forward(op.forward(norm1.forward(x))));
-        return x.add(dropPath.forward(mlp.forward(norm2.forward(x))));
+        x = x.add(dropPath.forward(op.forward(norm1.forwardForProducts(x))));
+        return x.add(dropPath.forward(mlp.forward(norm2.forwardForProducts(x))));
     }
 }

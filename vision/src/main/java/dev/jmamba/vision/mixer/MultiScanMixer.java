@@ -107,7 +107,7 @@ public class MultiScanMixer extends Layer {
         this.outProj = register("out_proj", new Linear(di, c, false, Seeds.derive(seed, 5)));
     }
 
-    /** (B, H, W, C) → (B, H, W, C). */
+    /** (B, H, W, C) → (B, H, W, C); x only reaches in_proj's products (it may be bf16 under autocast). */
     @Override public Var forward(Var x) {
         if (x == null || x.rank() != 4 || x.size(3) != config.dModel()) {
             throw new JmambaException(getClass().getSimpleName() + ": input must have shape (B, H, W, " + config.dModel()
@@ -144,7 +144,7 @@ public class MultiScanMixer extends Layer {
                         ds.var(), null, dtProjsBias.var().reshape(k * di), true).reshape(b, k, di, l)
                 : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
         Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
-        if (zPre == null) return outProj.forward(outNorm.forward(merged));   // (B, H, W, C)
+        if (zPre == null) return outProj.forward(outNorm.forwardForProducts(merged));   // (B, H, W, C); bf16 rows under autocast
         // out_norm · SiLU(z) as one fused node: saves merged, z and the row statistics, not the normalised rows or SiLU(z)
         return outProj.forward(outNorm.forwardGated(merged, zPre));         // (B, H, W, C)
     }

@@ -32,9 +32,9 @@ final class VssBlock extends Layer {
         this.dropPath = register("drop_path", new DropPath(dropPathRate, Seeds.derive(seed, 3)));
     }
 
-    /** (B, H, W, C) → (B, H, W, C). */
+    /** (B, H, W, C) → (B, H, W, C); the norms' outputs only reach products (in_proj, fc1): bf16 under autocast. */
     @Override public Var forward(Var x) {
-        x = x.add(dropPath.forward(op.forward(norm.forward(x))));
-        return x.add(dropPath.forward(mlp.forward(norm2.forward(x))));
+        x = x.add(dropPath.forward(op.forward(norm.forwardForProducts(x))));
+        return x.add(dropPath.forward(mlp.forward(norm2.forwardForProducts(x))));
     }
 }

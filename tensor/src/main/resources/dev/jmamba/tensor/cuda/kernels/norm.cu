@@ -125,8 +125,10 @@ __device__ void add_rms_norm_backward(const T* gy, const T* gsum, const T* sum, 
 // and, when partial is not null, adds gy xhat (weight) and gy (bias) of its rows into
 // partial[b, 0:c] and partial[b, c:2c] ((blocks, 2c) doubles) in row order; column i is only
 // touched by thread i % blockDim.x, so no atomics. gx may be null (no input gradient wanted).
-template <typename T>
-__device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, const T* rstd, const T* weight, T* gx,
+//
+// With mean == null, x holds x̂ itself (layer_norm_bf16's saved bf16 x̂): xhat = x, and rstd only scales gx.
+template <typename T, typename TX>
+__device__ void layer_norm_backward(const T* gy, const TX* x, const T* mean, const T* rstd, const T* weight, T* gx,
                                     double* partial, int rows, int c, int rows_per_block, int use_shared) {
     extern __shared__ double dynamic_shared[];
     __shared__ double shared[32];
@@ -141,10 +143,10 @@ __device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, cons
     __syncthreads();
     for (int row = first; row < last; ++row) {
         long long base = (long long)row * c;
-        double m = (double)mean[row], r = (double)rstd[row];
+        double m = mean ? (double)mean[row] : 0.0, r = (double)rstd[row], rx = mean ? r : 1.0;
         double gsum = 0, dot = 0;
         for (int i = threadIdx.x; i < c; i += blockDim.x) {
-            double g = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            double g = (double)gy[base + i], xhat = (jm_load(x + base + i) - m) * rx;
             if (acc) {
                 acc[i] += g * xhat;
                 acc[c + i] += g;
@@ -157,7 +159,7 @@ __device__ void layer_norm_backward(const T* gy, const T* x, const T* mean, cons
         double mean_g = jm_block_sum(gsum, shared) / c;
         double mean_gx = jm_block_sum(dot, shared) / c;
         for (int i = threadIdx.x; i < c; i += blockDim.x) {
-            double g = (double)gy[base + i], xhat = ((double)x[base + i] - m) * r;
+            double g = (double)gy[base + i], xhat = (jm_load(x + base + i) - m) * rx;
             if (weight) g *= (double)weight[i];
             gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
         }
@@ -177,19 +179,20 @@ __device__ __forceinline__ double jm_warp_sum(double v) {
     return v;
 }
 
-template <int VALS>
-__device__ void layer_norm_warp(const float* x, const float* weight, const float* bias, float* y, float* mean_out,
+// layer_norm_bf16 instantiates it with bf16 y and x̂ (xhat_out: the rounded x̂ its backward reads), no mean.
+template <int VALS, typename TX, typename TY>
+__device__ void layer_norm_warp(const TX* x, const float* weight, const float* bias, TY* y, TY* xhat_out, float* mean_out,
                                 float* rstd_out, int rows, int c, double eps) {
     int lane = threadIdx.x & 31;
     long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
     for (long long row = warp; row < rows; row += warps) {
-        const float* r = x + row * c;
+        const TX* r = x + row * c;
         float v[VALS];
         double s = 0;
 #pragma unroll
         for (int k = 0; k < VALS; k++) {
             int i = lane + 32 * k;
-            v[k] = i < c ? r[i] : 0.0f;
+            v[k] = i < c ? (float)jm_load(r + i) : 0.0f;
             s += (double)v[k];
         }
         double m = jm_warp_sum(s) / c, q = 0;
@@ -201,19 +204,20 @@ __device__ void layer_norm_warp(const float* x, const float* weight, const float
             }
         }
         double rs = 1.0 / sqrt(jm_warp_sum(q) / c + eps);
-        float* w = y + row * c;
+        TY* w = y + row * c;
 #pragma unroll
         for (int k = 0; k < VALS; k++) {
             int i = lane + 32 * k;
             if (i < c) {
                 double o = ((double)v[k] - m) * rs;
+                if (xhat_out) jm_store(xhat_out + row * c + i, o);
                 if (weight) o *= (double)weight[i];
                 if (bias) o += (double)bias[i];
-                w[i] = (float)o;
+                jm_store(w + i, o);
             }
         }
         if (lane == 0) {
-            mean_out[row] = (float)m;
+            if (mean_out) mean_out[row] = (float)m;
             rstd_out[row] = (float)rs;
         }
     }
@@ -222,8 +226,9 @@ __device__ void layer_norm_warp(const float* x, const float* weight, const float
 // Backward with one warp per row, rows [warp · rows_per_warp, ...) per warp: gx as layer_norm_backward, and
 // when partial is not null the warp's sums of gy xhat (weight) and gy (bias) per channel, in double, written
 // to partial[warp, 0:c] and [warp, c:2c] ((warps, 2c) doubles) for column_sum. gx may be null.
-template <int VALS>
-__device__ void layer_norm_backward_warp(const float* gy, const float* x, const float* mean, const float* rstd,
+// With mean == null, x holds x̂ itself (as layer_norm_backward).
+template <int VALS, typename TX>
+__device__ void layer_norm_backward_warp(const float* gy, const TX* x, const float* mean, const float* rstd,
                                          const float* weight, float* gx, double* partial, int rows, int c, int rows_per_warp) {
     int lane = threadIdx.x & 31;
     long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
@@ -241,7 +246,7 @@ __device__ void layer_norm_backward_warp(const float* gy, const float* x, const 
     }
     for (long long row = first; row < last; ++row) {
         long long base = row * c;
-        double m = (double)mean[row], r = (double)rstd[row];
+        double m = mean ? (double)mean[row] : 0.0, r = (double)rstd[row], rx = mean ? r : 1.0;
         double g[VALS], xhat[VALS], gsum = 0, dot = 0;
 #pragma unroll
         for (int k = 0; k < VALS; k++) {
@@ -250,7 +255,7 @@ __device__ void layer_norm_backward_warp(const float* gy, const float* x, const 
             xhat[k] = 0;
             if (i < c) {
                 double gv = (double)gy[base + i];
-                xhat[k] = ((double)x[base + i] - m) * r;
+                xhat[k] = (jm_load(x + base + i) - m) * rx;
                 accW[k] += gv * xhat[k];
                 accB[k] += gv;
                 g[k] = weight ? gv * (double)wv[k] : gv;
@@ -281,7 +286,7 @@ __device__ void layer_norm_backward_warp(const float* gy, const float* x, const 
 #define JM_LN_WARP(V)                                                                                               \
     extern "C" __global__ void layer_norm_warp##V##_f32(const float* x, const float* weight, const float* bias,      \
                                                        float* y, float* mean, float* rstd, int rows, int c, double eps) { \
-        layer_norm_warp<V>(x, weight, bias, y, mean, rstd, rows, c, eps);                                           \
+        layer_norm_warp<V, float, float>(x, weight, bias, y, 0, mean, rstd, rows, c, eps);                          \
     }
 JM_LN_WARP(4)
 JM_LN_WARP(8)
@@ -291,10 +296,39 @@ JM_LN_WARP(32)
     extern "C" __global__ void layer_norm_backward_warp##V##_f32(const float* gy, const float* x, const float* mean, \
                                                                 const float* rstd, const float* weight, float* gx,  \
                                                                 double* partial, int rows, int c, int rows_per_warp) { \
-        layer_norm_backward_warp<V>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_warp);                \
+        layer_norm_backward_warp<V, float>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_warp);         \
     }
 JM_LN_WARP_BACKWARD(4)
 JM_LN_WARP_BACKWARD(8)
+
+// ---- layer norm under autocast (NormKernels.layerNormBf16): bf16 y and x̂, float32 rstd; backward from x̂ ----
+#define JM_LN_BF16_WARP(V, TN, TX)                                                                                  \
+    extern "C" __global__ void layer_norm_bf16_warp##V##_##TN(const TX* x, const float* weight, const float* bias,   \
+                                                             jm_bf16* y, jm_bf16* xhat, float* rstd, int rows, int c, \
+                                                             double eps) {                                          \
+        layer_norm_warp<V, TX, jm_bf16>(x, weight, bias, y, xhat, 0, rstd, rows, c, eps);                           \
+    }
+JM_LN_BF16_WARP(4, f32, float)
+JM_LN_BF16_WARP(8, f32, float)
+JM_LN_BF16_WARP(16, f32, float)
+JM_LN_BF16_WARP(32, f32, float)
+JM_LN_BF16_WARP(4, bf16, jm_bf16)
+JM_LN_BF16_WARP(8, bf16, jm_bf16)
+JM_LN_BF16_WARP(16, bf16, jm_bf16)
+JM_LN_BF16_WARP(32, bf16, jm_bf16)
+#define JM_LN_BF16_WARP_BACKWARD(V)                                                                                  \
+    extern "C" __global__ void layer_norm_bf16_backward_warp##V(const float* gy, const jm_bf16* xhat,                 \
+                                                               const float* rstd, const float* weight, float* gx,     \
+                                                               double* partial, int rows, int c, int rows_per_warp) { \
+        layer_norm_backward_warp<V, jm_bf16>(gy, xhat, 0, rstd, weight, gx, partial, rows, c, rows_per_warp);         \
+    }
+JM_LN_BF16_WARP_BACKWARD(4)
+JM_LN_BF16_WARP_BACKWARD(8)
+extern "C" __global__ void layer_norm_bf16_backward(const float* gy, const jm_bf16* xhat, const float* rstd,
+                                                    const float* weight, float* gx, double* partial, int rows, int c,
+                                                    int rows_per_block, int use_shared) {
+    layer_norm_backward<float, jm_bf16>(gy, xhat, 0, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared);
+}
 
 // out[i] = sum over b of partial[b, i] (blocks, c) in a fixed order. A block of (32, ROWS) threads
 // covers 32 columns: thread (tx, ty) adds rows b = ty, ty + ROWS, ... in order, then thread (tx, 0)
@@ -344,7 +378,7 @@ __device__ void column_sum(const double* partial, T* out, int blocks, int c) {
                                                         const T* rstd, const T* weight, T* gx,             \
                                                         double* partial, int rows, int c,                  \
                                                         int rows_per_block, int use_shared) {              \
-        layer_norm_backward<T>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block,           \
+        layer_norm_backward<T, T>(gy, x, mean, rstd, weight, gx, partial, rows, c, rows_per_block,        \
                                use_shared);                                                                \
     }                                                                                                      \
     extern "C" __global__ void column_sum_##TN(const double* partial, T* out, int blocks, int c) {         \
