@@ -3,6 +3,7 @@ package dev.jmamba.app;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.nn.ActivationCheckpointing;
+import dev.jmamba.nn.GraphedForward;
 import dev.jmamba.nn.Losses;
 import dev.jmamba.optim.AdamW;
 import dev.jmamba.optim.GraphedStep;
@@ -28,13 +29,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code jmamba bench train}: times whole training steps (forward, cross-entropy, backward, AdamW)
- * of a registry model on random images, or inference (forward only) with {@code --inference}.
+ * of a registry model on random images, or inference (forward only, without gradients, the model in
+ * eval mode) with {@code --inference}.
  * Each step runs in its own {@link Scope}; reading the loss back to the host ends the step, so the
  * time covers the device work. Reports the median step and images per second; with
  * {@code --profile}, one extra step runs under the {@link Profiler} and its per-op breakdown is
  * printed ({@link ProfileReport}). With {@code --graph} (CUDA only) the warm-up steps run eagerly,
- * then one step is captured in a CUDA graph ({@link GraphedStep}) and the timed steps are its
- * replays, each ended by reading the loss back.
+ * then one step is captured in a CUDA graph ({@link GraphedStep}; with {@code --inference} the
+ * forward alone, {@link GraphedForward}) and the timed steps are its replays, each ended by reading
+ * the loss (inference: the sum of the logits) back.
  *
  * <p>Compute rate: the model's forward cost per image comes from the vision module's analytic
  * counter ({@link Backbones#cost}, as {@code jmamba info} prints it: multiply-adds counted once, the
@@ -85,8 +88,8 @@ public final class BenchTrain implements Runnable {
     @Option(names = "--inference", description = "Forward only, without gradients.")
     boolean inference;
 
-    @Option(names = "--graph", description = "Capture one training step in a CUDA graph after the warm-up and time its"
-            + " replays (CUDA only; needs --warmup >= 1).")
+    @Option(names = "--graph", description = "Capture one training step (with --inference: one forward) in a CUDA graph"
+            + " after the warm-up and time its replays (CUDA only; needs --warmup >= 1).")
     boolean graph;
 
     @Option(names = "--checkpoint-activations", description = "Recompute each block's activations in backward instead of keeping"
@@ -115,6 +118,9 @@ public final class BenchTrain implements Runnable {
             throw UserError.usage("--batch-size, --steps and --resolution must be >= 1 and --warmup >= 0");
         }
         if (sgemmN != null && sgemmN < 1) throw UserError.usage("--sgemm-n must be >= 1, got " + sgemmN);
+        if (graph && warmup < 1) {
+            throw UserError.usage("--graph captures the step after at least one eager warm-up step: use --warmup >= 1, got " + warmup);
+        }
         Device dev;
         try {
             dev = device == null ? Backends.defaultDevice() : Device.parse(device);
@@ -126,9 +132,6 @@ public final class BenchTrain implements Runnable {
         if (graph && !(dev instanceof Device.Cuda)) {
             throw UserError.usage("--graph captures the step in a CUDA graph and needs --device cuda; got --device " + dev);
         }
-        if (graph && (inference || warmup < 1)) {
-            throw UserError.usage("--graph times training steps after at least one eager warm-up step: drop --inference, use --warmup >= 1");
-        }
         long macsPerImage;
         try {
             macsPerImage = Backbones.cost(model, classes, resolution, 3).flops();
@@ -137,6 +140,7 @@ public final class BenchTrain implements Runnable {
         }
         Backbone net = Backbones.create(model, classes, resolution, 3, 0);
         net.to(dev);
+        if (inference) net.eval();                 // inference: no drop path, norms on running statistics
         if (checkpointActivations && ActivationCheckpointing.enable(net, true) == 0) {
             throw UserError.usage("--checkpoint-activations: model " + model + " has no block stages to checkpoint");
         }
@@ -147,7 +151,8 @@ public final class BenchTrain implements Runnable {
         Tensor labels = Tensor.of(lab, batch).to(dev);
         Backend backend = Backends.of(dev);
         backend.resetPeakMemory();
-        double[] ms = graph ? timeReplays(net, opt, images, labels) : timeEager(net, opt, images, labels);
+        double[] ms = !graph ? timeEager(net, opt, images, labels)
+                : inference ? timeForwardReplays(net, images) : timeReplays(net, opt, images, labels);
         MemoryStats memory = backend.memoryStats();
         Arrays.sort(ms);
         double median = steps % 2 == 1 ? ms[steps / 2] : (ms[steps / 2 - 1] + ms[steps / 2]) / 2;
@@ -220,6 +225,28 @@ public final class BenchTrain implements Runnable {
                 graphed.replay();
                 graphed.loss().item();
                 ms[s] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        return ms;
+    }
+
+    /** Milliseconds of each timed replay of the captured forward (the warm-up forwards run eagerly inside capture). */
+    private double[] timeForwardReplays(Backbone net, Tensor images) {
+        double[] ms = new double[steps];
+        GraphedForward graphed;
+        try {
+            graphed = GraphedForward.capture(images, warmup, x -> net.forward(Var.of(x)).value());
+        } catch (IllegalStateException e) {
+            throw UserError.runtime("could not capture the forward of " + model + " in a CUDA graph: " + e.getMessage());
+        }
+        try (graphed) {
+            for (int s = -1; s < steps; s++) {     // s = -1 untimed: the first launch also uploads the graph to the device
+                long t0 = System.nanoTime();
+                graphed.replay();
+                try (Scope scope = Scope.open()) {
+                    graphed.output().sum().item();   // as the eager inference step: the logits' sum read back ends it
+                }
+                if (s >= 0) ms[s] = (System.nanoTime() - t0) / 1e6;
             }
         }
         return ms;
