@@ -11,6 +11,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -59,6 +60,14 @@ public final class Activations {
         frames.push(frame);
         try {
             Var[] out = body.get();
+            Set<Storage> results = Collections.newSetFromMap(new IdentityHashMap<>());
+            for (Var v : out) if (v != null) results.add(v.value().storage());
+            synchronized (RELEASED_AFTER_READERS) {
+                for (Storage s : frame.saved) {   // internal to the region, only its nodes read them: free after their backward
+                    if (!results.contains(s) && frame.scope.owns(s)) RELEASED_AFTER_READERS.add(s);
+                }
+                RELEASED_AFTER_READERS.removeAll(results);   // a result (or a view of one) lives on outside
+            }
             for (Var v : out) if (v != null) frame.scope.keep(v.value());
             for (Storage s : frame.saved) frame.scope.keep(s);
             return out;
@@ -68,6 +77,19 @@ public final class Activations {
             if (parent != null) parent.saved.addAll(frame.saved);
             frame.scope.close();
         }
+    }
+
+    /**
+     * Storages a region allocated and kept only because nodes recorded inside it saved them for backward: nothing
+     * outside the region holds them, so the engine releases each once the backward of every node that saved it
+     * has run ({@link #releasedAfterReaders}) — as PyTorch frees a node's saved tensors after its backward — instead
+     * of at the end of the step. Weak: a graph that is never backwarded leaves nothing behind here.
+     */
+    private static final Set<Storage> RELEASED_AFTER_READERS = Collections.newSetFromMap(new WeakHashMap<>());
+
+    /** Whether {@code s} is released once the nodes that saved it ran their backward (see {@link #RELEASED_AFTER_READERS}). */
+    static boolean releasedAfterReaders(Storage s) {
+        synchronized (RELEASED_AFTER_READERS) { return RELEASED_AFTER_READERS.contains(s); }
     }
 
     /** True while the current thread is inside a region. */

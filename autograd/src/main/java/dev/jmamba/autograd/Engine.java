@@ -22,6 +22,9 @@ import java.util.Set;
  * every intermediate gradient of a step would stay allocated until the step's {@code Scope} closes
  * (on the GPU, the peak memory of a step would be all activations plus all backward temporaries).
  * Never released: the seed (the caller's tensor) and leaf gradients (leaves keep their own copies).
+ * Saved activations go the same way: a storage an {@link Activations#region} kept only because nodes inside it
+ * saved it is released as soon as every node of the pass that saved it ran its backward (a second backward
+ * through the same graph then fails with a clear message, as PyTorch's does without retain_graph).
  * After each node the outermost pass tells {@link LeafReadiness} which leaves' gradients are final,
  * so {@link GradReadyListener}s run while the rest of the graph is still being visited.
  * Each rule also runs in its own {@link Scope}: the temporaries it makes (e.g. a broadcast gradient
@@ -31,6 +34,8 @@ final class Engine {
     private final Map<Storage, Integer> holders = new IdentityHashMap<>();
     private final List<Tensor> consumed = new ArrayList<>();
     private final Set<Storage> seedStorages = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Per storage a region lets go early (Activations): nodes of this pass that saved it and have not run their backward. */
+    private final Map<Storage, Integer> savedReaders = new IdentityHashMap<>();
 
     private Engine(Tensor... seeds) { for (Tensor s : seeds) seedStorages.add(s.storage()); }
 
@@ -81,12 +86,16 @@ final class Engine {
         for (Var r : roots) rootNodes.add(r.node);
         List<Node> order = topologicalOrder(rootNodes);
         if (readiness != null) readiness.plan(order);
+        for (Node n : order) {
+            for (Storage s : n.savedStorages()) if (Activations.releasedAfterReaders(s)) savedReaders.merge(s, 1, Integer::sum);
+        }
         try {
             for (int i = 0; i < roots.length; i++) put(roots[i].node, roots[i].slot, seeds[i]);
             for (int k = order.size() - 1; k >= 0; k--) {
                 Node node = order.get(k);
                 Tensor[] gradOutputs = node.takePending();
                 if (gradOutputs == null) {           // nothing flowed into this node
+                    releaseSaved(node);
                     if (readiness != null) readiness.passed(k);
                     continue;
                 }
@@ -99,6 +108,7 @@ final class Engine {
                 gradOutputs = null;                  // drop the reference early
                 deliver(node, gradInputs);
                 releaseUnheld();
+                releaseSaved(node);
                 if (readiness != null) readiness.passed(k);
             }
         } finally {
@@ -120,6 +130,23 @@ final class Engine {
     private void hold(Tensor t) { holders.merge(t.storage(), 1, Integer::sum); }
 
     private void drop(Tensor t) { holders.computeIfPresent(t.storage(), (s, n) -> n == 1 ? null : n - 1); }
+
+    /**
+     * After {@code node}'s backward (or its skip): frees the storages it saved that a region let go early
+     * (Activations) once no other node of this pass still has to read them and no pending gradient holds them.
+     */
+    private void releaseSaved(Node node) {
+        for (Storage s : node.savedStorages()) {
+            Integer readers = savedReaders.get(s);
+            if (readers == null) continue;
+            if (readers > 1) {
+                savedReaders.put(s, readers - 1);
+                continue;
+            }
+            savedReaders.remove(s);
+            if (!seedStorages.contains(s) && !holders.containsKey(s) && !s.isReleased()) s.release();
+        }
+    }
 
     /** Frees the consumed gradients whose storage no pending slot holds (never the seed's). */
     private void releaseUnheld() {

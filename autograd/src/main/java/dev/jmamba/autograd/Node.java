@@ -77,5 +77,23 @@ final class Node {
         return p;
     }
 
-    Tensor[] runBackward(Tensor[] gradOutputs) { return backward.apply(gradOutputs, needs.clone()); }
+    Tensor[] runBackward(Tensor[] gradOutputs) {
+        if (saved != null) {
+            for (Tensor t : saved) {
+                if (t != null && t.storage().isReleased()) {
+                    throw new dev.jmamba.tensor.JmambaException("backward of '" + op + "': a tensor it saved for backward was freed"
+                            + " — a second backward through the same graph (saved activations are freed once the nodes that read"
+                            + " them ran their backward, as in PyTorch without retain_graph): run the forward again");
+                }
+            }
+        }
+        return backward.apply(gradOutputs, needs.clone());
+    }
+
+    /** The distinct storages of {@link #saved} (a node may save two views of one storage). */
+    java.util.Set<dev.jmamba.tensor.Storage> savedStorages() {
+        java.util.Set<dev.jmamba.tensor.Storage> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        if (saved != null) for (Tensor t : saved) if (t != null) set.add(t.storage());
+        return set;
+    }
 }

@@ -70,6 +70,9 @@ public final class Scope implements AutoCloseable {
         }
     }
 
+    /** Whether this scope owns {@code s} (allocated while it was the innermost scope, or moved into it by {@link #keep}). */
+    public boolean owns(Storage s) { return owned.contains(s); }
+
     /** Number of storages this scope owns. */
     public int ownedCount() { return owned.size(); }
 
