@@ -45,6 +45,15 @@ public final class CachingAllocator implements AutoCloseable {
     /** Large requests are rounded up to a multiple of this. */
     public static final long LARGE_ROUNDING = 2L << 20;
 
+    /**
+     * Default smallest device allocation (segment) made for a large request that the cache cannot serve: the request is cut
+     * from the front of it and the rest stays cached. With one segment per tensor (0) freed neighbours never merge,
+     * and a request larger than every cached block takes new memory even when plenty is free; segments that hold many
+     * tensors let freed neighbours merge into ranges that later, larger requests (a training step's gradients after
+     * its activations) fit into. {@code -Djmamba.cuda.segmentMiB} (default 0); measured in docs/SETTINGS.md.
+     */
+    public static final long DEFAULT_MIN_LARGE_SEGMENT = Long.getLong("jmamba.cuda.segmentMiB", 0) << 20;
+
     /** Counters, in bytes and calls. */
     public record Stats(long allocatedBytes, long reservedBytes, long peakAllocatedBytes, long peakReservedBytes,
                         long deviceAllocCalls, long deviceFreeCalls, long cacheHits) {
@@ -110,9 +119,18 @@ public final class CachingAllocator implements AutoCloseable {
     private long deviceFreeCalls;
     private long cacheHits;
 
-    /** An allocator drawing from {@code memory}. */
+    private final long minLargeSegment;
+
+    /** An allocator drawing from {@code memory}, with the {@link #DEFAULT_MIN_LARGE_SEGMENT}. */
     public CachingAllocator(DeviceMemory memory) {
+        this(memory, DEFAULT_MIN_LARGE_SEGMENT);
+    }
+
+    /** An allocator drawing from {@code memory} whose new large segments are at least {@code minLargeSegment} bytes (0: exact). */
+    public CachingAllocator(DeviceMemory memory, long minLargeSegment) {
+        if (minLargeSegment < 0) throw new JmambaException("CachingAllocator: minimum segment size must be >= 0 bytes, got " + minLargeSegment);
         this.memory = memory;
+        this.minLargeSegment = minLargeSegment;
     }
 
     /** The size class of a request: the number of bytes actually reserved for it. */
@@ -132,6 +150,8 @@ public final class CachingAllocator implements AutoCloseable {
         Block block = large ? takeLarge(rounded, stream) : takeSmall(rounded, stream);
         if (block != null) {
             cacheHits++;
+        } else if (large && minLargeSegment > rounded && (block = takeFromNewSegment(bytes, rounded, stream)) != null) {
+            // cut from a new shared segment
         } else {
             block = new Block(allocateFromDevice(bytes, rounded), rounded, stream, large);
         }
@@ -140,6 +160,22 @@ public final class CachingAllocator implements AutoCloseable {
         allocatedBytes += block.bytes;
         peakAllocatedBytes = Math.max(peakAllocatedBytes, allocatedBytes);
         return block.pointer;
+    }
+
+    /** A new segment of the minimum segment size, cached whole, with {@code rounded} cut from it; null when the device has no room for it. */
+    private Block takeFromNewSegment(long requested, long rounded, long stream) {
+        long segment = roundSize(minLargeSegment);
+        long pointer;
+        try {
+            pointer = allocateFromDevice(requested, segment);
+        } catch (CudaException e) {
+            if (!e.isOutOfMemory()) throw e;
+            return null;                                    // the request alone may still fit
+        }
+        Block whole = new Block(pointer, segment, stream, true);
+        whole.free = true;
+        putLarge(whole);
+        return takeLarge(rounded, stream);
     }
 
     private Block takeSmall(long rounded, long stream) {

@@ -82,6 +82,37 @@ class CachingAllocatorTest {
     }
 
     @Test
+    void sharedSegmentsHoldSeveralTensorsWhoseFreedNeighboursMerge() {
+        FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
+        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB);
+        long a = allocator.allocate(64 * MIB, STREAM_A), b = allocator.allocate(64 * MIB, STREAM_A);
+        long c = allocator.allocate(100 * MIB, STREAM_A);
+        assertEquals(1, device.allocCalls, "three tensors cut from one 256 MiB segment");
+        assertEquals(a + 64 * MIB, b);
+        assertEquals(b + 64 * MIB, c);
+        assertEquals(256 * MIB, allocator.stats().reservedBytes());
+        allocator.free(a);
+        allocator.free(b);
+        assertEquals(a, allocator.allocate(128 * MIB, STREAM_A), "the two freed neighbours merged: a larger request fits");
+        assertEquals(1, device.allocCalls, "no new device memory for it");
+        long huge = allocator.allocate(400 * MIB, STREAM_A);
+        assertEquals(2, device.allocCalls, "a request above the segment size gets its own exact segment");
+        assertEquals(256 * MIB + 400 * MIB, allocator.stats().reservedBytes());
+        allocator.free(huge);
+        allocator.free(c);
+    }
+
+    @Test
+    void aSharedSegmentTheDeviceCannotHoldFallsBackToTheRequest() {
+        FakeDeviceMemory device = new FakeDeviceMemory(100 * MIB);
+        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB);
+        long p = allocator.allocate(64 * MIB, STREAM_A);
+        assertEquals(64 * MIB, allocator.stats().reservedBytes(), "no room for 256 MiB: the 64 MiB request alone");
+        allocator.free(p);
+        assertThrows(dev.jmamba.tensor.JmambaException.class, () -> new CachingAllocator(device, -1));
+    }
+
+    @Test
     void smallRequestsNeverSplitALargeBlock() {
         FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
         CachingAllocator allocator = new CachingAllocator(device);
