@@ -42,8 +42,6 @@ final class ConvKernels extends Launcher {
     private final KernelArgs colArgs = new KernelArgs(8, 8, CONV_BYTES, 4, 4, 4, 8, 8);
     // (a, b, out, JmConv) of the direct depthwise kernels
     private final KernelArgs dwArgs = new KernelArgs(8, 8, 8, CONV_BYTES);
-    /** dw_silu[_plane](x, w, bias, gy, out, JmConv): the fused depthwise conv + bias + SiLU and its pre-activation gradient. */
-    private final KernelArgs dwSiluArgs = new KernelArgs(8, 8, 8, 8, 8, CONV_BYTES);
     /** dw_weight_grad_chunks(gy, x, partial, JmConv, chunks). */
     private final KernelArgs dwChunkArgs = new KernelArgs(8, 8, 8, CONV_BYTES, 4);
     /** dw_tap_sum(partial, dw, weights, kk, chunks). */
@@ -86,13 +84,13 @@ final class ConvKernels extends Launcher {
         }
     }
 
-    private static Dims dims(int[] xs, int[] ws, ConvParams p) {
+    static Dims dims(int[] xs, int[] ws, ConvParams p) {
         int oh = ConvParams.outSize(xs[2], ws[2], p.strideH(), p.padH(), p.dilationH());
         int ow = ConvParams.outSize(xs[3], ws[3], p.strideW(), p.padW(), p.dilationW());
         return new Dims(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], oh, ow, p);
     }
 
-    private static DType floating(String op, DType t) {
+    static DType floating(String op, DType t) {
         if (t != DType.F32 && t != DType.F64) throw new TensorException.DType(op, "F32 or F64 tensors on CUDA", t.toString());
         return t;
     }
@@ -253,30 +251,6 @@ final class ConvKernels extends Launcher {
         if (bias == null) return y;
         Tensor out = strided.binary(dev.jmamba.tensor.BinaryOp.ADD, y, strided.convert(bias, yt).reshape(1, d.o, 1, 1));
         y.storage().release();
-        return out;
-    }
-
-    /**
-     * The fused depthwise conv + bias + SiLU ({@code gy} null: y = silu(pre)) or its pre-activation gradient
-     * (gy · silu'(pre), pre recomputed from x), pre = depthwise conv2d(x, w) + bias; x (N, C, H, W), w (C, 1, kh, kw).
-     */
-    synchronized Tensor depthwiseSilu(Tensor x, Tensor w, Tensor bias, Tensor gy, ConvParams p) {
-        dev.jmamba.tensor.Checks.depthwiseConv(x, w, bias, p);
-        DType dt = floating("depthwiseConv2dSilu", x.dtype());
-        Tensor xc = strided.contiguous(x, dt), wc = strided.contiguous(w, dt);
-        Tensor bc = bias == null ? null : strided.contiguous(bias, dt), gc = gy == null ? null : strided.contiguous(gy, dt);
-        Dims d = dims(x.shape(), w.shape(), p);
-        Tensor out = strided.empty(dt, d.n, d.o, d.oh, d.ow);
-        if (d.n == 0 || d.c == 0 || d.ohw() == 0) return out;
-        dwSiluArgs.setLong(0, address(xc)).setLong(1, address(wc)).setLong(2, bc == null ? 0 : address(bc))
-                .setLong(3, gc == null ? 0 : address(gc)).setLong(4, address(out));
-        d.pack(dwSiluArgs.slot(5));
-        long bytes = (long) d.h * d.w * dt.bytes();
-        if (bytes <= DW_PLANE_BYTES && (long) d.n * d.c <= Integer.MAX_VALUE) {
-            CudaDriver.launchKernel(function("dw_silu_plane_" + suffix(dt)), d.n * d.c, 1, 1, 256, 1, 1, (int) bytes, context.stream(), dwSiluArgs);
-        } else {
-            launch("dw_silu_" + suffix(dt), (long) d.n * d.c * d.ohw(), dwSiluArgs);
-        }
         return out;
     }
 

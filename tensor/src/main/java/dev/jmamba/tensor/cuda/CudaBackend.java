@@ -37,6 +37,7 @@ public final class CudaBackend implements Backend {
     private final ReduceKernels reduce;
     private final MatmulKernels matmul;
     private final ConvKernels conv;
+    private final DepthwiseSiluKernels depthwiseSilu;
     private final ResampleKernels resample;
     private final IndexKernels index;
     private final NormKernels norm;
@@ -54,6 +55,7 @@ public final class CudaBackend implements Backend {
         reduce = new ReduceKernels(context, strided);
         matmul = new MatmulKernels(context, strided);
         conv = new ConvKernels(context, strided, matmul);
+        depthwiseSilu = new DepthwiseSiluKernels(context, strided);
         resample = new ResampleKernels(context, strided);
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
@@ -294,13 +296,13 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         enter();
-        return conv.depthwiseSilu(x, w, bias, null, p);
+        return depthwiseSilu.apply(x, w, bias, null, p);
     }
 
     @Override public Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p) {
         enter();
         if (gy == null) throw new dev.jmamba.tensor.TensorException("depthwiseConv2dSiluGrad", "a gy tensor", "null");
-        return conv.depthwiseSilu(x, w, bias, gy, p);
+        return depthwiseSilu.apply(x, w, bias, gy, p);
     }
 
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {

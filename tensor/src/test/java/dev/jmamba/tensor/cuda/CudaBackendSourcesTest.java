@@ -26,6 +26,7 @@ class CudaBackendSourcesTest {
             Map.entry(StridedKernels.SOURCE, StridedKernels.kernelNames()),
             Map.entry(ReduceKernels.SOURCE, ReduceKernels.kernelNames()),
             Map.entry(ConvKernels.SOURCE, ConvKernels.kernelNames()),
+            Map.entry(DepthwiseSiluKernels.SOURCE, DepthwiseSiluKernels.kernelNames()),
             Map.entry(ResampleKernels.SOURCE, ResampleKernels.kernelNames()),
             Map.entry(IndexKernels.SOURCE, IndexKernels.kernelNames()),
             Map.entry(NormKernels.SOURCE, NormKernels.kernelNames()),

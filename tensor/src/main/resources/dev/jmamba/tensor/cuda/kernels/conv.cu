@@ -8,11 +8,7 @@
 // image); "row-major" is sb = ohw, sr = nb * ohw (one (rows, nb * ohw) matrix for the chunk).
 #include "jm_common.cuh"
 
-// Geometry of a conv2d, passed by value (64 bytes): x (n, c, h, w), w (o, c / groups, kh, kw),
-// y (n, o, oh, ow), stride (sh, sw), padding (ph, pw), dilation (dh, dw).
-struct JmConv {
-    int n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups;
-};
+// JmConv, the geometry of a conv2d passed by value, is in jm_common.cuh (dw_silu.cu uses it too).
 
 // cols[b, r, q] = x[n0 + b, group * cg + c, oy * sh - ph + ky * dh, ox * sw - pw + kx * dw] or 0 outside.
 template <typename T>
@@ -483,76 +479,7 @@ extern "C" __global__ void dw3_tile_sum_f32(const double* partial, float* out, i
     if (threadIdx.x == 0) out[i] = (float)part[0];
 }
 // ---- depthwise conv + bias + SiLU fused (DepthwiseConvSilu): y = silu(pre), pre = Σ w · x + bias[c] ----------------
-// Forward writes only y; the backward recomputes pre from x (kh·kw multiply-adds per output) and writes
-// gpre = gy · silu'(pre), which the plain input/weight-gradient kernels then take. Sigmoid in T's precision.
-template <typename T> __device__ __forceinline__ T dw_sigmoid(T v);
-template <> __device__ __forceinline__ float dw_sigmoid<float>(float v) { return 1.0f / (1.0f + expf(-v)); }
-template <> __device__ __forceinline__ double dw_sigmoid<double>(double v) { return 1.0 / (1.0 + exp(-v)); }
-
-// pre-activation of output (oy, ox) of channel c from its input plane xp (h·w values, global or shared)
-template <typename T>
-__device__ __forceinline__ T dw_pre(const T* xp, const T* w, const T* bias, int c, int oy, int ox, JmConv g) {
-    const T* wp = w + (long long)c * g.kh * g.kw;
-    T acc = bias ? bias[c] : (T)0;
-    for (int ky = 0; ky < g.kh; ky++) {
-        int iy = oy * g.sh - g.ph + ky * g.dh;
-        if (iy < 0 || iy >= g.h) continue;
-        for (int kx = 0; kx < g.kw; kx++) {
-            int ix = ox * g.sw - g.pw + kx * g.dw;
-            if (ix >= 0 && ix < g.w) acc += wp[ky * g.kw + kx] * xp[iy * g.w + ix];
-        }
-    }
-    return acc;
-}
-
-// gy is null for the forward (writes silu(pre) to out) and set for the backward (writes gy · silu'(pre)).
-template <typename T>
-__device__ __forceinline__ T dw_silu_out(T pre, const T* gy, long long e) {
-    T s = dw_sigmoid<T>(pre);
-    return gy ? gy[e] * s * ((T)1 + pre * ((T)1 - s)) : pre * s;
-}
-
-// one thread per output, x read from global memory
-template <typename T>
-__device__ void dw_silu(const T* x, const T* w, const T* bias, const T* gy, T* out, JmConv g) {
-    long long total = (long long)g.n * g.c * g.oh * g.ow;
-    for (long long e = jm_thread_index(); e < total; e += jm_thread_count()) {
-        int ox = (int)(e % g.ow);
-        long long rest = e / g.ow;
-        int oy = (int)(rest % g.oh);
-        long long nc = rest / g.oh;
-        int c = (int)(nc % g.c);
-        out[e] = dw_silu_out<T>(dw_pre<T>(x + nc * g.h * g.w, w, bias, c, oy, ox, g), gy, e);
-    }
-}
-
-// one block per (n, c) plane staged in shared memory (as dw_forward_plane)
-template <typename T>
-__device__ void dw_silu_plane(const T* x, const T* w, const T* bias, const T* gy, T* out, JmConv g) {
-    extern __shared__ unsigned char dw_shared_bytes[];
-    T* plane = reinterpret_cast<T*>(dw_shared_bytes);
-    long long nc = blockIdx.x;
-    int c = (int)(nc % g.c), hw = g.h * g.w, ohw = g.oh * g.ow;
-    const T* xp = x + nc * hw;
-    for (int i = threadIdx.x; i < hw; i += blockDim.x) plane[i] = xp[i];
-    __syncthreads();
-    for (int e = threadIdx.x; e < ohw; e += blockDim.x) {
-        long long at = nc * ohw + e;
-        out[at] = dw_silu_out<T>(dw_pre<T>(plane, w, bias, c, e / g.ow, e % g.ow, g), gy, at);
-    }
-}
-
-#define JM_DW_SILU(TN, T)                                                                                     \
-    extern "C" __global__ void dw_silu_##TN(const T* x, const T* w, const T* bias, const T* gy, T* out,       \
-                                            JmConv g) {                                                       \
-        dw_silu<T>(x, w, bias, gy, out, g);                                                                   \
-    }                                                                                                         \
-    extern "C" __global__ void dw_silu_plane_##TN(const T* x, const T* w, const T* bias, const T* gy, T* out, \
-                                                  JmConv g) {                                                 \
-        dw_silu_plane<T>(x, w, bias, gy, out, g);                                                             \
-    }
-JM_DW_SILU(f32, float)
-JM_DW_SILU(f64, double)
+// The fused depthwise conv + bias + SiLU kernels are in dw_silu.cu (DepthwiseSiluKernels.java).
 
 #define JM_DW(TN, T)                                                                                          \
     extern "C" __global__ void dw_forward_##TN(const T* x, const T* w, T* y, JmConv g) { dw_forward<T>(x, w, y, g); } \

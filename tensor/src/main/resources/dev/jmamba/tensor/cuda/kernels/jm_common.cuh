@@ -95,3 +95,9 @@ __device__ __forceinline__ void jm_report_index(unsigned long long* flag, int op
         flag[3] = (unsigned long long)axis;
     }
 }
+
+// ---- geometry of a conv2d (conv.cu, dw_silu.cu), passed by value (64 bytes) --------------------
+// x (n, c, h, w), w (o, c / groups, kh, kw), y (n, o, oh, ow), stride (sh, sw), padding (ph, pw), dilation (dh, dw).
+struct JmConv {
+    int n, c, h, w, o, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw, groups;
+};

@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** With nvcc: the parameter list of the fused depthwise conv + SiLU kernels against what ConvKernels packs. */
-class ConvKernelsSiluLayoutTest {
+/** With nvcc: the parameter list of the fused depthwise conv + SiLU kernels against what DepthwiseSiluKernels packs. */
+class DepthwiseSiluLayoutTest {
 
     /** PTX parameters of {@code kernel} in order: ".u64" for pointers, ".b8[N]" for a by-value struct of N bytes. */
     private static List<String> parameters(String ptx, String kernel) {
@@ -29,14 +29,15 @@ class ConvKernelsSiluLayoutTest {
 
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
-        Path nvcc = Nvcc.require("conv.cu parameter check");
-        Path file = tmp.resolve(ConvKernels.SOURCE);
-        Files.writeString(file, Launcher.source(ConvKernels.SOURCE));
-        String ptx = Nvcc.ptx(nvcc, file, tmp.resolve("conv.ptx"));
+        Path nvcc = Nvcc.require("dw_silu.cu parameter check");
+        Path file = tmp.resolve(DepthwiseSiluKernels.SOURCE);
+        Files.writeString(file, Launcher.source(DepthwiseSiluKernels.SOURCE));
+        String ptx = Nvcc.ptx(nvcc, file, tmp.resolve("dw_silu.ptx"));
         List<String> expected = List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".b8[" + ConvKernels.CONV_BYTES + "]"); // x, w, bias, gy, out, JmConv
         for (String dt : new String[] {"f32", "f64"}) {
             assertEquals(expected, parameters(ptx, "dw_silu_" + dt));
             assertEquals(expected, parameters(ptx, "dw_silu_plane_" + dt));
+            assertEquals(expected, parameters(ptx, "dw3_silu_plane_" + dt));
         }
     }
 }
