@@ -227,6 +227,16 @@ public final class Var {
     // ------------------------------------------------------------------ element-wise
 
     public Var add(Var o) { return record("add", value.add(o.value), () -> BinaryRules.add(value.shape(), o.value.shape()), NOTHING, this, o); }
+    /**
+     * {@code this + (branch + bias) · scale[b]} in one pass ({@link dev.jmamba.tensor.Backend#residualAdd}): a residual
+     * add with drop path's per-sample scale (B) (null: none) and the branch's output bias (C) (null: none); this and
+     * branch (B, ..., C) float32. The same bits as {@code add(branch.add(bias).mul(scale))}.
+     */
+    public Var residualAdd(Var branch, Var bias, Tensor scale) {
+        Tensor y = value.backend().residualAdd(value, branch.value, bias == null ? null : bias.value, scale);
+        return record("residualAdd", y, () -> BinaryRules.residualAdd(scale, value.size(-1)), saves(scale), this, branch, bias);
+    }
+
     public Var sub(Var o) { return record("sub", value.sub(o.value), () -> BinaryRules.sub(value.shape(), o.value.shape()), NOTHING, this, o); }
     /** da = dy·b needs b only when a wants a gradient, and db = dy·a needs a only when b does. */
     public Var mul(Var o) {

@@ -39,6 +39,24 @@ public final class DropPath extends Layer implements RandomLayer {
     /** x (B, ...) → (B, ...). */
     @Override public Var forward(Var x) {
         if (!isTraining() || rate == 0) return x;
+        return x.mul(Var.of(scaledMask(x)));
+    }
+
+    /**
+     * {@code residual + forward(branch + bias)} as one node and one pass ({@link Var#residualAdd}): residual and branch
+     * (B, ..., C) float32, bias (C) or null (a branch's output bias folded in). The same values as the separate ops.
+     */
+    public Var addTo(Var residual, Var branch, Var bias) {
+        if (residual.dtype() != dev.jmamba.tensor.DType.F32 || branch.dtype() != dev.jmamba.tensor.DType.F32) {
+            Var b = bias == null ? branch : branch.add(bias);
+            return residual.add(forward(b));
+        }
+        Tensor scale = !isTraining() || rate == 0 ? null : scaledMask(branch);
+        return residual.residualAdd(branch, bias, scale == null ? null : scale.reshape(branch.size(0)));
+    }
+
+    /** The per-sample factors (B, 1, ..., 1) of x's rank: 0 or 1/keep, from this layer's seed and call count. */
+    private Tensor scaledMask(Var x) {
         if (x.rank() < 1) throw new JmambaException("DropPath: expected input (B, ...), got a scalar");
         int[] maskShape = new int[x.rank()];                                  // (B·count, 1, ..., 1)
         java.util.Arrays.fill(maskShape, 1);
@@ -51,7 +69,6 @@ public final class DropPath extends Layer implements RandomLayer {
         Tensor u = table != null ? table.uniform(seed, call, x.dtype(), x.device(), maskShape)
                 : Tensor.random(RandomKind.UNIFORM, Seeds.derive(seed, call), 0, 1, x.dtype(), x.device(), maskShape);
         if (shard.count() > 1) u = u.narrow(0, shard.index() * b, b);
-        Tensor scaledMask = u.lt(Tensor.scalar(keep, x.dtype(), x.device())).mul(1 / keep).to(x.dtype()); // 0 or 1/keep
-        return x.mul(Var.of(scaledMask));
+        return u.lt(Tensor.scalar(keep, x.dtype(), x.device())).mul(1 / keep).to(x.dtype()); // 0 or 1/keep
     }
 }

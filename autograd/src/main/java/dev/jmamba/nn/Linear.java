@@ -56,12 +56,17 @@ public final class Linear extends Layer {
      * kept for backward. x (..., in), preBias (in).
      */
     public Var forwardAfter(UnaryOp act, Var x, Var preBias) {
+        Var y = productAfter(act, x, preBias);
+        return bias == null ? y : y.add(bias.var());
+    }
+
+    /** {@link #forwardAfter(UnaryOp, Var, Var)} without this layer's own bias (for a caller that folds it into its next op). */
+    public Var productAfter(UnaryOp act, Var x, Var preBias) {
         if (x.rank() < 1 || x.size(-1) != in) {
             throw new JmambaException("Linear(" + in + " → " + out + "): expected input (..., " + in + "), got "
                     + java.util.Arrays.toString(x.shape()));
         }
-        Var y = x.matmulAfter(act, preBias, weight.var().transpose(0, 1)); // (..., out)
-        return bias == null ? y : y.add(bias.var());
+        return x.matmulAfter(act, preBias, weight.var().transpose(0, 1)); // (..., out)
     }
 
     /**

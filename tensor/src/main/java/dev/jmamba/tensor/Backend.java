@@ -114,6 +114,25 @@ public interface Backend {
     /** Element-wise {@code op(a, b)} with broadcasting; result dtype {@link DType#promote}. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
 
+    /**
+     * A residual add with a per-sample scale on the branch (drop path) and an optional bias, one pass:
+     * {@code out = x + (y + bias) · scale[b]}, b the index along dim 0. x and y (B, ..., C) float32 of one shape,
+     * bias (C) or null, scale (B) or null (no scale). The same bits as the three ops it replaces
+     * ({@code x.add(y.add(bias).mul(scale viewed (B, 1, ..., 1)))}: each step rounded to float32, no fused multiply-add),
+     * which is this default.
+     */
+    default Tensor residualAdd(Tensor x, Tensor y, Tensor bias, Tensor scale) {
+        Checks.residualAdd(x, y, bias, scale);
+        Tensor branch = bias == null ? y : y.add(bias);
+        if (scale != null) {
+            int[] view = new int[y.rank()];
+            java.util.Arrays.fill(view, 1);
+            view[0] = y.size(0);
+            branch = branch.mul(scale.reshape(view));
+        }
+        return x.add(branch);
+    }
+
     /** {@code cond != 0 ? a : b}, broadcasting all three. */
     Tensor where(Tensor cond, Tensor a, Tensor b);
 

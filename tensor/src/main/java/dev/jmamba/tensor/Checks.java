@@ -129,6 +129,20 @@ public final class Checks {
         channelVector(op, "weight", weight, x, x.size(-1));
     }
 
+    /** Operands of {@link Backend#residualAdd}: x, y (B, ...) F32 of one shape, bias (C) F32 or null, scale (B) F32 or null, one device. */
+    public static void residualAdd(Tensor x, Tensor y, Tensor bias, Tensor scale) {
+        String op = "residualAdd";
+        if (x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (B, ..., C)", Shapes.str(x.shapeRef()));
+        if (!Shapes.same(x.shapeRef(), y.shapeRef())) throw new TensorException.Shape(op, "y of x's shape " + Shapes.str(x.shapeRef()), Shapes.str(y.shapeRef()));
+        for (Tensor t : new Tensor[] {x, y, bias, scale}) {
+            if (t == null) continue;
+            sameDevice(op, x, t);
+            if (t.dtype() != DType.F32) throw new TensorException.DType(op, "F32 operands", t.dtype().toString());
+        }
+        channelVector(op, "bias", bias, x, x.size(-1));
+        channelVector(op, "scale", scale, x, x.size(0));
+    }
+
     /** Operands of {@link Backend#layerNormBf16}: x (..., C) F32 or BF16 of at least 1 dim; weight and bias (C) or null. */
     public static void layerNormBf16(Tensor x, Tensor weight, Tensor bias) {
         String op = "layerNormBf16";

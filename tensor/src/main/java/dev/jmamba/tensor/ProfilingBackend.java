@@ -206,6 +206,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("add_rms_norm")) { return inner.addRmsNorm(x, residual, weight, eps); }
     }
 
+    @Override public Tensor residualAdd(Tensor x, Tensor y, Tensor bias, Tensor scale) {
+        try (var f = op("residual_add")) { return inner.residualAdd(x, y, bias, scale); }
+    }
+
     @Override public Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
         try (var f = op("layer_norm_bf16")) { return inner.layerNormBf16(x, weight, bias, eps, keepNormalized); }
     }

@@ -34,4 +34,10 @@ public final class Mlp extends Layer {
      * for backward (under autocast the bias, the GELU and the bf16 roundings are one pass: Var.matmulAfter).
      */
     @Override public Var forward(Var x) { return fc2.forwardAfter(UnaryOp.GELU, fc1.product(x), fc1.bias().var()); }
+
+    /** {@link #forward} without fc2's bias ({@code forward(x) = forwardWithoutOutputBias(x) + outputBias()}): for a block that adds it in its residual add. */
+    public Var forwardWithoutOutputBias(Var x) { return fc2.productAfter(UnaryOp.GELU, fc1.product(x), fc1.bias().var()); }
+
+    /** fc2's bias (C). */
+    public Var outputBias() { return fc2.bias().var(); }
 }

@@ -20,6 +20,26 @@ public final class BinaryRules {
         return (gy, n) -> two(n, aShape, bShape, () -> gy, () -> gy);
     }
 
+    /**
+     * out = x + (y + bias) · scale[b] (Backend.residualAdd): dx = dy, dy_branch = dy · scale[b] (dy without a scale),
+     * dbias = Σ dy_branch over all but the last dim; scale (B) or null, c the channels.
+     */
+    public static Rule residualAdd(Tensor scale, int c) {
+        return (gy, n) -> {
+            Tensor branch = null;
+            if (n[1] || n[2]) {
+                branch = gy;
+                if (scale != null) {
+                    int[] view = new int[gy.rank()];
+                    java.util.Arrays.fill(view, 1);
+                    view[0] = gy.size(0);
+                    branch = gy.mul(scale.reshape(view));
+                }
+            }
+            return new Tensor[] {n[0] ? gy : null, n[1] ? branch : null, n[2] ? branch.sumTo(c) : null};
+        };
+    }
+
     public static Rule sub(int[] aShape, int[] bShape) {
         return (gy, n) -> two(n, aShape, bShape, () -> gy, gy::neg);
     }

@@ -251,6 +251,13 @@ public final class CudaBackend implements Backend {
         return norm.addRmsNorm(x, residual, weight, eps);
     }
 
+    @Override public Tensor residualAdd(Tensor x, Tensor y, Tensor bias, Tensor scale) {
+        enter();
+        dev.jmamba.tensor.Checks.residualAdd(x, y, bias, scale);
+        if (!x.isContiguous() || !y.isContiguous() || x.numel() > Integer.MAX_VALUE) return Backend.super.residualAdd(x, y, bias, scale);
+        return strided.residualAdd(x, y, bias, scale);
+    }
+
     @Override public Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
         enter();
         dev.jmamba.tensor.Checks.layerNormBf16(x, weight, bias);

@@ -44,6 +44,8 @@ final class StridedKernels extends Launcher {
     private final KernelArgs biasActArgs = new KernelArgs(8, 8, 8, 8, 4, 4, 4, 4);
     // (pre, gy, out, total, op)
     private final KernelArgs actGradArgs = new KernelArgs(8, 8, 8, 4, 4);
+    /** residual_add_f32(x, y, bias, scale, out, total, per_sample, c). */
+    private final KernelArgs residualArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4, 4);
     // copy_transpose_bW(src, JmStrides, dst, JmStrides, JmShape, k)
     private final KernelArgs transposeArgs = new KernelArgs(8, StridedLayout.STRIDES_BYTES, 8, StridedLayout.STRIDES_BYTES,
             StridedLayout.SHAPE_BYTES, 4);
@@ -266,6 +268,19 @@ final class StridedKernels extends Launcher {
         return new Tensor[] {pre, act};
     }
 
+    /** Backend.residualAdd for contiguous x and y (arguments checked by the backend): {@code residual_add_f32} of strided.cu. */
+    synchronized Tensor residualAdd(Tensor x, Tensor y, Tensor bias, Tensor scale) {
+        Tensor out = empty(DType.F32, x.shape());
+        int total = (int) x.numel();
+        if (total == 0) return out;
+        Tensor bc = bias == null ? null : contiguous(bias), sc = scale == null ? null : contiguous(scale);
+        residualArgs.setLong(0, address(x)).setLong(1, address(y)).setLong(2, bc == null ? 0 : address(bc))
+                .setLong(3, sc == null ? 0 : address(sc)).setLong(4, address(out)).setInt(5, total)
+                .setInt(6, total / x.size(0)).setInt(7, x.size(-1));
+        launch("residual_add_f32", total, residualArgs);
+        return out;
+    }
+
     /** Backend.activationGradBf16 (arguments checked by the backend): {@code act_grad_bf16} of strided.cu. */
     synchronized Tensor activationGradBf16(UnaryOp op, Tensor pre, Tensor gy) {
         Tensor pc = pre.contiguous(), gc = gy.contiguous();
@@ -372,7 +387,7 @@ final class StridedKernels extends Launcher {
                 "copy_contig_f32", "binary_contig_f32", "binary_3d_f32", "unary_contig_f32", "unary_grad_contig_f32",
                 "copy_transpose_b2", "copy_transpose_b4", "copy_transpose_b8",
                 "cast_contig_f32_bf16", "cast_contig_bf16_f32", "unary_f32", "unary_f64", "unary_grad_f32", "unary_grad_f64", "binary_f32", "binary_f64",
-                "where_f32_f32", "where_f64_f32", "where_f64_f64", "bias_act_f32_bf16", "bias_act_bf16_bf16", "act_grad_bf16"));
+                "where_f32_f32", "where_f64_f32", "where_f64_f64", "bias_act_f32_bf16", "bias_act_bf16_bf16", "act_grad_bf16", "residual_add_f32"));
         for (DType s : DType.values()) {
             names.add("fill_" + suffix(s));
             names.add("arange_" + suffix(s));

@@ -42,7 +42,7 @@ final class FractalBlock extends Layer {
 
     /** (B, H, W, C) → (B, H, W, C); the norms' outputs only reach products (in_proj, fc1): bf16 under autocast. */
     @Override public Var forward(Var x) {
-        x = x.add(dropPath.forward(op.forward(norm1.forwardForProducts(x))));
-        return x.add(dropPath.forward(mlp.forward(norm2.forwardForProducts(x))));
+        x = dropPath.addTo(x, op.forward(norm1.forwardForProducts(x)), null);   // residual + drop path: one pass
+        return dropPath.addTo(x, mlp.forwardWithoutOutputBias(norm2.forwardForProducts(x)), mlp.outputBias());
     }
 }

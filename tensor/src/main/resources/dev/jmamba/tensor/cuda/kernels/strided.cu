@@ -428,6 +428,19 @@ extern "C" __global__ void act_grad_bf16(const jm_bf16* pre, const float* gy, fl
         out[i] = gy[i] * jm_unary_grad_f(op, jm_bf16_to_float(pre[i]), 0.f, 0.f);
 }
 
+// Backend.residualAdd: out = x + (y + bias[i % c]) · scale[i / per_sample], each step rounded to float (__fadd_rn /
+// __fmul_rn: no contraction into a fused multiply-add, so the bits of the separate add, mul and add kernels).
+extern "C" __global__ void residual_add_f32(const float* x, const float* y, const float* bias, const float* scale,
+                                            float* out, int total, int per_sample, int c) {
+    for (long long at = jm_thread_index(); at < total; at += jm_thread_count()) {
+        int i = (int)at;   // total < 2^31: 32-bit index arithmetic
+        float v = y[i];
+        if (bias) v = __fadd_rn(v, bias[i % c]);
+        if (scale) v = __fmul_rn(v, scale[i / per_sample]);
+        out[i] = __fadd_rn(x[i], v);
+    }
+}
+
 // Contiguous float32 binary op, 16-byte float4 loads and stores when all three pointers are
 // 16-byte aligned (allocator blocks at offset 0 are), the tail one element at a time.
 // out may alias a or b (each index is read before it is written), so no __restrict__.
