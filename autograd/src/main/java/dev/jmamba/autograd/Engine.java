@@ -21,7 +21,8 @@ import java.util.Set;
  * storages of the gradients it consumed or summed away that no slot holds any more. Without this,
  * every intermediate gradient of a step would stay allocated until the step's {@code Scope} closes
  * (on the GPU, the peak memory of a step would be all activations plus all backward temporaries).
- * Never released: the seed (the caller's tensor) and leaf gradients (leaves keep their own copies).
+ * Never released: the seed (the caller's tensor) and leaf gradients (a leaf keeps its own copy, or takes the rule's
+ * fresh result itself when nothing else holds it: {@link Var#adoptGradient}).
  * Saved activations go the same way: a storage an {@link Activations#region} kept only because nodes inside it
  * saved it is released as soon as every node of the pass that saved it ran its backward (a second backward
  * through the same graph then fails with a clear message, as PyTorch's does without retain_graph).
@@ -173,11 +174,25 @@ final class Engine {
             if (input.node != null) {
                 DType want = Autocast.gradientType(input.value().dtype());     // float32 for bf16 activations
                 put(input.node, input.slot, g.dtype() == want ? g : g.to(want));
+            } else if (!sharedElsewhere(g, gradInputs, i) && input.adoptGradient(g)) {
+                // the leaf's first gradient is the rule's fresh tensor itself: no copy
             } else {
                 input.accumulate(g);         // a leaf copies or sums into its own gradient
                 consumed.add(g);
             }
         }
+    }
+
+    /**
+     * Whether {@code gradInputs[i]}'s storage is also a pending gradient, the seed, a gradient this node consumed
+     * (an identity rule hands its incoming gradient on) or another of this node's results: then no leaf may own it.
+     */
+    private boolean sharedElsewhere(Tensor g, Tensor[] gradInputs, int i) {
+        Storage s = g.storage();
+        if (holders.containsKey(s) || seedStorages.contains(s)) return true;
+        for (Tensor c : consumed) if (c.storage() == s) return true;
+        for (int j = 0; j < gradInputs.length; j++) if (j != i && gradInputs[j] != null && gradInputs[j].storage() == s) return true;
+        return false;
     }
 
     /**

@@ -176,6 +176,21 @@ public final class Var {
     }
 
     /**
+     * Takes {@code g} as this leaf's first gradient without copying it: only when the leaf has none yet and g is a
+     * whole contiguous storage of the value's dtype that an open scope of this thread owns (the engine has checked that
+     * nothing else holds it); the storage then belongs to the leaf, as a copy would. False, nothing changed, otherwise.
+     */
+    boolean adoptGradient(Tensor g) {
+        if (node != null || grad != null || g.dtype() != value.dtype() || !g.isContiguous() || g.offset() != 0
+                || g.numel() != g.storage().size() || !Scope.disown(g.storage())) {
+            return false;
+        }
+        if (readyListeners != null) LeafReadiness.accumulated(this);
+        grad = g;
+        return true;
+    }
+
+    /**
      * Calls {@code listener} whenever a backward pass has added its last contribution to this leaf's
      * gradient (see {@link GradReadyListener} for exactly when); listeners run in the order they were
      * added. Returns the registration, whose {@code close()} removes the listener.

@@ -70,6 +70,15 @@ public final class Scope implements AutoCloseable {
         }
     }
 
+    /**
+     * Takes {@code s} out of whichever open scope of this thread owns it, so that it lives until released by hand (as
+     * storages made under {@link #unowned} do); false, and nothing changed, when no open scope owns it.
+     */
+    public static boolean disown(Storage s) {
+        for (Scope scope : STACK.get()) if (!scope.closed && scope.owned.remove(s)) return true;
+        return false;
+    }
+
     /** Whether this scope owns {@code s} (allocated while it was the innermost scope, or moved into it by {@link #keep}). */
     public boolean owns(Storage s) { return owned.contains(s); }
 
