@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # issue 13: does bf16 autocast learn as well as fp32? A nano model trained on a Fashion-MNIST subset
-# (DATA, default .device/fmnist: the first 12000 training and 2500 test images, made on the CPU machine
+# (DATA, default .device/fmnist: the first 10000 (2026-12-04 #4; 12000 before) training and 2500 test images, made on the CPU machine
 # from Debian's dataset-fashion-mnist and carried in .device) for the same steps, same seed, in fp32 and
 # in bf16, two seeds; the spread between the seeds is the noise. Prints the last validation record of each run.
 app() { .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main "$@"; }
