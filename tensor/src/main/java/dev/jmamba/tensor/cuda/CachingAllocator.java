@@ -54,6 +54,15 @@ public final class CachingAllocator implements AutoCloseable {
      */
     public static final long DEFAULT_MIN_LARGE_SEGMENT = Long.getLong("jmamba.cuda.segmentMiB", 0) << 20;
 
+    /**
+     * Whether a large request the cache cannot serve first gives whole free segments back to the device, smallest
+     * first, until they add up to the request (not during a graph capture): the memory reserved then follows what is
+     * allocated instead of growing by every size the free blocks happen not to fit — a training step's float32
+     * gradients after its bf16 activations. {@code -Djmamba.cuda.reuseFreeSegments} (default false); measured in
+     * docs/SETTINGS.md.
+     */
+    public static final boolean DEFAULT_REUSE_FREE_SEGMENTS = Boolean.getBoolean("jmamba.cuda.reuseFreeSegments");
+
     /** Counters, in bytes and calls. */
     public record Stats(long allocatedBytes, long reservedBytes, long peakAllocatedBytes, long peakReservedBytes,
                         long deviceAllocCalls, long deviceFreeCalls, long cacheHits) {
@@ -120,17 +129,22 @@ public final class CachingAllocator implements AutoCloseable {
     private long cacheHits;
 
     private final long minLargeSegment;
+    private final boolean reuseFreeSegments;
 
-    /** An allocator drawing from {@code memory}, with the {@link #DEFAULT_MIN_LARGE_SEGMENT}. */
+    /** An allocator drawing from {@code memory}, with the {@link #DEFAULT_MIN_LARGE_SEGMENT} and {@link #DEFAULT_REUSE_FREE_SEGMENTS}. */
     public CachingAllocator(DeviceMemory memory) {
-        this(memory, DEFAULT_MIN_LARGE_SEGMENT);
+        this(memory, DEFAULT_MIN_LARGE_SEGMENT, DEFAULT_REUSE_FREE_SEGMENTS);
     }
 
-    /** An allocator drawing from {@code memory} whose new large segments are at least {@code minLargeSegment} bytes (0: exact). */
-    public CachingAllocator(DeviceMemory memory, long minLargeSegment) {
+    /**
+     * An allocator drawing from {@code memory} whose new large segments are at least {@code minLargeSegment} bytes (0:
+     * exact) and that, with {@code reuseFreeSegments}, gives whole free segments back before it takes a new one.
+     */
+    public CachingAllocator(DeviceMemory memory, long minLargeSegment, boolean reuseFreeSegments) {
         if (minLargeSegment < 0) throw new JmambaException("CachingAllocator: minimum segment size must be >= 0 bytes, got " + minLargeSegment);
         this.memory = memory;
         this.minLargeSegment = minLargeSegment;
+        this.reuseFreeSegments = reuseFreeSegments;
     }
 
     /** The size class of a request: the number of bytes actually reserved for it. */
@@ -148,6 +162,9 @@ public final class CachingAllocator implements AutoCloseable {
         long rounded = roundSize(bytes);
         boolean large = rounded >= SMALL_LIMIT;
         Block block = large ? takeLarge(rounded, stream) : takeSmall(rounded, stream);
+        if (block == null && large && reuseFreeSegments && freedDuringCapture == null) {
+            block = takeFromReturnedSegments(rounded, stream);
+        }
         if (block != null) {
             cacheHits++;
         } else if (large && minLargeSegment > rounded && (block = takeFromNewSegment(bytes, rounded, stream)) != null) {
@@ -176,6 +193,30 @@ public final class CachingAllocator implements AutoCloseable {
         whole.free = true;
         putLarge(whole);
         return takeLarge(rounded, stream);
+    }
+
+    /**
+     * Gives whole free large segments of {@code stream} back to the device, smallest first, once they add up to
+     * {@code rounded} bytes (nothing when they do not), so the new segment the caller takes replaces them; null.
+     */
+    private Block takeFromReturnedSegments(long rounded, long stream) {
+        TreeMap<Long, ArrayDeque<Block>> bySize = largeFree.get(stream);
+        if (bySize == null) return null;
+        List<Block> whole = new ArrayList<>();
+        long total = 0;
+        for (ArrayDeque<Block> blocks : bySize.values()) {
+            for (Block b : blocks) {
+                if (!b.wholeSegment() || total >= rounded) continue;
+                whole.add(b);
+                total += b.bytes;
+            }
+        }
+        if (total < rounded) return null;
+        for (Block b : whole) {
+            removeLarge(b);
+            giveBack(b);
+        }
+        return null;
     }
 
     private Block takeSmall(long rounded, long stream) {

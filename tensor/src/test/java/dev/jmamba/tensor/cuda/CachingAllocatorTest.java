@@ -84,7 +84,7 @@ class CachingAllocatorTest {
     @Test
     void sharedSegmentsHoldSeveralTensorsWhoseFreedNeighboursMerge() {
         FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
-        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB);
+        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB, false);
         long a = allocator.allocate(64 * MIB, STREAM_A), b = allocator.allocate(64 * MIB, STREAM_A);
         long c = allocator.allocate(100 * MIB, STREAM_A);
         assertEquals(1, device.allocCalls, "three tensors cut from one 256 MiB segment");
@@ -105,11 +105,35 @@ class CachingAllocatorTest {
     @Test
     void aSharedSegmentTheDeviceCannotHoldFallsBackToTheRequest() {
         FakeDeviceMemory device = new FakeDeviceMemory(100 * MIB);
-        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB);
+        CachingAllocator allocator = new CachingAllocator(device, 256 * MIB, false);
         long p = allocator.allocate(64 * MIB, STREAM_A);
         assertEquals(64 * MIB, allocator.stats().reservedBytes(), "no room for 256 MiB: the 64 MiB request alone");
         allocator.free(p);
-        assertThrows(dev.jmamba.tensor.JmambaException.class, () -> new CachingAllocator(device, -1));
+        assertThrows(dev.jmamba.tensor.JmambaException.class, () -> new CachingAllocator(device, -1, false));
+    }
+
+    @Test
+    void freeSegmentsTooSmallForARequestGoBackBeforeANewOneIsTaken() {
+        FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
+        CachingAllocator allocator = new CachingAllocator(device, 0, true);
+        long a = allocator.allocate(40 * MIB, STREAM_A), b = allocator.allocate(64 * MIB, STREAM_A);
+        long c = allocator.allocate(20 * MIB, STREAM_A), inUse = allocator.allocate(8 * MIB, STREAM_A);
+        allocator.free(a);
+        allocator.free(b);
+        allocator.free(c);
+        allocator.allocate(200 * MIB, STREAM_A);                     // 124 MiB free in whole segments: not enough, none go back
+        assertEquals(0, device.freeCalls);
+        assertEquals(332 * MIB, allocator.stats().reservedBytes());
+        allocator.allocate(50 * MIB, STREAM_A);                      // the 64 MiB segment serves it (best fit), split
+        long big = allocator.allocate(58 * MIB, STREAM_A);           // 20 + 40 = 60 MiB whole and free: both go back first
+        assertEquals(2, device.freeCalls, "the two smallest whole free segments were returned");
+        assertEquals(332 * MIB - 60 * MIB + 58 * MIB, allocator.stats().reservedBytes());
+        allocator.free(big);
+        allocator.free(inUse);
+        CachingAllocator off = new CachingAllocator(new FakeDeviceMemory(1L << 40), 0, false);
+        off.free(off.allocate(10 * MIB, STREAM_A));
+        off.allocate(20 * MIB, STREAM_A);
+        assertEquals(30 * MIB, off.stats().reservedBytes(), "without the option the free segment stays cached");
     }
 
     @Test
