@@ -12,8 +12,17 @@ import java.util.List;
  *                  time of that thread's outermost ops
  * @param deviceTime whether device times were measured (ops synchronised one by one)
  * @param syncs     host synchronisations in total (sum of the entries' syncs)
+ * @param peak      the most bytes tensors held on one device at an op boundary, and where (see {@link Peak})
  */
-public record Profile(List<Entry> entries, double wallMs, double outsideMs, boolean deviceTime, long syncs) {
+public record Profile(List<Entry> entries, double wallMs, double outsideMs, boolean deviceTime, long syncs, Peak peak) {
+
+    /**
+     * The largest {@code allocatedBytes} of a profiled device seen when an op began or ended, and the op it happened in:
+     * {@code at} names the open ops outermost first ({@code "SelectiveScanFunction.backward > copy"}) with "ended"
+     * or "began", and {@code opIndex} of {@code opCount} ops places it in the run (a step's forward comes first).
+     * bytes 0 and at "" when no op ran.
+     */
+    public record Peak(long bytes, Device device, String at, long opIndex, long opCount) {}
 
     /**
      * One op name.

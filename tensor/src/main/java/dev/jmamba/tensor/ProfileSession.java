@@ -20,6 +20,10 @@ final class ProfileSession {
     private final Map<String, Totals> totals = new ConcurrentHashMap<>();
     private final ThreadLocal<ArrayDeque<Frame>> stacks = ThreadLocal.withInitial(ArrayDeque::new);
     private long ownerTopLevelNanos;
+    /** The peak of allocated bytes seen at op boundaries (see Profile.Peak), guarded by this. */
+    private long peakBytes, peakOpIndex, ops;
+    private Device peakDevice;
+    private String peakAt = "";
 
     ProfileSession(boolean deviceTime) {
         this.deviceTime = deviceTime;
@@ -65,7 +69,25 @@ final class ProfileSession {
             f.start = f.entry;
         }
         stack.push(f);
+        notePeak(stack, "began");
         return f;
+    }
+
+    /** Samples the wrapped backends' allocated bytes at an op boundary; a new maximum records the open ops. */
+    private void notePeak(ArrayDeque<Frame> stack, String edge) {
+        for (Backend b : wrappers.keySet()) {
+            long bytes = b.memoryStats().allocatedBytes();
+            synchronized (this) {
+                if (bytes <= peakBytes) continue;
+                peakBytes = bytes;
+                peakDevice = b.device();
+                peakOpIndex = ops;
+                StringBuilder at = new StringBuilder();
+                var it = stack.descendingIterator();                 // outermost first
+                while (it.hasNext()) at.append(at.isEmpty() ? "" : " > ").append(it.next().name);
+                peakAt = at.append(' ').append(edge).toString();
+            }
+        }
     }
 
     private void exit(Frame f) {
@@ -76,6 +98,8 @@ final class ProfileSession {
             end = System.nanoTime();
         }
         if (f.stack.peek() != f) throw new IllegalStateException("Profiler: section '" + f.name + "' closed out of order");
+        synchronized (this) { ops++; }
+        notePeak(f.stack, "ended");
         f.stack.pop();
         Frame parent = f.stack.peek();
         if (parent != null) {
@@ -131,6 +155,8 @@ final class ProfileSession {
         entries.sort(Comparator.comparingDouble(Profile.Entry::ms).reversed().thenComparing(Profile.Entry::op));
         double outsideMs;
         synchronized (this) { outsideMs = wallMs - ownerTopLevelNanos / 1e6; }
-        return new Profile(entries, wallMs, outsideMs, deviceTime, syncs);
+        Profile.Peak peak;
+        synchronized (this) { peak = new Profile.Peak(peakBytes, peakDevice, peakAt, peakOpIndex, ops); }
+        return new Profile(entries, wallMs, outsideMs, deviceTime, syncs, peak);
     }
 }

@@ -33,6 +33,20 @@ class ProfilerTest {
         return a.matmul(b).add(bias).sum();
     }
 
+    @Test void thePeakIsTheLargestAllocationAtAnOpBoundaryAndNamesTheOp() {
+        Tensor a = Tensor.randn(1, 64, 64);
+        Profiler.start();
+        Tensor big = a.matmul(a);                  // (64, 64) more held after the matmul ends
+        Tensor bigger = Tensor.zeros(512, 512);    // 1 MiB more: the largest point comes after this fill
+        Profile p = Profiler.stop();
+        Profile.Peak peak = p.peak();
+        assertTrue(peak.bytes() >= 512L * 512 * 4, "the 1 MiB tensor is held at the peak: " + peak);
+        assertEquals(Device.CPU, peak.device());
+        assertTrue(peak.opIndex() >= 1 && peak.opIndex() <= peak.opCount(), peak.toString());
+        assertTrue(peak.at().endsWith("ended") && !peak.at().startsWith("matmul"), "after the fill, not the matmul: " + peak);
+        assertTrue(big.numel() + bigger.numel() > 0);
+    }
+
     @Test void countsThePrimitivesOfAKnownComputation() {
         Tensor a = Tensor.randn(1, 4, 5), b = Tensor.randn(2, 5, 3), bias = Tensor.randn(3, 3);
         Profiler.start();

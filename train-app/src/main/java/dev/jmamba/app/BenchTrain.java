@@ -191,6 +191,7 @@ public final class BenchTrain implements Runnable {
             if (json) ProfileReport.json(p, System.out);
             else ProfileReport.table(p, System.out);
             if (memoryReport != null) {
+                memoryReport.opBoundaryPeak(p.peak());
                 if (json) memoryReport.json(System.out);
                 else memoryReport.print(System.out);
             }

@@ -7,6 +7,7 @@ import dev.jmamba.nn.Parameter;
 import dev.jmamba.optim.Optimizer;
 import dev.jmamba.tensor.Backend;
 import dev.jmamba.tensor.MemoryStats;
+import dev.jmamba.tensor.Profile;
 import dev.jmamba.tensor.Storage;
 import dev.jmamba.tensor.Tensor;
 import java.io.PrintStream;
@@ -36,6 +37,7 @@ final class MemoryReport {
     private long optimizerBytes;
     private long parameterBytes;
     private MemoryStats atPeak;
+    private Profile.Peak opPeak;
 
     private MemoryReport(Backend backend, Module model, Optimizer optimizer) {
         this.backend = backend;
@@ -71,6 +73,9 @@ final class MemoryReport {
 
     private static long bytes(Tensor t) { return (long) t.storage().size() * t.storage().dtype().bytes(); }
 
+    /** Where the profiler saw the most bytes held at an op boundary (printed with the breakdown). */
+    void opBoundaryPeak(Profile.Peak peak) { this.opPeak = peak; }
+
     /** Named parts in bytes, in print order. */
     Map<String, Long> parts() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -92,6 +97,10 @@ final class MemoryReport {
         }
         savedByOp.entrySet().stream().limit(12).forEach(e -> out.println(String.format(Locale.ROOT,
                 "    saved by %-28s %8.3f", e.getKey(), MemoryStats.gib(e.getValue()))));
+        if (opPeak != null && opPeak.opCount() > 0) {
+            out.println(String.format(Locale.ROOT, "  most held at an op boundary %.3f GiB, at op %d of %d: %s",
+                    MemoryStats.gib(opPeak.bytes()), opPeak.opIndex(), opPeak.opCount(), opPeak.at()));
+        }
     }
 
     void json(PrintStream out) {
@@ -107,6 +116,11 @@ final class MemoryReport {
             b.append(sep).append(String.format(Locale.ROOT, "\"%s\":%.4f", e.getKey(), MemoryStats.gib(e.getValue())));
             sep = ",";
         }
-        out.println(b.append("}}"));
+        b.append('}');
+        if (opPeak != null && opPeak.opCount() > 0) {
+            b.append(String.format(Locale.ROOT, ",\"op_boundary_peak\":{\"gib\":%.4f,\"op_index\":%d,\"op_count\":%d,\"at\":\"%s\"}",
+                    MemoryStats.gib(opPeak.bytes()), opPeak.opIndex(), opPeak.opCount(), opPeak.at().replace("\"", "'")));
+        }
+        out.println(b.append('}'));
     }
 }

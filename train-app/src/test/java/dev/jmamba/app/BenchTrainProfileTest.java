@@ -50,6 +50,7 @@ class BenchTrainProfileTest {
         // the memory breakdown follows the table: its parts, then the largest saved-for-backward ops
         assertTrue(lines[outside + 1].startsWith("memory of one training step"), out);
         assertTrue(out.contains("  saved for backward ") && out.contains("  peak allocated ") && out.contains("    saved by matmul"), out);
+        assertTrue(out.contains("  most held at an op boundary "), out);
     }
 
     @Test void jsonHasTheSummaryThenOneLinePerOp() throws Exception {
@@ -65,6 +66,9 @@ class BenchTrainProfileTest {
                 + parts.get("optimizer_state").asDouble() + parts.get("saved_for_backward").asDouble();
         assertTrue(parts.get("saved_for_backward").asDouble() > 0 && parts.get("peak_allocated").asDouble() >= known - 1e-4, lines[lines.length - 1]);
         assertTrue(memory.get("saved_gib_by_op").has("matmul"), lines[lines.length - 1]);
+        JsonNode opPeak = memory.get("op_boundary_peak");
+        assertTrue(opPeak != null && opPeak.get("gib").asDouble() > 0 && opPeak.get("op_index").asLong() <= opPeak.get("op_count").asLong()
+                && !opPeak.get("at").asText().isEmpty(), "where the most memory was held: " + lines[lines.length - 1]);
         lines = java.util.Arrays.copyOf(lines, lines.length - 1);
         for (int i = 1; i < lines.length; i++) {
             JsonNode op = mapper.readTree(lines[i]);
