@@ -137,6 +137,7 @@ final class Engine {
      * (Activations) once no other node of this pass still has to read them and no pending gradient holds them.
      */
     private void releaseSaved(Node node) {
+        if (savedReaders.isEmpty()) return;
         for (Storage s : node.savedStorages()) {
             Integer readers = savedReaders.get(s);
             if (readers == null) continue;

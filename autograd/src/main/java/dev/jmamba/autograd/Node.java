@@ -90,10 +90,15 @@ final class Node {
         return backward.apply(gradOutputs, needs.clone());
     }
 
-    /** The distinct storages of {@link #saved} (a node may save two views of one storage). */
-    java.util.Set<dev.jmamba.tensor.Storage> savedStorages() {
-        java.util.Set<dev.jmamba.tensor.Storage> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        if (saved != null) for (Tensor t : saved) if (t != null) set.add(t.storage());
-        return set;
+    /** The distinct storages of {@link #saved} (a node may save two views of one storage); computed once, read twice per backward. */
+    dev.jmamba.tensor.Storage[] savedStorages() {
+        if (savedStorages == null) {
+            java.util.Set<dev.jmamba.tensor.Storage> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            if (saved != null) for (Tensor t : saved) if (t != null) set.add(t.storage());
+            savedStorages = set.toArray(new dev.jmamba.tensor.Storage[0]);
+        }
+        return savedStorages;
     }
+
+    private dev.jmamba.tensor.Storage[] savedStorages;
 }

@@ -24,7 +24,7 @@ class GradientAdoptionTest {
         }
         assertArrayEquals(new float[] {2, 3, 4}, a.grad().toFloatArray());
         assertArrayEquals(new float[] {2, 3, 4}, b.grad().toFloatArray());
-        assertNotSame(a.grad().storage(), b.grad().storage(), "one of them copies");
+        assertNotSame(a.grad().storage(), b.grad().storage(), "add hands both leaves its incoming gradient: neither owns it, each copies");
         a.zeroGrad();
         assertArrayEquals(new float[] {2, 3, 4}, b.grad().toFloatArray(), "releasing one leaf's gradient leaves the other's");
     }

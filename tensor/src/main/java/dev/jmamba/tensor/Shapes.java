@@ -53,6 +53,13 @@ public final class Shapes {
     }
 
     /** "(2, 3, 4)". */
+    /** The permutation that undoes {@code order}: {@code t.permute(order).permute(inversePermutation(order))} has t's dim order. */
+    public static int[] inversePermutation(int[] order) {
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
+        return inverse;
+    }
+
     public static String str(int[] shape) {
         StringBuilder sb = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {

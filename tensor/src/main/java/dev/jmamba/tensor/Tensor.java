@@ -216,7 +216,7 @@ public final class Tensor {
         if (dtype == dtype() || isContiguous()) return to(dtype);
         int[] order = Views.denseOrder(this);
         if (order == null) return to(dtype);
-        return permute(order).to(dtype).permute(Views.inverse(order));   // converted in storage order, viewed back
+        return permute(order).to(dtype).permute(Shapes.inversePermutation(order));   // converted in storage order, viewed back
     }
 
     /**
@@ -231,7 +231,7 @@ public final class Tensor {
         }
         int[] order = Views.denseOrder(this);   // other's too: same shape and strides
         if (order == null) return add(other);
-        return permute(order).add(other.permute(order)).permute(Views.inverse(order));
+        return permute(order).add(other.permute(order)).permute(Shapes.inversePermutation(order));
     }
 
     /** A copy on {@code device} (this tensor when it is already there). */

@@ -124,13 +124,6 @@ final class Views {
         return out;
     }
 
-    /** The permutation that undoes {@code order}: permute(permute(t, order), inverse(order)) has t's dim order. */
-    static int[] inverse(int[] order) {
-        int[] inverse = new int[order.length];
-        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
-        return inverse;
-    }
-
     static Tensor transpose(Tensor t, int a, int b) {
         int r = t.rank();
         int[] p = new int[r];

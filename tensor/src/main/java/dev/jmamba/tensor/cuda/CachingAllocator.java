@@ -162,15 +162,12 @@ public final class CachingAllocator implements AutoCloseable {
         long rounded = roundSize(bytes);
         boolean large = rounded >= SMALL_LIMIT;
         Block block = large ? takeLarge(rounded, stream) : takeSmall(rounded, stream);
-        if (block == null && large && reuseFreeSegments && freedDuringCapture == null) {
-            block = takeFromReturnedSegments(rounded, stream);
-        }
         if (block != null) {
             cacheHits++;
-        } else if (large && minLargeSegment > rounded && (block = takeFromNewSegment(bytes, rounded, stream)) != null) {
-            // cut from a new shared segment
         } else {
-            block = new Block(allocateFromDevice(bytes, rounded), rounded, stream, large);
+            if (large && reuseFreeSegments && freedDuringCapture == null) giveBackWholeFreeSegments(rounded, stream);
+            if (large && minLargeSegment > rounded) block = takeFromNewSegment(bytes, rounded, stream);
+            if (block == null) block = new Block(allocateFromDevice(bytes, rounded), rounded, stream, large);
         }
         block.free = false;
         live.put(block.pointer, block);
@@ -197,26 +194,26 @@ public final class CachingAllocator implements AutoCloseable {
 
     /**
      * Gives whole free large segments of {@code stream} back to the device, smallest first, once they add up to
-     * {@code rounded} bytes (nothing when they do not), so the new segment the caller takes replaces them; null.
+     * {@code rounded} bytes (nothing when they do not), so the new segment the caller takes next replaces them.
      */
-    private Block takeFromReturnedSegments(long rounded, long stream) {
+    private void giveBackWholeFreeSegments(long rounded, long stream) {
         TreeMap<Long, ArrayDeque<Block>> bySize = largeFree.get(stream);
-        if (bySize == null) return null;
+        if (bySize == null) return;
         List<Block> whole = new ArrayList<>();
         long total = 0;
-        for (ArrayDeque<Block> blocks : bySize.values()) {
+        for (ArrayDeque<Block> blocks : bySize.values()) {   // ascending sizes
             for (Block b : blocks) {
-                if (!b.wholeSegment() || total >= rounded) continue;
+                if (total >= rounded) break;
+                if (!b.wholeSegment()) continue;
                 whole.add(b);
                 total += b.bytes;
             }
         }
-        if (total < rounded) return null;
+        if (total < rounded) return;
         for (Block b : whole) {
             removeLarge(b);
             giveBack(b);
         }
-        return null;
     }
 
     private Block takeSmall(long rounded, long stream) {

@@ -92,7 +92,7 @@ final class ReduceKernels extends Launcher {
     private Tensor inOriginalOrder(Tensor r, int[] order, boolean[] storageAxes, boolean keepdim) {
         int[] perm;
         if (keepdim) {
-            perm = StridedKernels.inverse(order);
+            perm = Shapes.inversePermutation(order);
         } else {
             int kept = 0;
             for (boolean a : storageAxes) if (!a) kept++;

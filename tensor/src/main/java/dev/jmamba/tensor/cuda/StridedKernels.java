@@ -189,7 +189,7 @@ final class StridedKernels extends Launcher {
         if (order != null && x.permute(order).isContiguous()) {
             // a dense block in another dim order (a channels-last view): one coalesced pass in storage order,
             // the result in x's layout (as PyTorch keeps an element-wise result in its input's memory format)
-            return unary(op, x.permute(order), p0, p1).permute(inverse(order));
+            return unary(op, x.permute(order), p0, p1).permute(Shapes.inversePermutation(order));
         }
         boolean integer = in == DType.I32 || in == DType.I64;
         DType compute = in == DType.F64 || (integer && keepsIntegers(op)) ? DType.F64 : DType.F32;
@@ -225,7 +225,7 @@ final class StridedKernels extends Launcher {
         if (order != null && x.permute(order).isContiguous() && gy.permute(order).isContiguous()) {
             // x and gy the same dense block in another dim order (channels-last views): the contiguous kernel in
             // storage order, dx in x's layout — as unary keeps its result in its input's layout
-            return unaryGrad(op, x.permute(order), gy.permute(order), p0, p1).permute(inverse(order));
+            return unaryGrad(op, x.permute(order), gy.permute(order), p0, p1).permute(Shapes.inversePermutation(order));
         }
         Tensor gc = convert(gy, dt);
         Tensor out = empty(dt, x.shape());
@@ -290,13 +290,6 @@ final class StridedKernels extends Launcher {
         actGradArgs.setLong(0, address(pc)).setLong(1, address(gc)).setLong(2, address(out)).setInt(3, total).setInt(4, op.ordinal());
         launch("act_grad_bf16", total, actGradArgs);
         return out;
-    }
-
-    /** The permutation that undoes {@code order}: {@code t.permute(order).permute(inverse(order))} is t. */
-    static int[] inverse(int[] order) {
-        int[] back = new int[order.length];
-        for (int i = 0; i < order.length; i++) back[order[i]] = i;
-        return back;
     }
 
     /** t's element count as an int index range of the kernels (below 2^31). */
