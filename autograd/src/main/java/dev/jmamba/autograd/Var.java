@@ -448,6 +448,8 @@ public final class Var {
             Tensor y = a16.matmul(b16);                                  // float32
             if (!wants(o) && a16 != value) a16.storage().release();      // not saved: a temporary of this op
             if (!wants(this) && b16 != o.value) b16.storage().release(); // (an operand already bf16 is the caller's)
+            var fromNorm = NormOutputRecompute.product(a16, b16, wants(o), wants(this));   // a norm output: rebuilt from x̂
+            if (fromNorm != null) return record("matmul", y, fromNorm::rule, fromNorm.saved(), this, o);
             return record("matmul", y, () -> LinearRules.matmul(a16, b16),
                     saves(wants(o) ? a16 : null, wants(this) ? b16 : null), this, o);
         }
@@ -570,6 +572,7 @@ public final class Var {
         }
         Tensor w = weight == null ? null : weight.value;
         Tensor[] r = value.backend().layerNormBf16(value, w, bias == null ? null : bias.value, eps, Autograd.backwardFollows()); // {y, xhat, rstd}
+        NormOutputRecompute.remember(r[0], r[1], w, bias == null ? null : bias.value);   // a product may rebuild y from x̂
         return record("layerNormBf16", r[0], () -> NormRules.layerNormBf16(r[1], w, r[2]), saves(r[1], w, r[2]), this, weight, bias);
     }
 

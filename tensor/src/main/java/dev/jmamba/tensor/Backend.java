@@ -250,17 +250,33 @@ public interface Backend {
 
     /**
      * Layer norm for an output that only products read, under autocast with bf16 activations: x (..., C) float32
-     * or bf16; returns {y, x̂, rstd} with x̂ = (x − mean) · rstd and y = x̂ · weight + bias each rounded once to
-     * bf16 (x̂ is null unless {@code keepNormalized}: what {@link #layerNormBf16Backward} reads instead of x, half
-     * the bytes of a float32 x), rstd (x.shape[:-1]) float32; statistics as {@link #layerNorm}; weight and bias (C)
-     * float32 or null. This default composes {@link #layerNorm} and casts: the reference of the fused kernels.
+     * or bf16; returns {y, x̂, rstd} with x̂ = (x − mean) · rstd rounded once to bf16 and y =
+     * {@link #layerNormAffineBf16}(x̂) — the affine step reads the rounded x̂, so a product may drop y and rebuild it
+     * from x̂ bit for bit (x̂ is null unless {@code keepNormalized}: what {@link #layerNormBf16Backward} reads instead
+     * of x, half the bytes of a float32 x), rstd (x.shape[:-1]) float32; statistics as {@link #layerNorm}; weight
+     * and bias (C) float32 or null. This default composes {@link #layerNorm} and casts: the reference of the fused kernels.
      */
     default Tensor[] layerNormBf16(Tensor x, Tensor weight, Tensor bias, double eps, boolean keepNormalized) {
         Checks.layerNormBf16(x, weight, bias);
         Tensor xf = x.dtype() == DType.F32 ? x : x.to(DType.F32);
-        Tensor[] r = layerNorm(xf, weight, bias, eps);   // {y, mean, rstd} in float32
-        Tensor xhat = keepNormalized ? xf.sub(r[1].unsqueeze(-1)).mul(r[2].unsqueeze(-1)).to(DType.BF16) : null;
-        return new Tensor[] {r[0].to(DType.BF16), xhat, r[2]};
+        Tensor[] r = layerNorm(xf, null, null, eps);   // {x̂, mean, rstd} in float32
+        Tensor xhat = r[0].to(DType.BF16);
+        Tensor y = layerNormAffineBf16(xhat, weight, bias);
+        return new Tensor[] {y, keepNormalized ? xhat : null, r[2]};
+    }
+
+    /**
+     * The affine step of {@link #layerNormBf16} from its bf16 x̂ (..., C): y = x̂ · weight + bias (weight, bias (C)
+     * float32 or null), rounded once to bf16 — the same operations as the forward, so the result equals the
+     * forward's y bit for bit on one backend (a product's backward rebuilds the norm output it did not keep). This
+     * default computes in float32 ops: the reference of the kernels.
+     */
+    default Tensor layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
+        Checks.layerNormAffineBf16(xhat, weight, bias);
+        Tensor y = xhat.to(DType.F32);
+        if (weight != null) y = y.mul(weight);
+        if (bias != null) y = y.add(bias);
+        return y.to(DType.BF16);
     }
 
     /**

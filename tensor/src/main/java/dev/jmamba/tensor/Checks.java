@@ -152,6 +152,15 @@ public final class Checks {
         channelVector(op, "bias", bias, x, x.size(-1));
     }
 
+    /** Operands of {@link Backend#layerNormAffineBf16}: xhat (..., C) BF16 of at least 1 dim; weight and bias (C) or null. */
+    public static void layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
+        String op = "layerNormAffineBf16";
+        if (xhat.rank() < 1) throw new TensorException.Shape(op, "xhat of at least 1 dim (..., C)", Shapes.str(xhat.shapeRef()));
+        if (xhat.dtype() != DType.BF16) throw new TensorException.DType(op, "xhat of dtype BF16", xhat.dtype().toString());
+        channelVector(op, "weight", weight, xhat, xhat.size(-1));
+        channelVector(op, "bias", bias, xhat, xhat.size(-1));
+    }
+
     /** Operands of {@link Backend#layerNormBf16Backward}: gy (..., C) floating, xhat of gy's shape in BF16, rstd (..., ) F32. */
     public static void layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight) {
         String op = "layerNormBf16Backward";

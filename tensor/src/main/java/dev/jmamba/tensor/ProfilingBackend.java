@@ -214,6 +214,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("layer_norm_bf16")) { return inner.layerNormBf16(x, weight, bias, eps, keepNormalized); }
     }
 
+    @Override public Tensor layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
+        try (var f = op("layer_norm_affine_bf16")) { return inner.layerNormAffineBf16(xhat, weight, bias); }
+    }
+
     @Override public Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
         try (var f = op("layer_norm_bf16_backward")) { return inner.layerNormBf16Backward(gy, xhat, rstd, weight, inputGrad, paramGrads); }
     }

@@ -265,6 +265,12 @@ public final class CudaBackend implements Backend {
         return norm.layerNormBf16(x, weight, bias, eps, keepNormalized);
     }
 
+    @Override public Tensor layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
+        enter();
+        dev.jmamba.tensor.Checks.layerNormAffineBf16(xhat, weight, bias);
+        return norm.layerNormAffineBf16(xhat, weight, bias);
+    }
+
     @Override public Tensor[] layerNormBf16Backward(Tensor gy, Tensor xhat, Tensor rstd, Tensor weight, boolean inputGrad, boolean paramGrads) {
         enter();
         dev.jmamba.tensor.Checks.layerNormBf16Backward(gy, xhat, rstd, weight);

@@ -35,6 +35,7 @@ final class NormKernels extends Launcher {
     /** layer_norm_bf16_backward_warpV(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_warp). */
     private final KernelArgs bf16BackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4);
     /** layer_norm_bf16_backward(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
+    private final KernelArgs affineArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4);
     private final KernelArgs bf16BackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** Register counts (values per lane) of the warp-per-row kernels: layer_norm_warpV_f32 and layer_norm_backward_warpV_f32. */
     static final int[] WARP_FORWARD_VALUES = {4, 8, 16, 32}, WARP_BACKWARD_VALUES = {4, 8};
@@ -113,6 +114,23 @@ final class NormKernels extends Launcher {
             CudaDriver.launchKernel(function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), layerArgs);
         }
         return new Tensor[] {y, xhat, rstd};
+    }
+
+    /** Backend.layerNormAffineBf16 (operands checked): bf16 y = x̂ · w + b with layer_norm_warp's operations. */
+    synchronized Tensor layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
+        int c = xhat.size(-1);
+        Tensor xc = strided.contiguous(xhat);
+        Tensor w = vector(weight, c, DType.F32, "layerNormAffineBf16"), b = vector(bias, c, DType.F32, "layerNormAffineBf16");
+        Tensor y = strided.empty(DType.BF16, xhat.shape());
+        long n = xc.numel();
+        if (n > 0) {
+            boolean vec = c % 8 == 0 && address(xc) % 16 == 0 && address(y) % 16 == 0;
+            affineArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(y))
+                    .setLong(4, n).setInt(5, c).setInt(6, vec ? 1 : 0);
+            int blocks = (int) Math.min(Math.ceilDiv(vec ? n / 8 : n, THREADS), WARP_BLOCKS);
+            CudaDriver.launchKernel(function("layer_norm_affine_bf16"), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), affineArgs);
+        }
+        return y;
     }
 
     /** Backend.layerNormBf16Backward (operands checked): gx and the parameter sums in float32 from the bf16 x̂. */

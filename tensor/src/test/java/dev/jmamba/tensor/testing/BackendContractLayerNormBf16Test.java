@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
  * x̂) against float64 loops. Inputs: x uniform in [-1, 1) plus a per-row offset up to ±3 (a residual stream's mean),
  * float32 or bf16-rounded; weight in [0.5, 1.5), bias in [-1, 1).
  *
- * <p>Tolerances. Forward, per element with the exact x̂ = (x − m)·rs and y = x̂·w + b: one rounding to bf16 is at
- * most 2⁻⁹ relative; a backend may round once more before it (float32 arithmetic, float32 mean and rstd in the
- * composite default: absolute ≤ 2⁻²²·rs·(|x| + |m|) on x̂, scaled by |w| on y, plus 2⁻²²·|b|), which can move the
- * bf16 rounding to the neighbouring value: 2⁻⁸·|exact| + 2⁻²⁰·(those terms) (16× margin on the float part). rstd:
+ * <p>Tolerances. Forward, per element with the exact x̂ = (x − m)·rs: one rounding to bf16 is at most 2⁻⁹ relative;
+ * a backend may round once more before it (float32 arithmetic, float32 mean and rstd in the composite default:
+ * absolute ≤ 2⁻²²·rs·(|x| + |m|)), which can move the bf16 rounding to the neighbouring value: 2⁻⁸·|exact| +
+ * 2⁻²⁰·(that term) (16× margin on the float part). y is the affine step of the backend's own bf16 x̂ (the contract:
+ * a product rebuilds y from x̂), so it is checked against x̂_bf16·w + b in float64: the float32 product and sum of the
+ * composite add at most 2⁻²⁴·(|x̂·w| + |x̂·w + b|) before the bf16 rounding: 2⁻⁸·|exact| + 2⁻²⁰·(|x̂·w| + |b|). rstd:
  * float32 of a double statistic, 2⁻²² relative. Backward, against loops fed the backend's own bf16 x̂ and rstd: the
  * backends compute the formula in double and round the result (the composite rounds twice: before and after the
  * rstd scale), so gx is within 2⁻²⁰ of r·(|g| + |mean g| + |x̂·mean(g x̂)|) (the terms' size, which bounds
@@ -73,9 +75,10 @@ public abstract class BackendContractLayerNormBf16Test {
                     assertEquals(rs, rstd[row], 0x1p-22 * rs, what + ": rstd of row " + row);
                     for (int i = 0; i < c; i++) {
                         int k = row * c + i;
-                        double xh = (x[k] - m) * rs, yy = xh * w[i] + b[i], floatPart = rs * (Math.abs(x[k]) + Math.abs(m));
+                        double xh = (x[k] - m) * rs, floatPart = rs * (Math.abs(x[k]) + Math.abs(m));
                         within(xh, xhat[k], 0x1p-8 * Math.abs(xh) + F * floatPart, what + ": xhat[" + k + "]");
-                        within(yy, y[k], 0x1p-8 * Math.abs(yy) + F * (Math.abs(w[i]) * floatPart + Math.abs(b[i])), what + ": y[" + k + "]");
+                        double yy = xhat[k] * w[i] + b[i];   // the affine step of the kept bf16 x̂
+                        within(yy, y[k], 0x1p-8 * Math.abs(yy) + F * (Math.abs(xhat[k] * w[i]) + Math.abs(b[i])), what + ": y[" + k + "]");
                     }
                 }
                 Tensor[] noKeep = tx.backend().layerNormBf16(tx, RandomTensors.tensor(w, DType.F32, device(), c),
@@ -83,6 +86,32 @@ public abstract class BackendContractLayerNormBf16Test {
                 assertNull(noKeep[1], what + ": no xhat unless asked");
                 assertTrue(java.util.Arrays.equals(y, noKeep[0].toDoubleArray()), what + ": y does not depend on keepNormalized");
             }
+        }
+    }
+
+    /** A product that did not keep y rebuilds it from x̂ (layerNormAffineBf16): the same bits, with and without weight and bias. */
+    @Test void affineStepRebuildsTheForwardOutputBitForBit() {
+        for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+            for (int[] shape : SHAPES) {
+                int rows = shape[0], c = shape[1];
+                Tensor tx = RandomTensors.tensor(inputs(dt, rows, c), dt, device(), rows, c);
+                Tensor w = RandomTensors.tensor(scaled(c, 0.5, 1), DType.F32, device(), c), b = RandomTensors.tensor(scaled(c, -1, 2), DType.F32, device(), c);
+                for (boolean affine : new boolean[] {true, false}) {
+                    Tensor tw = affine ? w : null, tb = affine ? b : null;
+                    Tensor[] r = tx.backend().layerNormBf16(tx, tw, tb, EPS, true);
+                    Tensor rebuilt = tx.backend().layerNormAffineBf16(r[1], tw, tb);
+                    String what = "layerNormAffineBf16 " + dt + " (" + rows + ", " + c + ")" + (affine ? "" : " without weight and bias");
+                    assertEquals(DType.BF16, rebuilt.dtype(), what + ": dtype");
+                    assertTrue(java.util.Arrays.equals(r[0].toDoubleArray(), rebuilt.toDoubleArray()), what + ": equals the forward's y");
+                }
+            }
+        }
+        Tensor odd = RandomTensors.tensor(inputs(DType.F32, 3, 12), DType.F32, device(), 3, 12).to(DType.BF16).narrow(1, 2, 9);   // a strided x̂
+        Tensor w = RandomTensors.tensor(scaled(9, 0.5, 1), DType.F32, device(), 9);
+        double[] got = odd.backend().layerNormAffineBf16(odd, w, null).toDoubleArray(), xh = odd.toDoubleArray();
+        for (int k = 0; k < got.length; k++) {
+            double want = xh[k] * w.toDoubleArray()[k % 9];
+            within(want, got[k], 0x1p-8 * Math.abs(want) + F * Math.abs(want), "layerNormAffineBf16 of a strided x̂ [" + k + "]");
         }
     }
 
@@ -148,6 +177,11 @@ public abstract class BackendContractLayerNormBf16Test {
         Tensor rstd = Tensor.full(1, DType.F32, device(), 2);
         var notBf16 = assertThrows(TensorException.class, () -> x.backend().layerNormBf16Backward(x, x, rstd, null, true, true));
         assertTrue(notBf16.getMessage().contains("layerNormBf16Backward") && notBf16.getMessage().contains("BF16"), notBf16.getMessage());
+        var affineF32 = assertThrows(TensorException.class, () -> x.backend().layerNormAffineBf16(x, null, null));
+        assertTrue(affineF32.getMessage().contains("layerNormAffineBf16") && affineF32.getMessage().contains("BF16"), affineF32.getMessage());
+        Tensor xh = x.to(DType.BF16);
+        var affineWide = assertThrows(TensorException.class, () -> xh.backend().layerNormAffineBf16(xh, null, rnd.uniform(DType.F32, device(), 3)));
+        assertTrue(affineWide.getMessage().contains("bias of shape (4)"), affineWide.getMessage());
     }
 
     private static void within(double want, double got, double tol, String what) {

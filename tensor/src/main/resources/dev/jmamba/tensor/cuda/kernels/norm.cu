@@ -179,6 +179,11 @@ __device__ __forceinline__ double jm_warp_sum(double v) {
     return v;
 }
 
+// x̂ as the affine step reads it: for a bf16 output rounded to bf16 first (the x̂ layer_norm_bf16 keeps), so that
+// layer_norm_affine_bf16 recomputes y from the kept x̂ bit for bit; unchanged for a float32 output.
+__device__ __forceinline__ double jm_norm_xhat(const jm_bf16*, double v) { return (double)jm_bf16_to_float(jm_float_to_bf16((float)v)); }
+__device__ __forceinline__ double jm_norm_xhat(const float*, double v) { return v; }
+
 // layer_norm_bf16 instantiates it with bf16 y and x̂ (xhat_out: the rounded x̂ its backward reads), no mean.
 template <int VALS, typename TX, typename TY>
 __device__ void layer_norm_warp(const TX* x, const float* weight, const float* bias, TY* y, TY* xhat_out, float* mean_out,
@@ -209,7 +214,7 @@ __device__ void layer_norm_warp(const TX* x, const float* weight, const float* b
         for (int k = 0; k < VALS; k++) {
             int i = lane + 32 * k;
             if (i < c) {
-                double o = ((double)v[k] - m) * rs;
+                double o = jm_norm_xhat(w, ((double)v[k] - m) * rs);
                 if (xhat_out) jm_store(xhat_out + row * c + i, o);
                 if (weight) o *= (double)weight[i];
                 if (bias) o += (double)bias[i];
@@ -316,6 +321,39 @@ JM_LN_BF16_WARP(4, bf16, jm_bf16)
 JM_LN_BF16_WARP(8, bf16, jm_bf16)
 JM_LN_BF16_WARP(16, bf16, jm_bf16)
 JM_LN_BF16_WARP(32, bf16, jm_bf16)
+// y = x̂ · weight + bias from a kept bf16 x̂ (rows, c), rounded to bf16 as layer_norm_warp rounds it (the same double
+// operations in the same order: the product is exact, the sum rounds once to double): a product's backward rebuilds
+// the norm output it did not keep. vec (c % 8 == 0, both pointers 16-byte aligned): eight channels per thread with
+// 16-byte loads and stores; otherwise one.
+extern "C" __global__ void layer_norm_affine_bf16(const jm_bf16* xhat, const float* weight, const float* bias, jm_bf16* y,
+                                                  long long n, int c, int vec) {
+    long long stride = (long long)gridDim.x * blockDim.x;
+    if (vec) {
+        for (long long g = (long long)blockIdx.x * blockDim.x + threadIdx.x; g < n / 8; g += stride) {
+            uint4 in = reinterpret_cast<const uint4*>(xhat)[g], out;
+            const jm_bf16* h = reinterpret_cast<const jm_bf16*>(&in);
+            jm_bf16* o = reinterpret_cast<jm_bf16*>(&out);
+            int ch = (int)((g * 8) % c);
+#pragma unroll
+            for (int j = 0; j < 8; j++) {
+                double v = jm_load(h + j);
+                if (weight) v *= (double)weight[ch + j];
+                if (bias) v += (double)bias[ch + j];
+                jm_store(o + j, v);
+            }
+            reinterpret_cast<uint4*>(y)[g] = out;
+        }
+        return;
+    }
+    for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        int ch = (int)(i % c);
+        double v = jm_load(xhat + i);
+        if (weight) v *= (double)weight[ch];
+        if (bias) v += (double)bias[ch];
+        jm_store(y + i, v);
+    }
+}
+
 #define JM_LN_BF16_WARP_BACKWARD(V)                                                                                  \
     extern "C" __global__ void layer_norm_bf16_backward_warp##V(const float* gy, const jm_bf16* xhat,                 \
                                                                const float* rstd, const float* weight, float* gx,     \
