@@ -37,8 +37,8 @@ final class CausalConvCuda {
     /** {@code -Djmamba.conv1d.runs=false}: the forward with one position per thread (for timing the runs against it). */
     static volatile boolean runs = !"false".equals(System.getProperty("jmamba.conv1d.runs"));
 
-    /** Threads per row block: the row length rounded up to whole warps, at most 256. */
-    private static int rowThreads(int l) { return Math.min(256, Math.max(32, (l + 31) / 32 * 32)); }
+    /** Threads of a backward block (causal_conv_row_bwd: the block's (row, run) items are spread over them). */
+    private static final int BACKWARD_THREADS = 256;
 
     /**
      * How the (B, D, L) tensors of a call lie: element strides of batch and channel (positions contiguous)
@@ -65,7 +65,7 @@ final class CausalConvCuda {
     static List<String> kernelNames() {
         return List.of("causal_conv_fwd_f32", "causal_conv_fwd_runs_f32", "causal_conv_fwd_runs_f64", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
-                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
+                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_row_bwd_k4_f32", "causal_conv_row_bwd_k4_f64", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
     }
 
     /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
@@ -100,15 +100,14 @@ final class CausalConvCuda {
                 zeroWeightGrads(dtype, dw, dbias, d, k, stream);
                 return;
             }
-            int threads = rowThreads(l);
+            int threads = BACKWARD_THREADS;
             int rowsPerBlock = (int) Math.max(1, (long) b * d / ROW_BLOCKS_TARGET);
             int groups = Math.ceilDiv(b, rowsPerBlock);
             long part = partials(dtype, groups, d, k, stream);
             rowBwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, dx).setLong(5, dw).setLong(6, dbias)
                     .setLong(7, part).setInt(8, b).setInt(9, d).setInt(10, k).setInt(11, silu ? 1 : 0).setInt(12, rowsPerBlock);
             setRows(rowBwdArgs, 13, rows);
-            int smem = (2 * threads + 3 * (k - 1)) * dtype.bytes();
-            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + sfx), d * groups, 1, 1, threads, 1, 1, smem, stream, rowBwdArgs);
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + (k <= 4 ? "k4_" : "") + sfx), d * groups, 1, 1, threads, 1, 1, 0, stream, rowBwdArgs);
             sumPartials(sfx, part, groups, d, k, dw, dbias);
             return;
         }

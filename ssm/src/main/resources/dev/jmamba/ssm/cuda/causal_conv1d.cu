@@ -5,7 +5,7 @@
 //   pre[b, d, l] = bias[d] + Σ_{k=0..K-1} w[d, k] · x[b, d, l − K + 1 + k]      (x = 0 left of l = 0)
 //   y            = silu(pre) or pre
 //
-// Backward, rows path (K <= CONV_ROW_MAX_K, below): one launch. General path (three launches):
+// Backward, runs path (K <= CONV_ROW_MAX_K, below): one launch. General path (three launches):
 //   conv_grad_pre : gs = gy · silu'(pre), pre recomputed (skipped without SiLU: gs = gy)
 //   conv_grad_x   : dx[b, d, i] = Σ_k w[d, k] · gs[b, d, i + K − 1 − k]  (a correlation; i + K − 1 − k < L)
 //   conv_grad_w   : dw[d, k] = Σ_{b, l} gs[b, d, l] · x[b, d, l − K + 1 + k], dbias[d] = Σ_{b, l} gs[b, d, l];
@@ -162,78 +162,87 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, T* part, i
     }
 }
 
-// ---- backward row kernel (K <= CONV_ROW_MAX_K, the path the launcher takes): one block per channel d and group
-// of rowsPerBlock batches, each row (b, d) walked in tiles of blockDim positions staged in shared memory with
-// their halos: gs (SiLU derivative, pre recomputed) for the tile and its right halo, then dx from it, and the
-// dweight/dbias partial sums in registers (K + 1 per thread) over all the block's rows, reduced over the block at
-// the end into one partial per (batch group, d, k) (summed by conv_wgrad_sum in a fixed order, see the top). One
-// launch instead of three, no gs round trip through global memory. (Measured on the H100, Vim-T batch 128: one block
-// per row was slower than the three general kernels — 0.41 vs 0.32 ms — its K + 1 block reductions and atomics per
-// 197-long row dominated; hence the batch groups.)
+// ---- backward in runs (K <= CONV_ROW_MAX_K, the path the launcher takes): one block per channel d and group of
+// rowsPerBlock batches; the block's (row, run of CONV_BWD_RUN positions) items are spread over its threads. An item
+// loads its x window (the run and K - 1 on each side) and gy (the run and K - 1 to the right) into registers,
+// recomputes gs = gy · silu'(pre) for the run and its right halo, writes dx for the run and adds the run's dweight and
+// dbias terms to the thread's K + 1 sums, reduced over the block at the end into one partial per (batch group, d, k)
+// (summed by conv_wgrad_sum in a fixed order, see the top). One launch, no gs round trip through global memory and
+// no block-wide barriers per row: every load of every item is independent, so the kernel runs at memory speed (the
+// tiled row kernel it replaces staged each 197-long row in shared memory behind three barriers: Vim-T, H200, ncu
+// 0.17 ms per call). dx adds the same products in the same order as before (pre and gs include the zero taps left
+// of l = 0 and right of L - 1, as the tiled kernel's zero-padded tiles did).
 // part: (P, D, K + 1) with P = ceil(B / rowsPerBlock) batch groups, or null when P = 1 (dw, dbias written directly).
-// Shared memory (dynamic, set by the launcher): x tile [K-1 + blockDim + K-1] and gs tile [blockDim + K-1] of T.
 #define CONV_ROW_MAX_K 8
+#define CONV_BWD_RUN 4
 
 template <typename T>
 __device__ __forceinline__ T conv_at(const T* row, int dir, int l, int L) { return l >= 0 && l < L ? row[dir * l] : (T)0; }
 
-template <typename T>
+// MK: the largest K the instance takes (4 or CONV_ROW_MAX_K): the register arrays are sized by it.
+template <typename T, int MK>
 __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias, T* part,
                              int B, int D, int K, int silu, int rowsPerBlock, ConvRows r) {
-    extern __shared__ __align__(16) unsigned char conv_smem[];
-    int L = r.L, dir = r.dir(), tile = blockDim.x;
-    T* xs = reinterpret_cast<T*>(conv_smem);                     // positions l0 - K + 1 .. l0 + tile + K - 2
-    T* gs = xs + tile + 2 * (K - 1);                             // positions l0 .. l0 + tile + K - 2
+    const int R = CONV_BWD_RUN;
+    int L = r.L, dir = r.dir(), runs = (L + R - 1) / R;
     int d = blockIdx.x % D, b0 = (blockIdx.x / D) * rowsPerBlock, b1 = min(B, b0 + rowsPerBlock);
-    T wk[CONV_ROW_MAX_K], acc[CONV_ROW_MAX_K + 1];
+    T wk[MK], wr[MK], acc[MK + 1];                                 // wr[m] = w[K - 1 - m]: every register index constant
     #pragma unroll
-    for (int k = 0; k < CONV_ROW_MAX_K; k++) { wk[k] = k < K ? w[(size_t)d * K + k] : (T)0; acc[k] = 0; }
-    acc[CONV_ROW_MAX_K] = 0;
+    for (int k = 0; k < MK; k++) {
+        wk[k] = k < K ? w[(size_t)d * K + k] : (T)0;
+        wr[k] = k < K ? w[(size_t)d * K + K - 1 - k] : (T)0;
+        acc[k] = 0;
+    }
+    acc[MK] = 0;
     T bv = bias ? bias[d] : (T)0;
-    for (int b = b0; b < b1; b++)
-    for (int l0 = 0; l0 < L; l0 += tile) {
-        long long row = r.row(b, d);
+    unsigned items = (unsigned)(b1 - b0) * (unsigned)runs;
+    for (unsigned item = threadIdx.x; item < items; item += blockDim.x) {
+        unsigned rowIndex = item / (unsigned)runs;
+        int l0 = (int)(item - rowIndex * (unsigned)runs) * R;
+        long long row = r.row(b0 + (int)rowIndex, d);
         const T* xr = x + row;
         const T* gr = gy + row;
-        for (int i = threadIdx.x; i < tile + 2 * (K - 1); i += tile) xs[i] = conv_at(xr, dir, l0 - K + 1 + i, L);
-        __syncthreads();
-        for (int i = threadIdx.x; i < tile + K - 1; i += tile) {  // gs at l0 + i (zero past L)
-            int l = l0 + i;
+        // xw[j] = x at l0 - K + 1 + j (j < R + 2K - 2); gsv[j] = gs at l0 + j (j < R + K - 1), zero past L
+        T xw[R + 2 * MK - 2], gsv[R + MK - 1];
+        #pragma unroll
+        for (int j = 0; j < R + 2 * MK - 2; j++) xw[j] = j < R + 2 * K - 2 ? conv_at(xr, dir, l0 - K + 1 + j, L) : (T)0;
+        #pragma unroll
+        for (int j = 0; j < R + MK - 1; j++) {
             T g = 0;
-            if (l < L) {
+            int l = l0 + j;
+            if (j < R + K - 1 && l < L) {
                 g = gr[dir * l];
                 if (silu) {
                     T pre = bv;
                     #pragma unroll
-                    for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K) pre += wk[k] * xs[i + k];
+                    for (int k = 0; k < MK; k++) if (k < K) pre += wk[k] * xw[j + k];
                     T sig = (T)1 / ((T)1 + exp_t(-pre));
                     g *= sig * ((T)1 + pre * ((T)1 - sig));
                 }
             }
-            gs[i] = g;
+            gsv[j] = g;
         }
-        __syncthreads();
-        int i = threadIdx.x, l = l0 + i;
-        if (l < L) {
-            T acc_x = 0, g = gs[i];
+        #pragma unroll
+        for (int j = 0; j < R; j++) {
+            int l = l0 + j;
+            if (l >= L) break;
+            T acc_x = 0, g = gsv[j];
             #pragma unroll
-            for (int k = 0; k < CONV_ROW_MAX_K; k++) {
-                if (k < K) {
-                    acc_x += wk[k] * gs[i + K - 1 - k];          // dx[l] = Σ_k w[k] · gs[l + K − 1 − k]
-                    acc[k] += g * xs[i + k];                       // dw[k] += gs[l] · x[l − K + 1 + k]
-                }
+            for (int m = MK - 1; m >= 0; m--) {                    // dx[l] = Σ_k w[k] · gs[l + K − 1 − k], k = K − 1 − m
+                if (m < K) acc_x += wr[m] * gsv[j + m];            // in the order k = 0 .. K − 1
             }
-            acc[CONV_ROW_MAX_K] += g;
+            #pragma unroll
+            for (int k = 0; k < MK; k++) if (k < K) acc[k] += g * xw[j + k];   // dw[k] += gs[l] · x[l − K + 1 + k]
+            acc[MK] += g;
             dx[row + dir * l] = acc_x;
         }
-        __syncthreads();
     }
     __shared__ T partials[32];
     #pragma unroll
-    for (int k = 0; k <= CONV_ROW_MAX_K; k++) {                   // slot CONV_ROW_MAX_K holds the bias sum
-        if (k >= K && k < CONV_ROW_MAX_K) continue;                // uniform: the whole block skips it
+    for (int k = 0; k <= MK; k++) {                                // slot MK holds the bias sum
+        if (k >= K && k < MK) continue;                            // uniform: the whole block skips it
         T total = block_sum(acc[k], partials);
-        if (threadIdx.x == 0) conv_put_wgrad(total, part, blockIdx.x / D, dw, dbias, d, D, K, k < CONV_ROW_MAX_K ? k : K);
+        if (threadIdx.x == 0) conv_put_wgrad(total, part, blockIdx.x / D, dw, dbias, d, D, K, k < MK ? k : K);
     }
 }
 
@@ -290,7 +299,11 @@ __device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B
     extern "C" __global__ void causal_conv_row_bwd_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,    \
                                                              T* dx, T* dw, T* dbias, T* part, int B, int D, int K,  \
                                                              int silu, int rowsPerBlock, ConvRows r)                \
-    { conv_row_bwd<T>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }                       \
+    { conv_row_bwd<T, CONV_ROW_MAX_K>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }       \
+    extern "C" __global__ void causal_conv_row_bwd_k4_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy, \
+                                                                T* dx, T* dw, T* dbias, T* part, int B, int D, int K, \
+                                                                int silu, int rowsPerBlock, ConvRows r)             \
+    { conv_row_bwd<T, 4>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }                    \
     extern "C" __global__ void causal_conv_wgrad_sum_##SUFFIX(const T* part, int P, int D, int K, T* dw, T* dbias) \
     { conv_wgrad_sum<T>(part, P, D, K, dw, dbias); }
 

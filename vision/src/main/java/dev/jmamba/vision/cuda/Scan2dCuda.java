@@ -51,7 +51,7 @@ final class Scan2dCuda {
         fill(map, perms, seq, b, k, c, l);
         String kernel = "cross_scan_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
         if (channelsLast) launchTiles(kernel, l, c, b * k);
-        else kernels.launchFlat(kernel, (long) b * k * c * l, args);
+        else launchRows(kernel, l, (long) b * k * c);
     }
 
     /**
@@ -65,7 +65,7 @@ final class Scan2dCuda {
         fill(seq, inverses, map, b, k, c, l);
         String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
         if (channelsLast) launchTiles(kernel, l, c, b);
-        else kernels.launchFlat(kernel, (long) b * c * l, args);
+        else launchRows(kernel, l, (long) b * c);
     }
 
     private static String suffix(DType dtype) {
@@ -74,6 +74,14 @@ final class Scan2dCuda {
 
     private void fill(long in, long table, long out, int b, int k, int c, int l) {
         args.setLong(0, in).setLong(1, table).setLong(2, out).setInt(3, b).setInt(4, k).setInt(5, c).setInt(6, l);
+    }
+
+    /** Grid (ceil(L / (threads · 8)), min(rows, 65535)), block threads = L rounded up to whole warps, at most 256 (scan2d.cu). */
+    private void launchRows(String kernel, int length, long rows) {
+        if (length == 0 || rows == 0) return;
+        int threads = Math.min(256, (length + 31) / 32 * 32);
+        CudaDriver.launchKernel(kernels.function(kernel), Math.ceilDiv(length, threads * 8), (int) Math.min(rows, 65_535), 1,
+                threads, 1, 1, 0, context.stream(), args);
     }
 
     /** Grid (ceil(L / 32), ceil(C / 32), planes), block (32, 8). */

@@ -124,6 +124,29 @@ class CudaScan2dGpuTest {
         }
     }
 
+    /**
+     * The channels-first kernels walk rows in a grid-stride loop over at most 65535 grid rows and positions in a
+     * stride loop over the block's threads: more rows than one grid pass (B·K·C and B·C > 65535, as VMamba-T's last
+     * stage at batch 128) and rows longer than one pass of the threads (L = 2500 > 256 · 8), bit-identical to the CPU.
+     */
+    @Test void channelsFirstRowLoopsCoverManyRowsAndLongRows() {
+        long seed = 500;
+        for (int[] shape : new int[][] {{280, 240, 2, 3}, {1, 3, 50, 50}}) {   // b, c, h, w
+            int b = shape[0], c = shape[1], h = shape[2], w = shape[3], l = h * w;
+            List<ScanOrder> orders = ScanOrders.vmambaCrossScan(h, w);
+            int k = orders.size();
+            for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+                String what = "channels-first " + b + "x" + c + "x" + h + "x" + w + " " + dtype;
+                Tensor x = Tensor.randn(seed++, b, c, h, w).to(dtype);
+                Tensor cpu = CrossScan.apply(Var.of(x), orders).value(), gpu = CrossScan.apply(Var.of(x.to(GPU)), orders).value();
+                assertEquals(0, cpu.maxAbsDiff(gpu.to(Device.CPU)), what + ": scan");
+                Tensor seq = Tensor.randn(seed++, b, k, c, l).to(dtype);
+                Tensor mc = CrossMerge.apply(Var.of(seq), orders, h, w).value(), mg = CrossMerge.apply(Var.of(seq.to(GPU)), orders, h, w).value();
+                assertEquals(0, mc.maxAbsDiff(mg.to(Device.CPU)), what + ": merge");
+            }
+        }
+    }
+
     @Test void cachedTableOutlivesTheScopeThatUploadedIt() {
         int h = 9, w = 4;
         List<ScanOrder> orders = List.of(ScanOrders.of("hilbert", h, w), ScanOrders.of("snake-col", h, w));
