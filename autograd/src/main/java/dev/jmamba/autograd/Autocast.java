@@ -36,8 +36,11 @@ import java.util.Map;
  *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
  *     a gradient of the parameter's dtype, so no bf16 reaches AdamW or a checkpoint.</li>
  * </ul>
- * Ops not in the table are float32. Results of lowered ops are float32; bf16 tensors appear only where a model
- * cast an activation for the BF16_IO ops. Gradients of bf16 activations are carried in float32
+ * Ops not in the table are float32. Results of lowered ops are float32, except where a model asks a product for a
+ * bf16 result that only BF16_IO ops read ({@link Var#matmulToActivation}: SS2D's Δ, the float32 accumulator rounded
+ * once); other bf16 tensors appear only where a model cast an activation for the BF16_IO ops. A product of a
+ * {@code layerNormForProducts} output keeps the norm's bf16 x̂ instead of that output and rebuilds it in backward
+ * (NormOutputRecompute). Gradients of bf16 activations are carried in float32
  * ({@link #gradientType}): no gradient is ever summed in bf16.
  *
  * <p>Two ways in: {@link #bf16()} opens a scope on the calling thread (any device; on the CPU the

@@ -440,21 +440,34 @@ public final class Var {
 
     // ------------------------------------------------------------------ linear algebra and nn primitives
 
-    /** Matrix product with NumPy semantics (batch dims broadcast, 1-D operands promoted). */
-    /** ga = gy·bᵀ needs b only when a wants a gradient, and gb = aᵀ·gy needs a only when b does. */
+    /** Matrix product with NumPy semantics (batch dims broadcast, 1-D operands promoted); saves b for a's gradient, a for b's. */
     public Var matmul(Var o) {
-        if (Autocast.operandType("matmul", value, o.value) != null) {   // autocast: bf16 operands (Autocast's table)
-            Tensor a16 = value.toPreservingLayout(DType.BF16), b16 = o.value.toPreservingLayout(DType.BF16);
-            Tensor y = a16.matmul(b16);                                  // float32
-            if (!wants(o) && a16 != value) a16.storage().release();      // not saved: a temporary of this op
-            if (!wants(this) && b16 != o.value) b16.storage().release(); // (an operand already bf16 is the caller's)
-            var fromNorm = NormOutputRecompute.product(a16, b16, wants(o), wants(this));   // a norm output: rebuilt from x̂
-            if (fromNorm != null) return record("matmul", y, fromNorm::rule, fromNorm.saved(), this, o);
-            return record("matmul", y, () -> LinearRules.matmul(a16, b16),
-                    saves(wants(o) ? a16 : null, wants(this) ? b16 : null), this, o);
-        }
+        if (Autocast.operandType("matmul", value, o.value) != null) return loweredMatmul(o, false);   // autocast: bf16 operands
         return record("matmul", value.matmul(o.value), () -> LinearRules.matmul(value, o.value),
                 saves(wants(o) ? value : null, wants(this) ? o.value : null), this, o);
+    }
+
+    /**
+     * {@link #matmul} whose result only bf16-reading ops take (SS2D's Δ, which the scan reads as bf16): under autocast
+     * with bf16 activations ({@link Autocast#activationType}) the result is bf16 — the float32-accumulated product
+     * rounded once, as a bf16 Linear output under torch.autocast — instead of float32 rounded later by its reader;
+     * otherwise exactly {@link #matmul}. Both operands at least 2-D.
+     */
+    public Var matmulToActivation(Var o) {
+        boolean bf16 = Autocast.operandType("matmul", value, o.value) != null && Autocast.activationType(value) != null
+                && rank() >= 2 && o.rank() >= 2;
+        return bf16 ? loweredMatmul(o, true) : matmul(o);
+    }
+
+    /** The autocast product (Autocast's table): bf16 operands, float32 or (bf16Result) bf16 result. */
+    private Var loweredMatmul(Var o, boolean bf16Result) {
+        Tensor a16 = value.toPreservingLayout(DType.BF16), b16 = o.value.toPreservingLayout(DType.BF16);
+        Tensor y = bf16Result ? a16.backend().matmulBf16Result(a16, b16) : a16.matmul(b16);
+        if (!wants(o) && a16 != value) a16.storage().release();      // not saved: a temporary of this op
+        if (!wants(this) && b16 != o.value) b16.storage().release(); // (an operand already bf16 is the caller's)
+        var fromNorm = NormOutputRecompute.product(a16, b16, wants(o), wants(this));   // a norm output: rebuilt from x̂
+        if (fromNorm != null) return record("matmul", y, fromNorm::rule, fromNorm.saved(), this, o);
+        return record("matmul", y, () -> LinearRules.matmul(a16, b16), saves(wants(o) ? a16 : null, wants(this) ? b16 : null), this, o);
     }
 
     /**

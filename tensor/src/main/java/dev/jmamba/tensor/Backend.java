@@ -149,6 +149,21 @@ public interface Backend {
     Tensor matmul(Tensor a, Tensor b);
 
     /**
+     * {@link #matmul} of bf16 operands (both at least 2-D) with a bf16 result: the float32-accumulated product
+     * rounded once to bf16 (autocast's product whose output only bf16-reading ops take). This default rounds
+     * matmul's float32 result: the reference of the backends' direct bf16 output.
+     */
+    default Tensor matmulBf16Result(Tensor a, Tensor b) {
+        if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16) {
+            throw new TensorException.DType("matmulBf16Result", "BF16 operands", a.dtype() + " and " + b.dtype());
+        }
+        Tensor y = matmul(a, b);
+        Tensor r = y.to(DType.BF16);
+        y.storage().release();
+        return r;
+    }
+
+    /**
      * x (N, C, H, W), w (O, C/groups, kh, kw), bias (O) or null → (N, O, OH, OW). x and w both BF16
      * with groups 1 (autocast's dense conv): float32 accumulation and a float32 result, as for
      * {@link #matmul}; the same holds for the two gradients below.

@@ -136,6 +136,10 @@ final class ProfilingBackend implements Backend {
         try (var f = op("matmul")) { return inner.matmul(a, b); }
     }
 
+    @Override public Tensor matmulBf16Result(Tensor a, Tensor b) {
+        try (var f = op("matmul_bf16_result")) { return inner.matmulBf16Result(a, b); }
+    }
+
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         try (var f = op("conv2d")) { return inner.conv2d(x, w, bias, p); }
     }

@@ -209,6 +209,11 @@ public final class CuBlas implements AutoCloseable {
      * alpha is 1.
      */
     public void matmulBf16(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long b, float beta, long c) {
+        matmulBf16(transposeA, transposeB, m, n, k, a, b, beta, c, false);
+    }
+
+    /** As {@link #matmulBf16(boolean, boolean, int, int, int, long, long, float, long)}; {@code bf16C}: C is bf16 (the float32 accumulator rounded once). */
+    public void matmulBf16(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long b, float beta, long c, boolean bf16C) {
         checkDims(m, n, k);
         int ldb = transposeB ? k : n;
         int lda = transposeA ? m : k;
@@ -216,7 +221,7 @@ public final class CuBlas implements AutoCloseable {
         scalars.set(JAVA_FLOAT, 4, beta);
         try {
             CudaCheck.cublas((int) GEMM_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N, n, m, k,
-                    scalars, b, CUDA_R_16BF, ldb, a, CUDA_R_16BF, lda, scalars.asSlice(4), c, CUDA_R_32F, n,
+                    scalars, b, CUDA_R_16BF, ldb, a, CUDA_R_16BF, lda, scalars.asSlice(4), c, bf16C ? CUDA_R_16BF : CUDA_R_32F, n,
                     COMPUTE_32F, GEMM_DEFAULT), "cublasGemmEx");
         } catch (Throwable t) {
             throw rethrow(t);
@@ -226,6 +231,12 @@ public final class CuBlas implements AutoCloseable {
     /** {@code batch} products as in {@link #matmulBf16}; strides in elements (0 shares one matrix). */
     public void matmulBf16Batched(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long strideA,
                                   long b, long strideB, float beta, long c, long strideC, int batch) {
+        matmulBf16Batched(transposeA, transposeB, m, n, k, a, strideA, b, strideB, beta, c, strideC, batch, false);
+    }
+
+    /** As the method above; {@code bf16C}: C is bf16 (the float32 accumulator rounded once). */
+    public void matmulBf16Batched(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long strideA,
+                                  long b, long strideB, float beta, long c, long strideC, int batch, boolean bf16C) {
         checkDims(m, n, k);
         if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
         int ldb = transposeB ? k : n;
@@ -235,7 +246,7 @@ public final class CuBlas implements AutoCloseable {
         try {
             CudaCheck.cublas((int) GEMM_STRIDED_BATCHED_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
                     n, m, k, scalars, b, CUDA_R_16BF, ldb, strideB, a, CUDA_R_16BF, lda, strideA, scalars.asSlice(4),
-                    c, CUDA_R_32F, n, strideC, batch, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
+                    c, bf16C ? CUDA_R_16BF : CUDA_R_32F, n, strideC, batch, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
         } catch (Throwable t) {
             throw rethrow(t);
         }

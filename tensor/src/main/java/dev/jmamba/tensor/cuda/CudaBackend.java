@@ -189,6 +189,12 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor matmul(Tensor a, Tensor b) { enter(); return matmul.matmul(a, b); }
 
+    @Override public Tensor matmulBf16Result(Tensor a, Tensor b) {
+        enter();
+        if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16) return Backend.super.matmulBf16Result(a, b);   // names the operands
+        return matmul.matmul(a, b, true);
+    }
+
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) { enter(); return conv.conv2d(x, w, bias, p); }
 
     @Override public Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p) { enter(); return conv.inputGrad(gy, w, xShape, p); }

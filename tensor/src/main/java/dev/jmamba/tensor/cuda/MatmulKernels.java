@@ -38,10 +38,16 @@ final class MatmulKernels extends Launcher {
      */
     synchronized void gemm(DType dtype, boolean transposeA, boolean transposeB, int m, int n, int k,
                            long a, long strideA, long b, long strideB, double beta, long c, long strideC, int batch) {
-        if (dtype == DType.BF16) {   // bf16 operands, float32 result and accumulation (tensor cores)
+        gemm(dtype, transposeA, transposeB, m, n, k, a, strideA, b, strideB, beta, c, strideC, batch, false);
+    }
+
+    /** As above; {@code bf16Result} (bf16 operands only): C is bf16, the float32 accumulator rounded once. */
+    synchronized void gemm(DType dtype, boolean transposeA, boolean transposeB, int m, int n, int k,
+                           long a, long strideA, long b, long strideB, double beta, long c, long strideC, int batch, boolean bf16Result) {
+        if (dtype == DType.BF16) {   // bf16 operands, float32 (or rounded bf16) result, float32 accumulation (tensor cores)
             CuBlas blas = context.cublas();
-            if (batch == 1) blas.matmulBf16(transposeA, transposeB, m, n, k, a, b, (float) beta, c);
-            else blas.matmulBf16Batched(transposeA, transposeB, m, n, k, a, strideA, b, strideB, (float) beta, c, strideC, batch);
+            if (batch == 1) blas.matmulBf16(transposeA, transposeB, m, n, k, a, b, (float) beta, c, bf16Result);
+            else blas.matmulBf16Batched(transposeA, transposeB, m, n, k, a, strideA, b, strideB, (float) beta, c, strideC, batch, bf16Result);
             return;
         }
         if (dtype == DType.F32) {
@@ -148,11 +154,14 @@ final class MatmulKernels extends Launcher {
      * (..., m, k) @ (..., k, n) -> (..., m, n) with broadcast batch dims; same dtype, F32 or F64 (result
      * of that dtype) or BF16 (float32 result: the autocast GEMM).
      */
-    Tensor matmul(Tensor a, Tensor b) {
+    Tensor matmul(Tensor a, Tensor b) { return matmul(a, b, false); }
+
+    /** As {@link #matmul(Tensor, Tensor)}; {@code bf16Result} (BF16 operands): the product rounded once to bf16. */
+    Tensor matmul(Tensor a, Tensor b, boolean bf16Result) {
         if (a.dtype() != DType.F32 && a.dtype() != DType.F64 && a.dtype() != DType.BF16) {
             throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", a.dtype().toString());
         }
-        DType result = a.dtype().computeType();
+        DType result = bf16Result ? DType.BF16 : a.dtype().computeType();
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);
         int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));
         int br = batch.length;
@@ -169,7 +178,7 @@ final class MatmulKernels extends Launcher {
             // (B, H, W, C) would otherwise be B·H small GEMMs of W rows)
             Operand ob = operand(b.rank() > 2 ? b.reshape(k, n) : b, 0);
             Tensor out = strided.empty(result, outShape);
-            gemm(a.dtype(), false, ob.transposed, batches * m, n, k, address(a), 0, address(ob.t), 0, 0, address(out), 0, 1);
+            gemm(a.dtype(), false, ob.transposed, batches * m, n, k, address(a), 0, address(ob.t), 0, 0, address(out), 0, 1, bf16Result);
             return out;
         }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
@@ -177,7 +186,7 @@ final class MatmulKernels extends Launcher {
         if (chunks > 1) return splitContraction(oa, ob, m, n, k, batches, chunks).reshape(outShape);
         Tensor out = strided.empty(result, outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,
-                0, address(out), (long) m * n, batches);
+                0, address(out), (long) m * n, batches, bf16Result);
         return out;
     }
 }

@@ -137,7 +137,9 @@ public class MultiScanMixer extends Layer {
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)
-        Var delta = dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);        // (B, K, d_inner, L)
+        // (B, K, d_inner, L); bf16 when xs is (the scan reads Δ as bf16: the product rounded once, no float32 Δ and cast)
+        Var delta = act != null ? dtProjsWeight.var().unsqueeze(0).matmulToActivation(parts[0])
+                                : dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);
         Var a = aLogs.var().exp().neg();                                      // (K·d_inner, N)
         Var y = hNorm == null
                 ? SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, parts[1], parts[2],
