@@ -63,6 +63,9 @@ public final class CachingAllocator implements AutoCloseable {
      */
     public static final boolean DEFAULT_REUSE_FREE_SEGMENTS = Boolean.getBoolean("jmamba.cuda.reuseFreeSegments");
 
+    /** Whether {@code -Djmamba.cuda.reuseFreeSegments} was given (then it wins over {@link #reuseFreeSegmentsUnlessSet}). */
+    static final boolean REUSE_FREE_SEGMENTS_SET = System.getProperty("jmamba.cuda.reuseFreeSegments") != null;
+
     /** Counters, in bytes and calls. */
     public record Stats(long allocatedBytes, long reservedBytes, long peakAllocatedBytes, long peakReservedBytes,
                         long deviceAllocCalls, long deviceFreeCalls, long cacheHits) {
@@ -129,7 +132,7 @@ public final class CachingAllocator implements AutoCloseable {
     private long cacheHits;
 
     private final long minLargeSegment;
-    private final boolean reuseFreeSegments;
+    private boolean reuseFreeSegments;
 
     /** An allocator drawing from {@code memory}, with the {@link #DEFAULT_MIN_LARGE_SEGMENT} and {@link #DEFAULT_REUSE_FREE_SEGMENTS}. */
     public CachingAllocator(DeviceMemory memory) {
@@ -145,6 +148,15 @@ public final class CachingAllocator implements AutoCloseable {
         this.memory = memory;
         this.minLargeSegment = minLargeSegment;
         this.reuseFreeSegments = reuseFreeSegments;
+    }
+
+    /**
+     * Turns the giving back of whole free segments on or off unless {@code -Djmamba.cuda.reuseFreeSegments} said which:
+     * the backend turns it on for bf16 mixed precision, whose float32 gradients do not fit the freed bf16 activations'
+     * blocks (docs/SETTINGS.md has the measurements).
+     */
+    public synchronized void reuseFreeSegmentsUnlessSet(boolean on) {
+        if (!REUSE_FREE_SEGMENTS_SET) reuseFreeSegments = on;
     }
 
     /** The size class of a request: the number of bytes actually reserved for it. */

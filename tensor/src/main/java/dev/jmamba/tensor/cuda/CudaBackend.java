@@ -97,7 +97,11 @@ public final class CudaBackend implements Backend {
 
     @Override public void resetPeakMemory() { context.allocator().resetPeaks(); }
 
-    @Override public void setMatmulPrecision(MatmulPrecision precision) { context.cublas().setPrecision(precision); }
+    /** Also sets the allocator's policy: bf16 mixed precision gives whole free segments back (CachingAllocator). */
+    @Override public void setMatmulPrecision(MatmulPrecision precision) {
+        context.cublas().setPrecision(precision);
+        context.allocator().reuseFreeSegmentsUnlessSet(precision == MatmulPrecision.BF16);
+    }
 
     @Override public MatmulPrecision matmulPrecision() { return context.cublas().precision(); }
 

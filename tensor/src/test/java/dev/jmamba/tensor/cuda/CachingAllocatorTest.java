@@ -136,6 +136,22 @@ class CachingAllocatorTest {
         assertEquals(30 * MIB, off.stats().reservedBytes(), "without the option the free segment stays cached");
     }
 
+    /** The backend switches the option per precision (bf16 on) when no -Djmamba.cuda.reuseFreeSegments was given (the test JVM gives none). */
+    @Test
+    void theOptionCanBeSwitchedWhenNoPropertySetIt() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(CachingAllocator.REUSE_FREE_SEGMENTS_SET, "the property is set: it wins");
+        for (boolean on : new boolean[] {true, false}) {
+            FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
+            CachingAllocator allocator = new CachingAllocator(device, 0, !on);
+            allocator.reuseFreeSegmentsUnlessSet(on);
+            allocator.free(allocator.allocate(10 * MIB, STREAM_A));
+            allocator.free(allocator.allocate(14 * MIB, STREAM_A));
+            allocator.allocate(20 * MIB, STREAM_A);                  // fits neither free segment; together they are 24 MiB
+            assertEquals(on ? 20 * MIB : 44 * MIB, allocator.stats().reservedBytes(), on ? "switched on: both went back first" : "switched off: both stay cached");
+            assertEquals(on ? 2 : 0, device.freeCalls);
+        }
+    }
+
     @Test
     void smallRequestsNeverSplitALargeBlock() {
         FakeDeviceMemory device = new FakeDeviceMemory(1L << 40);
