@@ -85,36 +85,26 @@ class NormOutputRecomputeTest {
     }
 
     @Test void theNormOutputIsFreedWithItsRegionWhenRebuiltAndKeptOtherwise() {
-        try (Scope s = Scope.open()) {
-            System.setProperty(PROPERTY, "true");
+        assertTrue(normOutputReleasedAfterRegion(true), "no node keeps the bf16 norm output: freed when the region closed");
+        assertFalse(normOutputReleasedAfterRegion(false), "kept by the product until backward when not rebuilt");
+    }
+
+    /** LN → product inside a region under bf16 autocast: whether the norm output was freed when the region closed (then backward). */
+    private static boolean normOutputReleasedAfterRegion(boolean recompute) {
+        System.setProperty(PROPERTY, Boolean.toString(recompute));
+        try (Scope s = Scope.open(); var autocast = Autocast.bf16()) {
             Var x = Var.of(values(1, 1, B, L, C)).requiresGrad(true);
             Var w = Var.of(values(4, 0.3, OUT, C)).requiresGrad(true);
             Storage[] out = new Storage[1];
-            try (var autocast = Autocast.bf16()) {
-                Var p = Activations.region(() -> {
-                    Var n = x.layerNormForProducts(null, null, 1e-5);
-                    out[0] = n.value().storage();
-                    return n.matmul(w.transpose(0, 1));
-                });
-                assertTrue(out[0].isReleased(), "no node keeps the bf16 norm output: freed when the region closed");
-                p.sum().backward();
-                assertEquals(DType.F32, w.grad().dtype(), "the product's backward rebuilt it");
-            }
-        }
-        try (Scope s = Scope.open()) {
-            System.setProperty(PROPERTY, "false");
-            Var x = Var.of(values(1, 1, B, L, C)).requiresGrad(true);
-            Var w = Var.of(values(4, 0.3, OUT, C)).requiresGrad(true);
-            Storage[] out = new Storage[1];
-            try (var autocast = Autocast.bf16()) {
-                Var p = Activations.region(() -> {
-                    Var n = x.layerNormForProducts(null, null, 1e-5);
-                    out[0] = n.value().storage();
-                    return n.matmul(w.transpose(0, 1));
-                });
-                assertFalse(out[0].isReleased(), "kept by the product until backward when not rebuilt");
-                p.sum().backward();
-            }
+            Var p = Activations.region(() -> {
+                Var n = x.layerNormForProducts(null, null, 1e-5);
+                out[0] = n.value().storage();
+                return n.matmul(w.transpose(0, 1));
+            });
+            boolean released = out[0].isReleased();
+            p.sum().backward();
+            assertEquals(DType.F32, w.grad().dtype(), "the product's backward ran (rebuilding the output when it was freed)");
+            return released;
         }
     }
 
