@@ -27,13 +27,16 @@ import java.util.Map;
  *     opts in by casting an activation to {@link #activationType} (VMamba's SS2D casts the conv output that the
  *     cross scan, x_proj and the scan read: one bf16 copy saved for backward instead of a float32 one for the
  *     scan plus a bf16 one for x_proj).</li>
+ * <li>The causal conv1d (Mamba's short conv) passes bf16 activations through too: a bf16 x is read as bf16 and y
+ *     written as bf16, float32 inside and float32 dx, dweight, dbias (the float32 kernel's bits for the widened x,
+ *     CausalConv1dBf16GpuTest); a float32 x runs in float32. Vim's in_proj output is float32 today, so Vim's conv runs
+ *     float32.</li>
  * <li>A LayerNorm whose output only products read ({@code layerNormForProducts}, recorded as {@code layerNormBf16}:
  *     VMamba's and FractalMamba's norms before in_proj and the MLP) writes a bf16 output — the products would round
  *     it anyway — and saves a bf16 x̂ (plus float32 rstd) instead of its float32 input; statistics, parameters and
  *     gradients stay float32.</li>
  * <li>Everything else stays <b>float32</b>: element-wise ops and activations, norms (statistics and
- *     output), softmax / log-softmax / losses, reductions, the causal conv1d (a depthwise conv),
- *     and the optimizer: parameters are float32 master weights and the engine hands every parameter
+ *     output), softmax / log-softmax / losses, reductions, and the optimizer: parameters are float32 master weights and the engine hands every parameter
  *     a gradient of the parameter's dtype, so no bf16 reaches AdamW or a checkpoint.</li>
  * </ul>
  * Ops not in the table are float32. Results of lowered ops are float32, except where a model asks a product for a
@@ -72,7 +75,7 @@ public final class Autocast {
             Map.entry("softmax", OpPrecision.FLOAT32),
             Map.entry("SelectiveScanFunction", OpPrecision.BF16_IO),
             Map.entry("ScanPairFunction", OpPrecision.BF16_IO),
-            Map.entry("CausalConv1d", OpPrecision.FLOAT32),
+            Map.entry("CausalConv1d", OpPrecision.BF16_IO),
             Map.entry("CrossScan", OpPrecision.BF16_IO),
             Map.entry("CrossMerge", OpPrecision.FLOAT32));
 

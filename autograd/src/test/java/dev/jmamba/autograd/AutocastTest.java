@@ -30,11 +30,11 @@ class AutocastTest {
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmul"));
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("matmulAfter"));
         assertEquals(Autocast.OpPrecision.LOWERED, Autocast.precisionOf("conv2d"), "dense convs (groups 1; AutocastConvTest)");
-        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "CausalConv1d", "CrossMerge",
+        for (String op : new String[] {"layerNorm", "logSoftmax", "softmax", "CrossMerge",
                 "add", "mul", "gelu", "sum", "mean", "an op nobody wrote"}) {
             assertEquals(Autocast.OpPrecision.FLOAT32, Autocast.precisionOf(op), op);
         }
-        for (String op : new String[] {"SelectiveScanFunction", "ScanPairFunction", "CrossScan"}) {
+        for (String op : new String[] {"SelectiveScanFunction", "ScanPairFunction", "CrossScan", "CausalConv1d", "layerNormBf16"}) {
             assertEquals(Autocast.OpPrecision.BF16_IO, Autocast.precisionOf(op), op + " passes bf16 activations through");
         }
         long lowered = Autocast.POLICY.values().stream().filter(p -> p == Autocast.OpPrecision.LOWERED).count();

@@ -65,7 +65,8 @@ public final class CpuCausalConvKernels implements CausalConvKernels {
     @Override public Tensor[] backward(Tensor x, Tensor weight, Tensor bias, boolean silu, Tensor gradOut) {
         int[] s = x.shape();
         int b = s[0], d = s[1], l = s[2], k = weight.size(2);
-        RowArrays xv = RowArrays.of(x), gy = RowArrays.of(gradOut), dx = RowArrays.zeros(x.dtype(), b * d * l);
+        DType dxType = x.dtype() == DType.BF16 ? DType.F32 : x.dtype();                // a bf16 activation's gradient: float32
+        RowArrays xv = RowArrays.of(x), gy = RowArrays.of(gradOut), dx = RowArrays.zeros(dxType, b * d * l);
         double[] wv = CpuArrays.doubles(weight), bv = CpuArrays.doubles(bias);          // (D, 1, K), (D) or null
         double[] dw = new double[d * k], db = new double[d];                             // (D, K), (D)
         Parallel.forBlocks(d, Math.max(1, ELEMENTS_PER_TASK / Math.max(1, b * l)), (start, end) -> {
@@ -96,7 +97,7 @@ public final class CpuCausalConvKernels implements CausalConvKernels {
             }
         });
         return new Tensor[] {
-            dx.tensor(x.dtype(), s),
+            dx.tensor(dxType, s),
             CpuArrays.tensor(dw, weight.dtype(), weight.shape()),
             bias == null ? null : CpuArrays.tensor(db, bias.dtype(), d),
         };

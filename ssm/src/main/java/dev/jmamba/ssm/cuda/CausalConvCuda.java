@@ -65,15 +65,27 @@ final class CausalConvCuda {
     static List<String> kernelNames() {
         return List.of("causal_conv_fwd_f32", "causal_conv_fwd_runs_f32", "causal_conv_fwd_runs_f64", "causal_conv_grad_pre_f32", "causal_conv_grad_x_f32", "causal_conv_grad_w_f32",
                 "causal_conv_fwd_f64", "causal_conv_grad_pre_f64", "causal_conv_grad_x_f64", "causal_conv_grad_w_f64",
-                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_row_bwd_k4_f32", "causal_conv_row_bwd_k4_f64", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
+                "causal_conv_row_bwd_f32", "causal_conv_row_bwd_f64", "causal_conv_row_bwd_k4_f32", "causal_conv_row_bwd_k4_f64",
+                "causal_conv_fwd_runs_bf16", "causal_conv_row_bwd_bf16", "causal_conv_row_bwd_k4_bf16", "causal_conv_wgrad_sum_f32", "causal_conv_wgrad_sum_f64");
     }
 
-    /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}. */
+    /** Whether x of {@code dtype} with K = {@code k} has kernels here: F32 and F64 always, BF16 on the runs path (K <= 8). */
+    static boolean takes(DType dtype, int k) {
+        return dtype == DType.F32 || dtype == DType.F64 || (dtype == DType.BF16 && k <= ROW_MAX_K && runs);
+    }
+
+    /** The kernel suffix for x and y of {@code dtype} (bf16: x and y bf16, everything else float32), checked by {@link #takes}. */
+    private static String storageSuffix(DType dtype, int k) {
+        if (!takes(dtype, k)) throw new JmambaException("causal conv1d on CUDA: no kernel for x of dtype " + dtype + " with K = " + k);
+        return dtype == DType.BF16 ? "bf16" : KernelFile.suffix(dtype, "causal conv1d");
+    }
+
+    /** y = act(bias + causal depthwise conv of x with w); x and y in layout {@code rows}, of dtype (w, bias float32 for BF16). */
     synchronized void forward(DType dtype, long x, long w, long bias, long y, int b, int d, int k, boolean silu, Rows rows) {
         fwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, y)
                 .setInt(4, b).setInt(5, d).setInt(6, k).setInt(7, silu ? 1 : 0);
         setRows(fwdArgs, 8, rows);
-        String sfx = KernelFile.suffix(dtype, "causal conv1d");
+        String sfx = storageSuffix(dtype, k);
         if (k <= ROW_MAX_K && runs) {   // CONV_RUN positions per thread (the same bits as one per thread)
             kernels.launchFlat("causal_conv_fwd_runs_" + sfx, (long) b * d * Math.ceilDiv(rows.length(), CONV_RUN), fwdArgs);
         } else {
@@ -92,6 +104,8 @@ final class CausalConvCuda {
      */
     synchronized void backward(DType dtype, long x, long w, long bias, long gy, long gs, long dx, long dw, long dbias,
                                int b, int d, int k, boolean silu, Rows rows) {
+        String xsfx = storageSuffix(dtype, k);                          // the row kernels read x of dtype
+        if (dtype == DType.BF16) dtype = DType.F32;                     // w, gy, dx, dw, dbias and the partial sums
         String sfx = KernelFile.suffix(dtype, "causal conv1d");
         int l = rows.length();
         long n = (long) b * d * l, stream = context.stream();
@@ -107,7 +121,7 @@ final class CausalConvCuda {
             rowBwdArgs.setLong(0, x).setLong(1, w).setLong(2, bias).setLong(3, gy).setLong(4, dx).setLong(5, dw).setLong(6, dbias)
                     .setLong(7, part).setInt(8, b).setInt(9, d).setInt(10, k).setInt(11, silu ? 1 : 0).setInt(12, rowsPerBlock);
             setRows(rowBwdArgs, 13, rows);
-            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + (k <= 4 ? "k4_" : "") + sfx), d * groups, 1, 1, threads, 1, 1, 0, stream, rowBwdArgs);
+            CudaDriver.launchKernel(kernels.function("causal_conv_row_bwd_" + (k <= 4 ? "k4_" : "") + xsfx), d * groups, 1, 1, threads, 1, 1, 0, stream, rowBwdArgs);
             sumPartials(sfx, part, groups, d, k, dw, dbias);
             return;
         }

@@ -24,6 +24,22 @@
 __device__ __forceinline__ float exp_t(float v) { return expf(v); }
 __device__ __forceinline__ double exp_t(double v) { return exp(v); }
 
+// Element access of x and y: float and double as they are; bf16 (raw 16-bit patterns, autocast's activations) widened
+// to float on load and rounded to nearest even on store with the recipe of jm_common.cuh's jm_float_to_bf16
+// (DType.toBf16) — NVRTC compiles this file without that header. A bf16 call computes in float32 exactly what the
+// float32 kernels compute from the same (bf16-representable) x, so y is their y rounded and dx, dw, dbias are their bits.
+typedef unsigned short conv_bf16;
+__device__ __forceinline__ float conv_ld(const float* p) { return *p; }
+__device__ __forceinline__ double conv_ld(const double* p) { return *p; }
+__device__ __forceinline__ float conv_ld(const conv_bf16* p) { return __uint_as_float(((unsigned int)*p) << 16); }
+__device__ __forceinline__ void conv_st(float* p, float v) { *p = v; }
+__device__ __forceinline__ void conv_st(double* p, double v) { *p = v; }
+__device__ __forceinline__ void conv_st(conv_bf16* p, float v) {
+    unsigned int bits = __float_as_uint(v);
+    if ((bits & 0x7fffffffu) > 0x7f800000u) { *p = (conv_bf16)((bits >> 16) | 0x40u); return; }
+    *p = (conv_bf16)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
 // Layout: every (B, D, L) tensor of one call (x, y, gy, gs, dx) has element strides sB (batch) and sD
 // (channel) with contiguous positions, so a (B, D, L) view of a (D, B·L) matrix needs no copy. With
 // `reverse` the logical position l lives at memory column L-1-l: the conv of the flipped sequence
@@ -176,12 +192,12 @@ __device__ void conv_grad_w(const T* gs, const T* x, T* dw, T* dbias, T* part, i
 #define CONV_ROW_MAX_K 8
 #define CONV_BWD_RUN 4
 
-template <typename T>
-__device__ __forceinline__ T conv_at(const T* row, int dir, int l, int L) { return l >= 0 && l < L ? row[dir * l] : (T)0; }
+template <typename T, typename TX>
+__device__ __forceinline__ T conv_at(const TX* row, int dir, int l, int L) { return l >= 0 && l < L ? (T)conv_ld(row + dir * l) : (T)0; }
 
 // MK: the largest K the instance takes (4 or CONV_ROW_MAX_K): the register arrays are sized by it.
-template <typename T, int MK>
-__device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias, T* part,
+template <typename T, int MK, typename TX>
+__device__ void conv_row_bwd(const TX* x, const T* w, const T* bias, const T* gy, T* dx, T* dw, T* dbias, T* part,
                              int B, int D, int K, int silu, int rowsPerBlock, ConvRows r) {
     const int R = CONV_BWD_RUN;
     int L = r.L, dir = r.dir(), runs = (L + R - 1) / R;
@@ -200,12 +216,12 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
         unsigned rowIndex = item / (unsigned)runs;
         int l0 = (int)(item - rowIndex * (unsigned)runs) * R;
         long long row = r.row(b0 + (int)rowIndex, d);
-        const T* xr = x + row;
+        const TX* xr = x + row;
         const T* gr = gy + row;
         // xw[j] = x at l0 - K + 1 + j (j < R + 2K - 2); gsv[j] = gs at l0 + j (j < R + K - 1), zero past L
         T xw[R + 2 * MK - 2], gsv[R + MK - 1];
         #pragma unroll
-        for (int j = 0; j < R + 2 * MK - 2; j++) xw[j] = j < R + 2 * K - 2 ? conv_at(xr, dir, l0 - K + 1 + j, L) : (T)0;
+        for (int j = 0; j < R + 2 * MK - 2; j++) xw[j] = j < R + 2 * K - 2 ? conv_at<T>(xr, dir, l0 - K + 1 + j, L) : (T)0;
         #pragma unroll
         for (int j = 0; j < R + MK - 1; j++) {
             T g = 0;
@@ -252,8 +268,8 @@ __device__ void conv_row_bwd(const T* x, const T* w, const T* bias, const T* gy,
 // products in the same order as conv_fwd (taps left of l = 0 skipped, not added as zeros): the same bits.
 #define CONV_RUN 4
 
-template <typename T>
-__device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B, int D, int K, int silu, ConvRows r) {
+template <typename T, typename TX>
+__device__ void conv_fwd_runs(const TX* x, const T* w, const T* bias, TX* y, int B, int D, int K, int silu, ConvRows r) {
     int L = r.L, dir = r.dir(), runs = (L + CONV_RUN - 1) / CONV_RUN;
     size_t n = (size_t)B * D * runs;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
@@ -261,12 +277,12 @@ __device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B
         conv_split(i, runs, D, b, d, run);
         int l0 = run * CONV_RUN;
         long long row = r.row(b, d);
-        const T* xr = x + row;
+        const TX* xr = x + row;
         T wk[CONV_ROW_MAX_K], win[CONV_ROW_MAX_K - 1 + CONV_RUN];   // win[j] = x at l0 - K + 1 + j
         #pragma unroll
         for (int k = 0; k < CONV_ROW_MAX_K; k++) wk[k] = k < K ? w[(size_t)d * K + k] : (T)0;
         #pragma unroll
-        for (int j = 0; j < CONV_ROW_MAX_K - 1 + CONV_RUN; j++) win[j] = j < K - 1 + CONV_RUN ? conv_at(xr, dir, l0 - K + 1 + j, L) : (T)0;
+        for (int j = 0; j < CONV_ROW_MAX_K - 1 + CONV_RUN; j++) win[j] = j < K - 1 + CONV_RUN ? conv_at<T>(xr, dir, l0 - K + 1 + j, L) : (T)0;
         T bv = bias ? bias[d] : (T)0;
         #pragma unroll
         for (int j = 0; j < CONV_RUN; j++) {
@@ -275,7 +291,7 @@ __device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B
             T acc = bv;
             #pragma unroll
             for (int k = 0; k < CONV_ROW_MAX_K; k++) if (k < K && l - K + 1 + k >= 0) acc += wk[k] * win[j + k];
-            y[row + dir * l] = silu ? acc / ((T)1 + exp_t(-acc)) : acc;
+            conv_st(y + row + dir * l, silu ? acc / ((T)1 + exp_t(-acc)) : acc);
         }
     }
 }
@@ -286,7 +302,7 @@ __device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B
     { conv_fwd<T>(x, w, bias, y, B, D, K, silu, r); }                                                               \
     extern "C" __global__ void causal_conv_fwd_runs_##SUFFIX(const T* x, const T* w, const T* bias, T* y,           \
                                                               int B, int D, int K, int silu, ConvRows r)            \
-    { conv_fwd_runs<T>(x, w, bias, y, B, D, K, silu, r); }                                                          \
+    { conv_fwd_runs<T, T>(x, w, bias, y, B, D, K, silu, r); }                                                       \
     extern "C" __global__ void causal_conv_grad_pre_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,   \
                                                               T* gs, int B, int D, int K, ConvRows r)               \
     { conv_grad_pre<T>(x, w, bias, gy, gs, B, D, K, r); }                                                           \
@@ -299,13 +315,28 @@ __device__ void conv_fwd_runs(const T* x, const T* w, const T* bias, T* y, int B
     extern "C" __global__ void causal_conv_row_bwd_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy,    \
                                                              T* dx, T* dw, T* dbias, T* part, int B, int D, int K,  \
                                                              int silu, int rowsPerBlock, ConvRows r)                \
-    { conv_row_bwd<T, CONV_ROW_MAX_K>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }       \
+    { conv_row_bwd<T, CONV_ROW_MAX_K, T>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }    \
     extern "C" __global__ void causal_conv_row_bwd_k4_##SUFFIX(const T* x, const T* w, const T* bias, const T* gy, \
                                                                 T* dx, T* dw, T* dbias, T* part, int B, int D, int K, \
                                                                 int silu, int rowsPerBlock, ConvRows r)             \
-    { conv_row_bwd<T, 4>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }                    \
+    { conv_row_bwd<T, 4, T>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }                 \
     extern "C" __global__ void causal_conv_wgrad_sum_##SUFFIX(const T* part, int P, int D, int K, T* dw, T* dbias) \
     { conv_wgrad_sum<T>(part, P, D, K, dw, dbias); }
 
 CONV_KERNELS(float, f32)
 CONV_KERNELS(double, f64)
+
+// bf16 x and y (autocast's activations; K <= CONV_ROW_MAX_K): weights, bias, gy, dx, dw, dbias and the arithmetic
+// float32 — the f32 kernels' operations on the widened x (their dw and dbias partials are summed by
+// causal_conv_wgrad_sum_f32)
+extern "C" __global__ void causal_conv_fwd_runs_bf16(const conv_bf16* x, const float* w, const float* bias, conv_bf16* y,
+                                                     int B, int D, int K, int silu, ConvRows r)
+{ conv_fwd_runs<float, conv_bf16>(x, w, bias, y, B, D, K, silu, r); }
+extern "C" __global__ void causal_conv_row_bwd_bf16(const conv_bf16* x, const float* w, const float* bias, const float* gy,
+                                                    float* dx, float* dw, float* dbias, float* part, int B, int D, int K,
+                                                    int silu, int rowsPerBlock, ConvRows r)
+{ conv_row_bwd<float, CONV_ROW_MAX_K, conv_bf16>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }
+extern "C" __global__ void causal_conv_row_bwd_k4_bf16(const conv_bf16* x, const float* w, const float* bias, const float* gy,
+                                                       float* dx, float* dw, float* dbias, float* part, int B, int D, int K,
+                                                       int silu, int rowsPerBlock, ConvRows r)
+{ conv_row_bwd<float, 4, conv_bf16>(x, w, bias, gy, dx, dw, dbias, part, B, D, K, silu, rowsPerBlock, r); }

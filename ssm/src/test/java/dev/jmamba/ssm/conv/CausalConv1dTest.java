@@ -82,6 +82,26 @@ class CausalConv1dTest {
         }
     }
 
+    /**
+     * A bf16 x (autocast's BF16_IO) on the CPU: y bf16, dx float32 (the gradient type of bf16 activations). The CPU
+     * computes the bf16 case in its float64 loops and the float32 one in float32 SIMD, so they agree to float32
+     * rounding: 1e-5 of the largest magnitude for y (before its bf16 rounding: one bf16 step, 2⁻⁸ relative) and dx.
+     */
+    @Test void bf16ActivationsComeOutBf16WithFloat32Gradients() {
+        Tensor x = Tensor.randn(31, 2, 3, 19).to(DType.BF16), w = Tensor.randn(32, 3, 1, 4).mul(0.5), b = Tensor.randn(33, 3);
+        Tensor gy = Tensor.randn(34, 2, 3, 19);
+        Var src = Var.param(x.to(DType.F32)), x32 = Var.param(x.to(DType.F32));
+        Var x16 = src.to(DType.BF16);                                      // a bf16 activation (not a leaf)
+        Var y16 = CausalConv1d.apply(x16, Var.of(w), Var.of(b), true), y32 = CausalConv1d.apply(x32, Var.of(w), Var.of(b), true);
+        assertEquals(DType.BF16, y16.dtype());
+        TensorAssert.assertClose(y32.value(), y16.value().to(DType.F32), 1e-6, 0x1p-8, "y (one bf16 rounding)");
+        Tensor[] direct = CausalConvKernels.forDevice(x.device()).backward(x, w, b, true, gy, false);
+        assertEquals(DType.F32, direct[0].dtype(), "the kernels' dx of a bf16 x is float32");
+        y16.backward(gy);
+        y32.backward(gy);
+        TensorAssert.assertClose(x32.grad(), src.grad(), 1e-5, 1e-5, "dx");
+    }
+
     @Test void handComputedCase() {
         // x = [1, 2, 3], w = [10, 20] (K = 2), bias 0.5: y = [0.5 + 20·1, 0.5 + 10·1 + 20·2, 0.5 + 10·2 + 20·3]
         Tensor x = Tensor.of(new double[] {1, 2, 3}, 1, 1, 3), w = Tensor.of(new double[] {10, 20}, 1, 1, 2);
