@@ -20,6 +20,10 @@ import java.util.WeakHashMap;
  * One elementwise pass per product in backward for one bf16 activation less held from forward to backward
  * (VMamba-T: in_proj, out_proj and fc1 in every block).
  *
+ * <p>Recorded only when the norm's node is (it keeps x̂ for the product's backward) and used only while x̂ and the
+ * parameters are alive. The norm output must not be written in place before the product (the contract of
+ * {@code layerNormForProducts}: only products read it); the rebuild would not see the write.
+ *
  * <p>{@code -Djmamba.autocast.recomputeNormOutputs=false} keeps y as before (for A/B measurements).
  */
 final class NormOutputRecompute {
@@ -27,6 +31,12 @@ final class NormOutputRecompute {
 
     /** How to rebuild a norm output: its x̂ (..., C) bf16 contiguous, γ and β (C) or null. */
     private record Recipe(Tensor xhat, Tensor weight, Tensor bias) {
+        /** Whether every tensor the rebuild reads is still alive (x̂ goes with the norm's node after its backward). */
+        boolean alive() {
+            return !xhat.storage().isReleased() && (weight == null || !weight.storage().isReleased())
+                    && (bias == null || !bias.storage().isReleased());
+        }
+
         /** {@code operand}, a view of the (contiguous, offset 0) norm output, on a freshly rebuilt output. */
         Tensor rebuild(Tensor operand) {
             Tensor y = xhat.backend().layerNormAffineBf16(xhat, weight, bias);
@@ -59,6 +69,8 @@ final class NormOutputRecompute {
     static Product product(Tensor a16, Tensor b16, boolean keepA, boolean keepB) {
         if (!enabled()) return null;
         Recipe ra = keepA ? RECIPES.get(a16.storage()) : null, rb = keepB ? RECIPES.get(b16.storage()) : null;
+        if (ra != null && !ra.alive()) ra = null;                        // e.g. an output reused after the norm's backward
+        if (rb != null && !rb.alive()) rb = null;
         return ra == null && rb == null ? null : new Product(a16, b16, keepA ? ra : null, keepB ? rb : null, keepA, keepB);
     }
 

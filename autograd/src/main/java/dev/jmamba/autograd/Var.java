@@ -585,8 +585,9 @@ public final class Var {
         }
         Tensor w = weight == null ? null : weight.value;
         Tensor[] r = value.backend().layerNormBf16(value, w, bias == null ? null : bias.value, eps, Autograd.backwardFollows()); // {y, xhat, rstd}
-        NormOutputRecompute.remember(r[0], r[1], w, bias == null ? null : bias.value);   // a product may rebuild y from x̂
-        return record("layerNormBf16", r[0], () -> NormRules.layerNormBf16(r[1], w, r[2]), saves(r[1], w, r[2]), this, weight, bias);
+        Var y = record("layerNormBf16", r[0], () -> NormRules.layerNormBf16(r[1], w, r[2]), saves(r[1], w, r[2]), this, weight, bias);
+        if (y.node != null) NormOutputRecompute.remember(r[0], r[1], w, bias == null ? null : bias.value);   // the node keeps x̂: a product may rebuild y from it
+        return y;
     }
 
     /** RMS norm over the last dim; weight (C) may be null. */

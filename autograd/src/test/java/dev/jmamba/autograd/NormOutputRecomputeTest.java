@@ -108,6 +108,25 @@ class NormOutputRecomputeTest {
         }
     }
 
+    /** A frozen norm (nothing to differentiate: no node keeps x̂) or a released x̂ leaves the product keeping the output. */
+    @Test void withoutALiveXhatTheProductKeepsTheOutput() {
+        System.setProperty(PROPERTY, "true");
+        try (Scope s = Scope.open(); var autocast = Autocast.bf16()) {
+            Var w = Var.of(values(4, 0.3, OUT, C)).requiresGrad(true);
+            Var frozen = Var.of(values(1, 1, B, L, C)).layerNormForProducts(null, null, 1e-5);
+            Var p = frozen.matmul(w.transpose(0, 1));
+            assertTrue(java.util.Arrays.asList(p.node.saved).contains(frozen.value()), "frozen norm: the output itself is kept");
+            p.sum().backward();
+            assertEquals(DType.F32, w.grad().dtype());
+
+            Var x = Var.of(values(2, 1, B, L, C)).requiresGrad(true);
+            Var n = x.layerNormForProducts(null, null, 1e-5);
+            for (Tensor t : n.node.saved) if (t != null && t.dtype() == DType.BF16) t.storage().release();   // x̂ gone
+            Var q = n.matmul(w.transpose(0, 1));
+            assertTrue(java.util.Arrays.asList(q.node.saved).contains(n.value()), "released x̂: the output itself is kept");
+        }
+    }
+
     @Test void theProductNodeKeepsTheNormsXhatAndParametersNotItsOutput() {
         System.setProperty(PROPERTY, "true");
         try (Scope s = Scope.open(); var autocast = Autocast.bf16()) {

@@ -157,6 +157,9 @@ public interface Backend {
         if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16) {
             throw new TensorException.DType("matmulBf16Result", "BF16 operands", a.dtype() + " and " + b.dtype());
         }
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new TensorException.Shape("matmulBf16Result", "operands of at least 2 dims", Shapes.str(a.shape()) + " and " + Shapes.str(b.shape()));
+        }
         Tensor y = matmul(a, b);
         Tensor r = y.to(DType.BF16);
         y.storage().release();
@@ -277,6 +280,10 @@ public interface Backend {
         Tensor[] r = layerNorm(xf, null, null, eps);   // {x̂, mean, rstd} in float32
         Tensor xhat = r[0].to(DType.BF16);
         Tensor y = layerNormAffineBf16(xhat, weight, bias);
+        if (xf != x) xf.storage().release();
+        r[0].storage().release();
+        r[1].storage().release();
+        if (!keepNormalized) xhat.storage().release();
         return new Tensor[] {y, keepNormalized ? xhat : null, r[2]};
     }
 
@@ -288,10 +295,12 @@ public interface Backend {
      */
     default Tensor layerNormAffineBf16(Tensor xhat, Tensor weight, Tensor bias) {
         Checks.layerNormAffineBf16(xhat, weight, bias);
-        Tensor y = xhat.to(DType.F32);
-        if (weight != null) y = y.mul(weight);
-        if (bias != null) y = y.add(bias);
-        return y.to(DType.BF16);
+        Tensor x = xhat.to(DType.F32);
+        Tensor scaled = weight == null ? x : x.mul(weight);
+        Tensor shifted = bias == null ? scaled : scaled.add(bias);
+        Tensor y = shifted.to(DType.BF16);
+        for (Tensor t : new Tensor[] {x, scaled, shifted}) if (!t.storage().isReleased()) t.storage().release();   // float32 temporaries
+        return y;
     }
 
     /**

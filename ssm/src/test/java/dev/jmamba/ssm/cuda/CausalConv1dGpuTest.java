@@ -30,7 +30,7 @@ class CausalConv1dGpuTest {
         Device gpu = Device.cuda(0);
         assumeTrue(Backends.isAvailable(gpu), "no CUDA device: gpu test skipped");
         // (B, D, L, K)
-        // K <= 8 runs the backward in runs (K <= 4 its k4 instance; L = 600: rows of many runs, a partial last run); K = 9, 12 the general kernels
+        // K <= 8 runs the backward in runs (K <= 4 its k4 instance; L = 600: rows of many runs; L = 37, 11, 197, 3: a partial last run); K = 9, 12 the general kernels
         int[][] cases = {{2, 8, 37, 4}, {3, 5, 11, 1}, {2, 3, 3, 5}, {24, 6, 197, 4}, {2, 4, 600, 8}, {2, 3, 40, 9}, {1, 2, 300, 12}};
         long seed = 1;
         for (int[] c : cases) {

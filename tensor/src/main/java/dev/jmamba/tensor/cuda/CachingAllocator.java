@@ -58,8 +58,9 @@ public final class CachingAllocator implements AutoCloseable {
      * Whether a large request the cache cannot serve first gives whole free segments back to the device, smallest
      * first, until they add up to the request (not during a graph capture): the memory reserved then follows what is
      * allocated instead of growing by every size the free blocks happen not to fit — a training step's float32
-     * gradients after its bf16 activations. {@code -Djmamba.cuda.reuseFreeSegments} (default false); measured in
-     * docs/SETTINGS.md.
+     * gradients after its bf16 activations. {@code -Djmamba.cuda.reuseFreeSegments} (this default; without the property
+     * the CUDA backend turns it on for bf16 matmul precision and off otherwise, {@link #reuseFreeSegmentsUnlessSet},
+     * for the device's one allocator); measured in docs/SETTINGS.md.
      */
     public static final boolean DEFAULT_REUSE_FREE_SEGMENTS = Boolean.getBoolean("jmamba.cuda.reuseFreeSegments");
 

@@ -195,7 +195,9 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor matmulBf16Result(Tensor a, Tensor b) {
         enter();
-        if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16) return Backend.super.matmulBf16Result(a, b);   // names the operands
+        if (a.dtype() != DType.BF16 || b.dtype() != DType.BF16 || a.rank() < 2 || b.rank() < 2) {
+            return Backend.super.matmulBf16Result(a, b);   // names the operands
+        }
         return matmul.matmul(a, b, true);
     }
 

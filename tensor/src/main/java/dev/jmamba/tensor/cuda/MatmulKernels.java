@@ -161,6 +161,9 @@ final class MatmulKernels extends Launcher {
         if (a.dtype() != DType.F32 && a.dtype() != DType.F64 && a.dtype() != DType.BF16) {
             throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", a.dtype().toString());
         }
+        if (bf16Result && (a.dtype() != DType.BF16 || b.dtype() != DType.BF16)) {
+            throw new TensorException.DType("matmul", "BF16 operands for a bf16 result", a.dtype() + " and " + b.dtype());
+        }
         DType result = bf16Result ? DType.BF16 : a.dtype().computeType();
         int m = a.size(-2), k = a.size(-1), n = b.size(-1);
         int[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape(), a.rank() - 2), Arrays.copyOf(b.shape(), b.rank() - 2));

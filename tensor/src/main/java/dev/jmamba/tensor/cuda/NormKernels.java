@@ -34,8 +34,9 @@ final class NormKernels extends Launcher {
     private final KernelArgs layerBackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
     /** layer_norm_bf16_backward_warpV(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_warp). */
     private final KernelArgs bf16BackwardWarpArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4);
-    /** layer_norm_bf16_backward(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
+    /** layer_norm_affine_bf16(xhat, weight, bias, y, n, c, vec). */
     private final KernelArgs affineArgs = new KernelArgs(8, 8, 8, 8, 8, 4, 4);
+    /** layer_norm_bf16_backward(gy, xhat, rstd, weight, gx, partial, rows, c, rows_per_block, use_shared). */
     private final KernelArgs bf16BackwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
     /** Register counts (values per lane) of the warp-per-row kernels: layer_norm_warpV_f32 and layer_norm_backward_warpV_f32. */
     static final int[] WARP_FORWARD_VALUES = {4, 8, 16, 32}, WARP_BACKWARD_VALUES = {4, 8};
