@@ -84,11 +84,12 @@ final class SgemmBlocked {
 
     /**
      * The driver: as {@link #sgemm} but element (i, j) of the (m, n) product goes to
-     * {@code c[cOff + i*rs + j*cs]}: rs = ldc, cs = 1 for C itself, rs = 1, cs = ldc for C^T.
+     * {@code c[cOff + i*rs + j*cs]}: rs = ldc, cs = 1 for C itself, rs = 1, cs = ldc for C^T
+     * (package-private for SgemmSwapTest, which runs A^T B^T through it unswapped).
      */
-    private static void blocked(SgemmKernel kernel, APolicy policy, boolean transA, boolean transB, int m, int n, int k, float alpha,
-                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float beta, float[] c, int cOff, int rs, int cs) {
+    static void blocked(SgemmKernel kernel, APolicy policy, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float beta, float[] c, int cOff, int rs, int cs) {
         int mr = kernel.mr(), nr = kernel.nr();
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;

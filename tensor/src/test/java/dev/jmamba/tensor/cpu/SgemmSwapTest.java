@@ -69,6 +69,33 @@ class SgemmSwapTest {
         }
     }
 
+    /**
+     * With alpha = 1 the swapped product does the same multiply-adds in the same order as the
+     * driver run on A^T B^T as such (b * a for a * b): the same bits, on 1 and 2 threads.
+     */
+    @Test
+    void sameBitsAsTheUnswappedDriver() {
+        int before = Parallel.threads();
+        SgemmKernel kernel = SimdSupport.ENABLED ? SgemmSimd.kernel() : SgemmScalarKernel.INSTANCE;
+        try {
+            for (int threads : new int[] {1, 2}) {
+                Parallel.setThreads(threads);
+                for (int[] shape : SHAPES) {
+                    int m = shape[0], n = shape[1], k = shape[2], pad = shape[3], off = shape[4];
+                    SplittableRandom rnd = new SplittableRandom(77L * m + n + k);
+                    int lda = m + pad, ldb = k + pad, ldc = n + pad;
+                    float[] a = random(rnd, off + k * lda), b = random(rnd, off + n * ldb), c0 = random(rnd, off + m * ldc);
+                    float[] swapped = c0.clone(), plain = c0.clone();
+                    SgemmBlocked.sgemm(kernel, SgemmBlocked.APolicy.AUTO, true, true, m, n, k, 1f, a, off, lda, b, off, ldb, 0.5f, swapped, off, ldc);
+                    SgemmBlocked.blocked(kernel, SgemmBlocked.APolicy.AUTO, true, true, m, n, k, 1f, a, off, lda, b, off, ldb, 0.5f, plain, off, ldc, 1);
+                    assertArrayEquals(plain, swapped, m + "x" + n + "x" + k + " on " + threads + " threads");
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
     /** Runs A^T B^T on padded, offset storage (kernel null: the public entry); checks it and returns C's storage. */
     private static float[] run(int[] shape, float alpha, float beta, SgemmKernel kernel, SgemmBlocked.APolicy policy, String what) {
         int m = shape[0], n = shape[1], k = shape[2], pad = shape[3], off = shape[4];
