@@ -25,6 +25,11 @@ import dev.jmamba.tensor.JmambaException;
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  *
+ * <p>A product with both operands transposed, C = A^T B^T, runs as C^T = B A: both operands are then
+ * read as stored (no transposed packing), and the tiles of C^T are merged into C transposed; such a
+ * C is split among threads by its rows only (the driver's N panels), never by neighbouring columns
+ * of the same rows, whose cache lines two threads would share.
+ *
  * <p>Block sizes follow the L2 size ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
  * panel of a block is multiplied with takes an eighth of L2, the packed A block (MC, KC) half.
  */
@@ -232,6 +237,7 @@ final class SgemmBlocked {
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
+                + "; A^T B^T run as C^T = B A" + (SWAP_TT ? "" : " (off)")
                 + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (helpers poll "
                 + HelperPool.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
     }
