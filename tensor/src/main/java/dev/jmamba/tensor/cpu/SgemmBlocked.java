@@ -25,6 +25,11 @@ import dev.jmamba.tensor.JmambaException;
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  *
+ * <p>A product with both operands transposed, C = A^T B^T, runs as C^T = B A: both operands are then
+ * read as stored (no transposed packing), and the tiles of C^T are merged into C transposed; such a
+ * C is split among threads by its rows only (the driver's N panels), never by neighbouring columns
+ * of the same rows, whose cache lines two threads would share.
+ *
  * <p>Block sizes follow the L2 size ({@link Blocking#of}): the B micro-panel (KC, NR) that every A
  * panel of a block is multiplied with takes an eighth of L2, the packed A block (MC, KC) half.
  */
@@ -71,6 +76,25 @@ final class SgemmBlocked {
     static void sgemm(SgemmKernel kernel, APolicy policy, boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
+        if (transA && transB && SWAP_TT) {
+            // C = A^T B^T is C^T = B A with both operands stored untransposed: B's rows are read in
+            // place or packed from row streams, A's rows copied into B panels with vector copies, and
+            // no transposed packing is left; the tiles of C^T are written transposed (issue 22:
+            // packing a transposed A took a fifth of 197x44x384 on one thread)
+            blocked(kernel, policy, false, false, n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta, c, cOff, 1, ldc);
+        } else {
+            blocked(kernel, policy, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, 1);
+        }
+    }
+
+    /**
+     * The driver: as {@link #sgemm} but element (i, j) of the (m, n) product goes to
+     * {@code c[cOff + i*rs + j*cs]}: rs = ldc, cs = 1 for C itself, rs = 1, cs = ldc for C^T
+     * (package-private for SgemmSwapTest, which runs A^T B^T through it unswapped).
+     */
+    static void blocked(SgemmKernel kernel, APolicy policy, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                        float beta, float[] c, int cOff, int rs, int cs) {
         int mr = kernel.mr(), nr = kernel.nr();
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
         int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
@@ -84,9 +108,11 @@ final class SgemmBlocked {
         int kGroups = threads > 1 && kBlocks > 1 && Math.ceilDiv(m, blocking.mc()) <= K_GROUPS_MAX_MBLOCKS * threads ? kBlocks : 1;
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
         int target = threads == 1 ? 1 : Math.max(1, CHUNKS_PER_THREAD * threads / kGroups);
-        int mBlocks = Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        // (a transposed C is split by its rows, the N panels here: two threads writing the same
+        // C rows at neighbouring columns share cache lines; 197x44x384 A^T B^T ran slower on two threads than on one)
+        int mBlocks = cs != 1 ? Math.ceilDiv(m, blocking.mc()) : Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
-        if (threads > 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
+        if (threads > 1 && cs == 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
@@ -96,7 +122,6 @@ final class SgemmBlocked {
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
-            int panelsPerSplit = Math.ceilDiv(nPanels, nSplits);
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
@@ -105,7 +130,8 @@ final class SgemmBlocked {
             HomeChunks.run(chunks, threads, t -> {
                 int group = t / perGroup, u = t % perGroup;
                 int mb = u / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
-                int q0 = (u % nSplits) * panelsPerSplit, q1 = Math.min(nPanels, q0 + panelsPerSplit), span = q1 - q0;
+                // the panels split evenly (9 panels in 4 splits: 2, 2, 2, 3, not 3, 3, 3, 0, which left a thread 6 to the other's 3)
+                int split = u % nSplits, q0 = split * nPanels / nSplits, q1 = (split + 1) * nPanels / nSplits, span = q1 - q0;
                 if (span <= 0) return;
                 // the threads start on their shares at the same time and start their B panels an
                 // equal share apart: each packs its share, then finds the others' packed (a start
@@ -121,29 +147,33 @@ final class SgemmBlocked {
                     float betaNow = pb == 0 ? beta : toPart ? 0f : 1f;
                     // C, or partial product pb - 1 (row i, column jc + j at part[(pb-1)*m*nc + i*nc + j])
                     float[] out = toPart ? part : c;
-                    int outOff = toPart ? (pb - 1) * m * nc + ic * nc - jcF : cOff + ic * ldc, outLd = toPart ? nc : ldc;
+                    int outOff = toPart ? (pb - 1) * m * nc + ic * nc - jcF : cOff + ic * rs;
+                    int outRs = toPart ? nc : rs, outCs = toPart ? 1 : cs;
                     if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
                     else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
                     for (int i = 0; i < span; i++) {
                         int q = q0 + (i + rotate) % span;
                         int bpOff = panels.ready(pb, q);
                         panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
-                                jcF + q * nr, n, betaNow, out, outOff, outLd, scratch);
+                                jcF + q * nr, n, betaNow, out, outOff, outRs, outCs, scratch);
                     }
                 }
             });
-            if (kGroups > 1) addPartials(c, cOff + jc, ldc, part, m, nc, kGroups - 1);
+            if (kGroups > 1) addPartials(c, cOff + jc * cs, rs, cs, part, m, nc, kGroups - 1);
         }
     }
 
-    /** C(m, nc) += each of the {@code count} partial products (count, m, nc), in order, per element. */
-    private static void addPartials(float[] c, int cOff, int ldc, float[] part, int m, int nc, int count) {
+    /**
+     * C(m, nc) += each of the {@code count} partial products (count, m, nc), in order, per element;
+     * element (i, j) of C at {@code c[cOff + i*rs + j*cs]}.
+     */
+    private static void addPartials(float[] c, int cOff, int rs, int cs, float[] part, int m, int nc, int count) {
         Parallel.forBlocks(m, Math.max(1, (1 << 14) / nc), (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
-                int ci = cOff + i * ldc;
+                int ci = cOff + i * rs;
                 for (int g = 0; g < count; g++) {
                     int pi = (g * m + i) * nc;
-                    for (int j = 0; j < nc; j++) c[ci + j] += part[pi + j];
+                    for (int j = 0; j < nc; j++) c[ci + j * cs] += part[pi + j];
                 }
             }
         });
@@ -207,6 +237,7 @@ final class SgemmBlocked {
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
+                + "; A^T B^T run as C^T = B A" + (SWAP_TT ? "" : " (off)")
                 + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (helpers poll "
                 + HelperPool.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
     }
@@ -256,29 +287,50 @@ final class SgemmBlocked {
      * only a short last panel is packed, at {@code ap[0]}; else all A panels are packed in ap.
      */
     private static void panelTiles(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,
-                                   float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int ldc, float[] scratch) {
+                                   float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int rs, int cs, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
         boolean half = cols <= nr / 2 && kernel.hasHalfTile(); // a last panel of at most nr/2 columns
         int width = half ? nr / 2 : nr;
-        if (TOUCH_C && beta != 0f) touchC(c, cOff + j0, ldc, rows, cols, scratch);
+        if (TOUCH_C && beta != 0f && cs == 1) touchC(c, cOff + j0, rs, rows, cols, scratch);
         for (int r0 = 0; r0 < rows; r0 += mr) {
             int live = Math.min(mr, rows - r0);
-            int cTile = cOff + r0 * ldc + j0;
+            int cTile = cOff + r0 * rs + j0 * cs;
             boolean inPlace = a != null && r0 < full;
             int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-            if (live == mr && cols == width) {
-                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, beta, c, cTile, ldc);
+            if (live == mr && cols == width && cs == 1) {
+                tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, beta, c, cTile, rs);
             } else {
                 tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);
-                for (int r = 0; r < live; r++) {
-                    int ci = cTile + r * ldc, si = r * nr;
-                    if (beta == 0f) {
-                        System.arraycopy(scratch, si, c, ci, cols);
-                    } else {
-                        for (int j = 0; j < cols; j++) c[ci + j] = scratch[si + j] + beta * c[ci + j];
-                    }
-                }
+                if (cs == 1) merge(scratch, nr, live, cols, beta, c, cTile, rs);
+                else mergeTransposed(scratch, nr, live, cols, beta, c, cTile, cs);
+            }
+        }
+    }
+
+    /** C(live, cols) (row stride ldc, from cOff) = scratch tile (row stride nr) + beta * C. */
+    private static void merge(float[] scratch, int nr, int live, int cols, float beta, float[] c, int cOff, int ldc) {
+        for (int r = 0; r < live; r++) {
+            int ci = cOff + r * ldc, si = r * nr;
+            if (beta == 0f) {
+                System.arraycopy(scratch, si, c, ci, cols);
+            } else {
+                for (int j = 0; j < cols; j++) c[ci + j] = scratch[si + j] + beta * c[ci + j];
+            }
+        }
+    }
+
+    /**
+     * As {@link #merge} into a transposed C: scratch element (r, j) goes to {@code c[cOff + j*ldc + r]}
+     * (a C^T tile; each of C's rows gets {@code live} consecutive floats).
+     */
+    private static void mergeTransposed(float[] scratch, int nr, int live, int cols, float beta, float[] c, int cOff, int ldc) {
+        for (int j = 0; j < cols; j++) {
+            int ci = cOff + j * ldc;
+            if (beta == 0f) {
+                for (int r = 0; r < live; r++) c[ci + r] = scratch[r * nr + j];
+            } else {
+                for (int r = 0; r < live; r++) c[ci + r] = scratch[r * nr + j] + beta * c[ci + r];
             }
         }
     }
@@ -306,6 +358,9 @@ final class SgemmBlocked {
         for (int r = 0, i = cOff; r < rows; r++, i += ldc) sum += c[i] + c[i + cols - 1];
         scratch[0] = sum;
     }
+
+    /** {@code -Djmamba.gemm.swapTT=false} runs A^T B^T as such, packing both transposed (for measuring the swap). */
+    private static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
