@@ -139,7 +139,7 @@ final class SgemmBlocked {
                 // pack it, issue 22)
                 int rotate = (int) ((long) HomeChunks.home(t, chunks, threads) * span / threads);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
-                float[] scratch = new float[mr * nr];
+                float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr];
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
@@ -290,15 +290,19 @@ final class SgemmBlocked {
                                    float[] bp, int bpOff, int j0, int n, float beta, float[] c, int cOff, int rs, int cs, float[] scratch) {
         int mr = kernel.mr(), nr = kernel.nr();
         int full = rows / mr * mr, cols = Math.min(nr, n - j0);
-        boolean half = cols <= nr / 2 && kernel.hasHalfTile(); // a last panel of at most nr/2 columns
-        int width = half ? nr / 2 : nr;
+        // a last panel of at most halfNr columns: the narrow tile, over halfRows rows (one or more A panels)
+        boolean narrowPanel = kernel.hasHalfTile() && cols <= kernel.halfNr();
+        int hr = kernel.halfRows(), panelsEnd = roundUp(rows, mr);
         if (TOUCH_C && beta != 0f && cs == 1) touchC(c, cOff + j0, rs, rows, cols, scratch);
-        for (int r0 = 0; r0 < rows; r0 += mr) {
-            int live = Math.min(mr, rows - r0);
+        for (int r0 = 0, step; r0 < rows; r0 += step) {
+            // the narrow tile where all its A panels exist (in place: all full rows), else the full one
+            boolean half = narrowPanel && r0 + hr <= (a != null ? full : panelsEnd);
+            step = half ? hr : mr;
+            int width = half ? kernel.halfNr() : nr, live = Math.min(step, rows - r0);
             int cTile = cOff + r0 * rs + j0 * cs;
             boolean inPlace = a != null && r0 < full;
             int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-            if (live == mr && cols == width && cs == 1) {
+            if (live == step && cols == width && cs == 1) {
                 tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, beta, c, cTile, rs);
             } else {
                 tile(kernel, half, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, 0, nr);

@@ -48,17 +48,27 @@ interface SgemmKernel {
     }
 
     /**
-     * Whether {@link #tileHalf} and {@link #tileRowsHalf} are implemented: (mr, nr/2) tiles for a
-     * last B panel of at most nr/2 columns (else the driver runs the full tile on zero padding).
+     * Whether {@link #tileHalf} and {@link #tileRowsHalf} are implemented: (halfRows, halfNr) tiles
+     * for a last B panel of at most halfNr columns (else the driver runs the full tile on zero padding).
      */
     default boolean hasHalfTile() { return false; }
 
-    /** As {@link #tile} for the first nr/2 columns of the B panel only: C (mr, nr/2). */
+    /** Columns of the narrow tile ({@link #tileHalf}): nr/2 unless a kernel says otherwise. */
+    default int halfNr() { return nr() / 2; }
+
+    /**
+     * Rows of the narrow tile, a multiple of mr: mr unless a kernel says otherwise. With more, the
+     * narrow tile reads halfRows / mr consecutive A panels (packed: each {@code kc * mr} floats after
+     * the previous; in place: the next rows), and the driver runs it only where all those panels exist.
+     */
+    default int halfRows() { return mr(); }
+
+    /** As {@link #tile} for the first halfNr columns of the B panel only: C (halfRows, halfNr). */
     default void tileHalf(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         throw new UnsupportedOperationException("this GEMM kernel has no half-width tile");
     }
 
-    /** As {@link #tileRows} for the first nr/2 columns of the B panel only: C (mr, nr/2). */
+    /** As {@link #tileRows} for the first halfNr columns of the B panel only: C (halfRows, halfNr). */
     default void tileRowsHalf(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
         throw new UnsupportedOperationException("this GEMM kernel has no half-width tile");
     }

@@ -100,10 +100,23 @@ final class SgemmSimd implements SgemmKernel {
 
     /**
      * A B panel of width nr (a multiple of the vector length): nr / L vector copies per step of K when B is not
-     * transposed and the panel is full, else {@link SgemmPack#packBPanel} (shared by the register tiles of this width).
+     * transposed and the panel is full, nr / L gathers (one float of each of L stored rows) per step when it is
+     * transposed (the scalar 4-row copy took 8-12% of 196x1536x384 A B^T; issue 22, GEMM-NOTES.md fourth pass),
+     * else {@link SgemmPack#packBPanel} (shared by the register tiles of this width).
      */
     static void packBPanelVectors(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp,
                                   int dst, int nr) {
+        if (transB && cols == nr) {
+            // step p of the panel is column p of nr stored rows: one L-lane gather per L rows
+            int[] rows = new int[L];
+            for (int j = 0; j < L; j++) rows[j] = j * ldb;
+            int src = bOff + j0 * ldb + p0;
+            for (int p = 0; p < kc; p++) {
+                int d = dst + p * nr;
+                for (int v = 0; v < nr; v += L) FloatVector.fromArray(S, b, src + v * ldb + p, rows, 0).intoArray(bp, d + v);
+            }
+            return;
+        }
         if (transB || cols != nr) {
             SgemmPack.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, nr);
             return;

@@ -27,10 +27,27 @@ final class SgemmSimd3 implements SgemmKernel {
     @Override public int nr() { return NR; }
 
     @Override public String describe() {
-        return "Vector API " + S.vectorBitSize() + "-bit, tile 3x" + NR + " (+ in-place A rows)";
+        return "Vector API " + S.vectorBitSize() + "-bit, tile 3x" + NR + " (+ in-place A rows, + 6x" + L + " for a last panel of <= " + L + " columns)";
     }
 
     @Override public boolean readsRowsDirectly() { return true; }
+
+    /** A last B panel of at most V columns runs {@link SgemmSimd3Narrow}'s (6, V) tile. */
+    @Override public boolean hasHalfTile() { return true; }
+
+    @Override public int halfNr() { return L; }
+
+    @Override public int halfRows() { return 6; }
+
+    @Override
+    public void tileHalf(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        SgemmSimd3Narrow.tile6(kc, ap, apOff, bp, bpOff, beta, c, cOff, ldc);
+    }
+
+    @Override
+    public void tileRowsHalf(int kc, float[] a, int aOff, int lda, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc) {
+        SgemmSimd3Narrow.tileRows6(kc, a, aOff, lda, bp, bpOff, beta, c, cOff, ldc);
+    }
 
     /** Packs B with three vector copies per step when B is not transposed and the panel is full. */
     @Override

@@ -66,6 +66,8 @@ final class SgemmWidthCheck {
             {97, 1, 53}, {61, 67, 2},
             // a last B panel of exactly half the tile width (the half-width tiles, full rows): 512-bit, 256-bit
             {21, 48, 29}, {19, 40, 33},
+            // a last panel of 5 columns after full ones (the 3-row kernel's 6-row narrow tile), 25 rows: 4 groups + 1 row
+            {25, 53, 19},
             // above the 2^21 multiply-adds that go parallel: many M blocks; one M block (N split); long K;
             // K in three blocks (KC <= 1024: the later blocks accumulate into C)
             {150, 129, 111}, {6, 600, 700}, {130, 17, 1000}, {37, 70, 2100}};
