@@ -1,5 +1,8 @@
 package dev.jmamba.tensor.cpu;
 
+import static dev.jmamba.tensor.cpu.SgemmTestValues.random;
+import static dev.jmamba.tensor.cpu.SgemmTestValues.sq;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -100,15 +103,5 @@ class SgemmNarrowTileTest {
                 kernel.packBPanel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst);
             }
         };
-    }
-
-    private static double sq(float x) {
-        return (double) x * x;
-    }
-
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return x;
     }
 }

@@ -1,5 +1,8 @@
 package dev.jmamba.tensor.cpu;
 
+import static dev.jmamba.tensor.cpu.SgemmTestValues.random;
+import static dev.jmamba.tensor.cpu.SgemmTestValues.sq;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -123,15 +126,5 @@ class SgemmSwapTest {
             if (rel < 0 || rel >= m * ldc || rel % ldc >= n) assertEquals(c0[x], c[x], where + ": C storage at " + x + " outside the matrix changed");
         }
         return c;
-    }
-
-    private static double sq(float x) {
-        return (double) x * x;
-    }
-
-    private static float[] random(SplittableRandom rnd, int size) {
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);
-        return x;
     }
 }
