@@ -68,19 +68,27 @@ final class NormOutputRecompute {
      */
     static Product product(Tensor a16, Tensor b16, boolean keepA, boolean keepB) {
         if (!enabled()) return null;
-        Recipe ra = keepA ? RECIPES.get(a16.storage()) : null, rb = keepB ? RECIPES.get(b16.storage()) : null;
-        if (ra != null && !ra.alive()) ra = null;                        // e.g. an output reused after the norm's backward
-        if (rb != null && !rb.alive()) rb = null;
-        return ra == null && rb == null ? null : new Product(a16, b16, keepA ? ra : null, keepB ? rb : null, keepA, keepB);
+        Recipe ra = usable(a16, keepA), rb = usable(b16, keepB);
+        return ra == null && rb == null ? null : new Product(a16, b16, ra, rb, keepA, keepB);
+    }
+
+    /** The recipe of a kept operand whose x̂ and parameters are still alive (not, e.g., an output reused after the norm's backward); else null. */
+    private static Recipe usable(Tensor operand, boolean kept) {
+        Recipe r = kept ? RECIPES.get(operand.storage()) : null;
+        return r != null && r.alive() ? r : null;
     }
 
     /** A lowered product whose backward rebuilds the norm output(s) it reads instead of keeping them. */
     record Product(Tensor a16, Tensor b16, Recipe ra, Recipe rb, boolean keepA, boolean keepB) {
         /** What the rule reads: a recipe's x̂ and parameters in place of a norm output, the operand itself otherwise. */
         Tensor[] saved() {
-            return new Tensor[] {
-                    ra == null && keepA ? a16 : null, ra == null ? null : ra.xhat, ra == null ? null : ra.weight, ra == null ? null : ra.bias,
-                    rb == null && keepB ? b16 : null, rb == null ? null : rb.xhat, rb == null ? null : rb.weight, rb == null ? null : rb.bias};
+            Tensor[] a = reads(a16, keepA, ra), b = reads(b16, keepB, rb);
+            return new Tensor[] {a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]};
+        }
+
+        /** {operand or null, x̂, γ, β} of one side. */
+        private static Tensor[] reads(Tensor operand, boolean kept, Recipe r) {
+            return r == null ? new Tensor[] {kept ? operand : null, null, null, null} : new Tensor[] {null, r.xhat, r.weight, r.bias};
         }
 
         /**
