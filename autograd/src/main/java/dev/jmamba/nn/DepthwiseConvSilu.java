@@ -38,15 +38,20 @@ public final class DepthwiseConvSilu {
         return CustomOps.apply(new Function(p), x, weight, bias)[0];
     }
 
-    /** The computation type: float64 stays, everything else runs in float32. */
-    private static Tensor compute(Tensor t) {
-        return t == null || t.dtype() == DType.F64 || t.dtype() == DType.F32 ? t : t.to(DType.F32);
+    /** The computation type: float64 and float32 stay, bf16 x stays (autocast's activation), anything else runs in float32. */
+    private static Tensor compute(Tensor t, boolean bf16Allowed) {
+        if (t == null || t.dtype() == DType.F64 || t.dtype() == DType.F32 || (bf16Allowed && t.dtype() == DType.BF16)) return t;
+        return t.to(DType.F32);
     }
 
-    /** Inputs (x, weight, bias); saves them, never the pre-activation or the output. */
+    /**
+     * Inputs (x, weight, bias); saves them, never the pre-activation or the output. A bf16 x (an activation autocast
+     * keeps in bf16) is read and saved as bf16, y is bf16, and x's gradient is float32 (as the causal conv's).
+     */
     private record Function(ConvParams p) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
-            Tensor x = compute(in[0]), w = compute(in[1]), b = compute(in[2]);
+            Tensor x = compute(in[0], true), w = compute(in[1], false), b = compute(in[2], false);
+            if (x.dtype() == DType.BF16 && w.dtype() == DType.F64) x = x.to(DType.F64);
             ctx.save(x, w, b);
             ctx.put("dtypes", new DType[] {in[0].dtype(), in[1].dtype(), in[2] == null ? null : in[2].dtype()});
             Tensor y = x.backend().depthwiseConv2dSilu(x, w, b, p);
@@ -57,14 +62,12 @@ public final class DepthwiseConvSilu {
             Tensor g = gradOutputs[0];                                     // (N, C, H', W')
             if (g == null) return new Tensor[3];
             Tensor[] s = ctx.saved();                                      // x, weight, bias
-            Tensor pre = s[0].backend().depthwiseConv2dSiluGrad(g.to(s[0].dtype()), s[0], s[1], s[2], p); // gy · silu'(pre)
-            Tensor gx = ctx.needsInputGrad(0) ? s[0].backend().conv2dInputGrad(pre, s[1], s[0].shape(), p) : null;
-            Tensor gw = ctx.needsInputGrad(1) ? s[0].backend().conv2dWeightGrad(pre, s[0], s[1].shape(), p) : null;
-            Tensor gb = s[2] != null && ctx.needsInputGrad(2) ? pre.sum(false, 0, 2, 3) : null;
-            DType[] types = ctx.get("dtypes");                             // gradients in their input's dtype
-            Tensor[] grads = {gx, gw, gb};
+            DType compute = s[0].dtype() == DType.BF16 ? DType.F32 : s[0].dtype();
+            Tensor[] grads = s[0].backend().depthwiseConv2dSiluBackward(g.to(compute), s[0], s[1], s[2], p,
+                    ctx.needsInputGrad(0), ctx.needsInputGrad(1), s[2] != null && ctx.needsInputGrad(2));
+            DType[] types = ctx.get("dtypes");                             // gradients in their input's dtype, float32 for bf16 x
             for (int i = 0; i < grads.length; i++) {
-                if (grads[i] != null && grads[i].dtype() != types[i]) grads[i] = grads[i].to(types[i]);
+                if (grads[i] != null && grads[i].dtype() != types[i] && types[i] != DType.BF16) grads[i] = grads[i].to(types[i]);
             }
             return grads;
         }

@@ -47,6 +47,24 @@ class DepthwiseConvSiluTest {
         }
     }
 
+    /** Autocast's bf16 activation: y bf16 (the float32 result rounded once), every gradient as for the widened x. */
+    @Test void bf16InputGivesBf16OutputAndFloat32Gradients() {
+        Conv2d conv = new Conv2d(4, 4, 3, 1, 1, 1, 4, true, 7);
+        Tensor x16 = randn64(41, 2, 4, 6, 5).to(DType.BF16), gy = randn64(42, 2, 4, 6, 5).to(DType.F32);
+        Var xb = Var.param(x16.to(DType.F32)), xf = Var.param(x16.to(DType.F32));   // bf16 values, float32 leaves
+        Var yb = conv.forwardSilu(xb.to(DType.BF16));                                 // the conv reads a bf16 activation
+        assertEquals(DType.BF16, yb.dtype());
+        yb.to(DType.F32).mul(Var.of(gy)).sum().backward();
+        Tensor gw = conv.weight().var().grad().copy(), gb = conv.bias().var().grad().copy();
+        conv.zeroGrad();
+        Var yf = conv.forwardSilu(xf);
+        yf.mul(Var.of(gy)).sum().backward();
+        assertEquals(0, yb.value().maxAbsDiff(yf.value().to(DType.BF16)), 0.0, "y: the float32 result rounded once");
+        assertEquals(0, xb.grad().maxAbsDiff(xf.grad()), 0.0, "dx");
+        assertEquals(0, gw.maxAbsDiff(conv.weight().var().grad()), 0.0, "dweight");
+        assertEquals(0, gb.maxAbsDiff(conv.bias().var().grad()), 0.0, "dbias");
+    }
+
     @Test void nonDepthwiseConvsFallBackToTheComposition() {
         Conv2d dense = new Conv2d(2, 3, 3, 1, 1, 1, 1, false, 9);
         dense.to(DType.F64);

@@ -187,6 +187,25 @@ public interface Backend {
      */
     Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p);
 
+    /**
+     * The whole backward of {@link #depthwiseConv2dSilu}: {gx (N, C, H, W), gw (C, 1, kh, kw), gbias (C)}, each null
+     * unless asked for (gbias also when bias is null); gy (N, C, H', W'). x may be bf16 (autocast's activations, with
+     * float32 w and bias): the conv then runs in float32 and gx is float32. This default is the composition
+     * {@link #depthwiseConv2dSiluGrad}, {@link #conv2dInputGrad}, {@link #conv2dWeightGrad} and a sum over (N, H', W');
+     * a backend may do it in one pass (CUDA: the 3×3 stride-1 case).
+     */
+    default Tensor[] depthwiseConv2dSiluBackward(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p,
+                                                 boolean inputGrad, boolean weightGrad, boolean biasGrad) {
+        Tensor xc = x.dtype() == DType.BF16 ? x.to(DType.F32) : x;
+        Tensor pre = depthwiseConv2dSiluGrad(gy.dtype() == xc.dtype() ? gy : gy.to(xc.dtype()), xc, w, bias, p);   // gy · silu'(pre)
+        Tensor gx = inputGrad ? conv2dInputGrad(pre, w, xc.shape(), p) : null;
+        Tensor gw = weightGrad ? conv2dWeightGrad(pre, xc, w.shape(), p) : null;
+        Tensor gb = biasGrad && bias != null ? pre.sum(false, 0, 2, 3) : null;
+        pre.storage().release();
+        if (xc != x) xc.storage().release();
+        return new Tensor[] {gx, gw, gb};
+    }
+
     /** Gradient of conv2d with respect to its input x of shape {@code xShape}, given gy (N, O, OH, OW). */
     Tensor conv2dInputGrad(Tensor gy, Tensor w, int[] xShape, ConvParams p);
 

@@ -264,6 +264,13 @@ final class ProfilingBackend implements Backend {
         try (var f = op("depthwise_conv_silu_grad")) { return inner.depthwiseConv2dSiluGrad(gy, x, w, bias, p); }
     }
 
+    @Override public Tensor[] depthwiseConv2dSiluBackward(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p,
+                                                          boolean inputGrad, boolean weightGrad, boolean biasGrad) {
+        try (var f = op("depthwise_conv_silu_backward")) {
+            return inner.depthwiseConv2dSiluBackward(gy, x, w, bias, p, inputGrad, weightGrad, biasGrad);
+        }
+    }
+
     @Override public Tensor[] addRmsNormBackward(Tensor gy, Tensor gSum, Tensor sum, Tensor rstd, Tensor weight, boolean weightGrad) {
         try (var f = op("add_rms_norm_backward")) { return inner.addRmsNormBackward(gy, gSum, sum, rstd, weight, weightGrad); }
     }

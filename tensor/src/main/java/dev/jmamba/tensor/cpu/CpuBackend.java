@@ -182,6 +182,12 @@ public final class CpuBackend implements Backend {
 
     @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         dev.jmamba.tensor.Checks.depthwiseConv(x, w, bias, p);
+        if (x.dtype() == DType.BF16) {                           // autocast's activations: float32 inside, y rounded once
+            Tensor x32 = x.to(DType.F32), y32 = depthwiseConv2dSilu(x32, w, bias, p), y = y32.to(DType.BF16);
+            x32.storage().release();
+            y32.storage().release();
+            return y;
+        }
         Tensor pre = conv2d(x, w, bias, p);                     // the unfused composition (the reference)
         Tensor y = pre.silu();
         pre.storage().release();

@@ -198,9 +198,14 @@ final class ConvKernels extends Launcher {
                 .setLong(10, address(partial)).setInt(11, d.c).setInt(12, d.h).setInt(13, d.w).setInt(14, tiles);
         CudaDriver.launchKernel(function("dw3_tiled_wgrad_f32"), tilesHW, Math.ceilDiv(d.c, DWT_GRAD_CHANNELS), d.n, THREADS, 1, 1, 0,
                 context.stream(), tiledGradArgs);
-        tileSumArgs.setLong(0, address(partial)).setLong(1, address(dw)).setInt(2, d.c * 9).setInt(3, tiles);
-        launchRows("dw3_tile_sum_f32", d.c * 9, THREADS, tileSumArgs);
+        tileSum(partial, 0, dw, d.c * 9, tiles);
         partial.storage().release();   // stream-ordered
+    }
+
+    /** dw3_tile_sum_f32: out[i] = Σ_tile partial[first + i · tiles + tile] for i < weights, tiles in order (F64 partial, F32 out). */
+    synchronized void tileSum(Tensor partial, long first, Tensor out, int weights, int tiles) {
+        tileSumArgs.setLong(0, address(partial) + first * Double.BYTES).setLong(1, address(out)).setInt(2, weights).setInt(3, tiles);
+        launchRows("dw3_tile_sum_f32", weights, THREADS, tileSumArgs);
     }
 
     /** A view of a fresh (N, H, W, C) tensor as (N, C, H, W): the channels-last layout of {@code like} (N, C, H, W). */

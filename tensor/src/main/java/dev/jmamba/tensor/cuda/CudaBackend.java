@@ -55,7 +55,7 @@ public final class CudaBackend implements Backend {
         reduce = new ReduceKernels(context, strided);
         matmul = new MatmulKernels(context, strided);
         conv = new ConvKernels(context, strided, matmul);
-        depthwiseSilu = new DepthwiseSiluKernels(context, strided);
+        depthwiseSilu = new DepthwiseSiluKernels(context, strided, conv);
         resample = new ResampleKernels(context, strided);
         index = new IndexKernels(context, strided, errors);
         norm = new NormKernels(context, strided);
@@ -321,7 +321,14 @@ public final class CudaBackend implements Backend {
 
     @Override public Tensor depthwiseConv2dSilu(Tensor x, Tensor w, Tensor bias, ConvParams p) {
         enter();
-        return depthwiseSilu.apply(x, w, bias, null, p);
+        return depthwiseSilu.forward(x, w, bias, p);
+    }
+
+    @Override public Tensor[] depthwiseConv2dSiluBackward(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p,
+                                                          boolean inputGrad, boolean weightGrad, boolean biasGrad) {
+        enter();
+        Tensor[] fused = depthwiseSilu.backward(gy, x, w, bias, p, inputGrad, weightGrad, biasGrad);
+        return fused != null ? fused : Backend.super.depthwiseConv2dSiluBackward(gy, x, w, bias, p, inputGrad, weightGrad, biasGrad);
     }
 
     @Override public Tensor depthwiseConv2dSiluGrad(Tensor gy, Tensor x, Tensor w, Tensor bias, ConvParams p) {

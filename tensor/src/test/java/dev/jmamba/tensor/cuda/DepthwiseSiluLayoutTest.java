@@ -39,5 +39,10 @@ class DepthwiseSiluLayoutTest {
             assertEquals(expected, parameters(ptx, "dw_silu_plane_" + dt));
             assertEquals(expected, parameters(ptx, "dw3_silu_plane_" + dt));
         }
+        for (String dt : new String[] {"f32", "bf16"}) {   // (x, w, bias, y, planes, c, h, w, group); (gy, x, w, bias, gx, partial, ...)
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".u32"), parameters(ptx, "dw3_planes_forward_" + dt));
+            assertEquals(List.of(".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u64", ".u32", ".u32", ".u32", ".u32"),
+                    parameters(ptx, "dw3_planes_backward_" + dt));
+        }
     }
 }

@@ -123,17 +123,19 @@ public class MultiScanMixer extends Layer {
         // in_proj's conv half straight into channels-first rows, one batched GEMM W (d_inner, C) @ x_bᵀ (C, L): the
         // depthwise conv then reads (and its weight gradient re-reads) them without a permute copy; the gate half
         // (GrootV's z) stays channels-last for the gated out_norm
+        // under autocast the scan path keeps its activations in bf16 (Autocast: BF16_IO): in_proj writes bf16 rows, the
+        // conv reads and saves them as bf16 and writes bf16, the cross scan copies bf16, x_proj multiplies it without a
+        // cast, and the scan reads it and keeps that one copy for backward. Only when a backward will follow: the point
+        // is the memory kept for it, and without one the float32 path is faster (VMamba-T bf16 inference, b128 on the
+        // H200: 2952 img/s float32 vs 2852 bf16 activations, one call)
+        DType act = Autograd.backwardFollows() ? Autocast.activationType(x.value()) : null;
         Var wIn = inProj.weight().var();                                      // (d_inner or 2·d_inner, C)
         Var xT = x.reshape(b, l, config.dModel()).transpose(1, 2);            // (B, C, L)
-        Var t = wIn.narrow(0, 0, di).unsqueeze(0).matmul(xT).reshape(b, di, h, w);          // (B, d_inner, H, W)
+        Var wConvHalf = wIn.narrow(0, 0, di).unsqueeze(0);                    // (1, d_inner, C)
+        Var t = (act != null ? wConvHalf.matmulToActivation(xT) : wConvHalf.matmul(xT)).reshape(b, di, h, w); // (B, d_inner, H, W)
         Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
         t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
-        // under autocast the scan path keeps its activations in bf16 (Autocast: BF16_IO): the cross scan copies bf16,
-        // x_proj multiplies it without a cast, and the scan reads it and keeps that one copy for backward. Only when a
-        // backward will follow: the point is the memory kept for it, and without one the float32 path is faster
-        // (VMamba-T bf16 inference, b128 on the H200: 2952 img/s float32 vs 2852 bf16 activations, one call)
-        DType act = Autograd.backwardFollows() ? Autocast.activationType(t.value()) : null;
-        if (act != null) t = t.to(act);
+        if (act != null) t = t.to(act);                                       // (already bf16 from the fused conv)
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)

@@ -112,3 +112,166 @@ __device__ void dw3_silu_plane(const T* x, const T* w, const T* bias, const T* g
     }
 JM_DW_SILU(f32, float)
 JM_DW_SILU(f64, double)
+
+// ---- 3×3 stride-1 padding-1 on groups of planes: forward, and the whole backward in one pass ---------------------
+// A block of 8 warps takes `per` = 8 / group consecutive (n, c) planes, `group` warps per plane: one block per plane
+// on 56×56 (group 8), eight planes per block on 14×14 and 7×7 (group 1), where a block per plane would leave most of
+// its threads idle (dw3_silu_plane has 256 threads for 49 outputs there). Each plane is staged in shared memory with
+// a zero border as in dw3_silu_plane, and pre is summed in its order, so y is dw3_silu_plane's bits. TX is the type
+// of x and y: float, or bf16 (autocast's activations; float inside, y rounded once).
+//
+// The backward keeps everything of one plane on chip: gpre = gy · silu'(pre) (pre recomputed, dw_silu_out's
+// formula) goes to a second bordered plane; then gx = the conv of gpre with the kernel rotated by 180° (the taps in
+// dw3_tiled_f32's flip order: gx is the composition's bits) and the weight and bias sums
+// Σ gpre · x(shifted), Σ gpre (float per thread, then double: warp butterfly and the plane's warps in order).
+// They go to partial[(c · 9 + tap) · n + image] and partial[9 · c_total · n + c · n + image], which
+// dw3_tile_sum_f32 (conv.cu) adds over the images in order. So gpre is never written to global memory, and x and gy
+// are each read once (the composition reads gpre three times and x twice).
+__device__ __forceinline__ float dw_f(float v) { return v; }
+__device__ __forceinline__ float dw_f(jm_bf16 v) { return jm_bf16_to_float(v); }
+__device__ __forceinline__ void dw_put(float* p, float v) { *p = v; }
+__device__ __forceinline__ void dw_put(jm_bf16* p, float v) { *p = jm_float_to_bf16(v); }
+
+// Stages planes first .. first + per - 1 (those < planes) of x into dst with a zero border; warps walk rows.
+template <typename TX>
+__device__ __forceinline__ void dw3_stage(const TX* __restrict__ x, float* dst, long long first, int per, long long planes,
+                                          int h, int w) {
+    int pw = w + 2, rows = per * (h + 2), lane = threadIdx.x & 31;
+    for (int r = threadIdx.x >> 5; r < rows; r += blockDim.x >> 5) {
+        int s = r / (h + 2), py = r - s * (h + 2);
+        long long plane = first + s;
+        bool live = plane < planes && py >= 1 && py <= h;
+        const TX* row = x + (plane * h + py - 1) * w;
+        float* out = dst + (long long)r * pw;
+        for (int px = lane; px < pw; px += 32) out[px] = live && px >= 1 && px <= w ? dw_f(row[px - 1]) : 0.0f;
+    }
+}
+
+// pre of the output whose 3×3 window starts at p (bordered plane of row pitch pw), taps in dw3_silu_plane's order
+__device__ __forceinline__ float dw3_window(const float* p, int pw, const float* k, float acc) {
+    acc += k[0] * p[0];
+    acc += k[1] * p[1];
+    acc += k[2] * p[2];
+    acc += k[3] * p[pw];
+    acc += k[4] * p[pw + 1];
+    acc += k[5] * p[pw + 2];
+    acc += k[6] * p[2 * pw];
+    acc += k[7] * p[2 * pw + 1];
+    acc += k[8] * p[2 * pw + 2];
+    return acc;
+}
+
+template <typename TX>
+__device__ void dw3_planes_forward(const TX* __restrict__ x, const float* __restrict__ w, const float* __restrict__ bias,
+                                   TX* __restrict__ y, long long planes, int c, int h, int wd, int group) {
+    extern __shared__ float dw3_shared[];
+    int per = 8 / group, pw = wd + 2, padded = (h + 2) * pw, hw = h * wd;
+    long long first = (long long)blockIdx.x * per;
+    dw3_stage<TX>(x, dw3_shared, first, per, planes, h, wd);
+    __syncthreads();
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
+    long long plane = first + slot;
+    if (plane >= planes) return;
+    int ch = (int)(plane % c);
+    float k[9];
+#pragma unroll
+    for (int t = 0; t < 9; t++) k[t] = w[ch * 9 + t];
+    float b = bias ? bias[ch] : 0.0f;
+    const float* pl = dw3_shared + slot * padded;
+    for (int e = part * 32 + lane; e < hw; e += group * 32) {
+        int oy = e / wd, ox = e - oy * wd;
+        float pre = dw3_window(pl + oy * pw + ox, pw, k, b);
+        dw_put(y + plane * hw + e, pre * dw_sigmoid<float>(pre));   // dw_silu_out's forward
+    }
+}
+
+template <typename TX>
+__device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __restrict__ x, const float* __restrict__ w,
+                                    const float* __restrict__ bias, float* __restrict__ gx, double* __restrict__ partial,
+                                    long long planes, int c, int h, int wd, int group) {
+    extern __shared__ float dw3_shared[];
+    __shared__ double red[8][10];
+    int per = 8 / group, pw = wd + 2, padded = (h + 2) * pw, hw = h * wd;
+    float* xs = dw3_shared;
+    float* gs = dw3_shared + per * padded;
+    long long first = (long long)blockIdx.x * per;
+    dw3_stage<TX>(x, xs, first, per, planes, h, wd);
+    for (int i = threadIdx.x; i < per * padded; i += blockDim.x) gs[i] = 0.0f;   // the border stays zero
+    __syncthreads();
+    int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
+    long long plane = first + slot;
+    bool live = plane < planes;
+    int ch = live ? (int)(plane % c) : 0;
+    float k[9];
+#pragma unroll
+    for (int t = 0; t < 9; t++) k[t] = live ? w[ch * 9 + t] : 0.0f;
+    float b = live && bias ? bias[ch] : 0.0f;
+    const float* xp = xs + slot * padded;
+    float* gp = gs + slot * padded;
+    float acc[10];
+#pragma unroll
+    for (int t = 0; t < 10; t++) acc[t] = 0.0f;
+    if (live) {
+        for (int e = part * 32 + lane; e < hw; e += group * 32) {
+            int oy = e / wd, ox = e - oy * wd;
+            float g = dw_silu_out<float>(dw3_window(xp + oy * pw + ox, pw, k, b), gy, plane * hw + e);
+            gp[(oy + 1) * pw + ox + 1] = g;
+            acc[9] += g;
+        }
+    }
+    __syncthreads();
+    if (live) {
+        float flip[9];
+#pragma unroll
+        for (int t = 0; t < 9; t++) flip[t] = k[8 - t];
+        for (int e = part * 32 + lane; e < hw; e += group * 32) {
+            int oy = e / wd, ox = e - oy * wd;
+            const float* q = gp + oy * pw + ox;
+            if (gx) gx[plane * hw + e] = dw3_window(q, pw, flip, 0.0f);
+            float g = q[pw + 1];
+            const float* p = xp + oy * pw + ox;
+            acc[0] += g * p[0];
+            acc[1] += g * p[1];
+            acc[2] += g * p[2];
+            acc[3] += g * p[pw];
+            acc[4] += g * p[pw + 1];
+            acc[5] += g * p[pw + 2];
+            acc[6] += g * p[2 * pw];
+            acc[7] += g * p[2 * pw + 1];
+            acc[8] += g * p[2 * pw + 2];
+        }
+    }
+    if (partial == 0) return;
+#pragma unroll
+    for (int t = 0; t < 10; t++) {
+        double v = acc[t];
+        for (int d = 16; d > 0; d >>= 1) v += __shfl_xor_sync(0xffffffffu, v, d);
+        if (lane == 0) red[warp][t] = v;
+    }
+    __syncthreads();
+    if (threadIdx.x < per * 10) {
+        int s = threadIdx.x / 10, t = threadIdx.x - s * 10;
+        long long pl = first + s;
+        if (pl < planes) {
+            double sum = 0;
+            for (int q = 0; q < group; q++) sum += red[s * group + q][t];
+            long long n = planes / c, image = pl / c;
+            int cc = (int)(pl % c);
+            long long row = t < 9 ? (long long)cc * 9 + t : 9LL * c + cc;
+            partial[row * n + image] = sum;
+        }
+    }
+}
+
+#define JM_DW3_PLANES(TN, TX)                                                                                        \
+    extern "C" __global__ void dw3_planes_forward_##TN(const TX* x, const float* w,                                  \
+            const float* bias, TX* y, long long planes, int c, int h, int wd, int group) {                           \
+        dw3_planes_forward<TX>(x, w, bias, y, planes, c, h, wd, group);                                              \
+    }                                                                                                                \
+    extern "C" __global__ void __launch_bounds__(256) dw3_planes_backward_##TN(const float* gy, const TX* x,         \
+            const float* w, const float* bias, float* gx, double* partial, long long planes, int c, int h, int wd,   \
+            int group) {                                                                                             \
+        dw3_planes_backward<TX>(gy, x, w, bias, gx, partial, planes, c, h, wd, group);                               \
+    }
+JM_DW3_PLANES(f32, float)
+JM_DW3_PLANES(bf16, jm_bf16)
