@@ -132,30 +132,29 @@ __device__ __forceinline__ float dw_f(jm_bf16 v) { return jm_bf16_to_float(v); }
 __device__ __forceinline__ void dw_put(float* p, float v) { *p = v; }
 __device__ __forceinline__ void dw_put(jm_bf16* p, float v) { *p = jm_float_to_bf16(v); }
 
-// Stages planes first .. first + per - 1 (those < planes) of x into dst with a zero border. Warps walk rows, each warp
-// DW3_ROWS_IN_FLIGHT rows at a time with all their loads issued before the stores: one row at a time left a warp
-// waiting out a memory latency per row (ncu: the first version ran at ~1/12 of the bandwidth its bytes need).
-#define DW3_ROWS_IN_FLIGHT 4
+// Stages planes first .. first + per - 1 (those < planes) of x into dst with a zero border: the block zeroes dst, then
+// its threads copy the planes' h·w values (contiguous in x) with consecutive threads on consecutive values, so every
+// lane has work even on 7×7 planes (a warp per row left 23 of 32 lanes idle there), four loads in flight per thread.
+// A thread's (plane, row, column) advances by the block size with one carry per coordinate instead of divisions.
 template <typename TX>
 __device__ __forceinline__ void dw3_stage(const TX* __restrict__ x, float* dst, long long first, int per, long long planes,
                                           int h, int w) {
-    int pw = w + 2, rows = per * (h + 2), lane = threadIdx.x & 31, warps = blockDim.x >> 5;
-    for (int r = threadIdx.x >> 5; r < rows; r += warps * DW3_ROWS_IN_FLIGHT) {
-        for (int px = lane; px < pw; px += 32) {
-            float v[DW3_ROWS_IN_FLIGHT];
-#pragma unroll
-            for (int u = 0; u < DW3_ROWS_IN_FLIGHT; u++) {
-                int rr = r + u * warps, s = rr / (h + 2), py = rr - s * (h + 2);
-                long long plane = first + s;
-                bool live = rr < rows && plane < planes && py >= 1 && py <= h && px >= 1 && px <= w;
-                v[u] = live ? dw_f(x[(plane * h + py - 1) * w + px - 1]) : 0.0f;
-            }
-#pragma unroll
-            for (int u = 0; u < DW3_ROWS_IN_FLIGHT; u++) {
-                int rr = r + u * warps;
-                if (rr < rows) dst[(long long)rr * pw + px] = v[u];
-            }
-        }
+    int pw = w + 2, padded = (h + 2) * pw, hw = h * w, step = blockDim.x;
+    for (int i = threadIdx.x; i < per * padded; i += step) dst[i] = 0.0f;
+    __syncthreads();
+    long long avail = planes - first;
+    int count = (int)(avail < per ? avail : per) * hw;
+    int s = threadIdx.x / hw, rest = threadIdx.x - s * hw, oy = rest / w, ox = rest - oy * w;
+    int ds = step / hw, dy = (step - ds * hw) / w, dx = step - ds * hw - dy * w;
+    const TX* src = x + first * hw;
+#pragma unroll 4
+    for (int i = threadIdx.x; i < count; i += step) {
+        dst[s * padded + (oy + 1) * pw + ox + 1] = dw_f(src[i]);
+        ox += dx;
+        if (ox >= w) { ox -= w; oy++; }
+        oy += dy;
+        if (oy >= h) { oy -= h; s++; }
+        s += ds;
     }
 }
 
@@ -182,6 +181,8 @@ __device__ void dw3_planes_forward(const TX* __restrict__ x, const float* __rest
     dw3_stage<TX>(x, dw3_shared, first, per, planes, h, wd);
     __syncthreads();
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
+    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
+    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
     if (plane >= planes) return;
     int ch = (int)(plane % c);
@@ -191,10 +192,12 @@ __device__ void dw3_planes_forward(const TX* __restrict__ x, const float* __rest
     float b = bias ? bias[ch] : 0.0f;
     const float* pl = dw3_shared + slot * padded;
 #pragma unroll 4
-    for (int e = part * 32 + lane; e < hw; e += group * 32) {
-        int oy = e / wd, ox = e - oy * wd;
+    for (int e = e0, oy = oy0, ox = ox0; e < hw; e += step) {
         float pre = dw3_window(pl + oy * pw + ox, pw, k, b);
         dw_put(y + plane * hw + e, pre * dw_sigmoid<float>(pre));   // dw_silu_out's forward
+        ox += dx;
+        if (ox >= wd) { ox -= wd; oy++; }
+        oy += dy;
     }
 }
 
@@ -212,6 +215,8 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
     for (int i = threadIdx.x; i < per * padded; i += blockDim.x) gs[i] = 0.0f;   // the border stays zero
     __syncthreads();
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
+    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
+    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
     bool live = plane < planes;
     int ch = live ? (int)(plane % c) : 0;
@@ -226,11 +231,13 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
     for (int t = 0; t < 10; t++) acc[t] = 0.0f;
     if (live) {
 #pragma unroll 4
-        for (int e = part * 32 + lane; e < hw; e += group * 32) {
-            int oy = e / wd, ox = e - oy * wd;
+        for (int e = e0, oy = oy0, ox = ox0; e < hw; e += step) {
             float g = dw_silu_out<float>(dw3_window(xp + oy * pw + ox, pw, k, b), gy, plane * hw + e);
             gp[(oy + 1) * pw + ox + 1] = g;
             acc[9] += g;
+            ox += dx;
+            if (ox >= wd) { ox -= wd; oy++; }
+            oy += dy;
         }
     }
     __syncthreads();
@@ -238,8 +245,7 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
         float flip[9];
 #pragma unroll
         for (int t = 0; t < 9; t++) flip[t] = k[8 - t];
-        for (int e = part * 32 + lane; e < hw; e += group * 32) {
-            int oy = e / wd, ox = e - oy * wd;
+        for (int e = e0, oy = oy0, ox = ox0; e < hw; e += step) {
             const float* q = gp + oy * pw + ox;
             if (gx) gx[plane * hw + e] = dw3_window(q, pw, flip, 0.0f);
             float g = q[pw + 1];
@@ -253,6 +259,9 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
             acc[6] += g * p[2 * pw];
             acc[7] += g * p[2 * pw + 1];
             acc[8] += g * p[2 * pw + 2];
+            ox += dx;
+            if (ox >= wd) { ox -= wd; oy++; }
+            oy += dy;
         }
     }
     if (partial == 0) return;
