@@ -185,7 +185,7 @@ __device__ void dw3_planes_forward(const TX* __restrict__ x, const float* __rest
     int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
     if (plane >= planes) return;
-    int ch = (int)(plane % c);
+    int ch = (int)((unsigned int)plane % (unsigned int)c);   // planes < 2^31 (a tensor's elements): a 32-bit remainder
     float k[9];
 #pragma unroll
     for (int t = 0; t < 9; t++) k[t] = w[ch * 9 + t];
@@ -219,7 +219,7 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
     int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
     bool live = plane < planes;
-    int ch = live ? (int)(plane % c) : 0;
+    int ch = live ? (int)((unsigned int)plane % (unsigned int)c) : 0;   // 32-bit: planes < 2^31
     float k[9];
 #pragma unroll
     for (int t = 0; t < 9; t++) k[t] = live ? w[ch * 9 + t] : 0.0f;
@@ -278,8 +278,8 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
         if (pl < planes) {
             double sum = 0;
             for (int q = 0; q < group; q++) sum += red[s * group + q][t];
-            long long n = planes / c, image = pl / c;
-            int cc = (int)(pl % c);
+            unsigned int n = (unsigned int)planes / (unsigned int)c, image = (unsigned int)pl / (unsigned int)c;
+            int cc = (int)((unsigned int)pl - image * (unsigned int)c);
             long long row = t < 9 ? (long long)cc * 9 + t : 9LL * c + cc;
             partial[row * n + image] = sum;
         }

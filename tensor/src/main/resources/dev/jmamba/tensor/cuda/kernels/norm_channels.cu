@@ -113,7 +113,8 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
     }
 }
 
-// Backward. With g = gy scale weight:  gx = rstd (g - mean_c(g) - xhat mean_c(g xhat)),
+// Backward (at least 4 blocks per SM, so at most 64 registers: the kernel waits on memory, and at 80 registers
+// 3 blocks of 8 warps per SM left too few warps to hide it; ncu on FractalMamba-T's h_norm). With g = gy scale weight:  gx = rstd (g - mean_c(g) - xhat mean_c(g xhat)),
 // gscale[i, mm] = sum_c gy (xhat weight + bias),  gskip = gy skip_weight[i % groups, ch].
 // Parameter sums: block (i, part) adds its tiles' gy scale xhat and gy scale per channel (warp sums in double by
 // jm_lnc_warp_sums, four channels at a time, then in tile order into shared memory) and writes them to partial row i * parts + part ((rows, 2c) doubles: weight then bias);
@@ -219,7 +220,7 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
             int groups, TX* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                  \
         layer_norm_channels<T, TX>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps); \
     }                                                                                                                \
-    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS) layer_norm_channels_backward_##TN(               \
+    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS, 4) layer_norm_channels_backward_##TN(            \
             const T* gy, const TX* x, const T* mean, const T* rstd, const T* weight, const T* bias, const T* scale, \
             const TX* skip, const T* skip_weight, int groups, T* gx, T* gscale, T* gskip, double* partial,          \
             double* partial_skip, int n, int c, int m) {                                                             \
