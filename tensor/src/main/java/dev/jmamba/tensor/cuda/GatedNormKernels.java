@@ -18,6 +18,13 @@ final class GatedNormKernels extends Launcher {
     static final int WARPS = THREADS / 32;
     /** Widest float32 row of the warp kernels: the backward keeps 2·c doubles per warp in shared memory (192 KiB at 1536). */
     static final int MAX_WARP_CHANNELS = 1536;
+    /**
+     * Narrowest float32 row whose backward takes layer_norm_gated_backward_rows_f32 (threads own channels, sums in
+     * registers) instead of the warp kernel, whose 2·c doubles of shared memory per warp leave one or two blocks per SM
+     * from here on; {@code -Djmamba.norm.gatedRows=false} keeps the warp kernel.
+     */
+    static final int ROWS_KERNEL_MIN_CHANNELS = 512;
+    static final boolean ROWS_KERNEL = !"false".equals(System.getProperty("jmamba.norm.gatedRows"));
     /** Most blocks of the warp forward (grid-stride over rows). */
     static final int FORWARD_BLOCKS = 4096;
     private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
@@ -113,17 +120,19 @@ final class GatedNormKernels extends Launcher {
         int perBlock = NormKernels.rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;                      // (gWeight, gBias); column_sum writes all
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;    // (blocks, 2C)
-        boolean warp = warpRows(c, dt);
-        // the warp kernel always sums in shared memory; the block kernel when 2C doubles fit the default 48 KiB
+        boolean warp = warpRows(c, dt), rowsKernel = warp && ROWS_KERNEL && c >= ROWS_KERNEL_MIN_CHANNELS;
+        // the warp kernel always sums in shared memory; the block kernel when 2C doubles fit the default 48 KiB; the
+        // rows kernel in registers
         boolean blockShared = paramGrads && 2 * c <= NormKernels.MAX_SHARED_PARTIAL_COLUMNS;
-        int shared = !paramGrads ? 0 : warp ? backwardSharedBytes(c) : blockShared ? 2 * c * Double.BYTES : 0;
+        int shared = !paramGrads || rowsKernel ? 0 : warp ? backwardSharedBytes(c) : blockShared ? 2 * c * Double.BYTES : 0;
         KernelArgs args = warp ? warpBackwardArgs : blockBackwardArgs;
         args.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
                 .setLong(4, pointerOrNull(w)).setLong(5, pointerOrNull(b)).setLong(6, address(zc)).setLong(7, rowStride(zc, c))
                 .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
                 .setInt(12, c).setInt(13, perBlock);
         if (!warp) args.setInt(14, blockShared ? 1 : 0);
-        long function = function(warp ? "layer_norm_gated_backward_warp_f32" : "layer_norm_gated_backward_" + suffix(dt));
+        long function = function(rowsKernel ? "layer_norm_gated_backward_rows_f32"
+                : warp ? "layer_norm_gated_backward_warp_f32" : "layer_norm_gated_backward_" + suffix(dt));
         if (shared > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
         }
@@ -137,6 +146,7 @@ final class GatedNormKernels extends Launcher {
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32",
-                "layer_norm_gated_backward_f64", "layer_norm_gated_warp_f32", "layer_norm_gated_backward_warp_f32");
+                "layer_norm_gated_backward_f64", "layer_norm_gated_warp_f32", "layer_norm_gated_backward_warp_f32",
+                "layer_norm_gated_backward_rows_f32");
     }
 }

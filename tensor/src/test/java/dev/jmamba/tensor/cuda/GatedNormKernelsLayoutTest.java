@@ -50,6 +50,8 @@ class GatedNormKernelsLayoutTest {
         // (gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c, rows_per_block)
         assertEquals(List.of(p, p, p, p, p, p, p, ".u64", p, p, p, i, i, i),
                 NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_backward_warp_f32"));
+        assertEquals(List.of(p, p, p, p, p, p, p, ".u64", p, p, p, i, i, i),   // the rows kernel takes the same arguments
+                NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_backward_rows_f32"));
         for (String dt : new String[] {"f32", "f64"}) {
             // block kernels: (x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps)
             assertEquals(List.of(p, p, p, p, ".u64", p, p, p, i, i, ".f64"), NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_gated_" + dt));

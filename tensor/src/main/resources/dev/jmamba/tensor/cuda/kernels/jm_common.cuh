@@ -85,6 +85,30 @@ __device__ __forceinline__ double jm_block_sum(double v, double* shared) {
     return shared[0];
 }
 
+// Sums each of v[0 .. V) over the 32 lanes of a warp (V a power of two, at most 32) by recursive halving, in a fixed
+// order: at the step over lane bit b, a lane keeps the half of its values its bit b selects and adds the partner's
+// copy of that half, so after log2 V steps lane l holds value (l >> (5 - log2 V)) & (V - 1) summed over the lanes
+// that agree with l on those high bits, and a butterfly over the low bits completes it. V values cost V - 1 + 5 - log2 V
+// shuffles instead of 5 V. Returns that value's total (the same in every lane that holds it).
+template <typename S, int V>
+__device__ __forceinline__ S jm_warp_sums(S (&v)[V]) {
+    int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int half = V / 2; half >= 1; half /= 2) {
+        int bit = 32 * half / V;   // 16 at the first step, halving each step
+        bool upper = (lane & bit) != 0;
+#pragma unroll
+        for (int k = 0; k < half; k++) {
+            S send = upper ? v[k] : v[k + half], keep = upper ? v[k + half] : v[k];
+            v[k] = keep + __shfl_xor_sync(0xffffffffu, send, bit);
+        }
+    }
+    S total = v[0];
+#pragma unroll
+    for (int d = 16 / V; d > 0; d >>= 1) total += __shfl_xor_sync(0xffffffffu, total, d);
+    return total;
+}
+
 // ---- index errors, reported to the host at the next read (DeviceErrors.java) ---------------
 
 // flag[0] = op code (first error wins), flag[1] = the bad index, flag[2] = the axis size, flag[3] = the axis.

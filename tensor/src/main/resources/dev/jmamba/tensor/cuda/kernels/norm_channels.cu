@@ -31,28 +31,6 @@ __device__ __forceinline__ void jm_lnc_column_sum2(double& a, double& b, double 
     __syncthreads();
 }
 
-// Sums each of v[0 .. V) over the 32 lanes of a warp (V a power of two, at most 32) by recursive halving, in a fixed
-// order: at the step over lane bit b, a lane keeps the half of its values its bit b selects and adds the partner's
-// copy of that half, so after log2 V steps lane l holds value (l >> (5 - log2 V)) & (V - 1) summed over the lanes
-// that agree with l on those high bits, and a butterfly over the low bits completes it. V values cost V - 1 + 5 - log2 V
-// shuffles instead of 5 V. Returns that value's total (the same in every lane that holds it).
-template <typename S, int V>
-__device__ __forceinline__ S jm_lnc_warp_sums(S (&v)[V]) {
-    int lane = threadIdx.x & 31, bit = 16;
-#pragma unroll
-    for (int half = V / 2; half >= 1; half /= 2, bit /= 2) {
-        bool upper = (lane & bit) != 0;
-#pragma unroll
-        for (int k = 0; k < half; k++) {
-            S send = upper ? v[k] : v[k + half], keep = upper ? v[k + half] : v[k];
-            v[k] = keep + __shfl_xor_sync(0xffffffffu, send, bit);
-        }
-    }
-    S total = v[0];
-    for (int d = bit; d > 0; d >>= 1) total += __shfl_xor_sync(0xffffffffu, total, d);
-    return total;
-}
-
 // Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
 // channel loop's loads ahead of its stores; the channel loops are unrolled 4 times so that a warp has the loads of
 // four channels in flight instead of waiting out one memory latency per channel.
@@ -113,11 +91,31 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
     }
 }
 
+// The raw x, gy and (when skip_wanted) skip values of channels ch0 + u·ROWS, u < 4, of column `at` (zeros past c or
+// for a dead column), loaded into registers for the backward's prefetch.
+__device__ __forceinline__ double jm_value(float v) { return (double)v; }
+__device__ __forceinline__ double jm_value(double v) { return v; }
+__device__ __forceinline__ double jm_value(jm_bf16 v) { return (double)jm_bf16_to_float(v); }
+template <typename T, typename TX>
+__device__ __forceinline__ void jm_lnc_fetch4(const T* __restrict__ gy, const TX* __restrict__ x,
+                                              const TX* __restrict__ skip, bool skip_wanted, long long at, int m, int ch0,
+                                              int c, bool live, TX (&xv)[4], T (&gv)[4], TX (&kv)[4]) {
+#pragma unroll
+    for (int u = 0; u < 4; u++) {
+        int ch = ch0 + u * JM_LNC_ROWS;
+        bool ok = live && ch < c;
+        long long k = at + (long long)ch * m;
+        xv[u] = ok ? x[k] : (TX)0;
+        gv[u] = ok ? gy[k] : (T)0;
+        kv[u] = ok && skip_wanted ? skip[k] : (TX)0;
+    }
+}
+
 // Backward (at least 4 blocks per SM, so at most 64 registers: the kernel waits on memory, and at 80 registers
 // 3 blocks of 8 warps per SM left too few warps to hide it; ncu on FractalMamba-T's h_norm). With g = gy scale weight:  gx = rstd (g - mean_c(g) - xhat mean_c(g xhat)),
 // gscale[i, mm] = sum_c gy (xhat weight + bias),  gskip = gy skip_weight[i % groups, ch].
 // Parameter sums: block (i, part) adds its tiles' gy scale xhat and gy scale per channel (warp sums in double by
-// jm_lnc_warp_sums, four channels at a time, then in tile order into shared memory) and writes them to partial row i * parts + part ((rows, 2c) doubles: weight then bias);
+// jm_warp_sums, four channels at a time, then in tile order into shared memory) and writes them to partial row i * parts + part ((rows, 2c) doubles: weight then bias);
 // the skip-weight sums gy skip go to partial_skip row ((i % groups) * (n / groups) + i / groups) * parts + part
 // ((rows, c) doubles), so each group's rows are contiguous. column_sum (norm.cu) then adds the rows in a fixed
 // order. gx, gscale, gskip, partial and partial_skip may each be null (not wanted).
@@ -147,21 +145,29 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
         double sc = live && scale ? (double)scale[col] : 1.0;
         double sum_g = 0, sum_gx = 0, gs = 0;
         if (columns || partial || partial_skip) {
-            // channels ch0 + u·ROWS, u < 4, at a time: their loads in flight together, then one reduce-scatter of the
-            // 4 channels' weight and bias terms (and one of their skip terms) instead of a butterfly per channel
+            // channels ch0 + u·ROWS, u < 4, at a time, with the next four's loads issued before this four's
+            // arithmetic (a warp issues in order: without the prefetch it waited out one memory latency per four
+            // channels), then one reduce-scatter of the 4 channels' weight and bias terms (and one of their skip
+            // terms) instead of a butterfly per channel
+            TX xn[4], kn[4];
+            T gn[4];
+            jm_lnc_fetch4<T, TX>(gy, x, skip, partial_skip != 0, at, m, threadIdx.y, c, live, xn, gn, kn);
             for (int ch0 = threadIdx.y; ch0 < c; ch0 += 4 * JM_LNC_ROWS) {
+                TX xv[4], kv[4];
+                T gv[4];
+#pragma unroll
+                for (int u = 0; u < 4; u++) {
+                    xv[u] = xn[u];
+                    gv[u] = gn[u];
+                    kv[u] = kn[u];
+                }
+                jm_lnc_fetch4<T, TX>(gy, x, skip, partial_skip != 0, at, m, ch0 + 4 * JM_LNC_ROWS, c, live, xn, gn, kn);
                 double pv[8], pk[4];
 #pragma unroll
                 for (int u = 0; u < 4; u++) {
                     int ch = ch0 + u * JM_LNC_ROWS;
                     bool here = ch < c;
-                    double xh = 0, gyv = 0, sk = 0;
-                    long long k = at + (long long)ch * m;
-                    if (live && here) {
-                        xh = (jm_load(x + k) - mu) * r;
-                        gyv = (double)gy[k];
-                        if (partial_skip) sk = jm_load(skip + k);
-                    }
+                    double xh = live && here ? (jm_value(xv[u]) - mu) * r : 0.0, gyv = (double)gv[u], sk = jm_value(kv[u]);
                     double w = weight && here ? (double)weight[ch] : 1.0, gys = gyv * sc;
                     if (gscale) gs += gyv * (xh * w + (bias && here ? (double)bias[ch] : 0.0));
                     sum_g += gys * w;
@@ -172,12 +178,12 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
                 }
                 if (partial) {   // every lane of the warp takes part (dead lanes and channels add zeros)
                     int idx = (lane >> 2) & 7, ch = ch0 + (idx >> 1) * JM_LNC_ROWS;
-                    double total = jm_lnc_warp_sums<double, 8>(pv);
+                    double total = jm_warp_sums<double, 8>(pv);
                     if ((lane & 3) == 0 && ch < c) acc[(idx & 1) * c + ch] += total;
                 }
                 if (partial_skip) {
                     int ch = ch0 + ((lane >> 3) & 3) * JM_LNC_ROWS;
-                    double total = jm_lnc_warp_sums<double, 4>(pk);
+                    double total = jm_warp_sums<double, 4>(pk);
                     if ((lane & 7) == 0 && ch < c) acc_skip[ch] += total;
                 }
             }
@@ -192,7 +198,7 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
         }
         if (!live || (gx == 0 && gskip == 0)) continue;
         double mean_g = sum_g / c, mean_gx = sum_gx / c;
-#pragma unroll 4
+#pragma unroll 8
         for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
             long long k = at + (long long)ch * m;
             double gyv = (double)gy[k];

@@ -221,3 +221,83 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __res
         partial[(long long)blockIdx.x * 2 * c + i] = s;
     }
 }
+
+// ---- float32 rows of JM_GATED_ROWS_MIN .. 1536 channels: threads own channels, rows taken 8 at a time ------------
+// The warp kernel keeps 2·c doubles per warp in shared memory for the weight and bias sums: 160 KiB per block at
+// c = 1280, so one block of 8 warps per SM, which leaves it waiting on memory (ncu, FractalMamba-T's out_norm at
+// 7×7: ~0.7 ms for 8M elements). Here thread t owns channels t, t + 256, ... (at most JM_GATED_OWN) and keeps their
+// weight and bias sums in registers in row order; the block takes its rows JM_GATED_GROUP at a time: pass 1 over the
+// group (gz, the sums, each row's Σ g·weight and Σ g·weight·x̂ summed over each warp), one block step that adds the
+// 8 warps' 2·JM_GATED_GROUP values in order, pass 2 writes gx. Block b writes its sums to
+// partial[b, 0:2c] for column_sum, as the warp kernel. gx and gz may be null.
+#define JM_GATED_OWN 6
+#define JM_GATED_GROUP 8
+extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows_f32(
+        const float* __restrict__ gy, const float* __restrict__ x, const float* __restrict__ mean,
+        const float* __restrict__ rstd, const float* __restrict__ weight, const float* __restrict__ bias,
+        const float* __restrict__ z, long long z_row, float* __restrict__ gx, float* __restrict__ gz,
+        double* __restrict__ partial, int rows, int c, int rows_per_block) {
+    __shared__ double red[2 * JM_GATED_GROUP][8];   // [value][warp]
+    __shared__ double tot[2 * JM_GATED_GROUP];
+    int t = threadIdx.x, lane = t & 31, wid = t >> 5;
+    double acc_w[JM_GATED_OWN], acc_b[JM_GATED_OWN];
+#pragma unroll
+    for (int j = 0; j < JM_GATED_OWN; j++) acc_w[j] = acc_b[j] = 0.0;
+    int first = blockIdx.x * rows_per_block, last = min(rows, first + rows_per_block);
+    for (int r0 = first; r0 < last; r0 += JM_GATED_GROUP) {
+        for (int q = 0; q < JM_GATED_GROUP; q++) {
+            int row = r0 + q;
+            double gsum = 0, dot = 0;
+            if (row < last) {
+                long long base = (long long)row * c, zbase = (long long)row * z_row;
+                double m = (double)mean[row], r = (double)rstd[row];
+#pragma unroll
+                for (int j = 0; j < JM_GATED_OWN; j++) {
+                    int i = t + j * 256;
+                    if (i < c) {
+                        double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+                        double g = jm_gated_grads<float>((double)gy[base + i], xhat, z[zbase + i], w,
+                                                         bias ? (double)bias[i] : 0.0, &gzv);
+                        if (gz) gz[base + i] = (float)gzv;
+                        acc_w[j] += g * xhat;
+                        acc_b[j] += g;
+                        g *= w;
+                        gsum += g;
+                        dot += g * xhat;
+                    }
+                }
+            }
+            if (gx != 0) {   // the row's two sums over the warp (butterflies; the 8 warps are added below in order)
+                gsum = jm_gated_warp_sum(gsum);
+                dot = jm_gated_warp_sum(dot);
+                if (lane == 0) {
+                    red[2 * q][wid] = gsum;
+                    red[2 * q + 1][wid] = dot;
+                }
+            }
+        }
+        if (gx == 0) continue;
+        __syncthreads();
+        if (t < 2 * JM_GATED_GROUP) {
+            double s = 0;
+            for (int w = 0; w < 8; w++) s += red[t][w];
+            tot[t] = s;
+        }
+        __syncthreads();
+        for (int q = 0; q < JM_GATED_GROUP; q++) {
+            int row = r0 + q;
+            if (row >= last) break;
+            jm_gated_row_pass2<float>(gy, x, z, weight, (long long)row * c, (long long)row * z_row, (double)mean[row],
+                                      (double)rstd[row], c, t, 256, tot[2 * q] / c, tot[2 * q + 1] / c, gx);
+        }
+    }
+    if (partial == 0) return;
+#pragma unroll
+    for (int j = 0; j < JM_GATED_OWN; j++) {
+        int i = t + j * 256;
+        if (i < c) {
+            partial[(long long)blockIdx.x * 2 * c + i] = acc_w[j];
+            partial[(long long)blockIdx.x * 2 * c + c + i] = acc_b[j];
+        }
+    }
+}
