@@ -178,18 +178,20 @@ __device__ void dw3_planes_forward(const TX* __restrict__ x, const float* __rest
     extern __shared__ float dw3_shared[];
     int per = 8 / group, pw = wd + 2, padded = (h + 2) * pw, hw = h * wd;
     long long first = (long long)blockIdx.x * per;
-    dw3_stage<TX>(x, dw3_shared, first, per, planes, h, wd);
-    __syncthreads();
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
-    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
-    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
-    if (plane >= planes) return;
-    int ch = (int)((unsigned int)plane % (unsigned int)c);   // planes < 2^31 (a tensor's elements): a 32-bit remainder
+    bool live = plane < planes;
+    // the plane's weights are loaded before the staging, so their latency overlaps the plane's loads
+    int ch = live ? (int)((unsigned int)plane % (unsigned int)c) : 0;   // planes < 2^31: a 32-bit remainder
     float k[9];
 #pragma unroll
-    for (int t = 0; t < 9; t++) k[t] = w[ch * 9 + t];
-    float b = bias ? bias[ch] : 0.0f;
+    for (int t = 0; t < 9; t++) k[t] = live ? w[ch * 9 + t] : 0.0f;
+    float b = live && bias ? bias[ch] : 0.0f;
+    dw3_stage<TX>(x, dw3_shared, first, per, planes, h, wd);
+    __syncthreads();
+    if (!live) return;
+    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
+    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     const float* pl = dw3_shared + slot * padded;
 #pragma unroll 4
     for (int e = e0, oy = oy0, ox = ox0; e < hw; e += step) {
@@ -211,19 +213,19 @@ __device__ void dw3_planes_backward(const float* __restrict__ gy, const TX* __re
     float* xs = dw3_shared;
     float* gs = dw3_shared + per * padded;
     long long first = (long long)blockIdx.x * per;
-    dw3_stage<TX>(x, xs, first, per, planes, h, wd);
-    for (int i = threadIdx.x; i < per * padded; i += blockDim.x) gs[i] = 0.0f;   // the border stays zero
-    __syncthreads();
     int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, slot = warp / group, part = warp - slot * group;
-    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
-    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     long long plane = first + slot;
     bool live = plane < planes;
     int ch = live ? (int)((unsigned int)plane % (unsigned int)c) : 0;   // 32-bit: planes < 2^31
-    float k[9];
+    float k[9];   // loaded before the staging (latencies overlap)
 #pragma unroll
     for (int t = 0; t < 9; t++) k[t] = live ? w[ch * 9 + t] : 0.0f;
     float b = live && bias ? bias[ch] : 0.0f;
+    dw3_stage<TX>(x, xs, first, per, planes, h, wd);
+    for (int i = threadIdx.x; i < per * padded; i += blockDim.x) gs[i] = 0.0f;   // the border stays zero
+    __syncthreads();
+    // this lane's outputs e0, e0 + step, ...: (row, column) advanced by step with one carry, not a division each
+    int step = group * 32, e0 = part * 32 + lane, oy0 = e0 / wd, ox0 = e0 - oy0 * wd, dy = step / wd, dx = step - dy * wd;
     const float* xp = xs + slot * padded;
     float* gp = gs + slot * padded;
     float acc[10];
