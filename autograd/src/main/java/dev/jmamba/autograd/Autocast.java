@@ -19,14 +19,17 @@ import java.util.Map;
  *     rounded to bf16, the products accumulate in float32, and the gradients leave as float32.</li>
  * <li>{@code conv2d} with groups 1 (the stems and downsampling convs): the same — bf16 operands
  *     saved for backward, bf16 columns, tensor-core GEMMs with float32 accumulation, float32 result
- *     and gradients. Grouped and depthwise convs stay float32 (their direct kernels are float32).</li>
+ *     and gradients. Other grouped and depthwise convs stay float32 (their direct kernels are float32).</li>
+ * <li>The depthwise conv + bias + SiLU of SS2D ({@code DepthwiseConvSilu}) passes bf16 activations through: a bf16 x
+ *     (SS2D's in_proj rows, {@link Var#matmulToActivation}) is read and saved as bf16, the conv runs in float32 with
+ *     float32 weights, y is written as bf16 (rounded once) and x's gradient is float32.</li>
  * <li>The selective scan and the cross scan <b>pass bf16 activations through</b> ({@code BF16_IO}): given a bf16
  *     u, the scan reads u, Δ and z as bf16 (a float32 Δ or z is rounded to bf16 first), keeps its state, Δ and
  *     discretisation math in float32 and writes a bf16 output, as mamba_ssm does under torch.autocast; the cross
  *     scan copies bf16 as bf16, and the cross merge adds bf16 sequences in float32 and returns float32. A model
- *     opts in by casting an activation to {@link #activationType} (VMamba's SS2D casts the conv output that the
- *     cross scan, x_proj and the scan read: one bf16 copy saved for backward instead of a float32 one for the
- *     scan plus a bf16 one for x_proj).</li>
+ *     opts in by casting an activation to {@link #activationType} (VMamba's SS2D: in_proj writes bf16 rows, and the
+ *     conv's bf16 output is what the cross scan, x_proj and the scan read: one bf16 copy saved for backward instead
+ *     of a float32 one for the scan plus a bf16 one for x_proj).</li>
  * <li>The causal conv1d (Mamba's short conv) passes bf16 activations through too: a bf16 x is read as bf16 and y
  *     written as bf16, float32 inside and float32 dx, dweight, dbias (the float32 kernel's bits for the widened x,
  *     CausalConv1dBf16GpuTest); a float32 x runs in float32. Vim's in_proj output is float32 today, so Vim's conv runs
@@ -76,6 +79,7 @@ public final class Autocast {
             Map.entry("SelectiveScanFunction", OpPrecision.BF16_IO),
             Map.entry("ScanPairFunction", OpPrecision.BF16_IO),
             Map.entry("CausalConv1d", OpPrecision.BF16_IO),
+            Map.entry("DepthwiseConvSilu", OpPrecision.BF16_IO),
             Map.entry("CrossScan", OpPrecision.BF16_IO),
             Map.entry("CrossMerge", OpPrecision.FLOAT32));
 

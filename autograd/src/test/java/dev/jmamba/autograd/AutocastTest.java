@@ -34,7 +34,8 @@ class AutocastTest {
                 "add", "mul", "gelu", "sum", "mean", "an op nobody wrote"}) {
             assertEquals(Autocast.OpPrecision.FLOAT32, Autocast.precisionOf(op), op);
         }
-        for (String op : new String[] {"SelectiveScanFunction", "ScanPairFunction", "CrossScan", "CausalConv1d", "layerNormBf16"}) {
+        for (String op : new String[] {"SelectiveScanFunction", "ScanPairFunction", "CrossScan", "CausalConv1d", "DepthwiseConvSilu",
+                "layerNormBf16"}) {
             assertEquals(Autocast.OpPrecision.BF16_IO, Autocast.precisionOf(op), op + " passes bf16 activations through");
         }
         long lowered = Autocast.POLICY.values().stream().filter(p -> p == Autocast.OpPrecision.LOWERED).count();
