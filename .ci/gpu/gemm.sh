@@ -16,7 +16,8 @@
 # until the timings stop improving), CPU_MS (0: the CPU time is taken over the 10 repeats only, too short for the
 # per-thread clocks: read the wall-clock columns; set 200 for meaningful CPU-time columns, at about +90 s),
 # JAVA_CMD (".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main"; point it at any java command that runs
-# jmamba's Main to try the script on a machine with a JDK).
+# jmamba's Main to try the script on a machine with a JDK), JMAMBA_JAVA_OPTS (more JVM flags for jmamba, e.g.
+# -Djmamba.gemm.narrowPieces=true with THREADS_LIST=2 and another OUT for that switch's A/B, about 115 s).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 : "${OUT:?gemm.sh: set OUT to the folder the results go to}"
@@ -25,7 +26,7 @@ start=$SECONDS
 rounds=${ROUNDS:-3}
 export JAVA_CMD=${JAVA_CMD:-".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main"}
 export REPEATS=${REPEATS:-10} WARMUP_MS=${WARMUP_MS:-50} CPU_MS=${CPU_MS:-0}
-unset BASE_JAR MODEL SIZES AVX2 CORETYPE JMAMBA_JAVA_OPTS
+unset BASE_JAR MODEL SIZES AVX2 CORETYPE
 
 lscpu | head -20 | tee "$OUT/lscpu.txt"
 grep -q avx512f /proc/cpuinfo && native=AVX-512 || native="no AVX-512"

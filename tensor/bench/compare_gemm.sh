@@ -17,7 +17,8 @@
 #      the CPU-time batch per shape on both sides (default 200). Smaller values shorten a many-shape run.
 #      JAVA_CMD="java ... MAIN-CLASS": the command that runs jmamba's Main, split on spaces, instead of the
 #      jar's (e.g. ".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main" where there is no JDK or
-#      Maven; a * in it reaches java as it is). BASE_JAR needs the jar's command, not JAVA_CMD.
+#      Maven; a * in it reaches java as it is). With BASE_JAR, JAVA_CMD must run a jar (-jar JAR): the base runs
+#      the same command with BASE_JAR instead (swap the two jars for the opposite order within each round).
 # Pin both sides to fixed cores by running the script under `taskset -c CPUS` (children inherit it).
 # Runs the already built jar with the java command ./jmamba would use; build it first with
 #   mvn -B -ntp -q -o -pl train-app -am package -DskipTests
@@ -28,7 +29,6 @@ rounds=${1:-5}
 repeats=${REPEATS:-10}
 threads=${THREADS:-$(nproc)}
 if [ -n "${JAVA_CMD:-}" ]; then
-  [ -z "${BASE_JAR:-}" ] || { echo "compare_gemm: BASE_JAR works with the jar's java command only; unset JAVA_CMD or BASE_JAR" >&2; exit 2; }
   read -r -a jm <<<"$JAVA_CMD"
 else
   [ -f "$root/train-app/target/jmamba.jar" ] || { echo "compare_gemm: build the jar first (see the header of $0)" >&2; exit 2; }
@@ -46,7 +46,9 @@ if [ -n "${JMAMBA_JAVA_OPTS:-}" ]; then read -r -a extra <<<"$JMAMBA_JAVA_OPTS";
 base=()
 if [ -n "${BASE_JAR:-}" ]; then
   [ -f "$BASE_JAR" ] || { echo "compare_gemm: BASE_JAR $BASE_JAR is not a file" >&2; exit 2; }
-  for ((i = 0; i < ${#jm[@]}; i++)); do [ "${jm[i]}" = "$root/train-app/target/jmamba.jar" ] && base+=("$BASE_JAR") || base+=("${jm[i]}"); done
+  # the same command with the jar after -jar replaced
+  for ((i = 0; i < ${#jm[@]}; i++)); do [ "$i" -gt 0 ] && [ "${jm[i-1]}" = -jar ] && base+=("$BASE_JAR") || base+=("${jm[i]}"); done
+  [ "${base[*]}" != "${jm[*]}" ] || { echo "compare_gemm: BASE_JAR needs a java command with -jar JAR (JAVA_CMD has none)" >&2; exit 2; }
 fi
 if [ -n "${MODEL:-}" ]; then
   shapes=$("${jm[@]}" bench gemm --list-model-shapes 2>/dev/null | awk '{print $1}' | tr '\n' ' ')

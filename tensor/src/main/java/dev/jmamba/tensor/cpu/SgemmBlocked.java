@@ -122,8 +122,9 @@ final class SgemmBlocked {
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
-            // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full panel per thread)
-            NarrowPieces pieces = cs != 1 && threads > 1 && kGroups == 1 && mBlocksF == 1 && nPanels - 1 >= threads
+            // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
+            // panel per thread; off by default: same-run A/B on 2 vCPUs was mixed, GEMM-NOTES fifth pass)
+            NarrowPieces pieces = narrowPieces && cs != 1 && threads > 1 && kGroups == 1 && mBlocksF == 1 && nPanels - 1 >= threads
                     && kernel.hasHalfTile() && nc - (nPanels - 1) * nr <= kernel.halfNr()
                     ? new NarrowPieces(Math.min(nPanels - 1, target), threads, m, kernel.halfRows()) : null;
             int splitPanels = pieces != null ? nPanels - 1 : nPanels;
@@ -191,8 +192,9 @@ final class SgemmBlocked {
     /**
      * The chunks of a transposed C (split by its panels only) whose last panel is narrow: {@code splits} chunks of
      * the full panels and {@code threads} pieces of the narrow panel, each a range of rows in multiples of the
-     * narrow tile's rows. Chunk order: thread w's splits, then its piece, so that {@link HomeChunks}' home share of
-     * w is exactly that (its share starts at floor(w * splits / threads) + w). Without the pieces the narrow panel
+     * narrow tile's rows. Chunk order: thread w's splits, then its piece (thread 0: its piece first, so that it packs
+     * the shared narrow B panel while the others run full panels, and none waits for that at the end), so that
+     * {@link HomeChunks}' home share of w is exactly that (its share starts at floor(w * splits / threads) + w). Without the pieces the narrow panel
      * sat in one thread's share: on 2 threads 197x44x384 A^T B^T gave the helper 3 full panels and the narrow one
      * against the caller's 3 (AVX-512), and it finished 5-6 us (about 20%) after the caller on every call (issue 22,
      * fifth pass). The pieces write disjoint columns of the narrow panel's few C rows: one shared cache line per
@@ -214,11 +216,14 @@ final class SgemmBlocked {
         /** The narrow piece chunk t is, or -1 for a split of the full panels. */
         int piece(int t) {
             int w = owner(t);
-            return t == shareStart(w + 1) - 1 ? w : -1;
+            return t == (w == 0 ? 0 : shareStart(w + 1) - 1) ? w : -1;
         }
 
         /** The split of the full panels chunk t is (only when {@link #piece} is -1). */
-        int split(int t) { return t - owner(t); }
+        int split(int t) {
+            int w = owner(t);
+            return w == 0 ? t - 1 : t - w;
+        }
 
         /** First row of piece w (w = threads: m), a multiple of the quantum. */
         int rowStart(int w) {
@@ -412,6 +417,12 @@ final class SgemmBlocked {
 
     /** {@code -Djmamba.gemm.swapTT=false} runs A^T B^T as such, packing both transposed (for measuring the swap). */
     private static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
+
+    /**
+     * {@code -Djmamba.gemm.narrowPieces=true} cuts a transposed C's narrow last panel into row pieces, one per thread
+     * ({@link NarrowPieces}); off by default until a quiet machine shows it helps (tests set it directly).
+     */
+    static boolean narrowPieces = Boolean.getBoolean("jmamba.gemm.narrowPieces");
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));

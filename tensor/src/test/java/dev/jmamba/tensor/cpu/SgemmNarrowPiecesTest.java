@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * A transposed C (A^T B^T run as C^T = B A) whose last panel runs the narrow tile is split on threads into
- * splits of the full panels plus one row piece of the narrow panel per thread ({@link SgemmBlocked.NarrowPieces}).
+ * With {@code -Djmamba.gemm.narrowPieces=true}, a transposed C (A^T B^T run as C^T = B A) whose last panel runs the
+ * narrow tile is split on threads into splits of the full panels plus one row piece of the narrow panel per thread
+ * ({@link SgemmBlocked.NarrowPieces}).
  * Checked: the chunk layout (every chunk is one split or one piece, each thread's home share holds exactly its
  * own piece, the pieces tile the rows in multiples of the narrow tile's rows), and the products on 2, 3 and 4
  * threads against the float64 {@link SgemmReference} for every SIMD tile and A policy, with C's shapes chosen so
@@ -63,6 +64,8 @@ class SgemmNarrowPiecesTest {
         List<SgemmKernel> kernels = new ArrayList<>();
         for (int mr : new int[] {3, 4, 8}) kernels.add(SgemmSimd.kernel(mr));
         int before = Parallel.threads();
+        boolean wasOn = SgemmBlocked.narrowPieces;
+        SgemmBlocked.narrowPieces = true; // off by default (-Djmamba.gemm.narrowPieces)
         try {
             for (int s = 0; s < SHAPES.length; s++) {
                 float[] ab = SCALARS[s];
@@ -80,6 +83,7 @@ class SgemmNarrowPiecesTest {
                 }
             }
         } finally {
+            SgemmBlocked.narrowPieces = wasOn;
             Parallel.setThreads(before);
         }
     }
