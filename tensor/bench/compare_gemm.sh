@@ -12,6 +12,14 @@
 #      (e.g. SkylakeX; default: what OpenBLAS detects). JMAMBA_JAVA_OPTS passes more JVM flags.
 #      BASE_JAR=path/to/other/jmamba.jar: also runs that build each round (same JVM flags), for a
 #      before/after in the same run; adds its median and the ratio jmamba / base.
+#      WARMUP_MS=MS: minimum warm-up per shape of numpy and of jmamba's shapes after the first (defaults
+#      1000 and 300; jmamba's first shape always warms up >= 2 s for the JIT); CPU_MS=MS: minimum length of
+#      the CPU-time batch per shape on both sides (default 200). Smaller values shorten a many-shape run.
+#      JAVA_CMD="java ... MAIN-CLASS": the command that runs jmamba's Main, split on spaces, instead of the
+#      jar's (e.g. ".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main" where there is no JDK or
+#      Maven; a * in it reaches java as it is). With BASE_JAR, JAVA_CMD must run a jar (-jar JAR): the base runs
+#      the same command with BASE_JAR instead (swap the two jars for the opposite order within each round).
+# Pin both sides to fixed cores by running the script under `taskset -c CPUS` (children inherit it).
 # Runs the already built jar with the java command ./jmamba would use; build it first with
 #   mvn -B -ntp -q -o -pl train-app -am package -DskipTests
 set -euo pipefail
@@ -20,8 +28,15 @@ here="$root/tensor/bench"
 rounds=${1:-5}
 repeats=${REPEATS:-10}
 threads=${THREADS:-$(nproc)}
-[ -f "$root/train-app/target/jmamba.jar" ] || { echo "compare_gemm: build the jar first (see the header of $0)" >&2; exit 2; }
-read -r -a jm <<<"$("$root/jmamba" --print-java-command)"
+if [ -n "${JAVA_CMD:-}" ]; then
+  read -r -a jm <<<"$JAVA_CMD"
+else
+  [ -f "$root/train-app/target/jmamba.jar" ] || { echo "compare_gemm: build the jar first (see the header of $0)" >&2; exit 2; }
+  read -r -a jm <<<"$("$root/jmamba" --print-java-command)"
+fi
+jopts=(); nopts=()
+if [ -n "${WARMUP_MS:-}" ]; then jopts+=(--shape-warmup-ms "$WARMUP_MS"); nopts+=(--warmup-ms "$WARMUP_MS"); fi
+if [ -n "${CPU_MS:-}" ]; then jopts+=(--cpu-ms "$CPU_MS"); nopts+=(--cpu-ms "$CPU_MS"); fi
 coretype=${CORETYPE:-}
 if [ -n "${AVX2:-}" ]; then
   coretype=Haswell
@@ -31,7 +46,9 @@ if [ -n "${JMAMBA_JAVA_OPTS:-}" ]; then read -r -a extra <<<"$JMAMBA_JAVA_OPTS";
 base=()
 if [ -n "${BASE_JAR:-}" ]; then
   [ -f "$BASE_JAR" ] || { echo "compare_gemm: BASE_JAR $BASE_JAR is not a file" >&2; exit 2; }
-  for ((i = 0; i < ${#jm[@]}; i++)); do [ "${jm[i]}" = "$root/train-app/target/jmamba.jar" ] && base+=("$BASE_JAR") || base+=("${jm[i]}"); done
+  # the same command with the jar after -jar replaced
+  for ((i = 0; i < ${#jm[@]}; i++)); do [ "$i" -gt 0 ] && [ "${jm[i-1]}" = -jar ] && base+=("$BASE_JAR") || base+=("${jm[i]}"); done
+  [ "${base[*]}" != "${jm[*]}" ] || { echo "compare_gemm: BASE_JAR needs a java command with -jar JAR (JAVA_CMD has none)" >&2; exit 2; }
 fi
 if [ -n "${MODEL:-}" ]; then
   shapes=$("${jm[@]}" bench gemm --list-model-shapes 2>/dev/null | awk '{print $1}' | tr '\n' ' ')
@@ -42,33 +59,33 @@ else
 fi
 jargs=(); for s in $shapes; do jargs+=(--shape "$s"); done
 numpy() {
-  if [ -n "$coretype" ]; then OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"
-  else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; fi
+  if [ -n "$coretype" ]; then OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"
+  else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; fi
 }
 key() { sed -n 's/.*"n":\([0-9]*\),"m":\([0-9]*\),"k":\([0-9]*\),"ta":\([01]\),"tb":\([01]\).*/\2,\1,\3,\4,\5/p'; }
 field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
 
-echo "numpy: $(numpy 64 1 --info 2>&1 >/dev/null)"
+echo "numpy: $(numpy 64 1 --info "${nopts[@]}" 2>&1 >/dev/null)"
 echo "java: ${jm[*]}"
-echo "threads: $threads, rounds: $rounds, repeats: $repeats, load: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "threads: $threads, rounds: $rounds, repeats: $repeats, cpus: $(taskset -pc $$ 2>/dev/null | sed 's/.*: //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A jw jc nw nc bw
 for ((r = 1; r <= rounds; r++)); do
   while read -r line; do
     case "$line" in *'"case":"gemm-kernel"'*) [ "$r" = 1 ] && echo "$line"; continue ;; *'"case":"gemm"'*) ;; *) continue ;; esac
     echo "round $r jmamba $line"; k=$(key <<<"$line")
     jw[$k]+="$(field gflops <<<"$line") "; jc[$k]+="$(field cpu_gflops <<<"$line") "
-  done < <("${jm[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jargs[@]}" 2>/dev/null)
+  done < <("${jm[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jopts[@]}" "${jargs[@]}" 2>/dev/null)
   while read -r line; do
     echo "round $r numpy  $line"; k=$(key <<<"$line")
     nw[$k]+="$(field gflops <<<"$line") "; nc[$k]+="$(field cpu_gflops <<<"$line") "
-  done < <(numpy --repeats "$repeats" $shapes)
+  done < <(numpy --repeats "$repeats" "${nopts[@]}" $shapes)
   [ ${#base[@]} = 0 ] && continue
   while read -r line; do
     case "$line" in *'"case":"gemm"'*) ;; *) continue ;; esac
     echo "round $r base   $line"; k=$(key <<<"$line")
     bw[$k]+="$(field gflops <<<"$line") "
-  done < <("${base[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jargs[@]}" 2>/dev/null)
+  done < <("${base[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jopts[@]}" "${jargs[@]}" 2>/dev/null)
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 range() { sort -g | awk 'NR == 1 {lo = $1} {hi = $1} END {printf "%.0f-%.0f", lo, hi}'; }

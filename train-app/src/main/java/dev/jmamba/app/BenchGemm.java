@@ -42,8 +42,16 @@ public final class BenchGemm implements Runnable {
     int repeats;
 
     @Option(names = "--warmup-ms", defaultValue = "2000",
-            description = "Minimum warm-up of the first shape in ms (default ${DEFAULT-VALUE}; later shapes 300 ms); the warm-up goes on until the timings stop improving.")
+            description = "Minimum warm-up of the first shape in ms (default ${DEFAULT-VALUE}); the warm-up goes on until the timings stop improving.")
     long warmupMs;
+
+    @Option(names = "--shape-warmup-ms", defaultValue = "300",
+            description = "Minimum warm-up of each later shape in ms, at most --warmup-ms (default ${DEFAULT-VALUE}); the JIT has compiled the kernels by then.")
+    long shapeWarmupMs;
+
+    @Option(names = "--cpu-ms", defaultValue = "200",
+            description = "Minimum length in ms of the batch of calls whose CPU time is measured, after the timed repeats (default ${DEFAULT-VALUE}).")
+    long cpuMs;
 
     @Option(names = "--json", description = "Print JSON lines instead of text: one {\"case\":\"gemm-kernel\"} line, then one {\"case\":\"gemm\"} line per shape.")
     boolean json;
@@ -86,6 +94,8 @@ public final class BenchGemm implements Runnable {
         if ((long) n * n > Integer.MAX_VALUE - 8) throw UserError.usage("--n must be at most 46340 (an (n, n) float matrix is one Java array), got " + n);
         if (repeats < 1) throw UserError.usage("--repeats must be >= 1, got " + repeats);
         if (warmupMs < 0) throw UserError.usage("--warmup-ms must be >= 0, got " + warmupMs);
+        if (shapeWarmupMs < 0) throw UserError.usage("--shape-warmup-ms must be >= 0, got " + shapeWarmupMs);
+        if (cpuMs < 0) throw UserError.usage("--cpu-ms must be >= 0, got " + cpuMs);
         if (threads != null) {
             if (threads < 1) throw UserError.usage("--threads must be >= 1, got " + threads);
             Parallel.setThreads(threads);
@@ -103,7 +113,7 @@ public final class BenchGemm implements Runnable {
         }
         boolean first = true;
         for (Shape s : todo) {
-            report(s, time(s, first ? warmupMs : Math.min(warmupMs, 300)));
+            report(s, time(s, first ? warmupMs : Math.min(warmupMs, shapeWarmupMs)));
             first = false;
         }
     }
@@ -139,10 +149,10 @@ public final class BenchGemm implements Runnable {
             call.run();
             ms[r] = (System.nanoTime() - t0) / 1e6;
         }
-        // CPU time over a batch of at least the repeats and 200 ms, without per-call clock reads
+        // CPU time over a batch of at least the repeats and cpuMs, without per-call clock reads
         long cpu0 = allThreadsCpuNanos(), batchStart = System.nanoTime();
         int calls = 0;
-        while (calls < repeats || System.nanoTime() - batchStart < 200_000_000L) {
+        while (calls < repeats || System.nanoTime() - batchStart < cpuMs * 1_000_000L) {
             call.run();
             calls++;
         }

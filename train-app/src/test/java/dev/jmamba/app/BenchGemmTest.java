@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class BenchGemmTest {
     @Test void jsonHasTheKernelLineThenOneLinePerShape() throws Exception {
         AppRun.Result r = AppRun.run("bench", "gemm", "--shape", "9,17,5", "--shape", "20,3,7,1,1", "--repeats", "1",
-                "--warmup-ms", "0", "--threads", "1", "--json");
+                "--warmup-ms", "0", "--shape-warmup-ms", "0", "--cpu-ms", "0", "--threads", "1", "--json");
         assertEquals(0, r.exitCode(), r.err());
         String[] lines = r.out().strip().split("\\R");
         assertEquals(3, lines.length, r.out());
@@ -42,6 +42,12 @@ class BenchGemmTest {
             assertEquals(2, r.exitCode(), bad + ": " + r.out());
             r.assertOneCleanErrorLine();
             assertTrue(r.err().contains("--shape"), r.err());
+        }
+        for (String option : new String[] {"--shape-warmup-ms", "--cpu-ms"}) {
+            AppRun.Result r = AppRun.run("bench", "gemm", option, "-1");
+            assertEquals(2, r.exitCode(), option + ": " + r.out());
+            r.assertOneCleanErrorLine();
+            assertTrue(r.err().contains(option), r.err());
         }
     }
 }

@@ -121,18 +121,28 @@ final class SgemmBlocked {
             boolean direct = directA(kernel, policy, transA, alpha, nPanels);
             float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
-            int nSplits = mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
+            // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
+            // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
+            // panel per thread; off by default: same-run A/B on 2 vCPUs was mixed, GEMM-NOTES fifth pass)
+            NarrowPieces pieces = narrowPieces && cs != 1 && threads > 1 && kGroups == 1 && mBlocksF == 1 && nPanels - 1 >= threads
+                    && kernel.hasHalfTile() && nc - (nPanels - 1) * nr <= kernel.halfNr()
+                    ? new NarrowPieces(Math.min(nPanels - 1, target), threads, m, kernel.halfRows()) : null;
+            int splitPanels = pieces != null ? nPanels - 1 : nPanels;
+            int nSplits = pieces != null ? pieces.splits() : mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
             BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
             // each thread has a home share of the chunks, the same rows of C on every call
-            int perGroup = mBlocksF * nSplits, chunks = perGroup * kGroups;
+            int perGroup = mBlocksF * nSplits, chunks = pieces != null ? pieces.chunks() : perGroup * kGroups;
             HomeChunks.run(chunks, threads, t -> {
-                int group = t / perGroup, u = t % perGroup;
-                int mb = u / nSplits, ic = mb * mc, rows = Math.min(mc, m - ic);
+                int piece = pieces != null ? pieces.piece(t) : -1;
+                int group = pieces != null ? 0 : t / perGroup, u = pieces != null ? (piece >= 0 ? 0 : pieces.split(t)) : t % perGroup;
+                int mb = u / nSplits, ic = piece >= 0 ? pieces.rowStart(piece) : mb * mc;
+                int rows = piece >= 0 ? pieces.rowStart(piece + 1) - ic : Math.min(mc, m - ic);
                 // the panels split evenly (9 panels in 4 splits: 2, 2, 2, 3, not 3, 3, 3, 0, which left a thread 6 to the other's 3)
-                int split = u % nSplits, q0 = split * nPanels / nSplits, q1 = (split + 1) * nPanels / nSplits, span = q1 - q0;
-                if (span <= 0) return;
+                int split = u % nSplits, q0 = piece >= 0 ? nPanels - 1 : split * splitPanels / nSplits;
+                int q1 = piece >= 0 ? nPanels : (split + 1) * splitPanels / nSplits, span = q1 - q0;
+                if (span <= 0 || rows <= 0) return;
                 // the threads start on their shares at the same time and start their B panels an
                 // equal share apart: each packs its share, then finds the others' packed (a start
                 // only 1/mBlocks apart made the second thread wait at every panel for the first to
@@ -177,6 +187,48 @@ final class SgemmBlocked {
                 }
             }
         });
+    }
+
+    /**
+     * The chunks of a transposed C (split by its panels only) whose last panel is narrow: {@code splits} chunks of
+     * the full panels and {@code threads} pieces of the narrow panel, each a range of rows in multiples of the
+     * narrow tile's rows. Chunk order: thread w's splits, then its piece (thread 0: its piece first, so that it packs
+     * the shared narrow B panel while the others run full panels, and none waits for that at the end), so that
+     * {@link HomeChunks}' home share of w is exactly that (its share starts at floor(w * splits / threads) + w). Without the pieces the narrow panel
+     * sat in one thread's share: on 2 threads 197x44x384 A^T B^T gave the helper 3 full panels and the narrow one
+     * against the caller's 3 (AVX-512), and it finished 5-6 us (about 20%) after the caller on every call (issue 22,
+     * fifth pass). The pieces write disjoint columns of the narrow panel's few C rows: one shared cache line per
+     * such row, against every row when all panels were split that way (third pass).
+     */
+    record NarrowPieces(int splits, int threads, int m, int quantum) {
+        int chunks() { return splits + threads; }
+
+        /** First chunk of thread w's share. */
+        private int shareStart(int w) { return (int) ((long) w * splits / threads) + w; }
+
+        private int owner(int t) {
+            int w = (int) ((long) t * threads / chunks());
+            while (shareStart(w + 1) <= t) w++;
+            while (shareStart(w) > t) w--;
+            return w;
+        }
+
+        /** The narrow piece chunk t is, or -1 for a split of the full panels. */
+        int piece(int t) {
+            int w = owner(t);
+            return t == (w == 0 ? 0 : shareStart(w + 1) - 1) ? w : -1;
+        }
+
+        /** The split of the full panels chunk t is (only when {@link #piece} is -1). */
+        int split(int t) {
+            int w = owner(t);
+            return w == 0 ? t - 1 : t - w;
+        }
+
+        /** First row of piece w (w = threads: m), a multiple of the quantum. */
+        int rowStart(int w) {
+            return w >= threads ? m : Math.min(m, (int) ((long) w * Math.ceilDiv(m, quantum) / threads) * quantum);
+        }
     }
 
     /**
@@ -365,6 +417,12 @@ final class SgemmBlocked {
 
     /** {@code -Djmamba.gemm.swapTT=false} runs A^T B^T as such, packing both transposed (for measuring the swap). */
     private static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
+
+    /**
+     * {@code -Djmamba.gemm.narrowPieces=true} cuts a transposed C's narrow last panel into row pieces, one per thread
+     * ({@link NarrowPieces}); off by default until a quiet machine shows it helps (tests set it directly).
+     */
+    static boolean narrowPieces = Boolean.getBoolean("jmamba.gemm.narrowPieces");
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
