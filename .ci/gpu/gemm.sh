@@ -62,7 +62,7 @@ for isa in ${ISAS:-native avx2}; do
     {
       echo "== $isa (host: $native) threads=$t cpus=$cpus rounds=$rounds rc=$rc: $((SECONDS - case0)) s"
       grep -E '^(numpy:|\{"case":"gemm-kernel")' "$log"
-      grep -q 'OpenBLAS core' "$log" || echo "WARNING: numpy's BLAS is not a known OpenBLAS; OPENBLAS_CORETYPE (the AVX2 case) may not apply"
+      grep -qiE 'OpenBLAS core|^numpy:.* openblas ' "$log" || echo "WARNING: numpy's BLAS is not a known OpenBLAS; OPENBLAS_CORETYPE (the AVX2 case) may not apply"
       sed -n '/^M,N,K,TA,TB/,$p' "$log"
       [ "$rc" = 0 ] || tail -5 "$log"
     } | tee -a "$OUT/gemm_summary.txt"
