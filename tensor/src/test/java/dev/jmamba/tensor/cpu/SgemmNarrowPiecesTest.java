@@ -1,16 +1,12 @@
 package dev.jmamba.tensor.cpu;
 
-import static dev.jmamba.tensor.cpu.SgemmTestValues.random;
-import static dev.jmamba.tensor.cpu.SgemmTestValues.sq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -90,29 +86,8 @@ class SgemmNarrowPiecesTest {
 
     /** Runs A^T B^T through the driver on padded, offset storage; checks it against the reference and returns C's storage. */
     private static float[] run(int[] shape, float alpha, float beta, SgemmKernel kernel, SgemmBlocked.APolicy policy, String what) {
-        int m = shape[0], n = shape[1], k = shape[2], pad = shape[3], off = shape[4];
-        SplittableRandom rnd = new SplittableRandom(31L * m + 7L * n + k);
-        int lda = m + pad, ldb = k + pad, ldc = n + pad; // A stored (k, m), B stored (n, k)
-        float[] a = random(rnd, off + k * lda), b = random(rnd, off + n * ldb), c0 = random(rnd, off + m * ldc + 3);
-        float[] c = c0.clone(), want = c0.clone();
-        SgemmReference.sgemm(true, true, m, n, k, alpha, a, off, lda, b, off, ldb, beta, want, off, ldc);
-        SgemmBlocked.sgemm(kernel, policy, true, true, m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc);
-        String where = what + ", " + m + "x" + n + "x" + k + " alpha " + alpha + " beta " + beta;
-        double[] colB = new double[n];
-        for (int j = 0; j < n; j++) for (int p = 0; p < k; p++) colB[j] += sq(b[off + j * ldb + p]);
-        for (int i = 0; i < m; i++) {
-            double rowA = 0;
-            for (int p = 0; p < k; p++) rowA += sq(a[off + p * lda + i]);
-            for (int j = 0; j < n; j++) {
-                int ci = off + i * ldc + j;
-                double tol = 2e-6 * Math.sqrt(k) * (Math.abs(alpha) * Math.sqrt(rowA * colB[j]) + Math.abs(beta * c0[ci])) + 1e-30;
-                if (!(Math.abs(c[ci] - want[ci]) <= tol)) fail(where + ": C(" + i + ", " + j + ") = " + c[ci] + ", expected " + want[ci] + " +- " + tol);
-            }
-        }
-        for (int x = 0; x < c.length; x++) {
-            int rel = x - off;
-            if (rel < 0 || rel >= m * ldc || rel % ldc >= n) assertEquals(c0[x], c[x], where + ": C storage at " + x + " outside the matrix changed");
-        }
-        return c;
+        long seed = 31L * shape[0] + 7L * shape[1] + shape[2];
+        return SgemmTestValues.runTransposedBoth(shape, alpha, beta, seed, what, (m, n, k, al, a, off, lda, b, ldb, be, c, ldc) ->
+                SgemmBlocked.sgemm(kernel, policy, true, true, m, n, k, al, a, off, lda, b, off, ldb, be, c, off, ldc));
     }
 }

@@ -1,11 +1,9 @@
 package dev.jmamba.tensor.cpu;
 
 import static dev.jmamba.tensor.cpu.SgemmTestValues.random;
-import static dev.jmamba.tensor.cpu.SgemmTestValues.sq;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -101,30 +99,10 @@ class SgemmSwapTest {
 
     /** Runs A^T B^T on padded, offset storage (kernel null: the public entry); checks it and returns C's storage. */
     private static float[] run(int[] shape, float alpha, float beta, SgemmKernel kernel, SgemmBlocked.APolicy policy, String what) {
-        int m = shape[0], n = shape[1], k = shape[2], pad = shape[3], off = shape[4];
-        SplittableRandom rnd = new SplittableRandom(1000L * m + 10L * n + k);
-        int lda = m + pad, ldb = k + pad, ldc = n + pad; // A stored (k, m), B stored (n, k)
-        float[] a = random(rnd, off + k * lda), b = random(rnd, off + n * ldb), c0 = random(rnd, off + m * ldc + 3);
-        float[] c = c0.clone(), want = c0.clone();
-        SgemmReference.sgemm(true, true, m, n, k, alpha, a, off, lda, b, off, ldb, beta, want, off, ldc);
-        if (kernel == null) Sgemm.sgemm(true, true, m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc);
-        else SgemmBlocked.sgemm(kernel, policy, true, true, m, n, k, alpha, a, off, lda, b, off, ldb, beta, c, off, ldc);
-        String where = what + ", " + m + "x" + n + "x" + k + " alpha " + alpha + " beta " + beta;
-        for (int i = 0; i < m; i++) {
-            double rowA = 0;
-            for (int p = 0; p < k; p++) rowA += sq(a[off + p * lda + i]);
-            for (int j = 0; j < n; j++) {
-                double colB = 0;
-                for (int p = 0; p < k; p++) colB += sq(b[off + j * ldb + p]);
-                int ci = off + i * ldc + j;
-                double tol = 2e-6 * Math.sqrt(k) * (Math.abs(alpha) * Math.sqrt(rowA * colB) + Math.abs(beta * c0[ci])) + 1e-30;
-                if (!(Math.abs(c[ci] - want[ci]) <= tol)) fail(where + ": C(" + i + ", " + j + ") = " + c[ci] + ", expected " + want[ci] + " +- " + tol);
-            }
-        }
-        for (int x = 0; x < c.length; x++) {
-            int rel = x - off;
-            if (rel < 0 || rel >= m * ldc || rel % ldc >= n) assertEquals(c0[x], c[x], where + ": C storage at " + x + " outside the matrix changed");
-        }
-        return c;
+        long seed = 1000L * shape[0] + 10L * shape[1] + shape[2];
+        return SgemmTestValues.runTransposedBoth(shape, alpha, beta, seed, what, (m, n, k, al, a, off, lda, b, ldb, be, c, ldc) -> {
+            if (kernel == null) Sgemm.sgemm(true, true, m, n, k, al, a, off, lda, b, off, ldb, be, c, off, ldc);
+            else SgemmBlocked.sgemm(kernel, policy, true, true, m, n, k, al, a, off, lda, b, off, ldb, be, c, off, ldc);
+        });
     }
 }
