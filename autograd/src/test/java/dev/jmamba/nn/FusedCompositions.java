@@ -24,13 +24,18 @@ import java.util.function.Function;
 final class FusedCompositions {
     private FusedCompositions() {}
 
-    /** float64: both sides round each op to double (1.1e-16) over ≲ 10 ops and sums of ≤ 120 terms: ≪ 1e-11. */
+    /** float64: both sides round each op to double (1.1e-16) over ≲ 10 ops and sums of ≤ 400 terms: ≪ 1e-11. */
     static final double F64_TOL = 1e-11;
-    /** float32 outputs: the composition rounds after each of ~10 float32 ops (6e-8 each) on values ≲ 10: ≲ 1e-5. */
+    /**
+     * float32 outputs: the composition rounds after each of ~10 float32 ops (6e-8 each) on values ≲ 10, the
+     * conv sums 9 taps: ≲ 1e-5.
+     */
     static final double F32_Y_TOL = 2e-5;
     /**
-     * float32 gradients: the composition's backward is a chain of ~20 float32 ops and sums over up to 120 terms
-     * (γ₁₂₀ ≈ 7e-6 of Σ|terms|, Σ|terms| ≲ 10 × the result's largest magnitude): ≲ 1e-4.
+     * float32 gradients: the composition's backward is a chain of ~20 float32 ops, and the parameter gradients sum up
+     * to n = 392 terms (the 14×14 conv), in float32 in another order on the other side: typically √n·2⁻²⁴·Σ|terms|
+     * with Σ|terms| ≲ 20 × the largest result, ≈ 2.4e-5 of it; 2e-4 leaves a margin of eight (a wrong rule is off by
+     * O(1); observed on the CPU ≤ 3.2e-7).
      */
     static final double F32_GRAD_TOL = 2e-4;
 
@@ -131,6 +136,7 @@ final class FusedCompositions {
     /** Runs f forward and backward with gy; returns {output, grad of each input} on the CPU. */
     static Tensor[] run(Function<Var[], Var> f, Var[] inputs, Tensor gy) {
         Var y = f.apply(inputs);
+        assertEquals(inputs[0].device(), y.device(), "the output stays on the inputs' device");
         y.backward(gy.to(y.dtype()).to(y.device()));
         Tensor[] r = new Tensor[inputs.length + 1];
         r[0] = y.value().to(Device.CPU);
