@@ -65,6 +65,8 @@ class LinearGradTest {
                 dev.jmamba.tensor.UnaryOp.GELU, dev.jmamba.tensor.UnaryOp.SILU, dev.jmamba.tensor.UnaryOp.TANH}) {
             GradCheck.check(v -> v[0].matmulAfter(act, v[1]), randn(40, 2, 3, 5), randn(41, 5, 4));
             GradCheck.check(v -> v[0].matmulAfter(act, v[1].transpose(0, 1)), randn(42, 3, 5), randn(43, 4, 5));
+            // with the previous layer's bias folded in (an MLP's fc2 after fc1's bias and activation): x, bias and w
+            GradCheck.check(v -> v[0].matmulAfter(act, v[1], v[2].transpose(0, 1)), randn(44, 2, 3, 5), randn(45, 5), randn(46, 4, 5));
         }
     }
 

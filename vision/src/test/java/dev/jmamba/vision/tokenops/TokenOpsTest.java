@@ -86,6 +86,28 @@ class TokenOpsTest {
         close("pooled dy f32", y4.grad(), y3.grad(), 1e-6);
     }
 
+    /**
+     * The same against a composition of elementary ops only (mean, sub, mul, rsqrt, add; not the fused row layer norm
+     * {@link #tokenMeanNormComposed} uses), float64, every gradient: 1e-12 of the largest magnitude, as above.
+     */
+    @Test void tokenMeanNormEqualsTheElementaryComposition() {
+        int n = 2, c = 7, b = 3, l = 4;
+        double eps = 1e-5;
+        Tensor y = random(15, n, c, b, l).mul(1.5).add(-0.4), w = random(16, c), bias = random(17, c), gout = random(18, n, b, c);
+        Var[] v1 = {Var.param(y.copy()), Var.param(w.copy()), Var.param(bias.copy())};
+        Var[] v2 = {Var.param(y.copy()), Var.param(w.copy()), Var.param(bias.copy())};
+        Var p1 = TokenMeanNorm.apply(v1[0], v1[1], v1[2], eps);
+        Var rows = v2[0].permute(0, 2, 3, 1);                                              // (N, B, L, C)
+        Var centred = rows.sub(rows.mean(true, 3));
+        Var normed = centred.mul(centred.mul(centred).mean(true, 3).add(eps).rsqrt());
+        Var p2 = normed.mul(v2[1]).add(v2[2]).mean(false, 2);                               // (N, B, C)
+        p1.backward(gout);
+        p2.backward(gout);
+        close("pooled out", p2.value(), p1.value(), 1e-12);
+        String[] names = {"dy", "dweight", "dbias"};
+        for (int i = 0; i < 3; i++) close("pooled " + names[i], v2[i].grad(), v1[i].grad(), 1e-12);
+    }
+
     @Test void tokenMeanNormGradientMatchesFiniteDifferences() {
         GradCheck.check(in -> TokenMeanNorm.apply(in[0], in[1], in[2], 1e-5), random(21, 2, 5, 2, 3), random(22, 5), random(23, 5));
     }
