@@ -23,6 +23,8 @@ final class ChannelNormKernels extends Launcher {
     private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
     /** The most dynamic shared memory a block may opt into on sm_80 and later (227 KiB on Hopper, 163 on A100). */
     static final int MAX_SHARED_BYTES = 160 * 1024;
+    /** The backward kernel's static shared memory: norm_channels.cu's {@code double buf[2][JM_LNC_ROWS][32]}. */
+    private static final int STATIC_SHARED_BYTES = 2 * ROWS * 32 * Double.BYTES;
 
     private final StridedKernels strided;
     private final NormKernels norm;
@@ -88,9 +90,9 @@ final class ChannelNormKernels extends Launcher {
                     gskip == null ? null : strided.zeros(dt, x.shape()), wantSkip ? strided.zeros(dt, groups, c) : null};
         }
         int sharedBytes = ((paramGrads ? 2 * c : 0) + (wantSkip ? c : 0)) * Double.BYTES;
-        if (sharedBytes > MAX_SHARED_BYTES) {   // the block's per-channel sums live in shared memory
+        if (sharedBytes + STATIC_SHARED_BYTES > MAX_SHARED_BYTES) {   // the block's per-channel sums live in shared memory
             int perChannel = sharedBytes / c;
-            throw new TensorException("layerNormChannelsBackward", "at most " + MAX_SHARED_BYTES / perChannel
+            throw new TensorException("layerNormChannelsBackward", "at most " + (MAX_SHARED_BYTES - STATIC_SHARED_BYTES) / perChannel
                     + " channels when the weight or skip-weight gradients are wanted on CUDA", c + " channels");
         }
         Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt);
@@ -101,7 +103,8 @@ final class ChannelNormKernels extends Launcher {
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias
         Tensor partialSkip = wantSkip ? strided.empty(DType.F64, rows, c) : null;       // (N · parts, C), group-major rows
         long function = function("layer_norm_channels_backward_" + kernelSuffix(xt));
-        if (sharedBytes > DEFAULT_SHARED_BYTES) {
+        // the 48 KiB a block gets without the opt-in covers its static and dynamic shared memory together
+        if (sharedBytes + STATIC_SHARED_BYTES > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
         }
         backwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
