@@ -126,6 +126,15 @@ class TokenOpsTest {
         Var x3 = Var.param(x.to(DType.F32)), g3 = Var.of(g.to(DType.F32));          // only x needs a gradient
         RowScale.apply(x3, g3).backward(gout.to(DType.F32));
         close("row scale dx f32", x2.grad(), x3.grad(), 1e-6);
+
+        // float32 with both gradients: against the float64 composition, 1e-6 (inputs rounded to float32, one product per
+        // element, dg a float sum of 9 products: a few float32 roundings of 6e-8 relative on values of order 1)
+        Var x4 = Var.param(x.to(DType.F32)), g4 = Var.param(g.to(DType.F32));
+        Var y4 = RowScale.apply(x4, g4);
+        y4.backward(gout.to(DType.F32));
+        close("row scale out f32", y2.value(), y4.value(), 1e-6);
+        close("row scale dx f32, both gradients", x2.grad(), x4.grad(), 1e-6);
+        close("row scale dg f32", g2.grad(), g4.grad(), 1e-6);
     }
 
     @Test void rowScaleGradientMatchesFiniteDifferences() {
