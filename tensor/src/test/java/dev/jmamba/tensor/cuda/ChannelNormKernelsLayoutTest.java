@@ -36,6 +36,23 @@ class ChannelNormKernelsLayoutTest {
         assertEquals(ChannelNormKernels.ROWS, Integer.parseInt(m.group(1)));
     }
 
+    /**
+     * The backward's static shared arrays (one per instantiation in the PTX) have the size the launcher adds to its
+     * dynamic shared memory when it decides on the opt-in above 48 KiB: a launch that crosses 48 KiB only with them
+     * fails without it.
+     */
+    @Test
+    void backwardStaticSharedMemoryMatchesTheLauncher(@TempDir Path tmp) throws Exception {
+        String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormKernels.SOURCE);
+        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_backward\\w*)\\[(\\d+)\\]").matcher(ptx);
+        int found = 0;
+        while (m.find()) {
+            assertEquals(ChannelNormKernels.STATIC_SHARED_BYTES, Integer.parseInt(m.group(2)), m.group(1));
+            found++;
+        }
+        assertEquals(3, found, "one static array per instantiation (float32, float64, bf16 x)");
+    }
+
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
         String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormKernels.SOURCE);
