@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(git rev-parse --show-toplevel); cd "$root"
 export JAVA_HOME=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64} MAVEN_OPTS=--sun-misc-unsafe-memory-access=allow
-mvn -q -o install -DskipTests
+mvn -q install -DskipTests
 .ci/device-pack
 mkdir -p .device/native
 cp /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0.2.0 .device/native/libturbojpeg.so.0
