@@ -1,5 +1,6 @@
 package dev.jmamba.nn;
 
+import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.CustomFunction;
 import dev.jmamba.autograd.CustomOps;
 import dev.jmamba.autograd.FunctionContext;
@@ -15,7 +16,9 @@ import java.util.Arrays;
  * ({@code Backend.layerNormGated} and its backward): {@code y = layerNorm(x, weight, bias) · silu(z)}, the gated
  * output norm of GrootV's mixer. The same as {@code x.layerNorm(w, b, eps).mul(z.silu())} without the separate
  * SiLU and multiply passes; it saves x, z and the row statistics — neither the normalised x nor silu(z) — and
- * reads z in place when it is a channel slice of a wider tensor.
+ * reads z in place when it is a channel slice of a wider tensor. Under autocast with bf16 x and z (Autocast's
+ * BF16_IO) the backend reads both as bf16 and writes y as bf16 — what the out projection that follows reads —
+ * and keeps them as bf16 for backward; statistics and gradients are float32.
  */
 public final class GatedLayerNorm {
     private GatedLayerNorm() {}
@@ -47,14 +50,20 @@ public final class GatedLayerNorm {
         return t == null || t.dtype() == DType.F64 || t.dtype() == DType.F32 ? t : t.to(DType.F32);
     }
 
+    /** x or z as the backend reads it: bf16 stays when the other is bf16 too (autocast's activations), else {@link #compute}. */
+    private static Tensor activation(Tensor t, Tensor other) {
+        return t.dtype() == DType.BF16 && other.dtype() == DType.BF16 ? t : compute(t);
+    }
+
     /** Inputs (x, weight, bias, z); saves x, weight, bias, z and the row mean and rstd. */
     private record Function(double eps) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
-            Tensor x = compute(in[0]), w = compute(in[1]), b = compute(in[2]), z = compute(in[3]);
-            Tensor[] r = x.backend().layerNormGated(x, w, b, z, eps);                  // {y, mean, rstd}
+            Tensor x = activation(in[0], in[3]), w = compute(in[1]), b = compute(in[2]), z = activation(in[3], in[0]);
+            Tensor[] r = x.backend().layerNormGated(x, w, b, z, eps);                  // {y (x's type), mean, rstd}
             ctx.save(x, w, b, z, r[1], r[2]);
-            ctx.put("dtypes", new DType[] {in[0].dtype(), in[1] == null ? null : in[1].dtype(), in[2] == null ? null : in[2].dtype(),
-                    in[3].dtype()});
+            DType[] types = new DType[in.length];                                      // the gradient type of each input
+            for (int i = 0; i < in.length; i++) types[i] = in[i] == null ? null : Autocast.gradientType(in[i].dtype());
+            ctx.put("dtypes", types);
             return new Tensor[] {r[0].dtype() == in[0].dtype() ? r[0] : r[0].to(in[0].dtype())};
         }
 
@@ -63,9 +72,9 @@ public final class GatedLayerNorm {
             if (g == null) return new Tensor[4];
             Tensor[] s = ctx.saved();                                                  // x, weight, bias, z, mean, rstd
             boolean params = ctx.needsInputGrad(1) || ctx.needsInputGrad(2);
-            Tensor[] r = s[0].backend().layerNormGatedBackward(g.to(s[0].dtype()), s[0], s[4], s[5], s[1], s[2], s[3],
+            Tensor[] r = s[0].backend().layerNormGatedBackward(g.to(s[4].dtype()), s[0], s[4], s[5], s[1], s[2], s[3],
                     ctx.needsInputGrad(0), params, ctx.needsInputGrad(3));
-            DType[] types = ctx.get("dtypes");                                         // gradients in their input's dtype
+            DType[] types = ctx.get("dtypes");                                         // Autocast.gradientType of each input's
             Tensor[] grads = {r[0], ctx.needsInputGrad(1) ? r[1] : null, ctx.needsInputGrad(2) ? r[2] : null, r[3]};
             for (int i = 0; i < grads.length; i++) {
                 if (grads[i] != null && grads[i].dtype() != types[i]) grads[i] = grads[i].to(types[i]);

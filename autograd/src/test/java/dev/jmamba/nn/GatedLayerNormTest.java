@@ -46,6 +46,31 @@ class GatedLayerNormTest {
         }
     }
 
+    /**
+     * bf16 x and z (autocast's activations, here casts of float32 parameters holding bf16 values) stay bf16: y is bf16,
+     * within one bf16 ulp of the float32 node's y on the same values (2^-7 relative: rounded once from double here,
+     * there from float), and the gradients reaching the parameters equal the float32 node's exactly (the node's
+     * gradients are float32, Autocast.gradientType: the same values in the same arithmetic). bf16 x with float32 z
+     * computes in float32 and returns x's dtype, as before.
+     */
+    @Test void bf16ActivationsStayBf16WithFloat32Gradients() {
+        Tensor x = randn64(41, 3, 4, 24).to(DType.BF16).to(DType.F32), z = randn64(42, 3, 4, 24).to(DType.BF16).to(DType.F32);
+        Tensor w = randn64(43, 24).to(DType.F32), b = randn64(44, 24).to(DType.F32), gy = randn64(45, 3, 4, 24).to(DType.F32);
+        Var[] half = {Var.param(x.copy()), Var.param(w.copy()), Var.param(b.copy()), Var.param(z.copy())};
+        Var[] wide = {Var.param(x.copy()), Var.param(w.copy()), Var.param(b.copy()), Var.param(z.copy())};
+        Var yh = GatedLayerNorm.apply(half[0].to(DType.BF16), half[1], half[2], half[3].to(DType.BF16), 1e-5);
+        Var yw = GatedLayerNorm.apply(wide[0], wide[1], wide[2], wide[3], 1e-5);
+        assertEquals(DType.BF16, yh.value().dtype(), "y's dtype");
+        double[] a = yh.value().toDoubleArray(), e = yw.value().toDoubleArray();
+        for (int i = 0; i < a.length; i++) assertEquals(e[i], a[i], Math.abs(e[i]) * 0x1p-7 + 1e-30, "y[" + i + "]");
+        yh.backward(gy);
+        yw.backward(gy);
+        String[] names = {"x", "weight", "bias", "z"};
+        for (int i = 0; i < 4; i++) assertEquals(0, half[i].grad().maxAbsDiff(wide[i].grad()), "grad " + names[i]);
+        Var mixed = GatedLayerNorm.apply(Var.of(x.to(DType.BF16)), null, null, Var.of(z), 1e-5);
+        assertEquals(DType.BF16, mixed.value().dtype(), "bf16 x with float32 z: y in x's dtype (computed in float32)");
+    }
+
     @Test void layerNormForwardGatedIsTheFusedNode() {
         LayerNorm ln = new LayerNorm(6);
         ln.to(DType.F64);

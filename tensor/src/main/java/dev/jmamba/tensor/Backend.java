@@ -415,7 +415,8 @@ public interface Backend {
      * </pre>
      * z has x's shape and any strides (read in place when its rows are evenly spaced with contiguous channels,
      * e.g. a channel slice of a wider tensor). Returns {y (contiguous), mean, rstd (x.shape[:-1])}; weight and
-     * bias (C) may be null. Equal to {@code layerNorm(x)·silu(z)}.
+     * bias (C) may be null. Equal to {@code layerNorm(x)·silu(z)}. BF16 x (autocast's activations): z is read as
+     * BF16 too and y is BF16 (rounded once); weight, bias, mean and rstd are F32.
      */
     Tensor[] layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps);
 
@@ -426,7 +427,7 @@ public interface Backend {
      *   gWeight = Σ gy · s · x̂,   gBias = Σ gy · s        over every row
      * </pre>
      * Returns {gx or null, gWeight, gBias (null unless paramGrads), gz or null (gateGrad false)}; column sums in a
-     * fixed order.
+     * fixed order. BF16 x (and z): gy, mean, rstd and every gradient are F32.
      */
     Tensor[] layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
                                     boolean inputGrad, boolean paramGrads, boolean gateGrad);

@@ -112,6 +112,11 @@ public final class Checks {
         String op = "layerNormBackward";
         if (x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", Shapes.str(x.shapeRef()));
         if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        rowNormGradients(op, gy, x, mean, rstd, weight);
+    }
+
+    /** gy of x's shape, mean and rstd of shape x.shape[:-1], weight (C) or null, all on x's device. */
+    private static void rowNormGradients(String op, Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight) {
         if (gy == null) throw new TensorException(op, "a gy tensor", "null");
         sameDevice(op, x, gy);
         floating(op, gy);
@@ -252,11 +257,13 @@ public final class Checks {
         }
     }
 
-    /** Operands of {@link Backend#layerNormGated}: x (..., C) F32 or F64; z of x's shape; weight, bias (C) or null. */
+    /** Operands of {@link Backend#layerNormGated}: x (..., C) F32, F64 or BF16; z of x's shape; weight, bias (C) or null. */
     public static void layerNormGated(Tensor x, Tensor weight, Tensor bias, Tensor z) {
         String op = "layerNormGated";
         if (x == null || x.rank() < 1) throw new TensorException.Shape(op, "x of at least 1 dim (..., C)", x == null ? "null" : Shapes.str(x.shapeRef()));
-        if (x.dtype() != DType.F32 && x.dtype() != DType.F64) throw new TensorException.DType(op, "x of dtype F32 or F64", x.dtype().toString());
+        if (x.dtype() != DType.F32 && x.dtype() != DType.F64 && x.dtype() != DType.BF16) {
+            throw new TensorException.DType(op, "x of dtype F32, F64 or BF16", x.dtype().toString());
+        }
         if (z == null) throw new TensorException(op, "a gate tensor z", "null");
         sameDevice(op, x, z);
         floating(op, z);
@@ -270,7 +277,7 @@ public final class Checks {
     /** Operands of {@link Backend#layerNormGatedBackward}: as {@link #layerNormGated} plus {@link #layerNormBackward}'s. */
     public static void layerNormGatedBackward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z) {
         layerNormGated(x, weight, bias, z);
-        layerNormBackward(gy, x, mean, rstd, weight);
+        rowNormGradients("layerNormGatedBackward", gy, x, mean, rstd, weight);
     }
 
     /** Operands of {@link Backend#depthwiseConv2dSilu}: x (N, C, H, W), w (C, 1, kh, kw), groups C, bias (C) or null, one device. */

@@ -7,7 +7,8 @@ import dev.jmamba.tensor.Tensor;
 /**
  * Layer norm over the last dim gated by SiLU(z), forward and backward ({@link dev.jmamba.tensor.Backend#layerNormGated}),
  * in double per row. The weight and bias gradients are summed per fixed chunk of {@value AddRmsNormCpu#ROWS_PER_CHUNK}
- * rows, then over the chunks in order, so they do not depend on the thread count.
+ * rows, then over the chunks in order, so they do not depend on the thread count. BF16 x (autocast's activations)
+ * reads x and z as bf16 and writes y as bf16 (rounded once); statistics, gy and gradients are float32.
  */
 final class LayerNormGatedCpu {
     private LayerNormGatedCpu() {}
@@ -16,10 +17,13 @@ final class LayerNormGatedCpu {
 
     private static double[] doubles(Tensor t) { return t == null ? null : t.toDoubleArray(); }
 
+    /** The type of the statistics, gy and gradients for x of dtype {@code x}: float32 for bf16 x, else x's. */
+    private static DType statsType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
+
     /** x, z (..., C), weight/bias (C) or null → {y, mean, rstd}. */
     static Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
         Checks.layerNormGated(x, weight, bias, z);
-        DType t = x.dtype();
+        DType t = x.dtype(), st = statsType(t);                            // x, z and y in t; mean and rstd in st
         int c = x.size(-1);
         Tensor xc = x.contiguous(), zc = z.to(t).contiguous();
         double[] w = doubles(weight), b = doubles(bias);
@@ -44,16 +48,16 @@ final class LayerNormGatedCpu {
             }
         });
         int[] statShape = java.util.Arrays.copyOf(x.shape(), x.rank() - 1);
-        return new Tensor[] {y, Tensor.of(mean, statShape).to(t), Tensor.of(rstd, statShape).to(t)};
+        return new Tensor[] {y, Tensor.of(mean, statShape).to(st), Tensor.of(rstd, statShape).to(st)};
     }
 
     /** See {@link dev.jmamba.tensor.Backend#layerNormGatedBackward}: {gx, gWeight, gBias, gz}, each possibly null. */
     static Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
                              boolean inputGrad, boolean paramGrads, boolean gateGrad) {
         Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
-        DType t = x.dtype();
+        DType xt = x.dtype(), t = statsType(xt);                           // x, z in xt; gy and the gradients in t
         int c = x.size(-1);
-        Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous(), zc = z.to(t).contiguous();
+        Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous(), zc = z.to(xt).contiguous();
         double[] w = doubles(weight), b = doubles(bias), ms = mean.toDoubleArray(), rs = rstd.toDoubleArray();
         int rows = c == 0 ? 0 : xc.numel() / c;
         Tensor gx = inputGrad ? ElementwiseCpu.newTensor(t, x.shape()) : null, gz = gateGrad ? ElementwiseCpu.newTensor(t, x.shape()) : null;
@@ -69,8 +73,8 @@ final class LayerNormGatedCpu {
                 int at = r * c;
                 double gSum = 0, dot = 0;
                 for (int i = 0; i < c; i++) {
-                    double xh = (ElementwiseCpu.get(X, t, xo + at + i) - ms[r]) * rs[r], wi = w == null ? 1 : w[i];
-                    double zv = ElementwiseCpu.get(Z, t, zo + at + i), sg = sigmoid(zv), gyv = ElementwiseCpu.get(GY, t, gyo + at + i);
+                    double xh = (ElementwiseCpu.get(X, xt, xo + at + i) - ms[r]) * rs[r], wi = w == null ? 1 : w[i];
+                    double zv = ElementwiseCpu.get(Z, xt, zo + at + i), sg = sigmoid(zv), gyv = ElementwiseCpu.get(GY, t, gyo + at + i);
                     if (GZ != null) {
                         double ln = xh * wi + (b == null ? 0 : b[i]);
                         ElementwiseCpu.put(GZ, t, at + i, gyv * ln * sg * (1 + zv * (1 - sg)));

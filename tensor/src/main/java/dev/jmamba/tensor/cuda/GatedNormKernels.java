@@ -10,6 +10,9 @@ import java.util.Arrays;
  * {@code norm_gated.cu}, which explains both layouts): float32 rows of at most {@value #MAX_WARP_CHANNELS} channels take
  * one warp per row, float64 and wider rows one block per row. The backward's weight and bias sums are per-block
  * partials added by {@link NormKernels#columnSum} in a fixed order over a grid that depends on the row count only.
+ * BF16 x (autocast's activations) reads x and z as bf16 and writes y as bf16 with everything else float32 (the warp
+ * kernels' {@code _bf16} forms); rows wider than {@value #MAX_WARP_CHANNELS} then run the float32 kernels on float32
+ * copies.
  */
 final class GatedNormKernels extends Launcher {
     static final String SOURCE = "norm_gated.cu";
@@ -45,7 +48,10 @@ final class GatedNormKernels extends Launcher {
     }
 
     /** Whether rows of c channels of dtype dt take the warp kernels. */
-    static boolean warpRows(int c, DType dt) { return dt == DType.F32 && c <= MAX_WARP_CHANNELS; }
+    static boolean warpRows(int c, DType dt) { return (dt == DType.F32 || dt == DType.BF16) && c <= MAX_WARP_CHANNELS; }
+
+    /** The type of the statistics, parameters, gy and gradients for x of dtype {@code x}: float32 for bf16 x, else x's. */
+    private static DType statsType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
 
     /** Shared memory of the warp backward with weight and bias sums: 2·c doubles per warp. */
     static int backwardSharedBytes(int c) { return WARPS * 2 * c * Double.BYTES; }
@@ -83,12 +89,21 @@ final class GatedNormKernels extends Launcher {
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
         Checks.layerNormGated(x, weight, bias, z);
         int c = x.size(-1);
-        DType dt = x.dtype();
+        DType dt = x.dtype(), pt = statsType(dt);                                      // x, z, y in dt; the rest in pt
+        if (dt == DType.BF16 && !warpRows(c, dt)) {                                    // wide bf16 rows: float32 copies
+            Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
+            Tensor[] r = forward(x32, weight, bias, z32, eps);
+            Tensor y = r[0].to(DType.BF16);
+            x32.storage().release();                                                   // stream-ordered temporaries
+            r[0].storage().release();
+            if (z32 != z) z32.storage().release();
+            return new Tensor[] {y, r[1], r[2]};
+        }
         Tensor xc = strided.contiguous(x, dt), zc = gate(z, c, dt);
-        Tensor w = norm.vector(weight, c, dt, "layerNormGated"), b = norm.vector(bias, c, dt, "layerNormGated");
+        Tensor w = norm.vector(weight, c, pt, "layerNormGated"), b = norm.vector(bias, c, pt, "layerNormGated");
         int rows = c == 0 ? 0 : xc.numel() / c;
         int[] statShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(dt, statShape), rstd = strided.empty(dt, statShape);
+        Tensor y = strided.empty(dt, x.shape()), mean = strided.empty(pt, statShape), rstd = strided.empty(pt, statShape);
         if (rows == 0) return new Tensor[] {y, mean, rstd};
         forwardArgs.setLong(0, address(xc)).setLong(1, pointerOrNull(w)).setLong(2, pointerOrNull(b)).setLong(3, address(zc))
                 .setLong(4, rowStride(zc, c)).setLong(5, address(y)).setLong(6, address(mean)).setLong(7, address(rstd))
@@ -96,7 +111,7 @@ final class GatedNormKernels extends Launcher {
         setDouble(forwardArgs, 10, eps);
         if (warpRows(c, dt)) {
             int blocks = (int) Math.min(Math.ceilDiv((long) rows, WARPS), FORWARD_BLOCKS);
-            CudaDriver.launchKernel(function("layer_norm_gated_warp_f32"), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), forwardArgs);
+            CudaDriver.launchKernel(function("layer_norm_gated_warp_" + suffix(dt)), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), forwardArgs);
         } else {
             launchRows("layer_norm_gated_" + suffix(dt), rows, rowThreads(c), forwardArgs);
         }
@@ -108,8 +123,15 @@ final class GatedNormKernels extends Launcher {
                                    boolean inputGrad, boolean paramGrads, boolean gateGrad) {
         Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
         int c = x.size(-1);
-        DType dt = x.dtype();
-        Tensor xc = strided.contiguous(x, dt), gyc = strided.contiguous(gy, dt), zc = gate(z, c, dt);
+        DType xt = x.dtype(), dt = statsType(xt);                                      // x, z in xt; gy and gradients in dt
+        if (xt == DType.BF16 && !warpRows(c, xt)) {                                    // wide bf16 rows: float32 copies
+            Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
+            Tensor[] r = backward(gy, x32, mean, rstd, weight, bias, z32, inputGrad, paramGrads, gateGrad);
+            x32.storage().release();
+            if (z32 != z) z32.storage().release();
+            return r;
+        }
+        Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt), zc = gate(z, c, xt);
         Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
         Tensor w = norm.vector(weight, c, dt, "layerNormGatedBackward"), b = norm.vector(bias, c, dt, "layerNormGatedBackward");
         int rows = c == 0 ? 0 : xc.numel() / c;
@@ -120,7 +142,7 @@ final class GatedNormKernels extends Launcher {
         int perBlock = NormKernels.rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;                      // (gWeight, gBias); column_sum writes all
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;    // (blocks, 2C)
-        boolean warp = warpRows(c, dt), rowsKernel = warp && ROWS_KERNEL && c >= ROWS_KERNEL_MIN_CHANNELS;
+        boolean warp = warpRows(c, xt), rowsKernel = warp && ROWS_KERNEL && c >= ROWS_KERNEL_MIN_CHANNELS;
         // the warp kernel always sums in shared memory; the block kernel when 2C doubles fit the default 48 KiB; the
         // rows kernel in registers
         boolean blockShared = paramGrads && 2 * c <= NormKernels.MAX_SHARED_PARTIAL_COLUMNS;
@@ -131,8 +153,8 @@ final class GatedNormKernels extends Launcher {
                 .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
                 .setInt(12, c).setInt(13, perBlock);
         if (!warp) args.setInt(14, blockShared ? 1 : 0);
-        long function = function(rowsKernel ? "layer_norm_gated_backward_rows_f32"
-                : warp ? "layer_norm_gated_backward_warp_f32" : "layer_norm_gated_backward_" + suffix(dt));
+        long function = function(rowsKernel ? "layer_norm_gated_backward_rows_" + suffix(xt)
+                : warp ? "layer_norm_gated_backward_warp_" + suffix(xt) : "layer_norm_gated_backward_" + suffix(dt));
         if (shared > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
         }
@@ -147,6 +169,7 @@ final class GatedNormKernels extends Launcher {
     static java.util.List<String> kernelNames() {
         return java.util.List.of("layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32",
                 "layer_norm_gated_backward_f64", "layer_norm_gated_warp_f32", "layer_norm_gated_backward_warp_f32",
-                "layer_norm_gated_backward_rows_f32");
+                "layer_norm_gated_backward_rows_f32", "layer_norm_gated_warp_bf16", "layer_norm_gated_backward_warp_bf16",
+                "layer_norm_gated_backward_rows_bf16");
     }
 }

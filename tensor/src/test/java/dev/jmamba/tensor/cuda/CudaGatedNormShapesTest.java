@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
  * 48 KiB of shared memory), and on the widest warp row and one past it (the block kernels), against the CPU backend
  * (whose float64 reference test is BackendContractLayerNormGatedTest). z is a channel slice of a wider tensor, as
  * in_proj's gate half. Tolerances as there: outputs 1e-5 (values ≲ 10, one float rounding each), the weight and
- * bias sums 1e-7 per row. Two backward runs are bitwise equal.
+ * bias sums 1e-7 per row. Two backward runs are bitwise equal. The same in BF16 (autocast's x and z, the _bf16 kernels;
+ * past the widest warp row, float32 copies): y is bf16 on both sides, rounded once from values whose float sigmoid
+ * (GPU) and double one (CPU) differ by a few float ulp, so the two may land on neighbouring bf16 values (one ulp,
+ * 2^-7 relative); the float32 gradients keep the float32 tolerances.
  */
 @Tag("gpu")
 class CudaGatedNormShapesTest {
@@ -31,22 +34,27 @@ class CudaGatedNormShapesTest {
 
     private final RandomTensors rnd = new RandomTensors(1515);
 
-    @Test void modelShapesMatchTheCpuBackend() {
+    @Test void modelShapesMatchTheCpuBackend() { modelShapes(DType.F32); }
+
+    @Test void bf16ModelShapesMatchTheCpuBackend() { modelShapes(DType.BF16); }
+
+    private void modelShapes(DType xt) {
         int[][] shapes = {{4 * 3136, 160}, {4 * 784, 320}, {4 * 196, 640}, {4 * 49, 1280}, {300, GatedNormKernels.MAX_WARP_CHANNELS},
                 {300, GatedNormKernels.MAX_WARP_CHANNELS + 1}};
         Device gpu = Device.cuda(0);
         for (int[] s : shapes) {
             int rows = s[0], c = s[1];
-            String what = "(" + rows + ", " + c + ")";
-            Tensor x = rnd.uniform(DType.F32, Device.CPU, rows, c), gy = rnd.uniform(DType.F32, Device.CPU, rows, c);
-            Tensor z = Tensor.cat(1, rnd.uniform(DType.F32, Device.CPU, rows, c), rnd.uniform(DType.F32, Device.CPU, rows, c)).narrow(1, c, c);
+            String what = xt + " (" + rows + ", " + c + ")";
+            Tensor x = rnd.uniform(xt, Device.CPU, rows, c), gy = rnd.uniform(DType.F32, Device.CPU, rows, c);
+            Tensor z = Tensor.cat(1, rnd.uniform(xt, Device.CPU, rows, c), rnd.uniform(xt, Device.CPU, rows, c)).narrow(1, c, c);
             Tensor w = rnd.uniform(DType.F32, Device.CPU, c), b = rnd.uniform(DType.F32, Device.CPU, c);
             Tensor[] cpu = x.backend().layerNormGated(x, w, b, z, 1e-6);
             Tensor[] cpuG = x.backend().layerNormGatedBackward(gy, x, cpu[1], cpu[2], w, b, z, true, true, true);
             Tensor xg = x.to(gpu), gyg = gy.to(gpu), wg = w.to(gpu), bg = b.to(gpu);
-            Tensor zg = Tensor.cat(1, Tensor.zeros(rows, c).to(gpu), z.to(gpu)).narrow(1, c, c);      // rows 2C apart on the device too
+            Tensor zg = Tensor.cat(1, Tensor.zeros(rows, c).to(xt).to(gpu), z.to(gpu)).narrow(1, c, c);   // rows 2C apart on the device too
             Tensor[] dev = xg.backend().layerNormGated(xg, wg, bg, zg, 1e-6);
-            assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, 1e-5, what + ": y");
+            assertEquals(xt, dev[0].dtype(), what + ": y's dtype");
+            assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, xt == DType.BF16 ? 0x1p-7 : 1e-5, what + ": y");
             assertClose(cpu[1], dev[1].to(Device.CPU), 1e-6, 1e-5, what + ": mean");
             assertClose(cpu[2], dev[2].to(Device.CPU), 1e-4, 1e-5, what + ": rstd");
             Tensor mean = cpu[1].to(gpu), rstd = cpu[2].to(gpu);
@@ -55,6 +63,7 @@ class CudaGatedNormShapesTest {
             String[] names = {"gx", "gWeight", "gBias", "gz"};
             double[] atol = {1e-5, 1e-7 * rows + 1e-6, 1e-7 * rows + 1e-6, 1e-5};
             for (int i = 0; i < names.length; i++) {
+                assertEquals(DType.F32, devG[i].dtype(), what + ": " + names[i] + "'s dtype");
                 assertClose(cpuG[i], devG[i].to(Device.CPU), atol[i], 1e-5, what + ": " + names[i]);
                 assertEquals(0, devG[i].to(Device.CPU).maxAbsDiff(again[i].to(Device.CPU)), what + ": " + names[i] + " run to run");
             }

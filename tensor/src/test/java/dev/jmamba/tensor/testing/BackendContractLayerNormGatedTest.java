@@ -1,6 +1,7 @@
 package dev.jmamba.tensor.testing;
 
 import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +114,49 @@ public abstract class BackendContractLayerNormGatedTest {
                 }
             }
         }
+    }
+
+    /**
+     * BF16 x and z (autocast's activations): y is BF16, mean, rstd and every gradient F32, all against the float64
+     * reference fed the bf16 values. y is rounded once to bf16 (half an ulp, at most 2^-8 relative), and the float
+     * sigmoid's few ulp may tip that rounding to the other neighbour: one bf16 ulp, 2^-7 relative, plus the float32
+     * absolute tolerance for values near zero. The rest computes as float32 does (the F32 tolerances). Includes rows
+     * too wide for the bf16 kernels of a GPU backend ((3, 2500)) and z as a channel slice.
+     */
+    @Test void bf16ActivationsReadAndWriteBf16() {
+        for (int[] shape : SHAPES) {
+            int rows = shape[0], c = shape[1];
+            for (boolean sliceZ : new boolean[] {false, true}) {
+                String what = "layerNormGated BF16 (" + rows + ", " + c + ")" + (sliceZ ? " z a slice" : "");
+                double[] x = bf16(values(DType.F32, 1, rows, c)), z = bf16(values(DType.F32, 2, rows, c));
+                double[] gy = values(DType.F32, 1, rows, c), w = values(DType.F32, 1, c), b = values(DType.F32, 1, c);
+                Tensor tx = t(x, DType.BF16, rows, c), tz = t(z, DType.BF16, rows, c);
+                if (sliceZ) tz = Tensor.cat(1, t(bf16(values(DType.F32, 1, rows, c)), DType.BF16, rows, c), tz).narrow(1, c, c);
+                Tensor tw = t(w, DType.F32, c), tb = t(b, DType.F32, c);
+                Tensor[] fwd = tx.backend().layerNormGated(tx, tw, tb, tz, EPS);
+                assertEquals(DType.BF16, fwd[0].dtype(), what + ": y's dtype");
+                assertEquals(DType.F32, fwd[1].dtype(), what + ": mean's dtype");
+                assertEquals(DType.F32, fwd[2].dtype(), what + ": rstd's dtype");
+                double[][] ref = reference(x, w, b, z, gy, fwd[1].toDoubleArray(), fwd[2].toDoubleArray(), rows, c);
+                assertClose(ref[0], new int[] {rows, c}, fwd[0], 2e-5, 0x1p-7, what + ": y");
+                assertClose(ref[1], new int[] {rows}, fwd[1], 2e-5, 2e-5, what + ": mean");
+                assertClose(ref[2], new int[] {rows}, fwd[2], 1e-3, 2e-5, what + ": rstd");
+                Tensor[] g = tx.backend().layerNormGatedBackward(t(gy, DType.F32, rows, c), tx, fwd[1], fwd[2], tw, tb, tz,
+                        true, true, true);
+                String[] names = {"gx", "gWeight", "gBias", "gz"};
+                for (int i = 0; i < 4; i++) assertEquals(DType.F32, g[i].dtype(), what + ": " + names[i] + "'s dtype");
+                assertClose(ref[3], new int[] {rows, c}, g[0], 2e-5, 2e-5, what + ": gx");
+                assertClose(ref[4], new int[] {c}, g[1], 2e-7 * rows + 2e-6, 2e-5, what + ": gWeight");
+                assertClose(ref[5], new int[] {c}, g[2], 2e-7 * rows + 2e-6, 2e-5, what + ": gBias");
+                assertClose(ref[6], new int[] {rows, c}, g[3], 2e-5, 2e-5, what + ": gz");
+            }
+        }
+    }
+
+    /** The values rounded to bf16 (what a BF16 tensor of them holds). */
+    private static double[] bf16(double[] v) {
+        for (int i = 0; i < v.length; i++) v[i] = DType.fromBf16(DType.toBf16((float) v[i]));
+        return v;
     }
 
     /** Equal to the unfused composition: the row layer norm times silu(z). */

@@ -56,7 +56,15 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         return out.to(map.dtype());
     }
 
-    @Override public Tensor merge(Tensor seq, OrderTable orders, Layout layout) {
+    @Override public Tensor merge(Tensor seq, OrderTable orders, Layout layout) { return merge(seq, orders, layout, false); }
+
+    /** Channels-last: one kernel writes the bf16 map (the float32 sums rounded once); channels-first rounds merge's map. */
+    @Override public Tensor mergeToBf16(Tensor seq, OrderTable orders, Layout layout) {
+        if (seq.dtype() != DType.BF16 || layout != Layout.CHANNELS_LAST) return Scan2dKernels.super.mergeToBf16(seq, orders, layout);
+        return merge(seq, orders, layout, true);
+    }
+
+    private Tensor merge(Tensor seq, OrderTable orders, Layout layout, boolean bf16Map) {
         int[] s = seq.shape();
         if (s.length != 4 || s[1] != orders.directions() || s[3] != orders.length()) {
             throw new JmambaException("cross merge (CUDA): seq must be (B, K, C, L) with K = " + orders.directions()
@@ -67,13 +75,13 @@ public final class CudaScan2dKernels implements Scan2dKernels {
         Device dev = seq.device();
         DType type = computeType(seq.dtype());
         Tensor in = seq.to(type).contiguous();
-        DType sumType = type == DType.BF16 ? DType.F32 : type;                          // bf16 sums are float32
+        DType sumType = bf16Map ? DType.BF16 : type == DType.BF16 ? DType.F32 : type;   // bf16 sums are float32
         Tensor out = last ? Tensor.empty(sumType, dev, b, orders.h(), orders.w(), c)     // (B, H, W, C), every element written
                           : Tensor.empty(sumType, dev, b, c, orders.h(), orders.w());    // (B, C, H, W)
         Tensor table = table(dev, orders);                                               // (2, K, L) int32
         long inverses = ptr(table) + 4L * k * l;
-        launcher(dev).merge(type, last, ptr(in), inverses, ptr(out), b, k, c, l);
-        return out.to(Scan2dKernels.mergedType(seq.dtype()));
+        launcher(dev).merge(type, last, ptr(in), inverses, ptr(out), b, k, c, l, bf16Map);
+        return bf16Map ? out : out.to(Scan2dKernels.mergedType(seq.dtype()));
     }
 
     private static DType computeType(DType dtype) { return dtype == DType.F64 || dtype == DType.BF16 ? dtype : DType.F32; }

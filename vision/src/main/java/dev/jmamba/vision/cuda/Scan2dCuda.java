@@ -37,6 +37,7 @@ final class Scan2dCuda {
         for (String op : new String[] {"cross_scan_", "cross_merge_"})
             for (String layout : new String[] {"cf_", "cl_"})
                 for (String type : new String[] {"f32", "f64", "bf16"}) names.add(op + layout + type);
+        names.add("cross_merge_cl_bf16_bf16");
         return names;
     }
 
@@ -59,11 +60,17 @@ final class Scan2dCuda {
      *
      * @param seq      (B, K, C, L) of {@code dtype} (F32, F64 or BF16)
      * @param inverses (K, L) int32
-     * @param map      (B, C, L) or, channels-last, (B, L, C) output, of dtype (F32 for BF16)
+     * @param map      (B, C, L) or, channels-last, (B, L, C) output, of dtype (F32 for BF16 unless bf16Map)
+     * @param bf16Map  BF16 seq, channels-last only: the float32 sums rounded once to a BF16 map
      */
-    synchronized void merge(DType dtype, boolean channelsLast, long seq, long inverses, long map, int b, int k, int c, int l) {
+    synchronized void merge(DType dtype, boolean channelsLast, long seq, long inverses, long map, int b, int k, int c, int l,
+                            boolean bf16Map) {
+        if (bf16Map && (dtype != DType.BF16 || !channelsLast)) {
+            throw new IllegalArgumentException("a bf16 map is merged from BF16 sequences channels-last, got " + dtype
+                    + (channelsLast ? "" : " channels-first"));
+        }
         fill(seq, inverses, map, b, k, c, l);
-        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype);
+        String kernel = "cross_merge_" + (channelsLast ? "cl_" : "cf_") + suffix(dtype) + (bf16Map ? "_bf16" : "");
         if (channelsLast) launchTiles(kernel, l, c, b);
         else launchRows(kernel, l, (long) b * c);
     }

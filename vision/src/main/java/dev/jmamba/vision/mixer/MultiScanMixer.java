@@ -133,7 +133,9 @@ public class MultiScanMixer extends Layer {
         Var xT = x.reshape(b, l, config.dModel()).transpose(1, 2);            // (B, C, L)
         Var wConvHalf = wIn.narrow(0, 0, di).unsqueeze(0);                    // (1, d_inner, C)
         Var t = (act != null ? wConvHalf.matmulToActivation(xT) : wConvHalf.matmul(xT)).reshape(b, di, h, w); // (B, d_inner, H, W)
-        Var zPre = extras.zGate() ? x.matmul(wIn.narrow(0, di, di).transpose(0, 1)) : null; // (B, H, W, d_inner), pre-SiLU
+        Var wGate = extras.zGate() ? wIn.narrow(0, di, di).transpose(0, 1) : null;  // (C, d_inner)
+        // (B, H, W, d_inner), pre-SiLU; bf16 under autocast with a backward to follow: only the gated out_norm reads it
+        Var zPre = wGate == null ? null : act != null ? x.matmulToActivation(wGate) : x.matmul(wGate);
         t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
         if (act != null) t = t.to(act);                                       // (already bf16 from the fused conv)
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
@@ -147,9 +149,14 @@ public class MultiScanMixer extends Layer {
                 ? SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, parts[1], parts[2],
                         ds.var(), null, dtProjsBias.var().reshape(k * di), true).reshape(b, k, di, l)
                 : normalisedHiddenReadout(xs, delta, a, parts[1], parts[2]); // (B, K, d_inner, L)
-        Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);          // (B, H, W, d_inner)
-        if (zPre == null) return outProj.forward(outNorm.forwardForProducts(merged));   // (B, H, W, C); bf16 rows under autocast
-        // out_norm · SiLU(z) as one fused node: saves merged, z and the row statistics, not the normalised rows or SiLU(z)
+        if (zPre == null) {
+            Var merged = CrossMerge.applyChannelsLast(y, orders, h, w);      // (B, H, W, d_inner)
+            return outProj.forward(outNorm.forwardForProducts(merged));      // (B, H, W, C); bf16 rows under autocast
+        }
+        // out_norm · SiLU(z) as one fused node: saves merged, z and the row statistics, not the normalised rows or SiLU(z);
+        // under autocast (bf16 y and z) the merge writes bf16 and the norm reads bf16 and writes bf16 for out_proj
+        Var merged = act != null ? CrossMerge.applyChannelsLastBf16(y, orders, h, w)
+                                 : CrossMerge.applyChannelsLast(y, orders, h, w);   // (B, H, W, d_inner)
         return outProj.forward(outNorm.forwardGated(merged, zPre));         // (B, H, W, C)
     }
 

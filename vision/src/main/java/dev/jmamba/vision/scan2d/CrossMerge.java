@@ -34,23 +34,41 @@ public final class CrossMerge {
      * @return (B, H, W, C) channels-last
      */
     public static Var applyChannelsLast(Var seq, List<ScanOrder> orders, int h, int w) {
-        return apply(seq, orders, h, w, Layout.CHANNELS_LAST);
+        return apply(seq, orders, h, w, Layout.CHANNELS_LAST, false);
+    }
+
+    /**
+     * {@link #applyChannelsLast} for a map that only bf16-reading ops take (autocast's activations): bf16 sequences
+     * merge to a bf16 map, the float32 sums rounded once ({@link Scan2dKernels#mergeToBf16}); other sequences as
+     * {@link #applyChannelsLast}. The gradient is the cross scan of the map's (float32) gradient either way.
+     *
+     * @param seq    (B, K, C, L)
+     * @param orders K orders of the h×w grid
+     * @return (B, H, W, C) channels-last
+     */
+    public static Var applyChannelsLastBf16(Var seq, List<ScanOrder> orders, int h, int w) {
+        return apply(seq, orders, h, w, Layout.CHANNELS_LAST, seq != null && seq.value().dtype() == dev.jmamba.tensor.DType.BF16);
     }
 
     private static Var apply(Var seq, List<ScanOrder> orders, int h, int w, Layout layout) {
+        return apply(seq, orders, h, w, layout, false);
+    }
+
+    private static Var apply(Var seq, List<ScanOrder> orders, int h, int w, Layout layout, boolean bf16Map) {
         OrderTable table = OrderTable.of(orders, h, w);
         if (seq == null || seq.rank() != 4 || seq.size(1) != table.directions() || seq.size(3) != table.length()) {
             throw new JmambaException("cross merge: seq must have shape (B, K, C, L) with K = " + table.directions()
                     + " orders and L = " + h + "*" + w + " = " + table.length() + ", got "
                     + (seq == null ? "null" : Arrays.toString(seq.shape())));
         }
-        return CustomOps.apply(new Function(table, layout), seq)[0];
+        return CustomOps.apply(new Function(table, layout, bf16Map), seq)[0];
     }
 
     /** The node: forward merges, backward scans the gradient (the adjoint). */
-    private record Function(OrderTable orders, Layout layout) implements CustomFunction {
+    private record Function(OrderTable orders, Layout layout, boolean bf16Map) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
-            return new Tensor[] {Scan2dKernels.forDevice(in[0].device()).merge(in[0], orders, layout)};
+            Scan2dKernels kernels = Scan2dKernels.forDevice(in[0].device());
+            return new Tensor[] {bf16Map ? kernels.mergeToBf16(in[0], orders, layout) : kernels.merge(in[0], orders, layout)};
         }
 
         @Override public Tensor[] backward(FunctionContext ctx, Tensor... gradOutputs) {

@@ -31,6 +31,21 @@ public interface Scan2dKernels {
      */
     Tensor merge(Tensor seq, OrderTable orders, Layout layout);
 
+    /**
+     * {@link #merge} of bf16 sequences for a map that only bf16-reading ops take (autocast's activations): the float32
+     * sums rounded once to bf16. This default rounds {@link #merge}'s float32 map: the reference of a backend's direct
+     * bf16 output.
+     *
+     * @param seq (B, K, C, L) BF16
+     * @return (B, C, H, W) or (B, H, W, C) BF16
+     */
+    default Tensor mergeToBf16(Tensor seq, OrderTable orders, Layout layout) {
+        if (seq.dtype() != DType.BF16) throw new dev.jmamba.tensor.JmambaException("cross merge to bf16: seq must be BF16, got " + seq.dtype());
+        Tensor sums = merge(seq, orders, layout), map = sums.to(DType.BF16);
+        sums.storage().release();
+        return map;
+    }
+
     /** The dtype of a merge of {@code seqType} sequences: float32 for bf16 (a sum of K bf16 values), else the same. */
     static DType mergedType(DType seqType) { return seqType == DType.BF16 ? DType.F32 : seqType; }
 

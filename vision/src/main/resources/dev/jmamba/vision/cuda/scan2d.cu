@@ -14,11 +14,20 @@
 // conflicts): global reads run along c and global writes along l (scan), or the other way (merge).
 
 // bf16 (raw 16-bit patterns): the scan copies them as they are; the merge adds them in float32 and writes float32
-// (the sum of K bf16 values is not a bf16 value; widening keeps it exact up to float32 rounding).
+// (the sum of K bf16 values is not a bf16 value; widening keeps it exact up to float32 rounding), or, for a map that
+// only bf16-reading ops take (cross_merge_cl_bf16_bf16), that float32 sum rounded once to bf16.
 typedef unsigned short bf16_bits;
 __device__ __forceinline__ float widen(float v) { return v; }
 __device__ __forceinline__ double widen(double v) { return v; }
 __device__ __forceinline__ float widen(bf16_bits v) { return __uint_as_float(((unsigned int)v) << 16); }
+// a merged sum (float or double) stored as O: as it is, or rounded to nearest even bf16 (NaN stays NaN; DType.toBf16)
+__device__ __forceinline__ void put(float* p, float v) { *p = v; }
+__device__ __forceinline__ void put(double* p, double v) { *p = v; }
+__device__ __forceinline__ void put(bf16_bits* p, float v) {
+    unsigned int bits = __float_as_uint(v);
+    *p = (bits & 0x7fffffffu) > 0x7f800000u ? (bf16_bits)((bits >> 16) | 0x40u)
+                                            : (bf16_bits)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
 
 #define TILE 32
 #define TILE_ROWS 8    // blockDim = (TILE, TILE_ROWS); each thread handles TILE / TILE_ROWS elements
@@ -66,9 +75,9 @@ __device__ void merge_cf(const T* seq, const int* inverses, O* map, int B, int K
         const T* src = seq + (b * K * C + c) * L;                     // k = 0; direction k adds k · C · L
         O* dst = map + row * L;
         for (int p = blockIdx.x * blockDim.x + threadIdx.x; p < L; p += gridDim.x * blockDim.x) {
-            O acc = 0;
+            auto acc = widen((T)0);
             for (int k = 0; k < K; k++) acc += widen(src[(size_t)k * C * L + inverses[(size_t)k * L + p]]);
-            dst[p] = acc;
+            put(dst + p, acc);
         }
     }
 }
@@ -99,14 +108,14 @@ __device__ void scan_cl(const T* map, const int* perms, T* seq, int B, int K, in
 // grid (ceil(L / 32), ceil(C / 32), B)
 template <typename T, typename O>
 __device__ void merge_cl(const T* seq, const int* inverses, O* map, int B, int K, int C, int L) {
-    __shared__ O tile[TILE][TILE + 1];       // [c - c0][p - p0]
+    __shared__ decltype(widen((T)0)) tile[TILE][TILE + 1];   // [c - c0][p - p0], the sums before their store as O
     int p0 = blockIdx.x * TILE, c0 = blockIdx.y * TILE;
     size_t b = blockIdx.z;
     int p = p0 + threadIdx.x;                // gather-sum along p (neighbouring cells of one row)
     for (int j = threadIdx.y; j < TILE; j += TILE_ROWS) {
         int c = c0 + j;
         if (p < L && c < C) {
-            O acc = 0;
+            auto acc = widen((T)0);
             for (int k = 0; k < K; k++) acc += widen(seq[((b * K + k) * C + c) * L + inverses[(size_t)k * L + p]]);
             tile[j][threadIdx.x] = acc;
         }
@@ -115,7 +124,7 @@ __device__ void merge_cl(const T* seq, const int* inverses, O* map, int B, int K
     int c = c0 + threadIdx.x;                // write along c: coalesced in the (B, L, C) map
     for (int j = threadIdx.y; j < TILE; j += TILE_ROWS) {
         int pp = p0 + j;
-        if (pp < L && c < C) map[(b * L + pp) * C + c] = tile[threadIdx.x][j];
+        if (pp < L && c < C) put(map + (b * L + pp) * C + c, tile[threadIdx.x][j]);
     }
 }
 
@@ -133,3 +142,5 @@ __device__ void merge_cl(const T* seq, const int* inverses, O* map, int B, int K
 SCAN2D_KERNELS(float, float, f32)
 SCAN2D_KERNELS(double, double, f64)
 SCAN2D_KERNELS(bf16_bits, float, bf16)
+extern "C" __global__ void cross_merge_cl_bf16_bf16(const bf16_bits* in, const int* table, bf16_bits* out, int B, int K, int C, int L)
+{ merge_cl<bf16_bits, bf16_bits>(in, table, out, B, K, C, L); }

@@ -119,6 +119,13 @@ class CudaScan2dGpuTest {
                                   : CrossMerge.apply(Var.of(seq.to(GPU)), orders, h, w);
                     assertEquals(DType.F32, mg.dtype(), what + ": the merge of bf16 sums in float32");
                     assertEquals(0, mc.value().maxAbsDiff(mg.value().to(Device.CPU)), what + ": merge values");
+                    if (!last) continue;
+                    // the bf16 map (cross_merge_cl_bf16_bf16): the same float32 sums rounded once, as the CPU's default
+                    Var bc = CrossMerge.applyChannelsLastBf16(Var.of(seq), orders, h, w);
+                    Var bg = CrossMerge.applyChannelsLastBf16(Var.of(seq.to(GPU)), orders, h, w);
+                    assertEquals(DType.BF16, bg.dtype(), what + ": the bf16 map");
+                    assertEquals(0, bc.value().maxAbsDiff(bg.value().to(Device.CPU)), what + ": bf16 map values");
+                    assertEquals(0, mc.value().to(DType.BF16).maxAbsDiff(bg.value().to(Device.CPU)), what + ": bf16 map = rounded sums");
                 }
             }
         }

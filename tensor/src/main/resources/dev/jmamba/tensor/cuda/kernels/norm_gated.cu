@@ -5,6 +5,8 @@
 //   gWeight = sum over rows of gy silu(z) xhat,     gBias = sum over rows of gy silu(z)   (partial sums + column_sum)
 // z's rows are z_row elements apart (contiguous channels), so a channel slice of a wider tensor is read in place.
 // The gate's sigmoid in T's precision (expf for float), everything else in double.
+// TX, the type of x, z and y: T, or bf16 with T = float (autocast's activations: bf16 x and z read as they are, y
+// written as bf16 for the product that reads it; statistics, parameters, gy and gradients float32).
 // Two layouts: float32 rows of up to GatedNormKernels.MAX_WARP_CHANNELS take one warp per row (FractalMamba's out_norm:
 // B·H·W rows of d_inner = 160 .. 1280, where one block per row spends its time in two block-wide reductions with
 // __syncthreads per row); float64 and wider rows take one block per row.
@@ -29,8 +31,8 @@ __device__ __forceinline__ double jm_gated_grads(double gyv, double xhat, T zv, 
 // The two passes of one row's backward over the channels i = first, first + step, ... of this thread (a block's
 // threads or a warp's lanes). Pass 1 writes gz (when not null), adds gy silu(z) xhat and gy silu(z) into acc[i] and
 // acc[c + i] (when acc is not null) and returns this thread's sums of g = gy silu(z) weight and g xhat in gsum, dot.
-template <typename T>
-__device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+template <typename T, typename TX>
+__device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, const TX* __restrict__ x, const TX* __restrict__ z,
                                                    const T* __restrict__ weight, const T* __restrict__ bias, long long base,
                                                    long long zbase, double m, double r, int c, int first, int step,
                                                    T* __restrict__ gz, double* acc, double& gsum, double& dot) {
@@ -38,8 +40,8 @@ __device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, con
     dot = 0;
 #pragma unroll 4
     for (int i = first; i < c; i += step) {
-        double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
-        double g = jm_gated_grads<T>((double)gy[base + i], xhat, z[zbase + i], w, bias ? (double)bias[i] : 0.0, &gzv);
+        double xhat = (jm_load(x + base + i) - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+        double g = jm_gated_grads<T>((double)gy[base + i], xhat, (T)jm_load(z + zbase + i), w, bias ? (double)bias[i] : 0.0, &gzv);
         if (gz) gz[base + i] = (T)gzv;
         if (acc) {
             acc[i] += g * xhat;
@@ -52,14 +54,14 @@ __device__ __forceinline__ void jm_gated_row_pass1(const T* __restrict__ gy, con
 }
 
 // Pass 2: gx = rstd (g - mean_g - xhat mean_gx) with the row's means of g and g xhat.
-template <typename T>
-__device__ __forceinline__ void jm_gated_row_pass2(const T* __restrict__ gy, const T* __restrict__ x, const T* __restrict__ z,
+template <typename T, typename TX>
+__device__ __forceinline__ void jm_gated_row_pass2(const T* __restrict__ gy, const TX* __restrict__ x, const TX* __restrict__ z,
                                                    const T* __restrict__ weight, long long base, long long zbase, double m,
                                                    double r, int c, int first, int step, double mean_g, double mean_gx,
                                                    T* __restrict__ gx) {
 #pragma unroll 4
     for (int i = first; i < c; i += step) {
-        double xhat = ((double)x[base + i] - m) * r, g = jm_gated_out<T>((double)gy[base + i], z[zbase + i]);
+        double xhat = (jm_load(x + base + i) - m) * r, g = jm_gated_out<T>((double)gy[base + i], (T)jm_load(z + zbase + i));
         if (weight) g *= (double)weight[i];
         gx[base + i] = (T)(r * (g - mean_g - xhat * mean_gx));
     }
@@ -113,11 +115,11 @@ __device__ void layer_norm_gated_backward(const T* gy, const T* x, const T* mean
     for (int row = first; row < last; ++row) {
         long long base = (long long)row * c, zbase = (long long)row * z_row;
         double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
-        jm_gated_row_pass1<T>(gy, x, z, weight, bias, base, zbase, m, r, c, threadIdx.x, blockDim.x, gz, acc, gsum, dot);
+        jm_gated_row_pass1<T, T>(gy, x, z, weight, bias, base, zbase, m, r, c, threadIdx.x, blockDim.x, gz, acc, gsum, dot);
         if (gx == 0) continue;
         double mean_g = jm_block_sum(gsum, shared) / c;
         double mean_gx = jm_block_sum(dot, shared) / c;
-        jm_gated_row_pass2<T>(gy, x, z, weight, base, zbase, m, r, c, threadIdx.x, blockDim.x, mean_g, mean_gx, gx);
+        jm_gated_row_pass2<T, T>(gy, x, z, weight, base, zbase, m, r, c, threadIdx.x, blockDim.x, mean_g, mean_gx, gx);
     }
     __syncthreads();
     if (acc && use_shared)
@@ -152,32 +154,32 @@ __device__ __forceinline__ double jm_gated_warp_sum(double v) {
 
 // Grid-stride over rows, one warp each. Pointers are __restrict__ (outputs are fresh tensors, inputs only read), so a
 // row loop's loads may be issued ahead of its stores.
-extern "C" __global__ void layer_norm_gated_warp_f32(const float* __restrict__ x, const float* __restrict__ weight,
-                                                     const float* __restrict__ bias, const float* __restrict__ z,
-                                                     long long z_row, float* __restrict__ y, float* __restrict__ mean_out,
-                                                     float* __restrict__ rstd_out, int rows, int c, double eps) {
+template <typename TX>
+__device__ void layer_norm_gated_warp(const TX* __restrict__ x, const float* __restrict__ weight, const float* __restrict__ bias,
+                                      const TX* __restrict__ z, long long z_row, TX* __restrict__ y,
+                                      float* __restrict__ mean_out, float* __restrict__ rstd_out, int rows, int c, double eps) {
     int lane = threadIdx.x & 31;
     long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
     for (long long row = warp; row < rows; row += warps) {
-        const float* r = x + row * c;
+        const TX* r = x + row * c;
         double s = 0, q = 0;
 #pragma unroll 4
         for (int i = lane; i < c; i += 32) {
-            double v = (double)r[i];
+            double v = jm_load(r + i);
             s += v;
             q += v * v;
         }
         s = jm_gated_warp_sum(s);
         q = jm_gated_warp_sum(q);
         double m = s / c, rs = 1.0 / sqrt(fmax(q - s * m, 0.0) / c + eps);
-        const float* zr = z + row * z_row;
-        float* w = y + row * c;
+        const TX* zr = z + row * z_row;
+        TX* w = y + row * c;
 #pragma unroll 4
         for (int i = lane; i < c; i += 32) {
-            double o = ((double)r[i] - m) * rs;
+            double o = (jm_load(r + i) - m) * rs;
             if (weight) o *= (double)weight[i];
             if (bias) o += (double)bias[i];
-            w[i] = (float)jm_gated_out<float>(o, zr[i]);
+            jm_store(w + i, jm_gated_out<float>(o, (float)jm_load(zr + i)));
         }
         if (lane == 0) {
             mean_out[row] = (float)m;
@@ -190,13 +192,13 @@ extern "C" __global__ void layer_norm_gated_warp_f32(const float* __restrict__ x
 // null every warp adds gy silu(z) xhat and gy silu(z) of its rows per channel into its own slice of shared memory
 // ([warps][2c] doubles: lanes own channels, so no two threads touch one value), and the block writes the sum of its
 // warps' slices, in warp order, to partial[b, 0:2c] for column_sum. gx and gz may be null.
-extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __restrict__ gy, const float* __restrict__ x,
-                                                              const float* __restrict__ mean, const float* __restrict__ rstd,
-                                                              const float* __restrict__ weight,
-                                                              const float* __restrict__ bias, const float* __restrict__ z,
-                                                              long long z_row, float* __restrict__ gx, float* __restrict__ gz,
-                                                              double* __restrict__ partial, int rows, int c,
-                                                              int rows_per_block) {
+template <typename TX>
+__device__ void layer_norm_gated_backward_warp(const float* __restrict__ gy, const TX* __restrict__ x,
+                                               const float* __restrict__ mean, const float* __restrict__ rstd,
+                                               const float* __restrict__ weight, const float* __restrict__ bias,
+                                               const TX* __restrict__ z, long long z_row, float* __restrict__ gx,
+                                               float* __restrict__ gz, double* __restrict__ partial, int rows, int c,
+                                               int rows_per_block) {
     extern __shared__ double acc[];
     int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
     double* mine = partial ? acc + (long long)wid * 2 * c : 0;
@@ -208,10 +210,10 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __res
     for (long long row = first + wid; row < last; row += warps) {
         long long base = row * c, zbase = row * z_row;
         double m = (double)mean[row], r = (double)rstd[row], gsum, dot;
-        jm_gated_row_pass1<float>(gy, x, z, weight, bias, base, zbase, m, r, c, lane, 32, gz, mine, gsum, dot);
+        jm_gated_row_pass1<float, TX>(gy, x, z, weight, bias, base, zbase, m, r, c, lane, 32, gz, mine, gsum, dot);
         if (gx == 0) continue;
         double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
-        jm_gated_row_pass2<float>(gy, x, z, weight, base, zbase, m, r, c, lane, 32, mean_g, mean_gx, gx);
+        jm_gated_row_pass2<float, TX>(gy, x, z, weight, base, zbase, m, r, c, lane, 32, mean_g, mean_gx, gx);
     }
     if (partial == 0) return;
     __syncthreads();
@@ -232,10 +234,11 @@ extern "C" __global__ void layer_norm_gated_backward_warp_f32(const float* __res
 // partial[b, 0:2c] for column_sum, as the warp kernel. gx and gz may be null.
 #define JM_GATED_OWN 6
 #define JM_GATED_GROUP 8
-extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows_f32(
-        const float* __restrict__ gy, const float* __restrict__ x, const float* __restrict__ mean,
+template <typename TX>
+__device__ void layer_norm_gated_backward_rows(
+        const float* __restrict__ gy, const TX* __restrict__ x, const float* __restrict__ mean,
         const float* __restrict__ rstd, const float* __restrict__ weight, const float* __restrict__ bias,
-        const float* __restrict__ z, long long z_row, float* __restrict__ gx, float* __restrict__ gz,
+        const TX* __restrict__ z, long long z_row, float* __restrict__ gx, float* __restrict__ gz,
         double* __restrict__ partial, int rows, int c, int rows_per_block) {
     __shared__ double red[2 * JM_GATED_GROUP][8];   // [value][warp]
     __shared__ double tot[2 * JM_GATED_GROUP];
@@ -255,8 +258,8 @@ extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows
                 for (int j = 0; j < JM_GATED_OWN; j++) {
                     int i = t + j * 256;
                     if (i < c) {
-                        double xhat = ((double)x[base + i] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
-                        double g = jm_gated_grads<float>((double)gy[base + i], xhat, z[zbase + i], w,
+                        double xhat = (jm_load(x + base + i) - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+                        double g = jm_gated_grads<float>((double)gy[base + i], xhat, (float)jm_load(z + zbase + i), w,
                                                          bias ? (double)bias[i] : 0.0, &gzv);
                         if (gz) gz[base + i] = (float)gzv;
                         acc_w[j] += g * xhat;
@@ -287,7 +290,7 @@ extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows
         for (int q = 0; q < JM_GATED_GROUP; q++) {
             int row = r0 + q;
             if (row >= last) break;
-            jm_gated_row_pass2<float>(gy, x, z, weight, (long long)row * c, (long long)row * z_row, (double)mean[row],
+            jm_gated_row_pass2<float, TX>(gy, x, z, weight, (long long)row * c, (long long)row * z_row, (double)mean[row],
                                       (double)rstd[row], c, t, 256, tot[2 * q] / c, tot[2 * q + 1] / c, gx);
         }
     }
@@ -301,3 +304,25 @@ extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows
         }
     }
 }
+
+// The warp and rows kernels for float32 x, z, y (_f32) and for bf16 x, z, y with float32 for the rest (_bf16).
+#define JM_NORM_GATED_WARP(TN, TX)                                                                                  \
+    extern "C" __global__ void layer_norm_gated_warp_##TN(const TX* x, const float* weight, const float* bias,        \
+                                                          const TX* z, long long z_row, TX* y, float* mean,           \
+                                                          float* rstd, int rows, int c, double eps) {                 \
+        layer_norm_gated_warp<TX>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                            \
+    }                                                                                                                 \
+    extern "C" __global__ void layer_norm_gated_backward_warp_##TN(                                                   \
+            const float* gy, const TX* x, const float* mean, const float* rstd, const float* weight, const float* bias, \
+            const TX* z, long long z_row, float* gx, float* gz, double* partial, int rows, int c, int rows_per_block) { \
+        layer_norm_gated_backward_warp<TX>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,       \
+                                           rows_per_block);                                                           \
+    }                                                                                                                 \
+    extern "C" __global__ void __launch_bounds__(256) layer_norm_gated_backward_rows_##TN(                           \
+            const float* gy, const TX* x, const float* mean, const float* rstd, const float* weight, const float* bias, \
+            const TX* z, long long z_row, float* gx, float* gz, double* partial, int rows, int c, int rows_per_block) { \
+        layer_norm_gated_backward_rows<TX>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,       \
+                                           rows_per_block);                                                           \
+    }
+JM_NORM_GATED_WARP(f32, float)
+JM_NORM_GATED_WARP(bf16, jm_bf16)
