@@ -65,6 +65,9 @@ public final class CudaBackend implements Backend {
         optim = new OptimKernels(context);
     }
 
+    /** The gated layer norm's launcher (tests compare its kernel variants). */
+    GatedNormKernels gatedNormKernels() { return gatedNorm; }
+
     /** Makes this device's context current on the calling thread (once per thread). */
     void enter() {
         if (CURRENT.get() != context) {

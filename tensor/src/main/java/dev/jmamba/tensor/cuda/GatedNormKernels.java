@@ -28,6 +28,16 @@ final class GatedNormKernels extends Launcher {
      */
     static final int ROWS_KERNEL_MIN_CHANNELS = 512;
     static final boolean ROWS_KERNEL = !"false".equals(System.getProperty("jmamba.norm.gatedRows"));
+    /**
+     * The warp kernels with the row in registers (norm_gated.cu's {@code _regs_} kernels: one load of the row instead of
+     * two passes, the same bits): the forward up to {@value #MAX_WARP_CHANNELS} channels, the backward up to
+     * {@value #MAX_REGISTER_BACKWARD_CHANNELS}; {@code -Djmamba.norm.gatedRegisters=false} keeps the two-pass kernels.
+     */
+    static final boolean REGISTER_ROWS = !"false".equals(System.getProperty("jmamba.norm.gatedRegisters"));
+    /** Widest row of the register backward (24 values per lane; its warp sums take 2·c doubles per warp, 96 KiB at 768). */
+    static final int MAX_REGISTER_BACKWARD_CHANNELS = 768;
+    /** Values per lane the register kernels are compiled for (each holds rows of up to 32 · N channels). */
+    private static final int[] REGISTER_WIDTHS = {8, 16, 24, 48};
     /** Most blocks of the warp forward (grid-stride over rows). */
     static final int FORWARD_BLOCKS = 4096;
     private static final int DEFAULT_SHARED_BYTES = 48 * 1024;
@@ -52,6 +62,12 @@ final class GatedNormKernels extends Launcher {
 
     /** The type of the statistics, parameters, gy and gradients for x of dtype {@code x}: float32 for bf16 x, else x's. */
     private static DType statsType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
+
+    /** The register kernels' values per lane for rows of c channels: the smallest compiled width holding the row. */
+    static int registerWidth(int c) {
+        for (int n : REGISTER_WIDTHS) if (32 * n >= c) return n;
+        throw new IllegalArgumentException("no register kernel holds rows of " + c + " channels");
+    }
 
     /** Shared memory of the warp backward with weight and bias sums: 2·c doubles per warp. */
     static int backwardSharedBytes(int c) { return WARPS * 2 * c * Double.BYTES; }
@@ -86,13 +102,16 @@ final class GatedNormKernels extends Launcher {
     }
 
     /** See {@code Backend.layerNormGated}: {y, mean, rstd}. */
-    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
+    Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) { return forward(x, weight, bias, z, eps, REGISTER_ROWS); }
+
+    /** {@link #forward} with the register kernels on or off (tests compare the two). */
+    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps, boolean registerRows) {
         Checks.layerNormGated(x, weight, bias, z);
         int c = x.size(-1);
         DType dt = x.dtype(), pt = statsType(dt);                                      // x, z, y in dt; the rest in pt
         if (dt == DType.BF16 && !warpRows(c, dt)) {                                    // wide bf16 rows: float32 copies
             Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
-            Tensor[] r = forward(x32, weight, bias, z32, eps);
+            Tensor[] r = forward(x32, weight, bias, z32, eps, registerRows);
             Tensor y = r[0].to(DType.BF16);
             x32.storage().release();                                                   // stream-ordered temporaries
             r[0].storage().release();
@@ -111,7 +130,8 @@ final class GatedNormKernels extends Launcher {
         setDouble(forwardArgs, 10, eps);
         if (warpRows(c, dt)) {
             int blocks = (int) Math.min(Math.ceilDiv((long) rows, WARPS), FORWARD_BLOCKS);
-            CudaDriver.launchKernel(function("layer_norm_gated_warp_" + suffix(dt)), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), forwardArgs);
+            String kernel = registerRows ? "layer_norm_gated_regs_" + suffix(dt) + "_" + registerWidth(c) : "layer_norm_gated_warp_" + suffix(dt);
+            CudaDriver.launchKernel(function(kernel), blocks, 1, 1, THREADS, 1, 1, 0, context.stream(), forwardArgs);
         } else {
             launchRows("layer_norm_gated_" + suffix(dt), rows, rowThreads(c), forwardArgs);
         }
@@ -119,14 +139,20 @@ final class GatedNormKernels extends Launcher {
     }
 
     /** See {@code Backend.layerNormGatedBackward}: {gx, gWeight, gBias, gz}, each possibly null. */
+    Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z, boolean inputGrad,
+                      boolean paramGrads, boolean gateGrad) {
+        return backward(gy, x, mean, rstd, weight, bias, z, inputGrad, paramGrads, gateGrad, REGISTER_ROWS);
+    }
+
+    /** {@link #backward} with the register kernels on or off (tests compare the two). */
     synchronized Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
-                                   boolean inputGrad, boolean paramGrads, boolean gateGrad) {
+                                   boolean inputGrad, boolean paramGrads, boolean gateGrad, boolean registerRows) {
         Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
         int c = x.size(-1);
         DType xt = x.dtype(), dt = statsType(xt);                                      // x, z in xt; gy and gradients in dt
         if (xt == DType.BF16 && !warpRows(c, xt)) {                                    // wide bf16 rows: float32 copies
             Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
-            Tensor[] r = backward(gy, x32, mean, rstd, weight, bias, z32, inputGrad, paramGrads, gateGrad);
+            Tensor[] r = backward(gy, x32, mean, rstd, weight, bias, z32, inputGrad, paramGrads, gateGrad, registerRows);
             x32.storage().release();
             if (z32 != z) z32.storage().release();
             return r;
@@ -142,7 +168,8 @@ final class GatedNormKernels extends Launcher {
         int perBlock = NormKernels.rowsPerBackwardBlock(rows), blocks = Math.ceilDiv(rows, perBlock);
         Tensor sums = paramGrads ? strided.empty(dt, 2 * c) : null;                      // (gWeight, gBias); column_sum writes all
         Tensor partial = paramGrads ? strided.empty(DType.F64, blocks, 2 * c) : null;    // (blocks, 2C)
-        boolean warp = warpRows(c, xt), rowsKernel = warp && ROWS_KERNEL && c >= ROWS_KERNEL_MIN_CHANNELS;
+        boolean warp = warpRows(c, xt), registers = warp && registerRows && c <= MAX_REGISTER_BACKWARD_CHANNELS;
+        boolean rowsKernel = warp && !registers && ROWS_KERNEL && c >= ROWS_KERNEL_MIN_CHANNELS;
         // the warp kernel always sums in shared memory; the block kernel when 2C doubles fit the default 48 KiB; the
         // rows kernel in registers
         boolean blockShared = paramGrads && 2 * c <= NormKernels.MAX_SHARED_PARTIAL_COLUMNS;
@@ -153,7 +180,8 @@ final class GatedNormKernels extends Launcher {
                 .setLong(8, pointerOrNull(gx)).setLong(9, pointerOrNull(gz)).setLong(10, pointerOrNull(partial)).setInt(11, rows)
                 .setInt(12, c).setInt(13, perBlock);
         if (!warp) args.setInt(14, blockShared ? 1 : 0);
-        long function = function(rowsKernel ? "layer_norm_gated_backward_rows_" + suffix(xt)
+        long function = function(registers ? "layer_norm_gated_backward_regs_" + suffix(xt) + "_" + registerWidth(c)
+                : rowsKernel ? "layer_norm_gated_backward_rows_" + suffix(xt)
                 : warp ? "layer_norm_gated_backward_warp_" + suffix(xt) : "layer_norm_gated_backward_" + suffix(dt));
         if (shared > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, shared);
@@ -170,6 +198,11 @@ final class GatedNormKernels extends Launcher {
         return java.util.List.of("layer_norm_gated_f32", "layer_norm_gated_f64", "layer_norm_gated_backward_f32",
                 "layer_norm_gated_backward_f64", "layer_norm_gated_warp_f32", "layer_norm_gated_backward_warp_f32",
                 "layer_norm_gated_backward_rows_f32", "layer_norm_gated_warp_bf16", "layer_norm_gated_backward_warp_bf16",
-                "layer_norm_gated_backward_rows_bf16");
+                "layer_norm_gated_backward_rows_bf16", "layer_norm_gated_regs_f32_8", "layer_norm_gated_regs_f32_16",
+                "layer_norm_gated_regs_f32_24", "layer_norm_gated_regs_f32_48", "layer_norm_gated_regs_bf16_8",
+                "layer_norm_gated_regs_bf16_16", "layer_norm_gated_regs_bf16_24", "layer_norm_gated_regs_bf16_48",
+                "layer_norm_gated_backward_regs_f32_8", "layer_norm_gated_backward_regs_f32_16",
+                "layer_norm_gated_backward_regs_f32_24", "layer_norm_gated_backward_regs_bf16_8",
+                "layer_norm_gated_backward_regs_bf16_16", "layer_norm_gated_backward_regs_bf16_24");
     }
 }

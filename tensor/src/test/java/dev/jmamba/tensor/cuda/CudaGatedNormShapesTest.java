@@ -38,6 +38,34 @@ class CudaGatedNormShapesTest {
 
     @Test void bf16ModelShapesMatchTheCpuBackend() { modelShapes(DType.BF16); }
 
+    /**
+     * The kernels that hold a row in registers give the two-pass warp kernels' bits (the same arithmetic in the same
+     * order), forward and backward, f32 and bf16, at every register width: 8, 16, 24 values per lane (the backward's
+     * widest, 768, and one past it, which takes the rows kernel either way) and 48 (the forward's widest, 1536).
+     */
+    @Test void registerRowsGiveTheTwoPassBits() {
+        GatedNormKernels kernels = ((CudaBackend) Backends.raw(Device.cuda(0))).gatedNormKernels();
+        Device gpu = Device.cuda(0);
+        int[][] shapes = {{333, 160}, {301, 257}, {260, 640}, {130, 768}, {130, 769}, {97, 1280}, {65, GatedNormKernels.MAX_WARP_CHANNELS}};
+        for (DType xt : new DType[] {DType.F32, DType.BF16}) {
+            for (int[] s : shapes) {
+                int rows = s[0], c = s[1];
+                String what = xt + " (" + rows + ", " + c + ")";
+                Tensor x = rnd.uniform(xt, gpu, rows, c), z = rnd.uniform(xt, gpu, rows, c), gy = rnd.uniform(DType.F32, gpu, rows, c);
+                Tensor w = rnd.uniform(DType.F32, gpu, c), b = rnd.uniform(DType.F32, gpu, c);
+                Tensor[] two = kernels.forward(x, w, b, z, 1e-6, false), regs = kernels.forward(x, w, b, z, 1e-6, true);
+                String[] fwd = {"y", "mean", "rstd"};
+                for (int i = 0; i < 3; i++) assertEquals(0, two[i].to(Device.CPU).maxAbsDiff(regs[i].to(Device.CPU)), what + ": " + fwd[i]);
+                Tensor[] gTwo = kernels.backward(gy, x, two[1], two[2], w, b, z, true, true, true, false);
+                Tensor[] gRegs = kernels.backward(gy, x, two[1], two[2], w, b, z, true, true, true, true);
+                String[] names = {"gx", "gWeight", "gBias", "gz"};
+                for (int i = 0; i < 4; i++) {
+                    assertEquals(0, gTwo[i].to(Device.CPU).maxAbsDiff(gRegs[i].to(Device.CPU)), what + ": " + names[i]);
+                }
+            }
+        }
+    }
+
     private void modelShapes(DType xt) {
         int[][] shapes = {{4 * 3136, 160}, {4 * 784, 320}, {4 * 196, 640}, {4 * 49, 1280}, {300, GatedNormKernels.MAX_WARP_CHANNELS},
                 {300, GatedNormKernels.MAX_WARP_CHANNELS + 1}};

@@ -326,3 +326,146 @@ __device__ void layer_norm_gated_backward_rows(
     }
 JM_NORM_GATED_WARP(f32, float)
 JM_NORM_GATED_WARP(bf16, jm_bf16)
+
+// ---- rows held in registers: one warp per row, lane l holds channels l + 32 j, j < N ----------------------------
+// The warp kernels above walk a row twice (statistics, then output; or the gradient sums, then gx), and each pass
+// waits out memory latencies a few channels at a time: ncu on FractalMamba-T's out_norm (bf16, b128) gave them about
+// 0.9 TB/s. Here a lane loads its N values of x and z (and gy) at once into registers, so a row costs one round trip,
+// and the second pass reads the registers. The arithmetic, and the order of every sum, are the warp kernels' (the
+// same bits). N = 8, 16, 24 or 48 (c ≤ 32 N); GatedNormKernels picks the smallest that holds the row.
+template <typename TX, int N>
+__device__ __forceinline__ void jm_gated_load_row(const TX* __restrict__ p, int c, int lane, float (&v)[N]) {
+#pragma unroll
+    for (int j = 0; j < N; j++) {
+        int i = lane + 32 * j;
+        v[j] = i < c ? (float)jm_load(p + i) : 0.0f;   // exact: TX is float or bf16
+    }
+}
+
+template <typename TX, int N>
+__device__ void layer_norm_gated_regs(const TX* __restrict__ x, const float* __restrict__ weight,
+                                      const float* __restrict__ bias, const TX* __restrict__ z, long long z_row,
+                                      TX* __restrict__ y, float* __restrict__ mean_out, float* __restrict__ rstd_out,
+                                      int rows, int c, double eps) {
+    int lane = threadIdx.x & 31;
+    long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5, warps = ((long long)gridDim.x * blockDim.x) >> 5;
+    for (long long row = warp; row < rows; row += warps) {
+        float xv[N], zv[N];
+        jm_gated_load_row<TX, N>(x + row * c, c, lane, xv);
+        jm_gated_load_row<TX, N>(z + row * z_row, c, lane, zv);
+        double s = 0, q = 0;
+#pragma unroll
+        for (int j = 0; j < N; j++) {   // the padding adds zeros
+            double v = (double)xv[j];
+            s += v;
+            q += v * v;
+        }
+        s = jm_gated_warp_sum(s);
+        q = jm_gated_warp_sum(q);
+        double m = s / c, rs = 1.0 / sqrt(fmax(q - s * m, 0.0) / c + eps);
+        TX* w = y + row * c;
+#pragma unroll
+        for (int j = 0; j < N; j++) {
+            int i = lane + 32 * j;
+            if (i < c) {
+                double o = ((double)xv[j] - m) * rs;
+                if (weight) o *= (double)weight[i];
+                if (bias) o += (double)bias[i];
+                jm_store(w + i, jm_gated_out<float>(o, zv[j]));
+            }
+        }
+        if (lane == 0) {
+            mean_out[row] = (float)m;
+            rstd_out[row] = (float)rs;
+        }
+    }
+}
+
+// As layer_norm_gated_backward_warp (rows of a block, warp sums of the weight and bias terms in shared memory), with
+// the row's gy, x and z in registers.
+template <typename TX, int N>
+__device__ void layer_norm_gated_backward_regs(const float* __restrict__ gy, const TX* __restrict__ x,
+                                               const float* __restrict__ mean, const float* __restrict__ rstd,
+                                               const float* __restrict__ weight, const float* __restrict__ bias,
+                                               const TX* __restrict__ z, long long z_row, float* __restrict__ gx,
+                                               float* __restrict__ gz, double* __restrict__ partial, int rows, int c,
+                                               int rows_per_block) {
+    extern __shared__ double acc[];
+    int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    double* mine = partial ? acc + (long long)wid * 2 * c : 0;
+    if (mine)
+        for (int i = lane; i < 2 * c; i += 32) mine[i] = 0.0;
+    __syncwarp();
+    long long first = (long long)blockIdx.x * rows_per_block;
+    long long last = first + rows_per_block < rows ? first + rows_per_block : rows;
+    for (long long row = first + wid; row < last; row += warps) {
+        long long base = row * c;
+        float gv[N], xv[N], zv[N];
+        jm_gated_load_row<float, N>(gy + base, c, lane, gv);
+        jm_gated_load_row<TX, N>(x + base, c, lane, xv);
+        jm_gated_load_row<TX, N>(z + row * z_row, c, lane, zv);
+        double m = (double)mean[row], r = (double)rstd[row], gsum = 0, dot = 0;
+#pragma unroll
+        for (int j = 0; j < N; j++) {
+            int i = lane + 32 * j;
+            if (i < c) {
+                double xhat = ((double)xv[j] - m) * r, w = weight ? (double)weight[i] : 1.0, gzv;
+                double g = jm_gated_grads<float>((double)gv[j], xhat, zv[j], w, bias ? (double)bias[i] : 0.0, &gzv);
+                if (gz) gz[base + i] = (float)gzv;
+                if (mine) {
+                    mine[i] += g * xhat;
+                    mine[c + i] += g;
+                }
+                g *= w;
+                gsum += g;
+                dot += g * xhat;
+            }
+        }
+        if (gx == 0) continue;
+        double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
+#pragma unroll
+        for (int j = 0; j < N; j++) {
+            int i = lane + 32 * j;
+            if (i < c) {
+                double xhat = ((double)xv[j] - m) * r, g = jm_gated_out<float>((double)gv[j], zv[j]);
+                if (weight) g *= (double)weight[i];
+                gx[base + i] = (float)(r * (g - mean_g - xhat * mean_gx));
+            }
+        }
+    }
+    if (partial == 0) return;
+    __syncthreads();
+    for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) {
+        double s = 0;
+        for (int k = 0; k < warps; ++k) s += acc[(long long)k * 2 * c + i];
+        partial[(long long)blockIdx.x * 2 * c + i] = s;
+    }
+}
+
+#define JM_NORM_GATED_REGS_FORWARD(TN, TX, N, MIN_BLOCKS)                                                            \
+    extern "C" __global__ void __launch_bounds__(256, MIN_BLOCKS) layer_norm_gated_regs_##TN##_##N(                              \
+            const TX* x, const float* weight, const float* bias, const TX* z, long long z_row, TX* y, float* mean,   \
+            float* rstd, int rows, int c, double eps) {                                                               \
+        layer_norm_gated_regs<TX, N>(x, weight, bias, z, z_row, y, mean, rstd, rows, c, eps);                        \
+    }
+#define JM_NORM_GATED_REGS_BACKWARD(TN, TX, N, MIN_BLOCKS)                                                           \
+    extern "C" __global__ void __launch_bounds__(256, MIN_BLOCKS) layer_norm_gated_backward_regs_##TN##_##N(                     \
+            const float* gy, const TX* x, const float* mean, const float* rstd, const float* weight, const float* bias, \
+            const TX* z, long long z_row, float* gx, float* gz, double* partial, int rows, int c, int rows_per_block) { \
+        layer_norm_gated_backward_regs<TX, N>(gy, x, mean, rstd, weight, bias, z, z_row, gx, gz, partial, rows, c,   \
+                                              rows_per_block);                                                        \
+    }
+JM_NORM_GATED_REGS_FORWARD(f32, float, 8, 4)
+JM_NORM_GATED_REGS_FORWARD(f32, float, 16, 2)
+JM_NORM_GATED_REGS_FORWARD(f32, float, 24, 2)
+JM_NORM_GATED_REGS_FORWARD(f32, float, 48, 1)
+JM_NORM_GATED_REGS_FORWARD(bf16, jm_bf16, 8, 4)
+JM_NORM_GATED_REGS_FORWARD(bf16, jm_bf16, 16, 2)
+JM_NORM_GATED_REGS_FORWARD(bf16, jm_bf16, 24, 2)
+JM_NORM_GATED_REGS_FORWARD(bf16, jm_bf16, 48, 1)
+JM_NORM_GATED_REGS_BACKWARD(f32, float, 8, 3)
+JM_NORM_GATED_REGS_BACKWARD(f32, float, 16, 2)
+JM_NORM_GATED_REGS_BACKWARD(f32, float, 24, 2)
+JM_NORM_GATED_REGS_BACKWARD(bf16, jm_bf16, 8, 3)
+JM_NORM_GATED_REGS_BACKWARD(bf16, jm_bf16, 16, 2)
+JM_NORM_GATED_REGS_BACKWARD(bf16, jm_bf16, 24, 2)
