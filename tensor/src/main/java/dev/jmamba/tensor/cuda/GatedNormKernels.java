@@ -3,6 +3,7 @@ package dev.jmamba.tensor.cuda;
 import dev.jmamba.tensor.Checks;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.TensorException;
 import java.util.Arrays;
 
 /**
@@ -66,7 +67,7 @@ final class GatedNormKernels extends Launcher {
     /** The register kernels' values per lane for rows of c channels: the smallest compiled width holding the row. */
     static int registerWidth(int c) {
         for (int n : REGISTER_WIDTHS) if (32 * n >= c) return n;
-        throw new IllegalArgumentException("no register kernel holds rows of " + c + " channels");
+        throw new TensorException("layerNormGated", "rows of at most " + 32 * REGISTER_WIDTHS[REGISTER_WIDTHS.length - 1] + " channels for the register kernels", c + " channels");
     }
 
     /** Shared memory of the warp backward with weight and bias sums: 2·c doubles per warp. */

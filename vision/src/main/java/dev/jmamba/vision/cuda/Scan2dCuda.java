@@ -66,7 +66,7 @@ final class Scan2dCuda {
     synchronized void merge(DType dtype, boolean channelsLast, long seq, long inverses, long map, int b, int k, int c, int l,
                             boolean bf16Map) {
         if (bf16Map && (dtype != DType.BF16 || !channelsLast)) {
-            throw new IllegalArgumentException("a bf16 map is merged from BF16 sequences channels-last, got " + dtype
+            throw new JmambaException("cross merge to a bf16 map: needs BF16 sequences channels-last, got " + dtype
                     + (channelsLast ? "" : " channels-first"));
         }
         fill(seq, inverses, map, b, k, c, l);
