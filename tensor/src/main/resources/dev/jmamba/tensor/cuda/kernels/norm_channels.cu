@@ -91,6 +91,88 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
     }
 }
 
+// The forward with each warp's channel loads issued in explicit batches of U channels (U loads of x in flight per lane
+// in the statistics pass, 2 U of x and skip in the output pass) instead of the 4 that `#pragma unroll 4` leaves in
+// flight: on late-stage shapes (c = 640, m = 196) the loop above waits out one memory latency per 4 channels, c / 32
+// times per column (ncu, FractalMamba-T bf16: about 1.6 TB/s). The sums and outputs are the loop's, in its order (the
+// same bits). ChannelNormKernels launches it unless -Djmamba.norm.channelBatches=false.
+template <typename T, typename TX, int U>
+__device__ void layer_norm_channels_batched(const TX* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
+                                            const T* __restrict__ scale, const TX* __restrict__ skip,
+                                            const T* __restrict__ skip_weight, int groups, TX* __restrict__ y,
+                                            T* __restrict__ mean_out, T* __restrict__ rstd_out, int n, int c, int m, double eps) {
+    __shared__ double buf[2][JM_LNC_ROWS][32];
+    int i = blockIdx.x, tiles = (m + 31) / 32;
+    const T* sw = skip ? skip_weight + (long long)(i % groups) * c : 0;
+    for (int t = blockIdx.y; t < tiles; t += gridDim.y) {
+        int mm = t * 32 + threadIdx.x;
+        bool live = mm < m;
+        long long at = (long long)i * c * m + mm, col = (long long)i * m + mm;
+        double s = 0, q = 0;
+        if (live) {
+            for (int ch0 = threadIdx.y; ch0 < c; ch0 += U * JM_LNC_ROWS) {
+                double v[U];
+#pragma unroll
+                for (int u = 0; u < U; u++) {
+                    int ch = ch0 + u * JM_LNC_ROWS;
+                    v[u] = ch < c ? jm_load(x + at + (long long)ch * m) : 0.0;
+                }
+#pragma unroll
+                for (int u = 0; u < U; u++) {
+                    if (ch0 + u * JM_LNC_ROWS < c) {
+                        s += v[u];
+                        q += v[u] * v[u];
+                    }
+                }
+            }
+        }
+        jm_lnc_column_sum2(s, q, buf);
+        double mu = s / c, var;
+        if (sizeof(TX) <= sizeof(float)) {
+            var = fmax(q - s * mu, 0.0) / c;   // as layer_norm_channels
+        } else {
+            double d2 = 0, unused = 0;
+            if (live) {
+                for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+                    double d = jm_load(x + at + (long long)ch * m) - mu;
+                    d2 += d * d;
+                }
+            }
+            jm_lnc_column_sum2(d2, unused, buf);
+            var = d2 / c;
+        }
+        double rs = 1.0 / sqrt(var + eps);
+        if (!live) continue;
+        double sc = scale ? (double)scale[col] : 1.0;
+        for (int ch0 = threadIdx.y; ch0 < c; ch0 += U * JM_LNC_ROWS) {
+            double xv[U], kv[U];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int ch = ch0 + u * JM_LNC_ROWS;
+                long long k = at + (long long)ch * m;
+                xv[u] = ch < c ? jm_load(x + k) : 0.0;
+                kv[u] = skip && ch < c ? jm_load(skip + k) : 0.0;
+            }
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                int ch = ch0 + u * JM_LNC_ROWS;
+                if (ch < c) {
+                    double o = (xv[u] - mu) * rs;
+                    if (weight) o *= (double)weight[ch];
+                    if (bias) o += (double)bias[ch];
+                    o *= sc;
+                    if (skip) o += (double)sw[ch] * kv[u];
+                    jm_store(y + at + (long long)ch * m, o);
+                }
+            }
+        }
+        if (threadIdx.y == 0) {
+            mean_out[col] = (T)mu;
+            rstd_out[col] = (T)rs;
+        }
+    }
+}
+
 // The raw x, gy and (when skip_wanted) skip values of channels ch0 + u·ROWS, u < 4, of column `at` (zeros past c or
 // for a dead column), loaded into registers for the backward's prefetch.
 __device__ __forceinline__ double jm_value(float v) { return (double)v; }
@@ -236,3 +318,14 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
 JM_NORM_CHANNELS(f32, float, float)
 JM_NORM_CHANNELS(f64, double, double)
 JM_NORM_CHANNELS(bf16, float, jm_bf16)
+
+#define JM_NORM_CHANNELS_BATCHED(TN, T, TX)                                                                          \
+    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS, 4) layer_norm_channels_batched_##TN(                \
+            const TX* x, const T* weight, const T* bias, const T* scale, const TX* skip, const T* skip_weight,       \
+            int groups, TX* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                  \
+        layer_norm_channels_batched<T, TX, 8>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, \
+                                              m, eps);                                                               \
+    }
+JM_NORM_CHANNELS_BATCHED(f32, float, float)
+JM_NORM_CHANNELS_BATCHED(f64, double, double)
+JM_NORM_CHANNELS_BATCHED(bf16, float, jm_bf16)
