@@ -5,6 +5,7 @@
 # FractalMamba-T bf16 --graph with its output (call 1 printed no JSON for it).
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
+limit=${LIMIT:-590}   # seconds this call may take
 bench() {  # label classpath jvm-flags model precision extra...
   local label=$1 cp=$2 flags=$3 m=$4 p=$5; shift 5
   echo "== $label $m $p $flags $*"
@@ -22,11 +23,11 @@ bench old "$OLD" "" fractalmamba-tiny fp32
 bench new "$NEW" "" fractalmamba-tiny fp32
 bench new "$NEW" "" vmamba-tiny bf16
 echo "benches done $((SECONDS-t0)) s"
-timeout 240 bash .ci/gpu/tests.sh
+timeout $((limit-SECONDS-200 > 60 ? 240 : limit-SECONDS-60)) bash .ci/gpu/tests.sh
 echo "tests done $((SECONDS-t0)) s"
-NCU_EXTRA="--clock-control none" timeout 120 bash .ci/gpu/ncu.sh fractal-s9c bench train --model fractalmamba-tiny --device cuda --precision bf16 --batch-size 128 --steps 1 --warmup 1 | head -40
+[ $((limit-SECONDS)) -gt 100 ] && NCU_EXTRA="--clock-control none" timeout 120 bash .ci/gpu/ncu.sh fractal-s9c bench train --model fractalmamba-tiny --device cuda --precision bf16 --batch-size 128 --steps 1 --warmup 1 | head -40
 echo "ncu done $((SECONDS-t0)) s"
-left=$((590-SECONDS)); [ $left -gt 20 ] && timeout $left .device/run -Xss8m -cp "$NEW" dev.jmamba.app.Main bench train --model fractalmamba-tiny \
+left=$((limit-SECONDS)); [ $left -gt 20 ] && timeout $left .device/run -Xss8m -cp "$NEW" dev.jmamba.app.Main bench train --model fractalmamba-tiny \
   --device cuda --batch-size 128 --steps 6 --warmup 2 --precision bf16 --json --graph > $OUT/graph.log 2>&1; echo "graph rc=$?"
 grep -v WARNING $OUT/graph.log | tail -15 | cut -c1-400
 echo "all done $((SECONDS-t0)) s"
