@@ -31,6 +31,25 @@ __device__ __forceinline__ void jm_lnc_column_sum2(double& a, double& b, double 
     __syncthreads();
 }
 
+// The variance of a column from its sums s of x and q of x² (float data: a float squared fits a double's mantissa, so
+// one pass is exact enough) or, for double data, from a second pass over the column's channels. Every thread of the
+// block calls it (the double case synchronises).
+template <typename TX>
+__device__ __forceinline__ double jm_lnc_variance(const TX* __restrict__ x, long long at, int m, int c, bool live, double s,
+                                                  double q, double mu, double (*buf)[JM_LNC_ROWS][32]) {
+    if (sizeof(TX) <= sizeof(float)) return fmax(q - s * mu, 0.0) / c;
+    double d2 = 0, unused = 0;
+    if (live) {
+#pragma unroll 4
+        for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+            double d = jm_load(x + at + (long long)ch * m) - mu;
+            d2 += d * d;
+        }
+    }
+    jm_lnc_column_sum2(d2, unused, buf);
+    return d2 / c;
+}
+
 // Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
 // channel loop's loads ahead of its stores; the channel loops are unrolled 4 times so that a warp has the loads of
 // four channels in flight instead of waiting out one memory latency per channel.
@@ -56,22 +75,7 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
             }
         }
         jm_lnc_column_sum2(s, q, buf);
-        double mu = s / c, var;
-        if (sizeof(TX) <= sizeof(float)) {
-            var = fmax(q - s * mu, 0.0) / c;   // a float squared fits a double's mantissa: one pass is exact enough
-        } else {
-            double d2 = 0, unused = 0;
-            if (live) {
-#pragma unroll 4
-            for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
-                    double d = jm_load(x + at + (long long)ch * m) - mu;
-                    d2 += d * d;
-                }
-            }
-            jm_lnc_column_sum2(d2, unused, buf);
-            var = d2 / c;
-        }
-        double rs = 1.0 / sqrt(var + eps);
+        double mu = s / c, rs = 1.0 / sqrt(jm_lnc_variance<TX>(x, at, m, c, live, s, q, mu, buf) + eps);
         if (!live) continue;
         double sc = scale ? (double)scale[col] : 1.0;
 #pragma unroll 4
@@ -127,21 +131,7 @@ __device__ void layer_norm_channels_batched(const TX* __restrict__ x, const T* _
             }
         }
         jm_lnc_column_sum2(s, q, buf);
-        double mu = s / c, var;
-        if (sizeof(TX) <= sizeof(float)) {
-            var = fmax(q - s * mu, 0.0) / c;   // as layer_norm_channels
-        } else {
-            double d2 = 0, unused = 0;
-            if (live) {
-                for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
-                    double d = jm_load(x + at + (long long)ch * m) - mu;
-                    d2 += d * d;
-                }
-            }
-            jm_lnc_column_sum2(d2, unused, buf);
-            var = d2 / c;
-        }
-        double rs = 1.0 / sqrt(var + eps);
+        double mu = s / c, rs = 1.0 / sqrt(jm_lnc_variance<TX>(x, at, m, c, live, s, q, mu, buf) + eps);
         if (!live) continue;
         double sc = scale ? (double)scale[col] : 1.0;
         for (int ch0 = threadIdx.y; ch0 < c; ch0 += U * JM_LNC_ROWS) {

@@ -188,6 +188,29 @@ __device__ void layer_norm_gated_warp(const TX* __restrict__ x, const float* __r
     }
 }
 
+// The warp backward kernels' weight and bias sums: this warp's zeroed slice of the block's [warps][2c] doubles of shared
+// memory (null when partial is), and at the end the block's total of its warps' slices, in warp order, into
+// partial[b, 0:2c]. Every thread of the block calls jm_gated_block_sums (it synchronises when partial is not null).
+__device__ __forceinline__ double* jm_gated_warp_slice(double* acc, const double* partial, int c) {
+    int lane = threadIdx.x & 31, wid = threadIdx.x >> 5;
+    double* mine = partial ? acc + (long long)wid * 2 * c : 0;
+    if (mine)
+        for (int i = lane; i < 2 * c; i += 32) mine[i] = 0.0;
+    __syncwarp();
+    return mine;
+}
+
+__device__ __forceinline__ void jm_gated_block_sums(const double* acc, double* partial, int c) {
+    if (partial == 0) return;
+    __syncthreads();
+    int warps = blockDim.x >> 5;
+    for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) {
+        double s = 0;
+        for (int k = 0; k < warps; ++k) s += acc[(long long)k * 2 * c + i];
+        partial[(long long)blockIdx.x * 2 * c + i] = s;
+    }
+}
+
 // Block b takes rows [b · rows_per_block, ...), its warp w rows first + w, first + w + warps, ... When partial is not
 // null every warp adds gy silu(z) xhat and gy silu(z) of its rows per channel into its own slice of shared memory
 // ([warps][2c] doubles: lanes own channels, so no two threads touch one value), and the block writes the sum of its
@@ -201,10 +224,7 @@ __device__ void layer_norm_gated_backward_warp(const float* __restrict__ gy, con
                                                int rows_per_block) {
     extern __shared__ double acc[];
     int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    double* mine = partial ? acc + (long long)wid * 2 * c : 0;
-    if (mine)
-        for (int i = lane; i < 2 * c; i += 32) mine[i] = 0.0;
-    __syncwarp();
+    double* mine = jm_gated_warp_slice(acc, partial, c);
     long long first = (long long)blockIdx.x * rows_per_block;
     long long last = first + rows_per_block < rows ? first + rows_per_block : rows;
     for (long long row = first + wid; row < last; row += warps) {
@@ -215,13 +235,7 @@ __device__ void layer_norm_gated_backward_warp(const float* __restrict__ gy, con
         double mean_g = jm_gated_warp_sum(gsum) / c, mean_gx = jm_gated_warp_sum(dot) / c;
         jm_gated_row_pass2<float, TX>(gy, x, z, weight, base, zbase, m, r, c, lane, 32, mean_g, mean_gx, gx);
     }
-    if (partial == 0) return;
-    __syncthreads();
-    for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) {
-        double s = 0;
-        for (int k = 0; k < warps; ++k) s += acc[(long long)k * 2 * c + i];
-        partial[(long long)blockIdx.x * 2 * c + i] = s;
-    }
+    jm_gated_block_sums(acc, partial, c);
 }
 
 // ---- float32 rows of JM_GATED_ROWS_MIN .. 1536 channels: threads own channels, rows taken 8 at a time ------------
@@ -392,10 +406,7 @@ __device__ void layer_norm_gated_backward_regs(const float* __restrict__ gy, con
                                                int rows_per_block) {
     extern __shared__ double acc[];
     int lane = threadIdx.x & 31, wid = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    double* mine = partial ? acc + (long long)wid * 2 * c : 0;
-    if (mine)
-        for (int i = lane; i < 2 * c; i += 32) mine[i] = 0.0;
-    __syncwarp();
+    double* mine = jm_gated_warp_slice(acc, partial, c);
     long long first = (long long)blockIdx.x * rows_per_block;
     long long last = first + rows_per_block < rows ? first + rows_per_block : rows;
     for (long long row = first + wid; row < last; row += warps) {
@@ -433,13 +444,7 @@ __device__ void layer_norm_gated_backward_regs(const float* __restrict__ gy, con
             }
         }
     }
-    if (partial == 0) return;
-    __syncthreads();
-    for (int i = threadIdx.x; i < 2 * c; i += blockDim.x) {
-        double s = 0;
-        for (int k = 0; k < warps; ++k) s += acc[(long long)k * 2 * c + i];
-        partial[(long long)blockIdx.x * 2 * c + i] = s;
-    }
+    jm_gated_block_sums(acc, partial, c);
 }
 
 #define JM_NORM_GATED_REGS_FORWARD(TN, TX, N, MIN_BLOCKS)                                                            \
