@@ -78,7 +78,7 @@ public final class BatchNorm2d extends Layer {
         Tensor unbiased = batchVarBiased.reshape(channels).mul((double) n / (n - 1)).to(rv.dtype()); // (C)
         rm.copyFrom(rm.mul(1 - momentum).add(mean.mul(momentum)));
         rv.copyFrom(rv.mul(1 - momentum).add(unbiased.mul(momentum)));
-        Tensor count = buffer("num_batches_tracked");                               // () I64
-        count.fill(count.item() + 1);
+        Tensor count = buffer("num_batches_tracked");                               // () I64, on the model's device
+        count.copyFrom(count.add(1));   // on the device: no host read, so a CUDA graph captures (and replays) the count
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jmamba.autograd.Var;
+import dev.jmamba.nn.BatchNorm2d;
 import dev.jmamba.nn.GELU;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Losses;
@@ -121,6 +122,50 @@ class GraphedStepGpuTest {
         assertEquals(expected.keySet(), actual.keySet());
         for (String key : expected.keySet()) assertArrayEquals(expected.get(key), actual.get(key), key);
         assertTrue(eagerLoss[WARMUP + REPLAYS - 1] != eagerLoss[WARMUP], "the replays trained (the loss moved)");
+    }
+
+    /**
+     * A BatchNorm2d inside the captured step: its running statistics and num_batches_tracked advance at every replay as
+     * in the eager steps (bit for bit), because the count is incremented on the device (a host read of it, as before,
+     * stopped the capture of FractalMamba-T's step: its conv head has a BatchNorm).
+     */
+    @Test
+    void batchNormStatisticsAndCountAdvanceAtEveryReplay() {
+        Sequential eagerNet = bnNet();
+        AdamW eagerOpt = new AdamW(ParamGroups.noDecayFor(eagerNet, 0.0), 1e-3);
+        for (int k = 0; k < WARMUP + REPLAYS; k++) {
+            try (Scope s = Scope.open()) {
+                bnStep(eagerNet, eagerOpt, images(batchOf(k)));
+            }
+        }
+        Sequential net = bnNet();
+        AdamW opt = new AdamW(ParamGroups.noDecayFor(net, 0.0), 1e-3);
+        Tensor x = images(0);
+        try (GraphedStep graphed = GraphedStep.capture(opt, List.of(x), WARMUP, () -> bnStep(net, opt, x))) {
+            for (int r = 0; r < REPLAYS; r++) graphed.replay(images(batchOf(WARMUP + r)));
+        }
+        Map<String, double[]> expected = snapshot(eagerNet, eagerOpt), actual = snapshot(net, opt);
+        for (String key : expected.keySet()) assertArrayEquals(expected.get(key), actual.get(key), key);
+        assertEquals(WARMUP + REPLAYS, (long) net.stateDict().get("0.num_batches_tracked").item(), "one count per step and replay");
+    }
+
+    private static Sequential bnNet() {
+        Sequential net = new Sequential(new BatchNorm2d(6));
+        net.to(GPU);
+        return net;
+    }
+
+    /** Batch s: (B, 6, 5, 7) F32 images on the GPU. */
+    private static Tensor images(int s) {
+        return Scope.unowned(() -> Tensor.random(RandomKind.NORMAL, 900 + s, 1, 2, DType.F32, GPU, 8, 6, 5, 7));
+    }
+
+    private static Tensor bnStep(Sequential net, Optimizer opt, Tensor x) {
+        Var loss = net.forward(Var.of(x)).square().mean();
+        loss.backward();
+        opt.step();
+        opt.zeroGrad();
+        return loss.value();
     }
 
     @Test

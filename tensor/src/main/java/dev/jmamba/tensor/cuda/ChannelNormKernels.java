@@ -29,13 +29,6 @@ final class ChannelNormKernels extends Launcher {
      */
     static final int STATIC_SHARED_BYTES = 2 * ROWS * 32 * Double.BYTES;
 
-    /**
-     * The forward that issues its channel loads in batches of 8 per lane (norm_channels.cu's
-     * {@code layer_norm_channels_batched_*}, the same bits); {@code -Djmamba.norm.channelBatches=false} keeps the loop of
-     * {@code layer_norm_channels_*}.
-     */
-    static final boolean CHANNEL_BATCHES = !"false".equals(System.getProperty("jmamba.norm.channelBatches"));
-
     private final StridedKernels strided;
     private final NormKernels norm;
     /** layer_norm_channels(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps). */
@@ -63,13 +56,7 @@ final class ChannelNormKernels extends Launcher {
     private Tensor contiguousOrNull(Tensor t, DType dt) { return t == null ? null : strided.contiguous(t, dt); }
 
     /** See {@code Backend.layerNormChannels}: {y (N, C, M), mean (N, M), rstd (N, M)}. */
-    Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
-        return forward(x, weight, bias, scale, skip, skipWeight, eps, CHANNEL_BATCHES);
-    }
-
-    /** {@link #forward} with the batched kernel on or off (tests compare the two). */
-    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps,
-                                  boolean batches) {
+    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType dt = x.dtype(), pt = paramType(dt);                                      // x, skip, y in dt; the rest in pt
@@ -82,8 +69,7 @@ final class ChannelNormKernels extends Launcher {
                     .setLong(4, pointerOrNull(sk)).setLong(5, pointerOrNull(skw)).setInt(6, skw == null ? 1 : skw.size(0))
                     .setLong(7, address(y)).setLong(8, address(mean)).setLong(9, address(rstd)).setInt(10, n).setInt(11, c).setInt(12, m);
             setDouble(forwardArgs, 13, eps);
-            String kernel = (batches ? "layer_norm_channels_batched_" : "layer_norm_channels_") + kernelSuffix(dt);
-            CudaDriver.launchKernel(function(kernel), n, parts(n, m), 1, 32, ROWS, 1, 0,
+            CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
                     context.stream(), forwardArgs);
         }
         return new Tensor[] {y, mean, rstd};
@@ -154,7 +140,6 @@ final class ChannelNormKernels extends Launcher {
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("layer_norm_channels_f32", "layer_norm_channels_f64", "layer_norm_channels_bf16",
-                "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64", "layer_norm_channels_backward_bf16",
-                "layer_norm_channels_batched_f32", "layer_norm_channels_batched_f64", "layer_norm_channels_batched_bf16");
+                "layer_norm_channels_backward_f32", "layer_norm_channels_backward_f64", "layer_norm_channels_backward_bf16");
     }
 }

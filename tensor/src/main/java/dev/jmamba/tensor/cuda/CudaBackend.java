@@ -65,9 +65,6 @@ public final class CudaBackend implements Backend {
         optim = new OptimKernels(context);
     }
 
-    /** The channel layer norm's launcher (tests compare its kernel variants). */
-    ChannelNormKernels channelNormKernels() { return channelNorm; }
-
     /** The gated layer norm's launcher (tests compare its kernel variants). */
     GatedNormKernels gatedNormKernels() { return gatedNorm; }
 

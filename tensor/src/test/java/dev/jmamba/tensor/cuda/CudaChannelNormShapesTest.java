@@ -31,36 +31,6 @@ class CudaChannelNormShapesTest {
 
     private final RandomTensors rnd = new RandomTensors(1414);
 
-    /**
-     * The batched forward (layer_norm_channels_batched_*) gives the channel loop's bits: the same sums in the same order
-     * and the same output arithmetic, f32 and bf16 (bf16 x and skip, float32 scale and parameters), with and without
-     * the skip term and the scale, on channel counts that leave the last batch of 8 · 8 channels partial (160, 1000)
-     * or not (640), and column counts with a partial tile (196, 49).
-     */
-    @Test void batchedForwardGivesTheLoopBits() {
-        ChannelNormKernels kernels = ((CudaBackend) Backends.raw(Device.cuda(0))).channelNormKernels();
-        Device gpu = Device.cuda(0);
-        int[][] shapes = {{8, 160, 196}, {8, 640, 196}, {6, 1000, 49}, {3, 7, 33}};
-        for (DType xt : new DType[] {DType.F32, DType.BF16}) {
-            for (int[] s : shapes) {
-                for (boolean extras : new boolean[] {false, true}) {
-                    int n = s[0], c = s[1], m = s[2];
-                    String what = xt + " (" + n + ", " + c + ", " + m + ")" + (extras ? " with scale and skip" : "");
-                    Tensor x = rnd.uniform(xt, gpu, n, c, m), w = rnd.uniform(DType.F32, gpu, c), b = rnd.uniform(DType.F32, gpu, c);
-                    Tensor scale = extras ? rnd.uniform(DType.F32, gpu, n, m) : null, skip = extras ? rnd.uniform(xt, gpu, n, c, m) : null;
-                    Tensor skipWeight = extras ? rnd.uniform(DType.F32, gpu, 2, c) : null;
-                    if (extras && n % 2 != 0) continue;
-                    Tensor[] loop = kernels.forward(x, w, b, scale, skip, skipWeight, 1e-6, false);
-                    Tensor[] batched = kernels.forward(x, w, b, scale, skip, skipWeight, 1e-6, true);
-                    String[] names = {"y", "mean", "rstd"};
-                    for (int i = 0; i < 3; i++) {
-                        assertEquals(0, loop[i].to(Device.CPU).maxAbsDiff(batched[i].to(Device.CPU)), what + ": " + names[i]);
-                    }
-                }
-            }
-        }
-    }
-
     @Test void modelShapesMatchTheCpuBackend() {
         // n, c, m, groups; (2, 1900, 63): 45 600 bytes of dynamic shared memory for the backward's sums, under 48 KiB, but
         // over it with the kernel's 4 KiB of static buffers (the launch failed without the opt-in)

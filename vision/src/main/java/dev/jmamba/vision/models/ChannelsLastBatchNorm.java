@@ -60,7 +60,7 @@ public final class ChannelsLastBatchNorm extends Layer {
         Tensor unbiased = batchVarBiased.reshape(channels).mul((double) n / (n - 1)).to(rv.device()).to(rv.dtype());
         rm.copyFrom(rm.mul(1 - MOMENTUM).add(mean.mul(MOMENTUM)));
         rv.copyFrom(rv.mul(1 - MOMENTUM).add(unbiased.mul(MOMENTUM)));
-        Tensor count = buffer("num_batches_tracked");
-        count.fill(count.item() + 1);
+        Tensor count = buffer("num_batches_tracked");                               // () I64, on the model's device
+        count.copyFrom(count.add(1));   // on the device: no host read, so a CUDA graph captures (and replays) the count
     }
 }

@@ -31,25 +31,6 @@ __device__ __forceinline__ void jm_lnc_column_sum2(double& a, double& b, double 
     __syncthreads();
 }
 
-// The variance of a column from its sums s of x and q of x² (float data: a float squared fits a double's mantissa, so
-// one pass is exact enough) or, for double data, from a second pass over the column's channels. Every thread of the
-// block calls it (the double case synchronises).
-template <typename TX>
-__device__ __forceinline__ double jm_lnc_variance(const TX* __restrict__ x, long long at, int m, int c, bool live, double s,
-                                                  double q, double mu, double (*buf)[JM_LNC_ROWS][32]) {
-    if (sizeof(TX) <= sizeof(float)) return fmax(q - s * mu, 0.0) / c;
-    double d2 = 0, unused = 0;
-    if (live) {
-#pragma unroll 4
-        for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
-            double d = jm_load(x + at + (long long)ch * m) - mu;
-            d2 += d * d;
-        }
-    }
-    jm_lnc_column_sum2(d2, unused, buf);
-    return d2 / c;
-}
-
 // Pointers are __restrict__: outputs are fresh tensors and inputs are only read, so the compiler may issue a
 // channel loop's loads ahead of its stores; the channel loops are unrolled 4 times so that a warp has the loads of
 // four channels in flight instead of waiting out one memory latency per channel.
@@ -75,7 +56,22 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
             }
         }
         jm_lnc_column_sum2(s, q, buf);
-        double mu = s / c, rs = 1.0 / sqrt(jm_lnc_variance<TX>(x, at, m, c, live, s, q, mu, buf) + eps);
+        double mu = s / c, var;
+        if (sizeof(TX) <= sizeof(float)) {
+            var = fmax(q - s * mu, 0.0) / c;   // a float squared fits a double's mantissa: one pass is exact enough
+        } else {
+            double d2 = 0, unused = 0;
+            if (live) {
+#pragma unroll 4
+            for (int ch = threadIdx.y; ch < c; ch += JM_LNC_ROWS) {
+                    double d = jm_load(x + at + (long long)ch * m) - mu;
+                    d2 += d * d;
+                }
+            }
+            jm_lnc_column_sum2(d2, unused, buf);
+            var = d2 / c;
+        }
+        double rs = 1.0 / sqrt(var + eps);
         if (!live) continue;
         double sc = scale ? (double)scale[col] : 1.0;
 #pragma unroll 4
@@ -87,74 +83,6 @@ __device__ void layer_norm_channels(const TX* __restrict__ x, const T* __restric
             o *= sc;
             if (skip) o += (double)sw[ch] * jm_load(skip + k);
             jm_store(y + k, o);
-        }
-        if (threadIdx.y == 0) {
-            mean_out[col] = (T)mu;
-            rstd_out[col] = (T)rs;
-        }
-    }
-}
-
-// The forward with each warp's channel loads issued in explicit batches of U channels (U loads of x in flight per lane
-// in the statistics pass, 2 U of x and skip in the output pass) instead of the 4 that `#pragma unroll 4` leaves in
-// flight: on late-stage shapes (c = 640, m = 196) the loop above waits out one memory latency per 4 channels, c / 32
-// times per column (ncu, FractalMamba-T bf16: about 1.6 TB/s). The sums and outputs are the loop's, in its order (the
-// same bits). ChannelNormKernels launches it unless -Djmamba.norm.channelBatches=false.
-template <typename T, typename TX, int U>
-__device__ void layer_norm_channels_batched(const TX* __restrict__ x, const T* __restrict__ weight, const T* __restrict__ bias,
-                                            const T* __restrict__ scale, const TX* __restrict__ skip,
-                                            const T* __restrict__ skip_weight, int groups, TX* __restrict__ y,
-                                            T* __restrict__ mean_out, T* __restrict__ rstd_out, int n, int c, int m, double eps) {
-    __shared__ double buf[2][JM_LNC_ROWS][32];
-    int i = blockIdx.x, tiles = (m + 31) / 32;
-    const T* sw = skip ? skip_weight + (long long)(i % groups) * c : 0;
-    for (int t = blockIdx.y; t < tiles; t += gridDim.y) {
-        int mm = t * 32 + threadIdx.x;
-        bool live = mm < m;
-        long long at = (long long)i * c * m + mm, col = (long long)i * m + mm;
-        double s = 0, q = 0;
-        if (live) {
-            for (int ch0 = threadIdx.y; ch0 < c; ch0 += U * JM_LNC_ROWS) {
-                double v[U];
-#pragma unroll
-                for (int u = 0; u < U; u++) {
-                    int ch = ch0 + u * JM_LNC_ROWS;
-                    v[u] = ch < c ? jm_load(x + at + (long long)ch * m) : 0.0;
-                }
-#pragma unroll
-                for (int u = 0; u < U; u++) {
-                    if (ch0 + u * JM_LNC_ROWS < c) {
-                        s += v[u];
-                        q += v[u] * v[u];
-                    }
-                }
-            }
-        }
-        jm_lnc_column_sum2(s, q, buf);
-        double mu = s / c, rs = 1.0 / sqrt(jm_lnc_variance<TX>(x, at, m, c, live, s, q, mu, buf) + eps);
-        if (!live) continue;
-        double sc = scale ? (double)scale[col] : 1.0;
-        for (int ch0 = threadIdx.y; ch0 < c; ch0 += U * JM_LNC_ROWS) {
-            double xv[U], kv[U];
-#pragma unroll
-            for (int u = 0; u < U; u++) {
-                int ch = ch0 + u * JM_LNC_ROWS;
-                long long k = at + (long long)ch * m;
-                xv[u] = ch < c ? jm_load(x + k) : 0.0;
-                kv[u] = skip && ch < c ? jm_load(skip + k) : 0.0;
-            }
-#pragma unroll
-            for (int u = 0; u < U; u++) {
-                int ch = ch0 + u * JM_LNC_ROWS;
-                if (ch < c) {
-                    double o = (xv[u] - mu) * rs;
-                    if (weight) o *= (double)weight[ch];
-                    if (bias) o += (double)bias[ch];
-                    o *= sc;
-                    if (skip) o += (double)sw[ch] * kv[u];
-                    jm_store(y + at + (long long)ch * m, o);
-                }
-            }
         }
         if (threadIdx.y == 0) {
             mean_out[col] = (T)mu;
@@ -308,14 +236,3 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
 JM_NORM_CHANNELS(f32, float, float)
 JM_NORM_CHANNELS(f64, double, double)
 JM_NORM_CHANNELS(bf16, float, jm_bf16)
-
-#define JM_NORM_CHANNELS_BATCHED(TN, T, TX)                                                                          \
-    extern "C" __global__ void __launch_bounds__(32 * JM_LNC_ROWS, 4) layer_norm_channels_batched_##TN(                \
-            const TX* x, const T* weight, const T* bias, const T* scale, const TX* skip, const T* skip_weight,       \
-            int groups, TX* y, T* mean, T* rstd, int n, int c, int m, double eps) {                                  \
-        layer_norm_channels_batched<T, TX, 8>(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, \
-                                              m, eps);                                                               \
-    }
-JM_NORM_CHANNELS_BATCHED(f32, float, float)
-JM_NORM_CHANNELS_BATCHED(f64, double, double)
-JM_NORM_CHANNELS_BATCHED(bf16, float, jm_bf16)
