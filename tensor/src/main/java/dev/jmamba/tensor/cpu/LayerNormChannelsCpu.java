@@ -19,8 +19,6 @@ final class LayerNormChannelsCpu {
 
     private static double[] doubles(Tensor t) { return t == null ? null : t.toDoubleArray(); }
 
-    /** The type of the statistics, gy and the gradients: float32 for bf16 x (autocast's activations), else x's. */
-    private static DType statsType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
 
     /**
      * x (N, C, M), weight/bias (C) or null, scale (N, M) or null, skip (N, C, M) with skipWeight (G, C) or both null
@@ -28,7 +26,7 @@ final class LayerNormChannelsCpu {
      */
     static Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
-        DType t = x.dtype(), pt = statsType(t);
+        DType t = x.dtype(), pt = t.computeType();
         int n = x.size(0), c = x.size(1), m = x.size(2);
         Tensor xc = x.contiguous();
         double[] w = doubles(weight), b = doubles(bias), s = doubles(scale), sk = doubles(skip), skw = doubles(skipWeight);
@@ -77,7 +75,7 @@ final class LayerNormChannelsCpu {
                              Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
                              boolean skipGrads) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
-        DType xt = x.dtype(), t = statsType(xt);                          // x (and skip) in xt; gy and gradients in t
+        DType xt = x.dtype(), t = xt.computeType();                          // x (and skip) in xt; gy and gradients in t
         int n = x.size(0), c = x.size(1), m = x.size(2);
         Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous();
         double[] w = doubles(weight), b = doubles(bias), s = doubles(scale), mu = mean.toDoubleArray(), rs = rstd.toDoubleArray();

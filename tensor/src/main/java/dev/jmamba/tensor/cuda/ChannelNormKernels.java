@@ -59,7 +59,7 @@ final class ChannelNormKernels extends Launcher {
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType dt = x.dtype(), pt = paramType(dt);                                      // x, skip, y in dt; the rest in pt
+        DType dt = x.dtype(), pt = dt.computeType();                                      // x, skip, y in dt; the rest in pt
         Tensor xc = strided.contiguous(x, dt);
         Tensor w = norm.vector(weight, c, pt, "layerNormChannels"), b = norm.vector(bias, c, pt, "layerNormChannels");
         Tensor sc = contiguousOrNull(scale, pt), sk = contiguousOrNull(skip, dt), skw = contiguousOrNull(skipWeight, pt);
@@ -81,7 +81,7 @@ final class ChannelNormKernels extends Launcher {
                                    boolean skipGrads) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType xt = x.dtype(), dt = paramType(xt);                                      // x, skip in xt; gy, gradients in dt
+        DType xt = x.dtype(), dt = xt.computeType();                                      // x, skip in xt; gy, gradients in dt
         boolean wantScale = scaleGrad && scale != null, wantSkip = skipGrads && skip != null;
         int groups = skipWeight == null ? 1 : skipWeight.size(0);
         Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gs = wantScale ? strided.empty(dt, n, m) : null;
@@ -131,8 +131,6 @@ final class ChannelNormKernels extends Launcher {
         return new Tensor[] {gx, paramGrads ? sums.narrow(0, 0, c) : null, paramGrads ? sums.narrow(0, c, c) : null, gs, gskip, skipSums};
     }
 
-    /** The type of the parameters, statistics, gy and gradients for x of {@code x}: float32 for bf16 x, else x's. */
-    private static DType paramType(DType x) { return x == DType.BF16 ? DType.F32 : x; }
 
     /** Kernel suffix for x of dtype {@code x} (bf16: bf16 x, skip and y with float32 for the rest). */
     private static String kernelSuffix(DType x) { return x == DType.BF16 ? "bf16" : suffix(x); }
