@@ -10,7 +10,8 @@ import dev.jmamba.tensor.TensorException;
  * and backward ({@code norm_channels.cu}, which explains the tiling): a grid of (N, parts) blocks of 32 columns ×
  * {@value #ROWS} channel lanes. The weight, bias and skip-weight gradients are per-block partial sums added by
  * {@link NormKernels#columnSum} in a fixed order; the number of parts depends on the shape only, so results do not
- * depend on the device. F64 inputs compute in F64, everything else in F32.
+ * depend on the device. F64 inputs compute in F64, everything else in F32. Float32 and bf16 x take
+ * {@link ChannelNormRegisterKernels}' kernels (many loads in flight per thread) unless they are switched off.
  */
 final class ChannelNormKernels extends Launcher {
     static final String SOURCE = "norm_channels.cu";
@@ -31,6 +32,7 @@ final class ChannelNormKernels extends Launcher {
 
     private final StridedKernels strided;
     private final NormKernels norm;
+    private final ChannelNormRegisterKernels registers;
     /** layer_norm_channels(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps). */
     private final KernelArgs forwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 4, 8);
     /**
@@ -43,6 +45,7 @@ final class ChannelNormKernels extends Launcher {
         super(context, SOURCE);
         this.strided = strided;
         this.norm = norm;
+        this.registers = new ChannelNormRegisterKernels(context);
     }
 
     /** Blocks per row n of an (N, C, M) launch: depends on the shape only. */
@@ -56,7 +59,16 @@ final class ChannelNormKernels extends Launcher {
     private Tensor contiguousOrNull(Tensor t, DType dt) { return t == null ? null : strided.contiguous(t, dt); }
 
     /** See {@code Backend.layerNormChannels}: {y (N, C, M), mean (N, M), rstd (N, M)}. */
-    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
+    Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
+        return forward(x, weight, bias, scale, skip, skipWeight, eps, ChannelNormRegisterKernels.defaultWidths(x.dtype()));
+    }
+
+    /**
+     * As above on the kernels {@code widths} names: null for norm_channels.cu's, else {forward, backward} values per
+     * thread of {@link ChannelNormRegisterKernels}' (float32 or bf16 x only).
+     */
+    synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps,
+                                  int[] widths) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType dt = x.dtype(), pt = dt.computeType();                                      // x, skip, y in dt; the rest in pt
@@ -69,16 +81,29 @@ final class ChannelNormKernels extends Launcher {
                     .setLong(4, pointerOrNull(sk)).setLong(5, pointerOrNull(skw)).setInt(6, skw == null ? 1 : skw.size(0))
                     .setLong(7, address(y)).setLong(8, address(mean)).setLong(9, address(rstd)).setInt(10, n).setInt(11, c).setInt(12, m);
             setDouble(forwardArgs, 13, eps);
-            CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
-                    context.stream(), forwardArgs);
+            if (widths != null) {
+                int rows = ChannelNormRegisterKernels.rows(c, widths[0]);
+                CudaDriver.launchKernel(registers.forwardFunction(dt, widths[0]), n, parts(n, m), 1, 32, rows, 1, 0, context.stream(),
+                        forwardArgs);
+            } else {
+                CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
+                        context.stream(), forwardArgs);
+            }
         }
         return new Tensor[] {y, mean, rstd};
     }
 
     /** See {@code Backend.layerNormChannelsBackward}: {gx, gWeight, gBias, gScale, gSkip, gSkipWeight}, each possibly null. */
+    Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale, Tensor skip,
+                      Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
+        return backward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads, scaleGrad, skipGrads,
+                ChannelNormRegisterKernels.defaultWidths(x.dtype()));
+    }
+
+    /** As above on the kernels {@code widths} names (see {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, double, int[])}). */
     synchronized Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
                                    Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
-                                   boolean skipGrads) {
+                                   boolean skipGrads, int[] widths) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType xt = x.dtype(), dt = xt.computeType();                                      // x, skip in xt; gy, gradients in dt
@@ -93,9 +118,11 @@ final class ChannelNormKernels extends Launcher {
                     gskip == null ? null : strided.zeros(dt, x.shape()), wantSkip ? strided.zeros(dt, groups, c) : null};
         }
         int sharedBytes = ((paramGrads ? 2 * c : 0) + (wantSkip ? c : 0)) * Double.BYTES;
-        if (sharedBytes + STATIC_SHARED_BYTES > MAX_SHARED_BYTES) {   // the block's per-channel sums live in shared memory
+        boolean useRegisters = widths != null;
+        int staticShared = useRegisters ? ChannelNormRegisterKernels.STATIC_SHARED_BYTES : STATIC_SHARED_BYTES;
+        if (sharedBytes + staticShared > MAX_SHARED_BYTES) {   // the block's per-channel sums live in shared memory
             int perChannel = sharedBytes / c;
-            throw new TensorException("layerNormChannelsBackward", "at most " + (MAX_SHARED_BYTES - STATIC_SHARED_BYTES) / perChannel
+            throw new TensorException("layerNormChannelsBackward", "at most " + (MAX_SHARED_BYTES - staticShared) / perChannel
                     + " channels when the weight or skip-weight gradients are wanted on CUDA", c + " channels");
         }
         Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt);
@@ -105,9 +132,11 @@ final class ChannelNormKernels extends Launcher {
         int parts = parts(n, m), rows = n * parts;
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias
         Tensor partialSkip = wantSkip ? strided.empty(DType.F64, rows, c) : null;       // (N · parts, C), group-major rows
-        long function = function("layer_norm_channels_backward_" + kernelSuffix(xt));
+        long function = useRegisters ? registers.backwardFunction(xt, widths[1])
+                                     : function("layer_norm_channels_backward_" + kernelSuffix(xt));
+        int rowsPerBlock = useRegisters ? ChannelNormRegisterKernels.rows(c, widths[1]) : ROWS;
         // the 48 KiB a block gets without the opt-in covers its static and dynamic shared memory together
-        if (sharedBytes + STATIC_SHARED_BYTES > DEFAULT_SHARED_BYTES) {
+        if (sharedBytes + staticShared > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
         }
         backwardArgs.setLong(0, address(gyc)).setLong(1, address(xc)).setLong(2, address(mc)).setLong(3, address(rc))
@@ -115,7 +144,7 @@ final class ChannelNormKernels extends Launcher {
                 .setLong(8, pointerOrNull(skw)).setInt(9, groups).setLong(10, pointerOrNull(gx)).setLong(11, pointerOrNull(gs))
                 .setLong(12, pointerOrNull(gskip)).setLong(13, pointerOrNull(partial)).setLong(14, pointerOrNull(partialSkip))
                 .setInt(15, n).setInt(16, c).setInt(17, m);
-        CudaDriver.launchKernel(function, n, parts, 1, 32, ROWS, 1, sharedBytes, context.stream(), backwardArgs);
+        CudaDriver.launchKernel(function, n, parts, 1, 32, rowsPerBlock, 1, sharedBytes, context.stream(), backwardArgs);
         if (partial != null) {
             norm.columnSum(address(partial), address(sums), rows, 2 * c, dt);
             partial.storage().release();   // stream-ordered: the next user of the block runs after column_sum

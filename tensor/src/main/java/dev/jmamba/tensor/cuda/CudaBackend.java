@@ -68,6 +68,9 @@ public final class CudaBackend implements Backend {
     /** The gated layer norm's launcher (tests compare its kernel variants). */
     GatedNormKernels gatedNormKernels() { return gatedNorm; }
 
+    /** The channels-first layer norm's launcher (tests compare its kernel variants). */
+    ChannelNormKernels channelNormKernels() { return channelNorm; }
+
     /** Makes this device's context current on the calling thread (once per thread). */
     void enter() {
         if (CURRENT.get() != context) {

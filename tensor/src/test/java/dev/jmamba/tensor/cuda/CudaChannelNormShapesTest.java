@@ -64,4 +64,49 @@ class CudaChannelNormShapesTest {
             }
         }
     }
+
+    /**
+     * Every width of the register kernels (norm_channels_regs.cu) and the two-pass kernels (null) against the CPU
+     * backend with the tolerances above, on one-chunk, several-chunk and partly filled shapes, float32 x; then bf16 x
+     * against float32 x holding the same values on the same kernel: the kernels read a bf16 value exactly and compute
+     * alike, so y is the float32 y rounded to bf16 and every gradient is bit-identical.
+     */
+    @Test void everyKernelVariantMatchesTheCpuBackend() {
+        ChannelNormKernels kernels = ((CudaBackend) Backends.raw(Device.cuda(0))).channelNormKernels();
+        int[][] shapes = {{16, 160, 3136, 2}, {16, 640, 196, 2}, {8, 1280, 49, 2}, {3, 5, 70, 1}, {4, 200, 33, 2}, {2, 1900, 63, 2}};
+        int[][] variants = {null, {4, 4}, {8, 8}, {12, 12}};
+        Device gpu = Device.cuda(0);
+        for (int[] s : shapes) {
+            int n = s[0], c = s[1], m = s[2], groups = s[3];
+            Tensor x = rnd.uniform(DType.F32, Device.CPU, n, c, m).to(DType.BF16).to(DType.F32), gy = rnd.uniform(DType.F32, Device.CPU, n, c, m);
+            Tensor skip = rnd.uniform(DType.F32, Device.CPU, n, c, m).to(DType.BF16).to(DType.F32);
+            Tensor skw = rnd.uniform(DType.F32, Device.CPU, groups, c), w = rnd.uniform(DType.F32, Device.CPU, c);
+            Tensor b = rnd.uniform(DType.F32, Device.CPU, c), scale = rnd.uniform(DType.F32, Device.CPU, n, m);
+            Tensor[] cpu = x.backend().layerNormChannels(x, w, b, scale, skip, skw, 1e-6);
+            Tensor[] cpuG = x.backend().layerNormChannelsBackward(gy, x, cpu[1], cpu[2], w, b, scale, skip, skw, true, true, true, true);
+            Tensor xg = x.to(gpu), gyg = gy.to(gpu), skipG = skip.to(gpu), skwG = skw.to(gpu), wG = w.to(gpu), bG = b.to(gpu);
+            Tensor scaleG = scale.to(gpu), meanG = cpu[1].to(gpu), rstdG = cpu[2].to(gpu);
+            Tensor x16 = xg.to(DType.BF16), skip16 = skipG.to(DType.BF16);
+            String[] names = {"gx", "gWeight", "gBias", "gScale", "gSkip", "gSkipWeight"};
+            double colTol = 1e-7 * n * m + 1e-6;
+            double[] atol = {1e-5, colTol, colTol, 1e-7 * c + 1e-5, 1e-5, colTol};
+            for (int[] v : variants) {
+                String what = "(" + n + ", " + c + ", " + m + ") G " + groups + " widths " + java.util.Arrays.toString(v);
+                Tensor[] dev = kernels.forward(xg, wG, bG, scaleG, skipG, skwG, 1e-6, v);
+                assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, 1e-5, what + ": y");
+                assertClose(cpu[1], dev[1].to(Device.CPU), 1e-6, 1e-5, what + ": mean");
+                assertClose(cpu[2], dev[2].to(Device.CPU), 1e-4, 1e-5, what + ": rstd");
+                Tensor[] devG = kernels.backward(gyg, xg, meanG, rstdG, wG, bG, scaleG, skipG, skwG, true, true, true, true, v);
+                for (int i = 0; i < names.length; i++) assertClose(cpuG[i], devG[i].to(Device.CPU), atol[i], 1e-5, what + ": " + names[i]);
+                Tensor[] dev16 = kernels.forward(x16, wG, bG, scaleG, skip16, skwG, 1e-6, v);
+                assertEquals(DType.BF16, dev16[0].dtype(), what + ": bf16 y");
+                assertEquals(0, dev[0].to(DType.BF16).to(Device.CPU).maxAbsDiff(dev16[0].to(Device.CPU)), what + ": bf16 y = float32 y rounded");
+                for (int i = 1; i < 3; i++) assertEquals(0, dev[i].to(Device.CPU).maxAbsDiff(dev16[i].to(Device.CPU)), what + ": bf16 statistics");
+                Tensor[] devG16 = kernels.backward(gyg, x16, meanG, rstdG, wG, bG, scaleG, skip16, skwG, true, true, true, true, v);
+                for (int i = 0; i < names.length; i++) {
+                    assertEquals(0, devG[i].to(Device.CPU).maxAbsDiff(devG16[i].to(Device.CPU)), what + ": bf16 " + names[i] + " bit-identical");
+                }
+            }
+        }
+    }
 }
