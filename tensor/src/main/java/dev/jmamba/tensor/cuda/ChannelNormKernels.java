@@ -11,7 +11,7 @@ import dev.jmamba.tensor.TensorException;
  * {@value #ROWS} channel lanes. The weight, bias and skip-weight gradients are per-block partial sums added by
  * {@link NormKernels#columnSum} in a fixed order; the number of parts depends on the shape only, so results do not
  * depend on the device. F64 inputs compute in F64, everything else in F32. Float32 and bf16 x take
- * {@link ChannelNormRegisterKernels}' kernels (many loads in flight per thread) unless they are switched off.
+ * {@link ChannelNormVectorKernels}' kernels (four columns per thread) where they fit, unless switched off.
  */
 final class ChannelNormKernels extends Launcher {
     static final String SOURCE = "norm_channels.cu";
@@ -32,7 +32,7 @@ final class ChannelNormKernels extends Launcher {
 
     private final StridedKernels strided;
     private final NormKernels norm;
-    private final ChannelNormRegisterKernels registers;
+    private final ChannelNormVectorKernels vectors;
     /** layer_norm_channels(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps). */
     private final KernelArgs forwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 4, 8);
     /**
@@ -45,7 +45,7 @@ final class ChannelNormKernels extends Launcher {
         super(context, SOURCE);
         this.strided = strided;
         this.norm = norm;
-        this.registers = new ChannelNormRegisterKernels(context);
+        this.vectors = new ChannelNormVectorKernels(context);
     }
 
     /** Blocks per row n of an (N, C, M) launch: depends on the shape only. */
@@ -60,15 +60,15 @@ final class ChannelNormKernels extends Launcher {
 
     /** See {@code Backend.layerNormChannels}: {y (N, C, M), mean (N, M), rstd (N, M)}. */
     Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps) {
-        return forward(x, weight, bias, scale, skip, skipWeight, eps, ChannelNormRegisterKernels.defaultWidths(x.dtype()));
+        return forward(x, weight, bias, scale, skip, skipWeight, eps, ChannelNormVectorKernels.ENABLED);
     }
 
     /**
-     * As above on the kernels {@code widths} names: null for norm_channels.cu's, else {forward, backward} values per
-     * thread of {@link ChannelNormRegisterKernels}' (float32 or bf16 x only).
+     * As above; {@code vectors} allows {@link ChannelNormVectorKernels}' kernels where they fit (false: always
+     * norm_channels.cu's).
      */
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor scale, Tensor skip, Tensor skipWeight, double eps,
-                                  int[] widths) {
+                                  boolean vectors) {
         Checks.layerNormChannels(x, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType dt = x.dtype(), pt = dt.computeType();                                      // x, skip, y in dt; the rest in pt
@@ -81,10 +81,9 @@ final class ChannelNormKernels extends Launcher {
                     .setLong(4, pointerOrNull(sk)).setLong(5, pointerOrNull(skw)).setInt(6, skw == null ? 1 : skw.size(0))
                     .setLong(7, address(y)).setLong(8, address(mean)).setLong(9, address(rstd)).setInt(10, n).setInt(11, c).setInt(12, m);
             setDouble(forwardArgs, 13, eps);
-            if (widths != null) {
-                int rows = ChannelNormRegisterKernels.rows(c, widths[0]);
-                CudaDriver.launchKernel(registers.forwardFunction(dt, widths[0]), n, parts(n, m), 1, 32, rows, 1, 0, context.stream(),
-                        forwardArgs);
+            if (vectors && ChannelNormVectorKernels.fits(dt, m, xc, sc, sk, y, mean, rstd)) {
+                CudaDriver.launchKernel(this.vectors.forwardFunction(dt), n, ChannelNormVectorKernels.parts(n, m), 1, 32,
+                        ChannelNormVectorKernels.ROWS, 1, 0, context.stream(), forwardArgs);
             } else {
                 CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
                         context.stream(), forwardArgs);
@@ -97,13 +96,13 @@ final class ChannelNormKernels extends Launcher {
     Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale, Tensor skip,
                       Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad, boolean skipGrads) {
         return backward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight, inputGrad, paramGrads, scaleGrad, skipGrads,
-                ChannelNormRegisterKernels.defaultWidths(x.dtype()));
+                ChannelNormVectorKernels.ENABLED);
     }
 
-    /** As above on the kernels {@code widths} names (see {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, double, int[])}). */
+    /** As above; {@code vectors} as in {@link #forward(Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, double, boolean)}. */
     synchronized Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor scale,
                                    Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
-                                   boolean skipGrads, int[] widths) {
+                                   boolean skipGrads, boolean vectors) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
         DType xt = x.dtype(), dt = xt.computeType();                                      // x, skip in xt; gy, gradients in dt
@@ -117,24 +116,23 @@ final class ChannelNormKernels extends Launcher {
                     paramGrads ? strided.zeros(dt, c) : null, gs == null ? null : strided.zeros(dt, n, m),
                     gskip == null ? null : strided.zeros(dt, x.shape()), wantSkip ? strided.zeros(dt, groups, c) : null};
         }
+        Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt);
+        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
+        Tensor w = norm.vector(weight, c, dt, "layerNormChannelsBackward"), b = norm.vector(bias, c, dt, "layerNormChannelsBackward");
+        Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, xt), skw = contiguousOrNull(skipWeight, dt);
+        boolean useVectors = vectors && ChannelNormVectorKernels.fits(xt, m, gyc, xc, mc, rc, sc, sk, gx, gs, gskip);
         int sharedBytes = ((paramGrads ? 2 * c : 0) + (wantSkip ? c : 0)) * Double.BYTES;
-        boolean useRegisters = widths != null;
-        int staticShared = useRegisters ? ChannelNormRegisterKernels.STATIC_SHARED_BYTES : STATIC_SHARED_BYTES;
+        int staticShared = useVectors ? ChannelNormVectorKernels.STATIC_SHARED_BYTES : STATIC_SHARED_BYTES;
         if (sharedBytes + staticShared > MAX_SHARED_BYTES) {   // the block's per-channel sums live in shared memory
             int perChannel = sharedBytes / c;
             throw new TensorException("layerNormChannelsBackward", "at most " + (MAX_SHARED_BYTES - staticShared) / perChannel
                     + " channels when the weight or skip-weight gradients are wanted on CUDA", c + " channels");
         }
-        Tensor xc = strided.contiguous(x, xt), gyc = strided.contiguous(gy, dt);
-        Tensor mc = strided.contiguous(mean, dt), rc = strided.contiguous(rstd, dt);
-        Tensor w = norm.vector(weight, c, dt, "layerNormChannelsBackward"), b = norm.vector(bias, c, dt, "layerNormChannelsBackward");
-        Tensor sc = contiguousOrNull(scale, dt), sk = contiguousOrNull(skip, xt), skw = contiguousOrNull(skipWeight, dt);
-        int parts = parts(n, m), rows = n * parts;
+        int parts = useVectors ? ChannelNormVectorKernels.parts(n, m) : parts(n, m), rows = n * parts;
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias
         Tensor partialSkip = wantSkip ? strided.empty(DType.F64, rows, c) : null;       // (N · parts, C), group-major rows
-        long function = useRegisters ? registers.backwardFunction(xt, widths[1])
-                                     : function("layer_norm_channels_backward_" + kernelSuffix(xt));
-        int rowsPerBlock = useRegisters ? ChannelNormRegisterKernels.rows(c, widths[1]) : ROWS;
+        long function = useVectors ? this.vectors.backwardFunction(xt) : function("layer_norm_channels_backward_" + kernelSuffix(xt));
+        int rowsPerBlock = useVectors ? ChannelNormVectorKernels.ROWS : ROWS;
         // the 48 KiB a block gets without the opt-in covers its static and dynamic shared memory together
         if (sharedBytes + staticShared > DEFAULT_SHARED_BYTES) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);

@@ -1,11 +1,10 @@
 package dev.jmamba.tensor.cuda;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.tensor.DType;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -70,49 +69,40 @@ class ChannelNormKernelsLayoutTest {
         }
     }
 
-    /** The register kernels take the same parameters as the ones they stand in for (the launcher packs one list). */
+    /** The vector kernels take the same parameters as the ones they stand in for (the launcher packs one list). */
     @Test
-    void registerKernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
-        String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormRegisterKernels.SOURCE);
+    void vectorKernelParametersAndSharedMemoryMatchTheLauncher(@TempDir Path tmp) throws Exception {
+        String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormVectorKernels.SOURCE);
         String p = ".u64", i = ".u32";
         for (String dt : new String[] {"f32", "bf16"}) {
-            for (int w : ChannelNormRegisterKernels.WIDTHS) {
-                assertEquals(List.of(p, p, p, p, p, p, i, p, p, p, i, i, i, ".f64"),
-                        NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_regs_" + dt + "_" + w));
-                assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
-                        NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_regs_backward_" + dt + "_" + w));
-            }
+            assertEquals(List.of(p, p, p, p, p, p, i, p, p, p, i, i, i, ".f64"),
+                    NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_" + dt));
+            assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
+                    NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_backward_" + dt));
         }
-        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_regs\\w*)\\[(\\d+)\\]").matcher(ptx);
-        int bytes = 0;
-        while (m.find()) bytes += Integer.parseInt(m.group(2));
-        assertEquals(2 * 2 * ChannelNormRegisterKernels.WIDTHS.length * ChannelNormRegisterKernels.STATIC_SHARED_BYTES, bytes,
-                "each kernel's static shared arrays (buf and total) add up to STATIC_SHARED_BYTES");
+        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_vec\\w*)\\[(\\d+)\\]").matcher(ptx);
+        int found = 0;
+        while (m.find()) {
+            assertEquals(ChannelNormVectorKernels.STATIC_SHARED_BYTES, Integer.parseInt(m.group(2)), m.group(1));
+            found++;
+        }
+        assertEquals(4, found, "one static array per instantiation (forward and backward, float32 and bf16 x)");
+        Matcher rows = Pattern.compile("#define JM_LNCV_ROWS (\\d+)").matcher(Launcher.source(ChannelNormVectorKernels.SOURCE));
+        assertTrue(rows.find(), "norm_channels_vec.cu defines JM_LNCV_ROWS");
+        assertEquals(ChannelNormVectorKernels.ROWS, Integer.parseInt(rows.group(1)));
     }
 
-    /** A block's channel lanes cover every channel in evenly filled chunks and stay within 16 lanes. */
+    /** The vector kernels need M % 4 == 0 and float32 or bf16 x; their parts follow the 128-column tiles. */
     @Test
-    void registerRowsCoverTheChannels() {
-        for (int w : ChannelNormRegisterKernels.WIDTHS) {
-            for (int c = 1; c <= 3000; c++) {
-                int rows = ChannelNormRegisterKernels.rows(c, w), chunk = rows * w, chunks = Math.ceilDiv(c, chunk);
-                assertTrue(rows >= 1 && rows <= ChannelNormRegisterKernels.MAX_ROWS, c + " channels, width " + w + ": " + rows + " rows");
-                assertTrue(chunks * chunk >= c && (chunks - 1) * chunk < c, c + " channels, width " + w + ": chunks cover c once");
-            }
+    void vectorKernelsCoverWhatTheyCanLoadWhole() {
+        assertTrue(ChannelNormVectorKernels.covers(DType.BF16, 3136) && ChannelNormVectorKernels.covers(DType.F32, 196));
+        assertFalse(ChannelNormVectorKernels.covers(DType.BF16, 49), "FractalMamba-T stage 4 (7 x 7): an odd row");
+        assertFalse(ChannelNormVectorKernels.covers(DType.F64, 3136), "float64 keeps norm_channels.cu");
+        assertEquals(8, ChannelNormVectorKernels.parts(256, 3136), "stage 1: 25 tiles, 2048 / 256 = 8 parts");
+        assertEquals(2, ChannelNormVectorKernels.parts(256, 196), "stage 3: two tiles of 128 columns");
+        for (int[] s : new int[][] {{1, 4}, {3, 300}, {100000, 8}, {1, 40000}}) {
+            int parts = ChannelNormVectorKernels.parts(s[0], s[1]), tiles = Math.ceilDiv(s[1], ChannelNormVectorKernels.TILE);
+            assertTrue(parts >= 1 && parts <= tiles, s[0] + "x" + s[1] + ": " + parts + " parts for " + tiles + " tiles");
         }
-        assertEquals(14, ChannelNormRegisterKernels.rows(160, 12), "FractalMamba-T stage 1: one chunk of 14 x 12 = 168 channels");
-        assertEquals(14, ChannelNormRegisterKernels.rows(640, 12), "stage 3: four chunks of 14 x 12");
-        Matcher m = Pattern.compile("#define JM_LNCR_MAX_ROWS (\\d+)").matcher(Launcher.source(ChannelNormRegisterKernels.SOURCE));
-        assertTrue(m.find(), "norm_channels_regs.cu defines JM_LNCR_MAX_ROWS");
-        assertEquals(ChannelNormRegisterKernels.MAX_ROWS, Integer.parseInt(m.group(1)));
-    }
-
-    @Test
-    void registerWidthsParseOrSayWhatIsWrong() {
-        assertArrayEquals(new int[] {12, 4}, ChannelNormRegisterKernels.widths("12, 4"));
-        var bad = assertThrows(JmambaException.class, () -> ChannelNormRegisterKernels.widths("16,8"));
-        assertTrue(bad.getMessage().contains("jmamba.norm.channelRegisterWidths") && bad.getMessage().contains("'16,8'"), bad.getMessage());
-        assertThrows(JmambaException.class, () -> ChannelNormRegisterKernels.widths("8"));
-        assertThrows(JmambaException.class, () -> ChannelNormRegisterKernels.widths("a,8"));
     }
 }

@@ -31,7 +31,7 @@ class CudaBackendSourcesTest {
             Map.entry(IndexKernels.SOURCE, IndexKernels.kernelNames()),
             Map.entry(NormKernels.SOURCE, NormKernels.kernelNames()),
             Map.entry(ChannelNormKernels.SOURCE, ChannelNormKernels.kernelNames()),
-            Map.entry(ChannelNormRegisterKernels.SOURCE, ChannelNormRegisterKernels.kernelNames()),
+            Map.entry(ChannelNormVectorKernels.SOURCE, ChannelNormVectorKernels.kernelNames()),
             Map.entry(GatedNormKernels.SOURCE, GatedNormKernels.kernelNames()),
             Map.entry(RandomKernels.SOURCE, RandomKernels.kernelNames()),
             Map.entry(OptimKernels.SOURCE, OptimKernels.kernelNames()),

@@ -2,6 +2,7 @@ package dev.jmamba.tensor.cuda;
 
 import static dev.jmamba.tensor.testing.TensorAssert.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
@@ -66,15 +67,15 @@ class CudaChannelNormShapesTest {
     }
 
     /**
-     * Every width of the register kernels (norm_channels_regs.cu) and the two-pass kernels (null) against the CPU
-     * backend with the tolerances above, on one-chunk, several-chunk and partly filled shapes, float32 x; then bf16 x
+     * Both kernel families (norm_channels.cu's and, where M % 4 == 0, norm_channels_vec.cu's) against the CPU backend with
+     * the tolerances above, on FractalMamba-T's shapes, a partly filled last tile, M not a multiple of 4, float32 x; then bf16 x
      * against float32 x holding the same values on the same kernel: the kernels read a bf16 value exactly and compute
      * alike, so y is the float32 y rounded to bf16 and every gradient is bit-identical.
      */
     @Test void everyKernelVariantMatchesTheCpuBackend() {
         ChannelNormKernels kernels = ((CudaBackend) Backends.raw(Device.cuda(0))).channelNormKernels();
-        int[][] shapes = {{16, 160, 3136, 2}, {16, 640, 196, 2}, {8, 1280, 49, 2}, {3, 5, 70, 1}, {4, 200, 33, 2}, {2, 1900, 63, 2}};
-        int[][] variants = {null, {4, 4}, {8, 8}, {12, 12}};
+        int[][] shapes = {{16, 160, 3136, 2}, {16, 640, 196, 2}, {8, 1280, 49, 2}, {3, 5, 68, 1}, {4, 200, 33, 2}, {3, 7, 260, 3}, {2, 1900, 63, 2}};
+        boolean[] variants = {false, true};
         Device gpu = Device.cuda(0);
         for (int[] s : shapes) {
             int n = s[0], c = s[1], m = s[2], groups = s[3];
@@ -90,8 +91,12 @@ class CudaChannelNormShapesTest {
             String[] names = {"gx", "gWeight", "gBias", "gScale", "gSkip", "gSkipWeight"};
             double colTol = 1e-7 * n * m + 1e-6;
             double[] atol = {1e-5, colTol, colTol, 1e-7 * c + 1e-5, 1e-5, colTol};
-            for (int[] v : variants) {
-                String what = "(" + n + ", " + c + ", " + m + ") G " + groups + " widths " + java.util.Arrays.toString(v);
+            for (boolean v : variants) {
+                String what = "(" + n + ", " + c + ", " + m + ") G " + groups + (v ? " vector kernels" : " norm_channels.cu");
+                if (v && m % 4 == 0) {
+                    assertTrue(ChannelNormVectorKernels.fits(DType.F32, m, xg, gyg, skipG, scaleG, meanG, rstdG, x16, skip16),
+                            what + ": the vector kernels take these tensors");
+                }
                 Tensor[] dev = kernels.forward(xg, wG, bG, scaleG, skipG, skwG, 1e-6, v);
                 assertClose(cpu[0], dev[0].to(Device.CPU), 1e-5, 1e-5, what + ": y");
                 assertClose(cpu[1], dev[1].to(Device.CPU), 1e-6, 1e-5, what + ": mean");
