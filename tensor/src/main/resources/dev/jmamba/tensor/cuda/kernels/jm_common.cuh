@@ -109,6 +109,33 @@ __device__ __forceinline__ S jm_warp_sums(S (&v)[V]) {
     return total;
 }
 
+// ---- the channel layer norm's per-block parameter sums (norm_channels.cu, norm_channels_vec.cu) ----------
+// acc: [2c] weight, bias sums when partial; then [c] skip-weight sums when partial_skip (dynamic shared memory).
+
+// Zeroes a block's sums; every thread of the block calls it (it synchronises).
+__device__ __forceinline__ void jm_lnc_zero_sums(double* acc, bool partial, bool partial_skip, int c, int flat, int threads) {
+    int nacc = (partial ? 2 * c : 0) + (partial_skip ? c : 0);
+    for (int k = flat; k < nacc; k += threads) acc[k] = 0;
+    __syncthreads();
+}
+
+// Writes block (i, blockIdx.y)'s sums to partial row i * parts + part ((rows, 2c) doubles: weight then bias) and the
+// skip-weight sums to partial_skip row ((i % groups) * (n / groups) + i / groups) * parts + part ((rows, c) doubles),
+// so each group's rows are contiguous; every thread of the block calls it (it synchronises first).
+__device__ __forceinline__ void jm_lnc_write_sums(const double* acc, double* partial, double* partial_skip, int i, int n,
+                                                  int c, int groups, int flat, int threads) {
+    __syncthreads();
+    if (partial) {
+        long long row = (long long)i * gridDim.y + blockIdx.y;
+        for (int k = flat; k < 2 * c; k += threads) partial[row * 2 * c + k] = acc[k];
+    }
+    if (partial_skip) {
+        const double* acc_skip = acc + (partial ? 2 * c : 0);
+        long long row = ((long long)(i % groups) * (n / groups) + i / groups) * gridDim.y + blockIdx.y;
+        for (int k = flat; k < c; k += threads) partial_skip[row * c + k] = acc_skip[k];
+    }
+}
+
 // ---- index errors, reported to the host at the next read (DeviceErrors.java) ---------------
 
 // flag[0] = op code (first error wins), flag[1] = the bad index, flag[2] = the axis size, flag[3] = the axis.

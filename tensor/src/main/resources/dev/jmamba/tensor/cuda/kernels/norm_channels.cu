@@ -132,9 +132,7 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
     int i = blockIdx.x, tiles = (m + 31) / 32, lane = threadIdx.x, threads = 32 * JM_LNC_ROWS;
     int flat = threadIdx.y * 32 + lane;
     double* acc_skip = acc + (partial ? 2 * c : 0);
-    int nacc = (partial ? 2 * c : 0) + (partial_skip ? c : 0);
-    for (int k = flat; k < nacc; k += threads) acc[k] = 0;
-    __syncthreads();
+    jm_lnc_zero_sums(acc, partial != 0, partial_skip != 0, c, flat, threads);
     const T* sw = gskip ? skip_weight + (long long)(i % groups) * c : 0;
     bool columns = gx != 0 || gscale != 0;
     for (int t = blockIdx.y; t < tiles; t += gridDim.y) {
@@ -209,15 +207,7 @@ __device__ void layer_norm_channels_backward(const T* __restrict__ gy, const TX*
             if (gskip) gskip[k] = (T)(gyv * (double)sw[ch]);
         }
     }
-    __syncthreads();
-    if (partial) {
-        long long row = (long long)i * gridDim.y + blockIdx.y;
-        for (int k = flat; k < 2 * c; k += threads) partial[row * 2 * c + k] = acc[k];
-    }
-    if (partial_skip) {
-        long long row = ((long long)(i % groups) * (n / groups) + i / groups) * gridDim.y + blockIdx.y;
-        for (int k = flat; k < c; k += threads) partial_skip[row * c + k] = acc_skip[k];
-    }
+    jm_lnc_write_sums(acc, partial, partial_skip, i, n, c, groups, flat, threads);
 }
 
 #define JM_NORM_CHANNELS(TN, T, TX)                                                                                  \
