@@ -20,6 +20,8 @@ final class ChannelNormVectorKernels extends Launcher {
     /** Static shared memory of either kernel: {@code double buf[2][ROWS][4][32]}. */
     static final int STATIC_SHARED_BYTES = 2 * ROWS * 4 * 32 * Double.BYTES;
     static final boolean ENABLED = !"false".equals(System.getProperty("jmamba.norm.channelVectors"));
+    /** The backward with float32 column sums in a thread and at most 80 registers (three blocks per SM) instead of double sums. */
+    static final boolean LEAN = Boolean.getBoolean("jmamba.norm.channelVectorsLean");
 
     ChannelNormVectorKernels(CudaContext context) {
         super(context, SOURCE);
@@ -43,13 +45,14 @@ final class ChannelNormVectorKernels extends Launcher {
 
     long forwardFunction(DType x) { return function("layer_norm_channels_vec_" + suffixOf(x)); }
 
-    long backwardFunction(DType x) { return function("layer_norm_channels_vec_backward_" + suffixOf(x)); }
+    long backwardFunction(DType x) { return function("layer_norm_channels_vec_backward_" + (LEAN ? "lean_" : "") + suffixOf(x)); }
 
     private static String suffixOf(DType x) { return x == DType.BF16 ? "bf16" : "f32"; }
 
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {
         return java.util.List.of("layer_norm_channels_vec_f32", "layer_norm_channels_vec_bf16",
-                "layer_norm_channels_vec_backward_f32", "layer_norm_channels_vec_backward_bf16");
+                "layer_norm_channels_vec_backward_f32", "layer_norm_channels_vec_backward_bf16",
+                "layer_norm_channels_vec_backward_lean_f32", "layer_norm_channels_vec_backward_lean_bf16");
     }
 }

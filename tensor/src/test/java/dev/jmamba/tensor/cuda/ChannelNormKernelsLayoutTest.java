@@ -77,8 +77,10 @@ class ChannelNormKernelsLayoutTest {
         for (String dt : new String[] {"f32", "bf16"}) {
             assertEquals(List.of(p, p, p, p, p, p, i, p, p, p, i, i, i, ".f64"),
                     NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_" + dt));
-            assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
-                    NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_backward_" + dt));
+            for (String kind : new String[] {"", "lean_"}) {
+                assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
+                        NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_backward_" + kind + dt));
+            }
         }
         Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_vec\\w*)\\[(\\d+)\\]").matcher(ptx);
         int found = 0;
@@ -86,7 +88,7 @@ class ChannelNormKernelsLayoutTest {
             assertEquals(ChannelNormVectorKernels.STATIC_SHARED_BYTES, Integer.parseInt(m.group(2)), m.group(1));
             found++;
         }
-        assertEquals(4, found, "one static array per instantiation (forward and backward, float32 and bf16 x)");
+        assertEquals(6, found, "one static array per instantiation (forward, backward and lean backward, float32 and bf16 x)");
         Matcher rows = Pattern.compile("#define JM_LNCV_ROWS (\\d+)").matcher(Launcher.source(ChannelNormVectorKernels.SOURCE));
         assertTrue(rows.find(), "norm_channels_vec.cu defines JM_LNCV_ROWS");
         assertEquals(ChannelNormVectorKernels.ROWS, Integer.parseInt(rows.group(1)));

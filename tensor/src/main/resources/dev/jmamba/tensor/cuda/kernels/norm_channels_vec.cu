@@ -40,7 +40,8 @@ __device__ __forceinline__ void jm_lncv_store(jm_bf16* p, const float (&o)[4]) {
 
 // Sums a[u] and b[u] of each of a lane's four columns over the JM_LNCV_ROWS warps, in warp order; every thread gets
 // the totals. Every thread of the block must call it (it synchronises).
-__device__ __forceinline__ void jm_lncv_column_sum2(double (&a)[4], double (&b)[4], double (*buf)[JM_LNCV_ROWS][4][32]) {
+template <typename S>
+__device__ __forceinline__ void jm_lncv_column_sum2(S (&a)[4], S (&b)[4], double (*buf)[JM_LNCV_ROWS][4][32]) {
 #pragma unroll
     for (int u = 0; u < 4; u++) {
         buf[0][threadIdx.y][u][threadIdx.x] = a[u];
@@ -49,12 +50,13 @@ __device__ __forceinline__ void jm_lncv_column_sum2(double (&a)[4], double (&b)[
     __syncthreads();
 #pragma unroll
     for (int u = 0; u < 4; u++) {
-        a[u] = 0;
-        b[u] = 0;
+        double sa = 0, sb = 0;
         for (int k = 0; k < JM_LNCV_ROWS; ++k) {
-            a[u] += buf[0][k][u][threadIdx.x];
-            b[u] += buf[1][k][u][threadIdx.x];
+            sa += buf[0][k][u][threadIdx.x];
+            sb += buf[1][k][u][threadIdx.x];
         }
+        a[u] = (S)sa;
+        b[u] = (S)sb;
     }
     __syncthreads();
 }
@@ -119,8 +121,10 @@ __device__ void layer_norm_channels_vec(const TX* __restrict__ x, const float* _
 
 // Backward, as norm_channels.cu's (its comment gives the formulas and the partial-sum layout); channels four at a time
 // (ch0 + uc ROWS, uc < 4) for the parameter sums: a thread's four columns added in float, then jm_warp_sums over the
-// warp's 128 columns in float, then into the block's double sums in shared memory in tile order.
-template <typename TX>
+// warp's 128 columns in float, then into the block's double sums in shared memory in tile order. S is the type of a
+// thread's column sums over its channels (sum g, sum g xhat, the scale gradient): double, or float in the "lean" kernels
+// (12 fewer registers; the warps' partial sums are still added in double).
+template <typename TX, typename S>
 __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, const TX* __restrict__ x,
                                                  const float* __restrict__ mean, const float* __restrict__ rstd,
                                                  const float* __restrict__ weight, const float* __restrict__ bias,
@@ -147,7 +151,7 @@ __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, c
             jm_lncv_load(rstd + col, r);
             if (scale) jm_lncv_load(scale + col, sc);
         }
-        double sum_g[4] = {0, 0, 0, 0}, sum_gx[4] = {0, 0, 0, 0}, gs[4] = {0, 0, 0, 0};
+        S sum_g[4] = {0, 0, 0, 0}, sum_gx[4] = {0, 0, 0, 0}, gs[4] = {0, 0, 0, 0};
         if (columns || partial || partial_skip) {
             for (int ch0 = threadIdx.y; ch0 < c; ch0 += 4 * JM_LNCV_ROWS) {
                 float pv[8], pk[4];
@@ -168,9 +172,9 @@ __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, c
                     for (int u = 0; u < 4; u++) {
                         float xh = __fmul_rn(__fsub_rn(xv[u], mu[u]), r[u]), gys = __fmul_rn(gv[u], sc[u]);
                         float gw = __fmul_rn(gys, w);
-                        if (gscale) gs[u] += (double)__fmul_rn(gv[u], __fadd_rn(__fmul_rn(xh, w), b));
-                        sum_g[u] += (double)gw;
-                        sum_gx[u] += (double)__fmul_rn(gw, xh);
+                        if (gscale) gs[u] += (S)__fmul_rn(gv[u], __fadd_rn(__fmul_rn(xh, w), b));
+                        sum_g[u] += (S)gw;
+                        sum_gx[u] += (S)__fmul_rn(gw, xh);
                         pw = __fadd_rn(pw, __fmul_rn(gys, xh));
                         pb = __fadd_rn(pb, gys);
                         ps = __fadd_rn(ps, __fmul_rn(gv[u], kv[u]));
@@ -194,7 +198,7 @@ __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, c
         if (columns) {
             jm_lncv_column_sum2(sum_g, sum_gx, buf);
             if (gscale) {
-                double unused[4] = {0, 0, 0, 0};
+                S unused[4] = {0, 0, 0, 0};
                 jm_lncv_column_sum2(gs, unused, buf);
                 if (live && threadIdx.y == 0) {
                     float o[4] = {(float)gs[0], (float)gs[1], (float)gs[2], (float)gs[3]};
@@ -206,8 +210,8 @@ __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, c
         float mean_g[4], mean_gx[4];
 #pragma unroll
         for (int u = 0; u < 4; u++) {
-            mean_g[u] = (float)(sum_g[u] / c);
-            mean_gx[u] = (float)(sum_gx[u] / c);
+            mean_g[u] = (float)((double)sum_g[u] / c);
+            mean_gx[u] = (float)((double)sum_gx[u] / c);
         }
 #pragma unroll 4
         for (int ch = threadIdx.y; ch < c; ch += JM_LNCV_ROWS) {
@@ -246,8 +250,15 @@ __device__ void layer_norm_channels_vec_backward(const float* __restrict__ gy, c
             const float* gy, const TX* x, const float* mean, const float* rstd, const float* weight,                 \
             const float* bias, const float* scale, const TX* skip, const float* skip_weight, int groups, float* gx,  \
             float* gscale, float* gskip, double* partial, double* partial_skip, int n, int c, int m) {               \
-        layer_norm_channels_vec_backward<TX>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx,  \
-                                             gscale, gskip, partial, partial_skip, n, c, m);                         \
+        layer_norm_channels_vec_backward<TX, double>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight,      \
+                                                     groups, gx, gscale, gskip, partial, partial_skip, n, c, m);     \
+    }                                                                                                                \
+    extern "C" __global__ void __launch_bounds__(32 * JM_LNCV_ROWS, 3) layer_norm_channels_vec_backward_lean_##TN(  \
+            const float* gy, const TX* x, const float* mean, const float* rstd, const float* weight,                 \
+            const float* bias, const float* scale, const TX* skip, const float* skip_weight, int groups, float* gx,  \
+            float* gscale, float* gskip, double* partial, double* partial_skip, int n, int c, int m) {               \
+        layer_norm_channels_vec_backward<TX, float>(gy, x, mean, rstd, weight, bias, scale, skip, skip_weight,       \
+                                                    groups, gx, gscale, gskip, partial, partial_skip, n, c, m);      \
     }
 JM_NORM_CHANNELS_VEC(f32, float)
 JM_NORM_CHANNELS_VEC(bf16, jm_bf16)
