@@ -16,7 +16,7 @@ bench() {  # options model
   grep -v -E "WARNING|Picked up" /tmp/b.log | grep '^{' | head -1 | cut -c1-170; grep -v -E "WARNING|Picked up" /tmp/b.log | grep -v '^{' | tail -2 | cut -c1-300
 }
 for round in 1 2; do bench "-Dx=1" fractalmamba-tiny; bench "$LEAN" fractalmamba-tiny; done
-bench "-Dx=1" vmamba-tiny
+
 echo "benches done $((SECONDS-t0)) s"
 for v in "-Dx=1" "$LEAN"; do
   JAVA_TOOL_OPTIONS="$v" NCU_EXTRA="--clock-control none --kernel-name regex:layer_norm_channels" timeout 50 \
