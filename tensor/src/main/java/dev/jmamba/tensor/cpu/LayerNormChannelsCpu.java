@@ -19,7 +19,6 @@ final class LayerNormChannelsCpu {
 
     private static double[] doubles(Tensor t) { return t == null ? null : t.toDoubleArray(); }
 
-
     /**
      * x (N, C, M), weight/bias (C) or null, scale (N, M) or null, skip (N, C, M) with skipWeight (G, C) or both null
      * → {y (N, C, M), mean (N, M), rstd (N, M)}.
@@ -75,7 +74,7 @@ final class LayerNormChannelsCpu {
                              Tensor skip, Tensor skipWeight, boolean inputGrad, boolean paramGrads, boolean scaleGrad,
                              boolean skipGrads) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
-        DType xt = x.dtype(), t = xt.computeType();                          // x (and skip) in xt; gy and gradients in t
+        DType xt = x.dtype(), t = xt.computeType();                       // x (and skip) in xt; gy and gradients in t
         int n = x.size(0), c = x.size(1), m = x.size(2);
         Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous();
         double[] w = doubles(weight), b = doubles(bias), s = doubles(scale), mu = mean.toDoubleArray(), rs = rstd.toDoubleArray();

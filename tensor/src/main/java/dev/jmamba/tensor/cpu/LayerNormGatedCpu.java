@@ -17,11 +17,10 @@ final class LayerNormGatedCpu {
 
     private static double[] doubles(Tensor t) { return t == null ? null : t.toDoubleArray(); }
 
-
     /** x, z (..., C), weight/bias (C) or null → {y, mean, rstd}. */
     static Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps) {
         Checks.layerNormGated(x, weight, bias, z);
-        DType t = x.dtype(), st = t.computeType();                            // x, z and y in t; mean and rstd in st
+        DType t = x.dtype(), st = t.computeType();                         // x, z and y in t; mean and rstd in st
         int c = x.size(-1);
         Tensor xc = x.contiguous(), zc = z.to(t).contiguous();
         double[] w = doubles(weight), b = doubles(bias);
@@ -53,7 +52,7 @@ final class LayerNormGatedCpu {
     static Tensor[] backward(Tensor gy, Tensor x, Tensor mean, Tensor rstd, Tensor weight, Tensor bias, Tensor z,
                              boolean inputGrad, boolean paramGrads, boolean gateGrad) {
         Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
-        DType xt = x.dtype(), t = xt.computeType();                           // x, z in xt; gy and the gradients in t
+        DType xt = x.dtype(), t = xt.computeType();                        // x, z in xt; gy and the gradients in t
         int c = x.size(-1);
         Tensor xc = x.contiguous(), gyc = gy.to(t).contiguous(), zc = z.to(xt).contiguous();
         double[] w = doubles(weight), b = doubles(bias), ms = mean.toDoubleArray(), rs = rstd.toDoubleArray();

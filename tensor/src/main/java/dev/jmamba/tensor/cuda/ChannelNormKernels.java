@@ -32,7 +32,7 @@ final class ChannelNormKernels extends Launcher {
 
     private final StridedKernels strided;
     private final NormKernels norm;
-    private final ChannelNormVectorKernels vectors;
+    private final ChannelNormVectorKernels vectorKernels;
     /** layer_norm_channels(x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps). */
     private final KernelArgs forwardArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 4, 8, 8, 8, 4, 4, 4, 8);
     /**
@@ -45,12 +45,15 @@ final class ChannelNormKernels extends Launcher {
         super(context, SOURCE);
         this.strided = strided;
         this.norm = norm;
-        this.vectors = new ChannelNormVectorKernels(context);
+        this.vectorKernels = new ChannelNormVectorKernels(context);
     }
 
-    /** Blocks per row n of an (N, C, M) launch: depends on the shape only. */
-    static int parts(int n, int m) {
-        int tiles = Math.max(1, Math.ceilDiv(m, 32));
+    /** Blocks per row n of an (N, C, M) launch of 32-column tiles: depends on the shape only. */
+    static int parts(int n, int m) { return parts(n, m, 32); }
+
+    /** Blocks per row n for tiles of {@code tileColumns} columns: ceil(TARGET_BLOCKS / N), at most the row's tiles. */
+    static int parts(int n, int m, int tileColumns) {
+        int tiles = Math.max(1, Math.ceilDiv(m, tileColumns));
         return Math.max(1, Math.min(tiles, Math.ceilDiv(TARGET_BLOCKS, Math.max(1, n))));
     }
 
@@ -82,7 +85,7 @@ final class ChannelNormKernels extends Launcher {
                     .setLong(7, address(y)).setLong(8, address(mean)).setLong(9, address(rstd)).setInt(10, n).setInt(11, c).setInt(12, m);
             setDouble(forwardArgs, 13, eps);
             if (vectors && ChannelNormVectorKernels.fits(dt, m, xc, sc, sk, y, mean, rstd)) {
-                CudaDriver.launchKernel(this.vectors.forwardFunction(dt), n, ChannelNormVectorKernels.parts(n, m), 1, 32,
+                CudaDriver.launchKernel(vectorKernels.forwardFunction(dt), n, ChannelNormVectorKernels.parts(n, m), 1, 32,
                         ChannelNormVectorKernels.ROWS, 1, 0, context.stream(), forwardArgs);
             } else {
                 CudaDriver.launchKernel(function("layer_norm_channels_" + kernelSuffix(dt)), n, parts(n, m), 1, 32, ROWS, 1, 0,
@@ -105,7 +108,7 @@ final class ChannelNormKernels extends Launcher {
                                    boolean skipGrads, boolean vectors) {
         Checks.layerNormChannelsBackward(gy, x, mean, rstd, weight, bias, scale, skip, skipWeight);
         int n = x.size(0), c = x.size(1), m = x.size(2);
-        DType xt = x.dtype(), dt = xt.computeType();                                      // x, skip in xt; gy, gradients in dt
+        DType xt = x.dtype(), dt = xt.computeType();                                   // x, skip in xt; gy, gradients in dt
         boolean wantScale = scaleGrad && scale != null, wantSkip = skipGrads && skip != null;
         int groups = skipWeight == null ? 1 : skipWeight.size(0);
         Tensor gx = inputGrad ? strided.empty(dt, x.shape()) : null, gs = wantScale ? strided.empty(dt, n, m) : null;
@@ -131,7 +134,7 @@ final class ChannelNormKernels extends Launcher {
         int parts = useVectors ? ChannelNormVectorKernels.parts(n, m) : parts(n, m), rows = n * parts;
         Tensor partial = paramGrads ? strided.empty(DType.F64, rows, 2 * c) : null;      // (N · parts, 2C): weight, bias
         Tensor partialSkip = wantSkip ? strided.empty(DType.F64, rows, c) : null;       // (N · parts, C), group-major rows
-        long function = useVectors ? this.vectors.backwardFunction(xt) : function("layer_norm_channels_backward_" + kernelSuffix(xt));
+        long function = useVectors ? vectorKernels.backwardFunction(xt) : function("layer_norm_channels_backward_" + kernelSuffix(xt));
         int rowsPerBlock = useVectors ? ChannelNormVectorKernels.ROWS : ROWS;
         // the 48 KiB a block gets without the opt-in covers its static and dynamic shared memory together
         if (sharedBytes + staticShared > DEFAULT_SHARED_BYTES) {
@@ -158,9 +161,8 @@ final class ChannelNormKernels extends Launcher {
         return new Tensor[] {gx, paramGrads ? sums.narrow(0, 0, c) : null, paramGrads ? sums.narrow(0, c, c) : null, gs, gskip, skipSums};
     }
 
-
     /** Kernel suffix for x of dtype {@code x} (bf16: bf16 x, skip and y with float32 for the rest). */
-    private static String kernelSuffix(DType x) { return x == DType.BF16 ? "bf16" : suffix(x); }
+    static String kernelSuffix(DType x) { return x == DType.BF16 ? "bf16" : suffix(x); }
 
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {

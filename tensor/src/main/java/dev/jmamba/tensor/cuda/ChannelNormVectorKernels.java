@@ -38,16 +38,13 @@ final class ChannelNormVectorKernels extends Launcher {
     }
 
     /** Blocks per row n of an (N, C, M) launch (depends on the shape only): ChannelNormKernels' rule over 128-column tiles. */
-    static int parts(int n, int m) {
-        int tiles = Math.max(1, Math.ceilDiv(m, TILE));
-        return Math.max(1, Math.min(tiles, Math.ceilDiv(ChannelNormKernels.TARGET_BLOCKS, Math.max(1, n))));
+    static int parts(int n, int m) { return ChannelNormKernels.parts(n, m, TILE); }
+
+    long forwardFunction(DType x) { return function("layer_norm_channels_vec_" + ChannelNormKernels.kernelSuffix(x)); }
+
+    long backwardFunction(DType x) {
+        return function("layer_norm_channels_vec_backward_" + (LEAN ? "lean_" : "") + ChannelNormKernels.kernelSuffix(x));
     }
-
-    long forwardFunction(DType x) { return function("layer_norm_channels_vec_" + suffixOf(x)); }
-
-    long backwardFunction(DType x) { return function("layer_norm_channels_vec_backward_" + (LEAN ? "lean_" : "") + suffixOf(x)); }
-
-    private static String suffixOf(DType x) { return x == DType.BF16 ? "bf16" : "f32"; }
 
     /** Every kernel name this launcher may use. */
     static java.util.List<String> kernelNames() {

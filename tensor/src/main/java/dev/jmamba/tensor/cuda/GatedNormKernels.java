@@ -61,7 +61,6 @@ final class GatedNormKernels extends Launcher {
     /** Whether rows of c channels of dtype dt take the warp kernels. */
     static boolean warpRows(int c, DType dt) { return (dt == DType.F32 || dt == DType.BF16) && c <= MAX_WARP_CHANNELS; }
 
-
     /** The register kernels' values per lane for rows of c channels: the smallest compiled width holding the row. */
     static int registerWidth(int c) {
         for (int n : REGISTER_WIDTHS) if (32 * n >= c) return n;
@@ -107,7 +106,7 @@ final class GatedNormKernels extends Launcher {
     synchronized Tensor[] forward(Tensor x, Tensor weight, Tensor bias, Tensor z, double eps, boolean registerRows) {
         Checks.layerNormGated(x, weight, bias, z);
         int c = x.size(-1);
-        DType dt = x.dtype(), pt = dt.computeType();                                      // x, z, y in dt; the rest in pt
+        DType dt = x.dtype(), pt = dt.computeType();                                   // x, z, y in dt; the rest in pt
         if (dt == DType.BF16 && !warpRows(c, dt)) {                                    // wide bf16 rows: float32 copies
             Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
             Tensor[] r = forward(x32, weight, bias, z32, eps, registerRows);
@@ -148,7 +147,7 @@ final class GatedNormKernels extends Launcher {
                                    boolean inputGrad, boolean paramGrads, boolean gateGrad, boolean registerRows) {
         Checks.layerNormGatedBackward(gy, x, mean, rstd, weight, bias, z);
         int c = x.size(-1);
-        DType xt = x.dtype(), dt = xt.computeType();                                      // x, z in xt; gy and gradients in dt
+        DType xt = x.dtype(), dt = xt.computeType();                                   // x, z in xt; gy and gradients in dt
         if (xt == DType.BF16 && !warpRows(c, xt)) {                                    // wide bf16 rows: float32 copies
             Tensor x32 = x.to(DType.F32), z32 = z.to(DType.F32);
             Tensor[] r = backward(gy, x32, mean, rstd, weight, bias, z32, inputGrad, paramGrads, gateGrad, registerRows);
