@@ -67,6 +67,29 @@ public interface ScanKernels {
     }
 
     /**
+     * The scan of each group along its path ({@link SelectiveScan#scanAlong}): every sequence input (u, delta, z, and
+     * B, C per group) and out are in memory order, and group g visits the columns {@code paths.column(g, 0), ...}; u
+     * may be shared by the groups ({@link ScanTensors#sharedInput()}). No last state. This default gathers each
+     * group's sequences into path order, runs {@link #forward(ScanTensors, boolean, boolean, boolean)} and scatters out
+     * back.
+     */
+    default Forward forwardAlong(ScanPaths paths, ScanTensors in, boolean willBackward) {
+        ScanTensors routed = PathRouting.gather(paths, in);
+        Forward f = forward(routed, false, false, willBackward);
+        return new Forward(paths.scatter(f.out()), null, new PathRouting.Saved(routed, f.saved()));
+    }
+
+    /**
+     * The backward of {@link #forwardAlong}: gradients in {@link ScanTensors#toArray()} order and memory order, u's
+     * summed over the groups when it is shared.
+     */
+    default Tensor[] backwardAlong(ScanPaths paths, ScanTensors in, Object saved, Tensor gradOut) {
+        PathRouting.Saved sv = (PathRouting.Saved) saved;
+        Tensor[] g = backward(sv.routed(), sv.inner(), paths.gather(gradOut, false));
+        return PathRouting.scatterGrads(paths, in, g);
+    }
+
+    /**
      * The forward result.
      *
      * @param out       (B, D, L)

@@ -54,6 +54,29 @@ public final class SelectiveScan {
     }
 
     /**
+     * As {@link #scan} with G groups (B and C (B, G, N, L)), each scanning along its own path through the positions:
+     * step l of group g reads and writes memory column {@code paths.column(g, l)} of u, delta, z, B, C and out. Equal
+     * to gathering each group's sequences into its path's order, {@link #scan}, and scattering out back; the CUDA
+     * kernels read through the table instead (a 2-D map's K scan orders without K reordered copies).
+     *
+     * @param paths one path per group ({@code paths.groups()} = G, {@code paths.length()} = L)
+     * @param u     (B, D, L); with {@code paths.sharedInput()}, (B, D / G, L): one input every group reads (its
+     *              gradient sums the groups')
+     * @return out (B, D, L), in memory order
+     */
+    public static Var scanAlong(ScanPaths paths, Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias,
+                                boolean softplus) {
+        ScanTensors t = new ScanTensors(value(u), value(delta), value(A), value(B), value(C), value(D), value(z),
+                value(deltaBias), softplus);
+        if (paths == null || paths.groups() != t.shape().groups() || paths.length() != t.shape().length()
+                || t.sharedInput() != paths.sharedInput()) {
+            throw new JmambaException("selective scan along paths: need " + t.shape().groups() + " paths of "
+                    + t.shape().length() + " positions" + (t.sharedInput() ? " for a shared u" : "") + ", got " + paths);
+        }
+        return CustomOps.apply(new PathScanFunction(paths, softplus), u, delta, A, B, C, D, z, deltaBias)[0];
+    }
+
+    /**
      * As {@link #scan}, also returning the (B, D, N) hidden state after the last position. The state is
      * detached (a constant for inference caches, as in mamba_ssm where its gradient is ignored).
      */
@@ -84,7 +107,12 @@ public final class SelectiveScan {
 
     /** Validates shapes before any node is recorded, so the error names the argument. */
     private static void check(Var u, Var delta, Var A, Var B, Var C, Var D, Var z, Var deltaBias, boolean softplus) {
-        new ScanTensors(value(u), value(delta), value(A), value(B), value(C), value(D), value(z), value(deltaBias), softplus);
+        ScanTensors t = new ScanTensors(value(u), value(delta), value(A), value(B), value(C), value(D), value(z),
+                value(deltaBias), softplus);
+        if (t.sharedInput()) {
+            throw new JmambaException("selective scan: u must have shape (B, D, L) like delta " + java.util.Arrays.toString(
+                    delta.shape()) + ", got " + java.util.Arrays.toString(u.shape()) + " (a u shared by the groups needs scanAlong)");
+        }
     }
 
     private static dev.jmamba.tensor.Tensor value(Var v) { return v == null ? null : v.value(); }

@@ -2,6 +2,7 @@ package dev.jmamba.ssm.cuda;
 
 import dev.jmamba.autograd.Autocast;
 import dev.jmamba.ssm.ScanKernels;
+import dev.jmamba.ssm.ScanPaths;
 import dev.jmamba.ssm.ScanTensors;
 import dev.jmamba.ssm.kernel.ScanShape;
 import dev.jmamba.tensor.DType;
@@ -144,6 +145,12 @@ public final class CudaScanKernels implements ScanKernels {
     }
 
     private static ForwardCall prepareForward(ScanTensors in, boolean wantLastState, boolean reverse, boolean willBackward) {
+        return prepareForward(in, wantLastState, reverse, willBackward, 0);
+    }
+
+    /** As above; {@code columns} (a device (G, L) path table, or 0) makes the kernels scan each group along its row. */
+    private static ForwardCall prepareForward(ScanTensors in, boolean wantLastState, boolean reverse, boolean willBackward,
+                                              long columns) {
         ScanShape s = in.shape();
         Device dev = in.u().device();
         Tensor[] x = in.toArray();
@@ -152,10 +159,12 @@ public final class CudaScanKernels implements ScanKernels {
         for (int i : new int[] {2, 5, 7}) x[i] = f32(x[i]);
         x[3] = groupRows(x[3]);
         x[4] = groupRows(x[4]);
-        Tensor out = Tensor.emptyLike(x[0]);                                                      // (B, D, L), u's layout and type
+        Tensor out = in.sharedInput() ? Tensor.empty(x[0].dtype(), dev, s.batch(), s.channels(), s.length())
+                                      : Tensor.emptyLike(x[0]);                                  // (B, D, L), u's layout and type
         Tensor states = willBackward ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.chunks(CHUNK), s.state()) : null;
         Tensor last = wantLastState ? Tensor.empty(DType.F32, dev, s.batch(), s.channels(), s.state()) : null;
         ScanLayout layout = layout(x, out, null, null, reverse);
+        if (columns != 0) layout = layout.withPaths(columns, in.sharedInput());
         return new ForwardCall(x, out, states, last, bf16 ? layout.withBf16() : layout);
     }
 
@@ -199,6 +208,11 @@ public final class CudaScanKernels implements ScanKernels {
     }
 
     private static BackwardCall prepareBackward(Object saved, Tensor gradOut, boolean reverse) {
+        return prepareBackward(saved, gradOut, reverse, 0, false);
+    }
+
+    /** As above along the paths of the (G, L) table at {@code columns} (or 0); a shared u gets a (B, D, L) du, one slice per group. */
+    private static BackwardCall prepareBackward(Object saved, Tensor gradOut, boolean reverse, long columns, boolean sharedU) {
         if (!(saved instanceof Saved sv) || sv.states == null) {
             throw new JmambaException("CudaScanKernels.backward: 'saved' must come from a forward that expected a backward");
         }
@@ -208,8 +222,32 @@ public final class CudaScanKernels implements ScanKernels {
         for (int i = 0; i < x.length; i++) {
             if (x[i] != null) grads[i] = Tensor.emptyLike(x[i], DType.F32);   // each in its input's layout, float32
         }
+        if (sharedU) grads[0] = Tensor.empty(DType.F32, x[1].device(), x[1].shape());   // (B, D, L): summed over the groups after
         ScanLayout layout = layout(x, null, g, grads, reverse);
+        if (columns != 0) layout = layout.withPaths(columns, sharedU);
         return new BackwardCall(x, sv.states, g, grads, x[0].dtype() == DType.BF16 ? layout.withBf16() : layout);
+    }
+
+    @Override public Forward forwardAlong(ScanPaths paths, ScanTensors in, boolean willBackward) {
+        ScanShape s = in.shape();
+        SelectiveScanCuda k = kernel(in.u().device());
+        if (!k.supportsLayouts(s)) return ScanKernels.super.forwardAlong(paths, in, willBackward);
+        ForwardCall c = prepareForward(in, false, false, willBackward, ptr(PathTables.on(in.u().device(), paths)));
+        long[] p = c.pointers();
+        k.forward(s, in.softplus(), c.layout, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10]);
+        return c.result(in);
+    }
+
+    @Override public Tensor[] backwardAlong(ScanPaths paths, ScanTensors in, Object saved, Tensor gradOut) {
+        ScanShape s = in.shape();
+        SelectiveScanCuda k = kernel(in.u().device());
+        if (!(saved instanceof Saved)) return ScanKernels.super.backwardAlong(paths, in, saved, gradOut);   // the forward's fallback
+        BackwardCall c = prepareBackward(saved, gradOut, false, ptr(PathTables.on(in.u().device(), paths)), in.sharedInput());
+        long[] p = c.pointers();
+        k.backward(s, in.softplus(), c.layout, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12],
+                p[13], p[14], p[15], p[16], p[17]);
+        if (in.sharedInput()) c.grads[0] = c.grads[0].reshape(s.batch(), s.groups(), s.channelsPerGroup(), s.length()).sum(false, 1);
+        return toInputTypes(in, c.grads);
     }
 
     /** The v3 path: contiguous float32 copies of everything. */

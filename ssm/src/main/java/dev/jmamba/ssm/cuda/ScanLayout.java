@@ -16,8 +16,11 @@ import dev.jmamba.tensor.JmambaException;
  * @param bc      [4][2] {batch, row} strides of B, C, dB, dC
  * @param reverse whether positions are scanned from the end
  * @param bf16    whether u, delta, z and out hold bf16 (the *_bf16 v6 kernels; gout and the gradients stay float32)
+ * @param columns device address of a (G, L) int32 table, the memory column of each scan position of each group
+ *                ({@code dev.jmamba.ssm.ScanPaths}), or 0: positions in order (or from the end when {@code reverse})
+ * @param sharedU whether u holds D / G channels that every group reads (u's strides are then those of that tensor)
  */
-public record ScanLayout(long[][] seq, long[][] bc, boolean reverse, boolean bf16) {
+public record ScanLayout(long[][] seq, long[][] bc, boolean reverse, boolean bf16, long columns, boolean sharedU) {
     public static final int U = 0, DELTA = 1, Z = 2, OUT = 3, GOUT = 4, DU = 5, DDELTA = 6, DZ = 7;
     public static final int B = 0, C = 1, DB = 2, DC = 3;
 
@@ -26,10 +29,13 @@ public record ScanLayout(long[][] seq, long[][] bc, boolean reverse, boolean bf1
     }
 
     /** A float32 layout. */
-    public ScanLayout(long[][] seq, long[][] bc, boolean reverse) { this(seq, bc, reverse, false); }
+    public ScanLayout(long[][] seq, long[][] bc, boolean reverse) { this(seq, bc, reverse, false, 0, false); }
 
     /** This layout with u, delta, z and out in bf16. */
-    public ScanLayout withBf16() { return new ScanLayout(seq, bc, reverse, true); }
+    public ScanLayout withBf16() { return new ScanLayout(seq, bc, reverse, true, columns, sharedU); }
+
+    /** This layout scanning each group along its row of the (G, L) table at {@code columns}, u shared or not. */
+    public ScanLayout withPaths(long columns, boolean sharedU) { return new ScanLayout(seq, bc, false, bf16, columns, sharedU); }
 
     /** Every tensor contiguous in its documented shape. */
     public static ScanLayout contiguous(ScanShape s, boolean reverse) {
@@ -42,7 +48,7 @@ public record ScanLayout(long[][] seq, long[][] bc, boolean reverse, boolean bf1
     /** Whether this is {@link #contiguous} for s (the only layout the v3 kernels read). */
     public boolean isContiguous(ScanShape s) {
         ScanLayout c = contiguous(s, false);
-        if (reverse || bf16) return false;
+        if (reverse || bf16 || columns != 0 || sharedU) return false;
         for (int i = 0; i < 8; i++) if (!same(seq[i], c.seq[i], s.batch(), s.channels())) return false;
         for (int i = 0; i < 4; i++) if (!same(bc[i], c.bc[i], s.batch(), s.groups() * s.state())) return false;
         return true;

@@ -31,10 +31,14 @@ final class ScanParamsLayout {
     static final long SEQ_STRIDES_AT = SEG_CHUNKS_AT + 4;
     /** long long bcStride[4][2] ({batch, row} of Bm, Cm, dB, dC). */
     static final long BC_STRIDES_AT = SEQ_STRIDES_AT + 8 * 16;
-    /** int reverse, padded to 8 at the end of the struct. */
+    /** int reverse. */
     static final long REVERSE_AT = BC_STRIDES_AT + 4 * 16;
+    /** int sharedU (the groups read one u of D / G channels). */
+    static final long SHARED_U_AT = REVERSE_AT + 4;
+    /** const int* cols: the (G, L) path table, or null. */
+    static final long COLS_AT = REVERSE_AT + 8;
     /** sizeof(ScanParams). */
-    static final int BYTES = (int) (REVERSE_AT + 8);
+    static final int BYTES = (int) (COLS_AT + 8);
 
     /** Offset of the i-th leading int. */
     static long intAt(int i) { return 4L * i; }

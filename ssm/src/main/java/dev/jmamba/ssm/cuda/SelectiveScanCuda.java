@@ -215,6 +215,8 @@ public final class SelectiveScanCuda {
         at = ScanParamsLayout.BC_STRIDES_AT;
         for (long[] pair : layout.bc()) { st.set(ValueLayout.JAVA_LONG, at, pair[0]); st.set(ValueLayout.JAVA_LONG, at + 8, pair[1]); at += 16; }
         st.set(ValueLayout.JAVA_INT, ScanParamsLayout.REVERSE_AT, layout.reverse() ? 1 : 0);
+        st.set(ValueLayout.JAVA_INT, ScanParamsLayout.SHARED_U_AT, layout.sharedU() ? 1 : 0);
+        st.set(ValueLayout.JAVA_LONG, ScanParamsLayout.COLS_AT, layout.columns());
     }
 
     /** The 24 pointers of ScanParams: the 20 of the call, the v6 segment summaries and the backward's partial sums. */

@@ -122,6 +122,10 @@ struct ScanParams {
     long long seqStride[8][2];  // SEQ_U .. SEQ_DZ: {batch, channel}
     long long bcStride[4][2];   // BC_B .. BC_DC: {batch, row}
     int reverse;                // v6: scan positions L-1 .. 0 (a flipped sequence without the flip copies)
+    int sharedU;                // v6: u holds D / G channels that every group reads (channel d of group g reads
+                                // u's channel d - g·D/G); du stays (B, D, L), one slice per group
+    const int* cols;            // v6: (G, L) memory column of scan position l for group g (paths through the
+                                // positions, e.g. a 2-D map's scan orders), or null (then `reverse` rules)
 };
 #define SEQ_U 0
 #define SEQ_DELTA 1

@@ -90,6 +90,7 @@ template <int NS> struct V6 { static constexpr int BCS = NS == 1 ? 1 : NS + 4; }
 // The block's place: batch b, group g, channels d0 .. d0 + rows - 1, segment seg = chunks c0 .. c1 - 1.
 struct V6Block {
     int b, g, d0, rows, seg, c0, c1, d;
+    int u0;           // u's first row for this block: d0, or d0 - g·D/G when the groups share u (p.sharedU)
     int tile, tiles;  // this block's channel tile within the group, and the group's tile count
     bool live;        // this thread's channel exists
     size_t bd;        // b·D + d (index of the per-channel summaries and saved states)
@@ -104,6 +105,7 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
     k.tiles = tilesPerGroup;
     k.d0 = k.g * dpg + k.tile * V6_T;
     k.rows = min(V6_T, dpg - k.tile * V6_T);
+    k.u0 = p.sharedU ? k.tile * V6_T : k.d0;
     k.b = b;
     k.seg = seg;
     k.c0 = seg * p.segChunks;
@@ -115,8 +117,17 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
     return k;
 }
 
-// Memory column of scan position l (reverse scans read and write positions from the end).
-__device__ __forceinline__ int v6_col(const ScanParams& p, int l) { return p.reverse ? p.L - 1 - l : l; }
+// Memory column of scan position l of group g: through the group's row of the path table when there is one, else
+// from the end for reverse scans, else l.
+__device__ __forceinline__ int v6_col(const ScanParams& p, int g, int l) {
+    return p.cols ? __ldg(p.cols + g * p.L + l) : p.reverse ? p.L - 1 - l : l;
+}
+
+// First channel row of (B, D, L) tensor `which` that this block reads: u's rows are the group's own when u is shared
+// by the groups (p.sharedU), every other tensor's are the block's channels d0 ...
+__device__ __forceinline__ long long v6_row0(const ScanParams& p, int which, const V6Block& k) {
+    return which == SEQ_U ? k.u0 : k.d0;
+}
 
 // [32 × TL] tile of (B, D, L) tensor `which` (SEQ_*) at scan positions l0 .. l0 + len - 1 into rows of stride V6_RS.
 template <typename T>
@@ -125,7 +136,7 @@ __device__ __forceinline__ void v6_stage_rows(const T* __restrict__ src, int whi
     int j = threadIdx.x % TL, r = threadIdx.x / TL;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    const T* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    const T* ptr = src + k.b * p.seqStride[which][0] + (v6_row0(p, which, k) + r) * rowStride + (colOk ? v6_col(p, k.g, l0 + j) : 0);
     long long step = V6_ROWSTEP * rowStride;
     float v[TL];
     #pragma unroll
@@ -146,7 +157,7 @@ __device__ __forceinline__ void v6_store_rows(T* __restrict__ dst, int which, co
     int j = threadIdx.x % W, r = threadIdx.x / W;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    T* ptr = dst + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    T* ptr = dst + k.b * p.seqStride[which][0] + (v6_row0(p, which, k) + r) * rowStride + (colOk ? v6_col(p, k.g, l0 + j) : 0);
     long long step = ROWSTEP * rowStride;
     #pragma unroll
     for (int i = 0; i < W; i++) {
@@ -167,7 +178,7 @@ __device__ __forceinline__ void v6_stage_bc(const float* __restrict__ src, int w
     constexpr int PER = (NS * TL + V6_T - 1) / V6_T;
     int j = threadIdx.x % TL, n0 = threadIdx.x / TL;
     bool colOk = j < len;
-    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, l0 + j) : 0);
+    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, k.g, l0 + j) : 0);
     long long step = V6_ROWSTEP * p.bcStride[which][1];
     float v[PER];
     #pragma unroll
@@ -204,7 +215,7 @@ __device__ __forceinline__ void v6_stage_rows_async(const T* __restrict__ src, i
     int j = threadIdx.x % W, r = threadIdx.x / W;
     bool colOk = j < len;
     long long rowStride = p.seqStride[which][1];
-    const T* ptr = src + k.b * p.seqStride[which][0] + (k.d0 + r) * rowStride + (colOk ? v6_col(p, l0 + j) : 0);
+    const T* ptr = src + k.b * p.seqStride[which][0] + (v6_row0(p, which, k) + r) * rowStride + (colOk ? v6_col(p, k.g, l0 + j) : 0);
     long long step = ROWSTEP * rowStride;
     #pragma unroll
     for (int i = 0; i < W; i++) {
@@ -223,7 +234,7 @@ __device__ __forceinline__ void v6_stage_bc_async(const float* __restrict__ src,
     constexpr int ROWSTEP = V6_T / W, PER = (NS * W + V6_T - 1) / V6_T;
     int j = threadIdx.x % W, n0 = threadIdx.x / W;
     bool colOk = j < len;
-    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, l0 + j) : 0);
+    const float* ptr = src + v6_bc_row(p, which, k, n0) + (colOk ? v6_col(p, k.g, l0 + j) : 0);
     long long step = ROWSTEP * p.bcStride[which][1];
     #pragma unroll
     for (int i = 0; i < PER; i++) {

@@ -122,13 +122,13 @@ __device__ __forceinline__ float* v6_grad_row(const ScanParams& p, int which, co
 // column) has one writer lane in one block: the transposing sum gives every column its own lane, and the
 // segments of one (tile, b) cover disjoint columns.
 template <int NS>
-__device__ __forceinline__ void v6_add_row(float* row, bool store, const ScanParams& p, int l0, float (&v)[TL], int len) {
+__device__ __forceinline__ void v6_add_row(float* row, bool store, const ScanParams& p, int g, int l0, float (&v)[TL], int len) {
     int j;
     bool writer;
     float s = NS == 1 ? v6_warp_transpose_sum_compact<TL>(v, j, writer) : v6_warp_transpose_sum<TL>(v, j, writer);
     if (writer && j < len) {
-        if (store) row[v6_col(p, l0 + j)] = s;
-        else atomicAdd(row + v6_col(p, l0 + j), s);
+        if (store) row[v6_col(p, g, l0 + j)] = s;
+        else atomicAdd(row + v6_col(p, g, l0 + j), s);
     }
 }
 
@@ -190,7 +190,7 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
             }
             bool store;
             float* dCrow = v6_grad_row(p, BC_DC, k, n, store);
-            v6_add_row<NS>(dCrow, store, p, l0, dv, len);
+            v6_add_row<NS>(dCrow, store, p, k.g, l0, dv, len);
             float carry = carrys[n * V6_T + t], dA = 0.f;
             #pragma unroll
             for (int j = TL - 1; j >= 0; j--) {                   // the adjoint backwards
@@ -203,7 +203,7 @@ __device__ void v6_bwd(const ScanParams& p, int b) {
                 carry = a[j] * g;
             }
             float* dBrow = v6_grad_row(p, BC_DB, k, n, store);
-            v6_add_row<NS>(dBrow, store, p, l0, dv, len);
+            v6_add_row<NS>(dBrow, store, p, k.g, l0, dv, len);
             carrys[n * V6_T + t] = carry;
             dAs[n * V6_T + t] += dA;
         }

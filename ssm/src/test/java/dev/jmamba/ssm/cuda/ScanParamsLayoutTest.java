@@ -32,7 +32,8 @@ class ScanParamsLayoutTest {
         }
         asserts.append(check("S", ScanParamsLayout.SEGMENTS_AT)).append(check("segChunks", ScanParamsLayout.SEG_CHUNKS_AT))
                 .append(check("seqStride", ScanParamsLayout.SEQ_STRIDES_AT)).append(check("bcStride", ScanParamsLayout.BC_STRIDES_AT))
-                .append(check("reverse", ScanParamsLayout.REVERSE_AT))
+                .append(check("reverse", ScanParamsLayout.REVERSE_AT)).append(check("sharedU", ScanParamsLayout.SHARED_U_AT))
+                .append(check("cols", ScanParamsLayout.COLS_AT))
                 .append("static_assert(sizeof(ScanParams) == ").append(ScanParamsLayout.BYTES)
                 .append(", \"sizeof(ScanParams): ScanParamsLayout.BYTES says ").append(ScanParamsLayout.BYTES).append("\");\n");
         Path source = tmp.resolve("scan_params_layout.cu");
