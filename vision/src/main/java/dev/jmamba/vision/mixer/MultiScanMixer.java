@@ -4,6 +4,7 @@ import dev.jmamba.autograd.Autocast;
 import dev.jmamba.autograd.Autograd;
 import dev.jmamba.autograd.Var;
 import dev.jmamba.curves.ScanOrder;
+import dev.jmamba.curves.ScanOrders;
 import dev.jmamba.nn.Conv2d;
 import dev.jmamba.nn.Init;
 import dev.jmamba.nn.Layer;
@@ -11,6 +12,7 @@ import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.ScanPaths;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
 import dev.jmamba.tensor.DType;
@@ -57,6 +59,7 @@ public class MultiScanMixer extends Layer {
     private final LayerNorm hNorm;   // null unless extras.hiddenNorm
     private final Linear outProj;
     private final Extras extras;
+    private boolean alongPaths = Boolean.getBoolean("jmamba.scan2d.alongPaths");   // see outputAlongPaths
 
     /**
      * Optional GrootV parts (see the class comment).
@@ -138,6 +141,7 @@ public class MultiScanMixer extends Layer {
         Var zPre = wGate == null ? null : act != null ? x.matmulToActivation(wGate) : x.matmul(wGate);
         t = conv2d.forwardSilu(t);                                            // (B, d_inner, H, W), conv + bias + SiLU fused
         if (act != null) t = t.to(act);                                       // (already bf16 from the fused conv)
+        if (alongPaths) return outputAlongPaths(t, orders, zPre, act);
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)
@@ -159,6 +163,55 @@ public class MultiScanMixer extends Layer {
                                  : CrossMerge.applyChannelsLast(y, orders, h, w);   // (B, H, W, d_inner)
         return outProj.forward(outNorm.forwardGated(merged, zPre));         // (B, H, W, C)
     }
+
+    /**
+     * The rest of {@link #forward} with no cross-scan copies (issue 14; {@code -Djmamba.scan2d.alongPaths=true}): the K
+     * orders become the paths of one grouped {@link SelectiveScan#scanAlong} that reads the one map t in grid order
+     * (u shared by the K groups), so x_proj is one GEMM over t for all K directions (its input gradient summed over K
+     * inside the GEMM), Δ, B, C and y stay in grid order, and the merge is a plain sum over K (CrossMerge with the
+     * identity order, which also writes channels-last). With the hidden-state norm, y_k = h_norm(h_k)·C_k + D_k·t, so
+     * the merged map is Σ_k h_norm(h_k)·C_k + (Σ_k D_k)·t: the norm runs without its skip and the D term is added to the
+     * merged map once.
+     *
+     * @param t    (B, d_inner, H, W) the map, after conv and SiLU
+     * @param zPre (B, H, W, d_inner) the gate before SiLU, or null
+     * @return (B, H, W, C)
+     */
+    private Var outputAlongPaths(Var t, List<ScanOrder> orders, Var zPre, DType act) {
+        int b = t.size(0), h = t.size(2), w = t.size(3), l = h * w;
+        int di = config.dInner(), n = config.dState(), r = config.dtRank(), k = directions;
+        List<int[]> perms = new java.util.ArrayList<>(k);
+        for (ScanOrder o : orders) perms.add(o.perm());
+        ScanPaths paths = ScanPaths.of(perms, true);
+        Var tRows = t.reshape(b, di, l);                                                      // (B, d_inner, L), grid order
+        Var xDbl = xProjWeight.var().reshape(1, k * (r + 2 * n), di).matmul(tRows).reshape(b, k, r + 2 * n, l);
+        Var[] parts = xDbl.split(2, r, n, n);                                                 // (B, K, R | N | N, L)
+        Var delta = act != null ? dtProjsWeight.var().unsqueeze(0).matmulToActivation(parts[0])
+                                : dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);          // (B, K, d_inner, L)
+        Var a = aLogs.var().exp().neg();                                                      // (K·d_inner, N)
+        List<ScanOrder> identity = java.util.Collections.nCopies(k, ScanOrders.of("raster", h, w));
+        Var merged;
+        if (hNorm == null) {
+            Var y = SelectiveScan.scanAlong(paths, tRows, delta.reshape(b, k * di, l), a, parts[1], parts[2], ds.var(), null,
+                    dtProjsBias.var().reshape(k * di), true).reshape(b, k, di, l);
+            merged = zPre != null && act != null ? CrossMerge.applyChannelsLastBf16(y, identity, h, w)
+                                                 : CrossMerge.applyChannelsLast(y, identity, h, w);   // (B, H, W, d_inner)
+        } else {
+            Var ones = Var.of(Tensor.full(1, parts[2].dtype(), parts[2].device(), parts[2].shape()));
+            Var hidden = SelectiveScan.scanAlong(paths, tRows, delta.reshape(b, k * di, l), a, parts[1], ones, null, null,
+                    dtProjsBias.var().reshape(k * di), true);                                 // (B, K·d_inner, L)
+            Var y = hNorm.forwardChannels(hidden.reshape(b * k, di, l), parts[2].reshape(b * k, l)).reshape(b, k, di, l);
+            Var dSum = ds.var().reshape(k, di).sum(false, 0).reshape(1, di, 1);              // Σ_k D_k
+            Var skip = tRows.mul(dSum).transpose(1, 2).reshape(b, h, w, di);                 // (B, H, W, d_inner) view
+            merged = CrossMerge.applyChannelsLast(y, identity, h, w).add(skip);
+            if (act != null && zPre != null) merged = merged.to(act);
+        }
+        if (zPre == null) return outProj.forward(outNorm.forwardForProducts(merged));
+        return outProj.forward(outNorm.forwardGated(merged, zPre));
+    }
+
+    /** Whether this mixer scans the K orders as paths through one map ({@link #outputAlongPaths}); tests set it. */
+    void alongPaths(boolean on) { alongPaths = on; }
 
     /**
      * GrootV's read-out with d_state 1: the scan with C = 1 and no D returns the hidden state h itself;
