@@ -73,7 +73,7 @@ public final class SelectiveScan {
             throw new JmambaException("selective scan along paths: need " + t.shape().groups() + " paths of "
                     + t.shape().length() + " positions" + (t.sharedInput() ? " for a shared u" : "") + ", got " + paths);
         }
-        return CustomOps.apply(new PathScanFunction(paths, softplus), u, delta, A, B, C, D, z, deltaBias)[0];
+        return CustomOps.apply(SelectiveScanFunction.along(paths, softplus), u, delta, A, B, C, D, z, deltaBias)[0];
     }
 
     /**
