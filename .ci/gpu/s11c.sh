@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# session 11, second call: ScanAlongGpuTest after its bf16 test's fix (the seed is now the same float32 gradient for
-# both outputs), Vim-T with main@e3ceb98's jars (.device/old) against this commit's, alternated (the scan kernels gained
-# the path table and the shared-u row), and Nsight Compute time of the scan kernels of FractalMamba-T bf16 with
-# cross-scan copies and along paths (why the paths are slower).
+# session 11, second call: the scan gpu tests (ScanAlongGpuTest after its bf16 test's fix; the path kernels now a
+# separate -DV6_PATHS=1 program, the default program's PTX equal to main@e3ceb98's but for the struct size), Vim-T with
+# main@e3ceb98's jars (.device/old) against this commit's, alternated, and Nsight Compute time of the scan, cross-scan
+# and channel-norm kernels of FractalMamba-T bf16 with cross-scan copies and along paths (why the paths are slower).
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
-timeout 90 bash .ci/gpu/lead.sh 'ScanAlongGpu'
-for round in 1 2 3; do
+timeout 120 bash .ci/gpu/lead.sh 'ScanAlong|AlongPaths|SelectiveScan'
+echo "tests done $((SECONDS-t0)) s"
+for round in 1 2; do
   for v in old new; do
     cp='.device/lib/*'; [ $v = old ] && cp='.device/old/*:.device/lib/*'
     for p in fp32 bf16; do

@@ -32,6 +32,7 @@ public final class CudaScanKernels implements ScanKernels {
     static final int CHUNK = 16;
 
     private final Map<Integer, SelectiveScanCuda> kernels = new ConcurrentHashMap<>();
+    private final Map<Integer, SelectiveScanCuda> pathKernels = new ConcurrentHashMap<>();   // -DV6_PATHS=1, compiled on first use
 
     /** What the backward needs: the float32 inputs as the kernel read them and the saved chunk states. */
     private record Saved(Tensor[] inputs, Tensor states) {}
@@ -43,6 +44,13 @@ public final class CudaScanKernels implements ScanKernels {
     private SelectiveScanCuda kernel(Device device) {
         int index = ((Device.Cuda) device).index();
         return kernels.computeIfAbsent(index, i -> new SelectiveScanCuda(CudaContext.get(i), CHUNK));
+    }
+
+    /** The program whose v6 kernels read positions through a path table (scanAlong). */
+    private SelectiveScanCuda pathKernel(Device device) {
+        int index = ((Device.Cuda) device).index();
+        return pathKernels.computeIfAbsent(index, i -> new SelectiveScanCuda(CudaContext.get(i), CHUNK,
+                Long.getLong("jmamba.scan.threads", 0L), true));
     }
 
     /** Device address of element 0 of a tensor, or 0 for null. */
@@ -230,7 +238,7 @@ public final class CudaScanKernels implements ScanKernels {
 
     @Override public Forward forwardAlong(ScanPaths paths, ScanTensors in, boolean willBackward) {
         ScanShape s = in.shape();
-        SelectiveScanCuda k = kernel(in.u().device());
+        SelectiveScanCuda k = pathKernel(in.u().device());
         if (!k.supportsLayouts(s)) return ScanKernels.super.forwardAlong(paths, in, willBackward);
         ForwardCall c = prepareForward(in, false, false, willBackward, ptr(PathTables.on(in.u().device(), paths)));
         long[] p = c.pointers();
@@ -240,7 +248,7 @@ public final class CudaScanKernels implements ScanKernels {
 
     @Override public Tensor[] backwardAlong(ScanPaths paths, ScanTensors in, Object saved, Tensor gradOut) {
         ScanShape s = in.shape();
-        SelectiveScanCuda k = kernel(in.u().device());
+        SelectiveScanCuda k = pathKernel(in.u().device());
         if (!(saved instanceof Saved)) return ScanKernels.super.backwardAlong(paths, in, saved, gradOut);   // the forward's fallback
         BackwardCall c = prepareBackward(saved, gradOut, false, ptr(PathTables.on(in.u().device(), paths)), in.sharedInput());
         long[] p = c.pointers();

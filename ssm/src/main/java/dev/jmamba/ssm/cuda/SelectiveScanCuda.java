@@ -38,6 +38,7 @@ public final class SelectiveScanCuda {
 
     private final CudaContext context;
     private final int chunk;
+    private final boolean paths;    // the -DV6_PATHS=1 program (SelectiveScan.scanAlong)
     private final long fwd1, fwd8, bwd1, bwd8, bwdSum;
     // [t][s]: t 0 float32 / 1 bf16 sequences (ScanLayout.bf16), s 0 N = 1 / 1 N <= 16
     private final long[][] v6Fwd, v6FwdSummary, v6Bwd, v6BwdSummary;
@@ -68,6 +69,15 @@ public final class SelectiveScanCuda {
      * {@code segmentThreads} = B·D·S threads (tests use it to get multi-chunk segments on small shapes).
      */
     public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads) {
+        this(context, chunk, segmentThreads, false);
+    }
+
+    /**
+     * As {@link #SelectiveScanCuda(CudaContext, int, long)}; {@code paths}: the program compiled with {@code -DV6_PATHS=1},
+     * whose v6 kernels read and write positions through the layout's (G, L) path table and may share u between the
+     * groups ({@link ScanLayout#withPaths}; every launch of it needs a table). The default program ignores both.
+     */
+    public SelectiveScanCuda(CudaContext context, int chunk, long segmentThreads, boolean paths) {
         if (chunk < 1 || chunk > 64) throw new JmambaException("chunk must be in [1, 64], got " + chunk);
         if (segmentThreads < 0) throw new JmambaException("segmentThreads must be >= 0, got " + segmentThreads);
         this.context = context;
@@ -76,6 +86,8 @@ public final class SelectiveScanCuda {
         String source = source();
         List<String> options = new ArrayList<>(KernelCache.standardOptions());
         options.add("-DK_CHUNK=" + chunk);
+        if (paths) options.add("-DV6_PATHS=1");
+        this.paths = paths;
         KernelCache cache = context.kernels();
         fwd1 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s1");
         fwd8 = cache.function(source, SOURCE_NAME, options, "scan_fwd_s8");
@@ -203,6 +215,10 @@ public final class SelectiveScanCuda {
 
     private void fill(MemorySegment st, ScanShape s, boolean softplus, boolean bwd, long[] ptrs, int segments, int segChunks,
                       ScanLayout layout) {
+        if (paths != (layout.columns() != 0)) {
+            throw new JmambaException("selective scan: " + (paths ? "the path program needs a path table"
+                    : "a path table needs the program compiled for paths (SelectiveScanCuda(..., paths = true))"));
+        }
         if (s.state() > 256) throw new JmambaException("the GPU scan supports N <= 256, got " + s.state());
         int[] ints = {s.batch(), s.channels(), s.length(), s.state(), s.groups(), lanes(s, bwd), s.chunks(chunk),
                 softplus ? 1 : 0, channelsPerBlock(s, bwd)};

@@ -56,6 +56,13 @@
 #include "selective_scan.cu"
 #endif
 
+// V6_PATHS (the launcher's -DV6_PATHS=1 program, SelectiveScan.scanAlong): positions go through the (G, L) path
+// table p.cols and u may be shared by the groups (p.sharedU). Without it (the default program) neither is read and
+// the kernels are the plain ones (no table load, no extra registers).
+#ifndef V6_PATHS
+#define V6_PATHS 0
+#endif
+
 #define V6_T 32                        // threads = channels per block (one warp)
 #define V6_ROWSTEP (V6_T / TL)         // rows one staging step advances (TL divides 32)
 #define V6_RS (TL + 1)                 // row stride of per-channel rows (conflict-free column reads)
@@ -105,7 +112,7 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
     k.tiles = tilesPerGroup;
     k.d0 = k.g * dpg + k.tile * V6_T;
     k.rows = min(V6_T, dpg - k.tile * V6_T);
-    k.u0 = p.sharedU ? k.tile * V6_T : k.d0;
+    k.u0 = V6_PATHS && p.sharedU ? k.tile * V6_T : k.d0;
     k.b = b;
     k.seg = seg;
     k.c0 = seg * p.segChunks;
@@ -117,16 +124,17 @@ __device__ __forceinline__ V6Block v6_block(const ScanParams& p, int seg, int b)
     return k;
 }
 
-// Memory column of scan position l of group g: through the group's row of the path table when there is one, else
-// from the end for reverse scans, else l.
+// Memory column of scan position l of group g: through the group's row of the path table (V6_PATHS), else from the
+// end for reverse scans, else l.
 __device__ __forceinline__ int v6_col(const ScanParams& p, int g, int l) {
-    return p.cols ? __ldg(p.cols + g * p.L + l) : p.reverse ? p.L - 1 - l : l;
+    if (V6_PATHS) return __ldg(p.cols + g * p.L + l);
+    return p.reverse ? p.L - 1 - l : l;
 }
 
 // First channel row of (B, D, L) tensor `which` that this block reads: u's rows are the group's own when u is shared
-// by the groups (p.sharedU), every other tensor's are the block's channels d0 ...
-__device__ __forceinline__ long long v6_row0(const ScanParams& p, int which, const V6Block& k) {
-    return which == SEQ_U ? k.u0 : k.d0;
+// by the groups (V6_PATHS with p.sharedU), every other tensor's are the block's channels d0 ...
+__device__ __forceinline__ int v6_row0(const ScanParams& p, int which, const V6Block& k) {
+    return V6_PATHS && which == SEQ_U ? k.u0 : k.d0;
 }
 
 // [32 × TL] tile of (B, D, L) tensor `which` (SEQ_*) at scan positions l0 .. l0 + len - 1 into rows of stride V6_RS.

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SsmNvccSyntaxTest {
     private static final Path KERNELS = Path.of("src/main/resources/dev/jmamba/ssm/cuda");
+    /** A 64-bit load of ScanParams.cols (offset COLS_AT of the struct parameter). */
+    private static final java.util.regex.Pattern READS_COLS =
+            java.util.regex.Pattern.compile("ld\\.param\\.u64\\s+%rd\\d+, \\[[^\\]]*\\+" + ScanParamsLayout.COLS_AT + "\\]");
 
     @Test void everyKernelSourceCompiles(@TempDir Path tmp) throws Exception {
         Path nvcc = Nvcc.require(".cu syntax check");
@@ -39,8 +42,25 @@ class SsmNvccSyntaxTest {
         for (String kernel : SelectiveScanCuda.kernelNames()) {
             assertEquals(1, Nvcc.entryParameters(scan, kernel), "selective_scan.cu kernel " + kernel + " (one ScanParams struct)");
         }
+        assertTrue(!READS_COLS.matcher(scan).find(), "the default program never reads the path table pointer (plain kernels)");
         for (String kernel : SelectiveScanCuda.pairKernelNames()) {
             assertEquals(2, Nvcc.entryParameters(scan, kernel), "v6 kernel " + kernel + " (two ScanParams structs)");
+        }
+    }
+
+    /** The program SelectiveScan.scanAlong runs (-DV6_PATHS=1: positions through the path table) compiles with the same kernels. */
+    @Test void thePathProgramCompiles(@TempDir Path tmp) throws Exception {
+        Path nvcc = Nvcc.require(".cu syntax check");
+        StringBuilder ptx = new StringBuilder();
+        for (String pass : new String[] {"fwd", "bwd"}) {
+            Path wrapper = tmp.resolve("paths_" + pass + ".cu");
+            java.nio.file.Files.writeString(wrapper, "#define V6_PATHS 1\n#include \""
+                    + KERNELS.resolve("selective_scan_v6_" + pass + ".cu").toAbsolutePath() + "\"\n");
+            ptx.append(Nvcc.ptx(nvcc, wrapper, tmp.resolve("paths_" + pass + ".ptx")));
+        }
+        assertTrue(READS_COLS.matcher(ptx).find(), "the path program's kernels read the table pointer (ScanParams.cols)");
+        for (String kernel : SelectiveScanCuda.kernelNames()) {
+            assertEquals(1, Nvcc.entryParameters(ptx.toString(), kernel), "path program kernel " + kernel);
         }
     }
 }
