@@ -67,22 +67,31 @@ class ScanAlongGpuTest {
 
     @Test void bf16SequencesGiveTheFloat32ResultRounded() {
         assumeTrue(Backends.isAvailable(GPU), "no CUDA device: gpu test skipped");
+        assertBf16MatchesRoundedFloat32(GPU);
+    }
+
+    /**
+     * scanAlong with bf16 u, delta, z (float32 leaves cast in the graph: a bf16 leaf would store its gradient rounded)
+     * against the float32 op on the same bf16-representable values, on {@code device}: out = the float32 out rounded to
+     * bf16, every gradient bit for bit; u shared and not. ScanAlongTest runs it on the CPU.
+     */
+    static void assertBf16MatchesRoundedFloat32(Device device) {
         for (boolean shared : new boolean[] {false, true}) {
             int b = 2, d = 64, l = 200, n = 1, g = 2;
             ScanPaths paths = ScanPaths.of(List.of(ScanAlongTest.paths(7, 3, l).get(2), ScanAlongTest.paths(7, 2, l).get(1)), shared);
             Tensor[] values = inputs(700, b, d, l, n, g, shared);
             for (int i : new int[] {0, 1, 6}) values[i] = values[i].to(DType.BF16).to(DType.F32);   // bf16-representable
-            Tensor gout = Tensor.randn(799, b, d, l).to(GPU);
-            Var[] f32 = params(values, GPU), leaves = params(values, GPU), b16 = leaves.clone();
-            for (int i : new int[] {0, 1, 6}) b16[i] = leaves[i].to(DType.BF16);   // float32 leaves, cast in the graph
+            Tensor gout = Tensor.randn(799, b, d, l).to(device);
+            Var[] f32 = params(values, device), leaves = params(values, device), b16 = leaves.clone();
+            for (int i : new int[] {0, 1, 6}) b16[i] = leaves[i].to(DType.BF16);
             Var y32 = along(paths, f32), y16 = along(paths, b16);
-            assertEquals(DType.BF16, y16.dtype());
-            assertEquals(0, y16.value().to(Device.CPU).maxAbsDiff(y32.value().to(DType.BF16).to(Device.CPU)), "out, shared " + shared);
+            String what = device + ", shared " + shared + ": ";
+            assertEquals(DType.BF16, y16.dtype(), what + "out keeps u's bf16");
+            assertEquals(0, y16.value().to(Device.CPU).maxAbsDiff(y32.value().to(DType.BF16).to(Device.CPU)), what + "out");
             y32.backward(gout);
             y16.backward(gout);
-            for (int i = 0; i < 8; i++) {   // (a bf16 leaf's own gradient would be stored rounded to bf16)
-                assertEquals(0, leaves[i].grad().to(Device.CPU).maxAbsDiff(f32[i].grad().to(Device.CPU)),
-                        "d" + NAMES[i] + ", shared " + shared);
+            for (int i = 0; i < 8; i++) {
+                assertEquals(0, leaves[i].grad().to(Device.CPU).maxAbsDiff(f32[i].grad().to(Device.CPU)), what + "d" + NAMES[i]);
             }
         }
     }

@@ -111,6 +111,10 @@ class ScanAlongTest {
 
     private static Tensor[] dropZ(Tensor[] in) { return new Tensor[] {in[0], in[1], in[2], in[3], in[4], in[5], in[7]}; }
 
+    @Test void bf16SequencesGiveTheFloat32ResultRounded() {
+        ScanAlongGpuTest.assertBf16MatchesRoundedFloat32(dev.jmamba.tensor.Device.CPU);
+    }
+
     @Test void identityPathsAreTheOrdinaryScan() {
         Tensor[] in = inputs(5, 2, 4, 6, 2, 2, false);
         Var[] v = vars(in);
