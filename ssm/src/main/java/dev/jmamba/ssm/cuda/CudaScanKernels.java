@@ -25,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * positions from the end, and a forward that no backward will follow saves no chunk states. A bf16 u
  * (with delta and z bf16 too: {@link ScanTensors#withSequenceType}) runs the *_bf16 v6 kernels: bf16 reads,
  * float32 math, a bf16 out, float32 gradients. Otherwise (v3 kernels) every tensor is made a contiguous
- * float32 copy and reverse scans go through flips.
+ * float32 copy and reverse scans go through flips. Scans along paths ({@link ScanKernels#forwardAlong}) run the v6
+ * kernels of a second program compiled with {@code -DV6_PATHS=1} (on first use), which read and write every position
+ * through the paths' (G, L) table ({@link PathTables}) and may share one u between the groups.
  */
 public final class CudaScanKernels implements ScanKernels {
     /** Positions per saved state of the backward. */
