@@ -16,7 +16,8 @@
 // The forward stages W positions per tile (32 for N = 1, else one chunk) with cp.async into two buffers, so the
 // next tile loads while the current one computes; the backward stages one chunk at a time with plain loads.
 // Every tensor has its own batch and channel (or B/C row) strides (ScanLayout; positions contiguous), `reverse`
-// maps scan position l to column L-1-l, and the *_pair kernels run two calls of one shape (grid y = 2B).
+// maps scan position l to column L-1-l (in the -DV6_PATHS=1 program a (G, L) table maps it, per group: scanAlong),
+// and the *_pair kernels run two calls of one shape (grid y = 2B).
 //
 // Forward, h_l = a_l·h_{l-1} + dt_l·B_l·u_l is affine in the state entering a segment:
 //   pass 1 (segments 0 .. S-2): P = Π a = exp(A·Σ dt) (stored as Σ dt) and H = the state at the segment
