@@ -26,13 +26,7 @@ final class PathRouting {
      */
     static Tensor[] scatterGrads(ScanPaths paths, ScanTensors in, Tensor[] g) {
         for (int i : new int[] {0, 1, 3, 4, 6}) if (g[i] != null) g[i] = paths.scatter(g[i]);
-        if (g[0] != null && in.sharedInput()) g[0] = sumGroups(g[0], paths.groups());
+        if (g[0] != null && in.sharedInput()) g[0] = paths.sumGroups(g[0]);
         return g;
-    }
-
-    /** (B, G·X, L) → (B, X, L): the sum over the G slices. */
-    static Tensor sumGroups(Tensor du, int groups) {
-        int b = du.size(0), l = du.size(2);
-        return du.reshape(b, groups, du.size(1) / groups, l).sum(false, 1);
     }
 }

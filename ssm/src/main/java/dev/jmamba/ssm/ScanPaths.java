@@ -104,6 +104,15 @@ public final class ScanPaths {
         return Tensor.cat(groupAxis, parts);
     }
 
+    /**
+     * The gradient of a shared input from the groups' own: (B, G·X, L) → (B, X, L), the sum over the G slices (in
+     * memory order; both the gather path and the CUDA path table end with it).
+     */
+    public Tensor sumGroups(Tensor perGroup) {
+        int b = perGroup.size(0), l = perGroup.size(2);
+        return perGroup.reshape(b, groups, perGroup.size(1) / groups, l).sum(false, 1);
+    }
+
     @Override public boolean equals(Object o) {
         return o instanceof ScanPaths p && p.groups == groups && p.sharedInput == sharedInput && Arrays.equals(p.columns, columns);
     }

@@ -256,7 +256,7 @@ public final class CudaScanKernels implements ScanKernels {
         long[] p = c.pointers();
         k.backward(s, in.softplus(), c.layout, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12],
                 p[13], p[14], p[15], p[16], p[17]);
-        if (in.sharedInput()) c.grads[0] = c.grads[0].reshape(s.batch(), s.groups(), s.channelsPerGroup(), s.length()).sum(false, 1);
+        if (in.sharedInput()) c.grads[0] = paths.sumGroups(c.grads[0]);
         return toInputTypes(in, c.grads);
     }
 

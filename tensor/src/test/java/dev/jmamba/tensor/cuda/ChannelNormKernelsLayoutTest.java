@@ -17,6 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * shape shared with the source, and (with nvcc) each kernel's parameter list against what ChannelNormKernels packs.
  */
 class ChannelNormKernelsLayoutTest {
+    private static final String P = ".u64", I = ".u32";
+    /** PTX types of (x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps): what the launcher packs. */
+    private static final List<String> FORWARD_PARAMETERS = List.of(P, P, P, P, P, P, I, P, P, P, I, I, I, ".f64");
+    /** (gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx, gscale, gskip, partial, partial_skip, n, c, m). */
+    private static final List<String> BACKWARD_PARAMETERS = List.of(P, P, P, P, P, P, P, P, P, I, P, P, P, P, P, I, I, I);
 
     /** Parts never exceed a row's 32-column tiles, stay at least one, and aim at TARGET_BLOCKS blocks in all. */
     @Test
@@ -58,13 +63,10 @@ class ChannelNormKernelsLayoutTest {
     @Test
     void kernelParametersMatchTheLauncher(@TempDir Path tmp) throws Exception {
         String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormKernels.SOURCE);
-        String p = ".u64", i = ".u32";
         for (String dt : new String[] {"f32", "f64"}) {
-            // (x, weight, bias, scale, skip, skip_weight, groups, y, mean, rstd, n, c, m, eps)
-            assertEquals(List.of(p, p, p, p, p, p, i, p, p, p, i, i, i, ".f64"),
+            assertEquals(FORWARD_PARAMETERS,
                     NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_" + dt));
-            // (gy, x, mean, rstd, weight, bias, scale, skip, skip_weight, groups, gx, gscale, gskip, partial, partial_skip, n, c, m)
-            assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
+            assertEquals(BACKWARD_PARAMETERS,
                     NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_backward_" + dt));
         }
     }
@@ -73,12 +75,11 @@ class ChannelNormKernelsLayoutTest {
     @Test
     void vectorKernelParametersAndSharedMemoryMatchTheLauncher(@TempDir Path tmp) throws Exception {
         String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormVectorKernels.SOURCE);
-        String p = ".u64", i = ".u32";
         for (String dt : new String[] {"f32", "bf16"}) {
-            assertEquals(List.of(p, p, p, p, p, p, i, p, p, p, i, i, i, ".f64"),
+            assertEquals(FORWARD_PARAMETERS,
                     NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_" + dt));
             for (String kind : new String[] {"", "lean_"}) {
-                assertEquals(List.of(p, p, p, p, p, p, p, p, p, i, p, p, p, p, p, i, i, i),
+                assertEquals(BACKWARD_PARAMETERS,
                         NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_backward_" + kind + dt));
             }
         }

@@ -145,9 +145,7 @@ public class MultiScanMixer extends Layer {
         Var xs = CrossScan.apply(t, orders);                                  // (B, K, d_inner, L)
         Var xDbl = xProjWeight.var().unsqueeze(0).matmul(xs);                 // (B, K, R + 2N, L)
         Var[] parts = xDbl.split(2, r, n, n);                                 // (B, K, R | N | N, L)
-        // (B, K, d_inner, L); bf16 when xs is (the scan reads Δ as bf16: the product rounded once, no float32 Δ and cast)
-        Var delta = act != null ? dtProjsWeight.var().unsqueeze(0).matmulToActivation(parts[0])
-                                : dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);
+        Var delta = stepSizes(parts[0], act);                                 // (B, K, d_inner, L)
         Var a = aLogs.var().exp().neg();                                      // (K·d_inner, N)
         Var y = hNorm == null
                 ? SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, parts[1], parts[2],
@@ -186,8 +184,7 @@ public class MultiScanMixer extends Layer {
         Var tRows = t.reshape(b, di, l);                                                      // (B, d_inner, L), grid order
         Var xDbl = xProjWeight.var().reshape(1, k * (r + 2 * n), di).matmul(tRows).reshape(b, k, r + 2 * n, l);
         Var[] parts = xDbl.split(2, r, n, n);                                                 // (B, K, R | N | N, L)
-        Var delta = act != null ? dtProjsWeight.var().unsqueeze(0).matmulToActivation(parts[0])
-                                : dtProjsWeight.var().unsqueeze(0).matmul(parts[0]);          // (B, K, d_inner, L)
+        Var delta = stepSizes(parts[0], act);                                                 // (B, K, d_inner, L)
         Var a = aLogs.var().exp().neg();                                                      // (K·d_inner, N)
         List<ScanOrder> identity = java.util.Collections.nCopies(k, ScanOrders.of("raster", h, w));
         Var merged;
@@ -197,7 +194,7 @@ public class MultiScanMixer extends Layer {
             merged = zPre != null && act != null ? CrossMerge.applyChannelsLastBf16(y, identity, h, w)
                                                  : CrossMerge.applyChannelsLast(y, identity, h, w);   // (B, H, W, d_inner)
         } else {
-            Var ones = Var.of(Tensor.full(1, parts[2].dtype(), parts[2].device(), parts[2].shape()));
+            Var ones = onesLike(parts[2]);
             Var hidden = SelectiveScan.scanAlong(paths, tRows, delta.reshape(b, k * di, l), a, parts[1], ones, null, null,
                     dtProjsBias.var().reshape(k * di), true);                                 // (B, K·d_inner, L)
             Var y = hNorm.forwardChannels(hidden.reshape(b * k, di, l), parts[2].reshape(b * k, l)).reshape(b, k, di, l);
@@ -208,6 +205,20 @@ public class MultiScanMixer extends Layer {
         }
         if (zPre == null) return outProj.forward(outNorm.forwardForProducts(merged));
         return outProj.forward(outNorm.forwardGated(merged, zPre));
+    }
+
+    /**
+     * Δ before bias and softplus, per direction dt_projs_weight[k] @ dt_k: (B, K, R, L) → (B, K, d_inner, L); bf16 when
+     * {@code act} is (the scan reads Δ as bf16: the product rounded once, no float32 Δ and cast).
+     */
+    private Var stepSizes(Var dts, DType act) {
+        Var w = dtProjsWeight.var().unsqueeze(0);                              // (1, K, d_inner, R)
+        return act != null ? w.matmulToActivation(dts) : w.matmul(dts);
+    }
+
+    /** Ones shaped and typed like {@code cs}: the C of the hidden-state scan (the scan then returns h itself). */
+    private static Var onesLike(Var cs) {
+        return Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
     }
 
     /** Whether this mixer scans the K orders as paths through one map ({@link #outputAlongPaths}); tests set it. */
@@ -226,7 +237,7 @@ public class MultiScanMixer extends Layer {
      */
     private Var normalisedHiddenReadout(Var xs, Var delta, Var a, Var bs, Var cs) {
         int b = xs.size(0), k = xs.size(1), di = xs.size(2), l = xs.size(3);
-        Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
+        Var ones = onesLike(cs);
         Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
                 null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
         // h_norm over d_inner of each (direction, token) column times C plus Ds · xs (row n = b·K + k of the (B·K, d_inner, L)
