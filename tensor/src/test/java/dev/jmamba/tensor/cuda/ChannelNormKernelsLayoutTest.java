@@ -51,13 +51,8 @@ class ChannelNormKernelsLayoutTest {
     @Test
     void backwardStaticSharedMemoryMatchesTheLauncher(@TempDir Path tmp) throws Exception {
         String ptx = NormKernelsLayoutTest.launcherPtx(tmp, ChannelNormKernels.SOURCE);
-        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_backward\\w*)\\[(\\d+)\\]").matcher(ptx);
-        int found = 0;
-        while (m.find()) {
-            assertEquals(ChannelNormKernels.STATIC_SHARED_BYTES, Integer.parseInt(m.group(2)), m.group(1));
-            found++;
-        }
-        assertEquals(3, found, "one static array per instantiation (float32, float64, bf16 x)");
+        assertStaticArrays(ptx, "layer_norm_channels_backward", ChannelNormKernels.STATIC_SHARED_BYTES, 3,
+                "one static array per instantiation (float32, float64, bf16 x)");
     }
 
     @Test
@@ -83,13 +78,8 @@ class ChannelNormKernelsLayoutTest {
                         NormKernelsLayoutTest.parameterTypes(ptx, "layer_norm_channels_vec_backward_" + kind + dt));
             }
         }
-        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*layer_norm_channels_vec\\w*)\\[(\\d+)\\]").matcher(ptx);
-        int found = 0;
-        while (m.find()) {
-            assertEquals(ChannelNormVectorKernels.STATIC_SHARED_BYTES, Integer.parseInt(m.group(2)), m.group(1));
-            found++;
-        }
-        assertEquals(6, found, "one static array per instantiation (forward, backward and lean backward, float32 and bf16 x)");
+        assertStaticArrays(ptx, "layer_norm_channels_vec", ChannelNormVectorKernels.STATIC_SHARED_BYTES, 6,
+                "one static array per instantiation (forward, backward and lean backward, float32 and bf16 x)");
         Matcher rows = Pattern.compile("#define JM_LNCV_ROWS (\\d+)").matcher(Launcher.source(ChannelNormVectorKernels.SOURCE));
         assertTrue(rows.find(), "norm_channels_vec.cu defines JM_LNCV_ROWS");
         assertEquals(ChannelNormVectorKernels.ROWS, Integer.parseInt(rows.group(1)));
@@ -107,5 +97,16 @@ class ChannelNormKernelsLayoutTest {
             int parts = ChannelNormVectorKernels.parts(s[0], s[1]), tiles = Math.ceilDiv(s[1], ChannelNormVectorKernels.TILE);
             assertTrue(parts >= 1 && parts <= tiles, s[0] + "x" + s[1] + ": " + parts + " parts for " + tiles + " tiles");
         }
+    }
+
+    /** Every static shared array of the kernels whose names contain {@code kernel} has {@code bytes}; there are {@code count}. */
+    private static void assertStaticArrays(String ptx, String kernel, int bytes, int count, String why) {
+        Matcher m = Pattern.compile("\\.shared \\.align \\d+ \\.b8 (\\w*" + kernel + "\\w*)\\[(\\d+)\\]").matcher(ptx);
+        int found = 0;
+        while (m.find()) {
+            assertEquals(bytes, Integer.parseInt(m.group(2)), m.group(1));
+            found++;
+        }
+        assertEquals(count, found, why);
     }
 }
