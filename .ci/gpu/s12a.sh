@@ -24,5 +24,5 @@ for m in fractalmamba-tiny vmamba-tiny; do
   rm -f $OUT/$m-fp32.ncu.csv
 done
 echo "ncu done $((SECONDS-t0)) s"
-bench vmamba-tiny bf16; bench fractalmamba-tiny bf16; bench vim-tiny fp32; bench localmamba-tiny fp32
+bench fractalmamba-tiny bf16; bench vmamba-tiny bf16
 echo "all done $((SECONDS-t0)) s"
