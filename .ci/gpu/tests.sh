@@ -3,7 +3,7 @@
 # tests.sh (all gpu-tagged tests), bench.sh MODEL:PRECISION[:--flag,--flag] ..., robust.sh, loader.sh.
 # GPU tests of every module (gpu tag), summary to $OUT/gputests.log
 nvidia-smi --query-gpu=name,clocks.sm,temperature.gpu,memory.used --format=csv
-.device/run -cp '.device/lib/*' org.junit.platform.console.ConsoleLauncher execute \
+timeout 400 .device/run -cp '.device/lib/*' org.junit.platform.console.ConsoleLauncher execute \
   $(for j in .device/lib/*-tests.jar; do echo --scan-classpath $j; done) --include-tag gpu \
   --details=tree --disable-banner > $OUT/gputests.log 2>&1
 echo "rc=$?"
