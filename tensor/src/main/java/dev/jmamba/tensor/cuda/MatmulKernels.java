@@ -92,6 +92,13 @@ final class MatmulKernels extends Launcher {
     static volatile boolean splitK = "on".equals(System.getProperty("jmamba.cuda.splitK"));
     /** Shortest k range of one chunk. */
     static final int SPLIT_MIN_CHUNK = 512;
+    /**
+     * {@code jmamba.cuda.splitK.maxTiles}: split only products with fewer output tiles than this (0, the default: the
+     * multiprocessor count); {@code jmamba.cuda.splitK.batched=false}: never split a product with a batch (each
+     * batch entry is its own cuBLAS call). Both only matter with splitK on; tuning knobs while the rule is measured.
+     */
+    static final int SPLIT_MAX_TILES = Integer.getInteger("jmamba.cuda.splitK.maxTiles", 0);
+    static final boolean SPLIT_BATCHED = !"false".equals(System.getProperty("jmamba.cuda.splitK.batched"));
 
     /**
      * Into how many equal k ranges to split {@code batches} (m, n) products over k: 1 (no split) when the products
@@ -100,8 +107,13 @@ final class MatmulKernels extends Launcher {
      * (1 when there is none above 1).
      */
     static int splitChunks(int batches, int m, int n, int k, int multiprocessors) {
+        return splitChunks(batches, m, n, k, multiprocessors, SPLIT_MAX_TILES, SPLIT_BATCHED);
+    }
+
+    /** As above with the two knobs: split only below {@code maxTiles} output tiles (0: the multiprocessor count), and batches only if {@code batched}. */
+    static int splitChunks(int batches, int m, int n, int k, int multiprocessors, int maxTiles, boolean batched) {
         long tiles = (long) batches * ((m + 127) / 128) * ((n + 127) / 128);
-        if (tiles >= multiprocessors || k < 2 * SPLIT_MIN_CHUNK) return 1;
+        if (tiles >= (maxTiles > 0 ? maxTiles : multiprocessors) || k < 2 * SPLIT_MIN_CHUNK || (batches > 1 && !batched)) return 1;
         long want = Math.min(k / SPLIT_MIN_CHUNK, (2L * multiprocessors + tiles - 1) / tiles);
         for (int s = (int) want; s >= 2; s--) if (k % s == 0) return s;
         return 1;

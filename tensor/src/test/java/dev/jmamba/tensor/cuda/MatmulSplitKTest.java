@@ -22,6 +22,15 @@ class MatmulSplitKTest {
         assertEquals(1, MatmulKernels.splitChunks(200, 128, 128, 1 << 16, 132)); // enough tiles already
     }
 
+    @Test void theKnobsNarrowTheRule() {
+        // FractalMamba-T's fc2 weight gradient (320, 80) over 128·3136 tokens: 3 tiles, 88 chunks wanted, 64 divides k
+        assertEquals(64, MatmulKernels.splitChunks(1, 320, 80, 401408, 132, 0, true));
+        assertEquals(64, MatmulKernels.splitChunks(1, 320, 80, 401408, 132, 4, true));     // 3 tiles < 4
+        assertEquals(1, MatmulKernels.splitChunks(1, 1280, 320, 25088, 132, 16, true));   // 30 tiles, not below 16
+        assertEquals(16, MatmulKernels.splitChunks(4, 44, 384, 25088, 132, 0, true));
+        assertEquals(1, MatmulKernels.splitChunks(4, 44, 384, 25088, 132, 0, false));      // a batch of 4: not with batched=false
+    }
+
     @Test void chunksStayAtLeastTheMinimumLong() {
         // 3 tiles would want 88 chunks; k = 4096 allows at most 4096 / 512 = 8
         assertEquals(8, MatmulKernels.splitChunks(1, 44, 384, 4096, 132));
