@@ -16,6 +16,6 @@ for v in "-Djmamba.cuda.splitK=off" "-Djmamba.cuda.splitK=on -Djmamba.cuda.split
          "-Djmamba.cuda.splitK=on -Djmamba.cuda.splitK.batched=false -Djmamba.cuda.splitK.maxTiles=16"; do
   export JAVA_TOOL_OPTIONS="$v"; bench vmamba-tiny; bench fractalmamba-tiny
 done
-unset JAVA_TOOL_OPTIONS
+unset JAVA_TOOL_OPTIONS; bench vim-tiny
 [ $((LIMIT-SECONDS)) -gt 25 ] && timeout $((LIMIT-SECONDS)) bash .ci/gpu/lead.sh 'MatmulSplitK' 2>&1 | tail -8
 echo "all done $((SECONDS-t0)) s"
