@@ -27,6 +27,16 @@ class SsmNvccSyntaxTest {
         }
     }
 
+    @Test void hiddenNormScanKernelsHaveTheLaunchersParameterCounts(@TempDir Path tmp) throws Exception {
+        Path nvcc = Nvcc.require(".cu syntax check");
+        String ptx = Nvcc.ptx(nvcc, KERNELS.resolve("scan_hidden_norm.cu"), tmp.resolve("hn.ptx"));
+        for (String kernel : HiddenNormScanCuda.kernelNames()) {
+            // the KernelArgs slot counts of HiddenNormScanCuda (fwdArgs, bwdArgs, sumArgs)
+            int expected = kernel.contains("_fwd_") ? 19 : kernel.contains("_bwd_") ? 23 : 4;
+            assertEquals(expected, Nvcc.entryParameters(ptx, kernel), "scan_hidden_norm.cu kernel " + kernel);
+        }
+    }
+
     @Test void launchedKernelsExistWithTheirParameterCounts(@TempDir Path tmp) throws Exception {
         Path nvcc = Nvcc.require(".cu syntax check");
         String conv = Nvcc.ptx(nvcc, KERNELS.resolve("causal_conv1d.cu"), tmp.resolve("conv.ptx"));

@@ -12,6 +12,7 @@ import dev.jmamba.nn.LayerNorm;
 import dev.jmamba.nn.Linear;
 import dev.jmamba.nn.Parameter;
 import dev.jmamba.nn.Seeds;
+import dev.jmamba.ssm.HiddenNormScan;
 import dev.jmamba.ssm.ScanPaths;
 import dev.jmamba.ssm.SelectiveScan;
 import dev.jmamba.ssm.block.MambaInit;
@@ -221,6 +222,8 @@ public class MultiScanMixer extends Layer {
         return Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
     }
 
+    private static Var param(Parameter p) { return p == null ? null : p.var(); }
+
     /** Whether this mixer scans the K orders as paths through one map ({@link #outputAlongPaths}); tests set it. */
     void alongPaths(boolean on) { alongPaths = on; }
 
@@ -237,13 +240,10 @@ public class MultiScanMixer extends Layer {
      */
     private Var normalisedHiddenReadout(Var xs, Var delta, Var a, Var bs, Var cs) {
         int b = xs.size(0), k = xs.size(1), di = xs.size(2), l = xs.size(3);
-        Var ones = onesLike(cs);
-        Var hidden = SelectiveScan.scan(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, ones,
-                null, null, dtProjsBias.var().reshape(k * di), true);         // (B, K·d_inner, L)
-        // h_norm over d_inner of each (direction, token) column times C plus Ds · xs (row n = b·K + k of the (B·K, d_inner, L)
-        // view takes D's row k), as one channels-first node: no permutes, no separate multiply, add or D-gradient sum
-        return hNorm.forwardChannels(hidden.reshape(b * k, di, l), cs.reshape(b * k, l), xs.reshape(b * k, di, l),
-                ds.var().reshape(k, di)).reshape(b, k, di, l);
+        // the scan with C = 1 and no D, then h_norm over d_inner of each (direction, token) column times C plus Ds · xs
+        // as one channels-first node (ChannelLayerNorm); on CUDA with -Djmamba.scan.fusedHiddenNorm=true one kernel pair
+        return HiddenNormScan.apply(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, cs, ds.var(),
+                dtProjsBias.var().reshape(k * di), param(hNorm.weight()), param(hNorm.bias()), hNorm.eps()).reshape(b, k, di, l);
     }
 
     /**

@@ -1,0 +1,133 @@
+package dev.jmamba.ssm.cuda;
+
+import dev.jmamba.tensor.DType;
+import dev.jmamba.tensor.Device;
+import dev.jmamba.tensor.JmambaException;
+import dev.jmamba.tensor.Tensor;
+import dev.jmamba.tensor.cuda.CudaContext;
+import dev.jmamba.tensor.cuda.CudaDriver;
+import dev.jmamba.tensor.cuda.CudaStorage;
+import dev.jmamba.tensor.cuda.KernelArgs;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The selective scan with the normalised hidden-state read-out fused in ({@code scan_hidden_norm.cu}; d_state 1,
+ * float32): {@link dev.jmamba.ssm.HiddenNormScan}'s CUDA path. One block per (batch, group), one thread per channel of
+ * the group, so a group has a multiple of 32 channels, at most {@value #MAX_CHANNELS}.
+ */
+public final class HiddenNormScanCuda {
+    private static final String SOURCE_NAME = "scan_hidden_norm.cu";
+    /** Positions per tile (HN_TP of the source). */
+    static final int TILE = 16;
+    /** Most channels of a group (threads of a block). */
+    public static final int MAX_CHANNELS = 1024;
+    /** Groups of up to this many channels take the kernels compiled for at most 320 threads (more registers each). */
+    static final int SMALL_GROUP = 320;
+
+    private static final Map<Integer, HiddenNormScanCuda> LAUNCHERS = new ConcurrentHashMap<>();
+
+    private final CudaContext context;
+    private final KernelFile kernels;
+    // u, delta, A, B, C, bcBatch, bcGroup, D, bias, gamma, beta, y, mean, rstd, states, G, di, L, eps
+    private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    // u, delta, A, B, C, bcBatch, bcGroup, D, bias, gamma, beta, mean, rstd, states, gy, du, ddelta, dB, dC, part, G, di, L
+    private final KernelArgs bwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    private final KernelArgs sumArgs = new KernelArgs(8, 4, 4, 8);
+
+    private HiddenNormScanCuda(CudaContext context) {
+        this.context = context;
+        this.kernels = new KernelFile(context, SOURCE_NAME);
+    }
+
+    /** The kernels this class launches (for the nvcc check of their parameter counts). */
+    static List<String> kernelNames() {
+        return List.of("scan_hidden_norm_fwd_w10", "scan_hidden_norm_fwd_w32", "scan_hidden_norm_bwd_w10", "scan_hidden_norm_bwd_w32",
+                "scan_hidden_norm_rows_sum");
+    }
+
+    /** Whether a call with groups of {@code channels} channels on {@code device} in {@code dtype} has kernels here. */
+    public static boolean takes(Device device, DType dtype, int channels) {
+        return device instanceof Device.Cuda && CudaContext.available() && dtype == DType.F32
+                && channels % 32 == 0 && channels > 0 && channels <= MAX_CHANNELS;
+    }
+
+    /**
+     * Forward. u, delta (B, G·di, L); a, dSkip, deltaBias (G·di); bs, cs (B, G, L) rows (positions contiguous, any batch
+     * and group strides); gamma, beta (di) or null. Returns {y (B, G·di, L), mean (B, G, L), rstd (B, G, L), states
+     * (B, G·di, T)}.
+     */
+    public static Tensor[] forward(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
+                                   Tensor gamma, Tensor beta, double eps) {
+        int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g, t = Math.ceilDiv(l, TILE);
+        Device dev = u.device();
+        Tensor y = Tensor.empty(DType.F32, dev, b, d, l), mean = Tensor.empty(DType.F32, dev, b, g, l);
+        Tensor rstd = Tensor.empty(DType.F32, dev, b, g, l), states = Tensor.empty(DType.F32, dev, b, d, t);
+        HiddenNormScanCuda k = launcher(dev);
+        synchronized (k) {
+            k.fwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
+                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, ptr(dSkip)).setLong(8, ptr(deltaBias))
+                    .setLong(9, ptr(gamma)).setLong(10, ptr(beta)).setLong(11, ptr(y)).setLong(12, ptr(mean)).setLong(13, ptr(rstd))
+                    .setLong(14, ptr(states)).setInt(15, g).setInt(16, di).setInt(17, l);
+            k.fwdArgs.setFloat(18, (float) eps);
+            k.launch("scan_hidden_norm_fwd_", b * g, di, k.fwdArgs);
+        }
+        return new Tensor[] {y, mean, rstd, states};
+    }
+
+    /**
+     * Backward from gy (B, G·di, L), with forward's inputs and its saved mean, rstd, states. Returns {du, ddelta
+     * (B, G·di, L), dA, dSkip, dDeltaBias (G·di), dB, dC (B, G, L), dGamma, dBeta (di)}.
+     */
+    public static Tensor[] backward(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
+                                    Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor states, Tensor gy) {
+        int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g;
+        Device dev = u.device();
+        Tensor du = Tensor.empty(DType.F32, dev, b, d, l), ddelta = Tensor.empty(DType.F32, dev, b, d, l);
+        Tensor db = Tensor.empty(DType.F32, dev, b, g, l), dc = Tensor.empty(DType.F32, dev, b, g, l);
+        Tensor part = Tensor.empty(DType.F32, dev, b, g, 5, di);                 // each block's parameter sums
+        Tensor perChannel = Tensor.empty(DType.F32, dev, g, 5, di);               // summed over the batch
+        HiddenNormScanCuda k = launcher(dev);
+        synchronized (k) {
+            k.bwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
+                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, ptr(dSkip)).setLong(8, ptr(deltaBias))
+                    .setLong(9, ptr(gamma)).setLong(10, ptr(beta)).setLong(11, ptr(mean)).setLong(12, ptr(rstd))
+                    .setLong(13, ptr(states)).setLong(14, ptr(gy)).setLong(15, ptr(du)).setLong(16, ptr(ddelta))
+                    .setLong(17, ptr(db)).setLong(18, ptr(dc)).setLong(19, ptr(part)).setInt(20, g).setInt(21, di).setInt(22, l);
+            k.launch("scan_hidden_norm_bwd_", b * g, di, k.bwdArgs);
+            // (B, G·5·di) rows summed over B in order: per channel d = g·di + c the sums of dA, dD, dbias, and per
+            // (group, c) those of dgamma, dbeta (summed over the groups below)
+            k.sumArgs.setLong(0, ptr(part)).setInt(1, b).setInt(2, g * 5 * di).setLong(3, ptr(perChannel));
+            k.kernels.launchFlat("scan_hidden_norm_rows_sum", (long) g * 5 * di, k.sumArgs);
+        }
+        Tensor[] p = new Tensor[5];
+        for (int i = 0; i < 5; i++) p[i] = perChannel.narrow(1, i, 1).reshape(g, di);   // (G, di)
+        return new Tensor[] {du, ddelta, p[0].reshape(d), p[1].reshape(d), p[2].reshape(d), db, dc,
+                p[3].sum(false, 0), p[4].sum(false, 0)};
+    }
+
+    /** One block of di threads per (batch, group) row; the 10-warp kernels for small groups, with their shared memory. */
+    private void launch(String prefix, int rows, int di, KernelArgs args) {
+        boolean small = di <= SMALL_GROUP;
+        long function = kernels.function(prefix + (small ? "w10" : "w32"));
+        int warps = di / 32;
+        int sharedBytes = 4 * (warps * 32 * (TILE + 1) + warps * TILE + 6 * TILE);
+        if (sharedBytes > 48 * 1024) {
+            CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+        }
+        if (rows == 0) return;
+        if (rows > 0x7fffffff) throw new JmambaException("hidden-norm scan on CUDA: too many (batch, group) rows: " + rows);
+        CudaDriver.launchKernel(function, rows, 1, 1, di, 1, 1, sharedBytes, context.stream(), args);
+    }
+
+    private static HiddenNormScanCuda launcher(Device device) {
+        int index = ((Device.Cuda) device).index();
+        return LAUNCHERS.computeIfAbsent(index, i -> new HiddenNormScanCuda(CudaContext.get(i)));
+    }
+
+    /** Device address of element 0 of a tensor, or 0 for null. */
+    private static long ptr(Tensor t) {
+        return t == null ? 0 : ((CudaStorage) t.storage()).pointer() + (long) t.dtype().bytes() * t.offset();
+    }
+}

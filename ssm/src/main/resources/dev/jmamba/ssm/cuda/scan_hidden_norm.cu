@@ -1,0 +1,277 @@
+// Selective scan with GrootV's normalised read-out fused in (d_state 1; FractalMamba's h_norm, issue 14). Per batch b,
+// group g and channel d = g·di + c of the group's di channels:
+//   dt_l = softplus(delta_l + bias_d),  h_l = exp(dt_l·A_d)·h_{l-1} + dt_l·B_l·u_l            (h_{-1} = 0)
+//   y_l  = ((h_l − mean_l)·rstd_l·gamma_c + beta_c)·C_l + Dskip_d·u_l,
+// mean_l and rstd_l = 1/sqrt(var_l + eps) over the group's di channels at position l (B_l, C_l: one value per (b, g, l)).
+// The unfused form is SelectiveScan.scan with C = 1 and no D (it returns h), then ChannelLayerNorm's skip form; that
+// composition is the reference (HiddenNormScan on the CPU, HiddenNormScanGpuTest against it on the GPU). Fusing
+// saves h's round trip through memory, the norm's passes over h, xs and gy, and the separate skip gradient
+// (Dskip·gy is added to du here).
+//
+// Layout: one block per (b, g), one thread per channel (blockDim = di, a multiple of 32), positions walked in tiles of
+// HN_TP. u, delta, y, du, ddelta: (B, G·di, L) contiguous; B, C: rows of L positions at b·bcBatch + g·bcGroup (views of
+// x_proj's output); dB, dC, mean, rstd: (B, G, L) contiguous; states: (B, G·di, T) with T = ceil(L / HN_TP), h at the
+// end of each tile (the backward recomputes a tile's h from the state before it).
+// A warp moves a (32 channels × HN_TP positions) tile of a (B, D, L) tensor through its own shared-memory tile: loads
+// run along positions (coalesced), then each lane takes its channel's row. Sums over the group's channels at each
+// position go through the same tile (each lane sums one position's column over the warp's 32 channels) and a block
+// step over the warps. Positions past L are staged as zeros with dt = 0 (a = 1: h passes through) and never stored.
+// Per-channel parameter gradients (dA, dDskip, dbias, dgamma, dbeta) are this block's sums over its positions,
+// written to part (B·G, 5, di); the launcher adds the B·G rows in a fixed order (no atomics: the same bits every run).
+// Statistics and every sum in float32: the reference computes in double, the test tolerances say how close.
+
+#define HN_TP 16                  // positions per tile
+#define HN_RS (HN_TP + 1)         // row stride of a warp tile (conflict-free column reads)
+#define HN_LOG2E 1.4426950408889634f
+
+__device__ __forceinline__ float hn_exp2(float x) {
+    float y;
+    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+    return y;
+}
+__device__ __forceinline__ float hn_softplus(float x) { return x <= 20.f ? log1pf(hn_exp2(x * HN_LOG2E)) : x; }
+__device__ __forceinline__ float hn_sigmoid(float x) { return __frcp_rn(1.f + hn_exp2(-x * HN_LOG2E)); }
+
+// v[j] = rows[lane][l0 + j] for this lane's channel (row `lane` of the warp's 32 rows, rows L floats apart); zeros past L.
+__device__ __forceinline__ void hn_load(const float* __restrict__ rows, int L, int l0, float* tile, float (&v)[HN_TP]) {
+    int lane = threadIdx.x & 31, j = lane % HN_TP, r0 = lane / HN_TP;
+    int l = l0 + j;
+    __syncwarp();
+#pragma unroll
+    for (int i = r0; i < 32; i += 32 / HN_TP) tile[i * HN_RS + j] = l < L ? __ldg(rows + (size_t)i * L + l) : 0.f;
+    __syncwarp();
+#pragma unroll
+    for (int k = 0; k < HN_TP; k++) v[k] = tile[lane * HN_RS + k];
+}
+
+// rows[lane][l0 + j] = v[j] for positions below L.
+__device__ __forceinline__ void hn_store(float* __restrict__ rows, int L, int l0, float* tile, const float (&v)[HN_TP]) {
+    int lane = threadIdx.x & 31, j = lane % HN_TP, r0 = lane / HN_TP;
+    __syncwarp();
+#pragma unroll
+    for (int k = 0; k < HN_TP; k++) tile[lane * HN_RS + k] = v[k];
+    __syncwarp();
+    int l = l0 + j;
+    if (l < L)
+#pragma unroll
+        for (int i = r0; i < 32; i += 32 / HN_TP) rows[(size_t)i * L + l] = tile[i * HN_RS + j];
+}
+
+// out[j] = Σ over the block's channels of v[j] for the HN_TP positions of the tile (every thread may read out after
+// the call). part: [warps][HN_TP] floats of shared memory.
+__device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* tile, float* part, float* out) {
+    int lane = threadIdx.x & 31, w = threadIdx.x >> 5, warps = blockDim.x >> 5;
+    int j = lane % HN_TP, r0 = lane / HN_TP;
+    __syncwarp();
+#pragma unroll
+    for (int k = 0; k < HN_TP; k++) tile[lane * HN_RS + k] = v[k];
+    __syncwarp();
+    float s = 0.f;
+#pragma unroll
+    for (int i = r0; i < 32; i += 32 / HN_TP) s += tile[i * HN_RS + j];   // this lane's half of column j
+    s += __shfl_xor_sync(0xffffffffu, s, HN_TP);                              // the other half (lane ^ 16)
+    if (lane < HN_TP) part[w * HN_TP + lane] = s;
+    __syncthreads();
+    if (threadIdx.x < HN_TP) {
+        float t = 0.f;
+        for (int k = 0; k < warps; k++) t += part[k * HN_TP + threadIdx.x];
+        out[threadIdx.x] = t;
+    }
+    __syncthreads();
+}
+
+// Shared memory of a block: a tile per warp, then part [warps][HN_TP], then 6 rows of HN_TP (sums, B, C, mean, rstd, spare).
+__device__ __forceinline__ float* hn_tile(float* smem) { return smem + (threadIdx.x >> 5) * 32 * HN_RS; }
+
+template <int MAX_THREADS>
+__device__ void scan_hidden_norm_forward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
+                                         const float* __restrict__ Bm, const float* __restrict__ Cm, long long bcBatch,
+                                         long long bcGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
+                                         const float* __restrict__ gamma, const float* __restrict__ beta, float* __restrict__ y,
+                                         float* __restrict__ mean, float* __restrict__ rstd, float* __restrict__ states,
+                                         int G, int di, int L, float eps) {
+    extern __shared__ float smem[];
+    int warps = blockDim.x >> 5, w = threadIdx.x >> 5, c = threadIdx.x;
+    float* tile = hn_tile(smem);
+    float* part = smem + warps * 32 * HN_RS;
+    float* sum = part + warps * HN_TP;
+    float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP;
+    int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
+    size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;     // this warp's first channel row
+    const float* bRow = Bm + b * bcBatch + g * bcGroup;
+    const float* cRow = Cm + b * bcBatch + g * bcGroup;
+    float a2 = A[d] * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f, ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f;
+    int T = (L + HN_TP - 1) / HN_TP;
+    float h = 0.f, inv = 1.f / di;
+    for (int t = 0; t < T; t++) {
+        int l0 = t * HN_TP;
+        __syncthreads();                                  // the previous tile's readers of sB .. sRstd are done
+        if (threadIdx.x < HN_TP) {
+            int l = l0 + threadIdx.x;
+            sB[threadIdx.x] = l < L ? bRow[l] : 0.f;
+            sC[threadIdx.x] = l < L ? cRow[l] : 0.f;
+        }
+        float uv[HN_TP], hv[HN_TP];
+        hn_load(u + warpRows, L, l0, tile, uv);
+        hn_load(delta + warpRows, L, l0, tile, hv);     // delta first, h after the recurrence
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) {
+            float dt = l0 + j < L ? hn_softplus(hv[j] + bi) : 0.f;
+            h = hn_exp2(dt * a2) * h + dt * sB[j] * uv[j];
+            hv[j] = h;
+        }
+        states[((size_t)b * D + d) * T + t] = h;
+        hn_channel_sums(hv, tile, part, sum);
+        if (threadIdx.x < HN_TP) sMean[threadIdx.x] = sum[threadIdx.x] * inv;
+        __syncthreads();
+        float sq[HN_TP];
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) {
+            hv[j] -= sMean[j];                            // h − mean
+            sq[j] = hv[j] * hv[j];
+        }
+        hn_channel_sums(sq, tile, part, sum);             // two passes: no cancellation in the variance
+        if (threadIdx.x < HN_TP) {
+            int l = l0 + threadIdx.x;
+            float r = rsqrtf(sum[threadIdx.x] * inv + eps);
+            sRstd[threadIdx.x] = r;
+            if (l < L) {
+                mean[(size_t)bg * L + l] = sMean[threadIdx.x];
+                rstd[(size_t)bg * L + l] = r;
+            }
+        }
+        __syncthreads();
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) hv[j] = (hv[j] * sRstd[j] * ga + be) * sC[j] + ds * uv[j];
+        hn_store(y + warpRows, L, l0, tile, hv);
+    }
+}
+
+template <int MAX_THREADS>
+__device__ void scan_hidden_norm_backward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
+                                          const float* __restrict__ Bm, const float* __restrict__ Cm, long long bcBatch,
+                                          long long bcGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
+                                          const float* __restrict__ gamma, const float* __restrict__ beta,
+                                          const float* __restrict__ mean, const float* __restrict__ rstd,
+                                          const float* __restrict__ states, const float* __restrict__ gy, float* __restrict__ du,
+                                          float* __restrict__ ddelta, float* __restrict__ dB, float* __restrict__ dC,
+                                          float* __restrict__ part5, int G, int di, int L) {
+    extern __shared__ float smem[];
+    int warps = blockDim.x >> 5, w = threadIdx.x >> 5, c = threadIdx.x;
+    float* tile = hn_tile(smem);
+    float* part = smem + warps * 32 * HN_RS;
+    float* sum = part + warps * HN_TP;
+    float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP, *sS = sRstd + HN_TP;
+    int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
+    size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;
+    const float* bRow = Bm + b * bcBatch + g * bcGroup;
+    const float* cRow = Cm + b * bcBatch + g * bcGroup;
+    float Ad = A[d], a2 = Ad * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f;
+    float ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f, inv = 1.f / di;
+    int T = (L + HN_TP - 1) / HN_TP;
+    float carry = 0.f, accA = 0.f, accD = 0.f, accBias = 0.f, accGamma = 0.f, accBeta = 0.f;
+    for (int t = T - 1; t >= 0; t--) {
+        int l0 = t * HN_TP;
+        __syncthreads();
+        if (threadIdx.x < HN_TP) {
+            int l = l0 + threadIdx.x;
+            bool in = l < L;
+            sB[threadIdx.x] = in ? bRow[l] : 0.f;
+            sC[threadIdx.x] = in ? cRow[l] : 0.f;
+            sMean[threadIdx.x] = in ? mean[(size_t)bg * L + l] : 0.f;
+            sRstd[threadIdx.x] = in ? rstd[(size_t)bg * L + l] : 0.f;
+        }
+        float h0 = t > 0 ? states[((size_t)b * D + d) * T + t - 1] : 0.f;
+        float uv[HN_TP], dv[HN_TP], hv[HN_TP], gv[HN_TP], gh[HN_TP];
+        hn_load(u + warpRows, L, l0, tile, uv);
+        hn_load(delta + warpRows, L, l0, tile, dv);
+        hn_load(gy + warpRows, L, l0, tile, gv);
+        __syncthreads();
+        float hc = h0;
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) {                 // h recomputed from the state entering the tile
+            float dt = l0 + j < L ? hn_softplus(dv[j] + bi) : 0.f;
+            hc = hn_exp2(dt * a2) * hc + dt * sB[j] * uv[j];
+            hv[j] = hc;
+        }
+        // the norm's backward at each position: g = gy·C·gamma, gh = rstd·(g − mean_c(g) − x̂·mean_c(g·x̂));
+        // dC_l = Σ_c gy·(x̂·gamma + beta)
+        float s1[HN_TP];
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) {
+            float xh = (hv[j] - sMean[j]) * sRstd[j], gyc = gv[j] * sC[j];
+            gh[j] = gyc * ga;                              // g
+            s1[j] = gv[j] * (xh * ga + be);                // dC's terms
+            accGamma += gyc * xh;
+            accBeta += gyc;
+            accD += gv[j] * uv[j];
+        }
+        hn_channel_sums(s1, tile, part, sum);
+        if (threadIdx.x < HN_TP && l0 + (int)threadIdx.x < L) dC[(size_t)bg * L + l0 + threadIdx.x] = sum[threadIdx.x];
+        hn_channel_sums(gh, tile, part, sum);
+        if (threadIdx.x < HN_TP) sS[threadIdx.x] = sum[threadIdx.x] * inv;   // mean_c(g)
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) s1[j] = gh[j] * (hv[j] - sMean[j]) * sRstd[j];
+        hn_channel_sums(s1, tile, part, sum);              // Σ_c g·x̂ (its own __syncthreads also publish sS)
+#pragma unroll
+        for (int j = 0; j < HN_TP; j++) {
+            float xh = (hv[j] - sMean[j]) * sRstd[j];
+            gh[j] = l0 + j < L ? sRstd[j] * (gh[j] - sS[j] - xh * sum[j] * inv) : 0.f;
+        }
+        // the scan's adjoint, right to left: gt = gh + a_{l+1}·gt_{l+1}
+#pragma unroll
+        for (int j = HN_TP - 1; j >= 0; j--) {
+            float x = dv[j] + bi, dt = l0 + j < L ? hn_softplus(x) : 0.f, a = hn_exp2(dt * a2);
+            float hp = j > 0 ? hv[j - 1] : h0, gt = gh[j] + carry;
+            float dBu = sB[j] * uv[j];
+            s1[j] = gt * dt * uv[j];                       // dB's terms
+            gv[j] = gt * dt * sB[j] + ds * gv[j];          // du (the skip's gradient added here)
+            float ddt = gt * (dBu + Ad * a * hp);
+            accA += gt * dt * a * hp;
+            float dd = l0 + j < L ? (x <= 20.f ? ddt * hn_sigmoid(x) : ddt) : 0.f;
+            dv[j] = dd;
+            accBias += dd;
+            carry = gt * a;
+        }
+        hn_channel_sums(s1, tile, part, sum);
+        if (threadIdx.x < HN_TP && l0 + (int)threadIdx.x < L) dB[(size_t)bg * L + l0 + threadIdx.x] = sum[threadIdx.x];
+        hn_store(du + warpRows, L, l0, tile, gv);
+        hn_store(ddelta + warpRows, L, l0, tile, dv);
+    }
+    float* row = part5 + (size_t)bg * 5 * di;
+    row[c] = accA;
+    row[di + c] = accD;
+    row[2 * di + c] = accBias;
+    row[3 * di + c] = accGamma;
+    row[4 * di + c] = accBeta;
+}
+
+// Two register budgets: groups of up to 320 channels (10 warps; FractalMamba-T's stages 1-2) and up to 1024.
+#define HN_KERNELS(SFX, MAX_THREADS)                                                                                    \
+    extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_fwd_##SFX(                               \
+            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bcBatch,    \
+            long long bcGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta, float* y,  \
+            float* mean, float* rstd, float* states, int G, int di, int L, float eps) {                                 \
+        scan_hidden_norm_forward<MAX_THREADS>(u, delta, A, Bm, Cm, bcBatch, bcGroup, Dskip, bias, gamma, beta, y, mean, \
+                                              rstd, states, G, di, L, eps);                                             \
+    }                                                                                                                   \
+    extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_bwd_##SFX(                               \
+            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bcBatch,    \
+            long long bcGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta,            \
+            const float* mean, const float* rstd, const float* states, const float* gy, float* du, float* ddelta,       \
+            float* dB, float* dC, float* part5, int G, int di, int L) {                                                 \
+        scan_hidden_norm_backward<MAX_THREADS>(u, delta, A, Bm, Cm, bcBatch, bcGroup, Dskip, bias, gamma, beta, mean,   \
+                                               rstd, states, gy, du, ddelta, dB, dC, part5, G, di, L);                  \
+    }
+HN_KERNELS(w10, 320)
+HN_KERNELS(w32, 1024)
+
+// dst[k] = Σ_{r < rows} src[r·n + k] in r order (float64 sums, float32 result): the per-block parameter sums.
+extern "C" __global__ void scan_hidden_norm_rows_sum(const float* src, int rows, int n, float* dst) {
+    for (int k = blockIdx.x * blockDim.x + threadIdx.x; k < n; k += gridDim.x * blockDim.x) {
+        double s = 0;
+        for (int r = 0; r < rows; r++) s += (double)src[(size_t)r * n + k];
+        dst[k] = (float)s;
+    }
+}
