@@ -23,8 +23,8 @@ public final class HiddenNormScanCuda {
     static final int TILE = 16;
     /** Most channels of a group (threads of a block). */
     public static final int MAX_CHANNELS = 1024;
-    /** Groups of up to this many channels take the kernels compiled for at most 320 threads (more registers each). */
-    static final int SMALL_GROUP = 320;
+    /** Groups of up to 320 / 640 channels take the kernels compiled for at most that many threads (more registers each). */
+    static final int SMALL_GROUP = 320, MEDIUM_GROUP = 640;
 
     private static final Map<Integer, HiddenNormScanCuda> LAUNCHERS = new ConcurrentHashMap<>();
 
@@ -43,8 +43,8 @@ public final class HiddenNormScanCuda {
 
     /** The kernels this class launches (for the nvcc check of their parameter counts). */
     static List<String> kernelNames() {
-        return List.of("scan_hidden_norm_fwd_w10", "scan_hidden_norm_fwd_w32", "scan_hidden_norm_bwd_w10", "scan_hidden_norm_bwd_w32",
-                "scan_hidden_norm_rows_sum");
+        return List.of("scan_hidden_norm_fwd_w10", "scan_hidden_norm_fwd_w20", "scan_hidden_norm_fwd_w32", "scan_hidden_norm_bwd_w10",
+                "scan_hidden_norm_bwd_w20", "scan_hidden_norm_bwd_w32", "scan_hidden_norm_rows_sum");
     }
 
     /** Whether a call with groups of {@code channels} channels on {@code device} in {@code dtype} has kernels here. */
@@ -107,10 +107,9 @@ public final class HiddenNormScanCuda {
                 p[3].sum(false, 0), p[4].sum(false, 0)};
     }
 
-    /** One block of di threads per (batch, group) row; the 10-warp kernels for small groups, with their shared memory. */
+    /** One block of di threads per (batch, group) row, on the kernels of the smallest register budget that holds di. */
     private void launch(String prefix, int rows, int di, KernelArgs args) {
-        boolean small = di <= SMALL_GROUP;
-        long function = kernels.function(prefix + (small ? "w10" : "w32"));
+        long function = kernels.function(prefix + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
         int warps = di / 32;
         int sharedBytes = 4 * (warps * 32 * (TILE + 1) + warps * TILE + 6 * TILE);
         if (sharedBytes > 48 * 1024) {

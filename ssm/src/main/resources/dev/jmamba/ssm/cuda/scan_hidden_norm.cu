@@ -247,7 +247,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     row[4 * di + c] = accBeta;
 }
 
-// Two register budgets: groups of up to 320 channels (10 warps; FractalMamba-T's stages 1-2) and up to 1024.
+// Three register budgets: groups of up to 320 channels (10 warps; FractalMamba-T stages 1-2), 640 (stage 3), 1024.
 #define HN_KERNELS(SFX, MAX_THREADS)                                                                                    \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_fwd_##SFX(                               \
             const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bcBatch,    \
@@ -265,6 +265,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
                                                rstd, states, gy, du, ddelta, dB, dC, part5, G, di, L);                  \
     }
 HN_KERNELS(w10, 320)
+HN_KERNELS(w20, 640)
 HN_KERNELS(w32, 1024)
 
 // dst[k] = Σ_{r < rows} src[r·n + k] in r order (float64 sums, float32 result): the per-block parameter sums.
