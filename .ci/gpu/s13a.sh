@@ -21,6 +21,12 @@ for round in 1 2; do
   export JAVA_TOOL_OPTIONS=-Djmamba.scan.fusedHiddenNorm=true; bench fractalmamba-tiny fp32
   unset JAVA_TOOL_OPTIONS; bench vmamba-tiny fp32
 done
+for m in fractalmamba-tiny vmamba-tiny; do   # GEMM time per shape (ProfilingBackend's product names)
+  [ $((LIMIT-SECONDS)) -lt 150 ] && break
+  JAVA_TOOL_OPTIONS=-Djmamba.profile.matmuls=detail timeout 90 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main \
+    bench train --model $m --device cuda --batch-size 128 --steps 3 --warmup 2 --precision fp32 --profile > $OUT/$m-matmuls.txt 2>&1
+  grep -E "^matmul" $OUT/$m-matmuls.txt | sort -k5 -n -r -t$'\t' | head -12 | cut -c1-140
+done
 for f in false true; do
   [ $((LIMIT-SECONDS)) -lt 120 ] && break
   JAVA_TOOL_OPTIONS=-Djmamba.scan.fusedHiddenNorm=$f NCU_EXTRA="--clock-control none --kernel-name regex:scan_hidden_norm|scan6|layer_norm_channels|binary_contig" \

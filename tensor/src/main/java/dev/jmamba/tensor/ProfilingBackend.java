@@ -41,6 +41,34 @@ final class ProfilingBackend implements Backend {
         return "copy[" + kind + "] " + caller;
     }
 
+    /** {@code jmamba.profile.matmuls=detail}: products are named by shape and operand layout ({@link #matmulName}). */
+    static final boolean MATMUL_DETAIL = "detail".equals(System.getProperty("jmamba.profile.matmuls"));
+
+    /**
+     * "matmul[batch] m×k·k×n AB": the broadcast batch dims (omitted when there are none), the product's m, k, n and
+     * how each operand's matrices lie: n (row-major dense), t (stored transposed, dense) or s (strided: copied first).
+     * Where a profile's GEMM time goes, shape by shape (e.g. {@code matmul[128] 160×80·80×3136 nt}).
+     */
+    static String matmulName(String op, Tensor a, Tensor b) {
+        int m = a.size(-2), k = a.size(-1), n = b.size(-1);
+        int[] batch = Shapes.broadcast(op, java.util.Arrays.copyOf(a.shape(), a.rank() - 2), java.util.Arrays.copyOf(b.shape(), b.rank() - 2));
+        StringBuilder sb = new StringBuilder(op);
+        if (batch.length > 0) {
+            sb.append('[');
+            for (int i = 0; i < batch.length; i++) sb.append(i == 0 ? "" : ",").append(batch[i]);
+            sb.append(']');
+        }
+        return sb.append(' ').append(m).append('×').append(k).append('·').append(k).append('×').append(n).append(' ')
+                .append(layoutLetter(a)).append(layoutLetter(b)).toString();
+    }
+
+    private static char layoutLetter(Tensor x) {
+        int r = x.rank(), rows = x.size(-2), cols = x.size(-1), rs = x.strides()[r - 2], cs = x.strides()[r - 1];
+        if ((cols == 1 || cs == 1) && (rows == 1 || rs == cols)) return 'n';
+        if ((rows == 1 || rs == 1) && (cols == 1 || cs == rows)) return 't';
+        return 's';
+    }
+
     static String unaryName(UnaryOp op) { return op == UnaryOp.POW ? "pow_scalar" : op.name().toLowerCase(Locale.ROOT); }
 
     static String binaryName(BinaryOp op) { return op.name().toLowerCase(Locale.ROOT); }
@@ -133,11 +161,11 @@ final class ProfilingBackend implements Backend {
     }
 
     @Override public Tensor matmul(Tensor a, Tensor b) {
-        try (var f = op("matmul")) { return inner.matmul(a, b); }
+        try (var f = op(MATMUL_DETAIL ? matmulName("matmul", a, b) : "matmul")) { return inner.matmul(a, b); }
     }
 
     @Override public Tensor matmulBf16Result(Tensor a, Tensor b) {
-        try (var f = op("matmul_bf16_result")) { return inner.matmulBf16Result(a, b); }
+        try (var f = op(MATMUL_DETAIL ? matmulName("matmul_bf16_result", a, b) : "matmul_bf16_result")) { return inner.matmulBf16Result(a, b); }
     }
 
     @Override public Tensor conv2d(Tensor x, Tensor w, Tensor bias, ConvParams p) {
