@@ -95,13 +95,17 @@ int run_case(int B, int G, int di, int L, unsigned seed, bool fd) {
     r.run(gy);
     auto tf = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
     auto u = tf(r.u), delta = tf(r.delta), A = tf(r.A), Bm = tf(r.Bm), Cm = tf(r.Cm), Dk = tf(r.D), bias = tf(r.bias), gamma = tf(r.gamma), beta = tf(r.beta), gyf = tf(gy);
+    // B as row 1 of a (B, G, 3, L) buffer (x_proj's output), C contiguous (B, G, L): different strides
+    std::vector<float> Bwide((size_t)B * G * 3 * L, NAN);
+    for (size_t bg = 0; bg < (size_t)B * G; bg++) for (int l = 0; l < L; l++) Bwide[(bg * 3 + 1) * L + l] = Bm[bg * L + l];
+    const float* Bview = Bwide.data() + L;
     int T = (L + HN_TP - 1) / HN_TP;
     std::vector<float> y(N, NAN), mean(NB, NAN), rstd(NB, NAN), states((size_t)B * D * T, NAN);
     int warps = di / 32; size_t smem = 4 * (warps * 32 * (HN_TP + 1) + warps * HN_TP + 6 * HN_TP);
-    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_fwd_w10(u.data(), delta.data(), A.data(), Bm.data(), Cm.data(), (long long)G * L, L,
+    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_fwd_w10(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
         Dk.data(), bias.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), states.data(), G, di, L, 1e-5f); });
     std::vector<float> du(N, NAN), dd(N, NAN), dB(NB, NAN), dC(NB, NAN), part((size_t)B * G * 5 * di, NAN), pc((size_t)G * 5 * di, NAN);
-    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_bwd_w10(u.data(), delta.data(), A.data(), Bm.data(), Cm.data(), (long long)G * L, L,
+    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_bwd_w10(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
         Dk.data(), bias.data(), gamma.data(), beta.data(), mean.data(), rstd.data(), states.data(), gyf.data(), du.data(), dd.data(),
         dB.data(), dC.data(), part.data(), G, di, L); });
     emu_launch(1, 64, 0, [&] { scan_hidden_norm_rows_sum(part.data(), B, G * 5 * di, pc.data()); });

@@ -28,6 +28,8 @@ import java.util.Arrays;
 public final class HiddenNormScan {
     /** {@code jmamba.scan.fusedHiddenNorm}: whether CUDA calls take the fused kernels (tests switch the field). */
     static volatile boolean fused = Boolean.getBoolean("jmamba.scan.fusedHiddenNorm");
+    /** Calls that took the fused kernels (the GPU test checks that its fused runs did). */
+    static final java.util.concurrent.atomic.AtomicLong FUSED_CALLS = new java.util.concurrent.atomic.AtomicLong();
 
     private HiddenNormScan() {}
 
@@ -59,7 +61,8 @@ public final class HiddenNormScan {
         int di = d / g;
         boolean allF32 = u.dtype() == DType.F32 && delta.dtype() == DType.F32 && bs.dtype() == DType.F32 && cs.dtype() == DType.F32;
         if (fused && allF32 && HiddenNormScanCuda.takes(u.device(), u.dtype(), di)) {
-            return CustomOps.apply(new Fused(eps), u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)[0];
+            FUSED_CALLS.incrementAndGet();
+            return CustomOps.apply(new HiddenNormScanFused(eps), u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)[0];
         }
         Var ones = Var.of(Tensor.full(1, cs.dtype(), cs.device(), cs.shape()));
         Var hidden = SelectiveScan.scan(u, delta, a, bs, ones, null, null, deltaBias, true);     // (B, G·di, L)
@@ -67,11 +70,14 @@ public final class HiddenNormScan {
                 dSkip.reshape(g, di), eps).reshape(b, d, l);
     }
 
-    /** The CUDA kernels as one autograd node (float32 inputs, checked by {@link #apply}). */
-    private record Fused(double eps) implements CustomFunction {
+    /** The CUDA kernels as one autograd node (float32 inputs, checked by {@link #apply}; named so in profiles). */
+    private record HiddenNormScanFused(double eps) implements CustomFunction {
         @Override public Tensor[] forward(FunctionContext ctx, Tensor... in) {
             Tensor u = in[0].contiguous(), delta = in[1].contiguous(), bs = rows(in[3]), cs = rows(in[4]);
             Tensor a = f32(in[2]), dSkip = f32(in[5]), bias = f32(in[6]), gamma = f32(in[7]), beta = f32(in[8]);
+            int[][] shapes = new int[in.length][];
+            for (int i = 0; i < in.length; i++) shapes[i] = in[i] == null ? null : in[i].shape();
+            ctx.put("shapes", shapes);
             Tensor[] out = HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, eps);
             ctx.save(u, delta, a, bs, cs, dSkip, bias, gamma, beta, out[1], out[2], out[3]);
             return new Tensor[] {out[0]};
@@ -82,9 +88,11 @@ public final class HiddenNormScan {
             int b = s[0].size(0), d = s[0].size(1), l = s[0].size(2), g = s[3].size(1);
             Tensor[] gr = HiddenNormScanCuda.backward(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11],
                     gy[0].to(DType.F32).contiguous());
-            Tensor[] in = {s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]};
-            Tensor[] grads = {gr[0], gr[1], gr[2].reshape(d, 1), gr[5].reshape(b, g, 1, l), gr[6].reshape(b, g, 1, l), gr[3],
-                    gr[4], s[7] == null ? null : gr[7], s[8] == null ? null : gr[8]};
+            // each gradient in its input's shape (D, deltaBias, gamma, beta may come as (G, di) or (1, di) views)
+            int[][] shapes = ctx.get("shapes");
+            Tensor[] grads = {gr[0], gr[1], gr[2].reshape(d, 1), gr[5].reshape(b, g, 1, l), gr[6].reshape(b, g, 1, l),
+                    gr[3].reshape(shapes[5]), gr[4].reshape(shapes[6]), s[7] == null ? null : gr[7].reshape(shapes[7]),
+                    s[8] == null ? null : gr[8].reshape(shapes[8])};
             for (int i = 0; i < grads.length; i++) if (!ctx.needsInputGrad(i)) grads[i] = null;
             return grads;
         }

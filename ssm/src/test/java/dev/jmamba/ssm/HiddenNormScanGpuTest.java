@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * then ChannelLayerNorm's skip form) in float64 on the CPU, output and all nine gradients. The same composition run in
  * float32 on CUDA gives the float32 error scale: the fused kernels must stay within 4 times its error (and within 1e-4
  * of each result's largest magnitude, as the scan's own GPU tests), since they add the same terms in other orders.
- * Shapes: groups of 32, 160 (FractalMamba-T stage 1), 384 and 704 channels (the kernels for up to 640 and 1024 channels), L
+ * Shapes: groups of 32, 160 (FractalMamba-T stage 1), 384, 704 and 1024 channels (the kernels for up to 640 and 1024
+ * channels, shared memory above 48 KiB), and a variant with C in its own tensor, D as a (G, di) view and no gamma, beta; L
  * below, at and across the 16-position tiles, and B, C read from rows of a wider tensor (x_proj's output views).
  */
 @Tag("gpu")
@@ -42,19 +43,29 @@ class HiddenNormScanGpuTest {
         return v;
     }
 
-    /** y and the nine gradients (B and C as the gradient rows of xDbl), in float64 on the CPU. */
-    private static Tensor[] run(Var[] v, Tensor gy, boolean fused) {
+    /**
+     * y and the nine gradients (B and C as the gradient rows of xDbl), in float64 on the CPU. {@code variant} 1: C copied
+     * to its own contiguous tensor (B and C with different strides), D passed as a (G, di) view, no gamma and beta.
+     */
+    private static Tensor[] run(Var[] v, Tensor gy, boolean fused, int variant) {
         boolean before = HiddenNormScan.fused;
+        long calls = HiddenNormScan.FUSED_CALLS.get();
         try {
             HiddenNormScan.fused = fused;
             Var[] parts = v[3].split(2, 1, 1, 1);                                       // (B, G, 1, L) each
-            Var y = HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
+            int groups = parts[1].size(1);
+            Var cs = variant == 1 ? parts[2].mul(1.0) : parts[2];                       // a fresh contiguous C
+            Var dSkip = variant == 1 ? v[4].reshape(groups, v[4].size(0) / groups) : v[4];
+            Var y = HiddenNormScan.apply(v[0], v[1], v[2], parts[1], cs, dSkip, v[5], variant == 1 ? null : v[6],
+                    variant == 1 ? null : v[7], 1e-5);
+            assertTrue(!fused || !(v[0].value().device() instanceof Device.Cuda) || HiddenNormScan.FUSED_CALLS.get() == calls + 1,
+                    "the fused kernels must have run");
             y.backward(gy.to(y.dtype()).to(y.device()));
             Tensor gx = v[3].grad().to(Device.CPU).to(DType.F64);
             int b = gx.size(0), g = gx.size(1), l = gx.size(3);
             return new Tensor[] {y.value().to(Device.CPU).to(DType.F64), grad(v[0]), grad(v[1]), grad(v[2]),
                 gx.narrow(2, 1, 1).contiguous().reshape(b, g, 1, l), gx.narrow(2, 2, 1).contiguous().reshape(b, g, 1, l),
-                grad(v[4]), grad(v[5]), grad(v[6]), grad(v[7])};
+                grad(v[4]), grad(v[5]), v[6].grad() == null ? null : grad(v[6]), v[7].grad() == null ? null : grad(v[7])};
         } finally {
             HiddenNormScan.fused = before;
         }
@@ -64,17 +75,23 @@ class HiddenNormScanGpuTest {
 
     @Test void fusedKernelsMatchTheComposition() {
         assumeTrue(Backends.isAvailable(GPU), "no CUDA device: gpu test skipped");
-        int[][] cases = {{2, 2, 32, 37}, {3, 2, 160, 100}, {2, 2, 64, 16}, {1, 3, 32, 1}, {2, 1, 384, 50}, {1, 1, 704, 40}, {1, 2, 160, 700}};
+        // B, G, di, L, variant (see run)
+        int[][] cases = {{2, 2, 32, 37, 0}, {3, 2, 160, 100, 0}, {2, 2, 64, 16, 1}, {1, 3, 32, 1, 0}, {2, 1, 384, 50, 0},
+            {1, 1, 704, 40, 1}, {1, 2, 1024, 20, 0}, {1, 2, 160, 700, 0}};
         long seed = 900;
         for (int[] c : cases) {
             int b = c[0], g = c[1], di = c[2], l = c[3];
             Tensor[] values = inputs(seed, b, g, di, l);
             Tensor gy = Tensor.randn(seed + 50, b, g * di, l);
             seed += 100;
-            Tensor[] want = run(leaves(values, Device.CPU, DType.F64), gy.to(DType.F64), false);
-            Tensor[] plain = run(leaves(values, GPU, DType.F32), gy, false);
-            Tensor[] fused = run(leaves(values, GPU, DType.F32), gy, true);
+            Tensor[] want = run(leaves(values, Device.CPU, DType.F64), gy.to(DType.F64), false, c[4]);
+            Tensor[] plain = run(leaves(values, GPU, DType.F32), gy, false, c[4]);
+            Tensor[] fused = run(leaves(values, GPU, DType.F32), gy, true, c[4]);
             for (int i = 0; i < want.length; i++) {
+                if (want[i] == null) {                                                 // no gamma, beta: no gradient either way
+                    assertTrue(fused[i] == null, Arrays.toString(c) + " d" + NAMES[i - 1] + " must stay null");
+                    continue;
+                }
                 String what = Arrays.toString(c) + " " + (i == 0 ? "y" : "d" + NAMES[i - 1]);
                 assertArrayEquals(want[i].shape(), fused[i].shape(), what + " shape");
                 double scale = Math.max(1, want[i].maxAbsDiff(want[i].mul(0))), errFused = want[i].maxAbsDiff(fused[i]), errPlain = want[i].maxAbsDiff(plain[i]);

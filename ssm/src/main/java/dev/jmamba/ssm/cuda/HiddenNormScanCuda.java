@@ -30,10 +30,13 @@ public final class HiddenNormScanCuda {
 
     private final CudaContext context;
     private final KernelFile kernels;
-    // u, delta, A, B, C, bcBatch, bcGroup, D, bias, gamma, beta, y, mean, rstd, states, G, di, L, eps
-    private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
-    // u, delta, A, B, C, bcBatch, bcGroup, D, bias, gamma, beta, mean, rstd, states, gy, du, ddelta, dB, dC, part, G, di, L
-    private final KernelArgs bwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    // u, delta, A, B, C, bBatch, bGroup, cBatch, cGroup, D, bias, gamma, beta, y, mean, rstd, states, G, di, L, eps
+    private final KernelArgs fwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4, 4);
+    // u, delta, A, B, C, bBatch, bGroup, cBatch, cGroup, D, bias, gamma, beta, mean, rstd, states, gy, du, ddelta, dB, dC,
+    // part, G, di, L
+    private final KernelArgs bwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
+    /** Kernels whose dynamic shared-memory limit was raised already (cuFuncSetAttribute once per function). */
+    private final java.util.Map<Long, Integer> optIn = new java.util.HashMap<>();
     private final KernelArgs sumArgs = new KernelArgs(8, 4, 4, 8);
 
     private HiddenNormScanCuda(CudaContext context) {
@@ -54,23 +57,25 @@ public final class HiddenNormScanCuda {
     }
 
     /**
-     * Forward. u, delta (B, G·di, L); a, dSkip, deltaBias (G·di); bs, cs (B, G, L) rows (positions contiguous, any batch
-     * and group strides); gamma, beta (di) or null. Returns {y (B, G·di, L), mean (B, G, L), rstd (B, G, L), states
-     * (B, G·di, T)}.
+     * Forward. u, delta (B, G·di, L) contiguous; a, dSkip, deltaBias (G·di) contiguous; bs, cs (B, G, 1, L) with contiguous
+     * positions (any batch and group strides, each its own); gamma, beta (di) contiguous or null; all float32 on one CUDA
+     * device, di a multiple of 32 up to {@value #MAX_CHANNELS} (checked). Returns {y (B, G·di, L), mean (B, G, L),
+     * rstd (B, G, L), states (B, T, G·di)}.
      */
     public static Tensor[] forward(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
                                    Tensor gamma, Tensor beta, double eps) {
+        check(u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, null);
         int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g, t = Math.ceilDiv(l, TILE);
         Device dev = u.device();
         Tensor y = Tensor.empty(DType.F32, dev, b, d, l), mean = Tensor.empty(DType.F32, dev, b, g, l);
-        Tensor rstd = Tensor.empty(DType.F32, dev, b, g, l), states = Tensor.empty(DType.F32, dev, b, d, t);
+        Tensor rstd = Tensor.empty(DType.F32, dev, b, g, l), states = Tensor.empty(DType.F32, dev, b, t, d);
         HiddenNormScanCuda k = launcher(dev);
         synchronized (k) {
             k.fwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
-                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, ptr(dSkip)).setLong(8, ptr(deltaBias))
-                    .setLong(9, ptr(gamma)).setLong(10, ptr(beta)).setLong(11, ptr(y)).setLong(12, ptr(mean)).setLong(13, ptr(rstd))
-                    .setLong(14, ptr(states)).setInt(15, g).setInt(16, di).setInt(17, l);
-            k.fwdArgs.setFloat(18, (float) eps);
+                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, cs.strides()[0]).setLong(8, cs.strides()[1])
+                    .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta))
+                    .setLong(13, ptr(y)).setLong(14, ptr(mean)).setLong(15, ptr(rstd)).setLong(16, ptr(states))
+                    .setInt(17, g).setInt(18, di).setInt(19, l).setFloat(20, (float) eps);
             k.launch("scan_hidden_norm_fwd_", b * g, di, k.fwdArgs);
         }
         return new Tensor[] {y, mean, rstd, states};
@@ -82,6 +87,7 @@ public final class HiddenNormScanCuda {
      */
     public static Tensor[] backward(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
                                     Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor states, Tensor gy) {
+        check(u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, gy);
         int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g;
         Device dev = u.device();
         Tensor du = Tensor.empty(DType.F32, dev, b, d, l), ddelta = Tensor.empty(DType.F32, dev, b, d, l);
@@ -91,10 +97,11 @@ public final class HiddenNormScanCuda {
         HiddenNormScanCuda k = launcher(dev);
         synchronized (k) {
             k.bwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
-                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, ptr(dSkip)).setLong(8, ptr(deltaBias))
-                    .setLong(9, ptr(gamma)).setLong(10, ptr(beta)).setLong(11, ptr(mean)).setLong(12, ptr(rstd))
-                    .setLong(13, ptr(states)).setLong(14, ptr(gy)).setLong(15, ptr(du)).setLong(16, ptr(ddelta))
-                    .setLong(17, ptr(db)).setLong(18, ptr(dc)).setLong(19, ptr(part)).setInt(20, g).setInt(21, di).setInt(22, l);
+                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, cs.strides()[0]).setLong(8, cs.strides()[1])
+                    .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta))
+                    .setLong(13, ptr(mean)).setLong(14, ptr(rstd)).setLong(15, ptr(states)).setLong(16, ptr(gy))
+                    .setLong(17, ptr(du)).setLong(18, ptr(ddelta)).setLong(19, ptr(db)).setLong(20, ptr(dc)).setLong(21, ptr(part))
+                    .setInt(22, g).setInt(23, di).setInt(24, l);
             k.launch("scan_hidden_norm_bwd_", b * g, di, k.bwdArgs);
             // (B, G·5·di) rows summed over B in order: per channel d = g·di + c the sums of dA, dD, dbias, and per
             // (group, c) those of dgamma, dbeta (summed over the groups below)
@@ -112,12 +119,35 @@ public final class HiddenNormScanCuda {
         long function = kernels.function(prefix + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
         int warps = di / 32;
         int sharedBytes = 4 * (warps * 32 * (TILE + 1) + warps * TILE + 6 * TILE);
-        if (sharedBytes > 48 * 1024) {
+        if (sharedBytes > 48 * 1024 && optIn.getOrDefault(function, 0) < sharedBytes) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
+            optIn.put(function, sharedBytes);
         }
         if (rows == 0) return;
-        if (rows > 0x7fffffff) throw new JmambaException("hidden-norm scan on CUDA: too many (batch, group) rows: " + rows);
         CudaDriver.launchKernel(function, rows, 1, 1, di, 1, 1, sharedBytes, context.stream(), args);
+    }
+
+    /** The layouts and sizes the kernels assume (the op checks shapes; a direct caller gets the same checks here). */
+    private static void check(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
+                              Tensor gamma, Tensor beta, Tensor gy) {
+        int[] us = u.shape();
+        boolean ok = u.rank() == 3 && bs.rank() == 4 && bs.size(0) == us[0] && bs.size(2) == 1 && bs.size(3) == us[2]
+                && java.util.Arrays.equals(bs.shape(), cs.shape()) && bs.size(1) > 0 && us[1] % bs.size(1) == 0
+                && takes(u.device(), DType.F32, us[1] / bs.size(1)) && (bs.size(3) == 1 || bs.strides()[3] == 1)
+                && (cs.size(3) == 1 || cs.strides()[3] == 1);
+        int di = ok ? us[1] / bs.size(1) : 0;
+        for (Tensor t : new Tensor[] {u, delta, gy}) ok &= t == null || (java.util.Arrays.equals(t.shape(), us) && t.isContiguous());
+        for (Tensor t : new Tensor[] {a, dSkip, deltaBias}) ok &= t.numel() == us[1] && t.isContiguous();
+        for (Tensor t : new Tensor[] {gamma, beta}) ok &= t == null || (t.numel() == di && t.isContiguous());
+        for (Tensor t : new Tensor[] {u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, gy}) {
+            ok &= t == null || (t.dtype() == DType.F32 && t.device().equals(u.device()));
+        }
+        if (!ok) {
+            throw new JmambaException("hidden-norm scan on CUDA: expected float32 tensors on one device, u, delta, gy (B, G·di, L)"
+                    + " contiguous with di a multiple of 32 up to " + MAX_CHANNELS + ", B and C (B, G, 1, L) with contiguous positions,"
+                    + " A, D, deltaBias G·di and gamma, beta di contiguous elements; got u " + java.util.Arrays.toString(us)
+                    + " " + u.dtype() + ", B " + java.util.Arrays.toString(bs.shape()) + ", C " + java.util.Arrays.toString(cs.shape()));
+        }
     }
 
     private static HiddenNormScanCuda launcher(Device device) {

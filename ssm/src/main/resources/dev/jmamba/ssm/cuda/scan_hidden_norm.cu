@@ -9,9 +9,10 @@
 // (Dskip·gy is added to du here).
 //
 // Layout: one block per (b, g), one thread per channel (blockDim = di, a multiple of 32), positions walked in tiles of
-// HN_TP. u, delta, y, du, ddelta: (B, G·di, L) contiguous; B, C: rows of L positions at b·bcBatch + g·bcGroup (views of
-// x_proj's output); dB, dC, mean, rstd: (B, G, L) contiguous; states: (B, G·di, T) with T = ceil(L / HN_TP), h at the
-// end of each tile (the backward recomputes a tile's h from the state before it).
+// HN_TP. u, delta, y, du, ddelta: (B, G·di, L) contiguous; B, C: rows of L positions at b·bBatch + g·bGroup and
+// b·cBatch + g·cGroup (views of x_proj's output); dB, dC, mean, rstd: (B, G, L) contiguous; states: (B, T, G·di) with
+// T = ceil(L / HN_TP), h at the end of each tile (the backward recomputes a tile's h from the state before it; a warp
+// stores and loads 32 adjacent floats).
 // A warp moves a (32 channels × HN_TP positions) tile of a (B, D, L) tensor through its own shared-memory tile: loads
 // run along positions (coalesced), then each lane takes its channel's row. Sums over the group's channels at each
 // position go through the same tile (each lane sums one position's column over the warp's 32 channels) and a block
@@ -85,8 +86,8 @@ __device__ __forceinline__ float* hn_tile(float* smem) { return smem + (threadId
 
 template <int MAX_THREADS>
 __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
-                                         const float* __restrict__ Bm, const float* __restrict__ Cm, long long bcBatch,
-                                         long long bcGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
+                                         const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
+                                         long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
                                          const float* __restrict__ gamma, const float* __restrict__ beta, float* __restrict__ y,
                                          float* __restrict__ mean, float* __restrict__ rstd, float* __restrict__ states,
                                          int G, int di, int L, float eps) {
@@ -98,8 +99,8 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP;
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;     // this warp's first channel row
-    const float* bRow = Bm + b * bcBatch + g * bcGroup;
-    const float* cRow = Cm + b * bcBatch + g * bcGroup;
+    const float* bRow = Bm + b * bBatch + g * bGroup;
+    const float* cRow = Cm + b * cBatch + g * cGroup;
     float a2 = A[d] * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f, ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f;
     int T = (L + HN_TP - 1) / HN_TP;
     float h = 0.f, inv = 1.f / di;
@@ -121,7 +122,7 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
             h = hn_exp2(dt * a2) * h + dt * sB[j] * uv[j];
             hv[j] = h;
         }
-        states[((size_t)b * D + d) * T + t] = h;
+        states[((size_t)b * T + t) * D + d] = h;
         hn_channel_sums(hv, tile, part, sum);
         if (threadIdx.x < HN_TP) sMean[threadIdx.x] = sum[threadIdx.x] * inv;
         __syncthreads();
@@ -150,8 +151,8 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
 
 template <int MAX_THREADS>
 __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
-                                          const float* __restrict__ Bm, const float* __restrict__ Cm, long long bcBatch,
-                                          long long bcGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
+                                          const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
+                                          long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
                                           const float* __restrict__ gamma, const float* __restrict__ beta,
                                           const float* __restrict__ mean, const float* __restrict__ rstd,
                                           const float* __restrict__ states, const float* __restrict__ gy, float* __restrict__ du,
@@ -165,8 +166,8 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP, *sS = sRstd + HN_TP;
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;
-    const float* bRow = Bm + b * bcBatch + g * bcGroup;
-    const float* cRow = Cm + b * bcBatch + g * bcGroup;
+    const float* bRow = Bm + b * bBatch + g * bGroup;
+    const float* cRow = Cm + b * cBatch + g * cGroup;
     float Ad = A[d], a2 = Ad * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f;
     float ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f, inv = 1.f / di;
     int T = (L + HN_TP - 1) / HN_TP;
@@ -182,7 +183,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             sMean[threadIdx.x] = in ? mean[(size_t)bg * L + l] : 0.f;
             sRstd[threadIdx.x] = in ? rstd[(size_t)bg * L + l] : 0.f;
         }
-        float h0 = t > 0 ? states[((size_t)b * D + d) * T + t - 1] : 0.f;
+        float h0 = t > 0 ? states[((size_t)b * T + t - 1) * D + d] : 0.f;
         float uv[HN_TP], dv[HN_TP], hv[HN_TP], gv[HN_TP], gh[HN_TP];
         hn_load(u + warpRows, L, l0, tile, uv);
         hn_load(delta + warpRows, L, l0, tile, dv);
@@ -250,18 +251,18 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
 // Three register budgets: groups of up to 320 channels (10 warps; FractalMamba-T stages 1-2), 640 (stage 3), 1024.
 #define HN_KERNELS(SFX, MAX_THREADS)                                                                                    \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_fwd_##SFX(                               \
-            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bcBatch,    \
-            long long bcGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta, float* y,  \
+            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bBatch, long long bGroup,    \
+            long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta, float* y,  \
             float* mean, float* rstd, float* states, int G, int di, int L, float eps) {                                 \
-        scan_hidden_norm_forward<MAX_THREADS>(u, delta, A, Bm, Cm, bcBatch, bcGroup, Dskip, bias, gamma, beta, y, mean, \
+        scan_hidden_norm_forward<MAX_THREADS>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, y, mean, \
                                               rstd, states, G, di, L, eps);                                             \
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_bwd_##SFX(                               \
-            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bcBatch,    \
-            long long bcGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta,            \
+            const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bBatch, long long bGroup,    \
+            long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta,            \
             const float* mean, const float* rstd, const float* states, const float* gy, float* du, float* ddelta,       \
             float* dB, float* dC, float* part5, int G, int di, int L) {                                                 \
-        scan_hidden_norm_backward<MAX_THREADS>(u, delta, A, Bm, Cm, bcBatch, bcGroup, Dskip, bias, gamma, beta, mean,   \
+        scan_hidden_norm_backward<MAX_THREADS>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, mean,   \
                                                rstd, states, gy, du, ddelta, dB, dC, part5, G, di, L);                  \
     }
 HN_KERNELS(w10, 320)
