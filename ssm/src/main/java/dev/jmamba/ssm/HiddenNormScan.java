@@ -28,6 +28,12 @@ import java.util.Arrays;
 public final class HiddenNormScan {
     /** {@code jmamba.scan.fusedHiddenNorm}: whether CUDA calls take the fused kernels (tests switch the field). */
     static volatile boolean fused = Boolean.getBoolean("jmamba.scan.fusedHiddenNorm");
+    /**
+     * {@code jmamba.scan.fusedHiddenNorm.maxLength}: the fused kernels only for sequences of at most this many positions
+     * (default: any). Their parallelism is one block per (batch, group), so long sequences (FractalMamba-T's stage 1,
+     * L = 3136) may do better unfused; a tuning knob until measured.
+     */
+    static volatile int fusedMaxLength = Integer.getInteger("jmamba.scan.fusedHiddenNorm.maxLength", Integer.MAX_VALUE);
     /** Calls that took the fused kernels (the GPU test checks that its fused runs did). */
     static final java.util.concurrent.atomic.AtomicLong FUSED_CALLS = new java.util.concurrent.atomic.AtomicLong();
 
@@ -60,7 +66,7 @@ public final class HiddenNormScan {
         }
         int di = d / g;
         boolean allF32 = u.dtype() == DType.F32 && delta.dtype() == DType.F32 && bs.dtype() == DType.F32 && cs.dtype() == DType.F32;
-        if (fused && allF32 && HiddenNormScanCuda.takes(u.device(), u.dtype(), di)) {
+        if (fused && allF32 && l <= fusedMaxLength && HiddenNormScanCuda.takes(u.device(), u.dtype(), di)) {
             FUSED_CALLS.incrementAndGet();
             return CustomOps.apply(new HiddenNormScanFused(eps), u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)[0];
         }

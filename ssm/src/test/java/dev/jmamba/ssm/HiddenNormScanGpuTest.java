@@ -71,6 +71,28 @@ class HiddenNormScanGpuTest {
         }
     }
 
+    @Test void sequencesAboveTheLengthLimitStayUnfused() {
+        assumeTrue(Backends.isAvailable(GPU), "no CUDA device: gpu test skipped");
+        Tensor[] values = inputs(5, 1, 2, 32, 40);
+        int before = HiddenNormScan.fusedMaxLength;
+        boolean wasFused = HiddenNormScan.fused;
+        try {
+            HiddenNormScan.fused = true;
+            HiddenNormScan.fusedMaxLength = 39;
+            long calls = HiddenNormScan.FUSED_CALLS.get();
+            Var[] v = leaves(values, GPU, DType.F32);
+            Var[] parts = v[3].split(2, 1, 1, 1);
+            HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
+            assertTrue(HiddenNormScan.FUSED_CALLS.get() == calls, "L = 40 above the limit 39 must take the composition");
+            HiddenNormScan.fusedMaxLength = 40;
+            HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
+            assertTrue(HiddenNormScan.FUSED_CALLS.get() == calls + 1, "L = 40 at the limit must take the fused kernels");
+        } finally {
+            HiddenNormScan.fusedMaxLength = before;
+            HiddenNormScan.fused = wasFused;
+        }
+    }
+
     private static Tensor grad(Var v) { return v.grad().to(Device.CPU).to(DType.F64); }
 
     @Test void fusedKernelsMatchTheComposition() {
