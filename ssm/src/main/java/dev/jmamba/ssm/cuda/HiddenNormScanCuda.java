@@ -71,9 +71,7 @@ public final class HiddenNormScanCuda {
         Tensor rstd = Tensor.empty(DType.F32, dev, b, g, l), states = Tensor.empty(DType.F32, dev, b, t, d);
         HiddenNormScanCuda k = launcher(dev);
         synchronized (k) {
-            k.fwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
-                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, cs.strides()[0]).setLong(8, cs.strides()[1])
-                    .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta))
+            setInputs(k.fwdArgs, u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)
                     .setLong(13, ptr(y)).setLong(14, ptr(mean)).setLong(15, ptr(rstd)).setLong(16, ptr(states))
                     .setInt(17, g).setInt(18, di).setInt(19, l).setFloat(20, (float) eps);
             k.launch("scan_hidden_norm_fwd_", b * g, di, k.fwdArgs);
@@ -96,9 +94,7 @@ public final class HiddenNormScanCuda {
         Tensor perChannel = Tensor.empty(DType.F32, dev, g, 5, di);               // summed over the batch
         HiddenNormScanCuda k = launcher(dev);
         synchronized (k) {
-            k.bwdArgs.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
-                    .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, cs.strides()[0]).setLong(8, cs.strides()[1])
-                    .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta))
+            setInputs(k.bwdArgs, u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)
                     .setLong(13, ptr(mean)).setLong(14, ptr(rstd)).setLong(15, ptr(states)).setLong(16, ptr(gy))
                     .setLong(17, ptr(du)).setLong(18, ptr(ddelta)).setLong(19, ptr(db)).setLong(20, ptr(dc)).setLong(21, ptr(part))
                     .setInt(22, g).setInt(23, di).setInt(24, l);
@@ -112,6 +108,14 @@ public final class HiddenNormScanCuda {
         for (int i = 0; i < 5; i++) p[i] = perChannel.narrow(1, i, 1).reshape(g, di);   // (G, di)
         return new Tensor[] {du, ddelta, p[0].reshape(d), p[1].reshape(d), p[2].reshape(d), db, dc,
                 p[3].sum(false, 0), p[4].sum(false, 0)};
+    }
+
+    /** Slots 0-12, the forward's inputs, which both kernels take first: u, delta, A, B, C, B's and C's strides, D, bias, gamma, beta. */
+    private static KernelArgs setInputs(KernelArgs args, Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip,
+                                        Tensor deltaBias, Tensor gamma, Tensor beta) {
+        return args.setLong(0, ptr(u)).setLong(1, ptr(delta)).setLong(2, ptr(a)).setLong(3, ptr(bs)).setLong(4, ptr(cs))
+                .setLong(5, bs.strides()[0]).setLong(6, bs.strides()[1]).setLong(7, cs.strides()[0]).setLong(8, cs.strides()[1])
+                .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta));
     }
 
     /** One block of di threads per (batch, group) row, on the kernels of the smallest register budget that holds di. */

@@ -84,7 +84,6 @@ __device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* 
 // Shared memory of a block: a tile per warp, then part [warps][HN_TP], then 6 rows of HN_TP (sums, B, C, mean, rstd, spare).
 __device__ __forceinline__ float* hn_tile(float* smem) { return smem + (threadIdx.x >> 5) * 32 * HN_RS; }
 
-template <int MAX_THREADS>
 __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
                                          const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
                                          long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
@@ -149,7 +148,6 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     }
 }
 
-template <int MAX_THREADS>
 __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
                                           const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
                                           long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
@@ -254,7 +252,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bBatch, long long bGroup,    \
             long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta, float* y,  \
             float* mean, float* rstd, float* states, int G, int di, int L, float eps) {                                 \
-        scan_hidden_norm_forward<MAX_THREADS>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, y, mean, \
+        scan_hidden_norm_forward(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, y, mean, \
                                               rstd, states, G, di, L, eps);                                             \
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_bwd_##SFX(                               \
@@ -262,7 +260,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta,            \
             const float* mean, const float* rstd, const float* states, const float* gy, float* du, float* ddelta,       \
             float* dB, float* dC, float* part5, int G, int di, int L) {                                                 \
-        scan_hidden_norm_backward<MAX_THREADS>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, mean,   \
+        scan_hidden_norm_backward(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, mean,   \
                                                rstd, states, gy, du, ddelta, dB, dC, part5, G, di, L);                  \
     }
 HN_KERNELS(w10, 320)

@@ -3,7 +3,7 @@ package dev.jmamba.ssm.cuda;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import dev.jmamba.tensor.testing.Executables;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -24,7 +24,7 @@ class HiddenNormScanEmulationTest {
     private static final Path EMULATION = Path.of("src/test/emulation");
 
     @Test void kernelsMatchTheFloat64ReferenceOnTheEmulation(@TempDir Path tmp) throws Exception {
-        Path gxx = find("g++");
+        Path gxx = Executables.onPath("g++");
         Assumptions.assumeTrue(gxx != null, "g++ is not on the PATH: the emulated kernel check is skipped");
         String source = Files.readString(KERNEL);
         String[][] substitutions = {
@@ -51,13 +51,5 @@ class HiddenNormScanEmulationTest {
         assertTrue(p.waitFor(seconds, TimeUnit.SECONDS), command[0] + " did not finish within " + seconds + " s");
         assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + out);
         return out;
-    }
-
-    private static Path find(String name) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, name);
-            if (Files.isExecutable(candidate)) return candidate;
-        }
-        return null;
     }
 }

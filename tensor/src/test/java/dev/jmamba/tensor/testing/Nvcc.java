@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -32,10 +31,8 @@ public final class Nvcc {
     }
 
     private static Path find() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, "nvcc");
-            if (Files.isExecutable(candidate)) return candidate;
-        }
+        Path onPath = Executables.onPath("nvcc");
+        if (onPath != null) return onPath;
         Path standard = Path.of("/usr/local/cuda/bin/nvcc");
         return Files.isExecutable(standard) ? standard : null;
     }
