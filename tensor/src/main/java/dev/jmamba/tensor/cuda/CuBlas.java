@@ -180,27 +180,23 @@ public final class CuBlas implements AutoCloseable {
      */
     public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, int lda, int ldb, float alpha,
                               long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
-        matmulBatched(transposeA, transposeB, m, n, k, lda, ldb, n, alpha, a, strideA, b, strideB, beta, c, strideC, batch);
-    }
-
-    /** As the method above with C's rows {@code ldc} (at least n) elements apart. */
-    public void matmulBatched(boolean transposeA, boolean transposeB, int m, int n, int k, int lda, int ldb, int ldc, float alpha,
-                              long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch) {
         checkDims(m, n, k);
         if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
-        checkRowLengths(transposeA, transposeB, m, n, k, lda, ldb, ldc);
+        if (lda < (transposeA ? m : k) || ldb < (transposeB ? k : n)) {
+            throw new JmambaException("matmulBatched: row lengths lda " + lda + ", ldb " + ldb + " below the matrices' widths");
+        }
         scalars.set(JAVA_FLOAT, 0, alpha);
         scalars.set(JAVA_FLOAT, 4, beta);
         Precision p = precision;
         try {
             if (p == Precision.FP32) {
                 CudaCheck.cublas((int) SGEMM_STRIDED_BATCHED.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
-                        n, m, k, scalars, b, ldb, strideB, a, lda, strideA, scalars.asSlice(4), c, ldc, strideC, batch),
+                        n, m, k, scalars, b, ldb, strideB, a, lda, strideA, scalars.asSlice(4), c, n, strideC, batch),
                         "cublasSgemmStridedBatched");
             } else {
                 CudaCheck.cublas((int) GEMM_STRIDED_BATCHED_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
                         n, m, k, scalars, b, CUDA_R_32F, ldb, strideB, a, CUDA_R_32F, lda, strideA, scalars.asSlice(4),
-                        c, CUDA_R_32F, ldc, strideC, batch, p.computeType, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
+                        c, CUDA_R_32F, n, strideC, batch, p.computeType, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
             }
         } catch (Throwable t) {
             throw rethrow(t);
@@ -241,22 +237,16 @@ public final class CuBlas implements AutoCloseable {
     /** As the method above; {@code bf16C}: C is bf16 (the float32 accumulator rounded once). */
     public void matmulBf16Batched(boolean transposeA, boolean transposeB, int m, int n, int k, long a, long strideA,
                                   long b, long strideB, float beta, long c, long strideC, int batch, boolean bf16C) {
-        matmulBf16Batched(transposeA, transposeB, m, n, k, transposeA ? m : k, transposeB ? k : n, n, a, strideA, b, strideB,
-                beta, c, strideC, batch, bf16C);
-    }
-
-    /** As the method above with the stored row lengths of A, B and C given (as in {@link #matmulBatched}). */
-    public void matmulBf16Batched(boolean transposeA, boolean transposeB, int m, int n, int k, int lda, int ldb, int ldc,
-                                  long a, long strideA, long b, long strideB, float beta, long c, long strideC, int batch, boolean bf16C) {
         checkDims(m, n, k);
         if (batch <= 0) throw new JmambaException("batch count must be positive; got " + batch);
-        checkRowLengths(transposeA, transposeB, m, n, k, lda, ldb, ldc);
+        int ldb = transposeB ? k : n;
+        int lda = transposeA ? m : k;
         scalars.set(JAVA_FLOAT, 0, 1f);
         scalars.set(JAVA_FLOAT, 4, beta);
         try {
             CudaCheck.cublas((int) GEMM_STRIDED_BATCHED_EX.invokeExact(handle, transposeB ? OP_T : OP_N, transposeA ? OP_T : OP_N,
                     n, m, k, scalars, b, CUDA_R_16BF, ldb, strideB, a, CUDA_R_16BF, lda, strideA, scalars.asSlice(4),
-                    c, bf16C ? CUDA_R_16BF : CUDA_R_32F, ldc, strideC, batch, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
+                    c, bf16C ? CUDA_R_16BF : CUDA_R_32F, n, strideC, batch, COMPUTE_32F, GEMM_DEFAULT), "cublasGemmStridedBatchedEx");
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -278,13 +268,6 @@ public final class CuBlas implements AutoCloseable {
     private static void checkDims(int m, int n, int k) {
         if (m <= 0 || n <= 0 || k <= 0) {
             throw new JmambaException("matmul sizes must be positive; got m=" + m + ", n=" + n + ", k=" + k);
-        }
-    }
-
-    private static void checkRowLengths(boolean transposeA, boolean transposeB, int m, int n, int k, int lda, int ldb, int ldc) {
-        if (lda < (transposeA ? m : k) || ldb < (transposeB ? k : n) || ldc < n) {
-            throw new JmambaException("matmulBatched: row lengths lda " + lda + ", ldb " + ldb + ", ldc " + ldc
-                    + " below the matrices' widths");
         }
     }
 

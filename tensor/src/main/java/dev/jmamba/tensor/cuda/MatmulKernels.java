@@ -140,40 +140,8 @@ final class MatmulKernels extends Launcher {
         return parts.sum(false, 1);
     }
 
-    /**
-     * A dense form of one operand: the tensor, whether it is stored transposed, its batch stride and its stored row
-     * length (the stored matrix's column count, or more after {@link #aligned}).
-     */
-    private record Operand(Tensor t, boolean transposed, long stride, int ld) {}
-
-    /**
-     * {@code jmamba.cuda.alignRows=true}: float32 and bf16 products whose stored rows (or matrices of a batch) are not
-     * 16 bytes apart — e.g. SS2D's dt_proj weight (d_inner, R) with R = ceil(C / 16) = 5 or 6, and its (d_inner, R)
-     * gradient — copy that operand into rows padded to 16 bytes (and write such a result into padded rows, then copy
-     * it out): cuBLAS otherwise falls back to its element-aligned ({@code align1}) kernels. Tests switch the field.
-     */
-    static volatile boolean alignRows = "true".equals(System.getProperty("jmamba.cuda.alignRows"));
-
-    /** Elements in 16 bytes of {@code dtype} (4 float32, 8 bf16). */
-    private static int alignment(DType dtype) { return 16 / dtype.bytes(); }
-
-    private static int roundUp(int x, int to) { return (x + to - 1) / to * to; }
-
-    /**
-     * {@code o}, or its matrices copied into rows of a multiple of 16 bytes when {@link #alignRows} and its rows, its
-     * batch stride or its address are not (a shared matrix, stride 0, is copied once).
-     */
-    private Operand aligned(Operand o, int batches) {
-        int align = alignment(o.t.dtype());
-        int r = o.t.rank(), cols = o.ld, rows = o.transposed ? o.t.size(r - 1) : o.t.size(r - 2);
-        boolean shared = o.stride == 0 || batches == 1;
-        if (!alignRows || (cols % align == 0 && (shared || o.stride % align == 0) && (address(o.t) & 15) == 0)) return o;
-        int nb = shared ? 1 : batches, padded = roundUp(cols, align);
-        Tensor source = new Tensor(o.t.storage(), new int[] {nb, rows, cols}, new int[] {(int) o.stride, cols, 1}, o.t.offset());
-        Tensor rowsOut = strided.empty(o.t.dtype(), nb, rows, padded);
-        strided.copy(source, rowsOut.narrow(2, 0, cols));
-        return new Operand(rowsOut, o.transposed, shared ? 0 : (long) rows * padded, padded);
-    }
+    /** A dense form of one operand: the tensor, whether it is stored transposed, and its batch stride. */
+    private record Operand(Tensor t, boolean transposed, long stride) {}
 
     private Operand operand(Tensor x, int batchRank) {
         int r = x.rank();
@@ -184,7 +152,7 @@ final class MatmulKernels extends Launcher {
             tr = false;
             stride = batchStride(x, batchRank);
         }
-        return new Operand(x, tr, stride, tr ? x.size(r - 2) : x.size(r - 1));
+        return new Operand(x, tr, stride);
     }
 
     /** A fresh contiguous copy (an expanded view's contiguous copy materialises every matrix). */
@@ -232,28 +200,8 @@ final class MatmulKernels extends Launcher {
         int chunks = splitK && a.dtype() == DType.F32 ? splitChunks(batches, m, n, k, context.multiprocessors()) : 1;
         if (chunks > 1) return splitContraction(oa, ob, m, n, k, batches, chunks).reshape(outShape);
         Tensor out = strided.empty(result, outShape);
-        if (alignRows && a.dtype() != DType.F64) return alignedProduct(aligned(oa, batches), aligned(ob, batches), m, n, k, batches, out, bf16Result);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,
                 0, address(out), (long) m * n, batches, bf16Result);
-        return out;
-    }
-
-    /**
-     * {@code out} (batches, m, n) = op(A) · op(B) with the operands' row lengths as given; when n is not a multiple of
-     * 16 bytes the product is written into padded rows first and copied into {@code out}.
-     */
-    private Tensor alignedProduct(Operand oa, Operand ob, int m, int n, int k, int batches, Tensor out, boolean bf16Result) {
-        int ldc = roundUp(n, alignment(out.dtype()));
-        Tensor c = ldc == n ? out : strided.empty(out.dtype(), batches, m, ldc);
-        CuBlas blas = context.cublas();
-        if (oa.t.dtype() == DType.BF16) {
-            blas.matmulBf16Batched(oa.transposed, ob.transposed, m, n, k, oa.ld, ob.ld, ldc, address(oa.t), oa.stride,
-                    address(ob.t), ob.stride, 0f, address(c), (long) m * ldc, batches, bf16Result);
-        } else {
-            blas.matmulBatched(oa.transposed, ob.transposed, m, n, k, oa.ld, ob.ld, ldc, 1f, address(oa.t), oa.stride,
-                    address(ob.t), ob.stride, 0f, address(c), (long) m * ldc, batches);
-        }
-        if (c != out) strided.copy(c.narrow(2, 0, n), out.reshape(batches, m, n));
         return out;
     }
 }
