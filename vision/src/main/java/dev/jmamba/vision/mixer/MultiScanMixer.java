@@ -241,7 +241,7 @@ public class MultiScanMixer extends Layer {
     private Var normalisedHiddenReadout(Var xs, Var delta, Var a, Var bs, Var cs) {
         int b = xs.size(0), k = xs.size(1), di = xs.size(2), l = xs.size(3);
         // the scan with C = 1 and no D, then h_norm over d_inner of each (direction, token) column times C plus Ds · xs
-        // as one channels-first node (ChannelLayerNorm); on CUDA with -Djmamba.scan.fusedHiddenNorm=true one kernel pair
+        // as one channels-first node (ChannelLayerNorm); on CUDA (float32) one kernel pair by default
         return HiddenNormScan.apply(xs.reshape(b, k * di, l), delta.reshape(b, k * di, l), a, bs, cs, ds.var(),
                 dtProjsBias.var().reshape(k * di), param(hNorm.weight()), param(hNorm.bias()), hNorm.eps()).reshape(b, k, di, l);
     }
