@@ -5,7 +5,7 @@ export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
 nvidia-smi --query-gpu=name --format=csv,noheader
 bench() {  # model precision
-  timeout 60 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $1 \
+  timeout 120 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $1 \
     --device cuda --batch-size 128 --steps 6 --warmup 2 --precision $2 --json > /tmp/b.log 2>&1
   echo "$1 $2 [$JAVA_TOOL_OPTIONS] rc=$? t=$((SECONDS-t0)) $(grep '^{' /tmp/b.log | head -1)"
   grep -E "Exception|rror" /tmp/b.log | head -3
