@@ -11,6 +11,7 @@ import dev.jmamba.tensor.JmambaException;
 import dev.jmamba.tensor.Tensor;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The grouped selective scan with d_state 1 read out through a layer norm of its hidden state (GrootV's
@@ -35,7 +36,7 @@ public final class HiddenNormScan {
      */
     static volatile int fusedMaxLength = Integer.getInteger("jmamba.scan.fusedHiddenNorm.maxLength", Integer.MAX_VALUE);
     /** Calls that took the fused kernels (the GPU test checks that its fused runs did). */
-    static final java.util.concurrent.atomic.AtomicLong FUSED_CALLS = new java.util.concurrent.atomic.AtomicLong();
+    static final AtomicLong FUSED_CALLS = new AtomicLong();
 
     private HiddenNormScan() {}
 
@@ -62,7 +63,8 @@ public final class HiddenNormScan {
                     + " deltaBias (G·di), gamma and beta (di); got u " + Arrays.toString(u.shape()) + ", delta "
                     + Arrays.toString(delta.shape()) + ", A " + Arrays.toString(a.shape()) + ", B " + Arrays.toString(bs.shape())
                     + ", C " + Arrays.toString(cs.shape()) + ", D " + Arrays.toString(dSkip.shape()) + ", deltaBias "
-                    + Arrays.toString(deltaBias.shape()) + (gamma == null ? "" : ", gamma " + Arrays.toString(gamma.shape())));
+                    + Arrays.toString(deltaBias.shape()) + (gamma == null ? "" : ", gamma " + Arrays.toString(gamma.shape()))
+                    + (beta == null ? "" : ", beta " + Arrays.toString(beta.shape())));
         }
         int di = d / g;
         boolean allF32 = u.dtype() == DType.F32 && delta.dtype() == DType.F32 && bs.dtype() == DType.F32 && cs.dtype() == DType.F32;

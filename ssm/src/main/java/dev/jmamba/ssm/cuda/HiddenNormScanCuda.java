@@ -8,6 +8,8 @@ import dev.jmamba.tensor.cuda.CudaContext;
 import dev.jmamba.tensor.cuda.CudaDriver;
 import dev.jmamba.tensor.cuda.CudaStorage;
 import dev.jmamba.tensor.cuda.KernelArgs;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,7 +38,7 @@ public final class HiddenNormScanCuda {
     // part, G, di, L
     private final KernelArgs bwdArgs = new KernelArgs(8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 4, 4, 4);
     /** Kernels whose dynamic shared-memory limit was raised already (cuFuncSetAttribute once per function). */
-    private final java.util.Map<Long, Integer> optIn = new java.util.HashMap<>();
+    private final Map<Long, Integer> optIn = new HashMap<>();
     private final KernelArgs sumArgs = new KernelArgs(8, 4, 4, 8);
 
     private HiddenNormScanCuda(CudaContext context) {
@@ -136,11 +138,11 @@ public final class HiddenNormScanCuda {
                               Tensor gamma, Tensor beta, Tensor gy) {
         int[] us = u.shape();
         boolean ok = u.rank() == 3 && bs.rank() == 4 && bs.size(0) == us[0] && bs.size(2) == 1 && bs.size(3) == us[2]
-                && java.util.Arrays.equals(bs.shape(), cs.shape()) && bs.size(1) > 0 && us[1] % bs.size(1) == 0
+                && Arrays.equals(bs.shape(), cs.shape()) && bs.size(1) > 0 && us[1] % bs.size(1) == 0
                 && takes(u.device(), DType.F32, us[1] / bs.size(1)) && (bs.size(3) == 1 || bs.strides()[3] == 1)
                 && (cs.size(3) == 1 || cs.strides()[3] == 1);
         int di = ok ? us[1] / bs.size(1) : 0;
-        for (Tensor t : new Tensor[] {u, delta, gy}) ok &= t == null || (java.util.Arrays.equals(t.shape(), us) && t.isContiguous());
+        for (Tensor t : new Tensor[] {u, delta, gy}) ok &= t == null || (Arrays.equals(t.shape(), us) && t.isContiguous());
         for (Tensor t : new Tensor[] {a, dSkip, deltaBias}) ok &= t.numel() == us[1] && t.isContiguous();
         for (Tensor t : new Tensor[] {gamma, beta}) ok &= t == null || (t.numel() == di && t.isContiguous());
         for (Tensor t : new Tensor[] {u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, gy}) {
@@ -149,8 +151,8 @@ public final class HiddenNormScanCuda {
         if (!ok) {
             throw new JmambaException("hidden-norm scan on CUDA: expected float32 tensors on one device, u, delta, gy (B, G·di, L)"
                     + " contiguous with di a multiple of 32 up to " + MAX_CHANNELS + ", B and C (B, G, 1, L) with contiguous positions,"
-                    + " A, D, deltaBias G·di and gamma, beta di contiguous elements; got u " + java.util.Arrays.toString(us)
-                    + " " + u.dtype() + ", B " + java.util.Arrays.toString(bs.shape()) + ", C " + java.util.Arrays.toString(cs.shape()));
+                    + " A, D, deltaBias G·di and gamma, beta di contiguous elements; got u " + Arrays.toString(us)
+                    + " " + u.dtype() + ", B " + Arrays.toString(bs.shape()) + ", C " + Arrays.toString(cs.shape()));
         }
     }
 
