@@ -2,6 +2,8 @@ package dev.jmamba.app;
 
 import dev.jmamba.tensor.cpu.Parallel;
 import dev.jmamba.tensor.cpu.Sgemm;
+import dev.jmamba.tensor.cpu.SgemmTileProbe;
+import dev.jmamba.tensor.cpu.SimdSupport;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -52,6 +54,10 @@ public final class BenchGemm implements Runnable {
     @Option(names = "--cpu-ms", defaultValue = "200",
             description = "Minimum length in ms of the batch of calls whose CPU time is measured, after the timed repeats (default ${DEFAULT-VALUE}).")
     long cpuMs;
+
+    @Option(names = "--tile-probe", description = "Time the register tile alone (one thread, operands in L1) against this core's FMA ceiling, "
+            + "with the packed B panels at 8 alignments (issue 22), and exit.")
+    boolean tileProbe;
 
     @Option(names = "--json", description = "Print JSON lines instead of text: one {\"case\":\"gemm-kernel\"} line, then one {\"case\":\"gemm\"} line per shape.")
     boolean json;
@@ -106,6 +112,10 @@ public final class BenchGemm implements Runnable {
         if (todo.isEmpty()) todo.add(new Shape(n, n, n, false, false, "square"));
 
         String kernel = Sgemm.describe();
+        if (tileProbe) {
+            tileProbe(kernel);
+            return;
+        }
         if (json) {
             System.out.println("{\"case\":\"gemm-kernel\",\"threads\":" + Parallel.threads() + ",\"kernel\":\"" + kernel.replace("\"", "'") + "\"}");
         } else {
@@ -115,6 +125,19 @@ public final class BenchGemm implements Runnable {
         for (Shape s : todo) {
             report(s, time(s, first ? warmupMs : Math.min(warmupMs, shapeWarmupMs)));
             first = false;
+        }
+    }
+
+    private void tileProbe(String kernel) {
+        if (!SimdSupport.ENABLED) throw UserError.runtime("bench gemm --tile-probe needs the Vector API (java --add-modules jdk.incubator.vector, as ./jmamba runs it)");
+        if (!json) System.out.println("sgemm: " + kernel);
+        for (SgemmTileProbe.Result r : SgemmTileProbe.run(600)) {
+            if (json) {
+                System.out.printf(Locale.ROOT, "{\"case\":\"gemm-tile-probe\",\"what\":\"%s\",\"b_offset_floats\":%d,\"gflops\":%.2f}%n",
+                        r.what(), r.bOffsetFloats(), r.gflops());
+            } else {
+                System.out.printf(Locale.ROOT, "%-14s %s %8.1f GFLOP/s%n", r.what(), r.what().equals("fma-ceiling") ? "          " : "B at +" + String.format(Locale.ROOT, "%2d", r.bOffsetFloats()) + " fl", r.gflops());
+            }
         }
     }
 

@@ -1,0 +1,87 @@
+package dev.jmamba.tensor.cpu;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Times the SGEMM's register tile alone, with its operands in L1, against this core's FMA ceiling (independent
+ * fused multiply-add chains in registers, measured in the same JVM), and with the packed B panels starting at
+ * 0, 2, ..., 14 floats into a large array: one of those eight offsets puts every panel row on a 64-byte line
+ * boundary, the others make the tile's vector loads straddle two cache lines (a penalty on some cores, not on
+ * others; issue 22, tensor/bench/GEMM-NOTES.md). One thread, kc = 256; `bench gemm --tile-probe` prints it.
+ * Loaded only when {@link SimdSupport#ENABLED}.
+ */
+public final class SgemmTileProbe {
+    /** What was timed ({@code "tile"} at a B offset, or {@code "fma-ceiling"}) and its GFLOP/s. */
+    public record Result(String what, int bOffsetFloats, double gflops) {}
+
+    private static final int KC = 256, PANELS = 4;
+    private static volatile float sink;
+
+    private SgemmTileProbe() {}
+
+    /** The ceiling first, then the tile at each B offset; each case warms up, then runs for {@code msPerCase}. */
+    public static List<Result> run(long msPerCase) {
+        List<Result> out = new ArrayList<>();
+        out.add(new Result("fma-ceiling", 0, fmaCeiling(msPerCase)));
+        SgemmKernel kernel = SgemmSimd.kernel();
+        int mr = kernel.mr(), nr = kernel.nr();
+        // 64 MiB: a humongous object for G1 (placed at a region start and not moved by young collections), so an
+        // offset keeps its alignment for the whole probe; only the panels' part is filled
+        float[] big = new float[1 << 24];
+        SplittableRandom random = new SplittableRandom(22);
+        for (int i = 0; i < 16 + PANELS * KC * nr; i++) big[i] = (float) random.nextDouble(-1, 1);
+        float[] ap = new float[mr * KC];
+        for (int i = 0; i < ap.length; i++) ap[i] = (float) random.nextDouble(-1, 1);
+        float[] c = new float[mr * nr];
+        for (int offset = 0; offset < 16; offset += 2) {
+            final int off = offset;
+            Runnable pass = () -> {
+                for (int q = 0; q < PANELS; q++) kernel.tile(KC, ap, 0, big, off + q * KC * nr, 0f, c, 0, nr);
+            };
+            double seconds = timePasses(pass, msPerCase);
+            out.add(new Result("tile " + mr + "x" + nr, offset, 2.0 * mr * nr * KC * PANELS / seconds / 1e9));
+        }
+        return out;
+    }
+
+    /** Seconds per pass: warm up for a third of {@code ms} (at least 200 ms), then the mean over {@code ms}. */
+    private static double timePasses(Runnable pass, long ms) {
+        long warmEnd = System.nanoTime() + Math.max(200, ms / 3) * 1_000_000L;
+        while (System.nanoTime() < warmEnd) pass.run();
+        long start = System.nanoTime(), end = start + ms * 1_000_000L, passes = 0;
+        long now;
+        do {
+            for (int i = 0; i < 64; i++) pass.run();
+            passes += 64;
+            now = System.nanoTime();
+        } while (now < end);
+        return (now - start) / 1e9 / passes;
+    }
+
+    /** GFLOP/s of 12 independent FMA chains on the kernel's vector width (enough to fill two FMA pipes of latency 4-6). */
+    private static double fmaCeiling(long ms) {
+        int iterations = 1 << 14;
+        double seconds = timePasses(() -> sink = fmaChains(iterations), ms);
+        return 2.0 * SgemmSimd.S.length() * 12 * iterations / seconds / 1e9;
+    }
+
+    /** 12 accumulators, each a chain of {@code iterations} FMAs (a static method: C2 keeps the vectors in registers). */
+    private static float fmaChains(int iterations) {
+        VectorSpecies<Float> s = SgemmSimd.S;
+        FloatVector x = FloatVector.broadcast(s, 1e-7f), y = FloatVector.broadcast(s, 1e-7f);
+        FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+        FloatVector a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+        for (int i = 0; i < iterations; i++) {
+            a0 = x.fma(y, a0); a1 = x.fma(y, a1); a2 = x.fma(y, a2); a3 = x.fma(y, a3);
+            a4 = x.fma(y, a4); a5 = x.fma(y, a5); a6 = x.fma(y, a6); a7 = x.fma(y, a7);
+            a8 = x.fma(y, a8); a9 = x.fma(y, a9); a10 = x.fma(y, a10); a11 = x.fma(y, a11);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
+    }
+}
