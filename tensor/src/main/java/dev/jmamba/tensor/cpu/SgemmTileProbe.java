@@ -8,18 +8,20 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Times the SGEMM's register tile alone, with its operands in L1, against this core's FMA ceiling (independent
- * fused multiply-add chains in registers, measured in the same JVM), and with the packed B panels starting at
- * 0, 2, ..., 14 floats into a large array: one of those eight offsets puts every panel row on a 64-byte line
- * boundary, the others make the tile's vector loads straddle two cache lines (a penalty on some cores, not on
- * others; issue 22, tensor/bench/GEMM-NOTES.md). One thread, kc = 256; `bench gemm --tile-probe` prints it.
+ * Times the SGEMM's register tile alone against this core's FMA ceiling (independent fused multiply-add chains in
+ * registers, measured in the same JVM): with one packed B panel in L1 (K so that it takes half of L1), and with four
+ * panels of K 1024 streamed from L2 as the driver's blocking does; each with the B panels starting at 0, 4, 8 and
+ * 12 floats into a large array (one of those offsets puts the panel rows on 64-byte line boundaries, the others
+ * make the tile's 512-bit loads straddle two lines). One thread; `bench gemm --tile-probe` prints it (issue 22,
+ * tensor/bench/GEMM-NOTES.md).
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
 public final class SgemmTileProbe {
     /** What was timed ({@code "tile"} at a B offset, or {@code "fma-ceiling"}) and its GFLOP/s. */
     public record Result(String what, int bOffsetFloats, double gflops) {}
 
-    private static final int KC = 256, PANELS = 4;
+    /** The B-from-L2 case: 4 panels of K 1024 (512 KiB on 32-float panels), as the driver's blocking streams them. */
+    private static final int L2_KC = 1024, L2_PANELS = 4;
     private static volatile float sink;
 
     private SgemmTileProbe() {}
@@ -31,20 +33,26 @@ public final class SgemmTileProbe {
         SgemmKernel kernel = SgemmSimd.kernel();
         int mr = kernel.mr(), nr = kernel.nr();
         // 64 MiB: a humongous object for G1 (placed at a region start and not moved by young collections), so an
-        // offset keeps its alignment for the whole probe; only the panels' part is filled
+        // offset keeps its alignment for the whole probe
         float[] big = new float[1 << 24];
         SplittableRandom random = new SplittableRandom(22);
-        for (int i = 0; i < 16 + PANELS * KC * nr; i++) big[i] = (float) random.nextDouble(-1, 1);
-        float[] ap = new float[mr * KC];
+        for (int i = 0; i < 16 + L2_PANELS * L2_KC * nr; i++) big[i] = (float) random.nextDouble(-1, 1);
+        float[] ap = new float[mr * L2_KC];
         for (int i = 0; i < ap.length; i++) ap[i] = (float) random.nextDouble(-1, 1);
         float[] c = new float[mr * nr];
-        for (int offset = 0; offset < 16; offset += 2) {
-            final int off = offset;
-            Runnable pass = () -> {
-                for (int q = 0; q < PANELS; q++) kernel.tile(KC, ap, 0, big, off + q * KC * nr, 0f, c, 0, nr);
-            };
-            double seconds = timePasses(pass, msPerCase);
-            out.add(new Result("tile " + mr + "x" + nr, offset, 2.0 * mr * nr * KC * PANELS / seconds / 1e9));
+        // B in L1: one panel of half the L1 (the BLIS rule); B from L2: panels of the driver's longest K block
+        int l1Kc = (int) Math.max(16, CpuCaches.DETECTED.l1Bytes() / 2 / (4L * nr) / 16 * 16);
+        for (int[] kcPanels : new int[][] {{l1Kc, 1}, {L2_KC, L2_PANELS}}) {
+            int kc = kcPanels[0], panels = kcPanels[1];
+            for (int offset = 0; offset < 16; offset += 4) {
+                final int off = offset;
+                Runnable pass = () -> {
+                    for (int q = 0; q < panels; q++) kernel.tile(kc, ap, 0, big, off + q * kc * nr, 0f, c, 0, nr);
+                };
+                double seconds = timePasses(pass, msPerCase);
+                String where = panels == 1 ? "B in L1" : "B from L2";
+                out.add(new Result("tile " + mr + "x" + nr + " kc " + kc + " " + where, offset, 2.0 * mr * nr * kc * panels / seconds / 1e9));
+            }
         }
         return out;
     }
