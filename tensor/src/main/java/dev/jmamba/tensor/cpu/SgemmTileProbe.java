@@ -42,6 +42,8 @@ public final class SgemmTileProbe {
         float[] c = new float[mr * nr];
         // B in L1: one panel of half the L1 (the BLIS rule); B from L2: panels of the driver's longest K block
         int l1Kc = (int) Math.max(16, CpuCaches.DETECTED.l1Bytes() / 2 / (4L * nr) / 16 * 16);
+        // the JIT first (on the Intel device host 200 ms of warm-up left the first case at a third of the others)
+        timePasses(() -> kernel.tile(l1Kc, ap, 0, big, 0, 0f, c, 0, nr), 1500);
         for (int[] kcPanels : new int[][] {{l1Kc, 1}, {L2_KC, L2_PANELS}}) {
             int kc = kcPanels[0], panels = kcPanels[1];
             for (int offset = 0; offset < 16; offset += 4) {
