@@ -29,6 +29,20 @@ class BenchGemmTest {
         assertTrue(second.get("ms").asDouble() > 0, lines[2]);
     }
 
+    @Test void tileProbeJsonHasTheCeilingAndEightTileLines() throws Exception {
+        AppRun.Result r = AppRun.run("bench", "gemm", "--tile-probe", "--json", "--threads", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(9, lines.length, r.out());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals("fma-ceiling", json.readTree(lines[0]).get("what").asText());
+        JsonNode last = json.readTree(lines[8]);
+        assertEquals("gemm-tile-probe", last.get("case").asText());
+        assertTrue(last.get("what").asText().endsWith("B from L2"), lines[8]);
+        assertEquals(12, last.get("b_offset_floats").asInt());
+        assertTrue(last.get("gflops").asDouble() > 0, lines[8]);
+    }
+
     @Test void modelShapesAreListedWithTheirOrigin() {
         AppRun.Result r = AppRun.run("bench", "gemm", "--list-model-shapes");
         assertEquals(0, r.exitCode(), r.err());

@@ -26,7 +26,7 @@ public final class SgemmTileProbe {
 
     private SgemmTileProbe() {}
 
-    /** The ceiling first, then the tile at each B offset; each case warms up, then runs for {@code msPerCase}. */
+    /** The ceiling first, then the tile at each B offset; each case warms up, then runs for {@code msPerCase} (bench: 600). */
     public static List<Result> run(long msPerCase) {
         List<Result> out = new ArrayList<>();
         out.add(new Result("fma-ceiling", 0, fmaCeiling(msPerCase)));
@@ -42,8 +42,8 @@ public final class SgemmTileProbe {
         float[] c = new float[mr * nr];
         // B in L1: one panel of half the L1 (the BLIS rule); B from L2: panels of the driver's longest K block
         int l1Kc = (int) Math.max(16, CpuCaches.DETECTED.l1Bytes() / 2 / (4L * nr) / 16 * 16);
-        // the JIT first (on the Intel device host 200 ms of warm-up left the first case at a third of the others)
-        timePasses(() -> kernel.tile(l1Kc, ap, 0, big, 0, 0f, c, 0, nr), 1500);
+        // the JIT first (1.5 s at bench's 600 ms per case: on the Intel device host 200 ms left the first case at a third of the others)
+        timePasses(() -> kernel.tile(l1Kc, ap, 0, big, 0, 0f, c, 0, nr), msPerCase * 5 / 2);
         for (int[] kcPanels : new int[][] {{l1Kc, 1}, {L2_KC, L2_PANELS}}) {
             int kc = kcPanels[0], panels = kcPanels[1];
             for (int offset = 0; offset < 16; offset += 4) {
@@ -59,9 +59,9 @@ public final class SgemmTileProbe {
         return out;
     }
 
-    /** Seconds per pass: warm up for a third of {@code ms} (at least 200 ms), then the mean over {@code ms}. */
+    /** Seconds per pass: warm up for a third of {@code ms}, then the mean over {@code ms}. */
     private static double timePasses(Runnable pass, long ms) {
-        long warmEnd = System.nanoTime() + Math.max(200, ms / 3) * 1_000_000L;
+        long warmEnd = System.nanoTime() + ms / 3 * 1_000_000L;
         while (System.nanoTime() < warmEnd) pass.run();
         long start = System.nanoTime(), end = start + ms * 1_000_000L, passes = 0;
         long now;
