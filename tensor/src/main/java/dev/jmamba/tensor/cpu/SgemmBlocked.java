@@ -42,8 +42,13 @@ final class SgemmBlocked {
     private static final int CHUNKS_PER_THREAD = Integer.getInteger("jmamba.gemm.chunksPerThread", 2);
     /** M blocks are not cut below this many rows to make more parallel chunks. */
     private static final int MC_MIN = 32;
-    /** Below this many multiply-adds per call the work stays on the calling thread. */
-    private static final long PARALLEL_MIN_FMAS = 1L << 21; // 128^3; below it 2 threads lost to 1 (GEMM-NOTES.md item 6)
+    /**
+     * Multiply-adds per thread at least: a product of f multiply-adds runs on min(threads, f / this) threads, so
+     * below 2 * this it stays on the calling thread. 2^17: since the helpers poll between jobs, two threads beat one
+     * from 64³ up (26x196x384 +68%, 197x384x12 +50%, 96³ +25-45% on Zen 4, AVX-512 and AVX2 emulated; GEMM-NOTES.md
+     * 2026-12-05). The old rule (all threads from 128³, else one) dates from parked helpers (item 6).
+     */
+    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 17);
     /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
     private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /** Read A in place when B has at most this many panels (more: packing A is amortised). */
@@ -97,7 +102,7 @@ final class SgemmBlocked {
                         float beta, float[] c, int cOff, int rs, int cs) {
         int mr = kernel.mr(), nr = kernel.nr();
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
-        int threads = Parallel.threads() > 1 && (long) m * n * k >= PARALLEL_MIN_FMAS ? Parallel.threads() : 1;
+        int threads = (int) Math.max(1, Math.min(Parallel.threads(), (long) m * n * k / FMAS_PER_THREAD));
         int kc = blocking.kc(), kBlocks = Math.ceilDiv(k, kc);
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // K blocks side by side when M is too short to give each thread a block of MC rows (weight
@@ -290,7 +295,7 @@ final class SgemmBlocked {
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
                 + "; A^T B^T run as C^T = B A" + (SWAP_TT ? "" : " (off)")
-                + "; parallel from " + PARALLEL_MIN_FMAS + " multiply-adds, " + Parallel.threads() + " threads (helpers poll "
+                + "; one thread per " + FMAS_PER_THREAD + " multiply-adds, at most " + Parallel.threads() + " (helpers poll "
                 + HelperPool.DEFAULT_SPIN_MICROS + " us between jobs); blocking from " + CpuCaches.DETECTED;
     }
 
