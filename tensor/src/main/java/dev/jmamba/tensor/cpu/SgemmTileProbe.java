@@ -41,7 +41,7 @@ public final class SgemmTileProbe {
         float[] c = new float[mr * nr];
         // B in L1: one panel of half the L1 (the BLIS rule); B from L2: panels of the driver's longest K block
         int l1Kc = (int) Math.max(16, CpuCaches.DETECTED.l1Bytes() / 2 / (4L * nr) / 16 * 16);
-        // the JIT first (1.5 s at bench's 600 ms per case: on the Intel device host 200 ms left the first case at a third of the others)
+        // the JIT first (2 s at bench's 600 ms per case: on the Intel device host 200 ms left the first case at a third of the others)
         timePasses(() -> kernel.tile(l1Kc, ap, 0, big, 0, 0f, c, 0, nr), msPerCase * 5 / 2);
         for (int[] kcPanels : new int[][] {{l1Kc, 1}, {L2_KC, L2_PANELS}}) {
             int kc = kcPanels[0], panels = kcPanels[1];
