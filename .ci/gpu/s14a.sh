@@ -8,11 +8,8 @@
 set -uo pipefail
 t0=$SECONDS
 rounds=${ROUNDS:-3}
-export JAVA_CMD=${JAVA_CMD:-".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main"}
-read -r -a jcmd <<<"$JAVA_CMD"
+source "$(dirname "$0")/cpu-host.sh"
 "${jcmd[0]}" -XX:+PrintFlagsFinal -version 2>/dev/null | grep -E " (UseAVX|MaxVectorSize|UseFMA) " | tr -s ' '
-grep -m1 "model name" /proc/cpuinfo; echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
-cpus=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, '!seen[$2 "," $3]++ {print $1}' | head -2 | paste -sd,)
 shapes="1024,1024,1024,0,0 256,256,256,0,0 1576,768,192,0,1 1576,192,768,0,0 1536,384,196,1,0 3136,96,384,0,1 48,192,1600,1,0 50,19,96,1,1"
 echo "== native, 2 threads on cpus $cpus"
 SHAPES=$shapes THREADS=2 WARMUP_MS=100 taskset -c "$cpus" tensor/bench/gemm_variants.sh "$rounds" "default=" \

@@ -6,11 +6,8 @@
 # as the references; the tile probe first. About 150 s. Run from the repo root after .ci/gpu/pack.sh.
 set -uo pipefail
 t0=$SECONDS
-export JAVA_CMD=${JAVA_CMD:-".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main"}
-read -r -a jcmd <<<"$JAVA_CMD"
-grep -m1 "model name" /proc/cpuinfo; echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
-cpus=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, '!seen[$2 "," $3]++ {print $1}' | head -2 | paste -sd,)
-taskset -c "${cpus%%,*}" "${jcmd[@]}" bench gemm --tile-probe 2>/dev/null | grep -v '^sgemm'
+source "$(dirname "$0")/cpu-host.sh"
+tile_probe
 shapes="1024,1024,1024,0,0 1000,1000,1000,0,0 1576,192,768,0,0 1536,384,196,1,0 1576,768,192,0,1"
 SHAPES=$shapes THREADS=2 WARMUP_MS=100 taskset -c "$cpus" tensor/bench/gemm_variants.sh 3 "default=" \
   "kc192=-Djmamba.gemm.kc=192" "kc384=-Djmamba.gemm.kc=384" "packA=-Djmamba.gemm.directA=never" "t1=--threads 1" \

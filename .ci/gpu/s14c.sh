@@ -4,12 +4,9 @@
 # to tell whether the one-thread gap to OpenBLAS is the register tile's. About 150 s. Repo root, after .ci/gpu/pack.sh.
 set -uo pipefail
 t0=$SECONDS
-export JAVA_CMD=${JAVA_CMD:-".device/run -Xss8m -cp .device/lib/* dev.jmamba.app.Main"}
-read -r -a jcmd <<<"$JAVA_CMD"
-grep -m1 "model name" /proc/cpuinfo; echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
-cpus=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, '!seen[$2 "," $3]++ {print $1}' | head -2 | paste -sd,)
-taskset -c "${cpus%%,*}" "${jcmd[@]}" bench gemm --tile-probe 2>/dev/null | grep -v '^sgemm'
+source "$(dirname "$0")/cpu-host.sh"
+tile_probe
 SHAPES="1024,1024,1024,0,0 1576,768,192,0,1" THREADS=1 WARMUP_MS=200 taskset -c "$cpus" tensor/bench/gemm_variants.sh 5 \
   "t1=" "t2=--threads 2" 2>&1 | grep -v '^[A-Za-z0-9_]*: {'
-taskset -c "${cpus%%,*}" "${jcmd[@]}" bench gemm --tile-probe 2>/dev/null | grep -v '^sgemm'
+tile_probe
 echo "s14c done $((SECONDS - t0)) s"
