@@ -111,13 +111,18 @@ final class SgemmBlocked {
         // block order: the arithmetic of the serial loop (each later block adds its product to C), so
         // the bits do not depend on the thread count.
         int kGroups = threads > 1 && kBlocks > 1 && Math.ceilDiv(m, blocking.mc()) <= K_GROUPS_MAX_MBLOCKS * threads ? kBlocks : 1;
-        // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows
-        int target = threads == 1 ? 1 : Math.max(1, CHUNKS_PER_THREAD * threads / kGroups);
+        // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows. With K groups, one
+        // chunk per group where there are as many groups as threads: two chunks of a group share its B panels, and a
+        // caller that stole the late helper's second chunk waited on the helper's packing; the helper then came late to
+        // the next call too (it had parked), a state that lasted: 48x192x1600 AᵀB ran at 70-88 GFLOP/s in half the JVMs
+        // and 186-191 in the others, now 178-193 in all (2 threads, Zen 4; GEMM-NOTES.md 2026-12-05)
+        int target = threads == 1 ? 1 : kGroups > 1 ? Math.max(1, threads / kGroups) : CHUNKS_PER_THREAD * threads;
         // (a transposed C is split by its rows, the N panels here: two threads writing the same
         // C rows at neighbouring columns share cache lines; 197x44x384 A^T B^T ran slower on two threads than on one)
         int mBlocks = cs != 1 ? Math.ceilDiv(m, blocking.mc()) : Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
-        // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle
-        if (threads > 1 && cs == 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
+        // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle (K groups:
+        // the groups are the threads' work)
+        if (threads > 1 && kGroups == 1 && cs == 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
