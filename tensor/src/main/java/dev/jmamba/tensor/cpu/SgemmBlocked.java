@@ -114,8 +114,9 @@ final class SgemmBlocked {
         // M blocks of at most MC rows; with threads, at least 2 chunks per thread where M allows. With K groups, one
         // chunk per group where there are as many groups as threads: two chunks of a group share its B panels, and a
         // caller that stole the late helper's second chunk waited on the helper's packing; the helper then came late to
-        // the next call too (it had parked), a state that lasted: 48x192x1600 AᵀB ran at 70-88 GFLOP/s in half the JVMs
-        // and 186-191 in the others, now 178-193 in all (2 threads, Zen 4; GEMM-NOTES.md 2026-12-05)
+        // the next call too (it had parked), a state that lasted: 48x192x1600 AᵀB ran at 70-88 GFLOP/s in some JVMs and
+        // 186-191 in others. With helpers parked after every job, 5 alternated JVMs: 172, 67, 68, 172, 172 before,
+        // 142, 169, 166, 172, 175 after (2 threads, Zen 4; GEMM-NOTES.md 2026-12-05)
         int target = threads == 1 ? 1 : kGroups > 1 ? Math.max(1, threads / kGroups) : CHUNKS_PER_THREAD * threads;
         // (a transposed C is split by its rows, the N panels here: two threads writing the same
         // C rows at neighbouring columns share cache lines; 197x44x384 A^T B^T ran slower on two threads than on one)
