@@ -58,13 +58,7 @@ else
   shapes=""; for n in ${SIZES:-256 1024 2048}; do shapes+="$n,$n,$n,0,0 "; done
 fi
 jargs=(); for s in $shapes; do jargs+=(--shape "$s"); done
-numpy() {
-  if [ -n "$coretype" ]; then OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"
-  else env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; fi
-}
-key() { sed -n 's/.*"n":\([0-9]*\),"m":\([0-9]*\),"k":\([0-9]*\),"ta":\([01]\),"tb":\([01]\).*/\2,\1,\3,\4,\5/p'; }
-field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
+source "$here/gemm_lib.sh"
 
 echo "numpy: $(numpy 64 1 --info "${nopts[@]}" 2>&1 >/dev/null)"
 echo "java: ${jm[*]}"

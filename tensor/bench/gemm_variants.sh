@@ -24,13 +24,7 @@ shapes=${SHAPES:-"1024,1024,1024,0,0 256,256,256,0,0"}
 jargs=(); for s in $shapes; do jargs+=(--shape "$s"); done
 names=(); flags=()
 for v in "$@"; do names+=("${v%%=*}"); flags+=("${v#*=}"); done
-key() { sed -n 's/.*"n":\([0-9]*\),"m":\([0-9]*\),"k":\([0-9]*\),"ta":\([01]\),"tb":\([01]\).*/\2,\1,\3,\4,\5/p'; }
-field() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p"; }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2)}'; }
-numpy() {
-  if [ -n "$coretype" ]; then OPENBLAS_CORETYPE=$coretype OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"
-  else env -u OPENBLAS_CORETYPE OPENBLAS_NUM_THREADS="$threads" OMP_NUM_THREADS="$threads" python3 "$here/numpy_gemm.py" "$@"; fi
-}
+source "$here/gemm_lib.sh"
 echo "java: ${jm[*]}; threads $threads, rounds $rounds, load $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A g
 for ((r = 1; r <= rounds; r++)); do
