@@ -44,11 +44,12 @@ final class SgemmBlocked {
     private static final int MC_MIN = 32;
     /**
      * Multiply-adds per thread at least: a product of f multiply-adds runs on min(threads, f / this) threads, so
-     * below 2 * this it stays on the calling thread. 2^17: since the helpers poll between jobs, two threads beat one
-     * from 64³ up (26x196x384 +68%, 197x384x12 +50%, 96³ +25-45% on Zen 4, AVX-512 and AVX2 emulated; GEMM-NOTES.md
-     * 2026-12-05). The old rule (all threads from 128³, else one) dates from parked helpers (item 6).
+     * below 2 * this it stays on the calling thread. 2^19 (Zen 4, 2 threads, GEMM-NOTES.md 2026-12-05): 26x196x384
+     * (1.96 M) gains 1.5x over one thread in every run; 2^17 also put 64³-96³ on two threads, which won 1.3x in some
+     * JVMs and lost 2.5x in others (a late helper, both threads waiting on shared B panels). The old rule (all threads
+     * from 128³, else one) dates from parked helpers (item 6).
      */
-    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 17);
+    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 19);
     /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
     private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /** Read A in place when B has at most this many panels (more: packing A is amortised). */

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The shapes are the ones that failed on 2026-12-03: (4, 197, 96)ᵀ · (96, 38)ᵀ (LocalMamba's
  * x_proj) and (2, 196, 64)ᵀ · (64, 36). Each per-item GEMM was then below the driver's parallel threshold
- * (since 2026-12-05 they run on threads) with two M blocks (m &gt; 192); the driver ran its chunks on two threads although it had
+ * (they still are) with two M blocks (m &gt; 192); the driver ran its chunks on two threads although it had
  * decided on one, so two threads packed the same B panels without synchronisation and one read a
  * panel another was zero-filling (errors ~20–31). On that code this test failed in every run at both
  * thread counts (7–35 of 300 calls wrong per shape, see notes/22-gemm2.md); {@link SgemmThreadingTest}

@@ -21,9 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The 2026-12-03 race: (197, 96)ᵀ · (96, 38)ᵀ, the per-image GEMM, was then below the threshold with two M
  * blocks. The driver decided on one thread (unsynchronised B panel flags) while {@link Parallel#forChunks} still
- * handed the second block to a pool worker; this test failed on that code. Since the threshold went down to
- * 2 * 2^17 multiply-adds (2026-12-05) that product runs on threads, so the below-threshold case is now (2100, 8, 8)
- * (134400 multiply-adds, three M blocks of at most 1024 rows), and (197, 38, 96) is among the threaded ones.
+ * handed the second block to a pool worker; this test failed on that code. It is still below the threshold (now
+ * 2 * 2^19 multiply-adds); (2100, 8, 8) (134400 multiply-adds, three M blocks of at most 1024 rows) is a second case.
  */
 class SgemmThreadingTest {
     /** Delegates to a real kernel, recording threads and B panel packs. */
@@ -113,10 +112,12 @@ class SgemmThreadingTest {
         Parallel.setThreads(threads);
         try {
             for (boolean transA : new boolean[] {true, false}) {
-                WatchingKernel kernel = run(2100, 8, 8, transA, true);
-                assertEquals(Set.of(Thread.currentThread()), kernel.threads,
-                        "a GEMM below the parallel threshold ran on " + kernel.threads);
-                eachPanelPackedOnce(kernel);
+                for (int[] mnk : new int[][] {{197, 38, 96}, {2100, 8, 8}}) {
+                    WatchingKernel kernel = run(mnk[0], mnk[1], mnk[2], transA, true);
+                    assertEquals(Set.of(Thread.currentThread()), kernel.threads,
+                            "a GEMM below the parallel threshold ran on " + kernel.threads);
+                    eachPanelPackedOnce(kernel);
+                }
             }
         } finally {
             Parallel.setThreads(before);
@@ -128,10 +129,8 @@ class SgemmThreadingTest {
         int before = Parallel.threads();
         Parallel.setThreads(threads);
         try {
-            // (400, 70, 90): M blocks; (6, 4000, 100): one M block, N split; (197, 300, 800): K blocks too;
-            // (197, 38, 96): the race's product
+            // (400, 70, 90): M blocks; (6, 4000, 100): one M block, N split; (197, 300, 800): K blocks too
             eachPanelPackedOnce(run(400, 70, 90, true, true));
-            eachPanelPackedOnce(run(197, 38, 96, true, true));
             eachPanelPackedOnce(run(6, 4000, 100, false, false));
             eachPanelPackedOnce(run(197, 300, 800, true, false));
         } finally {
