@@ -19,8 +19,9 @@ import dev.jmamba.tensor.JmambaException;
  * scratch tile and merged. One parallel call per GEMM ({@link HomeChunks}: each thread first runs its own share
  * of the chunks, so the same thread writes the same rows of C on every call); each chunk owns
  * a rectangle of C for all of K, so the chunks need no barrier. Each B panel is packed by the first
- * chunk that reaches it (chunks sharing panels start at different ones), so packing B is spread over
- * the threads and a panel is used while it is still in cache. An untransposed A with alpha = 1 is
+ * chunk that reaches it (chunks sharing panels start at different ones; one that finds a panel being packed packs
+ * its own copy rather than wait), so packing B is spread over the threads and a panel is used while it is still in
+ * cache; an M that fits one MC block is split by B panels only, so that the threads share no panel at all. An untransposed A with alpha = 1 is
  * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
  * that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
@@ -44,19 +45,31 @@ final class SgemmBlocked {
     private static final int MC_MIN = 32;
     /**
      * Multiply-adds per thread at least: a product of f multiply-adds runs on min(threads, f / this) threads, so
-     * below 2 * this it stays on the calling thread. 2^19 (Zen 4, 2 threads, GEMM-NOTES.md 2026-12-05): 26x196x384
-     * (1.96 M) gains 1.5x over one thread in every run; 2^17 also put 64³-96³ on two threads, which won 1.3x in some
-     * JVMs and lost 2.5x in others (a late helper, both threads waiting on shared B panels). The old rule (all threads
-     * from 128³, else one) dates from parked helpers (item 6).
+     * below 2 * this it stays on the calling thread. 2^18 (Zen 4, 2 threads, one shape per JVM, GEMM-NOTES.md
+     * 2026-12-05 #15): on two threads 96³ ran at 136 GFLOP/s (median of 6 JVMs) against 101 on one, 197x384x12 at 131
+     * against 77, 26x196x384 (1.96 M) at 1.5x in every run; 64³ (2^18) stays on one thread: 134 on two but 91 in the
+     * worst JVM, against 95 on one. Until SPLIT_N_ONLY such products shared their B panels between the threads and
+     * fell to 0.4x of one thread in some JVMs, so the rule was 2^19 for a while. The old rule (all threads from 128³,
+     * else one) dates from parked helpers (item 6).
      */
-    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 19);
+    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 18);
     /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
     private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
+    /**
+     * A product whose M fits one MC block is split among threads by B panels only, so that no thread reads a B panel
+     * another packed ({@code -Djmamba.gemm.splitNOnly=false}: M cut into blocks of at least MC_MIN rows, all sharing
+     * every panel). On this 2-vCPU VM the round trip between the two cores is 50-60 ns at times and 330-380 ns at
+     * others (the host moves the vCPUs), and a shared panel crosses between the cores on every call: 64³ on two
+     * threads ran at 55-60 or 110-140 GFLOP/s per JVM (GEMM-NOTES.md 2026-12-05 #15).
+     */
+    private static final boolean SPLIT_N_ONLY = Boolean.parseBoolean(System.getProperty("jmamba.gemm.splitNOnly", "true"));
     /** Read A in place when B has at most this many panels (more: packing A is amortised). */
     private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** A chunk's own copy of a B panel that another chunk is packing at that moment (see {@link BPanels#ready}). */
+    private static final ThreadLocal<float[][]> B_OWN = ThreadLocal.withInitial(() -> new float[1][0]);
     /** Partial products of K blocks run side by side (see kGroups). */
     private static final ThreadLocal<float[][]> C_PART = ThreadLocal.withInitial(() -> new float[1][0]);
 
@@ -120,11 +133,14 @@ final class SgemmBlocked {
         // 142, 169, 166, 172, 175 after (2 threads, Zen 4; GEMM-NOTES.md 2026-12-05)
         int target = threads == 1 ? 1 : kGroups > 1 ? Math.max(1, threads / kGroups) : CHUNKS_PER_THREAD * threads;
         // (a transposed C is split by its rows, the N panels here: two threads writing the same
-        // C rows at neighbouring columns share cache lines; 197x44x384 A^T B^T ran slower on two threads than on one)
-        int mBlocks = cs != 1 ? Math.ceilDiv(m, blocking.mc()) : Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
+        // C rows at neighbouring columns share cache lines; 197x44x384 A^T B^T ran slower on two threads than on one;
+        // and an M that fits one MC block is split by N panels only, see SPLIT_N_ONLY: no B panel shared between threads)
+        boolean nOnly = cs != 1 || (SPLIT_N_ONLY && kGroups == 1 && Math.ceilDiv(m, blocking.mc()) == 1
+                && Math.ceilDiv(Math.min(n, ncMax), nr) >= threads);
+        int mBlocks = nOnly ? Math.ceilDiv(m, blocking.mc()) : Math.max(Math.ceilDiv(m, blocking.mc()), Math.min(target, Math.ceilDiv(m, MC_MIN)));
         // a multiple of the threads where M allows: 5 blocks on 2 threads would leave one thread a third idle (K groups:
         // the groups are the threads' work)
-        if (threads > 1 && kGroups == 1 && cs == 1 && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
+        if (threads > 1 && kGroups == 1 && !nOnly && roundUp(mBlocks, threads) <= Math.ceilDiv(m, MC_MIN)) mBlocks = roundUp(mBlocks, threads);
         int mc = roundUp(Math.ceilDiv(m, mBlocks), mr);
         int mBlocksF = Math.ceilDiv(m, mc);
 
@@ -151,8 +167,10 @@ final class SgemmBlocked {
                 int group = pieces != null ? 0 : t / perGroup, u = pieces != null ? (piece >= 0 ? 0 : pieces.split(t)) : t % perGroup;
                 int mb = u / nSplits, ic = piece >= 0 ? pieces.rowStart(piece) : mb * mc;
                 int rows = piece >= 0 ? pieces.rowStart(piece + 1) - ic : Math.min(mc, m - ic);
-                // the panels split evenly (9 panels in 4 splits: 2, 2, 2, 3, not 3, 3, 3, 0, which left a thread 6 to the other's 3)
-                int split = u % nSplits, q0 = piece >= 0 ? nPanels - 1 : split * splitPanels / nSplits;
+                // the panels split evenly (9 panels in 4 splits: 2, 2, 2, 3, not 3, 3, 3, 0, which left a thread 6 to the other's 3);
+                // M block mb starts at split mb, so that threads on different M blocks start on different B panels (64³ on
+                // 2 threads: 2 M blocks x 2 splits, both threads took panel 0, then panel 1, one waiting on the other's packing)
+                int split = (u % nSplits + mb) % nSplits, q0 = piece >= 0 ? nPanels - 1 : split * splitPanels / nSplits;
                 int q1 = piece >= 0 ? nPanels : (split + 1) * splitPanels / nSplits, span = q1 - q0;
                 if (span <= 0 || rows <= 0) return;
                 // the threads start on their shares at the same time and start their B panels an
@@ -162,6 +180,7 @@ final class SgemmBlocked {
                 int rotate = (int) ((long) HomeChunks.home(t, chunks, threads) * span / threads);
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr];
+                float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
@@ -175,8 +194,9 @@ final class SgemmBlocked {
                     else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
                     for (int i = 0; i < span; i++) {
                         int q = q0 + (i + rotate) % span;
-                        int bpOff = panels.ready(pb, q);
-                        panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows, bp, bpOff,
+                        int bpOff = panels.ready(pb, q, own);
+                        panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows,
+                                bpOff == BPanels.OWN_COPY ? own : bp, Math.max(bpOff, 0),
                                 jcF + q * nr, n, betaNow, out, outOff, outRs, outCs, scratch);
                     }
                 }
@@ -244,14 +264,16 @@ final class SgemmBlocked {
     }
 
     /**
-     * The packed B panels of one column block, each packed by the first chunk that needs it (others
-     * wait for it: state 0 = not packed, 1 = being packed, 2 = ready; the volatile state write
-     * publishes the panel's floats). Always atomic, also when the driver plans one thread: plain
+     * The packed B panels of one column block, each packed by the first chunk that needs it (state 0 = not packed,
+     * 1 = being packed, 2 = ready; the volatile state write publishes the panel's floats). A chunk that needs a panel
+     * while another is packing it packs its own copy instead of waiting: waiting threads were the slow state of
+     * 64³-128³ on two threads (0.4x one thread in some JVMs; with 2 waits per call in every JVM, 33 spins per wait in
+     * fast JVMs and 105-135 in slow ones, GEMM-NOTES.md 2026-12-05 #15). Always atomic, also when the driver plans one thread: plain
      * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
      * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
      * measurable.
      */
-    private static final class BPanels {
+    static final class BPanels {
         private final SgemmKernel kernel;
         private final boolean transB;
         private final float[] b, bp;
@@ -266,28 +288,30 @@ final class SgemmBlocked {
             this.state = new java.util.concurrent.atomic.AtomicIntegerArray(count);
         }
 
-        /** Offset in bp of panel q of K block pb, packing it first if no chunk has. */
-        int ready(int pb, int q) {
+        /** What {@link #ready} returns when it packed the panel into the caller's own buffer. */
+        static final int OWN_COPY = -1;
+
+        /**
+         * Offset in bp of panel q of K block pb, packing it first if no chunk has; or {@link #OWN_COPY} when another
+         * chunk is packing it right now: then it is packed into {@code own} (at least kc * nr floats) from 0.
+         */
+        int ready(int pb, int q, float[] own) {
             int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
             int off = p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
-            if (state.get(id) != 2) {
-                if (state.compareAndSet(id, 0, 1)) {
-                    pack(p0, kcb, q, off);
-                    state.set(id, 2);
-                } else {
-                    // rare: chunks start at different panels; yield now and then on a busy machine
-                    for (int spins = 1; state.get(id) != 2; spins++) {
-                        if ((spins & 1023) == 0) Thread.yield();
-                        else Thread.onSpinWait();
-                    }
-                }
+            if (state.get(id) == 2) return off;
+            if (state.compareAndSet(id, 0, 1)) {
+                pack(p0, kcb, q, bp, off);
+                state.set(id, 2);
+                return off;
             }
-            return off;
+            if (state.get(id) == 2) return off;
+            pack(p0, kcb, q, own, 0);
+            return OWN_COPY;
         }
 
-        private void pack(int p0, int kcb, int q, int off) {
+        private void pack(int p0, int kcb, int q, float[] to, int off) {
             int nr = kernel.nr(), j0 = jc + q * nr;
-            kernel.packBPanel(transB, b, bOff, ldb, p0, kcb, j0, Math.min(nr, n - j0), bp, off);
+            kernel.packBPanel(transB, b, bOff, ldb, p0, kcb, j0, Math.min(nr, n - j0), to, off);
         }
     }
 

@@ -19,7 +19,8 @@ class SgemmSameBitsTest {
     void sameBitsOnOneTwoAndThreeThreads() {
         int before = Parallel.threads();
         try {
-            int[][] shapes = {{48, 192, 1600, 1, 0}, {37, 70, 2100, 0, 0}, {300, 260, 96, 0, 1}, {40, 900, 300, 1, 1}};
+            // (the last two: M fits one MC block, split by B panels only)
+            int[][] shapes = {{48, 192, 1600, 1, 0}, {37, 70, 2100, 0, 0}, {300, 260, 96, 0, 1}, {40, 900, 300, 1, 1}, {128, 128, 128, 0, 0}, {100, 200, 110, 1, 0}};
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
                 boolean ta = s[3] == 1, tb = s[4] == 1;
