@@ -141,8 +141,11 @@ public final class BenchGemm implements Runnable {
         }
     }
 
-    /** One shape: median wall ms, mean CPU ms per call (all threads), fastest and slowest wall ms. */
-    private record Timing(double ms, double cpuMs, double minMs, double maxMs) {}
+    /**
+     * One shape: median wall ms, mean CPU ms per call (all threads), fastest and slowest wall ms, and the round trip
+     * between two threads just before the timed runs (ns; NaN on one thread).
+     */
+    private record Timing(double ms, double cpuMs, double minMs, double maxMs, double roundTripNs) {}
 
     private Timing time(Shape s, long minWarmMs) {
         int lda = s.transA() ? s.m() : s.k(), ldb = s.transB() ? s.k() : s.n();
@@ -166,6 +169,7 @@ public final class BenchGemm implements Runnable {
             if (median > 0.97 * previous) break;
             previous = median;
         }
+        double roundTripNs = Parallel.threads() > 1 ? ThreadRoundTrip.medianNanos(20) : Double.NaN;
         double[] ms = new double[repeats];
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
@@ -182,7 +186,7 @@ public final class BenchGemm implements Runnable {
         double cpuMs = (allThreadsCpuNanos() - cpu0) / 1e6 / calls;
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
-        return new Timing(median(ms, repeats), cpuMs, sorted[0], sorted[repeats - 1]);
+        return new Timing(median(ms, repeats), cpuMs, sorted[0], sorted[repeats - 1], roundTripNs);
     }
 
     /** CPU time of all live JVM threads (the caller and the pool workers; JIT and GC add a little). */
@@ -198,16 +202,19 @@ public final class BenchGemm implements Runnable {
         double gflops = flop / (t.ms() * 1e-3) / 1e9;
         double cpuGflops = t.cpuMs() > 0 ? flop / (t.cpuMs() * 1e-3) / 1e9 : Double.NaN;
         int th = Parallel.threads();
+        boolean rtt = !Double.isNaN(t.roundTripNs());
         if (json) {
             System.out.println(String.format(Locale.ROOT,
                     "{\"case\":\"gemm\",\"n\":%d,\"m\":%d,\"k\":%d,\"ta\":%d,\"tb\":%d,\"device\":\"cpu\",\"threads\":%d,"
-                            + "\"ms\":%.4f,\"gflops\":%.2f,\"cpu_ms\":%.4f,\"cpu_gflops\":%.2f,\"label\":\"%s\"}",
+                            + "\"ms\":%.4f,\"gflops\":%.2f,\"cpu_ms\":%.4f,\"cpu_gflops\":%.2f,%s\"label\":\"%s\"}",
                     s.n(), s.m(), s.k(), s.transA() ? 1 : 0, s.transB() ? 1 : 0, th, t.ms(), gflops, t.cpuMs(),
-                    Double.isNaN(cpuGflops) ? 0.0 : cpuGflops, s.label()));
+                    Double.isNaN(cpuGflops) ? 0.0 : cpuGflops,
+                    rtt ? String.format(Locale.ROOT, "\"thread_round_trip_ns\":%.0f,", t.roundTripNs()) : "", s.label()));
         } else {
             System.out.println(String.format(Locale.ROOT,
-                    "gemm %s (%s) cpu threads=%d: median %.3f ms over %d runs, %.1f GFLOP/s (min %.3f ms, max %.3f ms); CPU %.3f ms per call, %.1f GFLOP/CPU-s",
-                    s.spec(), s.label(), th, t.ms(), repeats, gflops, t.minMs(), t.maxMs(), t.cpuMs(), cpuGflops));
+                    "gemm %s (%s) cpu threads=%d: median %.3f ms over %d runs, %.1f GFLOP/s (min %.3f ms, max %.3f ms); CPU %.3f ms per call, %.1f GFLOP/CPU-s%s",
+                    s.spec(), s.label(), th, t.ms(), repeats, gflops, t.minMs(), t.maxMs(), t.cpuMs(), cpuGflops,
+                    rtt ? String.format(Locale.ROOT, "; thread round trip %.0f ns", t.roundTripNs()) : ""));
         }
     }
 

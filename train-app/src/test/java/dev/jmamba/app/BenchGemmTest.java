@@ -29,6 +29,24 @@ class BenchGemmTest {
         assertTrue(second.get("ms").asDouble() > 0, lines[2]);
     }
 
+    /** On more than one thread each shape line carries the two-thread round trip measured before its runs (one thread: none). */
+    @Test void aShapeOnTwoThreadsReportsTheThreadRoundTrip() throws Exception {
+        AppRun.Result r = AppRun.run("bench", "gemm", "--shape", "64,64,64", "--repeats", "1",
+                "--warmup-ms", "0", "--shape-warmup-ms", "0", "--cpu-ms", "0", "--threads", "2", "--json");
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode shape = new ObjectMapper().readTree(r.out().strip().split("\\R")[1]);
+        assertEquals(2, shape.get("threads").asInt());
+        if (Runtime.getRuntime().availableProcessors() >= 2) {
+            double ns = shape.get("thread_round_trip_ns").asDouble();
+            assertTrue(ns > 0 && ns < 1e6, "round trip " + ns + " ns");
+        } else {
+            assertTrue(shape.get("thread_round_trip_ns") == null, r.out());
+        }
+        AppRun.Result one = AppRun.run("bench", "gemm", "--shape", "8,8,8", "--repeats", "1",
+                "--warmup-ms", "0", "--shape-warmup-ms", "0", "--cpu-ms", "0", "--threads", "1", "--json");
+        assertTrue(new ObjectMapper().readTree(one.out().strip().split("\\R")[1]).get("thread_round_trip_ns") == null, one.out());
+    }
+
     @Test void tileProbeJsonHasTheCeilingAndEightTileLines() throws Exception {
         AppRun.Result r = AppRun.run("bench", "gemm", "--tile-probe", "--json", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());
