@@ -10,6 +10,8 @@
 #      vectors and the 16 ymm registers of AVX2; jmamba's 256-bit kernel) and OpenBLAS with
 #      OPENBLAS_CORETYPE=Haswell (its AVX2 kernel). CORETYPE=NAME sets OpenBLAS's core otherwise
 #      (e.g. SkylakeX; default: what OpenBLAS detects). JMAMBA_JAVA_OPTS passes more JVM flags.
+#      (each jmamba line also shows "rtt lo-hi ns": the round trip between two threads measured before that shape on
+#      more than one thread, over the rounds; a range of 50-350 ns says the host moved the vCPUs during the run)
 #      BASE_JAR=path/to/other/jmamba.jar: also runs that build each round (same JVM flags), for a
 #      before/after in the same run; adds its median and the ratio jmamba / base.
 #      WARMUP_MS=MS: minimum warm-up per shape of numpy and of jmamba's shapes after the first (defaults
@@ -63,12 +65,12 @@ source "$here/gemm_lib.sh"
 echo "numpy: $(numpy 64 1 --info "${nopts[@]}" 2>&1 >/dev/null)"
 echo "java: ${jm[*]}"
 echo "threads: $threads, rounds: $rounds, repeats: $repeats, cpus: $(taskset -pc $$ 2>/dev/null | sed 's/.*: //'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A jw jc nw nc bw
+declare -A jw jc nw nc bw rt
 for ((r = 1; r <= rounds; r++)); do
   while read -r line; do
     case "$line" in *'"case":"gemm-kernel"'*) [ "$r" = 1 ] && echo "$line"; continue ;; *'"case":"gemm"'*) ;; *) continue ;; esac
     echo "round $r jmamba $line"; k=$(key <<<"$line")
-    jw[$k]+="$(field gflops <<<"$line") "; jc[$k]+="$(field cpu_gflops <<<"$line") "
+    jw[$k]+="$(field gflops <<<"$line") "; jc[$k]+="$(field cpu_gflops <<<"$line") "; rt[$k]+="$(field thread_round_trip_ns <<<"$line") "
   done < <("${jm[@]}" bench gemm --threads "$threads" --repeats "$repeats" --json "${jopts[@]}" "${jargs[@]}" 2>/dev/null)
   while read -r line; do
     echo "round $r numpy  $line"; k=$(key <<<"$line")
@@ -92,8 +94,11 @@ for s in $shapes; do
   ra=$(tr ' ' '\n' <<<"${jw[$k]:-}" | grep . | range); rb=$(tr ' ' '\n' <<<"${nw[$k]:-}" | grep . | range)
   printf '%-22s %10.1f %10.1f %7.2f %12.1f %12.1f %7.2f  %s / %s\n' "$k" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
     "$c" "$d" "$(awk -v a="$c" -v b="$d" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$ra" "$rb" | tr -d '\n'
-  if [ ${#base[@]} = 0 ]; then echo; continue; fi
+  rr=$(tr ' ' '\n' <<<"${rt[$k]:-}" | grep . | range || true); rr=${rr:+  rtt $rr ns}
+  if [ ${#base[@]} = 0 ]; then echo "$rr"; continue; fi
   e=$(tr ' ' '\n' <<<"${bw[$k]:-}" | grep . | median); re=$(tr ' ' '\n' <<<"${bw[$k]:-}" | grep . | range)
-  printf '   %9.1f %7.2f %7.2f  %s\n' "$e" "$(awk -v a="$a" -v b="$e" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
-    "$(awk -v a="$e" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$re"
+  printf '   %9.1f %7.2f %7.2f  %s%s\n' "$e" "$(awk -v a="$a" -v b="$e" 'BEGIN {print (b > 0 ? a / b : 0)}')" \
+    "$(awk -v a="$e" -v b="$b" 'BEGIN {print (b > 0 ? a / b : 0)}')" "$re" "$rr"
 done
+echo "(rtt: jmamba's thread round trip before each shape's timed runs, over the rounds; on a VM it moves with the host's"
+echo " placement of the vCPUs, and multi-threaded figures with it: tensor/bench/GEMM-NOTES.md 2026-12-05 #15)"
