@@ -181,7 +181,6 @@ final class SgemmBlocked {
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr];
                 float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
-                int[] busy = new int[span];
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
                     int p0 = pb * kc, kcb = Math.min(kc, k - p0);
@@ -193,16 +192,9 @@ final class SgemmBlocked {
                     int outRs = toPart ? nc : rs, outCs = toPart ? 1 : cs;
                     if (!direct) kernel.packA(transA, a, aOff, lda, ic, rows, p0, kcb, alpha, ap, 0);
                     else if (full < rows) kernel.packA(false, a, aOff, lda, ic + full, rows - full, p0, kcb, alpha, ap, 0);
-                    // a panel another chunk is packing right now is done after the others (by then it is packed; else
-                    // this chunk packs its own copy): no chunk waits, and a panel is rarely packed twice
-                    for (int i = 0, deferred = 0; i < span + deferred; i++) {
-                        boolean late = i >= span;
-                        int q = late ? busy[i - span] : q0 + (i + rotate) % span;
-                        int bpOff = late ? panels.ready(pb, q, own) : panels.tryReady(pb, q);
-                        if (bpOff == BPanels.BUSY) {
-                            busy[deferred++] = q;
-                            continue;
-                        }
+                    for (int i = 0; i < span; i++) {
+                        int q = q0 + (i + rotate) % span;
+                        int bpOff = panels.ready(pb, q, own);
                         panelTiles(kernel, kcb, direct ? a : null, aOff + ic * lda + p0, lda, ap, rows,
                                 bpOff == BPanels.OWN_COPY ? own : bp, Math.max(bpOff, 0),
                                 jcF + q * nr, n, betaNow, out, outOff, outRs, outCs, scratch);
@@ -273,13 +265,12 @@ final class SgemmBlocked {
 
     /**
      * The packed B panels of one column block, each packed by the first chunk that needs it (state 0 = not packed,
-     * 1 = being packed, 2 = ready; the volatile state write publishes the panel's floats). No chunk waits for another's
-     * packing: the driver does a panel that is being packed after its other panels ({@link #tryReady}), and one still
-     * being packed then is packed into the chunk's own buffer ({@link #ready}). Waiting was the slow state of 64³-128³
-     * on two threads (0.4x one thread in some JVMs; 2 waits per call in every JVM, 33 spins per wait in fast JVMs and
-     * 105-135 in slow ones); an own copy at once instead made two threads that met at a panel leapfrog, each packing
-     * the panel the other was packing, to the end of the pass (1576x768x192 on AVX2 about 8% slower; GEMM-NOTES.md
-     * 2026-12-05 #15). Always atomic, also when the driver plans one thread: plain
+     * 1 = being packed, 2 = ready; the volatile state write publishes the panel's floats). A chunk that needs a panel
+     * while another is packing it packs its own copy instead of waiting: waiting threads were the slow state of
+     * 64³-128³ on two threads (0.4x one thread in some JVMs; with 2 waits per call in every JVM, 33 spins per wait in
+     * fast JVMs and 105-135 in slow ones, GEMM-NOTES.md 2026-12-05 #15). Doing such a panel after the chunk's other
+     * panels instead was tried (no double packing): 1600x96x19 and 26x196x384 then ran at one-thread speed in 12 of 38
+     * JVMs, against 1 of 20 with the own copy and 0 of 38 before. Always atomic, also when the driver plans one thread: plain
      * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
      * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
      * measurable.
@@ -301,11 +292,12 @@ final class SgemmBlocked {
 
         /** What {@link #ready} returns when it packed the panel into the caller's own buffer. */
         static final int OWN_COPY = -1;
-        /** What {@link #tryReady} returns when another chunk is packing the panel. */
-        static final int BUSY = -2;
 
-        /** Offset in bp of panel q of K block pb, packing it first if no chunk has; {@link #BUSY} while another chunk packs it. */
-        int tryReady(int pb, int q) {
+        /**
+         * Offset in bp of panel q of K block pb, packing it first if no chunk has; or {@link #OWN_COPY} when another
+         * chunk is packing it right now: then it is packed into {@code own} (at least kc * nr floats) from 0.
+         */
+        int ready(int pb, int q, float[] own) {
             int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
             int off = p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
             if (state.get(id) == 2) return off;
@@ -314,18 +306,8 @@ final class SgemmBlocked {
                 state.set(id, 2);
                 return off;
             }
-            return state.get(id) == 2 ? off : BUSY;
-        }
-
-        /**
-         * Offset in bp of panel q of K block pb, packing it first if no chunk has; or {@link #OWN_COPY} when another
-         * chunk is packing it right now: then it is packed into {@code own} (at least kc * nr floats) from 0.
-         */
-        int ready(int pb, int q, float[] own) {
-            int off = tryReady(pb, q);
-            if (off != BUSY) return off;
-            int p0 = pb * kc;
-            pack(p0, Math.min(kc, k - p0), q, own, 0);
+            if (state.get(id) == 2) return off;
+            pack(p0, kcb, q, own, 0);
             return OWN_COPY;
         }
 
