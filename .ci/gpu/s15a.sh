@@ -11,10 +11,10 @@ t0=$SECONDS
 rounds=${ROUNDS:-3}
 source "$(dirname "$0")/cpu-host.sh"
 first=${cpus%%,*}
-round_trip() { # CPU list -> ns (of the third shape: the JIT's threads, pinned to the same CPUs, have calmed by then;
-  # the first read 17 µs on the Zen 4 VM, where the later ones read 70-360 ns)
+round_trip() { # CPU list -> ns: the least of three shapes' (spikes only go up: the JIT's threads, pinned to the same CPUs,
+  # read 17 µs for a first shape on the Zen 4 VM where later ones read 70-360 ns; one pair read 14 µs once on the Intel host)
   taskset -c "$1" "${jcmd[@]}" bench gemm --shape 64,64,64 --shape 64,64,65 --shape 64,64,66 --threads 2 --repeats 3 \
-    --warmup-ms 300 --shape-warmup-ms 300 --cpu-ms 0 --json 2>/dev/null | sed -n 's/.*"thread_round_trip_ns":\([0-9]*\).*/\1/p' | tail -1
+    --warmup-ms 300 --shape-warmup-ms 300 --cpu-ms 0 --json 2>/dev/null | sed -n 's/.*"thread_round_trip_ns":\([0-9]*\).*/\1/p' | sort -n | head -1
 }
 echo "== round trip between CPU $first and each CPU on another core (ns)"
 firstcore=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, -v c="$first" '$1 == c {print $2 "," $3}')
@@ -28,7 +28,7 @@ far=$(awk '$2 != "none"' "$OUT/round-trips.txt" | sort -k2 -n | tail -1 | cut -d
 [ -n "$near" ] || { echo "s15a: no round trip measured" >&2; exit 1; }
 for pair in "$near" "$far"; do
   echo "== compare_gemm.sh on CPUs $pair, 2 threads, $rounds rounds ($((SECONDS - t0)) s); round trip again: $(round_trip "$pair") ns"
-  THREADS=2 SIZES="256 1024" taskset -c "$pair" tensor/bench/compare_gemm.sh "$rounds" 2>&1 | tee "$OUT/compare-$pair.txt" \
+  THREADS=2 SIZES="256 1024" taskset -c "$pair" tensor/bench/compare_gemm.sh "$rounds" 2>&1 | tee "$OUT/compare-${pair/,/-}.txt" \
     | grep -v '^round' | tail -5
 done
 echo "s15a done $((SECONDS - t0)) s"

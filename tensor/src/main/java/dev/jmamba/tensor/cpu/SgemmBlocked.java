@@ -67,7 +67,8 @@ final class SgemmBlocked {
     private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
-    private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+    /** The packed B of a column block (one per thread share with {@link #privateB}), the calling thread's. */
+    private static final ThreadLocal<float[][][]> B_PACKS = ThreadLocal.withInitial(() -> new float[1][0][]);
     /** A chunk's own copy of a B panel that another chunk is packing at that moment (see {@link BPanels#ready}). */
     private static final ThreadLocal<float[][]> B_OWN = ThreadLocal.withInitial(() -> new float[1][0]);
     /** Partial products of K blocks run side by side (see kGroups). */
@@ -147,7 +148,9 @@ final class SgemmBlocked {
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
             boolean direct = directA(kernel, policy, transA, alpha, nPanels);
-            float[] bp = buffer(B_PACK, (long) k * nPanels * nr); // K blocks of (nPanels, kc, nr)
+            // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
+            int copies = privateB && threads > 1 ? threads : 1;
+            float[][] bps = buffers(B_PACKS, copies, (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
             // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
@@ -157,7 +160,8 @@ final class SgemmBlocked {
                     ? new NarrowPieces(Math.min(nPanels - 1, target), threads, m, kernel.halfRows()) : null;
             int splitPanels = pieces != null ? nPanels - 1 : nPanels;
             int nSplits = pieces != null ? pieces.splits() : mBlocksF >= target ? 1 : Math.min(nPanels, Math.ceilDiv(target, mBlocksF));
-            BPanels panels = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bp);
+            BPanels[] panelSets = new BPanels[copies];
+            for (int w = 0; w < copies; w++) panelSets[w] = new BPanels(kernel, transB, b, bOff, ldb, jc, n, k, kc, nPanels, bps[w]);
             int jcF = jc;
             // at most `threads` threads: below the parallel threshold every chunk stays on the caller;
             // each thread has a home share of the chunks, the same rows of C on every call
@@ -177,7 +181,9 @@ final class SgemmBlocked {
                 // equal share apart: each packs its share, then finds the others' packed (a start
                 // only 1/mBlocks apart made the second thread wait at every panel for the first to
                 // pack it, issue 22)
-                int rotate = (int) ((long) HomeChunks.home(t, chunks, threads) * span / threads);
+                int home = HomeChunks.home(t, chunks, threads), rotate = (int) ((long) home * span / threads);
+                BPanels panels = panelSets[copies == 1 ? 0 : home];
+                float[] bp = panels.bp;
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr];
                 float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
@@ -461,6 +467,28 @@ final class SgemmBlocked {
      * ({@link NarrowPieces}); off by default until a quiet machine shows it helps (tests set it directly).
      */
     static boolean narrowPieces = Boolean.getBoolean("jmamba.gemm.narrowPieces");
+
+    /**
+     * {@code -Djmamba.gemm.privateB=true}: each thread share packs its own copy of the B panels it needs, so that no
+     * thread reads a panel another packed (1024³ on 2 threads: 32 panels packed twice instead of once, against 512 M
+     * multiply-adds per thread). An experiment for hosts whose cores are far apart (the Intel device host: round trips
+     * of 150-900 ns, and its 2-thread 1024³ read 0.92x numpy in a call with 150-190 ns and 0.68-0.71x in one with
+     * 650-780 ns; GEMM-NOTES.md 2026-12-05 #15); off until measured (tests set it directly).
+     */
+    static boolean privateB = Boolean.getBoolean("jmamba.gemm.privateB");
+
+    /** {@code count} thread-local buffers of at least {@code size} floats each, grown (never shrunk) on demand. */
+    private static float[][] buffers(ThreadLocal<float[][][]> holder, int count, long size) {
+        float[][][] box = holder.get();
+        if (box[0].length < count) box[0] = java.util.Arrays.copyOf(box[0], count);
+        for (int i = 0; i < count; i++) {
+            if (box[0][i] == null || box[0][i].length < size) {
+                if (size > Integer.MAX_VALUE - 8) throw new JmambaException("sgemm: packing buffer of " + size + " floats is too large");
+                box[0][i] = new float[(int) size];
+            }
+        }
+        return box[0];
+    }
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));

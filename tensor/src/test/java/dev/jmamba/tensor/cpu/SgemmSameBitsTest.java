@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The public SGEMM gives the same bits on 1, 2 and 3 threads, on every way the driver cuts the
@@ -15,12 +16,17 @@ import org.junit.jupiter.api.Test;
  * hide an equally wrong answer.
  */
 class SgemmSameBitsTest {
-    @Test
-    void sameBitsOnOneTwoAndThreeThreads() {
+    /** Also with each thread share packing its own B panels ({@code jmamba.gemm.privateB}). */
+    @ParameterizedTest @ValueSource(booleans = {false, true})
+    void sameBitsOnOneTwoAndThreeThreads(boolean privateB) {
         int before = Parallel.threads();
+        boolean privateBefore = SgemmBlocked.privateB;
+        SgemmBlocked.privateB = privateB;
         try {
-            // (the last two: M fits one MC block, split by B panels only)
-            int[][] shapes = {{48, 192, 1600, 1, 0}, {37, 70, 2100, 0, 0}, {300, 260, 96, 0, 1}, {40, 900, 300, 1, 1}, {128, 128, 128, 0, 0}, {100, 200, 110, 1, 0}};
+            // ((128, 128, 128), (100, 200, 110): M fits one MC block, split by B panels only; (1100, 70, 96): M blocks
+            // sharing B panels)
+            int[][] shapes = {{48, 192, 1600, 1, 0}, {37, 70, 2100, 0, 0}, {300, 260, 96, 0, 1}, {40, 900, 300, 1, 1},
+                    {128, 128, 128, 0, 0}, {100, 200, 110, 1, 0}, {1100, 70, 96, 0, 1}};
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
                 boolean ta = s[3] == 1, tb = s[4] == 1;
@@ -46,6 +52,7 @@ class SgemmSameBitsTest {
             }
         } finally {
             Parallel.setThreads(before);
+            SgemmBlocked.privateB = privateBefore;
         }
     }
 
