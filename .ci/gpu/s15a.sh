@@ -17,8 +17,8 @@ round_trip() { # CPU list -> ns: the least of three shapes' (spikes only go up: 
     --warmup-ms 300 --shape-warmup-ms 300 --cpu-ms 0 --json 2>/dev/null | sed -n 's/.*"thread_round_trip_ns":\([0-9]*\).*/\1/p' | sort -n | head -1
 }
 echo "== round trip between CPU $first and each CPU on another core (ns)"
-firstcore=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, -v c="$first" '$1 == c {print $2 "," $3}')
-partners=$(lscpu -p=CPU,CORE,SOCKET | grep -v '^#' | awk -F, -v fc="$firstcore" '$2 "," $3 != fc {print $1}')
+firstcore=$(cpu_table | awk -F, -v c="$first" '$1 == c {print $2 "," $3}')
+partners=$(cpu_table | awk -F, -v fc="$firstcore" '$2 "," $3 != fc {print $1}')
 : > "$OUT/round-trips.txt"
 for p in $partners; do
   ns=$(round_trip "$first,$p"); echo "$first,$p ${ns:-none}" | tee -a "$OUT/round-trips.txt"

@@ -241,7 +241,8 @@ public final class BenchGemm implements Runnable {
         return new Shape(v[0], v[1], v[2], f.length == 5 && v[3] == 1, f.length == 5 && v[4] == 1, "shape");
     }
 
-    private static double median(double[] x, int count) {
+    /** Median of the first {@code count} values (the mean of the middle two for an even count). */
+    static double median(double[] x, int count) {
         double[] s = Arrays.copyOf(x, count);
         Arrays.sort(s);
         return count % 2 == 1 ? s[count / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;

@@ -1,6 +1,5 @@
 package dev.jmamba.app;
 
-import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -49,9 +48,7 @@ final class ThreadRoundTrip {
         } finally {
             ball.set(-1);
         }
-        double[] sorted = Arrays.copyOf(batches, count);
-        Arrays.sort(sorted);
-        return sorted[count / 2];
+        return BenchGemm.median(batches, count);
     }
 
     /** Spins until the value differs from {@code seen}, yielding now and then (so that one shared core still progresses). */

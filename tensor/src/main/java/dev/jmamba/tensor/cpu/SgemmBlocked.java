@@ -481,12 +481,7 @@ final class SgemmBlocked {
     private static float[][] buffers(ThreadLocal<float[][][]> holder, int count, long size) {
         float[][][] box = holder.get();
         if (box[0].length < count) box[0] = java.util.Arrays.copyOf(box[0], count);
-        for (int i = 0; i < count; i++) {
-            if (box[0][i] == null || box[0][i].length < size) {
-                if (size > Integer.MAX_VALUE - 8) throw new JmambaException("sgemm: packing buffer of " + size + " floats is too large");
-                box[0][i] = new float[(int) size];
-            }
-        }
+        for (int i = 0; i < count; i++) box[0][i] = atLeast(box[0][i], size);
         return box[0];
     }
 
@@ -496,11 +491,14 @@ final class SgemmBlocked {
     /** A thread-local buffer of at least {@code size} floats, grown (never shrunk) on demand. */
     private static float[] buffer(ThreadLocal<float[][]> holder, long size) {
         float[][] box = holder.get();
-        if (box[0].length < size) {
-            if (size > Integer.MAX_VALUE - 8) throw new JmambaException("sgemm: packing buffer of " + size + " floats is too large");
-            box[0] = new float[(int) size];
-        }
-        return box[0];
+        return box[0] = atLeast(box[0], size);
+    }
+
+    /** {@code current} if it holds at least {@code size} floats (null: none), else a new array of that size. */
+    private static float[] atLeast(float[] current, long size) {
+        if (current != null && current.length >= size) return current;
+        if (size > Integer.MAX_VALUE - 8) throw new JmambaException("sgemm: packing buffer of " + size + " floats is too large");
+        return new float[(int) size];
     }
 
     static int roundUp(int x, int multiple) {
