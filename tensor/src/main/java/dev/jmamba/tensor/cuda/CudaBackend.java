@@ -65,6 +65,9 @@ public final class CudaBackend implements Backend {
         optim = new OptimKernels(context);
     }
 
+    /** The products' launcher (the split sweep forces its chunk counts). */
+    MatmulKernels matmulKernels() { return matmul; }
+
     /** The gated layer norm's launcher (tests compare its kernel variants). */
     GatedNormKernels gatedNormKernels() { return gatedNorm; }
 

@@ -169,7 +169,14 @@ final class MatmulKernels extends Launcher {
     Tensor matmul(Tensor a, Tensor b) { return matmul(a, b, false); }
 
     /** As {@link #matmul(Tensor, Tensor)}; {@code bf16Result} (BF16 operands): the product rounded once to bf16. */
-    Tensor matmul(Tensor a, Tensor b, boolean bf16Result) {
+    Tensor matmul(Tensor a, Tensor b, boolean bf16Result) { return matmul(a, b, bf16Result, 0); }
+
+    /**
+     * As {@link #matmul(Tensor, Tensor, boolean)} with the contraction split into {@code chunks} equal k ranges on the
+     * general path (0: the split-K rule decides; a float32 product whose k {@code chunks} does not divide runs whole).
+     * For the split sweep and tests; a (.., m, k) operand with a (k, n) weight takes the one-GEMM path unsplit.
+     */
+    Tensor matmul(Tensor a, Tensor b, boolean bf16Result, int chunks) {
         if (a.dtype() != DType.F32 && a.dtype() != DType.F64 && a.dtype() != DType.BF16) {
             throw new TensorException.DType("matmul", "F32, F64 or BF16 operands", a.dtype().toString());
         }
@@ -197,7 +204,8 @@ final class MatmulKernels extends Launcher {
             return out;
         }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
-        int chunks = splitK && a.dtype() == DType.F32 ? splitChunks(batches, m, n, k, context.multiprocessors()) : 1;
+        if (a.dtype() != DType.F32 || chunks < 0 || (chunks > 0 && k % chunks != 0)) chunks = 1;
+        else if (chunks == 0) chunks = splitK ? splitChunks(batches, m, n, k, context.multiprocessors()) : 1;
         if (chunks > 1) return splitContraction(oa, ob, m, n, k, batches, chunks).reshape(outShape);
         Tensor out = strided.empty(result, outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,

@@ -70,4 +70,34 @@ class MatmulSplitKGpuTest {
             }
         }
     }
+
+    /**
+     * Forced chunk counts ({@link MatmulKernels#matmul(Tensor, Tensor, boolean, int)}, as the split sweep uses them) on
+     * a weight-gradient layout: every count that divides k, and one that does not (3: the product runs whole), within
+     * the tolerance above; the one-chunk result is the unsplit GEMM's, bit for bit.
+     */
+    @Test void forcedChunkCountsMatchTheCpu() {
+        GpuTests.context();
+        Device gpu = Device.cuda(0);
+        MatmulKernels kernels = ((CudaBackend) dev.jmamba.tensor.Backends.raw(gpu)).matmulKernels();
+        int m = 80, n = 320, k = 4096;
+        Tensor a = uniform(11, k, m).transpose(0, 1), b = uniform(12, k, n);      // (m, k) stored (k, m); (k, n)
+        double[] want = a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray();
+        Tensor ag = a.to(gpu), bg = b.to(gpu);
+        boolean before = MatmulKernels.splitK;
+        try {
+            MatmulKernels.splitK = false;
+            double[] whole = ag.matmul(bg).to(Device.CPU).toDoubleArray();
+            assertArrayEquals(whole, kernels.matmul(ag, bg, false, 1).to(Device.CPU).toDoubleArray(), 0.0, "one chunk");
+            assertArrayEquals(whole, kernels.matmul(ag, bg, false, 3).to(Device.CPU).toDoubleArray(), 0.0, "3 does not divide k");
+            for (int chunks : new int[] {2, 4, 16, 64}) {
+                double[] got = kernels.matmul(ag, bg, false, chunks).to(Device.CPU).toDoubleArray();
+                double worst = 0;
+                for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+                assertTrue(worst <= 1e-5 * k, chunks + " chunks: error " + worst);
+            }
+        } finally {
+            MatmulKernels.splitK = before;
+        }
+    }
 }
