@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 16's first device call. Issue 14: the split-K sweep (MatmulSplitSweep: each long-contraction product of both
 # models' step at 1, 2, 4, ... chunks), the 2-D mixers' fused conv and gated-norm kernels against a copy's bandwidth
-# (Ss2dOpsSweep), and which of FractalMamba-T's 318 matmuls cost its extra GEMM time against
+# (Ss2dOpsSweep), the fused hidden-norm scan per stage (HiddenNormScanSweep), and which of FractalMamba-T's 318 matmuls cost its extra GEMM time against
 # VMamba-T (fp32 b128 --profile with -Djmamba.profile.matmuls=detail: one row per shape and operand layout, device
 # ms with every op synchronised), both models' steps timed once more. Issue 22 (any card): the privateB experiment
 # against the shared B panels on the host's CPU, 2 threads on the nearest core pair's first two CPUs. About 200 s.
@@ -13,7 +13,9 @@ nvidia-smi --query-gpu=name --format=csv,noheader
 timeout 150 .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.MatmulSplitSweep > $OUT/split-sweep.txt 2>&1
 echo "split sweep rc=$? t=$((SECONDS-t0))"; grep '^{' $OUT/split-sweep.txt
 timeout 100 .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.Ss2dOpsSweep > $OUT/ss2d-ops.txt 2>&1
-echo "ss2d ops rc=$? t=$((SECONDS-t0))"; grep '^{' $OUT/ss2d-ops.txt; grep -m3 -i "exception\|error" $OUT/*.txt
+echo "ss2d ops rc=$? t=$((SECONDS-t0))"; grep '^{' $OUT/ss2d-ops.txt
+timeout 100 .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep > $OUT/hidden-norm-scan.txt 2>&1
+echo "hidden norm scan rc=$? t=$((SECONDS-t0))"; grep '^{' $OUT/hidden-norm-scan.txt; grep -m3 -i "exception\|error" $OUT/*.txt
 for m in fractalmamba-tiny vmamba-tiny; do
   timeout 120 .device/run -Xss8m -Djmamba.profile.matmuls=detail -cp '.device/lib/*' dev.jmamba.app.Main bench train \
     --model $m --device cuda --batch-size 128 --steps 6 --warmup 2 --precision fp32 --profile > $OUT/$m-detail.txt 2>&1

@@ -12,7 +12,7 @@ import java.util.Locale;
 /**
  * Device time of the 2-D mixers' bandwidth-bound fused kernels at the b128 stage shapes of FractalMamba-T (d_inner
  * 160/320/640/1280 on 56²/28²/14²/7² grids) and VMamba-T (96/192/384/768): the depthwise 3×3 conv + SiLU forward and
- * whole backward, and the SiLU-gated layer norm forward and backward, each as milliseconds and as a fraction of the
+ * whole backward, and the SiLU-gated layer norm forward and backward (and the two-pass warp kernels' times, gln2), each as milliseconds and as a fraction of the
  * bandwidth of a device copy of the same tensor measured in the same run (bytes counted as the passes each kernel must
  * make at least: conv forward 2 (x, y), backward 3 (gy, x, gx); norm forward 3 (x, z, y), backward 5 (gy, x, z, gx,
  * gz)). One JSON line per case. A lab, not a test. Run (packed runtime):
@@ -54,12 +54,17 @@ public final class Ss2dOpsSweep {
             double lnF = DeviceTiming.meanMillis(context, 3, 20, () -> release(be.layerNormGated(xr, nw, nb, zr, 1e-5)));
             double lnB = DeviceTiming.meanMillis(context, 3, 20,
                     () -> release(be.layerNormGatedBackward(g2, xr, fwd[1], fwd[2], nw, nb, zr, true, true, true)));
+            GatedNormKernels gk = backend.gatedNormKernels();   // the two-pass warp kernels, for comparison
+            double lnF2 = DeviceTiming.meanMillis(context, 3, 20, () -> release(gk.forward(xr, nw, nb, zr, 1e-5, false)));
+            double lnB2 = DeviceTiming.meanMillis(context, 3, 20,
+                    () -> release(gk.backward(g2, xr, fwd[1], fwd[2], nw, nb, zr, true, true, true, false)));
             System.out.println(String.format(Locale.ROOT,
                     "{\"case\":\"ss2d_ops\",\"d_inner\":%d,\"side\":%d,\"copy_ms\":%.4f,\"copy_gbps\":%.0f,"
                             + "\"dw_fwd_ms\":%.4f,\"dw_fwd_eff\":%.2f,\"dw_bwd_ms\":%.4f,\"dw_bwd_eff\":%.2f,"
-                            + "\"gln_fwd_ms\":%.4f,\"gln_fwd_eff\":%.2f,\"gln_bwd_ms\":%.4f,\"gln_bwd_eff\":%.2f}",
+                            + "\"gln_fwd_ms\":%.4f,\"gln_fwd_eff\":%.2f,\"gln_bwd_ms\":%.4f,\"gln_bwd_eff\":%.2f,"
+                            + "\"gln2_fwd_ms\":%.4f,\"gln2_bwd_ms\":%.4f}",
                     c, side, copyMs, copyGbps, dwF, copyMs / dwF, dwB, 1.5 * copyMs / dwB, lnF, 1.5 * copyMs / lnF,
-                    lnB, 2.5 * copyMs / lnB));
+                    lnB, 2.5 * copyMs / lnB, lnF2, lnB2));
             release(fwd);
             release(new Tensor[] {x, gy, w, bias, out, nw, nb});
         }
