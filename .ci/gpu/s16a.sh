@@ -30,6 +30,6 @@ done
 echo "== issue 22: privateB on the host CPU ($((SECONDS-t0)) s)"
 source .ci/gpu/cpu-host.sh
 SHAPES="1024,1024,1024,0,0 1576,768,192,0,1 1536,384,196,1,0 3136,96,384,0,1" THREADS=2 WARMUP_MS=100 \
-  taskset -c "$cpus" tensor/bench/gemm_variants.sh 4 "shared=" "private=-Djmamba.gemm.privateB=true" 2>&1 \
+  taskset -c "$cpus" tensor/bench/gemm_variants.sh 3 "shared=" "private=-Djmamba.gemm.privateB=true" 2>&1 \
   | grep -v ': {' | tee $OUT/privateB.txt | tail -12
 echo "s16a done $((SECONDS-t0)) s"
