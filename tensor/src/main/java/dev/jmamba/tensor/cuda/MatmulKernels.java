@@ -25,10 +25,16 @@ final class MatmulKernels extends Launcher {
     // (batch, m, n, k, a, a_bs, a_rs, a_cs, b, b_bs, b_rs, b_cs, c, c_bs, beta)
     private final KernelArgs gemmArgs = new KernelArgs(4, 4, 4, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8);
 
+    private final SplitKTuner tuner;
+
     MatmulKernels(CudaContext context, StridedKernels strided) {
         super(context, SOURCE);
         this.strided = strided;
+        this.tuner = new SplitKTuner(context);
     }
+
+    /** The split-K tuner of this device (tests read its choices). */
+    SplitKTuner tuner() { return tuner; }
 
     /**
      * {@code batch} products {@code C_t (m, n) = op(A_t) · op(B_t) + beta · C_t}, all row-major and
@@ -87,9 +93,16 @@ final class MatmulKernels extends Launcher {
      * {@code jmamba.cuda.splitK=on}: float32 products with few output tiles and a long contraction (the weight
      * gradients of projections over all tokens, e.g. (K, 44, B·L) @ (K, B·L, 384)) are computed as
      * {@link #splitChunks} products over equal ranges of k — extra batch entries, so the GPU has enough blocks — and
-     * summed in chunk order. Off by default until measured (docs/SETTINGS.md); tests switch the field.
+     * summed in chunk order. Tests switch the field.
      */
     static volatile boolean splitK = "on".equals(System.getProperty("jmamba.cuda.splitK"));
+    /**
+     * {@code jmamba.cuda.splitK=auto} (the default; {@code off} and {@code on} turn it off): the unbatched products
+     * that {@link #splitChunks} would split run in the chunk count {@link SplitKTuner} measured for their shape on this
+     * device (often 1). Tests switch the field.
+     */
+    static volatile boolean splitTuned = !"off".equals(System.getProperty("jmamba.cuda.splitK", "auto"))
+            && !"on".equals(System.getProperty("jmamba.cuda.splitK"));
     /** Shortest k range of one chunk. */
     static final int SPLIT_MIN_CHUNK = 512;
     /**
@@ -205,7 +218,12 @@ final class MatmulKernels extends Launcher {
         }
         Operand oa = operand(a.expand(ea), br), ob = operand(b.expand(eb), br);
         if (a.dtype() != DType.F32 || chunks < 0 || (chunks > 0 && k % chunks != 0)) chunks = 1;
-        else if (chunks == 0) chunks = splitK ? splitChunks(batches, m, n, k, context.multiprocessors()) : 1;
+        else if (chunks == 0 && splitK) chunks = splitChunks(batches, m, n, k, context.multiprocessors());
+        else if (chunks == 0 && splitTuned && batches == 1 && splitChunks(1, m, n, k, context.multiprocessors(), 0, false) > 1) {
+            // a weight gradient over all tokens: the chunk count measured for this shape (products run whole meanwhile)
+            Tensor at = a, bt = b;
+            chunks = tuner.chunks(m, n, k, oa.transposed, ob.transposed, c -> matmul(at, bt, false, c));
+        } else if (chunks == 0) chunks = 1;
         if (chunks > 1) return splitContraction(oa, ob, m, n, k, batches, chunks).reshape(outShape);
         Tensor out = strided.empty(result, outShape);
         gemm(a.dtype(), oa.transposed, ob.transposed, m, n, k, address(oa.t), oa.stride, address(ob.t), ob.stride,

@@ -46,9 +46,10 @@ class MatmulSplitKGpuTest {
                     assertTrue(MatmulKernels.splitChunks(b, m, n, k, CudaContext.get(0).multiprocessors()) > 1, "the case must split");
                     double[] want = a.to(DType.F64).matmul(bb.to(DType.F64)).toDoubleArray();
                     Tensor ag = a.to(gpu), bg = bb.to(gpu);
-                    boolean before = MatmulKernels.splitK;
+                    boolean before = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
                     double[] split, whole;
                     try {
+                        MatmulKernels.splitTuned = false;   // "whole" below must be the unsplit GEMM
                         MatmulKernels.splitK = true;
                         Tensor out = ag.matmul(bg);
                         assertArrayEquals(a.matmul(bb).shape(), out.shape());
@@ -57,6 +58,7 @@ class MatmulSplitKGpuTest {
                         whole = ag.matmul(bg).to(Device.CPU).toDoubleArray();
                     } finally {
                         MatmulKernels.splitK = before;
+                        MatmulKernels.splitTuned = beforeTuned;
                     }
                     double worstSplit = 0, worstWhole = 0;
                     for (int i = 0; i < want.length; i++) {
@@ -84,9 +86,10 @@ class MatmulSplitKGpuTest {
         Tensor a = uniform(11, k, m).transpose(0, 1), b = uniform(12, k, n);      // (m, k) stored (k, m); (k, n)
         double[] want = a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray();
         Tensor ag = a.to(gpu), bg = b.to(gpu);
-        boolean before = MatmulKernels.splitK;
+        boolean before = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
         try {
             MatmulKernels.splitK = false;
+            MatmulKernels.splitTuned = false;
             double[] whole = ag.matmul(bg).to(Device.CPU).toDoubleArray();
             assertArrayEquals(whole, kernels.matmul(ag, bg, false, 1).to(Device.CPU).toDoubleArray(), 0.0, "one chunk");
             assertArrayEquals(whole, kernels.matmul(ag, bg, false, 3).to(Device.CPU).toDoubleArray(), 0.0, "3 does not divide k");
@@ -98,6 +101,38 @@ class MatmulSplitKGpuTest {
             }
         } finally {
             MatmulKernels.splitK = before;
+            MatmulKernels.splitTuned = beforeTuned;
+        }
+    }
+
+    /**
+     * The measured choice ({@code jmamba.cuda.splitK=auto}, {@link SplitKTuner}): a weight-gradient-shaped product
+     * (few tiles, long k) is timed once, its choice cached, and both calls agree with the CPU in float64 within the
+     * tolerance above and with each other bit for bit (the cached choice is reused).
+     */
+    @Test void tunedProductsMatchTheCpuAndReuseTheirChoice() {
+        GpuTests.context();
+        Device gpu = Device.cuda(0);
+        MatmulKernels kernels = ((CudaBackend) dev.jmamba.tensor.Backends.raw(gpu)).matmulKernels();
+        int m = 80, n = 320, k = 16384;
+        Tensor a = uniform(21, k, m).transpose(0, 1), b = uniform(22, k, n);      // (m, k) stored (k, m); (k, n)
+        double[] want = a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray();
+        Tensor ag = a.to(gpu), bg = b.to(gpu);
+        boolean beforeRule = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
+        try {
+            MatmulKernels.splitK = false;
+            MatmulKernels.splitTuned = true;
+            double[] first = ag.matmul(bg).to(Device.CPU).toDoubleArray();
+            int choice = kernels.tuner().chosen(m, n, k, true, false);
+            assertTrue(choice >= 1, "the shape must have been measured, got " + choice);
+            double[] second = ag.matmul(bg).to(Device.CPU).toDoubleArray();
+            assertArrayEquals(first, second, 0.0, "the cached choice (" + choice + " chunks) gives the same bits");
+            double worst = 0;
+            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(first[i] - want[i]));
+            assertTrue(worst <= 1e-5 * k, choice + " chunks: error " + worst);
+        } finally {
+            MatmulKernels.splitK = beforeRule;
+            MatmulKernels.splitTuned = beforeTuned;
         }
     }
 }
