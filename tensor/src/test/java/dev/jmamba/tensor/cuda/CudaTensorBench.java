@@ -1,6 +1,5 @@
 package dev.jmamba.tensor.cuda;
 
-import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.RandomKind;
@@ -26,14 +25,8 @@ public final class CudaTensorBench {
 
     /** Runs every case on device 0. */
     public static void main(String[] args) {
-        if (!Backends.isAvailable(GPU)) {
-            System.out.println("{\"error\":\"no CUDA device: " + new CudaDeviceProvider().unavailableReason().replace('"', '\'') + "\"}");
-            System.exit(1);
-        }
-        CudaBackend backend = (CudaBackend) Backends.raw(GPU);
+        CudaBackend backend = GpuLab.backendOrExit();
         CudaContext context = backend.context();
-        System.out.println(String.format(Locale.ROOT, "{\"case\":\"device\",\"name\":\"%s\",\"arch\":\"%s\",\"sms\":%d}",
-                context.name(), context.architecture(), context.multiprocessors()));
         addAndCopy(context);
         matmul(context);
         leadingAxisSums(context);

@@ -73,6 +73,40 @@ class MatmulSplitKGpuTest {
         }
     }
 
+    /** A weight-gradient-shaped pair on the GPU: a (m, k) stored (k, m), b (k, n), and their product in float64. */
+    private record WeightGradPair(Tensor a, Tensor b, double[] want) {
+        static WeightGradPair of(long seed, int m, int n, int k) {
+            Tensor a = uniform(seed, k, m).transpose(0, 1), b = uniform(seed + 1, k, n);
+            Device gpu = Device.cuda(0);
+            return new WeightGradPair(a.to(gpu), b.to(gpu), a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray());
+        }
+
+        double worstError(double[] got) {
+            double worst = 0;
+            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+            return worst;
+        }
+    }
+
+    /** Runs {@code body} with the split-K rule and the tuned choice switched as given, restoring both after. */
+    private static void withSplitting(boolean rule, boolean tuned, Runnable body) {
+        boolean beforeRule = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
+        try {
+            MatmulKernels.splitK = rule;
+            MatmulKernels.splitTuned = tuned;
+            body.run();
+        } finally {
+            MatmulKernels.splitK = beforeRule;
+            MatmulKernels.splitTuned = beforeTuned;
+        }
+    }
+
+    private static double[] host(Tensor t) { return t.to(Device.CPU).toDoubleArray(); }
+
+    private static MatmulKernels kernels() {
+        return ((CudaBackend) dev.jmamba.tensor.Backends.raw(Device.cuda(0))).matmulKernels();
+    }
+
     /**
      * Forced chunk counts ({@link MatmulKernels#matmul(Tensor, Tensor, boolean, int)}, as the split sweep uses them) on
      * a weight-gradient layout: every count that divides k, and one that does not (3: the product runs whole), within
@@ -80,29 +114,17 @@ class MatmulSplitKGpuTest {
      */
     @Test void forcedChunkCountsMatchTheCpu() {
         GpuTests.context();
-        Device gpu = Device.cuda(0);
-        MatmulKernels kernels = ((CudaBackend) dev.jmamba.tensor.Backends.raw(gpu)).matmulKernels();
-        int m = 80, n = 320, k = 4096;
-        Tensor a = uniform(11, k, m).transpose(0, 1), b = uniform(12, k, n);      // (m, k) stored (k, m); (k, n)
-        double[] want = a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray();
-        Tensor ag = a.to(gpu), bg = b.to(gpu);
-        boolean before = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
-        try {
-            MatmulKernels.splitK = false;
-            MatmulKernels.splitTuned = false;
-            double[] whole = ag.matmul(bg).to(Device.CPU).toDoubleArray();
-            assertArrayEquals(whole, kernels.matmul(ag, bg, false, 1).to(Device.CPU).toDoubleArray(), 0.0, "one chunk");
-            assertArrayEquals(whole, kernels.matmul(ag, bg, false, 3).to(Device.CPU).toDoubleArray(), 0.0, "3 does not divide k");
+        int k = 4096;
+        WeightGradPair p = WeightGradPair.of(11, 80, 320, k);
+        withSplitting(false, false, () -> {
+            double[] whole = host(p.a().matmul(p.b()));
+            assertArrayEquals(whole, host(kernels().matmul(p.a(), p.b(), false, 1)), 0.0, "one chunk");
+            assertArrayEquals(whole, host(kernels().matmul(p.a(), p.b(), false, 3)), 0.0, "3 does not divide k");
             for (int chunks : new int[] {2, 4, 16, 64}) {
-                double[] got = kernels.matmul(ag, bg, false, chunks).to(Device.CPU).toDoubleArray();
-                double worst = 0;
-                for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+                double worst = p.worstError(host(kernels().matmul(p.a(), p.b(), false, chunks)));
                 assertTrue(worst <= 1e-5 * k, chunks + " chunks: error " + worst);
             }
-        } finally {
-            MatmulKernels.splitK = before;
-            MatmulKernels.splitTuned = beforeTuned;
-        }
+        });
     }
 
     /**
@@ -112,27 +134,15 @@ class MatmulSplitKGpuTest {
      */
     @Test void tunedProductsMatchTheCpuAndReuseTheirChoice() {
         GpuTests.context();
-        Device gpu = Device.cuda(0);
-        MatmulKernels kernels = ((CudaBackend) dev.jmamba.tensor.Backends.raw(gpu)).matmulKernels();
         int m = 80, n = 320, k = 16384;
-        Tensor a = uniform(21, k, m).transpose(0, 1), b = uniform(22, k, n);      // (m, k) stored (k, m); (k, n)
-        double[] want = a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray();
-        Tensor ag = a.to(gpu), bg = b.to(gpu);
-        boolean beforeRule = MatmulKernels.splitK, beforeTuned = MatmulKernels.splitTuned;
-        try {
-            MatmulKernels.splitK = false;
-            MatmulKernels.splitTuned = true;
-            double[] first = ag.matmul(bg).to(Device.CPU).toDoubleArray();
-            int choice = kernels.tuner().chosen(m, n, k, true, false);
+        WeightGradPair p = WeightGradPair.of(21, m, n, k);
+        withSplitting(false, true, () -> {
+            double[] first = host(p.a().matmul(p.b()));
+            int choice = kernels().tuner().chosen(m, n, k, true, false);
             assertTrue(choice >= 1, "the shape must have been measured, got " + choice);
-            double[] second = ag.matmul(bg).to(Device.CPU).toDoubleArray();
-            assertArrayEquals(first, second, 0.0, "the cached choice (" + choice + " chunks) gives the same bits");
-            double worst = 0;
-            for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(first[i] - want[i]));
+            assertArrayEquals(first, host(p.a().matmul(p.b())), 0.0, "the cached choice (" + choice + " chunks) gives the same bits");
+            double worst = p.worstError(first);
             assertTrue(worst <= 1e-5 * k, choice + " chunks: error " + worst);
-        } finally {
-            MatmulKernels.splitK = beforeRule;
-            MatmulKernels.splitTuned = beforeTuned;
-        }
+        });
     }
 }

@@ -1,6 +1,5 @@
 package dev.jmamba.tensor.cuda;
 
-import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
 import dev.jmamba.tensor.MatmulPrecision;
@@ -21,7 +20,7 @@ import java.util.Locale;
  * operand is stored transposed, as the weight gradients' (k, m) activations are).
  */
 public final class MatmulSplitSweep {
-    private static final Device GPU = Device.cuda(0);
+    private static final Device GPU = GpuLab.GPU;
     /** B,M,K,N,TA,TB: FractalMamba-T's then VMamba-T's products with k ≥ 1024 and fewer 128² tiles than SMs, b128. */
     private static final String[] DEFAULT_SHAPES = {
         "1,1280,25088,320,1,0", "1,320,25088,1280,1,0", "1,320,25088,640,1,0", "1,640,25088,320,1,0",
@@ -36,16 +35,11 @@ public final class MatmulSplitSweep {
     private MatmulSplitSweep() {}
 
     public static void main(String[] args) {
-        if (!Backends.isAvailable(GPU)) {
-            System.out.println("{\"error\":\"no CUDA device: " + new CudaDeviceProvider().unavailableReason().replace('"', '\'') + "\"}");
-            System.exit(1);
-        }
-        CudaBackend backend = (CudaBackend) Backends.raw(GPU);
+        CudaBackend backend = GpuLab.backendOrExit();
         CudaContext context = backend.context();
         context.cublas().setPrecision(MatmulPrecision.FP32);
         MatmulKernels kernels = backend.matmulKernels();
         int sms = context.multiprocessors();
-        System.out.println(String.format(Locale.ROOT, "{\"case\":\"device\",\"name\":\"%s\",\"sms\":%d}", context.name(), sms));
         long seed = 1;
         for (String spec : args.length > 0 ? args : DEFAULT_SHAPES) {
             String[] f = spec.split(",");

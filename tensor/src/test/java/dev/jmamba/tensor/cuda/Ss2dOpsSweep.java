@@ -1,7 +1,6 @@
 package dev.jmamba.tensor.cuda;
 
 import dev.jmamba.tensor.Backend;
-import dev.jmamba.tensor.Backends;
 import dev.jmamba.tensor.ConvParams;
 import dev.jmamba.tensor.DType;
 import dev.jmamba.tensor.Device;
@@ -19,16 +18,12 @@ import java.util.Locale;
  * {@code .device/run -cp '.device/lib/*' dev.jmamba.tensor.cuda.Ss2dOpsSweep}.
  */
 public final class Ss2dOpsSweep {
-    private static final Device GPU = Device.cuda(0);
+    private static final Device GPU = GpuLab.GPU;
 
     private Ss2dOpsSweep() {}
 
     public static void main(String[] args) {
-        if (!Backends.isAvailable(GPU)) {
-            System.out.println("{\"error\":\"no CUDA device: " + new CudaDeviceProvider().unavailableReason().replace('"', '\'') + "\"}");
-            System.exit(1);
-        }
-        CudaBackend backend = (CudaBackend) Backends.raw(GPU);
+        CudaBackend backend = GpuLab.backendOrExit();
         CudaContext context = backend.context();
         int batch = 128;
         int[][] stages = {   // {d_inner, side}: FractalMamba-T, then VMamba-T
