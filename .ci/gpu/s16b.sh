@@ -1,13 +1,28 @@
 #!/usr/bin/env bash
 # Session 16's second device call: issue 14's targets with the measured split-K choice (jmamba.cuda.splitK=auto, the
-# new default): s13c.sh (every tiny model's b128 step, fp32 twice for the 2D pair, bf16, both profiles, the whole gpu
-# suite), then FractalMamba-T and VMamba-T once more with -Djmamba.cuda.splitK=off (the previous default) in the same
-# call. Run from the repo root after .ci/gpu/pack.sh, with OUT set. About 300 s.
+# new default), in s13c.sh's form without its fusion-off runs: FractalMamba-T and VMamba-T fp32 b128 twice, then both
+# once with -Djmamba.cuda.splitK=off (the previous default) in the same call, Vim-T and LocalMamba-T fp32, the 2D pair
+# in bf16, both fp32 profiles, the whole gpu suite. Run from the repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
 set -uo pipefail
-bash "$(dirname "$0")/s13c.sh"
+export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
-for m in fractalmamba-tiny vmamba-tiny; do
-  timeout 90 .device/run -Xss8m -Djmamba.cuda.splitK=off -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m \
-    --device cuda --batch-size 128 --steps 6 --warmup 2 --precision fp32 --json > /tmp/off.log 2>&1
-  echo "$m fp32 splitK=off rc=$? t=$((SECONDS-t0)) $(grep '^{' /tmp/off.log | head -1)"
+nvidia-smi --query-gpu=name --format=csv,noheader
+bench() {  # model precision [java flag]
+  timeout 120 .device/run -Xss8m ${3:-} -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $1 \
+    --device cuda --batch-size 128 --steps 6 --warmup 2 --precision $2 --json > /tmp/b.log 2>&1
+  echo "$1 $2 [${3:-}] rc=$? t=$((SECONDS-t0)) $(grep '^{' /tmp/b.log | head -1)"
+  grep -E "Exception|rror" /tmp/b.log | head -3
+}
+for round in 1 2; do
+  for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32; done
 done
+for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=off; done
+for m in vim-tiny localmamba-tiny; do bench $m fp32; done
+for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
+for m in fractalmamba-tiny vmamba-tiny; do
+  timeout 60 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m --device cuda \
+    --batch-size 128 --steps 3 --warmup 2 --precision fp32 --profile > $OUT/$m-profile.txt 2>&1
+done
+echo "benches done $((SECONDS-t0)) s"
+bash .ci/gpu/tests.sh 2>&1 | tail -7
+echo "all done $((SECONDS-t0)) s"
