@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Session 16's second device call: issue 14's targets with the measured split-K choice (jmamba.cuda.splitK=auto, the
-# new default), in s13c.sh's form without its fusion-off runs: FractalMamba-T and VMamba-T fp32 b128 twice, then both
-# once with -Djmamba.cuda.splitK=off (the previous default) in the same call, Vim-T and LocalMamba-T fp32, the 2D pair
+# Session 16's second device call: issue 14's targets with the measured split-K choice (jmamba.cuda.splitK=auto,
+# opt-in until this runs), in s13c.sh's form without its fusion-off runs: FractalMamba-T and VMamba-T fp32 b128 twice, then both
+# once with -Djmamba.cuda.splitK=off (the default) in the same call, Vim-T and LocalMamba-T fp32, the 2D pair
 # in bf16, both fp32 profiles, the whole gpu suite. Run from the repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
 set -uo pipefail
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
@@ -14,7 +14,7 @@ bench() {  # model precision [java flag]
   grep -E "Exception|rror" /tmp/b.log | head -3
 }
 for round in 1 2; do
-  for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32; done
+  for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=auto; done
 done
 for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=off; done
 for m in vim-tiny localmamba-tiny; do bench $m fp32; done
