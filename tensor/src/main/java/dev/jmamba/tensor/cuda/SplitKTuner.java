@@ -7,8 +7,8 @@ import java.util.function.IntFunction;
 
 /**
  * How many k chunks a float32 product with few output tiles and a long contraction runs in, measured on this device
- * the first time each product shape is seen ({@code jmamba.cuda.splitK=auto}; opt-in for now, see docs/SETTINGS.md), as PyTorch's TunableOp or
- * cuDNN's benchmark mode choose kernels. Why measure: cuBLAS's own choice for such products (the weight gradients of
+ * the first time each product shape is seen ({@code jmamba.cuda.splitK=auto}, opt-in for now: docs/SETTINGS.md), as
+ * PyTorch's TunableOp or cuDNN's benchmark mode choose kernels. Why measure: cuBLAS's own choice for such products (the weight gradients of
  * projections over all B·L tokens) is fast for some shapes and two to four times slower for mirror-image ones, with no
  * rule visible in the shapes. On an H200 (MatmulSplitSweep, 2026-12-06): (1280, 25088) @ (25088, 320) 0.94 ms whole,
  * 0.51 in 32 chunks; (640, 25088) @ (25088, 320) 0.24 whole, 0.27 at best split; VMamba-T's (1536, 25088) @ (25088, 384)
