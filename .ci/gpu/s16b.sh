@@ -2,7 +2,8 @@
 # Session 16's second device call: issue 14's targets with the measured split-K choice (jmamba.cuda.splitK=auto,
 # opt-in until this runs), in s13c.sh's form without its fusion-off runs: FractalMamba-T and VMamba-T fp32 b128 twice, then both
 # once with -Djmamba.cuda.splitK=off (the default) in the same call, Vim-T and LocalMamba-T fp32, the 2D pair
-# in bf16, both fp32 profiles, the whole gpu suite. Run from the repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
+# in bf16, both fp32 profiles (with auto), Nsight Compute on
+# FractalMamba-T's hidden-norm scan kernels, the whole gpu suite. Run from the repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
 set -uo pipefail
 export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
@@ -20,9 +21,13 @@ for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=of
 for m in vim-tiny localmamba-tiny; do bench $m fp32; done
 for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
 for m in fractalmamba-tiny vmamba-tiny; do
-  timeout 60 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m --device cuda \
+  timeout 60 .device/run -Xss8m -Djmamba.cuda.splitK=auto -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m --device cuda \
     --batch-size 128 --steps 3 --warmup 2 --precision fp32 --profile > $OUT/$m-profile.txt 2>&1
 done
 echo "benches done $((SECONDS-t0)) s"
+# Nsight Compute sections of every hidden-norm scan launch of one FractalMamba-T step (stall reasons; digest in $OUT)
+KERNELS='regex:scan_hidden_norm_(fwd|bwd)_w' COUNT=26 LINES_MAX=600 timeout 150 bash .ci/gpu/ncu-detail.sh fm-hn bench train \
+  --model fractalmamba-tiny --device cuda --batch-size 128 --steps 1 --warmup 0 --precision fp32 > $OUT/fm-hn-digest.txt 2>&1
+echo "ncu done $((SECONDS-t0)) s"
 bash .ci/gpu/tests.sh 2>&1 | tail -7
 echo "all done $((SECONDS-t0)) s"
