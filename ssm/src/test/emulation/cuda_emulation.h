@@ -2,7 +2,7 @@
 // block, std::barrier for __syncthreads and __syncwarp, shuffles through a per-warp exchange array, blocks one after
 // another. Shared memory starts as NaN, so a read before its write shows. What it cannot show: timing, memory-model
 // subtleties beyond barrier ordering, and the hardware approximations (ex2.approx is std::exp2 here).
-// HiddenNormScanEmulationTest includes a kernel source rewritten by three substitutions (see there).
+// HiddenNormScanEmulationTest includes a kernel source rewritten by textual substitutions (see there).
 #pragma once
 #include <barrier>
 #include <cmath>
@@ -37,6 +37,15 @@ template <typename T> inline T __ldg(const T* p) { return *p; }
 inline float __frcp_rn(float x) { return 1.f / x; }
 inline float rsqrtf(float x) { return 1.f / std::sqrt(x); }
 inline float* emu_smem() { return g_smem.data(); }
+// cp.async: a thread's copies are queued and done at its next wait (as late as the hardware may do them), so a read of
+// staged data before the wait sees the old contents (NaN at first).
+struct EmuCopy { float* dst; const float* src; bool valid; };
+inline thread_local std::vector<EmuCopy> g_pending;
+inline void emu_cp4(float* dst, const float* src, bool valid) { g_pending.push_back({dst, src, valid}); }
+inline void emu_cp_wait() {
+    for (auto& c : g_pending) *c.dst = c.valid ? *c.src : 0.f;
+    g_pending.clear();
+}
 using std::min;
 // runs kernel(args...) over grid x blocks of block x threads, smem bytes of dynamic shared memory
 template <typename F> void emu_launch(unsigned grid, unsigned block, size_t smemBytes, F kernel) {

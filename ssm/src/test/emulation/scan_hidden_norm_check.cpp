@@ -77,7 +77,11 @@ struct Ref {  // double reference of forward and backward
 
 static double maxdiff(const std::vector<double>& a, const std::vector<float>& b, double& scale) {
     double m = 0; scale = 1e-30;
-    for (size_t i = 0; i < a.size(); i++) { m = std::max(m, std::abs(a[i] - b[i])); scale = std::max(scale, std::abs(a[i])); }
+    for (size_t i = 0; i < a.size(); i++) {
+        double e = std::abs(a[i] - b[i]);
+        m = std::isnan(e) ? INFINITY : std::max(m, e);   // an unwritten (NaN) result fails
+        scale = std::max(scale, std::abs(a[i]));
+    }
     return m;
 }
 
@@ -100,32 +104,37 @@ int run_case(int B, int G, int di, int L, unsigned seed, bool fd) {
     for (size_t bg = 0; bg < (size_t)B * G; bg++) for (int l = 0; l < L; l++) Bwide[(bg * 3 + 1) * L + l] = Bm[bg * L + l];
     const float* Bview = Bwide.data() + L;
     int T = (L + HN_TP - 1) / HN_TP;
-    std::vector<float> y(N, NAN), mean(NB, NAN), rstd(NB, NAN), states((size_t)B * D * T, NAN);
-    int warps = di / 32; size_t smem = 4 * (warps * 32 * (HN_TP + 1) + warps * HN_TP + 6 * HN_TP);
-    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_fwd_w10(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
-        Dk.data(), bias.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), states.data(), G, di, L, 1e-5f); });
-    std::vector<float> du(N, NAN), dd(N, NAN), dB(NB, NAN), dC(NB, NAN), part((size_t)B * G * 5 * di, NAN), pc((size_t)G * 5 * di, NAN);
-    emu_launch(B * G, di, smem, [&] { scan_hidden_norm_bwd_w10(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
-        Dk.data(), bias.data(), gamma.data(), beta.data(), mean.data(), rstd.data(), states.data(), gyf.data(), du.data(), dd.data(),
-        dB.data(), dC.data(), part.data(), G, di, L); });
-    emu_launch(1, 64, 0, [&] { scan_hidden_norm_rows_sum(part.data(), B, G * 5 * di, pc.data()); });
-    std::vector<float> dA(D), dDk(D), dbias(D), dgamma(di, 0), dbeta(di, 0);
-    for (int g = 0; g < G; g++) for (int c = 0; c < di; c++) {
-        dA[g * di + c] = pc[(g * 5 + 0) * di + c]; dDk[g * di + c] = pc[(g * 5 + 1) * di + c]; dbias[g * di + c] = pc[(g * 5 + 2) * di + c];
-        dgamma[c] += pc[(g * 5 + 3) * di + c]; dbeta[c] += pc[(g * 5 + 4) * di + c];
-    }
-    const char* names[] = {"y", "du", "ddelta", "dA", "dB", "dC", "dD", "dbias", "dgamma", "dbeta"};
-    std::vector<double>* refs[] = {&r.y, &r.du, &r.ddelta, &r.dA, &r.dB, &r.dC, &r.dD, &r.dbias, &r.dgamma, &r.dbeta};
-    std::vector<float>* got[] = {&y, &du, &dd, &dA, &dB, &dC, &dDk, &dbias, &dgamma, &dbeta};
     int bad = 0;
-    printf("case B=%d G=%d di=%d L=%d:", B, G, di, L);
-    for (int i = 0; i < 10; i++) {
-        double scale, e = maxdiff(*refs[i], *got[i], scale);
-        bool ok = e <= 2e-4 * std::max(1.0, scale);
-        bad += !ok;
-        printf(" %s %.1e%s", names[i], e / std::max(1.0, scale), ok ? "" : "(BAD)");
+    for (int pf = 0; pf < 2; pf++) {  // the plain kernels, then the prefetching ones (their staged tiles and rows added)
+        std::vector<float> y(N, NAN), mean(NB, NAN), rstd(NB, NAN), states((size_t)B * D * T, NAN);
+        int warps = di / 32; size_t smem = 4 * (warps * 32 * (HN_TP + 1) + warps * HN_TP + 6 * HN_TP);
+        size_t smemF = smem + (pf ? 4 * (warps * 2 * HN_TILE + 2 * 2 * HN_TP) : 0), smemB = smem + (pf ? 4 * (warps * 3 * HN_TILE + 2 * 4 * HN_TP) : 0);
+        auto fwd = pf ? scan_hidden_norm_fwd_pw10 : scan_hidden_norm_fwd_w10;
+        auto bwd = pf ? scan_hidden_norm_bwd_pw10 : scan_hidden_norm_bwd_w10;
+        emu_launch(B * G, di, smemF, [&] { fwd(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
+            Dk.data(), bias.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), states.data(), G, di, L, 1e-5f); });
+        std::vector<float> du(N, NAN), dd(N, NAN), dB(NB, NAN), dC(NB, NAN), part((size_t)B * G * 5 * di, NAN), pc((size_t)G * 5 * di, NAN);
+        emu_launch(B * G, di, smemB, [&] { bwd(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
+            Dk.data(), bias.data(), gamma.data(), beta.data(), mean.data(), rstd.data(), states.data(), gyf.data(), du.data(), dd.data(),
+            dB.data(), dC.data(), part.data(), G, di, L); });
+        emu_launch(1, 64, 0, [&] { scan_hidden_norm_rows_sum(part.data(), B, G * 5 * di, pc.data()); });
+        std::vector<float> dA(D), dDk(D), dbias(D), dgamma(di, 0), dbeta(di, 0);
+        for (int g = 0; g < G; g++) for (int c = 0; c < di; c++) {
+            dA[g * di + c] = pc[(g * 5 + 0) * di + c]; dDk[g * di + c] = pc[(g * 5 + 1) * di + c]; dbias[g * di + c] = pc[(g * 5 + 2) * di + c];
+            dgamma[c] += pc[(g * 5 + 3) * di + c]; dbeta[c] += pc[(g * 5 + 4) * di + c];
+        }
+        const char* names[] = {"y", "du", "ddelta", "dA", "dB", "dC", "dD", "dbias", "dgamma", "dbeta"};
+        std::vector<double>* refs[] = {&r.y, &r.du, &r.ddelta, &r.dA, &r.dB, &r.dC, &r.dD, &r.dbias, &r.dgamma, &r.dbeta};
+        std::vector<float>* got[] = {&y, &du, &dd, &dA, &dB, &dC, &dDk, &dbias, &dgamma, &dbeta};
+        printf("case B=%d G=%d di=%d L=%d%s:", B, G, di, L, pf ? " prefetching" : "");
+        for (int i = 0; i < 10; i++) {
+            double scale, e = maxdiff(*refs[i], *got[i], scale);
+            bool ok = e <= 2e-4 * std::max(1.0, scale);
+            bad += !ok;
+            printf(" %s %.1e%s", names[i], e / std::max(1.0, scale), ok ? "" : "(BAD)");
+        }
+        printf("\n");
     }
-    printf("\n");
     if (fd) {  // finite differences of the double reference: sum(y·gy) against its analytic gradients
         auto check = [&](std::vector<double>& x, const std::vector<double>& an, const char* nm) {
             double worst = 0;

@@ -27,6 +27,12 @@ public final class HiddenNormScanCuda {
     public static final int MAX_CHANNELS = 1024;
     /** Groups of up to 320 / 640 channels take the kernels compiled for at most that many threads (more registers each). */
     static final int SMALL_GROUP = 320, MEDIUM_GROUP = 640;
+    /**
+     * {@code jmamba.scan.hiddenNormPrefetch}: groups of up to {@value #MEDIUM_GROUP} channels take the prefetching kernels
+     * (the next tile's rows staged with cp.async while the current one computes; same arithmetic, same bits). Tests and
+     * labs switch the field.
+     */
+    static volatile boolean prefetch = Boolean.getBoolean("jmamba.scan.hiddenNormPrefetch");
 
     private static final Map<Integer, HiddenNormScanCuda> LAUNCHERS = new ConcurrentHashMap<>();
 
@@ -49,7 +55,8 @@ public final class HiddenNormScanCuda {
     /** The kernels this class launches (for the nvcc check of their parameter counts). */
     static List<String> kernelNames() {
         return List.of("scan_hidden_norm_fwd_w10", "scan_hidden_norm_fwd_w20", "scan_hidden_norm_fwd_w32", "scan_hidden_norm_bwd_w10",
-                "scan_hidden_norm_bwd_w20", "scan_hidden_norm_bwd_w32", "scan_hidden_norm_rows_sum");
+                "scan_hidden_norm_bwd_w20", "scan_hidden_norm_bwd_w32", "scan_hidden_norm_fwd_pw10", "scan_hidden_norm_fwd_pw20",
+                "scan_hidden_norm_bwd_pw10", "scan_hidden_norm_bwd_pw20", "scan_hidden_norm_rows_sum");
     }
 
     /** Whether a call with groups of {@code channels} channels on {@code device} in {@code dtype} has kernels here. */
@@ -76,7 +83,7 @@ public final class HiddenNormScanCuda {
             setInputs(k.fwdArgs, u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)
                     .setLong(13, ptr(y)).setLong(14, ptr(mean)).setLong(15, ptr(rstd)).setLong(16, ptr(states))
                     .setInt(17, g).setInt(18, di).setInt(19, l).setFloat(20, (float) eps);
-            k.launch("scan_hidden_norm_fwd_", b * g, di, k.fwdArgs);
+            k.launch("scan_hidden_norm_fwd_", b * g, di, 2, 2, k.fwdArgs);
         }
         return new Tensor[] {y, mean, rstd, states};
     }
@@ -100,7 +107,7 @@ public final class HiddenNormScanCuda {
                     .setLong(13, ptr(mean)).setLong(14, ptr(rstd)).setLong(15, ptr(states)).setLong(16, ptr(gy))
                     .setLong(17, ptr(du)).setLong(18, ptr(ddelta)).setLong(19, ptr(db)).setLong(20, ptr(dc)).setLong(21, ptr(part))
                     .setInt(22, g).setInt(23, di).setInt(24, l);
-            k.launch("scan_hidden_norm_bwd_", b * g, di, k.bwdArgs);
+            k.launch("scan_hidden_norm_bwd_", b * g, di, 3, 4, k.bwdArgs);
             // (B, G·5·di) rows summed over B in order: per channel d = g·di + c the sums of dA, dD, dbias, and per
             // (group, c) those of dgamma, dbeta (summed over the groups below)
             k.sumArgs.setLong(0, ptr(part)).setInt(1, b).setInt(2, g * 5 * di).setLong(3, ptr(perChannel));
@@ -120,11 +127,15 @@ public final class HiddenNormScanCuda {
                 .setLong(9, ptr(dSkip)).setLong(10, ptr(deltaBias)).setLong(11, ptr(gamma)).setLong(12, ptr(beta));
     }
 
-    /** One block of di threads per (batch, group) row, on the kernels of the smallest register budget that holds di. */
-    private void launch(String prefix, int rows, int di, KernelArgs args) {
-        long function = kernels.function(prefix + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
-        int warps = di / 32;
-        int sharedBytes = 4 * (warps * 32 * (TILE + 1) + warps * TILE + 6 * TILE);
+    /**
+     * One block of di threads per (batch, group) row, on the kernels of the smallest register budget that holds di; the
+     * prefetching ones stage {@code streamed} tensors' tiles per warp and {@code stagedRows} rows twice.
+     */
+    private void launch(String prefix, int rows, int di, int streamed, int stagedRows, KernelArgs args) {
+        boolean staged = prefetch && di <= MEDIUM_GROUP;
+        long function = kernels.function(prefix + (staged ? "p" : "") + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
+        int warps = di / 32, warpTile = 32 * (TILE + 1);
+        int sharedBytes = 4 * (warps * warpTile + warps * TILE + 6 * TILE + (staged ? warps * streamed * warpTile + 2 * stagedRows * TILE : 0));
         if (sharedBytes > 48 * 1024 && optIn.getOrDefault(function, 0) < sharedBytes) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
             optIn.put(function, sharedBytes);

@@ -20,9 +20,18 @@
 // Per-channel parameter gradients (dA, dDskip, dbias, dgamma, dbeta) are this block's sums over its positions,
 // written to part (B·G, 5, di); the launcher adds the B·G rows in a fixed order (no atomics: the same bits every run).
 // Statistics and every sum in float32: the reference computes in double, the test tolerances say how close.
+//
+// Prefetching kernels (the _p variants, groups of up to 640 channels; HiddenNormScanCuda picks them when
+// jmamba.scan.hiddenNormPrefetch is on): the next tile's rows of u and delta (backward: u, delta and gy) go to a second
+// set of per-warp tiles with cp.async, and its B, C (backward also mean, rstd) rows to one of two row buffers, while the
+// current tile computes, so a tile no longer waits for its loads (one block per SM at 640 channels: nothing else on the
+// SM hides that latency). A warp's tiles are read by that warp only (a __syncwarp before it stages over them); each
+// thread waits for its own copies and the block's __syncthreads at the top of the tile publishes them; a row buffer is
+// staged over one tile after it was read, past that top barrier.
 
 #define HN_TP 16                  // positions per tile
 #define HN_RS (HN_TP + 1)         // row stride of a warp tile (conflict-free column reads)
+#define HN_TILE (32 * HN_RS)     // floats of a warp tile
 #define HN_LOG2E 1.4426950408889634f
 
 __device__ __forceinline__ float hn_exp2(float x) {
@@ -33,6 +42,13 @@ __device__ __forceinline__ float hn_exp2(float x) {
 __device__ __forceinline__ float hn_softplus(float x) { return x <= 20.f ? log1pf(hn_exp2(x * HN_LOG2E)) : x; }
 __device__ __forceinline__ float hn_sigmoid(float x) { return __frcp_rn(1.f + hn_exp2(-x * HN_LOG2E)); }
 
+// v[k] = tile[lane][k]: this lane's channel row of a staged warp tile.
+__device__ __forceinline__ void hn_unstage(const float* tile, float (&v)[HN_TP]) {
+    int lane = threadIdx.x & 31;
+#pragma unroll
+    for (int k = 0; k < HN_TP; k++) v[k] = tile[lane * HN_RS + k];
+}
+
 // v[j] = rows[lane][l0 + j] for this lane's channel (row `lane` of the warp's 32 rows, rows L floats apart); zeros past L.
 __device__ __forceinline__ void hn_load(const float* __restrict__ rows, int L, int l0, float* tile, float (&v)[HN_TP]) {
     int lane = threadIdx.x & 31, j = lane % HN_TP, r0 = lane / HN_TP;
@@ -41,8 +57,32 @@ __device__ __forceinline__ void hn_load(const float* __restrict__ rows, int L, i
 #pragma unroll
     for (int i = r0; i < 32; i += 32 / HN_TP) tile[i * HN_RS + j] = l < L ? __ldg(rows + (size_t)i * L + l) : 0.f;
     __syncwarp();
+    hn_unstage(tile, v);
+}
+
+// cp.async: 4 bytes global → shared without registers, zero-filled when !valid (source size 0; src stays in the tensor).
+__device__ __forceinline__ void hn_cp4(float* dst, const float* src, bool valid) {
+    asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;\n" :: "r"((unsigned)__cvta_generic_to_shared(dst)), "l"(src), "r"(valid ? 4 : 0));
+}
+__device__ __forceinline__ void hn_cp_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+__device__ __forceinline__ void hn_cp_wait() { asm volatile("cp.async.wait_group 0;\n" ::: "memory"); }
+
+// Stages rows[.][l0 .. l0 + HN_TP) of the warp's 32 channel rows into tile as hn_load does, asynchronously.
+__device__ __forceinline__ void hn_stage(const float* __restrict__ rows, int L, int l0, float* tile) {
+    int lane = threadIdx.x & 31, j = lane % HN_TP, r0 = lane / HN_TP;
+    int l = l0 + j;
+    bool in = l < L;
 #pragma unroll
-    for (int k = 0; k < HN_TP; k++) v[k] = tile[lane * HN_RS + k];
+    for (int i = r0; i < 32; i += 32 / HN_TP) hn_cp4(tile + i * HN_RS + j, rows + (size_t)i * L + (in ? l : 0), in);
+}
+
+// Threads below HN_TP stage row[l0 .. l0 + HN_TP) into dst asynchronously (zeros past L).
+__device__ __forceinline__ void hn_stage_row(const float* __restrict__ row, int L, int l0, float* dst) {
+    if (threadIdx.x < HN_TP) {
+        int l = l0 + threadIdx.x;
+        bool in = l < L;
+        hn_cp4(dst + threadIdx.x, row + (in ? l : 0), in);
+    }
 }
 
 // rows[lane][l0 + j] = v[j] for positions below L.
@@ -81,9 +121,12 @@ __device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* 
     __syncthreads();
 }
 
-// Shared memory of a block: a tile per warp, then part [warps][HN_TP], then 6 rows of HN_TP (sums, B, C, mean, rstd, spare).
+// Shared memory of a block: a tile per warp, then part [warps][HN_TP], then 6 rows of HN_TP (sums, B, C, mean, rstd, spare);
+// the prefetching kernels add, per warp, a tile per streamed tensor (forward 2, backward 3), then two buffers of the
+// staged rows ([2][2 or 4][HN_TP]: B, C, and in the backward mean, rstd).
 __device__ __forceinline__ float* hn_tile(float* smem) { return smem + (threadIdx.x >> 5) * 32 * HN_RS; }
 
+template <bool PF>
 __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
                                          const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
                                          long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
@@ -96,6 +139,8 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     float* part = smem + warps * 32 * HN_RS;
     float* sum = part + warps * HN_TP;
     float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP;
+    float* pfTiles = sum + 6 * HN_TP + w * 2 * HN_TILE;      // PF: this warp's u and delta tiles
+    float* pfRows = sum + 6 * HN_TP + warps * 2 * HN_TILE;   // PF: [2][B, C][HN_TP]
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;     // this warp's first channel row
     const float* bRow = Bm + b * bBatch + g * bGroup;
@@ -103,18 +148,44 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     float a2 = A[d] * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f, ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f;
     int T = (L + HN_TP - 1) / HN_TP;
     float h = 0.f, inv = 1.f / di;
+    if (PF) {
+        hn_stage(u + warpRows, L, 0, pfTiles);
+        hn_stage(delta + warpRows, L, 0, pfTiles + HN_TILE);
+        hn_stage_row(bRow, L, 0, pfRows);
+        hn_stage_row(cRow, L, 0, pfRows + HN_TP);
+        hn_cp_commit();
+    }
     for (int t = 0; t < T; t++) {
         int l0 = t * HN_TP;
-        __syncthreads();                                  // the previous tile's readers of sB .. sRstd are done
-        if (threadIdx.x < HN_TP) {
-            int l = l0 + threadIdx.x;
-            sB[threadIdx.x] = l < L ? bRow[l] : 0.f;
-            sC[threadIdx.x] = l < L ? cRow[l] : 0.f;
-        }
         float uv[HN_TP], hv[HN_TP];
-        hn_load(u + warpRows, L, l0, tile, uv);
-        hn_load(delta + warpRows, L, l0, tile, hv);     // delta first, h after the recurrence
-        __syncthreads();
+        if (PF) {
+            hn_cp_wait();
+            __syncthreads();                              // tile t's staged data visible; tile t - 1's readers done
+            sB = pfRows + (t & 1) * 2 * HN_TP;
+            sC = sB + HN_TP;
+            hn_unstage(pfTiles, uv);
+            hn_unstage(pfTiles + HN_TILE, hv);            // delta first, h after the recurrence
+            __syncwarp();
+            if (t + 1 < T) {
+                int l1 = l0 + HN_TP;
+                float* next = pfRows + ((t + 1) & 1) * 2 * HN_TP;
+                hn_stage(u + warpRows, L, l1, pfTiles);
+                hn_stage(delta + warpRows, L, l1, pfTiles + HN_TILE);
+                hn_stage_row(bRow, L, l1, next);
+                hn_stage_row(cRow, L, l1, next + HN_TP);
+            }
+            hn_cp_commit();
+        } else {
+            __syncthreads();                              // the previous tile's readers of sB .. sRstd are done
+            if (threadIdx.x < HN_TP) {
+                int l = l0 + threadIdx.x;
+                sB[threadIdx.x] = l < L ? bRow[l] : 0.f;
+                sC[threadIdx.x] = l < L ? cRow[l] : 0.f;
+            }
+            hn_load(u + warpRows, L, l0, tile, uv);
+            hn_load(delta + warpRows, L, l0, tile, hv);     // delta first, h after the recurrence
+            __syncthreads();
+        }
 #pragma unroll
         for (int j = 0; j < HN_TP; j++) {
             float dt = l0 + j < L ? hn_softplus(hv[j] + bi) : 0.f;
@@ -148,6 +219,7 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     }
 }
 
+template <bool PF>
 __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const float* __restrict__ delta, const float* __restrict__ A,
                                           const float* __restrict__ Bm, const float* __restrict__ Cm, long long bBatch, long long bGroup,
                                           long long cBatch, long long cGroup, const float* __restrict__ Dskip, const float* __restrict__ bias,
@@ -162,6 +234,8 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     float* part = smem + warps * 32 * HN_RS;
     float* sum = part + warps * HN_TP;
     float *sB = sum + HN_TP, *sC = sB + HN_TP, *sMean = sC + HN_TP, *sRstd = sMean + HN_TP, *sS = sRstd + HN_TP;
+    float* pfTiles = sum + 6 * HN_TP + w * 3 * HN_TILE;      // PF: this warp's u, delta and gy tiles
+    float* pfRows = sum + 6 * HN_TP + warps * 3 * HN_TILE;   // PF: [2][B, C, mean, rstd][HN_TP]
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;
     const float* bRow = Bm + b * bBatch + g * bGroup;
@@ -170,23 +244,64 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     float ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f, inv = 1.f / di;
     int T = (L + HN_TP - 1) / HN_TP;
     float carry = 0.f, accA = 0.f, accD = 0.f, accBias = 0.f, accGamma = 0.f, accBeta = 0.f;
+    float h0next = 0.f;                                   // PF: the state entering the next tile (to the left)
+    if (PF) {
+        int l1 = (T - 1) * HN_TP;
+        hn_stage(u + warpRows, L, l1, pfTiles);
+        hn_stage(delta + warpRows, L, l1, pfTiles + HN_TILE);
+        hn_stage(gy + warpRows, L, l1, pfTiles + 2 * HN_TILE);
+        float* next = pfRows + ((T - 1) & 1) * 4 * HN_TP;
+        hn_stage_row(bRow, L, l1, next);
+        hn_stage_row(cRow, L, l1, next + HN_TP);
+        hn_stage_row(mean + (size_t)bg * L, L, l1, next + 2 * HN_TP);
+        hn_stage_row(rstd + (size_t)bg * L, L, l1, next + 3 * HN_TP);
+        hn_cp_commit();
+        h0next = T > 1 ? states[((size_t)b * T + T - 2) * D + d] : 0.f;
+    }
     for (int t = T - 1; t >= 0; t--) {
         int l0 = t * HN_TP;
-        __syncthreads();
-        if (threadIdx.x < HN_TP) {
-            int l = l0 + threadIdx.x;
-            bool in = l < L;
-            sB[threadIdx.x] = in ? bRow[l] : 0.f;
-            sC[threadIdx.x] = in ? cRow[l] : 0.f;
-            sMean[threadIdx.x] = in ? mean[(size_t)bg * L + l] : 0.f;
-            sRstd[threadIdx.x] = in ? rstd[(size_t)bg * L + l] : 0.f;
+        float h0, uv[HN_TP], dv[HN_TP], hv[HN_TP], gv[HN_TP], gh[HN_TP];
+        if (PF) {
+            hn_cp_wait();
+            __syncthreads();                              // tile t's staged data visible; tile t + 1's readers done
+            sB = pfRows + (t & 1) * 4 * HN_TP;
+            sC = sB + HN_TP;
+            sMean = sC + HN_TP;
+            sRstd = sMean + HN_TP;
+            hn_unstage(pfTiles, uv);
+            hn_unstage(pfTiles + HN_TILE, dv);
+            hn_unstage(pfTiles + 2 * HN_TILE, gv);
+            __syncwarp();
+            h0 = h0next;
+            if (t > 0) {
+                int l1 = l0 - HN_TP;
+                float* next = pfRows + ((t - 1) & 1) * 4 * HN_TP;
+                hn_stage(u + warpRows, L, l1, pfTiles);
+                hn_stage(delta + warpRows, L, l1, pfTiles + HN_TILE);
+                hn_stage(gy + warpRows, L, l1, pfTiles + 2 * HN_TILE);
+                hn_stage_row(bRow, L, l1, next);
+                hn_stage_row(cRow, L, l1, next + HN_TP);
+                hn_stage_row(mean + (size_t)bg * L, L, l1, next + 2 * HN_TP);
+                hn_stage_row(rstd + (size_t)bg * L, L, l1, next + 3 * HN_TP);
+                h0next = t > 1 ? states[((size_t)b * T + t - 2) * D + d] : 0.f;
+            }
+            hn_cp_commit();
+        } else {
+            __syncthreads();
+            if (threadIdx.x < HN_TP) {
+                int l = l0 + threadIdx.x;
+                bool in = l < L;
+                sB[threadIdx.x] = in ? bRow[l] : 0.f;
+                sC[threadIdx.x] = in ? cRow[l] : 0.f;
+                sMean[threadIdx.x] = in ? mean[(size_t)bg * L + l] : 0.f;
+                sRstd[threadIdx.x] = in ? rstd[(size_t)bg * L + l] : 0.f;
+            }
+            h0 = t > 0 ? states[((size_t)b * T + t - 1) * D + d] : 0.f;
+            hn_load(u + warpRows, L, l0, tile, uv);
+            hn_load(delta + warpRows, L, l0, tile, dv);
+            hn_load(gy + warpRows, L, l0, tile, gv);
+            __syncthreads();
         }
-        float h0 = t > 0 ? states[((size_t)b * T + t - 1) * D + d] : 0.f;
-        float uv[HN_TP], dv[HN_TP], hv[HN_TP], gv[HN_TP], gh[HN_TP];
-        hn_load(u + warpRows, L, l0, tile, uv);
-        hn_load(delta + warpRows, L, l0, tile, dv);
-        hn_load(gy + warpRows, L, l0, tile, gv);
-        __syncthreads();
         float hc = h0;
 #pragma unroll
         for (int j = 0; j < HN_TP; j++) {                 // h recomputed from the state entering the tile
@@ -246,13 +361,14 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     row[4 * di + c] = accBeta;
 }
 
-// Three register budgets: groups of up to 320 channels (10 warps; FractalMamba-T stages 1-2), 640 (stage 3), 1024.
-#define HN_KERNELS(SFX, MAX_THREADS)                                                                                    \
+// Three register budgets: groups of up to 320 channels (10 warps; FractalMamba-T stages 1-2), 640 (stage 3), 1024;
+// the prefetching kernels (PF) for the first two (at 1024 channels the backward's staged tiles would not fit).
+#define HN_KERNELS(SFX, MAX_THREADS, PF)                                                                                    \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_fwd_##SFX(                               \
             const float* u, const float* delta, const float* A, const float* Bm, const float* Cm, long long bBatch, long long bGroup,    \
             long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta, float* y,  \
             float* mean, float* rstd, float* states, int G, int di, int L, float eps) {                                 \
-        scan_hidden_norm_forward(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, y, mean, \
+        scan_hidden_norm_forward<PF>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, y, mean, \
                                               rstd, states, G, di, L, eps);                                             \
     }                                                                                                                   \
     extern "C" __global__ void __launch_bounds__(MAX_THREADS) scan_hidden_norm_bwd_##SFX(                               \
@@ -260,12 +376,14 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             long long cBatch, long long cGroup, const float* Dskip, const float* bias, const float* gamma, const float* beta,            \
             const float* mean, const float* rstd, const float* states, const float* gy, float* du, float* ddelta,       \
             float* dB, float* dC, float* part5, int G, int di, int L) {                                                 \
-        scan_hidden_norm_backward(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, mean,   \
+        scan_hidden_norm_backward<PF>(u, delta, A, Bm, Cm, bBatch, bGroup, cBatch, cGroup, Dskip, bias, gamma, beta, mean,   \
                                                rstd, states, gy, du, ddelta, dB, dC, part5, G, di, L);                  \
     }
-HN_KERNELS(w10, 320)
-HN_KERNELS(w20, 640)
-HN_KERNELS(w32, 1024)
+HN_KERNELS(w10, 320, false)
+HN_KERNELS(w20, 640, false)
+HN_KERNELS(w32, 1024, false)
+HN_KERNELS(pw10, 320, true)
+HN_KERNELS(pw20, 640, true)
 
 // dst[k] = Σ_{r < rows} src[r·n + k] in r order (float64 sums, float32 result): the per-block parameter sums.
 extern "C" __global__ void scan_hidden_norm_rows_sum(const float* src, int rows, int n, float* dst) {

@@ -12,12 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the kernels of {@code scan_hidden_norm.cu} without a GPU: the source, with three textual substitutions (the PTX
- * ex2 becomes std::exp2, the dynamic shared array comes from the emulation, the kernels lose {@code extern "C"}), is
+ * Runs the kernels of {@code scan_hidden_norm.cu} without a GPU: the source, with textual substitutions (the PTX ex2
+ * becomes std::exp2, the dynamic shared array comes from the emulation, the kernels lose {@code extern "C"}, cp.async
+ * becomes the emulation's deferred copy), is
  * compiled by g++ against {@code src/test/emulation/cuda_emulation.h} (one thread per CUDA thread, barriers, shuffles)
  * together with {@code scan_hidden_norm_check.cpp}, a float64 plain-loop reference of the forward and backward whose
  * gradients are checked by finite differences. The program compares y and all nine gradients (tolerance in the .cpp)
- * on five shapes: partial tiles, one position, several warps and groups. Skipped when g++ is not installed.
+ * on five shapes (partial tiles, one position, several warps and groups), for the plain and the prefetching kernels. Skipped when g++ is not installed.
  */
 class HiddenNormScanEmulationTest {
     private static final Path KERNEL = Path.of("src/main/resources/dev/jmamba/ssm/cuda/scan_hidden_norm.cu");
@@ -30,7 +31,11 @@ class HiddenNormScanEmulationTest {
         String[][] substitutions = {
             {"    asm(\"ex2.approx.ftz.f32 %0, %1;\" : \"=f\"(y) : \"f\"(x));", "    y = std::exp2(x);"},
             {"    extern __shared__ float smem[];", "    float* smem = emu_smem();"},
-            {"extern \"C\" __global__", "__global__"}};
+            {"extern \"C\" __global__", "__global__"},
+            {"    asm volatile(\"cp.async.ca.shared.global [%0], [%1], 4, %2;\\n\" :: \"r\"((unsigned)__cvta_generic_to_shared(dst)), \"l\"(src), \"r\"(valid ? 4 : 0));",
+                "    emu_cp4(dst, src, valid);"},
+            {"{ asm volatile(\"cp.async.commit_group;\\n\" ::); }", "{}"},
+            {"{ asm volatile(\"cp.async.wait_group 0;\\n\" ::: \"memory\"); }", "{ emu_cp_wait(); }"}};
         for (String[] s : substitutions) {
             assertTrue(source.contains(s[0]), "scan_hidden_norm.cu no longer contains the text the emulation replaces: " + s[0]);
             source = source.replace(s[0], s[1]);
