@@ -28,11 +28,14 @@ public final class HiddenNormScanCuda {
     /** Groups of up to 320 / 640 channels take the kernels compiled for at most that many threads (more registers each). */
     static final int SMALL_GROUP = 320, MEDIUM_GROUP = 640;
     /**
-     * {@code jmamba.scan.hiddenNormPrefetch}: groups of up to {@value #MEDIUM_GROUP} channels take the prefetching kernels
-     * (the next tile's rows staged with cp.async while the current one computes; same arithmetic, same bits). Tests and
-     * labs switch the field.
+     * {@code jmamba.scan.hiddenNormPrefetch}: the most channels of a group whose forward / backward takes the
+     * prefetching kernels (the next tile's rows staged with cp.async while the current one computes; same arithmetic,
+     * same bits; 0: none). {@code auto} (default): forward up to {@value #MEDIUM_GROUP}, backward up to
+     * {@value #SMALL_GROUP} — at 640 channels the backward's staged tiles leave the L1 cache too little room for its
+     * register spills (H100, HiddenNormScanSweep: 1.12 → 1.30 ms). {@code on}: both up to {@value #MEDIUM_GROUP};
+     * {@code off}: neither. Tests and labs switch the fields.
      */
-    static volatile boolean prefetch = Boolean.getBoolean("jmamba.scan.hiddenNormPrefetch");
+    static volatile int prefetchForward = prefetchLimit(true), prefetchBackward = prefetchLimit(false);
 
     private static final Map<Integer, HiddenNormScanCuda> LAUNCHERS = new ConcurrentHashMap<>();
 
@@ -50,6 +53,14 @@ public final class HiddenNormScanCuda {
     private HiddenNormScanCuda(CudaContext context) {
         this.context = context;
         this.kernels = new KernelFile(context, SOURCE_NAME);
+    }
+
+    private static int prefetchLimit(boolean forward) {
+        return switch (System.getProperty("jmamba.scan.hiddenNormPrefetch", "auto")) {
+            case "on", "true" -> MEDIUM_GROUP;
+            case "off", "false" -> 0;
+            default -> forward ? MEDIUM_GROUP : SMALL_GROUP;
+        };
     }
 
     /** The kernels this class launches (for the nvcc check of their parameter counts). */
@@ -83,7 +94,7 @@ public final class HiddenNormScanCuda {
             setInputs(k.fwdArgs, u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)
                     .setLong(13, ptr(y)).setLong(14, ptr(mean)).setLong(15, ptr(rstd)).setLong(16, ptr(states))
                     .setInt(17, g).setInt(18, di).setInt(19, l).setFloat(20, (float) eps);
-            k.launch("scan_hidden_norm_fwd_", b * g, di, 2, 2, k.fwdArgs);
+            k.launch("scan_hidden_norm_fwd_", b * g, di, di <= prefetchForward, 2, 2, k.fwdArgs);
         }
         return new Tensor[] {y, mean, rstd, states};
     }
@@ -107,7 +118,7 @@ public final class HiddenNormScanCuda {
                     .setLong(13, ptr(mean)).setLong(14, ptr(rstd)).setLong(15, ptr(states)).setLong(16, ptr(gy))
                     .setLong(17, ptr(du)).setLong(18, ptr(ddelta)).setLong(19, ptr(db)).setLong(20, ptr(dc)).setLong(21, ptr(part))
                     .setInt(22, g).setInt(23, di).setInt(24, l);
-            k.launch("scan_hidden_norm_bwd_", b * g, di, 3, 4, k.bwdArgs);
+            k.launch("scan_hidden_norm_bwd_", b * g, di, di <= prefetchBackward, 3, 4, k.bwdArgs);
             // (B, G·5·di) rows summed over B in order: per channel d = g·di + c the sums of dA, dD, dbias, and per
             // (group, c) those of dgamma, dbeta (summed over the groups below)
             k.sumArgs.setLong(0, ptr(part)).setInt(1, b).setInt(2, g * 5 * di).setLong(3, ptr(perChannel));
@@ -129,10 +140,11 @@ public final class HiddenNormScanCuda {
 
     /**
      * One block of di threads per (batch, group) row, on the kernels of the smallest register budget that holds di; the
-     * prefetching ones stage {@code streamed} tensors' tiles per warp and {@code stagedRows} rows twice.
+     * prefetching ones ({@code staged}, groups of up to {@value #MEDIUM_GROUP} channels) stage {@code streamed} tensors'
+     * tiles per warp and {@code stagedRows} rows twice.
      */
-    private void launch(String prefix, int rows, int di, int streamed, int stagedRows, KernelArgs args) {
-        boolean staged = prefetch && di <= MEDIUM_GROUP;
+    private void launch(String prefix, int rows, int di, boolean prefetching, int streamed, int stagedRows, KernelArgs args) {
+        boolean staged = prefetching && di <= MEDIUM_GROUP;
         long function = kernels.function(prefix + (staged ? "p" : "") + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
         int warps = di / 32, warpTile = 32 * (TILE + 1);
         int sharedBytes = 4 * (warps * warpTile + warps * TILE + 6 * TILE + (staged ? warps * streamed * warpTile + 2 * stagedRows * TILE : 0));

@@ -21,8 +21,8 @@
 // written to part (B·G, 5, di); the launcher adds the B·G rows in a fixed order (no atomics: the same bits every run).
 // Statistics and every sum in float32: the reference computes in double, the test tolerances say how close.
 //
-// Prefetching kernels (the _p variants, groups of up to 640 channels; HiddenNormScanCuda picks them when
-// jmamba.scan.hiddenNormPrefetch is on): the next tile's rows of u and delta (backward: u, delta and gy) go to a second
+// Prefetching kernels (the _p variants, groups of up to 640 channels; HiddenNormScanCuda picks them as
+// jmamba.scan.hiddenNormPrefetch says): the next tile's rows of u and delta (backward: u, delta and gy) go to a second
 // set of per-warp tiles with cp.async, and its B, C (backward also mean, rstd) rows to one of two row buffers, while the
 // current tile computes, so a tile no longer waits for its loads (one block per SM at 640 channels: nothing else on the
 // SM hides that latency). A warp's tiles are read by that warp only (a __syncwarp before it stages over them); each
@@ -98,14 +98,15 @@ __device__ __forceinline__ void hn_store(float* __restrict__ rows, int L, int l0
         for (int i = r0; i < 32; i += 32 / HN_TP) rows[(size_t)i * L + l] = tile[i * HN_RS + j];
 }
 
-// out[j] = Σ over the block's channels of v[j] for the HN_TP positions of the tile (every thread may read out after
-// the call). part: [warps][HN_TP] floats of shared memory.
-__device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* tile, float* part, float* out) {
+// Element k of this lane's row of its warp tile: where a lane puts its terms for hn_tile_sums (after a __syncwarp, so
+// that the tile's last readers are done). Writing terms straight there saves the registers of an array of them.
+__device__ __forceinline__ float& hn_row(float* tile, int k) { return tile[(threadIdx.x & 31) * HN_RS + k]; }
+
+// out[j] = Σ over the block's channels of their tile rows' element j, for the HN_TP positions of the tile (every
+// thread may read out after the call). part: [warps][HN_TP] floats of shared memory.
+__device__ __forceinline__ void hn_tile_sums(float* tile, float* part, float* out) {
     int lane = threadIdx.x & 31, w = threadIdx.x >> 5, warps = blockDim.x >> 5;
     int j = lane % HN_TP, r0 = lane / HN_TP;
-    __syncwarp();
-#pragma unroll
-    for (int k = 0; k < HN_TP; k++) tile[lane * HN_RS + k] = v[k];
     __syncwarp();
     float s = 0.f;
 #pragma unroll
@@ -119,6 +120,14 @@ __device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* 
         out[threadIdx.x] = t;
     }
     __syncthreads();
+}
+
+// out[j] = Σ over the block's channels of v[j] (hn_tile_sums of the lanes' v).
+__device__ __forceinline__ void hn_channel_sums(const float (&v)[HN_TP], float* tile, float* part, float* out) {
+    __syncwarp();
+#pragma unroll
+    for (int k = 0; k < HN_TP; k++) hn_row(tile, k) = v[k];
+    hn_tile_sums(tile, part, out);
 }
 
 // Shared memory of a block: a tile per warp, then part [warps][HN_TP], then 6 rows of HN_TP (sums, B, C, mean, rstd, spare);
@@ -310,36 +319,38 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             hv[j] = hc;
         }
         // the norm's backward at each position: g = gy·C·gamma, gh = rstd·(g − mean_c(g) − x̂·mean_c(g·x̂));
-        // dC_l = Σ_c gy·(x̂·gamma + beta)
-        float s1[HN_TP];
+        // dC_l = Σ_c gy·(x̂·gamma + beta). Terms of channel sums go straight to the warp tile (hn_row): no registers.
+        __syncwarp();
 #pragma unroll
         for (int j = 0; j < HN_TP; j++) {
             float xh = (hv[j] - sMean[j]) * sRstd[j], gyc = gv[j] * sC[j];
             gh[j] = gyc * ga;                              // g
-            s1[j] = gv[j] * (xh * ga + be);                // dC's terms
+            hn_row(tile, j) = gv[j] * (xh * ga + be);      // dC's terms
             accGamma += gyc * xh;
             accBeta += gyc;
             accD += gv[j] * uv[j];
         }
-        hn_channel_sums(s1, tile, part, sum);
+        hn_tile_sums(tile, part, sum);
         if (threadIdx.x < HN_TP && l0 + (int)threadIdx.x < L) dC[(size_t)bg * L + l0 + threadIdx.x] = sum[threadIdx.x];
         hn_channel_sums(gh, tile, part, sum);
         if (threadIdx.x < HN_TP) sS[threadIdx.x] = sum[threadIdx.x] * inv;   // mean_c(g)
+        __syncwarp();
 #pragma unroll
-        for (int j = 0; j < HN_TP; j++) s1[j] = gh[j] * (hv[j] - sMean[j]) * sRstd[j];
-        hn_channel_sums(s1, tile, part, sum);              // Σ_c g·x̂ (its own __syncthreads also publish sS)
+        for (int j = 0; j < HN_TP; j++) hn_row(tile, j) = gh[j] * (hv[j] - sMean[j]) * sRstd[j];
+        hn_tile_sums(tile, part, sum);                     // Σ_c g·x̂ (its own __syncthreads also publish sS)
 #pragma unroll
         for (int j = 0; j < HN_TP; j++) {
             float xh = (hv[j] - sMean[j]) * sRstd[j];
             gh[j] = l0 + j < L ? sRstd[j] * (gh[j] - sS[j] - xh * sum[j] * inv) : 0.f;
         }
         // the scan's adjoint, right to left: gt = gh + a_{l+1}·gt_{l+1}
+        __syncwarp();
 #pragma unroll
         for (int j = HN_TP - 1; j >= 0; j--) {
             float x = dv[j] + bi, dt = l0 + j < L ? hn_softplus(x) : 0.f, a = hn_exp2(dt * a2);
             float hp = j > 0 ? hv[j - 1] : h0, gt = gh[j] + carry;
             float dBu = sB[j] * uv[j];
-            s1[j] = gt * dt * uv[j];                       // dB's terms
+            hn_row(tile, j) = gt * dt * uv[j];             // dB's terms
             gv[j] = gt * dt * sB[j] + ds * gv[j];          // du (the skip's gradient added here)
             float ddt = gt * (dBu + Ad * a * hp);
             accA += gt * dt * a * hp;
@@ -348,7 +359,7 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             accBias += dd;
             carry = gt * a;
         }
-        hn_channel_sums(s1, tile, part, sum);
+        hn_tile_sums(tile, part, sum);
         if (threadIdx.x < HN_TP && l0 + (int)threadIdx.x < L) dB[(size_t)bg * L + l0 + threadIdx.x] = sum[threadIdx.x];
         hn_store(du + warpRows, L, l0, tile, gv);
         hn_store(ddelta + warpRows, L, l0, tile, dv);

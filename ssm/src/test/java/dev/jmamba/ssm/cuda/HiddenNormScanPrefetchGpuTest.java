@@ -39,10 +39,10 @@ class HiddenNormScanPrefetchGpuTest {
             Tensor gamma = random(seed + 6, 0.5, 1.5, di), beta = random(seed + 7, -0.5, 0.5, di), gy = random(seed + 8, -1, 1, b, d, l);
             seed += 10;
             Tensor[][] runs = new Tensor[2][];
-            boolean before = HiddenNormScanCuda.prefetch;
+            int forwardBefore = HiddenNormScanCuda.prefetchForward, backwardBefore = HiddenNormScanCuda.prefetchBackward;
             try {
                 for (int pf = 0; pf < 2; pf++) {
-                    HiddenNormScanCuda.prefetch = pf == 1;
+                    HiddenNormScanCuda.prefetchForward = HiddenNormScanCuda.prefetchBackward = pf == 1 ? HiddenNormScanCuda.MEDIUM_GROUP : 0;
                     Tensor[] fwd = HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, 1e-5);
                     Tensor[] bwd = HiddenNormScanCuda.backward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, fwd[1], fwd[2], fwd[3], gy);
                     runs[pf] = new Tensor[fwd.length + bwd.length];
@@ -50,7 +50,8 @@ class HiddenNormScanPrefetchGpuTest {
                     System.arraycopy(bwd, 0, runs[pf], fwd.length, bwd.length);
                 }
             } finally {
-                HiddenNormScanCuda.prefetch = before;
+                HiddenNormScanCuda.prefetchForward = forwardBefore;
+                HiddenNormScanCuda.prefetchBackward = backwardBefore;
             }
             String[] names = {"y", "mean", "rstd", "states", "du", "ddelta", "dA", "dD", "dDeltaBias", "dB", "dC", "dGamma", "dBeta"};
             for (int i = 0; i < names.length; i++) {

@@ -13,7 +13,7 @@ import java.util.Locale;
  * at FractalMamba-T's b128 stage shapes (G = 2 directions; d_inner 160/320/640 on L = 3136/784/196), next to a device
  * copy of u in the same run: how far each stage is from the bandwidth its tensors need (forward reads u and delta and
  * writes y: 3 passes; backward reads u, delta, gy and writes du, ddelta: 5). One JSON line per stage and kernel kind
- * (plain, then prefetching: {@code jmamba.scan.hiddenNormPrefetch}). A lab, not a test. Run (packed runtime): {@code .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep}.
+ * (plain, then prefetching: {@code jmamba.scan.hiddenNormPrefetch=on}). A lab, not a test. Run (packed runtime): {@code .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep}.
  */
 public final class HiddenNormScanSweep {
     private static final Device GPU = Device.cuda(0);
@@ -38,7 +38,7 @@ public final class HiddenNormScanSweep {
             Tensor gy = random(seed++, -1, 1, batch, d, l), copy = Tensor.zeros(DType.F32, GPU, batch, d, l);
             double copyMs = DeviceTiming.meanMillis(context, 3, 20, () -> copy.copyFrom(u));
             for (boolean prefetch : new boolean[] {false, true}) {
-                HiddenNormScanCuda.prefetch = prefetch;
+                HiddenNormScanCuda.prefetchForward = HiddenNormScanCuda.prefetchBackward = prefetch ? HiddenNormScanCuda.MEDIUM_GROUP : 0;
                 Tensor[] fwd = HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, 1e-5);
                 double fwdMs = DeviceTiming.meanMillis(context, 2, 10,
                         () -> release(HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, 1e-5)));

@@ -97,11 +97,11 @@ final class MatmulKernels extends Launcher {
      */
     static volatile boolean splitK = "on".equals(System.getProperty("jmamba.cuda.splitK"));
     /**
-     * {@code jmamba.cuda.splitK=auto}: the unbatched products that {@link #splitChunks} would split run in the chunk
-     * count {@link SplitKTuner} measured for their shape on this device (often 1). Opt-in until a whole training step
-     * has been measured with it on a GPU ({@code off} is the default). Tests switch the field.
+     * {@code jmamba.cuda.splitK=auto} (the default; {@code on} and {@code off} turn it off): the unbatched products that
+     * {@link #splitChunks} would split run in the chunk count {@link SplitKTuner} measured for their shape on this device
+     * (often 1). Tests switch the field.
      */
-    static volatile boolean splitTuned = "auto".equals(System.getProperty("jmamba.cuda.splitK"));
+    static volatile boolean splitTuned = "auto".equals(System.getProperty("jmamba.cuda.splitK", "auto"));
     /** Shortest k range of one chunk. */
     static final int SPLIT_MIN_CHUNK = 512;
     /**

@@ -7,7 +7,7 @@ import java.util.function.IntFunction;
 
 /**
  * How many k chunks a float32 product with few output tiles and a long contraction runs in, measured on this device
- * the first time each product shape is seen ({@code jmamba.cuda.splitK=auto}, opt-in for now: docs/SETTINGS.md), as
+ * the first time each product shape is seen ({@code jmamba.cuda.splitK=auto}, the default: docs/SETTINGS.md), as
  * PyTorch's TunableOp or cuDNN's benchmark mode choose kernels. Why measure: cuBLAS's own choice for such products (the weight gradients of
  * projections over all B·L tokens) is fast for some shapes and two to four times slower for mirror-image ones, with no
  * rule visible in the shapes. On an H200 (MatmulSplitSweep, 2026-12-06): (1280, 25088) @ (25088, 320) 0.94 ms whole,

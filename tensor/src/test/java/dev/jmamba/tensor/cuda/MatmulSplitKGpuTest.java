@@ -73,12 +73,16 @@ class MatmulSplitKGpuTest {
         }
     }
 
-    /** A weight-gradient-shaped pair on the GPU: a (m, k) stored (k, m), b (k, n), and their product in float64. */
+    /**
+     * A weight-gradient-shaped pair on the GPU: a (m, k) stored (k, m) there too (a transposed view of the uploaded
+     * (k, m) tensor, as a weight gradient's activations are), b (k, n), and their product in float64.
+     */
     private record WeightGradPair(Tensor a, Tensor b, double[] want) {
         static WeightGradPair of(long seed, int m, int n, int k) {
-            Tensor a = uniform(seed, k, m).transpose(0, 1), b = uniform(seed + 1, k, n);
+            Tensor stored = uniform(seed, k, m), b = uniform(seed + 1, k, n);
             Device gpu = Device.cuda(0);
-            return new WeightGradPair(a.to(gpu), b.to(gpu), a.to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray());
+            return new WeightGradPair(stored.to(gpu).transpose(0, 1), b.to(gpu),
+                    stored.transpose(0, 1).to(DType.F64).matmul(b.to(DType.F64)).toDoubleArray());
         }
 
         double worstError(double[] got) {
