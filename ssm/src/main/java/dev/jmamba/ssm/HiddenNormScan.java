@@ -35,6 +35,12 @@ public final class HiddenNormScan {
      * L = 3136, unfused) was measured slower than fusing every stage (220.2 vs 214.6 ms, H100), so the default is any.
      */
     static volatile int fusedMaxLength = Integer.getInteger("jmamba.scan.fusedHiddenNorm.maxLength", Integer.MAX_VALUE);
+    /**
+     * {@code jmamba.scan.fusedHiddenNorm.maxChannels}: the fused kernels only for groups of at most this many channels
+     * (default: any). Their wide groups run one block of di threads per (batch, group), at 640 channels one block per
+     * SM with register spills; the composition (the channel-parallel scan, then the norm) is the alternative.
+     */
+    static volatile int fusedMaxChannels = Integer.getInteger("jmamba.scan.fusedHiddenNorm.maxChannels", Integer.MAX_VALUE);
     /** Calls that took the fused kernels (the GPU test checks that its fused runs did). */
     static final AtomicLong FUSED_CALLS = new AtomicLong();
 
@@ -68,7 +74,7 @@ public final class HiddenNormScan {
         }
         int di = d / g;
         boolean allF32 = u.dtype() == DType.F32 && delta.dtype() == DType.F32 && bs.dtype() == DType.F32 && cs.dtype() == DType.F32;
-        if (fused && allF32 && l <= fusedMaxLength && HiddenNormScanCuda.takes(u.device(), u.dtype(), di)) {
+        if (fused && allF32 && l <= fusedMaxLength && di <= fusedMaxChannels && HiddenNormScanCuda.takes(u.device(), u.dtype(), di)) {
             FUSED_CALLS.incrementAndGet();
             return CustomOps.apply(new HiddenNormScanFused(eps), u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta)[0];
         }

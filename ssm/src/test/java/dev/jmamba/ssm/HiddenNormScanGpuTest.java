@@ -71,10 +71,10 @@ class HiddenNormScanGpuTest {
         }
     }
 
-    @Test void sequencesAboveTheLengthLimitStayUnfused() {
+    @Test void sequencesAndGroupsAboveTheLimitsStayUnfused() {
         assumeTrue(Backends.isAvailable(GPU), "no CUDA device: gpu test skipped");
         Tensor[] values = inputs(5, 1, 2, 32, 40);
-        int before = HiddenNormScan.fusedMaxLength;
+        int before = HiddenNormScan.fusedMaxLength, channelsBefore = HiddenNormScan.fusedMaxChannels;
         boolean wasFused = HiddenNormScan.fused;
         try {
             HiddenNormScan.fused = true;
@@ -87,8 +87,15 @@ class HiddenNormScanGpuTest {
             HiddenNormScan.fusedMaxLength = 40;
             HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
             assertTrue(HiddenNormScan.FUSED_CALLS.get() == calls + 1, "L = 40 at the limit must take the fused kernels");
+            HiddenNormScan.fusedMaxChannels = 31;
+            HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
+            assertTrue(HiddenNormScan.FUSED_CALLS.get() == calls + 1, "groups of 32 channels above the limit 31 must take the composition");
+            HiddenNormScan.fusedMaxChannels = 32;
+            HiddenNormScan.apply(v[0], v[1], v[2], parts[1], parts[2], v[4], v[5], v[6], v[7], 1e-5);
+            assertTrue(HiddenNormScan.FUSED_CALLS.get() == calls + 2, "groups of 32 channels at the limit must take the fused kernels");
         } finally {
             HiddenNormScan.fusedMaxLength = before;
+            HiddenNormScan.fusedMaxChannels = channelsBefore;
             HiddenNormScan.fused = wasFused;
         }
     }
