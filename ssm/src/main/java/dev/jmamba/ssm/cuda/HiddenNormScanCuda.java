@@ -32,7 +32,7 @@ public final class HiddenNormScanCuda {
      * prefetching kernels (the next tile's rows staged with cp.async while the current one computes; same arithmetic,
      * same bits; 0: none). {@code auto} (default): forward up to {@value #MEDIUM_GROUP}, backward up to
      * {@value #SMALL_GROUP} — at 640 channels the backward's staged tiles leave the L1 cache too little room for its
-     * register spills (H100, HiddenNormScanSweep: 1.12 → 1.30 ms). {@code on}: both up to {@value #MEDIUM_GROUP};
+     * register spills (H100, HiddenNormScanSweep: 1.00 → 1.15 ms). {@code on}: both up to {@value #MEDIUM_GROUP};
      * {@code off}: neither. Tests and labs switch the fields.
      */
     static volatile int prefetchForward = prefetchLimit(true), prefetchBackward = prefetchLimit(false);
