@@ -6,15 +6,9 @@
 # in bf16, both fp32 profiles (with auto), Nsight Compute on
 # FractalMamba-T's hidden-norm scan kernels, the whole gpu suite. Run from the repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
 set -uo pipefail
-export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
+source .ci/gpu/train-bench.sh
 nvidia-smi --query-gpu=name --format=csv,noheader
-bench() {  # model precision [java flag]
-  timeout 120 .device/run -Xss8m ${3:-} -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $1 \
-    --device cuda --batch-size 128 --steps 6 --warmup 2 --precision $2 --json > /tmp/b.log 2>&1
-  echo "$1 $2 [${3:-}] rc=$? t=$((SECONDS-t0)) $(grep '^{' /tmp/b.log | head -1)"
-  grep -E "Exception|rror" /tmp/b.log | head -3
-}
 for round in 1 2; do
   for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=auto; done
 done
@@ -24,10 +18,7 @@ timeout 90 .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSwe
 for round in 1 2; do bench fractalmamba-tiny fp32 "-Djmamba.cuda.splitK=auto -Djmamba.scan.hiddenNormPrefetch=true"; done
 for m in vim-tiny localmamba-tiny; do bench $m fp32; done
 for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
-for m in fractalmamba-tiny vmamba-tiny; do
-  timeout 60 .device/run -Xss8m -Djmamba.cuda.splitK=auto -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m --device cuda \
-    --batch-size 128 --steps 3 --warmup 2 --precision fp32 --profile > $OUT/$m-profile.txt 2>&1
-done
+for m in fractalmamba-tiny vmamba-tiny; do profile $m -Djmamba.cuda.splitK=auto; done
 echo "benches done $((SECONDS-t0)) s"
 # Nsight Compute sections of every hidden-norm scan launch of one FractalMamba-T step (stall reasons; digest in $OUT)
 KERNELS='regex:scan_hidden_norm_(fwd|bwd)_w' COUNT=26 LINES_MAX=600 timeout 150 bash .ci/gpu/ncu-detail.sh fm-hn bench train \

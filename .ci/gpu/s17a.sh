@@ -7,15 +7,9 @@
 # the 2D pair in bf16, both fp32 profiles, Nsight Compute on the 640-channel backward, the whole gpu suite. Run from the
 # repo root after .ci/gpu/pack.sh, with OUT set. ~260 s.
 set -uo pipefail
-export JMAMBA_NATIVE_LIB_DIR=$PWD/.device/native
 t0=$SECONDS
+source .ci/gpu/train-bench.sh
 nvidia-smi --query-gpu=name --format=csv,noheader
-bench() {  # model precision [java flags]
-  timeout 120 .device/run -Xss8m ${3:-} -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $1 \
-    --device cuda --batch-size 128 --steps 6 --warmup 2 --precision $2 --json > /tmp/b.log 2>&1
-  echo "$1 $2 [${3:-}] rc=$? t=$((SECONDS-t0)) $(grep '^{' /tmp/b.log | head -1)"
-  grep -E "Exception|rror" /tmp/b.log | head -3
-}
 timeout 90 .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep 2>&1 | grep '^{'
 for round in 1 2; do
   for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32; done
@@ -26,10 +20,7 @@ bench fractalmamba-tiny fp32 -Djmamba.scan.fusedHiddenNorm.maxChannels=320
 for m in fractalmamba-tiny vmamba-tiny; do bench $m fp32 -Djmamba.cuda.splitK=off; done
 for m in vim-tiny localmamba-tiny; do bench $m fp32; done
 for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
-for m in fractalmamba-tiny vmamba-tiny; do
-  timeout 60 .device/run -Xss8m -cp '.device/lib/*' dev.jmamba.app.Main bench train --model $m --device cuda \
-    --batch-size 128 --steps 3 --warmup 2 --precision fp32 --profile > $OUT/$m-profile.txt 2>&1
-done
+for m in fractalmamba-tiny vmamba-tiny; do profile $m; done
 echo "benches done $((SECONDS-t0)) s"
 KERNELS='regex:scan_hidden_norm_bwd_w20' COUNT=1 LINES_MAX=40 timeout 90 bash .ci/gpu/ncu-detail.sh fm-bwd20 bench train \
   --model fractalmamba-tiny --device cuda --batch-size 128 --steps 1 --warmup 0 --precision fp32 > $OUT/fm-bwd20-digest.txt 2>&1
