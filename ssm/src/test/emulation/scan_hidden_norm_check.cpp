@@ -103,14 +103,16 @@ int run_case(int B, int G, int di, int L, unsigned seed, bool fd) {
     std::vector<float> Bwide((size_t)B * G * 3 * L, NAN);
     for (size_t bg = 0; bg < (size_t)B * G; bg++) for (int l = 0; l < L; l++) Bwide[(bg * 3 + 1) * L + l] = Bm[bg * L + l];
     const float* Bview = Bwide.data() + L;
-    int T = (L + HN_TP - 1) / HN_TP;
     int bad = 0;
-    for (int pf = 0; pf < 2; pf++) {  // the plain kernels, then the prefetching ones (their staged tiles and rows added)
+    // the plain and the prefetching kernels (their staged tiles and rows added to shared memory), with tiles of 16
+    // positions (w10) and of 8 (w20t8)
+    for (int kind = 0; kind < 4; kind++) {
+        int pf = kind % 2, TP = kind < 2 ? 16 : 8, T = (L + TP - 1) / TP, tileFloats = 32 * (TP + 1);
         std::vector<float> y(N, NAN), mean(NB, NAN), rstd(NB, NAN), states((size_t)B * D * T, NAN);
-        int warps = di / 32; size_t smem = 4 * (warps * 32 * (HN_TP + 1) + warps * HN_TP + 6 * HN_TP);
-        size_t smemF = smem + (pf ? 4 * (warps * 2 * HN_TILE + 2 * 2 * HN_TP) : 0), smemB = smem + (pf ? 4 * (warps * 3 * HN_TILE + 2 * 4 * HN_TP) : 0);
-        auto fwd = pf ? scan_hidden_norm_fwd_pw10 : scan_hidden_norm_fwd_w10;
-        auto bwd = pf ? scan_hidden_norm_bwd_pw10 : scan_hidden_norm_bwd_w10;
+        int warps = di / 32; size_t smem = 4 * (warps * tileFloats + warps * TP + 6 * TP);
+        size_t smemF = smem + (pf ? 4 * (warps * 2 * tileFloats + 2 * 2 * TP) : 0), smemB = smem + (pf ? 4 * (warps * 3 * tileFloats + 2 * 4 * TP) : 0);
+        auto fwd = kind == 0 ? scan_hidden_norm_fwd_w10 : kind == 1 ? scan_hidden_norm_fwd_pw10 : kind == 2 ? scan_hidden_norm_fwd_w20t8 : scan_hidden_norm_fwd_pw20t8;
+        auto bwd = kind == 0 ? scan_hidden_norm_bwd_w10 : kind == 1 ? scan_hidden_norm_bwd_pw10 : kind == 2 ? scan_hidden_norm_bwd_w20t8 : scan_hidden_norm_bwd_pw20t8;
         emu_launch(B * G, di, smemF, [&] { fwd(u.data(), delta.data(), A.data(), Bview, Cm.data(), (long long)G * 3 * L, 3 * L, (long long)G * L, L,
             Dk.data(), bias.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data(), states.data(), G, di, L, 1e-5f); });
         std::vector<float> du(N, NAN), dd(N, NAN), dB(NB, NAN), dC(NB, NAN), part((size_t)B * G * 5 * di, NAN), pc((size_t)G * 5 * di, NAN);
@@ -126,7 +128,7 @@ int run_case(int B, int G, int di, int L, unsigned seed, bool fd) {
         const char* names[] = {"y", "du", "ddelta", "dA", "dB", "dC", "dD", "dbias", "dgamma", "dbeta"};
         std::vector<double>* refs[] = {&r.y, &r.du, &r.ddelta, &r.dA, &r.dB, &r.dC, &r.dD, &r.dbias, &r.dgamma, &r.dbeta};
         std::vector<float>* got[] = {&y, &du, &dd, &dA, &dB, &dC, &dDk, &dbias, &dgamma, &dbeta};
-        printf("case B=%d G=%d di=%d L=%d%s:", B, G, di, L, pf ? " prefetching" : "");
+        printf("case B=%d G=%d di=%d L=%d tile %d%s:", B, G, di, L, TP, pf ? " prefetching" : "");
         for (int i = 0; i < 10; i++) {
             double scale, e = maxdiff(*refs[i], *got[i], scale);
             bool ok = e <= 2e-4 * std::max(1.0, scale);

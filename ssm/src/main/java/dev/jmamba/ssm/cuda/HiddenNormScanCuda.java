@@ -21,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class HiddenNormScanCuda {
     private static final String SOURCE_NAME = "scan_hidden_norm.cu";
-    /** Positions per tile (HN_TP of the source). */
+    /** Positions per tile (TP of the source), except where {@link #mediumTile} says otherwise. */
     static final int TILE = 16;
     /** Most channels of a group (threads of a block). */
     public static final int MAX_CHANNELS = 1024;
@@ -36,6 +36,14 @@ public final class HiddenNormScanCuda {
      * {@code off}: neither. Tests and labs switch the fields.
      */
     static volatile int prefetchForward = prefetchLimit(true), prefetchBackward = prefetchLimit(false);
+    /**
+     * {@code jmamba.scan.hiddenNormMediumTile}: positions per tile of groups of {@value #SMALL_GROUP} + 1 to
+     * {@value #MEDIUM_GROUP} channels, 16 (default) or 8 (the {@code t8} kernels: half the registers for a tile's
+     * values, so the backward fits a 640-thread block's 96 registers without spilling, at twice the barriers per
+     * position). The forward's saved states follow the tile, so both passes of one call must use the same value.
+     * Tests and labs switch the field.
+     */
+    static volatile int mediumTile = Integer.getInteger("jmamba.scan.hiddenNormMediumTile", TILE);
 
     private static final Map<Integer, HiddenNormScanCuda> LAUNCHERS = new ConcurrentHashMap<>();
 
@@ -55,6 +63,11 @@ public final class HiddenNormScanCuda {
         this.kernels = new KernelFile(context, SOURCE_NAME);
     }
 
+    /** Positions per tile of the kernels for groups of di channels. */
+    private static int tile(int di) {
+        return di > SMALL_GROUP && di <= MEDIUM_GROUP && mediumTile == 8 ? 8 : TILE;
+    }
+
     private static int prefetchLimit(boolean forward) {
         return switch (System.getProperty("jmamba.scan.hiddenNormPrefetch", "auto")) {
             case "on", "true" -> MEDIUM_GROUP;
@@ -67,7 +80,8 @@ public final class HiddenNormScanCuda {
     static List<String> kernelNames() {
         return List.of("scan_hidden_norm_fwd_w10", "scan_hidden_norm_fwd_w20", "scan_hidden_norm_fwd_w32", "scan_hidden_norm_bwd_w10",
                 "scan_hidden_norm_bwd_w20", "scan_hidden_norm_bwd_w32", "scan_hidden_norm_fwd_pw10", "scan_hidden_norm_fwd_pw20",
-                "scan_hidden_norm_bwd_pw10", "scan_hidden_norm_bwd_pw20", "scan_hidden_norm_rows_sum");
+                "scan_hidden_norm_bwd_pw10", "scan_hidden_norm_bwd_pw20", "scan_hidden_norm_fwd_w20t8", "scan_hidden_norm_bwd_w20t8",
+                "scan_hidden_norm_fwd_pw20t8", "scan_hidden_norm_bwd_pw20t8", "scan_hidden_norm_rows_sum");
     }
 
     /** Whether a call with groups of {@code channels} channels on {@code device} in {@code dtype} has kernels here. */
@@ -85,7 +99,7 @@ public final class HiddenNormScanCuda {
     public static Tensor[] forward(Tensor u, Tensor delta, Tensor a, Tensor bs, Tensor cs, Tensor dSkip, Tensor deltaBias,
                                    Tensor gamma, Tensor beta, double eps) {
         check(u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, null);
-        int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g, t = Math.ceilDiv(l, TILE);
+        int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g, t = Math.ceilDiv(l, tile(di));
         Device dev = u.device();
         Tensor y = Tensor.empty(DType.F32, dev, b, d, l), mean = Tensor.empty(DType.F32, dev, b, g, l);
         Tensor rstd = Tensor.empty(DType.F32, dev, b, g, l), states = Tensor.empty(DType.F32, dev, b, t, d);
@@ -107,6 +121,11 @@ public final class HiddenNormScanCuda {
                                     Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor states, Tensor gy) {
         check(u, delta, a, bs, cs, dSkip, deltaBias, gamma, beta, gy);
         int b = u.size(0), d = u.size(1), l = u.size(2), g = bs.size(1), di = d / g;
+        if (states.rank() != 3 || states.size(0) != b || states.size(1) != Math.ceilDiv(l, tile(di)) || states.size(2) != d) {
+            throw new JmambaException("hidden-norm scan backward on CUDA: expected states (B, ceil(L / " + tile(di) + "), G·di) = ("
+                    + b + ", " + Math.ceilDiv(l, tile(di)) + ", " + d + ") from a forward with the same tile, got "
+                    + Arrays.toString(states.shape()));
+        }
         Device dev = u.device();
         Tensor du = Tensor.empty(DType.F32, dev, b, d, l), ddelta = Tensor.empty(DType.F32, dev, b, d, l);
         Tensor db = Tensor.empty(DType.F32, dev, b, g, l), dc = Tensor.empty(DType.F32, dev, b, g, l);
@@ -145,9 +164,10 @@ public final class HiddenNormScanCuda {
      */
     private void launch(String prefix, int rows, int di, boolean prefetching, int streamed, int stagedRows, KernelArgs args) {
         boolean staged = prefetching && di <= MEDIUM_GROUP;
-        long function = kernels.function(prefix + (staged ? "p" : "") + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32"));
-        int warps = di / 32, warpTile = 32 * (TILE + 1);
-        int sharedBytes = 4 * (warps * warpTile + warps * TILE + 6 * TILE + (staged ? warps * streamed * warpTile + 2 * stagedRows * TILE : 0));
+        int tile = tile(di), warps = di / 32, warpTile = 32 * (tile + 1);
+        long function = kernels.function(prefix + (staged ? "p" : "") + (di <= SMALL_GROUP ? "w10" : di <= MEDIUM_GROUP ? "w20" : "w32")
+                + (tile == TILE ? "" : "t" + tile));
+        int sharedBytes = 4 * (warps * warpTile + warps * tile + 6 * tile + (staged ? warps * streamed * warpTile + 2 * stagedRows * tile : 0));
         if (sharedBytes > 48 * 1024 && optIn.getOrDefault(function, 0) < sharedBytes) {
             CudaDriver.funcSetAttribute(function, CudaDriver.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
             optIn.put(function, sharedBytes);

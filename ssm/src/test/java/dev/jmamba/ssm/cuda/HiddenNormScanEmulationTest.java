@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * compiled by g++ against {@code src/test/emulation/cuda_emulation.h} (one thread per CUDA thread, barriers, shuffles)
  * together with {@code scan_hidden_norm_check.cpp}, a float64 plain-loop reference of the forward and backward whose
  * gradients are checked by finite differences. The program compares y and all nine gradients (tolerance in the .cpp)
- * on five shapes (partial tiles, one position, several warps and groups), for the plain and the prefetching kernels. Skipped when g++ is not installed.
+ * on five shapes (partial tiles, one position, several warps and groups), for the plain and the prefetching kernels, with tiles of 16
+ * and of 8 positions. Skipped when g++ is not installed.
  */
 class HiddenNormScanEmulationTest {
     private static final Path KERNEL = Path.of("src/main/resources/dev/jmamba/ssm/cuda/scan_hidden_norm.cu");

@@ -13,7 +13,9 @@ import java.util.Locale;
  * at FractalMamba-T's b128 stage shapes (G = 2 directions; d_inner 160/320/640 on L = 3136/784/196), next to a device
  * copy of u in the same run: how far each stage is from the bandwidth its tensors need (forward reads u and delta and
  * writes y: 3 passes; backward reads u, delta, gy and writes du, ddelta: 5). One JSON line per stage and kernel kind
- * (plain, then prefetching: {@code jmamba.scan.hiddenNormPrefetch=on}). A lab, not a test. Run (packed runtime): {@code .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep}.
+ * (plain, then prefetching: {@code jmamba.scan.hiddenNormPrefetch=on}; for 640 channels also both with 8-position tiles,
+ * {@code jmamba.scan.hiddenNormMediumTile=8}). A lab, not a test. Run (packed runtime):
+ * {@code .device/run -cp '.device/lib/*' dev.jmamba.ssm.cuda.HiddenNormScanSweep}.
  */
 public final class HiddenNormScanSweep {
     private static final Device GPU = Device.cuda(0);
@@ -37,17 +39,20 @@ public final class HiddenNormScanSweep {
             Tensor bias = random(seed++, -1, 0, d), gamma = random(seed++, 0.5, 1.5, di), beta = random(seed++, -0.5, 0.5, di);
             Tensor gy = random(seed++, -1, 1, batch, d, l), copy = Tensor.zeros(DType.F32, GPU, batch, d, l);
             double copyMs = DeviceTiming.meanMillis(context, 3, 20, () -> copy.copyFrom(u));
-            for (boolean prefetch : new boolean[] {false, true}) {
+            for (int variant = 0; variant < (di > HiddenNormScanCuda.SMALL_GROUP ? 4 : 2); variant++) {
+                boolean prefetch = variant % 2 == 1;
+                int tile = variant < 2 ? 16 : 8;
                 HiddenNormScanCuda.prefetchForward = HiddenNormScanCuda.prefetchBackward = prefetch ? HiddenNormScanCuda.MEDIUM_GROUP : 0;
+                HiddenNormScanCuda.mediumTile = tile;
                 Tensor[] fwd = HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, 1e-5);
                 double fwdMs = DeviceTiming.meanMillis(context, 2, 10,
                         () -> release(HiddenNormScanCuda.forward(u, delta, a, bs, cs, dSkip, bias, gamma, beta, 1e-5)));
                 double bwdMs = DeviceTiming.meanMillis(context, 2, 10, () -> release(HiddenNormScanCuda.backward(u, delta, a, bs,
                         cs, dSkip, bias, gamma, beta, fwd[1], fwd[2], fwd[3], gy)));
                 System.out.println(String.format(Locale.ROOT,
-                        "{\"case\":\"hidden_norm_scan\",\"prefetch\":%b,\"batch\":%d,\"groups\":%d,\"d_inner\":%d,\"length\":%d,"
+                        "{\"case\":\"hidden_norm_scan\",\"prefetch\":%b,\"tile\":%d,\"batch\":%d,\"groups\":%d,\"d_inner\":%d,\"length\":%d,"
                                 + "\"copy_ms\":%.4f,\"fwd_ms\":%.4f,\"fwd_eff\":%.2f,\"bwd_ms\":%.4f,\"bwd_eff\":%.2f}",
-                        prefetch, batch, groups, di, l, copyMs, fwdMs, 1.5 * copyMs / fwdMs, bwdMs, 2.5 * copyMs / bwdMs));
+                        prefetch, tile, batch, groups, di, l, copyMs, fwdMs, 1.5 * copyMs / fwdMs, bwdMs, 2.5 * copyMs / bwdMs));
                 release(fwd);
             }
             release(new Tensor[] {u, delta, a, bs, cs, dSkip, bias, gamma, beta, gy, copy});
