@@ -25,7 +25,7 @@ case "$card" in
     done
     echo "benches done $((SECONDS-t0)) s"
     timeout 120 .device/run -cp '.device/lib/*' org.junit.platform.console.ConsoleLauncher execute \
-      $(for j in .device/lib/*-tests.jar; do echo --class-path $j; done) --include-tag gpu --disable-banner --details=tree \
+      --include-tag gpu --disable-banner --details=tree \
       --select-class dev.jmamba.ssm.cuda.HiddenNormScanTileGpuTest --select-class dev.jmamba.ssm.cuda.HiddenNormScanPrefetchGpuTest \
       --select-class dev.jmamba.ssm.HiddenNormScanGpuTest > $OUT/hn-tests.log 2>&1
     grep -E "✘|tests (found|successful|failed)" $OUT/hn-tests.log | head -12;;
