@@ -52,7 +52,7 @@ final class SgemmBlocked {
      * fell to 0.4x of one thread in some JVMs, so the rule was 2^19 for a while. The old rule (all threads from 128³,
      * else one) dates from parked helpers (item 6).
      */
-    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 18);
+    static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 18);
     /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
     private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /**
@@ -460,7 +460,7 @@ final class SgemmBlocked {
     }
 
     /** {@code -Djmamba.gemm.swapTT=false} runs A^T B^T as such, packing both transposed (for measuring the swap). */
-    private static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
+    static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
 
     /**
      * {@code -Djmamba.gemm.narrowPieces=true} cuts a transposed C's narrow last panel into row pieces, one per thread

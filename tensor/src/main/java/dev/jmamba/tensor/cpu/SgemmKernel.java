@@ -31,6 +31,12 @@ interface SgemmKernel {
      */
     void tile(int kc, float[] ap, int apOff, float[] bp, int bpOff, float beta, float[] c, int cOff, int ldc);
 
+    /**
+     * The kernel to run a product whose C has {@code rows} rows (after the driver's A^T B^T swap): this one, or a
+     * narrower-tile sibling where this tile would mostly compute padding rows.
+     */
+    default SgemmKernel forRows(int rows) { return this; }
+
     /** Whether {@link #tileRows} is implemented (else the driver always packs A). */
     default boolean readsRowsDirectly() { return false; }
 

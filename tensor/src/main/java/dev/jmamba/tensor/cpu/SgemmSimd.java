@@ -28,6 +28,14 @@ final class SgemmSimd implements SgemmKernel {
     /** On 256-bit vectors the default is {@link SgemmSimd3}'s (3, 3V) tile (1.02-1.03x this class's (4, 2V), issue 22). */
     private static final int MR_AVX2 = 3;
     private static final SgemmKernel DEFAULT = kernel(Integer.getInteger("jmamba.gemm.mr", L >= 16 ? MR_WIDE : MR_AVX2));
+    /**
+     * {@code jmamba.gemm.narrowRowsBelow}: one-thread products whose C has fewer rows than this run the 4-row tile
+     * instead of the 8-row one where that computes fewer padding rows (12 rows: 12 instead of 16; 19: 20 instead of 24);
+     * {@link Sgemm#sgemm} asks. 0 turns it off. Measured on a Zen 4 (AVX-512; docs/SETTINGS.md): 12x196x192 52 → 67
+     * GFLOP/s, 50x19x96 AᵀBᵀ 39-40 → 42-46; on two threads 26x196x384 lost (112 → 74), hence one-thread products only.
+     */
+    static final int NARROW_ROWS_BELOW = Integer.getInteger("jmamba.gemm.narrowRowsBelow", 32);
+    private static final SgemmKernel NARROW = kernel(4);
 
     private final int mr;
 
@@ -54,11 +62,17 @@ final class SgemmSimd implements SgemmKernel {
 
     @Override public int mr() { return mr; }
 
+    @Override public SgemmKernel forRows(int rows) {
+        boolean fewerPadded = Math.ceilDiv(rows, 4) * 4 < Math.ceilDiv(rows, mr) * mr;
+        return mr == MR_WIDE && rows < NARROW_ROWS_BELOW && fewerPadded ? NARROW : this;
+    }
+
     @Override public int nr() { return NR; }
 
     @Override public String describe() {
         return "Vector API " + S.vectorBitSize() + "-bit, tile " + mr + "x" + NR + (readsRowsDirectly() ? " (+ in-place A rows)" : "")
-                + (hasHalfTile() ? " (+ " + mr + "x" + L + " for a last panel of <= " + L + " columns)" : "");
+                + (hasHalfTile() ? " (+ " + mr + "x" + L + " for a last panel of <= " + L + " columns)" : "")
+                + (mr == MR_WIDE && NARROW_ROWS_BELOW > 0 ? " (+ the 4-row tile for one-thread C of < " + NARROW_ROWS_BELOW + " rows where it pads fewer)" : "");
     }
 
     @Override public boolean readsRowsDirectly() { return mr == 4 || mr == 5 || mr == 8; }
