@@ -44,9 +44,8 @@ public final class Sgemm {
             SgemmKernel kernel = SimdSupport.ENABLED ? SgemmSimd.kernel() : SgemmScalarKernel.INSTANCE;
             // a one-thread product of few C rows (as the driver computes them) may take a narrower tile
             int rows = transA && transB && SgemmBlocked.SWAP_TT ? n : m;
-            boolean oneThread = Parallel.threads() == 1 || (long) m * n * k < 2 * SgemmBlocked.FMAS_PER_THREAD;
-            SgemmBlocked.sgemm(oneThread ? kernel.forRows(rows) : kernel, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb,
-                    beta, c, cOff, ldc);
+            if (SgemmBlocked.threads(m, n, k) == 1) kernel = kernel.forRows(rows);
+            SgemmBlocked.sgemm(kernel, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 

@@ -52,7 +52,7 @@ final class SgemmBlocked {
      * fell to 0.4x of one thread in some JVMs, so the rule was 2^19 for a while. The old rule (all threads from 128³,
      * else one) dates from parked helpers (item 6).
      */
-    static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 18);
+    private static final long FMAS_PER_THREAD = Long.getLong("jmamba.gemm.fmasPerThread", 1L << 18);
     /** K blocks run side by side while M has at most this many MC blocks per thread (experiment: 0 turns it off). */
     private static final int K_GROUPS_MAX_MBLOCKS = Integer.getInteger("jmamba.gemm.kGroupsMaxMBlocks", 1);
     /**
@@ -107,6 +107,11 @@ final class SgemmBlocked {
         }
     }
 
+    /** Threads an (m, n, k) product runs on: one per {@code FMAS_PER_THREAD} multiply-adds, at most all. */
+    static int threads(int m, int n, int k) {
+        return (int) Math.max(1, Math.min(Parallel.threads(), (long) m * n * k / FMAS_PER_THREAD));
+    }
+
     /**
      * The driver: as {@link #sgemm} but element (i, j) of the (m, n) product goes to
      * {@code c[cOff + i*rs + j*cs]}: rs = ldc, cs = 1 for C itself, rs = 1, cs = ldc for C^T
@@ -117,7 +122,7 @@ final class SgemmBlocked {
                         float beta, float[] c, int cOff, int rs, int cs) {
         int mr = kernel.mr(), nr = kernel.nr();
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED, k);
-        int threads = (int) Math.max(1, Math.min(Parallel.threads(), (long) m * n * k / FMAS_PER_THREAD));
+        int threads = threads(m, n, k);
         int kc = blocking.kc(), kBlocks = Math.ceilDiv(k, kc);
         int ncMax = (int) Math.max(nr, Math.min(roundUp(n, nr), B_PACK_MAX / k / nr * nr));
         // K blocks side by side when M is too short to give each thread a block of MC rows (weight

@@ -31,8 +31,9 @@ final class SgemmSimd implements SgemmKernel {
     /**
      * {@code jmamba.gemm.narrowRowsBelow}: one-thread products whose C has fewer rows than this run the 4-row tile
      * instead of the 8-row one where that computes fewer padding rows (12 rows: 12 instead of 16; 19: 20 instead of 24);
-     * {@link Sgemm#sgemm} asks. 0 turns it off. Measured on a Zen 4 (AVX-512; docs/SETTINGS.md): 12x196x192 52 → 67
-     * GFLOP/s, 50x19x96 AᵀBᵀ 39-40 → 42-46; on two threads 26x196x384 lost (112 → 74), hence one-thread products only.
+     * {@link Sgemm#sgemm} asks. 0 turns it off. Measured on a Zen 4 (AVX-512, same run; docs/SETTINGS.md): 12x196x192
+     * 52.1 → 66.3 GFLOP/s, 50x19x96 AᵀBᵀ 37.5 → 42.1; on two threads 26x196x384 lost (112 → 74), hence one-thread
+     * products only.
      */
     static final int NARROW_ROWS_BELOW = Integer.getInteger("jmamba.gemm.narrowRowsBelow", 32);
     private static final SgemmKernel NARROW = kernel(4);
