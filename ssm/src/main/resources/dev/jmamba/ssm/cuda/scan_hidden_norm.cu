@@ -153,13 +153,12 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
                                          int G, int di, int L, float eps) {
     extern __shared__ float smem[];
     int warps = blockDim.x >> 5, w = threadIdx.x >> 5, c = threadIdx.x;
-    constexpr int TF = 32 * (TP + 1);                   // floats of a warp tile
     float* tile = hn_tile<TP>(smem);
-    float* part = smem + warps * TF;
+    float* part = smem + warps * 32 * (TP + 1);
     float* sum = part + warps * TP;
     float *sB = sum + TP, *sC = sB + TP, *sMean = sC + TP, *sRstd = sMean + TP;
-    float* pfTiles = sum + 6 * TP + w * 2 * TF;         // PF: this warp's u and delta tiles
-    float* pfRows = sum + 6 * TP + warps * 2 * TF;      // PF: [2][B, C][TP]
+    float* pfTiles = sum + 6 * TP + w * 2 * (32 * (TP + 1));      // PF: this warp's u and delta tiles
+    float* pfRows = sum + 6 * TP + warps * 2 * (32 * (TP + 1));   // PF: [2][B, C][TP]
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;     // this warp's first channel row
     const float* bRow = Bm + b * bBatch + g * bGroup;
@@ -167,16 +166,11 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
     float a2 = A[d] * HN_LOG2E, bi = bias[d], ds = Dskip ? Dskip[d] : 0.f, ga = gamma ? gamma[c] : 1.f, be = beta ? beta[c] : 0.f;
     int T = (L + TP - 1) / TP;
     float h = 0.f, inv = 1.f / di;
-    auto stage = [&](int t) {                           // PF: tile t's u, delta into the warp's tiles, B, C into buffer t & 1
-        int l1 = t * TP;
-        float* rows = pfRows + (t & 1) * 2 * TP;
-        hn_stage<TP>(u + warpRows, L, l1, pfTiles);
-        hn_stage<TP>(delta + warpRows, L, l1, pfTiles + TF);
-        hn_stage_row<TP>(bRow, L, l1, rows);
-        hn_stage_row<TP>(cRow, L, l1, rows + TP);
-    };
     if (PF) {
-        stage(0);
+        hn_stage<TP>(u + warpRows, L, 0, pfTiles);
+        hn_stage<TP>(delta + warpRows, L, 0, pfTiles + (32 * (TP + 1)));
+        hn_stage_row<TP>(bRow, L, 0, pfRows);
+        hn_stage_row<TP>(cRow, L, 0, pfRows + TP);
         hn_cp_commit();
     }
     for (int t = 0; t < T; t++) {
@@ -188,9 +182,16 @@ __device__ void scan_hidden_norm_forward(const float* __restrict__ u, const floa
             sB = pfRows + (t & 1) * 2 * TP;
             sC = sB + TP;
             hn_unstage<TP>(pfTiles, uv);
-            hn_unstage<TP>(pfTiles + TF, hv);             // delta first, h after the recurrence
+            hn_unstage<TP>(pfTiles + (32 * (TP + 1)), hv);            // delta first, h after the recurrence
             __syncwarp();
-            if (t + 1 < T) stage(t + 1);
+            if (t + 1 < T) {
+                int l1 = l0 + TP;
+                float* next = pfRows + ((t + 1) & 1) * 2 * TP;
+                hn_stage<TP>(u + warpRows, L, l1, pfTiles);
+                hn_stage<TP>(delta + warpRows, L, l1, pfTiles + (32 * (TP + 1)));
+                hn_stage_row<TP>(bRow, L, l1, next);
+                hn_stage_row<TP>(cRow, L, l1, next + TP);
+            }
             hn_cp_commit();
         } else {
             __syncthreads();                              // the previous tile's readers of sB .. sRstd are done
@@ -247,13 +248,12 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
                                           float* __restrict__ part5, int G, int di, int L) {
     extern __shared__ float smem[];
     int warps = blockDim.x >> 5, w = threadIdx.x >> 5, c = threadIdx.x;
-    constexpr int TF = 32 * (TP + 1);                   // floats of a warp tile
     float* tile = hn_tile<TP>(smem);
-    float* part = smem + warps * TF;
+    float* part = smem + warps * 32 * (TP + 1);
     float* sum = part + warps * TP;
     float *sB = sum + TP, *sC = sB + TP, *sMean = sC + TP, *sRstd = sMean + TP, *sS = sRstd + TP;
-    float* pfTiles = sum + 6 * TP + w * 3 * TF;         // PF: this warp's u, delta and gy tiles
-    float* pfRows = sum + 6 * TP + warps * 3 * TF;      // PF: [2][B, C, mean, rstd][TP]
+    float* pfTiles = sum + 6 * TP + w * 3 * (32 * (TP + 1));      // PF: this warp's u, delta and gy tiles
+    float* pfRows = sum + 6 * TP + warps * 3 * (32 * (TP + 1));   // PF: [2][B, C, mean, rstd][TP]
     int bg = blockIdx.x, b = bg / G, g = bg - b * G, D = G * di, d = g * di + c;
     size_t warpRows = ((size_t)b * D + (size_t)g * di + w * 32) * L;
     const float* bRow = Bm + b * bBatch + g * bGroup;
@@ -263,21 +263,18 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
     int T = (L + TP - 1) / TP;
     float carry = 0.f, accA = 0.f, accD = 0.f, accBias = 0.f, accGamma = 0.f, accBeta = 0.f;
     float h0next = 0.f;                                   // PF: the state entering the next tile (to the left)
-    auto stage = [&](int t) {   // PF: tile t's u, delta, gy into the warp's tiles, B, C, mean, rstd into buffer t & 1
-        int l1 = t * TP;
-        float* rows = pfRows + (t & 1) * 4 * TP;
-        hn_stage<TP>(u + warpRows, L, l1, pfTiles);
-        hn_stage<TP>(delta + warpRows, L, l1, pfTiles + TF);
-        hn_stage<TP>(gy + warpRows, L, l1, pfTiles + 2 * TF);
-        hn_stage_row<TP>(bRow, L, l1, rows);
-        hn_stage_row<TP>(cRow, L, l1, rows + TP);
-        hn_stage_row<TP>(mean + (size_t)bg * L, L, l1, rows + 2 * TP);
-        hn_stage_row<TP>(rstd + (size_t)bg * L, L, l1, rows + 3 * TP);
-        h0next = t > 0 ? states[((size_t)b * T + t - 1) * D + d] : 0.f;
-    };
     if (PF) {
-        stage(T - 1);
+        int l1 = (T - 1) * TP;
+        hn_stage<TP>(u + warpRows, L, l1, pfTiles);
+        hn_stage<TP>(delta + warpRows, L, l1, pfTiles + (32 * (TP + 1)));
+        hn_stage<TP>(gy + warpRows, L, l1, pfTiles + 2 * (32 * (TP + 1)));
+        float* next = pfRows + ((T - 1) & 1) * 4 * TP;
+        hn_stage_row<TP>(bRow, L, l1, next);
+        hn_stage_row<TP>(cRow, L, l1, next + TP);
+        hn_stage_row<TP>(mean + (size_t)bg * L, L, l1, next + 2 * TP);
+        hn_stage_row<TP>(rstd + (size_t)bg * L, L, l1, next + 3 * TP);
         hn_cp_commit();
+        h0next = T > 1 ? states[((size_t)b * T + T - 2) * D + d] : 0.f;
     }
     for (int t = T - 1; t >= 0; t--) {
         int l0 = t * TP;
@@ -290,11 +287,22 @@ __device__ void scan_hidden_norm_backward(const float* __restrict__ u, const flo
             sMean = sC + TP;
             sRstd = sMean + TP;
             hn_unstage<TP>(pfTiles, uv);
-            hn_unstage<TP>(pfTiles + TF, dv);
-            hn_unstage<TP>(pfTiles + 2 * TF, gv);
+            hn_unstage<TP>(pfTiles + (32 * (TP + 1)), dv);
+            hn_unstage<TP>(pfTiles + 2 * (32 * (TP + 1)), gv);
             __syncwarp();
             h0 = h0next;
-            if (t > 0) stage(t - 1);
+            if (t > 0) {
+                int l1 = l0 - TP;
+                float* next = pfRows + ((t - 1) & 1) * 4 * TP;
+                hn_stage<TP>(u + warpRows, L, l1, pfTiles);
+                hn_stage<TP>(delta + warpRows, L, l1, pfTiles + (32 * (TP + 1)));
+                hn_stage<TP>(gy + warpRows, L, l1, pfTiles + 2 * (32 * (TP + 1)));
+                hn_stage_row<TP>(bRow, L, l1, next);
+                hn_stage_row<TP>(cRow, L, l1, next + TP);
+                hn_stage_row<TP>(mean + (size_t)bg * L, L, l1, next + 2 * TP);
+                hn_stage_row<TP>(rstd + (size_t)bg * L, L, l1, next + 3 * TP);
+                h0next = t > 1 ? states[((size_t)b * T + t - 2) * D + d] : 0.f;
+            }
             hn_cp_commit();
         } else {
             __syncthreads();
