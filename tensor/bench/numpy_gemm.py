@@ -119,4 +119,5 @@ def main():
                          separators=(",", ":")), flush=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -59,6 +59,11 @@ public final class BenchGemm implements Runnable {
             + "with the packed B panels at 4 alignments (issue 22), and exit.")
     boolean tileProbe;
 
+    @Option(names = "--serve", description = "Read requests 'M,N,K,TA,TB MS' from standard input, one per line; for each, time that shape for MS "
+            + "milliseconds (warmed up on its first request) and print one {\"case\":\"gemm-batch\"} JSON line; for tensor/bench/paired_gemm.py, "
+            + "which alternates such batches with numpy's so that both sides see the same moments of a shared machine.")
+    boolean serve;
+
     @Option(names = "--json", description = "Print JSON lines instead of text: one {\"case\":\"gemm-kernel\"} line, then one {\"case\":\"gemm\"} line per shape.")
     boolean json;
 
@@ -112,6 +117,10 @@ public final class BenchGemm implements Runnable {
         if (todo.isEmpty()) todo.add(new Shape(n, n, n, false, false, "square"));
 
         String kernel = Sgemm.describe();
+        if (serve) {
+            BenchGemmServer.serve(kernel, Math.min(warmupMs, Math.max(shapeWarmupMs, 0)), warmupMs);
+            return;
+        }
         if (tileProbe) {
             tileProbe(kernel);
             return;
@@ -190,7 +199,7 @@ public final class BenchGemm implements Runnable {
     }
 
     /** CPU time of all live JVM threads (the caller and the pool workers; JIT and GC add a little). */
-    private static long allThreadsCpuNanos() {
+    static long allThreadsCpuNanos() {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         long sum = 0;
         for (long id : mx.getAllThreadIds()) sum += Math.max(0, mx.getThreadCpuTime(id));
@@ -248,7 +257,7 @@ public final class BenchGemm implements Runnable {
         return count % 2 == 1 ? s[count / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;
     }
 
-    private static float[] random(int size, long seed) {
+    static float[] random(int size, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] x = new float[size];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);

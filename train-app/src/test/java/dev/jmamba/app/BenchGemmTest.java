@@ -47,6 +47,36 @@ class BenchGemmTest {
         assertTrue(new ObjectMapper().readTree(one.out().strip().split("\\R")[1]).get("thread_round_trip_ns") == null, one.out());
     }
 
+    /** {@code --serve}: one gemm-batch line per request, a gemm-error line for a malformed one, and the end of input ends it. */
+    @Test void serveAnswersEachRequestWithOneBatchLine() throws Exception {
+        java.io.InputStream oldIn = System.in;
+        AppRun.Result r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream("9,17,5,0,0 5\noops\n\n20,3,7,1,1 5\n9,17,5,0,0 0\n"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            r = AppRun.run("bench", "gemm", "--serve", "--warmup-ms", "0", "--shape-warmup-ms", "0", "--threads", "1");
+        } finally {
+            System.setIn(oldIn);
+        }
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\\R");
+        assertEquals(5, lines.length, r.out());
+        ObjectMapper json = new ObjectMapper();
+        assertEquals("gemm-kernel", json.readTree(lines[0]).get("case").asText());
+        JsonNode first = json.readTree(lines[1]);
+        assertEquals("gemm-batch", first.get("case").asText());
+        assertEquals(9, first.get("m").asInt());
+        assertEquals(17, first.get("n").asInt());
+        assertEquals(5, first.get("k").asInt());
+        assertTrue(first.get("calls").asInt() >= 5 && first.get("ms").asDouble() > 0 && first.get("p10_ms").asDouble() <= first.get("ms").asDouble(), lines[1]);
+        assertEquals("gemm-error", json.readTree(lines[2]).get("case").asText());
+        assertTrue(json.readTree(lines[2]).get("message").asText().contains("oops"), lines[2]);
+        JsonNode second = json.readTree(lines[3]);
+        assertEquals(1, second.get("ta").asInt());
+        assertEquals(1, second.get("tb").asInt());
+        assertEquals("gemm-error", json.readTree(lines[4]).get("case").asText(), "a batch of 0 ms is refused: " + lines[4]);
+    }
+
     @Test void tileProbeJsonHasTheCeilingAndEightTileLines() throws Exception {
         AppRun.Result r = AppRun.run("bench", "gemm", "--tile-probe", "--json", "--threads", "1");
         assertEquals(0, r.exitCode(), r.err());

@@ -1,0 +1,122 @@
+package dev.jmamba.app;
+
+import dev.jmamba.tensor.cpu.Parallel;
+import dev.jmamba.tensor.cpu.Sgemm;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code jmamba bench gemm --serve}: times batches of one GEMM shape on request, so that a driver
+ * ({@code tensor/bench/paired_gemm.py}) can alternate them with numpy's batches of the same shape a
+ * fraction of a second apart. On a shared machine the host moves a VM's vCPUs between cores that share
+ * a cache, cores that do not, and the two hyperthreads of one core, for seconds at a time (GEMM-NOTES.md,
+ * issue 22); two processes run minutes apart see different machines, two batches run 0.3 s apart the
+ * same one.
+ *
+ * <p>Protocol: one request per line on standard input, {@code M,N,K,TA,TB MS}; the reply is one JSON line
+ * {@code {"case":"gemm-batch", ...}} with the batch's median and 10th-percentile wall time per call and
+ * the CPU time per call of all JVM threads; a malformed request gets {@code {"case":"gemm-error", ...}}.
+ * The first request for a shape warms it up first (the first shape for {@code firstWarmupMs}, later ones
+ * for {@code warmupMs}, then until a window's median stops improving by 3%). End of input ends it.
+ */
+final class BenchGemmServer {
+    private BenchGemmServer() {}
+
+    /** Operands of one shape, kept between its batches. */
+    private record Operands(BenchGemm.Shape shape, float[] a, float[] b, float[] c, int lda, int ldb) {
+        void call() {
+            BenchGemm.Shape s = shape;
+            Sgemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, s.n());
+        }
+    }
+
+    static void serve(String kernel, long warmupMs, long firstWarmupMs) {
+        System.out.println("{\"case\":\"gemm-kernel\",\"threads\":" + Parallel.threads() + ",\"kernel\":\"" + kernel.replace("\"", "'") + "\"}");
+        System.out.flush();
+        Map<String, Operands> warmed = new HashMap<>();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (line.isBlank()) continue;
+                String[] words = line.trim().split("\\s+");
+                long batchMs;
+                BenchGemm.Shape shape;
+                try {
+                    if (words.length != 2) throw UserError.usage("a request is 'M,N,K,TA,TB MS', got '" + line.trim() + "'");
+                    shape = BenchGemm.parse(words[0]);
+                    batchMs = Long.parseLong(words[1]);
+                    if (batchMs < 1) throw UserError.usage("the batch length MS must be >= 1, got " + batchMs);
+                } catch (UserError | NumberFormatException e) {
+                    System.out.println("{\"case\":\"gemm-error\",\"message\":\"" + e.getMessage().replace("\"", "'") + "\"}");
+                    System.out.flush();
+                    continue;
+                }
+                Operands ops = warmed.get(shape.spec());
+                if (ops == null) {
+                    ops = operands(shape);
+                    warmUp(ops, warmed.isEmpty() ? firstWarmupMs : warmupMs);
+                    warmed.put(shape.spec(), ops);
+                }
+                System.out.println(batch(ops, batchMs));
+                System.out.flush();
+            }
+        } catch (IOException e) {
+            throw UserError.runtime("bench gemm --serve: reading requests failed: " + e.getMessage());
+        }
+    }
+
+    private static Operands operands(BenchGemm.Shape s) {
+        int lda = s.transA() ? s.m() : s.k(), ldb = s.transB() ? s.k() : s.n();
+        return new Operands(s, BenchGemm.random(s.m() * s.k(), 1), BenchGemm.random(s.k() * s.n(), 2), new float[s.m() * s.n()], lda, ldb);
+    }
+
+    /** At least minMs of calls, then windows of >= 50 ms until a window's median is no longer 3% faster. */
+    private static void warmUp(Operands ops, long minMs) {
+        long start = System.nanoTime();
+        for (int w = 0; w < 3 || System.nanoTime() - start < minMs * 1_000_000L; w++) ops.call();
+        double previous = Double.MAX_VALUE;
+        for (int window = 0; window < 20; window++) {
+            double median = timed(ops, 50)[0];
+            if (median > 0.97 * previous) break;
+            previous = median;
+        }
+    }
+
+    /** {median ms, 10th-percentile ms, calls} of the calls of a batch of at least ms milliseconds (and 5 calls). */
+    private static double[] timed(Operands ops, long ms) {
+        long[] t = new long[1024];
+        int calls = 0;
+        long start = System.nanoTime(), end = start + ms * 1_000_000L;
+        for (long now = start; calls < 5 || now < end; ) {
+            ops.call();
+            long after = System.nanoTime();
+            if (calls == t.length) t = Arrays.copyOf(t, 2 * t.length);
+            t[calls++] = after - now;
+            now = after;
+        }
+        long[] sorted = Arrays.copyOf(t, calls);
+        Arrays.sort(sorted);
+        double median = calls % 2 == 1 ? sorted[calls / 2] : (sorted[calls / 2 - 1] + sorted[calls / 2]) / 2.0;
+        return new double[] {median / 1e6, sorted[calls / 10] / 1e6, calls};
+    }
+
+    private static String batch(Operands ops, long ms) {
+        long cpu0 = BenchGemm.allThreadsCpuNanos();
+        long wall0 = System.nanoTime();
+        double[] t = timed(ops, ms);
+        double wallMs = (System.nanoTime() - wall0) / 1e6, cpuMs = (BenchGemm.allThreadsCpuNanos() - cpu0) / 1e6;
+        BenchGemm.Shape s = ops.shape();
+        double flop = 2.0 * s.m() * s.n() * s.k();
+        return String.format(Locale.ROOT,
+                "{\"case\":\"gemm-batch\",\"n\":%d,\"m\":%d,\"k\":%d,\"ta\":%d,\"tb\":%d,\"device\":\"cpu\",\"threads\":%d,\"calls\":%d,"
+                        + "\"ms\":%.5f,\"p10_ms\":%.5f,\"gflops\":%.2f,\"cpu_per_wall\":%.3f}",
+                s.n(), s.m(), s.k(), s.transA() ? 1 : 0, s.transB() ? 1 : 0, Parallel.threads(), (int) t[2], t[0], t[1],
+                flop / (t[0] * 1e-3) / 1e9, cpuMs / wallMs);
+    }
+}
