@@ -18,7 +18,8 @@ Usage: tensor/bench/paired_gemm.py [ROUNDS]        (default 9)
 env:   SHAPES="M,N,K,TA,TB ..." (default: the 16 model shapes of `bench gemm --list-model-shapes`, then 256³ and 1024³),
        THREADS (both sides; default all cores), AVX2=1 (the JVM with -XX:UseAVX=2, OpenBLAS with
        OPENBLAS_CORETYPE=Haswell: an AVX2-only machine emulated), CORETYPE=NAME (OpenBLAS's core otherwise),
-       BATCH_MS (150), GAP_S (0.3), JAVA_CMD (the command that runs jmamba's Main, as in compare_gemm.sh; default the
+       BATCH_MS (150), GAP_S (0.3), NP_WARMUP_S (1.0: numpy's first timed second per shape, then 50 ms windows until
+       they stop improving; jmamba warms its first shape 2 s, later ones 300 ms, alike), JAVA_CMD (the command that runs jmamba's Main, as in compare_gemm.sh; default the
        one ./jmamba prints), JMAMBA_JAVA_OPTS (more JVM flags), JSON=path (also writes every batch as a JSON line).
 """
 import json, os, shlex, statistics, subprocess, sys, time
@@ -95,8 +96,8 @@ class Numpy:
             now = after
         return statistics.median(t) * 1e3, len(t)
 
-    def warm_up(self):
-        self.timed(1.0)
+    def warm_up(self, seconds):
+        self.timed(seconds)
         previous = float("inf")
         for _ in range(20):
             med, _ = self.timed(0.05)
@@ -114,6 +115,7 @@ def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     batch_ms = int(os.environ.get("BATCH_MS", "150"))
     gap = float(os.environ.get("GAP_S", "0.3"))
+    np_warmup = float(os.environ.get("NP_WARMUP_S", "1.0"))
     jvm = Jvm()
     if os.environ.get("SHAPES"):
         specs = os.environ["SHAPES"].split()
@@ -130,7 +132,7 @@ def main():
         flop = 2.0 * m * n * k
         ref = Numpy((m, n, k, ta, tb))
         jvm.batch(spec, 50)  # warms the shape up (the JVM's first shape for 2 s)
-        ref.warm_up()
+        ref.warm_up(np_warmup)
         jm_ms, np_ms, ratios, cpu = [], [], [], []
         for r in range(rounds):
             got = {}
