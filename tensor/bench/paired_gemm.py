@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """jmamba's SGEMM against numpy/OpenBLAS in paired batches: per shape, ROUNDS rounds of one jmamba batch and one numpy
-batch of BATCH_MS each, a GAP apart, the order alternating; each round gives a paired ratio (numpy's median time per
+batch of BATCH_MS each, a GAP apart, the order alternating (with BASE_JAR a third, another build); each round gives a paired ratio (numpy's median time per
 call / jmamba's), and the table shows the median of those ratios with their range.
 
 Why (issue 22): on a VM the host moves the vCPUs between cores that share a cache, cores that do not and the two
@@ -20,7 +20,10 @@ env:   SHAPES="M,N,K,TA,TB ..." (default: the 16 model shapes of `bench gemm --l
        OPENBLAS_CORETYPE=Haswell: an AVX2-only machine emulated), CORETYPE=NAME (OpenBLAS's core otherwise),
        BATCH_MS (150), GAP_S (0.3), NP_WARMUP_S (1.0: numpy's first timed second per shape, then 50 ms windows until
        they stop improving; jmamba warms its first shape 2 s, later ones 300 ms, alike), JAVA_CMD (the command that runs jmamba's Main, as in compare_gemm.sh; default the
-       one ./jmamba prints), JMAMBA_JAVA_OPTS (more JVM flags), JSON=path (also writes every batch as a JSON line).
+       one ./jmamba prints), JMAMBA_JAVA_OPTS (more JVM flags), JSON=path (also writes every batch as a JSON line),
+       BASE_JAR=path (a third side: the same java command with that jar instead, e.g. the previous build; adds its
+       GFLOP/s and the paired ratio jmamba / base; the three sides take turns at going first), or BASE_JAVA_CMD (the
+       base's whole command, e.g. another class path where there is no jar).
 """
 import json, os, shlex, statistics, subprocess, sys, time
 
@@ -51,9 +54,22 @@ def java_command():
     return [cmd[0]] + extra + cmd[1:]
 
 
+def base_command():
+    """BASE_JAVA_CMD as given (AVX2 and JMAMBA_JAVA_OPTS added), else the java command with the jar after -jar replaced by BASE_JAR."""
+    if os.environ.get("BASE_JAVA_CMD"):
+        cmd = shlex.split(os.environ["BASE_JAVA_CMD"])
+        extra = shlex.split(os.environ.get("JMAMBA_JAVA_OPTS", ""))
+        return [cmd[0]] + (["-XX:UseAVX=2"] if os.environ.get("AVX2") else []) + extra + cmd[1:]
+    cmd = java_command()
+    if "-jar" not in cmd:
+        sys.exit("paired_gemm: BASE_JAR needs a java command with -jar JAR (JAVA_CMD has none)")
+    i = cmd.index("-jar")
+    return cmd[:i + 1] + [os.environ["BASE_JAR"]] + cmd[i + 2:]
+
+
 class Jvm:
-    def __init__(self):
-        self.proc = subprocess.Popen(java_command() + ["bench", "gemm", "--serve", "--threads", str(threads)],
+    def __init__(self, command):
+        self.proc = subprocess.Popen(command + ["bench", "gemm", "--serve", "--threads", str(threads)],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.kernel = self.read()
 
@@ -116,7 +132,8 @@ def main():
     batch_ms = int(os.environ.get("BATCH_MS", "150"))
     gap = float(os.environ.get("GAP_S", "0.3"))
     np_warmup = float(os.environ.get("NP_WARMUP_S", "1.0"))
-    jvm = Jvm()
+    jvm = Jvm(java_command())
+    base = Jvm(base_command()) if os.environ.get("BASE_JAR") or os.environ.get("BASE_JAVA_CMD") else None
     if os.environ.get("SHAPES"):
         specs = os.environ["SHAPES"].split()
     else:
@@ -126,22 +143,28 @@ def main():
     print(f"jmamba: {jvm.kernel['kernel']}")
     print(f"numpy {np.__version__}: {blas_info()}; threads {threads} on both sides; {rounds} rounds of {batch_ms} ms batches, "
           f"{gap} s apart; load {open('/proc/loadavg').read().split()[:3]}")
-    print(f"\n{'M,N,K,TA,TB':<20} {'jm GF/s':>8} {'np GF/s':>8} {'paired jm/np':>13} {'range':>11}  rounds>=0.8  jm cpu/wall")
+    print(f"\n{'M,N,K,TA,TB':<20} {'jm GF/s':>8} {'np GF/s':>8} {'paired jm/np':>13} {'range':>11}  rounds>=0.8  jm cpu/wall"
+          + ("   base GF/s  paired jm/base  range" if base else ""))
     for spec in specs:
         m, n, k, ta, tb = parse(spec)
         flop = 2.0 * m * n * k
         ref = Numpy((m, n, k, ta, tb))
         jvm.batch(spec, 50)  # warms the shape up (the JVM's first shape for 2 s)
+        if base:
+            base.batch(spec, 50)
         ref.warm_up(np_warmup)
-        jm_ms, np_ms, ratios, cpu = [], [], [], []
+        jm_ms, np_ms, ratios, cpu, base_ms, base_ratios = [], [], [], [], [], []
+        sides = ["jm", "np"] + (["base"] if base else [])
         for r in range(rounds):
             got = {}
-            for side in (("jm", "np") if r % 2 == 0 else ("np", "jm")):
+            for side in sides[r % len(sides):] + sides[:r % len(sides)]:  # each side first in turn
                 time.sleep(gap)
-                if side == "jm":
-                    reply = jvm.batch(spec, batch_ms)
-                    got["jm"] = reply["ms"]
-                    cpu.append(reply["cpu_per_wall"])
+                if side in ("jm", "base"):
+                    reply = (jvm if side == "jm" else base).batch(spec, batch_ms)
+                    got[side] = reply["ms"]
+                    if side == "jm":
+                        cpu.append(reply["cpu_per_wall"])
+                    reply["side"] = side
                     if out:
                         out.write(json.dumps(reply) + "\n")
                 else:
@@ -152,11 +175,20 @@ def main():
             jm_ms.append(got["jm"])
             np_ms.append(got["np"])
             ratios.append(got["np"] / got["jm"])
+            if base:
+                base_ms.append(got["base"])
+                base_ratios.append(got["base"] / got["jm"])
         ratio = statistics.median(ratios)
-        print(f"{spec:<20} {flop / statistics.median(jm_ms) / 1e6:8.1f} {flop / statistics.median(np_ms) / 1e6:8.1f} "
-              f"{ratio:13.2f} {min(ratios):5.2f}-{max(ratios):<5.2f}  {sum(x >= 0.8 for x in ratios):>4}/{rounds:<6} "
-              f"{statistics.median(cpu):6.2f}", flush=True)
+        line = (f"{spec:<20} {flop / statistics.median(jm_ms) / 1e6:8.1f} {flop / statistics.median(np_ms) / 1e6:8.1f} "
+                f"{ratio:13.2f} {min(ratios):5.2f}-{max(ratios):<5.2f}  {sum(x >= 0.8 for x in ratios):>4}/{rounds:<6} "
+                f"{statistics.median(cpu):6.2f}")
+        if base:
+            line += (f"   {flop / statistics.median(base_ms) / 1e6:9.1f}  {statistics.median(base_ratios):14.2f}  "
+                     f"{min(base_ratios):.2f}-{max(base_ratios):.2f}")
+        print(line, flush=True)
     jvm.close()
+    if base:
+        base.close()
     if out:
         out.close()
 

@@ -22,8 +22,8 @@ import dev.jmamba.tensor.JmambaException;
  * chunk that reaches it (chunks sharing panels start at different ones; one that finds a panel being packed packs
  * its own copy rather than wait), so packing B is spread over the threads and a panel is used while it is still in
  * cache; an M that fits one MC block is split by B panels only, so that the threads share no panel at all. An untransposed A with alpha = 1 is
- * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and B is narrow enough
- * that packing A would cost more than it saves. Block sizes can be overridden with
+ * read in place when the kernel can ({@link SgemmKernel#readsRowsDirectly}) and a chunk multiplies it with
+ * few enough B panels that packing A would cost more than it saves. Block sizes can be overridden with
  * -Djmamba.gemm.kc/mc (for tuning) and the A policy with -Djmamba.gemm.directA=auto|always|never.
  *
  * <p>A product with both operands transposed, C = A^T B^T, runs as C^T = B A: both operands are then
@@ -63,7 +63,7 @@ final class SgemmBlocked {
      * threads ran at 55-60 or 110-140 GFLOP/s per JVM (GEMM-NOTES.md 2026-12-05 #15).
      */
     private static final boolean SPLIT_N_ONLY = Boolean.parseBoolean(System.getProperty("jmamba.gemm.splitNOnly", "true"));
-    /** Read A in place when B has at most this many panels (more: packing A is amortised). */
+    /** Read A in place when a chunk multiplies it with at most this many B panels (more: packing A is amortised). */
     private static final int DIRECT_A_MAX_PANELS = 16;
 
     private static final ThreadLocal<float[][]> A_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
@@ -152,7 +152,6 @@ final class SgemmBlocked {
 
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
-            boolean direct = directA(kernel, policy, transA, alpha, nPanels);
             // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
             int copies = privateB && threads > 1 ? threads : 1;
             float[][] bps = buffers(B_PACKS, copies, (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
@@ -187,6 +186,10 @@ final class SgemmBlocked {
                 // only 1/mBlocks apart made the second thread wait at every panel for the first to
                 // pack it, issue 22)
                 int home = HomeChunks.home(t, chunks, threads), rotate = (int) ((long) home * span / threads);
+                // A's rows are read in place where this chunk multiplies them with few B panels: packing them is
+                // amortised over the chunk's panels, not the column block's (196x1536x384 on 16 threads: each of the
+                // 16 chunks packed all 196 rows of A for its 3 panels; issue 22, GEMM-NOTES.md 2026-12-06 #18)
+                boolean direct = directA(kernel, policy, transA, alpha, span);
                 BPanels panels = panelSets[copies == 1 ? 0 : home];
                 float[] bp = panels.bp;
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
@@ -334,7 +337,7 @@ final class SgemmBlocked {
         return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " for the longest K, more for a shorter one (min " + MC_MIN
                 + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
-                    case AUTO -> "read in place when untransposed, alpha = 1 and B has <= " + DIRECT_A_MAX_PANELS + " panels, else packed";
+                    case AUTO -> "read in place when untransposed, alpha = 1 and a chunk multiplies it with <= " + DIRECT_A_MAX_PANELS + " B panels, else packed";
                     case PACKED -> "always packed";
                     case IN_PLACE -> "read in place when untransposed and alpha = 1";
                 }
@@ -377,9 +380,9 @@ final class SgemmBlocked {
     }
 
     /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
-    private static boolean directA(SgemmKernel kernel, APolicy policy, boolean transA, float alpha, int nPanels) {
+    private static boolean directA(SgemmKernel kernel, APolicy policy, boolean transA, float alpha, int chunkPanels) {
         if (transA || alpha != 1f || !kernel.readsRowsDirectly() || policy == APolicy.PACKED) return false;
-        return policy == APolicy.IN_PLACE || nPanels <= DIRECT_A_MAX_PANELS;
+        return policy == APolicy.IN_PLACE || chunkPanels <= DIRECT_A_MAX_PANELS;
     }
 
     /**

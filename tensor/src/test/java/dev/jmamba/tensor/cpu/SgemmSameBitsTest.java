@@ -24,9 +24,10 @@ class SgemmSameBitsTest {
         SgemmBlocked.privateB = privateB;
         try {
             // ((128, 128, 128), (100, 200, 110): M fits one MC block, split by B panels only; (1100, 70, 96): M blocks
-            // sharing B panels)
+            // sharing B panels; (40, 640, 50): 20-27 B panels, so one thread packs A and two or three, each with at most
+            // 14 panels, read it in place)
             int[][] shapes = {{48, 192, 1600, 1, 0}, {37, 70, 2100, 0, 0}, {300, 260, 96, 0, 1}, {40, 900, 300, 1, 1},
-                    {128, 128, 128, 0, 0}, {100, 200, 110, 1, 0}, {1100, 70, 96, 0, 1}};
+                    {128, 128, 128, 0, 0}, {100, 200, 110, 1, 0}, {1100, 70, 96, 0, 1}, {40, 640, 50, 0, 1}};
             for (int[] s : shapes) {
                 int m = s[0], n = s[1], k = s[2];
                 boolean ta = s[3] == 1, tb = s[4] == 1;
