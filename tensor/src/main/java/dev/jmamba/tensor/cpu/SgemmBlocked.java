@@ -193,7 +193,7 @@ final class SgemmBlocked {
                 BPanels panels = panelSets[copies == 1 ? 0 : home];
                 float[] bp = panels.bp;
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
-                float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr];
+                float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr + 64]; // the tile, then 64 for mergeTransposed
                 float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
@@ -433,7 +433,25 @@ final class SgemmBlocked {
      * (a C^T tile; each of C's rows gets {@code live} consecutive floats).
      */
     private static void mergeTransposed(float[] scratch, int nr, int live, int cols, float beta, float[] c, int cOff, int ldc) {
-        for (int j = 0; j < cols; j++) {
+        int j0 = 0;
+        if (live == 8 && TRANSPOSE8) {
+            // eight rows of C^T (the 8-row tile's): each group of 8 tile columns is an 8x8 block transposed in registers
+            // into 8 of C's rows (beta != 0: into the 64 floats after the tile, then added); the scalar loop below wrote
+            // 197x192x384 AᵀBᵀ one float at a time (issue 22, GEMM-NOTES.md 2026-12-06 #18)
+            int tmp = scratch.length - 64;
+            for (; j0 + 8 <= cols; j0 += 8) {
+                if (beta == 0f) {
+                    Transpose8.block(scratch, j0, nr, c, cOff + j0 * ldc, ldc);
+                    continue;
+                }
+                Transpose8.block(scratch, j0, nr, scratch, tmp, 8);
+                for (int jj = 0; jj < 8; jj++) {
+                    int ci = cOff + (j0 + jj) * ldc, ti = tmp + jj * 8;
+                    for (int r = 0; r < 8; r++) c[ci + r] = scratch[ti + r] + beta * c[ci + r];
+                }
+            }
+        }
+        for (int j = j0; j < cols; j++) {
             int ci = cOff + j * ldc;
             if (beta == 0f) {
                 for (int r = 0; r < live; r++) c[ci + r] = scratch[r * nr + j];
@@ -466,6 +484,9 @@ final class SgemmBlocked {
         for (int r = 0, i = cOff; r < rows; r++, i += ldc) sum += c[i] + c[i + cols - 1];
         scratch[0] = sum;
     }
+
+    /** Whether {@link #mergeTransposed} may use {@link Transpose8} (the Vector API is loaded and has 256-bit vectors). */
+    private static final boolean TRANSPOSE8 = SimdSupport.ENABLED && Transpose8.USABLE;
 
     /** {@code -Djmamba.gemm.swapTT=false} runs A^T B^T as such, packing both transposed (for measuring the swap). */
     static final boolean SWAP_TT = Boolean.parseBoolean(System.getProperty("jmamba.gemm.swapTT", "true"));
