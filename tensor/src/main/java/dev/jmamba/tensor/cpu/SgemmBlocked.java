@@ -193,7 +193,8 @@ final class SgemmBlocked {
                 BPanels panels = panelSets[copies == 1 ? 0 : home];
                 float[] bp = panels.bp;
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
-                float[] scratch = new float[Math.max(mr, kernel.halfRows()) * nr + 64]; // the tile, then 64 for mergeTransposed
+                // the tile (or a transposed C's group of tiles), then 64 floats for mergeTransposed
+                float[] scratch = new float[Math.max(Math.max(mr, kernel.halfRows()), TRANSPOSE8 ? groupRows(mr) : 0) * nr + 64];
                 float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
@@ -398,6 +399,22 @@ final class SgemmBlocked {
         boolean narrowPanel = kernel.hasHalfTile() && cols <= kernel.halfNr();
         int hr = kernel.halfRows(), panelsEnd = roundUp(rows, mr);
         if (TOUCH_C && beta != 0f && cs == 1) touchC(c, cOff + j0, rs, rows, cols, scratch);
+        if (cs != 1 && TRANSPOSE8 && !narrowPanel) {
+            // a transposed C: the tiles of lcm(mr, 8) consecutive rows of C^T go to the scratch one below the other,
+            // then into C by 8x8 transposes (3-row tiles one at a time gave each C row 3 floats per tile, stored one by
+            // one: 197x192x384 AᵀBᵀ on 256-bit vectors spent about 13% of a call there; GEMM-NOTES.md 2026-12-06 #18)
+            int group = groupRows(mr);
+            for (int g0 = 0; g0 < rows; g0 += group) {
+                int gEnd = Math.min(rows, g0 + group);
+                for (int r0 = g0; r0 < gEnd; r0 += mr) {
+                    boolean inPlace = a != null && r0 < full;
+                    int apOff = a == null ? (r0 / mr) * kc * mr : 0;
+                    tile(kernel, false, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, (r0 - g0) * nr, nr);
+                }
+                mergeTransposed(scratch, nr, gEnd - g0, cols, beta, c, cOff + g0 + j0 * cs, cs);
+            }
+            return;
+        }
         for (int r0 = 0, step; r0 < rows; r0 += step) {
             // the narrow tile where all its A panels exist (in place: all full rows), else the full one
             boolean half = narrowPanel && r0 + hr <= (a != null ? full : panelsEnd);
@@ -433,32 +450,36 @@ final class SgemmBlocked {
      * (a C^T tile; each of C's rows gets {@code live} consecutive floats).
      */
     private static void mergeTransposed(float[] scratch, int nr, int live, int cols, float beta, float[] c, int cOff, int ldc) {
-        int j0 = 0;
-        if (live == 8 && TRANSPOSE8) {
-            // eight rows of C^T (the 8-row tile's): each group of 8 tile columns is an 8x8 block transposed in registers
-            // into 8 of C's rows (beta != 0: into the 64 floats after the tile, then added); the scalar loop below wrote
-            // 197x192x384 AᵀBᵀ one float at a time (issue 22, GEMM-NOTES.md 2026-12-06 #18)
-            int tmp = scratch.length - 64;
-            for (; j0 + 8 <= cols; j0 += 8) {
+        int rows8 = TRANSPOSE8 ? live / 8 * 8 : 0, cols8 = cols / 8 * 8;
+        // each 8x8 block of the first rows8 rows and cols8 columns is transposed in registers into 8 of C's rows
+        // (beta != 0: into the 64 floats after the tile rows, then added); the rest one float at a time
+        int tmp = scratch.length - 64;
+        for (int r0 = 0; r0 < rows8; r0 += 8) {
+            for (int j0 = 0; j0 < cols8; j0 += 8) {
                 if (beta == 0f) {
-                    Transpose8.block(scratch, j0, nr, c, cOff + j0 * ldc, ldc);
+                    Transpose8.block(scratch, r0 * nr + j0, nr, c, cOff + j0 * ldc + r0, ldc);
                     continue;
                 }
-                Transpose8.block(scratch, j0, nr, scratch, tmp, 8);
+                Transpose8.block(scratch, r0 * nr + j0, nr, scratch, tmp, 8);
                 for (int jj = 0; jj < 8; jj++) {
-                    int ci = cOff + (j0 + jj) * ldc, ti = tmp + jj * 8;
+                    int ci = cOff + (j0 + jj) * ldc + r0, ti = tmp + jj * 8;
                     for (int r = 0; r < 8; r++) c[ci + r] = scratch[ti + r] + beta * c[ci + r];
                 }
             }
         }
-        for (int j = j0; j < cols; j++) {
+        for (int j = 0; j < cols; j++) {
             int ci = cOff + j * ldc;
-            if (beta == 0f) {
-                for (int r = 0; r < live; r++) c[ci + r] = scratch[r * nr + j];
-            } else {
-                for (int r = 0; r < live; r++) c[ci + r] = scratch[r * nr + j] + beta * c[ci + r];
+            for (int r = j < cols8 ? rows8 : 0; r < live; r++) {
+                c[ci + r] = beta == 0f ? scratch[r * nr + j] : scratch[r * nr + j] + beta * c[ci + r];
             }
         }
+    }
+
+    /** Rows of C^T a transposed C's tiles are gathered in before {@link #mergeTransposed}: lcm(mr, 8) with Transpose8. */
+    private static int groupRows(int mr) {
+        int lcm = mr;
+        while (lcm % 8 != 0) lcm += mr;
+        return lcm;
     }
 
     /** One register tile: full or half width, A read in place (row r at a[aRow + r*lda]) or packed (ap from apOff). */
