@@ -84,9 +84,12 @@ final class SgemmSimd3 implements SgemmKernel {
                 }
             }
         } else {
+            // eight steps of the three rows at a time interleaved in registers (Interleave3), the last kc % 8 one by one
+            int vectorSteps = Transpose8.USABLE ? kc / 8 * 8 : 0;
             for (int r0 = 0; r0 < full; r0 += 3) {
                 int s0 = aOff + (i0 + r0) * lda + p0, s1 = s0 + lda, s2 = s1 + lda, d = apOff + r0 * kc;
-                for (int p = 0; p < kc; p++, d += 3) {
+                for (int p = 0; p < vectorSteps; p += 8, d += 24) Interleave3.block(a, s0 + p, lda, alpha, ap, d);
+                for (int p = vectorSteps; p < kc; p++, d += 3) {
                     ap[d] = alpha * a[s0 + p];
                     ap[d + 1] = alpha * a[s1 + p];
                     ap[d + 2] = alpha * a[s2 + p];
