@@ -8,3 +8,15 @@ grep -m1 "model name" /proc/cpuinfo; echo "load $(cut -d' ' -f1-3 /proc/loadavg)
 cpu_table() { lscpu -p=CPU,CORE,SOCKET | grep -v '^#'; }
 cpus=$(cpu_table | awk -F, '!seen[$2 "," $3]++ {print $1}' | head -2 | paste -sd,)
 tile_probe() { taskset -c "${cpus%%,*}" "${jcmd[@]}" bench gemm --tile-probe 2>/dev/null | grep -v '^sgemm'; }
+# paired_case ISA THREADS [TIMEOUT]: tensor/bench/paired_gemm.py 5 (ROUNDS etc. from the environment; BASE_JAVA_CMD adds
+# main's build) with AVX2 emulated when ISA is avx2, 2 threads pinned to $cpus or more on all CPUs; writes
+# $OUT/paired_ISA_tTHREADS.txt and .jsonl and prints the table
+paired_case() {
+  local isa=$1 th=$2 avx="" pin=()
+  [ "$isa" = avx2 ] && avx=1
+  [ "$th" = 2 ] && pin=(taskset -c "$cpus")
+  echo "== $isa, $th threads ${pin[*]} ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
+  AVX2=$avx THREADS=$th JSON=$OUT/paired_${isa}_t$th.jsonl timeout "${3:-150}" "${pin[@]}" python3 tensor/bench/paired_gemm.py 5 \
+    > $OUT/paired_${isa}_t$th.txt 2>&1
+  echo "rc=$?"; grep -v '^jmamba:\|^numpy' $OUT/paired_${isa}_t$th.txt
+}

@@ -11,13 +11,6 @@ source .ci/gpu/cpu-host.sh
 all=$(nproc)
 export ROUNDS=5 BATCH_MS=100 NP_WARMUP_S=0.3
 for isa in native avx2; do
-  for th in 2 $all; do
-    [ "$isa" = avx2 ] && avx=1 || avx=""
-    if [ "$th" = 2 ]; then pin=(taskset -c "$cpus"); else pin=(); fi
-    echo "== $isa, $th threads ${pin[*]} ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
-    AVX2=$avx THREADS=$th JSON=$OUT/paired_${isa}_t$th.jsonl timeout 150 "${pin[@]}" python3 tensor/bench/paired_gemm.py 5 \
-      > $OUT/paired_${isa}_t$th.txt 2>&1
-    echo "rc=$?"; grep -v '^jmamba:' $OUT/paired_${isa}_t$th.txt
-  done
+  for th in 2 $all; do paired_case $isa $th 150; done
 done
 echo "s18a done $((SECONDS-t0)) s"

@@ -9,13 +9,7 @@ grep -m1 "model name" /proc/cpuinfo; nproc
 source .ci/gpu/cpu-host.sh
 export ROUNDS=5 BATCH_MS=80 GAP_S=0.25 NP_WARMUP_S=0.3
 export BASE_JAVA_CMD=".device/run -Xss8m -cp .device/base-tensor.jar:.device/lib/* dev.jmamba.app.Main"
-for isa in native avx2; do
-  [ "$isa" = avx2 ] && avx=1 || avx=""
-  echo "== $isa, 2 threads taskset -c $cpus ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
-  AVX2=$avx THREADS=2 JSON=$OUT/paired_${isa}_t2.jsonl timeout 140 taskset -c "$cpus" python3 tensor/bench/paired_gemm.py 5 \
-    > $OUT/paired_${isa}_t2.txt 2>&1
-  echo "rc=$?"; grep -v '^jmamba:\|^numpy' $OUT/paired_${isa}_t2.txt
-done
+for isa in native avx2; do paired_case $isa 2 140; done
 echo "== native, $(nproc) threads ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
 SHAPES="1024,1024,1024,0,0 196,1536,384,0,1 196,384,1536,0,1 3136,96,384,0,1 1536,384,196,1,0" THREADS=$(nproc) \
   JSON=$OUT/paired_native_tall.jsonl timeout 60 python3 tensor/bench/paired_gemm.py 5 > $OUT/paired_native_tall.txt 2>&1

@@ -152,6 +152,7 @@ final class SgemmBlocked {
 
         for (int jc = 0; jc < n; jc += ncMax) {
             int nc = Math.min(ncMax, n - jc), nPanels = Math.ceilDiv(nc, nr);
+            boolean inPlaceAllowed = inPlaceAllowed(kernel, policy, transA, alpha);
             // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
             int copies = privateB && threads > 1 ? threads : 1;
             float[][] bps = buffers(B_PACKS, copies, (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
@@ -189,12 +190,12 @@ final class SgemmBlocked {
                 // A's rows are read in place where this chunk multiplies them with few B panels: packing them is
                 // amortised over the chunk's panels, not the column block's (196x1536x384 on 16 threads: each of the
                 // 16 chunks packed all 196 rows of A for its 3 panels; issue 22, GEMM-NOTES.md 2026-12-06 #18)
-                boolean direct = directA(kernel, policy, transA, alpha, span);
+                boolean direct = inPlaceAllowed && (policy == APolicy.IN_PLACE || span <= DIRECT_A_MAX_PANELS);
                 BPanels panels = panelSets[copies == 1 ? 0 : home];
                 float[] bp = panels.bp;
                 float[] ap = buffer(A_PACK, (long) roundUp(rows, mr) * kc); // (mPanels, kc, mr)
                 // the tile (or a transposed C's group of tiles), then 64 floats for mergeTransposed
-                float[] scratch = new float[Math.max(Math.max(mr, kernel.halfRows()), TRANSPOSE8 ? groupRows(mr) : 0) * nr + 64];
+                float[] scratch = new float[Math.max(Math.max(mr, kernel.halfRows()), cs != 1 && TRANSPOSE8 ? groupRows(mr) : 0) * nr + 64];
                 float[] own = buffer(B_OWN, (long) kc * nr); // (kc, nr)
                 int full = rows / mr * mr;
                 for (int pb = kGroups > 1 ? group : 0, pbEnd = kGroups > 1 ? group + 1 : kBlocks; pb < pbEnd; pb++) {
@@ -380,10 +381,12 @@ final class SgemmBlocked {
         }
     }
 
-    /** Whether A is read in place: allowed for an untransposed A with alpha = 1 and a kernel that can. */
-    private static boolean directA(SgemmKernel kernel, APolicy policy, boolean transA, float alpha, int chunkPanels) {
-        if (transA || alpha != 1f || !kernel.readsRowsDirectly() || policy == APolicy.PACKED) return false;
-        return policy == APolicy.IN_PLACE || chunkPanels <= DIRECT_A_MAX_PANELS;
+    /**
+     * Whether A may be read in place: an untransposed A with alpha = 1, a kernel that can, and a policy that allows it
+     * (AUTO then reads it in place in the chunks with at most {@link #DIRECT_A_MAX_PANELS} B panels).
+     */
+    private static boolean inPlaceAllowed(SgemmKernel kernel, APolicy policy, boolean transA, float alpha) {
+        return !transA && alpha == 1f && kernel.readsRowsDirectly() && policy != APolicy.PACKED;
     }
 
     /**
@@ -400,19 +403,7 @@ final class SgemmBlocked {
         int hr = kernel.halfRows(), panelsEnd = roundUp(rows, mr);
         if (TOUCH_C && beta != 0f && cs == 1) touchC(c, cOff + j0, rs, rows, cols, scratch);
         if (cs != 1 && TRANSPOSE8 && !narrowPanel) {
-            // a transposed C: the tiles of lcm(mr, 8) consecutive rows of C^T go to the scratch one below the other,
-            // then into C by 8x8 transposes (3-row tiles one at a time gave each C row 3 floats per tile, stored one by
-            // one: 197x192x384 AᵀBᵀ on 256-bit vectors spent about 13% of a call there; GEMM-NOTES.md 2026-12-06 #18)
-            int group = groupRows(mr);
-            for (int g0 = 0; g0 < rows; g0 += group) {
-                int gEnd = Math.min(rows, g0 + group);
-                for (int r0 = g0; r0 < gEnd; r0 += mr) {
-                    boolean inPlace = a != null && r0 < full;
-                    int apOff = a == null ? (r0 / mr) * kc * mr : 0;
-                    tile(kernel, false, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, (r0 - g0) * nr, nr);
-                }
-                mergeTransposed(scratch, nr, gEnd - g0, cols, beta, c, cOff + g0 + j0 * cs, cs);
-            }
+            transposedPanelTiles(kernel, kc, a, aRow0, lda, ap, rows, bp, bpOff, cols, beta, c, cOff + j0 * cs, cs, scratch);
             return;
         }
         for (int r0 = 0, step; r0 < rows; r0 += step) {
@@ -430,6 +421,27 @@ final class SgemmBlocked {
                 if (cs == 1) merge(scratch, nr, live, cols, beta, c, cTile, rs);
                 else mergeTransposed(scratch, nr, live, cols, beta, c, cTile, cs);
             }
+        }
+    }
+
+    /**
+     * {@link #panelTiles} for a transposed C (element (r, j) of the tiles at {@code c[cOff + j*ldc + r]}) and a full-width
+     * panel: the tiles of lcm(mr, 8) consecutive rows of C^T go to the scratch one below the other, then into C by 8x8
+     * transposes (3-row tiles one at a time gave each C row 3 floats per tile, stored one by one: 197x192x384 AᵀBᵀ on
+     * 256-bit vectors spent about 13% of a call there; GEMM-NOTES.md 2026-12-06 #18). A method of its own so that
+     * panelTiles, which every product runs, keeps its size for the JIT.
+     */
+    private static void transposedPanelTiles(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,
+                                             float[] bp, int bpOff, int cols, float beta, float[] c, int cOff, int ldc, float[] scratch) {
+        int mr = kernel.mr(), nr = kernel.nr(), full = rows / mr * mr, group = groupRows(mr);
+        for (int g0 = 0; g0 < rows; g0 += group) {
+            int gEnd = Math.min(rows, g0 + group);
+            for (int r0 = g0; r0 < gEnd; r0 += mr) {
+                boolean inPlace = a != null && r0 < full;
+                int apOff = a == null ? (r0 / mr) * kc * mr : 0;
+                tile(kernel, false, kc, inPlace, a, aRow0 + r0 * lda, lda, ap, apOff, bp, bpOff, 0f, scratch, (r0 - g0) * nr, nr);
+            }
+            mergeTransposed(scratch, nr, gEnd - g0, cols, beta, c, cOff + g0, ldc);
         }
     }
 

@@ -124,15 +124,7 @@ final class SgemmSimd implements SgemmKernel {
     static void packBPanelVectors(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp,
                                   int dst, int nr) {
         if (transB && cols == nr && nr % 8 == 0 && Transpose8.USABLE) {
-            // step p of the panel is column p of nr stored rows: 8x8 blocks transposed in registers, the last kc % 8
-            // steps one float at a time
-            int full = kc / 8 * 8, src = bOff + j0 * ldb + p0;
-            for (int p = 0; p < full; p += 8) {
-                for (int g = 0; g < nr; g += 8) Transpose8.block(b, src + g * ldb + p, ldb, bp, dst + p * nr + g, nr);
-            }
-            for (int p = full; p < kc; p++) {
-                for (int j = 0; j < nr; j++) bp[dst + p * nr + j] = b[src + j * ldb + p];
-            }
+            packTransposedPanel(b, bOff + j0 * ldb + p0, ldb, kc, bp, dst, nr);
             return;
         }
         if (transB && cols == nr) {
@@ -154,6 +146,21 @@ final class SgemmSimd implements SgemmKernel {
         for (int p = 0; p < kc; p++, src += ldb) {
             int d = dst + p * nr;
             for (int v = 0; v < nr; v += L) FloatVector.fromArray(S, b, src + v).intoArray(bp, d + v);
+        }
+    }
+
+    /**
+     * A full panel of a transposed B: step p of the panel is column p of nr stored rows (row j from {@code b[src + j*ldb]}),
+     * packed as 8x8 blocks transposed in registers, the last kc % 8 steps one float at a time. A method of its own so that
+     * packBPanelVectors, which every B panel goes through, keeps its size for the JIT.
+     */
+    private static void packTransposedPanel(float[] b, int src, int ldb, int kc, float[] bp, int dst, int nr) {
+        int full = kc / 8 * 8;
+        for (int p = 0; p < full; p += 8) {
+            for (int g = 0; g < nr; g += 8) Transpose8.block(b, src + g * ldb + p, ldb, bp, dst + p * nr + g, nr);
+        }
+        for (int p = full; p < kc; p++) {
+            for (int j = 0; j < nr; j++) bp[dst + p * nr + j] = b[src + j * ldb + p];
         }
     }
 
