@@ -5,6 +5,8 @@
 # apart, each side first in turn. The 16 model shapes, 256³ and 1024³; AVX-512 and AVX2 emulated, 2 threads pinned to
 # two distinct physical cores and all CPUs. About 470 s. Run from the repo root after .ci/gpu/pack.sh (and the base jar),
 # OUT set.
+# The base jar: build the base commit (here ae08b96, whose SGEMM is main@87f4f70's), then from its fat jar
+#   mkdir /tmp/bt && cd /tmp/bt && unzip -q <checkout>/train-app/target/jmamba.jar 'dev/jmamba/tensor/*' && jar cf <repo>/.device/base-tensor.jar dev
 set -uo pipefail
 t0=$SECONDS
 grep -m1 "model name" /proc/cpuinfo; nproc

@@ -3,6 +3,8 @@
 # and main's SGEMM before session 18 (.device/base-tensor.jar first on the base JVM's class path), paired_gemm.py, 5 rounds:
 # all 18 shapes on 2 threads pinned to two distinct physical cores, AVX-512 and AVX2 emulated; then five shapes on all
 # CPUs, AVX-512. About 330 s. Run from the repo root after .ci/gpu/pack.sh and the base jar, OUT set.
+# The base jar: build the base commit (here ae08b96, whose SGEMM is main@87f4f70's), then from its fat jar
+#   mkdir /tmp/bt && cd /tmp/bt && unzip -q <checkout>/train-app/target/jmamba.jar 'dev/jmamba/tensor/*' && jar cf <repo>/.device/base-tensor.jar dev
 set -uo pipefail
 t0=$SECONDS
 grep -m1 "model name" /proc/cpuinfo; nproc
