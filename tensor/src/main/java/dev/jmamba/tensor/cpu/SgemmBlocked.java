@@ -428,7 +428,7 @@ final class SgemmBlocked {
      * {@link #panelTiles} for a transposed C (element (r, j) of the tiles at {@code c[cOff + j*ldc + r]}) and a full-width
      * panel: the tiles of lcm(mr, 8) consecutive rows of C^T go to the scratch one below the other, then into C by 8x8
      * transposes (3-row tiles one at a time gave each C row 3 floats per tile, stored one by one: 197x192x384 AᵀBᵀ on
-     * 256-bit vectors spent about 13% of a call there; GEMM-NOTES.md 2026-12-06 #18). A method of its own so that
+     * 256-bit vectors spent 43-49 us of a 336 us one-thread call there; GEMM-NOTES.md 2026-12-06 #18). A method of its own so that
      * panelTiles, which every product runs, keeps its size for the JIT.
      */
     private static void transposedPanelTiles(SgemmKernel kernel, int kc, float[] a, int aRow0, int lda, float[] ap, int rows,

@@ -52,7 +52,7 @@ final class SgemmSimd3 implements SgemmKernel {
     /** Packs B with three vector copies per step when B is not transposed and the panel is full. */
     @Override
     public void packBPanel(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int cols, float[] bp, int dst) {
-        SgemmSimd.packBPanelVectors(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
+        SgemmPackB.panel(transB, b, bOff, ldb, p0, kc, j0, cols, bp, dst, NR);
     }
 
     /**
