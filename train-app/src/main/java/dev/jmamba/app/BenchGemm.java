@@ -160,24 +160,7 @@ public final class BenchGemm implements Runnable {
         int lda = s.transA() ? s.m() : s.k(), ldb = s.transB() ? s.k() : s.n();
         float[] a = random(s.m() * s.k(), 1), b = random(s.k() * s.n(), 2), c = new float[s.m() * s.n()];
         Runnable call = () -> Sgemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, s.n());
-        // warm up for at least minWarmMs, then in windows until a window's median is no longer 3% faster
-        long start = System.nanoTime();
-        for (int w = 0; w < 3 || System.nanoTime() - start < minWarmMs * 1_000_000L; w++) call.run();
-        double previous = Double.MAX_VALUE;
-        for (int window = 0; window < 20; window++) {
-            double[] ms = new double[Math.max(5, repeats / 2)];
-            long windowStart = System.nanoTime();
-            int runs = 0;
-            while (runs < ms.length) {
-                long t0 = System.nanoTime();
-                call.run();
-                ms[runs++] = (System.nanoTime() - t0) / 1e6;
-            }
-            double median = median(ms, runs);
-            while (System.nanoTime() - windowStart < 100_000_000L) call.run(); // windows of >= 100 ms
-            if (median > 0.97 * previous) break;
-            previous = median;
-        }
+        warmUp(call, minWarmMs, Math.max(5, repeats / 2));
         double roundTripNs = Parallel.threads() > 1 ? ThreadRoundTrip.medianNanos(20) : Double.NaN;
         double[] ms = new double[repeats];
         for (int r = 0; r < repeats; r++) {
@@ -196,6 +179,29 @@ public final class BenchGemm implements Runnable {
         double[] sorted = ms.clone();
         Arrays.sort(sorted);
         return new Timing(median(ms, repeats), cpuMs, sorted[0], sorted[repeats - 1], roundTripNs);
+    }
+
+    /**
+     * Runs {@code call} for at least minWarmMs (and 3 calls), then in windows of >= 100 ms until a window's median of
+     * its first {@code perWindow} calls is no longer 3% faster than the previous window's (at most 20 windows).
+     */
+    static void warmUp(Runnable call, long minWarmMs, int perWindow) {
+        long start = System.nanoTime();
+        for (int w = 0; w < 3 || System.nanoTime() - start < minWarmMs * 1_000_000L; w++) call.run();
+        double previous = Double.MAX_VALUE;
+        for (int window = 0; window < 20; window++) {
+            double[] ms = new double[perWindow];
+            long windowStart = System.nanoTime();
+            for (int run = 0; run < perWindow; run++) {
+                long t0 = System.nanoTime();
+                call.run();
+                ms[run] = (System.nanoTime() - t0) / 1e6;
+            }
+            double median = median(ms, perWindow);
+            while (System.nanoTime() - windowStart < 100_000_000L) call.run(); // windows of >= 100 ms
+            if (median > 0.97 * previous) break;
+            previous = median;
+        }
     }
 
     /** CPU time of all live JVM threads (the caller and the pool workers; JIT and GC add a little). */

@@ -22,8 +22,8 @@ import java.util.Map;
  * <p>Protocol: one request per line on standard input, {@code M,N,K,TA,TB MS}; the reply is one JSON line
  * {@code {"case":"gemm-batch", ...}} with the batch's median and 10th-percentile wall time per call and
  * the CPU time per call of all JVM threads; a malformed request gets {@code {"case":"gemm-error", ...}}.
- * The first request for a shape warms it up first (the first shape for {@code firstWarmupMs}, later ones
- * for {@code warmupMs}, then until a window's median stops improving by 3%). End of input ends it.
+ * The first request for a shape warms it up first ({@link BenchGemm#warmUp}: the first shape for {@code firstWarmupMs},
+ * later ones for {@code warmupMs}, then until a window's median stops improving by 3%). End of input ends it.
  */
 final class BenchGemmServer {
     private BenchGemmServer() {}
@@ -60,7 +60,7 @@ final class BenchGemmServer {
                 Operands ops = warmed.get(shape.spec());
                 if (ops == null) {
                     ops = operands(shape);
-                    warmUp(ops, warmed.isEmpty() ? firstWarmupMs : warmupMs);
+                    BenchGemm.warmUp(ops::call, warmed.isEmpty() ? firstWarmupMs : warmupMs, 5);
                     warmed.put(shape.spec(), ops);
                 }
                 System.out.println(batch(ops, batchMs));
@@ -76,34 +76,21 @@ final class BenchGemmServer {
         return new Operands(s, BenchGemm.random(s.m() * s.k(), 1), BenchGemm.random(s.k() * s.n(), 2), new float[s.m() * s.n()], lda, ldb);
     }
 
-    /** At least minMs of calls, then windows of >= 50 ms until a window's median is no longer 3% faster. */
-    private static void warmUp(Operands ops, long minMs) {
-        long start = System.nanoTime();
-        for (int w = 0; w < 3 || System.nanoTime() - start < minMs * 1_000_000L; w++) ops.call();
-        double previous = Double.MAX_VALUE;
-        for (int window = 0; window < 20; window++) {
-            double median = timed(ops, 50)[0];
-            if (median > 0.97 * previous) break;
-            previous = median;
-        }
-    }
-
     /** {median ms, 10th-percentile ms, calls} of the calls of a batch of at least ms milliseconds (and 5 calls). */
     private static double[] timed(Operands ops, long ms) {
-        long[] t = new long[1024];
+        double[] t = new double[1024];
         int calls = 0;
         long start = System.nanoTime(), end = start + ms * 1_000_000L;
         for (long now = start; calls < 5 || now < end; ) {
             ops.call();
             long after = System.nanoTime();
             if (calls == t.length) t = Arrays.copyOf(t, 2 * t.length);
-            t[calls++] = after - now;
+            t[calls++] = (after - now) / 1e6;
             now = after;
         }
-        long[] sorted = Arrays.copyOf(t, calls);
+        double[] sorted = Arrays.copyOf(t, calls);
         Arrays.sort(sorted);
-        double median = calls % 2 == 1 ? sorted[calls / 2] : (sorted[calls / 2 - 1] + sorted[calls / 2]) / 2.0;
-        return new double[] {median / 1e6, sorted[calls / 10] / 1e6, calls};
+        return new double[] {BenchGemm.median(t, calls), sorted[calls / 10], calls};
     }
 
     private static String batch(Operands ops, long ms) {
