@@ -21,8 +21,6 @@ for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
 for m in fractalmamba-tiny vmamba-tiny; do profile $m -Djmamba.cuda.splitK=auto; done
 echo "benches done $((SECONDS-t0)) s"
 # Nsight Compute sections of every hidden-norm scan launch of one FractalMamba-T step (stall reasons; digest in $OUT)
-KERNELS='regex:scan_hidden_norm_(fwd|bwd)_w' COUNT=26 LINES_MAX=600 timeout 150 bash .ci/gpu/ncu-detail.sh fm-hn bench train \
-  --model fractalmamba-tiny --device cuda --batch-size 128 --steps 1 --warmup 0 --precision fp32 > $OUT/fm-hn-digest.txt 2>&1
-echo "ncu done $((SECONDS-t0)) s"
+KERNELS='regex:scan_hidden_norm_(fwd|bwd)_w' COUNT=26 LINES_MAX=600 ncu_fm_step fm-hn 150
 bash .ci/gpu/tests.sh 2>&1 | tail -7
 echo "all done $((SECONDS-t0)) s"

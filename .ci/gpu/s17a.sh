@@ -22,8 +22,6 @@ for m in vim-tiny localmamba-tiny; do bench $m fp32; done
 for m in fractalmamba-tiny vmamba-tiny; do bench $m bf16; done
 for m in fractalmamba-tiny vmamba-tiny; do profile $m; done
 echo "benches done $((SECONDS-t0)) s"
-KERNELS='regex:scan_hidden_norm_bwd_w20' COUNT=1 LINES_MAX=40 timeout 90 bash .ci/gpu/ncu-detail.sh fm-bwd20 bench train \
-  --model fractalmamba-tiny --device cuda --batch-size 128 --steps 1 --warmup 0 --precision fp32 > $OUT/fm-bwd20-digest.txt 2>&1
-echo "ncu done $((SECONDS-t0)) s"
+KERNELS='regex:scan_hidden_norm_bwd_w20' COUNT=1 LINES_MAX=40 ncu_fm_step fm-bwd20 90
 bash .ci/gpu/tests.sh 2>&1 | tail -7
 echo "all done $((SECONDS-t0)) s"
