@@ -55,8 +55,8 @@ public final class BenchGemm implements Runnable {
             description = "Minimum length in ms of the batch of calls whose CPU time is measured, after the timed repeats (default ${DEFAULT-VALUE}).")
     long cpuMs;
 
-    @Option(names = "--tile-probe", description = "Time the register tile alone (one thread; B in L1, and B from L2) against this core's FMA ceiling, "
-            + "with the packed B panels at 4 alignments (issue 22), and exit.")
+    @Option(names = "--tile-probe", description = "Time the register tile alone (one thread; B in L1, and B from L2) against this core's FMA ceiling "
+            + "(12 chains, and for a tile of 8 or 9 accumulators also that many chains), with the packed B panels at 4 alignments (issue 22), and exit.")
     boolean tileProbe;
 
     @Option(names = "--serve", description = "Read requests 'M,N,K,TA,TB MS' from standard input, one per line; for each, time that shape for MS "
@@ -145,7 +145,7 @@ public final class BenchGemm implements Runnable {
                 System.out.printf(Locale.ROOT, "{\"case\":\"gemm-tile-probe\",\"what\":\"%s\",\"b_offset_floats\":%d,\"gflops\":%.2f}%n",
                         r.what(), r.bOffsetFloats(), r.gflops());
             } else {
-                System.out.printf(Locale.ROOT, "%-34s %-14s %8.1f GFLOP/s%n", r.what(), r.what().equals("fma-ceiling") ? "" : "B +" + r.bOffsetFloats() + " floats", r.gflops());
+                System.out.printf(Locale.ROOT, "%-34s %-14s %8.1f GFLOP/s%n", r.what(), r.what().startsWith("fma-ceiling") ? "" : "B +" + r.bOffsetFloats() + " floats", r.gflops());
             }
         }
     }

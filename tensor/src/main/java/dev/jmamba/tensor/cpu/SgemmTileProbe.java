@@ -12,8 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * registers, measured in the same JVM): with one packed B panel in L1 (K so that it takes half of L1), and with four
  * panels of K 1024 streamed from L2 as the driver's blocking does; each with the B panels starting at 0, 4, 8 and
  * 12 floats into a large array (one of those offsets puts the panel rows on 64-byte line boundaries, the others
- * make the tile's 512-bit loads straddle two lines). One thread; `bench gemm --tile-probe` prints it (issue 22,
- * tensor/bench/GEMM-NOTES.md).
+ * make the tile's 512-bit loads straddle two lines). A tile of fewer than 12 accumulators (the 256-bit 3x24 tile has 9)
+ * also gets the ceiling of that many chains: with FMA latency 4 and two FMA units, 8 or 9 chains leave the units idle
+ * at times (Zen 4, AVX2: 12 chains 117, 9 chains 111, 8 chains 108 GFLOP/s), so that line is what the tile can reach.
+ * One thread; `bench gemm --tile-probe` prints it (issue 22, tensor/bench/GEMM-NOTES.md).
  * Loaded only when {@link SimdSupport#ENABLED}.
  */
 public final class SgemmTileProbe {
@@ -26,7 +28,10 @@ public final class SgemmTileProbe {
 
     private SgemmTileProbe() {}
 
-    /** The ceiling, then the tile at each B offset (the ceiling is timed last); each case warms up, then runs for {@code msPerCase} (bench: 600). */
+    /**
+     * The ceiling (12 chains), the ceiling at the tile's accumulator count where that is 8 or 9, then the tile at each B
+     * offset (the ceilings are timed last); each case warms up, then runs for {@code msPerCase} (bench: 600).
+     */
     public static List<Result> run(long msPerCase) {
         List<Result> out = new ArrayList<>();
         SgemmKernel kernel = SgemmSimd.kernel();
@@ -55,7 +60,13 @@ public final class SgemmTileProbe {
                 out.add(new Result("tile " + mr + "x" + nr + " kc " + kc + " " + where, offset, 2.0 * mr * nr * kc * panels / seconds / 1e9));
             }
         }
-        // the ceiling last, after the JIT has settled (timed first, it read below the tile on an Intel host), listed first
+        // the ceilings last, after the JIT has settled (timed first, it read below the tile on an Intel host), listed first
+        int accumulators = mr * nr / SgemmSimd.S.length();
+        if (accumulators == 8 || accumulators == 9) {
+            int iterations = 1 << 14;
+            double seconds = timePasses(() -> sink = accumulators == 9 ? fmaChains9(iterations) : fmaChains8(iterations), msPerCase);
+            out.addFirst(new Result("fma-ceiling " + accumulators + " chains", 0, 2.0 * SgemmSimd.S.length() * accumulators * iterations / seconds / 1e9));
+        }
         out.addFirst(new Result("fma-ceiling", 0, fmaCeiling(msPerCase)));
         return out;
     }
@@ -94,5 +105,29 @@ public final class SgemmTileProbe {
         }
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 9 chains: the 3x24 tile's accumulators. */
+    private static float fmaChains9(int iterations) {
+        VectorSpecies<Float> s = SgemmSimd.S;
+        FloatVector x = FloatVector.broadcast(s, 1e-7f), y = FloatVector.broadcast(s, 1e-7f);
+        FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+        for (int i = 0; i < iterations; i++) {
+            a0 = x.fma(y, a0); a1 = x.fma(y, a1); a2 = x.fma(y, a2); a3 = x.fma(y, a3);
+            a4 = x.fma(y, a4); a5 = x.fma(y, a5); a6 = x.fma(y, a6); a7 = x.fma(y, a7); a8 = x.fma(y, a8);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 8 chains: the (4, 2V) tile's accumulators. */
+    private static float fmaChains8(int iterations) {
+        VectorSpecies<Float> s = SgemmSimd.S;
+        FloatVector x = FloatVector.broadcast(s, 1e-7f), y = FloatVector.broadcast(s, 1e-7f);
+        FloatVector a0 = FloatVector.zero(s), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        for (int i = 0; i < iterations; i++) {
+            a0 = x.fma(y, a0); a1 = x.fma(y, a1); a2 = x.fma(y, a2); a3 = x.fma(y, a3);
+            a4 = x.fma(y, a4); a5 = x.fma(y, a5); a6 = x.fma(y, a6); a7 = x.fma(y, a7);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).reduceLanes(VectorOperators.ADD);
     }
 }
