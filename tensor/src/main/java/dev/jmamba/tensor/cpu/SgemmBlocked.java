@@ -155,7 +155,7 @@ final class SgemmBlocked {
             boolean inPlaceAllowed = inPlaceAllowed(kernel, policy, transA, alpha);
             // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
             int copies = privateB && threads > 1 ? threads : 1;
-            float[][] bps = buffers(B_PACKS, copies, (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
+            float[][] bps = buffers(B_PACKS, copies, B_ALIGN_FLOATS + (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
             // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
@@ -315,7 +315,7 @@ final class SgemmBlocked {
          */
         int ready(int pb, int q, float[] own) {
             int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
-            int off = p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
+            int off = B_ALIGN_FLOATS + p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
             if (state.get(id) == 2) return off;
             if (state.compareAndSet(id, 0, 1)) {
                 pack(p0, kcb, q, bp, off);
@@ -546,6 +546,9 @@ final class SgemmBlocked {
         for (int i = 0; i < count; i++) box[0][i] = atLeast(box[0][i], size);
         return box[0];
     }
+
+    /** {@code -Djmamba.gemm.bAlignFloats=F}: the packed B panels start F floats into their buffer (an experiment on 64-byte alignment). */
+    private static final int B_ALIGN_FLOATS = Integer.getInteger("jmamba.gemm.bAlignFloats", 0);
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
