@@ -6,6 +6,8 @@
 # bytes in. paired_gemm.py 7 rounds, both sides with that flag: jmamba with -Djmamba.gemm.bAlignFloats=12 (panels on
 # lines) against the base at 0 (16 bytes off), AVX-512, one thread and two pinned. About 120 s. Run from the repo root
 # after .ci/gpu/pack.sh, OUT set.
+# (The property was replaced the same session by -Djmamba.gemm.alignB, on by default: this script needs the commit
+# that had it, 164f580.)
 set -uo pipefail
 t0=$SECONDS
 source .ci/gpu/cpu-host.sh

@@ -155,7 +155,8 @@ final class SgemmBlocked {
             boolean inPlaceAllowed = inPlaceAllowed(kernel, policy, transA, alpha);
             // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
             int copies = privateB && threads > 1 ? threads : 1;
-            float[][] bps = buffers(B_PACKS, copies, B_ALIGN_FLOATS + (long) k * nPanels * nr); // each: K blocks of (nPanels, kc, nr)
+            // each: K blocks of (nPanels, kc, nr), from the buffer's first 64-byte line (BPanels)
+            float[][] bps = buffers(B_PACKS, copies, 16 + (long) k * nPanels * nr);
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
             // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
@@ -289,19 +290,22 @@ final class SgemmBlocked {
      * JVMs, against 1 of 20 with the own copy and 0 of 38 before. Always atomic, also when the driver plans one thread: plain
      * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
      * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
-     * measurable.
+     * measurable. The panels start at the buffer's first 64-byte line ({@link ArrayLines}; the buffer has 16 floats
+     * more): on the Intel device hosts the tile ran 10-20% faster from L2 on lines, and the whole GEMM 0.94-1.26x
+     * (GEMM-NOTES.md 2026-12-06 #19).
      */
     static final class BPanels {
         private final SgemmKernel kernel;
         private final boolean transB;
         private final float[] b, bp;
-        private final int bOff, ldb, jc, n, k, kc, nPanels;
+        private final int bOff, ldb, jc, n, k, kc, nPanels, start;
         private final java.util.concurrent.atomic.AtomicIntegerArray state;
 
         BPanels(SgemmKernel kernel, boolean transB, float[] b, int bOff, int ldb, int jc, int n, int k, int kc,
                 int nPanels, float[] bp) {
             this.kernel = kernel; this.transB = transB; this.b = b; this.bOff = bOff; this.ldb = ldb;
             this.jc = jc; this.n = n; this.k = k; this.kc = kc; this.nPanels = nPanels; this.bp = bp;
+            this.start = ALIGN_B ? ArrayLines.floatsToLine(bp) : 0;
             int count = Math.ceilDiv(k, kc) * nPanels;
             this.state = new java.util.concurrent.atomic.AtomicIntegerArray(count);
         }
@@ -315,7 +319,7 @@ final class SgemmBlocked {
          */
         int ready(int pb, int q, float[] own) {
             int p0 = pb * kc, kcb = Math.min(kc, k - p0), nr = kernel.nr();
-            int off = B_ALIGN_FLOATS + p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
+            int off = start + p0 * nPanels * nr + q * kcb * nr, id = pb * nPanels + q;
             if (state.get(id) == 2) return off;
             if (state.compareAndSet(id, 0, 1)) {
                 pack(p0, kcb, q, bp, off);
@@ -547,8 +551,8 @@ final class SgemmBlocked {
         return box[0];
     }
 
-    /** {@code -Djmamba.gemm.bAlignFloats=F}: the packed B panels start F floats into their buffer (an experiment on 64-byte alignment). */
-    private static final int B_ALIGN_FLOATS = Integer.getInteger("jmamba.gemm.bAlignFloats", 0);
+    /** {@code -Djmamba.gemm.alignB=false}: the packed B panels start at their buffer's first float, wherever that is. */
+    static final boolean ALIGN_B = Boolean.parseBoolean(System.getProperty("jmamba.gemm.alignB", "true"));
 
     /** {@code -Djmamba.gemm.touchC=false} turns {@link #touchC} off (for measuring it). */
     private static final boolean TOUCH_C = Boolean.parseBoolean(System.getProperty("jmamba.gemm.touchC", "true"));
