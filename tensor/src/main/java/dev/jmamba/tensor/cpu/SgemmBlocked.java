@@ -341,7 +341,7 @@ final class SgemmBlocked {
     static String describe(SgemmKernel kernel) {
         Blocking blocking = Blocking.of(kernel, CpuCaches.DETECTED);
         return kernel.describe() + "; KC " + blocking.kc() + " (K split in equal blocks), MC " + blocking.mc() + " for the longest K, more for a shorter one (min " + MC_MIN
-                + " for parallel chunks),  B panels packed on first use, whole K per column block (<= " + B_PACK_MAX + " floats); A "
+                + " for parallel chunks),  B panels packed on first use" + (ALIGN_B && ArrayLines.available() ? " from a 64-byte line" : "") + ", whole K per column block (<= " + B_PACK_MAX + " floats); A "
                 + switch (DEFAULT_POLICY) {
                     case AUTO -> "read in place when untransposed, alpha = 1 and a chunk multiplies it with <= " + DIRECT_A_MAX_PANELS + " B panels, else packed";
                     case PACKED -> "always packed";
