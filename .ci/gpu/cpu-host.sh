@@ -20,3 +20,16 @@ paired_case() {
     > $OUT/paired_${isa}_t$th.txt 2>&1
   echo "rc=$?"; grep -v '^jmamba:\|^numpy' $OUT/paired_${isa}_t$th.txt
 }
+# the five large shapes the session-19 calls pair (three model projections, their 197-row AᵀBᵀ, and 1024³)
+FIVE_SHAPES="1024,1024,1024,0,0 1576,768,192,0,1 196,1536,384,0,1 197,192,384,1,1 3136,96,384,0,1"
+# paired_pinned NAME THREADS ROUNDS [TIMEOUT]: paired_gemm.py ROUNDS rounds on one thread (the first of $cpus) or two
+# ($cpus), with the short batches of the session-19 calls; SHAPES, BASE_JAVA_CMD, JAVA_CMD and AVX2 from the
+# environment; writes $OUT/NAME.txt and .jsonl and prints the table
+paired_pinned() {
+  local name=$1 th=$2 rounds=$3 pin=${cpus%%,*}
+  [ "$th" = 2 ] && pin=$cpus
+  echo "== $name: $th thread(s) on $pin ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
+  BATCH_MS=80 GAP_S=0.25 NP_WARMUP_S=0.3 THREADS=$th JSON=$OUT/$name.jsonl timeout "${4:-70}" taskset -c "$pin" \
+    python3 tensor/bench/paired_gemm.py "$rounds" > $OUT/$name.txt 2>&1
+  echo "rc=$?"; grep -v '^jmamba:\|^numpy' $OUT/$name.txt
+}

@@ -6,15 +6,10 @@
 set -uo pipefail
 t0=$SECONDS
 source .ci/gpu/cpu-host.sh
-first=${cpus%%,*}
 echo "== tile probe"; tile_probe
-export BATCH_MS=80 GAP_S=0.25 NP_WARMUP_S=0.3 SHAPES="1024,1024,1024,0,0 1576,768,192,0,1 196,1536,384,0,1 197,192,384,1,1 3136,96,384,0,1"
+export SHAPES=$FIVE_SHAPES
 for case in "256 1" "256 2" "384 1"; do
   read -r kc th <<<"$case"
-  pin=$first; [ $th = 2 ] && pin=$cpus
-  echo "== native, $th thread(s) on $pin, base = KC $kc ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
-  BASE_JAVA_CMD=".device/run -Xss8m -Djmamba.gemm.kc=$kc -cp .device/lib/* dev.jmamba.app.Main" THREADS=$th \
-    JSON=$OUT/kc${kc}_t$th.jsonl timeout 70 taskset -c "$pin" python3 tensor/bench/paired_gemm.py 7 > $OUT/kc${kc}_t$th.txt 2>&1
-  echo "rc=$?"; grep -v '^jmamba:\|^numpy' $OUT/kc${kc}_t$th.txt
+  BASE_JAVA_CMD=".device/run -Xss8m -Djmamba.gemm.kc=$kc -cp .device/lib/* dev.jmamba.app.Main" paired_pinned kc${kc}_t$th $th 7
 done
 echo "s19d done $((SECONDS-t0)) s"

@@ -11,15 +11,9 @@
 set -uo pipefail
 t0=$SECONDS
 source .ci/gpu/cpu-host.sh
-first=${cpus%%,*}
 echo "== tile probe"; tile_probe
-export BATCH_MS=80 GAP_S=0.25 NP_WARMUP_S=0.3 SHAPES="1024,1024,1024,0,0 1576,768,192,0,1 196,1536,384,0,1 197,192,384,1,1 3136,96,384,0,1"
+export SHAPES=$FIVE_SHAPES
 export JAVA_CMD=".device/run -Xss8m -XX:ObjectAlignmentInBytes=64 -Djmamba.gemm.bAlignFloats=12 -cp .device/lib/* dev.jmamba.app.Main"
 export BASE_JAVA_CMD=".device/run -Xss8m -XX:ObjectAlignmentInBytes=64 -cp .device/lib/* dev.jmamba.app.Main"
-for th in 1 2; do
-  pin=$first; [ $th = 2 ] && pin=$cpus
-  echo "== native, $th thread(s) on $pin, jm = B panels on 64-byte lines, base = 16 bytes off ($((SECONDS-t0)) s; load $(cut -d' ' -f1 /proc/loadavg))"
-  THREADS=$th JSON=$OUT/align_t$th.jsonl timeout 70 taskset -c "$pin" python3 tensor/bench/paired_gemm.py 7 > $OUT/align_t$th.txt 2>&1
-  echo "rc=$?"; grep -v '^numpy' $OUT/align_t$th.txt | grep -v '^jmamba' 
-done
+for th in 1 2; do paired_pinned align_t$th $th 7; done  # jm: B panels on 64-byte lines; base: 16 bytes off
 echo "s19e done $((SECONDS-t0)) s"
