@@ -291,7 +291,7 @@ final class SgemmBlocked {
      * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
      * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
      * measurable. The panels start at the buffer's first 64-byte line ({@link ArrayLines}; the buffer has 16 floats
-     * more): on the Intel device hosts the tile ran 10-20% faster from L2 on lines, and the whole GEMM 0.94-1.26x
+     * more): on the Intel device hosts the tile ran 10-20% faster from L2 on lines, and the whole GEMM 0.99-1.15x
      * (GEMM-NOTES.md 2026-12-06 #19).
      */
     static final class BPanels {
