@@ -156,10 +156,15 @@ public final class BenchGemm implements Runnable {
      */
     private record Timing(double ms, double cpuMs, double minMs, double maxMs, double roundTripNs) {}
 
-    private Timing time(Shape s, long minWarmMs) {
+    /** One call of shape s on fresh seeded operands (A from seed 1, B from seed 2, alpha 1, beta 0), kept by the Runnable. */
+    static Runnable call(Shape s) {
         int lda = s.transA() ? s.m() : s.k(), ldb = s.transB() ? s.k() : s.n();
         float[] a = random(s.m() * s.k(), 1), b = random(s.k() * s.n(), 2), c = new float[s.m() * s.n()];
-        Runnable call = () -> Sgemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, s.n());
+        return () -> Sgemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, s.n());
+    }
+
+    private Timing time(Shape s, long minWarmMs) {
+        Runnable call = call(s);
         warmUp(call, minWarmMs, Math.max(5, repeats / 2));
         double roundTripNs = Parallel.threads() > 1 ? ThreadRoundTrip.medianNanos(20) : Double.NaN;
         double[] ms = new double[repeats];
@@ -263,7 +268,7 @@ public final class BenchGemm implements Runnable {
         return count % 2 == 1 ? s[count / 2] : (s[count / 2 - 1] + s[count / 2]) / 2;
     }
 
-    static float[] random(int size, long seed) {
+    private static float[] random(int size, long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
         float[] x = new float[size];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() * 2 - 1);

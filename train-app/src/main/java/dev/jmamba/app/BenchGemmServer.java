@@ -1,7 +1,6 @@
 package dev.jmamba.app;
 
 import dev.jmamba.tensor.cpu.Parallel;
-import dev.jmamba.tensor.cpu.Sgemm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,18 +27,10 @@ import java.util.Map;
 final class BenchGemmServer {
     private BenchGemmServer() {}
 
-    /** Operands of one shape, kept between its batches. */
-    private record Operands(BenchGemm.Shape shape, float[] a, float[] b, float[] c, int lda, int ldb) {
-        void call() {
-            BenchGemm.Shape s = shape;
-            Sgemm.sgemm(s.transA(), s.transB(), s.m(), s.n(), s.k(), 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, s.n());
-        }
-    }
-
     static void serve(String kernel, long warmupMs, long firstWarmupMs) {
         System.out.println("{\"case\":\"gemm-kernel\",\"threads\":" + Parallel.threads() + ",\"kernel\":\"" + kernel.replace("\"", "'") + "\"}");
         System.out.flush();
-        Map<String, Operands> warmed = new HashMap<>();
+        Map<String, Runnable> warmed = new HashMap<>(); // one call of each shape (its operands kept), by spec
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         try {
             for (String line; (line = in.readLine()) != null; ) {
@@ -57,13 +48,13 @@ final class BenchGemmServer {
                     System.out.flush();
                     continue;
                 }
-                Operands ops = warmed.get(shape.spec());
-                if (ops == null) {
-                    ops = operands(shape);
-                    BenchGemm.warmUp(ops::call, warmed.isEmpty() ? firstWarmupMs : warmupMs, 5);
-                    warmed.put(shape.spec(), ops);
+                Runnable call = warmed.get(shape.spec());
+                if (call == null) {
+                    call = BenchGemm.call(shape);
+                    BenchGemm.warmUp(call, warmed.isEmpty() ? firstWarmupMs : warmupMs, 5);
+                    warmed.put(shape.spec(), call);
                 }
-                System.out.println(batch(ops, batchMs));
+                System.out.println(batch(shape, call, batchMs));
                 System.out.flush();
             }
         } catch (IOException e) {
@@ -71,18 +62,13 @@ final class BenchGemmServer {
         }
     }
 
-    private static Operands operands(BenchGemm.Shape s) {
-        int lda = s.transA() ? s.m() : s.k(), ldb = s.transB() ? s.k() : s.n();
-        return new Operands(s, BenchGemm.random(s.m() * s.k(), 1), BenchGemm.random(s.k() * s.n(), 2), new float[s.m() * s.n()], lda, ldb);
-    }
-
     /** {median ms, 10th-percentile ms, calls} of the calls of a batch of at least ms milliseconds (and 5 calls). */
-    private static double[] timed(Operands ops, long ms) {
+    private static double[] timed(Runnable call, long ms) {
         double[] t = new double[1024];
         int calls = 0;
         long start = System.nanoTime(), end = start + ms * 1_000_000L;
         for (long now = start; calls < 5 || now < end; ) {
-            ops.call();
+            call.run();
             long after = System.nanoTime();
             if (calls == t.length) t = Arrays.copyOf(t, 2 * t.length);
             t[calls++] = (after - now) / 1e6;
@@ -93,12 +79,11 @@ final class BenchGemmServer {
         return new double[] {BenchGemm.median(t, calls), sorted[calls / 10], calls};
     }
 
-    private static String batch(Operands ops, long ms) {
+    private static String batch(BenchGemm.Shape s, Runnable call, long ms) {
         long cpu0 = BenchGemm.allThreadsCpuNanos();
         long wall0 = System.nanoTime();
-        double[] t = timed(ops, ms);
+        double[] t = timed(call, ms);
         double wallMs = (System.nanoTime() - wall0) / 1e6, cpuMs = (BenchGemm.allThreadsCpuNanos() - cpu0) / 1e6;
-        BenchGemm.Shape s = ops.shape();
         double flop = 2.0 * s.m() * s.n() * s.k();
         return String.format(Locale.ROOT,
                 "{\"case\":\"gemm-batch\",\"n\":%d,\"m\":%d,\"k\":%d,\"ta\":%d,\"tb\":%d,\"device\":\"cpu\",\"threads\":%d,\"calls\":%d,"

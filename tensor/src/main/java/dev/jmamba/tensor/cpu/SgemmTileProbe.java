@@ -1,5 +1,6 @@
 package dev.jmamba.tensor.cpu;
 
+import dev.jmamba.tensor.JmambaException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -63,11 +64,9 @@ public final class SgemmTileProbe {
         // the ceilings last, after the JIT has settled (timed first, it read below the tile on an Intel host), listed first
         int accumulators = mr * nr / SgemmSimd.S.length();
         if (accumulators == 8 || accumulators == 9) {
-            int iterations = 1 << 14;
-            double seconds = timePasses(() -> sink = accumulators == 9 ? fmaChains9(iterations) : fmaChains8(iterations), msPerCase);
-            out.addFirst(new Result("fma-ceiling " + accumulators + " chains", 0, 2.0 * SgemmSimd.S.length() * accumulators * iterations / seconds / 1e9));
+            out.addFirst(new Result("fma-ceiling " + accumulators + " chains", 0, fmaCeiling(msPerCase, accumulators)));
         }
-        out.addFirst(new Result("fma-ceiling", 0, fmaCeiling(msPerCase)));
+        out.addFirst(new Result("fma-ceiling", 0, fmaCeiling(msPerCase, 12)));
         return out;
     }
 
@@ -85,11 +84,20 @@ public final class SgemmTileProbe {
         return (now - start) / 1e9 / passes;
     }
 
-    /** GFLOP/s of 12 independent FMA chains on the kernel's vector width (enough to fill two FMA pipes of latency 4-6). */
-    private static double fmaCeiling(long ms) {
+    /**
+     * GFLOP/s of 8, 9 or 12 independent FMA chains on the kernel's vector width (12 fill two FMA pipes of latency 4-6).
+     * One hand-written loop per count: the accumulators must be locals for C2 to keep them in registers.
+     */
+    private static double fmaCeiling(long ms, int chains) {
         int iterations = 1 << 14;
-        double seconds = timePasses(() -> sink = fmaChains(iterations), ms);
-        return 2.0 * SgemmSimd.S.length() * 12 * iterations / seconds / 1e9;
+        Runnable pass = switch (chains) {
+            case 8 -> () -> sink = fmaChains8(iterations);
+            case 9 -> () -> sink = fmaChains9(iterations);
+            case 12 -> () -> sink = fmaChains(iterations);
+            default -> throw new JmambaException("fmaCeiling: chains must be 8, 9 or 12, got " + chains);
+        };
+        double seconds = timePasses(pass, ms);
+        return 2.0 * SgemmSimd.S.length() * chains * iterations / seconds / 1e9;
     }
 
     /** 12 accumulators, each a chain of {@code iterations} FMAs (a static method: C2 keeps the vectors in registers). */
