@@ -156,7 +156,7 @@ final class SgemmBlocked {
             // with privateB, one packed B per thread share (chunks of one share use theirs), else one for all
             int copies = privateB && threads > 1 ? threads : 1;
             // each: K blocks of (nPanels, kc, nr), from the buffer's first 64-byte line (BPanels)
-            float[][] bps = buffers(B_PACKS, copies, 16 + (long) k * nPanels * nr);
+            float[][] bps = buffers(B_PACKS, copies, ArrayLines.LINE_FLOATS + (long) k * nPanels * nr);
             float[] part = kGroups > 1 ? buffer(C_PART, (long) (kGroups - 1) * m * nc) : null; // (kGroups - 1, m, nc)
             // a transposed C split by panels only, whose last panel runs the narrow tile: the full panels are split,
             // and the narrow one is cut by rows into one piece per thread (see NarrowPieces; with at least one full
@@ -290,8 +290,8 @@ final class SgemmBlocked {
      * JVMs, against 1 of 20 with the own copy and 0 of 38 before. Always atomic, also when the driver plans one thread: plain
      * flags here once let a second thread re-pack (zero-fill, then copy) a panel another thread was
      * multiplying (the 2026-12-03 race, SgemmThreadingTest); an uncontended atomic read costs nothing
-     * measurable. The panels start at the buffer's first 64-byte line ({@link ArrayLines}; the buffer has 16 floats
-     * more): on the Intel device hosts the tile ran 10-20% faster from L2 on lines, and the whole GEMM 0.99-1.15x
+     * measurable. The panels start at the buffer's first 64-byte line ({@link ArrayLines}; the buffer has a line's
+     * floats more): on the Intel device hosts the tile ran 3-23% faster from L2 on lines, and the whole GEMM 0.99-1.15x
      * (GEMM-NOTES.md 2026-12-06 #19).
      */
     static final class BPanels {
