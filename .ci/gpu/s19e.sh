@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session 19's fifth device call (issue 22, the host's CPU only; any card): in s19a, s19c and s19d the tile probe's B
-# panels streamed from L2 ran 10-18% faster at the one offset that puts them on 64-byte lines (+12 floats into a
+# panels streamed from L2 ran 8-23% faster at the one offset that puts them on 64-byte lines (+12 floats into a
 # humongous array) than at the other three. Java arrays start on 8-byte boundaries, so the GEMM's packed B panels sit
 # at any of 8 phases; with -XX:ObjectAlignmentInBytes=64 every array starts on a 64-byte boundary and its floats 16
 # bytes in. paired_gemm.py 7 rounds, both sides with that flag: jmamba with -Djmamba.gemm.bAlignFloats=12 (panels on
